@@ -1,0 +1,33 @@
+/**
+ * kcp-go's BlockCrypt: a length-preserving transform over a whole datagram, in place.
+ * Every -crypt method except `null` and `aes-128-gcm` is one of these; test vectors in spec 11.2 are its output.
+ */
+export interface BlockCrypt {
+  /** Encrypt buf[0, len) in place. */
+  encrypt(buf: Buffer, len: number): void;
+  /** Decrypt buf[0, len) in place. */
+  decrypt(buf: Buffer, len: number): void;
+}
+
+/**
+ * The whole crypt layer of one datagram: header (nonce, checksum), cipher, trailer (AEAD tag).
+ * Layers below KCP/FEC reserve `headerSize` bytes in front of their payload and `trailerSize` after it.
+ */
+export interface PacketCrypt {
+  /** The -crypt name this was built for. */
+  readonly name: string;
+  /** Bytes in front of the payload: 20 (nonce + CRC32) for block ciphers and `none`, 12 for AES-GCM, 0 for `null`. */
+  readonly headerSize: number;
+  /** Bytes after the payload: 16 (GCM tag) for AES-GCM, else 0. */
+  readonly trailerSize: number;
+  /**
+   * buf[headerSize, end) holds the plaintext payload and buf has room for `trailerSize` more bytes.
+   * Fills the header, encrypts in place, and returns the datagram length (end + trailerSize).
+   */
+  seal(buf: Buffer, end: number): number;
+  /**
+   * Decrypt and verify buf[0, len) in place. Returns the end of the payload, which is buf[headerSize, end),
+   * or -1 when the datagram is too short or fails its integrity check. Never throws.
+   */
+  open(buf: Buffer, len: number): number;
+}
