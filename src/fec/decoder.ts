@@ -1,0 +1,302 @@
+/**
+ * FEC decoder of one session (spec 3.4, kcp-go v5.6.1 `fecDecoder`), fed every received FEC packet. It
+ * keeps a seqid-ordered queue of recent shards and, once a group holds dataShards shards but misses data,
+ * reconstructs the missing data packets. Data shards themselves go to KCP directly, not through here.
+ *
+ * Kept from v5.6.1: queue limit 3 x (ds+ps) (overflow drops the oldest, counted in FECShortShards when it
+ * was data), 60 s expiry, group search around the inserted shard, autotune to the peer's (ds, ps).
+ * Tolerated from later kcp-go: groups without parity (the latest encoder may skip it), OOB (0xF3) packets
+ * and seqids >= paws (ignored).
+ *
+ * One deliberate difference: shards of a group that was already freed (all its data delivered or recovered)
+ * are dropped on arrival. kcp-go queues them and, when parityShards >= dataShards (e.g. 1+1), "recovers"
+ * the same data a second time from the late parity; KCP would discard the duplicates anyway.
+ *
+ * Memory is bounded whatever arrives: at most 3 x 256 + 1 queued shards of at most 1494 bytes, copied into
+ * pooled entries (nothing refers to the caller's buffer after decode returns).
+ */
+import { snmp } from '../metrics/snmp.js';
+import { AutoTune } from './autotune.js';
+import {
+  FEC_HEADER_SIZE,
+  FEC_HEADER_SIZE_PLUS2,
+  FEC_TYPE_DATA,
+  FEC_TYPE_PARITY,
+  fecPaws,
+  fecType,
+  MTU_LIMIT,
+} from './header.js';
+import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
+
+/** kcp-go `rxFECMulti`: the queue holds this many groups' worth of shards. */
+export const RX_FEC_MULTI = 3;
+/** kcp-go `fecExpire`: queued shards older than this (ms) are dropped. */
+export const FEC_EXPIRE_MS = 60000;
+/** Longest shard payload (size field or parity onwards) of a packet kcp-go can receive. */
+const MAX_SHARD_BYTES = MTU_LIMIT - FEC_HEADER_SIZE;
+/** kcp-go v5.6.1 accepts an autotuned data or parity count below this. */
+const AUTOTUNE_LIMIT = 256;
+/** How many recently finished groups are remembered so their late shards are dropped on arrival. */
+const FINISHED_GROUPS = 16;
+
+/** A queued shard: the packet's bytes from offset 6 (size field or parity) in a pooled buffer. */
+class RxShard {
+  seqid = 0;
+  isData = false;
+  length = 0;
+  ts = 0;
+  readonly data = Buffer.allocUnsafeSlow(MAX_SHARD_BYTES);
+}
+
+export class FecDecoder {
+  /** After decode returned n: recovered[0, n) are fresh buffers of KCP bytes, owned by the caller. */
+  readonly recovered: Buffer[] = [];
+
+  private ds = 0;
+  private ps = 0;
+  private shardSize = 0;
+  private rxLimit = 0;
+  private paws = 0;
+  private codec!: ReedSolomon;
+  /** Per group position: set while assembling a group. */
+  private present = new Uint8Array(0);
+  /** Per group position: index into rx of the shard at that position. */
+  private positionToRx = new Int32Array(0);
+  /** Indices into rx of the group's shards, ascending. */
+  private members = new Int32Array(0);
+
+  /** Ordered by seqid (wrapping compare), deduplicated; rx[0, rxLength) are live. */
+  private readonly rx: RxShard[] = [];
+  private rxLength = 0;
+  private readonly pool: RxShard[] = [];
+  private readonly autoTune = new AutoTune();
+  /** First seqids of recently freed groups (-1 = unused), written round-robin. */
+  private readonly finished = new Float64Array(FINISHED_GROUPS);
+  private finishedNext = 0;
+
+  constructor(dataShards: number, parityShards: number) {
+    if (!Number.isInteger(dataShards) || dataShards < 1) throw new Error(`fec: dataShards ${dataShards}`);
+    if (!Number.isInteger(parityShards) || parityShards < 1) {
+      throw new Error(`fec: parityShards ${parityShards}`);
+    }
+    if (dataShards + parityShards > MAX_TOTAL_SHARDS) {
+      throw new Error(`fec: dataShards + parityShards ${dataShards + parityShards} > ${MAX_TOTAL_SHARDS}`);
+    }
+    this.configure(dataShards, parityShards);
+  }
+
+  /** Current data shards per group (changes when autotune adopts the peer's). */
+  get dataShards(): number {
+    return this.ds;
+  }
+
+  get parityShards(): number {
+    return this.ps;
+  }
+
+  /** Shards queued now; never more than 3 x (ds+ps) after decode returns. */
+  get queueLength(): number {
+    return this.rxLength;
+  }
+
+  /** Pooled shard buffers, in the queue or free; bounded by the largest queue limit seen, plus one. */
+  get allocatedShards(): number {
+    return this.rxLength + this.pool.length;
+  }
+
+  /**
+   * buf[offset, end) is one FEC packet (crypt header stripped; offset points at the seqid), `now` a ms clock
+   * (a wrapping uint32 clock is fine).
+   * Returns how many data packets were recovered into `recovered`. Never throws on any input bytes.
+   */
+  decode(buf: Buffer, offset: number, end: number, now: number): number {
+    this.recovered.length = 0;
+    const length = end - offset;
+    if (!(offset >= 0 && end <= buf.length && length >= FEC_HEADER_SIZE_PLUS2)) {
+      snmp.InErrs++;
+      return 0;
+    }
+    const type = fecType(buf, offset);
+    if (type !== FEC_TYPE_DATA && type !== FEC_TYPE_PARITY) return 0;
+    const isData = type === FEC_TYPE_DATA;
+    if (!isData) snmp.FECParityShards++;
+    if (length > MTU_LIMIT) return 0;
+
+    const seqid = buf.readUInt32LE(offset);
+    this.autoTune.sample(isData, seqid);
+    if (seqid >= this.paws) return 0;
+    const expectData = seqid % this.shardSize < this.ds;
+    if (expectData !== isData) this.tune();
+    if (this.finished.includes(seqid - (seqid % this.shardSize))) return 0;
+
+    const insertAt = this.findInsertPosition(seqid);
+    if (insertAt < 0) return 0;
+    const shard = this.pool.pop() ?? new RxShard();
+    shard.seqid = seqid;
+    shard.isData = isData;
+    shard.length = buf.copy(shard.data, 0, offset + FEC_HEADER_SIZE, end);
+    shard.ts = now;
+    this.insert(insertAt, shard);
+
+    const count = this.collectGroup(seqid, insertAt);
+    this.trim(now);
+    return count;
+  }
+
+  /** Adopt the peer's (ds, ps) when the type pattern shows a different, plausible period. */
+  private tune(): void {
+    const autoDS = this.autoTune.findPeriod(true);
+    const autoPS = this.autoTune.findPeriod(false);
+    if (!(autoDS > 0 && autoPS > 0 && autoDS < AUTOTUNE_LIMIT && autoPS < AUTOTUNE_LIMIT)) return;
+    if (autoDS + autoPS > MAX_TOTAL_SHARDS) return;
+    if (autoDS !== this.ds || autoPS !== this.ps) this.configure(autoDS, autoPS);
+  }
+
+  private configure(dataShards: number, parityShards: number): void {
+    this.ds = dataShards;
+    this.ps = parityShards;
+    this.shardSize = dataShards + parityShards;
+    this.rxLimit = RX_FEC_MULTI * this.shardSize;
+    this.paws = fecPaws(this.shardSize);
+    this.codec = sharedReedSolomon(dataShards, parityShards);
+    this.present = new Uint8Array(this.shardSize);
+    this.positionToRx = new Int32Array(this.shardSize);
+    this.members = new Int32Array(this.shardSize);
+    // The queue itself is kept, as kcp-go does: its shards regroup under the new parameters.
+    this.finished.fill(-1);
+    const keep = Math.max(0, this.rxLimit + 1 - this.rxLength);
+    if (this.pool.length > keep) this.pool.length = keep;
+  }
+
+  /** Where seqid goes in the ordered queue, or -1 if it is already there. */
+  private findInsertPosition(seqid: number): number {
+    const rx = this.rx;
+    for (let i = this.rxLength - 1; i >= 0; i--) {
+      const diff = (seqid - rx[i].seqid) | 0;
+      if (diff === 0) return -1;
+      if (diff > 0) return i + 1;
+    }
+    return 0;
+  }
+
+  private insert(at: number, shard: RxShard): void {
+    const rx = this.rx;
+    if (this.rxLength === rx.length) rx.push(shard);
+    for (let i = this.rxLength; i > at; i--) rx[i] = rx[i - 1];
+    rx[at] = shard;
+    this.rxLength++;
+  }
+
+  /**
+   * Look at the shards of seqid's group, which sit within one group's width of the inserted position.
+   * Frees the group once it is complete or recoverable; returns the number of recovered packets.
+   */
+  private collectGroup(seqid: number, insertAt: number): number {
+    const n = this.shardSize;
+    const ds = this.ds;
+    const position = seqid % n;
+    const groupBegin = seqid - position;
+    const searchBegin = Math.max(0, insertAt - position);
+    const searchEnd = Math.min(searchBegin + n - 1, this.rxLength - 1);
+    if (searchEnd - searchBegin + 1 < ds) return 0;
+
+    const present = this.present;
+    present.fill(0);
+    let shards = 0;
+    let dataShards = 0;
+    let maxLength = 0;
+    for (let i = searchBegin; i <= searchEnd; i++) {
+      const shard = this.rx[i];
+      const k = (shard.seqid - groupBegin) | 0;
+      if (k >= n) break;
+      if (k < 0 || present[k] === 1) continue;
+      present[k] = 1;
+      this.positionToRx[k] = i;
+      this.members[shards] = i;
+      shards++;
+      if (shard.isData) dataShards++;
+      if (shard.length > maxLength) maxLength = shard.length;
+    }
+
+    let count = 0;
+    if (dataShards === ds) {
+      snmp.FECFullShardSet++;
+    } else if (shards >= ds) {
+      count = this.reconstruct(maxLength);
+    } else {
+      return 0;
+    }
+    this.removeMembers(shards);
+    this.finished[this.finishedNext] = groupBegin;
+    this.finishedNext = (this.finishedNext + 1) % FINISHED_GROUPS;
+    return count;
+  }
+
+  private reconstruct(maxLength: number): number {
+    const rows = this.codec.shards;
+    const present = this.present;
+    for (let k = 0; k < this.shardSize; k++) {
+      if (present[k] === 0) continue;
+      const shard = this.rx[this.positionToRx[k]];
+      shard.data.copy(rows[k], 0, 0, shard.length);
+      rows[k].fill(0, shard.length, maxLength);
+    }
+    if (!this.codec.reconstructData(present, maxLength)) {
+      snmp.FECErrs++;
+      return 0;
+    }
+    for (let k = 0; k < this.ds; k++) {
+      if (present[k] === 1) continue;
+      const row = rows[k];
+      const size = row.readUInt16LE(0);
+      if (size < 2 || size > maxLength) {
+        snmp.FECErrs++;
+        continue;
+      }
+      const packet = Buffer.allocUnsafe(size - 2);
+      row.copy(packet, 0, 2, size);
+      this.recovered.push(packet);
+      snmp.FECRecovered++;
+    }
+    return this.recovered.length;
+  }
+
+  /** Drop rx[members[0, count)] (ascending indices) from the queue. */
+  private removeMembers(count: number): void {
+    const rx = this.rx;
+    const members = this.members;
+    let write = members[0];
+    let read = write;
+    for (let m = 0; m < count; m++) {
+      const at = members[m];
+      while (read < at) rx[write++] = rx[read++];
+      this.pool.push(rx[read++]);
+    }
+    while (read < this.rxLength) rx[write++] = rx[read++];
+    this.rxLength = write;
+  }
+
+  /** Enforce the queue limit, then expire old shards from the front. */
+  private trim(now: number): void {
+    const rx = this.rx;
+    let drop = 0;
+    while (this.rxLength - drop > this.rxLimit) {
+      if (rx[drop].isData) snmp.FECShortShards++;
+      drop++;
+    }
+    // Wrapping difference: `now` may be kcp's uint32 ms clock.
+    while (drop < this.rxLength && ((now - rx[drop].ts) | 0) > FEC_EXPIRE_MS) drop++;
+    if (drop === 0) return;
+    for (let i = 0; i < drop; i++) this.pool.push(rx[i]);
+    for (let i = drop; i < this.rxLength; i++) rx[i - drop] = rx[i];
+    this.rxLength -= drop;
+  }
+}
+
+/**
+ * The decoder a session without local FEC creates on its first FEC packet, as kcp-go does: (1, 1), which
+ * autotune then moves to the peer's parameters.
+ */
+export function createFallbackFecDecoder(): FecDecoder {
+  return new FecDecoder(1, 1);
+}

@@ -1,0 +1,153 @@
+/**
+ * FEC encoder of one session direction (spec 3.2): stamps every outgoing KCP packet as a data shard and,
+ * after every dataShards of them, produces parityShards parity datagrams, byte-compatible with kcp-go.
+ *
+ * Packet layout, H = headerOffset (the crypt header, filled later by the crypt layer):
+ *   data:   [0,H) crypt | seqid u32 | 0x00F1 | size u16 = len - (H+6) | KCP bytes
+ *   parity: [0,H) crypt | seqid u32 | 0x00F2 | parity bytes up to the longest data packet of the group
+ * The RS shards are the bytes from H+6 (size field included), zero-padded to the group's longest packet.
+ */
+import {
+  FEC_HEADER_SIZE,
+  FEC_HEADER_SIZE_PLUS2,
+  FEC_TYPE_DATA,
+  FEC_TYPE_PARITY,
+  fecPaws,
+  MTU_LIMIT,
+} from './header.js';
+import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
+
+/** The parity gate of kcp-go >= v5.6.10 (`maxFECEncodeLatency`), for `parityGateMs`. */
+export const LATEST_PARITY_GATE_MS = 500;
+
+export interface FecEncoderOptions {
+  /**
+   * Latest kcp-go behaviour: skip a group's parity (still consuming its seqids) unless its last data packet
+   * came less than this many ms after the previous one. 0 (default) always emits parity, as kcp-go v5.6.1.
+   */
+  parityGateMs?: number;
+}
+
+export class FecEncoder {
+  readonly dataShards: number;
+  readonly parityShards: number;
+  readonly headerOffset: number;
+  readonly trailerSize: number;
+  /** Seqid the next packet gets; starts at 0 like kcp-go (writable so tests can start near the wrap). */
+  nextSeqid = 0;
+  /** After encode returned n > 0: parity[0, n) are fresh datagrams of parityLength + trailerSize bytes. */
+  readonly parity: Buffer[];
+  /** Length of the parity datagrams of the last completed group, before the trailer. */
+  parityLength = 0;
+
+  private readonly paws: number;
+  private readonly parityGateMs: number;
+  private readonly codec: ReedSolomon;
+  /** The group's data shards so far, kept here because the codec's rows are shared. */
+  private readonly shards: Buffer[];
+  private readonly shardLengths: Int32Array;
+  private shardCount = 0;
+  private maxPacketLength = 0;
+  private lastDataMs = 0;
+
+  constructor(
+    dataShards: number,
+    parityShards: number,
+    headerOffset = 0,
+    trailerSize = 0,
+    options: FecEncoderOptions = {},
+  ) {
+    if (!Number.isInteger(dataShards) || dataShards < 1) throw new Error(`fec: dataShards ${dataShards}`);
+    if (!Number.isInteger(parityShards) || parityShards < 1) {
+      throw new Error(`fec: parityShards ${parityShards}`);
+    }
+    if (dataShards + parityShards > MAX_TOTAL_SHARDS) {
+      throw new Error(`fec: dataShards + parityShards ${dataShards + parityShards} > ${MAX_TOTAL_SHARDS}`);
+    }
+    if (!Number.isInteger(headerOffset) || headerOffset < 0 || headerOffset >= MTU_LIMIT) {
+      throw new Error(`fec: headerOffset ${headerOffset}`);
+    }
+    if (!Number.isInteger(trailerSize) || trailerSize < 0) throw new Error(`fec: trailerSize ${trailerSize}`);
+    const gate = options.parityGateMs ?? 0;
+    if (!(gate >= 0)) throw new Error(`fec: parityGateMs ${gate}`);
+    this.dataShards = dataShards;
+    this.parityShards = parityShards;
+    this.headerOffset = headerOffset;
+    this.trailerSize = trailerSize;
+    this.parityGateMs = gate;
+    this.paws = fecPaws(dataShards + parityShards);
+    this.codec = sharedReedSolomon(dataShards, parityShards);
+    const maxShardSize = MTU_LIMIT - headerOffset - FEC_HEADER_SIZE;
+    const storage = Buffer.alloc(maxShardSize * dataShards);
+    this.shards = [];
+    for (let i = 0; i < dataShards; i++) {
+      this.shards.push(storage.subarray(i * maxShardSize, (i + 1) * maxShardSize));
+    }
+    this.shardLengths = new Int32Array(dataShards);
+    this.parity = new Array<Buffer>(parityShards);
+  }
+
+  /**
+   * pkt[H, H+8) is reserved for the data header and the KCP bytes are pkt[H+8, end). Writes the header,
+   * keeps a copy of the shard (the caller may encrypt pkt in place afterwards), and returns the number of
+   * parity datagrams now in `parity` (0 unless this packet completed a group). `now` (ms, a wrapping uint32
+   * clock is fine) matters only with parityGateMs.
+   */
+  encode(pkt: Buffer, end: number, now = 0): number {
+    const h = this.headerOffset;
+    const shardStart = h + FEC_HEADER_SIZE;
+    const shardLength = end - shardStart;
+    if (!(end >= h + FEC_HEADER_SIZE_PLUS2 && end <= pkt.length && end <= MTU_LIMIT)) {
+      throw new RangeError(`fec: packet end ${end} outside [${h + FEC_HEADER_SIZE_PLUS2}, ${MTU_LIMIT}]`);
+    }
+    pkt.writeUInt32LE(this.nextSeqid, h);
+    pkt.writeUInt16LE(FEC_TYPE_DATA, h + 4);
+    pkt.writeUInt16LE(shardLength, shardStart);
+    this.nextSeqid = (this.nextSeqid + 1) % this.paws;
+
+    const index = this.shardCount++;
+    pkt.copy(this.shards[index], 0, shardStart, end);
+    this.shardLengths[index] = shardLength;
+    if (end > this.maxPacketLength) this.maxPacketLength = end;
+
+    const previousMs = this.lastDataMs;
+    this.lastDataMs = now;
+    if (this.shardCount < this.dataShards) return 0;
+
+    const groupLength = this.maxPacketLength;
+    this.shardCount = 0;
+    this.maxPacketLength = 0;
+    if (this.parityGateMs > 0 && !(((now - previousMs) | 0) < this.parityGateMs)) {
+      this.nextSeqid = (this.nextSeqid + this.parityShards) % this.paws;
+      return 0;
+    }
+    return this.emitParity(groupLength);
+  }
+
+  private emitParity(groupLength: number): number {
+    const h = this.headerOffset;
+    const shardStart = h + FEC_HEADER_SIZE;
+    const length = groupLength - shardStart;
+    const rows = this.codec.shards;
+    for (let i = 0; i < this.dataShards; i++) {
+      const shardLength = this.shardLengths[i];
+      this.shards[i].copy(rows[i], 0, 0, shardLength);
+      rows[i].fill(0, shardLength, length);
+    }
+    this.codec.encode(length);
+
+    const datagramLength = groupLength + this.trailerSize;
+    for (let k = 0; k < this.parityShards; k++) {
+      const out = Buffer.allocUnsafe(datagramLength);
+      out.fill(0, 0, h);
+      out.writeUInt32LE(this.nextSeqid, h);
+      out.writeUInt16LE(FEC_TYPE_PARITY, h + 4);
+      rows[this.dataShards + k].copy(out, shardStart, 0, length);
+      out.fill(0, groupLength, datagramLength);
+      this.parity[k] = out;
+      this.nextSeqid = (this.nextSeqid + 1) % this.paws;
+    }
+    this.parityLength = groupLength;
+    return this.parityShards;
+  }
+}

@@ -1,0 +1,16 @@
+/** The FEC layer's public surface for the transport. */
+export { createFallbackFecDecoder, FEC_EXPIRE_MS, FecDecoder, RX_FEC_MULTI } from './decoder.js';
+export { FecEncoder, type FecEncoderOptions, LATEST_PARITY_GATE_MS } from './encoder.js';
+export {
+  FEC_HEADER_SIZE,
+  FEC_HEADER_SIZE_PLUS2,
+  FEC_TYPE_DATA,
+  FEC_TYPE_OOB,
+  FEC_TYPE_PARITY,
+  fecEnabled,
+  fecPaws,
+  fecType,
+  isFecShard,
+  MTU_LIMIT,
+} from './header.js';
+export { ReedSolomon, sharedReedSolomon } from './reed-solomon.js';

@@ -1,0 +1,647 @@
+/**
+ * The KCP ARQ state machine of kcp-go v5.6.1 (spec 4), stream mode only, as kcptun uses it.
+ *
+ * Pure: no sockets, no timers. Time is passed in as `now`, a uint32-wrapping millisecond clock (any
+ * monotonic ms counter; the peer only echoes it). All sequence and time comparisons are wrap-safe int32
+ * differences. The transport drives it: `input` for each received KCP payload, `send` + `flush` after
+ * writes, and `flush` again after the delay that `flush` returns.
+ */
+
+import { snmp } from '../metrics/snmp.js';
+import {
+  KCP_ASK_SEND,
+  KCP_ASK_TELL,
+  KCP_CMD_ACK,
+  KCP_CMD_PUSH,
+  KCP_CMD_WASK,
+  KCP_CMD_WINS,
+  KCP_INTERVAL,
+  KCP_INTERVAL_MAX,
+  KCP_INTERVAL_MIN,
+  KCP_MTU_DEF,
+  KCP_MTU_LIMIT,
+  KCP_MTU_MIN,
+  KCP_OVERHEAD,
+  KCP_PROBE_INIT,
+  KCP_PROBE_LIMIT,
+  KCP_RTO_MIN,
+  KCP_RTO_NDL,
+  KCP_THRESH_INIT,
+  KCP_THRESH_MIN,
+  KCP_WND_RCV,
+  KCP_WND_SND,
+  SEG_OFF_CMD,
+  SEG_OFF_LEN,
+  SEG_OFF_SN,
+  SEG_OFF_TS,
+  SEG_OFF_UNA,
+  SEG_OFF_WND,
+} from './constants.js';
+import { RtoEstimator } from './rto-estimator.js';
+import { allocSegment, freeSegment } from './segment.js';
+import { readU32LE, writeSegmentHeader } from './segment-header.js';
+import { SegmentQueue } from './segment-queue.js';
+
+/**
+ * Receives each outgoing datagram: `buf[0, len)`, whose first `reserved` bytes (see `reserveBytes`) are
+ * left for the FEC/crypt headers and whose bytes up to `len + slack` (see `outputSlack`) may be written.
+ * `buf` is ONE internal buffer reused for every datagram: the callee may modify it in place (headers,
+ * encryption) but must copy whatever it keeps before returning, and must not call back into this Kcp.
+ */
+export type KcpOutput = (buf: Buffer, len: number) => void;
+
+/** Input results (spec 4.5). */
+export const KCP_INPUT_OK = 0;
+/** Wrong conv (the rest of the datagram is ignored), or a datagram shorter than one header (as G561). */
+export const KCP_INPUT_CONV_MISMATCH = -1;
+/** A segment's len runs past the end of the datagram. */
+export const KCP_INPUT_SHORT = -2;
+/** Unknown cmd. */
+export const KCP_INPUT_BAD_CMD = -3;
+
+const INITIAL_ACK_CAPACITY = 64;
+/** Fast-retransmit threshold meaning "disabled" (compared as uint32, as kcp-go does). */
+const FASTACK_NEVER = 0xffffffff;
+
+export class Kcp {
+  readonly conv: number;
+  private readonly output: KcpOutput;
+
+  private mtu = KCP_MTU_DEF;
+  private reserved = 0;
+  private slack = 0;
+  private segmentSize = KCP_MTU_DEF - KCP_OVERHEAD;
+  /** Datagram under construction; see KcpOutput. */
+  private buffer: Buffer;
+
+  /** snd_una: the oldest sn not yet acknowledged cumulatively. */
+  private unackedSn = 0;
+  /** snd_nxt: the sn the next segment entering the window gets. */
+  private nextSendSn = 0;
+  /** rcv_nxt: the next in-order sn expected (advertised as una). */
+  private nextRecvSn = 0;
+
+  private sndWindow = KCP_WND_SND;
+  private rcvWindow = KCP_WND_RCV;
+  private remoteWindow = KCP_WND_RCV;
+  private congestionWindow = 0;
+  private ssthresh = KCP_THRESH_INIT;
+  /** Congestion-avoidance byte counter (kcp-go's incr). */
+  private incr = 0;
+  private probe = 0;
+  private tsProbe = 0;
+  private probeWait = 0;
+
+  private flushInterval = KCP_INTERVAL;
+  private nodelay = 0;
+  private minRto = KCP_RTO_MIN;
+  private fastResend = 0;
+  private noCongestion = 0;
+  private readonly rtt = new RtoEstimator();
+
+  private readonly sndQueue = new SegmentQueue();
+  private readonly sndBuf = new SegmentQueue();
+  /** Out-of-order received segments, sorted by sn, all within [rcv_nxt, rcv_nxt + rcv_wnd). */
+  private readonly rcvBuf = new SegmentQueue();
+  private readonly rcvQueue = new SegmentQueue();
+  private rcvQueueBytes = 0;
+
+  /** Pending ACKs as parallel (sn, ts) arrays. */
+  private ackSn = new Uint32Array(INITIAL_ACK_CAPACITY);
+  private ackTs = new Uint32Array(INITIAL_ACK_CAPACITY);
+  private ackCount = 0;
+
+  /** `output` is fixed for the life of the Kcp; see KcpOutput for the buffer contract. */
+  constructor(conv: number, output: KcpOutput) {
+    this.conv = conv >>> 0;
+    this.output = output;
+    this.buffer = this.allocBuffer();
+  }
+
+  get mss(): number {
+    return this.segmentSize;
+  }
+  get interval(): number {
+    return this.flushInterval;
+  }
+  get sndWnd(): number {
+    return this.sndWindow;
+  }
+  get rcvWnd(): number {
+    return this.rcvWindow;
+  }
+  /** The peer's last advertised free receive window, in segments. */
+  get rmtWnd(): number {
+    return this.remoteWindow;
+  }
+  /** Segments not yet acknowledged: snd_buf + snd_queue (kcp-go's WaitSnd). */
+  get waitSnd(): number {
+    return this.sndBuf.length + this.sndQueue.length;
+  }
+  get sndUna(): number {
+    return this.unackedSn;
+  }
+  get sndNxt(): number {
+    return this.nextSendSn;
+  }
+  get rcvNxt(): number {
+    return this.nextRecvSn;
+  }
+  /** Current retransmission timeout in ms. */
+  get rto(): number {
+    return this.rtt.rto;
+  }
+
+  /**
+   * Keep `n` bytes at the start of every output datagram for the FEC/crypt headers. As in G561 they count
+   * inside the mtu: mss = mtu − 24 − n.
+   */
+  reserveBytes(n: number): void {
+    if (!Number.isInteger(n) || n < 0 || n >= this.mtu - KCP_OVERHEAD) {
+      throw new Error(`reserveBytes: n must be an integer in [0, mtu - 24) (got ${n}, mtu ${this.mtu})`);
+    }
+    this.reserved = n;
+    this.segmentSize = this.mtu - KCP_OVERHEAD - n;
+    this.buffer = this.allocBuffer();
+  }
+
+  /** Datagram size limit, reserved header bytes included. Throws for mtu outside [50, 1500]. */
+  setMtu(mtu: number): void {
+    if (!Number.isInteger(mtu) || mtu < KCP_MTU_MIN || mtu > KCP_MTU_LIMIT) {
+      throw new Error(`mtu must be an integer in [${KCP_MTU_MIN}, ${KCP_MTU_LIMIT}] (got ${mtu})`);
+    }
+    if (mtu - KCP_OVERHEAD - this.reserved < 1) {
+      throw new Error(`mtu ${mtu} leaves no payload room after ${this.reserved} reserved bytes`);
+    }
+    this.mtu = mtu;
+    this.segmentSize = mtu - KCP_OVERHEAD - this.reserved;
+  }
+
+  /** Guarantee `n` writable bytes past the end of every output datagram (e.g. for an AEAD tag). Not sent. */
+  outputSlack(n: number): void {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new Error(`outputSlack: n must be a non-negative integer (got ${n})`);
+    }
+    this.slack = n;
+    this.buffer = this.allocBuffer();
+  }
+
+  /**
+   * kcp-go's NoDelay; negative values leave a setting unchanged. nodelay≠0 lowers the minimum RTO to 30 ms
+   * and halves the RTO backoff; interval is clamped to [10, 5000]; resend is the fast-retransmit threshold
+   * (0 = off); nc≠0 disables congestion control.
+   */
+  setNoDelay(nodelay: number, interval: number, resend: number, nc: number): void {
+    if (nodelay >= 0) {
+      this.nodelay = nodelay;
+      this.minRto = nodelay !== 0 ? KCP_RTO_NDL : KCP_RTO_MIN;
+    }
+    if (interval >= 0) {
+      this.flushInterval = Math.min(Math.max(interval, KCP_INTERVAL_MIN), KCP_INTERVAL_MAX);
+    }
+    if (resend >= 0) this.fastResend = resend;
+    if (nc >= 0) this.noCongestion = nc;
+  }
+
+  /** Window sizes in segments; values ≤ 0 leave the current one. */
+  setWindowSize(snd: number, rcv: number): void {
+    if (snd > 0) this.sndWindow = snd;
+    if (rcv > 0) this.rcvWindow = rcv;
+  }
+
+  /**
+   * Queue bytes for sending (copied). Stream mode: the last segment not yet handed to the window is first
+   * topped up to mss, the rest is cut into mss-sized segments. Nothing is sent until `flush`.
+   */
+  send(data: Uint8Array): void {
+    const n = data.length;
+    const mss = this.segmentSize;
+    let off = 0;
+    const last = this.sndQueue.last();
+    if (last !== null && last.len < mss) {
+      const extend = Math.min(mss - last.len, n);
+      last.data.set(data.subarray(0, extend), last.len);
+      last.len += extend;
+      off = extend;
+    }
+    while (off < n) {
+      const size = Math.min(mss, n - off);
+      const seg = allocSegment(size);
+      seg.data.set(data.subarray(off, off + size), 0);
+      seg.len = size;
+      this.sndQueue.push(seg);
+      off += size;
+    }
+  }
+
+  /** Bytes the next `recv` would return (0 if none). */
+  peekSize(): number {
+    return this.rcvQueueBytes;
+  }
+
+  /**
+   * All in-order bytes currently in the receive queue, as one Buffer the caller owns, or null if none.
+   * Draining may let more buffered segments into the queue, so callers loop until null. When the queue
+   * was full (≥ rcv_wnd) and no longer is, a WINS goes out on the next flush (spec 4.5 "Reading").
+   */
+  recv(): Buffer | null {
+    const queue = this.rcvQueue;
+    while (queue.length > 0) {
+      const fastRecover = queue.length >= this.rcvWindow;
+      const out = Buffer.allocUnsafe(this.rcvQueueBytes);
+      let pos = 0;
+      while (queue.length > 0) {
+        const seg = queue.shift();
+        seg.data.copy(out, pos, 0, seg.len);
+        pos += seg.len;
+        freeSegment(seg);
+      }
+      this.rcvQueueBytes = 0;
+      this.moveReceivedInOrder();
+      if (fastRecover && queue.length < this.rcvWindow) this.probe |= KCP_ASK_TELL;
+      // a peer may send empty PUSH segments; never hand out an empty buffer
+      if (pos > 0) return out;
+    }
+    return null;
+  }
+
+  /**
+   * Process one KCP payload, data[offset, offset+length): 1..n concatenated segments. Returns 0, or −1 conv
+   * mismatch (also for fewer than 24 bytes, as G561), −2 a segment longer than the data, −3 unknown cmd;
+   * on an error the segments before it stay applied and nothing else happens. `regular` is false for
+   * FEC-recovered packets: they never update the peer's window or the RTT. Ends with G561's immediate flush:
+   * a full one if una advanced, else an ACK-only one if `ackNoDelay` and ACKs are pending. Never throws.
+   */
+  input(
+    data: Buffer,
+    offset: number,
+    length: number,
+    regular: boolean,
+    ackNoDelay: boolean,
+    now: number,
+  ): number {
+    now >>>= 0;
+    if (!(offset >= 0 && length >= 0 && offset + length <= data.length)) return KCP_INPUT_SHORT;
+    if (length < KCP_OVERHEAD) return KCP_INPUT_CONV_MISMATCH;
+    const oldSndUna = this.unackedSn;
+    const end = offset + length;
+    let p = offset;
+    let sawAck = false;
+    let latestAckTs = 0;
+    let inSegs = 0;
+    let windowSlides = false;
+
+    while (end - p >= KCP_OVERHEAD) {
+      if (readU32LE(data, p) !== this.conv) return KCP_INPUT_CONV_MISMATCH;
+      const cmd = data[p + SEG_OFF_CMD];
+      const wnd = data[p + SEG_OFF_WND] | (data[p + SEG_OFF_WND + 1] << 8);
+      const ts = readU32LE(data, p + SEG_OFF_TS);
+      const sn = readU32LE(data, p + SEG_OFF_SN);
+      const una = readU32LE(data, p + SEG_OFF_UNA);
+      const len = readU32LE(data, p + SEG_OFF_LEN);
+      p += KCP_OVERHEAD;
+      if (end - p < len) return KCP_INPUT_SHORT;
+      if (cmd < KCP_CMD_PUSH || cmd > KCP_CMD_WINS) return KCP_INPUT_BAD_CMD;
+
+      if (regular) this.remoteWindow = wnd;
+      if (this.parseUna(una) > 0) windowSlides = true;
+      this.shrinkBuf();
+
+      if (cmd === KCP_CMD_ACK) {
+        this.parseAck(sn);
+        this.parseFastAck(sn, ts);
+        sawAck = true;
+        latestAckTs = ts;
+      } else if (cmd === KCP_CMD_PUSH) {
+        let repeat = true;
+        if (((sn - ((this.nextRecvSn + this.rcvWindow) >>> 0)) | 0) < 0) {
+          this.pushAck(sn, ts);
+          if (((sn - this.nextRecvSn) | 0) >= 0) repeat = this.parseData(sn, data, p, len);
+        }
+        if (regular && repeat) snmp.RepeatSegs++;
+      } else if (cmd === KCP_CMD_WASK) {
+        this.probe |= KCP_ASK_TELL;
+      }
+      inSegs++;
+      p += len;
+    }
+    snmp.InSegs += inSegs;
+
+    if (sawAck && regular) {
+      const rtt = (now - latestAckTs) | 0;
+      if (rtt >= 0) this.rtt.update(rtt, this.flushInterval, this.minRto);
+    }
+    if (this.noCongestion === 0 && ((this.unackedSn - oldSndUna) | 0) > 0) this.growCongestionWindow();
+
+    if (windowSlides) this.flush(false, now);
+    else if (ackNoDelay && this.ackCount > 0) this.flush(true, now);
+    return KCP_INPUT_OK;
+  }
+
+  /**
+   * Write pending ACKs, window probes and due (re)transmissions as datagrams through `output`
+   * (spec 4.6). An ACK-only flush stops after the ACKs. Returns the ms until the next flush is due:
+   * min(interval, earliest pending resendts − now).
+   */
+  flush(ackOnly: boolean, now: number): number {
+    now >>>= 0;
+    const buf = this.buffer;
+    const conv = this.conv;
+    const wnd = this.wndUnused();
+    const una = this.nextRecvSn;
+    let ptr = this.reserved;
+
+    // ACKs; older ones that una already covers are skipped except the last (bufferbloat filter).
+    // Probes reuse the sn/ts of the last ACK written, exactly like kcp-go's shared scratch segment.
+    let lastSn = 0;
+    let lastTs = 0;
+    const ackCount = this.ackCount;
+    for (let i = 0; i < ackCount; i++) {
+      const sn = this.ackSn[i];
+      if (((sn - una) | 0) >= 0 || i === ackCount - 1) {
+        ptr = this.makeSpace(ptr, KCP_OVERHEAD);
+        lastSn = sn;
+        lastTs = this.ackTs[i];
+        writeSegmentHeader(buf, ptr, conv, KCP_CMD_ACK, 0, wnd, lastTs, sn, una, 0);
+        ptr += KCP_OVERHEAD;
+        snmp.OutSegs++;
+      }
+    }
+    this.ackCount = 0;
+
+    if (ackOnly) {
+      this.flushBuffer(ptr);
+      return this.flushInterval;
+    }
+
+    this.updateProbe(now);
+    if ((this.probe & KCP_ASK_SEND) !== 0) {
+      ptr = this.makeSpace(ptr, KCP_OVERHEAD);
+      writeSegmentHeader(buf, ptr, conv, KCP_CMD_WASK, 0, wnd, lastTs, lastSn, una, 0);
+      ptr += KCP_OVERHEAD;
+      snmp.OutSegs++;
+    }
+    if ((this.probe & KCP_ASK_TELL) !== 0) {
+      ptr = this.makeSpace(ptr, KCP_OVERHEAD);
+      writeSegmentHeader(buf, ptr, conv, KCP_CMD_WINS, 0, wnd, lastTs, lastSn, una, 0);
+      ptr += KCP_OVERHEAD;
+      snmp.OutSegs++;
+    }
+    this.probe = 0;
+
+    // move new segments into the window
+    let cwnd = Math.min(this.sndWindow, this.remoteWindow);
+    if (this.noCongestion === 0) cwnd = Math.min(this.congestionWindow, cwnd);
+    let newSegs = 0;
+    const limit = (this.unackedSn + cwnd) >>> 0;
+    while (this.sndQueue.length > 0 && ((this.nextSendSn - limit) | 0) < 0) {
+      const seg = this.sndQueue.shift();
+      seg.sn = this.nextSendSn;
+      this.sndBuf.push(seg);
+      this.nextSendSn = (this.nextSendSn + 1) >>> 0;
+      newSegs++;
+    }
+
+    const resent = this.fastResend > 0 ? this.fastResend : FASTACK_NEVER;
+    const rxRto = this.rtt.rto;
+    let lost = 0;
+    let fastRetrans = 0;
+    let earlyRetrans = 0;
+    let minrto = this.flushInterval;
+    const sndBuf = this.sndBuf;
+    for (let k = 0; k < sndBuf.length; k++) {
+      const seg = sndBuf.get(k);
+      if (seg.acked) continue;
+      let needsend = true;
+      if (seg.xmit === 0) {
+        seg.rto = rxRto;
+        seg.resendts = (now + rxRto) >>> 0;
+      } else if (seg.fastack >= resent) {
+        seg.fastack = 0;
+        seg.rto = rxRto;
+        seg.resendts = (now + rxRto) >>> 0;
+        fastRetrans++;
+      } else if (seg.fastack > 0 && newSegs === 0) {
+        // early retransmit (kcp-go only): a later segment was acked and nothing new is going out
+        seg.fastack = 0;
+        seg.rto = rxRto;
+        seg.resendts = (now + rxRto) >>> 0;
+        earlyRetrans++;
+      } else if (((now - seg.resendts) | 0) >= 0) {
+        seg.rto = (seg.rto + (this.nodelay === 0 ? rxRto : rxRto >>> 1)) >>> 0;
+        seg.fastack = 0;
+        seg.resendts = (now + seg.rto) >>> 0;
+        lost++;
+      } else {
+        needsend = false;
+      }
+
+      if (needsend) {
+        seg.xmit++;
+        seg.ts = now;
+        ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
+        writeSegmentHeader(buf, ptr, conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
+        ptr += KCP_OVERHEAD;
+        seg.data.copy(buf, ptr, 0, seg.len);
+        ptr += seg.len;
+        snmp.OutSegs++;
+      }
+
+      const due = (seg.resendts - now) | 0;
+      if (due > 0 && due < minrto) minrto = due;
+    }
+    this.flushBuffer(ptr);
+
+    const change = fastRetrans + earlyRetrans;
+    if (lost > 0) snmp.LostSegs += lost;
+    if (fastRetrans > 0) snmp.FastRetransSegs += fastRetrans;
+    if (earlyRetrans > 0) snmp.EarlyRetransSegs += earlyRetrans;
+    if (change + lost > 0) snmp.RetransSegs += change + lost;
+
+    if (this.noCongestion === 0) this.shrinkCongestionWindow(change, lost, cwnd, resent);
+    return minrto;
+  }
+
+  /** Return every queued segment to the pool. The Kcp must not be used afterwards. */
+  release(): void {
+    this.sndQueue.release();
+    this.sndBuf.release();
+    this.rcvBuf.release();
+    this.rcvQueue.release();
+    this.rcvQueueBytes = 0;
+  }
+
+  private allocBuffer(): Buffer {
+    // Sized for the largest datagram possible even if mtu shrinks after segments were cut: a segment is
+    // at most 1500 − 24 bytes, so reserved + 24 + segment ≤ reserved + 1500.
+    return Buffer.alloc(KCP_MTU_LIMIT + this.reserved + this.slack);
+  }
+
+  /** Send the datagram under construction if `space` more bytes would overflow the mtu. */
+  private makeSpace(ptr: number, space: number): number {
+    if (ptr + space > this.mtu && ptr > this.reserved) {
+      this.output(this.buffer, ptr);
+      return this.reserved;
+    }
+    return ptr;
+  }
+
+  private flushBuffer(ptr: number): void {
+    if (ptr > this.reserved) this.output(this.buffer, ptr);
+  }
+
+  private wndUnused(): number {
+    return this.rcvQueue.length < this.rcvWindow ? (this.rcvWindow - this.rcvQueue.length) & 0xffff : 0;
+  }
+
+  /** Zero-window probing: the timer starts when the peer's window is 0 and grows 1.5× per probe. */
+  private updateProbe(now: number): void {
+    if (this.remoteWindow !== 0) {
+      this.tsProbe = 0;
+      this.probeWait = 0;
+      return;
+    }
+    if (this.probeWait === 0) {
+      this.probeWait = KCP_PROBE_INIT;
+      this.tsProbe = (now + this.probeWait) >>> 0;
+    } else if (((now - this.tsProbe) | 0) >= 0) {
+      if (this.probeWait < KCP_PROBE_INIT) this.probeWait = KCP_PROBE_INIT;
+      this.probeWait += Math.floor(this.probeWait / 2);
+      if (this.probeWait > KCP_PROBE_LIMIT) this.probeWait = KCP_PROBE_LIMIT;
+      this.tsProbe = (now + this.probeWait) >>> 0;
+      this.probe |= KCP_ASK_SEND;
+    }
+  }
+
+  private pushAck(sn: number, ts: number): void {
+    if (this.ackCount === this.ackSn.length) {
+      const sns = new Uint32Array(this.ackSn.length * 2);
+      const tss = new Uint32Array(this.ackTs.length * 2);
+      sns.set(this.ackSn);
+      tss.set(this.ackTs);
+      this.ackSn = sns;
+      this.ackTs = tss;
+    }
+    this.ackSn[this.ackCount] = sn;
+    this.ackTs[this.ackCount] = ts;
+    this.ackCount++;
+  }
+
+  /** Drop every sent segment below `una`; returns how many. */
+  private parseUna(una: number): number {
+    let count = 0;
+    const sndBuf = this.sndBuf;
+    while (sndBuf.length > 0 && ((una - sndBuf.get(0).sn) | 0) > 0) {
+      freeSegment(sndBuf.shift());
+      count++;
+    }
+    return count;
+  }
+
+  private shrinkBuf(): void {
+    this.unackedSn = this.sndBuf.length > 0 ? this.sndBuf.get(0).sn : this.nextSendSn;
+  }
+
+  /**
+   * Mark the segment `sn` acked; it stays in snd_buf until una passes it. snd_buf holds consecutive sns
+   * from snd_una (it only grows at the back and shrinks at the front), so `sn` is found by index.
+   */
+  private parseAck(sn: number): void {
+    if (((sn - this.unackedSn) | 0) < 0 || ((sn - this.nextSendSn) | 0) >= 0) return;
+    this.sndBuf.get((sn - this.unackedSn) >>> 0).acked = true;
+  }
+
+  /** Count an ACK of `sn` (sent at `ts`) against every earlier segment sent no later than it. */
+  private parseFastAck(sn: number, ts: number): void {
+    if (((sn - this.unackedSn) | 0) < 0 || ((sn - this.nextSendSn) | 0) >= 0) return;
+    const sndBuf = this.sndBuf;
+    const earlier = (sn - this.unackedSn) >>> 0;
+    for (let k = 0; k < earlier; k++) {
+      const seg = sndBuf.get(k);
+      if (((seg.ts - ts) | 0) <= 0) seg.fastack = (seg.fastack + 1) >>> 0;
+    }
+  }
+
+  /**
+   * Store a PUSH within [rcv_nxt, rcv_nxt + rcv_wnd) into rcv_buf (sorted, deduplicated) and move what
+   * became in-order to rcv_queue. Returns true for a duplicate.
+   */
+  private parseData(sn: number, src: Buffer, off: number, len: number): boolean {
+    const rcvBuf = this.rcvBuf;
+    let insertAt = 0;
+    let repeat = false;
+    for (let i = rcvBuf.length - 1; i >= 0; i--) {
+      const sn2 = rcvBuf.get(i).sn;
+      if (sn2 === sn) {
+        repeat = true;
+        break;
+      }
+      if (((sn - sn2) | 0) > 0) {
+        insertAt = i + 1;
+        break;
+      }
+    }
+    if (!repeat) {
+      const seg = allocSegment(len);
+      seg.sn = sn;
+      seg.len = len;
+      src.copy(seg.data, 0, off, off + len);
+      rcvBuf.insert(insertAt, seg);
+    }
+    this.moveReceivedInOrder();
+    return repeat;
+  }
+
+  /** Move the in-order head of rcv_buf to rcv_queue while the queue is below rcv_wnd. */
+  private moveReceivedInOrder(): void {
+    const rcvBuf = this.rcvBuf;
+    const queue = this.rcvQueue;
+    while (rcvBuf.length > 0 && rcvBuf.get(0).sn === this.nextRecvSn && queue.length < this.rcvWindow) {
+      const seg = rcvBuf.shift();
+      queue.push(seg);
+      this.rcvQueueBytes += seg.len;
+      this.nextRecvSn = (this.nextRecvSn + 1) >>> 0;
+    }
+  }
+
+  /** Reno-like growth when una advanced (nc=0 only), identical to C KCP. */
+  private growCongestionWindow(): void {
+    if (this.congestionWindow >= this.remoteWindow) return;
+    const mss = this.segmentSize;
+    if (this.congestionWindow < this.ssthresh) {
+      this.congestionWindow++;
+      this.incr = (this.incr + mss) >>> 0;
+    } else {
+      if (this.incr < mss) this.incr = mss;
+      this.incr = (this.incr + Math.floor((mss * mss) / this.incr) + Math.floor(mss / 16)) >>> 0;
+      if ((this.congestionWindow + 1) * mss <= this.incr) {
+        this.congestionWindow = Math.floor((this.incr + mss - 1) / mss);
+      }
+    }
+    if (this.congestionWindow > this.remoteWindow) {
+      this.congestionWindow = this.remoteWindow;
+      this.incr = Math.imul(this.remoteWindow, mss) >>> 0;
+    }
+  }
+
+  /** Loss reaction after a flush (nc=0 only): rate halving on fast/early retransmit, reset on RTO. */
+  private shrinkCongestionWindow(change: number, lost: number, cwnd: number, resent: number): void {
+    const mss = this.segmentSize;
+    if (change > 0) {
+      const inflight = (this.nextSendSn - this.unackedSn) >>> 0;
+      this.ssthresh = Math.max(inflight >>> 1, KCP_THRESH_MIN);
+      // uint32 like kcp-go: with fast resend off (resent = 2^32 − 1) this wraps to ssthresh − 1
+      this.congestionWindow = (this.ssthresh + resent) >>> 0;
+      this.incr = Math.imul(this.congestionWindow, mss) >>> 0;
+    }
+    if (lost > 0) {
+      this.ssthresh = Math.max(cwnd >>> 1, KCP_THRESH_MIN);
+      this.congestionWindow = 1;
+      this.incr = mss;
+    }
+    if (this.congestionWindow < 1) {
+      this.congestionWindow = 1;
+      this.incr = mss;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FecEncoder, LATEST_PARITY_GATE_MS } from '../../src/fec/encoder.js';
+import { FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws, fecType } from '../../src/fec/header.js';
+
+/** A packet as KCP hands it over: headerOffset + 8 reserved bytes, then the KCP bytes. */
+function packet(headerOffset: number, kcp: Buffer): Buffer {
+  const pkt = Buffer.alloc(headerOffset + 8 + kcp.length);
+  kcp.copy(pkt, headerOffset + 8);
+  return pkt;
+}
+
+test('spec 11.5: the FEC group of ds=3 ps=2 at H=0, byte for byte', () => {
+  const enc = new FecEncoder(3, 2);
+  const out: string[] = [];
+  for (const text of ['ABCDEFGHIJ', 'xyz', '0123456789abcdef']) {
+    const pkt = packet(0, Buffer.from(text));
+    const n = enc.encode(pkt, pkt.length);
+    out.push(pkt.toString('hex'));
+    for (let i = 0; i < n; i++) out.push(enc.parity[i].toString('hex'));
+  }
+  assert.deepEqual(out, [
+    '00000000f1000c004142434445464748494a',
+    '01000000f100050078797a',
+    '02000000f100120030313233343536373839616263646566',
+    '03000000f2001b00090a0b777173717f7173616263646566',
+    '04000000f2000000afb0ad716c7b7e2d00175b5157454349',
+  ]);
+  assert.equal(enc.parityLength, 24);
+});
+
+test('spec 11.3: data header at H=20 for a 29-byte KCP segment (10+3)', () => {
+  const kcp = Buffer.from('4433221151000002e803000000000000000000000500000068656c6c6f', 'hex');
+  const pkt = packet(20, kcp);
+  pkt.fill(0xaa, 0, 20);
+  const enc = new FecEncoder(10, 3, 20);
+  assert.equal(enc.encode(pkt, pkt.length), 0);
+  assert.equal(pkt.subarray(20, 28).toString('hex'), '00000000f1001f00');
+  assert.ok(pkt.subarray(28).equals(kcp), 'KCP bytes untouched');
+  assert.ok(pkt.subarray(0, 20).equals(Buffer.alloc(20, 0xaa)), 'crypt header untouched');
+  assert.equal(fecType(pkt, 20), FEC_TYPE_DATA);
+});
+
+test('parity datagrams: header room, seqids, length of the longest packet, trailer room', () => {
+  const h = 20;
+  const trailer = 16;
+  const enc = new FecEncoder(10, 3, h, trailer);
+  const seqids: number[] = [];
+  for (let group = 0; group < 2; group++) {
+    let longest = 0;
+    for (let i = 0; i < 10; i++) {
+      const pkt = packet(h, Buffer.alloc(24 + ((i * 37 + group * 11) % 300), i + 1));
+      longest = Math.max(longest, pkt.length);
+      const n = enc.encode(pkt, pkt.length);
+      seqids.push(pkt.readUInt32LE(h));
+      assert.equal(n, i === 9 ? 3 : 0);
+      if (n === 0) continue;
+      assert.equal(enc.parityLength, longest);
+      for (let k = 0; k < n; k++) {
+        const p = enc.parity[k];
+        assert.equal(p.length, longest + trailer);
+        assert.ok(p.subarray(0, h).equals(Buffer.alloc(h)), 'crypt header region zeroed');
+        assert.ok(p.subarray(longest).equals(Buffer.alloc(trailer)), 'trailer region zeroed');
+        assert.equal(fecType(p, h), FEC_TYPE_PARITY);
+        seqids.push(p.readUInt32LE(h));
+      }
+    }
+  }
+  assert.deepEqual(
+    seqids,
+    Array.from({ length: 26 }, (_, i) => i),
+  );
+});
+
+test('the caller may encrypt the packet in place: parity uses the bytes as they were at encode', () => {
+  const clean = new FecEncoder(2, 1);
+  const scribbled = new FecEncoder(2, 1);
+  let a = 0;
+  let b = 0;
+  for (const text of ['hello', 'world!!']) {
+    const p1 = packet(0, Buffer.from(text));
+    const p2 = packet(0, Buffer.from(text));
+    a = clean.encode(p1, p1.length);
+    b = scribbled.encode(p2, p2.length);
+    p2.fill(0x5c);
+  }
+  assert.equal(a, 1);
+  assert.equal(b, 1);
+  assert.ok(clean.parity[0].equals(scribbled.parity[0]));
+});
+
+test('seqids wrap to 0 at paws, right after a parity shard', () => {
+  assert.equal(fecPaws(13), 4294967287);
+  assert.equal(fecPaws(5), 0xffffffff);
+  const enc = new FecEncoder(10, 3);
+  const paws = fecPaws(13);
+  enc.nextSeqid = paws - 13;
+  const seen: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const pkt = packet(0, Buffer.from('x'));
+    const n = enc.encode(pkt, pkt.length);
+    seen.push(pkt.readUInt32LE(0));
+    for (let k = 0; k < n; k++) seen.push(enc.parity[k].readUInt32LE(0));
+  }
+  const expected = [];
+  for (let s = paws - 13; s < paws; s++) expected.push(s);
+  expected.push(0, 1);
+  assert.deepEqual(seen, expected);
+  for (const [i, s] of seen.entries()) assert.equal(s % 13, i % 13, 'group position survives the wrap');
+});
+
+test('latest 500 ms parity gate: off by default, optional, skips but keeps seqids aligned', () => {
+  const always = new FecEncoder(2, 1);
+  const gated = new FecEncoder(2, 1, 0, 0, { parityGateMs: LATEST_PARITY_GATE_MS });
+  const times = [1000, 1100, 2000, 2600, 3000, 3100];
+  const emitted: number[] = [];
+  const seqids: number[] = [];
+  for (const now of times) {
+    const p1 = packet(0, Buffer.from('abc'));
+    const p2 = packet(0, Buffer.from('abc'));
+    assert.equal(always.encode(p1, p1.length, now) > 0, p1.readUInt32LE(0) % 3 === 1);
+    const n = gated.encode(p2, p2.length, now);
+    seqids.push(p2.readUInt32LE(0));
+    if (n > 0) emitted.push(gated.parity[0].readUInt32LE(0));
+  }
+  // Groups end at 1100 (100 ms gap: parity), 2600 (600 ms: skipped), 3100 (100 ms: parity).
+  assert.deepEqual(emitted, [2, 8]);
+  assert.deepEqual(seqids, [0, 1, 3, 4, 6, 7]);
+});
+
+test('with the gate and ds=1 the first group skips parity, as in latest kcp-go', () => {
+  const enc = new FecEncoder(1, 1, 0, 0, { parityGateMs: LATEST_PARITY_GATE_MS });
+  const pkt = packet(0, Buffer.from('z'));
+  assert.equal(enc.encode(pkt, pkt.length, 10_000), 0);
+  assert.equal(enc.nextSeqid, 2);
+});
+
+test('invalid configuration and oversized packets throw, naming the parameter', () => {
+  assert.throws(() => new FecEncoder(0, 3), /dataShards/);
+  assert.throws(() => new FecEncoder(10, 0), /parityShards/);
+  assert.throws(() => new FecEncoder(200, 100), /dataShards \+ parityShards/);
+  assert.throws(() => new FecEncoder(10, 3, -1), /headerOffset/);
+  assert.throws(() => new FecEncoder(10, 3, 20, -2), /trailerSize/);
+  assert.throws(() => new FecEncoder(10, 3, 20, 0, { parityGateMs: -1 }), /parityGateMs/);
+  const enc = new FecEncoder(10, 3, 20);
+  assert.throws(() => enc.encode(Buffer.alloc(1600), 1501), /end/);
+  assert.throws(() => enc.encode(Buffer.alloc(100), 27), /end/);
+});

@@ -1,0 +1,228 @@
+/**
+ * Two Kcp state machines over a simulated datagram link with loss, duplication and reordering, driven by
+ * a discrete-event clock (no timers): the harness the transfer tests and the benchmark share.
+ *
+ * Each endpoint writes its stream the way a kcp-go session without write delay does: while
+ * WaitSnd < min(snd_wnd, rmt_wnd), `send` a chunk then `flush`. Each endpoint flushes again after the
+ * delay its last scheduled flush returned, and reads everything after every input.
+ */
+import { Kcp } from '../../src/kcp/index.js';
+
+export interface LinkOptions {
+  /** Probability that a datagram is lost. */
+  loss: number;
+  /** Probability that a delivered datagram arrives twice. */
+  dup: number;
+  /** One-way delay in ms. */
+  delay: number;
+  /** Extra random delay in [0, jitter) ms per datagram: reorders datagrams. */
+  jitter: number;
+}
+
+export interface PairOptions {
+  /** kcp-go NoDelay parameters: nodelay, interval, resend, nc. */
+  mode: [number, number, number, number];
+  sndWnd: number;
+  rcvWnd: number;
+  mtu: number;
+  reserved: number;
+  ackNoDelay: boolean;
+  link: LinkOptions;
+  /** Start of the uint32 ms clock (start near 2^32 to cross the wrap). */
+  t0: number;
+  seed: number;
+  /** Receiver stops reading for this many ms of every second (fills its window). 0: always reads. */
+  readStallMs: number;
+  /** Bytes per `send` call. */
+  writeChunk: number;
+  /** Give up (the run failed) after this much simulated time. */
+  maxSimMs: number;
+}
+
+/** xorshift32: deterministic, seedable, good enough for link decisions. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 1;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s = x >>> 0;
+    return this.s / 0x100000000;
+  }
+  bytes(n: number): Buffer {
+    const b = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i++) b[i] = (this.next() * 256) | 0;
+    return b;
+  }
+}
+
+interface Packet {
+  at: number;
+  seq: number;
+  data: Buffer;
+}
+
+/** Min-heap of packets in flight, ordered by arrival time then send order. */
+class PacketHeap {
+  private items: Packet[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): Packet | undefined {
+    return this.items[0];
+  }
+  push(p: Packet): void {
+    const a = this.items;
+    a.push(p);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+  pop(): Packet {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop() as Packet;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && before(a[l], a[m])) m = l;
+        if (r < a.length && before(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(x: Packet, y: Packet): boolean {
+  return x.at < y.at || (x.at === y.at && x.seq < y.seq);
+}
+
+export class Endpoint {
+  readonly kcp: Kcp;
+  readonly inbox = new PacketHeap();
+  nextFlush = 0;
+  private sendOff = 0;
+  received = 0;
+  mismatch = -1;
+  datagrams = 0;
+  maxDatagram = 0;
+  /** Largest snd_nxt − snd_una seen when a datagram went out. */
+  maxInFlight = 0;
+
+  constructor(
+    conv: number,
+    private readonly options: PairOptions,
+    private readonly rng: Rng,
+    readonly outgoing: Buffer,
+    private readonly expected: Buffer,
+    private readonly peerInbox: () => PacketHeap,
+    private readonly clock: { t: number; seq: number },
+  ) {
+    this.kcp = new Kcp(conv, (buf, len) => this.onOutput(buf, len));
+    const [nodelay, interval, resend, nc] = options.mode;
+    this.kcp.setNoDelay(nodelay, interval, resend, nc);
+    this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
+    this.kcp.setMtu(options.mtu);
+    this.kcp.reserveBytes(options.reserved);
+  }
+
+  get sendDone(): boolean {
+    return this.sendOff === this.outgoing.length && this.kcp.waitSnd === 0;
+  }
+  get receiveDone(): boolean {
+    return this.received === this.expected.length;
+  }
+
+  writeWhileOpen(now: number): void {
+    const kcp = this.kcp;
+    while (this.sendOff < this.outgoing.length && kcp.waitSnd < Math.min(kcp.sndWnd, kcp.rmtWnd)) {
+      const end = Math.min(this.sendOff + this.options.writeChunk, this.outgoing.length);
+      kcp.send(this.outgoing.subarray(this.sendOff, end));
+      this.sendOff = end;
+      kcp.flush(false, now);
+    }
+  }
+
+  readAll(): void {
+    for (let b = this.kcp.recv(); b !== null; b = this.kcp.recv()) {
+      const want = this.expected.subarray(this.received, this.received + b.length);
+      if (this.mismatch < 0 && !want.equals(b)) this.mismatch = this.received;
+      this.received += b.length;
+    }
+  }
+
+  private onOutput(buf: Buffer, len: number): void {
+    this.datagrams++;
+    if (len > this.maxDatagram) this.maxDatagram = len;
+    const inFlight = (this.kcp.sndNxt - this.kcp.sndUna) >>> 0;
+    if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
+    const link = this.options.link;
+    if (this.rng.next() < link.loss) return;
+    const data = Buffer.from(buf.subarray(this.options.reserved, len));
+    const inbox = this.peerInbox();
+    const at = this.clock.t + link.delay + Math.floor(this.rng.next() * link.jitter);
+    inbox.push({ at, seq: this.clock.seq++, data });
+    if (this.rng.next() < link.dup) {
+      inbox.push({ at: at + Math.floor(this.rng.next() * link.jitter), seq: this.clock.seq++, data });
+    }
+  }
+}
+
+export interface PairResult {
+  simMs: number;
+  a: Endpoint;
+  b: Endpoint;
+}
+
+/** Run until both streams are delivered and acknowledged (or maxSimMs passes). */
+export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairResult {
+  const rng = new Rng(options.seed);
+  const clock = { t: 0, seq: 0 };
+  const endpoints: Endpoint[] = [];
+  const a = new Endpoint(0x5eed, options, rng, aToB, bToA, () => endpoints[1].inbox, clock);
+  const b = new Endpoint(0x5eed, options, rng, bToA, aToB, () => endpoints[0].inbox, clock);
+  endpoints.push(a, b);
+  const reads = (t: number) => options.readStallMs === 0 || t % 1000 >= options.readStallMs;
+
+  while (clock.t <= options.maxSimMs) {
+    const t = clock.t;
+    const now = (options.t0 + t) >>> 0;
+    for (const ep of endpoints) {
+      for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
+        const d = ep.inbox.pop().data;
+        ep.kcp.input(d, 0, d.length, true, options.ackNoDelay, now);
+      }
+      if (reads(t)) ep.readAll();
+    }
+    for (const ep of endpoints) ep.writeWhileOpen(now);
+    for (const ep of endpoints) {
+      if (t >= ep.nextFlush) ep.nextFlush = t + ep.kcp.flush(false, now);
+    }
+    if (a.sendDone && b.sendDone && a.receiveDone && b.receiveDone) break;
+
+    let next = Math.min(a.nextFlush, b.nextFlush);
+    for (const ep of endpoints) {
+      const p = ep.inbox.peek();
+      if (p !== undefined && p.at < next) next = p.at;
+    }
+    // a stalled reader resumes at the next second boundary
+    if (!reads(t) && next > t - (t % 1000) + options.readStallMs) next = t - (t % 1000) + options.readStallMs;
+    clock.t = Math.max(next, t + 1);
+  }
+  return { simMs: clock.t, a, b };
+}
