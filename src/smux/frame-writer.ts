@@ -1,0 +1,135 @@
+import type { ByteConnection } from '../transport/conn.js';
+import { Fifo } from './fifo.js';
+
+/** A stream as seen by the writer: frames are pulled from it only when the connection can take them. */
+export interface FrameSource {
+  /** Writer-owned flag: the source is waiting in the data ring. */
+  inDataRing: boolean;
+  /** Writer-owned flag: the source is waiting in the signal queue. */
+  inSignalQueue: boolean;
+  /** Whether takeDataFrame would return a frame now. */
+  hasDataFrame(): boolean;
+  /** The next PSH or FIN of this stream, or null when nothing is sendable (nothing pending, window shut). */
+  takeDataFrame(): Buffer | null;
+  /** Called right after the frame from takeDataFrame was handed to the connection. */
+  dataFrameWritten(): void;
+  /** The stream's pending window update (UPD), or null. */
+  takeSignalFrame(): Buffer | null;
+}
+
+/**
+ * The session's send side. Every frame goes to the connection as one write() call. Nothing is encoded
+ * ahead of time: while the connection is back-pressured (write returned false, waiting for onDrain),
+ * streams keep their data and are only asked for a frame when it can go out, so the queue holds at most
+ * one pending chunk per stream plus a few control frames.
+ *
+ * Order: control frames (SYN, NOP, a FIN that aborts a stream) first, then window updates, then data,
+ * round robin one frame per stream per turn (the fairness smux gets from its write-counter priority).
+ * A stream's graceful FIN is one of its data frames, so it always follows that stream's data.
+ */
+export class FrameWriter {
+  private blocked = false;
+  private closed = false;
+  private flushing = false;
+  private readonly control = new Fifo<Buffer>();
+  private readonly signals = new Fifo<FrameSource>();
+  private readonly ring = new Fifo<FrameSource>();
+  private readonly drainWaiters = new Fifo<() => void>();
+
+  constructor(private readonly conn: ByteConnection) {}
+
+  /** The last write returned false and onDrain has not come yet. */
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  sendControl(frame: Buffer): void {
+    if (this.closed) return;
+    this.control.push(frame);
+    this.flush();
+  }
+
+  scheduleSignal(source: FrameSource): void {
+    if (this.closed) return;
+    if (!source.inSignalQueue) {
+      source.inSignalQueue = true;
+      this.signals.push(source);
+    }
+    this.flush();
+  }
+
+  scheduleData(source: FrameSource): void {
+    if (this.closed) return;
+    if (!source.inDataRing && source.hasDataFrame()) {
+      source.inDataRing = true;
+      this.ring.push(source);
+    }
+    this.flush();
+  }
+
+  /** Run `callback` now if the connection is not back-pressured, else after the next drain. */
+  whenWritable(callback: () => void): void {
+    if (this.closed) return;
+    if (this.blocked) this.drainWaiters.push(callback);
+    else callback();
+  }
+
+  onDrain(): void {
+    if (this.closed) return;
+    this.blocked = false;
+    while (!this.blocked && !this.closed) {
+      const callback = this.drainWaiters.shift();
+      if (callback === undefined) break;
+      callback();
+    }
+    this.flush();
+  }
+
+  /** Forget everything queued; later calls are no-ops. */
+  close(): void {
+    this.closed = true;
+    this.control.clear();
+    this.signals.clear();
+    this.ring.clear();
+    this.drainWaiters.clear();
+  }
+
+  private flush(): void {
+    // Re-entrant calls (a write callback that queues more data) are served by the running loop.
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (!this.blocked && !this.closed) {
+        const frame = this.control.shift();
+        if (frame !== undefined) {
+          this.write(frame);
+          continue;
+        }
+        const signaller = this.signals.shift();
+        if (signaller !== undefined) {
+          signaller.inSignalQueue = false;
+          const update = signaller.takeSignalFrame();
+          if (update !== null) this.write(update);
+          continue;
+        }
+        const source = this.ring.shift();
+        if (source === undefined) break;
+        source.inDataRing = false;
+        const data = source.takeDataFrame();
+        if (data === null) continue;
+        this.write(data);
+        source.dataFrameWritten();
+        if (!source.inDataRing && !this.closed && source.hasDataFrame()) {
+          source.inDataRing = true;
+          this.ring.push(source);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private write(frame: Buffer): void {
+    if (!this.conn.write(frame)) this.blocked = true;
+  }
+}
