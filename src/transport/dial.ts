@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import type dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
+import { bindSocket, connectSocket, createUdpSocket } from './udp.js';
+
+/** A client session's own socket: connected to the server, so the kernel drops datagrams from anyone else. */
+class ConnectedLink implements DatagramLink {
+  constructor(
+    private readonly socket: dgram.Socket,
+    readonly remote: string,
+  ) {}
+
+  send(buf: Buffer, len: number): void {
+    this.socket.send(buf, 0, len);
+  }
+
+  release(): void {
+    this.socket.close();
+  }
+}
+
+export interface DialOptions extends SessionOptions {
+  sockbuf: number;
+}
+
+/**
+ * Open a client session to host:port: resolve the name now (every dial resolves again), a fresh UDP socket
+ * on an ephemeral port, a random conv. There is no handshake: the session is usable at once.
+ */
+export async function dialSession(host: string, port: number, options: DialOptions): Promise<KcpSession> {
+  const { address } = await lookup(host);
+  const socket = createUdpSocket(address, options.sockbuf);
+  try {
+    await bindSocket(socket, 0);
+    await connectSocket(socket, port, address);
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  const conv = randomBytes(4).readUInt32LE(0);
+  const session = new KcpSession(
+    conv,
+    options,
+    new ConnectedLink(socket, address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`),
+    true,
+  );
+  socket.on('message', (msg) => session.input(msg));
+  // A connected UDP socket reports ICMP errors (server not listening yet) as socket errors: KCP's
+  // retransmission and smux's keepalive decide the session's fate, not one lost datagram.
+  socket.on('error', () => {});
+  return session;
+}

@@ -1,0 +1,143 @@
+import { nowMs } from './clock.js';
+
+/** Something the scheduler drives: a KCP session. */
+export interface Schedulable {
+  /** Run the periodic work (KCP flush) and return the milliseconds until it is due again. */
+  update(now: number): number;
+  /** Flush what writes and reads queued during this event-loop turn. */
+  flushPending(now: number): void;
+  /** The time `update` is due next; owned by the scheduler. -1 when not scheduled. */
+  dueAt: number;
+}
+
+/**
+ * The one timer of the process: every KCP session's periodic flush is a heap entry here, and one
+ * setTimeout is armed for the earliest. Writes and reads within one event-loop turn are coalesced into
+ * a single flush per session at the end of the turn (setImmediate), so a burst of small writes leaves
+ * as full segments instead of one datagram per write.
+ */
+export class Scheduler {
+  private heap: Schedulable[] = [];
+  private heapDue: number[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
+  private pending: Schedulable[] = [];
+  private pendingArmed = false;
+  private readonly runDue = (): void => this.onTimer();
+  private readonly runPending = (): void => this.onImmediate();
+
+  /** Start driving `s`; its first update runs at once (kcp-go runs the first update right after creation). */
+  add(s: Schedulable): void {
+    this.schedule(s, nowMs());
+  }
+
+  /** Stop driving `s`. Stale heap entries are skipped when they surface. */
+  remove(s: Schedulable): void {
+    s.dueAt = -1;
+  }
+
+  /** Bring the next update of `s` forward to `due` if that is earlier than what is scheduled. */
+  advance(s: Schedulable, due: number): void {
+    if (s.dueAt === -1 || ((due - s.dueAt) | 0) >= 0) return;
+    this.schedule(s, due);
+  }
+
+  /** Ask for `s.flushPending` at the end of this event-loop turn. Call at most once per turn per session. */
+  requestFlush(s: Schedulable): void {
+    this.pending.push(s);
+    if (!this.pendingArmed) {
+      this.pendingArmed = true;
+      setImmediate(this.runPending);
+    }
+  }
+
+  private schedule(s: Schedulable, due: number): void {
+    s.dueAt = due;
+    this.push(s, due);
+    this.arm();
+  }
+
+  private onImmediate(): void {
+    this.pendingArmed = false;
+    const batch = this.pending;
+    this.pending = [];
+    const now = nowMs();
+    for (let i = 0; i < batch.length; i++) batch[i].flushPending(now);
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    const now = nowMs();
+    while (this.heap.length > 0) {
+      const due = this.heapDue[0];
+      if (((due - now) | 0) > 0) break;
+      const s = this.pop();
+      if (s.dueAt !== due) continue; // removed or rescheduled
+      const wait = s.update(now);
+      if (s.dueAt === due) {
+        s.dueAt = (now + Math.max(1, wait)) >>> 0;
+        this.push(s, s.dueAt);
+      }
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.heap.length === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      return;
+    }
+    const due = this.heapDue[0];
+    if (this.timer && this.timerDue === due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    const delay = Math.max(0, (due - nowMs()) | 0);
+    this.timer = setTimeout(this.runDue, delay);
+  }
+
+  private push(s: Schedulable, due: number): void {
+    const heap = this.heap;
+    const keys = this.heapDue;
+    let i = heap.length;
+    heap.push(s);
+    keys.push(due);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (((keys[parent] - due) | 0) <= 0) break;
+      heap[i] = heap[parent];
+      keys[i] = keys[parent];
+      i = parent;
+    }
+    heap[i] = s;
+    keys[i] = due;
+  }
+
+  private pop(): Schedulable {
+    const heap = this.heap;
+    const keys = this.heapDue;
+    const top = heap[0];
+    const lastS = heap.pop()!;
+    const lastK = keys.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && ((keys[r] - keys[l]) | 0) < 0 ? r : l;
+        if (((keys[c] - lastK) | 0) >= 0) break;
+        heap[i] = heap[c];
+        keys[i] = keys[c];
+        i = c;
+      }
+      heap[i] = lastS;
+      keys[i] = lastK;
+    }
+    return top;
+  }
+}
+
+/** The process-wide scheduler. */
+export const scheduler = new Scheduler();

@@ -1,0 +1,272 @@
+import type { PacketCrypt } from '../crypt/types.js';
+import {
+  FEC_HEADER_SIZE_PLUS2,
+  FEC_TYPE_DATA,
+  FEC_TYPE_OOB,
+  FEC_TYPE_PARITY,
+  FecDecoder,
+  FecEncoder,
+  fecEnabled,
+} from '../fec/index.js';
+import { Kcp } from '../kcp/index.js';
+import { snmp } from '../metrics/snmp.js';
+import { nowMs } from './clock.js';
+import type { ByteConnection, ByteSink } from './conn.js';
+import { type Schedulable, scheduler } from './scheduler.js';
+
+/** kcp-go never reads or sends more than this many bytes per datagram (mtuLimit). */
+export const MTU_LIMIT = 1500;
+/** A decrypted datagram shorter than one KCP header is dropped (G561 IKCP_OVERHEAD). */
+const MIN_PAYLOAD = 24;
+
+/** KCP and FEC parameters of one session, as kcptun sets them. */
+export interface SessionOptions {
+  crypt: PacketCrypt;
+  dataShards: number;
+  parityShards: number;
+  mtu: number;
+  sndWnd: number;
+  rcvWnd: number;
+  nodelay: number;
+  interval: number;
+  resend: number;
+  nc: number;
+  ackNoDelay: boolean;
+}
+
+/** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
+export interface DatagramLink {
+  /** The peer's address, for logs. */
+  readonly remote: string;
+  send(buf: Buffer, len: number): void;
+  /** The session is closed: release the socket or the listener's table entry. */
+  release(session: KcpSession): void;
+}
+
+/** Reject option values that kcp-go would refuse or misbehave on, naming the parameter. */
+export function validateSessionOptions(o: SessionOptions): void {
+  if (!Number.isInteger(o.mtu) || o.mtu < 50 || o.mtu > MTU_LIMIT) {
+    throw new Error(`mtu ${o.mtu} out of range: it must be between 50 and ${MTU_LIMIT}`);
+  }
+  if (!Number.isInteger(o.dataShards) || o.dataShards < 0)
+    throw new Error(`datashard ${o.dataShards} invalid`);
+  if (!Number.isInteger(o.parityShards) || o.parityShards < 0) {
+    throw new Error(`parityshard ${o.parityShards} invalid`);
+  }
+  if (o.dataShards + o.parityShards > 255) {
+    throw new Error(
+      `datashard + parityshard = ${o.dataShards + o.parityShards}: at most 255 shards per group`,
+    );
+  }
+  if (!Number.isInteger(o.sndWnd) || o.sndWnd <= 0) throw new Error(`sndwnd ${o.sndWnd} must be positive`);
+  if (!Number.isInteger(o.rcvWnd) || o.rcvWnd <= 0) throw new Error(`rcvwnd ${o.rcvWnd} must be positive`);
+}
+
+/**
+ * One KCP conversation over UDP, seen from above as a ByteConnection: datagrams are decrypted,
+ * FEC-decoded and fed to KCP; written bytes go through KCP, FEC and the cipher to the link.
+ * Driven by the process scheduler; nothing here owns a timer or a socket.
+ */
+export class KcpSession implements ByteConnection, Schedulable {
+  dueAt = -1;
+  closed = false;
+  readonly conv: number;
+  private readonly kcp: Kcp;
+  private readonly crypt: PacketCrypt;
+  private readonly fecEncoder: FecEncoder | null;
+  private fecDecoder: FecDecoder | null;
+  private readonly ackNoDelay: boolean;
+  private sink: ByteSink | null = null;
+  private paused = false;
+  private writeBlocked = false;
+  private flushRequested = false;
+
+  constructor(
+    conv: number,
+    options: SessionOptions,
+    private readonly link: DatagramLink,
+    active: boolean,
+  ) {
+    validateSessionOptions(options);
+    this.conv = conv;
+    this.crypt = options.crypt;
+    this.ackNoDelay = options.ackNoDelay;
+    const fecOn = fecEnabled(options.dataShards, options.parityShards);
+    const headerSize = this.crypt.headerSize + (fecOn ? FEC_HEADER_SIZE_PLUS2 : 0);
+    this.fecEncoder = fecOn
+      ? new FecEncoder(
+          options.dataShards,
+          options.parityShards,
+          this.crypt.headerSize,
+          this.crypt.trailerSize,
+        )
+      : null;
+    this.fecDecoder = fecOn ? new FecDecoder(options.dataShards, options.parityShards) : null;
+    this.kcp = new Kcp(conv, this.onKcpOutput);
+    this.kcp.reserveBytes(headerSize);
+    // An AEAD tag follows the payload: shrink KCP's budget so the whole datagram still fits the mtu.
+    this.kcp.setMtu(options.mtu - this.crypt.trailerSize);
+    this.kcp.outputSlack(this.crypt.trailerSize);
+    this.kcp.setNoDelay(options.nodelay, options.interval, options.resend, options.nc);
+    this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
+    snmp.sessionOpened(active);
+    scheduler.add(this);
+  }
+
+  /** The peer's address, for logs. */
+  get remoteLabel(): string {
+    return this.link.remote;
+  }
+
+  attach(sink: ByteSink): void {
+    this.sink = sink;
+    this.deliver();
+  }
+
+  write(data: Buffer): boolean {
+    if (this.closed) return false;
+    this.kcp.send(data);
+    snmp.BytesSent += data.length;
+    if (!this.flushRequested) {
+      this.flushRequested = true;
+      scheduler.requestFlush(this);
+    }
+    if (this.kcp.waitSnd >= Math.min(this.kcp.sndWnd, this.kcp.rmtWnd)) {
+      this.writeBlocked = true;
+      return false;
+    }
+    return true;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.deliver();
+    // Reading may have reopened our receive window; the flush carries the window update.
+    this.requestFlushOnce();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    scheduler.remove(this);
+    this.link.release(this);
+    this.kcp.release();
+    snmp.sessionClosed();
+    const sink = this.sink;
+    this.sink = null;
+    sink?.onClose();
+  }
+
+  /** A datagram from the peer, as received (the buffer is ours to decrypt in place and keep). */
+  input(buf: Buffer): void {
+    snmp.InPkts++;
+    if (this.closed) return;
+    const len = buf.length;
+    if (len > MTU_LIMIT) {
+      // kcp-go reads into 1500-byte buffers: a longer datagram is truncated and fails its checksum.
+      snmp.InCsumErrors++;
+      return;
+    }
+    const end = this.crypt.open(buf, len);
+    if (end < 0) {
+      snmp.InCsumErrors++;
+      return;
+    }
+    this.inputDecrypted(buf, this.crypt.headerSize, end);
+  }
+
+  /** A datagram already decrypted and verified (the listener does that to read the conv): payload at [offset, end). */
+  inputDecrypted(buf: Buffer, offset: number, end: number): void {
+    if (this.closed) return;
+    const n = end - offset;
+    if (n < MIN_PAYLOAD) {
+      snmp.InErrs++;
+      return;
+    }
+    snmp.InBytes += n;
+    const now = nowMs();
+    const type = buf[offset + 4] | (buf[offset + 5] << 8);
+    if (type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY) {
+      // A side with FEC off still understands the peer's FEC packets (kcp-go creates a (1,1) decoder lazily).
+      if (this.fecDecoder === null) this.fecDecoder = new FecDecoder(1, 1);
+      const decoder = this.fecDecoder;
+      const recovered = decoder.decode(buf, offset, end, now);
+      if (type === FEC_TYPE_DATA)
+        this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, true, now);
+      for (let i = 0; i < recovered; i++) {
+        const r = decoder.recovered[i];
+        this.kcpInput(r, 0, r.length, false, now);
+      }
+    } else if (type === FEC_TYPE_OOB) {
+      snmp.OOBPackets++; // the latest kcp-go's out-of-band packets: kcptun never sends them
+    } else {
+      this.kcpInput(buf, offset, n, true, now);
+    }
+    if (this.closed) return;
+    this.deliver();
+    this.checkDrain();
+  }
+
+  update(now: number): number {
+    const wait = this.kcp.flush(false, now);
+    this.checkDrain();
+    return wait;
+  }
+
+  flushPending(now: number): void {
+    this.flushRequested = false;
+    if (this.closed) return;
+    const wait = this.kcp.flush(false, now);
+    scheduler.advance(this, (now + Math.max(1, wait)) >>> 0);
+    this.checkDrain();
+  }
+
+  private requestFlushOnce(): void {
+    if (this.flushRequested) return;
+    this.flushRequested = true;
+    scheduler.requestFlush(this);
+  }
+
+  private kcpInput(buf: Buffer, offset: number, len: number, regular: boolean, now: number): void {
+    if (this.closed) return;
+    if (this.kcp.input(buf, offset, len, regular, this.ackNoDelay, now) !== 0) snmp.KCPInErrors++;
+  }
+
+  private deliver(): void {
+    while (!this.paused && this.sink !== null) {
+      const data = this.kcp.recv();
+      if (data === null) return;
+      snmp.BytesReceived += data.length;
+      this.sink.onData(data);
+    }
+  }
+
+  private checkDrain(): void {
+    if (!this.writeBlocked || this.closed) return;
+    if (this.kcp.waitSnd >= Math.min(this.kcp.sndWnd, this.kcp.rmtWnd)) return;
+    this.writeBlocked = false;
+    this.sink?.onDrain();
+  }
+
+  /** KCP produced a datagram in its reused buffer: copy it out, add FEC, encrypt and send, parity after. */
+  private readonly onKcpOutput = (buf: Buffer, len: number): void => {
+    const pkt = Buffer.allocUnsafe(len + this.crypt.trailerSize);
+    buf.copy(pkt, 0, 0, len);
+    const encoder = this.fecEncoder;
+    const parity = encoder === null ? 0 : encoder.encode(pkt, len);
+    this.seal(pkt, len);
+    for (let i = 0; i < parity; i++) this.seal(encoder!.parity[i], encoder!.parityLength);
+  };
+
+  private seal(pkt: Buffer, end: number): void {
+    const n = this.crypt.seal(pkt, end);
+    snmp.OutPkts++;
+    snmp.OutBytes += n;
+    this.link.send(pkt, n);
+  }
+}

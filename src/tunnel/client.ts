@@ -1,0 +1,174 @@
+import { randomInt } from 'node:crypto';
+import net from 'node:net';
+import type { SmuxSession } from '../smux/index.js';
+import { type DialOptions, dialSession } from '../transport/dial.js';
+import { formatHostPort, type HostPorts } from './address.js';
+import { createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { pipeBoth } from './pipe.js';
+
+export interface ClientOptions extends MuxOptions {
+  /** TCP host:port, or a unix socket path (latest kcptun). */
+  listen: { host: string; port: number } | { path: string };
+  remote: HostPorts;
+  conn: number;
+  autoExpireSeconds: number;
+  scavengeTtlSeconds: number;
+  closeWaitSeconds: number;
+  quiet: boolean;
+  session: DialOptions;
+  log: (message: string) => void;
+}
+
+/** One of the -conn round-robin slots: a smux session over its own KCP session, dialled lazily. */
+interface MuxSlot {
+  mux: SmuxSession | null;
+  expiresAt: number;
+  dialing: Promise<SmuxSession> | null;
+}
+
+const REDIAL_DELAY_MS = 1000;
+const SCAVENGE_PERIOD_MS = 1000;
+
+/**
+ * kcptun-client: accept TCP connections and carry each as one smux stream over `conn` KCP sessions,
+ * round robin. A slot whose session died or expired is redialled when the next connection lands on it;
+ * an expired session keeps serving its streams until the scavenger closes it after scavengettl.
+ */
+export class TunnelClient {
+  private server: net.Server | null = null;
+  private readonly slots: MuxSlot[];
+  private rr = 0;
+  private readonly expiring: { mux: SmuxSession; closeAt: number }[] = [];
+  private scavenger: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly options: ClientOptions) {
+    this.slots = Array.from({ length: options.conn }, () => ({ mux: null, expiresAt: 0, dialing: null }));
+  }
+
+  /** Start listening; resolves with the bound address once accepting. */
+  async start(): Promise<net.AddressInfo | string> {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
+      this.onConnection(socket),
+    );
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const listen = this.options.listen;
+      if ('path' in listen) server.listen(listen.path, resolve);
+      else server.listen(listen.port, listen.host === '' ? undefined : listen.host, resolve);
+    });
+    server.on('error', (err) => this.options.log(`accept: ${err.message}`));
+    if (this.options.autoExpireSeconds > 0) {
+      this.scavenger = setInterval(() => this.scavenge(), SCAVENGE_PERIOD_MS);
+      this.scavenger.unref();
+    }
+    const addr = server.address();
+    return addr === null ? '' : addr;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.scavenger) clearInterval(this.scavenger);
+    this.server?.close();
+    for (const slot of this.slots) slot.mux?.close();
+    for (const e of this.expiring) e.mux.close();
+  }
+
+  private onConnection(socket: net.Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.on('error', () => {}); // reported through pipeBoth's teardown
+    const slot = this.slots[this.rr % this.slots.length];
+    this.rr = (this.rr + 1) & 0xffff; // kcptun keeps rr in a uint16
+    this.muxFor(slot).then(
+      (mux) => this.openStream(mux, socket),
+      () => socket.destroy(),
+    );
+  }
+
+  private muxFor(slot: MuxSlot): Promise<SmuxSession> {
+    const now = Date.now();
+    const current = slot.mux;
+    const expired = this.options.autoExpireSeconds > 0 && now >= slot.expiresAt;
+    if (current !== null && !current.isClosed && !expired) return Promise.resolve(current);
+    if (slot.dialing !== null) return slot.dialing;
+    if (current !== null && expired && !current.isClosed) {
+      this.expiring.push({ mux: current, closeAt: slot.expiresAt + this.options.scavengeTtlSeconds * 1000 });
+    }
+    slot.mux = null;
+    slot.dialing = this.dialUntilUp().then((mux) => {
+      slot.dialing = null;
+      slot.mux = mux;
+      slot.expiresAt = Date.now() + this.options.autoExpireSeconds * 1000;
+      return mux;
+    });
+    return slot.dialing;
+  }
+
+  /** kcptun's waitConn: retry every second until a session is up (UDP needs no handshake, so this is DNS/bind). */
+  private async dialUntilUp(): Promise<SmuxSession> {
+    for (;;) {
+      if (this.closed) throw new Error('client closed');
+      try {
+        return await this.dialOnce();
+      } catch (err) {
+        this.options.log(`re-connecting: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, REDIAL_DELAY_MS));
+      }
+    }
+  }
+
+  private async dialOnce(): Promise<SmuxSession> {
+    const { remote, session: sessionOptions, log } = this.options;
+    const port =
+      remote.minPort === remote.maxPort ? remote.minPort : randomInt(remote.minPort, remote.maxPort + 1);
+    const session = await dialSession(remote.host, port, sessionOptions);
+    log(
+      `smux version: ${this.options.smux.version} on connection: ${formatHostPort(remote.host, port)} (conv ${session.conv})`,
+    );
+    const mux = createMux(session, true, this.options);
+    mux.on('close', (err?: Error) => {
+      if (err && !this.closed) log(`session closed: ${mismatchHint(err)}`);
+    });
+    return mux;
+  }
+
+  private openStream(mux: SmuxSession, socket: net.Socket): void {
+    if (socket.destroyed) return;
+    let stream: ReturnType<SmuxSession['openStream']>;
+    try {
+      stream = mux.openStream();
+    } catch (err) {
+      this.options.log((err as Error).message);
+      socket.destroy();
+      return;
+    }
+    const { quiet, log } = this.options;
+    const label = `in: ${socket.remoteAddress ?? 'unix'}:${socket.remotePort ?? ''} out: (${stream.id})`;
+    if (!quiet) log(`stream opened ${label}`);
+    pipeBoth(socket, stream, this.options.closeWaitSeconds, () => {
+      if (!quiet) log(`stream closed ${label}`);
+    });
+    socket.resume();
+  }
+
+  private scavenge(): void {
+    const now = Date.now();
+    for (let i = this.expiring.length - 1; i >= 0; i--) {
+      const e = this.expiring[i];
+      if (e.mux.isClosed) {
+        this.options.log('scavenger: session normally closed');
+        this.expiring.splice(i, 1);
+      } else if (now >= e.closeAt) {
+        e.mux.close();
+        this.options.log('scavenger: session closed due to ttl');
+        this.expiring.splice(i, 1);
+      }
+    }
+  }
+}

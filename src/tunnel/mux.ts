@@ -1,0 +1,23 @@
+import { SnappyConnection } from '../compress/index.js';
+import { type SmuxConfig, SmuxSession } from '../smux/index.js';
+import type { ByteConnection } from '../transport/conn.js';
+import type { KcpSession } from '../transport/session.js';
+
+/** What both ends stack on a KCP session: optional snappy framing, then smux. */
+export interface MuxOptions {
+  noComp: boolean;
+  smux: SmuxConfig;
+}
+
+export function createMux(session: KcpSession, isClient: boolean, options: MuxOptions): SmuxSession {
+  const conn: ByteConnection = options.noComp ? session : new SnappyConnection(session);
+  return new SmuxSession(conn, isClient, options.smux);
+}
+
+/** A hint for the log when a session dies of a protocol error: kcptun has no handshake to say what differs. */
+export function mismatchHint(err: Error): string {
+  const m = err.message;
+  if (/version/i.test(m)) return `${m} (hint: do both ends use the same -smuxver?)`;
+  if (/snappy|identifier|chunk/i.test(m)) return `${m} (hint: do both ends agree on -nocomp?)`;
+  return m;
+}

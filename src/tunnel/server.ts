@@ -1,0 +1,84 @@
+import net from 'node:net';
+import type { SmuxStream } from '../smux/index.js';
+import { KcpListener, type ListenOptions } from '../transport/listener.js';
+import type { KcpSession } from '../transport/session.js';
+import { formatHostPort, type HostPorts } from './address.js';
+import { createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { pipeBoth } from './pipe.js';
+
+export interface ServerOptions extends MuxOptions {
+  listen: HostPorts;
+  /** TCP target, or a unix socket path. */
+  target: { host: string; port: number } | { path: string };
+  closeWaitSeconds: number;
+  quiet: boolean;
+  session: ListenOptions;
+  log: (message: string) => void;
+}
+
+/**
+ * kcptun-server: accept KCP sessions on every port of `listen`, run a smux server on each, and connect
+ * every accepted stream to the target. A target that refuses closes that stream only.
+ */
+export class TunnelServer {
+  private readonly listeners: KcpListener[] = [];
+  private closed = false;
+
+  constructor(private readonly options: ServerOptions) {}
+
+  async start(): Promise<number[]> {
+    const { listen } = this.options;
+    try {
+      for (let port = listen.minPort; port <= listen.maxPort; port++) {
+        const listener = await KcpListener.listen(listen.host, port, this.options.session, (s) =>
+          this.onSession(s),
+        );
+        this.listeners.push(listener);
+      }
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    return this.listeners.map((l) => l.port);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const l of this.listeners) l.close();
+  }
+
+  private onSession(session: KcpSession): void {
+    const { log } = this.options;
+    const remote = session.remoteLabel;
+    log(`smux version: ${this.options.smux.version} on connection: ${remote} (conv ${session.conv})`);
+    const mux = createMux(session, false, this.options);
+    mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
+    mux.on('close', (err?: Error) => {
+      if (err) log(`${remote}: ${mismatchHint(err)}`);
+    });
+  }
+
+  private onStream(stream: SmuxStream, remote: string): void {
+    const { target, quiet, log } = this.options;
+    const socket =
+      'path' in target
+        ? net.connect({ path: target.path, allowHalfOpen: true })
+        : net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    const label = `in: ${remote}(${stream.id}) out: ${'path' in target ? target.path : formatHostPort(target.host, target.port)}`;
+    const onConnectError = (err: Error): void => {
+      log(`${label}: ${err.message}`);
+      stream.destroy();
+    };
+    socket.once('error', onConnectError);
+    socket.once('connect', () => {
+      socket.removeListener('error', onConnectError);
+      socket.on('error', () => {}); // reported through pipeBoth's teardown
+      socket.setNoDelay(true);
+      if (!quiet) log(`stream opened ${label}`);
+      pipeBoth(stream, socket, this.options.closeWaitSeconds, () => {
+        if (!quiet) log(`stream closed ${label}`);
+      });
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+
+/**
+ * The far end of a tunnel test: every accepted connection sends `bytesPerConn` bytes of its own
+ * random data while reading as many, and records the sha256 of what it read. It closes its side only
+ * after it has both written and read everything, so no close races data (kcptun has no half-close).
+ */
+export class TransferTarget {
+  readonly received: string[] = [];
+  readonly sentHashes: string[] = [];
+  private readonly server: net.Server;
+
+  /** Bytes each new connection sends and expects; may change between phases of a test. */
+  bytesPerConn: number;
+
+  private constructor(bytesPerConn: number) {
+    this.bytesPerConn = bytesPerConn;
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
+  }
+
+  static async start(bytesPerConn: number): Promise<TransferTarget> {
+    const t = new TransferTarget(bytesPerConn);
+    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
+    return t;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private serve(socket: net.Socket): void {
+    const data = randomBytes(this.bytesPerConn);
+    const sentHash = sha256(data);
+    exchange(socket, data, this.bytesPerConn).then(
+      (got) => {
+        this.received.push(got);
+        this.sentHashes.push(sentHash);
+      },
+      () => this.received.push('error'),
+    );
+  }
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Write `data` and read exactly `expect` bytes at the same time, then close; resolves with the sha256
+ * of what was read. Rejects if the connection ends early or carries more.
+ */
+export function exchange(
+  socket: net.Socket,
+  data: Buffer,
+  expect: number,
+  timeoutMs = 120_000,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    let got = 0;
+    let written = false;
+    let done = false;
+    const timer = setTimeout(() => finish(new Error(`timeout: read ${got} of ${expect} bytes`)), timeoutMs);
+    const finish = (err?: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) {
+        socket.destroy();
+        reject(err);
+        return;
+      }
+      socket.end();
+      resolve(hash.digest('hex'));
+    };
+    const maybeDone = (): void => {
+      if (written && got === expect) finish();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got > expect) {
+        finish(new Error(`read ${got} bytes, expected ${expect}`));
+        return;
+      }
+      hash.update(chunk);
+      maybeDone();
+    });
+    socket.on('end', () => {
+      if (got < expect) finish(new Error(`connection ended after ${got} of ${expect} bytes`));
+    });
+    socket.on('error', (err) => finish(err));
+    socket.on('close', () => {
+      if (!done) finish(new Error(`connection closed after ${got} of ${expect} bytes`));
+    });
+    socket.write(data, () => {
+      written = true;
+      maybeDone();
+    });
+  });
+}
+
+/** Connect to the tunnel's local port and exchange `bytes` each way; returns [sha of sent, sha of received]. */
+export async function clientExchange(port: number, bytes: number): Promise<[string, string]> {
+  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const data = randomBytes(bytes);
+  const got = await exchange(socket, data, bytes);
+  return [sha256(data), got];
+}
