@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/** kcptun-client: a drop-in for Go kcptun's client. */
+import { TunnelClient } from '../tunnel/client.js';
+import { parseClientArgs } from './args.js';
+import { runMain } from './run-main.js';
+import {
+  commonStartupLines,
+  endpointOf,
+  hostPortsOf,
+  refuseUnsupported,
+  selectCrypt,
+  sessionOptionsOf,
+  smuxConfigOf,
+} from './startup.js';
+
+runMain(parseClientArgs, async (config, log) => {
+  refuseUnsupported(config);
+  const remote = hostPortsOf(config.remoteAddr, 'remoteaddr');
+  const listen = endpointOf(config.localAddr, 'localaddr');
+  const smux = smuxConfigOf(config);
+  const crypt = selectCrypt(config);
+  if (crypt.fellBack) log.info(`unknown crypt method ${JSON.stringify(config.crypt)}, using aes`);
+  const client = new TunnelClient({
+    listen,
+    remote,
+    conn: config.conn,
+    autoExpireSeconds: config.autoExpire,
+    scavengeTtlSeconds: config.scavengeTtl,
+    closeWaitSeconds: config.closeWait,
+    quiet: config.quiet,
+    noComp: config.noComp,
+    smux,
+    session: { ...sessionOptionsOf(config, crypt.crypt), sockbuf: config.sockBuf },
+    log: (m) => log.info(m),
+  });
+  const bound = await client.start();
+  for (const line of commonStartupLines(config, crypt.name)) log.info(line);
+  log.info(`remote address: ${config.remoteAddr}`);
+  log.info(`conn: ${config.conn}`);
+  log.info(`autoexpire: ${config.autoExpire}`);
+  log.info(`scavengettl: ${config.scavengeTtl}`);
+  log.info(`listening on: ${typeof bound === 'string' ? bound : `${bound.address}:${bound.port}`}`);
+  return () => client.close();
+});

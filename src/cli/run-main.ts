@@ -1,0 +1,65 @@
+import type { ParseResult } from './args.js';
+import { CliError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import type { CommonConfig } from './options.js';
+import { packageVersion } from './version.js';
+
+/** Starts the tunnel and returns how to stop it. */
+export type StartTunnel<C> = (config: C, log: Logger) => Promise<() => void>;
+
+/**
+ * The shape both mains share: parse, log like kcptun, start, and stop on SIGTERM/SIGINT. Bad input and
+ * start-up failures (a port in use, an unresolvable address) are one line on stderr and exit status 1,
+ * never a stack trace.
+ */
+export function runMain<C extends CommonConfig>(
+  parse: (argv: readonly string[], env: NodeJS.ProcessEnv) => ParseResult<C>,
+  start: StartTunnel<C>,
+): void {
+  let result: ParseResult<C>;
+  try {
+    result = parse(process.argv.slice(2), process.env);
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  if (result.kind !== 'run') {
+    process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    return;
+  }
+  const { config, warnings } = result;
+  let log: Logger;
+  try {
+    log = createLogger({ file: config.log });
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  log.info(`version: ${packageVersion()}`);
+  for (const w of warnings) log.info(w);
+  start(config, log).then(
+    (stop) => {
+      const shutdown = (): void => {
+        stop();
+        log.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    },
+    (err) => {
+      log.info(`${messageOf(err)}`);
+      fail(err);
+    },
+  );
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function fail(err: unknown): void {
+  const prefix = err instanceof CliError ? '' : 'error: ';
+  process.stderr.write(`${prefix}${messageOf(err)}\n`);
+  process.exit(1);
+}

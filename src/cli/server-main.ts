@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/** kcptun-server: a drop-in for Go kcptun's server. */
+import { TunnelServer } from '../tunnel/server.js';
+import { parseServerArgs } from './args.js';
+import { runMain } from './run-main.js';
+import {
+  commonStartupLines,
+  endpointOf,
+  hostPortsOf,
+  refuseUnsupported,
+  selectCrypt,
+  sessionOptionsOf,
+  smuxConfigOf,
+} from './startup.js';
+
+/** Sessions one listener holds at once; datagrams that would open more are dropped and counted. */
+const MAX_SESSIONS_PER_PORT = 4096;
+
+runMain(parseServerArgs, async (config, log) => {
+  refuseUnsupported(config);
+  const listen = hostPortsOf(config.listen, 'listen');
+  const target = endpointOf(config.target, 'target');
+  const smux = smuxConfigOf(config);
+  const crypt = selectCrypt(config);
+  if (crypt.fellBack) log.info(`unknown crypt method ${JSON.stringify(config.crypt)}, using aes`);
+  const server = new TunnelServer({
+    listen,
+    target,
+    closeWaitSeconds: config.closeWait,
+    quiet: config.quiet,
+    noComp: config.noComp,
+    smux,
+    session: {
+      ...sessionOptionsOf(config, crypt.crypt),
+      sockbuf: config.sockBuf,
+      maxSessions: MAX_SESSIONS_PER_PORT,
+    },
+    log: (m) => log.info(m),
+  });
+  const ports = await server.start();
+  for (const line of commonStartupLines(config, crypt.name)) log.info(line);
+  log.info(`target: ${config.target}`);
+  log.info(
+    `listening on: ${listen.host}:${ports.length === 1 ? ports[0] : `${ports[0]}-${ports[ports.length - 1]}`}`,
+  );
+  return () => server.close();
+});

@@ -1,0 +1,121 @@
+/**
+ * From a parsed configuration to running tunnel options: what kcptun's main() does after flag parsing.
+ * Features that are accepted by the parser but not served yet are refused here, by name.
+ */
+import { deriveKey } from '../crypt/kdf.js';
+import { createPacketCrypt } from '../crypt/select.js';
+import type { PacketCrypt } from '../crypt/types.js';
+import { type SmuxConfig, verifyConfig } from '../smux/index.js';
+import type { SessionOptions } from '../transport/session.js';
+import { MTU_LIMIT } from '../transport/session.js';
+import { isUnixPath } from '../tunnel/address.js';
+import { parsePortRange } from './address.js';
+import { CliError } from './errors.js';
+import type { CommonConfig } from './options.js';
+
+/** smux's KeepAliveTimeout: kcptun never sets it, so it stays at smux's default. */
+const KEEPALIVE_TIMEOUT_MS = 30_000;
+
+/** Refuse, with one clear line each, what this build cannot do yet; never ignore a setting silently. */
+export function refuseUnsupported(config: CommonConfig): void {
+  if (config.tcp) {
+    throw new CliError(
+      '-tcp is not supported: Node.js has no raw sockets for fake TCP; run an external tool such as udp2raw in front of plain UDP instead',
+    );
+  }
+  if (config.qpp) throw new CliError('-QPP is not supported yet');
+  if (config.rateLimit > 0) throw new CliError('-ratelimit is not supported yet');
+  if (config.dscp !== 0) throw new CliError('-dscp is not supported yet');
+  if (config.snmpLog !== '') throw new CliError('-snmplog is not supported yet');
+  if (config.pprof) throw new CliError('-pprof is not supported yet');
+}
+
+export interface CryptChoice {
+  crypt: PacketCrypt;
+  /** The name actually used: kcptun turns unknown names into aes. */
+  name: string;
+  fellBack: boolean;
+}
+
+export function selectCrypt(config: CommonConfig): CryptChoice {
+  const pass = deriveKey(config.key);
+  const { crypt, fellBackToAes } = createPacketCrypt(config.crypt, pass);
+  return { crypt, name: crypt.name, fellBack: fellBackToAes };
+}
+
+export function smuxConfigOf(config: CommonConfig): SmuxConfig {
+  const smux: SmuxConfig = {
+    version: config.smuxVer as 1 | 2,
+    keepAliveInterval: config.keepAlive * 1000,
+    keepAliveTimeout: KEEPALIVE_TIMEOUT_MS,
+    maxFrameSize: config.frameSize,
+    maxReceiveBuffer: config.smuxBuf,
+    maxStreamBuffer: config.streamBuf,
+  };
+  try {
+    verifyConfig(smux);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  return smux;
+}
+
+export function sessionOptionsOf(config: CommonConfig, crypt: PacketCrypt): SessionOptions {
+  return {
+    crypt,
+    dataShards: config.dataShard,
+    parityShards: config.parityShard,
+    // The latest kcptun clamps a larger -mtu to the 1500-byte datagram limit.
+    mtu: Math.min(config.mtu, MTU_LIMIT),
+    sndWnd: config.sndWnd,
+    rcvWnd: config.rcvWnd,
+    nodelay: config.noDelay,
+    interval: config.interval,
+    resend: config.resend,
+    nc: config.noCongestion,
+    ackNoDelay: config.ackNoDelay,
+  };
+}
+
+/** `host:port` / `host:min-max` with an IPv6 host unbracketed, as sockets want it. */
+export function hostPortsOf(value: string, flag: string): { host: string; minPort: number; maxPort: number } {
+  const r = parsePortRange(value, flag);
+  return { host: unbracket(r.host), minPort: r.minPort, maxPort: r.maxPort };
+}
+
+/** A TCP endpoint `host:port`, or a unix socket path when the value is not host:port (kcptun's rule). */
+export function endpointOf(value: string, flag: string): { host: string; port: number } | { path: string } {
+  if (isUnixPath(value)) return { path: value };
+  const r = hostPortsOf(value, flag);
+  if (r.minPort !== r.maxPort) throw new CliError(`-${flag}: a port range is not allowed here`);
+  return { host: r.host, port: r.minPort };
+}
+
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** The start-up lines kcptun logs, shared by both ends. */
+export function commonStartupLines(config: CommonConfig, cryptName: string): string[] {
+  return [
+    `smux version: ${config.smuxVer}`,
+    `encryption: ${cryptName}`,
+    `nodelay parameters: ${config.noDelay} ${config.interval} ${config.resend} ${config.noCongestion}`,
+    `sndwnd: ${config.sndWnd} rcvwnd: ${config.rcvWnd}`,
+    `compression: ${!config.noComp}`,
+    `mtu: ${config.mtu}`,
+    `datashard: ${config.dataShard} parityshard: ${config.parityShard}`,
+    `acknodelay: ${config.ackNoDelay}`,
+    `dscp: ${config.dscp}`,
+    `sockbuf: ${config.sockBuf}`,
+    `smuxbuf: ${config.smuxBuf}`,
+    `framesize: ${config.frameSize}`,
+    `streambuf: ${config.streamBuf}`,
+    `keepalive: ${config.keepAlive}`,
+    `closewait: ${config.closeWait}`,
+    `snmplog: ${config.snmpLog}`,
+    `snmpperiod: ${config.snmpPeriod}`,
+    `quiet: ${config.quiet}`,
+    `tcp: ${config.tcp}`,
+  ];
+}
