@@ -1,0 +1,121 @@
+/**
+ * kcptun's parameter limits, checked once the command line, SIP003 options, JSON and -mode have
+ * all been applied. Errors name the flag. Where kcptun only warns or silently adjusts, so does this
+ * module: the adjustments are made in place and the warnings returned for the caller to log.
+ */
+import { parsePortRange } from './address.js';
+import { CliError } from './errors.js';
+import type { ClientConfig, CommonConfig, ServerConfig } from './options.js';
+
+/** The latest kcp-go clamps larger values to 1500 (Go's receive buffers are 1500 bytes). */
+export const MAX_MTU = 1500;
+/**
+ * kcp-go refuses (and silently ignores) a KCP mtu below 50. The largest per-datagram overhead in
+ * front of KCP is 36 bytes (AEAD nonce 12 + GCM tag 16 + FEC header 8), so 86 leaves at least 50
+ * for every crypt and FEC combination.
+ */
+export const MIN_MTU = 86;
+/** smux's KeepAliveTimeout, which kcptun never changes; the interval must not exceed it. */
+export const SMUX_KEEPALIVE_TIMEOUT_SECONDS = 30;
+export const MAX_SMUX_FRAME_SIZE = 65535;
+export const MAX_SMUX_BUFFER = 2147483647;
+/** Reed–Solomon GF(2^8) limit on data + parity shards (spec 13 item 21). */
+export const MAX_TOTAL_SHARDS = 255;
+export const MAX_DSCP = 63;
+/** -conn and -QPPCount are used as uint16 by kcptun. */
+export const MAX_UINT16 = 65535;
+/** qpp.QPPMinimumSeedLength(8): bytes of key needed for 256! permutations. */
+export const QPP_MIN_KEY_BYTES = 211;
+/** qpp.QPPMinimumPads(8) = ceil(211 / 32). */
+export const QPP_MIN_PADS = 7;
+const QPP_QUBITS = 8;
+
+function fail(message: string): never {
+  throw new CliError(message);
+}
+
+function requireRange(flag: string, value: number, min: number, max: number): void {
+  if (value < min || value > max) fail(`-${flag} must be between ${min} and ${max}, got ${value}`);
+}
+
+function gcd(a: number, b: number): number {
+  let x = Math.abs(a);
+  let y = Math.abs(b);
+  while (y !== 0) [x, y] = [y, x % y];
+  return x;
+}
+
+function checkCommon(config: CommonConfig, warnings: string[]): void {
+  if (config.rateLimit < 0) {
+    warnings.push(`ratelimit ${config.rateLimit} is negative, falling back to 0`);
+    config.rateLimit = 0;
+  }
+  if (config.mtu > MAX_MTU) {
+    warnings.push(`mtu ${config.mtu} is larger than ${MAX_MTU}, clamped to ${MAX_MTU}`);
+    config.mtu = MAX_MTU;
+  }
+  if (config.mtu < MIN_MTU) fail(`-mtu must be between ${MIN_MTU} and ${MAX_MTU}, got ${config.mtu}`);
+
+  if (config.dataShard < 0) fail(`-datashard must not be negative, got ${config.dataShard}`);
+  if (config.parityShard < 0) fail(`-parityshard must not be negative, got ${config.parityShard}`);
+  if (config.dataShard + config.parityShard > MAX_TOTAL_SHARDS) {
+    fail(
+      `-datashard + -parityshard must be at most ${MAX_TOTAL_SHARDS}, got ${config.dataShard}+${config.parityShard}`,
+    );
+  }
+  if (config.sndWnd <= 0) fail(`-sndwnd must be greater than 0, got ${config.sndWnd}`);
+  if (config.rcvWnd <= 0) fail(`-rcvwnd must be greater than 0, got ${config.rcvWnd}`);
+  requireRange('dscp', config.dscp, 0, MAX_DSCP);
+
+  if (config.smuxVer !== 1 && config.smuxVer !== 2)
+    fail(`-smuxver: unsupported smux version ${config.smuxVer}, available 1,2`);
+  if (config.keepAlive < 1 || config.keepAlive > SMUX_KEEPALIVE_TIMEOUT_SECONDS) {
+    fail(
+      `-keepalive must be between 1 and ${SMUX_KEEPALIVE_TIMEOUT_SECONDS} seconds (smux's keep-alive timeout), got ${config.keepAlive}`,
+    );
+  }
+  requireRange('framesize', config.frameSize, 1, MAX_SMUX_FRAME_SIZE);
+  requireRange('smuxbuf', config.smuxBuf, 1, MAX_SMUX_BUFFER);
+  requireRange('streambuf', config.streamBuf, 1, config.smuxBuf);
+  if (config.snmpPeriod < 0) fail(`-snmpperiod must not be negative, got ${config.snmpPeriod}`);
+
+  if (config.qpp) {
+    if (config.qppCount <= 0) fail('-QPPCount must be greater than 0 when QPP is enabled');
+    if (config.qppCount > MAX_UINT16) fail(`-QPPCount must be at most ${MAX_UINT16}, got ${config.qppCount}`);
+    const keyBytes = Buffer.byteLength(config.key, 'utf8');
+    if (keyBytes < QPP_MIN_KEY_BYTES) {
+      warnings.push(
+        `QPP Warning: 'key' has size of ${keyBytes} bytes, required ${QPP_MIN_KEY_BYTES} bytes at least`,
+      );
+    }
+    if (config.qppCount < QPP_MIN_PADS) {
+      warnings.push(`QPP Warning: QPPCount ${config.qppCount}, required ${QPP_MIN_PADS} at least`);
+    }
+    if (gcd(config.qppCount, QPP_QUBITS) !== 1) {
+      warnings.push(`QPP Warning: QPPCount ${config.qppCount}, choose a prime number for security`);
+    }
+  }
+}
+
+/** Checks (and clamps, as kcptun does) a client config; returns kcptun's warnings. */
+export function validateClientConfig(config: ClientConfig): string[] {
+  const warnings: string[] = [];
+  if (config.conn < 1) fail('-conn must be greater than 0');
+  if (config.conn > MAX_UINT16) fail(`-conn must be at most ${MAX_UINT16}, got ${config.conn}`);
+  checkCommon(config, warnings);
+  parsePortRange(config.remoteAddr, 'remoteaddr');
+  if (config.autoExpire !== 0 && config.scavengeTtl > config.autoExpire) {
+    warnings.push(
+      'WARNING: scavengettl is bigger than autoexpire, connections may race hard to use bandwidth. Try limiting scavengettl to a smaller value.',
+    );
+  }
+  return warnings;
+}
+
+/** Checks (and clamps, as kcptun does) a server config; returns kcptun's warnings. */
+export function validateServerConfig(config: ServerConfig): string[] {
+  const warnings: string[] = [];
+  checkCommon(config, warnings);
+  parsePortRange(config.listen, 'listen');
+  return warnings;
+}

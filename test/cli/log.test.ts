@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CliError } from '../../src/cli/errors.js';
+import { createLogger, formatLogLine } from '../../src/cli/log.js';
+
+// Local time, month index 0 = January.
+const AT = new Date(2026, 0, 5, 7, 8, 9);
+
+describe('Go log line format', () => {
+  it('YYYY/MM/DD HH:MM:SS message, zero padded, local time', () => {
+    assert.equal(
+      formatLogLine(AT, 'listening on: [::]:12948'),
+      '2026/01/05 07:08:09 listening on: [::]:12948\n',
+    );
+  });
+  it('adds a newline only when missing', () => {
+    assert.equal(formatLogLine(AT, 'x\n'), '2026/01/05 07:08:09 x\n');
+    assert.equal(formatLogLine(AT, ''), '2026/01/05 07:08:09 \n');
+  });
+});
+
+describe('createLogger', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcptun-log-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes to the given stderr by default', () => {
+    const written: string[] = [];
+    const logger = createLogger({ clock: () => AT, stderr: { write: (s) => written.push(s) } });
+    logger.info('version: 0.1.0');
+    logger.close();
+    assert.deepEqual(written, ['2026/01/05 07:08:09 version: 0.1.0\n']);
+  });
+  it('appends to the -log file', () => {
+    const path = join(dir, 'kcptun.log');
+    writeFileSync(path, 'old line\n');
+    const logger = createLogger({ file: path, clock: () => AT });
+    logger.info('a');
+    logger.info('b');
+    logger.close();
+    logger.info('after close is dropped');
+    assert.equal(readFileSync(path, 'utf8'), 'old line\n2026/01/05 07:08:09 a\n2026/01/05 07:08:09 b\n');
+  });
+  it('an unopenable file is a CliError naming it', () => {
+    const path = join(dir, 'no', 'such', 'dir.log');
+    assert.throws(
+      () => createLogger({ file: path }),
+      (err: unknown) => err instanceof CliError && err.message.includes(path),
+    );
+  });
+});
