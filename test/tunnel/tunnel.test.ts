@@ -75,6 +75,8 @@ describe('tunnel client and server in one process', () => {
       const pair = await startPair({ noComp, version, conn: 3, targetPort: target.port, closeWait: 30 });
       try {
         const [sent, got] = await clientExchange(pair.port, 10 << 20);
+        // the client is done once it has read everything; its upload may still be in flight
+        while (target.received.length < 1) await new Promise((r) => setTimeout(r, 10));
         target.bytesPerConn = 256 << 10;
         const many = await Promise.all(
           Array.from({ length: 20 }, () => clientExchange(pair.port, 256 << 10)),
