@@ -30,7 +30,12 @@ runMain(parseClientArgs, async (config, log) => {
     quiet: config.quiet,
     noComp: config.noComp,
     smux,
-    session: { ...sessionOptionsOf(config, crypt.crypt), sockbuf: config.sockBuf },
+    session: {
+      ...sessionOptionsOf(config, crypt.crypt),
+      sockbuf: config.sockBuf,
+      dscp: config.dscp,
+      warn: (m) => log.info(m),
+    },
     log: (m) => log.info(m),
   });
   const bound = await client.start();

@@ -1,14 +1,19 @@
+import { snmp } from '../metrics/snmp.js';
+import { SnmpLogger } from '../metrics/snmp-logger.js';
+import { installSnmpSignal } from '../metrics/snmp-signal.js';
 import type { ParseResult } from './args.js';
 import { CliError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { CommonConfig } from './options.js';
+import { startProfiling } from './profiling.js';
 import { packageVersion } from './version.js';
 
 /** Starts the tunnel and returns how to stop it. */
 export type StartTunnel<C> = (config: C, log: Logger) => Promise<() => void>;
 
 /**
- * The shape both mains share: parse, log like kcptun, start, and stop on SIGTERM/SIGINT. Bad input and
+ * The shape both mains share: parse, log like kcptun, start, the SNMP dump on SIGUSR1 and the -snmplog
+ * CSV, -pprof, and stop on SIGTERM/SIGINT. Bad input and
  * start-up failures (a port in use, an unresolvable address) are one line on stderr and exit status 1,
  * never a stack trace.
  */
@@ -37,21 +42,35 @@ export function runMain<C extends CommonConfig>(
   }
   log.info(`version: ${packageVersion()}`);
   for (const w of warnings) log.info(w);
-  start(config, log).then(
-    (stop) => {
-      const shutdown = (): void => {
+  const info = (m: string): void => log.info(m);
+  start(config, log)
+    .then(async (stop) => {
+      installSnmpSignal(snmp, info);
+      const snmpLogger = new SnmpLogger(config.snmpLog, config.snmpPeriod, snmp, info);
+      snmpLogger.start();
+      log.info(`pprof: ${config.pprof}`);
+      const stopProfiling = config.pprof ? await startProfiling({ log: info }) : () => {};
+      return () => {
+        snmpLogger.stop();
+        stopProfiling();
         stop();
-        log.close();
-        process.exit(0);
       };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
-    },
-    (err) => {
-      log.info(`${messageOf(err)}`);
-      fail(err);
-    },
-  );
+    })
+    .then(
+      (stop) => {
+        const shutdown = (): void => {
+          stop();
+          log.close();
+          process.exit(0);
+        };
+        process.once('SIGTERM', shutdown);
+        process.once('SIGINT', shutdown);
+      },
+      (err) => {
+        if (config.log !== '') log.info(messageOf(err)); // stderr gets it from fail()
+        fail(err);
+      },
+    );
 }
 
 function messageOf(err: unknown): string {

@@ -24,10 +24,6 @@ export function refuseUnsupported(config: CommonConfig): void {
     );
   }
   if (config.qpp) throw new CliError('-QPP is not supported yet');
-  if (config.rateLimit > 0) throw new CliError('-ratelimit is not supported yet');
-  if (config.dscp !== 0) throw new CliError('-dscp is not supported yet');
-  if (config.snmpLog !== '') throw new CliError('-snmplog is not supported yet');
-  if (config.pprof) throw new CliError('-pprof is not supported yet');
 }
 
 export interface CryptChoice {
@@ -74,6 +70,7 @@ export function sessionOptionsOf(config: CommonConfig, crypt: PacketCrypt): Sess
     resend: config.resend,
     nc: config.noCongestion,
     ackNoDelay: config.ackNoDelay,
+    rateLimit: Math.max(0, config.rateLimit),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
+import { applyDscp } from './dscp.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindSocket, connectSocket, createUdpSocket } from './udp.js';
 
@@ -22,7 +23,13 @@ class ConnectedLink implements DatagramLink {
 
 export interface DialOptions extends SessionOptions {
   sockbuf: number;
+  /** -dscp: 0 leaves the socket alone. */
+  dscp?: number;
+  /** Where a DSCP that cannot be applied is reported (once per process). */
+  warn?: (message: string) => void;
 }
+
+let dscpWarned = false;
 
 /**
  * Open a client session to host:port: resolve the name now (every dial resolves again), a fresh UDP socket
@@ -37,6 +44,13 @@ export async function dialSession(host: string, port: number, options: DialOptio
   } catch (err) {
     socket.close();
     throw err;
+  }
+  if (options.dscp) {
+    const r = applyDscp(socket, options.dscp);
+    if (!r.ok && !dscpWarned) {
+      dscpWarned = true;
+      options.warn?.(`SetDSCP: ${r.reason}`);
+    }
   }
   const conv = randomBytes(4).readUInt32LE(0);
   const session = new KcpSession(

@@ -1,16 +1,38 @@
 import type dgram from 'node:dgram';
 import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY } from '../fec/index.js';
 import { snmp } from '../metrics/snmp.js';
+import { nowMs } from './clock.js';
 import { type DatagramLink, KcpSession, MTU_LIMIT, type SessionOptions } from './session.js';
 import { bindSocket, createUdpSocket } from './udp.js';
 
 const KCP_HEADER = 24;
 const KCP_SN_OFFSET = 12;
 
+/** A session that delivered no data this long after it was opened is closed (ListenOptions.firstDataTimeoutMs). */
+export const DEFAULT_FIRST_DATA_TIMEOUT_MS = 30_000;
+/** The sweep for such sessions runs this many times per timeout, within these bounds. */
+const SWEEPS_PER_TIMEOUT = 4;
+const MIN_SWEEP_MS = 50;
+const MAX_SWEEP_MS = 5_000;
+/** At most one "session table full" log line per this period. */
+const FULL_LOG_PERIOD_MS = 60_000;
+
 export interface ListenOptions extends SessionOptions {
   sockbuf: number;
-  /** Sessions held at once; datagrams that would open more are dropped (counted in InErrs). */
+  /**
+   * Sessions held at once. When the table is full, a datagram that would open another evicts the oldest
+   * session that has delivered no data yet; if every session has, the datagram is dropped (InErrs).
+   */
   maxSessions: number;
+  /**
+   * A session that has delivered no data to the layer above within this many ms of being opened is closed
+   * (default 30000). KCP has no handshake, so any datagram with a checksum that verifies opens a session:
+   * a stray packet after a restart, a replay, a flood from many addresses. A real client delivers its first
+   * smux frame within a round trip, and a NOP every -keepalive seconds after that.
+   */
+  firstDataTimeoutMs?: number;
+  /** Where to say that the session table is full (at most one line a minute). */
+  log?: (message: string) => void;
 }
 
 /** A server session's route back: the listener's socket, to the address the session came from. */
@@ -18,16 +40,37 @@ class ListenerLink implements DatagramLink {
   constructor(
     private readonly listener: KcpListener,
     readonly remote: string,
-    private readonly address: string,
-    private readonly port: number,
+    readonly address: string,
+    readonly port: number,
   ) {}
 
   send(buf: Buffer, len: number): void {
     this.listener.socket.send(buf, 0, len, this.port, this.address);
   }
 
-  release(session: KcpSession): void {
-    this.listener.forget(this.remote, session);
+  release(): void {
+    this.listener.forget(this);
+  }
+}
+
+/** A table entry: the session, when it was opened, and whether it has delivered data yet. */
+class Entry {
+  delivered = false;
+
+  constructor(
+    readonly session: KcpSession,
+    readonly link: ListenerLink,
+    readonly openedAt: number,
+  ) {}
+}
+
+function validateListenOptions(o: ListenOptions): void {
+  if (!Number.isInteger(o.maxSessions) || o.maxSessions <= 0) {
+    throw new Error(`maxSessions ${o.maxSessions} must be a positive integer`);
+  }
+  const t = o.firstDataTimeoutMs;
+  if (t !== undefined && (!Number.isInteger(t) || t <= 0 || t > 0x7fffffff)) {
+    throw new Error(`firstDataTimeoutMs ${t} must be a positive integer number of milliseconds`);
   }
 }
 
@@ -35,16 +78,39 @@ class ListenerLink implements DatagramLink {
  * The server side of kcp-go: one UDP socket, sessions keyed by the peer's ip:port. Any datagram that
  * decrypts and carries a conv from a new address opens a session (KCP has no handshake); a new conv with
  * sn 0 from a known address replaces the old session (the client reconnected from the same port).
+ *
+ * Bounds against sessions that never become real: the table holds at most maxSessions; a session that
+ * has not delivered data within firstDataTimeoutMs is closed by a periodic sweep; a full table makes room
+ * by evicting the oldest such session. Whether a session has delivered data is seen from the process-wide
+ * BytesReceived counter around the synchronous input call, so the per-datagram path stays allocation-free.
  */
 export class KcpListener {
-  private readonly sessions = new Map<string, KcpSession>();
+  /** address → port → entry: two lookups instead of building an "ip:port" string per datagram. */
+  private readonly table = new Map<string, Map<number, Entry>>();
+  /** Sessions that have not delivered data yet, oldest first (Set keeps insertion order). */
+  private readonly undelivered = new Set<Entry>();
+  private count = 0;
+  private readonly firstDataTimeoutMs: number;
+  private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
+  private reclaimed = 0;
+  private evicted = 0;
+  private refused = 0;
+  /** Evictions and refusals since the last "table full" line; that line's time (-1 before the first). */
+  private fullSinceLog = 0;
+  private fullLoggedAt = -1;
 
   private constructor(
     readonly socket: dgram.Socket,
     private readonly options: ListenOptions,
     private readonly onSession: (session: KcpSession) => void,
   ) {
+    this.firstDataTimeoutMs = options.firstDataTimeoutMs ?? DEFAULT_FIRST_DATA_TIMEOUT_MS;
+    const sweepMs = Math.min(
+      MAX_SWEEP_MS,
+      Math.max(MIN_SWEEP_MS, Math.floor(this.firstDataTimeoutMs / SWEEPS_PER_TIMEOUT)),
+    );
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
     socket.on('message', (msg, rinfo) => this.packetInput(msg, rinfo.address, rinfo.port));
     socket.on('error', () => {}); // send errors to vanished peers must not take the listener down
   }
@@ -55,6 +121,7 @@ export class KcpListener {
     options: ListenOptions,
     onSession: (session: KcpSession) => void,
   ): Promise<KcpListener> {
+    validateListenOptions(options);
     const bindAddress = host === '' ? '0.0.0.0' : host;
     const socket = createUdpSocket(bindAddress, options.sockbuf);
     try {
@@ -71,18 +138,43 @@ export class KcpListener {
   }
 
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.count;
+  }
+
+  /** Sessions closed by the sweep because they delivered no data within firstDataTimeoutMs. */
+  get reclaimedSessions(): number {
+    return this.reclaimed;
+  }
+
+  /** Sessions closed to make room in a full table (they had delivered no data yet). */
+  get evictedSessions(): number {
+    return this.evicted;
+  }
+
+  /** Datagrams that would have opened a session while the table was full of sessions that delivered data. */
+  get refusedDatagrams(): number {
+    return this.refused;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const s of [...this.sessions.values()]) s.close();
+    clearInterval(this.sweepTimer);
+    for (const ports of [...this.table.values()]) {
+      for (const entry of [...ports.values()]) entry.session.close();
+    }
     this.socket.close();
   }
 
-  forget(key: string, session: KcpSession): void {
-    if (this.sessions.get(key) === session) this.sessions.delete(key);
+  /** The session behind `link` closed: drop its entry. */
+  forget(link: ListenerLink): void {
+    const ports = this.table.get(link.address);
+    const entry = ports?.get(link.port);
+    if (ports === undefined || entry === undefined || entry.link !== link) return;
+    ports.delete(link.port);
+    if (ports.size === 0) this.table.delete(link.address);
+    this.undelivered.delete(entry);
+    this.count--;
   }
 
   private packetInput(buf: Buffer, address: string, port: number): void {
@@ -106,8 +198,6 @@ export class KcpListener {
       snmp.InErrs++;
       return;
     }
-    const key = `${address}:${port}`;
-    let session = this.sessions.get(key);
 
     let conv = 0;
     let sn = 0;
@@ -125,10 +215,12 @@ export class KcpListener {
       convKnown = true;
     }
 
-    if (session !== undefined) {
+    const entry = this.table.get(address)?.get(port);
+    if (entry !== undefined) {
+      const session = entry.session;
       if (!convKnown || conv === session.conv) {
         snmp.InPkts++;
-        session.inputDecrypted(buf, off, end);
+        this.feed(entry, buf, off, end);
         return;
       }
       if (sn !== 0) {
@@ -137,17 +229,101 @@ export class KcpListener {
         return;
       }
       session.close();
-      session = undefined;
     }
     snmp.InPkts++;
     if (!convKnown) return;
-    if (this.sessions.size >= this.options.maxSessions) {
-      snmp.InErrs++;
+    if (this.count >= this.options.maxSessions && !this.makeRoom()) return;
+    this.open(conv, address, port, buf, off, end);
+  }
+
+  /** Give a datagram to a session, noting the first time the session delivers data. */
+  private feed(entry: Entry, buf: Buffer, off: number, end: number): void {
+    if (entry.delivered) {
+      entry.session.inputDecrypted(buf, off, end);
       return;
     }
-    session = new KcpSession(conv, this.options, new ListenerLink(this, key, address, port), false);
-    this.sessions.set(key, session);
+    const before = snmp.BytesReceived;
+    entry.session.inputDecrypted(buf, off, end);
+    if (snmp.BytesReceived !== before) this.markDelivered(entry);
+  }
+
+  private open(conv: number, address: string, port: number, buf: Buffer, off: number, end: number): void {
+    const remote = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+    const link = new ListenerLink(this, remote, address, port);
+    const session = new KcpSession(conv, this.options, link, false);
+    const entry = new Entry(session, link, nowMs());
+    let ports = this.table.get(address);
+    if (ports === undefined) {
+      ports = new Map();
+      this.table.set(address, ports);
+    }
+    ports.set(port, entry);
+    this.count++;
+    this.undelivered.add(entry);
+    // The layer above attaches in onSession, and that is when the first datagram's data is delivered.
+    const before = snmp.BytesReceived;
     session.inputDecrypted(buf, off, end);
     if (!session.closed) this.onSession(session);
+    if (snmp.BytesReceived !== before) this.markDelivered(entry);
+  }
+
+  private markDelivered(entry: Entry): void {
+    entry.delivered = true;
+    this.undelivered.delete(entry);
+  }
+
+  /** The table is full: evict the oldest session that delivered nothing yet; false if there is none. */
+  private makeRoom(): boolean {
+    let victim: Entry | undefined;
+    for (const entry of this.undelivered) {
+      victim = entry;
+      break;
+    }
+    if (victim === undefined) this.refused++;
+    else this.evicted++;
+    this.reportFull();
+    if (victim === undefined) {
+      snmp.InErrs++;
+      return false;
+    }
+    victim.session.close();
+    return true;
+  }
+
+  private reportFull(): void {
+    this.fullSinceLog++;
+    const log = this.options.log;
+    const now = nowMs();
+    if (
+      log === undefined ||
+      (this.fullLoggedAt !== -1 && ((now - this.fullLoggedAt) | 0) < FULL_LOG_PERIOD_MS)
+    ) {
+      return;
+    }
+    const first = this.fullLoggedAt === -1;
+    this.fullLoggedAt = now;
+    const port = this.closed ? '' : ` on port ${this.port}`;
+    const since = first ? '' : ` (${this.fullSinceLog} times in the last ${FULL_LOG_PERIOD_MS / 1000} s)`;
+    log(
+      `session table full${port}: ${this.options.maxSessions} sessions (maxSessions)${since}; ` +
+        'new sessions evict those that have delivered no data yet, or are dropped; ' +
+        `idle new sessions are closed after ${this.firstDataTimeoutMs} ms`,
+    );
+    this.fullSinceLog = 0;
+  }
+
+  /** Close sessions that have delivered nothing within firstDataTimeoutMs of opening (oldest first). */
+  private sweep(): void {
+    if (this.closed || this.undelivered.size === 0) return;
+    const now = nowMs();
+    const expired: Entry[] = [];
+    for (const entry of this.undelivered) {
+      if (((now - entry.openedAt) | 0) < this.firstDataTimeoutMs) break;
+      expired.push(entry);
+    }
+    for (const entry of expired) {
+      this.reclaimed++;
+      entry.session.close();
+    }
   }
 }

@@ -12,6 +12,7 @@ import { Kcp } from '../kcp/index.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import type { ByteConnection, ByteSink } from './conn.js';
+import { Pacer } from './pacer.js';
 import { type Schedulable, scheduler } from './scheduler.js';
 
 /** kcp-go never reads or sends more than this many bytes per datagram (mtuLimit). */
@@ -32,6 +33,8 @@ export interface SessionOptions {
   resend: number;
   nc: number;
   ackNoDelay: boolean;
+  /** -ratelimit: outgoing bytes per second for this session, 0 for none (latest kcptun). */
+  rateLimit?: number;
 }
 
 /** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
@@ -80,6 +83,10 @@ export class KcpSession implements ByteConnection, Schedulable {
   private paused = false;
   private writeBlocked = false;
   private flushRequested = false;
+  private readonly pacer: Pacer | null;
+  /** Datagrams waiting for the pacer's tokens, oldest first (only with -ratelimit). */
+  private readonly paced: Buffer[] = [];
+  private readonly pacedLength: number[] = [];
 
   constructor(
     conv: number,
@@ -109,6 +116,7 @@ export class KcpSession implements ByteConnection, Schedulable {
     this.kcp.outputSlack(this.crypt.trailerSize);
     this.kcp.setNoDelay(options.nodelay, options.interval, options.resend, options.nc);
     this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
+    this.pacer = options.rateLimit && options.rateLimit > 0 ? new Pacer(options.rateLimit, nowMs()) : null;
     snmp.sessionOpened(active);
     scheduler.add(this);
   }
@@ -215,7 +223,8 @@ export class KcpSession implements ByteConnection, Schedulable {
   update(now: number): number {
     const wait = this.kcp.flush(false, now);
     this.checkDrain();
-    return wait;
+    if (this.paced.length === 0) return wait;
+    return Math.min(wait, this.sendPaced(now));
   }
 
   flushPending(now: number): void {
@@ -265,8 +274,35 @@ export class KcpSession implements ByteConnection, Schedulable {
 
   private seal(pkt: Buffer, end: number): void {
     const n = this.crypt.seal(pkt, end);
+    const pacer = this.pacer;
+    if (pacer !== null && (this.paced.length > 0 || !pacer.tryTake(n, nowMs()))) {
+      this.paced.push(pkt);
+      this.pacedLength.push(n);
+      if (this.paced.length === 1) {
+        const now = nowMs();
+        scheduler.advance(this, (now + pacer.delayFor(n)) >>> 0);
+      }
+      return;
+    }
+    this.send(pkt, n);
+  }
+
+  private send(pkt: Buffer, n: number): void {
     snmp.OutPkts++;
     snmp.OutBytes += n;
     this.link.send(pkt, n);
+  }
+
+  /** Send the paced datagrams the bucket allows now; returns ms until the next one may go. */
+  private sendPaced(now: number): number {
+    const pacer = this.pacer!;
+    let i = 0;
+    for (; i < this.paced.length; i++) {
+      if (!pacer.tryTake(this.pacedLength[i], now)) break;
+      this.send(this.paced[i], this.pacedLength[i]);
+    }
+    this.paced.splice(0, i);
+    this.pacedLength.splice(0, i);
+    return this.paced.length === 0 ? Number.MAX_SAFE_INTEGER : pacer.delayFor(this.pacedLength[0]);
   }
 }

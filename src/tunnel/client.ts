@@ -168,6 +168,11 @@ export class TunnelClient {
         e.mux.close();
         this.options.log('scavenger: session closed due to ttl');
         this.expiring.splice(i, 1);
+      } else if (e.mux.numStreams === 0) {
+        // expired sessions take no new streams: once the last one is done, nothing needs it
+        e.mux.close();
+        this.options.log('scavenger: expired session closed, its streams are done');
+        this.expiring.splice(i, 1);
       }
     }
   }

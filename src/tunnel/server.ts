@@ -30,9 +30,11 @@ export class TunnelServer {
     const { listen } = this.options;
     try {
       for (let port = listen.minPort; port <= listen.maxPort; port++) {
+        let local = formatHostPort(listen.host, port);
         const listener = await KcpListener.listen(listen.host, port, this.options.session, (s) =>
-          this.onSession(s),
+          this.onSession(s, local),
         );
+        local = formatHostPort(listen.host, listener.port);
         this.listeners.push(listener);
       }
     } catch (err) {
@@ -48,10 +50,10 @@ export class TunnelServer {
     for (const l of this.listeners) l.close();
   }
 
-  private onSession(session: KcpSession): void {
+  private onSession(session: KcpSession, local: string): void {
     const { log } = this.options;
     const remote = session.remoteLabel;
-    log(`smux version: ${this.options.smux.version} on connection: ${remote} (conv ${session.conv})`);
+    log(`smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`);
     const mux = createMux(session, false, this.options);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     mux.on('close', (err?: Error) => {

@@ -16,6 +16,8 @@ export interface RelayOptions {
 export class UdpRelay {
   forwarded = 0;
   dropped = 0;
+  /** Datagram bytes forwarded client → server. */
+  bytesUp = 0;
   private readonly front = dgram.createSocket('udp4');
   private readonly upstreams = new Map<string, dgram.Socket>();
   private rng: number;
@@ -75,6 +77,7 @@ export class UdpRelay {
       return;
     }
     this.forwarded++;
+    this.bytesUp += msg.length;
     up.send(msg, this.serverPort, '127.0.0.1');
   }
 }

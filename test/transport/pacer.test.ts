@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { deriveKey } from '../../src/crypt/kdf.js';
+import { createPacketCrypt } from '../../src/crypt/select.js';
+import { dialSession } from '../../src/transport/dial.js';
+import { KcpListener } from '../../src/transport/listener.js';
+import { PACER_BURST, Pacer } from '../../src/transport/pacer.js';
+import type { SessionOptions } from '../../src/transport/session.js';
+import { UdpRelay } from '../support/udp-relay.js';
+
+describe('Pacer (token bucket)', () => {
+  test('starts with a full burst, then refills at the rate', () => {
+    const p = new Pacer(100_000, 0);
+    assert.ok(p.tryTake(PACER_BURST, 0));
+    assert.equal(p.tryTake(1000, 0), false);
+    assert.equal(p.delayFor(1000), 10); // 1000 bytes at 100 kB/s
+    assert.equal(p.tryTake(1000, 9), false);
+    assert.ok(p.tryTake(1000, 10));
+  });
+
+  test('never holds more than the burst', () => {
+    const p = new Pacer(1_000_000, 0);
+    assert.ok(p.tryTake(PACER_BURST, 100_000));
+    assert.equal(p.tryTake(1, 100_000), false);
+  });
+});
+
+describe('-ratelimit on a session', () => {
+  test('a session limited to 400 kB/s sends within 10% of that', { timeout: 30_000 }, async () => {
+    const rate = 400_000;
+    const options: SessionOptions = {
+      crypt: createPacketCrypt('aes', deriveKey('pace')).crypt,
+      dataShards: 10,
+      parityShards: 3,
+      mtu: 1350,
+      sndWnd: 1024,
+      rcvWnd: 1024,
+      nodelay: 1,
+      interval: 10,
+      resend: 2,
+      nc: 1,
+      ackNoDelay: false,
+    };
+    const listener = await KcpListener.listen('127.0.0.1', 0, { ...options, sockbuf: 1 << 20, maxSessions: 4 }, (s) =>
+      s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} }),
+    );
+    const relay = await UdpRelay.start(listener.port, { dropUp: 0, dropDown: 0 });
+    const session = await dialSession('127.0.0.1', relay.port, { ...options, rateLimit: rate, sockbuf: 1 << 20 });
+    const chunk = randomBytes(16 * 1024);
+    let stop = false;
+    const pump = (): void => {
+      while (!stop && session.write(Buffer.from(chunk))) {}
+    };
+    session.attach({ onData: () => {}, onDrain: pump, onClose: () => {} });
+    try {
+      pump();
+      await new Promise((r) => setTimeout(r, 1000)); // past the initial burst
+      const start = relay.bytesUp;
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      const measured = ((relay.bytesUp - start) * 1000) / (performance.now() - t0);
+      assert.ok(Math.abs(measured - rate) / rate < 0.1, `measured ${measured.toFixed(0)} B/s for a ${rate} B/s limit`);
+    } finally {
+      stop = true;
+      session.close();
+      listener.close();
+      relay.close();
+    }
+  });
+});
