@@ -53,7 +53,9 @@ export class TunnelServer {
   private onSession(session: KcpSession, local: string): void {
     const { log } = this.options;
     const remote = session.remoteLabel;
-    log(`smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`);
+    log(
+      `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
+    );
     const mux = createMux(session, false, this.options);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     mux.on('close', (err?: Error) => {

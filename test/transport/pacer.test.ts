@@ -42,11 +42,18 @@ describe('-ratelimit on a session', () => {
       nc: 1,
       ackNoDelay: false,
     };
-    const listener = await KcpListener.listen('127.0.0.1', 0, { ...options, sockbuf: 1 << 20, maxSessions: 4 }, (s) =>
-      s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} }),
+    const listener = await KcpListener.listen(
+      '127.0.0.1',
+      0,
+      { ...options, sockbuf: 1 << 20, maxSessions: 4 },
+      (s) => s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} }),
     );
     const relay = await UdpRelay.start(listener.port, { dropUp: 0, dropDown: 0 });
-    const session = await dialSession('127.0.0.1', relay.port, { ...options, rateLimit: rate, sockbuf: 1 << 20 });
+    const session = await dialSession('127.0.0.1', relay.port, {
+      ...options,
+      rateLimit: rate,
+      sockbuf: 1 << 20,
+    });
     const chunk = randomBytes(16 * 1024);
     let stop = false;
     const pump = (): void => {
@@ -60,7 +67,10 @@ describe('-ratelimit on a session', () => {
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, 3000));
       const measured = ((relay.bytesUp - start) * 1000) / (performance.now() - t0);
-      assert.ok(Math.abs(measured - rate) / rate < 0.1, `measured ${measured.toFixed(0)} B/s for a ${rate} B/s limit`);
+      assert.ok(
+        Math.abs(measured - rate) / rate < 0.1,
+        `measured ${measured.toFixed(0)} B/s for a ${rate} B/s limit`,
+      );
     } finally {
       stop = true;
       session.close();

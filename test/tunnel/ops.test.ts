@@ -75,7 +75,9 @@ async function freeUdpRange(count: number): Promise<number> {
       });
       sockets.push(s);
     }
-    await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))).map((p) => p.catch(() => {})));
+    await Promise.all(
+      sockets.map((s) => new Promise<void>((r) => s.close(() => r()))).map((p) => p.catch(() => {})),
+    );
     if (ok) return base;
   }
 }
@@ -92,9 +94,13 @@ describe('kcptun operational options', () => {
   test('-conn 3 spreads streams round robin over three sessions', { timeout: 30_000 }, async () => {
     const target = await TransferTarget.start(64 << 10);
     const serverLog: string[] = [];
-    const server = new TunnelServer(serverOptions({ target: { host: '127.0.0.1', port: target.port } }, (m) => serverLog.push(m)));
+    const server = new TunnelServer(
+      serverOptions({ target: { host: '127.0.0.1', port: target.port } }, (m) => serverLog.push(m)),
+    );
     const [port] = await server.start();
-    const client = new TunnelClient(clientOptions({ conn: 3, remote: { host: '127.0.0.1', minPort: port, maxPort: port } }, () => {}));
+    const client = new TunnelClient(
+      clientOptions({ conn: 3, remote: { host: '127.0.0.1', minPort: port, maxPort: port } }, () => {}),
+    );
     const { port: local } = (await client.start()) as net.AddressInfo;
     try {
       const results = await Promise.all(Array.from({ length: 9 }, () => clientExchange(local, 64 << 10)));
@@ -108,15 +114,23 @@ describe('kcptun operational options', () => {
     }
   });
 
-  test('-autoexpire: an expired session takes no new streams, keeps its old one, then is scavenged', { timeout: 30_000 }, async () => {
+  test('-autoexpire: an expired session takes no new streams, keeps its old one, then is scavenged', {
+    timeout: 30_000,
+  }, async () => {
     const target = await TransferTarget.start(256 << 10);
     const serverLog: string[] = [];
     const clientLog: string[] = [];
-    const server = new TunnelServer(serverOptions({ target: { host: '127.0.0.1', port: target.port } }, (m) => serverLog.push(m)));
+    const server = new TunnelServer(
+      serverOptions({ target: { host: '127.0.0.1', port: target.port } }, (m) => serverLog.push(m)),
+    );
     const [port] = await server.start();
     const client = new TunnelClient(
       clientOptions(
-        { autoExpireSeconds: 1, scavengeTtlSeconds: 60, remote: { host: '127.0.0.1', minPort: port, maxPort: port } },
+        {
+          autoExpireSeconds: 1,
+          scavengeTtlSeconds: 60,
+          remote: { host: '127.0.0.1', minPort: port, maxPort: port },
+        },
         (m) => clientLog.push(m),
       ),
     );
@@ -146,13 +160,18 @@ describe('kcptun operational options', () => {
     }
   });
 
-  test('multiport: the server listens on a range, client sessions land on several ports', { timeout: 30_000 }, async () => {
+  test('multiport: the server listens on a range, client sessions land on several ports', {
+    timeout: 30_000,
+  }, async () => {
     const target = await TransferTarget.start(32 << 10);
     const base = await freeUdpRange(5);
     const serverLog: string[] = [];
     const server = new TunnelServer(
       serverOptions(
-        { listen: { host: '127.0.0.1', minPort: base, maxPort: base + 4 }, target: { host: '127.0.0.1', port: target.port } },
+        {
+          listen: { host: '127.0.0.1', minPort: base, maxPort: base + 4 },
+          target: { host: '127.0.0.1', port: target.port },
+        },
         (m) => serverLog.push(m),
       ),
     );
@@ -165,7 +184,9 @@ describe('kcptun operational options', () => {
       await Promise.all(Array.from({ length: 12 }, () => clientExchange(local, 32 << 10)));
       await until(() => target.received.length === 12);
       const ports = new Set(
-        serverLog.filter((l) => l.startsWith('smux version')).map((l) => /127\.0\.0\.1:(\d+) ->/.exec(l)?.[1]),
+        serverLog
+          .filter((l) => l.startsWith('smux version'))
+          .map((l) => /127\.0\.0\.1:(\d+) ->/.exec(l)?.[1]),
       );
       assert.ok(ports.size >= 2, `12 sessions all landed on ${[...ports].join(',')}`);
     } finally {
@@ -187,7 +208,10 @@ describe('kcptun operational options', () => {
     const server = new TunnelServer(serverOptions({ target: { path: targetPath } }, () => {}));
     const [port] = await server.start();
     const client = new TunnelClient(
-      clientOptions({ listen: { path: listenPath }, remote: { host: '127.0.0.1', minPort: port, maxPort: port } }, () => {}),
+      clientOptions(
+        { listen: { path: listenPath }, remote: { host: '127.0.0.1', minPort: port, maxPort: port } },
+        () => {},
+      ),
     );
     await client.start();
     try {
@@ -219,10 +243,15 @@ describe('kcptun operational options', () => {
     }
     const target = await TransferTarget.start(100_000);
     const server = new TunnelServer(
-      serverOptions({ listen: { host: '::1', minPort: 0, maxPort: 0 }, target: { host: '127.0.0.1', port: target.port } }, () => {}),
+      serverOptions(
+        { listen: { host: '::1', minPort: 0, maxPort: 0 }, target: { host: '127.0.0.1', port: target.port } },
+        () => {},
+      ),
     );
     const [port] = await server.start();
-    const client = new TunnelClient(clientOptions({ remote: { host: '::1', minPort: port, maxPort: port } }, () => {}));
+    const client = new TunnelClient(
+      clientOptions({ remote: { host: '::1', minPort: port, maxPort: port } }, () => {}),
+    );
     const { port: local } = (await client.start()) as net.AddressInfo;
     try {
       const [sent] = await clientExchange(local, 100_000);
@@ -235,26 +264,37 @@ describe('kcptun operational options', () => {
     }
   });
 
-  test(
-    'a one-port range against the Go server',
-    { timeout: 60_000, skip: !goKcptunAvailable() && 'kcptun-server not installed' },
-    async () => {
-      const target = await TransferTarget.start(1 << 20);
-      const port = await freeUdpRange(1);
-      const local = await freeTcpPort();
-      const srv = TunnelProcess.start('go', 'server', ['-l', `127.0.0.1:${port}`, '-t', `127.0.0.1:${target.port}`, '-smuxver', '2']);
-      const cli = TunnelProcess.start('ts', 'client', ['-l', `127.0.0.1:${local}`, '-r', `127.0.0.1:${port}-${port}`]);
-      try {
-        await srv.waitFor('listening on');
-        await cli.waitFor('listening on');
-        const [sent] = await clientExchange(local, 1 << 20);
-        await until(() => target.received.length === 1);
-        assert.equal(target.received[0], sent);
-      } finally {
-        await cli.stop();
-        await srv.stop();
-        await target.close();
-      }
-    },
-  );
+  test('a one-port range against the Go server', {
+    timeout: 60_000,
+    skip: !goKcptunAvailable() && 'kcptun-server not installed',
+  }, async () => {
+    const target = await TransferTarget.start(1 << 20);
+    const port = await freeUdpRange(1);
+    const local = await freeTcpPort();
+    const srv = TunnelProcess.start('go', 'server', [
+      '-l',
+      `127.0.0.1:${port}`,
+      '-t',
+      `127.0.0.1:${target.port}`,
+      '-smuxver',
+      '2',
+    ]);
+    const cli = TunnelProcess.start('ts', 'client', [
+      '-l',
+      `127.0.0.1:${local}`,
+      '-r',
+      `127.0.0.1:${port}-${port}`,
+    ]);
+    try {
+      await srv.waitFor('listening on');
+      await cli.waitFor('listening on');
+      const [sent] = await clientExchange(local, 1 << 20);
+      await until(() => target.received.length === 1);
+      assert.equal(target.received[0], sent);
+    } finally {
+      await cli.stop();
+      await srv.stop();
+      await target.close();
+    }
+  });
 });
