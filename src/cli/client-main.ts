@@ -7,6 +7,7 @@ import {
   commonStartupLines,
   endpointOf,
   hostPortsOf,
+  qppOf,
   refuseUnsupported,
   selectCrypt,
   sessionOptionsOf,
@@ -30,6 +31,7 @@ runMain(parseClientArgs, async (config, log) => {
     quiet: config.quiet,
     noComp: config.noComp,
     smux,
+    qpp: qppOf(config),
     session: {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,

@@ -8,6 +8,7 @@ import {
   commonStartupLines,
   endpointOf,
   hostPortsOf,
+  qppOf,
   refuseUnsupported,
   selectCrypt,
   sessionOptionsOf,
@@ -32,6 +33,7 @@ runMain(parseServerArgs, async (config, log) => {
     quiet: config.quiet,
     noComp: config.noComp,
     smux,
+    qpp: qppOf(config),
     session: {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,

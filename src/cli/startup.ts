@@ -3,6 +3,7 @@
  * Features that are accepted by the parser but not served yet are refused here, by name.
  */
 import { deriveKey } from '../crypt/kdf.js';
+import { QppPads } from '../crypt/qpp/index.js';
 import { createPacketCrypt } from '../crypt/select.js';
 import type { PacketCrypt } from '../crypt/types.js';
 import { type SmuxConfig, verifyConfig } from '../smux/index.js';
@@ -23,7 +24,6 @@ export function refuseUnsupported(config: CommonConfig): void {
       '-tcp is not supported: Node.js has no raw sockets for fake TCP; run an external tool such as udp2raw in front of plain UDP instead',
     );
   }
-  if (config.qpp) throw new CliError('-QPP is not supported yet');
 }
 
 export interface CryptChoice {
@@ -114,5 +114,14 @@ export function commonStartupLines(config: CommonConfig, cryptName: string): str
     `snmpperiod: ${config.snmpPeriod}`,
     `quiet: ${config.quiet}`,
     `tcp: ${config.tcp}`,
+    `QPP: ${config.qpp}`,
+    `QPPCount: ${config.qppCount}`,
   ];
+}
+
+/** -QPP: one pad set per process, seeded (like each stream's PRNG) from the raw -key string. */
+export function qppOf(config: CommonConfig): { pads: QppPads; seed: Uint8Array } | undefined {
+  if (!config.qpp) return undefined;
+  const seed = Buffer.from(config.key, 'utf8');
+  return { pads: new QppPads(seed, config.qppCount), seed };
 }

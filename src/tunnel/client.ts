@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { SmuxSession } from '../smux/index.js';
 import { type DialOptions, dialSession } from '../transport/dial.js';
 import { formatHostPort, type HostPorts } from './address.js';
-import { createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
 import { pipeBoth } from './pipe.js';
 
 export interface ClientOptions extends MuxOptions {
@@ -151,7 +151,7 @@ export class TunnelClient {
     const { quiet, log } = this.options;
     const label = `in: ${socket.remoteAddress ?? 'unix'}:${socket.remotePort ?? ''} out: (${stream.id})`;
     if (!quiet) log(`stream opened ${label}`);
-    pipeBoth(socket, stream, this.options.closeWaitSeconds, () => {
+    pipeBoth(socket, applicationStream(stream, this.options), this.options.closeWaitSeconds, () => {
       if (!quiet) log(`stream closed ${label}`);
     });
     socket.resume();

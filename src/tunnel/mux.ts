@@ -1,12 +1,22 @@
+import type { Duplex } from 'node:stream';
 import { SnappyConnection } from '../compress/index.js';
+import type { QppPads } from '../crypt/qpp/index.js';
 import { type SmuxConfig, SmuxSession } from '../smux/index.js';
 import type { ByteConnection } from '../transport/conn.js';
 import type { KcpSession } from '../transport/session.js';
+import { wrapQpp } from './qpp-stream.js';
 
 /** What both ends stack on a KCP session: optional snappy framing, then smux. */
 export interface MuxOptions {
   noComp: boolean;
   smux: SmuxConfig;
+  /** -QPP: the pad set and the raw -key bytes that seed each stream's keystreams. */
+  qpp?: { pads: QppPads; seed: Uint8Array };
+}
+
+/** The stream as the application side sees it: QPP-wrapped when -QPP is on (latest kcptun). */
+export function applicationStream(stream: Duplex, options: MuxOptions): Duplex {
+  return options.qpp ? wrapQpp(stream, options.qpp.pads, options.qpp.seed) : stream;
 }
 
 export function createMux(session: KcpSession, isClient: boolean, options: MuxOptions): SmuxSession {

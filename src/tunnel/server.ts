@@ -3,7 +3,7 @@ import type { SmuxStream } from '../smux/index.js';
 import { KcpListener, type ListenOptions } from '../transport/listener.js';
 import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts } from './address.js';
-import { createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
 import { pipeBoth } from './pipe.js';
 
 export interface ServerOptions extends MuxOptions {
@@ -80,7 +80,7 @@ export class TunnelServer {
       socket.on('error', () => {}); // reported through pipeBoth's teardown
       socket.setNoDelay(true);
       if (!quiet) log(`stream opened ${label}`);
-      pipeBoth(stream, socket, this.options.closeWaitSeconds, () => {
+      pipeBoth(applicationStream(stream, this.options), socket, this.options.closeWaitSeconds, () => {
         if (!quiet) log(`stream closed ${label}`);
       });
     });

@@ -61,11 +61,16 @@ for (const crypt of K21_CIPHERS) {
     ],
   });
 }
-/** The latest kcptun's crypt methods, which K21 does not have: ours against ours. */
-for (const crypt of ['aes-128-gcm', 'null']) {
+/** The latest kcptun's crypt methods and QPP, which K21 does not have: ours against ours. */
+for (const args of [
+  ['-crypt', 'aes-128-gcm'],
+  ['-crypt', 'null'],
+  ['-QPP'],
+  ['-QPP', '-QPPCount', '7', '-crypt', 'null'],
+]) {
   SETTINGS.push({
-    name: `crypt ${crypt}`,
-    args: ['-crypt', crypt],
+    name: args.join(' '),
+    args,
     bytes: 5 * 1024 * 1024,
     oneStreamOnly: true,
     pairs: [['ts', 'ts']],
