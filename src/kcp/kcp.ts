@@ -135,6 +135,11 @@ export class Kcp {
     return this.remoteWindow;
   }
   /** Segments not yet acknowledged: snd_buf + snd_queue (kcp-go's WaitSnd). */
+  /** ACKs queued for the next flush. */
+  get pendingAcks(): number {
+    return this.ackCount;
+  }
+
   get waitSnd(): number {
     return this.sndBuf.length + this.sndQueue.length;
   }

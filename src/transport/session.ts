@@ -19,6 +19,8 @@ import { type Schedulable, scheduler } from './scheduler.js';
 export const MTU_LIMIT = 1500;
 /** A decrypted datagram shorter than one KCP header is dropped (G561 IKCP_OVERHEAD). */
 const MIN_PAYLOAD = 24;
+/** Bytes of one ACK segment: an mtu's worth of them is what one datagram carries. */
+const ACK_SEGMENT_SIZE = 24;
 
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
@@ -79,6 +81,7 @@ export class KcpSession implements ByteConnection, Schedulable {
   private readonly fecEncoder: FecEncoder | null;
   private fecDecoder: FecDecoder | null;
   private readonly ackNoDelay: boolean;
+  private readonly ackClock: number;
   private sink: ByteSink | null = null;
   private paused = false;
   private writeBlocked = false;
@@ -98,6 +101,7 @@ export class KcpSession implements ByteConnection, Schedulable {
     this.conv = conv;
     this.crypt = options.crypt;
     this.ackNoDelay = options.ackNoDelay;
+    this.ackClock = Math.floor(options.mtu / ACK_SEGMENT_SIZE);
     const fecOn = fecEnabled(options.dataShards, options.parityShards);
     const headerSize = this.crypt.headerSize + (fecOn ? FEC_HEADER_SIZE_PLUS2 : 0);
     this.fecEncoder = fecOn
@@ -216,6 +220,10 @@ export class KcpSession implements ByteConnection, Schedulable {
       this.kcpInput(buf, offset, n, true, now);
     }
     if (this.closed) return;
+    // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
+    // the end of this event-loop turn instead of waiting for the interval, so the sender's window keeps
+    // sliding and its RTO never fires for segments that did arrive.
+    if (this.kcp.pendingAcks >= this.ackClock) this.requestFlushOnce();
     this.deliver();
     this.checkDrain();
   }

@@ -14,6 +14,11 @@ export function goKcptunAvailable(): boolean {
 
 export type Impl = 'ts' | 'go';
 
+/** Extra node flags for our processes, e.g. TUNNEL_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+function nodeArgs(): string[] {
+  return (process.env.TUNNEL_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
 /** A running kcptun process with its log kept for failure messages. */
 export class TunnelProcess {
   log = '';
@@ -38,7 +43,7 @@ export class TunnelProcess {
     const child =
       impl === 'go'
         ? spawn(`kcptun-${role}`, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(process.execPath, [role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args], {
+        : spawn(process.execPath, [...nodeArgs(), role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args], {
             stdio: ['ignore', 'pipe', 'pipe'],
           });
     return new TunnelProcess(child, `${impl}-${role}`);
