@@ -1,6 +1,7 @@
+import { OpenSslCfbBlockCrypt } from './aes.js';
 import { Blowfish } from './blowfish.js';
 import { Cast5 } from './cast5.js';
-import { CfbBlockCrypt, OpenSslCfbBlockCrypt } from './cfb.js';
+import { CfbBlockCrypt } from './cfb.js';
 import { TripleDes } from './des3.js';
 import { Salsa20BlockCrypt } from './salsa20.js';
 import { Sm4 } from './sm4.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { OpenSslCfbBlockCrypt } from '../../src/crypt/aes.js';
 import { blockCipherFactories } from '../../src/crypt/block-ciphers.js';
-import { CfbBlockCrypt, OpenSslCfbBlockCrypt } from '../../src/crypt/cfb.js';
+import { CfbBlockCrypt } from '../../src/crypt/cfb.js';
 import { TripleDes } from '../../src/crypt/des3.js';
 import { Sm4 } from '../../src/crypt/sm4.js';
 import type { BlockCrypt } from '../../src/crypt/types.js';
