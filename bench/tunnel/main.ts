@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:tunnel`: our tunnel against Go kcptun 20210922, side by side on 127.0.0.1 (throughput, CPU
+ * per GiB, peak RSS, latency under load), or with --memory our processes' RSS over time. Prints the report
+ * and writes it under docs/; exits 1 if any transfer did not arrive intact.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { goKcptunAvailable } from '../../test/support/procs.js';
+import { describeEnvironment, type Environment } from './environment.js';
+import { type MemoryRecord, runMemory } from './memory-mode.js';
+import { type BenchOptions, parseOptions, USAGE } from './options.js';
+import { memoryMarkdown, throughputMarkdown } from './report.js';
+import { PAIRS, type Pair, pairUsesGo, SETTINGS, type Setting, select } from './settings.js';
+import { fixed, MIB } from './stats.js';
+import { BenchTarget } from './target.js';
+import { runThroughput } from './throughput.js';
+import { makePayload, type Payload } from './transfer.js';
+
+interface Plan {
+  settings: Setting[];
+  pairs: Pair[];
+  /** Said on the console and in the report: pairs skipped because Go kcptun is not installed. */
+  notices: string[];
+}
+
+function plan(opts: BenchOptions): Plan {
+  const settings = select(SETTINGS, opts.settings, '--settings');
+  const asked = select(PAIRS, opts.pairs, '--pairs');
+  const skipped = goKcptunAvailable() ? [] : asked.filter(pairUsesGo);
+  const notices =
+    skipped.length === 0
+      ? []
+      : [`kcptun-client/kcptun-server not installed: skipped ${skipped.map((p) => p.name).join(', ')}.`];
+  for (const n of notices) console.log(`notice: ${n}`);
+  return { settings, pairs: asked.filter((p) => !skipped.includes(p)), notices };
+}
+
+function mib(kib: number): string {
+  return `${fixed(kib / 1024, 0)} MiB`;
+}
+
+async function throughput(opts: BenchOptions, env: Environment, target: BenchTarget, payload: Payload) {
+  const { settings, pairs, notices } = plan(opts);
+  const records = await runThroughput(settings, pairs, target, payload, opts, (r) => {
+    const rates = r.transfers.map((t) => `${t.direction} ${fixed(t.bytes / MIB / t.seconds, 1)} MiB/s`);
+    const status = r.error === undefined ? 'ok' : `FAILED: ${r.error.split('\n')[0]}`;
+    console.log(`${r.setting} round ${r.round} ${r.pair}: ${rates.join(', ')} ${status}`);
+  });
+  const markdown = throughputMarkdown({ env, ...opts, settings, records, notices });
+  return { markdown, ok: records.every((r) => r.error === undefined) };
+}
+
+async function memoryReport(opts: BenchOptions, env: Environment, target: BenchTarget, payload: Payload) {
+  const { settings, pairs, notices } = plan(opts);
+  const records: MemoryRecord[] = [];
+  for (const setting of settings) {
+    for (const pair of pairs) {
+      const record = await runMemory(setting, pair, target, payload, opts, (s) => {
+        const at = s.atSec === undefined ? '' : ` t=${s.atSec}s`;
+        const rss = `client ${mib(s.clientKiB)}, server ${mib(s.serverKiB)}`;
+        console.log(`${setting.name} ${pair.name} ${s.label}${at}: ${rss}`);
+      });
+      if (record.error !== undefined) console.log(`${setting.name} ${pair.name}: FAILED: ${record.error}`);
+      records.push(record);
+    }
+  }
+  const markdown = memoryMarkdown({ env, ...opts, records, notices });
+  return { markdown, ok: records.every((r) => r.error === undefined) };
+}
+
+function reportPath(opts: BenchOptions, env: Environment): string {
+  if (opts.out !== '') return opts.out;
+  return path.join('docs', `bench-tunnel${opts.memory ? '-memory' : ''}-${env.date}.md`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const opts = parseOptions(argv);
+  const env = describeEnvironment(argv);
+  const payload = makePayload(opts.bytes);
+  const target = await BenchTarget.start(payload.data);
+  try {
+    const outcome = opts.memory
+      ? await memoryReport(opts, env, target, payload)
+      : await throughput(opts, env, target, payload);
+    console.log(`\n${outcome.markdown}`);
+    const file = reportPath(opts, env);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, outcome.markdown);
+    console.log(`written to ${file}`);
+    if (!outcome.ok) console.error('some transfers failed or did not arrive intact');
+    return outcome.ok ? 0 : 1;
+  } finally {
+    await target.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.message);
+    process.exit(2);
+  },
+);

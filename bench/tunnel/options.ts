@@ -1,0 +1,136 @@
+/**
+ * Command-line options of `npm run bench:tunnel`. Sizes take binary suffixes (K, M, G = 2^10, 2^20,
+ * 2^30), so "100M" is 100 MiB and every rate and size in the report is binary too.
+ */
+export interface BenchOptions {
+  /** Bytes in one bulk transfer (each direction). */
+  bytes: number;
+  rounds: number;
+  /** Setting names, in the order given. */
+  settings: string[];
+  /** Pair names such as "ts-go" (client implementation, then server implementation). */
+  pairs: string[];
+  /** Round-trip probes during each bulk transfer, at most. */
+  probes: number;
+  probeIntervalMs: number;
+  /** Bound on one transfer, probes included; the run fails if it is exceeded. */
+  timeoutMs: number;
+  memory: boolean;
+  /** Memory mode: how long the long transfer runs. */
+  durationSec: number;
+  /** Memory mode: streams held open at once. */
+  streams: number;
+  /** Report path; empty means docs/bench-tunnel[-memory]-<date>.md. */
+  out: string;
+}
+
+const KIB = 1024;
+const UNITS: Record<string, number> = { '': 1, K: KIB, M: KIB ** 2, G: KIB ** 3 };
+const MIB = KIB ** 2;
+
+/** A transfer slower than this is a hang, not a measurement. */
+const SLOWEST_EXPECTED_BYTES_PER_SEC = MIB;
+const MIN_TIMEOUT_MS = 60_000;
+
+const QUICK = { bytes: 20 * MIB, rounds: 1, probes: 50, durationSec: 30, streams: 200 };
+
+export const USAGE = `usage: npm run bench:tunnel -- [options]
+  --bytes N         bytes per bulk transfer, K/M/G suffixes (default 100M; --quick 20M)
+  --rounds N        rounds per setting, each pair alternating (default 2; --quick 1)
+  --settings LIST   all, or comma-separated names: defaults,wnd1024,wnd1024-nocomp,fast3-raw
+  --pairs LIST      all, or comma-separated client-server pairs: ts-ts,go-go,ts-go,go-ts
+  --probes N        64-byte round trips per bulk transfer, at most (default 200; --quick 50)
+  --interval MS     spacing of the probes (default 20)
+  --timeout SEC     bound on one transfer (default max(60, bytes / 1 MiB/s))
+  --quick           short run: the --quick defaults above
+  --memory          memory report of our client and server instead of the throughput table
+  --duration SEC    memory mode: length of the long transfer (default 300; --quick 30)
+  --streams N       memory mode: streams held open at once (default 1000; --quick 200)
+  --out FILE        report path (default docs/bench-tunnel[-memory]-<date>.md)`;
+
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(text);
+  if (!m) throw new Error(`--bytes: not a size: ${text}`);
+  const value = Math.round(Number(m[1]) * UNITS[m[2].toUpperCase()]);
+  if (value <= 0) throw new Error(`--bytes: must be positive: ${text}`);
+  return value;
+}
+
+function positiveInt(flag: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: not a positive integer: ${text}`);
+  return n;
+}
+
+function list(text: string | undefined, flag: string): string[] {
+  if (!text) throw new Error(`${flag}: missing value`);
+  return text === 'all' ? [] : text.split(',').filter((s) => s.length > 0);
+}
+
+/** Parse argv (without node and script); an empty settings or pairs list means "all". */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const memory = argv.includes('--memory');
+  const opts: BenchOptions = {
+    bytes: quick ? QUICK.bytes : 100 * MIB,
+    rounds: quick ? QUICK.rounds : 2,
+    settings: memory ? ['defaults'] : [],
+    pairs: memory ? ['ts-ts'] : [],
+    probes: quick ? QUICK.probes : 200,
+    probeIntervalMs: 20,
+    timeoutMs: 0,
+    memory,
+    durationSec: quick ? QUICK.durationSec : 300,
+    streams: quick ? QUICK.streams : 1000,
+    out: '',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag}: missing value`);
+      return v;
+    };
+    switch (flag) {
+      case '--quick':
+      case '--memory':
+        break;
+      case '--bytes':
+        opts.bytes = parseSize(value());
+        break;
+      case '--rounds':
+        opts.rounds = positiveInt(flag, value());
+        break;
+      case '--settings':
+        opts.settings = list(value(), flag);
+        break;
+      case '--pairs':
+        opts.pairs = list(value(), flag);
+        break;
+      case '--probes':
+        opts.probes = positiveInt(flag, value());
+        break;
+      case '--interval':
+        opts.probeIntervalMs = positiveInt(flag, value());
+        break;
+      case '--timeout':
+        opts.timeoutMs = positiveInt(flag, value()) * 1000;
+        break;
+      case '--duration':
+        opts.durationSec = positiveInt(flag, value());
+        break;
+      case '--streams':
+        opts.streams = positiveInt(flag, value());
+        break;
+      case '--out':
+        opts.out = value();
+        break;
+      default:
+        throw new Error(`unknown option: ${flag}\n${USAGE}`);
+    }
+  }
+  if (opts.timeoutMs === 0) {
+    opts.timeoutMs = Math.max(MIN_TIMEOUT_MS, (opts.bytes / SLOWEST_EXPECTED_BYTES_PER_SEC) * 1000);
+  }
+  return opts;
+}

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux we run on. */
+export const CLOCK_TICKS_PER_SEC = readClockTicks();
+
+function readClockTicks(): number {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  return r.status === 0 && n > 0 ? n : 100;
+}
+
+/** utime + stime of a live process, in clock ticks. */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces and parentheses, so count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 (utime) and 15 (stime) of proc(5), counted here from field 3 (state).
+  return Number(fields[14 - 3]) + Number(fields[15 - 3]);
+}
+
+export interface Memory {
+  /** Resident set now, KiB. */
+  rssKiB: number;
+  /** Peak resident set over the process's whole life, KiB. */
+  hwmKiB: number;
+}
+
+export function memory(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssKiB: statusKiB(status, 'VmRSS'), hwmKiB: statusKiB(status, 'VmHWM') };
+}
+
+function statusKiB(status: string, key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(status);
+  if (!m) throw new Error(`/proc status has no ${key}`);
+  return Number(m[1]);
+}
+
+/** CPU time used by a set of processes between `start` and the moment of the call. */
+export class CpuMeter {
+  private readonly startTicks: number[];
+
+  constructor(private readonly pids: readonly number[]) {
+    this.startTicks = pids.map(cpuTicks);
+  }
+
+  /** Seconds of CPU per process since construction, in the order of `pids`. */
+  secondsSoFar(): number[] {
+    return this.pids.map((pid, i) => (cpuTicks(pid) - this.startTicks[i]) / CLOCK_TICKS_PER_SEC);
+  }
+}

@@ -1,0 +1,244 @@
+import type { Environment } from './environment.js';
+import { environmentMarkdown } from './environment.js';
+import { type MemoryRecord, type RssSample, SAMPLE_EVERY_MS, SETTLE_MS } from './memory-mode.js';
+import type { Setting } from './settings.js';
+import { fixed, GIB, MIB, mean, percentile } from './stats.js';
+import type { RoundRecord, TransferMeasure } from './throughput.js';
+import type { Direction } from './transfer.js';
+
+const KIB_PER_MIB = 1024;
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+}
+
+function mibPerSec(t: TransferMeasure): number {
+  return t.bytes / MIB / t.seconds;
+}
+
+function cpuSecPerGib(t: TransferMeasure): number {
+  return (t.cpuClientSec + t.cpuServerSec) / (t.bytes / GIB);
+}
+
+function rtt(rtts: readonly number[]): string {
+  return `${fixed(percentile(rtts, 50), 1)} / ${fixed(percentile(rtts, 99), 1)}`;
+}
+
+function kibAsMib(kib: number): string {
+  return fixed(kib / KIB_PER_MIB, 0);
+}
+
+/** The summary line of one pair under one setting: means over rounds, RTT percentiles over all probes. */
+function summaryRow(pair: string, rounds: readonly RoundRecord[]): string[] {
+  const of = (d: Direction): TransferMeasure[] =>
+    rounds.flatMap((r) => r.transfers.filter((t) => t.direction === d));
+  const failed = (d: Direction): boolean => rounds.some((r) => r.error !== undefined) || of(d).length === 0;
+  const cell = (d: Direction, f: (ts: TransferMeasure[]) => string): string =>
+    failed(d) ? 'FAIL' : f(of(d));
+  const rate = (ts: TransferMeasure[]): string => fixed(mean(ts.map(mibPerSec)), 1);
+  const cpu = (ts: TransferMeasure[]): string => fixed(mean(ts.map(cpuSecPerGib)), 1);
+  const rtts = (ts: TransferMeasure[]): string => rtt(ts.flatMap((t) => t.rttsMs));
+  const hwm = (f: (r: RoundRecord) => number): string => kibAsMib(Math.max(...rounds.map(f)));
+  return [
+    pair,
+    cell('up', rate),
+    cell('down', rate),
+    cell('up', cpu),
+    cell('down', cpu),
+    `${hwm((r) => r.clientHwmKiB)} / ${hwm((r) => r.serverHwmKiB)}`,
+    cell('up', rtts),
+    cell('down', rtts),
+  ];
+}
+
+const SUMMARY_HEAD = [
+  'pair (client-server)',
+  'up MiB/s',
+  'down MiB/s',
+  'CPU s/GiB up',
+  'CPU s/GiB down',
+  'peak RSS MiB client / server',
+  'RTT ms p50 / p99 during up',
+  'RTT ms p50 / p99 during down',
+];
+
+export function throughputTables(settings: readonly Setting[], records: readonly RoundRecord[]): string {
+  const sections: string[] = [];
+  for (const setting of settings) {
+    const ofSetting = records.filter((r) => r.setting === setting.name);
+    const pairs = [...new Set(ofSetting.map((r) => r.pair))];
+    const rows = pairs.map((p) =>
+      summaryRow(
+        p,
+        ofSetting.filter((r) => r.pair === p),
+      ),
+    );
+    sections.push(`### ${setting.name}: \`${setting.args.join(' ')}\`\n\n${table(SUMMARY_HEAD, rows)}`);
+  }
+  return sections.join('\n\n');
+}
+
+function rawTable(records: readonly RoundRecord[]): string {
+  const head = [
+    'setting',
+    'pair',
+    'round',
+    'dir',
+    'MiB',
+    's',
+    'MiB/s',
+    'CPU s client',
+    'CPU s server',
+    'VmHWM MiB client',
+    'VmHWM MiB server',
+    'probes',
+    'RTT ms p50',
+    'RTT ms p99',
+    'intact',
+  ];
+  const rows = records.flatMap((r) =>
+    r.transfers.map((t) => [
+      r.setting,
+      r.pair,
+      String(r.round),
+      t.direction,
+      fixed(t.bytes / MIB, 0),
+      fixed(t.seconds, 2),
+      fixed(mibPerSec(t), 2),
+      fixed(t.cpuClientSec, 2),
+      fixed(t.cpuServerSec, 2),
+      kibAsMib(r.clientHwmKiB),
+      kibAsMib(r.serverHwmKiB),
+      String(t.rttsMs.length),
+      fixed(percentile(t.rttsMs, 50), 2),
+      fixed(percentile(t.rttsMs, 99), 2),
+      t.ok ? 'yes' : 'NO',
+    ]),
+  );
+  return table(head, rows);
+}
+
+function failures(records: readonly { setting: string; pair: string; error?: string }[]): string {
+  const failed = records.filter((r) => r.error !== undefined);
+  if (failed.length === 0) return '';
+  const blocks = failed.map((r) => `### ${r.setting}, ${r.pair}\n\n\`\`\`\n${r.error}\n\`\`\``);
+  return `\n\n## Failures\n\n${blocks.join('\n\n')}`;
+}
+
+function notes(notices: readonly string[]): string {
+  return notices.length === 0 ? '' : `\n\n${notices.map((n) => `> ${n}`).join('\n>\n')}`;
+}
+
+export interface ThroughputReport {
+  env: Environment;
+  bytes: number;
+  rounds: number;
+  probes: number;
+  probeIntervalMs: number;
+  settings: readonly Setting[];
+  records: readonly RoundRecord[];
+  notices: readonly string[];
+}
+
+export function throughputMarkdown(r: ThroughputReport): string {
+  return `# Tunnel benchmark, ${r.env.date}
+
+${environmentMarkdown(r.env)}
+
+Pairs are client-server: \`ts\` is ours (\`node dist/src/cli/{client,server}-main.js\`), \`go\` is
+kcptun 20210922 (\`kcptun-client\`, \`kcptun-server\`). Everything runs on 127.0.0.1. Per setting,
+${r.rounds} round(s), each starting fresh processes for every pair in turn (ours and Go's alternate), then:
+
+- **up**: one stream of ${fixed(r.bytes / MIB, 0)} MiB of random (incompressible) data from the client side
+  to a TCP sink behind the server; **down**: the same amount from a source behind the server back to the
+  client side. MiB/s runs from the first byte written to the last byte received; the sha256 of what arrived
+  is checked against what was sent. Figures are means over rounds; MiB and GiB are binary.
+- **CPU s/GiB**: user + system time of both tunnel processes (/proc/<pid>/stat utime + stime) across the
+  transfer, per GiB moved.
+- **peak RSS**: VmHWM of each process after both transfers (fresh processes each round, so it is the
+  round's peak), the largest over rounds.
+- **RTT**: a 64-byte request echoed back on a second stream through the same tunnel, every
+  ${r.probeIntervalMs} ms while the bulk transfer runs (at most ${r.probes} per transfer), percentiles over
+  all rounds' probes.
+- Every setting names \`-smuxver 1\` (K21's default; ours defaults to v2, and both ends must agree), so
+  \`defaults\` means kcptun's defaults except the smux version.
+- The benchmark process itself (source, sink and its sha256, probes) shares the same CPUs.${notes(r.notices)}
+
+## Results
+
+${throughputTables(r.settings, r.records)}
+
+## Raw numbers
+
+${rawTable(r.records)}${failures(r.records)}
+`;
+}
+
+export interface MemoryReport {
+  env: Environment;
+  streams: number;
+  durationSec: number;
+  bytes: number;
+  records: readonly MemoryRecord[];
+  notices: readonly string[];
+}
+
+/** How RSS moved over the long transfer, leaving out the ramp-up before its first periodic sample. */
+function growth(rec: MemoryRecord): string {
+  const steady = rec.samples.filter((s) => (s.atSec ?? -1) >= SAMPLE_EVERY_MS / 1000);
+  if (steady.length < 2) return 'too short to judge growth';
+  const first = steady[0];
+  const last = steady[steady.length - 1];
+  const span = (who: string, kib: (s: RssSample) => number): string => {
+    const values = steady.map(kib);
+    const range = `${kibAsMib(Math.min(...values))}–${kibAsMib(Math.max(...values))} MiB`;
+    return `${who} ${range}, last − first ${fixed((kib(last) - kib(first)) / KIB_PER_MIB, 1)} MiB`;
+  };
+  const client = span('client', (s) => s.clientKiB);
+  const server = span('server', (s) => s.serverKiB);
+  return `from ${first.atSec} s to ${last.atSec} s: ${client}; ${server}`;
+}
+
+function memoryTable(rec: MemoryRecord): string {
+  const head = ['when', 't s', 'moved MiB', 'client RSS MiB', 'server RSS MiB'];
+  const rows = rec.samples.map((s) => [
+    s.label,
+    s.atSec === undefined ? '' : String(s.atSec),
+    s.movedBytes === undefined ? '' : fixed(s.movedBytes / MIB, 0),
+    kibAsMib(s.clientKiB),
+    kibAsMib(s.serverKiB),
+  ]);
+  const intact = rec.error === undefined ? 'all intact' : 'intact until the failure below';
+  return `### ${rec.pair}, ${rec.setting}
+
+${table(head, rows)}
+
+- transfers in the long run: ${rec.transfers}, ${intact}
+- lifetime peak (VmHWM) client / server: ${kibAsMib(rec.clientHwmKiB)} / ${kibAsMib(rec.serverHwmKiB)} MiB
+- long transfer: ${growth(rec)}`;
+}
+
+export function memoryMarkdown(r: MemoryReport): string {
+  const settleSec = SETTLE_MS / 1000;
+  const everySec = SAMPLE_EVERY_MS / 1000;
+  const payloadMib = fixed(r.bytes / MIB, 0);
+  return `# Tunnel memory, ${r.env.date}
+
+${environmentMarkdown(r.env)}
+
+Resident set (VmRSS from /proc/<pid>/status) of the client and the server of each pair, fresh processes:
+idle; with ${r.streams} TCP connections held open through the tunnel (each acknowledged by the target, so
+every stream exists end to end); after they are closed (each of these ${settleSec} s after the change); then
+every ${everySec} s during a long transfer of ${r.durationSec} s: uploads and downloads of ${payloadMib} MiB
+of random data in turn, one stream at a time, each sha256-checked. \`-smuxver 1\` on both ends, as in the
+throughput benchmark.${notes(r.notices)}
+
+## Results
+
+${r.records.map(memoryTable).join('\n\n')}${failures(r.records)}
+`;
+}

@@ -1,0 +1,54 @@
+import type { Impl } from '../../test/support/procs.js';
+
+/** One tunnel configuration: the same flags go to both ends. */
+export interface Setting {
+  name: string;
+  args: string[];
+}
+
+/**
+ * Every setting names -smuxver 1: K21 defaults to smux v1 and ours to v2 (the latest kcptun's), and a
+ * pair only talks when both ends agree, so "defaults" means "defaults except the smux version".
+ */
+const SMUX_V1 = ['-smuxver', '1'];
+const WND_1024 = ['-sndwnd', '1024', '-rcvwnd', '1024'];
+
+export const SETTINGS: readonly Setting[] = [
+  { name: 'defaults', args: [...SMUX_V1] },
+  { name: 'wnd1024', args: [...SMUX_V1, ...WND_1024] },
+  { name: 'wnd1024-nocomp', args: [...SMUX_V1, ...WND_1024, '-nocomp'] },
+  {
+    name: 'fast3-raw',
+    args: [...SMUX_V1, '-crypt', 'none', '-nocomp', '-ds', '0', '-ps', '0', '-mode', 'fast3', ...WND_1024],
+  },
+];
+
+/** A client implementation and a server implementation. */
+export interface Pair {
+  name: string;
+  client: Impl;
+  server: Impl;
+}
+
+/** In run order: ours and Go's alternate, then the mixed pairs. */
+export const PAIRS: readonly Pair[] = [
+  { name: 'ts-ts', client: 'ts', server: 'ts' },
+  { name: 'go-go', client: 'go', server: 'go' },
+  { name: 'ts-go', client: 'ts', server: 'go' },
+  { name: 'go-ts', client: 'go', server: 'ts' },
+];
+
+export function pairUsesGo(pair: Pair): boolean {
+  return pair.client === 'go' || pair.server === 'go';
+}
+
+/** The named entries of `table` in the order asked, or all of them for an empty list. */
+export function select<T extends { name: string }>(table: readonly T[], names: string[], flag: string): T[] {
+  if (names.length === 0) return [...table];
+  return names.map((name) => {
+    const found = table.find((t) => t.name === name);
+    if (!found)
+      throw new Error(`${flag}: unknown name ${name} (known: ${table.map((t) => t.name).join(', ')})`);
+    return found;
+  });
+}

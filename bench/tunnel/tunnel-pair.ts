@@ -1,0 +1,95 @@
+import { freeTcpPort, freeUdpPort } from '../../test/support/ports.js';
+import { TunnelProcess } from '../../test/support/procs.js';
+import type { Pair } from './settings.js';
+
+const READY_LOG = 'listening on';
+const START_TIMEOUT_MS = 15_000;
+const LOG_TAIL_LINES = 20;
+
+/** Every tunnel process this benchmark started and has not yet seen exit. */
+const live = new Set<TunnelProcess>();
+let cleanupInstalled = false;
+
+/** Kill whatever is still running, by PID, when the benchmark exits for any reason. */
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', () => {
+    for (const p of live) {
+      if (p.child.pid !== undefined && p.child.exitCode === null) process.kill(p.child.pid, 'SIGKILL');
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => process.exit(130));
+  }
+}
+
+function spawnTracked(impl: Pair['client'], role: 'client' | 'server', args: string[]): TunnelProcess {
+  installCleanup();
+  const p = TunnelProcess.start(impl, role, args);
+  live.add(p);
+  p.child.once('exit', () => live.delete(p));
+  return p;
+}
+
+function pidOf(p: TunnelProcess): number {
+  if (p.child.pid === undefined) throw new Error(`${p.label} did not start`);
+  return p.child.pid;
+}
+
+/** A kcptun client and server on 127.0.0.1, the server forwarding to `targetPort`. */
+export class TunnelPair {
+  private constructor(
+    readonly client: TunnelProcess,
+    readonly server: TunnelProcess,
+    /** Where the client listens: connect here to open a stream through the tunnel. */
+    readonly localPort: number,
+  ) {}
+
+  static async start(pair: Pair, args: readonly string[], targetPort: number): Promise<TunnelPair> {
+    const serverPort = await freeUdpPort();
+    const localPort = await freeTcpPort();
+    const server = spawnTracked(pair.server, 'server', [
+      '-l',
+      `127.0.0.1:${serverPort}`,
+      '-t',
+      `127.0.0.1:${targetPort}`,
+      ...args,
+    ]);
+    const client = spawnTracked(pair.client, 'client', [
+      '-l',
+      `127.0.0.1:${localPort}`,
+      '-r',
+      `127.0.0.1:${serverPort}`,
+      ...args,
+    ]);
+    const tunnel = new TunnelPair(client, server, localPort);
+    try {
+      await server.waitFor(READY_LOG, START_TIMEOUT_MS);
+      await client.waitFor(READY_LOG, START_TIMEOUT_MS);
+    } catch (err) {
+      await tunnel.stop();
+      throw err;
+    }
+    return tunnel;
+  }
+
+  get clientPid(): number {
+    return pidOf(this.client);
+  }
+
+  get serverPid(): number {
+    return pidOf(this.server);
+  }
+
+  /** The last lines each process logged, to explain a failure. */
+  logTail(): string {
+    const tail = (p: TunnelProcess): string =>
+      `--- ${p.label} ---\n${p.log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')}`;
+    return `${tail(this.server)}\n${tail(this.client)}`;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.client.stop(), this.server.stop()]);
+  }
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseOptions, parseSize } from '../../bench/tunnel/options.js';
+import { percentile } from '../../bench/tunnel/stats.js';
+import { BenchTarget } from '../../bench/tunnel/target.js';
+import { download, makePayload, upload } from '../../bench/tunnel/transfer.js';
+
+const BENCH_MAIN = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'bench',
+  'tunnel',
+  'main.js',
+);
+const PAYLOAD_BYTES = 256 * 1024;
+/** A byte well past the 13-byte header, so it is payload in either direction. */
+const FLIP_AT = 1000;
+const NEVER = -1;
+const TIMEOUT_MS = 10_000;
+
+/**
+ * A TCP relay standing in for a tunnel that damages data: it flips one bit of the byte at offset `flipAt` of
+ * each direction of each connection (NEVER for an honest relay).
+ */
+async function startRelay(targetPort: number, flipAt: number): Promise<net.Server> {
+  const relay = (from: net.Socket, to: net.Socket): void => {
+    let seen = 0;
+    from.on('data', (chunk: Buffer) => {
+      let out = chunk;
+      if (flipAt >= seen && flipAt < seen + chunk.length) {
+        out = Buffer.from(chunk);
+        out[flipAt - seen] ^= 1;
+      }
+      seen += chunk.length;
+      to.write(out);
+    });
+    from.on('close', () => to.destroy());
+    from.on('error', () => to.destroy());
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ port: targetPort, host: '127.0.0.1' });
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+function portOf(server: net.Server): number {
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('tunnel benchmark: integrity check', async () => {
+  const payload = makePayload(PAYLOAD_BYTES);
+  const target = await BenchTarget.start(payload.data);
+  const honest = await startRelay(target.port, NEVER);
+  const damaging = await startRelay(target.port, FLIP_AT);
+  after(async () => {
+    honest.close();
+    damaging.close();
+    await target.close();
+  });
+
+  test('intact data passes both ways', async () => {
+    const up = await upload(portOf(honest), target, payload, AbortSignal.timeout(TIMEOUT_MS));
+    const down = await download(portOf(honest), payload, AbortSignal.timeout(TIMEOUT_MS));
+    assert.deepEqual([up.ok, up.error, up.bytes], [true, undefined, PAYLOAD_BYTES]);
+    assert.deepEqual([down.ok, down.error, down.bytes], [true, undefined, PAYLOAD_BYTES]);
+  });
+
+  test('one flipped bit fails the upload and the download', async () => {
+    const up = await upload(portOf(damaging), target, payload, AbortSignal.timeout(TIMEOUT_MS));
+    const down = await download(portOf(damaging), payload, AbortSignal.timeout(TIMEOUT_MS));
+    assert.equal(up.ok, false);
+    assert.match(up.error ?? '', /sha256/);
+    assert.equal(down.ok, false);
+    assert.match(down.error ?? '', /sha256/);
+  });
+
+  test('a transfer that never completes fails at the timeout', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const up = await upload(portOf(silent), target, payload, AbortSignal.timeout(200));
+      assert.deepEqual([up.ok, up.error], [false, 'timed out']);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('tunnel benchmark: options and statistics', () => {
+  test('sizes are binary', () => {
+    assert.equal(parseSize('2M'), 2 * 1024 * 1024);
+    assert.equal(parseSize('512k'), 512 * 1024);
+    assert.throws(() => parseSize('2 MB'), /--bytes/);
+  });
+
+  test('--quick shortens the run, explicit options win', () => {
+    const o = parseOptions(['--quick', '--bytes', '1M', '--settings', 'fast3-raw,defaults']);
+    assert.deepEqual([o.bytes, o.rounds, o.settings], [1024 * 1024, 1, ['fast3-raw', 'defaults']]);
+    assert.throws(() => parseOptions(['--rounds', '0']), /--rounds/);
+    assert.throws(() => parseOptions(['--nope']), /unknown option/);
+  });
+
+  test('nearest-rank percentiles', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+    assert.equal(percentile(values, 50), 50);
+    assert.equal(percentile(values, 99), 99);
+    assert.ok(Number.isNaN(percentile([], 50)));
+  });
+});
+
+test('a short run of our pair writes a report of intact transfers', { timeout: 30_000 }, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-tunnel-'));
+  try {
+    const out = path.join(dir, 'report.md');
+    const args = ['--bytes', '2M', '--rounds', '1', '--settings', 'fast3-raw', '--pairs', 'ts-ts'];
+    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--probes', '5', '--out', out], {
+      encoding: 'utf8',
+      timeout: 25_000,
+    });
+    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const report = readFileSync(out, 'utf8');
+    assert.match(report, /### fast3-raw: `-smuxver 1 -crypt none/);
+    // The summary row: throughput, CPU and RSS are numbers, RTT percentiles are pairs of numbers.
+    assert.match(
+      report,
+      /\| ts-ts \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \/ \d+ \| [\d.]+ \/ [\d.]+ \|/,
+    );
+    const rawRows = report.split('\n').filter((l) => l.startsWith('| fast3-raw | ts-ts | 1 |'));
+    assert.equal(rawRows.length, 2, 'one raw row per direction');
+    for (const r of rawRows) assert.ok(r.endsWith('| yes |'), r);
+    assert.doesNotMatch(report, /## Failures/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
