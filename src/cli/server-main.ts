@@ -2,7 +2,6 @@
 /** kcptun-server: a drop-in for Go kcptun's server. */
 import { TunnelServer } from '../tunnel/server.js';
 import { parseServerArgs } from './args.js';
-import { CliError } from './errors.js';
 import { runMain } from './run-main.js';
 import {
   commonStartupLines,
@@ -20,7 +19,6 @@ const MAX_SESSIONS_PER_PORT = 4096;
 
 runMain(parseServerArgs, async (config, log) => {
   refuseUnsupported(config);
-  if (config.dscp !== 0) throw new CliError('-dscp is not supported on the server yet');
   const listen = hostPortsOf(config.listen, 'listen');
   const target = endpointOf(config.target, 'target');
   const smux = smuxConfigOf(config);
@@ -30,6 +28,7 @@ runMain(parseServerArgs, async (config, log) => {
     listen,
     target,
     closeWaitSeconds: config.closeWait,
+    dscp: config.dscp,
     quiet: config.quiet,
     noComp: config.noComp,
     smux,

@@ -49,8 +49,12 @@ export class SnappyFrameReader {
   /** Body bytes of the current chunk; -1 while reading a header. */
   private bodyLength = -1;
   private chunkType = 0;
-  /** A body that arrives in pieces is gathered here (skippable bodies are only counted, never stored). */
-  private readonly body = Buffer.allocUnsafe(MAX_CHUNK_BODY_SIZE);
+  /**
+   * A body that arrives in pieces is gathered here (skippable bodies are only counted, never stored).
+   * Allocated on first need: most chunks arrive whole, and a session that never sends a split chunk
+   * (a stray or hostile one among thousands) should not cost 76 KiB.
+   */
+  private body: Buffer | null = null;
   private bodyFill = 0;
   private sawIdentifier = false;
   private stopped = false;
@@ -94,6 +98,7 @@ export class SnappyFrameReader {
         pos += wanted;
       } else {
         const taken = Math.min(wanted, available);
+        this.body ??= Buffer.allocUnsafe(MAX_CHUNK_BODY_SIZE);
         input.copy(this.body, this.bodyFill, pos, pos + taken);
         this.bodyFill += taken;
         pos += taken;

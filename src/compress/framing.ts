@@ -42,12 +42,17 @@ function writeDataChunkPrefix(out: Buffer, at: number, type: number, bodyLength:
   out.writeUInt32LE(crc, at + CHUNK_HEADER_SIZE);
 }
 
+/**
+ * One compressor and compression target for the whole process: frameChunk uses them synchronously and keeps
+ * nothing in them between calls, so per-stream copies (about 108 KiB each) would only cost memory.
+ * A block is compressed into the scratch buffer and copied out only if it is kept.
+ */
+const sharedEncoder = new SnappyBlockEncoder();
+const sharedScratch = Buffer.allocUnsafe(maxEncodedLength(MAX_BLOCK_SIZE));
+
 /** Turns raw data into framing chunks for one direction of one stream. */
 export class SnappyFrameWriter {
   private wroteIdentifier = false;
-  private readonly encoder = new SnappyBlockEncoder();
-  /** Compression target, reused: a block is compressed here and copied out only if it is kept. */
-  private readonly scratch = Buffer.allocUnsafe(maxEncodedLength(MAX_BLOCK_SIZE));
 
   /**
    * Frames `raw` (1..MAX_CHUNK_DATA_SIZE bytes) as one chunk in a new Buffer, preceded by the stream identifier
@@ -57,7 +62,7 @@ export class SnappyFrameWriter {
     const prefix = this.wroteIdentifier ? 0 : STREAM_IDENTIFIER_CHUNK.length;
     this.wroteIdentifier = true;
     const crc = maskedCrc32c(raw);
-    const compressedLength = this.encoder.encode(raw, this.scratch, 0);
+    const compressedLength = sharedEncoder.encode(raw, sharedScratch, 0);
     const keepCompressed = compressedLength < raw.length - (raw.length >>> 3);
     const payloadLength = keepCompressed ? compressedLength : raw.length;
     const out = Buffer.allocUnsafe(prefix + DATA_CHUNK_PREFIX_SIZE + payloadLength);
@@ -65,7 +70,7 @@ export class SnappyFrameWriter {
     const type = keepCompressed ? CHUNK_TYPE_COMPRESSED : CHUNK_TYPE_UNCOMPRESSED;
     writeDataChunkPrefix(out, prefix, type, CHECKSUM_SIZE + payloadLength, crc);
     if (keepCompressed) {
-      this.scratch.copy(out, prefix + DATA_CHUNK_PREFIX_SIZE, 0, compressedLength);
+      sharedScratch.copy(out, prefix + DATA_CHUNK_PREFIX_SIZE, 0, compressedLength);
     } else {
       out.set(raw, prefix + DATA_CHUNK_PREFIX_SIZE);
     }

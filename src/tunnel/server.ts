@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { SmuxStream } from '../smux/index.js';
+import { applyDscp } from '../transport/dscp.js';
 import { KcpListener, type ListenOptions } from '../transport/listener.js';
 import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts } from './address.js';
@@ -13,6 +14,8 @@ export interface ServerOptions extends MuxOptions {
   closeWaitSeconds: number;
   quiet: boolean;
   session: ListenOptions;
+  /** -dscp for the listener sockets; 0 leaves them alone. */
+  dscp?: number;
   log: (message: string) => void;
 }
 
@@ -23,6 +26,7 @@ export interface ServerOptions extends MuxOptions {
 export class TunnelServer {
   private readonly listeners: KcpListener[] = [];
   private closed = false;
+  private dscpWarned = false;
 
   constructor(private readonly options: ServerOptions) {}
 
@@ -36,12 +40,22 @@ export class TunnelServer {
         );
         local = formatHostPort(listen.host, listener.port);
         this.listeners.push(listener);
+        if (this.options.dscp) this.applyDscp(listener);
       }
     } catch (err) {
       this.close();
       throw err;
     }
     return this.listeners.map((l) => l.port);
+  }
+
+  /** -dscp on the listener socket, as kcptun sets it; a platform that cannot is reported once. */
+  private applyDscp(listener: KcpListener): void {
+    const r = applyDscp(listener.socket, this.options.dscp ?? 0);
+    if (!r.ok && !this.dscpWarned) {
+      this.dscpWarned = true;
+      this.options.log(`SetDSCP: ${r.reason}`);
+    }
   }
 
   close(): void {
@@ -74,9 +88,20 @@ export class TunnelServer {
       log(`${label}: ${err.message}`);
       stream.destroy();
     };
+    // The session may die while the target is still connecting: the dial must die with it, or the
+    // target connection is never closed (pipeBoth never hears a 'close' that already happened).
+    const abandonDial = (): void => {
+      socket.destroy();
+    };
     socket.once('error', onConnectError);
+    stream.once('close', abandonDial);
     socket.once('connect', () => {
+      stream.removeListener('close', abandonDial);
       socket.removeListener('error', onConnectError);
+      if (stream.destroyed) {
+        socket.destroy();
+        return;
+      }
       socket.on('error', () => {}); // reported through pipeBoth's teardown
       socket.setNoDelay(true);
       if (!quiet) log(`stream opened ${label}`);
