@@ -37,6 +37,7 @@ runMain(parseServerArgs, async (config, log) => {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,
       maxSessions: MAX_SESSIONS_PER_PORT,
+      log: (m) => log.info(m),
     },
     log: (m) => log.info(m),
   });

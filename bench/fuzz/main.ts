@@ -1,0 +1,57 @@
+/**
+ * `npm run fuzz -- [--seconds N] [--seed N] [--classes a,b] [--in-process] [--rate N] [--settle N] [--json FILE]`
+ *
+ * Sends every class of hostile datagrams (see classes/) to a kcptun-server under a live, sha256-checked
+ * transfer, and prints inputs tried, sessions opened, live exchanges and RSS per class. Exits 1 if the
+ * server died, a live exchange failed or was corrupted, or a new connection did not work after a class.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CLASS_NAMES } from './classes/index.js';
+import { DEFAULT_FUZZ_OPTIONS, type FuzzOptions, runFuzz } from './run.js';
+
+function positiveNumber(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${value}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string' },
+      seed: { type: 'string' },
+      classes: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+      rate: { type: 'string' },
+      settle: { type: 'string' },
+      json: { type: 'string' },
+    },
+  });
+  const d = DEFAULT_FUZZ_OPTIONS;
+  const options: FuzzOptions = {
+    ...d,
+    secondsPerClass: positiveNumber(values.seconds, 'seconds', d.secondsPerClass),
+    seed: values.seed === undefined ? d.seed : Number.parseInt(values.seed, 10) >>> 0,
+    classes: values.classes === undefined ? CLASS_NAMES : values.classes.split(','),
+    server: values['in-process'] ? 'in-process' : 'child',
+    rate: positiveNumber(values.rate, 'rate', d.rate),
+    settleSeconds: values.settle === undefined ? 0 : positiveNumber(values.settle, 'settle', 0),
+    progress: (line) => console.log(line),
+  };
+  const report = await runFuzz(options);
+  const held = report.finalSessionsHeld === undefined ? '' : `; ${report.finalSessionsHeld} sessions held`;
+  console.log(
+    `live total: ${JSON.stringify(report.live)}; RSS ${report.baselineRssMB} -> ${report.finalRssMB} MB${held}`,
+  );
+  if (values.json !== undefined) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  for (const p of report.problems) console.log(`PROBLEM ${p}`);
+  console.log(report.problems.length === 0 ? 'fuzz: ok' : `fuzz: ${report.problems.length} problems`);
+  process.exitCode = report.problems.length === 0 ? 0 : 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

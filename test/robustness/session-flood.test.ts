@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deriveKey } from '../../src/crypt/kdf.js';
+import { createPacketCrypt } from '../../src/crypt/select.js';
+import { dialSession } from '../../src/transport/dial.js';
+import { KcpListener, type ListenOptions } from '../../src/transport/listener.js';
+import type { KcpSession, SessionOptions } from '../../src/transport/session.js';
+import { floodFromNewAddresses } from './flood.js';
+
+const session: SessionOptions = {
+  crypt: createPacketCrypt('none', deriveKey('flood')).crypt,
+  dataShards: 10,
+  parityShards: 3,
+  mtu: 1350,
+  sndWnd: 128,
+  rcvWnd: 512,
+  nodelay: 1,
+  interval: 10,
+  resend: 2,
+  nc: 1,
+  ackNoDelay: false,
+};
+
+/** A listener whose sessions count the bytes they deliver, keyed by conv. */
+async function listen(extra: Partial<ListenOptions>) {
+  const delivered = new Map<number, number>();
+  const logs: string[] = [];
+  const listener = await KcpListener.listen(
+    '127.0.0.1',
+    0,
+    { ...session, sockbuf: 4 << 20, maxSessions: 100, log: (m) => logs.push(m), ...extra },
+    (s: KcpSession) =>
+      s.attach({
+        onData: (d) => delivered.set(s.conv, (delivered.get(s.conv) ?? 0) + d.length),
+        onDrain: () => {},
+        onClose: () => {},
+      }),
+  );
+  return { listener, delivered, logs };
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+  return Date.now() - start;
+}
+
+/** A real client session that has delivered `bytes` bytes to the server. */
+async function realClient(port: number, delivered: Map<number, number>, bytes = 100): Promise<KcpSession> {
+  const s = await dialSession('127.0.0.1', port, { ...session, sockbuf: 1 << 20 });
+  s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  s.write(Buffer.alloc(bytes, 7));
+  await until(() => delivered.get(s.conv) === bytes, 5000, 'the real client to be heard');
+  return s;
+}
+
+describe('the listener bounds sessions that never carry data', () => {
+  test('a flood from 3000 addresses is capped, logged once and reclaimed; real clients are served', {
+    timeout: 30_000,
+  }, async () => {
+    const cap = 500;
+    const { listener, delivered, logs } = await listen({ maxSessions: cap, firstDataTimeoutMs: 1500 });
+    const clients: KcpSession[] = [];
+    try {
+      clients.push(await realClient(listener.port, delivered));
+      let peak = 0;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, listener.sessionCount);
+      }, 2);
+      let joinedMidFlood = false;
+      await floodFromNewAddresses(listener.port, 3000, 1, () => {
+        if (!joinedMidFlood && listener.evictedSessions > 0) {
+          joinedMidFlood = true;
+          realClient(listener.port, delivered).then((s) => clients.push(s));
+        }
+      });
+      // Every flood datagram opened a session; all but the cap's worth were evicted to make room.
+      await until(() => listener.evictedSessions >= 3000 - cap, 5000, 'the flood to be processed');
+      await until(() => clients.length === 2, 5000, 'the client that joined during the flood');
+      clearInterval(sampler);
+      assert.ok(peak <= cap, `peak ${peak} sessions with a cap of ${cap}`);
+      assert.equal(listener.refusedDatagrams, 0);
+      assert.equal(logs.filter((l) => l.includes('session table full')).length, 1, logs.join('\n'));
+
+      await until(() => listener.sessionCount === 2, 4000, 'the flood sessions to be reclaimed');
+      assert.ok(listener.reclaimedSessions > 0);
+      for (const c of clients) {
+        const before = delivered.get(c.conv)!;
+        c.write(Buffer.alloc(1000, 1));
+        await until(() => delivered.get(c.conv) === before + 1000, 5000, 'more data from a real client');
+      }
+    } finally {
+      for (const c of clients) c.close();
+      listener.close();
+    }
+  });
+
+  test('a table full of sessions that delivered data refuses new ones', { timeout: 15_000 }, async () => {
+    const { listener, delivered, logs } = await listen({ maxSessions: 2 });
+    const a = await realClient(listener.port, delivered);
+    const b = await realClient(listener.port, delivered);
+    const c = await dialSession('127.0.0.1', listener.port, { ...session, sockbuf: 1 << 20 });
+    try {
+      c.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+      c.write(Buffer.alloc(10));
+      await until(() => listener.refusedDatagrams > 0, 5000, 'a refusal');
+      assert.equal(listener.sessionCount, 2);
+      assert.equal(delivered.get(c.conv), undefined);
+      assert.equal(logs.filter((l) => l.includes('session table full')).length, 1);
+    } finally {
+      for (const s of [a, b, c]) s.close();
+      listener.close();
+    }
+  });
+
+  test('invalid limits are refused by name', async () => {
+    await assert.rejects(listen({ maxSessions: 0 }), /maxSessions/);
+    await assert.rejects(listen({ firstDataTimeoutMs: -1 }), /firstDataTimeoutMs/);
+    await assert.rejects(listen({ firstDataTimeoutMs: 1.5 }), /firstDataTimeoutMs/);
+  });
+});

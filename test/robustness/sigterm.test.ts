@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freeTcpPort, freeUdpPort } from '../support/ports.js';
+import { TunnelProcess } from '../support/procs.js';
+
+const PROMPT_MS = 2000;
+const COMMON = ['-key', 'robustness', '-smuxver', '2', '-quiet'];
+
+/** An echo target that tracks its open connections. */
+async function echoTarget(): Promise<{ port: number; open: Set<net.Socket>; close: () => void }> {
+  const open = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    open.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => open.delete(socket));
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, open, close: () => server.close() };
+}
+
+/** A connection through the client that keeps sending and reading its echo; `closed` resolves at close. */
+async function busyConnection(port: number): Promise<{ echoed: () => number; closed: Promise<number> }> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  socket.on('error', () => {});
+  let echoed = 0;
+  socket.on('data', (d: Buffer) => {
+    echoed += d.length;
+  });
+  const timer = setInterval(() => socket.write(Buffer.alloc(8192, 1)), 10);
+  const closed = new Promise<number>((resolve) =>
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve(Date.now());
+    }),
+  );
+  const start = Date.now();
+  while (echoed === 0) {
+    if (Date.now() - start > 5000) throw new Error('no echo through the tunnel');
+    await sleep(10);
+  }
+  return { echoed: () => echoed, closed };
+}
+
+async function startPair(
+  targetPort: number,
+): Promise<{ server: TunnelProcess; client: TunnelProcess; port: number }> {
+  const udp = await freeUdpPort();
+  const port = await freeTcpPort();
+  const server = TunnelProcess.start('ts', 'server', [
+    '-l',
+    `127.0.0.1:${udp}`,
+    '-t',
+    `127.0.0.1:${targetPort}`,
+    ...COMMON,
+  ]);
+  const client = TunnelProcess.start('ts', 'client', [
+    '-l',
+    `127.0.0.1:${port}`,
+    '-r',
+    `127.0.0.1:${udp}`,
+    ...COMMON,
+  ]);
+  await Promise.all([server.waitFor('listening on'), client.waitFor('listening on')]);
+  return { server, client, port };
+}
+
+/** SIGTERM `proc` and resolve with the ms until it exited, and its exit code. */
+async function terminate(proc: TunnelProcess): Promise<{ ms: number; code: number | null }> {
+  const start = Date.now();
+  const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
+  proc.child.kill('SIGTERM');
+  const code = await exited;
+  return { ms: Date.now() - start, code };
+}
+
+test('SIGTERM: the server and the client exit promptly and close their connections', {
+  timeout: 60_000,
+}, async (t) => {
+  const target = await echoTarget();
+  const first = await startPair(target.port);
+  const second = await startPair(target.port);
+  try {
+    // The server: its target-side connection must close with it.
+    const viaFirst = await busyConnection(first.port);
+    assert.equal(target.open.size, 1);
+    const server = await terminate(first.server);
+    assert.equal(server.code, 0);
+    assert.ok(server.ms < PROMPT_MS, `server exited after ${server.ms} ms`);
+    const start = Date.now();
+    while (target.open.size > 0 && Date.now() - start < PROMPT_MS) await sleep(10);
+    const targetClosedAfter = Date.now() - start;
+    assert.equal(target.open.size, 0, 'the server closed its target connection');
+
+    // The client: the application's connection to it must close with it.
+    const viaSecond = await busyConnection(second.port);
+    const sigtermAt = Date.now();
+    const client = await terminate(second.client);
+    assert.equal(client.code, 0);
+    assert.ok(client.ms < PROMPT_MS, `client exited after ${client.ms} ms`);
+    const closedAfter = (await viaSecond.closed) - sigtermAt;
+    assert.ok(closedAfter < PROMPT_MS, `the application's connection closed ${closedAfter} ms after SIGTERM`);
+    assert.ok(viaFirst.echoed() > 0 && viaSecond.echoed() > 0);
+    t.diagnostic(
+      `server exited ${server.ms} ms after SIGTERM, its target connection closed ${targetClosedAfter} ms after; ` +
+        `client exited ${client.ms} ms after SIGTERM, the application's connection closed ${closedAfter} ms after`,
+    );
+  } finally {
+    for (const p of [first.server, first.client, second.server, second.client]) await p.stop();
+    target.close();
+  }
+});
