@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { SmuxSession } from '../smux/index.js';
 import { type DialOptions, dialSession } from '../transport/dial.js';
 import { formatHostPort, type HostPorts } from './address.js';
+import { connectionBudget } from './fd-limit.js';
 import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
 import { pipeBoth } from './pipe.js';
 
@@ -28,6 +29,8 @@ interface MuxSlot {
 
 const REDIAL_DELAY_MS = 1000;
 const SCAVENGE_PERIOD_MS = 1000;
+/** At most one 'refusing connections' line per this period. */
+const DROP_LOG_PERIOD_MS = 10_000;
 
 /**
  * kcptun-client: accept TCP connections and carry each as one smux stream over `conn` KCP sessions,
@@ -59,12 +62,29 @@ export class TunnelClient {
       else server.listen(listen.port, listen.host === '' ? undefined : listen.host, resolve);
     });
     server.on('error', (err) => this.options.log(`accept: ${err.message}`));
+    this.capConnections(server);
     if (this.options.autoExpireSeconds > 0) {
       this.scavenger = setInterval(() => this.scavenge(), SCAVENGE_PERIOD_MS);
       this.scavenger.unref();
     }
     const addr = server.address();
     return addr === null ? '' : addr;
+  }
+
+  /** Refuse, and say so, rather than let libuv drop connections silently once descriptors run out. */
+  private capConnections(server: net.Server): void {
+    const budget = connectionBudget();
+    if (budget === undefined) return;
+    server.maxConnections = budget;
+    let lastLog = 0;
+    server.on('drop', () => {
+      const now = Date.now();
+      if (now - lastLog < DROP_LOG_PERIOD_MS) return;
+      lastLog = now;
+      this.options.log(
+        `accept: refusing connections: ${budget} open, near the file descriptor limit (EMFILE); raise it with ulimit -n`,
+      );
+    });
   }
 
   close(): void {
