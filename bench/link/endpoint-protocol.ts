@@ -1,0 +1,32 @@
+/**
+ * What the benchmark endpoints say to each other. Both kinds of connection go to the same port
+ * (kcptun forwards to one target), told apart by the first byte: 'B' + uint64 length asks for that many
+ * payload bytes, 'P' starts the probe, in which each PROBE_REQUEST-byte request is answered by
+ * PROBE_RESPONSE bytes starting with its sequence number.
+ */
+export const KIND_BULK = 0x42; // 'B'
+export const KIND_PROBE = 0x50; // 'P'
+export const BULK_HEADER_BYTES = 9;
+export const PROBE_REQUEST = 64;
+export const PROBE_RESPONSE = 1024;
+/** Pause between one probe answer and the next request: about what an interactive user does. */
+export const PROBE_GAP_MS = 100;
+export const PROGRESS_EVERY_MS = 500;
+/** Past the cap the fetcher gets this long to report before it exits regardless. */
+export const REPORT_GRACE_MS = 5000;
+
+export interface FetchResult {
+  requestedBytes: number;
+  receivedBytes: number;
+  sha256: string;
+  complete: boolean;
+  /** From the start of the bulk connection to its last byte (or to the cap). */
+  elapsedMs: number;
+  firstByteMs: number | null;
+  /** [ms since start, bytes received so far] */
+  progress: Array<[number, number]>;
+  probeRttMs: number[];
+  /** Age of the probe request still unanswered when the run ended, if any. */
+  probeOutstandingMs: number | null;
+  errors: string[];
+}

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench:link` (root, Linux): the link benchmark. Sets up the link emulator, then for every
+ * profile and transport downloads the same data with a request/response probe alongside, and writes
+ * docs/link-benchmark.{md,svg,json}. Options:
+ *   --profiles ID,...    (default: all, see profiles.ts)     --transports ID,... (default: all)
+ *   --bytes N            bulk size (default 32 MiB)           --cap-s N  time cap per run (default 30)
+ *   --out DIR            where the results go (default docs)  --skip-accuracy  no emulator self-check
+ *   --repeat N           runs per profile and transport, the median is reported (default 3)
+ * Everything it starts lives in its namespaces and is removed at the end, on failure and on Ctrl-C.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type AccuracyReport, measureAccuracy } from './accuracy.js';
+import { renderChart } from './chart.js';
+import { LinkEmulator } from './emulator.js';
+import { ensureDebianPackage } from './install.js';
+import { NAMESPACE_B } from './netns.js';
+import { makePayload } from './payload.js';
+import { ProcessSet } from './processes.js';
+import { type LinkProfile, linkSettingsOf, PROFILES } from './profiles.js';
+import { type BenchmarkReport, renderMarkdown } from './report.js';
+import { type RunResult, runOnce } from './run.js';
+import { commandExists } from './shell.js';
+import { ENDPOINT_PORT, TRANSPORTS, type Transport } from './transports.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const ENDPOINT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'endpoint.js');
+const DEFAULT_BYTES = 32 * 1024 * 1024;
+const DEFAULT_CAP_S = 30;
+const DEFAULT_REPEAT = 3;
+/** Per run on top of its cap: process start-up, the fetcher's grace period, settling. */
+const RUN_OVERHEAD_MS = 30_000;
+/** Set-up, the accuracy phase and writing the results. */
+const FIXED_BUDGET_MS = 180_000;
+const READY_TIMEOUT_MS = 10_000;
+
+function pick<T extends { id: string }>(all: readonly T[], list: string | undefined, what: string): T[] {
+  if (list === undefined) return [...all];
+  return list.split(',').map((id) => {
+    const found = all.find((x) => x.id === id);
+    if (found === undefined)
+      throw new Error(`--${what}: unknown ${id} (known: ${all.map((x) => x.id).join(', ')})`);
+    return found;
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      profiles: { type: 'string' },
+      transports: { type: 'string' },
+      bytes: { type: 'string', default: String(DEFAULT_BYTES) },
+      'cap-s': { type: 'string', default: String(DEFAULT_CAP_S) },
+      out: { type: 'string', default: path.join(REPO_ROOT, 'docs') },
+      'skip-accuracy': { type: 'boolean', default: false },
+      repeat: { type: 'string', default: String(DEFAULT_REPEAT) },
+    },
+  });
+  if (process.getuid?.() !== 0) throw new Error('bench:link needs root (network namespaces, TUN devices)');
+  const profiles: LinkProfile[] = pick(PROFILES, values.profiles, 'profiles');
+  const transports: Transport[] = pick(TRANSPORTS, values.transports, 'transports');
+  const bytes = Number(values.bytes);
+  const capMs = Number(values['cap-s']) * 1000;
+  const repeat = Number(values.repeat);
+  if (!(bytes > 0) || !(capMs > 0)) throw new Error('--bytes and --cap-s must be positive numbers');
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
+  for (const tool of ['ip', 'gcc', 'ss']) if (!commandExists(tool)) throw new Error(`${tool} is required`);
+  const installed: string[] = [];
+  if (transports.some((t) => t.id === 'go-kcptun')) {
+    installed.push(ensureDebianPackage('kcptun-server', 'kcptun') ?? '');
+  }
+  if (!values['skip-accuracy']) installed.push(ensureDebianPackage('iperf3', 'iperf3') ?? '');
+  for (const line of installed) if (line !== '') console.log(line);
+
+  const budgetMs = FIXED_BUDGET_MS + repeat * profiles.length * transports.length * (capMs + RUN_OVERHEAD_MS);
+  const payload = makePayload(bytes);
+  const emulator = await LinkEmulator.up();
+  const procs = new ProcessSet();
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> => {
+    cleaning ??= (async () => {
+      await procs.stopAll();
+      for (const line of await emulator.down()) console.log(`teardown: ${line}`);
+    })();
+    return cleaning;
+  };
+  const abort = (why: string, code: number) => {
+    console.error(why);
+    void cleanup().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+  const deadline = setTimeout(() => abort(`time budget of ${budgetMs / 1000} s exceeded`, 1), budgetMs);
+  try {
+    const server = procs.start(NAMESPACE_B, 'endpoint server', process.execPath, [
+      ENDPOINT,
+      'serve',
+      String(ENDPOINT_PORT),
+      String(bytes),
+    ]);
+    await server.waitFor('endpoint serving', READY_TIMEOUT_MS);
+    let accuracy: AccuracyReport | null = null;
+    if (!values['skip-accuracy']) {
+      console.log('emulator accuracy and capacity ...');
+      accuracy = await measureAccuracy(emulator);
+    }
+    const runs: RunResult[] = [];
+    for (const profile of profiles) {
+      await emulator.configure(linkSettingsOf(profile));
+      // interleaved, so that a noisy minute on the shared machine hits every transport alike
+      for (let round = 0; round < repeat; round++) {
+        for (const transport of transports) {
+          const r = await runOnce(emulator, profile, transport, { bytes, capMs, payload });
+          runs.push(r);
+          const overhead = r.wire?.perDeliveredByte?.toFixed(2) ?? '-';
+          console.log(
+            `${profile.id.padEnd(12)} ${transport.id.padEnd(16)} ${r.goodputMbit.toFixed(2).padStart(7)} Mbit/s ` +
+              `probe p50 ${r.probe.p50Ms?.toFixed(0) ?? '-'} p99 ${r.probe.p99Ms?.toFixed(0) ?? '-'} ms ` +
+              `wire x${overhead} ${r.complete ? 'complete' : 'capped'}${r.ok ? '' : ` FAILED: ${r.error}`}`,
+          );
+        }
+      }
+    }
+    const report: BenchmarkReport = {
+      date: new Date().toISOString(),
+      node: process.version,
+      bytes,
+      capMs,
+      repeat,
+      profiles,
+      runs,
+      accuracy,
+    };
+    mkdirSync(values.out, { recursive: true });
+    const base = path.join(values.out, 'link-benchmark');
+    writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 1)}\n`);
+    writeFileSync(`${base}.svg`, renderChart(report));
+    writeFileSync(`${base}.md`, renderMarkdown(report));
+    console.log(`wrote ${base}.md, .svg, .json`);
+  } finally {
+    clearTimeout(deadline);
+    await cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,320 @@
+/** The benchmark's markdown: verdict first, then the table, the chart, the method and the emulator's figures. */
+import type { AccuracyReport, DelayScenario } from './accuracy.js';
+import { type KcpSettings, recommendedSettings, sharedSettings } from './kcp-settings.js';
+import { bdpBytes, type LinkProfile } from './profiles.js';
+import type { RunResult } from './run.js';
+import { goodputRange, representativeRuns } from './summary.js';
+import type { TransportId } from './transports.js';
+
+export interface BenchmarkReport {
+  date: string;
+  node: string;
+  bytes: number;
+  capMs: number;
+  /** Runs per profile and transport; `runs` holds them all. */
+  repeat: number;
+  profiles: LinkProfile[];
+  runs: RunResult[];
+  accuracy: AccuracyReport | null;
+}
+
+const TCP_IDS: TransportId[] = ['tcp-cubic', 'tcp-bbr'];
+const KCP_IDS: TransportId[] = ['go-kcptun', 'ts-kcptun', 'ts-kcptun-tuned'];
+/** Goodputs within this ratio of each other are called a tie. */
+const TIE_RATIO = 1.15;
+
+function fmt(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined ? '–' : v.toFixed(digits);
+}
+
+function mbit(v: number): string {
+  return v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+function runOf(report: BenchmarkReport, profile: string, id: TransportId): RunResult | undefined {
+  return report.runs.find((r) => r.profile === profile && r.transport === id && r.ok);
+}
+
+function best(report: BenchmarkReport, profile: string, ids: TransportId[]): RunResult | undefined {
+  let winner: RunResult | undefined;
+  for (const id of ids) {
+    const r = runOf(report, profile, id);
+    if (r !== undefined && (winner === undefined || r.goodputMbit > winner.goodputMbit)) winner = r;
+  }
+  return winner;
+}
+
+function overhead(r: RunResult): string {
+  return `${fmt(r.wire?.perDeliveredByte, 2)}×`;
+}
+
+function verdictLine(report: BenchmarkReport, p: LinkProfile): string | null {
+  const tcp = best(report, p.id, TCP_IDS);
+  const kcp = best(report, p.id, KCP_IDS);
+  if (tcp === undefined || kcp === undefined) return null;
+  const ratio = kcp.goodputMbit / tcp.goodputMbit;
+  const head =
+    ratio >= TIE_RATIO
+      ? `**KCP wins, ${ratio.toFixed(ratio >= 10 ? 0 : 1)}×**`
+      : ratio <= 1 / TIE_RATIO
+        ? `**TCP wins, ${(1 / ratio).toFixed(1)}×**`
+        : '**about even**';
+  return (
+    `- ${p.label} (${p.rateMbit} Mbit/s): ${head}: best KCP ${mbit(kcp.goodputMbit)} Mbit/s (${kcp.label}) at ` +
+    `${overhead(kcp)} wire bytes per delivered byte, best TCP ${mbit(tcp.goodputMbit)} Mbit/s (${tcp.label}) at ` +
+    `${overhead(tcp)}; request/response p99 ${fmt(kcp.probe.p99Ms, 0)} ms over KCP vs ${fmt(tcp.probe.p99Ms, 0)} ms over TCP.`
+  );
+}
+
+function range(values: number[], digits: number): string {
+  const lo = Math.min(...values).toFixed(digits);
+  const hi = Math.max(...values).toFixed(digits);
+  return lo === hi ? `${lo}×` : `${lo}× to ${hi}×`;
+}
+
+/** `25 ms/2 %`, `100 ms/5 %/50 Mbit/s`: short enough to list several in one sentence. */
+function shortLabel(p: LinkProfile): string {
+  const base = `${p.oneWayDelayMs} ms/${+(p.loss * 100).toFixed(2)} %`;
+  return p.rateStated ? `${base}/${p.rateMbit} Mbit/s` : base;
+}
+
+function labels(ps: LinkProfile[]): string {
+  if (ps.length === 0) return 'none';
+  const names = ps.map(shortLabel);
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** The verdict's opening paragraph: KCP against each TCP, and what it costs. */
+function summary(report: BenchmarkReport): string[] {
+  const out: string[] = [];
+  const lossy = report.profiles.filter((p) => p.loss > 0);
+  const vsCubic = lossy
+    .map((p) => [best(report, p.id, KCP_IDS), runOf(report, p.id, 'tcp-cubic')] as const)
+    .filter(([k, t]) => k !== undefined && t !== undefined)
+    .map(([k, t]) => k!.goodputMbit / t!.goodputMbit);
+  if (vsCubic.length > 0) {
+    const wins = vsCubic.filter((r) => r >= TIE_RATIO).length;
+    out.push(
+      `Against TCP cubic (Linux's default), KCP is faster on ${wins} of ${vsCubic.length} lossy links, ${range(vsCubic, 0)} as fast.`,
+    );
+  }
+  const bbr = { wins: [] as LinkProfile[], even: [] as LinkProfile[], losses: [] as LinkProfile[] };
+  for (const p of report.profiles) {
+    const k = best(report, p.id, KCP_IDS);
+    const t = runOf(report, p.id, 'tcp-bbr');
+    if (k === undefined || t === undefined) continue;
+    const ratio = k.goodputMbit / t.goodputMbit;
+    (ratio >= TIE_RATIO ? bbr.wins : ratio <= 1 / TIE_RATIO ? bbr.losses : bbr.even).push(p);
+  }
+  if (bbr.wins.length + bbr.even.length + bbr.losses.length > 0) {
+    out.push(
+      `Against TCP BBR it wins on ${labels(bbr.wins)}, is even on ${labels(bbr.even)} and loses on ${labels(bbr.losses)}.`,
+    );
+  }
+  const kcpOverhead = report.profiles
+    .map((p) => best(report, p.id, KCP_IDS)?.wire?.perDeliveredByte)
+    .filter((v): v is number => v !== undefined && v !== null);
+  const tcpOverhead = report.runs
+    .filter((r) => TCP_IDS.includes(r.transport) && r.ok)
+    .map((r) => r.wire?.perDeliveredByte)
+    .filter((v): v is number => v !== undefined && v !== null);
+  if (kcpOverhead.length > 0 && tcpOverhead.length > 0) {
+    out.push(
+      `The price is bytes: the fastest KCP setting puts ${range(kcpOverhead, 2)} the delivered bytes on the wire, TCP ${range(tcpOverhead, 2)}.`,
+    );
+  }
+  const pairs = report.profiles
+    .map((p) => [runOf(report, p.id, 'go-kcptun'), runOf(report, p.id, 'ts-kcptun')] as const)
+    .filter(([g, o]) => g !== undefined && o !== undefined);
+  if (pairs.length > 0) {
+    const speed = pairs.map(([g, o]) => o!.goodputMbit / g!.goodputMbit);
+    const bytes = pairs.map(([g, o]) => (o!.wire?.perDeliveredByte ?? 0) / (g!.wire?.perDeliveredByte ?? 1));
+    const slower = pairs.filter(([g, o]) => (o!.probe.p50Ms ?? 0) > (g!.probe.p50Ms ?? 0)).length;
+    out.push(
+      `With the same flags ours moves ${range(speed, 2)} Go kcptun's goodput at ${range(bytes, 2)} its wire bytes; ` +
+        `its request/response p50 is longer than Go's on ${slower} of ${pairs.length} links (see below).`,
+    );
+  }
+  return out.length === 0 ? [] : [out.join(' '), ''];
+}
+
+function oursVsGo(report: BenchmarkReport): string[] {
+  const lines: string[] = [];
+  for (const p of report.profiles) {
+    const go = runOf(report, p.id, 'go-kcptun');
+    const ours = runOf(report, p.id, 'ts-kcptun');
+    if (go === undefined || ours === undefined) continue;
+    const speed = ours.goodputMbit / go.goodputMbit;
+    const bytes = (ours.wire?.perDeliveredByte ?? 0) / (go.wire?.perDeliveredByte ?? 1);
+    lines.push(
+      `| ${p.label} | ${mbit(go.goodputMbit)} | ${mbit(ours.goodputMbit)} | ${speed.toFixed(2)} | ` +
+        `${overhead(go)} | ${overhead(ours)} | ${bytes.toFixed(2)} | ` +
+        `${fmt(go.probe.p50Ms, 0)} / ${fmt(go.probe.p99Ms, 0)} | ${fmt(ours.probe.p50Ms, 0)} / ${fmt(ours.probe.p99Ms, 0)} | ` +
+        `${go.wire?.queueDrops ?? '–'} / ${ours.wire?.queueDrops ?? '–'} |`,
+    );
+  }
+  if (lines.length === 0) return [];
+  return [
+    '## Ours vs Go kcptun with the same flags',
+    '',
+    '| link | Go Mbit/s | ours Mbit/s | ours/Go | Go wire/delivered | ours wire/delivered | ours/Go bytes | Go req/resp p50 / p99 ms | ours req/resp p50 / p99 ms | queue drops Go / ours |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...lines,
+    '',
+  ];
+}
+
+function goodputCell(all: readonly RunResult[], r: RunResult): string {
+  if (r.receivedBytes === 0) return '0';
+  const range = goodputRange(all, r);
+  return range === null
+    ? mbit(r.goodputMbit)
+    : `${mbit(r.goodputMbit)} (${mbit(range[0])}–${mbit(range[1])})`;
+}
+
+/** For TCP, what `ss` showed on the live server socket is the proof that the setting took. */
+function settingsCell(r: RunResult): string {
+  if (r.congestionSeen === null) return r.settings;
+  return `${r.settings} (socket: ${r.congestionSeen === '' ? 'not seen' : r.congestionSeen})`;
+}
+
+function resultTable(report: BenchmarkReport, all: readonly RunResult[]): string[] {
+  const rows = [
+    '| link | transport | goodput Mbit/s | req/resp p50 / p99 ms | wire bytes per delivered byte | link drops (loss / queue) | data | settings |',
+    '|---|---|---:|---:|---:|---:|---|---|',
+  ];
+  for (const p of report.profiles) {
+    for (const r of report.runs.filter((x) => x.profile === p.id)) {
+      const data = !r.ok
+        ? `failed: ${r.error ?? 'no data'}`
+        : `${r.complete ? 'complete' : `${(r.receivedBytes / 2 ** 20).toFixed(1)} MiB by the cap`}, sha256 ok`;
+      const probe = `${fmt(r.probe.p50Ms, 0)} / ${fmt(r.probe.p99Ms, 0)}${r.probe.samples < 20 ? ` (${r.probe.samples} samples)` : ''}`;
+      const drops = r.wire === null ? '–' : `${r.wire.lossDrops} / ${r.wire.queueDrops}`;
+      rows.push(
+        `| ${p.label} | ${r.label} | ${goodputCell(all, r)} | ${probe} | ${overhead(r)} | ${drops} | ${data} | ${settingsCell(r)} |`,
+      );
+    }
+  }
+  return rows;
+}
+
+function scenarioRow(s: DelayScenario): string {
+  const l = s.lateness;
+  return (
+    `| ${s.name} | ${fmt(s.ping.p50Ms, 2)} / ${fmt(s.ping.p99Ms, 2)} / ${fmt(s.ping.maxMs, 2)} | ` +
+    `${fmt(s.excessP50Ms, 2)} / ${fmt(s.excessP99Ms, 2)} | ${l.p50Us} / ${l.p99Us} / ${l.p999Us} / ${l.maxUs.toFixed(0)} | ` +
+    `${l.latePackets} of ${l.packets} | ${s.loadDeliveredMbit === null ? '–' : fmt(s.loadDeliveredMbit)} |`
+  );
+}
+
+function accuracySection(a: AccuracyReport | null): string[] {
+  if (a === null) return ['## Emulator accuracy', '', 'Not measured in this run (`--skip-accuracy`).', ''];
+  const capacity = a.capacity.map(
+    (c) =>
+      `| ${c.offeredMbit} | ${fmt(c.sentMbit)} | ${fmt(c.deliveredMbit)} | ${fmt(c.lossPercent, 2)} | ${c.receiverSocketDrops} | ${c.ringDrops} | ${c.lateness.p99Us} / ${c.lateness.maxUs.toFixed(0)} | ${c.lateness.latePackets} |`,
+  );
+  return [
+    '## Emulator accuracy and capacity',
+    '',
+    `Measured ${a.measuredAt.slice(0, 16).replace('T', ' ')} UTC. Delay, measured two ways: a UDP ping every 10 ms`,
+    'between the namespaces (Node.js at both ends, run real-time below the forwarder; their own latency is the',
+    "floor, measured with no delay configured), and the forwarder's lateness: how long after its due time each",
+    'packet was written into the other TUN device (both directions, every packet).',
+    '',
+    `The machine itself: a real-time thread that only naps 100 µs at a time woke up ${fmt(a.timer.mean_us, 0)} µs late on`,
+    `average and ${fmt(a.timer.max_us, 0)} µs at worst (${a.timer.late} of ${a.timer.wakeups} wake-ups over 1 ms): a virtual`,
+    "machine's stalls, which bound any forwarder on it.",
+    '',
+    '| scenario | ping RTT p50 / p99 / max ms | RTT above configured + floor, p50 / p99 ms | forwarder lateness p50 / p99 / p99.9 / max µs | late > 1 ms | load delivered Mbit/s |',
+    '|---|---:|---:|---:|---:|---:|',
+    scenarioRow(a.floor),
+    ...a.scenarios.map(scenarioRow),
+    '',
+    'Capacity: iperf3 UDP (1400-byte datagrams) through the link at 25 ms each way, no rate limit.',
+    '',
+    '| offered Mbit/s | sent Mbit/s | delivered Mbit/s | iperf3 loss % | of which receiver socket drops (pkts) | forwarder ring drops | lateness p99 / max µs | late > 1 ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...capacity,
+    '',
+    `One TCP flow (cubic, iperf3) through the same unlimited 25 ms link: ${fmt(a.tcpMbit)} Mbit/s.`,
+    '',
+  ];
+}
+
+function settingsLine(p: LinkProfile, s: KcpSettings): string {
+  const flags = [
+    `-mode ${s.mode}`,
+    `-sndwnd ${s.window}`,
+    `-rcvwnd ${s.window}`,
+    `-datashard ${s.dataShard}`,
+    `-parityshard ${s.parityShard}`,
+    ...(s.noComp ? ['-nocomp'] : []),
+    `-smuxver ${s.smuxVer}`,
+  ];
+  return `${flags.join(' ')} (${p.label})`;
+}
+
+export function renderMarkdown(full: BenchmarkReport): string {
+  const report = { ...full, runs: representativeRuns(full.runs) };
+  const verdicts = report.profiles.map((p) => verdictLine(report, p)).filter((l): l is string => l !== null);
+  const lines = [
+    '# When KCP beats TCP: the link benchmark',
+    '',
+    '## Verdict',
+    '',
+    ...summary(report),
+    ...verdicts,
+    '',
+    `Measured ${report.date.slice(0, 10)} on one 2-core machine with \`npm run bench:link\` (Node.js ${report.node});`,
+    'both ends and the emulated link share those two cores. Chart: [link-benchmark.svg](link-benchmark.svg),',
+    'raw data: [link-benchmark.json](link-benchmark.json).',
+    '',
+    '## Results',
+    '',
+    ...resultTable(report, full.runs),
+    '',
+    '![goodput, request/response p99 and wire overhead per link and transport](link-benchmark.svg)',
+    '',
+    ...oursVsGo(report),
+    '## Reading the numbers',
+    '',
+    "- Every kcptun mode (normal, fast, fast2, fast3) turns KCP's congestion window off (`nc=1`): a KCP sender",
+    '  keeps its whole window in flight whatever the loss. That is why it holds its rate where TCP backs off,',
+    "  and also why a window above the link's BDP only fills the bottleneck queue (longer request/response",
+    '  times, queue drops, more retransmissions).',
+    '- Wire bytes per delivered byte: FEC 10/3 alone costs 1.3×, headers (IP, UDP, nonce and checksum, FEC, KCP,',
+    '  smux) about 6 % more, and every retransmission (after a loss, a queue drop or a timeout that fired early)',
+    '  comes on top. TCP pays about 1.05× plus its retransmissions.',
+    '- Request/response times are those of a second connection sharing the link; over kcptun it shares the KCP',
+    '  session with the download, so it waits behind whatever the sender has queued.',
+    '',
+    '## Method',
+    '',
+    `- Data: ${(report.bytes / 2 ** 20).toFixed(0)} MiB of pseudo-random (incompressible) bytes downloaded from namespace B to`,
+    `  namespace A, stopped at ${report.capMs / 1000} s if not done; goodput = bytes received / time to the last byte (or the cap).`,
+    "  The receiver's sha256 is checked against the same prefix of the payload in every run.",
+    '- Probe: alongside the download, a second connection (for kcptun: a second stream in the same tunnel) sends',
+    '  a 64-byte request and gets a 1024-byte answer, then waits 100 ms, again and again; p50 / p99 of its round trips.',
+    '- Wire overhead: IP bytes that entered the emulated link, both directions, dropped or not, divided by the',
+    '  application bytes delivered (download + probe). Counted by the forwarder.',
+    '- Link: symmetric; the one-way delay and the loss apply in each direction (ACKs are lost too). Profiles that',
+    '  name no rate run at 100 Mbit/s, the rate the emulator is rated for. A tail-drop queue of one bandwidth-delay',
+    '  product sits in front of the rate limit.',
+    '- TCP: Linux in the namespaces; the congestion control is set on the route between them (`ip route ...',
+    '  congctl`, which applies to each connection, accepted ones included) and read back from the live server',
+    '  socket with `ss`; TCP buffers may grow to 32 MiB so the window is never the limit.',
+    "- kcptun, Go (Debian 20210922) and ours alike: `-crypt aes`, FEC 10/3, compression on (kcptun's defaults),",
+    "  `-mode fast3`, `-smuxver 1` (Go 20210922's default), and `-sndwnd`/`-rcvwnd` set to the link's",
+    '  bandwidth-delay product in 1350-byte packets. Ours "recommended" uses instead:',
+    ...report.profiles.map((p) => `  - ${settingsLine(p, recommendedSettings(p))}`),
+    `- BDPs: ${report.profiles.map((p) => `${p.label}: ${(bdpBytes(p) / 1e6).toFixed(2)} MB = ${sharedSettings(p).window} packets`).join('; ')}.`,
+    '- Run it as root: `npm run bench:link` (namespaces and TUN devices need root). It builds the C forwarder',
+    '  (bench/link/forwarder.c) with gcc on first use and installs the Debian packages `kcptun` and `iperf3` when',
+    '  missing. Options (`--profiles`, `--transports`, `--bytes`, `--cap-s`, `--repeat`, `--out`, `--skip-accuracy`)',
+    '  are described at the top of bench/link/main.ts. The emulator by hand:',
+    '  `node dist/bench/link/emulator-cli.js up|set|status|reset|down` (bench/link/emulator-cli.ts).',
+    '',
+    ...accuracySection(report.accuracy),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,198 @@
+/** One benchmark run: a transport on a profile, measured at the fetcher and at the forwarder. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LinkEmulator } from './emulator.js';
+import { type FetchResult, PROBE_REQUEST, PROBE_RESPONSE } from './endpoint-protocol.js';
+import { type LinkStatus, wireBytes } from './link-settings.js';
+import { NAMESPACE_A, NAMESPACE_B } from './netns.js';
+import { sha256Hex } from './payload.js';
+import { ProcessSet } from './processes.js';
+import type { LinkProfile } from './profiles.js';
+import { runCommand, sleep } from './shell.js';
+import { ENDPOINT_PORT, type Transport, type TransportId } from './transports.js';
+
+const ENDPOINT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'endpoint.js');
+/** The fetcher reports within this long after its cap, or it is stopped and the run fails. */
+const FETCH_GRACE_MS = 15_000;
+/** When the congestion control of the live TCP connection is read back. */
+const CONGESTION_CHECK_AFTER_MS = 1500;
+/** Packets of the previous run still in the emulated link must not be counted in the next one. */
+const SETTLE_EXTRA_MS = 500;
+
+export interface RunOptions {
+  bytes: number;
+  capMs: number;
+  payload: Buffer;
+}
+
+export interface ProbeSummary {
+  samples: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  /** A request still unanswered at the end, with its age: a lower bound on one more sample. */
+  outstandingMs: number | null;
+}
+
+export interface WireSummary {
+  /** IP bytes that entered the link, both directions, delivered or dropped. */
+  bytes: number;
+  aToBBytes: number;
+  bToABytes: number;
+  /** Wire bytes per byte delivered to the applications (bulk and probe). */
+  perDeliveredByte: number | null;
+  lossDrops: number;
+  queueDrops: number;
+  /** The longest the queue in front of the rate limit got, in bytes (either direction). */
+  maxQueueBytes: number;
+  latePackets: number;
+}
+
+export interface RunResult {
+  profile: string;
+  transport: TransportId;
+  label: string;
+  settings: string;
+  ok: boolean;
+  error: string | null;
+  requestedBytes: number;
+  receivedBytes: number;
+  complete: boolean;
+  sha256Ok: boolean;
+  elapsedMs: number;
+  goodputMbit: number;
+  probe: ProbeSummary;
+  wire: WireSummary | null;
+  /** For TCP: the congestion control `ss` showed on the server's socket. */
+  congestionSeen: string | null;
+  progress: Array<[number, number]>;
+}
+
+export function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index];
+}
+
+function summarizeProbe(fetch: FetchResult): ProbeSummary {
+  const sorted = [...fetch.probeRttMs].sort((a, b) => a - b);
+  return {
+    samples: sorted.length,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted.length === 0 ? null : sorted[sorted.length - 1],
+    outstandingMs: fetch.probeOutstandingMs,
+  };
+}
+
+/** `s`: the forwarder's counters, zeroed when the run began. */
+function summarizeWire(s: LinkStatus, delivered: number): WireSummary {
+  const bytes = wireBytes(s);
+  return {
+    bytes,
+    aToBBytes: s.a2b.in_bytes,
+    bToABytes: s.b2a.in_bytes,
+    perDeliveredByte: delivered > 0 ? bytes / delivered : null,
+    lossDrops: s.a2b.drop_loss_pkts + s.b2a.drop_loss_pkts,
+    queueDrops: s.a2b.drop_queue_pkts + s.b2a.drop_queue_pkts,
+    maxQueueBytes: Math.max(s.a2b.max_backlog_bytes, s.b2a.max_backlog_bytes),
+    latePackets: s.a2b.late_pkts + s.b2a.late_pkts,
+  };
+}
+
+/** The congestion control names `ss` shows on the established sockets of the endpoint port. */
+function congestionOnServer(): string {
+  const out = runCommand('ip', [
+    'netns',
+    'exec',
+    NAMESPACE_B,
+    'ss',
+    '-tinH',
+    'state',
+    'established',
+    `( sport = :${ENDPOINT_PORT} )`,
+  ]).stdout;
+  const seen = new Set<string>();
+  for (const word of out.split(/\s+/))
+    if (word === 'cubic' || word === 'bbr' || word === 'reno') seen.add(word);
+  return [...seen].join(',');
+}
+
+function emptyResult(profile: LinkProfile, transport: Transport, options: RunOptions): RunResult {
+  return {
+    profile: profile.id,
+    transport: transport.id,
+    label: transport.label,
+    settings: '',
+    ok: false,
+    error: null,
+    requestedBytes: options.bytes,
+    receivedBytes: 0,
+    complete: false,
+    sha256Ok: false,
+    elapsedMs: 0,
+    goodputMbit: 0,
+    probe: { samples: 0, p50Ms: null, p99Ms: null, maxMs: null, outstandingMs: null },
+    wire: null,
+    congestionSeen: null,
+    progress: [],
+  };
+}
+
+export async function runOnce(
+  emulator: LinkEmulator,
+  profile: LinkProfile,
+  transport: Transport,
+  options: RunOptions,
+): Promise<RunResult> {
+  const result = emptyResult(profile, transport, options);
+  // this run's processes; the emulator's teardown still finds them by namespace if we are killed
+  const procs = new ProcessSet();
+  try {
+    const started = await transport.start(profile, procs);
+    result.settings = started.settings;
+    await emulator.resetCounters();
+    const fetcher = procs.start(NAMESPACE_A, `${transport.id} fetch`, process.execPath, [
+      ENDPOINT,
+      'fetch',
+      started.host,
+      String(started.port),
+      String(options.bytes),
+      String(options.capMs),
+    ]);
+    if (transport.id.startsWith('tcp-')) {
+      await sleep(CONGESTION_CHECK_AFTER_MS);
+      if (!fetcher.hasExited) result.congestionSeen = congestionOnServer();
+    }
+    await fetcher.waitExit(options.capMs + FETCH_GRACE_MS);
+    await procs.stop(fetcher);
+    const link = await emulator.status();
+    const fetch = JSON.parse(fetcher.stdout.trim().split('\n').pop() ?? '') as FetchResult;
+    const delivered = fetch.receivedBytes + fetch.probeRttMs.length * (PROBE_REQUEST + PROBE_RESPONSE);
+    Object.assign(result, {
+      receivedBytes: fetch.receivedBytes,
+      complete: fetch.complete,
+      sha256Ok: fetch.sha256 === sha256Hex(options.payload.subarray(0, fetch.receivedBytes)),
+      elapsedMs: fetch.elapsedMs,
+      goodputMbit: (fetch.receivedBytes * 8) / 1e6 / (fetch.elapsedMs / 1000),
+      probe: summarizeProbe(fetch),
+      wire: summarizeWire(link, delivered),
+      progress: fetch.progress,
+    });
+    const problems = [...fetch.errors];
+    if (!result.sha256Ok) problems.push('sha256 of the received bytes does not match the payload');
+    if (transport.id.startsWith('tcp-') && result.congestionSeen !== null) {
+      const wanted = started.settings;
+      if (result.congestionSeen !== '' && !result.congestionSeen.split(',').includes(wanted))
+        problems.push(`socket used ${result.congestionSeen}, not ${wanted}`);
+    }
+    result.ok = problems.length === 0 && result.receivedBytes > 0;
+    result.error = problems.length === 0 ? null : problems.join('; ');
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    await procs.stopAll();
+    await sleep(profile.oneWayDelayMs * 2 + SETTLE_EXTRA_MS);
+  }
+  return result;
+}

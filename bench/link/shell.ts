@@ -1,0 +1,34 @@
+/** Synchronous command helpers for the set-up and tear-down steps, which are short and sequential. */
+import { spawnSync } from 'node:child_process';
+
+const COMMAND_TIMEOUT_MS = 15_000;
+
+export interface CommandResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCommand(
+  cmd: string,
+  args: readonly string[],
+  timeoutMs = COMMAND_TIMEOUT_MS,
+): CommandResult {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
+}
+
+/** Run and return stdout; a non-zero exit throws with the command line and its stderr. */
+export function mustRun(cmd: string, args: readonly string[]): string {
+  const r = runCommand(cmd, args);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export function commandExists(cmd: string): boolean {
+  return runCommand('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

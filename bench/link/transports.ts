@@ -1,0 +1,93 @@
+/**
+ * The ways the same download crosses the link: plain TCP with two congestion controls, Go kcptun,
+ * ours with the same flags, and ours with the flags we recommend for the link.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  describeSettings,
+  type KcpSettings,
+  kcptunArgs,
+  recommendedSettings,
+  sharedSettings,
+} from './kcp-settings.js';
+import { ADDRESS_A, ADDRESS_B, NAMESPACE_A, NAMESPACE_B, setRouteCongestion } from './netns.js';
+import type { ProcessSet } from './processes.js';
+import type { LinkProfile } from './profiles.js';
+
+export const ENDPOINT_PORT = 5201;
+const KCP_PORT = 29900;
+const CLIENT_PORT = 12948;
+const READY_TIMEOUT_MS = 10_000;
+const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const OUR_CLIENT = path.join(DIST_ROOT, 'src', 'cli', 'client-main.js');
+const OUR_SERVER = path.join(DIST_ROOT, 'src', 'cli', 'server-main.js');
+
+export type TransportId = 'tcp-cubic' | 'tcp-bbr' | 'go-kcptun' | 'ts-kcptun' | 'ts-kcptun-tuned';
+
+export interface StartedTransport {
+  /** Where the fetcher in namespace A connects. */
+  host: string;
+  port: number;
+  /** What the run used, for the report: a congestion control or kcptun flags. */
+  settings: string;
+}
+
+export interface Transport {
+  id: TransportId;
+  label: string;
+  start(profile: LinkProfile, procs: ProcessSet): Promise<StartedTransport>;
+}
+
+/**
+ * Both ends' connections across the link get this congestion control from the route (see
+ * setRouteCongestion); the run reads it back from the server's live socket with `ss` to prove it.
+ */
+function tcpTransport(id: TransportId, congestion: string): Transport {
+  return {
+    id,
+    label: `TCP ${congestion}`,
+    async start() {
+      setRouteCongestion(NAMESPACE_A, ADDRESS_B, congestion);
+      setRouteCongestion(NAMESPACE_B, ADDRESS_A, congestion);
+      return { host: ADDRESS_B, port: ENDPOINT_PORT, settings: congestion };
+    },
+  };
+}
+
+function kcptunTransport(
+  id: TransportId,
+  label: string,
+  impl: 'go' | 'ts',
+  settingsOf: (p: LinkProfile) => KcpSettings,
+): Transport {
+  return {
+    id,
+    label,
+    async start(profile, procs) {
+      const settings = settingsOf(profile);
+      const flags = kcptunArgs(settings);
+      const serverArgs = ['-l', `:${KCP_PORT}`, '-t', `127.0.0.1:${ENDPOINT_PORT}`, ...flags];
+      const clientArgs = ['-l', `127.0.0.1:${CLIENT_PORT}`, '-r', `${ADDRESS_B}:${KCP_PORT}`, ...flags];
+      const server =
+        impl === 'go'
+          ? procs.start(NAMESPACE_B, `${id} server`, 'kcptun-server', serverArgs)
+          : procs.start(NAMESPACE_B, `${id} server`, process.execPath, [OUR_SERVER, ...serverArgs]);
+      const client =
+        impl === 'go'
+          ? procs.start(NAMESPACE_A, `${id} client`, 'kcptun-client', clientArgs)
+          : procs.start(NAMESPACE_A, `${id} client`, process.execPath, [OUR_CLIENT, ...clientArgs]);
+      await server.waitFor('listening on', READY_TIMEOUT_MS);
+      await client.waitFor('listening on', READY_TIMEOUT_MS);
+      return { host: '127.0.0.1', port: CLIENT_PORT, settings: describeSettings(settings) };
+    },
+  };
+}
+
+export const TRANSPORTS: readonly Transport[] = [
+  tcpTransport('tcp-cubic', 'cubic'),
+  tcpTransport('tcp-bbr', 'bbr'),
+  kcptunTransport('go-kcptun', 'Go kcptun', 'go', sharedSettings),
+  kcptunTransport('ts-kcptun', 'ours, same flags', 'ts', sharedSettings),
+  kcptunTransport('ts-kcptun-tuned', 'ours, recommended', 'ts', recommendedSettings),
+];

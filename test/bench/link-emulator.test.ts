@@ -1,0 +1,89 @@
+/**
+ * The link emulator end to end: namespaces, the C forwarder, delay and loss seen by a UDP ping, and a
+ * tear-down that leaves nothing. Needs root, /dev/net/tun and gcc; skipped otherwise, and skipped while
+ * the benchmark's namespaces exist (a benchmark is running and must not be torn down).
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { LinkEmulator } from '../../bench/link/emulator.js';
+import { ADDRESS_B, NAMESPACE_A, NAMESPACE_B, NAMESPACES, namespaceExists } from '../../bench/link/netns.js';
+import { ProcessSet } from '../../bench/link/processes.js';
+import { commandExists } from '../../bench/link/shell.js';
+import type { PingResult } from '../../bench/link/udp-ping.js';
+
+const UDP_PING = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'bench',
+  'link',
+  'udp-ping.js',
+);
+const STATE_DIR = '/run/kcpbench-test';
+const PORT = 7017;
+const DELAY_MS = 20;
+const PINGS = 20;
+
+function skipReason(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root';
+  if (!existsSync('/dev/net/tun')) return 'needs /dev/net/tun';
+  if (!commandExists('gcc') || !commandExists('ip')) return 'needs gcc and iproute2';
+  if (NAMESPACES.some(namespaceExists)) return 'a link benchmark is using the namespaces';
+  return false;
+}
+
+async function ping(procs: ProcessSet): Promise<PingResult> {
+  const p = procs.start(NAMESPACE_A, 'ping', process.execPath, [
+    UDP_PING,
+    'ping',
+    ADDRESS_B,
+    String(PORT),
+    String(PINGS),
+    '10',
+  ]);
+  await p.waitExit(15_000);
+  return JSON.parse(p.stdout) as PingResult;
+}
+
+describe('link emulator', { skip: skipReason() }, () => {
+  it('delays and drops as configured, counts it, and tears down completely', async () => {
+    const emulator = await LinkEmulator.up(STATE_DIR);
+    const procs = new ProcessSet();
+    try {
+      const echo = procs.start(NAMESPACE_B, 'echo', process.execPath, [UDP_PING, 'echo', String(PORT)]);
+      await echo.waitFor('udp echo on', 5000);
+
+      await emulator.configure({ aToB: { delayMs: DELAY_MS }, bToA: { delayMs: DELAY_MS } });
+      await emulator.resetCounters();
+      const delayed = await ping(procs);
+      assert.equal(delayed.lost, 0);
+      const sorted = [...delayed.rttMs].sort((a, b) => a - b);
+      assert.ok(
+        sorted[0] >= 2 * DELAY_MS,
+        `fastest RTT ${sorted[0]} ms is below the configured ${2 * DELAY_MS} ms`,
+      );
+      assert.ok(sorted[PINGS / 2] < 2 * DELAY_MS + 5, `median RTT ${sorted[PINGS / 2]} ms`);
+      const status = await emulator.status();
+      assert.equal(status.a2b.out_pkts, PINGS);
+      assert.equal(status.b2a.out_pkts, PINGS);
+      assert.equal(status.a2b.delay_us, DELAY_MS * 1000);
+
+      await emulator.configure({ aToB: { delayMs: 0, loss: 1 }, bToA: { delayMs: 0 } });
+      await emulator.resetCounters();
+      const dropped = await ping(procs);
+      assert.equal(dropped.lost, PINGS);
+      const after = await emulator.status();
+      assert.equal(after.a2b.drop_loss_pkts, PINGS);
+      assert.equal(after.b2a.in_pkts, 0);
+    } finally {
+      await procs.stopAll();
+      await emulator.down();
+    }
+    assert.ok(!NAMESPACES.some(namespaceExists), 'a namespace was left behind');
+    assert.ok(!existsSync(path.join(STATE_DIR, 'forwarder.pid')));
+    assert.throws(() => process.kill(emulator.forwarderPid, 0), 'the forwarder is still running');
+  });
+});

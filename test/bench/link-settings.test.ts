@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderChart } from '../../bench/link/chart.js';
+import {
+  kcptunArgs,
+  recommendedSettings,
+  sharedSettings,
+  windowForBdp,
+} from '../../bench/link/kcp-settings.js';
+import { gilbertElliottMeanLoss, latenessPercentileUs, setCommand } from '../../bench/link/link-settings.js';
+import { bdpBytes, linkSettingsOf, PROFILES } from '../../bench/link/profiles.js';
+import { type BenchmarkReport, renderMarkdown } from '../../bench/link/report.js';
+import { percentile, type RunResult } from '../../bench/link/run.js';
+import { goodputRange, representativeRuns } from '../../bench/link/summary.js';
+import type { TransportId } from '../../bench/link/transports.js';
+
+const profile25 = PROFILES.find((p) => p.id === '25ms-2')!;
+
+describe('forwarder set command', () => {
+  it('writes every parameter in the units the forwarder reads', () => {
+    const line = setCommand(
+      'a2b',
+      { delayMs: 25, jitterMs: 1.5, loss: 0.02, rateMbit: 50, queueBytes: 1000 },
+      7,
+    );
+    assert.equal(
+      line,
+      'set a2b delay_us=25000 jitter_us=1500 loss=0.02 rate_bps=50000000 queue_bytes=1000 ge=0 seed=7',
+    );
+  });
+
+  it('passes Gilbert-Elliott parameters and leaves the seed out when not given', () => {
+    const line = setCommand(
+      'b2a',
+      { delayMs: 0, gilbertElliott: { p: 0.01, r: 0.5, lossBad: 0.8, lossGood: 0 } },
+      undefined,
+    );
+    assert.equal(line, 'set b2a delay_us=0 jitter_us=0 loss=0 rate_bps=0 queue_bytes=0 ge=0.01,0.5,0.8,0');
+  });
+
+  it('names the parameter it refuses', () => {
+    assert.throws(() => setCommand('a2b', { delayMs: -1 }, undefined), /delayMs/);
+    assert.throws(() => setCommand('a2b', { delayMs: 1, loss: 1.5 }, undefined), /loss/);
+    assert.throws(() => setCommand('a2b', { delayMs: 1, rateMbit: Number.NaN }, undefined), /rateMbit/);
+    const ge = { p: 2, r: 0.5, lossBad: 1, lossGood: 0 };
+    assert.throws(
+      () => setCommand('a2b', { delayMs: 1, gilbertElliott: ge }, undefined),
+      /gilbertElliott\.p/,
+    );
+  });
+
+  it('computes the long-run Gilbert-Elliott loss', () => {
+    // a quarter of the time in the bad state, which loses 40 %
+    assert.equal(gilbertElliottMeanLoss({ p: 0.1, r: 0.3, lossBad: 0.4, lossGood: 0 }), 0.1);
+  });
+});
+
+describe('lateness histogram', () => {
+  const hist: Array<[number, number]> = [
+    [0, 50],
+    [3, 40],
+    [120, 10],
+  ];
+
+  it('gives the upper edge of the bucket holding the percentile', () => {
+    assert.equal(latenessPercentileUs(hist, 0.5), 10);
+    assert.equal(latenessPercentileUs(hist, 0.9), 40);
+    assert.equal(latenessPercentileUs(hist, 0.99), 1210);
+    assert.equal(latenessPercentileUs([], 0.99), 0);
+  });
+});
+
+describe('profiles and kcptun settings', () => {
+  it('sizes the windows to the bandwidth-delay product in 1350-byte packets', () => {
+    assert.equal(bdpBytes(profile25), 625_000);
+    assert.equal(windowForBdp(profile25, 1), 463);
+    assert.equal(sharedSettings(profile25).window, 463);
+  });
+
+  it('builds a symmetric link with a one-BDP queue and a fixed seed', () => {
+    const link = linkSettingsOf(profile25);
+    assert.deepEqual(link.aToB, link.bToA);
+    assert.equal(link.aToB.queueBytes, 625_000);
+    assert.equal(link.aToB.loss, 0.02);
+    assert.ok(link.seed !== undefined);
+  });
+
+  it('recommends no FEC on a clean link and more parity as loss grows', () => {
+    const parity = PROFILES.map((p) => recommendedSettings(p).parityShard);
+    assert.deepEqual(parity, [0, 2, 3, 3, 3]);
+    assert.ok(PROFILES.every((p) => recommendedSettings(p).noComp));
+  });
+
+  it('recommends a window that puts one BDP on the wire, parity included', () => {
+    assert.equal(recommendedSettings(PROFILES[0]).window, 463);
+    // 10 data + 2 parity packets per 10 segments: 463 x 10/12
+    assert.equal(recommendedSettings(profile25).window, 386);
+  });
+
+  it('gives both ends the same flags, compression only when wanted', () => {
+    const args = kcptunArgs(sharedSettings(profile25));
+    assert.deepEqual(args.slice(0, 6), ['-mode', 'fast3', '-sndwnd', '463', '-rcvwnd', '463']);
+    assert.ok(!args.includes('-nocomp'));
+    assert.ok(kcptunArgs(recommendedSettings(profile25)).includes('-nocomp'));
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(percentile(sorted, 0.5), 50);
+    assert.equal(percentile(sorted, 0.99), 99);
+    assert.equal(percentile([], 0.5), null);
+  });
+});
+
+function fakeRun(
+  profile: string,
+  transport: TransportId,
+  goodputMbit: number,
+  wirePerByte: number,
+): RunResult {
+  return {
+    profile,
+    transport,
+    label: transport,
+    settings: '',
+    ok: true,
+    error: null,
+    requestedBytes: 1000,
+    receivedBytes: 1000,
+    complete: true,
+    sha256Ok: true,
+    elapsedMs: 1000,
+    goodputMbit,
+    probe: { samples: 50, p50Ms: 60, p99Ms: 90, maxMs: 95, outstandingMs: null },
+    wire: {
+      bytes: 1000 * wirePerByte,
+      aToBBytes: 10,
+      bToABytes: 1000 * wirePerByte - 10,
+      perDeliveredByte: wirePerByte,
+      lossDrops: 0,
+      queueDrops: 0,
+      maxQueueBytes: 0,
+      latePackets: 0,
+    },
+    congestionSeen: null,
+    progress: [],
+  };
+}
+
+describe('report and chart', () => {
+  const clean = PROFILES[0];
+  const lossy = PROFILES[4];
+  const report: BenchmarkReport = {
+    date: '2026-01-01T00:00:00.000Z',
+    node: 'v20',
+    bytes: 1000,
+    capMs: 1000,
+    repeat: 1,
+    profiles: [clean, lossy],
+    runs: [
+      fakeRun(clean.id, 'tcp-cubic', 80, 1.05),
+      fakeRun(clean.id, 'go-kcptun', 40, 1.9),
+      fakeRun(lossy.id, 'tcp-bbr', 2, 1.2),
+      fakeRun(lossy.id, 'ts-kcptun', 30, 2),
+    ],
+    accuracy: null,
+  };
+
+  it('puts a verdict per link first, naming the winner and the overhead', () => {
+    const md = renderMarkdown(report);
+    const verdict = md.slice(md.indexOf('## Verdict'), md.indexOf('## Results'));
+    assert.match(verdict, /25 ms, 0 % .*\*\*TCP wins, 2\.0×\*\*.*1\.90× wire bytes/);
+    assert.match(verdict, /150 ms, 10 % .*\*\*KCP wins, 15×\*\*/);
+  });
+
+  it('draws one bar per run and panel', () => {
+    const svg = renderChart(report);
+    assert.ok(svg.startsWith('<svg'));
+    assert.ok(svg.trimEnd().endsWith('</svg>'));
+    assert.equal(svg.match(/<title>/g)?.length, 4 * 3);
+  });
+});
+
+describe('repeated runs', () => {
+  it('stand for themselves by the median-goodput successful run, with the range beside it', () => {
+    const failed = { ...fakeRun('p', 'tcp-bbr', 99, 1), ok: false };
+    const runs = [
+      fakeRun('p', 'tcp-bbr', 30, 1.1),
+      fakeRun('p', 'go-kcptun', 5, 2),
+      failed,
+      fakeRun('p', 'tcp-bbr', 10, 1.2),
+      fakeRun('p', 'tcp-bbr', 20, 1.3),
+    ];
+    const picked = representativeRuns(runs);
+    assert.equal(picked.length, 2);
+    assert.equal(picked[0].goodputMbit, 20);
+    assert.equal(picked[0].wire?.perDeliveredByte, 1.3);
+    assert.equal(picked[1].transport, 'go-kcptun');
+    assert.deepEqual(goodputRange(runs, picked[0]), [10, 30]);
+    assert.equal(goodputRange(runs, picked[1]), null);
+    assert.equal(representativeRuns([failed])[0], failed);
+  });
+});
