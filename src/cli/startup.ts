@@ -8,7 +8,6 @@ import { createPacketCrypt } from '../crypt/select.js';
 import type { PacketCrypt } from '../crypt/types.js';
 import { type SmuxConfig, verifyConfig } from '../smux/index.js';
 import type { SessionOptions } from '../transport/session.js';
-import { MTU_LIMIT } from '../transport/session.js';
 import { isUnixPath } from '../tunnel/address.js';
 import { parsePortRange } from './address.js';
 import { CliError } from './errors.js';
@@ -61,8 +60,7 @@ export function sessionOptionsOf(config: CommonConfig, crypt: PacketCrypt): Sess
     crypt,
     dataShards: config.dataShard,
     parityShards: config.parityShard,
-    // The latest kcptun clamps a larger -mtu to the 1500-byte datagram limit.
-    mtu: Math.min(config.mtu, MTU_LIMIT),
+    mtu: config.mtu, // validate.ts already clamped it to the 1500-byte datagram limit, as the latest kcptun
     sndWnd: config.sndWnd,
     rcvWnd: config.rcvWnd,
     nodelay: config.noDelay,

@@ -3,6 +3,7 @@
  * all been applied. Errors name the flag. Where kcptun only warns or silently adjusts, so does this
  * module: the adjustments are made in place and the warnings returned for the caller to log.
  */
+import { validateQppParams } from '../crypt/qpp/index.js';
 import { parsePortRange } from './address.js';
 import { CliError } from './errors.js';
 import type { ClientConfig, CommonConfig, ServerConfig } from './options.js';
@@ -22,13 +23,8 @@ export const MAX_SMUX_BUFFER = 2147483647;
 /** Reed–Solomon GF(2^8) limit on data + parity shards (spec 13 item 21). */
 export const MAX_TOTAL_SHARDS = 255;
 export const MAX_DSCP = 63;
-/** -conn and -QPPCount are used as uint16 by kcptun. */
+/** -conn is used as a uint16 by kcptun. */
 export const MAX_UINT16 = 65535;
-/** qpp.QPPMinimumSeedLength(8): bytes of key needed for 256! permutations. */
-export const QPP_MIN_KEY_BYTES = 211;
-/** qpp.QPPMinimumPads(8) = ceil(211 / 32). */
-export const QPP_MIN_PADS = 7;
-const QPP_QUBITS = 8;
 
 function fail(message: string): never {
   throw new CliError(message);
@@ -36,13 +32,6 @@ function fail(message: string): never {
 
 function requireRange(flag: string, value: number, min: number, max: number): void {
   if (value < min || value > max) fail(`-${flag} must be between ${min} and ${max}, got ${value}`);
-}
-
-function gcd(a: number, b: number): number {
-  let x = Math.abs(a);
-  let y = Math.abs(b);
-  while (y !== 0) [x, y] = [y, x % y];
-  return x;
 }
 
 function checkCommon(config: CommonConfig, warnings: string[]): void {
@@ -80,19 +69,10 @@ function checkCommon(config: CommonConfig, warnings: string[]): void {
   if (config.snmpPeriod < 0) fail(`-snmpperiod must not be negative, got ${config.snmpPeriod}`);
 
   if (config.qpp) {
-    if (config.qppCount <= 0) fail('-QPPCount must be greater than 0 when QPP is enabled');
-    if (config.qppCount > MAX_UINT16) fail(`-QPPCount must be at most ${MAX_UINT16}, got ${config.qppCount}`);
-    const keyBytes = Buffer.byteLength(config.key, 'utf8');
-    if (keyBytes < QPP_MIN_KEY_BYTES) {
-      warnings.push(
-        `QPP Warning: 'key' has size of ${keyBytes} bytes, required ${QPP_MIN_KEY_BYTES} bytes at least`,
-      );
-    }
-    if (config.qppCount < QPP_MIN_PADS) {
-      warnings.push(`QPP Warning: QPPCount ${config.qppCount}, required ${QPP_MIN_PADS} at least`);
-    }
-    if (gcd(config.qppCount, QPP_QUBITS) !== 1) {
-      warnings.push(`QPP Warning: QPPCount ${config.qppCount}, choose a prime number for security`);
+    try {
+      warnings.push(...validateQppParams(config.key, config.qppCount));
+    } catch (err) {
+      fail((err as Error).message);
     }
   }
 }

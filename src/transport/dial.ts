@@ -3,7 +3,7 @@ import type dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { applyDscp } from './dscp.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
-import { bindSocket, connectSocket, createUdpSocket } from './udp.js';
+import { bindSocket, connectSocket, createUdpSocket, formatHostPort } from './udp.js';
 
 /** A client session's own socket: connected to the server, so the kernel drops datagrams from anyone else. */
 class ConnectedLink implements DatagramLink {
@@ -56,7 +56,7 @@ export async function dialSession(host: string, port: number, options: DialOptio
   const session = new KcpSession(
     conv,
     options,
-    new ConnectedLink(socket, address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`),
+    new ConnectedLink(socket, formatHostPort(address, port)),
     true,
   );
   socket.on('message', (msg) => session.input(msg));

@@ -1,12 +1,10 @@
 import type dgram from 'node:dgram';
-import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY } from '../fec/index.js';
+import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, MTU_LIMIT } from '../fec/index.js';
+import { KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
-import { type DatagramLink, KcpSession, MTU_LIMIT, type SessionOptions } from './session.js';
+import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindSocket, createUdpSocket } from './udp.js';
-
-const KCP_HEADER = 24;
-const KCP_SN_OFFSET = 12;
 
 /** A session that delivered no data this long after it was opened is closed (ListenOptions.firstDataTimeoutMs). */
 export const DEFAULT_FIRST_DATA_TIMEOUT_MS = 30_000;
@@ -81,8 +79,7 @@ function validateListenOptions(o: ListenOptions): void {
  *
  * Bounds against sessions that never become real: the table holds at most maxSessions; a session that
  * has not delivered data within firstDataTimeoutMs is closed by a periodic sweep; a full table makes room
- * by evicting the oldest such session. Whether a session has delivered data is seen from the process-wide
- * BytesReceived counter around the synchronous input call, so the per-datagram path stays allocation-free.
+ * by evicting the oldest such session. Whether a session has delivered data it reports itself (hasDelivered).
  */
 export class KcpListener {
   /** address → port → entry: two lookups instead of building an "ip:port" string per datagram. */
@@ -193,7 +190,7 @@ export class KcpListener {
       return;
     }
     const off = crypt.headerSize;
-    if (end - off < KCP_HEADER) {
+    if (end - off < KCP_OVERHEAD) {
       snmp.InPkts++;
       snmp.InErrs++;
       return;
@@ -204,14 +201,14 @@ export class KcpListener {
     let convKnown = false;
     const type = buf[off + 4] | (buf[off + 5] << 8);
     if (type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY) {
-      if (type === FEC_TYPE_DATA && end - off >= FEC_HEADER_SIZE_PLUS2 + KCP_HEADER) {
+      if (type === FEC_TYPE_DATA && end - off >= FEC_HEADER_SIZE_PLUS2 + KCP_OVERHEAD) {
         conv = buf.readUInt32LE(off + FEC_HEADER_SIZE_PLUS2);
-        sn = buf.readUInt32LE(off + FEC_HEADER_SIZE_PLUS2 + KCP_SN_OFFSET);
+        sn = buf.readUInt32LE(off + FEC_HEADER_SIZE_PLUS2 + SEG_OFF_SN);
         convKnown = true;
       }
     } else {
       conv = buf.readUInt32LE(off);
-      sn = buf.readUInt32LE(off + KCP_SN_OFFSET);
+      sn = buf.readUInt32LE(off + SEG_OFF_SN);
       convKnown = true;
     }
 
@@ -242,9 +239,8 @@ export class KcpListener {
       entry.session.inputDecrypted(buf, off, end);
       return;
     }
-    const before = snmp.BytesReceived;
     entry.session.inputDecrypted(buf, off, end);
-    if (snmp.BytesReceived !== before) this.markDelivered(entry);
+    if (entry.session.hasDelivered) this.markDelivered(entry);
   }
 
   private open(conv: number, address: string, port: number, buf: Buffer, off: number, end: number): void {
@@ -261,10 +257,9 @@ export class KcpListener {
     this.count++;
     this.undelivered.add(entry);
     // The layer above attaches in onSession, and that is when the first datagram's data is delivered.
-    const before = snmp.BytesReceived;
     session.inputDecrypted(buf, off, end);
     if (!session.closed) this.onSession(session);
-    if (snmp.BytesReceived !== before) this.markDelivered(entry);
+    if (session.hasDelivered) this.markDelivered(entry);
   }
 
   private markDelivered(entry: Entry): void {

@@ -7,18 +7,15 @@ import {
   FecDecoder,
   FecEncoder,
   fecEnabled,
+  MTU_LIMIT,
 } from '../fec/index.js';
-import { Kcp } from '../kcp/index.js';
+import { KCP_OVERHEAD, Kcp } from '../kcp/index.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import { Pacer } from './pacer.js';
 import { type Schedulable, scheduler } from './scheduler.js';
 
-/** kcp-go never reads or sends more than this many bytes per datagram (mtuLimit). */
-export const MTU_LIMIT = 1500;
-/** A decrypted datagram shorter than one KCP header is dropped (G561 IKCP_OVERHEAD). */
-const MIN_PAYLOAD = 24;
 /** Bytes of one ACK segment: an mtu's worth of them is what one datagram carries. */
 const ACK_SEGMENT_SIZE = 24;
 
@@ -86,6 +83,8 @@ export class KcpSession implements ByteConnection, Schedulable {
   private paused = false;
   private writeBlocked = false;
   private flushRequested = false;
+  /** Some application data has reached the layer above: a real peer, not a stray or forged packet. */
+  hasDelivered = false;
   private readonly pacer: Pacer | null;
   /** Datagrams waiting for the pacer's tokens, oldest first (only with -ratelimit). */
   private readonly paced: Buffer[] = [];
@@ -196,7 +195,7 @@ export class KcpSession implements ByteConnection, Schedulable {
   inputDecrypted(buf: Buffer, offset: number, end: number): void {
     if (this.closed) return;
     const n = end - offset;
-    if (n < MIN_PAYLOAD) {
+    if (n < KCP_OVERHEAD) {
       snmp.InErrs++;
       return;
     }
@@ -259,6 +258,7 @@ export class KcpSession implements ByteConnection, Schedulable {
       const data = this.kcp.recv();
       if (data === null) return;
       snmp.BytesReceived += data.length;
+      this.hasDelivered = true;
       this.sink.onData(data);
     }
   }

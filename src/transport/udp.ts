@@ -1,6 +1,11 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 
+/** host:port for logs and keys, IPv6 literals in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** An unbound UDP socket of the family that can reach `address`, with kcptun's -sockbuf applied on bind. */
 export function createUdpSocket(address: string, sockbuf: number): dgram.Socket {
   const type = isIPv6(address) ? 'udp6' : 'udp4';

@@ -1,3 +1,5 @@
+export { formatHostPort } from '../transport/udp.js';
+
 /** A `host:port` or `host:min-max` (multiport, latest kcptun); an IPv6 host without brackets. */
 export interface HostPorts {
   host: string;
@@ -8,8 +10,4 @@ export interface HostPorts {
 /** kcptun treats a value that is not host:port as a unix socket path (target, and the latest client's -l). */
 export function isUnixPath(value: string): boolean {
   return !/^.*:[0-9]{1,5}$/.test(value);
-}
-
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
