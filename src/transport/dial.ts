@@ -1,23 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import type dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { applyDscp } from './dscp.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
-import { bindSocket, connectSocket, createUdpSocket, formatHostPort } from './udp.js';
+import { bindSocket, connectSocket, createUdpIo, createUdpSocket, formatHostPort } from './udp.js';
+import type { UdpIo } from './udp-io.js';
 
 /** A client session's own socket: connected to the server, so the kernel drops datagrams from anyone else. */
 class ConnectedLink implements DatagramLink {
   constructor(
-    private readonly socket: dgram.Socket,
+    private readonly io: UdpIo,
     readonly remote: string,
   ) {}
 
+  claim(): Buffer {
+    return this.io.claim();
+  }
+
   send(buf: Buffer, len: number): void {
-    this.socket.send(buf, 0, len);
+    this.io.send(buf, len);
   }
 
   release(): void {
-    this.socket.close();
+    this.io.close();
   }
 }
 
@@ -53,13 +57,9 @@ export async function dialSession(host: string, port: number, options: DialOptio
     }
   }
   const conv = randomBytes(4).readUInt32LE(0);
-  const session = new KcpSession(
-    conv,
-    options,
-    new ConnectedLink(socket, formatHostPort(address, port)),
-    true,
-  );
-  socket.on('message', (msg) => session.input(msg));
+  const io = createUdpIo(socket);
+  const session = new KcpSession(conv, options, new ConnectedLink(io, formatHostPort(address, port)), true);
+  io.onDatagram = (buf, len) => session.input(buf, len);
   // A connected UDP socket reports ICMP errors (server not listening yet) as socket errors: KCP's
   // retransmission and smux's keepalive decide the session's fate, not one lost datagram.
   socket.on('error', () => {});

@@ -12,7 +12,7 @@
  * nothing here throws for a platform limitation.
  */
 import type dgram from 'node:dgram';
-import { createRequire } from 'node:module';
+import { libc, socketFd } from './libc.js';
 
 export type DscpResult = { ok: true } | { ok: false; reason: string };
 
@@ -21,8 +21,6 @@ const DSCP_TO_TOS_SHIFT = 2;
 const INT_BYTES = 4;
 const IPPROTO_IP = 0;
 const IPPROTO_IPV6 = 41;
-/** The libuv handle reports a negative fd until the socket is bound. */
-const NO_FD = -1;
 
 /** IP_TOS / IPV6_TCLASS option numbers per OS (from each system's <netinet/in.h>). */
 const SOCKET_OPTIONS: Partial<Record<NodeJS.Platform, { ipTos: number; ipv6Tclass: number }>> = {
@@ -32,58 +30,6 @@ const SOCKET_OPTIONS: Partial<Record<NodeJS.Platform, { ipTos: number; ipv6Tclas
   freebsd: { ipTos: 3, ipv6Tclass: 61 },
   openbsd: { ipTos: 3, ipv6Tclass: 61 },
 };
-
-/** The few libc calls needed, bound through koffi. */
-interface SockOpts {
-  set(fd: number, level: number, name: number, value: number): number;
-  get(fd: number, level: number, name: number): number | undefined;
-  errno(): number;
-}
-
-/** The subset of koffi's API used here; the package is optional, so it is typed locally. */
-interface Koffi {
-  load(path: string | null): { func(prototype: string): (...args: unknown[]) => number };
-  errno(): number;
-}
-
-let loaded: SockOpts | string | undefined;
-
-/** Bind setsockopt/getsockopt once; a string is the reason they are unavailable. */
-function sockOpts(): SockOpts | string {
-  if (loaded !== undefined) return loaded;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-    // dlopen(NULL): the process's own symbols, which include libc whatever its file name (glibc, musl, BSD).
-    const libc = koffi.load(null);
-    const setsockopt = libc.func(
-      'int setsockopt(int fd, int level, int name, const int *value, uint32_t len)',
-    );
-    const getsockopt = libc.func(
-      'int getsockopt(int fd, int level, int name, _Out_ int *value, _Inout_ uint32_t *len)',
-    );
-    loaded = {
-      set: (fd, level, name, value) => setsockopt(fd, level, name, [value], INT_BYTES),
-      get: (fd, level, name) => {
-        const value = [0];
-        return getsockopt(fd, level, name, value, [INT_BYTES]) === 0 ? value[0] : undefined;
-      },
-      errno: () => koffi.errno(),
-    };
-  } catch (err) {
-    loaded = `the optional package koffi (FFI) is not available: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  return loaded;
-}
-
-/** The socket's file descriptor from dgram's internal state, or a reason it cannot be had. */
-function socketFd(socket: dgram.Socket): number | string {
-  const state = Object.getOwnPropertySymbols(socket).find((sym) => sym.description === 'state symbol');
-  const handle = state && (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[state]?.handle;
-  const fd = handle?.fd;
-  if (typeof fd !== 'number') return 'this Node.js version does not expose the UDP socket descriptor';
-  if (fd <= NO_FD) return 'the UDP socket is not bound yet';
-  return fd;
-}
 
 /**
  * Set DSCP `dscp` (0..63) on a bound (or connected) UDP socket. `family` defaults to the socket's own
@@ -98,7 +44,7 @@ export function applyDscp(socket: dgram.Socket, dscp: number, family?: 4 | 6): D
   if (!options) return { ok: false, reason: `setting DSCP is not supported on ${process.platform}` };
   const fd = socketFd(socket);
   if (typeof fd === 'string') return { ok: false, reason: fd };
-  const sys = sockOpts();
+  const sys = libc();
   if (typeof sys === 'string') return { ok: false, reason: sys };
 
   const tos = dscp << DSCP_TO_TOS_SHIFT;
@@ -111,8 +57,12 @@ export function applyDscp(socket: dgram.Socket, dscp: number, family?: 4 | 6): D
       ];
   const failures: string[] = [];
   for (const { level, name, value, label } of attempts) {
-    if (sys.set(fd, level, name, value) !== 0) failures.push(`setsockopt ${label}: errno ${sys.errno()}`);
-    else if (sys.get(fd, level, name) !== value) failures.push(`${label} did not keep the value ${value}`);
+    const readBack = [0];
+    if (sys.setsockopt(fd, level, name, [value], INT_BYTES) !== 0) {
+      failures.push(`setsockopt ${label}: errno ${sys.koffi.errno()}`);
+    } else if (sys.getsockopt(fd, level, name, readBack, [INT_BYTES]) !== 0 || readBack[0] !== value) {
+      failures.push(`${label} did not keep the value ${value}`);
+    }
   }
   // As kcp-go: success when at least one of the options took.
   return failures.length < attempts.length ? { ok: true } : { ok: false, reason: failures.join('; ') };

@@ -4,7 +4,8 @@ import { KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
-import { bindSocket, createUdpSocket } from './udp.js';
+import { bindSocket, createUdpIo, createUdpSocket, formatHostPort } from './udp.js';
+import type { UdpIo, UdpPeer } from './udp-io.js';
 
 /** A session that delivered no data this long after it was opened is closed (ListenOptions.firstDataTimeoutMs). */
 export const DEFAULT_FIRST_DATA_TIMEOUT_MS = 30_000;
@@ -35,15 +36,22 @@ export interface ListenOptions extends SessionOptions {
 
 /** A server session's route back: the listener's socket, to the address the session came from. */
 class ListenerLink implements DatagramLink {
+  readonly remote: string;
+
   constructor(
     private readonly listener: KcpListener,
-    readonly remote: string,
-    readonly address: string,
-    readonly port: number,
-  ) {}
+    readonly key: number | string,
+    private readonly peer: UdpPeer,
+  ) {
+    this.remote = formatHostPort(peer.address, peer.port);
+  }
+
+  claim(): Buffer {
+    return this.listener.io.claim();
+  }
 
   send(buf: Buffer, len: number): void {
-    this.listener.socket.send(buf, 0, len, this.port, this.address);
+    this.listener.io.send(buf, len, this.peer);
   }
 
   release(): void {
@@ -82,8 +90,8 @@ function validateListenOptions(o: ListenOptions): void {
  * by evicting the oldest such session. Whether a session has delivered data it reports itself (hasDelivered).
  */
 export class KcpListener {
-  /** address → port → entry: two lookups instead of building an "ip:port" string per datagram. */
-  private readonly table = new Map<string, Map<number, Entry>>();
+  /** Sessions by the sender key of their peer (UdpIo.senderKey). */
+  private readonly table = new Map<number | string, Entry>();
   /** Sessions that have not delivered data yet, oldest first (Set keeps insertion order). */
   private readonly undelivered = new Set<Entry>();
   private count = 0;
@@ -97,18 +105,21 @@ export class KcpListener {
   private fullSinceLog = 0;
   private fullLoggedAt = -1;
 
+  readonly io: UdpIo;
+
   private constructor(
     readonly socket: dgram.Socket,
     private readonly options: ListenOptions,
     private readonly onSession: (session: KcpSession) => void,
   ) {
+    this.io = createUdpIo(socket);
     this.firstDataTimeoutMs = options.firstDataTimeoutMs ?? DEFAULT_FIRST_DATA_TIMEOUT_MS;
     const sweepMs = Math.min(
       MAX_SWEEP_MS,
       Math.max(MIN_SWEEP_MS, Math.floor(this.firstDataTimeoutMs / SWEEPS_PER_TIMEOUT)),
     );
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
-    socket.on('message', (msg, rinfo) => this.packetInput(msg, rinfo.address, rinfo.port));
+    this.io.onDatagram = (buf, len) => this.packetInput(buf, len);
     socket.on('error', () => {}); // send errors to vanished peers must not take the listener down
   }
 
@@ -157,27 +168,23 @@ export class KcpListener {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweepTimer);
-    for (const ports of [...this.table.values()]) {
-      for (const entry of [...ports.values()]) entry.session.close();
-    }
-    this.socket.close();
+    for (const entry of [...this.table.values()]) entry.session.close();
+    this.io.close();
   }
 
   /** The session behind `link` closed: drop its entry. */
   forget(link: ListenerLink): void {
-    const ports = this.table.get(link.address);
-    const entry = ports?.get(link.port);
-    if (ports === undefined || entry === undefined || entry.link !== link) return;
-    ports.delete(link.port);
-    if (ports.size === 0) this.table.delete(link.address);
+    const entry = this.table.get(link.key);
+    if (entry === undefined || entry.link !== link) return;
+    this.table.delete(link.key);
     this.undelivered.delete(entry);
     this.count--;
   }
 
-  private packetInput(buf: Buffer, address: string, port: number): void {
+  /** A datagram: bytes [0, len) of `buf`, lent for this call by the I/O, whose sender is io.sender(). */
+  private packetInput(buf: Buffer, len: number): void {
     if (this.closed) return;
     const crypt = this.options.crypt;
-    const len = buf.length;
     if (len > MTU_LIMIT) {
       snmp.InPkts++;
       snmp.InCsumErrors++;
@@ -212,7 +219,8 @@ export class KcpListener {
       convKnown = true;
     }
 
-    const entry = this.table.get(address)?.get(port);
+    const key = this.io.senderKey();
+    const entry = this.table.get(key);
     if (entry !== undefined) {
       const session = entry.session;
       if (!convKnown || conv === session.conv) {
@@ -230,7 +238,7 @@ export class KcpListener {
     snmp.InPkts++;
     if (!convKnown) return;
     if (this.count >= this.options.maxSessions && !this.makeRoom()) return;
-    this.open(conv, address, port, buf, off, end);
+    this.open(conv, key, buf, off, end);
   }
 
   /** Give a datagram to a session, noting the first time the session delivers data. */
@@ -243,17 +251,11 @@ export class KcpListener {
     if (entry.session.hasDelivered) this.markDelivered(entry);
   }
 
-  private open(conv: number, address: string, port: number, buf: Buffer, off: number, end: number): void {
-    const remote = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-    const link = new ListenerLink(this, remote, address, port);
+  private open(conv: number, key: number | string, buf: Buffer, off: number, end: number): void {
+    const link = new ListenerLink(this, key, this.io.sender());
     const session = new KcpSession(conv, this.options, link, false);
     const entry = new Entry(session, link, nowMs());
-    let ports = this.table.get(address);
-    if (ports === undefined) {
-      ports = new Map();
-      this.table.set(address, ports);
-    }
-    ports.set(port, entry);
+    this.table.set(key, entry);
     this.count++;
     this.undelivered.add(entry);
     // The layer above attaches in onSession, and that is when the first datagram's data is delivered.

@@ -1,4 +1,5 @@
 import { nowMs } from './clock.js';
+import { flushOutbox } from './outbox.js';
 
 /** Something the scheduler drives: a KCP session. */
 export interface Schedulable {
@@ -63,6 +64,7 @@ export class Scheduler {
     this.pending = [];
     const now = nowMs();
     for (let i = 0; i < batch.length; i++) batch[i].flushPending(now);
+    flushOutbox();
   }
 
   private onTimer(): void {
@@ -79,6 +81,7 @@ export class Scheduler {
         this.push(s, s.dueAt);
       }
     }
+    flushOutbox();
     this.arm();
   }
 

@@ -40,6 +40,9 @@ export interface SessionOptions {
 export interface DatagramLink {
   /** The peer's address, for logs. */
   readonly remote: string;
+  /** A buffer of at least MTU_LIMIT bytes to build the next datagram in (sending it spares a copy). */
+  claim(): Buffer;
+  /** Send bytes [0, len) of `buf`; the link copies what it keeps, so `buf` may be reused after. */
   send(buf: Buffer, len: number): void;
   /** The session is closed: release the socket or the listener's table entry. */
   release(session: KcpSession): void;
@@ -173,11 +176,10 @@ export class KcpSession implements ByteConnection, Schedulable {
     sink?.onClose();
   }
 
-  /** A datagram from the peer, as received (the buffer is ours to decrypt in place and keep). */
-  input(buf: Buffer): void {
+  /** A datagram from the peer: bytes [0, len) of `buf`, ours to decrypt in place but only for this call. */
+  input(buf: Buffer, len: number): void {
     snmp.InPkts++;
     if (this.closed) return;
-    const len = buf.length;
     if (len > MTU_LIMIT) {
       // kcp-go reads into 1500-byte buffers: a longer datagram is truncated and fails its checksum.
       snmp.InCsumErrors++;
@@ -272,7 +274,7 @@ export class KcpSession implements ByteConnection, Schedulable {
 
   /** KCP produced a datagram in its reused buffer: copy it out, add FEC, encrypt and send, parity after. */
   private readonly onKcpOutput = (buf: Buffer, len: number): void => {
-    const pkt = Buffer.allocUnsafe(len + this.crypt.trailerSize);
+    const pkt = this.link.claim();
     buf.copy(pkt, 0, 0, len);
     const encoder = this.fecEncoder;
     const parity = encoder === null ? 0 : encoder.encode(pkt, len);
@@ -284,7 +286,7 @@ export class KcpSession implements ByteConnection, Schedulable {
     const n = this.crypt.seal(pkt, end);
     const pacer = this.pacer;
     if (pacer !== null && (this.paced.length > 0 || !pacer.tryTake(n, nowMs()))) {
-      this.paced.push(pkt);
+      this.paced.push(Buffer.from(pkt.subarray(0, n))); // the link may reuse pkt
       this.pacedLength.push(n);
       if (this.paced.length === 1) {
         const now = nowMs();

@@ -1,5 +1,8 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { DgramIo } from './dgram-io.js';
+import { createMmsgIo } from './mmsg-io.js';
+import type { UdpIo } from './udp-io.js';
 
 /** host:port for logs and keys, IPv6 literals in brackets. */
 export function formatHostPort(host: string, port: number): string {
@@ -36,4 +39,19 @@ export function connectSocket(socket: dgram.Socket, port: number, address: strin
       resolve();
     });
   });
+}
+
+/** Set KCPTUN_NO_MMSG=1 to keep to dgram where batched I/O is available (to compare, or to rule it out). */
+const batchedIoDisabled = process.env.KCPTUN_NO_MMSG === '1';
+
+/**
+ * The datagram I/O of a bound (client: also connected) socket: batched sendmmsg/recvmmsg where the platform
+ * and the optional koffi package allow it, otherwise dgram. The socket's 'error' events stay the caller's.
+ */
+export function createUdpIo(socket: dgram.Socket): UdpIo {
+  if (!batchedIoDisabled) {
+    const io = createMmsgIo(socket);
+    if (typeof io !== 'string') return io;
+  }
+  return new DgramIo(socket);
 }

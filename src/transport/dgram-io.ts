@@ -1,0 +1,39 @@
+import type dgram from 'node:dgram';
+import { MTU_LIMIT } from '../fec/index.js';
+import { type UdpIo, UdpPeer } from './udp-io.js';
+
+/** The portable I/O: Node's dgram, one call per datagram each way. */
+export class DgramIo implements UdpIo {
+  onDatagram: (buf: Buffer, len: number) => void = () => {};
+  private from: dgram.RemoteInfo | null = null;
+
+  constructor(private readonly socket: dgram.Socket) {
+    socket.on('message', (msg, rinfo) => {
+      this.from = rinfo;
+      this.onDatagram(msg, msg.length);
+    });
+  }
+
+  senderKey(): string {
+    const from = this.from!;
+    return `${from.address}|${from.port}`;
+  }
+
+  sender(): UdpPeer {
+    return new UdpPeer(this.from!.address, this.from!.port);
+  }
+
+  claim(): Buffer {
+    // dgram may keep the buffer queued after send returns, so every datagram gets its own.
+    return Buffer.allocUnsafe(MTU_LIMIT);
+  }
+
+  send(buf: Buffer, len: number, to?: UdpPeer): void {
+    if (to === undefined) this.socket.send(buf, 0, len);
+    else this.socket.send(buf, 0, len, to.port, to.address);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The few libc calls Node's dgram does not offer (setsockopt for DSCP, sendmmsg/recvmmsg for batched
+ * datagram I/O), bound once through the optional `koffi` FFI package (prebuilt binaries inside the npm
+ * package, no compiler needed), plus the socket descriptor dgram keeps to itself.
+ *
+ * Everything here is optional: when koffi is missing or a step fails, callers get a reason string and
+ * keep to dgram. Nothing here throws for a platform limitation.
+ */
+import type dgram from 'node:dgram';
+import { createRequire } from 'node:module';
+
+/** The libuv handle reports a negative fd until the socket is bound. */
+const NO_FD = -1;
+
+/** A pointer to memory koffi allocated (koffi's own opaque value). */
+export type NativePointer = unknown;
+
+/** The events a koffi poll handle reports. */
+export interface PollEvents {
+  readable: boolean;
+  writable: boolean;
+}
+
+/** A libuv poll handle on a descriptor, from koffi. */
+export interface PollHandle {
+  stop(): void;
+  close(): void;
+}
+
+/** The subset of koffi's API used here; the package is optional, so it is typed locally. */
+export interface Koffi {
+  load(path: string | null): { func(prototype: string): (...args: unknown[]) => number };
+  errno(): number;
+  alloc(type: string, length: number): NativePointer;
+  free(pointer: NativePointer): void;
+  view(pointer: NativePointer, length: number): ArrayBuffer;
+  address(pointer: NativePointer): bigint;
+  node: {
+    poll(fd: number, options: { readable?: boolean }, callback: (events: PollEvents) => void): PollHandle;
+  };
+}
+
+/** The bound libc functions. Buffers are passed by address, without a copy. */
+export interface Libc {
+  koffi: Koffi;
+  setsockopt(fd: number, level: number, name: number, value: number[], length: number): number;
+  getsockopt(fd: number, level: number, name: number, value: number[], length: number[]): number;
+  sendmmsg(fd: number, messages: Buffer, count: number, flags: number): number;
+  recvmmsg(fd: number, messages: Buffer, count: number, flags: number, timeout: null): number;
+  dup(fd: number): number;
+  close(fd: number): number;
+}
+
+let loaded: Libc | string | undefined;
+
+/** Bind libc once; a string is the reason it is unavailable. */
+export function libc(): Libc | string {
+  if (loaded !== undefined) return loaded;
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    // dlopen(NULL): the process's own symbols, which include libc whatever its file name (glibc, musl, BSD).
+    const lib = koffi.load(null);
+    const bind = <F>(prototype: string): F => lib.func(prototype) as F;
+    loaded = {
+      koffi,
+      setsockopt: bind('int setsockopt(int fd, int level, int name, const int *value, uint32_t len)'),
+      getsockopt: bind(
+        'int getsockopt(int fd, int level, int name, _Out_ int *value, _Inout_ uint32_t *len)',
+      ),
+      sendmmsg: bind('int sendmmsg(int fd, void *msgvec, unsigned int vlen, int flags)'),
+      recvmmsg: bind('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)'),
+      dup: bind('int dup(int fd)'),
+      close: bind('int close(int fd)'),
+    };
+  } catch (err) {
+    loaded = `the optional package koffi (FFI) is not available: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return loaded;
+}
+
+/**
+ * The socket's file descriptor, read from dgram's internal libuv handle (reached through dgram's internal
+ * state symbol rather than the deprecated `_handle`, which prints a DEP0112 warning), or a reason it
+ * cannot be had.
+ */
+export function socketFd(socket: dgram.Socket): number | string {
+  const handle = socketHandle(socket);
+  const fd = handle?.fd;
+  if (typeof fd !== 'number') return 'this Node.js version does not expose the UDP socket descriptor';
+  if (fd <= NO_FD) return 'the UDP socket is not bound yet';
+  return fd;
+}
+
+/** dgram's internal UDP handle: its descriptor, and recvStop to stop libuv reading the socket. */
+export function socketHandle(socket: dgram.Socket): { fd?: unknown; recvStop?: unknown } | undefined {
+  const state = Object.getOwnPropertySymbols(socket).find((sym) => sym.description === 'state symbol');
+  return state && (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[state]?.handle;
+}

@@ -1,0 +1,29 @@
+/** A datagram's other end: where a listener's session replies to. */
+export class UdpPeer {
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    /** The address as the kernel gives and takes it (struct sockaddr), when the I/O works on those. */
+    readonly sockaddr: Uint8Array | null = null,
+  ) {}
+}
+
+/**
+ * The datagram I/O of one bound UDP socket: what a session and a listener need from it, nothing more.
+ * Received datagrams are lent to `onDatagram` for the duration of the call; outgoing ones are built in
+ * a buffer from `claim` and handed to `send`.
+ */
+export interface UdpIo {
+  /** Every datagram received: bytes [0, len) of `buf`, which is only lent for the call (copy what you keep). */
+  onDatagram: (buf: Buffer, len: number) => void;
+  /** The sender of the datagram being delivered, as a Map key: equal keys mean equal address and port. */
+  senderKey(): number | string;
+  /** The sender of the datagram being delivered, to reply to and to name in logs. */
+  sender(): UdpPeer;
+  /** A buffer of at least MTU_LIMIT bytes to build the next outgoing datagram in (sending it spares a copy). */
+  claim(): Buffer;
+  /** Send bytes [0, len) of `buf`, to `to` or, on a connected socket, to the peer. `buf` may be reused after. */
+  send(buf: Buffer, len: number, to?: UdpPeer): void;
+  /** Stop receiving and close the socket. */
+  close(): void;
+}

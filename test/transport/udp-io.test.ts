@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import type dgram from 'node:dgram';
+import { describe, test } from 'node:test';
+import { formatIpv6, mmsgSupported } from '../../src/transport/mmsg-io.js';
+import { bindSocket, connectSocket, createUdpIo, createUdpSocket } from '../../src/transport/udp.js';
+import type { UdpIo } from '../../src/transport/udp-io.js';
+
+const batched = mmsgSupported() === true;
+
+async function boundSocket(address: string): Promise<dgram.Socket> {
+  const socket = createUdpSocket(address, 0);
+  await bindSocket(socket, 0, address);
+  return socket;
+}
+
+/** A plain dgram socket connected to `port`, collecting what it receives. */
+async function plainPeer(address: string, port: number): Promise<{ socket: dgram.Socket; got: Buffer[] }> {
+  const socket = await boundSocket(address);
+  await connectSocket(socket, port, address);
+  const got: Buffer[] = [];
+  socket.on('message', (msg) => got.push(msg));
+  return { socket, got };
+}
+
+async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('formatIpv6 writes addresses as inet_ntop does', () => {
+  const cases: [string, string][] = [
+    ['00000000000000000000000000000001', '::1'],
+    ['00000000000000000000000000000000', '::'],
+    ['fe800000000000000000000000000001', 'fe80::1'],
+    ['20010db8000000000001000000000001', '2001:db8::1:0:0:1'],
+    ['00010002000300040005000600070008', '1:2:3:4:5:6:7:8'],
+    ['00010000000200030004000500060007', '1:0:2:3:4:5:6:7'],
+    ['00000000000000000000ffff01020304', '::ffff:1.2.3.4'],
+    ['20010db8000000000000000000000000', '2001:db8::'],
+  ];
+  for (const [hex, text] of cases) {
+    test(text, () => assert.equal(formatIpv6(Buffer.from(hex, 'hex')), text));
+  }
+});
+
+describe('batched datagram I/O (sendmmsg/recvmmsg)', {
+  skip: batched ? false : String(mmsgSupported()),
+}, () => {
+  test('is what createUdpIo picks here', async () => {
+    const socket = await boundSocket('127.0.0.1');
+    const io = createUdpIo(socket);
+    assert.equal(io.constructor.name, 'MmsgIo');
+    io.close();
+  });
+
+  test('200 datagrams queued in one turn leave in order, each with its own bytes', async () => {
+    const socket = await boundSocket('127.0.0.1');
+    const peer = await plainPeer('127.0.0.1', socket.address().port);
+    await connectSocket(socket, peer.socket.address().port, '127.0.0.1');
+    const io = createUdpIo(socket);
+    for (let i = 0; i < 200; i++) {
+      const buf = i % 2 === 0 ? io.claim() : Buffer.alloc(1400);
+      const len = 100 + i;
+      buf.fill(i & 0xff, 0, len);
+      buf.writeUInt16BE(i, 0);
+      io.send(buf, len);
+    }
+    await until(() => peer.got.length === 200, '200 datagrams');
+    peer.got.forEach((msg, i) => {
+      assert.equal(msg.length, 100 + i);
+      assert.equal(msg.readUInt16BE(0), i);
+      assert.equal(msg[msg.length - 1], i & 0xff);
+    });
+    io.close();
+    peer.socket.close();
+  });
+
+  test('a listener tells senders apart, replies to each, and sees a long datagram as long', async () => {
+    const socket = await boundSocket('127.0.0.1');
+    const io: UdpIo = createUdpIo(socket);
+    const port = socket.address().port;
+    const keys = new Map<number | string, number>();
+    const lengths: number[] = [];
+    io.onDatagram = (buf, len) => {
+      lengths.push(len);
+      const from = io.sender();
+      keys.set(io.senderKey(), from.port);
+      const reply = io.claim();
+      buf.copy(reply, 0, 0, Math.min(len, 8));
+      io.send(reply, Math.min(len, 8), from);
+    };
+    const peers = await Promise.all([1, 2, 3].map(() => plainPeer('127.0.0.1', port)));
+    for (const [i, p] of peers.entries()) p.socket.send(Buffer.from(`hello ${i}`));
+    peers[0].socket.send(Buffer.alloc(2000, 1));
+    await until(() => peers.every((p, i) => p.got.length === (i === 0 ? 2 : 1)), 'replies');
+    for (const [i, p] of peers.entries()) assert.equal(p.got[0].toString(), `hello ${i}`.slice(0, 8));
+    assert.equal(keys.size, 3);
+    assert.deepEqual([...keys.values()].sort(), peers.map((p) => p.socket.address().port).sort());
+    assert.ok(
+      lengths.some((len) => len > 1500),
+      `a 2000-byte datagram is reported longer than 1500 (${lengths})`,
+    );
+    io.close();
+    for (const p of peers) p.socket.close();
+  });
+
+  test('IPv6: the sender is named like dgram names it', async (t) => {
+    let socket: dgram.Socket;
+    try {
+      socket = await boundSocket('::1');
+    } catch {
+      t.skip('no IPv6 loopback');
+      return;
+    }
+    const io = createUdpIo(socket);
+    const seen: { key: number | string; address: string }[] = [];
+    io.onDatagram = () => seen.push({ key: io.senderKey(), address: io.sender().address });
+    const peer = await plainPeer('::1', socket.address().port);
+    peer.socket.send(Buffer.from('x'));
+    peer.socket.send(Buffer.from('y'));
+    await until(() => seen.length === 2, 'two datagrams');
+    assert.equal(seen[0].address, '::1');
+    assert.equal(seen[0].key, seen[1].key);
+    io.close();
+    peer.socket.close();
+  });
+
+  test('closing from within a delivery stops the batch there', async () => {
+    const socket = await boundSocket('127.0.0.1');
+    const io = createUdpIo(socket);
+    let delivered = 0;
+    io.onDatagram = () => {
+      delivered++;
+      io.close();
+    };
+    const peer = await plainPeer('127.0.0.1', socket.address().port);
+    for (let i = 0; i < 10; i++) peer.socket.send(Buffer.from([i]));
+    await until(() => delivered > 0, 'a delivery');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(delivered, 1);
+    io.send(Buffer.from('late'), 4); // dropped, no throw
+    peer.socket.close();
+  });
+});
