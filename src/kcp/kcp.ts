@@ -143,6 +143,12 @@ export class Kcp {
   get waitSnd(): number {
     return this.sndBuf.length + this.sndQueue.length;
   }
+
+  /** Segments queued by send that the window has not let out yet. */
+  get unsent(): number {
+    return this.sndQueue.length;
+  }
+
   get sndUna(): number {
     return this.unackedSn;
   }

@@ -18,6 +18,14 @@ import { type Schedulable, scheduler } from './scheduler.js';
 
 /** Bytes of one ACK segment: an mtu's worth of them is what one datagram carries. */
 const ACK_SEGMENT_SIZE = 24;
+/**
+ * Segments that may wait in KCP for the window before write() asks the layer above to hold off. kcp-go
+ * lets the whole window queue up here, where data waits in order behind everything written before it; a
+ * short queue keeps the rest in smux, where streams take turns, so an interactive stream's frame is not
+ * stuck behind a bulk stream's backlog. The window itself is unaffected: the queue refills in the same
+ * event-loop turn that opens it (onDrain is synchronous), before the end-of-turn flush.
+ */
+const UNSENT_LIMIT = 32;
 
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
@@ -145,7 +153,7 @@ export class KcpSession implements ByteConnection, Schedulable {
       this.flushRequested = true;
       scheduler.requestFlush(this);
     }
-    if (this.kcp.waitSnd >= Math.min(this.kcp.sndWnd, this.kcp.rmtWnd)) {
+    if (this.sendQueueFull()) {
       this.writeBlocked = true;
       return false;
     }
@@ -265,9 +273,14 @@ export class KcpSession implements ByteConnection, Schedulable {
     }
   }
 
+  private sendQueueFull(): boolean {
+    const kcp = this.kcp;
+    return kcp.waitSnd >= Math.min(kcp.sndWnd, kcp.rmtWnd) || kcp.unsent >= UNSENT_LIMIT;
+  }
+
   private checkDrain(): void {
     if (!this.writeBlocked || this.closed) return;
-    if (this.kcp.waitSnd >= Math.min(this.kcp.sndWnd, this.kcp.rmtWnd)) return;
+    if (this.sendQueueFull()) return;
     this.writeBlocked = false;
     this.sink?.onDrain();
   }
