@@ -7,9 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { goKcptunAvailable } from '../../test/support/procs.js';
 import { describeEnvironment, type Environment } from './environment.js';
+import { type LatencyRecord, runLatency } from './latency-mode.js';
 import { type MemoryRecord, runMemory } from './memory-mode.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
-import { memoryMarkdown, throughputMarkdown } from './report.js';
+import { latencyMarkdown, memoryMarkdown, throughputMarkdown } from './report.js';
 import { PAIRS, type Pair, pairUsesGo, SETTINGS, type Setting, select } from './settings.js';
 import { fixed, MIB } from './stats.js';
 import { BenchTarget } from './target.js';
@@ -68,9 +69,20 @@ async function memoryReport(opts: BenchOptions, env: Environment, target: BenchT
   return { markdown, ok: records.every((r) => r.error === undefined) };
 }
 
+async function latencyReport(opts: BenchOptions, env: Environment) {
+  const { settings, pairs, notices } = plan(opts);
+  const records = await runLatency(settings, pairs, opts, (r: LatencyRecord, round: number) => {
+    const status = r.error === undefined ? 'ok' : `FAILED: ${r.error.split('\n')[0]}`;
+    console.log(`${r.setting} round ${round} ${r.pair}: ${status}`);
+  });
+  const markdown = latencyMarkdown({ env, ...opts, settings, records, notices });
+  return { markdown, ok: records.every((r) => r.error === undefined) };
+}
+
 function reportPath(opts: BenchOptions, env: Environment): string {
   if (opts.out !== '') return opts.out;
-  return path.join('docs', `bench-tunnel${opts.memory ? '-memory' : ''}-${env.date}.md`);
+  const mode = opts.memory ? '-memory' : opts.latency ? '-latency' : '';
+  return path.join('docs', `bench-tunnel${mode}-${env.date}.md`);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -85,7 +97,9 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const outcome = opts.memory
       ? await memoryReport(opts, env, target, payload)
-      : await throughput(opts, env, target, payload);
+      : opts.latency
+        ? await latencyReport(opts, env)
+        : await throughput(opts, env, target, payload);
     console.log(`\n${outcome.markdown}`);
     const file = reportPath(opts, env);
     mkdirSync(path.dirname(file), { recursive: true });

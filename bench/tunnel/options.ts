@@ -16,6 +16,10 @@ export interface BenchOptions {
   /** Bound on one transfer, probes included; the run fails if it is exceeded. */
   timeoutMs: number;
   memory: boolean;
+  /** Latency mode: round trips idle and under load, every peer in its own process. */
+  latency: boolean;
+  /** Latency mode: how long each bulk stream loads the tunnel. */
+  loadSec: number;
   /** Memory mode: how long the long transfer runs. */
   durationSec: number;
   /** Memory mode: streams held open at once. */
@@ -32,7 +36,7 @@ const MIB = KIB ** 2;
 const SLOWEST_EXPECTED_BYTES_PER_SEC = MIB;
 const MIN_TIMEOUT_MS = 60_000;
 
-const QUICK = { bytes: 20 * MIB, rounds: 1, probes: 50, durationSec: 30, streams: 200 };
+const QUICK = { bytes: 20 * MIB, rounds: 1, probes: 50, durationSec: 30, streams: 200, loadSec: 2 };
 
 export const USAGE = `usage: npm run bench:tunnel -- [options]
   --bytes N         bytes per bulk transfer, K/M/G suffixes (default 100M; --quick 20M)
@@ -44,9 +48,12 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --timeout SEC     bound on one transfer (default max(60, bytes / 1 MiB/s))
   --quick           short run: the --quick defaults above
   --memory          memory report of our client and server instead of the throughput table
+  --latency         request/response times idle and under load, each peer in its own process,
+                    instead of the throughput table
+  --load SEC        latency mode: how long each bulk stream runs (default 5; --quick 2)
   --duration SEC    memory mode: length of the long transfer (default 300; --quick 30)
   --streams N       memory mode: streams held open at once (default 1000; --quick 200)
-  --out FILE        report path (default docs/bench-tunnel[-memory]-<date>.md)`;
+  --out FILE        report path (default docs/bench-tunnel[-memory|-latency]-<date>.md)`;
 
 export function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(text);
@@ -71,6 +78,8 @@ function list(text: string | undefined, flag: string): string[] {
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const memory = argv.includes('--memory');
+  const latency = argv.includes('--latency');
+  if (memory && latency) throw new Error('--memory and --latency: one mode at a time');
   const opts: BenchOptions = {
     bytes: quick ? QUICK.bytes : 100 * MIB,
     rounds: quick ? QUICK.rounds : 2,
@@ -80,6 +89,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     probeIntervalMs: 20,
     timeoutMs: 0,
     memory,
+    latency,
+    loadSec: quick ? QUICK.loadSec : 5,
     durationSec: quick ? QUICK.durationSec : 300,
     streams: quick ? QUICK.streams : 1000,
     out: '',
@@ -94,6 +105,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     switch (flag) {
       case '--quick':
       case '--memory':
+      case '--latency':
+        break;
+      case '--load':
+        opts.loadSec = positiveInt(flag, value());
         break;
       case '--bytes':
         opts.bytes = parseSize(value());

@@ -1,5 +1,6 @@
 import type { Environment } from './environment.js';
 import { environmentMarkdown } from './environment.js';
+import { IDLE_PROBES, type LatencyRecord, latencyTables, RAMP_MS } from './latency-mode.js';
 import { type MemoryRecord, type RssSample, SAMPLE_EVERY_MS, SETTLE_MS } from './memory-mode.js';
 import type { Setting } from './settings.js';
 import { fixed, GIB, MIB, mean, percentile } from './stats.js';
@@ -240,5 +241,36 @@ throughput benchmark.${notes(r.notices)}
 ## Results
 
 ${r.records.map(memoryTable).join('\n\n')}${failures(r.records)}
+`;
+}
+
+export interface LatencyReport {
+  env: Environment;
+  rounds: number;
+  probeIntervalMs: number;
+  loadSec: number;
+  settings: readonly Setting[];
+  records: readonly LatencyRecord[];
+  notices: readonly string[];
+}
+
+export function latencyMarkdown(r: LatencyReport): string {
+  return `# Tunnel latency, ${r.env.date}
+
+${environmentMarkdown(r.env)}
+
+Request/response time through the tunnel: a 64-byte request echoed back on its own stream, every
+${r.probeIntervalMs} ms. Per setting, ${r.rounds} round(s), each starting fresh processes for every pair in turn.
+In each round: ${IDLE_PROBES} round trips with the tunnel idle; then round trips while one bulk stream of random
+data runs for ${r.loadSec} s from the client side to a sink behind the server (**up**), and then from a source
+behind the server to the client side (**down**), leaving out its first and last ${RAMP_MS} ms.
+The echo target, the bulk stream and the prober are separate processes, so no round trip waits for
+benchmark work such as hashing; all of them share the machine's CPUs with the tunnel. The load figure is
+the bulk stream's rate (bytes handed to or read from its socket), a check that the tunnel was busy; the
+throughput table measures rates properly. Percentiles are over all rounds' round trips.${notes(r.notices)}
+
+## Results
+
+${latencyTables(r.settings, r.records)}${failures(r.records)}
 `;
 }

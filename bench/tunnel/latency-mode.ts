@@ -1,0 +1,165 @@
+/**
+ * `bench:tunnel --latency`: request/response time through the tunnel, idle and while one bulk stream
+ * loads it in each direction. The echo target, the bulk stream and the probe are separate processes
+ * (latency-peer.ts), so no round trip waits for the benchmark's own work; in the throughput table the
+ * probe shares its event loop with the sha256 of the bulk data, which adds that process's delays.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Pair, Setting } from './settings.js';
+import { fixed, MIB, percentile } from './stats.js';
+import { TunnelPair } from './tunnel-pair.js';
+
+const PEER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'latency-peer.js');
+const DIRECTIONS = ['up', 'down'] as const;
+/** The probe starts this long after the bulk stream and stops this long before it ends. */
+export const RAMP_MS = 500;
+export const IDLE_PROBES = 50;
+
+export interface LatencyOptions {
+  rounds: number;
+  probeIntervalMs: number;
+  /** How long each bulk stream runs. */
+  loadSec: number;
+}
+
+export interface LatencyRecord {
+  setting: string;
+  pair: string;
+  idle: number[];
+  /** Per direction: round trips during the load, and the load's rate in bytes/s per round. */
+  loaded: Record<(typeof DIRECTIONS)[number], { rtts: number[]; rates: number[] }>;
+  error?: string;
+}
+
+/** Run latency-peer with `args`; resolves with its first stdout line parsed as JSON. */
+function peer(args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let settled = false;
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      for (const line of lines) {
+        if (onLine !== undefined) onLine(line, child);
+        else if (!settled) {
+          settled = true;
+          resolve(JSON.parse(line));
+        }
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!settled) reject(new Error(`latency-peer ${args[0]} exited with ${code} before reporting`));
+    });
+  });
+}
+
+/** Start the echo/source/sink target; resolves with its port and the process to stop it. */
+async function startTarget(): Promise<{ port: number; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    peer(['target'], (line, child) => {
+      const m = /^port (\d+)$/.exec(line);
+      if (m) resolve({ port: Number(m[1]), child });
+    }).catch(reject);
+  });
+}
+
+export async function runLatency(
+  settings: readonly Setting[],
+  pairs: readonly Pair[],
+  opts: LatencyOptions,
+  progress: (r: LatencyRecord, round: number) => void,
+): Promise<LatencyRecord[]> {
+  const target = await startTarget();
+  const records: LatencyRecord[] = [];
+  try {
+    for (const setting of settings) {
+      const bySetting = pairs.map(
+        (pair): LatencyRecord => ({
+          setting: setting.name,
+          pair: pair.name,
+          idle: [],
+          loaded: { up: { rtts: [], rates: [] }, down: { rtts: [], rates: [] } },
+        }),
+      );
+      for (let round = 1; round <= opts.rounds; round++) {
+        for (const [i, pair] of pairs.entries()) {
+          await measure(setting, pair, target.port, opts, bySetting[i]);
+          progress(bySetting[i], round);
+        }
+      }
+      records.push(...bySetting);
+    }
+  } finally {
+    target.child.kill();
+  }
+  return records;
+}
+
+async function measure(
+  setting: Setting,
+  pair: Pair,
+  targetPort: number,
+  opts: LatencyOptions,
+  record: LatencyRecord,
+): Promise<void> {
+  let tunnel: TunnelPair;
+  try {
+    tunnel = await TunnelPair.start(pair, setting.args, targetPort);
+  } catch (err) {
+    record.error = (err as Error).message;
+    return;
+  }
+  const port = String(tunnel.localPort);
+  const interval = String(opts.probeIntervalMs);
+  try {
+    const idle = (await peer(['probe', port, String(IDLE_PROBES), interval, '0'])) as { rtts: number[] };
+    record.idle.push(...idle.rtts);
+    const count = Math.max(1, Math.floor((opts.loadSec * 1000 - 2 * RAMP_MS) / opts.probeIntervalMs));
+    for (const direction of DIRECTIONS) {
+      const [load, probes] = (await Promise.all([
+        peer(['bulk', port, direction, String(opts.loadSec)]),
+        peer(['probe', port, String(count), interval, String(RAMP_MS)]),
+      ])) as [{ bytes: number; seconds: number }, { rtts: number[] }];
+      record.loaded[direction].rtts.push(...probes.rtts);
+      record.loaded[direction].rates.push(load.bytes / load.seconds);
+    }
+  } catch (err) {
+    record.error = `${(err as Error).message}\n${tunnel.logTail()}`;
+  } finally {
+    await tunnel.stop();
+  }
+}
+
+const ms = (values: number[]): string =>
+  `${fixed(percentile(values, 50), 1)} / ${fixed(percentile(values, 99), 1)}`;
+const rate = (rates: number[]): string => fixed(rates.reduce((a, b) => a + b, 0) / rates.length / MIB, 1);
+
+export function latencyTables(settings: readonly Setting[], records: readonly LatencyRecord[]): string {
+  const head =
+    '| pair (client-server) | RTT ms p50 / p99 idle | RTT ms p50 / p99 during up | up load MiB/s | ' +
+    'RTT ms p50 / p99 during down | down load MiB/s |';
+  return settings
+    .map((s) => {
+      const rows = records
+        .filter((r) => r.setting === s.name)
+        .map((r) =>
+          r.error !== undefined
+            ? `| ${r.pair} | failed: ${r.error.split('\n')[0]} | | | | |`
+            : `| ${r.pair} | ${ms(r.idle)} | ${ms(r.loaded.up.rtts)} | ${rate(r.loaded.up.rates)} | ` +
+              `${ms(r.loaded.down.rtts)} | ${rate(r.loaded.down.rates)} |`,
+        );
+      return [
+        `### ${s.name}: \`${s.args.join(' ')}\``,
+        '',
+        head,
+        '| --- | --- | --- | --- | --- | --- |',
+        ...rows,
+      ].join('\n');
+    })
+    .join('\n\n');
+}
