@@ -165,8 +165,10 @@ class MmsgIo implements UdpIo {
     const port = (name[2] << 8) | name[3];
     const v4 = (name[0] | (name[1] << 8)) === AF_INET;
     const address = v4 ? `${name[4]}.${name[5]}.${name[6]}.${name[7]}` : formatIpv6(name.subarray(8, 24));
-    const size = v4 ? SOCKADDR_IN_SIZE : SOCKADDR_IN6_SIZE;
-    return new UdpPeer(address, port, Uint8Array.prototype.slice.call(name, 0, size));
+    const sockaddr = Uint8Array.prototype.slice.call(name, 0, v4 ? SOCKADDR_IN_SIZE : SOCKADDR_IN6_SIZE);
+    // The flow label belongs to the datagram received, not to the replies.
+    if (!v4) sockaddr.fill(0, 4, 8);
+    return new UdpPeer(address, port, sockaddr);
   }
 
   claim(): Buffer {
