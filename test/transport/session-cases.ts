@@ -12,7 +12,8 @@ import { UdpRelay } from '../support/udp-relay.js';
 
 const PASS = deriveKey("it's a secrect");
 
-function options(fec: boolean, crypt = 'aes'): SessionOptions {
+/** The sessions' settings: fast-mode KCP, windows of 1024, FEC 10/3 or none. */
+export function options(fec: boolean, crypt = 'aes'): SessionOptions {
   return {
     crypt: createPacketCrypt(crypt, PASS).crypt,
     dataShards: fec ? 10 : 0,

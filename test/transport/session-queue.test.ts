@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deriveKey } from '../../src/crypt/kdf.js';
-import { createPacketCrypt } from '../../src/crypt/select.js';
-import { type DatagramLink, KcpSession, type SessionOptions } from '../../src/transport/session.js';
+import { type DatagramLink, KcpSession } from '../../src/transport/session.js';
+import { options } from './session-cases.js';
 
 /** One direction of an in-memory link: datagrams reach `to` on a later turn, like over a socket. */
 class MemoryLink implements DatagramLink {
@@ -18,25 +17,13 @@ class MemoryLink implements DatagramLink {
   release(): void {}
 }
 
-const options: SessionOptions = {
-  crypt: createPacketCrypt('none', deriveKey('k')).crypt,
-  dataShards: 0,
-  parityShards: 0,
-  mtu: 1400,
-  sndWnd: 1024,
-  rcvWnd: 1024,
-  nodelay: 1,
-  interval: 10,
-  resend: 2,
-  nc: 1,
-  ackNoDelay: false,
-};
+const sessionOptions = options(false, 'none');
 
 test('write holds off once a few segments wait for the window, and resumes as they leave', async () => {
   const toServer = new MemoryLink();
   const toClient = new MemoryLink();
-  const client = new KcpSession(1, options, toServer, true);
-  const server = new KcpSession(1, options, toClient, false);
+  const client = new KcpSession(1, sessionOptions, toServer, true);
+  const server = new KcpSession(1, sessionOptions, toClient, false);
   toServer.to = server;
   toClient.to = client;
   let received = 0;
@@ -52,7 +39,7 @@ test('write holds off once a few segments wait for the window, and resumes as th
   let accepted = 0;
   while (client.write(chunk)) accepted += chunk.length;
   accepted += chunk.length;
-  // 32 unsent segments of 1376 bytes stop it, far below the 1024-segment window.
+  // 32 unsent segments (of at most 1376 bytes) stop it, far below the 1024-segment window.
   assert.ok(accepted <= 32 * 1376 + chunk.length, `accepted ${accepted} bytes before holding off`);
   // The end-of-turn flush moves them into the open window, and the writer is asked for more.
   await new Promise((r) => setTimeout(r, 50));
