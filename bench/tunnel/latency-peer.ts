@@ -2,69 +2,41 @@
  * The processes of `bench:tunnel --latency`, each alone on its event loop so that what one measures is the
  * tunnel, not the benchmark's own work (hashing, payload handling):
  *
- *   target              a TCP server; a connection's first byte picks echo (E), an endless source (D),
- *                       or else a sink that discards. Prints "port N".
- *   bulk PORT DIR SEC   one stream through the tunnel, up (writes) or down (reads) for SEC seconds.
- *                       Prints {"bytes":N,"seconds":S}: bytes handed to or read from the kernel.
- *   probe PORT N MS WAIT one echo stream: a warm-up round trip, WAIT ms, then N round trips of 64 bytes
- *                       started every MS ms (or back to back when one takes longer). Prints {"rtts":[...]}.
+ *   target               a BenchTarget (echo, and Discard and Stream for the load). Prints "port N".
+ *   bulk PORT DIR SEC    one stream through the tunnel, up (writes) or down (reads) for SEC seconds.
+ *                        Prints {"bytes":N,"seconds":S}: bytes handed to or read from the kernel.
+ *   probe PORT N MS WAIT a Prober: its warm-up round trip, WAIT ms, then N round trips of 64 bytes started
+ *                        every MS ms (or back to back when one takes longer). Prints {"rtts":[...]}.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Prober } from './probe.js';
+import { BenchTarget, header, Mode } from './target.js';
+import { connect } from './transfer.js';
 
-const ECHO = 0x45;
-const SOURCE = 0x44;
-const SINK = 0x55;
-const CHUNK = randomBytes(1 << 20);
-const PROBE_BYTES = 64;
+const CHUNK_BYTES = 1 << 20;
+/** Bound on connecting and on any one round trip. */
+const TIMEOUT_MS = 60_000;
 
-function serveTarget(): void {
-  const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => {});
-    socket.once('data', (first: Buffer) => {
-      if (first[0] === ECHO) {
-        socket.write(first.subarray(1));
-        socket.on('data', (d: Buffer) => socket.write(d));
-      } else if (first[0] === SOURCE) {
-        const pump = (): void => {
-          while (!socket.destroyed && socket.write(CHUNK));
-        };
-        socket.on('drain', pump);
-        pump();
-      } else {
-        socket.resume();
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1', () => {
-    console.log(`port ${(server.address() as net.AddressInfo).port}`);
-  });
-}
-
-function open(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
-    socket.setNoDelay(true);
-    socket.once('error', reject);
-  });
+async function serveTarget(): Promise<void> {
+  const target = await BenchTarget.start(randomBytes(CHUNK_BYTES));
+  console.log(`port ${target.port}`);
 }
 
 async function bulk(port: number, direction: string, seconds: number): Promise<void> {
-  const socket = await open(port);
-  socket.on('error', () => {});
+  const socket = await connect(port, AbortSignal.timeout(TIMEOUT_MS));
   const start = performance.now();
   let bytes = 0;
   if (direction === 'up') {
-    socket.write(Buffer.from([SINK]));
+    socket.write(header(Mode.Discard, 0, 0));
+    const chunk = randomBytes(CHUNK_BYTES);
     const end = start + seconds * 1000;
     while (performance.now() < end) {
-      if (!socket.write(CHUNK)) await new Promise((r) => socket.once('drain', r));
+      if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
     }
     bytes = socket.bytesWritten - socket.writableLength;
   } else {
-    socket.write(Buffer.from([SOURCE]));
+    socket.write(header(Mode.Stream, 0, 0));
     socket.on('data', (d: Buffer) => {
       bytes += d.length;
     });
@@ -76,38 +48,18 @@ async function bulk(port: number, direction: string, seconds: number): Promise<v
 }
 
 async function probe(port: number, count: number, intervalMs: number, waitMs: number): Promise<void> {
-  const socket = await open(port);
-  let pending = 0;
-  let wake: (() => void) | null = null;
-  socket.on('data', (d: Buffer) => {
-    pending += d.length;
-    wake?.();
-  });
-  const request = Buffer.alloc(PROBE_BYTES, 1);
-  const roundTrip = async (): Promise<number> => {
-    const start = performance.now();
-    socket.write(request);
-    while (pending < PROBE_BYTES) await new Promise<void>((r) => (wake = r));
-    pending -= PROBE_BYTES;
-    return performance.now() - start;
-  };
-  socket.write(Buffer.from([ECHO]));
-  await roundTrip();
+  const signal = AbortSignal.timeout(TIMEOUT_MS + count * intervalMs + waitMs);
+  const prober = await Prober.open(port, signal);
   await sleep(waitMs);
-  const rtts: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    rtts.push(await roundTrip());
-    const rest = start + intervalMs - performance.now();
-    if (rest > 0) await sleep(rest);
-  }
-  socket.destroy();
-  console.log(JSON.stringify({ rtts }));
+  const result = await prober.run(count, intervalMs, new Promise(() => {}), signal);
+  prober.close();
+  if (result.error !== undefined) throw new Error(result.error);
+  console.log(JSON.stringify({ rtts: result.rttsMs }));
 }
 
 const [role, ...args] = process.argv.slice(2);
 const n = args.map(Number);
-if (role === 'target') serveTarget();
+if (role === 'target') await serveTarget();
 else if (role === 'bulk') await bulk(n[0], args[1], n[2]);
 else if (role === 'probe') await probe(n[0], n[1], n[2], n[3]);
 else {

@@ -14,6 +14,10 @@ export const Mode = {
   Echo: 0x45,
   /** The target answers one byte and keeps the connection open until the client closes it. */
   Hold: 0x48,
+  /** The target reads and drops everything: a load without the cost of hashing it. */
+  Discard: 0x58,
+  /** The target sends its payload over and over until the client closes the connection. */
+  Stream: 0x53,
 } as const;
 
 export const HEADER_BYTES = 13;
@@ -103,6 +107,17 @@ export class BenchTarget {
         if (rest.length > 0) socket.write(rest);
         socket.on('data', (chunk: Buffer) => socket.write(chunk));
         return;
+      case Mode.Discard:
+        socket.resume();
+        return;
+      case Mode.Stream: {
+        const pump = (): void => {
+          while (!socket.destroyed && socket.write(this.payload));
+        };
+        socket.on('drain', pump);
+        pump();
+        return;
+      }
       case Mode.Hold:
         this.holding++;
         socket.on('close', () => this.holding--);

@@ -99,16 +99,17 @@ class MessageBlock {
     }
   }
 
+  /** Bytes of message i's datagram (its iovec's length). */
+  length(i: number): number {
+    return this.words[(BATCH * MMSGHDR_SIZE + i * IOVEC_SIZE + IOV_LEN) >> 2];
+  }
+
   setLength(i: number, len: number): void {
     this.words[(BATCH * MMSGHDR_SIZE + i * IOVEC_SIZE + IOV_LEN) >> 2] = len;
   }
 
   setNameLength(i: number, len: number): void {
     this.words[(i * MMSGHDR_SIZE + MSG_NAMELEN) >> 2] = len;
-  }
-
-  nameLength(i: number): number {
-    return this.words[(i * MMSGHDR_SIZE + MSG_NAMELEN) >> 2];
   }
 
   /** Bytes the kernel moved for message i. */
@@ -250,8 +251,7 @@ class MmsgIo implements UdpIo {
   private viaDgram(from: number, to: number): void {
     this.dgramBacklog = true;
     for (let i = from; i < to; i++) {
-      const len = this.tx.words[(BATCH * MMSGHDR_SIZE + i * IOVEC_SIZE + IOV_LEN) >> 2];
-      const copy = Buffer.from(this.tx.slots[i].subarray(0, len));
+      const copy = Buffer.from(this.tx.slots[i].subarray(0, this.tx.length(i)));
       const peer = this.txPeers[i];
       if (this.connected || peer === undefined) this.socket.send(copy);
       else this.socket.send(copy, peer.port, peer.address);

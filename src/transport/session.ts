@@ -50,7 +50,10 @@ export interface DatagramLink {
   readonly remote: string;
   /** A buffer of at least MTU_LIMIT bytes to build the next datagram in (sending it spares a copy). */
   claim(): Buffer;
-  /** Send bytes [0, len) of `buf`; the link copies what it keeps, so `buf` may be reused after. */
+  /**
+   * Send bytes [0, len) of `buf`. A buffer from claim() belongs to the link again afterwards; any other must
+   * not be changed later (dgram may still hold it queued).
+   */
   send(buf: Buffer, len: number): void;
   /** The session is closed: release the socket or the listener's table entry. */
   release(session: KcpSession): void;

@@ -22,7 +22,10 @@ export interface UdpIo {
   sender(): UdpPeer;
   /** A buffer of at least MTU_LIMIT bytes to build the next outgoing datagram in (sending it spares a copy). */
   claim(): Buffer;
-  /** Send bytes [0, len) of `buf`, to `to` or, on a connected socket, to the peer. `buf` may be reused after. */
+  /**
+   * Send bytes [0, len) of `buf`, to `to` or, on a connected socket, to the peer. A buffer from claim()
+   * belongs to the I/O again afterwards; any other must not be changed later (dgram may still hold it).
+   */
   send(buf: Buffer, len: number, to?: UdpPeer): void;
   /** Stop receiving and close the socket. */
   close(): void;
