@@ -1,0 +1,86 @@
+/**
+ * At most one log line per cause per peer per interval (a minute by default): a peer that keeps sending
+ * bad datagrams, or keeps failing the same way, must not flood the log, yet the first occurrence is
+ * always seen at once. Lines held back in between are counted and the count rides on the next line, so
+ * an operator still learns how often it happened.
+ *
+ * The table of (cause, peer) keys is bounded: a flood from many addresses cannot grow it without limit;
+ * when full, keys whose interval has passed are swept, and if none has, the oldest key is evicted (it
+ * may then log again early, which is the lesser harm).
+ */
+
+/** kcptun users read logs by the minute; one line per cause per peer per minute is the house rule. */
+export const LOG_INTERVAL_MS = 60_000;
+/** Keys remembered at most; beyond it the oldest are forgotten. */
+export const LOG_LIMITER_MAX_KEYS = 4096;
+
+export interface LogLimiterOptions {
+  /** Minimum time between two lines of one cause and peer. */
+  readonly intervalMs?: number;
+  /** Monotonic milliseconds; injected by tests. */
+  readonly now?: () => number;
+  readonly maxKeys?: number;
+}
+
+interface Entry {
+  /** When the last line for this key was written. */
+  lastLoggedAt: number;
+  /** Occurrences held back since then. */
+  suppressed: number;
+}
+
+export class LogLimiter {
+  private readonly entries = new Map<string, Entry>();
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+  private readonly maxKeys: number;
+
+  constructor(
+    private readonly log: (line: string) => void,
+    options: LogLimiterOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? LOG_INTERVAL_MS;
+    this.now = options.now ?? (() => performance.now());
+    this.maxKeys = options.maxKeys ?? LOG_LIMITER_MAX_KEYS;
+  }
+
+  /**
+   * Records one occurrence of `cause` for `peer` and writes `message()` if this key has not logged within
+   * the interval. `message` is called only when a line is written, so a held-back occurrence costs no
+   * string building. Returns whether a line was written.
+   */
+  report(cause: string, peer: string, message: () => string): boolean {
+    const key = `${cause}\u0000${peer}`;
+    const now = this.now();
+    const entry = this.entries.get(key);
+    if (entry !== undefined && now - entry.lastLoggedAt < this.intervalMs) {
+      entry.suppressed++;
+      return false;
+    }
+    const held = entry?.suppressed ?? 0;
+    const line = message();
+    this.log(held > 0 ? `${line} (${held} more since the last such line)` : line);
+    if (entry !== undefined) {
+      // Re-insert so the map's order stays oldest-first for eviction.
+      this.entries.delete(key);
+    } else if (this.entries.size >= this.maxKeys) {
+      this.makeRoom(now);
+    }
+    this.entries.set(key, { lastLoggedAt: now, suppressed: 0 });
+    return true;
+  }
+
+  /** Keys currently remembered (for tests and bounds checks). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private makeRoom(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (now - entry.lastLoggedAt >= this.intervalMs) this.entries.delete(key);
+    }
+    if (this.entries.size < this.maxKeys) return;
+    const oldest = this.entries.keys().next();
+    if (!oldest.done) this.entries.delete(oldest.value);
+  }
+}

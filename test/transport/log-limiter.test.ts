@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LogLimiter } from '../../src/transport/log-limiter.js';
+
+function harness(options: { intervalMs?: number; maxKeys?: number } = {}) {
+  const lines: string[] = [];
+  let clock = 0;
+  const limiter = new LogLimiter((line) => lines.push(line), { ...options, now: () => clock });
+  return {
+    lines,
+    limiter,
+    advance(ms: number) {
+      clock += ms;
+    },
+  };
+}
+
+describe('LogLimiter', () => {
+  test('one line per cause per peer per interval, with the held-back count on the next line', () => {
+    const h = harness({ intervalMs: 60_000 });
+    for (let i = 0; i < 5; i++) h.limiter.report('csum', '1.2.3.4:5', () => 'bad checksum');
+    assert.deepEqual(h.lines, ['bad checksum']);
+    h.advance(59_999);
+    assert.equal(
+      h.limiter.report('csum', '1.2.3.4:5', () => 'bad checksum'),
+      false,
+    );
+    h.advance(1);
+    assert.equal(
+      h.limiter.report('csum', '1.2.3.4:5', () => 'bad checksum'),
+      true,
+    );
+    assert.deepEqual(h.lines, ['bad checksum', 'bad checksum (5 more since the last such line)']);
+  });
+
+  test('causes and peers are independent', () => {
+    const h = harness();
+    h.limiter.report('csum', 'a', () => 'a csum');
+    h.limiter.report('csum', 'b', () => 'b csum');
+    h.limiter.report('smux', 'a', () => 'a smux');
+    h.limiter.report('csum', 'a', () => 'a csum again');
+    assert.deepEqual(h.lines, ['a csum', 'b csum', 'a smux']);
+  });
+
+  test('a held-back occurrence does not build its message', () => {
+    const h = harness();
+    let built = 0;
+    const message = () => {
+      built++;
+      return 'x';
+    };
+    for (let i = 0; i < 100; i++) h.limiter.report('c', 'p', message);
+    assert.equal(built, 1);
+  });
+
+  test('the key table stays bounded under a flood of peers', () => {
+    const h = harness({ maxKeys: 16 });
+    for (let i = 0; i < 1000; i++) h.limiter.report('flood', `10.0.0.${i}:1`, () => `peer ${i}`);
+    assert.equal(h.lines.length, 1000);
+    assert.ok(h.limiter.size <= 16);
+    h.advance(60_000);
+    h.limiter.report('flood', 'late', () => 'late');
+    assert.ok(h.limiter.size <= 16);
+  });
+});
