@@ -20,7 +20,7 @@ const COLORS: Record<TransportId, string> = {
   'tcp-bbr': '#616161',
   'go-kcptun': '#1f77b4',
   'ts-kcptun': '#ff7f0e',
-  'ts-kcptun-tuned': '#2ca02c',
+  'ts-auto': '#2ca02c',
 };
 
 interface Panel {

@@ -11,6 +11,9 @@ import net from 'node:net';
 import {
   BULK_HEADER_BYTES,
   type FetchResult,
+  IDLE_PHASE_MAX_MS,
+  IDLE_PROBE_GAP_MS,
+  IDLE_PROBES,
   KIND_BULK,
   KIND_PROBE,
   PROBE_GAP_MS,
@@ -57,7 +60,7 @@ function serve(port: number, bytes: number): void {
 }
 
 function fetch(host: string, port: number, bytes: number, capMs: number): void {
-  const start = performance.now();
+  let start = performance.now();
   const elapsed = (): number => performance.now() - start;
   const result: FetchResult = {
     requestedBytes: bytes,
@@ -67,6 +70,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     elapsedMs: 0,
     firstByteMs: null,
     progress: [],
+    idleProbeRttMs: [],
     probeRttMs: [],
     probeOutstandingMs: null,
     errors: [],
@@ -76,14 +80,13 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
   let probeSentAt = 0;
   let probeWaiting = false;
   let probeTimer: NodeJS.Timeout | undefined;
+  let progressTimer: NodeJS.Timeout | undefined;
+  let capTimer: NodeJS.Timeout | undefined;
+  let bulk: net.Socket | undefined;
 
-  const bulk = net.createConnection({ host, port });
+  // the probe goes first: its idle round trips are the baseline, then the bulk download starts
   const probe = net.createConnection({ host, port });
-  const progressTimer = setInterval(
-    () => result.progress.push([elapsed(), result.receivedBytes]),
-    PROGRESS_EVERY_MS,
-  );
-  const capTimer = setTimeout(() => finish(), capMs);
+  const idleTimer = setTimeout(() => startBulk(), IDLE_PHASE_MAX_MS);
 
   function finish(): void {
     if (finished) return;
@@ -95,32 +98,45 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     clearInterval(progressTimer);
     clearTimeout(capTimer);
     clearTimeout(probeTimer);
-    bulk.destroy();
+    clearTimeout(idleTimer);
+    bulk?.destroy();
     probe.destroy();
     process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
     setTimeout(() => process.exit(0), REPORT_GRACE_MS).unref();
   }
 
-  bulk.on('connect', () => {
-    const header = Buffer.alloc(BULK_HEADER_BYTES);
-    header[0] = KIND_BULK;
-    header.writeBigUInt64BE(BigInt(bytes), 1);
-    bulk.write(header);
-  });
-  bulk.on('data', (chunk: Buffer) => {
-    if (finished) return;
-    if (result.firstByteMs === null) result.firstByteMs = elapsed();
-    const take = Math.min(chunk.length, bytes - result.receivedBytes);
-    hash.update(take === chunk.length ? chunk : chunk.subarray(0, take));
-    result.receivedBytes += take;
-    if (result.receivedBytes === bytes) {
-      result.complete = true;
-      result.elapsedMs = elapsed();
-      finish();
-    }
-  });
-  bulk.on('error', (err) => result.errors.push(`bulk: ${err.message}`));
-  bulk.on('close', () => finish());
+  function startBulk(): void {
+    if (bulk !== undefined || finished) return;
+    clearTimeout(idleTimer);
+    start = performance.now();
+    progressTimer = setInterval(
+      () => result.progress.push([elapsed(), result.receivedBytes]),
+      PROGRESS_EVERY_MS,
+    );
+    capTimer = setTimeout(() => finish(), capMs);
+    const socket = net.createConnection({ host, port });
+    bulk = socket;
+    socket.on('connect', () => {
+      const header = Buffer.alloc(BULK_HEADER_BYTES);
+      header[0] = KIND_BULK;
+      header.writeBigUInt64BE(BigInt(bytes), 1);
+      socket.write(header);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (finished) return;
+      if (result.firstByteMs === null) result.firstByteMs = elapsed();
+      const take = Math.min(chunk.length, bytes - result.receivedBytes);
+      hash.update(take === chunk.length ? chunk : chunk.subarray(0, take));
+      result.receivedBytes += take;
+      if (result.receivedBytes === bytes) {
+        result.complete = true;
+        result.elapsedMs = elapsed();
+        finish();
+      }
+    });
+    socket.on('error', (err) => result.errors.push(`bulk: ${err.message}`));
+    socket.on('close', () => finish());
+  }
 
   let seq = 0;
   let answer = 0;
@@ -141,9 +157,20 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     answer += chunk.length;
     while (answer >= PROBE_RESPONSE) {
       answer -= PROBE_RESPONSE;
-      result.probeRttMs.push(performance.now() - probeSentAt);
+      const rtt = performance.now() - probeSentAt;
       probeWaiting = false;
-      probeTimer = setTimeout(sendProbe, PROBE_GAP_MS);
+      if (bulk === undefined) {
+        result.idleProbeRttMs.push(rtt);
+        if (result.idleProbeRttMs.length >= IDLE_PROBES) {
+          startBulk();
+          probeTimer = setTimeout(sendProbe, PROBE_GAP_MS);
+        } else {
+          probeTimer = setTimeout(sendProbe, IDLE_PROBE_GAP_MS);
+        }
+      } else {
+        result.probeRttMs.push(rtt);
+        probeTimer = setTimeout(sendProbe, PROBE_GAP_MS);
+      }
     }
   });
   probe.on('error', (err) => result.errors.push(`probe: ${err.message}`));

@@ -1,14 +1,18 @@
-/** The kcptun flags of the benchmark: one set shared by Go and ours, and the set we recommend per link. */
+/**
+ * The kcptun flags of the benchmark: fast3 with the window tuned per link, shared by Go kcptun and ours,
+ * and ours with `-mode auto`, which is given no window or FEC flags at all.
+ */
 import { bdpBytes, type LinkProfile } from './profiles.js';
 
 export interface KcpSettings {
   mode: string;
-  /** -sndwnd and -rcvwnd on both ends, in packets. */
-  window: number;
-  dataShard: number;
-  parityShard: number;
+  /** -sndwnd and -rcvwnd on both ends, in packets; absent: the mode chooses. */
+  window?: number;
+  /** -datashard / -parityshard; absent: the mode chooses. */
+  fec?: { dataShard: number; parityShard: number };
   noComp: boolean;
-  smuxVer: number;
+  /** Absent: each end's default (ours talks to ours). */
+  smuxVer?: number;
 }
 
 /** kcptun's default -mtu: a window of W packets keeps W x this many bytes in flight at most. */
@@ -20,72 +24,41 @@ export function windowForBdp(p: LinkProfile, factor: number): number {
 }
 
 /**
- * The settings both implementations get: kcptun's defaults (aes, FEC 10/3, compression, smux v1 as
- * in Go kcptun 20210922) with -mode fast3 and both windows set to the link's BDP in packets.
+ * What a kcptun user who tuned for the link runs: -mode fast3, FEC 10/3 (kcptun's default), no
+ * compression (the payload is incompressible), smux v1 (Go 20210922's default), and both windows set
+ * to the profile's best window from the Go sweep, or `windowBdp` BDPs when a sweep asks for another.
  */
-export function sharedSettings(p: LinkProfile): KcpSettings {
+export function fast3Settings(p: LinkProfile, windowBdp = p.fast3WindowBdp): KcpSettings {
   return {
     mode: 'fast3',
-    window: windowForBdp(p, 1),
-    dataShard: 10,
-    parityShard: 3,
-    noComp: false,
+    window: windowForBdp(p, windowBdp),
+    fec: { dataShard: 10, parityShard: 3 },
+    noComp: true,
     smuxVer: 1,
   };
 }
 
-/**
- * Parity shards per 10 data shards. On a clean link parity only costs bytes (a third of the link at
- * 10/3) and, without congestion control, fills the bottleneck queue; with loss it saves a round trip
- * per lost packet. Chosen from trial runs of this benchmark (bench:link notes).
- */
-function parityForLoss(loss: number): number {
-  if (loss === 0) return 0;
-  return loss <= 0.02 ? 2 : 3;
-}
-
-/**
- * What we recommend for the link: FEC sized to the loss, no compression (the data is incompressible),
- * and a window that keeps one BDP on the wire counting the parity packets too. kcptun's modes have no
- * congestion control, so a bigger window only fills the bottleneck queue: in trial runs a window of
- * BDP x 10/13 kept the goodput of a full-BDP window with FEC 10/3 and cut request/response times.
- */
-export function recommendedSettings(p: LinkProfile): KcpSettings {
-  const dataShard = 10;
-  const parityShard = parityForLoss(p.loss);
-  return {
-    ...sharedSettings(p),
-    window: windowForBdp(p, dataShard / (dataShard + parityShard)),
-    dataShard,
-    parityShard,
-    noComp: true,
-  };
+/** `-mode auto`: windows, FEC and pacing are the sender's own business. */
+export function autoSettings(): KcpSettings {
+  return { mode: 'auto', noComp: true };
 }
 
 export function kcptunArgs(s: KcpSettings): string[] {
-  const args = [
-    '-mode',
-    s.mode,
-    '-sndwnd',
-    String(s.window),
-    '-rcvwnd',
-    String(s.window),
-    '-datashard',
-    String(s.dataShard),
-    '-parityshard',
-    String(s.parityShard),
-    '-smuxver',
-    String(s.smuxVer),
-    '-crypt',
-    'aes',
-    '-key',
-    KEY,
-    '-quiet',
-  ];
+  const args = ['-mode', s.mode];
+  if (s.window !== undefined) args.push('-sndwnd', String(s.window), '-rcvwnd', String(s.window));
+  if (s.fec !== undefined)
+    args.push('-datashard', String(s.fec.dataShard), '-parityshard', String(s.fec.parityShard));
+  if (s.smuxVer !== undefined) args.push('-smuxver', String(s.smuxVer));
+  args.push('-crypt', 'aes', '-key', KEY, '-quiet');
   if (s.noComp) args.push('-nocomp');
   return args;
 }
 
 export function describeSettings(s: KcpSettings): string {
-  return `${s.mode}, wnd ${s.window}, FEC ${s.dataShard}/${s.parityShard}${s.noComp ? ', nocomp' : ''}, smux v${s.smuxVer}`;
+  const parts = [s.mode];
+  if (s.window !== undefined) parts.push(`wnd ${s.window}`);
+  if (s.fec !== undefined) parts.push(`FEC ${s.fec.dataShard}/${s.fec.parityShard}`);
+  if (s.noComp) parts.push('nocomp');
+  if (s.smuxVer !== undefined) parts.push(`smux v${s.smuxVer}`);
+  return parts.join(', ');
 }

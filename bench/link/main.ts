@@ -6,6 +6,8 @@
  *   --bytes N            bulk size (default 32 MiB)           --cap-s N  time cap per run (default 30)
  *   --out DIR            where the results go (default docs)  --skip-accuracy  no emulator self-check
  *   --repeat N           runs per profile and transport, the median is reported (default 3)
+ *   --fast3-window-bdp F the fast3 rows' window in BDPs on every profile, instead of each profile's
+ *                        tuned one (how the Go window sweep is run)
  * Everything it starts lives in its namespaces and is removed at the end, on failure and on Ctrl-C.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,7 @@ import { type LinkProfile, linkSettingsOf, PROFILES } from './profiles.js';
 import { type BenchmarkReport, renderMarkdown } from './report.js';
 import { type RunResult, runOnce } from './run.js';
 import { commandExists } from './shell.js';
-import { ENDPOINT_PORT, TRANSPORTS, type Transport } from './transports.js';
+import { ENDPOINT_PORT, type Transport, transportsFor } from './transports.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENDPOINT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'endpoint.js');
@@ -56,11 +58,19 @@ async function main(): Promise<void> {
       out: { type: 'string', default: path.join(REPO_ROOT, 'docs') },
       'skip-accuracy': { type: 'boolean', default: false },
       repeat: { type: 'string', default: String(DEFAULT_REPEAT) },
+      'fast3-window-bdp': { type: 'string' },
     },
   });
   if (process.getuid?.() !== 0) throw new Error('bench:link needs root (network namespaces, TUN devices)');
   const profiles: LinkProfile[] = pick(PROFILES, values.profiles, 'profiles');
-  const transports: Transport[] = pick(TRANSPORTS, values.transports, 'transports');
+  const windowBdp = values['fast3-window-bdp'] === undefined ? undefined : Number(values['fast3-window-bdp']);
+  if (windowBdp !== undefined && !(windowBdp > 0))
+    throw new Error('--fast3-window-bdp must be a positive number');
+  const transports: Transport[] = pick(
+    transportsFor({ fast3WindowBdp: windowBdp }),
+    values.transports,
+    'transports',
+  );
   const bytes = Number(values.bytes);
   const capMs = Number(values['cap-s']) * 1000;
   const repeat = Number(values.repeat);

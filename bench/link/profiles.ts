@@ -1,15 +1,27 @@
 /** The link profiles of the benchmark and the kcptun settings used on each. */
-import type { LinkSettings } from './link-settings.js';
+import { type GilbertElliott, gilbertElliottMeanLoss, type LinkSettings } from './link-settings.js';
 
 export interface LinkProfile {
   id: string;
   label: string;
   oneWayDelayMs: number;
-  /** Independent loss per packet, each direction. */
+  /** Independent loss per packet, each direction; 0 when `gilbertElliott` gives the loss instead. */
   loss: number;
+  /** Bursty loss, each direction, in place of `loss`. */
+  gilbertElliott?: GilbertElliott;
+  /** Uniform ±jitter around the one-way delay, each direction (the emulator never reorders). */
+  jitterMs?: number;
   rateMbit: number;
   /** False when the rate is the default one rather than part of the profile. */
   rateStated: boolean;
+  /** The tail-drop queue in front of the rate limit, in bandwidth-delay products (default 1). */
+  queueBdp?: number;
+  /**
+   * The send and receive window of the fast3 rows (Go kcptun and ours with the same flags), in BDPs of
+   * 1350-byte packets: the best of a sweep of Go kcptun over 0.5, 1, 2 and 4 BDP on this profile (see
+   * docs/link-benchmark.md, "Method"). kcptun needs a user to find this number; `-mode auto` does not.
+   */
+  fast3WindowBdp: number;
 }
 
 /**
@@ -17,6 +29,12 @@ export interface LinkProfile {
  * would only measure how fast two cores can push packets, not the link.
  */
 export const DEFAULT_RATE_MBIT = 100;
+
+/**
+ * Bursts of about 3 lost packets (1/r) at 3 % average loss: the shape of Wi-Fi and cellular loss, which
+ * FEC groups of 13 see as clusters rather than the evenly spread loss of the other profiles.
+ */
+const BURSTY_3_PERCENT: GilbertElliott = { p: 0.0105, r: 0.3, lossBad: 0.9, lossGood: 0 };
 
 export const PROFILES: readonly LinkProfile[] = [
   {
@@ -26,6 +44,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
+    fast3WindowBdp: 1,
   },
   {
     id: '25ms-2',
@@ -34,6 +53,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.02,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
+    fast3WindowBdp: 1,
   },
   {
     id: '100ms-5',
@@ -42,6 +62,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.05,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
+    fast3WindowBdp: 1,
   },
   {
     id: '100ms-5-50M',
@@ -50,6 +71,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.05,
     rateMbit: 50,
     rateStated: true,
+    fast3WindowBdp: 1,
   },
   {
     id: '150ms-10',
@@ -58,6 +80,38 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.1,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
+    fast3WindowBdp: 1,
+  },
+  {
+    // A cheap VPS: a 10 Mbit/s shaper with a deep buffer (8 BDP, 0.8 s of queue) on a 100 ms path.
+    id: 'vps-50ms-1-10M',
+    label: '50 ms, 1 %, 10 Mbit/s, deep queue',
+    oneWayDelayMs: 50,
+    loss: 0.01,
+    rateMbit: 10,
+    rateStated: true,
+    queueBdp: 8,
+    fast3WindowBdp: 1,
+  },
+  {
+    id: 'bursty-50ms-3',
+    label: '50 ms, 3 % bursty',
+    oneWayDelayMs: 50,
+    loss: 0,
+    gilbertElliott: BURSTY_3_PERCENT,
+    rateMbit: DEFAULT_RATE_MBIT,
+    rateStated: false,
+    fast3WindowBdp: 1,
+  },
+  {
+    id: 'jitter-50ms-1',
+    label: '50 ± 30 ms, 1 %',
+    oneWayDelayMs: 50,
+    jitterMs: 30,
+    loss: 0.01,
+    rateMbit: DEFAULT_RATE_MBIT,
+    rateStated: false,
+    fast3WindowBdp: 1,
   },
 ];
 
@@ -69,14 +123,27 @@ export function bdpBytes(p: LinkProfile): number {
   return Math.round(((p.rateMbit * 1e6) / 8) * (roundTripMs(p) / 1000));
 }
 
+/** The long-run loss per packet, each direction, whichever way the profile states it. */
+export function meanLoss(p: LinkProfile): number {
+  return p.gilbertElliott === undefined ? p.loss : gilbertElliottMeanLoss(p.gilbertElliott);
+}
+
 /** Fixed so that every transport on a profile meets the same loss pattern from the same start. */
 const LOSS_SEED = 20260101;
 
 /**
  * Symmetric link: the same delay, loss and rate both ways (ACKs are lost too). The queue in front
- * of the rate limit holds one bandwidth-delay product, the classic router buffer size.
+ * of the rate limit holds one bandwidth-delay product, the classic router buffer size, unless the
+ * profile says otherwise.
  */
 export function linkSettingsOf(p: LinkProfile): LinkSettings {
-  const direction = { delayMs: p.oneWayDelayMs, loss: p.loss, rateMbit: p.rateMbit, queueBytes: bdpBytes(p) };
+  const direction = {
+    delayMs: p.oneWayDelayMs,
+    jitterMs: p.jitterMs,
+    loss: p.loss,
+    gilbertElliott: p.gilbertElliott,
+    rateMbit: p.rateMbit,
+    queueBytes: Math.round(bdpBytes(p) * (p.queueBdp ?? 1)),
+  };
   return { aToB: direction, bToA: { ...direction }, seed: LOSS_SEED };
 }

@@ -1,7 +1,7 @@
 /** The benchmark's markdown: verdict first, then the table, the chart, the method and the emulator's figures. */
 import type { AccuracyReport, DelayScenario } from './accuracy.js';
-import { type KcpSettings, recommendedSettings, sharedSettings } from './kcp-settings.js';
-import { bdpBytes, type LinkProfile } from './profiles.js';
+import { fast3Settings, windowForBdp } from './kcp-settings.js';
+import { bdpBytes, type LinkProfile, meanLoss } from './profiles.js';
 import type { RunResult } from './run.js';
 import { goodputRange, representativeRuns } from './summary.js';
 import type { TransportId } from './transports.js';
@@ -19,7 +19,7 @@ export interface BenchmarkReport {
 }
 
 const TCP_IDS: TransportId[] = ['tcp-cubic', 'tcp-bbr'];
-const KCP_IDS: TransportId[] = ['go-kcptun', 'ts-kcptun', 'ts-kcptun-tuned'];
+const KCP_IDS: TransportId[] = ['go-kcptun', 'ts-kcptun', 'ts-auto'];
 /** Goodputs within this ratio of each other are called a tie. */
 const TIE_RATIO = 1.15;
 
@@ -74,7 +74,9 @@ function range(values: number[], digits: number): string {
 
 /** `25 ms/2 %`, `100 ms/5 %/50 Mbit/s`: short enough to list several in one sentence. */
 function shortLabel(p: LinkProfile): string {
-  const base = `${p.oneWayDelayMs} ms/${+(p.loss * 100).toFixed(2)} %`;
+  const jitter = p.jitterMs === undefined ? '' : ` ± ${p.jitterMs}`;
+  const bursty = p.gilbertElliott === undefined ? '' : ' bursty';
+  const base = `${p.oneWayDelayMs}${jitter} ms/${+(meanLoss(p) * 100).toFixed(2)} %${bursty}`;
   return p.rateStated ? `${base}/${p.rateMbit} Mbit/s` : base;
 }
 
@@ -87,7 +89,7 @@ function labels(ps: LinkProfile[]): string {
 /** The verdict's opening paragraph: KCP against each TCP, and what it costs. */
 function summary(report: BenchmarkReport): string[] {
   const out: string[] = [];
-  const lossy = report.profiles.filter((p) => p.loss > 0);
+  const lossy = report.profiles.filter((p) => meanLoss(p) > 0);
   const vsCubic = lossy
     .map((p) => [best(report, p.id, KCP_IDS), runOf(report, p.id, 'tcp-cubic')] as const)
     .filter(([k, t]) => k !== undefined && t !== undefined)
@@ -241,17 +243,71 @@ function accuracySection(a: AccuracyReport | null): string[] {
   ];
 }
 
-function settingsLine(p: LinkProfile, s: KcpSettings): string {
-  const flags = [
-    `-mode ${s.mode}`,
-    `-sndwnd ${s.window}`,
-    `-rcvwnd ${s.window}`,
-    `-datashard ${s.dataShard}`,
-    `-parityshard ${s.parityShard}`,
-    ...(s.noComp ? ['-nocomp'] : []),
-    `-smuxver ${s.smuxVer}`,
+/** How one value compares with its target, for the targets table. */
+function check(value: number | null | undefined, target: number | null | undefined, atMost: boolean): string {
+  if (value === null || value === undefined || target === null || target === undefined) return '–';
+  const met = atMost ? value <= target : value >= target;
+  return met ? 'met' : '**missed**';
+}
+
+/**
+ * `-mode auto` against the targets it was built for (issue "self-tuning transport"): goodput against the
+ * best of TCP bbr and tuned Go kcptun (1.2x on lossy links without a bottleneck; at least level and 90 % of
+ * the bottleneck less the loss where the rate is the limit; 0.8x TCP's best on clean links), request/
+ * response p99 within 1.5x TCP bbr's, p50 within 20 % of the idle round trip where no bottleneck queues,
+ * queue drops no more than TCP bbr's, wire bytes no more than Go kcptun's.
+ */
+function autoTargets(report: BenchmarkReport): string[] {
+  const lines: string[] = [];
+  for (const p of report.profiles) {
+    const auto = runOf(report, p.id, 'ts-auto');
+    const bbr = runOf(report, p.id, 'tcp-bbr');
+    const go = runOf(report, p.id, 'go-kcptun');
+    if (auto === undefined) continue;
+    const loss = meanLoss(p);
+    const rivals = [bbr, go].filter((r): r is RunResult => r !== undefined).map((r) => r.goodputMbit);
+    const bestRival = rivals.length === 0 ? null : Math.max(...rivals);
+    const bestTcp = best(report, p.id, TCP_IDS)?.goodputMbit ?? null;
+    let goodputTarget: number | null;
+    let goodputRule: string;
+    if (p.rateStated) {
+      const floor = 0.9 * p.rateMbit * (1 - loss);
+      goodputTarget = Math.max(bestRival ?? 0, floor);
+      goodputRule = `≥ best, ≥ ${mbit(floor)}`;
+    } else if (loss > 0) {
+      goodputTarget = bestRival === null ? null : 1.2 * bestRival;
+      goodputRule = '≥ 1.2× best';
+    } else {
+      goodputTarget = bestTcp === null ? null : 0.8 * bestTcp;
+      goodputRule = '≥ 0.8× TCP';
+    }
+    const p99Target = bbr?.probe.p99Ms == null ? null : 1.5 * bbr.probe.p99Ms;
+    const p50Target = p.rateStated || auto.probe.idleP50Ms === null ? null : 1.2 * auto.probe.idleP50Ms;
+    const dropsTarget = bbr?.wire?.queueDrops;
+    const wireTarget = go?.wire?.perDeliveredByte;
+    lines.push(
+      `| ${p.label} | ${mbit(auto.goodputMbit)} vs ${goodputTarget === null ? '–' : mbit(goodputTarget)} (${goodputRule}): ${check(auto.goodputMbit, goodputTarget, false)} | ` +
+        `${fmt(auto.probe.p99Ms, 0)} vs ${fmt(p99Target, 0)}: ${check(auto.probe.p99Ms, p99Target, true)} | ` +
+        `${p50Target === null ? 'bottleneck: –' : `${fmt(auto.probe.p50Ms, 0)} vs ${fmt(p50Target, 0)}: ${check(auto.probe.p50Ms, p50Target, true)}`} | ` +
+        `${auto.wire?.queueDrops ?? '–'} vs ${dropsTarget ?? '–'}: ${check(auto.wire?.queueDrops, dropsTarget, true)} | ` +
+        `${overhead(auto)} vs ${fmt(wireTarget, 2)}×: ${check(auto.wire?.perDeliveredByte, wireTarget, true)} |`,
+    );
+  }
+  if (lines.length === 0) return [];
+  return [
+    '## `-mode auto` against its targets',
+    '',
+    "Each cell: ours auto's figure vs the target. Goodput: against the best of TCP bbr and tuned Go kcptun",
+    '(1.2× on lossy links without a bottleneck; level and 90 % of the rate less the loss on bottlenecked',
+    "ones; 0.8× TCP's best on clean ones). Request/response p99 within 1.5× TCP bbr's; p50 within 20 % of",
+    "auto's own idle round trip (not applicable where a bottleneck rate is the limit); queue drops no more",
+    "than TCP bbr's; wire bytes per delivered byte no more than Go kcptun's (FEC 10/3).",
+    '',
+    '| link | goodput Mbit/s | req/resp p99 ms | req/resp p50 ms vs idle +20 % | queue drops | wire bytes per delivered byte |',
+    '|---|---|---|---|---|---|',
+    ...lines,
+    '',
   ];
-  return `${flags.join(' ')} (${p.label})`;
 }
 
 export function renderMarkdown(full: BenchmarkReport): string {
@@ -275,13 +331,15 @@ export function renderMarkdown(full: BenchmarkReport): string {
     '',
     '![goodput, request/response p99 and wire overhead per link and transport](link-benchmark.svg)',
     '',
+    ...autoTargets(report),
     ...oursVsGo(report),
     '## Reading the numbers',
     '',
     "- Every kcptun mode (normal, fast, fast2, fast3) turns KCP's congestion window off (`nc=1`): a KCP sender",
     '  keeps its whole window in flight whatever the loss. That is why it holds its rate where TCP backs off,',
     "  and also why a window above the link's BDP only fills the bottleneck queue (longer request/response",
-    '  times, queue drops, more retransmissions).',
+    '  times, queue drops, more retransmissions). `-mode auto` paces at its estimate of the bottleneck rate',
+    '  and sizes its own windows and parity.',
     '- Wire bytes per delivered byte: FEC 10/3 alone costs 1.3×, headers (IP, UDP, nonce and checksum, FEC, KCP,',
     '  smux) about 6 % more, and every retransmission (after a loss, a queue drop or a timeout that fired early)',
     '  comes on top. TCP pays about 1.05× plus its retransmissions.',
@@ -295,22 +353,31 @@ export function renderMarkdown(full: BenchmarkReport): string {
     "  The receiver's sha256 is checked against the same prefix of the payload in every run.",
     '- Probe: alongside the download, a second connection (for kcptun: a second stream in the same tunnel) sends',
     '  a 64-byte request and gets a 1024-byte answer, then waits 100 ms, again and again; p50 / p99 of its round trips.',
+    '  Before the download starts it makes 6 round trips 20 ms apart on the idle link; the median of the last 5',
+    '  is the idle round trip.',
     '- Wire overhead: IP bytes that entered the emulated link, both directions, dropped or not, divided by the',
     '  application bytes delivered (download + probe). Counted by the forwarder.',
     '- Link: symmetric; the one-way delay and the loss apply in each direction (ACKs are lost too). Profiles that',
     '  name no rate run at 100 Mbit/s, the rate the emulator is rated for. A tail-drop queue of one bandwidth-delay',
-    '  product sits in front of the rate limit.',
+    '  product sits in front of the rate limit (8 on the deep-queue profile). Bursty loss: a Gilbert-Elliott chain',
+    '  (good to bad with p = 1.05 %, back with r = 30 %, 90 % loss in the bad state: 3 % on average, in bursts of',
+    '  about 3). Jitter: uniform ±30 ms on the delay, without reordering.',
     '- TCP: Linux in the namespaces; the congestion control is set on the route between them (`ip route ...',
     '  congctl`, which applies to each connection, accepted ones included) and read back from the live server',
     '  socket with `ss`; TCP buffers may grow to 32 MiB so the window is never the limit.',
-    "- kcptun, Go (Debian 20210922) and ours alike: `-crypt aes`, FEC 10/3, compression on (kcptun's defaults),",
-    "  `-mode fast3`, `-smuxver 1` (Go 20210922's default), and `-sndwnd`/`-rcvwnd` set to the link's",
-    '  bandwidth-delay product in 1350-byte packets. Ours "recommended" uses instead:',
-    ...report.profiles.map((p) => `  - ${settingsLine(p, recommendedSettings(p))}`),
-    `- BDPs: ${report.profiles.map((p) => `${p.label}: ${(bdpBytes(p) / 1e6).toFixed(2)} MB = ${sharedSettings(p).window} packets`).join('; ')}.`,
+    '- kcptun fast3 rows, Go (Debian 20210922) and ours alike: `-mode fast3 -crypt aes -nocomp -smuxver 1`,',
+    '  FEC 10/3, and `-sndwnd`/`-rcvwnd` set to the best window found for Go on that link: a sweep of Go kcptun',
+    '  over 0.5, 1, 2 and 4 BDPs of 1350-byte packets (`--transports go-kcptun --fast3-window-bdp F`), the best',
+    '  median goodput kept. Windows used:',
+    ...report.profiles.map(
+      (p) =>
+        `  - ${p.label}: ${p.fast3WindowBdp} BDP = ${fast3Settings(p).window} packets (BDP ${(bdpBytes(p) / 1e6).toFixed(2)} MB = ${windowForBdp(p, 1)} packets)`,
+    ),
+    '- Ours `-mode auto`: `-mode auto -crypt aes -nocomp` and nothing else: no window, FEC or smux flags.',
     '- Run it as root: `npm run bench:link` (namespaces and TUN devices need root). It builds the C forwarder',
     '  (bench/link/forwarder.c) with gcc on first use and installs the Debian packages `kcptun` and `iperf3` when',
-    '  missing. Options (`--profiles`, `--transports`, `--bytes`, `--cap-s`, `--repeat`, `--out`, `--skip-accuracy`)',
+    '  missing. Options (`--profiles`, `--transports`, `--bytes`, `--cap-s`, `--repeat`, `--out`, `--skip-accuracy`,',
+    '  `--fast3-window-bdp`)',
     '  are described at the top of bench/link/main.ts. The emulator by hand:',
     '  `node dist/bench/link/emulator-cli.js up|set|status|reset|down` (bench/link/emulator-cli.ts).',
     '',

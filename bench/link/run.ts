@@ -26,6 +26,8 @@ export interface RunOptions {
 }
 
 export interface ProbeSummary {
+  /** Median round trip on the idle tunnel before the download (the stream-opening one left out). */
+  idleP50Ms: number | null;
   samples: number;
   p50Ms: number | null;
   p99Ms: number | null;
@@ -76,7 +78,9 @@ export function percentile(sorted: readonly number[], q: number): number | null 
 
 function summarizeProbe(fetch: FetchResult): ProbeSummary {
   const sorted = [...fetch.probeRttMs].sort((a, b) => a - b);
+  const idle = fetch.idleProbeRttMs.slice(1).sort((a, b) => a - b);
   return {
+    idleP50Ms: percentile(idle, 0.5),
     samples: sorted.length,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
@@ -132,7 +136,7 @@ function emptyResult(profile: LinkProfile, transport: Transport, options: RunOpt
     sha256Ok: false,
     elapsedMs: 0,
     goodputMbit: 0,
-    probe: { samples: 0, p50Ms: null, p99Ms: null, maxMs: null, outstandingMs: null },
+    probe: { idleP50Ms: null, samples: 0, p50Ms: null, p99Ms: null, maxMs: null, outstandingMs: null },
     wire: null,
     congestionSeen: null,
     progress: [],
@@ -168,7 +172,8 @@ export async function runOnce(
     await procs.stop(fetcher);
     const link = await emulator.status();
     const fetch = JSON.parse(fetcher.stdout.trim().split('\n').pop() ?? '') as FetchResult;
-    const delivered = fetch.receivedBytes + fetch.probeRttMs.length * (PROBE_REQUEST + PROBE_RESPONSE);
+    const probes = fetch.idleProbeRttMs.length + fetch.probeRttMs.length;
+    const delivered = fetch.receivedBytes + probes * (PROBE_REQUEST + PROBE_RESPONSE);
     Object.assign(result, {
       receivedBytes: fetch.receivedBytes,
       complete: fetch.complete,

@@ -1,15 +1,15 @@
 /**
- * The ways the same download crosses the link: plain TCP with two congestion controls, Go kcptun,
- * ours with the same flags, and ours with the flags we recommend for the link.
+ * The ways the same download crosses the link: plain TCP with two congestion controls, Go kcptun fast3
+ * with the window tuned for the link, ours with the same flags, and ours with `-mode auto` and no tuning.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  autoSettings,
   describeSettings,
+  fast3Settings,
   type KcpSettings,
   kcptunArgs,
-  recommendedSettings,
-  sharedSettings,
 } from './kcp-settings.js';
 import { ADDRESS_A, ADDRESS_B, NAMESPACE_A, NAMESPACE_B, setRouteCongestion } from './netns.js';
 import type { ProcessSet } from './processes.js';
@@ -23,7 +23,7 @@ const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const OUR_CLIENT = path.join(DIST_ROOT, 'src', 'cli', 'client-main.js');
 const OUR_SERVER = path.join(DIST_ROOT, 'src', 'cli', 'server-main.js');
 
-export type TransportId = 'tcp-cubic' | 'tcp-bbr' | 'go-kcptun' | 'ts-kcptun' | 'ts-kcptun-tuned';
+export type TransportId = 'tcp-cubic' | 'tcp-bbr' | 'go-kcptun' | 'ts-kcptun' | 'ts-auto';
 
 export interface StartedTransport {
   /** Where the fetcher in namespace A connects. */
@@ -84,10 +84,21 @@ function kcptunTransport(
   };
 }
 
-export const TRANSPORTS: readonly Transport[] = [
-  tcpTransport('tcp-cubic', 'cubic'),
-  tcpTransport('tcp-bbr', 'bbr'),
-  kcptunTransport('go-kcptun', 'Go kcptun', 'go', sharedSettings),
-  kcptunTransport('ts-kcptun', 'ours, same flags', 'ts', sharedSettings),
-  kcptunTransport('ts-kcptun-tuned', 'ours, recommended', 'ts', recommendedSettings),
-];
+export interface TransportOptions {
+  /** Overrides every profile's fast3 window (in BDPs): how the Go window sweep is run. */
+  fast3WindowBdp?: number;
+}
+
+export function transportsFor(options: TransportOptions = {}): Transport[] {
+  const fast3 = (p: LinkProfile) => fast3Settings(p, options.fast3WindowBdp ?? p.fast3WindowBdp);
+  return [
+    tcpTransport('tcp-cubic', 'cubic'),
+    tcpTransport('tcp-bbr', 'bbr'),
+    kcptunTransport('go-kcptun', 'Go kcptun fast3, tuned', 'go', fast3),
+    kcptunTransport('ts-kcptun', 'ours fast3, same flags', 'ts', fast3),
+    kcptunTransport('ts-auto', 'ours -mode auto', 'ts', autoSettings),
+  ];
+}
+
+/** Every transport with the profiles' own windows. */
+export const TRANSPORTS: readonly Transport[] = transportsFor();

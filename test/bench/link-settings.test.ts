@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderChart } from '../../bench/link/chart.js';
-import {
-  kcptunArgs,
-  recommendedSettings,
-  sharedSettings,
-  windowForBdp,
-} from '../../bench/link/kcp-settings.js';
+import { autoSettings, fast3Settings, kcptunArgs, windowForBdp } from '../../bench/link/kcp-settings.js';
 import { gilbertElliottMeanLoss, latenessPercentileUs, setCommand } from '../../bench/link/link-settings.js';
-import { bdpBytes, linkSettingsOf, PROFILES } from '../../bench/link/profiles.js';
+import { bdpBytes, linkSettingsOf, meanLoss, PROFILES } from '../../bench/link/profiles.js';
 import { type BenchmarkReport, renderMarkdown } from '../../bench/link/report.js';
 import { percentile, type RunResult } from '../../bench/link/run.js';
 import { goodputRange, representativeRuns } from '../../bench/link/summary.js';
@@ -74,7 +69,7 @@ describe('profiles and kcptun settings', () => {
   it('sizes the windows to the bandwidth-delay product in 1350-byte packets', () => {
     assert.equal(bdpBytes(profile25), 625_000);
     assert.equal(windowForBdp(profile25, 1), 463);
-    assert.equal(sharedSettings(profile25).window, 463);
+    assert.equal(fast3Settings(profile25, 2).window, 926);
   });
 
   it('builds a symmetric link with a one-BDP queue and a fixed seed', () => {
@@ -85,23 +80,24 @@ describe('profiles and kcptun settings', () => {
     assert.ok(link.seed !== undefined);
   });
 
-  it('recommends no FEC on a clean link and more parity as loss grows', () => {
-    const parity = PROFILES.map((p) => recommendedSettings(p).parityShard);
-    assert.deepEqual(parity, [0, 2, 3, 3, 3]);
-    assert.ok(PROFILES.every((p) => recommendedSettings(p).noComp));
+  it('gives the deep-queue profile 8 BDPs of queue, and the bursty one its chain and mean loss', () => {
+    const vps = PROFILES.find((p) => p.queueBdp !== undefined)!;
+    assert.equal(linkSettingsOf(vps).aToB.queueBytes, 8 * bdpBytes(vps));
+    const bursty = PROFILES.find((p) => p.gilbertElliott !== undefined)!;
+    assert.deepEqual(linkSettingsOf(bursty).aToB.gilbertElliott, bursty.gilbertElliott);
+    assert.ok(Math.abs(meanLoss(bursty) - 0.03) < 0.002);
+    const jittery = PROFILES.find((p) => p.jitterMs !== undefined)!;
+    assert.equal(linkSettingsOf(jittery).bToA.jitterMs, 30);
   });
 
-  it('recommends a window that puts one BDP on the wire, parity included', () => {
-    assert.equal(recommendedSettings(PROFILES[0]).window, 463);
-    // 10 data + 2 parity packets per 10 segments: 463 x 10/12
-    assert.equal(recommendedSettings(profile25).window, 386);
-  });
-
-  it('gives both ends the same flags, compression only when wanted', () => {
-    const args = kcptunArgs(sharedSettings(profile25));
+  it('gives Go and ours the same fast3 flags, and auto no window or FEC flag', () => {
+    const args = kcptunArgs(fast3Settings(profile25, 1));
     assert.deepEqual(args.slice(0, 6), ['-mode', 'fast3', '-sndwnd', '463', '-rcvwnd', '463']);
-    assert.ok(!args.includes('-nocomp'));
-    assert.ok(kcptunArgs(recommendedSettings(profile25)).includes('-nocomp'));
+    assert.ok(args.includes('-nocomp'));
+    const auto = kcptunArgs(autoSettings());
+    assert.deepEqual(auto.slice(0, 2), ['-mode', 'auto']);
+    for (const flag of ['-sndwnd', '-rcvwnd', '-datashard', '-parityshard'])
+      assert.ok(!auto.includes(flag), `${flag} must not be given to auto`);
   });
 
   it('takes nearest-rank percentiles', () => {
@@ -131,7 +127,7 @@ function fakeRun(
     sha256Ok: true,
     elapsedMs: 1000,
     goodputMbit,
-    probe: { samples: 50, p50Ms: 60, p99Ms: 90, maxMs: 95, outstandingMs: null },
+    probe: { idleP50Ms: 55, samples: 50, p50Ms: 60, p99Ms: 90, maxMs: 95, outstandingMs: null },
     wire: {
       bytes: 1000 * wirePerByte,
       aToBBytes: 10,
@@ -171,6 +167,26 @@ describe('report and chart', () => {
     const verdict = md.slice(md.indexOf('## Verdict'), md.indexOf('## Results'));
     assert.match(verdict, /25 ms, 0 % .*\*\*TCP wins, 2\.0×\*\*.*1\.90× wire bytes/);
     assert.match(verdict, /150 ms, 10 % .*\*\*KCP wins, 15×\*\*/);
+  });
+
+  it('checks -mode auto against its targets, profile by profile', () => {
+    const auto = {
+      ...fakeRun(lossy.id, 'ts-auto', 40, 1.5),
+      probe: { ...fakeRun(lossy.id, 'ts-auto', 0, 1).probe },
+    };
+    const md = renderMarkdown({
+      ...report,
+      runs: [...report.runs, fakeRun(lossy.id, 'go-kcptun', 30, 2), auto],
+    });
+    const section = md.slice(md.indexOf('## `-mode auto` against its targets'), md.indexOf('## Ours vs Go'));
+    const row = section.split('\n').find((l) => l.startsWith(`| ${lossy.label} |`));
+    assert.ok(row !== undefined, section);
+    // 40 Mbit/s vs 1.2 x max(bbr 2, Go 30) = 36: met; p99 90 vs 1.5 x 90: met; p50 60 vs 1.2 x 55 = 66: met
+    assert.match(row, /40\.0 vs 36\.0 \(≥ 1\.2× best\): met/);
+    assert.match(row, /60 vs 66: met/);
+    // wire 1.5x vs Go's 2.0x: met
+    assert.match(row, /1\.50× vs 2\.00×: met/);
+    assert.ok(!section.includes(`| ${clean.label} |`), 'no auto run on the clean link, no row');
   });
 
   it('draws one bar per run and panel', () => {
