@@ -18,8 +18,9 @@ export interface LinkProfile {
   queueBdp?: number;
   /**
    * The send and receive window of the fast3 rows (Go kcptun and ours with the same flags), in BDPs of
-   * 1350-byte packets: the best of a sweep of Go kcptun over 0.5, 1, 2 and 4 BDP on this profile (see
-   * docs/link-benchmark.md, "Method"). kcptun needs a user to find this number; `-mode auto` does not.
+   * 1350-byte packets: the one with the best goodput in a sweep of Go kcptun over 0.5, 1, 2, 4 and 8 BDP
+   * on this profile (docs/link-window-sweep.md). kcptun needs a user to find this number; `-mode auto`
+   * does not.
    */
   fast3WindowBdp: number;
 }
@@ -44,7 +45,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
-    fast3WindowBdp: 1,
+    fast3WindowBdp: 8,
   },
   {
     id: '25ms-2',
@@ -53,7 +54,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.02,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
-    fast3WindowBdp: 1,
+    fast3WindowBdp: 8,
   },
   {
     id: '100ms-5',
@@ -62,7 +63,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.05,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
-    fast3WindowBdp: 1,
+    fast3WindowBdp: 8,
   },
   {
     id: '100ms-5-50M',
@@ -71,7 +72,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.05,
     rateMbit: 50,
     rateStated: true,
-    fast3WindowBdp: 1,
+    fast3WindowBdp: 8,
   },
   {
     id: '150ms-10',
@@ -80,7 +81,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.1,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
-    fast3WindowBdp: 1,
+    fast3WindowBdp: 8,
   },
   {
     // A cheap VPS: a 10 Mbit/s shaper with a deep buffer (8 BDP, 0.8 s of queue) on a 100 ms path.
@@ -101,7 +102,7 @@ export const PROFILES: readonly LinkProfile[] = [
     gilbertElliott: BURSTY_3_PERCENT,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
-    fast3WindowBdp: 1,
+    fast3WindowBdp: 8,
   },
   {
     id: 'jitter-50ms-1',
@@ -111,7 +112,7 @@ export const PROFILES: readonly LinkProfile[] = [
     loss: 0.01,
     rateMbit: DEFAULT_RATE_MBIT,
     rateStated: false,
-    fast3WindowBdp: 1,
+    fast3WindowBdp: 8,
   },
 ];
 

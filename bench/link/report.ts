@@ -367,8 +367,8 @@ export function renderMarkdown(full: BenchmarkReport): string {
     '  socket with `ss`; TCP buffers may grow to 32 MiB so the window is never the limit.',
     '- kcptun fast3 rows, Go (Debian 20210922) and ours alike: `-mode fast3 -crypt aes -nocomp -smuxver 1`,',
     '  FEC 10/3, and `-sndwnd`/`-rcvwnd` set to the best window found for Go on that link: a sweep of Go kcptun',
-    '  over 0.5, 1, 2 and 4 BDPs of 1350-byte packets (`--transports go-kcptun --fast3-window-bdp F`), the best',
-    '  median goodput kept. Windows used:',
+    '  over 0.5, 1, 2, 4 and 8 BDPs of 1350-byte packets (`--transports go-kcptun --fast3-window-bdp F`), the',
+    '  best median goodput kept ([link-window-sweep.md](link-window-sweep.md)). Windows used:',
     ...report.profiles.map(
       (p) =>
         `  - ${p.label}: ${p.fast3WindowBdp} BDP = ${fast3Settings(p).window} packets (BDP ${(bdpBytes(p) / 1e6).toFixed(2)} MB = ${windowForBdp(p, 1)} packets)`,
