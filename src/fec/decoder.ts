@@ -99,6 +99,21 @@ export class FecDecoder {
     return this.rxLength;
   }
 
+  /**
+   * FEC groups with shards in the queue now (the latest kcp-go's FECShardSet, per session). The queue is
+   * sorted by seqid, so a group's shards are adjacent: one pass counts the changes of group.
+   */
+  get queuedGroups(): number {
+    let groups = 0;
+    let last = -1;
+    for (let i = 0; i < this.rxLength; i++) {
+      const group = Math.floor(this.rx[i].seqid / this.shardSize);
+      if (group !== last) groups++;
+      last = group;
+    }
+    return groups;
+  }
+
   /** Pooled shard buffers, in the queue or free; bounded by the largest queue limit seen, plus one. */
   get allocatedShards(): number {
     return this.rxLength + this.pool.length;

@@ -98,6 +98,8 @@ export class Kcp {
   private fastResend = 0;
   private noCongestion = 0;
   private readonly rtt = new RtoEstimator();
+  /** Retransmissions (fast, early and on RTO) over the life of this Kcp, for per-session metrics. */
+  private retransmitted = 0;
 
   private readonly sndQueue = new SegmentQueue();
   private readonly sndBuf = new SegmentQueue();
@@ -161,6 +163,35 @@ export class Kcp {
   /** Current retransmission timeout in ms. */
   get rto(): number {
     return this.rtt.rto;
+  }
+  /** Smoothed round-trip time in ms (0 before the first sample). */
+  get srtt(): number {
+    return this.rtt.srtt;
+  }
+  /** Round-trip time variation in ms. */
+  get rttvar(): number {
+    return this.rtt.rttvar;
+  }
+  /** Segments retransmitted (fast, early and on RTO) since this Kcp was created. */
+  get retransmittedSegs(): number {
+    return this.retransmitted;
+  }
+  /** Segments received in order that recv has not returned yet. */
+  get rcvQueueLength(): number {
+    return this.rcvQueue.length;
+  }
+  /**
+   * Bytes given to send that the peer has not acknowledged yet. It walks the send queue and buffer
+   * (O(window)): for metrics read now and then, never for the packet path.
+   */
+  get unackedBytes(): number {
+    let bytes = 0;
+    for (let k = 0; k < this.sndQueue.length; k++) bytes += this.sndQueue.get(k).len;
+    for (let k = 0; k < this.sndBuf.length; k++) {
+      const seg = this.sndBuf.get(k);
+      if (!seg.acked) bytes += seg.len;
+    }
+    return bytes;
   }
 
   /**
@@ -467,7 +498,10 @@ export class Kcp {
     if (lost > 0) snmp.LostSegs += lost;
     if (fastRetrans > 0) snmp.FastRetransSegs += fastRetrans;
     if (earlyRetrans > 0) snmp.EarlyRetransSegs += earlyRetrans;
-    if (change + lost > 0) snmp.RetransSegs += change + lost;
+    if (change + lost > 0) {
+      snmp.RetransSegs += change + lost;
+      this.retransmitted += change + lost;
+    }
 
     if (this.noCongestion === 0) this.shrinkCongestionWindow(change, lost, cwnd, resent);
     return minrto;

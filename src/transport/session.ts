@@ -10,7 +10,7 @@ import {
   MTU_LIMIT,
 } from '../fec/index.js';
 import { KCP_OVERHEAD, Kcp } from '../kcp/index.js';
-import { snmp } from '../metrics/snmp.js';
+import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import { Pacer } from './pacer.js';
@@ -59,6 +59,39 @@ export interface DatagramLink {
   release(session: KcpSession): void;
 }
 
+/**
+ * A session's state and counters at one moment, for the metrics endpoint: read now and then, never on the
+ * packet path. Rates are left to the reader (differences of these counters over time).
+ */
+export interface SessionMetrics {
+  readonly conv: number;
+  readonly remote: string;
+  /** nowMs() when the session was created. */
+  readonly openedAt: number;
+  /** Application bytes written to / delivered from this session. */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  /** Of bytesSent, those the peer has acknowledged. */
+  readonly bytesAcked: number;
+  /** Datagrams received for this session, and data packets FEC recovered among them. */
+  readonly datagramsReceived: number;
+  readonly fecRecovered: number;
+  /** KCP segments sent for the first time, and retransmitted. */
+  readonly segmentsSent: number;
+  readonly segmentsRetransmitted: number;
+  readonly srtt: number;
+  readonly rttvar: number;
+  readonly rto: number;
+  /** Segments sent and not yet acknowledged cumulatively (snd_nxt − snd_una). */
+  readonly inFlight: number;
+  readonly sndWnd: number;
+  readonly rcvWnd: number;
+  /** The peer's last advertised free receive window. */
+  readonly rmtWnd: number;
+  /** nowMs() when the last datagram arrived; openedAt if none yet. */
+  readonly lastReceivedAt: number;
+}
+
 /** Reject option values that kcp-go would refuse or misbehave on, naming the parameter. */
 export function validateSessionOptions(o: SessionOptions): void {
   if (!Number.isInteger(o.mtu) || o.mtu < 50 || o.mtu > MTU_LIMIT) {
@@ -83,7 +116,7 @@ export function validateSessionOptions(o: SessionOptions): void {
  * FEC-decoded and fed to KCP; written bytes go through KCP, FEC and the cipher to the link.
  * Driven by the process scheduler; nothing here owns a timer or a socket.
  */
-export class KcpSession implements ByteConnection, Schedulable {
+export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   dueAt = -1;
   closed = false;
   readonly conv: number;
@@ -103,6 +136,13 @@ export class KcpSession implements ByteConnection, Schedulable {
   /** Datagrams waiting for the pacer's tokens, oldest first (only with -ratelimit). */
   private readonly paced: Buffer[] = [];
   private readonly pacedLength: number[] = [];
+  /** Per-session counters for the metrics endpoint: one addition per write, read or datagram. */
+  private readonly openedAt = nowMs();
+  private lastReceivedAt = this.openedAt;
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private datagramsReceived = 0;
+  private fecRecovered = 0;
 
   constructor(
     conv: number,
@@ -134,13 +174,51 @@ export class KcpSession implements ByteConnection, Schedulable {
     this.kcp.setNoDelay(options.nodelay, options.interval, options.resend, options.nc);
     this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
     this.pacer = options.rateLimit && options.rateLimit > 0 ? new Pacer(options.rateLimit, nowMs()) : null;
-    snmp.sessionOpened(active);
+    snmp.sessionOpened(active, this);
     scheduler.add(this);
   }
 
   /** The peer's address, for logs. */
   get remoteLabel(): string {
     return this.link.remote;
+  }
+
+  get sndQueueLength(): number {
+    return this.kcp.unsent;
+  }
+  get sndBufLength(): number {
+    return this.kcp.waitSnd - this.kcp.unsent;
+  }
+  get rcvQueueLength(): number {
+    return this.kcp.rcvQueueLength;
+  }
+  get fecQueuedGroups(): number {
+    return this.fecDecoder === null ? 0 : this.fecDecoder.queuedGroups;
+  }
+
+  /** This session's state and counters now; see SessionMetrics. */
+  metrics(): SessionMetrics {
+    const kcp = this.kcp;
+    return {
+      conv: this.conv,
+      remote: this.link.remote,
+      openedAt: this.openedAt,
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      bytesAcked: this.closed ? this.bytesSent : this.bytesSent - kcp.unackedBytes,
+      datagramsReceived: this.datagramsReceived,
+      fecRecovered: this.fecRecovered,
+      segmentsSent: kcp.sndNxt,
+      segmentsRetransmitted: kcp.retransmittedSegs,
+      srtt: kcp.srtt,
+      rttvar: kcp.rttvar,
+      rto: kcp.rto,
+      inFlight: (kcp.sndNxt - kcp.sndUna) >>> 0,
+      sndWnd: kcp.sndWnd,
+      rcvWnd: kcp.rcvWnd,
+      rmtWnd: kcp.rmtWnd,
+      lastReceivedAt: this.lastReceivedAt,
+    };
   }
 
   attach(sink: ByteSink): void {
@@ -152,6 +230,7 @@ export class KcpSession implements ByteConnection, Schedulable {
     if (this.closed) return false;
     this.kcp.send(data);
     snmp.BytesSent += data.length;
+    this.bytesSent += data.length;
     if (!this.flushRequested) {
       this.flushRequested = true;
       scheduler.requestFlush(this);
@@ -181,7 +260,7 @@ export class KcpSession implements ByteConnection, Schedulable {
     scheduler.remove(this);
     this.link.release(this);
     this.kcp.release();
-    snmp.sessionClosed();
+    snmp.sessionClosed(this);
     const sink = this.sink;
     this.sink = null;
     sink?.onClose();
@@ -214,12 +293,15 @@ export class KcpSession implements ByteConnection, Schedulable {
     }
     snmp.InBytes += n;
     const now = nowMs();
+    this.datagramsReceived++;
+    this.lastReceivedAt = now;
     const type = buf[offset + 4] | (buf[offset + 5] << 8);
     if (type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY) {
       // A side with FEC off still understands the peer's FEC packets (kcp-go creates a (1,1) decoder lazily).
       if (this.fecDecoder === null) this.fecDecoder = new FecDecoder(1, 1);
       const decoder = this.fecDecoder;
       const recovered = decoder.decode(buf, offset, end, now);
+      this.fecRecovered += recovered;
       if (type === FEC_TYPE_DATA)
         this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, true, now);
       for (let i = 0; i < recovered; i++) {
@@ -271,6 +353,7 @@ export class KcpSession implements ByteConnection, Schedulable {
       const data = this.kcp.recv();
       if (data === null) return;
       snmp.BytesReceived += data.length;
+      this.bytesReceived += data.length;
       this.hasDelivered = true;
       this.sink.onData(data);
     }

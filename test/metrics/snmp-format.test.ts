@@ -40,6 +40,8 @@ const LATEST_HEADER = [
 /** Every counter set to a distinct value, so any column or field swap shows. */
 function numberedSnmp(): Snmp {
   const s = new Snmp();
+  // The gauges are read from the open sessions; FECShardMin is always 0.
+  s.sessionOpened(true, { fecQueuedGroups: 25, sndQueueLength: 27, rcvQueueLength: 28, sndBufLength: 29 });
   s.BytesSent = 1;
   s.BytesReceived = 2;
   s.MaxConn = 3;
@@ -64,11 +66,6 @@ function numberedSnmp(): Snmp {
   s.FECRecovered = 22;
   s.FECErrs = 23;
   s.FECParityShards = 24;
-  s.FECShardSet = 25;
-  s.FECShardMin = 26;
-  s.RingBufferSndQueue = 27;
-  s.RingBufferRcvQueue = 28;
-  s.RingBufferSndBuffer = 29;
   s.OOBPackets = 30;
   s.FECShortShards = 99;
   return s;
@@ -86,12 +83,32 @@ describe('SNMP formats (latest kcp-go field set)', () => {
     assert.deepEqual(row, [
       ...'1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 24 23 22'.split(' '),
       '25',
-      '26',
+      '0',
       '27',
       '28',
       '29',
       '30',
     ]);
+  });
+
+  it('sums the queue gauges over the open sessions and forgets a closed one', () => {
+    const s = new Snmp();
+    const a = { fecQueuedGroups: 1, sndQueueLength: 2, rcvQueueLength: 3, sndBufLength: 4 };
+    const b = { fecQueuedGroups: 10, sndQueueLength: 20, rcvQueueLength: 30, sndBufLength: 40 };
+    s.sessionOpened(true, a);
+    s.sessionOpened(false, b);
+    assert.deepEqual(
+      [s.FECShardSet, s.RingBufferSndQueue, s.RingBufferRcvQueue, s.RingBufferSndBuffer, s.CurrEstab],
+      [11, 22, 33, 44, 2],
+    );
+    a.sndQueueLength = 5; // read when printed, not copied at open
+    assert.equal(s.RingBufferSndQueue, 25);
+    s.sessionClosed(b);
+    assert.deepEqual(
+      [s.FECShardSet, s.RingBufferSndQueue, s.RingBufferRcvQueue, s.RingBufferSndBuffer, s.CurrEstab],
+      [1, 5, 3, 4, 1],
+    );
+    assert.equal(s.FECShardMin, 0);
   });
 
   it('prints the dump line like Go %+v of a *Snmp', () => {
@@ -112,7 +129,7 @@ describe('SNMP formats (latest kcp-go field set)', () => {
     const fields = [...formatSnmpDump(numberedSnmp()).matchAll(/(\w+):(\d+)/g)].map((m) => m[2]);
     assert.deepEqual(
       fields,
-      Array.from({ length: 30 }, (_, i) => String(i + 1)),
+      Array.from({ length: 30 }, (_, i) => (i + 1 === 26 ? '0' : String(i + 1))), // 26: FECShardMin
     );
   });
 });
