@@ -30,3 +30,28 @@ export function parsePortRange(address: string, flag: string): PortRange {
   }
   return { host: match[1], minPort, maxPort };
 }
+
+/** A listening address of one port: `host:port`, `[v6]:port` or `:port` (every interface). */
+export interface ListenAddress {
+  /** Without brackets; '' for every interface. */
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+const LISTEN_ADDRESS_PATTERN = /^(.*):([0-9]{1,5})$/s;
+
+/** Parses a one-port listening address; `flag` names the option in the error message. */
+export function parseListenAddress(address: string, flag: string): ListenAddress {
+  const match = LISTEN_ADDRESS_PATTERN.exec(address);
+  const want = 'want host:port, eg: 127.0.0.1:9180 or [::1]:9180';
+  if (match === null) throw new CliError(`-${flag}: malformed address ${JSON.stringify(address)}, ${want}`);
+  const port = Number(match[2]);
+  if (port > MAX_PORT) throw new CliError(`-${flag}: port ${port} out of range 0-${MAX_PORT}`);
+  let host = match[1];
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  else if (host.includes(':'))
+    throw new CliError(`-${flag}: an IPv6 address needs brackets, eg: [${host}]:${port}`);
+  if (/[\s/[\]]/.test(host)) throw new CliError(`-${flag}: malformed host ${JSON.stringify(host)}, ${want}`);
+  return { host, port };
+}

@@ -47,5 +47,5 @@ runMain(parseClientArgs, async (config, log) => {
   log.info(`autoexpire: ${config.autoExpire}`);
   log.info(`scavengettl: ${config.scavengeTtl}`);
   log.info(`listening on: ${typeof bound === 'string' ? bound : `${bound.address}:${bound.port}`}`);
-  return () => client.close();
+  return { stop: () => client.close(), role: 'client', view: client };
 });

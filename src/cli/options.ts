@@ -41,6 +41,8 @@ export interface CommonConfig {
   quiet: boolean;
   tcp: boolean;
   pprof: boolean;
+  /** `-metrics`: host:port of the metrics and status endpoint, '' for off (ours, not kcptun's). */
+  metrics: string;
   /** `-c`: path of the JSON config file, '' for none. */
   configFile: string;
 }
@@ -148,6 +150,8 @@ const USAGE = {
   tcp: 'to emulate a TCP connection(linux)',
   configFile: 'config from json file, which will override the command from shell',
   pprof: 'start profiling server on :6060',
+  metrics:
+    "serve Prometheus /metrics, JSON /status, /healthz and a live status page on this address, eg: 127.0.0.1:9180; they show peers' addresses: bind to loopback or firewall the port",
 } as const;
 
 /** Rows shared by both tables, by field; each table lists them in kcptun's own order. */
@@ -184,6 +188,7 @@ function commonRows<C extends CommonConfig>() {
     tcp: row<C>('tcp', 'tcp', 'bool', false, USAGE.tcp),
     configFile: row<C>('configFile', 'c', 'string', '', USAGE.configFile, { jsonKey: null }),
     pprof: row<C>('pprof', 'pprof', 'bool', false, USAGE.pprof),
+    metrics: row<C>('metrics', 'metrics', 'string', '', USAGE.metrics),
   };
 }
 
@@ -247,6 +252,7 @@ export const CLIENT_OPTIONS: readonly OptionSpec<ClientConfig>[] = Object.freeze
   c.tcp,
   c.configFile,
   c.pprof,
+  c.metrics,
 ]);
 
 const s = commonRows<ServerConfig>();
@@ -304,6 +310,7 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
   s.quiet,
   s.tcp,
   s.configFile,
+  s.metrics,
 ]);
 
 /**

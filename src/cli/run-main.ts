@@ -1,6 +1,9 @@
+import { MetricsServer } from '../metrics/http-server.js';
 import { snmp } from '../metrics/snmp.js';
 import { SnmpLogger } from '../metrics/snmp-logger.js';
 import { installSnmpSignal } from '../metrics/snmp-signal.js';
+import type { TunnelView } from '../metrics/status.js';
+import { type ListenAddress, parseListenAddress } from './address.js';
 import type { ParseResult } from './args.js';
 import { CliError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
@@ -8,8 +11,15 @@ import type { CommonConfig } from './options.js';
 import { startProfiling } from './profiling.js';
 import { packageVersion } from './version.js';
 
-/** Starts the tunnel and returns how to stop it. */
-export type StartTunnel<C> = (config: C, log: Logger) => Promise<() => void>;
+/** A started tunnel end: how to stop it, and what the -metrics endpoint shows of it. */
+export interface RunningTunnel {
+  readonly stop: () => void;
+  readonly role: 'client' | 'server';
+  readonly view: TunnelView;
+}
+
+/** Starts the tunnel. */
+export type StartTunnel<C> = (config: C, log: Logger) => Promise<RunningTunnel>;
 
 /**
  * The shape both mains share: parse, log like kcptun, start, the SNMP dump on SIGUSR1 and the -snmplog
@@ -40,20 +50,30 @@ export function runMain<C extends CommonConfig>(
     fail(err);
     return;
   }
+  let metricsAddress: ListenAddress | null;
+  try {
+    metricsAddress = config.metrics === '' ? null : parseListenAddress(config.metrics, 'metrics');
+  } catch (err) {
+    fail(err);
+    return;
+  }
   log.info(`version: ${packageVersion()}`);
   for (const w of warnings) log.info(w);
   const info = (m: string): void => log.info(m);
   start(config, log)
-    .then(async (stop) => {
+    .then(async (tunnel) => {
       installSnmpSignal(snmp, info);
       const snmpLogger = new SnmpLogger(config.snmpLog, config.snmpPeriod, snmp, info);
       snmpLogger.start();
       log.info(`pprof: ${config.pprof}`);
       const stopProfiling = config.pprof ? await startProfiling({ log: info }) : () => {};
+      const metrics =
+        metricsAddress === null ? null : await startMetrics(metricsAddress, config, tunnel, info);
       return () => {
+        metrics?.close();
         snmpLogger.stop();
         stopProfiling();
-        stop();
+        tunnel.stop();
       };
     })
     .then(
@@ -71,6 +91,32 @@ export function runMain<C extends CommonConfig>(
         fail(err);
       },
     );
+}
+
+/** -metrics: serve the endpoint, or fail start-up in flag terms when the address is wrong or taken. */
+async function startMetrics(
+  { host, port }: ListenAddress,
+  config: CommonConfig,
+  tunnel: RunningTunnel,
+  log: (m: string) => void,
+): Promise<MetricsServer> {
+  let server: MetricsServer;
+  try {
+    server = await MetricsServer.listen({
+      host,
+      port,
+      role: tunnel.role,
+      version: packageVersion(),
+      view: tunnel.view,
+      settings: { ...config },
+    });
+  } catch (err) {
+    throw new CliError(`-metrics ${config.metrics}: cannot listen: ${messageOf(err)}`);
+  }
+  const { address, family, port: bound } = server.address;
+  const shown = family === 'IPv6' ? `[${address}]:${bound}` : `${address}:${bound}`;
+  log(`metrics: serving http://${shown}/ (/metrics, /status, /healthz); it shows peers' addresses`);
+  return server;
 }
 
 function messageOf(err: unknown): string {

@@ -47,5 +47,5 @@ runMain(parseServerArgs, async (config, log) => {
   log.info(
     `listening on: ${listen.host}:${ports.length === 1 ? ports[0] : `${ports[0]}-${ports[ports.length - 1]}`}`,
   );
-  return () => server.close();
+  return { stop: () => server.close(), role: 'server', view: server };
 });

@@ -1,7 +1,10 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
+import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
 import type { SmuxSession } from '../smux/index.js';
+import { nowMs } from '../transport/clock.js';
 import { type DialOptions, dialSession } from '../transport/dial.js';
+import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts } from './address.js';
 import { connectionBudget } from './fd-limit.js';
 import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
@@ -37,8 +40,12 @@ const DROP_LOG_PERIOD_MS = 10_000;
  * round robin. A slot whose session died or expired is redialled when the next connection lands on it;
  * an expired session keeps serving its streams until the scavenger closes it after scavengettl.
  */
-export class TunnelClient {
+export class TunnelClient implements TunnelView {
   private server: net.Server | null = null;
+  /** Every open smux session (slots and expiring ones) with the KCP session under it, for the metrics. */
+  private readonly live = new Map<SmuxSession, KcpSession>();
+  /** Why the last dial failed, while no dial has succeeded since ('' when the last one did). */
+  private dialError = '';
   private readonly slots: MuxSlot[];
   private rr = 0;
   private readonly expiring: { mux: SmuxSession; closeAt: number }[] = [];
@@ -85,6 +92,40 @@ export class TunnelClient {
         `accept: refusing connections: ${budget} open, near the file descriptor limit (EMFILE); raise it with ulimit -n`,
       );
     });
+  }
+
+  sessionMetrics(): TunnelSessionMetrics[] {
+    const open: TunnelSessionMetrics[] = [];
+    for (const [mux, session] of this.live) {
+      if (!session.closed) open.push({ session: session.metrics(), streams: mux.numStreams });
+    }
+    return open;
+  }
+
+  /**
+   * Healthy when the TCP listener is open, the last dial succeeded, and every open session heard from the
+   * server within smux's keep-alive timeout (the server's keep-alives arrive well within it, so silence
+   * means a stopped server, a closed UDP port or peers that differ in -key or -crypt).
+   */
+  health(): Health {
+    if (this.closed) return { ok: false, reason: 'the client is closed' };
+    if (this.server === null || !this.server.listening)
+      return { ok: false, reason: 'the TCP listener is not open' };
+    if (this.dialError !== '') return { ok: false, reason: `dialling the server fails: ${this.dialError}` };
+    const now = nowMs();
+    const timeoutMs = this.options.smux.keepAliveTimeout;
+    for (const session of this.live.values()) {
+      if (session.closed) continue;
+      const m = session.metrics();
+      const silentMs = (now - m.lastReceivedAt) >>> 0;
+      if (silentMs > timeoutMs) {
+        return {
+          ok: false,
+          reason: `no datagram from ${m.remote} (conv ${m.conv}) for ${Math.floor(silentMs / 1000)} s`,
+        };
+      }
+    }
+    return { ok: true };
   }
 
   close(): void {
@@ -135,8 +176,11 @@ export class TunnelClient {
     for (;;) {
       if (this.closed) throw new Error('client closed');
       try {
-        return await this.dialOnce();
+        const mux = await this.dialOnce();
+        this.dialError = '';
+        return mux;
       } catch (err) {
+        this.dialError = (err as Error).message;
         this.options.log(`re-connecting: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, REDIAL_DELAY_MS));
       }
@@ -152,7 +196,9 @@ export class TunnelClient {
       `smux version: ${this.options.smux.version} on connection: ${formatHostPort(remote.host, port)} (conv ${session.conv})`,
     );
     const mux = createMux(session, true, this.options);
+    this.live.set(mux, session);
     mux.on('close', (err?: Error) => {
+      this.live.delete(mux);
       if (err && !this.closed) log(`session closed: ${mismatchHint(err)}`);
     });
     return mux;

@@ -1,5 +1,6 @@
 import net from 'node:net';
-import type { SmuxStream } from '../smux/index.js';
+import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
+import type { SmuxSession, SmuxStream } from '../smux/index.js';
 import { applyDscp } from '../transport/dscp.js';
 import { KcpListener, type ListenOptions } from '../transport/listener.js';
 import type { KcpSession } from '../transport/session.js';
@@ -23,8 +24,10 @@ export interface ServerOptions extends MuxOptions {
  * kcptun-server: accept KCP sessions on every port of `listen`, run a smux server on each, and connect
  * every accepted stream to the target. A target that refuses closes that stream only.
  */
-export class TunnelServer {
+export class TunnelServer implements TunnelView {
   private readonly listeners: KcpListener[] = [];
+  /** Every open smux session with the KCP session under it, for the metrics. */
+  private readonly live = new Map<SmuxSession, KcpSession>();
   private closed = false;
   private dscpWarned = false;
 
@@ -58,6 +61,28 @@ export class TunnelServer {
     }
   }
 
+  sessionMetrics(): TunnelSessionMetrics[] {
+    const open: TunnelSessionMetrics[] = [];
+    for (const [mux, session] of this.live) {
+      if (!session.closed) open.push({ session: session.metrics(), streams: mux.numStreams });
+    }
+    return open;
+  }
+
+  /** Healthy when the server is started and every listening UDP socket is open. */
+  health(): Health {
+    if (this.closed) return { ok: false, reason: 'the server is closed' };
+    if (this.listeners.length === 0) return { ok: false, reason: 'the server is not listening yet' };
+    for (const listener of this.listeners) {
+      try {
+        listener.socket.address(); // throws once the socket is closed
+      } catch {
+        return { ok: false, reason: 'a listening UDP socket is closed' };
+      }
+    }
+    return { ok: true };
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -71,8 +96,10 @@ export class TunnelServer {
       `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
     );
     const mux = createMux(session, false, this.options);
+    this.live.set(mux, session);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     mux.on('close', (err?: Error) => {
+      this.live.delete(mux);
       if (err) log(`${remote}: ${mismatchHint(err)}`);
     });
   }

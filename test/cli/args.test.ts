@@ -68,6 +68,7 @@ describe('defaults of the latest kcptun', () => {
       tcp: false,
       configFile: '',
       pprof: false,
+      metrics: '',
     });
   });
   it('server', () => {
