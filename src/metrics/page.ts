@@ -78,14 +78,14 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
 "use strict";
 var HISTORY = 300; // one point a second: the last five minutes
 var POLL_MS = 1000;
-var history = { t: [], sent: [], received: [], acked: [], srtt: [], rto: [], retrans: [], fec: [] };
+var points = { t: [], sent: [], received: [], acked: [], srtt: [], rto: [], retrans: [], fec: [] };
 var previous = null;
 
 function $(id) { return document.getElementById(id); }
 function bytes(n) {
   var units = ["B", "KiB", "MiB", "GiB", "TiB"], i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return (i === 0 ? Math.round(n) : n.toFixed(n < 10 ? 2 : 1)) + " " + units[i];
+  return (i === 0 ? Math.round(n) : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)) + " " + units[i];
 }
 function rate(n) { return bytes(n) + "/s"; }
 function seconds(s) {
@@ -95,7 +95,7 @@ function seconds(s) {
 }
 function percent(r) { return (r * 100).toFixed(r < 0.01 ? 2 : 1) + " %"; }
 function cell(row, text) { var td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
-function push(key, value) { var a = history[key]; a.push(value); if (a.length > HISTORY) a.shift(); }
+function push(key, value) { var a = points[key]; a.push(value); if (a.length > HISTORY) a.shift(); }
 
 function record(doc) {
   var sent = 0, received = 0, acked = 0, segs = 0, retrans = 0, dgrams = 0, fec = 0;
@@ -122,9 +122,12 @@ function record(doc) {
   $("tp-now").textContent = "\u2191 " + rate(sent) + "  \u2193 " + rate(received);
   $("rtt-now").textContent = busiest ? busiest.srttMs + " ms" : "";
   $("loss-now").textContent = percent(lossNow) + " retransmitted";
-  document.body.dataset.samples = String(history.t.length);
+  document.body.dataset.samples = String(points.t.length);
   document.body.dataset.throughput = String(Math.round(sent + received));
 }
+
+/** The time axis spans the points held, at least a minute, at most HISTORY seconds. */
+function axisLabel(points) { return points < 120 ? "-" + points + " s" : "-" + Math.round(points / 60) + " min"; }
 
 function drawChart(canvas, series, format) {
   var dpr = window.devicePixelRatio || 1;
@@ -133,7 +136,8 @@ function drawChart(canvas, series, format) {
   var ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  var left = 64, right = 8, top = 8, bottom = 20;
+  ctx.setLineDash([]);
+  var left = 76, right = 8, top = 8, bottom = 20;
   var max = 0;
   for (var k = 0; k < series.length; k++) for (var j = 0; j < series[k].data.length; j++) max = Math.max(max, series[k].data[j]);
   max = max > 0 ? max * 1.15 : 1;
@@ -144,12 +148,12 @@ function drawChart(canvas, series, format) {
     ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(w - right, y + 0.5); ctx.stroke();
     ctx.textAlign = "right"; ctx.fillText(format(max * g / 4), left - 6, y + 4);
   }
-  ctx.textAlign = "left"; ctx.fillText("-" + Math.round(HISTORY * POLL_MS / 60000) + " min", left, h - 4);
+  var span = Math.min(HISTORY, Math.max(60, points.t.length)) - 1;
+  ctx.textAlign = "left"; ctx.fillText(axisLabel(span + 1), left, h - 4);
   ctx.textAlign = "right"; ctx.fillText("now", w - right, h - 4);
-  var span = (HISTORY - 1) || 1;
   for (var s = 0; s < series.length; s++) {
     var data = series[s].data, n = data.length;
-    ctx.strokeStyle = css.getPropertyValue(series[s].color); ctx.lineWidth = 2; ctx.beginPath();
+    ctx.strokeStyle = css.getPropertyValue(series[s].color); ctx.lineWidth = 2; ctx.setLineDash(series[s].dash ? [5, 4] : []); ctx.beginPath();
     for (var i = 0; i < n; i++) {
       var x = left + (w - left - right) * (1 - (n - 1 - i) / span);
       var yy = top + (h - top - bottom) * (1 - data[i] / max);
@@ -191,9 +195,10 @@ function render(doc) {
     cell(tr, pairs[p][0]); cell(tr, String(pairs[p][1]));
     settings.appendChild(tr);
   }
-  drawChart($("chart-throughput"), [{ data: history.sent, color: "--send" }, { data: history.received, color: "--recv" }, { data: history.acked, color: "--ack" }], rate);
-  drawChart($("chart-rtt"), [{ data: history.rto, color: "--rto" }, { data: history.srtt, color: "--rtt" }], function (v) { return Math.round(v) + " ms"; });
-  drawChart($("chart-loss"), [{ data: history.retrans, color: "--loss" }, { data: history.fec, color: "--fec" }], function (v) { return v.toFixed(v < 1 ? 2 : 1) + " %"; });
+  // acknowledged follows sent closely: dashed on top of it, so both stay visible
+  drawChart($("chart-throughput"), [{ data: points.sent, color: "--send" }, { data: points.received, color: "--recv" }, { data: points.acked, color: "--ack", dash: true }], rate);
+  drawChart($("chart-rtt"), [{ data: points.rto, color: "--rto" }, { data: points.srtt, color: "--rtt" }], function (v) { return Math.round(v) + " ms"; });
+  drawChart($("chart-loss"), [{ data: points.retrans, color: "--loss" }, { data: points.fec, color: "--fec" }], function (v) { return v.toFixed(v < 1 ? 2 : 1) + " %"; });
 }
 
 function poll() {

@@ -1,0 +1,100 @@
+/**
+ * The live status page in a real headless browser (Debian's chromium): opened while a transfer runs, it
+ * must chart non-zero throughput, read back from the page and from the canvas pixels. The screenshot it
+ * saves is the README's (UPDATE_SCREENSHOT=1 writes it to docs/status-page.png).
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Chromium, findChromium } from '../support/chromium.js';
+import { CountingTarget, startMetricsTunnel } from '../support/metrics-tunnel.js';
+
+const WIDTH = 1280;
+const HEIGHT = 560;
+/** Bytes per second the target sends down the tunnel, and the test up, while the page is open. */
+const DOWNLOAD_RATE = 2 << 20;
+const UPLOAD_RATE = 1 << 19;
+const UPLOAD_TICK_MS = 50;
+/** Poll results (one a second) the charts must hold before the screenshot. */
+const MIN_SAMPLES = 20;
+const PAGE_DEADLINE_MS = 90_000;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Pixels of the throughput chart's "received" line colour (#1fa36b) inside the plot area. */
+const RECEIVED_LINE_PIXELS = `(() => {
+  const c = document.getElementById('chart-throughput');
+  const d = c.getContext('2d').getImageData(70, 0, c.width - 70, c.height - 22).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && d[i] < 80 && d[i + 1] > 130 && d[i + 2] < 140) n++;
+  return n;
+})()`;
+
+const chromium = findChromium();
+
+describe('live status page', () => {
+  it('charts non-zero throughput in headless Chromium while a transfer runs', {
+    skip: chromium === null ? 'no Chromium installed (apt-get install chromium)' : false,
+    timeout: 180_000,
+  }, async () => {
+    const target = await CountingTarget.start(DOWNLOAD_RATE);
+    const tunnel = await startMetricsTunnel(target.port);
+    const browser = Chromium.launch(chromium as string, WIDTH, HEIGHT);
+    const socket = net.connect(tunnel.clientPort, '127.0.0.1');
+    socket.on('data', () => {}); // read and discard the download
+    socket.on('error', () => {});
+    const chunk = Buffer.alloc((UPLOAD_RATE * UPLOAD_TICK_MS) / 1000, 0x3c);
+    const upload = setInterval(() => {
+      if (!socket.writableNeedDrain && !socket.destroyed) socket.write(chunk);
+    }, UPLOAD_TICK_MS);
+    try {
+      const page = await browser.open(`${tunnel.clientMetrics}/`, WIDTH, HEIGHT);
+      const start = Date.now();
+      let state = { samples: 0, throughput: 0 };
+      for (;;) {
+        state = (await browser.evaluate(
+          page,
+          // document.body is null until the page has loaded
+          '({ samples: Number(document.body?.dataset.samples ?? 0), throughput: Number(document.body?.dataset.throughput ?? 0) })',
+        )) as typeof state;
+        if (state.samples >= MIN_SAMPLES && state.throughput > 0) break;
+        if (Date.now() - start > PAGE_DEADLINE_MS) {
+          assert.fail(
+            `after ${PAGE_DEADLINE_MS} ms the page shows ${JSON.stringify(state)}\n${tunnel.client.log}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(state.throughput > 0);
+      const linePixels = (await browser.evaluate(page, RECEIVED_LINE_PIXELS)) as number;
+      assert.ok(linePixels > 50, `the throughput chart draws its line (${linePixels} pixels)`);
+      const rows = (await browser.evaluate(
+        page,
+        'document.querySelectorAll("#session-rows tr").length',
+      )) as number;
+      assert.equal(rows, 1, 'the session table lists the one session');
+      const health = (await browser.evaluate(
+        page,
+        'document.getElementById("health").textContent',
+      )) as string;
+      assert.equal(health, 'healthy');
+
+      const png = await browser.screenshot(page);
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      const out =
+        process.env.UPDATE_SCREENSHOT === '1'
+          ? path.join(repoRoot, 'docs', 'status-page.png')
+          : path.join(os.tmpdir(), 'kcptun-status-page.png');
+      writeFileSync(out, png);
+    } finally {
+      clearInterval(upload);
+      socket.destroy();
+      await browser.close();
+      await tunnel.stop();
+      target.close();
+    }
+  });
+});
