@@ -11,7 +11,7 @@ import { type LatencyRecord, runLatency } from './latency-mode.js';
 import { type MemoryRecord, runMemory } from './memory-mode.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import { latencyMarkdown, memoryMarkdown, throughputMarkdown } from './report.js';
-import { PAIRS, type Pair, pairUsesGo, SETTINGS, type Setting, select } from './settings.js';
+import { defaultPairs, PAIRS, type Pair, pairUsesGo, SETTINGS, type Setting, select } from './settings.js';
 import { fixed, MIB } from './stats.js';
 import { BenchTarget } from './target.js';
 import { runThroughput } from './throughput.js';
@@ -26,7 +26,7 @@ interface Plan {
 
 function plan(opts: BenchOptions): Plan {
   const settings = select(SETTINGS, opts.settings, '--settings');
-  const asked = select(PAIRS, opts.pairs, '--pairs');
+  const asked = opts.pairs.length === 0 ? defaultPairs() : select(PAIRS, opts.pairs, '--pairs');
   const skipped = goKcptunAvailable() ? [] : asked.filter(pairUsesGo);
   const notices =
     skipped.length === 0

@@ -28,6 +28,8 @@ export interface Pair {
   name: string;
   client: Impl;
   server: Impl;
+  /** Ours with -metrics on and /metrics scraped every second on both ends; run only when named. */
+  metrics?: boolean;
 }
 
 /** In run order: ours and Go's alternate, then the mixed pairs. */
@@ -36,7 +38,13 @@ export const PAIRS: readonly Pair[] = [
   { name: 'go-go', client: 'go', server: 'go' },
   { name: 'ts-go', client: 'ts', server: 'go' },
   { name: 'go-ts', client: 'go', server: 'ts' },
+  { name: 'ts-ts-metrics', client: 'ts', server: 'ts', metrics: true },
 ];
+
+/** The pairs "all" means: every pair but the -metrics variant, which is for before/after comparisons. */
+export function defaultPairs(): Pair[] {
+  return PAIRS.filter((p) => !p.metrics);
+}
 
 export function pairUsesGo(pair: Pair): boolean {
   return pair.client === 'go' || pair.server === 'go';

@@ -3,6 +3,10 @@ import { TunnelProcess } from '../../test/support/procs.js';
 import type { Pair } from './settings.js';
 
 const READY_LOG = 'listening on';
+const METRICS_READY_LOG = 'metrics: serving';
+const METRICS_URL = /metrics: serving (http:\/\/[^/\s]+\/)/;
+/** How often a -metrics pair's endpoints are scraped, as a Prometheus server would (but faster). */
+const SCRAPE_PERIOD_MS = 1000;
 const START_TIMEOUT_MS = 15_000;
 const LOG_TAIL_LINES = 20;
 
@@ -46,7 +50,30 @@ export class TunnelPair {
     readonly localPort: number,
   ) {}
 
-  static async start(pair: Pair, args: readonly string[], targetPort: number): Promise<TunnelPair> {
+  private scraper: NodeJS.Timeout | null = null;
+
+  /** Scrape both ends' /metrics every second until stop(), reading every body to the end. */
+  private async startScraping(): Promise<void> {
+    const urls: string[] = [];
+    for (const p of [this.server, this.client]) {
+      await p.waitFor(METRICS_READY_LOG, START_TIMEOUT_MS);
+      const m = METRICS_URL.exec(p.log);
+      if (m === null) throw new Error(`${p.label}: no metrics address in its log`);
+      urls.push(`${m[1]}metrics`);
+    }
+    const scrape = (): void => {
+      for (const url of urls) {
+        fetch(url)
+          .then((r) => r.text())
+          .catch(() => {}); // a process that is stopping: the transfer's own checks report failures
+      }
+    };
+    scrape();
+    this.scraper = setInterval(scrape, SCRAPE_PERIOD_MS);
+  }
+
+  static async start(pair: Pair, settingArgs: readonly string[], targetPort: number): Promise<TunnelPair> {
+    const args = pair.metrics ? [...settingArgs, '-metrics', '127.0.0.1:0'] : settingArgs;
     const serverPort = await freeUdpPort();
     const localPort = await freeTcpPort();
     const server = spawnTracked(pair.server, 'server', [
@@ -67,6 +94,7 @@ export class TunnelPair {
     try {
       await server.waitFor(READY_LOG, START_TIMEOUT_MS);
       await client.waitFor(READY_LOG, START_TIMEOUT_MS);
+      if (pair.metrics) await tunnel.startScraping();
     } catch (err) {
       await tunnel.stop();
       throw err;
@@ -90,6 +118,7 @@ export class TunnelPair {
   }
 
   async stop(): Promise<void> {
+    if (this.scraper !== null) clearInterval(this.scraper);
     await Promise.all([this.client.stop(), this.server.stop()]);
   }
 }
