@@ -39,6 +39,10 @@ describe('JSON config: encoding/json semantics (rows checked with Go 1.19)', () 
     assert.equal(clientWith('{"SndWnd":7,"RemoteAddr":"h:1"}').sndWnd, 7);
     assert.equal(clientWith('{"\u212aey":"kelvin"}').key, 'kelvin');
   });
+  it('metrics is the -metrics key, on both tables', () => {
+    assert.equal(clientWith('{"metrics":"127.0.0.1:9180"}').metrics, '127.0.0.1:9180');
+    assert.ok(SERVER_OPTIONS.some((o) => o.jsonKey === 'metrics' && o.field === 'metrics'));
+  });
   it('qpp and qpp-count are the QPP keys', () => {
     const config = clientWith('{"qpp":true,"qpp-count":31}');
     assert.equal(config.qpp, true);

@@ -347,3 +347,14 @@ test('a peer cycling through (ds, ps) patterns moves autotune around within boun
     assert.ok(ds >= 1 && ps >= 1 && ds + ps <= 256);
   }
 });
+
+test('queuedGroups counts the FEC groups with shards waiting (the SNMP FECShardSet of one session)', () => {
+  const dec = new FecDecoder(3, 2);
+  assert.equal(dec.queuedGroups, 0);
+  // data shards 0 and 1 of group 0 (seqids 0-4), data shard 0 of group 1 (seqids 5-9): none complete
+  for (const seqid of [0, 1, 5]) dec.decode(raw(seqid, FEC_TYPE_DATA), 0, 8, 0);
+  assert.equal(dec.queuedGroups, 2);
+  // group 0's third data shard completes it: it leaves the queue
+  dec.decode(raw(2, FEC_TYPE_DATA), 0, 8, 0);
+  assert.equal(dec.queuedGroups, 1);
+});

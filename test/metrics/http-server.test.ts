@@ -107,9 +107,15 @@ describe('metrics HTTP server', () => {
     const view = new FakeView();
     await withServer(view, async (base) => {
       const port = Number(new URL(base).port);
-      assert.match(await raw(port, 'GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 400/);
+      assert.match(
+        await raw(port, 'GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+        /^HTTP\/1\.1 400/,
+      );
       assert.match(await raw(port, 'garbage\r\n\r\n'), /^HTTP\/1\.1 400/);
-      assert.match(await raw(port, 'HEAD /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 405/);
+      assert.match(
+        await raw(port, 'HEAD /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+        /^HTTP\/1\.1 405/,
+      );
       view.throwing = true;
       const failed = await fetch(`${base}/status`);
       assert.equal(failed.status, 500);
