@@ -46,6 +46,8 @@ export class TunnelClient implements TunnelView {
   private readonly live = new Map<SmuxSession, KcpSession>();
   /** Why the last dial failed, while no dial has succeeded since ('' when the last one did). */
   private dialError = '';
+  /** The last session that died of an error, until a session hears from the server after it (for health). */
+  private sessionError: { reason: string; at: number } | null = null;
   private readonly slots: MuxSlot[];
   private rr = 0;
   private readonly expiring: { mux: SmuxSession; closeAt: number }[] = [];
@@ -103,9 +105,10 @@ export class TunnelClient implements TunnelView {
   }
 
   /**
-   * Healthy when the TCP listener is open, the last dial succeeded, and every open session heard from the
+   * Healthy when the TCP listener is open, the last dial succeeded, every open session heard from the
    * server within smux's keep-alive timeout (the server's keep-alives arrive well within it, so silence
-   * means a stopped server, a closed UDP port or peers that differ in -key or -crypt).
+   * means a stopped server, a closed UDP port or peers that differ in -key or -crypt), and, if a session
+   * died of an error (such as that keep-alive timeout), a session has heard from the server since.
    */
   health(): Health {
     if (this.closed) return { ok: false, reason: 'the client is closed' };
@@ -114,6 +117,7 @@ export class TunnelClient implements TunnelView {
     if (this.dialError !== '') return { ok: false, reason: `dialling the server fails: ${this.dialError}` };
     const now = nowMs();
     const timeoutMs = this.options.smux.keepAliveTimeout;
+    let heardSinceError = false;
     for (const session of this.live.values()) {
       if (session.closed) continue;
       const m = session.metrics();
@@ -124,6 +128,13 @@ export class TunnelClient implements TunnelView {
           reason: `no datagram from ${m.remote} (conv ${m.conv}) for ${Math.floor(silentMs / 1000)} s`,
         };
       }
+      const error = this.sessionError;
+      if (error !== null && m.datagramsReceived > 0 && ((m.lastReceivedAt - error.at) | 0) > 0)
+        heardSinceError = true;
+    }
+    if (this.sessionError !== null) {
+      if (!heardSinceError) return { ok: false, reason: this.sessionError.reason };
+      this.sessionError = null;
     }
     return { ok: true };
   }
@@ -199,7 +210,14 @@ export class TunnelClient implements TunnelView {
     this.live.set(mux, session);
     mux.on('close', (err?: Error) => {
       this.live.delete(mux);
-      if (err && !this.closed) log(`session closed: ${mismatchHint(err)}`);
+      if (err && !this.closed) {
+        const reason = mismatchHint(err);
+        log(`session closed: ${reason}`);
+        this.sessionError = {
+          reason: `the session to ${session.remoteLabel} (conv ${session.conv}) closed: ${reason}`,
+          at: nowMs(),
+        };
+      }
     });
     return mux;
   }
