@@ -30,7 +30,7 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
   .legend i { display: inline-block; width: 10px; height: 3px; margin: 0 4px 3px 10px; vertical-align: middle; }
   canvas { width: 100%; height: 170px; display: block; }
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
-  th, td { text-align: right; padding: 5px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+  th, td { text-align: right; padding: 5px 6px; border-bottom: 1px solid var(--line); white-space: nowrap; }
   th:first-child, td:first-child { text-align: left; }
   th { font-weight: 600; color: var(--muted); font-size: 12px; }
   section { margin-top: 16px; }
@@ -64,7 +64,7 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
   <section class="card">
     <h2>Sessions <span>busiest first</span></h2>
     <table>
-      <thead><tr><th>remote</th><th>conv</th><th>age</th><th>streams</th><th>sent/s</th><th>received/s</th><th>acked/s</th>
+      <thead><tr><th>remote</th><th>state</th><th>conv</th><th>age</th><th>streams</th><th>sent/s</th><th>received/s</th><th>acked/s</th>
         <th>srtt</th><th>rto</th><th>in flight</th><th>wnd snd/rcv/peer</th><th>retrans</th><th>FEC rec.</th><th>last datagram</th></tr></thead>
       <tbody id="session-rows"></tbody>
     </table>
@@ -94,6 +94,13 @@ function seconds(s) {
   return Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
 }
 function percent(r) { return (r * 100).toFixed(r < 0.01 ? 2 : 1) + " %"; }
+/** A datagram at least every -keepalive seconds (10 by default) is normal: longer silence is shown. */
+var SILENT_SECONDS = 15;
+function sessionState(s) {
+  if (s.secondsSinceLastDatagram > SILENT_SECONDS) return "silent";
+  if (s.inFlight > 0 || s.sendRate + s.receiveRate > 0) return "active";
+  return "idle";
+}
 function cell(row, text) { var td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
 function push(key, value) { var a = points[key]; a.push(value); if (a.length > HISTORY) a.shift(); }
 
@@ -179,7 +186,7 @@ function render(doc) {
   body.textContent = "";
   for (var i = 0; i < doc.sessions.length; i++) {
     var s = doc.sessions[i], row = document.createElement("tr");
-    cell(row, s.remote); cell(row, String(s.conv)); cell(row, seconds(s.ageSeconds)); cell(row, String(s.streams));
+    cell(row, s.remote); cell(row, sessionState(s)); cell(row, String(s.conv)); cell(row, seconds(s.ageSeconds)); cell(row, String(s.streams));
     cell(row, rate(s.sendRate)); cell(row, rate(s.receiveRate)); cell(row, rate(s.deliveryRate));
     cell(row, s.srttMs + " ms"); cell(row, s.rtoMs + " ms"); cell(row, String(s.inFlight));
     cell(row, s.sndWnd + "/" + s.rcvWnd + "/" + s.rmtWnd); cell(row, percent(s.retransmissionRatio));
