@@ -6,6 +6,7 @@
  * Naming: config fields are camelCase (`sndWnd`, `qppCount`); each table row maps a field to its
  * kcptun flag name (`sndwnd`, `QPPCount`) and JSON key (`sndwnd`, `qpp-count`).
  */
+import { DEFAULT_UDP_TIMEOUT_SECONDS } from '../tunnel/udp-flow.js';
 import type { FlagSpec, FlagType, FlagValue } from './flags.js';
 
 /** Settings both binaries share. */
@@ -41,6 +42,10 @@ export interface CommonConfig {
   quiet: boolean;
   tcp: boolean;
   pprof: boolean;
+  /** -udp: also forward UDP (both ends must be kcptun-ts with -udp). */
+  udp: boolean;
+  /** -udptimeout: seconds a UDP flow may stay idle. */
+  udpTimeout: number;
   /** `-c`: path of the JSON config file, '' for none. */
   configFile: string;
 }
@@ -148,6 +153,10 @@ const USAGE = {
   tcp: 'to emulate a TCP connection(linux)',
   configFile: 'config from json file, which will override the command from shell',
   pprof: 'start profiling server on :6060',
+  udpClient:
+    'also forward UDP from the local listen address and port (the server must be kcptun-ts with -udp)',
+  udpServer: "also relay UDP to the target's port (for kcptun-ts clients with -udp)",
+  udpTimeout: 'close a UDP flow after this many seconds without a datagram',
 } as const;
 
 /** Rows shared by both tables, by field; each table lists them in kcptun's own order. */
@@ -184,6 +193,8 @@ function commonRows<C extends CommonConfig>() {
     tcp: row<C>('tcp', 'tcp', 'bool', false, USAGE.tcp),
     configFile: row<C>('configFile', 'c', 'string', '', USAGE.configFile, { jsonKey: null }),
     pprof: row<C>('pprof', 'pprof', 'bool', false, USAGE.pprof),
+    udp: (usage: string) => row<C>('udp', 'udp', 'bool', false, usage),
+    udpTimeout: row<C>('udpTimeout', 'udptimeout', 'int', DEFAULT_UDP_TIMEOUT_SECONDS, USAGE.udpTimeout),
   };
 }
 
@@ -247,6 +258,8 @@ export const CLIENT_OPTIONS: readonly OptionSpec<ClientConfig>[] = Object.freeze
   c.tcp,
   c.configFile,
   c.pprof,
+  c.udp(USAGE.udpClient),
+  c.udpTimeout,
 ]);
 
 const s = commonRows<ServerConfig>();
@@ -304,6 +317,8 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
   s.quiet,
   s.tcp,
   s.configFile,
+  s.udp(USAGE.udpServer),
+  s.udpTimeout,
 ]);
 
 /**

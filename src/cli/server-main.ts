@@ -12,6 +12,7 @@ import {
   selectCrypt,
   sessionOptionsOf,
   smuxConfigOf,
+  udpOf,
 } from './startup.js';
 
 /** Sessions one listener holds at once; datagrams that would open more are dropped and counted. */
@@ -39,6 +40,7 @@ runMain(parseServerArgs, async (config, log) => {
       maxSessions: MAX_SESSIONS_PER_PORT,
       log: (m) => log.info(m),
     },
+    ...udpOf(config),
     log: (m) => log.info(m),
   });
   const ports = await server.start();

@@ -68,6 +68,8 @@ describe('defaults of the latest kcptun', () => {
       tcp: false,
       configFile: '',
       pprof: false,
+      udp: false,
+      udpTimeout: 60,
     });
   });
   it('server', () => {
@@ -83,6 +85,32 @@ describe('defaults of the latest kcptun', () => {
   it('manual mode exposes the hidden defaults', () => {
     const config = client(['-mode', 'manual']);
     assert.deepEqual([config.noDelay, config.interval, config.resend, config.noCongestion], [0, 50, 0, 0]);
+  });
+});
+
+describe('-udp and -udptimeout (kcptun-ts only)', () => {
+  it('flags, JSON keys and SIP003 plugin options of both programs', () => {
+    assert.equal(client(['-udp']).udp, true);
+    assert.equal(server(['-udp', '-udptimeout', '5']).udpTimeout, 5);
+    const dir = mkdtempSync(join(tmpdir(), 'udp-json-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, '{"udp": true, "udptimeout": 30}');
+    const fromJson = server(['-c', file]);
+    assert.deepEqual([fromJson.udp, fromJson.udpTimeout], [true, 30]);
+    rmSync(dir, { recursive: true });
+    const plugin = {
+      SS_REMOTE_HOST: '127.0.0.1',
+      SS_REMOTE_PORT: '8388',
+      SS_LOCAL_HOST: '127.0.0.1',
+      SS_LOCAL_PORT: '1080',
+      SS_PLUGIN_OPTIONS: 'udp;udptimeout=120',
+    };
+    const fromPlugin = client([], plugin);
+    assert.deepEqual([fromPlugin.udp, fromPlugin.udpTimeout], [true, 120]);
+  });
+  it('-udptimeout must be 1 s .. a day', () => {
+    assertCliError(() => client(['-udptimeout', '0']), /-udptimeout must be between 1 and 86400, got 0/);
+    assertCliError(() => server(['-udptimeout', '86401']), /-udptimeout/);
   });
 });
 

@@ -95,7 +95,15 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   remoteaddr: 'kcp server address',
   listen: 'kcp server listen address',
 };
-const ADDED_AFTER_K21 = new Set(['QPP', 'QPPCount', 'ratelimit', 'framesize', 'closewait']);
+const ADDED_AFTER_K21 = new Set([
+  'QPP',
+  'QPPCount',
+  'ratelimit',
+  'framesize',
+  'closewait',
+  'udp',
+  'udptimeout',
+]);
 
 /** The latest tables turned back into K21's: fewer flags, older usage texts, smuxver default 1. */
 function asK21<C>(options: readonly OptionSpec<C>[], extraDropped: string[]): OptionSpec<C>[] {
