@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { UDP_REFUSED_LINE } from '../../src/tunnel/udp-client-flows.js';
 import { MAX_DATAGRAM_SIZE } from '../../src/tunnel/udp-frame.js';
 import { clientExchange } from '../support/transfer.js';
-import { EchoTarget, UdpProbe } from '../support/udp-echo.js';
+import { EchoTarget, UdpProbe, until } from '../support/udp-echo.js';
 import { startUdpPair } from './udp-pair.js';
 
 const SIZE_CLASSES = [1, 1200, 1472, 8192, MAX_DATAGRAM_SIZE];
@@ -59,6 +60,100 @@ describe('UDP forwarding through the tunnel (-udp at both ends)', () => {
       );
     } finally {
       for (const p of probes) p.close();
+      pair.close();
+      target.close();
+    }
+  });
+});
+
+describe('UDP flow lifetime and bounds', () => {
+  test('an idle flow is closed at both ends and frees its server socket', { timeout: 30_000 }, async () => {
+    const target = await EchoTarget.start();
+    const pair = await startUdpPair({
+      targetPort: target.port,
+      serverUdp: { timeoutSeconds: 0.3 },
+      clientUdp: { timeoutSeconds: 0.3 },
+    });
+    const probe = await UdpProbe.open();
+    try {
+      await probe.send(Buffer.from('ping'), pair.port);
+      await probe.waitFor(1);
+      assert.equal(pair.server.udpFlowCount, 1);
+      await until(() => pair.server.udpFlowCount === 0 && pair.clientStats.FlowsActive === 0);
+      assert.equal(pair.serverStats.FlowsClosed, 1);
+      assert.ok(pair.serverLogs.some((l) => l.startsWith('udp flow closed') && l.includes('in 1 datagrams')));
+      // the same source again is a new flow with a new server socket
+      await probe.send(Buffer.from('again'), pair.port);
+      await probe.waitFor(2);
+      assert.equal(probe.received[1].toString(), 'again');
+      assert.equal(pair.serverStats.FlowsOpened, 2);
+    } finally {
+      probe.close();
+      pair.close();
+      target.close();
+    }
+  });
+
+  test('a flood of new source ports stops at the flow cap, with one log line', {
+    timeout: 30_000,
+  }, async () => {
+    const target = await EchoTarget.start();
+    const pair = await startUdpPair({ targetPort: target.port, serverUdp: {}, clientUdp: { maxFlows: 8 } });
+    const probes = await Promise.all(Array.from({ length: 40 }, () => UdpProbe.open()));
+    try {
+      for (const probe of probes) await probe.send(Buffer.from('x'), pair.port);
+      await until(() => pair.clientStats.DatagramsIn === 40);
+      await Promise.all(probes.slice(0, 8).map((p) => p.waitFor(1)));
+      assert.equal(pair.clientStats.FlowsActive, 8);
+      assert.equal(pair.clientStats.FlowsRefused, 32);
+      assert.equal(pair.clientStats.DropsFlowLimit, 32);
+      assert.equal(pair.serverStats.FlowsActive, 8);
+      assert.equal(pair.clientLogs.filter((l) => l.includes('flows open, the most')).length, 1);
+    } finally {
+      for (const p of probes) p.close();
+      pair.close();
+      target.close();
+    }
+  });
+
+  test('the server caps flows per session too', { timeout: 30_000 }, async () => {
+    const target = await EchoTarget.start();
+    const pair = await startUdpPair({ targetPort: target.port, serverUdp: { maxFlows: 4 } });
+    const probes = await Promise.all(Array.from({ length: 10 }, () => UdpProbe.open()));
+    try {
+      for (const probe of probes) await probe.send(Buffer.from('x'), pair.port);
+      await until(() => pair.serverStats.FlowsRefused + pair.serverStats.FlowsOpened === 10);
+      assert.equal(pair.serverStats.FlowsOpened, 4);
+      assert.equal(pair.serverStats.DropsFlowLimit, 6);
+      assert.equal(pair.serverLogs.filter((l) => l.includes('flows open, the most a session may')).length, 1);
+    } finally {
+      for (const p of probes) p.close();
+      pair.close();
+      target.close();
+    }
+  });
+});
+
+describe('a server that does not forward UDP', () => {
+  test('ours without -udp: one clear line, no datagram reaches the target, TCP still works', {
+    timeout: 30_000,
+  }, async () => {
+    const target = await EchoTarget.start({ udp: false });
+    const pair = await startUdpPair({ targetPort: target.port });
+    const probe = await UdpProbe.open();
+    try {
+      const payload = Buffer.from('DATAGRAM-PAYLOAD-THAT-MUST-NOT-ARRIVE');
+      await probe.send(payload, pair.port);
+      await until(() => pair.clientLogs.includes(UDP_REFUSED_LINE));
+      await probe.send(payload, pair.port);
+      await until(() => pair.clientStats.DropsNoTunnel === 2);
+      await tcpEcho(pair.port, 64 << 10);
+      assert.equal(target.tcpConnections, 1, 'only the TCP test connected to the target');
+      assert.equal(Buffer.concat(target.tcpBytes).indexOf(payload), -1);
+      assert.equal(pair.clientLogs.filter((l) => l === UDP_REFUSED_LINE).length, 1);
+      assert.equal(probe.received.length, 0);
+    } finally {
+      probe.close();
       pair.close();
       target.close();
     }
