@@ -1,6 +1,7 @@
 import { snmp } from '../metrics/snmp.js';
 import { SnmpLogger } from '../metrics/snmp-logger.js';
 import { installSnmpSignal } from '../metrics/snmp-signal.js';
+import { formatUdpStats, udpStats } from '../tunnel/udp-stats.js';
 import type { ParseResult } from './args.js';
 import { CliError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
@@ -46,6 +47,9 @@ export function runMain<C extends CommonConfig>(
   start(config, log)
     .then(async (stop) => {
       installSnmpSignal(snmp, info);
+      // -udp: the UDP counters ride along with the SNMP line, and are logged once more on the way out
+      const logUdp = (): void => info(formatUdpStats(udpStats));
+      if (config.udp && process.platform !== 'win32') process.on('SIGUSR1', logUdp);
       const snmpLogger = new SnmpLogger(config.snmpLog, config.snmpPeriod, snmp, info);
       snmpLogger.start();
       log.info(`pprof: ${config.pprof}`);
@@ -54,6 +58,7 @@ export function runMain<C extends CommonConfig>(
         snmpLogger.stop();
         stopProfiling();
         stop();
+        if (config.udp) logUdp();
       };
     })
     .then(

@@ -74,6 +74,7 @@ export class TunnelServer {
     this.udp = {
       target: { address: resolved.address, family: resolved.family === 6 ? 6 : 4, port: target.port },
       settings,
+      sockbuf: this.options.session.sockbuf,
       quiet,
       log,
       limiter: new LogLimiter(log),

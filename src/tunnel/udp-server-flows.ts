@@ -10,6 +10,8 @@ export interface ServerUdpContext {
   /** The target's UDP address, resolved once at start. */
   readonly target: { readonly address: string; readonly family: 4 | 6; readonly port: number };
   readonly settings: UdpSettings;
+  /** -sockbuf for each flow's socket: replies arrive in bursts, and a full buffer drops them. */
+  readonly sockbuf: number;
   readonly quiet: boolean;
   readonly log: (message: string) => void;
   readonly limiter: LogLimiter;
@@ -98,7 +100,12 @@ export class ServerUdpFlows {
       });
       return undefined;
     }
-    const socket = dgram.createSocket(target.family === 6 ? 'udp6' : 'udp4');
+    const { sockbuf } = this.context;
+    const socket = dgram.createSocket({
+      type: target.family === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: sockbuf > 0 ? sockbuf : undefined,
+      sendBufferSize: sockbuf > 0 ? sockbuf : undefined,
+    });
     const flow: ServerFlow = { id, socket, counts: new FlowCounts(), lastActive: performance.now() };
     // Only the target's datagrams are replies. (connect() would filter in the kernel, but Node refuses
     // sends until it completes, and the first datagram is already here.)

@@ -35,5 +35,11 @@ export class UdpStats {
   }
 }
 
+/** One log line of every counter, in the style of kcptun's SNMP line: `UDP: &{FlowsOpened:3 ...}`. */
+export function formatUdpStats(stats: UdpStats): string {
+  const fields = Object.entries(stats).map(([name, value]) => `${name}:${value}`);
+  return `UDP: &{${fields.join(' ')}}`;
+}
+
 /** The process-wide counters, like kcp-go's DefaultSnmp; a client or server may be given its own. */
 export const udpStats = new UdpStats();
