@@ -3,6 +3,7 @@
 import { TunnelServer } from '../tunnel/server.js';
 import { parseServerArgs } from './args.js';
 import { runMain } from './run-main.js';
+import { isSip003, SIP003_BIND_HINT } from './sip003.js';
 import {
   commonStartupLines,
   endpointOf,
@@ -43,7 +44,10 @@ runMain(parseServerArgs, async (config, log) => {
     ...udpOf(config),
     log: (m) => log.info(m),
   });
-  const ports = await server.start();
+  const ports = await server.start().catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE' && isSip003(process.env)) err.message += ` (${SIP003_BIND_HINT})`;
+    throw err;
+  });
   for (const line of commonStartupLines(config, crypt.name)) log.info(line);
   log.info(`target: ${config.target}`);
   log.info(
