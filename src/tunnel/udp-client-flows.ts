@@ -91,11 +91,6 @@ export class ClientUdpForwarder {
     return this.options.settings.stats;
   }
 
-  /** Flows open now. */
-  get size(): number {
-    return this.flows.size;
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -123,7 +118,6 @@ export class ClientUdpForwarder {
     let flow = this.flows.get(key);
     if (flow === undefined) {
       if (this.flows.size >= maxFlows) {
-        stats.FlowsRefused++;
         stats.DropsFlowLimit++;
         this.options.limiter.report('udp flow limit', 'client', () => {
           return `udp: ${maxFlows} flows open, the most this client keeps; datagrams from new source addresses (${key}) are dropped until some time out (-udptimeout)`;

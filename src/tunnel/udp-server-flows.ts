@@ -94,7 +94,6 @@ export class ServerUdpFlows {
   private openFlow(id: number): ServerFlow | undefined {
     const { settings, target, limiter, quiet, log } = this.context;
     if (this.flows.size >= settings.maxFlows) {
-      settings.stats.FlowsRefused++;
       limiter.report('udp flow limit', this.peer, () => {
         return `udp: ${this.peer} has ${settings.maxFlows} flows open, the most a session may; new flows are refused until some time out (-udptimeout)`;
       });

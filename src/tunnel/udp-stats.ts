@@ -9,8 +9,6 @@ export class UdpStats {
   FlowsClosed = 0;
   /** Flows open now. */
   FlowsActive = 0;
-  /** New flows refused because the per-session cap was reached. */
-  FlowsRefused = 0;
   DatagramsIn = 0;
   DatagramsOut = 0;
   BytesIn = 0;
@@ -19,7 +17,7 @@ export class UdpStats {
   DropsQueueFull = 0;
   /** Datagrams with no way through: the server does not forward UDP, or the session closed under them. */
   DropsNoTunnel = 0;
-  /** Datagrams of a refused flow (over the cap). */
+  /** Datagrams that would have opened a flow beyond the cap (a refused source is not remembered). */
   DropsFlowLimit = 0;
   /** Datagrams the local socket could not send (the target refused, no route, ...). */
   DropsSendError = 0;
