@@ -2,7 +2,7 @@ import type dgram from 'node:dgram';
 import type { Duplex } from 'node:stream';
 import type { LogLimiter } from '../transport/log-limiter.js';
 import { formatHostPort } from './address.js';
-import { FLOW_QUEUE_BYTES, UdpChannel } from './udp-channel.js';
+import { CHANNEL_QUEUE_BYTES, FLOW_QUEUE_BYTES, UdpChannel } from './udp-channel.js';
 import { FlowCounts, sweepPeriodMs, type UdpSettings } from './udp-flow.js';
 import { UDP_MESSAGE_HEADER_SIZE } from './udp-frame.js';
 
@@ -78,6 +78,8 @@ export class ClientUdpForwarder {
   private readonly sweeper: NodeJS.Timeout;
   private refused = false;
   private closed = false;
+  /** Bytes of all flows still waiting for their session's channel: bounded like one channel's queues. */
+  private pendingBytes = 0;
 
   constructor(
     private readonly socket: dgram.Socket,
@@ -131,13 +133,14 @@ export class ClientUdpForwarder {
     flow.counts.bytesIn += datagram.length;
     if (flow.channel === null) {
       const size = UDP_MESSAGE_HEADER_SIZE + datagram.length;
-      if (flow.pendingBytes + size > FLOW_QUEUE_BYTES) {
+      if (flow.pendingBytes + size > FLOW_QUEUE_BYTES || this.pendingBytes + size > CHANNEL_QUEUE_BYTES) {
         stats.DropsQueueFull++;
         flow.counts.dropped++;
         return;
       }
       flow.pending.push(datagram);
       flow.pendingBytes += size;
+      this.pendingBytes += size;
       return;
     }
     this.intoTunnel(flow, datagram);
@@ -176,9 +179,7 @@ export class ClientUdpForwarder {
 
   private attach(flow: ClientFlow, outcome: ChannelOutcome): void {
     if (this.flows.get(flow.key) !== flow) return; // closed meanwhile
-    const pending = flow.pending;
-    flow.pending = [];
-    flow.pendingBytes = 0;
+    const pending = this.takePending(flow);
     if (outcome === 'refused' || outcome === 'closed' || outcome.channel.isClosed) {
       if (outcome === 'refused') this.serverRefused();
       this.stats.DropsNoTunnel += pending.length;
@@ -190,6 +191,14 @@ export class ClientUdpForwarder {
     flow.id = outcome.register(flow);
     if (!this.options.quiet) this.options.log(`udp flow opened in: ${flow.key} out: (flow ${flow.id})`);
     for (const datagram of pending) this.intoTunnel(flow, datagram);
+  }
+
+  private takePending(flow: ClientFlow): Buffer[] {
+    const pending = flow.pending;
+    this.pendingBytes -= flow.pendingBytes;
+    flow.pending = [];
+    flow.pendingBytes = 0;
+    return pending;
   }
 
   /** @internal A datagram from the tunnel for `flow` (undefined: a flow this end already forgot). */
@@ -217,6 +226,9 @@ export class ClientUdpForwarder {
     if (this.flows.get(flow.key) !== flow) return;
     this.flows.delete(flow.key);
     this.stats.flowClosed();
+    const dropped = this.takePending(flow).length;
+    this.stats.DropsNoTunnel += dropped;
+    flow.counts.dropped += dropped;
     const channel = flow.channel;
     if (channel !== null) {
       channel.flows.delete(flow.id);
@@ -230,7 +242,8 @@ export class ClientUdpForwarder {
   private sweep(): void {
     const limit = performance.now() - this.options.settings.timeoutMs;
     for (const flow of [...this.flows.values()]) {
-      if (flow.lastActive <= limit && flow.channel !== null) this.closeFlow(flow, true);
+      // a flow still waiting for its session (the server unreachable) times out too, with its datagrams
+      if (flow.lastActive <= limit) this.closeFlow(flow, true);
     }
   }
 }

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
+import { defaultSmuxConfig } from '../../src/smux/index.js';
+import { TunnelClient } from '../../src/tunnel/client.js';
 import { UDP_REFUSED_LINE } from '../../src/tunnel/udp-client-flows.js';
 import { MAX_DATAGRAM_SIZE } from '../../src/tunnel/udp-frame.js';
+import { UdpStats } from '../../src/tunnel/udp-stats.js';
+import { sessionOptions } from '../robustness/tunnel-pair.js';
 import { clientExchange } from '../support/transfer.js';
 import { EchoTarget, UdpProbe, until } from '../support/udp-echo.js';
 import { startUdpPair } from './udp-pair.js';
@@ -91,6 +97,40 @@ describe('UDP flow lifetime and bounds', () => {
       probe.close();
       pair.close();
       target.close();
+    }
+  });
+
+  test('a flow waiting for a server that never answers times out with its datagrams', {
+    timeout: 30_000,
+  }, async () => {
+    const silent = dgram.createSocket('udp4'); // a "server" that reads and never answers
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const stats = new UdpStats();
+    const client = new TunnelClient({
+      listen: { host: '127.0.0.1', port: 0 },
+      remote: { host: '127.0.0.1', minPort: silent.address().port, maxPort: silent.address().port },
+      conn: 1,
+      autoExpireSeconds: 0,
+      scavengeTtlSeconds: 600,
+      closeWaitSeconds: 0,
+      quiet: true,
+      noComp: false,
+      smux: defaultSmuxConfig(),
+      session: { ...sessionOptions(), sockbuf: 1 << 20 },
+      udp: { timeoutSeconds: 0.2, stats },
+      log: () => {},
+    });
+    const { port } = (await client.start()) as AddressInfo;
+    const probe = await UdpProbe.open();
+    try {
+      for (let i = 0; i < 3; i++) await probe.send(Buffer.from('waiting'), port);
+      await until(() => stats.FlowsClosed === 1);
+      assert.equal(stats.FlowsActive, 0);
+      assert.equal(stats.DropsNoTunnel, 3);
+    } finally {
+      probe.close();
+      client.close();
+      silent.close();
     }
   });
 
