@@ -61,22 +61,33 @@ async function startTunnel(targetPort: number, viaRelay: boolean) {
     relay,
     /** Stop both; returns the UDP counters each logged on the way out. */
     async stop(): Promise<{ client: Counters; server: Counters }> {
+      // SIGUSR1 first: the KCP SNMP line says whether KCP had to retransmit (a stall for every flow)
+      for (const p of [client, server]) p.child.kill('SIGUSR1');
+      await client.waitFor('KCP SNMP:');
+      await server.waitFor('KCP SNMP:');
       await client.stop();
       await server.stop();
       relay?.close();
-      return { client: countersOf(client.log), server: countersOf(server.log) };
+      const retrans = (log: string): Counters => {
+        const all = countersOf(log, 'KCP SNMP:&{');
+        return { RetransSegs: all.RetransSegs ?? 0, LostSegs: all.LostSegs ?? 0 };
+      };
+      return {
+        client: { ...countersOf(client.log, 'UDP: &{'), ...retrans(client.log) },
+        server: { ...countersOf(server.log, 'UDP: &{'), ...retrans(server.log) },
+      };
     },
   };
 }
 
 type Counters = Record<string, number>;
 
-/** The last `UDP: &{Name:value ...}` line of a log. */
-function countersOf(log: string): Counters {
-  const lines = log.split('\n').filter((l) => l.includes('UDP: &{'));
+/** The counters of the last `<prefix>Name:value ...}` line of a log (`UDP: &{`, `KCP SNMP:&{`). */
+function countersOf(log: string, prefix: string): Counters {
+  const lines = log.split('\n').filter((l) => l.includes(prefix));
   const last = lines[lines.length - 1] ?? '';
   const counters: Counters = {};
-  for (const m of last.slice(last.indexOf('&{')).matchAll(/(\w+):(-?\d+)/g)) counters[m[1]] = Number(m[2]);
+  for (const m of last.slice(last.indexOf(prefix)).matchAll(/(\w+):(-?\d+)/g)) counters[m[1]] = Number(m[2]);
   return counters;
 }
 
