@@ -18,7 +18,7 @@ import {
   type ServerConfig,
   setOption,
 } from './options.js';
-import { type Sip003Role, sip003Settings } from './sip003.js';
+import { SIP003_UDP_REFUSAL, type Sip003Role, sip003Settings } from './sip003.js';
 import { validateClientConfig, validateServerConfig } from './validate.js';
 import { packageVersion } from './version.js';
 
@@ -81,6 +81,7 @@ function parseArgs<C extends CommonConfig>(
   }
   if (jsonPath !== '') loadJsonConfigFile(config, app.options, jsonPath);
   for (const setting of plugin) setOption(config, setting.option, setting.value);
+  if (plugin.length > 0 && config.udp) throw new CliError(SIP003_UDP_REFUSAL);
 
   applyModePreset(config);
   const warnings = app.validate(config);

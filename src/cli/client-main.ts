@@ -12,6 +12,7 @@ import {
   selectCrypt,
   sessionOptionsOf,
   smuxConfigOf,
+  udpOf,
 } from './startup.js';
 
 runMain(parseClientArgs, async (config, log) => {
@@ -38,6 +39,7 @@ runMain(parseClientArgs, async (config, log) => {
       dscp: config.dscp,
       warn: (m) => log.info(m),
     },
+    ...udpOf(config),
     log: (m) => log.info(m),
   });
   const bound = await client.start();

@@ -6,6 +6,7 @@
  * Naming: config fields are camelCase (`sndWnd`, `qppCount`); each table row maps a field to its
  * kcptun flag name (`sndwnd`, `QPPCount`) and JSON key (`sndwnd`, `qpp-count`).
  */
+import { DEFAULT_UDP_TIMEOUT_SECONDS } from '../tunnel/udp-flow.js';
 import type { FlagSpec, FlagType, FlagValue } from './flags.js';
 
 /** Settings both binaries share. */
@@ -43,6 +44,10 @@ export interface CommonConfig {
   pprof: boolean;
   /** `-metrics`: host:port of the metrics and status endpoint, '' for off (ours, not kcptun's). */
   metrics: string;
+  /** -udp: also forward UDP (both ends must be kcptun-ts with -udp). */
+  udp: boolean;
+  /** -udptimeout: seconds a UDP flow may stay idle. */
+  udpTimeout: number;
   /** `-c`: path of the JSON config file, '' for none. */
   configFile: string;
 }
@@ -152,6 +157,10 @@ const USAGE = {
   pprof: 'start profiling server on :6060',
   metrics:
     "serve Prometheus /metrics, JSON /status, /healthz and a live status page on this address, eg: 127.0.0.1:9180; they show peers' addresses: bind to loopback or firewall the port",
+  udpClient:
+    'also forward UDP from the local listen address and port (the server must be kcptun-ts with -udp)',
+  udpServer: "also relay UDP to the target's port (for kcptun-ts clients with -udp)",
+  udpTimeout: 'close a UDP flow after this many seconds without a datagram',
 } as const;
 
 /** Rows shared by both tables, by field; each table lists them in kcptun's own order. */
@@ -189,6 +198,8 @@ function commonRows<C extends CommonConfig>() {
     configFile: row<C>('configFile', 'c', 'string', '', USAGE.configFile, { jsonKey: null }),
     pprof: row<C>('pprof', 'pprof', 'bool', false, USAGE.pprof),
     metrics: row<C>('metrics', 'metrics', 'string', '', USAGE.metrics),
+    udp: (usage: string) => row<C>('udp', 'udp', 'bool', false, usage),
+    udpTimeout: row<C>('udpTimeout', 'udptimeout', 'int', DEFAULT_UDP_TIMEOUT_SECONDS, USAGE.udpTimeout),
   };
 }
 
@@ -253,6 +264,8 @@ export const CLIENT_OPTIONS: readonly OptionSpec<ClientConfig>[] = Object.freeze
   c.configFile,
   c.pprof,
   c.metrics,
+  c.udp(USAGE.udpClient),
+  c.udpTimeout,
 ]);
 
 const s = commonRows<ServerConfig>();
@@ -311,6 +324,8 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
   s.tcp,
   s.configFile,
   s.metrics,
+  s.udp(USAGE.udpServer),
+  s.udpTimeout,
 ]);
 
 /**

@@ -3,6 +3,7 @@ import { snmp } from '../metrics/snmp.js';
 import { SnmpLogger } from '../metrics/snmp-logger.js';
 import { installSnmpSignal } from '../metrics/snmp-signal.js';
 import type { TunnelView } from '../metrics/status.js';
+import { formatUdpStats, udpStats } from '../tunnel/udp-stats.js';
 import { type ListenAddress, parseListenAddress } from './address.js';
 import type { ParseResult } from './args.js';
 import { CliError } from './errors.js';
@@ -63,6 +64,9 @@ export function runMain<C extends CommonConfig>(
   start(config, log)
     .then(async (tunnel) => {
       installSnmpSignal(snmp, info);
+      // -udp: the UDP counters ride along with the SNMP line, and are logged once more on the way out
+      const logUdp = (): void => info(formatUdpStats(udpStats));
+      if (config.udp && process.platform !== 'win32') process.on('SIGUSR1', logUdp);
       const snmpLogger = new SnmpLogger(config.snmpLog, config.snmpPeriod, snmp, info);
       snmpLogger.start();
       log.info(`pprof: ${config.pprof}`);
@@ -74,6 +78,7 @@ export function runMain<C extends CommonConfig>(
         snmpLogger.stop();
         stopProfiling();
         tunnel.stop();
+        if (config.udp) logUdp();
       };
     })
     .then(

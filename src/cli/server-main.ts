@@ -3,6 +3,7 @@
 import { TunnelServer } from '../tunnel/server.js';
 import { parseServerArgs } from './args.js';
 import { runMain } from './run-main.js';
+import { isSip003, SIP003_BIND_HINT } from './sip003.js';
 import {
   commonStartupLines,
   endpointOf,
@@ -12,6 +13,7 @@ import {
   selectCrypt,
   sessionOptionsOf,
   smuxConfigOf,
+  udpOf,
 } from './startup.js';
 
 /** Sessions one listener holds at once; datagrams that would open more are dropped and counted. */
@@ -39,9 +41,13 @@ runMain(parseServerArgs, async (config, log) => {
       maxSessions: MAX_SESSIONS_PER_PORT,
       log: (m) => log.info(m),
     },
+    ...udpOf(config),
     log: (m) => log.info(m),
   });
-  const ports = await server.start();
+  const ports = await server.start().catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE' && isSip003(process.env)) err.message += ` (${SIP003_BIND_HINT})`;
+    throw err;
+  });
   for (const line of commonStartupLines(config, crypt.name)) log.info(line);
   log.info(`target: ${config.target}`);
   log.info(

@@ -19,13 +19,33 @@ import type { OptionSpec } from './options.js';
 
 export type Sip003Role = 'client' | 'server';
 
+const SS_VARS = ['SS_REMOTE_HOST', 'SS_REMOTE_PORT', 'SS_LOCAL_HOST', 'SS_LOCAL_PORT'] as const;
+
+/**
+ * Why -udp is refused in plugin mode (docs/udp-forwarding.md). shadowsocks-libev hands a plugin its TCP
+ * only: ss-server binds its UDP relay on the public server port itself (the port the plugin's KCP needs,
+ * hence EADDRINUSE with -u), and ss-local sends UDP straight to that port, never to the plugin.
+ */
+export const SIP003_UDP_REFUSAL =
+  'SS_PLUGIN_OPTIONS: udp cannot work in plugin mode: shadowsocks sends its UDP relay straight to the ' +
+  'server port, never through the plugin. Run kcptun-ts beside shadowsocks instead (kcptun-server -udp ' +
+  '-t <ss-server address>, ss-local -s <kcptun-client address> -u); see docs/udp-forwarding.md';
+
+/** What to add to a failure to bind the server's port in plugin mode: the usual cause is ss-server -u. */
+export const SIP003_BIND_HINT =
+  'hint: in plugin mode ss-server -u binds this UDP port for its own UDP relay; run it without -u, ' +
+  'or run kcptun-ts beside shadowsocks with -udp (docs/udp-forwarding.md)';
+
+/** Whether the four SIP003 variables are set (the plugin mode of sip003Settings). */
+export function isSip003(env: NodeJS.ProcessEnv): boolean {
+  return SS_VARS.every((name) => !!env[name]);
+}
+
 /** One option set by the plugin environment, already converted to its flag's type. */
 export interface Sip003Setting<C> {
   readonly option: OptionSpec<C>;
   readonly value: FlagValue;
 }
-
-const SS_VARS = ['SS_REMOTE_HOST', 'SS_REMOTE_PORT', 'SS_LOCAL_HOST', 'SS_LOCAL_PORT'] as const;
 
 /** `[key, value]` pairs of SS_PLUGIN_OPTIONS in order; a bare key (no `=`) has value undefined. */
 export function parsePluginOptions(text: string): Array<[string, string | undefined]> {
@@ -78,7 +98,7 @@ export function sip003Settings<C>(
   role: Sip003Role,
   options: readonly OptionSpec<C>[],
 ): Sip003Setting<C>[] {
-  if (SS_VARS.some((name) => !env[name])) return [];
+  if (!isSip003(env)) return [];
   const byName = indexFlagSpecs(options);
   const [remoteFlag, localFlag] = role === 'client' ? ['remoteaddr', 'localaddr'] : ['listen', 'target'];
   const settings: Sip003Setting<C>[] = [];

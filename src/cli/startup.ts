@@ -9,6 +9,7 @@ import type { PacketCrypt } from '../crypt/types.js';
 import { type SmuxConfig, verifyConfig } from '../smux/index.js';
 import type { SessionOptions } from '../transport/session.js';
 import { isUnixPath } from '../tunnel/address.js';
+import type { UdpOptions } from '../tunnel/udp-flow.js';
 import { parsePortRange } from './address.js';
 import { CliError } from './errors.js';
 import type { CommonConfig } from './options.js';
@@ -114,7 +115,14 @@ export function commonStartupLines(config: CommonConfig, cryptName: string): str
     `tcp: ${config.tcp}`,
     `QPP: ${config.qpp}`,
     `QPPCount: ${config.qppCount}`,
+    `udp: ${config.udp}`,
+    `udptimeout: ${config.udpTimeout}`,
   ];
+}
+
+/** -udp and -udptimeout as the tunnel takes them: absent when UDP is off. */
+export function udpOf(config: CommonConfig): { udp: UdpOptions } | Record<string, never> {
+  return config.udp ? { udp: { timeoutSeconds: config.udpTimeout } } : {};
 }
 
 /** -QPP: one pad set per process, seeded (like each stream's PRNG) from the raw -key string. */

@@ -23,6 +23,8 @@ export const MAX_SMUX_BUFFER = 2147483647;
 /** Reed–Solomon GF(2^8) limit on data + parity shards (spec 13 item 21). */
 export const MAX_TOTAL_SHARDS = 255;
 export const MAX_DSCP = 63;
+/** A day: longer idle UDP flows would only hold sockets (setInterval also caps timers near 24.8 days). */
+export const MAX_UDP_TIMEOUT_SECONDS = 86400;
 /** -conn is used as a uint16 by kcptun. */
 export const MAX_UINT16 = 65535;
 
@@ -67,6 +69,7 @@ function checkCommon(config: CommonConfig, warnings: string[]): void {
   requireRange('smuxbuf', config.smuxBuf, 1, MAX_SMUX_BUFFER);
   requireRange('streambuf', config.streamBuf, 1, config.smuxBuf);
   if (config.snmpPeriod < 0) fail(`-snmpperiod must not be negative, got ${config.snmpPeriod}`);
+  requireRange('udptimeout', config.udpTimeout, 1, MAX_UDP_TIMEOUT_SECONDS);
 
   if (config.qpp) {
     try {

@@ -10,6 +10,8 @@ import { SmuxStream, type StreamHost } from './stream.js';
 export type SmuxSessionEvents = {
   /** The peer opened a stream (a SYN for an unknown id). */
   stream: [stream: SmuxStream];
+  /** The peer sent a NOP with a non-zero stream id (smux ignores the id; tunnel/negotiation.ts uses it). */
+  nop: [sid: number];
   /** The session is closed; `err` says why unless it was a local close() or a clean connection close. */
   close: [err?: Error];
 };
@@ -104,6 +106,14 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
     return stream;
   }
 
+  /**
+   * Send a NOP carrying `sid`. Every smux implementation ignores a NOP's stream id, so this is a hint
+   * only a peer listening for 'nop' notices, and harmless to any other.
+   */
+  sendNop(sid: number): void {
+    if (!this.closed) this.writer.sendControl(encodeControlFrame(this.config.version, CMD_NOP, sid));
+  }
+
   /** Close the session, its streams and the connection. Idempotent. */
   close(): void {
     this.shutdown();
@@ -177,6 +187,7 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
     const { cmd, sid } = this.reader;
     switch (cmd) {
       case CMD_NOP:
+        if (sid !== 0) this.emit('nop', sid);
         return;
       case CMD_SYN: {
         if (this.streams.has(sid)) return;

@@ -4,11 +4,15 @@ import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status
 import type { SmuxSession } from '../smux/index.js';
 import { nowMs } from '../transport/clock.js';
 import { type DialOptions, dialSession } from '../transport/dial.js';
+import { LogLimiter } from '../transport/log-limiter.js';
 import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts } from './address.js';
 import { connectionBudget } from './fd-limit.js';
 import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { requestUdpChannel } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
+import { type ChannelOutcome, ClientUdpChannel, ClientUdpForwarder } from './udp-client-flows.js';
+import { type UdpOptions, udpSettingsOf, udpSocketFor } from './udp-flow.js';
 
 export interface ClientOptions extends MuxOptions {
   /** TCP host:port, or a unix socket path (latest kcptun). */
@@ -20,6 +24,8 @@ export interface ClientOptions extends MuxOptions {
   closeWaitSeconds: number;
   quiet: boolean;
   session: DialOptions;
+  /** -udp: also forward UDP from the same address and port (needs a server that is ours with -udp). */
+  udp?: UdpOptions;
   log: (message: string) => void;
 }
 
@@ -53,6 +59,9 @@ export class TunnelClient implements TunnelView {
   private readonly expiring: { mux: SmuxSession; closeAt: number }[] = [];
   private scavenger: NodeJS.Timeout | null = null;
   private closed = false;
+  private udp: ClientUdpForwarder | null = null;
+  /** Each session's UDP channel, negotiated when the session is dialled (-udp). */
+  private readonly udpChannels = new WeakMap<SmuxSession, Promise<ChannelOutcome>>();
 
   constructor(private readonly options: ClientOptions) {
     this.slots = Array.from({ length: options.conn }, () => ({ mux: null, expiresAt: 0, dialing: null }));
@@ -72,12 +81,50 @@ export class TunnelClient implements TunnelView {
     });
     server.on('error', (err) => this.options.log(`accept: ${err.message}`));
     this.capConnections(server);
+    if (this.options.udp !== undefined) {
+      try {
+        await this.startUdp(server.address());
+      } catch (err) {
+        server.close();
+        throw err;
+      }
+    }
     if (this.options.autoExpireSeconds > 0) {
       this.scavenger = setInterval(() => this.scavenge(), SCAVENGE_PERIOD_MS);
       this.scavenger.unref();
     }
     const addr = server.address();
     return addr === null ? '' : addr;
+  }
+
+  /** -udp: a UDP socket on the address and port the TCP listener got. */
+  private async startUdp(bound: net.AddressInfo | string | null): Promise<void> {
+    const listen = this.options.listen;
+    if ('path' in listen || bound === null || typeof bound === 'string') {
+      throw new Error('-udp needs a host:port listen address, not a unix socket');
+    }
+    const socket = udpSocketFor(listen.host, this.options.session.sockbuf);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(bound.port, listen.host === '' ? undefined : listen.host, () => {
+        socket.removeListener('error', reject);
+        resolve();
+      });
+    });
+    socket.on('error', (err: Error) => this.options.log(`udp: ${err.message}`));
+    this.udp = new ClientUdpForwarder(socket, {
+      settings: udpSettingsOf(this.options.udp!),
+      quiet: this.options.quiet,
+      log: this.options.log,
+      limiter: new LogLimiter(this.options.log),
+      channelFor: () => this.udpChannel(),
+    });
+  }
+
+  /** The UDP channel of the next session in round robin, dialling it if needed. */
+  private async udpChannel(): Promise<ChannelOutcome> {
+    const mux = await this.muxFor(this.nextSlot());
+    return this.udpChannels.get(mux) ?? 'closed';
   }
 
   /** Refuse, and say so, rather than let libuv drop connections silently once descriptors run out. */
@@ -144,6 +191,7 @@ export class TunnelClient implements TunnelView {
     this.closed = true;
     if (this.scavenger) clearInterval(this.scavenger);
     this.server?.close();
+    this.udp?.close();
     for (const slot of this.slots) slot.mux?.close();
     for (const e of this.expiring) e.mux.close();
   }
@@ -155,12 +203,16 @@ export class TunnelClient implements TunnelView {
     }
     socket.setNoDelay(true);
     socket.on('error', () => {}); // reported through pipeBoth's teardown
-    const slot = this.slots[this.rr % this.slots.length];
-    this.rr = (this.rr + 1) & 0xffff; // kcptun keeps rr in a uint16
-    this.muxFor(slot).then(
+    this.muxFor(this.nextSlot()).then(
       (mux) => this.openStream(mux, socket),
       () => socket.destroy(),
     );
+  }
+
+  private nextSlot(): MuxSlot {
+    const slot = this.slots[this.rr % this.slots.length];
+    this.rr = (this.rr + 1) & 0xffff; // kcptun keeps rr in a uint16
+    return slot;
   }
 
   private muxFor(slot: MuxSlot): Promise<SmuxSession> {
@@ -219,7 +271,21 @@ export class TunnelClient implements TunnelView {
         };
       }
     });
+    if (this.udp !== null) this.udpChannels.set(mux, this.negotiateUdp(mux));
     return mux;
+  }
+
+  /** Ask the server for this session's UDP channel; a refusal is logged once and ends UDP forwarding. */
+  private async negotiateUdp(mux: SmuxSession): Promise<ChannelOutcome> {
+    const udp = this.udp!;
+    const result = await requestUdpChannel(mux, (stream) => applicationStream(stream, this.options));
+    if (result.kind === 'refused') {
+      udp.serverRefused();
+      return 'refused';
+    }
+    if (result.kind === 'closed') return 'closed';
+    if (!this.options.quiet) this.options.log('udp channel opened: the server forwards UDP');
+    return new ClientUdpChannel(result.stream, result.leftover, udp);
   }
 
   private openStream(mux: SmuxSession, socket: net.Socket): void {

@@ -1,12 +1,17 @@
+import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
 import type { SmuxSession, SmuxStream } from '../smux/index.js';
 import { applyDscp } from '../transport/dscp.js';
 import { KcpListener, type ListenOptions } from '../transport/listener.js';
+import { LogLimiter } from '../transport/log-limiter.js';
 import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts } from './address.js';
 import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { offerUdpChannel, UDP_REQUEST_SID } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
+import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
+import { type ServerUdpContext, ServerUdpFlows } from './udp-server-flows.js';
 
 export interface ServerOptions extends MuxOptions {
   listen: HostPorts;
@@ -17,6 +22,8 @@ export interface ServerOptions extends MuxOptions {
   session: ListenOptions;
   /** -dscp for the listener sockets; 0 leaves them alone. */
   dscp?: number;
+  /** -udp: also relay the clients' UDP flows to the target's UDP port (clients that are ours with -udp). */
+  udp?: UdpOptions;
   log: (message: string) => void;
 }
 
@@ -30,11 +37,15 @@ export class TunnelServer implements TunnelView {
   private readonly live = new Map<SmuxSession, KcpSession>();
   private closed = false;
   private dscpWarned = false;
+  private udp: ServerUdpContext | null = null;
+  private readonly udpSessions = new Set<ServerUdpFlows>();
+  private udpSweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ServerOptions) {}
 
   async start(): Promise<number[]> {
     const { listen } = this.options;
+    if (this.options.udp !== undefined) await this.startUdp(this.options.udp);
     try {
       for (let port = listen.minPort; port <= listen.maxPort; port++) {
         let local = formatHostPort(listen.host, port);
@@ -50,6 +61,54 @@ export class TunnelServer implements TunnelView {
       throw err;
     }
     return this.listeners.map((l) => l.port);
+  }
+
+  /** -udp: resolve the target once (its UDP port is the TCP port's number) and start the idle sweep. */
+  private async startUdp(options: UdpOptions): Promise<void> {
+    const { target, log, quiet } = this.options;
+    if ('path' in target) throw new Error('-udp needs a host:port target, not a unix socket');
+    let resolved: { address: string; family: number };
+    try {
+      resolved = await lookup(target.host === '' ? 'localhost' : target.host);
+    } catch (err) {
+      throw new Error(`-udp: cannot resolve the target ${target.host}: ${(err as Error).message}`);
+    }
+    const settings = udpSettingsOf(options);
+    this.udp = {
+      target: { address: resolved.address, family: resolved.family === 6 ? 6 : 4, port: target.port },
+      settings,
+      sockbuf: this.options.session.sockbuf,
+      quiet,
+      log,
+      limiter: new LogLimiter(log),
+    };
+    this.udpSweeper = setInterval(() => {
+      const now = performance.now();
+      for (const flows of this.udpSessions) flows.sweep(now);
+    }, sweepPeriodMs(settings.timeoutMs)).unref();
+  }
+
+  /** Open the session's UDP channel when its client asks (once per session). */
+  private acceptUdp(mux: SmuxSession, remote: string): void {
+    const context = this.udp;
+    if (context === null) return;
+    let offered = false;
+    mux.on('nop', (sid) => {
+      if (sid !== UDP_REQUEST_SID || offered) return;
+      offered = true;
+      const stream = offerUdpChannel(mux, (s) => applicationStream(s, this.options));
+      if (stream === null) return;
+      if (!context.quiet) context.log(`udp channel opened ${remote}`);
+      const flows = new ServerUdpFlows(stream, context, remote, () => this.udpSessions.delete(flows));
+      this.udpSessions.add(flows);
+    });
+  }
+
+  /** Flows open now over all sessions (-udp). */
+  get udpFlowCount(): number {
+    let n = 0;
+    for (const flows of this.udpSessions) n += flows.size;
+    return n;
   }
 
   /** -dscp on the listener socket, as kcptun sets it; a platform that cannot is reported once. */
@@ -87,6 +146,8 @@ export class TunnelServer implements TunnelView {
     if (this.closed) return;
     this.closed = true;
     for (const l of this.listeners) l.close();
+    if (this.udpSweeper) clearInterval(this.udpSweeper);
+    for (const flows of [...this.udpSessions]) flows.close();
   }
 
   private onSession(session: KcpSession, local: string): void {
@@ -98,6 +159,7 @@ export class TunnelServer implements TunnelView {
     const mux = createMux(session, false, this.options);
     this.live.set(mux, session);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
+    this.acceptUdp(mux, remote);
     mux.on('close', (err?: Error) => {
       this.live.delete(mux);
       if (err) log(`${remote}: ${mismatchHint(err)}`);

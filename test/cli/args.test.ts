@@ -69,6 +69,8 @@ describe('defaults of the latest kcptun', () => {
       configFile: '',
       pprof: false,
       metrics: '',
+      udp: false,
+      udpTimeout: 60,
     });
   });
   it('server', () => {
@@ -84,6 +86,38 @@ describe('defaults of the latest kcptun', () => {
   it('manual mode exposes the hidden defaults', () => {
     const config = client(['-mode', 'manual']);
     assert.deepEqual([config.noDelay, config.interval, config.resend, config.noCongestion], [0, 50, 0, 0]);
+  });
+});
+
+describe('-udp and -udptimeout (kcptun-ts only)', () => {
+  it('flags and JSON keys of both programs', () => {
+    assert.equal(client(['-udp']).udp, true);
+    assert.equal(server(['-udp', '-udptimeout', '5']).udpTimeout, 5);
+    const dir = mkdtempSync(join(tmpdir(), 'udp-json-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, '{"udp": true, "udptimeout": 30}');
+    const fromJson = server(['-c', file]);
+    assert.deepEqual([fromJson.udp, fromJson.udpTimeout], [true, 30]);
+    rmSync(dir, { recursive: true });
+    const plugin = {
+      SS_REMOTE_HOST: '127.0.0.1',
+      SS_REMOTE_PORT: '8388',
+      SS_LOCAL_HOST: '127.0.0.1',
+      SS_LOCAL_PORT: '1080',
+      SS_PLUGIN_OPTIONS: 'udptimeout=120',
+    };
+    assert.equal(client([], plugin).udpTimeout, 120);
+    // shadowsocks never sends its UDP through a plugin: refused, with the way that works
+    for (const parse of [client, server]) {
+      assertCliError(
+        () => parse([], { ...plugin, SS_PLUGIN_OPTIONS: 'udp' }),
+        /udp cannot work in plugin mode: .*kcptun-server -udp/,
+      );
+    }
+  });
+  it('-udptimeout must be 1 s .. a day', () => {
+    assertCliError(() => client(['-udptimeout', '0']), /-udptimeout must be between 1 and 86400, got 0/);
+    assertCliError(() => server(['-udptimeout', '86401']), /-udptimeout/);
   });
 });
 

@@ -95,8 +95,17 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   remoteaddr: 'kcp server address',
   listen: 'kcp server listen address',
 };
-// metrics is ours, in no kcptun release
-const ADDED_AFTER_K21 = new Set(['QPP', 'QPPCount', 'ratelimit', 'framesize', 'closewait', 'metrics']);
+// metrics, udp and udptimeout are ours, in no kcptun release
+const ADDED_AFTER_K21 = new Set([
+  'QPP',
+  'QPPCount',
+  'ratelimit',
+  'framesize',
+  'closewait',
+  'metrics',
+  'udp',
+  'udptimeout',
+]);
 
 /** The latest tables turned back into K21's: fewer flags, older usage texts, smuxver default 1. */
 function asK21<C>(options: readonly OptionSpec<C>[], extraDropped: string[]): OptionSpec<C>[] {
