@@ -18,8 +18,8 @@ const WRITE_SIZE = 65536;
 
 async function transfer(config: SmuxConfig, streamCount: number): Promise<number> {
   const [clientConn, serverConn] = memoryConnectionPair();
-  const client = new SmuxSession(clientConn, true, config);
-  const server = new SmuxSession(serverConn, false, config);
+  const client = SmuxSession.client(clientConn, config);
+  const server = SmuxSession.server(serverConn, config);
   const perStream = TOTAL_BYTES / streamCount;
   const block = randomBytes(WRITE_SIZE);
   const received: Promise<void>[] = [];

@@ -151,7 +151,7 @@ export class TunnelClient {
     log(
       `smux version: ${this.options.smux.version} on connection: ${formatHostPort(remote.host, port)} (conv ${session.conv})`,
     );
-    const mux = createMux(session, true, this.options);
+    const mux = createMux(session, 'client', this.options);
     mux.on('close', (err?: Error) => {
       if (err && !this.closed) log(`session closed: ${mismatchHint(err)}`);
     });

@@ -70,7 +70,7 @@ export class TunnelServer {
     log(
       `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
     );
-    const mux = createMux(session, false, this.options);
+    const mux = createMux(session, 'server', this.options);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     mux.on('close', (err?: Error) => {
       if (err) log(`${remote}: ${mismatchHint(err)}`);

@@ -18,8 +18,8 @@ export interface SessionPair {
 export function sessionPair(config: SmuxConfig, link: MemoryLinkOptions = {}): SessionPair {
   const [clientConn, serverConn] = memoryConnectionPair(link);
   return {
-    client: new SmuxSession(clientConn, true, config),
-    server: new SmuxSession(serverConn, false, config),
+    client: SmuxSession.client(clientConn, config),
+    server: SmuxSession.server(serverConn, config),
     clientConn,
     serverConn,
   };

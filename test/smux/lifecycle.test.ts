@@ -35,7 +35,7 @@ describe('protocol errors close the session with a named error', () => {
   for (const [name, version, bytes, message] of cases) {
     test(name, async () => {
       const { conn, send } = rawPeer();
-      const session = new SmuxSession(conn, true, smuxConfig(version));
+      const session = SmuxSession.client(conn, smuxConfig(version));
       const stream = session.openStream();
       stream.on('error', () => assert.fail('streams close without an error'));
       const closed = closeReason(session);
@@ -61,7 +61,8 @@ describe('protocol errors close the session with a named error', () => {
       const version = ((round % 2) + 1) as 1 | 2;
       const [conn, raw] = memoryConnectionPair({ maxChunk: 1 + (round % 50) });
       raw.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
-      const session = new SmuxSession(conn, round % 3 === 0, smuxConfig(version));
+      const open = round % 3 === 0 ? SmuxSession.client : SmuxSession.server;
+      const session = open(conn, smuxConfig(version));
       session.on('stream', (s: SmuxStream) => {
         s.on('error', () => {});
         s.resume();
@@ -86,7 +87,7 @@ describe('keepalive', () => {
   test('a silent peer closes the session with a keepalive timeout', async () => {
     const { conn } = rawPeer();
     const started = Date.now();
-    const session = new SmuxSession(conn, true, smuxConfig(1, fast));
+    const session = SmuxSession.client(conn, smuxConfig(1, fast));
     const guard = setTimeout(() => {}, 2000); // keeps the loop alive: session timers are unref'd
     const err = await closeReason(session);
     clearTimeout(guard);
@@ -111,9 +112,8 @@ describe('keepalive', () => {
 
   test('no timeout while the receive budget is spent by unread data', async () => {
     const { conn, send } = rawPeer();
-    const session = new SmuxSession(
+    const session = SmuxSession.server(
       conn,
-      false,
       smuxConfig(1, { ...fast, maxReceiveBuffer: 1000, maxStreamBuffer: 1000 }),
     );
     const accepted = acceptStream(session);

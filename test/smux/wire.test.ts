@@ -17,11 +17,7 @@ function rawPeer(): { conn: MemoryConnection; received: Buffer[]; send: (b: Buff
 
 test('v1 client: SYN, PSH, FIN and NOP are the captured bytes, one write() per frame', async () => {
   const { conn } = rawPeer();
-  const client = new SmuxSession(
-    conn,
-    true,
-    smuxConfig(1, { keepAliveInterval: 40, keepAliveTimeout: 5000 }),
-  );
+  const client = SmuxSession.client(conn, smuxConfig(1, { keepAliveInterval: 40, keepAliveTimeout: 5000 }));
   const stream = client.openStream();
   assert.equal(stream.id, 3);
   stream.end('hello world');
@@ -36,9 +32,22 @@ test('v1 client: SYN, PSH, FIN and NOP are the captured bytes, one write() per f
   client.close();
 });
 
+test('without a config, client() and server() speak kcptun defaults: v1 frames, ids 3 and 2', async () => {
+  const { conn: clientConn } = rawPeer();
+  const { conn: serverConn } = rawPeer();
+  const client = SmuxSession.client(clientConn);
+  const server = SmuxSession.server(serverConn);
+  assert.equal(client.openStream().id, 3);
+  assert.equal(server.openStream().id, 2);
+  assert.deepEqual(clientConn.written[0], hex('0100000003000000'));
+  assert.deepEqual(serverConn.written[0], hex('0100000002000000'));
+  client.close();
+  server.close();
+});
+
 test('v2 server: UPD(consumed 2, window 2097152) follows the first read of a 2-byte PSH', async () => {
   const { conn, send } = rawPeer();
-  const server = new SmuxSession(conn, false, smuxConfig(2, { maxStreamBuffer: 2097152 }));
+  const server = SmuxSession.server(conn, smuxConfig(2, { maxStreamBuffer: 2097152 }));
   const accepted = acceptStream(server);
   send(hex('0200000003000000'));
   send(hex('0202020003000000 6869'));
@@ -74,11 +83,7 @@ test('client stream ids are 3, 5, 7 and the server accepts them; server ids are 
 
 test('a repeated SYN is ignored, PSH/FIN/UPD for unknown ids are dropped', async () => {
   const { conn, send } = rawPeer();
-  const server = new SmuxSession(
-    conn,
-    false,
-    smuxConfig(2, { maxReceiveBuffer: 65536, maxStreamBuffer: 65536 }),
-  );
+  const server = SmuxSession.server(conn, smuxConfig(2, { maxReceiveBuffer: 65536, maxStreamBuffer: 65536 }));
   let accepts = 0;
   server.on('stream', () => accepts++);
   send(hex('0200000005000000'));
@@ -98,7 +103,7 @@ test('a repeated SYN is ignored, PSH/FIN/UPD for unknown ids are dropped', async
 
 test('openStream refuses once stream ids overflow (GOAWAY) and after close', () => {
   const { conn } = rawPeer();
-  const client = new SmuxSession(conn, true, smuxConfig(1));
+  const client = SmuxSession.client(conn, smuxConfig(1));
   (client as unknown as { nextStreamID: number }).nextStreamID = 0xfffffffd;
   assert.equal(client.openStream().id, 0xffffffff);
   assert.throws(
@@ -115,7 +120,7 @@ test('openStream refuses once stream ids overflow (GOAWAY) and after close', () 
 
 test('v2: a UPD acknowledging more than was sent fails the stream (CONSUMED)', async () => {
   const { conn, send } = rawPeer();
-  const client = new SmuxSession(conn, true, smuxConfig(2));
+  const client = SmuxSession.client(conn, smuxConfig(2));
   const stream = client.openStream();
   stream.write(Buffer.alloc(300_000));
   await waitFor(() => conn.written.length > 0 && stream.writableLength > 0, 1000, 'the window to fill');
