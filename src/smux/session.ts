@@ -78,7 +78,7 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
     this.nextStreamID = firstStreamID - STREAM_ID_STEP;
     this.bucket = config.maxReceiveBuffer;
     this.reader = new FrameReader(config.version);
-    this.writer = new FrameWriter(conn);
+    this.writer = new FrameWriter(conn, config.maxFrameSize);
     this.host = this.makeStreamHost();
     this.pingTimer = setInterval(() => this.ping(), config.keepAliveInterval).unref();
     this.aliveTimer = setInterval(() => this.checkAlive(), config.keepAliveTimeout).unref();
