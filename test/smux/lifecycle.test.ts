@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
+import { CMD_FIN, CMD_PSH, CMD_SYN } from '../../src/smux/frame.js';
 import { SmuxError, SmuxSession, type SmuxStream } from '../../src/smux/index.js';
+import { plausibleGarbage, referenceParse, seededRandom } from './frame-oracle.js';
+import { GatedConnection } from './gated-connection.js';
 import { acceptStream, delay, readAll, sessionPair, smuxConfig, waitFor } from './helpers.js';
 import { type MemoryConnection, memoryConnectionPair } from './memory-connection.js';
 
@@ -51,33 +54,87 @@ describe('protocol errors close the session with a named error', () => {
     });
   }
 
-  test('garbage never throws out of onData', async () => {
-    let seed = 99;
-    const rand = (): number => {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      return seed >>> 8;
-    };
+  test('random input: streams, bytes and the closing error as a whole-buffer parse says', async () => {
+    const rand = seededRandom(99);
+    const errorKinds = new Set<string>();
+    let openRounds = 0;
+    let acceptedTotal = 0;
     for (let round = 0; round < 300; round++) {
       const version = ((round % 2) + 1) as 1 | 2;
-      const [conn, raw] = memoryConnectionPair({ maxChunk: 1 + (round % 50) });
-      raw.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+      const data = plausibleGarbage(rand, version, 600);
+      const expected = referenceParse(data, version);
+      const conn = new GatedConnection();
       const open = round % 3 === 0 ? SmuxSession.client : SmuxSession.server;
       const session = open(conn, smuxConfig(version));
-      session.on('stream', (s: SmuxStream) => {
-        s.on('error', () => {});
-        s.resume();
+      const accepted: SmuxStream[] = [];
+      session.on('stream', (stream: SmuxStream) => accepted.push(stream));
+      let closeError: Error | undefined;
+      let closes = 0;
+      session.on('close', (err?: Error) => {
+        closeError = err;
+        closes++;
       });
-      const data = Buffer.alloc(rand() % 2000);
-      for (let i = 0; i < data.length; i++) data[i] = rand() & 0xff;
-      // Plausible headers: right version, small commands, so some frames get through.
-      for (let at = 0; at + 8 <= data.length; at += 8 + (rand() % 64)) {
-        data[at] = version;
-        data[at + 1] = rand() % 6;
+      // The session starts parsing in a microtask queued by its constructor: let that run first, then
+      // everything below is synchronous.
+      await Promise.resolve();
+      for (let at = 0; at < data.length; ) {
+        const n = 1 + (rand() % 50);
+        conn.feed(data.subarray(at, at + n));
+        at += n;
       }
-      raw.write(data);
-      await delay(0);
-      session.close();
+
+      // What the peer's frames should have done, in order: SYN opens (once per id), FIN ends the readable
+      // side, PSH for an open stream not yet finished is kept for the application, the rest is dropped.
+      const streams = new Map<number, { bytes: number; fin: boolean }>();
+      for (const f of expected.frames) {
+        const known = streams.get(f.sid);
+        if (f.cmd === CMD_SYN && known === undefined) streams.set(f.sid, { bytes: 0, fin: false });
+        else if (f.cmd === CMD_FIN && known !== undefined) known.fin = true;
+        else if (f.cmd === CMD_PSH && known !== undefined && !known.fin) known.bytes += f.payload.length;
+      }
+      assert.deepEqual(
+        accepted.map((st) => st.id),
+        [...streams.keys()],
+        `round ${round}: one accept per new id`,
+      );
+      acceptedTotal += accepted.length;
+      if (expected.error !== null) {
+        assert.equal(closes, 1, `round ${round}: closed once`);
+        assert.ok(closeError instanceof SmuxError, `round ${round}: ${closeError}`);
+        assert.equal(closeError.code, 'PROTOCOL');
+        assert.match(closeError.message, expected.error.message);
+        assert.equal(session.isClosed, true);
+        assert.equal(conn.closed, true, 'the connection is closed with it');
+        assert.equal(session.numStreams, 0);
+        assert.ok(
+          accepted.every((st) => st.destroyed && st.bufferedReceiveBytes === 0),
+          'every stream is destroyed and its data dropped',
+        );
+        errorKinds.add(expected.error.kind);
+      } else {
+        assert.equal(closes, 0, `round ${round}: still open (${closeError})`);
+        assert.equal(session.numStreams, streams.size);
+        for (const stream of accepted) {
+          const want = streams.get(stream.id)!;
+          assert.equal(stream.bufferedReceiveBytes, want.bytes, `round ${round}: stream ${stream.id} bytes`);
+          assert.equal(stream.destroyed, false);
+        }
+        assert.equal(conn.paused, false, 'the receive budget is not spent by this little data');
+        openRounds++;
+        session.close();
+        assert.equal(closes, 1);
+        assert.equal(closeError, undefined, 'a local close has no error');
+      }
     }
+    assert.ok(openRounds > 30 && openRounds < 270, `${openRounds} rounds ended open`);
+    assert.ok(acceptedTotal > 150, `${acceptedTotal} streams accepted`);
+    assert.deepEqual([...errorKinds].sort(), [
+      'UPD length',
+      'UPD on v1',
+      'command',
+      'control length',
+      'version',
+    ]);
   });
 });
 

@@ -7,57 +7,12 @@ import {
   type SchedulerList,
   StreamScheduler,
 } from '../../src/smux/stream-scheduler.js';
-import type { ByteConnection, ByteSink } from '../../src/transport/conn.js';
+import { GatedConnection } from './gated-connection.js';
 import { smuxConfig } from './helpers.js';
 
 const FRAME = 8192;
 /** Room for four full frames in front of the wire: the session is held off most of the time. */
 const LINK_LIMIT = 4 * (HEADER_SIZE + FRAME);
-
-/**
- * A connection whose far end moves only when the test says so: write() returns false once `limit` bytes
- * wait, and `drain` takes bytes off and calls onDrain. Everything is synchronous, so the order of the
- * frames written is decided by the session alone, not by timing.
- */
-class GatedConnection implements ByteConnection {
-  readonly written: Buffer[] = [];
-  closed = false;
-  private sink: ByteSink | null = null;
-  private waiting = 0;
-  private blocked = false;
-
-  constructor(private readonly limit: number) {}
-
-  attach(sink: ByteSink): void {
-    this.sink = sink;
-  }
-
-  write(data: Buffer): boolean {
-    this.written.push(data);
-    this.waiting += data.length;
-    this.blocked = this.waiting >= this.limit;
-    return !this.blocked;
-  }
-
-  /** The link sends `bytes` (default: all that waits); the session hears onDrain if it was held off. */
-  drain(bytes = this.waiting): void {
-    this.waiting = Math.max(0, this.waiting - bytes);
-    if (this.blocked && this.waiting < this.limit) {
-      this.blocked = false;
-      this.sink?.onDrain();
-    }
-  }
-
-  get isBlocked(): boolean {
-    return this.blocked;
-  }
-
-  pause(): void {}
-  resume(): void {}
-  close(): void {
-    this.closed = true;
-  }
-}
 
 interface Frame {
   cmd: number;
@@ -157,13 +112,12 @@ describe('small streams first', () => {
     // The peer's SYN is not needed: data for our own stream from the peer triggers our UPD on read.
     const mark = conn.written.length;
     assert.ok(conn.isBlocked);
-    const sink = (conn as unknown as { sink: ByteSink }).sink;
     const psh = Buffer.alloc(HEADER_SIZE + 4);
     psh[0] = 2;
     psh[1] = CMD_PSH;
     psh.writeUInt16LE(4, 2);
     psh.writeUInt32LE(receiving.id, 4);
-    sink.onData(psh);
+    conn.feed(psh);
     return new Promise<void>((resolve) => {
       receiving.once('data', () => {
         const opened = session.openStream();
