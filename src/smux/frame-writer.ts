@@ -7,6 +7,8 @@ import { type ScheduledStream, StreamScheduler } from './stream-scheduler.js';
 export interface FrameSource extends ScheduledStream {
   /** Writer-owned flag: the source is waiting in the signal queue. */
   inSignalQueue: boolean;
+  /** Whether takeDataFrame would return a frame now. */
+  hasDataFrame(): boolean;
   /** The next PSH or FIN of this stream, or null when nothing is sendable (nothing pending, window shut). */
   takeDataFrame(): Buffer | null;
   /** Called right after the frame from takeDataFrame was handed to the connection. */
@@ -118,7 +120,10 @@ export class FrameWriter {
         const source = this.streams.next();
         if (source === undefined) break;
         const data = source.takeDataFrame();
-        if (data === null) continue;
+        if (data === null) {
+          this.streams.ranDry(source);
+          continue;
+        }
         this.streams.charge(source, data.length);
         this.write(data);
         source.dataFrameWritten();

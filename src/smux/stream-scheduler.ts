@@ -3,13 +3,11 @@ import { Fifo } from './fifo.js';
 /** Which of the scheduler's lists holds a stream: none, the newly active ones, or the backlogged ones. */
 export type SchedulerList = 'idle' | 'new' | 'old';
 
-/** A stream as the scheduler sees it; the two fields are scheduler-owned. */
+/** A stream as the scheduler sees it: two scheduler-owned fields. */
 export interface ScheduledStream {
   schedulerList: SchedulerList;
   /** Bytes the stream may still send in its current turn (deficit round robin). */
   deficit: number;
-  /** Whether the stream can send a data frame now (data queued and, in v2, room in the peer's window). */
-  hasDataFrame(): boolean;
 }
 
 /**
@@ -30,10 +28,15 @@ export interface ScheduledStream {
  * The backlog in front of the connection stays short (the session's connection holds writers off after a
  * few frames), so the order chosen here is, within about one frame, the order on the wire. The lists are
  * only touched at their heads: O(1) per frame, no allocation beyond the amortised array growth of Fifo.
+ *
+ * Use: `next()` names the stream to serve; the caller then reports either `charge` (it sent a frame) or
+ * `ranDry` (it had none to send: nothing queued, or its v2 window shut).
  */
 export class StreamScheduler<T extends ScheduledStream> {
   private readonly newStreams = new Fifo<T>();
   private readonly oldStreams = new Fifo<T>();
+  /** Which list the stream last returned by `next` heads. */
+  private servingNew = false;
 
   /** `quantum`: the bytes (frames with headers) one stream may send per turn. */
   constructor(private readonly quantum: number) {}
@@ -46,30 +49,33 @@ export class StreamScheduler<T extends ScheduledStream> {
     this.newStreams.push(stream);
   }
 
-  /** The stream to take the next data frame from, or undefined when no stream can send one. */
+  /** The stream to take the next data frame from, or undefined when no stream is waiting. */
   next(): T | undefined {
     for (;;) {
-      const fromNew = this.newStreams.length > 0;
-      const list = fromNew ? this.newStreams : this.oldStreams;
+      this.servingNew = this.newStreams.length > 0;
+      const list = this.servingNew ? this.newStreams : this.oldStreams;
       const stream = list.at(0);
-      if (stream === undefined) return undefined;
-      if (stream.deficit <= 0) {
-        list.shift();
-        stream.deficit += this.quantum;
-        this.demote(stream);
-      } else if (!stream.hasDataFrame()) {
-        list.shift();
-        if (fromNew) this.demote(stream);
-        else stream.schedulerList = 'idle';
-      } else {
-        return stream;
-      }
+      if (stream === undefined || stream.deficit > 0) return stream;
+      list.shift();
+      stream.deficit += this.quantum;
+      this.demote(stream);
     }
   }
 
   /** `stream`, returned by `next`, sent a frame of `bytes`. */
   charge(stream: T, bytes: number): void {
     stream.deficit -= bytes;
+  }
+
+  /** `stream`, returned by `next`, had no frame to send: a new stream becomes old, an old one idle. */
+  ranDry(stream: T): void {
+    if (this.servingNew) {
+      this.newStreams.shift();
+      this.demote(stream);
+    } else {
+      this.oldStreams.shift();
+      stream.schedulerList = 'idle';
+    }
   }
 
   /** Forget every stream (the session is closing). */

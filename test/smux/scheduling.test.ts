@@ -231,17 +231,18 @@ class FakeStream implements ScheduledStream {
     readonly name: string,
     public queued: number,
   ) {}
-  hasDataFrame(): boolean {
-    return this.queued > 0;
-  }
 }
 
-/** Serve `count` frames of at most `frameSize`; returns the names in order. */
+/** Serve `count` frames of at most `frameSize`, as the writer does; returns the names in order. */
 function serve(scheduler: StreamScheduler<FakeStream>, count: number, frameSize: number): string[] {
   const order: string[] = [];
-  for (let i = 0; i < count; i++) {
+  while (order.length < count) {
     const stream = scheduler.next();
     if (stream === undefined) break;
+    if (stream.queued === 0) {
+      scheduler.ranDry(stream);
+      continue;
+    }
     const size = Math.min(frameSize, stream.queued);
     stream.queued -= size;
     scheduler.charge(stream, size);
