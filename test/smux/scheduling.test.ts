@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { CMD_FIN, CMD_PSH, CMD_SYN, CMD_UPD, HEADER_SIZE } from '../../src/smux/frame.js';
 import { SmuxSession, type SmuxStream } from '../../src/smux/index.js';
@@ -105,37 +106,35 @@ describe('small streams first', () => {
     session.close();
   });
 
-  test('control frames first: a UPD and a SYN queued while held off go before any data (v2)', () => {
+  test('control frames first: a UPD and a SYN queued while held off go before any data (v2)', async () => {
     const { conn, session } = saturatedClient(2, 2);
     const receiving = session.openStream();
     conn.drain();
-    // The peer's SYN is not needed: data for our own stream from the peer triggers our UPD on read.
     const mark = conn.written.length;
     assert.ok(conn.isBlocked);
+    // The peer sends 4 bytes on our stream; reading them makes the session queue a UPD (v2).
     const psh = Buffer.alloc(HEADER_SIZE + 4);
     psh[0] = 2;
     psh[1] = CMD_PSH;
     psh.writeUInt16LE(4, 2);
     psh.writeUInt32LE(receiving.id, 4);
+    const read = once(receiving, 'data');
     conn.feed(psh);
-    return new Promise<void>((resolve) => {
-      receiving.once('data', () => {
-        const opened = session.openStream();
-        assert.equal(conn.written.length, mark, 'held off: UPD and SYN wait');
-        conn.drain();
-        const after = framesSince(conn, mark);
-        assert.deepEqual(
-          after.slice(0, 2).map((f) => [f.cmd, f.sid]),
-          [
-            [CMD_SYN, opened.id],
-            [CMD_UPD, receiving.id],
-          ],
-        );
-        assert.equal(after[2].cmd, CMD_PSH);
-        session.close();
-        resolve();
-      });
-    });
+    await read;
+    const opened = session.openStream();
+    assert.equal(conn.written.length, mark, 'held off: the UPD and the SYN wait');
+    conn.drain();
+    const after = framesSince(conn, mark);
+    assert.deepEqual(
+      after.slice(0, 3).map((f) => [f.cmd, f.sid]),
+      [
+        [CMD_SYN, opened.id],
+        [CMD_UPD, receiving.id],
+        [CMD_PSH, after[2].sid],
+      ],
+      'SYN (control), then UPD, then data',
+    );
+    session.close();
   });
 });
 
