@@ -1,6 +1,6 @@
 /**
- * `bench:tunnel --latency`: request/response time through the tunnel, idle and while one bulk stream
- * loads it in each direction. The echo target, the bulk stream and the probe are separate processes
+ * `bench:tunnel --latency`: request/response time through the tunnel, idle and while bulk streams (one
+ * unless --load-streams) load it in each direction. The echo target, the bulk stream and the probe are separate processes
  * (latency-peer.ts), so no round trip waits for the benchmark's own work; in the throughput table the
  * probe shares its event loop with the sha256 of the bulk data, which adds that process's delays.
  */
@@ -22,13 +22,15 @@ export interface LatencyOptions {
   probeIntervalMs: number;
   /** How long each bulk stream runs. */
   loadSec: number;
+  /** Bulk streams at once, each its own connection and process. */
+  loadStreams: number;
 }
 
 export interface LatencyRecord {
   setting: string;
   pair: string;
   idle: number[];
-  /** Per direction: round trips during the load, and the load's rate in bytes/s per round. */
+  /** Per direction: round trips during the load, and the load's rate in bytes/s per round (all streams). */
   loaded: Record<(typeof DIRECTIONS)[number], { rtts: number[]; rates: number[] }>;
   error?: string;
 }
@@ -121,12 +123,15 @@ async function measure(
     record.idle.push(...idle.rtts);
     const count = Math.max(1, Math.floor((opts.loadSec * 1000 - 2 * RAMP_MS) / opts.probeIntervalMs));
     for (const direction of DIRECTIONS) {
-      const [load, probes] = (await Promise.all([
+      const bulk = Array.from({ length: opts.loadStreams }, () =>
         peer(['bulk', port, direction, String(opts.loadSec)]),
+      ) as Promise<{ bytes: number; seconds: number }>[];
+      const [probes, ...loads] = (await Promise.all([
         peer(['probe', port, String(count), interval, String(RAMP_MS)]),
-      ])) as [{ bytes: number; seconds: number }, { rtts: number[] }];
+        ...bulk,
+      ])) as [{ rtts: number[] }, ...{ bytes: number; seconds: number }[]];
       record.loaded[direction].rtts.push(...probes.rtts);
-      record.loaded[direction].rates.push(load.bytes / load.seconds);
+      record.loaded[direction].rates.push(loads.reduce((sum, load) => sum + load.bytes / load.seconds, 0));
     }
   } catch (err) {
     record.error = `${(err as Error).message}\n${tunnel.logTail()}`;

@@ -20,6 +20,8 @@ export interface BenchOptions {
   latency: boolean;
   /** Latency mode: how long each bulk stream loads the tunnel. */
   loadSec: number;
+  /** Latency mode: bulk streams loading the tunnel at once, each its own connection and process. */
+  loadStreams: number;
   /** Memory mode: how long the long transfer runs. */
   durationSec: number;
   /** Memory mode: streams held open at once. */
@@ -52,6 +54,7 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --latency         request/response times idle and under load, each peer in its own process,
                     instead of the throughput table
   --load SEC        latency mode: how long each bulk stream runs (default 5; --quick 2)
+  --load-streams N  latency mode: bulk streams at once, each its own connection (default 1)
   --duration SEC    memory mode: length of the long transfer (default 300; --quick 30)
   --streams N       memory mode: streams held open at once (default 1000; --quick 200)
   --out FILE        report path (default docs/bench-tunnel[-memory|-latency]-<date>.md)`;
@@ -92,6 +95,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     memory,
     latency,
     loadSec: quick ? QUICK.loadSec : 5,
+    loadStreams: 1,
     durationSec: quick ? QUICK.durationSec : 300,
     streams: quick ? QUICK.streams : 1000,
     out: '',
@@ -110,6 +114,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--load':
         opts.loadSec = positiveInt(flag, value());
+        break;
+      case '--load-streams':
+        opts.loadStreams = positiveInt(flag, value());
         break;
       case '--bytes':
         opts.bytes = parseSize(value());

@@ -249,9 +249,14 @@ export interface LatencyReport {
   rounds: number;
   probeIntervalMs: number;
   loadSec: number;
+  loadStreams: number;
   settings: readonly Setting[];
   records: readonly LatencyRecord[];
   notices: readonly string[];
+}
+
+function bulkStreams(count: number): string {
+  return count === 1 ? 'one bulk stream' : `${count} bulk streams (each its own connection)`;
 }
 
 export function latencyMarkdown(r: LatencyReport): string {
@@ -261,12 +266,12 @@ ${environmentMarkdown(r.env)}
 
 Request/response time through the tunnel: a 64-byte request echoed back on its own stream, every
 ${r.probeIntervalMs} ms. Per setting, ${r.rounds} round(s), each starting fresh processes for every pair in turn.
-In each round: ${IDLE_PROBES} round trips with the tunnel idle; then round trips while one bulk stream of random
-data runs for ${r.loadSec} s from the client side to a sink behind the server (**up**), and then from a source
-behind the server to the client side (**down**), leaving out its first and last ${RAMP_MS} ms.
-The echo target, the bulk stream and the prober are separate processes, so no round trip waits for
+In each round: ${IDLE_PROBES} round trips with the tunnel idle; then round trips while ${bulkStreams(r.loadStreams)} of random
+data run${r.loadStreams === 1 ? 's' : ''} for ${r.loadSec} s from the client side to a sink behind the server (**up**), and then from a source
+behind the server to the client side (**down**), leaving out the first and last ${RAMP_MS} ms.
+The echo target, the bulk streams and the prober are separate processes, so no round trip waits for
 benchmark work such as hashing; all of them share the machine's CPUs with the tunnel. The load figure is
-the bulk stream's rate (bytes handed to or read from its socket), a check that the tunnel was busy; the
+the bulk streams' total rate (bytes handed to or read from their sockets), a check that the tunnel was busy; the
 throughput table measures rates properly. Percentiles are over all rounds' round trips.${notes(r.notices)}
 
 ## Results

@@ -1,10 +1,10 @@
 import type { ByteConnection } from '../transport/conn.js';
 import { Fifo } from './fifo.js';
+import { HEADER_SIZE } from './frame.js';
+import { type ScheduledStream, StreamScheduler } from './stream-scheduler.js';
 
 /** A stream as seen by the writer: frames are pulled from it only when the connection can take them. */
-export interface FrameSource {
-  /** Writer-owned flag: the source is waiting in the data ring. */
-  inDataRing: boolean;
+export interface FrameSource extends ScheduledStream {
   /** Writer-owned flag: the source is waiting in the signal queue. */
   inSignalQueue: boolean;
   /** Whether takeDataFrame would return a frame now. */
@@ -21,11 +21,13 @@ export interface FrameSource {
  * The session's send side. Every frame goes to the connection as one write() call. Nothing is encoded
  * ahead of time: while the connection is back-pressured (write returned false, waiting for onDrain),
  * streams keep their data and are only asked for a frame when it can go out, so the queue holds at most
- * one pending chunk per stream plus a few control frames.
+ * one pending chunk per stream plus a few control frames, and a frame's place on the wire is decided
+ * when the connection has room, not when it was written.
  *
- * Order: control frames (SYN, NOP, a FIN that aborts a stream) first, then window updates, then data,
- * round robin one frame per stream per turn (the fairness smux gets from its write-counter priority).
- * A stream's graceful FIN is one of its data frames, so it always follows that stream's data.
+ * Order: control frames (SYN, NOP, a FIN that aborts a stream) first, then window updates (UPD), then
+ * data, chosen by the StreamScheduler: streams that just got a little data before backlogged ones, and
+ * equal bytes per turn among the backlogged. A stream's graceful FIN is one of its data frames, so it
+ * always follows that stream's data; a stream's own frames never change order.
  */
 export class FrameWriter {
   private blocked = false;
@@ -33,10 +35,16 @@ export class FrameWriter {
   private flushing = false;
   private readonly control = new Fifo<Buffer>();
   private readonly signals = new Fifo<FrameSource>();
-  private readonly ring = new Fifo<FrameSource>();
+  private readonly streams: StreamScheduler<FrameSource>;
   private readonly drainWaiters = new Fifo<() => void>();
 
-  constructor(private readonly conn: ByteConnection) {}
+  /** `maxFrameSize`: the session's largest PSH payload; a stream's turn is one full frame's bytes. */
+  constructor(
+    private readonly conn: ByteConnection,
+    maxFrameSize: number,
+  ) {
+    this.streams = new StreamScheduler(HEADER_SIZE + maxFrameSize);
+  }
 
   /** The last write returned false and onDrain has not come yet. */
   get isBlocked(): boolean {
@@ -60,10 +68,7 @@ export class FrameWriter {
 
   scheduleData(source: FrameSource): void {
     if (this.closed) return;
-    if (!source.inDataRing && source.hasDataFrame()) {
-      source.inDataRing = true;
-      this.ring.push(source);
-    }
+    if (source.hasDataFrame()) this.streams.activate(source);
     this.flush();
   }
 
@@ -90,7 +95,7 @@ export class FrameWriter {
     this.closed = true;
     this.control.clear();
     this.signals.clear();
-    this.ring.clear();
+    this.streams.clear();
     this.drainWaiters.clear();
   }
 
@@ -112,17 +117,16 @@ export class FrameWriter {
           if (update !== null) this.write(update);
           continue;
         }
-        const source = this.ring.shift();
+        const source = this.streams.next();
         if (source === undefined) break;
-        source.inDataRing = false;
         const data = source.takeDataFrame();
-        if (data === null) continue;
+        if (data === null) {
+          this.streams.ranDry(source);
+          continue;
+        }
+        this.streams.charge(source, data.length);
         this.write(data);
         source.dataFrameWritten();
-        if (!source.inDataRing && !this.closed && source.hasDataFrame()) {
-          source.inDataRing = true;
-          this.ring.push(source);
-        }
       }
     } finally {
       this.flushing = false;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ByteConnection, ByteSink } from '../transport/conn.js';
-import { type SmuxConfig, verifyConfig } from './config.js';
+import { defaultSmuxConfig, type SmuxConfig, verifyConfig } from './config.js';
 import { SmuxError } from './errors.js';
 import { CMD_FIN, CMD_NOP, CMD_PSH, CMD_SYN, CMD_UPD, encodeControlFrame } from './frame.js';
 import { FrameReader, READ_ERROR, READ_INCOMPLETE } from './frame-reader.js';
@@ -17,9 +17,14 @@ export type SmuxSessionEvents = {
 };
 
 const MAX_STREAM_ID = 0xffffffff;
+/** Client and server ids never collide: the client opens odd ids, the server even ones (smux's rule). */
+const FIRST_CLIENT_STREAM_ID = 3;
+const FIRST_SERVER_STREAM_ID = 2;
+const STREAM_ID_STEP = 2;
 
 /**
- * A smux session (xtaci/smux v1 or v2) over a reliable byte connection.
+ * A smux session (xtaci/smux v1 or v2) over a reliable byte connection, made by `SmuxSession.client`
+ * or `SmuxSession.server` (smux's Client and Server).
  *
  * Stream ids: the client opens odd ids from 3, the server even ids from 2 (nextStreamID starts at 1 or 0
  * and grows by 2 before use); when they run out, openStream throws a GOAWAY SmuxError.
@@ -54,18 +59,28 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
   private parseScheduled = false;
   private frameArrived = false;
 
-  constructor(
+  /** The dialing side of `conn` (it opens odd stream ids); `config` defaults to kcptun's settings. */
+  static client(conn: ByteConnection, config: SmuxConfig = defaultSmuxConfig()): SmuxSession {
+    return new SmuxSession(conn, FIRST_CLIENT_STREAM_ID, config);
+  }
+
+  /** The accepting side of `conn` (it opens even stream ids); `config` defaults to kcptun's settings. */
+  static server(conn: ByteConnection, config: SmuxConfig = defaultSmuxConfig()): SmuxSession {
+    return new SmuxSession(conn, FIRST_SERVER_STREAM_ID, config);
+  }
+
+  private constructor(
     private readonly conn: ByteConnection,
-    isClient: boolean,
+    firstStreamID: number,
     config: SmuxConfig,
   ) {
     super();
     verifyConfig(config);
     this.config = { ...config };
-    this.nextStreamID = isClient ? 1 : 0;
+    this.nextStreamID = firstStreamID - STREAM_ID_STEP;
     this.bucket = config.maxReceiveBuffer;
     this.reader = new FrameReader(config.version);
-    this.writer = new FrameWriter(conn);
+    this.writer = new FrameWriter(conn, config.maxFrameSize);
     this.host = this.makeStreamHost();
     this.pingTimer = setInterval(() => this.ping(), config.keepAliveInterval).unref();
     this.aliveTimer = setInterval(() => this.checkAlive(), config.keepAliveTimeout).unref();
@@ -94,11 +109,11 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
   /** Open a stream (sends SYN). Throws a SmuxError: CLOSED after close, GOAWAY once ids are exhausted. */
   openStream(): SmuxStream {
     if (this.closed) throw new SmuxError('smux: session closed', 'CLOSED');
-    if (this.goAway || this.nextStreamID + 2 > MAX_STREAM_ID) {
+    if (this.goAway || this.nextStreamID + STREAM_ID_STEP > MAX_STREAM_ID) {
       this.goAway = true;
       throw new SmuxError('smux: stream id overflows, should start a new connection', 'GOAWAY');
     }
-    this.nextStreamID += 2;
+    this.nextStreamID += STREAM_ID_STEP;
     const sid = this.nextStreamID;
     const stream = new SmuxStream(sid, this.host);
     this.streams.set(sid, stream);

@@ -7,6 +7,7 @@ import {
   INITIAL_PEER_WINDOW,
 } from './frame.js';
 import type { FrameSource } from './frame-writer.js';
+import type { SchedulerList } from './stream-scheduler.js';
 
 /** The parts of the session's writer a stream's send side uses. */
 export interface SendScheduler {
@@ -35,7 +36,8 @@ type Callback = (err?: Error | null) => void;
  * claims to have consumed more than was sent: the stream fails (smux ErrConsumed).
  */
 export class StreamSender implements FrameSource {
-  inDataRing = false;
+  schedulerList: SchedulerList = 'idle';
+  deficit = 0;
   inSignalQueue = false;
 
   private chunk: Buffer | null = null;

@@ -258,7 +258,7 @@ export class TunnelClient implements TunnelView {
     log(
       `smux version: ${this.options.smux.version} on connection: ${formatHostPort(remote.host, port)} (conv ${session.conv})`,
     );
-    const mux = createMux(session, true, this.options);
+    const mux = createMux(session, 'client', this.options);
     this.live.set(mux, session);
     mux.on('close', (err?: Error) => {
       this.live.delete(mux);

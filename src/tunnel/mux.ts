@@ -19,9 +19,12 @@ export function applicationStream(stream: Duplex, options: MuxOptions): Duplex {
   return options.qpp ? wrapQpp(stream, options.qpp.pads, options.qpp.seed) : stream;
 }
 
-export function createMux(session: KcpSession, isClient: boolean, options: MuxOptions): SmuxSession {
+/** Which end of the tunnel a mux is: the client opens the streams, the server accepts them. */
+export type MuxRole = 'client' | 'server';
+
+export function createMux(session: KcpSession, role: MuxRole, options: MuxOptions): SmuxSession {
   const conn: ByteConnection = options.noComp ? session : new SnappyConnection(session);
-  return new SmuxSession(conn, isClient, options.smux);
+  return role === 'client' ? SmuxSession.client(conn, options.smux) : SmuxSession.server(conn, options.smux);
 }
 
 /** A hint for the log when a session dies of a protocol error: kcptun has no handshake to say what differs. */

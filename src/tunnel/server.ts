@@ -156,7 +156,7 @@ export class TunnelServer implements TunnelView {
     log(
       `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
     );
-    const mux = createMux(session, false, this.options);
+    const mux = createMux(session, 'server', this.options);
     this.live.set(mux, session);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     this.acceptUdp(mux, remote);

@@ -162,6 +162,9 @@ test('a short latency run of our pair reports idle and loaded round trips', { ti
     assert.match(report, pair);
     assert.doesNotMatch(report, /## Failures/);
     assert.throws(() => parseOptions(['--latency', '--memory']), /one mode at a time/);
+    assert.equal(parseOptions(['--latency']).loadStreams, 1);
+    assert.equal(parseOptions(['--latency', '--load-streams', '4']).loadStreams, 4);
+    assert.throws(() => parseOptions(['--load-streams', '0']), /--load-streams: not a positive integer/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,16 +3,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { SmuxStream } from '../../src/smux/index.js';
-import {
-  acceptStream,
-  randomBytes,
-  readAll,
-  sessionPair,
-  settle,
-  sha256,
-  smuxConfig,
-  waitFor,
-} from './helpers.js';
+import { acceptStream, quiescent, randomBytes, readAll, sessionPair, sha256, smuxConfig } from './helpers.js';
 
 const PIECE = 16384;
 
@@ -38,8 +29,7 @@ test('v2: a reader that does not read stops the sender at the initial 262144-byt
   const data = randomBytes(4 << 20);
   const s = await accepted;
   const writer = writeEverything(c, data);
-  await waitFor(() => s.bufferedReceiveBytes === 262144, 2000, 'the initial window');
-  await settle(50);
+  await quiescent(serverConn);
   assert.equal(s.bufferedReceiveBytes, 262144, 'no byte beyond the initial window before any UPD');
   assert.equal(writer.acked(), 262144, 'write callbacks stall at the window');
   assert.ok(c.writableLength > 0, 'data still waiting in the writable buffer');
@@ -49,32 +39,37 @@ test('v2: a reader that does not read stops the sender at the initial 262144-byt
   // UPD(consumed 16384, window 1 MiB): exactly 1 MiB may then be outstanding.
   const first = s.read() as Buffer;
   assert.equal(first.length, PIECE);
-  await waitFor(() => s.bufferedReceiveBytes === maxStreamBuffer, 2000, 'the advertised window');
-  await settle(50);
+  await quiescent(serverConn);
   assert.equal(s.bufferedReceiveBytes, maxStreamBuffer, 'outstanding bytes = maxStreamBuffer');
   assert.equal(writer.acked(), PIECE + maxStreamBuffer);
   assert.equal(client.isClosed || server.isClosed, false);
 
   const rest = await readAll(s);
   assert.equal(sha256(Buffer.concat([first, rest])), sha256(data));
-  await waitFor(() => writer.acked() === data.length, 2000, 'all write callbacks');
+  await quiescent(serverConn);
+  assert.equal(writer.acked(), data.length, 'all write callbacks ran');
   client.close();
   server.close();
 });
 
 test('v2: a stalled stream does not block another stream of the same session', async () => {
   const config = smuxConfig(2, { maxFrameSize: 8192, maxReceiveBuffer: 1 << 20, maxStreamBuffer: 262144 });
-  const { client, server } = sessionPair(config);
+  const { client, server, serverConn } = sessionPair(config);
   const streams: SmuxStream[] = [];
-  server.on('stream', (s: SmuxStream) => streams.push(s));
+  const bothAccepted = new Promise<void>((resolve) => {
+    server.on('stream', (s: SmuxStream) => {
+      if (streams.push(s) === 2) resolve();
+    });
+  });
   const stalled = client.openStream();
   const flowing = client.openStream();
   writeEverything(stalled, randomBytes(1 << 20));
   const data = randomBytes(4 << 20);
   writeEverything(flowing, data);
-  await waitFor(() => streams.length === 2, 1000, 'accepts');
+  await bothAccepted;
   const received = await readAll(streams[1]);
   assert.equal(sha256(received), sha256(data));
+  await quiescent(serverConn);
   assert.equal(streams[0].bufferedReceiveBytes, 262144);
   client.close();
   server.close();
@@ -90,8 +85,7 @@ test('v1: without windows the session buffer (-smuxbuf) bounds what a non-readin
   const data = randomBytes(4 << 20);
   const s = await accepted;
   const writer = writeEverything(c, data);
-  await waitFor(() => s.bufferedReceiveBytes >= maxReceiveBuffer, 2000, 'the session buffer to fill');
-  await settle(50);
+  await quiescent(serverConn);
   assert.equal(s.bufferedReceiveBytes, maxReceiveBuffer, 'stops exactly when the budget is spent');
   assert.equal(serverConn.isPaused, true, 'connection paused');
   assert.ok(serverConn.queuedBytes <= linkHighWaterMark + 32768 + 8, `link holds ${serverConn.queuedBytes}`);
@@ -101,7 +95,7 @@ test('v1: without windows the session buffer (-smuxbuf) bounds what a non-readin
     `sender stalled after ${sent} bytes`,
   );
   assert.ok(c.writableLength > 0, 'data still waiting in the writable buffer');
-  await settle(30);
+  await quiescent(serverConn);
   assert.equal(writer.acked(), sent, 'and stays stalled');
 
   const received = await readAll(s);
@@ -119,10 +113,10 @@ test('v2: a peer ignoring the window is still bounded by the session buffer', as
   const c = client.openStream();
   const s = await accepted;
   writeEverything(c, randomBytes(1 << 20));
-  await settle(100);
-  assert.ok(s.bufferedReceiveBytes <= 262144, `${s.bufferedReceiveBytes}`);
+  await quiescent(serverConn);
+  assert.equal(s.bufferedReceiveBytes, 262144, 'the initial window');
   s.read();
-  await settle(100);
+  await quiescent(serverConn);
   assert.ok(s.bufferedReceiveBytes <= 300_000 + 16384, `${s.bufferedReceiveBytes}`);
   assert.ok(serverConn.queuedBytes <= 65536 + 16384 + 8);
   client.close();

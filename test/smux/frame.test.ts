@@ -11,6 +11,7 @@ import {
   encodeUpdFrame,
 } from '../../src/smux/frame.js';
 import { FrameReader, READ_ERROR, READ_FRAME, READ_INCOMPLETE } from '../../src/smux/frame-reader.js';
+import { plausibleGarbage, referenceParse, seededRandom } from './frame-oracle.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -136,28 +137,67 @@ describe('frame reader', () => {
     });
   }
 
-  test('random garbage never throws', () => {
-    let seed = 12345;
-    const rand = (): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed >>> 8;
-    };
+  test('random input: the frames, the error and the leftover of a whole-buffer parse, split anywhere', () => {
+    const rand = seededRandom(12345);
+    const errorKinds = new Set<string>();
+    let clean = 0;
+    let framesSeen = 0;
     for (let round = 0; round < 2000; round++) {
-      const reader = new FrameReader((round % 2) + 1);
-      const data = Buffer.alloc(rand() % 300);
-      for (let i = 0; i < data.length; i++) data[i] = rand() & 0xff;
-      // Mostly valid-looking headers so parsing goes past the first frame sometimes.
-      if (data.length > 2) {
-        data[0] = (round % 2) + 1;
-        data[1] = rand() % 6;
-      }
-      let at = 0;
-      while (at < data.length) {
+      const version = (round % 2) + 1;
+      const data = plausibleGarbage(rand, version, 400);
+      const expected = referenceParse(data, version);
+      const reader = new FrameReader(version);
+      const got: string[] = [];
+      let result: number = READ_INCOMPLETE;
+      for (let at = 0; at < data.length; ) {
         const n = 1 + (rand() % 40);
         reader.feed(data.subarray(at, at + n));
         at += n;
-        while (reader.next() === READ_FRAME);
+        for (result = reader.next(); result === READ_FRAME; result = reader.next()) {
+          const body =
+            reader.cmd === CMD_UPD
+              ? `${reader.updConsumed}/${reader.updWindow}`
+              : reader.payload.toString('hex');
+          got.push(`${reader.cmd} ${reader.sid} ${body}`);
+        }
+      }
+      const want = expected.frames.map((f) => {
+        const body =
+          f.cmd === CMD_UPD
+            ? `${f.payload.readUInt32LE(0)}/${f.payload.readUInt32LE(4)}`
+            : f.payload.toString('hex');
+        return `${f.cmd} ${f.sid} ${body}`;
+      });
+      assert.deepEqual(got, want, `round ${round}: frames`);
+      framesSeen += got.length;
+      if (expected.error !== null) {
+        assert.equal(result, READ_ERROR, `round ${round}: fails`);
+        assert.equal(reader.error?.code, 'PROTOCOL');
+        assert.match(reader.error!.message, expected.error.message, `round ${round}`);
+        assert.equal(reader.bufferedBytes, 0, 'a failed reader holds nothing');
+        reader.feed(hex(NOP));
+        assert.equal(reader.next(), READ_ERROR, 'and stays failed');
+        errorKinds.add(expected.error.kind);
+      } else {
+        assert.equal(result, READ_INCOMPLETE, `round ${round}: no error`);
+        assert.equal(reader.error, null);
+        assert.equal(
+          reader.bufferedBytes,
+          expected.rest,
+          `round ${round}: the incomplete tail stays buffered`,
+        );
+        clean++;
       }
     }
+    // The input reaches every outcome: clean ends, frames, and each kind of error.
+    assert.ok(clean > 200 && clean < 1800, `${clean} rounds without an error`);
+    assert.ok(framesSeen > 2000, `${framesSeen} frames`);
+    assert.deepEqual([...errorKinds].sort(), [
+      'UPD length',
+      'UPD on v1',
+      'command',
+      'control length',
+      'version',
+    ]);
   });
 });

@@ -18,8 +18,8 @@ export interface SessionPair {
 export function sessionPair(config: SmuxConfig, link: MemoryLinkOptions = {}): SessionPair {
   const [clientConn, serverConn] = memoryConnectionPair(link);
   return {
-    client: new SmuxSession(clientConn, true, config),
-    server: new SmuxSession(serverConn, false, config),
+    client: SmuxSession.client(clientConn, config),
+    server: SmuxSession.server(serverConn, config),
     clientConn,
     serverConn,
   };
@@ -58,20 +58,21 @@ export function sha256(data: Buffer): string {
 
 export { randomBytes };
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Event-loop turns after which `quiescent` gives up: far more than any test here needs to settle. */
+const MAX_QUIESCENT_TURNS = 100_000;
 
-/** Poll until `check` holds (the event loop stays referenced meanwhile), or fail after timeoutMs. */
-export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(5);
+/**
+ * Resolve once the link of `conn` has stopped moving: a whole event-loop turn (timers aside, every
+ * delivery, microtask and nextTick of the sessions runs within one) passed with nothing written or
+ * delivered either way and no delivery pending. What the sessions hold then is final, so a test can
+ * assert exact states ("stopped at the window") instead of waiting some milliseconds and hoping.
+ */
+export async function quiescent(conn: MemoryConnection): Promise<void> {
+  const peer = conn.peer;
+  for (let turn = 0; turn < MAX_QUIESCENT_TURNS; turn++) {
+    const before = conn.progress + peer.progress;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (conn.progress + peer.progress === before && conn.isIdle && peer.isIdle) return;
   }
-}
-
-/** Wait until nothing moves on the link for a few turns. */
-export async function settle(ms = 30): Promise<void> {
-  await delay(ms);
+  throw new Error(`the link kept moving for ${MAX_QUIESCENT_TURNS} event-loop turns`);
 }

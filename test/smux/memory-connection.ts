@@ -24,6 +24,8 @@ export class MemoryConnection implements ByteConnection {
   readonly written: Buffer[] = [];
   /** Peak of undelivered bytes queued at this end. */
   maxQueued = 0;
+  /** Writes and deliveries so far at this end: unchanged over an event-loop turn means nothing moved. */
+  progress = 0;
   private sink: ByteSink | null = null;
   private readonly inbox: Buffer[] = [];
   private queued = 0;
@@ -50,6 +52,11 @@ export class MemoryConnection implements ByteConnection {
     return this.paused;
   }
 
+  /** No delivery is scheduled: nothing will move at this end unless someone writes or resumes. */
+  get isIdle(): boolean {
+    return !this.scheduled;
+  }
+
   attach(sink: ByteSink): void {
     this.sink = sink;
     this.schedule();
@@ -57,6 +64,7 @@ export class MemoryConnection implements ByteConnection {
 
   write(data: Buffer): boolean {
     if (this.isClosed) return true;
+    this.progress++;
     this.written.push(data);
     this.peer.enqueue(data);
     if (this.peer.queued >= (this.options.highWaterMark ?? 65536)) {
@@ -116,6 +124,7 @@ export class MemoryConnection implements ByteConnection {
     while (!this.paused && !this.isClosed && this.sink !== null && this.queued > 0 && budget > 0) {
       const piece = this.takePiece();
       budget -= piece.length;
+      this.progress++;
       this.sink.onData(piece);
     }
     const writer = this.peer;

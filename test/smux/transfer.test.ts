@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SmuxConfig, SmuxStream } from '../../src/smux/index.js';
-import { acceptStream, randomBytes, readAll, sessionPair, sha256, smuxConfig, writeAll } from './helpers.js';
+import {
+  acceptStream,
+  quiescent,
+  randomBytes,
+  readAll,
+  sessionPair,
+  sha256,
+  smuxConfig,
+  writeAll,
+} from './helpers.js';
 import type { MemoryLinkOptions } from './memory-connection.js';
 
 /** Send `up` client→server and `down` server→client on one stream at the same time; check both arrive. */
 async function oneStreamBothWays(config: SmuxConfig, up: Buffer, down: Buffer, link?: MemoryLinkOptions) {
-  const { client, server } = sessionPair(config, link);
+  const { client, server, clientConn } = sessionPair(config, link);
   const accepted = acceptStream(server);
   const c = client.openStream();
   const s = await accepted;
@@ -18,7 +27,7 @@ async function oneStreamBothWays(config: SmuxConfig, up: Buffer, down: Buffer, l
   ]);
   assert.equal(sha256(atServer), sha256(up));
   assert.equal(sha256(atClient), sha256(down));
-  await new Promise((r) => setImmediate(r));
+  await quiescent(clientConn);
   assert.equal(client.numStreams, 0, 'FIN both ways removes the stream');
   assert.equal(server.numStreams, 0);
   client.close();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { SmuxSession, type SmuxStream } from '../../src/smux/index.js';
-import { acceptStream, sessionPair, smuxConfig, waitFor } from './helpers.js';
+import { acceptStream, quiescent, sessionPair, smuxConfig } from './helpers.js';
 import { type MemoryConnection, memoryConnectionPair } from './memory-connection.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -15,13 +15,10 @@ function rawPeer(): { conn: MemoryConnection; received: Buffer[]; send: (b: Buff
   return { conn, received, send: (b) => raw.write(b) };
 }
 
-test('v1 client: SYN, PSH, FIN and NOP are the captured bytes, one write() per frame', async () => {
+test('v1 client: SYN, PSH, FIN and NOP are the captured bytes, one write() per frame', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
   const { conn } = rawPeer();
-  const client = new SmuxSession(
-    conn,
-    true,
-    smuxConfig(1, { keepAliveInterval: 40, keepAliveTimeout: 5000 }),
-  );
+  const client = SmuxSession.client(conn, smuxConfig(1, { keepAliveInterval: 40, keepAliveTimeout: 5000 }));
   const stream = client.openStream();
   assert.equal(stream.id, 3);
   stream.end('hello world');
@@ -31,40 +28,55 @@ test('v1 client: SYN, PSH, FIN and NOP are the captured bytes, one write() per f
     Buffer.concat([hex('01020b0003000000'), Buffer.from('hello world')]),
     hex('0101000003000000'),
   ]);
-  await waitFor(() => conn.written.length > 3, 1000, 'a NOP');
-  assert.deepEqual(conn.written[3], hex('0103000000000000'));
+  assert.equal(conn.written.length, 3);
+  t.mock.timers.tick(40);
+  assert.deepEqual(conn.written.slice(3), [hex('0103000000000000')], 'a NOP after the keepalive interval');
   client.close();
+});
+
+test('without a config, client() and server() speak kcptun defaults: v1 frames, ids 3 and 2', async () => {
+  const { conn: clientConn } = rawPeer();
+  const { conn: serverConn } = rawPeer();
+  const client = SmuxSession.client(clientConn);
+  const server = SmuxSession.server(serverConn);
+  assert.equal(client.openStream().id, 3);
+  assert.equal(server.openStream().id, 2);
+  assert.deepEqual(clientConn.written[0], hex('0100000003000000'));
+  assert.deepEqual(serverConn.written[0], hex('0100000002000000'));
+  client.close();
+  server.close();
 });
 
 test('v2 server: UPD(consumed 2, window 2097152) follows the first read of a 2-byte PSH', async () => {
   const { conn, send } = rawPeer();
-  const server = new SmuxSession(conn, false, smuxConfig(2, { maxStreamBuffer: 2097152 }));
+  const server = SmuxSession.server(conn, smuxConfig(2, { maxStreamBuffer: 2097152 }));
   const accepted = acceptStream(server);
   send(hex('0200000003000000'));
   send(hex('0202020003000000 6869'));
   const stream = await accepted;
   assert.equal(stream.id, 3);
-  await waitFor(() => stream.bufferedReceiveBytes === 2, 1000, 'the PSH');
+  await quiescent(conn);
+  assert.equal(stream.bufferedReceiveBytes, 2, 'the PSH waits for the application');
   assert.equal(conn.written.length, 0, 'nothing is sent before the application reads');
   assert.deepEqual(stream.read(), Buffer.from('hi'));
-  await waitFor(() => conn.written.length > 0, 1000, 'the UPD');
+  await quiescent(conn);
   assert.deepEqual(conn.written, [hex('020408000300000002000000 00002000')]);
   server.close();
 });
 
 test('client stream ids are 3, 5, 7 and the server accepts them; server ids are 2, 4', async () => {
-  const { client, server } = sessionPair(smuxConfig(1));
+  const { client, server, clientConn } = sessionPair(smuxConfig(1));
   const acceptedIds: number[] = [];
   server.on('stream', (s: SmuxStream) => acceptedIds.push(s.id));
   const opened = [client.openStream(), client.openStream(), client.openStream()].map((s) => s.id);
   assert.deepEqual(opened, [3, 5, 7]);
-  await waitFor(() => acceptedIds.length === 3, 1000, 'three accepts');
+  await quiescent(clientConn);
   assert.deepEqual(acceptedIds, [3, 5, 7]);
 
   const clientAccepted: number[] = [];
   client.on('stream', (s: SmuxStream) => clientAccepted.push(s.id));
   assert.deepEqual([server.openStream().id, server.openStream().id], [2, 4]);
-  await waitFor(() => clientAccepted.length === 2, 1000, 'two accepts');
+  await quiescent(clientConn);
   assert.deepEqual(clientAccepted, [2, 4]);
   assert.equal(client.numStreams, 5);
   assert.equal(server.numStreams, 5);
@@ -74,11 +86,7 @@ test('client stream ids are 3, 5, 7 and the server accepts them; server ids are 
 
 test('a repeated SYN is ignored, PSH/FIN/UPD for unknown ids are dropped', async () => {
   const { conn, send } = rawPeer();
-  const server = new SmuxSession(
-    conn,
-    false,
-    smuxConfig(2, { maxReceiveBuffer: 65536, maxStreamBuffer: 65536 }),
-  );
+  const server = SmuxSession.server(conn, smuxConfig(2, { maxReceiveBuffer: 65536, maxStreamBuffer: 65536 }));
   let accepts = 0;
   server.on('stream', () => accepts++);
   send(hex('0200000005000000'));
@@ -88,8 +96,8 @@ test('a repeated SYN is ignored, PSH/FIN/UPD for unknown ids are dropped', async
   send(hex('0201000009000000'));
   send(hex('0204080009000000 0000000000000100'));
   send(hex('0202030005000000 616263'));
-  await waitFor(() => server.numStreams === 1 && accepts === 1, 1000, 'the accept');
-  await new Promise((r) => setTimeout(r, 20));
+  await quiescent(conn);
+  assert.equal(server.numStreams, 1);
   assert.equal(accepts, 1);
   assert.equal(server.isClosed, false);
   assert.equal(conn.isPaused, false, 'budget untouched by dropped data');
@@ -98,7 +106,7 @@ test('a repeated SYN is ignored, PSH/FIN/UPD for unknown ids are dropped', async
 
 test('openStream refuses once stream ids overflow (GOAWAY) and after close', () => {
   const { conn } = rawPeer();
-  const client = new SmuxSession(conn, true, smuxConfig(1));
+  const client = SmuxSession.client(conn, smuxConfig(1));
   (client as unknown as { nextStreamID: number }).nextStreamID = 0xfffffffd;
   assert.equal(client.openStream().id, 0xffffffff);
   assert.throws(
@@ -115,10 +123,11 @@ test('openStream refuses once stream ids overflow (GOAWAY) and after close', () 
 
 test('v2: a UPD acknowledging more than was sent fails the stream (CONSUMED)', async () => {
   const { conn, send } = rawPeer();
-  const client = new SmuxSession(conn, true, smuxConfig(2));
+  const client = SmuxSession.client(conn, smuxConfig(2));
   const stream = client.openStream();
   stream.write(Buffer.alloc(300_000));
-  await waitFor(() => conn.written.length > 0 && stream.writableLength > 0, 1000, 'the window to fill');
+  await quiescent(conn);
+  assert.ok(stream.writableLength > 0, 'the initial window is spent');
   const failed = once(stream, 'error');
   const upd = Buffer.alloc(16);
   hex('0204080003000000').copy(upd);
