@@ -4,7 +4,7 @@ import { KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
-import { bindSocket, createUdpIo, createUdpSocket, formatHostPort } from './udp.js';
+import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
 import type { UdpIo, UdpPeer } from './udp-io.js';
 
 /** A session that delivered no data this long after it was opened is closed (ListenOptions.firstDataTimeoutMs). */
@@ -130,19 +130,18 @@ export class KcpListener {
     onSession: (session: KcpSession) => void,
   ): Promise<KcpListener> {
     validateListenOptions(options);
-    const bindAddress = host === '' ? '0.0.0.0' : host;
-    const socket = createUdpSocket(bindAddress, options.sockbuf);
-    try {
-      await bindSocket(socket, port, host === '' ? undefined : host);
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
+    const socket = await bindListenSocket(host, port, options.sockbuf);
     return new KcpListener(socket, options, onSession);
   }
 
   get port(): number {
     return this.socket.address().port;
+  }
+
+  /** The bound address as Go prints a listener's LocalAddr: `[::]:29900`, `127.0.0.1:29900`. */
+  get localLabel(): string {
+    const a = this.socket.address();
+    return formatHostPort(a.address, a.port);
   }
 
   get sessionCount(): number {

@@ -45,6 +45,8 @@ const SOCKADDR_SIZE = 32;
 const AF_INET = 2;
 const SOCKADDR_IN_SIZE = 16;
 const SOCKADDR_IN6_SIZE = 28;
+/** Where struct sockaddr_in6 holds the 16-byte address. */
+const SIN6_ADDR = 8;
 
 const MSG_DONTWAIT = 0x40;
 const EINTR = 4;
@@ -157,15 +159,20 @@ class MmsgIo implements UdpIo {
     const name = this.rx.names[this.current];
     const port = (name[2] << 8) | name[3];
     if ((name[0] | (name[1] << 8)) === AF_INET) return name.readUInt32BE(4) * 0x10000 + port;
+    // An IPv4 peer of a dual-stack socket: the same number key as on an IPv4 socket (one socket has one
+    // family, so the two kinds never meet in one table).
+    if (isV4Mapped(name)) return name.readUInt32BE(SIN6_ADDR + 12) * 0x10000 + port;
     // IPv6: address and scope id; the flow label (bytes 4-7) may change from one datagram to the next.
-    return `${name.toString('latin1', 8, SOCKADDR_IN6_SIZE)}|${port}`;
+    return `${name.toString('latin1', SIN6_ADDR, SOCKADDR_IN6_SIZE)}|${port}`;
   }
 
   sender(): UdpPeer {
     const name = this.rx.names[this.current];
     const port = (name[2] << 8) | name[3];
     const v4 = (name[0] | (name[1] << 8)) === AF_INET;
-    const address = v4 ? `${name[4]}.${name[5]}.${name[6]}.${name[7]}` : formatIpv6(name.subarray(8, 24));
+    const address = v4
+      ? `${name[4]}.${name[5]}.${name[6]}.${name[7]}`
+      : formatIpv6(name.subarray(SIN6_ADDR, 24));
     const sockaddr = Uint8Array.prototype.slice.call(name, 0, v4 ? SOCKADDR_IN_SIZE : SOCKADDR_IN6_SIZE);
     // The flow label belongs to the datagram received, not to the replies.
     if (!v4) sockaddr.fill(0, 4, 8);
@@ -277,6 +284,12 @@ class MmsgIo implements UdpIo {
     }
     flushOutbox();
   };
+}
+
+/** A struct sockaddr_in6 holding an IPv4-mapped address (::ffff:a.b.c.d), as a dual-stack socket reports IPv4 peers. */
+function isV4Mapped(name: Buffer): boolean {
+  for (let i = SIN6_ADDR; i < SIN6_ADDR + 10; i++) if (name[i] !== 0) return false;
+  return name[SIN6_ADDR + 10] === 0xff && name[SIN6_ADDR + 11] === 0xff;
 }
 
 /** An IPv6 address as inet_ntop(3) writes it: the longest run of two or more zero groups as "::". */
