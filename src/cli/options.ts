@@ -149,7 +149,8 @@ const USAGE = {
   quiet: "to suppress the 'stream open/close' messages",
   tcp: 'to emulate a TCP connection(linux)',
   configFile: 'config from json file, which will override the command from shell',
-  pprof: 'start profiling server on :6060',
+  pprof:
+    'start profiling: opens the Node.js inspector on 127.0.0.1:6060, which lets anyone who can connect to that address run any code in this process',
   metrics:
     "serve Prometheus /metrics, JSON /status, /healthz and a live status page on this address, eg: 127.0.0.1:9180; they show peers' addresses: bind to loopback or firewall the port",
 } as const;
