@@ -15,6 +15,7 @@
  * Memory is bounded whatever arrives: at most 3 x 256 + 1 queued shards of at most 1494 bytes, copied into
  * pooled entries (nothing refers to the caller's buffer after decode returns).
  */
+import { KCP_MTU_LIMIT } from '../kcp/constants.js';
 import { snmp } from '../metrics/snmp.js';
 import { AutoTune } from './autotune.js';
 import {
@@ -24,7 +25,6 @@ import {
   FEC_TYPE_PARITY,
   fecPaws,
   fecType,
-  MTU_LIMIT,
 } from './header.js';
 import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
 
@@ -33,7 +33,7 @@ export const RX_FEC_MULTI = 3;
 /** kcp-go `fecExpire`: queued shards older than this (ms) are dropped. */
 export const FEC_EXPIRE_MS = 60000;
 /** Longest shard payload (size field or parity onwards) of a packet kcp-go can receive. */
-const MAX_SHARD_BYTES = MTU_LIMIT - FEC_HEADER_SIZE;
+const MAX_SHARD_BYTES = KCP_MTU_LIMIT - FEC_HEADER_SIZE;
 /** kcp-go v5.6.1 accepts an autotuned data or parity count below this. */
 const AUTOTUNE_LIMIT = 256;
 /** How many recently finished groups are remembered so their late shards are dropped on arrival. */
@@ -135,7 +135,7 @@ export class FecDecoder {
     if (type !== FEC_TYPE_DATA && type !== FEC_TYPE_PARITY) return 0;
     const isData = type === FEC_TYPE_DATA;
     if (!isData) snmp.FECParityShards++;
-    if (length > MTU_LIMIT) return 0;
+    if (length > KCP_MTU_LIMIT) return 0;
 
     const seqid = buf.readUInt32LE(offset);
     this.autoTune.sample(isData, seqid);

@@ -7,14 +7,8 @@
  *   parity: [0,H) crypt | seqid u32 | 0x00F2 | parity bytes up to the longest data packet of the group
  * The RS shards are the bytes from H+6 (size field included), zero-padded to the group's longest packet.
  */
-import {
-  FEC_HEADER_SIZE,
-  FEC_HEADER_SIZE_PLUS2,
-  FEC_TYPE_DATA,
-  FEC_TYPE_PARITY,
-  fecPaws,
-  MTU_LIMIT,
-} from './header.js';
+import { KCP_MTU_LIMIT } from '../kcp/constants.js';
+import { FEC_HEADER_SIZE, FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws } from './header.js';
 import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
 
 /** The parity gate of kcp-go >= v5.6.10 (`maxFECEncodeLatency`), for `parityGateMs`. */
@@ -64,7 +58,7 @@ export class FecEncoder {
     if (dataShards + parityShards > MAX_TOTAL_SHARDS) {
       throw new Error(`fec: dataShards + parityShards ${dataShards + parityShards} > ${MAX_TOTAL_SHARDS}`);
     }
-    if (!Number.isInteger(headerOffset) || headerOffset < 0 || headerOffset >= MTU_LIMIT) {
+    if (!Number.isInteger(headerOffset) || headerOffset < 0 || headerOffset >= KCP_MTU_LIMIT) {
       throw new Error(`fec: headerOffset ${headerOffset}`);
     }
     if (!Number.isInteger(trailerSize) || trailerSize < 0) throw new Error(`fec: trailerSize ${trailerSize}`);
@@ -77,7 +71,7 @@ export class FecEncoder {
     this.parityGateMs = gate;
     this.paws = fecPaws(dataShards + parityShards);
     this.codec = sharedReedSolomon(dataShards, parityShards);
-    const maxShardSize = MTU_LIMIT - headerOffset - FEC_HEADER_SIZE;
+    const maxShardSize = KCP_MTU_LIMIT - headerOffset - FEC_HEADER_SIZE;
     const storage = Buffer.alloc(maxShardSize * dataShards);
     this.shards = [];
     for (let i = 0; i < dataShards; i++) {
@@ -97,8 +91,8 @@ export class FecEncoder {
     const h = this.headerOffset;
     const shardStart = h + FEC_HEADER_SIZE;
     const shardLength = end - shardStart;
-    if (!(end >= h + FEC_HEADER_SIZE_PLUS2 && end <= pkt.length && end <= MTU_LIMIT)) {
-      throw new RangeError(`fec: packet end ${end} outside [${h + FEC_HEADER_SIZE_PLUS2}, ${MTU_LIMIT}]`);
+    if (!(end >= h + FEC_HEADER_SIZE_PLUS2 && end <= pkt.length && end <= KCP_MTU_LIMIT)) {
+      throw new RangeError(`fec: packet end ${end} outside [${h + FEC_HEADER_SIZE_PLUS2}, ${KCP_MTU_LIMIT}]`);
     }
     pkt.writeUInt32LE(this.nextSeqid, h);
     pkt.writeUInt16LE(FEC_TYPE_DATA, h + 4);

@@ -11,6 +11,5 @@ export {
   fecPaws,
   fecType,
   isFecShard,
-  MTU_LIMIT,
 } from './header.js';
-export { ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
+export { MAX_TOTAL_SHARDS, ReedSolomon, sharedReedSolomon } from './reed-solomon.js';

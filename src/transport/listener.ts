@@ -1,6 +1,6 @@
 import type dgram from 'node:dgram';
-import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, MTU_LIMIT } from '../fec/index.js';
-import { KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
+import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, fecType, isFecShard } from '../fec/index.js';
+import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
@@ -184,7 +184,7 @@ export class KcpListener {
   private packetInput(buf: Buffer, len: number): void {
     if (this.closed) return;
     const crypt = this.options.crypt;
-    if (len > MTU_LIMIT) {
+    if (len > KCP_MTU_LIMIT) {
       snmp.InPkts++;
       snmp.InCsumErrors++;
       return;
@@ -205,8 +205,8 @@ export class KcpListener {
     let conv = 0;
     let sn = 0;
     let convKnown = false;
-    const type = buf[off + 4] | (buf[off + 5] << 8);
-    if (type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY) {
+    const type = fecType(buf, off);
+    if (isFecShard(type)) {
       if (type === FEC_TYPE_DATA && end - off >= FEC_HEADER_SIZE_PLUS2 + KCP_OVERHEAD) {
         conv = buf.readUInt32LE(off + FEC_HEADER_SIZE_PLUS2);
         sn = buf.readUInt32LE(off + FEC_HEADER_SIZE_PLUS2 + SEG_OFF_SN);

@@ -15,7 +15,7 @@
  * later batches follow the same way until that queue has drained, so datagrams keep their order.
  */
 import type dgram from 'node:dgram';
-import { MTU_LIMIT } from '../fec/index.js';
+import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { type Libc, libc, type NativePointer, type PollHandle, socketFd, socketHandle } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
 import { type UdpIo, UdpPeer } from './udp-io.js';
@@ -25,8 +25,8 @@ const BATCH = 64;
 /** recvmmsg calls per readiness callback at most, so that timers and other sockets get their turn. */
 const MAX_READ_ROUNDS = 4;
 /**
- * Bytes per datagram slot: more than MTU_LIMIT, so a longer datagram arrives truncated yet still longer
- * than MTU_LIMIT, and is refused like a long one from dgram.
+ * Bytes per datagram slot: more than KCP_MTU_LIMIT, so a longer datagram arrives truncated yet still longer
+ * than KCP_MTU_LIMIT, and is refused like a long one from dgram.
  */
 const SLOT_SIZE = 1536;
 
@@ -180,7 +180,7 @@ class MmsgIo implements UdpIo {
   }
 
   claim(): Buffer {
-    if (this.closed) return Buffer.allocUnsafe(MTU_LIMIT);
+    if (this.closed) return Buffer.allocUnsafe(KCP_MTU_LIMIT);
     if (this.count === BATCH) this.flushBatch();
     return this.tx.slots[this.count];
   }

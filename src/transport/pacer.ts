@@ -1,5 +1,7 @@
-/** Burst of the latest kcp-go's limiter: one batch of 64 datagrams of the 1500-byte maximum. */
-export const PACER_BURST = 64 * 1500;
+import { KCP_MTU_LIMIT } from '../kcp/index.js';
+
+/** Burst of the latest kcp-go's limiter: one batch of 64 datagrams of the largest size. */
+export const PACER_BURST = 64 * KCP_MTU_LIMIT;
 
 /**
  * -ratelimit: a token bucket of `bytesPerSecond` with a burst of PACER_BURST bytes, as the latest
