@@ -81,7 +81,7 @@ export function sessionOptionsOf(config: CommonConfig, crypt: PacketCrypt): Sess
     nodelay: config.noDelay,
     interval: config.interval,
     resend: config.resend,
-    nc: config.noCongestion,
+    nc: config.nc,
     ackNoDelay: config.ackNoDelay,
     rateLimit: Math.max(0, config.rateLimit),
   };
@@ -110,7 +110,7 @@ export function commonStartupLines(config: CommonConfig, cryptName: string): str
   return [
     `smux version: ${config.smuxVer}`,
     `encryption: ${cryptName}`,
-    `nodelay parameters: ${config.noDelay} ${config.interval} ${config.resend} ${config.noCongestion}`,
+    `nodelay parameters: ${config.noDelay} ${config.interval} ${config.resend} ${config.nc}`,
     `sndwnd: ${config.sndWnd} rcvwnd: ${config.rcvWnd}`,
     `compression: ${!config.noComp}`,
     `mtu: ${config.mtu}`,

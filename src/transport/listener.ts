@@ -1,6 +1,7 @@
 import type dgram from 'node:dgram';
 import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, fecType, isFecShard } from '../fec/index.js';
 import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
+import { timeDiff } from '../kcp/time-diff.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
@@ -252,7 +253,7 @@ export class KcpListener {
 
   private open(conv: number, key: number | string, buf: Buffer, off: number, end: number): void {
     const link = new ListenerLink(this, key, this.io.sender());
-    const session = new KcpSession(conv, this.options, link, false);
+    const session = new KcpSession(conv, this.options, link, { active: false });
     const entry = new Entry(session, link, nowMs());
     this.table.set(key, entry);
     this.count++;
@@ -292,7 +293,7 @@ export class KcpListener {
     const now = nowMs();
     if (
       log === undefined ||
-      (this.fullLoggedAt !== -1 && ((now - this.fullLoggedAt) | 0) < FULL_LOG_PERIOD_MS)
+      (this.fullLoggedAt !== -1 && timeDiff(now, this.fullLoggedAt) < FULL_LOG_PERIOD_MS)
     ) {
       return;
     }
@@ -314,7 +315,7 @@ export class KcpListener {
     const now = nowMs();
     const expired: Entry[] = [];
     for (const entry of this.undelivered) {
-      if (((now - entry.openedAt) | 0) < this.firstDataTimeoutMs) break;
+      if (timeDiff(now, entry.openedAt) < this.firstDataTimeoutMs) break;
       expired.push(entry);
     }
     for (const entry of expired) {

@@ -68,9 +68,10 @@ class MessageBlock {
   readonly words: Uint32Array;
   private readonly pointer: NativePointer;
 
+  /** `withNames`: each message gets a sockaddr (an unconnected socket's peers); else none (connected). */
   constructor(
     private readonly sys: Libc,
-    withNames: boolean,
+    { withNames }: { withNames: boolean },
   ) {
     const iovecs = BATCH * MMSGHDR_SIZE;
     const names = iovecs + BATCH * IOVEC_SIZE;
@@ -149,8 +150,8 @@ class MmsgIo implements UdpIo {
     private readonly pollFd: number,
     private readonly connected: boolean,
   ) {
-    this.tx = new MessageBlock(sys, !connected);
-    receiveBlock ??= new MessageBlock(sys, true);
+    this.tx = new MessageBlock(sys, { withNames: !connected });
+    receiveBlock ??= new MessageBlock(sys, { withNames: true });
     this.rx = receiveBlock;
     this.poll = sys.koffi.node.poll(pollFd, { readable: true }, this.onReadable);
   }

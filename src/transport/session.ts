@@ -162,7 +162,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     conv: number,
     options: SessionOptions,
     private readonly link: DatagramLink,
-    active: boolean,
+    { active }: { active: boolean },
   ) {
     validateSessionOptions(options);
     this.conv = conv;

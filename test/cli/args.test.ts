@@ -53,7 +53,7 @@ describe('defaults of the latest kcptun', () => {
       noDelay: 0,
       interval: 30,
       resend: 2,
-      noCongestion: 1,
+      nc: 1,
       sockBuf: 4194304,
       smuxVer: 2,
       smuxBuf: 4194304,
@@ -83,7 +83,7 @@ describe('defaults of the latest kcptun', () => {
   });
   it('manual mode exposes the hidden defaults', () => {
     const config = client(['-mode', 'manual']);
-    assert.deepEqual([config.noDelay, config.interval, config.resend, config.noCongestion], [0, 50, 0, 0]);
+    assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [0, 50, 0, 0]);
   });
 });
 
@@ -151,7 +151,7 @@ describe('command line', () => {
     assert.equal(config.conn, 2);
     assert.deepEqual([config.dataShard, config.parityShard, config.dscp], [5, 2, 46]);
     assert.deepEqual([config.noComp, config.ackNoDelay, config.quiet, config.tcp], [true, true, true, true]);
-    assert.deepEqual([config.noDelay, config.interval, config.resend, config.noCongestion], [1, 20, 2, 1]);
+    assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [1, 20, 2, 1]);
     assert.deepEqual(
       [config.smuxVer, config.smuxBuf, config.streamBuf, config.keepAlive],
       [1, 8192, 4096, 5],
@@ -179,7 +179,7 @@ describe('command line', () => {
   });
   it('mode presets beat manual values from the command line', () => {
     const config = client(['-mode', 'fast3', '-nodelay', '0', '-interval', '99', '-resend', '0', '-nc', '0']);
-    assert.deepEqual([config.noDelay, config.interval, config.resend, config.noCongestion], [1, 10, 2, 1]);
+    assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [1, 10, 2, 1]);
     const unknown = client(['-mode', 'warp', '-interval', '99']);
     assert.equal(unknown.interval, 99);
     assert.equal(unknown.mode, 'warp');

@@ -50,7 +50,7 @@ describe('session options: limits in option terms', () => {
       const o = { ...options(ds > 0), crypt, dataShards: ds, parityShards: ps };
       validateSessionOptions({ ...o, mtu: min });
       // ...and a session really runs with it (KCP's own setMtu accepts what is left).
-      new KcpSession(1, { ...o, mtu: min }, idleLink, true).close();
+      new KcpSession(1, { ...o, mtu: min }, idleLink, { active: true }).close();
       assert.throws(
         () => validateSessionOptions({ ...o, mtu: min - 1 }),
         (err: unknown) =>
