@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** kcptun-client: a drop-in for Go kcptun's client. */
+import { formatHostPort } from '../tunnel/address.js';
 import { TunnelClient } from '../tunnel/client.js';
 import { parseClientArgs } from './args.js';
 import { runMain } from './run-main.js';
@@ -48,6 +49,6 @@ runMain(parseClientArgs, async (config, log) => {
   log.info(`conn: ${config.conn}`);
   log.info(`autoexpire: ${config.autoExpire}`);
   log.info(`scavengettl: ${config.scavengeTtl}`);
-  log.info(`listening on: ${typeof bound === 'string' ? bound : `${bound.address}:${bound.port}`}`);
+  log.info(`listening on: ${typeof bound === 'string' ? bound : formatHostPort(bound.address, bound.port)}`);
   return { stop: () => client.close(), role: 'client', view: client };
 });

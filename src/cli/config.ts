@@ -101,5 +101,5 @@ export function applyModePreset(config: CommonConfig): void {
   config.noDelay = preset.noDelay;
   config.interval = preset.interval;
   config.resend = preset.resend;
-  config.noCongestion = preset.noCongestion;
+  config.nc = preset.nc;
 }

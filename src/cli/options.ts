@@ -28,7 +28,7 @@ export interface CommonConfig {
   noDelay: number;
   interval: number;
   resend: number;
-  noCongestion: number;
+  nc: number;
   sockBuf: number;
   smuxVer: number;
   smuxBuf: number;
@@ -85,15 +85,15 @@ export interface ModePreset {
   readonly noDelay: number;
   readonly interval: number;
   readonly resend: number;
-  readonly noCongestion: number;
+  readonly nc: number;
 }
 
 /** -mode profiles. `manual`, and any name not listed, keep -nodelay/-interval/-resend/-nc. */
 export const MODE_PRESETS: Readonly<Record<string, ModePreset>> = Object.freeze({
-  normal: { noDelay: 0, interval: 40, resend: 2, noCongestion: 1 },
-  fast: { noDelay: 0, interval: 30, resend: 2, noCongestion: 1 },
-  fast2: { noDelay: 1, interval: 20, resend: 2, noCongestion: 1 },
-  fast3: { noDelay: 1, interval: 10, resend: 2, noCongestion: 1 },
+  normal: { noDelay: 0, interval: 40, resend: 2, nc: 1 },
+  fast: { noDelay: 0, interval: 30, resend: 2, nc: 1 },
+  fast2: { noDelay: 1, interval: 20, resend: 2, nc: 1 },
+  fast3: { noDelay: 1, interval: 10, resend: 2, nc: 1 },
 });
 
 /** The preset for a mode name, or undefined for manual and unknown names. */
@@ -154,7 +154,8 @@ const USAGE = {
   quiet: "to suppress the 'stream open/close' messages",
   tcp: 'to emulate a TCP connection(linux)',
   configFile: 'config from json file, which will override the command from shell',
-  pprof: 'start profiling server on :6060',
+  pprof:
+    'start profiling: opens the Node.js inspector on 127.0.0.1:6060, which lets anyone who can connect to that address run any code in this process',
   metrics:
     "serve Prometheus /metrics, JSON /status, /healthz and a live status page on this address, eg: 127.0.0.1:9180; they show peers' addresses: bind to loopback or firewall the port",
   udpClient:
@@ -182,7 +183,7 @@ function commonRows<C extends CommonConfig>() {
     noDelay: row<C>('noDelay', 'nodelay', 'int', 0, '', { hidden: true }),
     interval: row<C>('interval', 'interval', 'int', 50, '', { hidden: true }),
     resend: row<C>('resend', 'resend', 'int', 0, '', { hidden: true }),
-    noCongestion: row<C>('noCongestion', 'nc', 'int', 0, '', { hidden: true }),
+    nc: row<C>('nc', 'nc', 'int', 0, '', { hidden: true }),
     sockBuf: row<C>('sockBuf', 'sockbuf', 'int', 4194304, USAGE.sockBuf),
     smuxVer: row<C>('smuxVer', 'smuxver', 'int', 2, USAGE.smuxVer),
     smuxBuf: row<C>('smuxBuf', 'smuxbuf', 'int', 4194304, USAGE.smuxBuf),
@@ -248,7 +249,7 @@ export const CLIENT_OPTIONS: readonly OptionSpec<ClientConfig>[] = Object.freeze
   c.noDelay,
   c.interval,
   c.resend,
-  c.noCongestion,
+  c.nc,
   c.sockBuf,
   c.smuxVer,
   c.smuxBuf,
@@ -308,7 +309,7 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
   s.noDelay,
   s.interval,
   s.resend,
-  s.noCongestion,
+  s.nc,
   s.sockBuf,
   s.smuxVer,
   s.smuxBuf,

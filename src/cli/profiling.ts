@@ -68,6 +68,12 @@ export async function startProfiling(options: ProfilingOptions): Promise<() => v
         : `pprof: cannot open the inspector on ${host}:${port}`,
     );
   }
+  const url = inspector.url();
+  if (url !== undefined) {
+    log(
+      `pprof: WARNING: anyone who can connect to ${new URL(url).host} can run any code in this process through the inspector`,
+    );
+  }
 
   const toggler = new CpuProfileToggle(inspector, options.dir ?? process.cwd(), log);
   const onSignal = (): void => {

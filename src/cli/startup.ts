@@ -6,8 +6,10 @@ import { deriveKey } from '../crypt/kdf.js';
 import { QppPads } from '../crypt/qpp/index.js';
 import { createPacketCrypt } from '../crypt/select.js';
 import type { PacketCrypt } from '../crypt/types.js';
+import { fecEnabled } from '../fec/index.js';
+import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { type SmuxConfig, verifyConfig } from '../smux/index.js';
-import type { SessionOptions } from '../transport/session.js';
+import { minimumMtu, type SessionOptions } from '../transport/session.js';
 import { isUnixPath } from '../tunnel/address.js';
 import type { UdpOptions } from '../tunnel/udp-flow.js';
 import { parsePortRange } from './address.js';
@@ -56,18 +58,31 @@ export function smuxConfigOf(config: CommonConfig): SmuxConfig {
   return smux;
 }
 
+/**
+ * The session options of a validated config with its cipher. The one config check that needs the cipher is
+ * here: the smallest -mtu leaves KCP its minimum beside the cipher's and FEC's headers (minimumMtu).
+ */
 export function sessionOptionsOf(config: CommonConfig, crypt: PacketCrypt): SessionOptions {
+  const minMtu = minimumMtu(crypt, config.dataShard, config.parityShard);
+  if (config.mtu < minMtu) {
+    const fec = fecEnabled(config.dataShard, config.parityShard)
+      ? ' with FEC (-datashard, -parityshard)'
+      : '';
+    throw new CliError(
+      `-mtu must be between ${minMtu} and ${KCP_MTU_LIMIT} for -crypt ${crypt.name}${fec}, got ${config.mtu}`,
+    );
+  }
   return {
     crypt,
     dataShards: config.dataShard,
     parityShards: config.parityShard,
-    mtu: config.mtu, // validate.ts already clamped it to the 1500-byte datagram limit, as the latest kcptun
+    mtu: config.mtu, // validate.ts already clamped it to KCP_MTU_LIMIT, as the latest kcptun does
     sndWnd: config.sndWnd,
     rcvWnd: config.rcvWnd,
     nodelay: config.noDelay,
     interval: config.interval,
     resend: config.resend,
-    nc: config.noCongestion,
+    nc: config.nc,
     ackNoDelay: config.ackNoDelay,
     rateLimit: Math.max(0, config.rateLimit),
   };
@@ -96,7 +111,7 @@ export function commonStartupLines(config: CommonConfig, cryptName: string): str
   return [
     `smux version: ${config.smuxVer}`,
     `encryption: ${cryptName}`,
-    `nodelay parameters: ${config.noDelay} ${config.interval} ${config.resend} ${config.noCongestion}`,
+    `nodelay parameters: ${config.noDelay} ${config.interval} ${config.resend} ${config.nc}`,
     `sndwnd: ${config.sndWnd} rcvwnd: ${config.rcvWnd}`,
     `compression: ${!config.noComp}`,
     `mtu: ${config.mtu}`,

@@ -4,25 +4,17 @@
  * module: the adjustments are made in place and the warnings returned for the caller to log.
  */
 import { validateQppParams } from '../crypt/qpp/index.js';
+import { MAX_TOTAL_SHARDS } from '../fec/index.js';
+import { KCP_MTU_LIMIT } from '../kcp/index.js';
+import { MAX_DSCP } from '../transport/dscp.js';
 import { parsePortRange } from './address.js';
 import { CliError } from './errors.js';
 import type { ClientConfig, CommonConfig, ServerConfig } from './options.js';
 
-/** The latest kcp-go clamps larger values to 1500 (Go's receive buffers are 1500 bytes). */
-export const MAX_MTU = 1500;
-/**
- * kcp-go refuses (and silently ignores) a KCP mtu below 50. The largest per-datagram overhead in
- * front of KCP is 36 bytes (AEAD nonce 12 + GCM tag 16 + FEC header 8), so 86 leaves at least 50
- * for every crypt and FEC combination.
- */
-export const MIN_MTU = 86;
 /** smux's KeepAliveTimeout, which kcptun never changes; the interval must not exceed it. */
 export const SMUX_KEEPALIVE_TIMEOUT_SECONDS = 30;
 export const MAX_SMUX_FRAME_SIZE = 65535;
 export const MAX_SMUX_BUFFER = 2147483647;
-/** Reed–Solomon GF(2^8) limit on data + parity shards (spec 13 item 21). */
-export const MAX_TOTAL_SHARDS = 255;
-export const MAX_DSCP = 63;
 /** A day: longer idle UDP flows would only hold sockets (setInterval also caps timers near 24.8 days). */
 export const MAX_UDP_TIMEOUT_SECONDS = 86400;
 /** -conn is used as a uint16 by kcptun. */
@@ -41,11 +33,12 @@ function checkCommon(config: CommonConfig, warnings: string[]): void {
     warnings.push(`ratelimit ${config.rateLimit} is negative, falling back to 0`);
     config.rateLimit = 0;
   }
-  if (config.mtu > MAX_MTU) {
-    warnings.push(`mtu ${config.mtu} is larger than ${MAX_MTU}, clamped to ${MAX_MTU}`);
-    config.mtu = MAX_MTU;
+  // The latest kcp-go clamps larger values (Go's receive buffers are KCP_MTU_LIMIT bytes). The smallest
+  // mtu depends on the cipher's overhead: startup.ts checks it once the cipher is chosen.
+  if (config.mtu > KCP_MTU_LIMIT) {
+    warnings.push(`mtu ${config.mtu} is larger than ${KCP_MTU_LIMIT}, clamped to ${KCP_MTU_LIMIT}`);
+    config.mtu = KCP_MTU_LIMIT;
   }
-  if (config.mtu < MIN_MTU) fail(`-mtu must be between ${MIN_MTU} and ${MAX_MTU}, got ${config.mtu}`);
 
   if (config.dataShard < 0) fail(`-datashard must not be negative, got ${config.dataShard}`);
   if (config.parityShard < 0) fail(`-parityshard must not be negative, got ${config.parityShard}`);

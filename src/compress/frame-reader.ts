@@ -94,7 +94,7 @@ export class SnappyFrameReader {
         pos += taken;
         if (this.bodyFill === this.bodyLength) this.bodyLength = -1;
       } else if (this.bodyFill === 0 && wanted <= available) {
-        this.finishChunk(input, pos, pos + wanted, true);
+        this.finishChunk(input, pos, pos + wanted, 'input');
         pos += wanted;
       } else {
         const taken = Math.min(wanted, available);
@@ -102,7 +102,7 @@ export class SnappyFrameReader {
         input.copy(this.body, this.bodyFill, pos, pos + taken);
         this.bodyFill += taken;
         pos += taken;
-        if (this.bodyFill === this.bodyLength) this.finishChunk(this.body, 0, this.bodyLength, false);
+        if (this.bodyFill === this.bodyLength) this.finishChunk(this.body, 0, this.bodyLength, 'gathered');
       }
     }
     return this.failure;
@@ -156,10 +156,10 @@ export class SnappyFrameReader {
   }
 
   /**
-   * Handles a complete identifier or data chunk body `src[start, end)`. `inPlace` says `src` is the caller's
-   * input (which we may keep a view of) rather than our reused gathering buffer.
+   * Handles a complete identifier or data chunk body `src[start, end)`. `src` is the caller's `input` (which
+   * we may keep a view of) or our reused `gathered` buffer (whose bytes must be copied out).
    */
-  private finishChunk(src: Buffer, start: number, end: number, inPlace: boolean): void {
+  private finishChunk(src: Buffer, start: number, end: number, srcKind: 'input' | 'gathered'): void {
     this.bodyLength = -1;
     if (this.chunkType === CHUNK_TYPE_STREAM_IDENTIFIER) {
       if (!STREAM_IDENTIFIER_BODY.equals(src.subarray(start, end))) {
@@ -178,7 +178,8 @@ export class SnappyFrameReader {
       }
       data = decoded;
     } else {
-      data = inPlace ? src.subarray(payloadStart, end) : Buffer.from(src.subarray(payloadStart, end));
+      data =
+        srcKind === 'input' ? src.subarray(payloadStart, end) : Buffer.from(src.subarray(payloadStart, end));
     }
     if (maskedCrc32c(data) !== expectedCrc) {
       this.fail('corrupt', 'chunk checksum mismatch');

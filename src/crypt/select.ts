@@ -7,16 +7,9 @@ import { noneBlockCrypt } from './none.js';
 import { nullPacketCrypt } from './null.js';
 import type { PacketCrypt } from './types.js';
 
-/** Which kcptun to be compatible with: 20210922 (K21) or the latest release (the default). */
-export type KcptunVersion = 'k21' | 'latest';
-
-export interface CreatePacketCryptOptions {
-  version?: KcptunVersion;
-}
-
 export interface SelectedPacketCrypt {
   crypt: PacketCrypt;
-  /** The method was unknown (or could not be built) and AES-256 is used instead, as kcptun does silently. */
+  /** The method was unknown and AES-256 is used instead, as kcptun does (the caller logs it). */
   fellBackToAes: boolean;
 }
 
@@ -27,7 +20,7 @@ const FALLBACK_METHOD = 'aes';
 const AES_KEY_SIZES: Readonly<Record<string, number>> = { aes: 32, 'aes-128': 16, 'aes-192': 24 };
 const GCM_KEY_SIZE = 16;
 
-/** Every -crypt name the latest kcptun accepts (K21 accepts all but `null` and `aes-128-gcm`). */
+/** Every -crypt name the latest kcptun accepts (K21 accepts all but `null` and `aes-128-gcm`, which it turns into aes). */
 export const CRYPT_METHODS: readonly string[] = [
   'aes',
   'aes-128',
@@ -51,41 +44,38 @@ function aesPacketCrypt(method: string, pass: Buffer): PacketCrypt {
 }
 
 /** The PacketCrypt for a known name, or undefined when kcptun would not recognise it. */
-function build(method: string, pass: Buffer, version: KcptunVersion): PacketCrypt | undefined {
+function build(method: string, pass: Buffer): PacketCrypt | undefined {
   if (Object.hasOwn(AES_KEY_SIZES, method)) return aesPacketCrypt(method, pass);
   switch (method) {
     case 'none':
       return new CfbPacketCrypt(method, noneBlockCrypt);
-    // K21 has no case for `null` and `aes-128-gcm`: its switch default turns them into AES-256.
     case 'null':
-      return version === 'latest' ? nullPacketCrypt : undefined;
+      return nullPacketCrypt;
     case 'aes-128-gcm':
-      return version === 'latest' ? new AesGcmPacketCrypt(pass.subarray(0, GCM_KEY_SIZE)) : undefined;
+      return new AesGcmPacketCrypt(pass.subarray(0, GCM_KEY_SIZE));
   }
   if (!Object.hasOwn(blockCipherFactories, method)) return undefined;
   return new CfbPacketCrypt(method, blockCipherFactories[method](pass));
 }
 
 /**
- * kcptun's `-crypt` selection (K21 `client/main.go` switch, latest `std.SelectBlockCrypt`).
- * `pass` is the 32-byte key from `deriveKey`; each cipher takes the prefix it needs (spec 2.2).
- * Unknown names, and ciphers whose construction fails, become AES-256 with `fellBackToAes` set.
+ * kcptun's `-crypt` selection (latest `std.SelectBlockCrypt`). `pass` is the 32-byte key from `deriveKey`;
+ * each cipher takes the prefix it needs (spec 2.2).
+ *
+ * Only a name kcptun does not know becomes AES-256 (`fellBackToAes`), as kcptun's switch default does. A
+ * known cipher that cannot be set up (its OpenSSL algorithm missing, say) is an error naming it: falling
+ * back then would leave this end unable to talk to a peer that has the cipher, with nothing said.
  */
-export function createPacketCrypt(
-  method: string,
-  pass: Buffer,
-  opts: CreatePacketCryptOptions = {},
-): SelectedPacketCrypt {
+export function createPacketCrypt(method: string, pass: Buffer): SelectedPacketCrypt {
   if (pass.length !== DERIVED_KEY_SIZE) {
     throw new Error(`pass must be the ${DERIVED_KEY_SIZE}-byte derived key, got ${pass.length} bytes`);
   }
-  const version = opts.version ?? 'latest';
-  if (version !== 'latest' && version !== 'k21') throw new Error(`version must be 'k21' or 'latest'`);
   let crypt: PacketCrypt | undefined;
   try {
-    crypt = build(method, pass, version);
-  } catch {
-    crypt = undefined;
+    crypt = build(method, pass);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`crypt method ${JSON.stringify(method)} could not be set up: ${reason}`, { cause: err });
   }
   if (crypt !== undefined) return { crypt, fellBackToAes: false };
   return { crypt: aesPacketCrypt(FALLBACK_METHOD, pass), fellBackToAes: true };

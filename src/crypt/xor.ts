@@ -1,11 +1,12 @@
 import { pbkdf2Sync } from 'node:crypto';
+import { KCP_MTU_LIMIT } from '../kcp/constants.js';
 import type { BlockCrypt } from './types.js';
 
 /** kcp-go `saltxor`. */
 const XOR_SALT = 'sH3CIVoF#rWLtJo6';
 const XOR_ITERATIONS = 32;
-/** kcp-go `mtuLimit`: the table covers the largest datagram kcp-go handles. */
-export const XOR_TABLE_SIZE = 1500;
+/** kcp-go sizes the table by `mtuLimit`, so it covers the largest datagram (and its length is wire format). */
+export const XOR_TABLE_SIZE = KCP_MTU_LIMIT;
 
 /**
  * 32-bit access to a datagram's memory, to XOR four bytes per operation. The view spans the whole

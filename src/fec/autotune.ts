@@ -16,9 +16,9 @@ export class AutoTune {
     this.seqids[slot] = seqid;
   }
 
-  /** Length of a run of `isData` shards, or a value <= 0 when no complete run is visible. */
-  findPeriod(isData: boolean): number {
-    const bit = isData ? 1 : 0;
+  /** Length of a run of data (or parity) shards, or a value <= 0 when no complete run is visible. */
+  findPeriod(kind: 'data' | 'parity'): number {
+    const bit = kind === 'data' ? 1 : 0;
     const bits = this.isData;
     const seqs = this.seqids;
 

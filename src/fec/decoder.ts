@@ -15,16 +15,17 @@
  * Memory is bounded whatever arrives: at most 3 x 256 + 1 queued shards of at most 1494 bytes, copied into
  * pooled entries (nothing refers to the caller's buffer after decode returns).
  */
+import { KCP_MTU_LIMIT } from '../kcp/constants.js';
+import { timeDiff } from '../kcp/time-diff.js';
 import { snmp } from '../metrics/snmp.js';
 import { AutoTune } from './autotune.js';
 import {
   FEC_HEADER_SIZE,
   FEC_HEADER_SIZE_PLUS2,
   FEC_TYPE_DATA,
-  FEC_TYPE_PARITY,
   fecPaws,
   fecType,
-  MTU_LIMIT,
+  isFecShard,
 } from './header.js';
 import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
 
@@ -33,7 +34,7 @@ export const RX_FEC_MULTI = 3;
 /** kcp-go `fecExpire`: queued shards older than this (ms) are dropped. */
 export const FEC_EXPIRE_MS = 60000;
 /** Longest shard payload (size field or parity onwards) of a packet kcp-go can receive. */
-const MAX_SHARD_BYTES = MTU_LIMIT - FEC_HEADER_SIZE;
+const MAX_SHARD_BYTES = KCP_MTU_LIMIT - FEC_HEADER_SIZE;
 /** kcp-go v5.6.1 accepts an autotuned data or parity count below this. */
 const AUTOTUNE_LIMIT = 256;
 /** How many recently finished groups are remembered so their late shards are dropped on arrival. */
@@ -132,10 +133,10 @@ export class FecDecoder {
       return 0;
     }
     const type = fecType(buf, offset);
-    if (type !== FEC_TYPE_DATA && type !== FEC_TYPE_PARITY) return 0;
+    if (!isFecShard(type)) return 0;
     const isData = type === FEC_TYPE_DATA;
     if (!isData) snmp.FECParityShards++;
-    if (length > MTU_LIMIT) return 0;
+    if (length > KCP_MTU_LIMIT) return 0;
 
     const seqid = buf.readUInt32LE(offset);
     this.autoTune.sample(isData, seqid);
@@ -160,8 +161,8 @@ export class FecDecoder {
 
   /** Adopt the peer's (ds, ps) when the type pattern shows a different, plausible period. */
   private tune(): void {
-    const autoDS = this.autoTune.findPeriod(true);
-    const autoPS = this.autoTune.findPeriod(false);
+    const autoDS = this.autoTune.findPeriod('data');
+    const autoPS = this.autoTune.findPeriod('parity');
     if (!(autoDS > 0 && autoPS > 0 && autoDS < AUTOTUNE_LIMIT && autoPS < AUTOTUNE_LIMIT)) return;
     if (autoDS + autoPS > MAX_TOTAL_SHARDS) return;
     if (autoDS !== this.ds || autoPS !== this.ps) this.configure(autoDS, autoPS);
@@ -187,7 +188,7 @@ export class FecDecoder {
   private findInsertPosition(seqid: number): number {
     const rx = this.rx;
     for (let i = this.rxLength - 1; i >= 0; i--) {
-      const diff = (seqid - rx[i].seqid) | 0;
+      const diff = timeDiff(seqid, rx[i].seqid);
       if (diff === 0) return -1;
       if (diff > 0) return i + 1;
     }
@@ -222,7 +223,7 @@ export class FecDecoder {
     let maxLength = 0;
     for (let i = searchBegin; i <= searchEnd; i++) {
       const shard = this.rx[i];
-      const k = (shard.seqid - groupBegin) | 0;
+      const k = timeDiff(shard.seqid, groupBegin);
       if (k >= n) break;
       if (k < 0 || present[k] === 1) continue;
       present[k] = 1;
@@ -300,7 +301,7 @@ export class FecDecoder {
       drop++;
     }
     // Wrapping difference: `now` may be kcp's uint32 ms clock.
-    while (drop < this.rxLength && ((now - rx[drop].ts) | 0) > FEC_EXPIRE_MS) drop++;
+    while (drop < this.rxLength && timeDiff(now, rx[drop].ts) > FEC_EXPIRE_MS) drop++;
     if (drop === 0) return;
     for (let i = 0; i < drop; i++) this.pool.push(rx[i]);
     for (let i = drop; i < this.rxLength; i++) rx[i - drop] = rx[i];

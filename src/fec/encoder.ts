@@ -7,26 +7,9 @@
  *   parity: [0,H) crypt | seqid u32 | 0x00F2 | parity bytes up to the longest data packet of the group
  * The RS shards are the bytes from H+6 (size field included), zero-padded to the group's longest packet.
  */
-import {
-  FEC_HEADER_SIZE,
-  FEC_HEADER_SIZE_PLUS2,
-  FEC_TYPE_DATA,
-  FEC_TYPE_PARITY,
-  fecPaws,
-  MTU_LIMIT,
-} from './header.js';
+import { KCP_MTU_LIMIT } from '../kcp/constants.js';
+import { FEC_HEADER_SIZE, FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws } from './header.js';
 import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
-
-/** The parity gate of kcp-go >= v5.6.10 (`maxFECEncodeLatency`), for `parityGateMs`. */
-export const LATEST_PARITY_GATE_MS = 500;
-
-export interface FecEncoderOptions {
-  /**
-   * Latest kcp-go behaviour: skip a group's parity (still consuming its seqids) unless its last data packet
-   * came less than this many ms after the previous one. 0 (default) always emits parity, as kcp-go v5.6.1.
-   */
-  parityGateMs?: number;
-}
 
 export class FecEncoder {
   readonly dataShards: number;
@@ -41,22 +24,14 @@ export class FecEncoder {
   parityLength = 0;
 
   private readonly paws: number;
-  private readonly parityGateMs: number;
   private readonly codec: ReedSolomon;
   /** The group's data shards so far, kept here because the codec's rows are shared. */
   private readonly shards: Buffer[];
   private readonly shardLengths: Int32Array;
   private shardCount = 0;
   private maxPacketLength = 0;
-  private lastDataMs = 0;
 
-  constructor(
-    dataShards: number,
-    parityShards: number,
-    headerOffset = 0,
-    trailerSize = 0,
-    options: FecEncoderOptions = {},
-  ) {
+  constructor(dataShards: number, parityShards: number, headerOffset = 0, trailerSize = 0) {
     if (!Number.isInteger(dataShards) || dataShards < 1) throw new Error(`fec: dataShards ${dataShards}`);
     if (!Number.isInteger(parityShards) || parityShards < 1) {
       throw new Error(`fec: parityShards ${parityShards}`);
@@ -64,20 +39,17 @@ export class FecEncoder {
     if (dataShards + parityShards > MAX_TOTAL_SHARDS) {
       throw new Error(`fec: dataShards + parityShards ${dataShards + parityShards} > ${MAX_TOTAL_SHARDS}`);
     }
-    if (!Number.isInteger(headerOffset) || headerOffset < 0 || headerOffset >= MTU_LIMIT) {
+    if (!Number.isInteger(headerOffset) || headerOffset < 0 || headerOffset >= KCP_MTU_LIMIT) {
       throw new Error(`fec: headerOffset ${headerOffset}`);
     }
     if (!Number.isInteger(trailerSize) || trailerSize < 0) throw new Error(`fec: trailerSize ${trailerSize}`);
-    const gate = options.parityGateMs ?? 0;
-    if (!(gate >= 0)) throw new Error(`fec: parityGateMs ${gate}`);
     this.dataShards = dataShards;
     this.parityShards = parityShards;
     this.headerOffset = headerOffset;
     this.trailerSize = trailerSize;
-    this.parityGateMs = gate;
     this.paws = fecPaws(dataShards + parityShards);
     this.codec = sharedReedSolomon(dataShards, parityShards);
-    const maxShardSize = MTU_LIMIT - headerOffset - FEC_HEADER_SIZE;
+    const maxShardSize = KCP_MTU_LIMIT - headerOffset - FEC_HEADER_SIZE;
     const storage = Buffer.alloc(maxShardSize * dataShards);
     this.shards = [];
     for (let i = 0; i < dataShards; i++) {
@@ -90,15 +62,15 @@ export class FecEncoder {
   /**
    * pkt[H, H+8) is reserved for the data header and the KCP bytes are pkt[H+8, end). Writes the header,
    * keeps a copy of the shard (the caller may encrypt pkt in place afterwards), and returns the number of
-   * parity datagrams now in `parity` (0 unless this packet completed a group). `now` (ms, a wrapping uint32
-   * clock is fine) matters only with parityGateMs.
+   * parity datagrams now in `parity` (0 unless this packet completed a group). Every group gets its parity,
+   * as in kcp-go v5.6.1 (the latest kcp-go may skip it after a 500 ms gap; decoders take both).
    */
-  encode(pkt: Buffer, end: number, now = 0): number {
+  encode(pkt: Buffer, end: number): number {
     const h = this.headerOffset;
     const shardStart = h + FEC_HEADER_SIZE;
     const shardLength = end - shardStart;
-    if (!(end >= h + FEC_HEADER_SIZE_PLUS2 && end <= pkt.length && end <= MTU_LIMIT)) {
-      throw new RangeError(`fec: packet end ${end} outside [${h + FEC_HEADER_SIZE_PLUS2}, ${MTU_LIMIT}]`);
+    if (!(end >= h + FEC_HEADER_SIZE_PLUS2 && end <= pkt.length && end <= KCP_MTU_LIMIT)) {
+      throw new RangeError(`fec: packet end ${end} outside [${h + FEC_HEADER_SIZE_PLUS2}, ${KCP_MTU_LIMIT}]`);
     }
     pkt.writeUInt32LE(this.nextSeqid, h);
     pkt.writeUInt16LE(FEC_TYPE_DATA, h + 4);
@@ -110,17 +82,11 @@ export class FecEncoder {
     this.shardLengths[index] = shardLength;
     if (end > this.maxPacketLength) this.maxPacketLength = end;
 
-    const previousMs = this.lastDataMs;
-    this.lastDataMs = now;
     if (this.shardCount < this.dataShards) return 0;
 
     const groupLength = this.maxPacketLength;
     this.shardCount = 0;
     this.maxPacketLength = 0;
-    if (this.parityGateMs > 0 && !(((now - previousMs) | 0) < this.parityGateMs)) {
-      this.nextSeqid = (this.nextSeqid + this.parityShards) % this.paws;
-      return 0;
-    }
     return this.emitParity(groupLength);
   }
 

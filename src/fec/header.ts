@@ -1,4 +1,5 @@
 /** FEC packet header layout and constants shared by kcp-go versions (spec 3.1). */
+import { MAX_TOTAL_SHARDS } from './reed-solomon.js';
 
 /** seqid (u32 LE) + type (u16 LE). */
 export const FEC_HEADER_SIZE = 6;
@@ -8,8 +9,6 @@ export const FEC_TYPE_DATA = 0xf1;
 export const FEC_TYPE_PARITY = 0xf2;
 /** Out-of-band packet of kcp-go >= v5.6.60; not FEC-protected, ignored by this decoder. */
 export const FEC_TYPE_OOB = 0xf3;
-/** kcp-go reads datagrams into buffers of this size, so no FEC packet it handles is longer. */
-export const MTU_LIMIT = 1500;
 
 /** The u16 LE type field of a FEC packet starting at offset; a bare KCP packet has its cmd/frg there. */
 export function fecType(buf: Uint8Array, offset: number): number {
@@ -23,7 +22,7 @@ export function isFecShard(type: number): boolean {
 
 /** kcp-go sends a FEC header only under this condition; otherwise KCP follows the crypt header directly. */
 export function fecEnabled(dataShards: number, parityShards: number): boolean {
-  return dataShards > 0 && parityShards > 0 && dataShards + parityShards <= 256;
+  return dataShards > 0 && parityShards > 0 && dataShards + parityShards <= MAX_TOTAL_SHARDS;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The FEC layer's public surface for the transport. */
 export { createFallbackFecDecoder, FEC_EXPIRE_MS, FecDecoder, RX_FEC_MULTI } from './decoder.js';
-export { FecEncoder, type FecEncoderOptions, LATEST_PARITY_GATE_MS } from './encoder.js';
+export { FecEncoder } from './encoder.js';
 export {
   FEC_HEADER_SIZE,
   FEC_HEADER_SIZE_PLUS2,
@@ -11,6 +11,5 @@ export {
   fecPaws,
   fecType,
   isFecShard,
-  MTU_LIMIT,
 } from './header.js';
-export { ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
+export { MAX_TOTAL_SHARDS, ReedSolomon, sharedReedSolomon } from './reed-solomon.js';

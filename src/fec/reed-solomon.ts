@@ -7,11 +7,18 @@
  * Codecs are shared (`sharedReedSolomon`): a user fills the rows, runs the code and reads the result within
  * one synchronous call and keeps nothing in the rows between calls.
  */
+import { KCP_MTU_LIMIT } from '../kcp/constants.js';
 import { type GfKernel, roundUpToAlign } from './gf-kernel.js';
 import { createKernel, type KernelChoice } from './kernel.js';
 import { invert, type Matrix, multiply, vandermonde } from './matrix.js';
 
-/** klauspost/reedsolomon's limit for the GF(2^8) code. */
+/**
+ * Data + parity shards per group: klauspost/reedsolomon's limit for its GF(2^8) code (`New` refuses more
+ * with ErrMaxShardNum; 256 rows of the Vandermonde matrix are the 256 distinct field elements). Past it
+ * kcp-go v5.6.1 silently runs without FEC and the latest kcp-go's encoder switches to an incompatible
+ * GF(2^16) code, so it is refused everywhere. The one home of this rule: the session options and the CLI
+ * flags check it through this constant.
+ */
 export const MAX_TOTAL_SHARDS = 256;
 /** Decode matrices kept per codec, one per loss pattern; the oldest is evicted beyond this. */
 export const DECODE_CACHE_LIMIT = 256;
@@ -19,7 +26,7 @@ export const DECODE_CACHE_LIMIT = 256;
 const MAX_BITMASK_SHARDS = 52;
 
 export interface ReedSolomonOptions {
-  /** Bytes per shard row (default 1500, the longest datagram kcp-go reads). */
+  /** Bytes per shard row (default KCP_MTU_LIMIT, the longest datagram kcp-go reads). */
   maxShardSize?: number;
   /** Kernel selection; 'js' forces the portable kernel (tests compare both). */
   kernel?: KernelChoice;
@@ -60,7 +67,7 @@ export class ReedSolomon {
         `reedsolomon: dataShards + parityShards ${dataShards + parityShards} > ${MAX_TOTAL_SHARDS}`,
       );
     }
-    const maxShardSize = options.maxShardSize ?? 1500;
+    const maxShardSize = options.maxShardSize ?? KCP_MTU_LIMIT;
     if (!Number.isInteger(maxShardSize) || maxShardSize < 1) {
       throw new Error(`reedsolomon: maxShardSize ${maxShardSize}`);
     }

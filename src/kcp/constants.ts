@@ -33,7 +33,10 @@ export const KCP_WND_RCV = 32;
 export const KCP_MTU_DEF = 1400;
 /** kcp-go's SetMtu refuses anything smaller. */
 export const KCP_MTU_MIN = 50;
-/** Largest datagram any kcp-go peer can receive (its read buffer size, `mtuLimit`). */
+/**
+ * Largest datagram any kcp-go peer can receive (its read buffer size, `mtuLimit`): the one home of the
+ * 1500-byte limit, by which every layer (KCP, FEC, crypt, the datagram I/O) sizes its buffers.
+ */
 export const KCP_MTU_LIMIT = 1500;
 
 /** Default flush interval and the range setNoDelay clamps it to. */

@@ -4,8 +4,12 @@
  * Tokens are recognised left to right exactly where Go's layout scanner recognises them, e.g. `Jan` only
  * when not followed by a lower-case letter, `.000` only when no digit follows the run of zeros.
  * Dates carry milliseconds, so fractional-second digits past the third are zeros.
+ *
+ * One difference: `MST`, the zone abbreviation, is what ICU's en-US names give (UTC, GMT, the US zones'
+ * EST/PDT...), else the numeric form tzdata itself uses for most zones (`+08`, `+0530`). Go reads the
+ * abbreviation from the tz database file, which would take a TZif parser here, for a token nobody puts in
+ * an SNMP log file name; so Europe's CET or Asia/Shanghai's CST print as `+01` and `+08`.
  */
-import { localZoneName } from './zone-name.js';
 
 const MONTHS = [
   'January',
@@ -25,6 +29,7 @@ const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frida
 const NANOS_PER_MILLI = 1_000_000;
 const FRACTION_DIGITS_MAX = 9;
 const MS_PER_DAY = 86_400_000;
+const SECONDS_PER_HOUR = 3600;
 
 /** Go's numeric zone layouts, longest first as Go tries them; Z forms print `Z` for UTC. */
 const ZONE_LAYOUTS: readonly { text: string; colon: boolean; minutes: boolean; seconds: boolean }[] = [
@@ -81,6 +86,22 @@ class LocalTime {
   }
 }
 
+/** The zone abbreviation for `MST`: ICU's en-US short name when it is one, else tzdata's numeric style. */
+function zoneName(t: LocalTime): string {
+  const name = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+    .formatToParts(t.date)
+    .find((part) => part.type === 'timeZoneName')?.value;
+  if (name !== undefined && !/^GMT[+-]/.test(name)) return name;
+  if (t.offset === 0) return 'UTC'; // ICU's name for an unknown zone (TZ=''), which Go calls UTC
+  const abs = Math.abs(t.offset);
+  const minutes = Math.floor(abs / 60) % 60;
+  return (
+    (t.offset < 0 ? '-' : '+') +
+    goInt(Math.floor(abs / SECONDS_PER_HOUR), 2) +
+    (minutes === 0 ? '' : goInt(minutes, 2))
+  );
+}
+
 /** The numeric zone for the layout at `at` (which starts with '-' or 'Z'), or undefined if none matches. */
 function zoneToken(layout: string, at: number, t: LocalTime): { text: string; length: number } | undefined {
   const iso = layout[at] === 'Z';
@@ -130,7 +151,7 @@ function token(layout: string, at: number, t: LocalTime): { text: string; length
       if (rest(6) === 'Monday') return { text: WEEKDAYS[t.weekday], length: 6 };
       if (rest(3) === 'Mon' && !isLower(layout[at + 3]))
         return { text: WEEKDAYS[t.weekday].slice(0, 3), length: 3 };
-      if (rest(3) === 'MST') return { text: localZoneName(t.date), length: 3 };
+      if (rest(3) === 'MST') return { text: zoneName(t), length: 3 };
       return undefined;
     case '0': {
       const next = layout[at + 1];

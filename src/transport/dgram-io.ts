@@ -1,5 +1,5 @@
 import type dgram from 'node:dgram';
-import { MTU_LIMIT } from '../fec/index.js';
+import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { type UdpIo, UdpPeer } from './udp-io.js';
 
 /** The portable I/O: Node's dgram, one call per datagram each way. */
@@ -25,7 +25,7 @@ export class DgramIo implements UdpIo {
 
   claim(): Buffer {
     // dgram may keep the buffer queued after send returns, so every datagram gets its own.
-    return Buffer.allocUnsafe(MTU_LIMIT);
+    return Buffer.allocUnsafe(KCP_MTU_LIMIT);
   }
 
   send(buf: Buffer, len: number, to?: UdpPeer): void {

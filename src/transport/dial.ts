@@ -58,7 +58,9 @@ export async function dialSession(host: string, port: number, options: DialOptio
   }
   const conv = randomBytes(4).readUInt32LE(0);
   const io = createUdpIo(socket);
-  const session = new KcpSession(conv, options, new ConnectedLink(io, formatHostPort(address, port)), true);
+  const session = new KcpSession(conv, options, new ConnectedLink(io, formatHostPort(address, port)), {
+    active: true,
+  });
   io.onDatagram = (buf, len) => session.input(buf, len);
   // A connected UDP socket reports ICMP errors (server not listening yet) as socket errors: KCP's
   // retransmission and smux's keepalive decide the session's fate, not one lost datagram.

@@ -1,10 +1,11 @@
 import type dgram from 'node:dgram';
-import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, MTU_LIMIT } from '../fec/index.js';
-import { KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
+import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, fecType, isFecShard } from '../fec/index.js';
+import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
+import { timeDiff } from '../kcp/time-diff.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
-import { bindSocket, createUdpIo, createUdpSocket, formatHostPort } from './udp.js';
+import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
 import type { UdpIo, UdpPeer } from './udp-io.js';
 
 /** A session that delivered no data this long after it was opened is closed (ListenOptions.firstDataTimeoutMs). */
@@ -130,19 +131,18 @@ export class KcpListener {
     onSession: (session: KcpSession) => void,
   ): Promise<KcpListener> {
     validateListenOptions(options);
-    const bindAddress = host === '' ? '0.0.0.0' : host;
-    const socket = createUdpSocket(bindAddress, options.sockbuf);
-    try {
-      await bindSocket(socket, port, host === '' ? undefined : host);
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
+    const socket = await bindListenSocket(host, port, options.sockbuf);
     return new KcpListener(socket, options, onSession);
   }
 
   get port(): number {
     return this.socket.address().port;
+  }
+
+  /** The bound address as Go prints a listener's LocalAddr: `[::]:29900`, `127.0.0.1:29900`. */
+  get localLabel(): string {
+    const a = this.socket.address();
+    return formatHostPort(a.address, a.port);
   }
 
   get sessionCount(): number {
@@ -185,7 +185,7 @@ export class KcpListener {
   private packetInput(buf: Buffer, len: number): void {
     if (this.closed) return;
     const crypt = this.options.crypt;
-    if (len > MTU_LIMIT) {
+    if (len > KCP_MTU_LIMIT) {
       snmp.InPkts++;
       snmp.InCsumErrors++;
       return;
@@ -206,8 +206,8 @@ export class KcpListener {
     let conv = 0;
     let sn = 0;
     let convKnown = false;
-    const type = buf[off + 4] | (buf[off + 5] << 8);
-    if (type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY) {
+    const type = fecType(buf, off);
+    if (isFecShard(type)) {
       if (type === FEC_TYPE_DATA && end - off >= FEC_HEADER_SIZE_PLUS2 + KCP_OVERHEAD) {
         conv = buf.readUInt32LE(off + FEC_HEADER_SIZE_PLUS2);
         sn = buf.readUInt32LE(off + FEC_HEADER_SIZE_PLUS2 + SEG_OFF_SN);
@@ -253,7 +253,7 @@ export class KcpListener {
 
   private open(conv: number, key: number | string, buf: Buffer, off: number, end: number): void {
     const link = new ListenerLink(this, key, this.io.sender());
-    const session = new KcpSession(conv, this.options, link, false);
+    const session = new KcpSession(conv, this.options, link, { active: false });
     const entry = new Entry(session, link, nowMs());
     this.table.set(key, entry);
     this.count++;
@@ -293,7 +293,7 @@ export class KcpListener {
     const now = nowMs();
     if (
       log === undefined ||
-      (this.fullLoggedAt !== -1 && ((now - this.fullLoggedAt) | 0) < FULL_LOG_PERIOD_MS)
+      (this.fullLoggedAt !== -1 && timeDiff(now, this.fullLoggedAt) < FULL_LOG_PERIOD_MS)
     ) {
       return;
     }
@@ -315,7 +315,7 @@ export class KcpListener {
     const now = nowMs();
     const expired: Entry[] = [];
     for (const entry of this.undelivered) {
-      if (((now - entry.openedAt) | 0) < this.firstDataTimeoutMs) break;
+      if (timeDiff(now, entry.openedAt) < this.firstDataTimeoutMs) break;
       expired.push(entry);
     }
     for (const entry of expired) {

@@ -15,7 +15,7 @@
  * later batches follow the same way until that queue has drained, so datagrams keep their order.
  */
 import type dgram from 'node:dgram';
-import { MTU_LIMIT } from '../fec/index.js';
+import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { type Libc, libc, type NativePointer, type PollHandle, socketFd, socketHandle } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
 import { type UdpIo, UdpPeer } from './udp-io.js';
@@ -25,8 +25,8 @@ const BATCH = 64;
 /** recvmmsg calls per readiness callback at most, so that timers and other sockets get their turn. */
 const MAX_READ_ROUNDS = 4;
 /**
- * Bytes per datagram slot: more than MTU_LIMIT, so a longer datagram arrives truncated yet still longer
- * than MTU_LIMIT, and is refused like a long one from dgram.
+ * Bytes per datagram slot: more than KCP_MTU_LIMIT, so a longer datagram arrives truncated yet still longer
+ * than KCP_MTU_LIMIT, and is refused like a long one from dgram.
  */
 const SLOT_SIZE = 1536;
 
@@ -45,6 +45,8 @@ const SOCKADDR_SIZE = 32;
 const AF_INET = 2;
 const SOCKADDR_IN_SIZE = 16;
 const SOCKADDR_IN6_SIZE = 28;
+/** Where struct sockaddr_in6 holds the 16-byte address. */
+const SIN6_ADDR = 8;
 
 const MSG_DONTWAIT = 0x40;
 const EINTR = 4;
@@ -66,9 +68,10 @@ class MessageBlock {
   readonly words: Uint32Array;
   private readonly pointer: NativePointer;
 
+  /** `withNames`: each message gets a sockaddr (an unconnected socket's peers); else none (connected). */
   constructor(
     private readonly sys: Libc,
-    withNames: boolean,
+    { withNames }: { withNames: boolean },
   ) {
     const iovecs = BATCH * MMSGHDR_SIZE;
     const names = iovecs + BATCH * IOVEC_SIZE;
@@ -147,8 +150,8 @@ class MmsgIo implements UdpIo {
     private readonly pollFd: number,
     private readonly connected: boolean,
   ) {
-    this.tx = new MessageBlock(sys, !connected);
-    receiveBlock ??= new MessageBlock(sys, true);
+    this.tx = new MessageBlock(sys, { withNames: !connected });
+    receiveBlock ??= new MessageBlock(sys, { withNames: true });
     this.rx = receiveBlock;
     this.poll = sys.koffi.node.poll(pollFd, { readable: true }, this.onReadable);
   }
@@ -157,15 +160,20 @@ class MmsgIo implements UdpIo {
     const name = this.rx.names[this.current];
     const port = (name[2] << 8) | name[3];
     if ((name[0] | (name[1] << 8)) === AF_INET) return name.readUInt32BE(4) * 0x10000 + port;
+    // An IPv4 peer of a dual-stack socket: the same number key as on an IPv4 socket (one socket has one
+    // family, so the two kinds never meet in one table).
+    if (isV4Mapped(name)) return name.readUInt32BE(SIN6_ADDR + 12) * 0x10000 + port;
     // IPv6: address and scope id; the flow label (bytes 4-7) may change from one datagram to the next.
-    return `${name.toString('latin1', 8, SOCKADDR_IN6_SIZE)}|${port}`;
+    return `${name.toString('latin1', SIN6_ADDR, SOCKADDR_IN6_SIZE)}|${port}`;
   }
 
   sender(): UdpPeer {
     const name = this.rx.names[this.current];
     const port = (name[2] << 8) | name[3];
     const v4 = (name[0] | (name[1] << 8)) === AF_INET;
-    const address = v4 ? `${name[4]}.${name[5]}.${name[6]}.${name[7]}` : formatIpv6(name.subarray(8, 24));
+    const address = v4
+      ? `${name[4]}.${name[5]}.${name[6]}.${name[7]}`
+      : formatIpv6(name.subarray(SIN6_ADDR, 24));
     const sockaddr = Uint8Array.prototype.slice.call(name, 0, v4 ? SOCKADDR_IN_SIZE : SOCKADDR_IN6_SIZE);
     // The flow label belongs to the datagram received, not to the replies.
     if (!v4) sockaddr.fill(0, 4, 8);
@@ -173,7 +181,7 @@ class MmsgIo implements UdpIo {
   }
 
   claim(): Buffer {
-    if (this.closed) return Buffer.allocUnsafe(MTU_LIMIT);
+    if (this.closed) return Buffer.allocUnsafe(KCP_MTU_LIMIT);
     if (this.count === BATCH) this.flushBatch();
     return this.tx.slots[this.count];
   }
@@ -277,6 +285,12 @@ class MmsgIo implements UdpIo {
     }
     flushOutbox();
   };
+}
+
+/** A struct sockaddr_in6 holding an IPv4-mapped address (::ffff:a.b.c.d), as a dual-stack socket reports IPv4 peers. */
+function isV4Mapped(name: Buffer): boolean {
+  for (let i = SIN6_ADDR; i < SIN6_ADDR + 10; i++) if (name[i] !== 0) return false;
+  return name[SIN6_ADDR + 10] === 0xff && name[SIN6_ADDR + 11] === 0xff;
 }
 
 /** An IPv6 address as inet_ntop(3) writes it: the longest run of two or more zero groups as "::". */

@@ -1,5 +1,8 @@
-/** Burst of the latest kcp-go's limiter: one batch of 64 datagrams of the 1500-byte maximum. */
-export const PACER_BURST = 64 * 1500;
+import { KCP_MTU_LIMIT } from '../kcp/index.js';
+import { timeDiff } from '../kcp/time-diff.js';
+
+/** Burst of the latest kcp-go's limiter: one batch of 64 datagrams of the largest size. */
+export const PACER_BURST = 64 * KCP_MTU_LIMIT;
 
 /**
  * -ratelimit: a token bucket of `bytesPerSecond` with a burst of PACER_BURST bytes, as the latest
@@ -30,7 +33,7 @@ export class Pacer {
   }
 
   private refill(now: number): void {
-    const elapsed = (now - this.last) | 0;
+    const elapsed = timeDiff(now, this.last);
     if (elapsed <= 0) return;
     this.last = now;
     this.tokens = Math.min(PACER_BURST, this.tokens + (elapsed * this.bytesPerSecond) / 1000);

@@ -1,3 +1,4 @@
+import { timeDiff } from '../kcp/time-diff.js';
 import { nowMs } from './clock.js';
 import { flushOutbox } from './outbox.js';
 
@@ -39,7 +40,7 @@ export class Scheduler {
 
   /** Bring the next update of `s` forward to `due` if that is earlier than what is scheduled. */
   advance(s: Schedulable, due: number): void {
-    if (s.dueAt === -1 || ((due - s.dueAt) | 0) >= 0) return;
+    if (s.dueAt === -1 || timeDiff(due, s.dueAt) >= 0) return;
     this.schedule(s, due);
   }
 
@@ -72,7 +73,7 @@ export class Scheduler {
     const now = nowMs();
     while (this.heap.length > 0) {
       const due = this.heapDue[0];
-      if (((due - now) | 0) > 0) break;
+      if (timeDiff(due, now) > 0) break;
       const s = this.pop();
       if (s.dueAt !== due) continue; // removed or rescheduled
       const wait = s.update(now);
@@ -95,7 +96,7 @@ export class Scheduler {
     if (this.timer && this.timerDue === due) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerDue = due;
-    const delay = Math.max(0, (due - nowMs()) | 0);
+    const delay = Math.max(0, timeDiff(due, nowMs()));
     this.timer = setTimeout(this.runDue, delay);
   }
 
@@ -107,7 +108,7 @@ export class Scheduler {
     keys.push(due);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (((keys[parent] - due) | 0) <= 0) break;
+      if (timeDiff(keys[parent], due) <= 0) break;
       heap[i] = heap[parent];
       keys[i] = keys[parent];
       i = parent;
@@ -129,8 +130,8 @@ export class Scheduler {
         const l = 2 * i + 1;
         if (l >= n) break;
         const r = l + 1;
-        const c = r < n && ((keys[r] - keys[l]) | 0) < 0 ? r : l;
-        if (((keys[c] - lastK) | 0) >= 0) break;
+        const c = r < n && timeDiff(keys[r], keys[l]) < 0 ? r : l;
+        if (timeDiff(keys[c], lastK) >= 0) break;
         heap[i] = heap[c];
         keys[i] = keys[c];
         i = c;

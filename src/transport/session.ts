@@ -1,23 +1,23 @@
 import type { PacketCrypt } from '../crypt/types.js';
 import {
+  createFallbackFecDecoder,
   FEC_HEADER_SIZE_PLUS2,
   FEC_TYPE_DATA,
   FEC_TYPE_OOB,
-  FEC_TYPE_PARITY,
   FecDecoder,
   FecEncoder,
   fecEnabled,
-  MTU_LIMIT,
+  fecType,
+  isFecShard,
+  MAX_TOTAL_SHARDS,
 } from '../fec/index.js';
-import { KCP_OVERHEAD, Kcp } from '../kcp/index.js';
+import { KCP_MTU_LIMIT, KCP_MTU_MIN, KCP_OVERHEAD, Kcp } from '../kcp/index.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import { Pacer } from './pacer.js';
 import { type Schedulable, scheduler } from './scheduler.js';
 
-/** Bytes of one ACK segment: an mtu's worth of them is what one datagram carries. */
-const ACK_SEGMENT_SIZE = 24;
 /**
  * Segments that may wait in KCP for the window before write() asks the layer above to hold off. kcp-go
  * lets the whole window queue up here, where data waits in order behind everything written before it; a
@@ -48,7 +48,7 @@ export interface SessionOptions {
 export interface DatagramLink {
   /** The peer's address, for logs. */
   readonly remote: string;
-  /** A buffer of at least MTU_LIMIT bytes to build the next datagram in (sending it spares a copy). */
+  /** A buffer of at least KCP_MTU_LIMIT bytes to build the next datagram in (sending it spares a copy). */
   claim(): Buffer;
   /**
    * Send bytes [0, len) of `buf`. A buffer from claim() belongs to the link again afterwards; any other must
@@ -92,19 +92,33 @@ export interface SessionMetrics {
   readonly lastReceivedAt: number;
 }
 
-/** Reject option values that kcp-go would refuse or misbehave on, naming the parameter. */
+/**
+ * The smallest mtu that leaves KCP its own minimum (kcp-go's 50 bytes) once the crypt header and trailer
+ * (nonce and checksum, or the GCM nonce and tag) and the FEC header, when FEC is on, are taken from each
+ * datagram. Below it KCP could not even carry an ACK beside those headers.
+ */
+export function minimumMtu(crypt: PacketCrypt, dataShards: number, parityShards: number): number {
+  const fec = fecEnabled(dataShards, parityShards) ? FEC_HEADER_SIZE_PLUS2 : 0;
+  return KCP_MTU_MIN + crypt.headerSize + crypt.trailerSize + fec;
+}
+
+/** Reject option values that kcp-go would refuse or misbehave on, naming the option. */
 export function validateSessionOptions(o: SessionOptions): void {
-  if (!Number.isInteger(o.mtu) || o.mtu < 50 || o.mtu > MTU_LIMIT) {
-    throw new Error(`mtu ${o.mtu} out of range: it must be between 50 and ${MTU_LIMIT}`);
+  if (!Number.isInteger(o.dataShards) || o.dataShards < 0) {
+    throw new RangeError(`dataShards ${o.dataShards} must be a non-negative integer`);
   }
-  if (!Number.isInteger(o.dataShards) || o.dataShards < 0)
-    throw new Error(`datashard ${o.dataShards} invalid`);
   if (!Number.isInteger(o.parityShards) || o.parityShards < 0) {
-    throw new Error(`parityshard ${o.parityShards} invalid`);
+    throw new RangeError(`parityShards ${o.parityShards} must be a non-negative integer`);
   }
-  if (o.dataShards + o.parityShards > 255) {
-    throw new Error(
-      `datashard + parityshard = ${o.dataShards + o.parityShards}: at most 255 shards per group`,
+  if (o.dataShards + o.parityShards > MAX_TOTAL_SHARDS) {
+    throw new RangeError(
+      `dataShards + parityShards = ${o.dataShards + o.parityShards}: at most ${MAX_TOTAL_SHARDS} shards per group`,
+    );
+  }
+  const minMtu = minimumMtu(o.crypt, o.dataShards, o.parityShards);
+  if (!Number.isInteger(o.mtu) || o.mtu < minMtu || o.mtu > KCP_MTU_LIMIT) {
+    throw new RangeError(
+      `mtu ${o.mtu} must be an integer between ${minMtu} and ${KCP_MTU_LIMIT} (the minimum leaves KCP ${KCP_MTU_MIN} bytes beside the crypt ${o.crypt.name} and FEC headers)`,
     );
   }
   if (!Number.isInteger(o.sndWnd) || o.sndWnd <= 0) throw new Error(`sndwnd ${o.sndWnd} must be positive`);
@@ -148,13 +162,14 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     conv: number,
     options: SessionOptions,
     private readonly link: DatagramLink,
-    active: boolean,
+    { active }: { active: boolean },
   ) {
     validateSessionOptions(options);
     this.conv = conv;
     this.crypt = options.crypt;
     this.ackNoDelay = options.ackNoDelay;
-    this.ackClock = Math.floor(options.mtu / ACK_SEGMENT_SIZE);
+    // An ACK is a bare segment header: an mtu's worth of them is what one datagram carries.
+    this.ackClock = Math.floor(options.mtu / KCP_OVERHEAD);
     const fecOn = fecEnabled(options.dataShards, options.parityShards);
     const headerSize = this.crypt.headerSize + (fecOn ? FEC_HEADER_SIZE_PLUS2 : 0);
     this.fecEncoder = fecOn
@@ -270,8 +285,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   input(buf: Buffer, len: number): void {
     snmp.InPkts++;
     if (this.closed) return;
-    if (len > MTU_LIMIT) {
-      // kcp-go reads into 1500-byte buffers: a longer datagram is truncated and fails its checksum.
+    if (len > KCP_MTU_LIMIT) {
+      // kcp-go reads into KCP_MTU_LIMIT-byte buffers: a longer datagram is truncated and fails its checksum.
       snmp.InCsumErrors++;
       return;
     }
@@ -295,10 +310,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     const now = nowMs();
     this.datagramsReceived++;
     this.lastReceivedAt = now;
-    const type = buf[offset + 4] | (buf[offset + 5] << 8);
-    if (type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY) {
+    const type = fecType(buf, offset);
+    if (isFecShard(type)) {
       // A side with FEC off still understands the peer's FEC packets (kcp-go creates a (1,1) decoder lazily).
-      if (this.fecDecoder === null) this.fecDecoder = new FecDecoder(1, 1);
+      if (this.fecDecoder === null) this.fecDecoder = createFallbackFecDecoder();
       const decoder = this.fecDecoder;
       const recovered = decoder.decode(buf, offset, end, now);
       this.fecRecovered += recovered;

@@ -20,7 +20,7 @@ export interface UdpIo {
   senderKey(): number | string;
   /** The sender of the datagram being delivered, to reply to and to name in logs. */
   sender(): UdpPeer;
-  /** A buffer of at least MTU_LIMIT bytes to build the next outgoing datagram in (sending it spares a copy). */
+  /** A buffer of at least KCP_MTU_LIMIT bytes to build the next outgoing datagram in (sending it spares a copy). */
   claim(): Buffer;
   /**
    * Send bytes [0, len) of `buf`, to `to` or, on a connected socket, to the peer. A buffer from claim()

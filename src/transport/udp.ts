@@ -4,8 +4,17 @@ import { DgramIo } from './dgram-io.js';
 import { createMmsgIo } from './mmsg-io.js';
 import type { UdpIo } from './udp-io.js';
 
-/** host:port for logs and keys, IPv6 literals in brackets. */
+/** An IPv4 address as a dual-stack socket reports it (`::ffff:1.2.3.4`): the IPv4 part is group 1. */
+const V4_MAPPED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+
+/**
+ * host:port for logs and keys, as Go's net.JoinHostPort and UDPAddr.String write it: IPv6 literals in
+ * brackets (`[::]:29900`), and an IPv4 peer of a dual-stack socket as the IPv4 address it is (`1.2.3.4:5`,
+ * not `[::ffff:1.2.3.4]:5`).
+ */
 export function formatHostPort(host: string, port: number): string {
+  const v4 = V4_MAPPED.exec(host);
+  if (v4 !== null) return `${v4[1]}:${port}`;
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
@@ -14,9 +23,40 @@ export function createUdpSocket(address: string, sockbuf: number): dgram.Socket 
   const type = isIPv6(address) ? 'udp6' : 'udp4';
   return dgram.createSocket({
     type,
+    // An IPv6 socket bound to `::` takes IPv4 peers too (as IPv4-mapped addresses), as Go's sockets do.
+    ipv6Only: false,
     recvBufferSize: sockbuf > 0 ? sockbuf : undefined,
     sendBufferSize: sockbuf > 0 ? sockbuf : undefined,
   });
+}
+
+/** Errors of binding `::` on a host without IPv6 (the module absent, or no address of that family). */
+const NO_IPV6_ERRORS = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
+
+/**
+ * A bound listening socket for `host` and `port`. An empty host means every address of both families, as
+ * in Go (`-l :29900` listens on `[::]:29900`): an IPv6 socket on `::` that also takes IPv4 peers, or, where
+ * the host has no IPv6, an IPv4 socket on 0.0.0.0.
+ */
+export async function bindListenSocket(host: string, port: number, sockbuf: number): Promise<dgram.Socket> {
+  if (host !== '') return bindNew(host, port, sockbuf);
+  try {
+    return await bindNew('::', port, sockbuf);
+  } catch (err) {
+    if (!NO_IPV6_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    return bindNew('0.0.0.0', port, sockbuf);
+  }
+}
+
+async function bindNew(address: string, port: number, sockbuf: number): Promise<dgram.Socket> {
+  const socket = createUdpSocket(address, sockbuf);
+  try {
+    await bindSocket(socket, port, address);
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
 }
 
 export function bindSocket(socket: dgram.Socket, port: number, address?: string): Promise<void> {

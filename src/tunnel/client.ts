@@ -299,7 +299,11 @@ export class TunnelClient implements TunnelView {
       return;
     }
     const { quiet, log } = this.options;
-    const label = `in: ${socket.remoteAddress ?? 'unix'}:${socket.remotePort ?? ''} out: (${stream.id})`;
+    const from =
+      socket.remoteAddress === undefined
+        ? 'unix'
+        : formatHostPort(socket.remoteAddress, socket.remotePort ?? 0);
+    const label = `in: ${from} out: (${stream.id})`;
     if (!quiet) log(`stream opened ${label}`);
     pipeBoth(socket, applicationStream(stream, this.options), this.options.closeWaitSeconds, () => {
       if (!quiet) log(`stream closed ${label}`);

@@ -48,11 +48,9 @@ export class TunnelServer implements TunnelView {
     if (this.options.udp !== undefined) await this.startUdp(this.options.udp);
     try {
       for (let port = listen.minPort; port <= listen.maxPort; port++) {
-        let local = formatHostPort(listen.host, port);
-        const listener = await KcpListener.listen(listen.host, port, this.options.session, (s) =>
-          this.onSession(s, local),
+        const listener: KcpListener = await KcpListener.listen(listen.host, port, this.options.session, (s) =>
+          this.onSession(s, listener.localLabel),
         );
-        local = formatHostPort(listen.host, listener.port);
         this.listeners.push(listener);
         if (this.options.dscp) this.applyDscp(listener);
       }

@@ -149,15 +149,15 @@ describe('mode presets', () => {
         noDelay: 7,
         interval: 77,
         resend: 7,
-        noCongestion: 7,
+        nc: 7,
       };
       applyModePreset(config);
       assert.deepEqual(
-        [config.noDelay, config.interval, config.resend, config.noCongestion],
-        [preset.noDelay, preset.interval, preset.resend, preset.noCongestion],
+        [config.noDelay, config.interval, config.resend, config.nc],
+        [preset.noDelay, preset.interval, preset.resend, preset.nc],
       );
     }
-    assert.deepEqual(MODE_PRESETS.fast2, { noDelay: 1, interval: 20, resend: 2, noCongestion: 1 });
+    assert.deepEqual(MODE_PRESETS.fast2, { noDelay: 1, interval: 20, resend: 2, nc: 1 });
   });
   it('manual and unknown modes keep the manual values', () => {
     for (const mode of ['manual', 'turbo', 'FAST', '', 'toString', '__proto__']) {
@@ -167,14 +167,10 @@ describe('mode presets', () => {
         noDelay: 1,
         interval: 15,
         resend: 3,
-        noCongestion: 0,
+        nc: 0,
       };
       applyModePreset(config);
-      assert.deepEqual(
-        [config.noDelay, config.interval, config.resend, config.noCongestion],
-        [1, 15, 3, 0],
-        mode,
-      );
+      assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [1, 15, 3, 0], mode);
     }
   });
 });

@@ -94,6 +94,7 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   crypt: K21_CRYPT_USAGE,
   remoteaddr: 'kcp server address',
   listen: 'kcp server listen address',
+  pprof: 'start profiling server on :6060',
 };
 // metrics, udp and udptimeout are ours, in no kcptun release
 const ADDED_AFTER_K21 = new Set([
@@ -189,6 +190,20 @@ describe('help content', () => {
       /--closewait value +the seconds to wait before tearing down a connection \(default: 30\)\n/,
     );
     assert.match(text, /--datashard value, --ds value +set reed-solomon/);
+  });
+  it('-pprof says in plain words that it opens the inspector, and what that allows', () => {
+    for (const options of [CLIENT_OPTIONS, SERVER_OPTIONS] as const) {
+      const text = renderHelp<unknown>({
+        programName: 'kcptun',
+        usage: 'x',
+        version: 'x',
+        options: options as readonly OptionSpec<unknown>[],
+      });
+      assert.match(
+        text,
+        /--pprof +start profiling: opens the Node\.js inspector on 127\.0\.0\.1:6060, which lets anyone who can connect to that address run any code in this process\n/,
+      );
+    }
   });
   it('version line', () => {
     assert.equal(renderVersion('0.1.0'), 'kcptun version 0.1.0\n');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AesCfbBlockCrypt, CFB_INITIAL_VECTOR } from '../../src/crypt/aes.js';
+import { blockCipherFactories } from '../../src/crypt/block-ciphers.js';
 import { NoncePool } from '../../src/crypt/nonce.js';
 import { CRYPT_METHODS, createPacketCrypt } from '../../src/crypt/select.js';
 import type { PacketCrypt } from '../../src/crypt/types.js';
@@ -197,14 +198,19 @@ describe('createPacketCrypt', () => {
       roundTrip(crypt, make('aes'), randomBytes(50));
     }
   });
-  it('K21 has no null or aes-128-gcm: they become AES-256', () => {
-    for (const name of ['null', 'aes-128-gcm']) {
-      const { crypt, fellBackToAes } = createPacketCrypt(name, pass, { version: 'k21' });
-      assert.equal(fellBackToAes, true);
-      assert.equal(crypt.name, 'aes');
-      assert.equal(crypt.headerSize, 20);
+  it('a known cipher that cannot be set up is an error naming it, not a silent switch to AES', () => {
+    const real = blockCipherFactories.xtea;
+    blockCipherFactories.xtea = () => {
+      throw new Error('unsupported by this OpenSSL');
+    };
+    try {
+      assert.throws(() => createPacketCrypt('xtea', pass), {
+        message: 'crypt method "xtea" could not be set up: unsupported by this OpenSSL',
+      });
+    } finally {
+      blockCipherFactories.xtea = real;
     }
-    assert.equal(createPacketCrypt('aes-192', pass, { version: 'k21' }).fellBackToAes, false);
+    assert.equal(createPacketCrypt('xtea', pass).crypt.name, 'xtea');
   });
   it('each AES method keys with exactly its prefix of pass (aes is AES-256)', () => {
     const payload = randomBytes(64);

@@ -169,7 +169,9 @@ describe('wrapQpp (spec 9.1)', () => {
 
     // Ask for data once, then stop reading: the wrapper must fill its buffer and then pause the inner.
     qpp.read(0);
-    await sleep(20);
+    // The wrapper reads, pushes and pauses the inner stream within the turn that 'readable' ends.
+    await once(qpp, 'readable');
+    await new Promise(setImmediate);
     assert.ok(qpp.readableLength > 0, 'the wrapper did not read at all');
     assert.ok(qpp.readableLength <= 2 * chunkSize, `the wrapper buffered ${qpp.readableLength} bytes`);
     assert.equal(inner.isPaused(), true, 'the inner stream was not paused');
@@ -191,7 +193,8 @@ describe('wrapQpp (spec 9.1)', () => {
       qpp.write(plain.subarray(i * chunkSize, (i + 1) * chunkSize), () => completed++);
     }
     qpp.end();
-    await sleep(20);
+    // A wrapper that completed writes without the inner stream taking them would have done so by now.
+    await new Promise(setImmediate);
     assert.ok(completed < chunkCount, 'every write completed although nobody read the inner stream');
     const got: Buffer[] = [];
     for await (const chunk of qpp) got.push(chunk as Buffer);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FecEncoder, LATEST_PARITY_GATE_MS } from '../../src/fec/encoder.js';
+import { FecEncoder } from '../../src/fec/encoder.js';
 import { FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws, fecType } from '../../src/fec/header.js';
 
 /** A packet as KCP hands it over: headerOffset + 8 reserved bytes, then the KCP bytes. */
@@ -109,39 +109,12 @@ test('seqids wrap to 0 at paws, right after a parity shard', () => {
   for (const [i, s] of seen.entries()) assert.equal(s % 13, i % 13, 'group position survives the wrap');
 });
 
-test('latest 500 ms parity gate: off by default, optional, skips but keeps seqids aligned', () => {
-  const always = new FecEncoder(2, 1);
-  const gated = new FecEncoder(2, 1, 0, 0, { parityGateMs: LATEST_PARITY_GATE_MS });
-  const times = [1000, 1100, 2000, 2600, 3000, 3100];
-  const emitted: number[] = [];
-  const seqids: number[] = [];
-  for (const now of times) {
-    const p1 = packet(0, Buffer.from('abc'));
-    const p2 = packet(0, Buffer.from('abc'));
-    assert.equal(always.encode(p1, p1.length, now) > 0, p1.readUInt32LE(0) % 3 === 1);
-    const n = gated.encode(p2, p2.length, now);
-    seqids.push(p2.readUInt32LE(0));
-    if (n > 0) emitted.push(gated.parity[0].readUInt32LE(0));
-  }
-  // Groups end at 1100 (100 ms gap: parity), 2600 (600 ms: skipped), 3100 (100 ms: parity).
-  assert.deepEqual(emitted, [2, 8]);
-  assert.deepEqual(seqids, [0, 1, 3, 4, 6, 7]);
-});
-
-test('with the gate and ds=1 the first group skips parity, as in latest kcp-go', () => {
-  const enc = new FecEncoder(1, 1, 0, 0, { parityGateMs: LATEST_PARITY_GATE_MS });
-  const pkt = packet(0, Buffer.from('z'));
-  assert.equal(enc.encode(pkt, pkt.length, 10_000), 0);
-  assert.equal(enc.nextSeqid, 2);
-});
-
 test('invalid configuration and oversized packets throw, naming the parameter', () => {
   assert.throws(() => new FecEncoder(0, 3), /dataShards/);
   assert.throws(() => new FecEncoder(10, 0), /parityShards/);
   assert.throws(() => new FecEncoder(200, 100), /dataShards \+ parityShards/);
   assert.throws(() => new FecEncoder(10, 3, -1), /headerOffset/);
   assert.throws(() => new FecEncoder(10, 3, 20, -2), /trailerSize/);
-  assert.throws(() => new FecEncoder(10, 3, 20, 0, { parityGateMs: -1 }), /parityGateMs/);
   const enc = new FecEncoder(10, 3, 20);
   assert.throws(() => enc.encode(Buffer.alloc(1600), 1501), /end/);
   assert.throws(() => enc.encode(Buffer.alloc(100), 27), /end/);

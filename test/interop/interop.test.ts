@@ -111,7 +111,7 @@ async function runCase(setting: Setting, client: Impl, server: Impl): Promise<vo
     await cli.waitFor('listening on');
 
     const [sent, got] = await clientExchange(localPort, oneStreamBytes);
-    await waitUntil(() => target.received.length === 1);
+    await target.whenReceived(1);
     assert.equal(target.received[0], sent, 'client → target bytes differ');
     assert.equal(got, target.sentHashes[0], 'target → client bytes differ');
 
@@ -120,7 +120,7 @@ async function runCase(setting: Setting, client: Impl, server: Impl): Promise<vo
     const results = await Promise.all(
       Array.from({ length: MANY_STREAMS }, () => clientExchange(localPort, MANY_STREAM_BYTES)),
     );
-    await waitUntil(() => target.received.length === 1 + MANY_STREAMS);
+    await target.whenReceived(1 + MANY_STREAMS);
     const receivedAtTarget = target.received.slice(1).sort();
     assert.deepEqual(receivedAtTarget, results.map((r) => r[0]).sort(), 'client → target bytes differ');
     assert.deepEqual(
@@ -143,14 +143,6 @@ async function runCase(setting: Setting, client: Impl, server: Impl): Promise<vo
 
 function tail(log: string): string {
   return log.split('\n').slice(-30).join('\n');
-}
-
-async function waitUntil(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting for the target');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('interop with Go kcptun 20210922', {

@@ -25,6 +25,11 @@ describe('-pprof equivalent', { skip: process.platform === 'win32' }, () => {
     try {
       assert.match(inspector.url() ?? '', /^ws:\/\/127\.0\.0\.1:\d+\//);
       assert.match(lines[0], /^pprof: inspector listening at ws:\/\/127\.0\.0\.1:/);
+      const port = new URL(inspector.url() ?? '').port;
+      assert.equal(
+        lines[1],
+        `pprof: WARNING: anyone who can connect to 127.0.0.1:${port} can run any code in this process through the inspector`,
+      );
 
       process.kill(process.pid, 'SIGUSR2');
       await until(() => lines.some((l) => l.includes('CPU profile started')));

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoTarget } from '../../bench/fuzz/tunnel-under-test.js';
 import { freeUdpPort } from '../support/ports.js';
 import { TunnelProcess } from '../support/procs.js';
@@ -51,8 +50,15 @@ async function attempt(port: number, bytes: number, timeoutMs: number): Promise<
  * A transfer that is always in flight: 16 KiB every 10 ms, echoed back. Resolves when the connection closes,
  * with the bytes written and echoed; an echo that differs from what was written rejects.
  */
-function trickle(port: number): Promise<{ written: number; echoed: number }> {
-  return new Promise((resolve, reject) => {
+function trickle(port: number): {
+  done: Promise<{ written: number; echoed: number }>;
+  echoing: Promise<void>;
+} {
+  let echoingNow: () => void = () => {};
+  const echoing = new Promise<void>((resolve) => {
+    echoingNow = resolve;
+  });
+  const done = new Promise<{ written: number; echoed: number }>((resolve, reject) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     let unechoed = Buffer.alloc(0);
     let written = 0;
@@ -68,6 +74,7 @@ function trickle(port: number): Promise<{ written: number; echoed: number }> {
         reject(new Error('the echo differs from what was written'));
       unechoed = unechoed.subarray(d.length);
       echoed += d.length;
+      echoingNow();
     });
     socket.on('error', () => {});
     socket.on('close', () => {
@@ -75,6 +82,7 @@ function trickle(port: number): Promise<{ written: number; echoed: number }> {
       resolve({ written, echoed });
     });
   });
+  return { done, echoing };
 }
 
 test('the server is killed and restarted mid-transfer: that connection is closed, new ones recover', {
@@ -89,7 +97,7 @@ test('the server is killed and restarted mid-transfer: that connection is closed
   try {
     assert.ok(await attempt(port, 256 << 10, 10_000), 'the tunnel works before the kill');
     const inFlight = trickle(port);
-    await sleep(500);
+    await inFlight.echoing; // the connection is carrying data when the server dies
 
     const killed = new Promise((resolve) => server.child.once('exit', resolve));
     server.child.kill('SIGKILL');
@@ -98,7 +106,7 @@ test('the server is killed and restarted mid-transfer: that connection is closed
     server = startServer(udpPort, target.port);
     await server.waitFor('listening on');
 
-    const cut = await inFlight;
+    const cut = await inFlight.done;
     const failedAfter = Date.now() - killedAt;
     assert.ok(cut.echoed > 0 && cut.echoed < cut.written, `echoed ${cut.echoed} of ${cut.written}`);
     let recoveredAfter = -1;

@@ -39,13 +39,25 @@ export class TunnelProcess {
     });
   }
 
-  static start(impl: Impl, role: 'client' | 'server', args: string[]): TunnelProcess {
+  /** `env` is added to this process's environment for the child (e.g. KCPTUN_NO_MMSG). */
+  static start(
+    impl: Impl,
+    role: 'client' | 'server',
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): TunnelProcess {
+    const options = {
+      stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[],
+      env: { ...process.env, ...env },
+    };
     const child =
       impl === 'go'
-        ? spawn(`kcptun-${role}`, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(process.execPath, [...nodeArgs(), role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args], {
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
+        ? spawn(`kcptun-${role}`, args, options)
+        : spawn(
+            process.execPath,
+            [...nodeArgs(), role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args],
+            options,
+          );
     return new TunnelProcess(child, `${impl}-${role}`);
   }
 

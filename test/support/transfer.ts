@@ -33,15 +33,28 @@ export class TransferTarget {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Resolves once `count` connections have finished (received holds that many entries). */
+  whenReceived(count: number): Promise<void> {
+    if (this.received.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  private readonly waiters: { count: number; resolve: () => void }[] = [];
+
+  private record(got: string, sentHash?: string): void {
+    this.received.push(got);
+    if (sentHash !== undefined) this.sentHashes.push(sentHash);
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.received.length >= this.waiters[i].count) this.waiters.splice(i, 1)[0].resolve();
+    }
+  }
+
   private serve(socket: net.Socket): void {
     const data = randomBytes(this.bytesPerConn);
     const sentHash = sha256(data);
     exchange(socket, data, this.bytesPerConn).then(
-      (got) => {
-        this.received.push(got);
-        this.sentHashes.push(sentHash);
-      },
-      () => this.received.push('error'),
+      (got) => this.record(got, sentHash),
+      () => this.record('error'),
     );
   }
 }

@@ -4,9 +4,11 @@ import dgram from 'node:dgram';
 import { describe, test } from 'node:test';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
+import { snmp } from '../../src/metrics/snmp.js';
 import type { ByteConnection } from '../../src/transport/conn.js';
 import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener } from '../../src/transport/listener.js';
+import { mmsgSupported } from '../../src/transport/mmsg-io.js';
 import type { SessionOptions } from '../../src/transport/session.js';
 import { UdpRelay } from '../support/udp-relay.js';
 
@@ -70,7 +72,16 @@ class Endpoint {
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-async function transfer(fec: boolean, loss: number, bytes: number): Promise<UdpRelay | null> {
+/** The datagram I/O the scenarios expect: dgram when batching is switched off, else the platform's best. */
+export type ExpectedIo = 'dgram' | 'default';
+
+/** What a transfer went through: the relay (with its drop count) and the listener's I/O class. */
+interface TransferResult {
+  relay: UdpRelay | null;
+  io: string;
+}
+
+async function transfer(fec: boolean, loss: number, bytes: number): Promise<TransferResult> {
   const up = randomBytes(bytes);
   const down = randomBytes(bytes);
   let serverEnd: Endpoint | null = null;
@@ -103,19 +114,33 @@ async function transfer(fec: boolean, loss: number, bytes: number): Promise<UdpR
     listener.close();
     relay?.close();
   }
-  return relay;
+  return { relay, io: listener.io.constructor.name };
+}
+
+/** The I/O class `expected` means on this machine. */
+function expectedIoClass(expected: ExpectedIo): string {
+  return expected === 'dgram' || mmsgSupported() !== true ? 'DgramIo' : 'MmsgIo';
 }
 
 /** The session scenarios, under `title` (run once per datagram I/O). */
-export function describeSessionTests(title: string): void {
+export function describeSessionTests(title: string, expectedIo: ExpectedIo): void {
   describe(title, () => {
     test('20 MB each way, FEC 10/3, 10% loss each way', { timeout: 120_000 }, async () => {
-      const relay = await transfer(true, 0.1, 20 << 20);
-      assert.ok(relay!.dropped > 1000);
+      const recoveredBefore = snmp.FECRecovered;
+      const { relay, io } = await transfer(true, 0.1, 20 << 20);
+      assert.equal(io, expectedIoClass(expectedIo), 'the datagram I/O under test');
+      assert.ok(relay!.dropped > 1000, `${relay!.dropped} datagrams dropped`);
+      assert.ok(snmp.FECRecovered > recoveredBefore, 'FEC recovered some of the losses');
     });
 
     test('20 MB each way, FEC off, 10% loss each way', { timeout: 120_000 }, async () => {
-      await transfer(false, 0.1, 20 << 20);
+      const retransBefore = snmp.RetransSegs;
+      const recoveredBefore = snmp.FECRecovered;
+      const { relay, io } = await transfer(false, 0.1, 20 << 20);
+      assert.equal(io, expectedIoClass(expectedIo), 'the datagram I/O under test');
+      assert.ok(relay!.dropped > 1000, `${relay!.dropped} datagrams dropped`);
+      assert.ok(snmp.RetransSegs - retransBefore > 1000, 'KCP retransmitted what was lost');
+      assert.equal(snmp.FECRecovered, recoveredBefore, 'no FEC in this run');
     });
 
     test('garbage datagrams do not disturb a listener or its live session', { timeout: 60_000 }, async () => {
@@ -128,12 +153,18 @@ export function describeSessionTests(title: string): void {
         const up = randomBytes(bytes);
         const down = randomBytes(bytes);
         let serverEnd: Endpoint | null = null;
+        let serverReady: (end: Endpoint) => void = () => {};
+        const serverStarted = new Promise<Endpoint>((r) => {
+          serverReady = r;
+        });
         const listener = await KcpListener.listen(
           '127.0.0.1',
           0,
           { ...options(true), sockbuf: 1 << 20, maxSessions: 64 },
           (s) => {
-            serverEnd ??= new Endpoint(s, down, bytes);
+            if (serverEnd !== null) return;
+            serverEnd = new Endpoint(s, down, bytes);
+            serverReady(serverEnd);
           },
         );
         const spray = async (): Promise<void> => {
@@ -150,8 +181,7 @@ export function describeSessionTests(title: string): void {
         const session = await dialSession('127.0.0.1', listener.port, { ...options(true), sockbuf: 1 << 20 });
         try {
           const clientEnd = new Endpoint(session, up, bytes);
-          while (serverEnd === null) await new Promise((r) => setTimeout(r, 5));
-          const [atServer, atClient] = await Promise.all([(serverEnd as Endpoint).done, clientEnd.done]);
+          const [atServer, atClient] = await Promise.all([(await serverStarted).done, clientEnd.done]);
           assert.equal(atServer, sha(up));
           assert.equal(atClient, sha(down));
         } finally {

@@ -3,4 +3,4 @@
 process.env.KCPTUN_NO_MMSG = '1';
 const { describeSessionTests } = await import('./session-cases.js');
 
-describeSessionTests('KCP sessions over loopback UDP, dgram I/O');
+describeSessionTests('KCP sessions over loopback UDP, dgram I/O', 'dgram');

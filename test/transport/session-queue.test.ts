@@ -19,33 +19,65 @@ class MemoryLink implements DatagramLink {
 
 const sessionOptions = options(false, 'none');
 
-test('write holds off once a few segments wait for the window, and resumes as they leave', async () => {
+test('write holds off once a few segments wait for the window, and resumes as they leave', {
+  timeout: 30_000,
+}, async (t) => {
   const toServer = new MemoryLink();
   const toClient = new MemoryLink();
-  const client = new KcpSession(1, sessionOptions, toServer, true);
-  const server = new KcpSession(1, sessionOptions, toClient, false);
+  const client = new KcpSession(1, sessionOptions, toServer, { active: true });
+  const server = new KcpSession(1, sessionOptions, toClient, { active: false });
   toServer.to = server;
   toClient.to = client;
+  t.after(() => {
+    client.close();
+    server.close();
+  });
   let received = 0;
-  server.attach({ onData: (d) => (received += d.length), onDrain: () => {}, onClose: () => {} });
-  // Let the server's first flush tell the client its 1024-segment window.
+  let receivedAll: () => void = () => {};
+  let expected = -1;
+  server.attach({
+    onData: (d) => {
+      received += d.length;
+      if (received === expected) receivedAll();
+    },
+    onDrain: () => {},
+    onClose: () => {},
+  });
+  // The server's first flush tells the client its 1024-segment window: wait until its data is there.
+  const windowKnown = new Promise<void>((resolve) => {
+    client.attach({ onData: () => resolve(), onDrain: () => {}, onClose: () => {} });
+  });
   server.write(Buffer.from('hello'));
-  client.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
-  await new Promise((r) => setTimeout(r, 50));
+  await windowKnown;
 
   let drains = 0;
-  client.attach({ onData: () => {}, onDrain: () => drains++, onClose: () => {} });
+  let drained: () => void = () => {};
+  const firstDrain = new Promise<void>((resolve) => {
+    drained = resolve;
+  });
+  client.attach({
+    onData: () => {},
+    onDrain: () => {
+      drains++;
+      drained();
+    },
+    onClose: () => {},
+  });
   const chunk = Buffer.alloc(8192);
   let accepted = 0;
   while (client.write(chunk)) accepted += chunk.length;
   accepted += chunk.length;
   // 32 unsent segments (of at most 1376 bytes) stop it, far below the 1024-segment window.
   assert.ok(accepted <= 32 * 1376 + chunk.length, `accepted ${accepted} bytes before holding off`);
-  // The end-of-turn flush moves them into the open window, and the writer is asked for more.
-  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(drains, 0, 'no drain before the end of the turn');
+  // The end-of-turn flush moves them into the open window, and the writer is asked for more, once.
+  await firstDrain;
   assert.equal(drains, 1);
-  await new Promise((r) => setTimeout(r, 50));
+  const all = new Promise<void>((resolve) => {
+    receivedAll = resolve;
+  });
+  expected = accepted;
+  if (received !== accepted) await all;
   assert.equal(received, accepted);
-  client.close();
-  server.close();
+  assert.equal(drains, 1);
 });

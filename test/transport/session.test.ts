@@ -1,3 +1,3 @@
 import { describeSessionTests } from './session-cases.js';
 
-describeSessionTests('KCP sessions over loopback UDP');
+describeSessionTests('KCP sessions over loopback UDP', 'default');

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import type dgram from 'node:dgram';
 import { describe, test } from 'node:test';
-import { formatIpv6, mmsgSupported } from '../../src/transport/mmsg-io.js';
-import { bindSocket, connectSocket, createUdpIo, createUdpSocket } from '../../src/transport/udp.js';
+import { DgramIo } from '../../src/transport/dgram-io.js';
+import { createMmsgIo, formatIpv6, mmsgSupported } from '../../src/transport/mmsg-io.js';
+import {
+  bindListenSocket,
+  bindSocket,
+  connectSocket,
+  createUdpIo,
+  createUdpSocket,
+  formatHostPort,
+} from '../../src/transport/udp.js';
 import type { UdpIo } from '../../src/transport/udp-io.js';
 
 const batched = mmsgSupported() === true;
@@ -143,5 +151,74 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     assert.equal(delivered, 1);
     io.send(Buffer.from('late'), 4); // dropped, no throw
     peer.socket.close();
+  });
+});
+
+/** Can this host bind an IPv6 loopback socket? */
+async function hasIpv6(): Promise<boolean> {
+  try {
+    (await boundSocket('::1')).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Both I/O kinds on one listening socket: the batched one where the platform allows it, and dgram. */
+const ioKinds: { name: string; make: (s: dgram.Socket) => UdpIo; skip: string | false }[] = [
+  { name: 'batched', make: (s) => createMmsgIo(s) as UdpIo, skip: batched ? false : String(mmsgSupported()) },
+  { name: 'dgram', make: (s) => new DgramIo(s), skip: false },
+];
+
+for (const kind of ioKinds) {
+  describe(`an empty host listens on both families (${kind.name} I/O)`, { skip: kind.skip }, () => {
+    test('IPv4 and IPv6 peers are told apart, answered, and named as Go names them', async (t) => {
+      if (!(await hasIpv6())) {
+        t.skip('no IPv6 loopback');
+        return;
+      }
+      const socket = await bindListenSocket('', 0, 0);
+      assert.equal(socket.address().address, '::');
+      const io = kind.make(socket);
+      const port = socket.address().port;
+      const seen = new Map<number | string, string>();
+      io.onDatagram = (buf, len) => {
+        const from = io.sender();
+        seen.set(io.senderKey(), formatHostPort(from.address, from.port));
+        const reply = io.claim();
+        buf.copy(reply, 0, 0, len);
+        io.send(reply, len, from);
+      };
+      const v4 = await plainPeer('127.0.0.1', port);
+      const v6 = await plainPeer('::1', port);
+      v4.socket.send(Buffer.from('four'));
+      v6.socket.send(Buffer.from('six'));
+      v4.socket.send(Buffer.from('four again'));
+      await until(() => v4.got.length === 2 && v6.got.length === 1, 'the replies');
+      assert.deepEqual(
+        v4.got.map((b) => b.toString()),
+        ['four', 'four again'],
+      );
+      assert.equal(v6.got[0].toString(), 'six');
+      assert.deepEqual(
+        [...seen.values()].sort(),
+        [`127.0.0.1:${v4.socket.address().port}`, `[::1]:${v6.socket.address().port}`].sort(),
+      );
+      io.close();
+      v4.socket.close();
+      v6.socket.close();
+    });
+  });
+}
+
+describe('formatHostPort', () => {
+  test('brackets IPv6, writes IPv4-mapped peers as IPv4, leaves the rest', () => {
+    assert.equal(formatHostPort('::', 29900), '[::]:29900');
+    assert.equal(formatHostPort('::1', 1), '[::1]:1');
+    assert.equal(formatHostPort('::ffff:1.2.3.4', 5), '1.2.3.4:5');
+    assert.equal(formatHostPort('::FFFF:10.0.0.1', 5), '10.0.0.1:5');
+    assert.equal(formatHostPort('127.0.0.1', 80), '127.0.0.1:80');
+    assert.equal(formatHostPort('', 80), ':80');
+    assert.equal(formatHostPort('example.com', 80), 'example.com:80');
   });
 });

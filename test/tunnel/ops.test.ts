@@ -104,7 +104,7 @@ describe('kcptun operational options', () => {
     const { port: local } = (await client.start()) as net.AddressInfo;
     try {
       const results = await Promise.all(Array.from({ length: 9 }, () => clientExchange(local, 64 << 10)));
-      await until(() => target.received.length === 9);
+      await target.whenReceived(9);
       assert.deepEqual(target.received.slice().sort(), results.map((r) => r[0]).sort());
       assert.equal(serverLog.filter((l) => l.startsWith('smux version')).length, 3);
     } finally {
@@ -149,10 +149,10 @@ describe('kcptun operational options', () => {
       old.write(data.subarray(128 << 10));
       await until(() => received.reduce((n, b) => n + b.length, 0) === 256 << 10);
       old.end();
-      await until(() => target.received.length === 2);
+      await target.whenReceived(2);
       assert.ok(target.received.includes(sha256(data)), 'the stream on the expired session broke');
       assert.ok(target.received.includes(fresh[0]));
-      await until(() => clientLog.some((l) => l.startsWith('scavenger:')), 5000);
+      await until(() => clientLog.some((l) => l.startsWith('scavenger:')));
     } finally {
       client.close();
       server.close();
@@ -182,7 +182,7 @@ describe('kcptun operational options', () => {
     const { port: local } = (await client.start()) as net.AddressInfo;
     try {
       await Promise.all(Array.from({ length: 12 }, () => clientExchange(local, 32 << 10)));
-      await until(() => target.received.length === 12);
+      await target.whenReceived(12);
       const ports = new Set(
         serverLog
           .filter((l) => l.startsWith('smux version'))
@@ -255,7 +255,7 @@ describe('kcptun operational options', () => {
     const { port: local } = (await client.start()) as net.AddressInfo;
     try {
       const [sent] = await clientExchange(local, 100_000);
-      await until(() => target.received.length === 1);
+      await target.whenReceived(1);
       assert.equal(target.received[0], sent);
     } finally {
       client.close();
@@ -289,7 +289,7 @@ describe('kcptun operational options', () => {
       await srv.waitFor('listening on');
       await cli.waitFor('listening on');
       const [sent] = await clientExchange(local, 1 << 20);
-      await until(() => target.received.length === 1);
+      await target.whenReceived(1);
       assert.equal(target.received[0], sent);
     } finally {
       await cli.stop();

@@ -76,12 +76,12 @@ describe('tunnel client and server in one process', () => {
       try {
         const [sent, got] = await clientExchange(pair.port, 10 << 20);
         // the client is done once it has read everything; its upload may still be in flight
-        while (target.received.length < 1) await new Promise((r) => setTimeout(r, 10));
+        await target.whenReceived(1);
         target.bytesPerConn = 256 << 10;
         const many = await Promise.all(
           Array.from({ length: 20 }, () => clientExchange(pair.port, 256 << 10)),
         );
-        while (target.received.length < 21) await new Promise((r) => setTimeout(r, 10));
+        await target.whenReceived(21);
         assert.equal(target.received[0], sent);
         assert.equal(got, target.sentHashes[0]);
         assert.deepEqual(target.received.slice(1).sort(), many.map((m) => m[0]).sort());

@@ -36,7 +36,7 @@ export class QppCipher {
   /** Encrypt buf[start, end) in place. */
   encrypt(buf: Uint8Array, start = 0, end = buf.length): void {
     const pad = this.forward;
-    let i = this.partialWord(buf, start, Math.min(end, start + this.left), false);
+    let i = this.partialWord(buf, start, Math.min(end, start + this.left), 'encrypt');
     const prng = this.prng;
     const n = this.numPads;
     for (; end - i >= BYTES_PER_WORD; i += BYTES_PER_WORD) {
@@ -53,13 +53,13 @@ export class QppCipher {
       buf[i + 6] = pad[b | ((buf[i + 6] ^ (hi >>> 16)) & 0xff)];
       buf[i + 7] = pad[b | (buf[i + 7] ^ (hi >>> 24))];
     }
-    if (i < end) this.partialWord(buf, i, end, false);
+    if (i < end) this.partialWord(buf, i, end, 'encrypt');
   }
 
   /** Decrypt buf[start, end) in place. */
   decrypt(buf: Uint8Array, start = 0, end = buf.length): void {
     const pad = this.inverse;
-    let i = this.partialWord(buf, start, Math.min(end, start + this.left), true);
+    let i = this.partialWord(buf, start, Math.min(end, start + this.left), 'decrypt');
     const prng = this.prng;
     const n = this.numPads;
     for (; end - i >= BYTES_PER_WORD; i += BYTES_PER_WORD) {
@@ -76,14 +76,20 @@ export class QppCipher {
       buf[i + 6] = pad[b | buf[i + 6]] ^ (hi >>> 16);
       buf[i + 7] = pad[b | buf[i + 7]] ^ (hi >>> 24);
     }
-    if (i < end) this.partialWord(buf, i, end, true);
+    if (i < end) this.partialWord(buf, i, end, 'decrypt');
   }
 
   /**
    * Byte-at-a-time path for the ends of a call that are not whole words: uses up the current word
    * (drawing the next one when it is spent) and keeps what is left of it for the next call.
    */
-  private partialWord(buf: Uint8Array, start: number, stop: number, decrypting: boolean): number {
+  private partialWord(
+    buf: Uint8Array,
+    start: number,
+    stop: number,
+    direction: 'encrypt' | 'decrypt',
+  ): number {
+    const decrypting = direction === 'decrypt';
     let keyLo = this.keyLo;
     let keyHi = this.keyHi;
     let left = this.left;
