@@ -49,6 +49,11 @@ runMain(parseClientArgs, async (config, log) => {
   log.info(`conn: ${config.conn}`);
   log.info(`autoexpire: ${config.autoExpire}`);
   log.info(`scavengettl: ${config.scavengeTtl}`);
-  log.info(`listening on: ${typeof bound === 'string' ? bound : formatHostPort(bound.address, bound.port)}`);
+  // A -l without a port is a unix socket path (latest kcptun): say so, or `-l 12948` would pass unnoticed.
+  log.info(
+    typeof bound === 'string'
+      ? `listening on unix socket: ${bound}`
+      : `listening on: ${formatHostPort(bound.address, bound.port)}`,
+  );
   return { stop: () => client.close(), role: 'client', view: client };
 });

@@ -27,6 +27,11 @@ export class SnappyFramingError extends Error {
   constructor(
     readonly code: SnappyFramingErrorCode,
     detail: string,
+    /**
+     * The chunk header refused when it was the stream's first (not the identifier): what the peer sent
+     * instead of snappy framing, for the tunnel to tell which setting differs.
+     */
+    readonly firstBytes?: Uint8Array,
   ) {
     super(`snappy: ${code} input: ${detail}`);
     this.name = 'SnappyFramingError';
@@ -108,8 +113,8 @@ export class SnappyFrameReader {
     return this.failure;
   }
 
-  private fail(code: SnappyFramingErrorCode, detail: string): void {
-    this.failure = new SnappyFramingError(code, detail);
+  private fail(code: SnappyFramingErrorCode, detail: string, firstBytes?: Uint8Array): void {
+    this.failure = new SnappyFramingError(code, detail, firstBytes);
   }
 
   /** Gathers header bytes; on a complete header validates it and starts the body. Returns the new position. */
@@ -134,10 +139,14 @@ export class SnappyFrameReader {
     let code: SnappyFramingErrorCode = 'corrupt';
     let detail: string | null = null;
     if (!this.sawIdentifier && type !== CHUNK_TYPE_STREAM_IDENTIFIER) {
-      detail =
-        `stream does not start with the stream identifier chunk (first chunk type 0x${type.toString(16)}); ` +
-        'the peers probably disagree on -nocomp';
-    } else if (length > MAX_CHUNK_BODY_SIZE) {
+      this.fail(
+        'corrupt',
+        `stream does not start with the stream identifier chunk (first chunk type 0x${type.toString(16)})`,
+        this.header.slice(),
+      );
+      return true;
+    }
+    if (length > MAX_CHUNK_BODY_SIZE) {
       code = 'unsupported';
       detail = `chunk of ${length} bytes exceeds ${MAX_CHUNK_BODY_SIZE}`;
     } else if (isDataChunk(type) && length < CHECKSUM_SIZE) {

@@ -41,6 +41,8 @@ export class FrameReader {
   private readonly rest = new Fifo<Buffer>();
   private buffered = 0;
   private readonly scratch = Buffer.alloc(HEADER_SIZE);
+  /** A frame was read: a refused header is then no longer what the peer sent first. */
+  private sawFrame = false;
 
   constructor(private readonly version: number) {}
 
@@ -81,13 +83,15 @@ export class FrameReader {
     const sid = header.readUInt32LE(at + 4);
     const problem = this.validate(version, cmd, length, sid);
     if (problem !== null) {
-      this.error = new SmuxError(problem, 'PROTOCOL');
+      const first = this.sawFrame ? undefined : Uint8Array.prototype.slice.call(header, at, at + HEADER_SIZE);
+      this.error = new SmuxError(problem, 'PROTOCOL', first);
       this.drop();
       return READ_ERROR;
     }
     if (this.buffered < HEADER_SIZE + length) return READ_INCOMPLETE;
 
     this.advance(HEADER_SIZE);
+    this.sawFrame = true;
     this.cmd = cmd;
     this.sid = sid;
     this.payload = EMPTY;
@@ -103,7 +107,7 @@ export class FrameReader {
 
   private validate(version: number, cmd: number, length: number, sid: number): string | null {
     if (version !== this.version) {
-      return `smux: invalid protocol version ${version}, expected ${this.version} (the peers disagree on -smuxver)`;
+      return `smux: invalid protocol version ${version}, expected ${this.version}`;
     }
     switch (cmd) {
       case CMD_SYN:
@@ -116,7 +120,7 @@ export class FrameReader {
         return null;
       case CMD_UPD:
         if (this.version !== 2) {
-          return 'smux: invalid protocol: UPD frame on a version 1 session (the peers disagree on -smuxver)';
+          return 'smux: invalid protocol: UPD frame on a version 1 session (a version 2 peer?)';
         }
         return length === UPD_PAYLOAD_SIZE
           ? null

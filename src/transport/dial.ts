@@ -57,13 +57,14 @@ export async function dialSession(host: string, port: number, options: DialOptio
     }
   }
   const conv = randomBytes(4).readUInt32LE(0);
-  const io = createUdpIo(socket);
-  const session = new KcpSession(conv, options, new ConnectedLink(io, formatHostPort(address, port)), {
-    active: true,
-  });
+  const observer = options.observer;
+  const io = createUdpIo(socket, (reason) => observer?.ioFallback?.(reason));
+  const remote = formatHostPort(address, port);
+  const session = new KcpSession(conv, options, new ConnectedLink(io, remote), { active: true });
   io.onDatagram = (buf, len) => session.input(buf, len);
   // A connected UDP socket reports ICMP errors (server not listening yet) as socket errors: KCP's
-  // retransmission and smux's keepalive decide the session's fate, not one lost datagram.
-  socket.on('error', () => {});
+  // retransmission and smux's keepalive decide the session's fate, not one lost datagram. They are
+  // counted and told to the observer.
+  io.onError = (err) => observer?.socketError?.(err, remote);
   return session;
 }

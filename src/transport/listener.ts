@@ -4,6 +4,7 @@ import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
+import { transportCounters } from './counters.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
 import type { UdpIo, UdpPeer } from './udp-io.js';
@@ -58,6 +59,17 @@ class ListenerLink implements DatagramLink {
   release(): void {
     this.listener.forget(this);
   }
+
+  reject(session: KcpSession): void {
+    this.listener.reject(this.key, session.conv);
+  }
+}
+
+/** A conversation the layer above rejected: its peer's later datagrams of it are dropped. */
+interface Rejected {
+  readonly conv: number;
+  /** nowMs() of the last datagram of it, for the sweep. */
+  lastSeen: number;
 }
 
 /** A table entry: the session, when it was opened, and whether it has delivered data yet. */
@@ -102,9 +114,14 @@ export class KcpListener {
   private reclaimed = 0;
   private evicted = 0;
   private refused = 0;
+  private rejectedCount = 0;
   /** Evictions and refusals since the last "table full" line; that line's time (-1 before the first). */
   private fullSinceLog = 0;
   private fullLoggedAt = -1;
+  /** Rejected conversations by sender key, oldest first; at most maxSessions of them. */
+  private readonly rejected = new Map<number | string, Rejected>();
+  /** The sender of the datagram being handled, for the observer (valid during packetInput only). */
+  private readonly currentSender = () => this.io.sender();
 
   readonly io: UdpIo;
 
@@ -113,7 +130,7 @@ export class KcpListener {
     private readonly options: ListenOptions,
     private readonly onSession: (session: KcpSession) => void,
   ) {
-    this.io = createUdpIo(socket);
+    this.io = createUdpIo(socket, (reason) => options.observer?.ioFallback?.(reason));
     this.firstDataTimeoutMs = options.firstDataTimeoutMs ?? DEFAULT_FIRST_DATA_TIMEOUT_MS;
     const sweepMs = Math.min(
       MAX_SWEEP_MS,
@@ -121,7 +138,10 @@ export class KcpListener {
     );
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
     this.io.onDatagram = (buf, len) => this.packetInput(buf, len);
-    socket.on('error', () => {}); // send errors to vanished peers must not take the listener down
+    // Send errors to vanished peers must not take the listener down: they are counted and reported.
+    this.io.onError = (err) => {
+      if (!this.closed) options.observer?.socketError?.(err, this.localLabel);
+    };
   }
 
   static async listen(
@@ -143,6 +163,11 @@ export class KcpListener {
   get localLabel(): string {
     const a = this.socket.address();
     return formatHostPort(a.address, a.port);
+  }
+
+  /** Datagrams dropped because their conversation was rejected (see KcpSession.reject). */
+  get rejectedDatagrams(): number {
+    return this.rejectedCount;
   }
 
   get sessionCount(): number {
@@ -181,6 +206,21 @@ export class KcpListener {
     this.count--;
   }
 
+  /**
+   * The layer above rejected the session of `conv` from `key`: drop that peer's further datagrams of it
+   * (a retransmission would open the same failing session again, and log again). A new conv from the
+   * peer (the client redialled) starts afresh.
+   */
+  reject(key: number | string, conv: number): void {
+    if (this.closed) return;
+    this.rejected.delete(key);
+    if (this.rejected.size >= this.options.maxSessions) {
+      const oldest = this.rejected.keys().next();
+      if (!oldest.done) this.rejected.delete(oldest.value);
+    }
+    this.rejected.set(key, { conv, lastSeen: nowMs() });
+  }
+
   /** A datagram: bytes [0, len) of `buf`, lent for this call by the I/O, whose sender is io.sender(). */
   private packetInput(buf: Buffer, len: number): void {
     if (this.closed) return;
@@ -194,6 +234,7 @@ export class KcpListener {
     if (end < 0) {
       snmp.InPkts++;
       snmp.InCsumErrors++;
+      this.options.observer?.undecryptable?.(this.io.senderKey(), this.currentSender);
       return;
     }
     const off = crypt.headerSize;
@@ -236,9 +277,24 @@ export class KcpListener {
       session.close();
     }
     snmp.InPkts++;
+    if (this.rejected.size > 0 && this.dropRejected(key, conv, convKnown)) return;
     if (!convKnown) return;
     if (this.count >= this.options.maxSessions && !this.makeRoom()) return;
     this.open(conv, key, buf, off, end);
+  }
+
+  /** A datagram from a peer whose conversation was rejected: true if it belongs to that conversation (dropped). */
+  private dropRejected(key: number | string, conv: number, convKnown: boolean): boolean {
+    const r = this.rejected.get(key);
+    if (r === undefined) return false;
+    if (convKnown && conv !== r.conv) {
+      this.rejected.delete(key);
+      return false;
+    }
+    r.lastSeen = nowMs();
+    this.rejectedCount++;
+    transportCounters.rejectedDatagrams++;
+    return true;
   }
 
   /** Give a datagram to a session, noting the first time the session delivers data. */
@@ -311,8 +367,13 @@ export class KcpListener {
 
   /** Close sessions that have delivered nothing within firstDataTimeoutMs of opening (oldest first). */
   private sweep(): void {
-    if (this.closed || this.undelivered.size === 0) return;
+    if (this.closed) return;
     const now = nowMs();
+    // A rejected peer that has stopped retransmitting is forgotten after the same delay.
+    for (const [key, r] of this.rejected) {
+      if (((now - r.lastSeen) | 0) >= this.firstDataTimeoutMs) this.rejected.delete(key);
+    }
+    if (this.undelivered.size === 0) return;
     const expired: Entry[] = [];
     for (const entry of this.undelivered) {
       if (timeDiff(now, entry.openedAt) < this.firstDataTimeoutMs) break;

@@ -49,7 +49,31 @@ export class LogLimiter {
    * the interval. `message` is called only when a line is written, so a held-back occurrence costs no
    * string building. Returns whether a line was written.
    */
-  report(cause: string, peer: string, message: () => string): boolean {
+  report(cause: string, peer: string | number, message: () => string): boolean {
+    return this.gate(cause, peer, (held) => {
+      const line = message();
+      return held > 0 ? `${line} (${held} more since the last such line)` : line;
+    });
+  }
+
+  /**
+   * Like report, for a cause whose line states the count itself ("N datagrams from ... in the last
+   * minute"): `message` gets the occurrences since the last line, this one included, and the ms since
+   * that line (-1 if there was none); nothing is appended.
+   */
+  reportCount(
+    cause: string,
+    peer: string | number,
+    message: (count: number, sinceMs: number) => string,
+  ): boolean {
+    return this.gate(cause, peer, (held, sinceMs) => message(held + 1, sinceMs));
+  }
+
+  private gate(
+    cause: string,
+    peer: string | number,
+    line: (held: number, sinceMs: number) => string,
+  ): boolean {
     const key = `${cause}\u0000${peer}`;
     const now = this.now();
     const entry = this.entries.get(key);
@@ -57,9 +81,7 @@ export class LogLimiter {
       entry.suppressed++;
       return false;
     }
-    const held = entry?.suppressed ?? 0;
-    const line = message();
-    this.log(held > 0 ? `${line} (${held} more since the last such line)` : line);
+    this.log(line(entry?.suppressed ?? 0, entry === undefined ? -1 : now - entry.lastLoggedAt));
     if (entry !== undefined) {
       // Re-insert so the map's order stays oldest-first for eviction.
       this.entries.delete(key);
@@ -68,6 +90,11 @@ export class LogLimiter {
     }
     this.entries.set(key, { lastLoggedAt: now, suppressed: 0 });
     return true;
+  }
+
+  /** The minimum time between two lines of one cause and peer. */
+  get interval(): number {
+    return this.intervalMs;
   }
 
   /** Keys currently remembered (for tests and bounds checks). */

@@ -15,7 +15,9 @@
  * later batches follow the same way until that queue has drained, so datagrams keep their order.
  */
 import type dgram from 'node:dgram';
+import { constants as osConstants } from 'node:os';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
+import { transportCounters } from './counters.js';
 import { type Libc, libc, type NativePointer, type PollHandle, socketFd, socketHandle } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
 import { type UdpIo, UdpPeer } from './udp-io.js';
@@ -130,6 +132,7 @@ let receiveBlock: MessageBlock | null = null;
 
 class MmsgIo implements UdpIo {
   onDatagram: (buf: Buffer, len: number) => void = () => {};
+  onError: (err: Error) => void = () => {};
   private readonly tx: MessageBlock;
   private readonly rx: MessageBlock;
   /** Per queued datagram on an unconnected socket: its destination, should it have to go through dgram. */
@@ -154,6 +157,8 @@ class MmsgIo implements UdpIo {
     receiveBlock ??= new MessageBlock(sys, { withNames: true });
     this.rx = receiveBlock;
     this.poll = sys.koffi.node.poll(pollFd, { readable: true }, this.onReadable);
+    // dgram still sends what the kernel refused for lack of buffer (viaDgram) and reports its failures.
+    socket.on('error', (err) => this.reportError(err));
   }
 
   senderKey(): number | string {
@@ -252,6 +257,8 @@ class MmsgIo implements UdpIo {
       // An error that concerns the first datagram (an ICMP error reported late, a route that vanished): it
       // is lost, as it could have been on the wire, and KCP sends it again.
       off++;
+      transportCounters.udpSendDrops++;
+      this.reportError(errnoError('sendmmsg', errno));
     }
   }
 
@@ -274,7 +281,10 @@ class MmsgIo implements UdpIo {
       const got = this.sys.recvmmsg(this.pollFd, rx.from[0], BATCH, MSG_DONTWAIT, null);
       if (got <= 0) {
         // Nothing more, or an error the call has now consumed (a late ICMP error): try again, boundedly.
-        if (got === 0 || this.sys.koffi.errno() === EAGAIN) break;
+        if (got === 0) break;
+        const errno = this.sys.koffi.errno();
+        if (errno === EAGAIN) break;
+        if (errno !== EINTR) this.reportError(errnoError('recvmmsg', errno));
         continue;
       }
       for (let i = 0; i < got && !this.closed; i++) {
@@ -285,6 +295,19 @@ class MmsgIo implements UdpIo {
     }
     flushOutbox();
   };
+
+  private reportError(err: Error): void {
+    transportCounters.udpSocketErrors++;
+    this.onError(err);
+  }
+}
+
+/** An error like libuv's for a failed system call: `recvmmsg ECONNREFUSED`, with code and errno set. */
+function errnoError(syscall: string, errno: number): Error {
+  const numbers = osConstants.errno as Record<string, number>;
+  const name = Object.keys(numbers).find((k) => numbers[k] === errno);
+  const code = name ?? `errno ${errno}`;
+  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
 }
 
 /** A struct sockaddr_in6 holding an IPv4-mapped address (::ffff:a.b.c.d), as a dual-stack socket reports IPv4 peers. */

@@ -15,6 +15,7 @@ import { KCP_MTU_LIMIT, KCP_MTU_MIN, KCP_OVERHEAD, Kcp } from '../kcp/index.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import type { ByteConnection, ByteSink } from './conn.js';
+import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
 import { type Schedulable, scheduler } from './scheduler.js';
 
@@ -42,6 +43,11 @@ export interface SessionOptions {
   ackNoDelay: boolean;
   /** -ratelimit: outgoing bytes per second for this session, 0 for none (latest kcptun). */
   rateLimit?: number;
+  /**
+   * Told what arrives that the peers' settings explain: FEC groups of another shape; through a listener or
+   * dialer, also datagrams failing the checksum and socket errors (a closed server port: ECONNREFUSED).
+   */
+  observer?: TransportObserver;
 }
 
 /** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
@@ -57,6 +63,12 @@ export interface DatagramLink {
   send(buf: Buffer, len: number): void;
   /** The session is closed: release the socket or the listener's table entry. */
   release(session: KcpSession): void;
+  /**
+   * The session is closing because the layer above rejected what the peer sent (another protocol): a
+   * listener then drops the peer's further datagrams of this conv instead of opening a new session for
+   * each retransmission.
+   */
+  reject?(session: KcpSession): void;
 }
 
 /**
@@ -100,6 +112,11 @@ export interface SessionMetrics {
 export function minimumMtu(crypt: PacketCrypt, dataShards: number, parityShards: number): number {
   const fec = fecEnabled(dataShards, parityShards) ? FEC_HEADER_SIZE_PLUS2 : 0;
   return KCP_MTU_MIN + crypt.headerSize + crypt.trailerSize + fec;
+}
+
+/** One number for a (dataShards, parityShards) pair, to compare shapes without an object per packet. */
+function fecShapeKey(dataShards: number, parityShards: number): number {
+  return dataShards * 256 + parityShards;
 }
 
 /** Reject option values that kcp-go would refuse or misbehave on, naming the option. */
@@ -155,6 +172,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private lastReceivedAt = this.openedAt;
   private bytesSent = 0;
   private bytesReceived = 0;
+  private readonly options: SessionOptions;
+  /** The decoder's shape when created, and whether its adapting to another one was reported. */
+  private fecCreatedShape = 0;
+  private fecShapeReported = false;
   private datagramsReceived = 0;
   private fecRecovered = 0;
 
@@ -165,6 +186,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     { active }: { active: boolean },
   ) {
     validateSessionOptions(options);
+    this.options = options;
     this.conv = conv;
     this.crypt = options.crypt;
     this.ackNoDelay = options.ackNoDelay;
@@ -181,6 +203,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
         )
       : null;
     this.fecDecoder = fecOn ? new FecDecoder(options.dataShards, options.parityShards) : null;
+    if (fecOn) this.fecCreatedShape = fecShapeKey(options.dataShards, options.parityShards);
     this.kcp = new Kcp(conv, this.onKcpOutput);
     this.kcp.reserveBytes(headerSize);
     // An AEAD tag follows the payload: shrink KCP's budget so the whole datagram still fits the mtu.
@@ -269,6 +292,17 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.requestFlushOnce();
   }
 
+  /**
+   * Close because the layer above found the peer speaks another protocol (a configuration mismatch), or
+   * mark the session just closed for that reason: its retransmissions of this conv are then dropped by a
+   * listener, not turned into new sessions.
+   */
+  reject(): void {
+    // Also right after close: the layer above learns why only once the connection below it has closed.
+    this.link.reject?.(this);
+    this.close();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -313,10 +347,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     const type = fecType(buf, offset);
     if (isFecShard(type)) {
       // A side with FEC off still understands the peer's FEC packets (kcp-go creates a (1,1) decoder lazily).
-      if (this.fecDecoder === null) this.fecDecoder = createFallbackFecDecoder();
+      if (this.fecDecoder === null) {
+        this.fecDecoder = createFallbackFecDecoder();
+        this.fecCreatedShape = fecShapeKey(this.fecDecoder.dataShards, this.fecDecoder.parityShards);
+      }
       const decoder = this.fecDecoder;
       const recovered = decoder.decode(buf, offset, end, now);
       this.fecRecovered += recovered;
+      const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
+      if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);
       if (type === FEC_TYPE_DATA)
         this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, true, now);
       for (let i = 0; i < recovered; i++) {
@@ -356,6 +395,16 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     if (this.flushRequested) return;
     this.flushRequested = true;
     scheduler.requestFlush(this);
+  }
+
+  /** The decoder adopted the peer's group shape: the peers differ in dataShards/parityShards. */
+  private reportFecShape(decoder: FecDecoder): void {
+    this.fecShapeReported = true;
+    this.options.observer?.fecShards?.(
+      this.link.remote,
+      { dataShards: decoder.dataShards, parityShards: decoder.parityShards },
+      { dataShards: this.options.dataShards, parityShards: this.options.parityShards },
+    );
   }
 
   private kcpInput(buf: Buffer, offset: number, len: number, regular: boolean, now: number): void {

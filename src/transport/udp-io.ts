@@ -16,6 +16,11 @@ export class UdpPeer {
 export interface UdpIo {
   /** Every datagram received: bytes [0, len) of `buf`, which is only lent for the call (copy what you keep). */
   onDatagram: (buf: Buffer, len: number) => void;
+  /**
+   * Every error the socket reports (counted in transportCounters.udpSocketErrors first): a send the kernel
+   * refused, an ICMP error reported late. The socket stays usable; KCP's retransmission copes.
+   */
+  onError: (err: Error) => void;
   /** The sender of the datagram being delivered, as a Map key: equal keys mean equal address and port. */
   senderKey(): number | string;
   /** The sender of the datagram being delivered, to reply to and to name in logs. */

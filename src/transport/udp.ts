@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { DgramIo } from './dgram-io.js';
-import { createMmsgIo } from './mmsg-io.js';
+import { createMmsgIo, mmsgSupported } from './mmsg-io.js';
 import type { UdpIo } from './udp-io.js';
 
 /** An IPv4 address as a dual-stack socket reports it (`::ffff:1.2.3.4`): the IPv4 part is group 1. */
@@ -84,14 +84,30 @@ export function connectSocket(socket: dgram.Socket, port: number, address: strin
 /** Set KCPTUN_NO_MMSG=1 to keep to dgram where batched I/O is available (to compare, or to rule it out). */
 const batchedIoDisabled = process.env.KCPTUN_NO_MMSG === '1';
 
+/** Which datagram I/O the sockets of this process get, and why: what the start-up line reports. */
+export interface DatagramIoPath {
+  readonly batched: boolean;
+  /** Why dgram is used (empty when batched). */
+  readonly reason: string;
+}
+
+export function datagramIoPath(): DatagramIoPath {
+  if (batchedIoDisabled) return { batched: false, reason: 'KCPTUN_NO_MMSG=1 is set' };
+  const supported = mmsgSupported();
+  return supported === true ? { batched: true, reason: '' } : { batched: false, reason: supported };
+}
+
 /**
  * The datagram I/O of a bound (client: also connected) socket: batched sendmmsg/recvmmsg where the platform
- * and the optional koffi package allow it, otherwise dgram. The socket's 'error' events stay the caller's.
+ * and the optional koffi package allow it (datagramIoPath says whether they do), otherwise dgram. Where
+ * they do but this socket cannot have it, `onFallback` hears why. The I/O handles the socket's 'error'
+ * events and reports them through its onError.
  */
-export function createUdpIo(socket: dgram.Socket): UdpIo {
+export function createUdpIo(socket: dgram.Socket, onFallback?: (reason: string) => void): UdpIo {
   if (!batchedIoDisabled) {
     const io = createMmsgIo(socket);
     if (typeof io !== 'string') return io;
+    if (mmsgSupported() === true) onFallback?.(io);
   }
   return new DgramIo(socket);
 }

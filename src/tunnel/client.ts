@@ -7,8 +7,9 @@ import { type DialOptions, dialSession } from '../transport/dial.js';
 import { LogLimiter } from '../transport/log-limiter.js';
 import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts } from './address.js';
+import { Diagnosis, type DiagnosisOptions } from './diagnosis.js';
 import { connectionBudget } from './fd-limit.js';
-import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { requestUdpChannel } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
 import { type ChannelOutcome, ClientUdpChannel, ClientUdpForwarder } from './udp-client-flows.js';
@@ -27,6 +28,8 @@ export interface ClientOptions extends MuxOptions {
   /** -udp: also forward UDP from the same address and port (needs a server that is ours with -udp). */
   udp?: UdpOptions;
   log: (message: string) => void;
+  /** The diagnosis lines' rate limit and the no-reply delay (tests shorten them). */
+  diagnosis?: DiagnosisOptions;
 }
 
 /** One of the -conn round-robin slots: a smux session over its own KCP session, dialled lazily. */
@@ -62,8 +65,12 @@ export class TunnelClient implements TunnelView {
   private udp: ClientUdpForwarder | null = null;
   /** Each session's UDP channel, negotiated when the session is dialled (-udp). */
   private readonly udpChannels = new WeakMap<SmuxSession, Promise<ChannelOutcome>>();
+  private readonly diagnosis: Diagnosis;
+  /** The server address of each session, for the stream lines. */
+  private readonly remotes = new WeakMap<SmuxSession, string>();
 
   constructor(private readonly options: ClientOptions) {
+    this.diagnosis = new Diagnosis(options.log, options.diagnosis);
     this.slots = Array.from({ length: options.conn }, () => ({ mux: null, expiresAt: 0, dialing: null }));
   }
 
@@ -254,17 +261,27 @@ export class TunnelClient implements TunnelView {
     const { remote, session: sessionOptions, log } = this.options;
     const port =
       remote.minPort === remote.maxPort ? remote.minPort : randomInt(remote.minPort, remote.maxPort + 1);
-    const session = await dialSession(remote.host, port, sessionOptions);
+    const session = await dialSession(remote.host, port, {
+      ...sessionOptions,
+      observer: this.diagnosis.observer,
+    });
     log(
       `smux version: ${this.options.smux.version} on connection: ${formatHostPort(remote.host, port)} (conv ${session.conv})`,
     );
+    this.diagnosis.watchReply(session);
     const mux = createMux(session, 'client', this.options);
     this.live.set(mux, session);
+    this.remotes.set(mux, session.remoteLabel);
     mux.on('close', (err?: Error) => {
       this.live.delete(mux);
-      if (err && !this.closed) {
-        const reason = mismatchHint(err);
-        log(`session closed: ${reason}`);
+      if (this.closed) return;
+      const reason = this.diagnosis.sessionClosed(
+        session,
+        err,
+        this.options.smux.version,
+        session.remoteLabel,
+      );
+      if (reason !== undefined) {
         this.sessionError = {
           reason: `the session to ${session.remoteLabel} (conv ${session.conv}) closed: ${reason}`,
           at: nowMs(),
@@ -303,10 +320,11 @@ export class TunnelClient implements TunnelView {
       socket.remoteAddress === undefined
         ? 'unix'
         : formatHostPort(socket.remoteAddress, socket.remotePort ?? 0);
-    const label = `in: ${from} out: (${stream.id})`;
+    // kcptun: "in:" the accepted connection, "out:" the session's remote address and the stream id.
+    const label = `in: ${from} out: ${this.remotes.get(mux) ?? ''}(${stream.id})`;
     if (!quiet) log(`stream opened ${label}`);
-    pipeBoth(socket, applicationStream(stream, this.options), this.options.closeWaitSeconds, () => {
-      if (!quiet) log(`stream closed ${label}`);
+    pipeBoth(socket, applicationStream(stream, this.options), this.options.closeWaitSeconds, (err) => {
+      if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
     });
     socket.resume();
   }

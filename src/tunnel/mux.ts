@@ -26,11 +26,3 @@ export function createMux(session: KcpSession, role: MuxRole, options: MuxOption
   const conn: ByteConnection = options.noComp ? session : new SnappyConnection(session);
   return role === 'client' ? SmuxSession.client(conn, options.smux) : SmuxSession.server(conn, options.smux);
 }
-
-/** A hint for the log when a session dies of a protocol error: kcptun has no handshake to say what differs. */
-export function mismatchHint(err: Error): string {
-  const m = err.message;
-  if (/version/i.test(m)) return `${m} (hint: do both ends use the same -smuxver?)`;
-  if (/snappy|identifier|chunk/i.test(m)) return `${m} (hint: do both ends agree on -nocomp?)`;
-  return m;
-}

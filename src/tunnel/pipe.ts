@@ -7,13 +7,19 @@ import type { Duplex } from 'node:stream';
  * seconds, or as soon as the other direction ends too. Closing is graceful: what was already read is
  * written out before the FIN. An error or an abrupt close on either side tears both down at once.
  */
-export function pipeBoth(a: Duplex, b: Duplex, closeWaitSeconds: number, onDone: () => void): void {
+export function pipeBoth(
+  a: Duplex,
+  b: Duplex,
+  closeWaitSeconds: number,
+  onDone: (err?: Error) => void,
+): void {
   let state: 'open' | 'closing' | 'done' = 'open';
   let ended = 0;
   let flushing = 0;
   let timer: NodeJS.Timeout | null = null;
 
-  const teardown = (): void => {
+  /** `err`: the error that tore the pair down, if one did; onDone reports it. */
+  const teardown = (err?: Error): void => {
     if (state === 'done') return;
     state = 'done';
     if (timer) clearTimeout(timer);
@@ -21,7 +27,7 @@ export function pipeBoth(a: Duplex, b: Duplex, closeWaitSeconds: number, onDone:
     b.unpipe(a);
     a.destroy();
     b.destroy();
-    onDone();
+    onDone(err instanceof Error ? err : undefined);
   };
 
   const closeGracefully = (): void => {

@@ -7,7 +7,8 @@ import { KcpListener, type ListenOptions } from '../transport/listener.js';
 import { LogLimiter } from '../transport/log-limiter.js';
 import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts } from './address.js';
-import { applicationStream, createMux, type MuxOptions, mismatchHint } from './mux.js';
+import { Diagnosis, type DiagnosisOptions, hostOf } from './diagnosis.js';
+import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { offerUdpChannel, UDP_REQUEST_SID } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
 import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
@@ -25,6 +26,8 @@ export interface ServerOptions extends MuxOptions {
   /** -udp: also relay the clients' UDP flows to the target's UDP port (clients that are ours with -udp). */
   udp?: UdpOptions;
   log: (message: string) => void;
+  /** The diagnosis lines' rate limit (tests shorten it). */
+  diagnosis?: DiagnosisOptions;
 }
 
 /**
@@ -40,15 +43,19 @@ export class TunnelServer implements TunnelView {
   private udp: ServerUdpContext | null = null;
   private readonly udpSessions = new Set<ServerUdpFlows>();
   private udpSweeper: NodeJS.Timeout | null = null;
+  private readonly diagnosis: Diagnosis;
 
-  constructor(private readonly options: ServerOptions) {}
+  constructor(private readonly options: ServerOptions) {
+    this.diagnosis = new Diagnosis(options.log, options.diagnosis);
+  }
 
   async start(): Promise<number[]> {
     const { listen } = this.options;
     if (this.options.udp !== undefined) await this.startUdp(this.options.udp);
     try {
       for (let port = listen.minPort; port <= listen.maxPort; port++) {
-        const listener: KcpListener = await KcpListener.listen(listen.host, port, this.options.session, (s) =>
+        const session = { ...this.options.session, observer: this.diagnosis.observer };
+        const listener: KcpListener = await KcpListener.listen(listen.host, port, session, (s) =>
           this.onSession(s, listener.localLabel),
         );
         this.listeners.push(listener);
@@ -158,9 +165,10 @@ export class TunnelServer implements TunnelView {
     this.live.set(mux, session);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     this.acceptUdp(mux, remote);
+    // A peer redials from another port: its mismatch lines are limited per host.
     mux.on('close', (err?: Error) => {
       this.live.delete(mux);
-      if (err) log(`${remote}: ${mismatchHint(err)}`);
+      if (!this.closed) this.diagnosis.sessionClosed(session, err, this.options.smux.version, hostOf(remote));
     });
   }
 
@@ -192,8 +200,8 @@ export class TunnelServer implements TunnelView {
       socket.on('error', () => {}); // reported through pipeBoth's teardown
       socket.setNoDelay(true);
       if (!quiet) log(`stream opened ${label}`);
-      pipeBoth(applicationStream(stream, this.options), socket, this.options.closeWaitSeconds, () => {
-        if (!quiet) log(`stream closed ${label}`);
+      pipeBoth(applicationStream(stream, this.options), socket, this.options.closeWaitSeconds, (err) => {
+        if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
       });
     });
   }

@@ -169,7 +169,7 @@ test('pause inside a delivery holds the remaining chunks until resume', () => {
   assert.equal(inner.resumeCalls, 2);
 });
 
-test('a missing identifier closes everything with a SnappyFramingError naming -nocomp', () => {
+test('a missing identifier closes everything with a SnappyFramingError holding the first bytes', () => {
   const { inner, conn, sink } = open();
   assert.doesNotThrow(() => inner.deliver(hex(SYN_CHUNK)));
   assert.equal(conn.closed, true);
@@ -178,7 +178,8 @@ test('a missing identifier closes everything with a SnappyFramingError naming -n
   const err = sink.closes[0];
   assert.ok(err instanceof SnappyFramingError);
   assert.equal(err.code, 'corrupt');
-  assert.match(err.message, /-nocomp/);
+  assert.match(err.message, /does not start with the stream identifier/);
+  assert.deepEqual(err.firstBytes, new Uint8Array(hex(SYN_CHUNK).subarray(0, 4)));
   assert.equal(conn.write(hex(SYN)), false);
   assert.equal(inner.written.length, 0);
 });

@@ -110,13 +110,8 @@ describe('frame reader', () => {
   });
 
   const errors: [string, number, string, RegExp][] = [
-    [
-      'wrong version (v2 frame on v1)',
-      1,
-      '0200000003000000',
-      /invalid protocol version 2, expected 1.*-smuxver/,
-    ],
-    ['wrong version (v1 frame on v2)', 2, SYN3, /invalid protocol version 1, expected 2.*-smuxver/],
+    ['wrong version (v2 frame on v1)', 1, '0200000003000000', /invalid protocol version 2, expected 1$/],
+    ['wrong version (v1 frame on v2)', 2, SYN3, /invalid protocol version 1, expected 2$/],
     ['unknown command', 1, '0105000003000000', /unknown command 5/],
     ['UPD on v1', 1, '0104080003000000 0000000000000000', /UPD frame on a version 1 session/],
     ['UPD with length 4', 2, '0204040003000000 00000000', /UPD frame with length 4, expected 8/],

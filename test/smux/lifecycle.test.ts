@@ -23,12 +23,7 @@ async function closeReason(session: SmuxSession): Promise<Error | undefined> {
 
 describe('protocol errors close the session with a named error', () => {
   const cases: [string, 1 | 2, string, RegExp][] = [
-    [
-      'a v2 peer on a v1 session',
-      1,
-      '0200000003000000',
-      /invalid protocol version 2, expected 1 \(the peers disagree on -smuxver\)/,
-    ],
+    ['a v2 peer on a v1 session', 1, '0200000003000000', /invalid protocol version 2, expected 1$/],
     ['a v1 peer on a v2 session', 2, '0100000003000000', /invalid protocol version 1, expected 2/],
     ['an unknown command', 1, '0107000003000000', /unknown command 7/],
     ['UPD on v1', 1, '0104080003000000 0100000000000100', /UPD frame on a version 1 session/],

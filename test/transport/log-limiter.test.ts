@@ -33,6 +33,17 @@ describe('LogLimiter', () => {
     assert.deepEqual(h.lines, ['bad checksum', 'bad checksum (5 more since the last such line)']);
   });
 
+  test('reportCount: the line states the count since the last line and the time it covers', () => {
+    const h = harness({ intervalMs: 60_000 });
+    const say = (count: number, sinceMs: number) => `${count} in ${sinceMs}`;
+    h.limiter.reportCount('csum', 7, say);
+    for (let i = 0; i < 4; i++) h.limiter.reportCount('csum', 7, say);
+    h.advance(61_000);
+    assert.equal(h.limiter.reportCount('csum', 7, say), true);
+    h.limiter.reportCount('csum', 8, say);
+    assert.deepEqual(h.lines, ['1 in -1', '5 in 61000', '1 in -1']);
+  });
+
   test('causes and peers are independent', () => {
     const h = harness();
     h.limiter.report('csum', 'a', () => 'a csum');

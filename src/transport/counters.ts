@@ -1,0 +1,20 @@
+/**
+ * Process-wide transport counters that kcp-go's SNMP set has no column for (its columns are fixed by the
+ * -snmplog CSV): plain numbers like `snmp`, cumulative for the life of the process, for -metrics to expose.
+ */
+export class TransportCounters {
+  /** Errors the UDP sockets reported: a send the kernel refused, a late ICMP error (port unreachable). */
+  udpSocketErrors = 0;
+  /**
+   * Datagrams lost at the sending socket: sendmmsg failed for a reason other than a full buffer (EAGAIN,
+   * ENOBUFS go through dgram's queue instead). KCP sends them again.
+   */
+  udpSendDrops = 0;
+  /**
+   * Datagrams a listener dropped because the layer above rejected their conversation (the peer spoke
+   * another protocol: a configuration mismatch), instead of opening a new session for each retransmission.
+   */
+  rejectedDatagrams = 0;
+}
+
+export const transportCounters = new TransportCounters();
