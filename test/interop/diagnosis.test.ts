@@ -136,7 +136,7 @@ describe('diagnosis lines against Go kcptun 20210922', {
   });
 
   test('Go client -ds 5 -ps 2, our server 10/3: the FEC line', async () => {
-    const echo = net.createServer((s) => s.pipe(s));
+    const echo = net.createServer((s) => s.on('error', () => {}).pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     const { cli, srv, local } = await pair(
       { impl: 'go', args: ['-smuxver', '2', '-ds', '5', '-ps', '2'] },

@@ -13,6 +13,7 @@ import { TunnelClient } from '../../src/tunnel/client.js';
 import type { DiagnosisOptions } from '../../src/tunnel/diagnosis.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
 import { LogLines } from '../support/log-lines.js';
+import { freeUdpPort } from '../support/ports.js';
 
 /** A clock the rate limiter reads, moved by the test: a "minute" passes without waiting one. */
 class FakeClock {
@@ -247,8 +248,31 @@ describe('key mismatch and silence, ours with ours', { timeout: 30_000 }, () => 
     }
   });
 
+  test('a closed server port: the socket error is counted and named, once per minute', async () => {
+    const port = await freeUdpPort(); // nothing listens there: the kernel answers port unreachable
+    const before = transportCounters.udpSocketErrors;
+    const { client, port: local, logs } = await startClient(port, {});
+    const socket = connect(local);
+    try {
+      const line = await logs.waitFor(/nothing listens/);
+      assert.match(
+        line,
+        new RegExp(
+          `^UDP 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED: nothing listens on that UDP port \\(is the server running\\?\\)$`,
+        ),
+      );
+      assert.ok(transportCounters.udpSocketErrors > before);
+      // Retransmissions draw more refusals: counted, not logged again within the minute.
+      await counterPast(() => transportCounters.udpSocketErrors, transportCounters.udpSocketErrors);
+      assert.equal(logs.count(/nothing listens/), 1);
+    } finally {
+      socket.destroy();
+      client.close();
+    }
+  });
+
   test('FEC groups of another shape: the server says what the FEC headers show', async () => {
-    const echo = net.createServer((s) => s.pipe(s));
+    const echo = net.createServer((s) => s.on('error', () => {}).pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     const { server, port, logs } = await startServer({}, (echo.address() as net.AddressInfo).port);
     const { client, port: local } = await startClient(port, { fec: [5, 2] });
@@ -269,7 +293,7 @@ describe('key mismatch and silence, ours with ours', { timeout: 30_000 }, () => 
   });
 
   test('keepalive timeout: how long since the last datagram, and the session figures', async () => {
-    const echo = net.createServer((s) => s.pipe(s));
+    const echo = net.createServer((s) => s.on('error', () => {}).pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     const targetPort = (echo.address() as net.AddressInfo).port;
     const { server, port, logs } = await startServer(
