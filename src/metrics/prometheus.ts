@@ -4,6 +4,7 @@
  * counted twice on the packet path. Each exporter owns its registry (no prom-client global state).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { UdpStats } from '../tunnel/udp-stats.js';
 import type { SnmpCounter } from './snmp-format.js';
 import { snmpFields } from './snmp-format.js';
 import type { SessionStatus, StatusDocument } from './status.js';
@@ -26,6 +27,21 @@ const SNMP_GAUGES: ReadonlySet<SnmpCounter> = new Set<SnmpCounter>([
   'RingBufferSndBuffer',
 ]);
 const SNMP_OMITTED: ReadonlySet<SnmpCounter> = new Set<SnmpCounter>(['FECShardMin']);
+
+/** The -udp counters (src/tunnel/udp-stats.ts): FlowsActive is a level, the rest are counts. */
+const UDP_FORWARD_FIELDS = [
+  'FlowsOpened',
+  'FlowsClosed',
+  'FlowsActive',
+  'DatagramsIn',
+  'DatagramsOut',
+  'BytesIn',
+  'BytesOut',
+  'DropsQueueFull',
+  'DropsNoTunnel',
+  'DropsFlowLimit',
+  'DropsSendError',
+] as const satisfies readonly (keyof UdpStats)[];
 
 /** `InCsumErrors` → `in_csum_errors`, `KCPInErrors` → `kcp_in_errors`, `OOBPackets` → `oob_packets`. */
 export function snakeCase(field: string): string {
@@ -114,6 +130,38 @@ export class PrometheusExporter {
       '99th percentile of the event-loop delay since the previous sample.',
       (d) => d.process.eventLoopDelayP99Ms / 1000,
     );
+    const processCounter = (name: string, help: string, read: (d: StatusDocument) => number): void => {
+      new Counter({
+        name: `${PREFIX}${name}_total`,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          if (self.doc !== null) this.inc(read(self.doc));
+        },
+      });
+    };
+    processCounter(
+      'udp_socket_errors',
+      'Errors the UDP sockets reported (a refused send, a late ICMP error).',
+      (d) => d.transport.udpSocketErrors,
+    );
+    processCounter(
+      'udp_send_drops',
+      'Datagrams lost at the sending socket (sendmmsg failed other than for a full buffer).',
+      (d) => d.transport.udpSendDrops,
+    );
+    processCounter(
+      'rejected_datagrams',
+      'Datagrams dropped because their session was rejected for a protocol mismatch.',
+      (d) => d.transport.rejectedDatagrams,
+    );
+    for (const field of UDP_FORWARD_FIELDS) {
+      const name = `udp_forward_${snakeCase(field)}`;
+      const help = `UDP forwarding (-udp): ${field}.`;
+      if (field === 'FlowsActive') processGauge(name, help, (d) => d.udp[field] ?? 0);
+      else processCounter(name, help, (d) => d.udp[field] ?? 0);
+    }
     new Counter({
       name: `${PREFIX}process_cpu_seconds_total`,
       help: 'User and system CPU time.',

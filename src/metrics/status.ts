@@ -9,7 +9,9 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { nowMs } from '../transport/clock.js';
+import { transportCounters } from '../transport/counters.js';
 import type { SessionMetrics } from '../transport/session.js';
+import { udpStats } from '../tunnel/udp-stats.js';
 import { snmp as processSnmp, type Snmp } from './snmp.js';
 import { snmpFields } from './snmp-format.js';
 
@@ -90,6 +92,10 @@ export interface StatusDocument {
   /** The busiest sessions first (by send + receive rate), at most MAX_STATUS_SESSIONS. */
   sessions: SessionStatus[];
   snmp: Record<string, number>;
+  /** Transport counters kcp-go's SNMP set has no column for (src/transport/counters.ts). */
+  transport: { udpSocketErrors: number; udpSendDrops: number; rejectedDatagrams: number };
+  /** UDP forwarding (-udp) counters (src/tunnel/udp-stats.ts); all 0 without -udp. */
+  udp: Record<string, number>;
   /** The process's settings, secrets masked. */
   settings: Record<string, unknown>;
 }
@@ -196,6 +202,12 @@ export class StatusModel {
       streamsTotal,
       sessions: sessions.slice(0, MAX_STATUS_SESSIONS),
       snmp: Object.fromEntries(snmpFields().map((f) => [f, this.snmp[f]])),
+      transport: {
+        udpSocketErrors: transportCounters.udpSocketErrors,
+        udpSendDrops: transportCounters.udpSendDrops,
+        rejectedDatagrams: transportCounters.rejectedDatagrams,
+      },
+      udp: { ...udpStats },
       settings: this.settings,
     };
   }

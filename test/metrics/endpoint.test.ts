@@ -63,9 +63,15 @@ describe('-metrics endpoint', { timeout: 120_000 }, () => {
       'kcptun_bytes_sent_total',
       'kcptun_in_csum_errors_total',
       'kcptun_fec_recovered_total',
+      'kcptun_udp_socket_errors_total',
+      'kcptun_udp_send_drops_total',
+      'kcptun_rejected_datagrams_total',
+      'kcptun_udp_forward_datagrams_in_total',
     ]) {
       assert.equal(clientBefore.get(name)?.type, 'counter', name);
     }
+    assert.equal(clientBefore.get('kcptun_udp_forward_flows_active')?.type, 'gauge');
+    assert.equal(singleValue(serverBefore, 'kcptun_rejected_datagrams_total'), 0);
     assert.equal(clientBefore.get('kcptun_sessions')?.type, 'gauge');
     assert.equal(singleValue(clientBefore, 'kcptun_sessions'), 0, 'the client dials on its first connection');
 
