@@ -1,5 +1,5 @@
 /**
- * Byte streams for the layers above KCP: snappy framing chunks (spec 7) and smux frames (spec 6.1), well
+ * Byte streams for the layers above KCP: snappy framing chunks (docs/protocol.md §7) and smux frames (§6.1), well
  * formed or not. The fuzzer writes them into a forged KCP session's stream.
  */
 import { decodeBlock } from '../../src/compress/block-decoder.js';

@@ -1,7 +1,7 @@
 /**
  * Builders for the datagrams a `-crypt none` server accepts: anyone can forge them, because the outer
- * header is a nonce and a CRC32 that the sender computes itself (spec 1.4, 2.7). Inside: FEC shards (3.1),
- * KCP segments (4.1). The fuzzer is not a hot path: every builder returns a fresh Buffer.
+ * header is a nonce and a CRC32 that the sender computes itself (docs/protocol.md §1.4, §2.7). Inside: FEC shards (§3.1),
+ * KCP segments (§4.1). The fuzzer is not a hot path: every builder returns a fresh Buffer.
  */
 import { crc32 } from '../../src/crypt/crc32.js';
 import { FEC_TYPE_DATA, FEC_TYPE_PARITY } from '../../src/fec/index.js';

@@ -1,5 +1,5 @@
 /**
- * The latest kcptun's multiport address syntax (spec 5.4): `host:port` or `host:min-max`, used by
+ * The latest kcptun's multiport address syntax (docs/protocol.md §5.5): `host:port` or `host:min-max`, used by
  * the client's -remoteaddr and the server's -listen. Ports are 1..65535 and min <= max.
  */
 import { CliError } from './errors.js';

@@ -80,7 +80,7 @@ export interface OptionSpec<C> extends FlagSpec {
 export const DEFAULT_KEY = "it's a secrect";
 export const KEY_ENV_VAR = 'KCPTUN_KEY';
 
-/** KCP parameters each -mode sets (spec 4.3). */
+/** KCP parameters each -mode sets (docs/protocol.md §4.3). */
 export interface ModePreset {
   readonly noDelay: number;
   readonly interval: number;

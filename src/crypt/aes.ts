@@ -1,7 +1,7 @@
 import { type Cipher, createCipheriv, getCipherInfo, getCiphers } from 'node:crypto';
 import type { BlockCrypt } from './types.js';
 
-/** kcp-go's fixed, public CFB IV (spec 2.3); per-packet variety comes from the encrypted nonce. */
+/** kcp-go's fixed, public CFB IV (docs/protocol.md §2.3); per-packet variety comes from the encrypted nonce. */
 export const CFB_INITIAL_VECTOR: Buffer = Buffer.from('a7734f9c12ac1b01a415f2c1fc78e66b', 'hex');
 
 /** Room for a 1500-byte datagram plus the leading block; grown on demand for larger inputs. */

@@ -13,7 +13,7 @@ import { Xtea } from './xtea.js';
 
 /**
  * Every -crypt method besides AES, `none`, `null` and AES-GCM, by name. Each factory takes the full 32-byte
- * derived key and slices what its cipher uses (spec 2.2). 3DES and SM4 run on OpenSSL when this Node's
+ * derived key and slices what its cipher uses (docs/protocol.md §2.2). 3DES and SM4 run on OpenSSL when this Node's
  * OpenSSL has them, and on the TypeScript block functions otherwise; the others are TypeScript only
  * (OpenSSL 3 keeps Blowfish and CAST5 in its legacy provider, and never had TEA, XTEA or Twofish).
  */

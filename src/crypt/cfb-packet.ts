@@ -8,7 +8,7 @@ export const CFB_NONCE_SIZE = 16;
 export const CFB_HEADER_SIZE = 20;
 
 /**
- * kcp-go's datagram layout for every BlockCrypt (spec 1.2-1.4): nonce[0,16) ‖ crc32-IEEE LE[16,20) ‖
+ * kcp-go's datagram layout for every BlockCrypt (docs/protocol.md §1.2, §1.4): nonce[0,16) ‖ crc32-IEEE LE[16,20) ‖
  * payload, the CRC computed over the plaintext payload, then the whole datagram (nonce included)
  * transformed by the block cipher.
  */

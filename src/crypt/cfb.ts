@@ -38,7 +38,7 @@ function xorPartialBlock(buf: Buffer, start: number, end: number, keystream: Int
 }
 
 /**
- * kcp-go's packet CFB (spec 2.3) over a pure-TypeScript block function: full-block segments, the fixed IV
+ * kcp-go's packet CFB (docs/protocol.md §2.3) over a pure-TypeScript block function: full-block segments, the fixed IV
  * (its first 8 bytes for 64-bit ciphers), K_0 = E(IV), K_i = E(C_{i-1}), and a trailing partial block XORed
  * with the next keystream block. Each call starts again from the IV. Exactly ceil(len / blockSize) block
  * encryptions per packet, no allocation.

@@ -8,7 +8,7 @@ const GCM_KEY_SIZE = 16;
 const GCM_OPTIONS = { authTagLength: GCM_TAG_SIZE } as const;
 
 /**
- * `-crypt aes-128-gcm` (kcp-go >= v5.6.49, latest kcptun only; spec 2.6):
+ * `-crypt aes-128-gcm` (kcp-go >= v5.6.49, latest kcptun only; docs/protocol.md §2.6):
  * nonce[0,12) ‖ AES-128-GCM(payload, no AAD) ‖ tag(16). There is no CRC; the tag is the integrity check.
  * OpenSSL contexts are created per packet because every packet has a new nonce (GCM cannot be rekeyed
  * with a new IV through Node's API); this costs about 3.5 µs per 1400-byte packet.

@@ -5,7 +5,7 @@ const DEFAULT_POOL_SIZE = 65536;
 
 /**
  * Hands out random nonce bytes from a buffer refilled in bulk, so the per-packet cost is a memcpy
- * rather than a call into the CSPRNG. Receivers never check nonces (spec 2.8); they only need to vary.
+ * rather than a call into the CSPRNG. Receivers never check nonces (docs/protocol.md §2.8); they only need to vary.
  */
 export class NoncePool {
   private readonly pool: Buffer;

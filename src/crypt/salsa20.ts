@@ -12,12 +12,12 @@ const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574];
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
- * `-crypt salsa20` (spec 2.4): Salsa20/20 keyed with pass[0,32), nonce = packet bytes [0,8), block counter
+ * `-crypt salsa20` (docs/protocol.md §2.4): Salsa20/20 keyed with pass[0,32), nonce = packet bytes [0,8), block counter
  * from 0 for every packet, XORed over bytes [8,len). Encryption and decryption are the same operation.
  * Packets shorter than the nonce are left alone (kcp-go v5.6.1 would panic on them; the latest guards).
  */
 export class Salsa20BlockCrypt implements BlockCrypt {
-  /** The input block: constants, key, nonce, counter (Salsa20 spec §9). */
+  /** The input block: constants, key, nonce, counter (section 9 of Bernstein's Salsa20 specification). */
   private readonly input = new Int32Array(16);
   private readonly keystream = new Int32Array(16);
   private readonly view = new WordView();

@@ -16,7 +16,7 @@ export interface SelectedPacketCrypt {
 /** The method kcptun uses by default and for every name it does not know. */
 const FALLBACK_METHOD = 'aes';
 
-/** AES key length per name: `aes` is AES-256 (spec 2.2). */
+/** AES key length per name: `aes` is AES-256 (docs/protocol.md §2.2). */
 const AES_KEY_SIZES: Readonly<Record<string, number>> = { aes: 32, 'aes-128': 16, 'aes-192': 24 };
 const GCM_KEY_SIZE = 16;
 
@@ -60,7 +60,7 @@ function build(method: string, pass: Buffer): PacketCrypt | undefined {
 
 /**
  * kcptun's `-crypt` selection (latest `std.SelectBlockCrypt`). `pass` is the 32-byte key from `deriveKey`;
- * each cipher takes the prefix it needs (spec 2.2).
+ * each cipher takes the prefix it needs (docs/protocol.md §2.2).
  *
  * Only a name kcptun does not know becomes AES-256 (`fellBackToAes`), as kcptun's switch default does. A
  * known cipher that cannot be set up (its OpenSSL algorithm missing, say) is an error naming it: falling

@@ -4,7 +4,7 @@ import type { BlockFunction } from './cfb.js';
 const DELTA = 0x9e3779b9;
 /** The standard TEA strength: 64 Feistel rounds, i.e. 32 cycles of two rounds each. */
 export const TEA_STANDARD_ROUNDS = 64;
-/** kcp-go builds TEA with `tea.NewCipherWithRounds(key, 16)`: only 8 cycles (spec 2.3). */
+/** kcp-go builds TEA with `tea.NewCipherWithRounds(key, 16)`: only 8 cycles (docs/protocol.md §2.3). */
 export const KCP_TEA_ROUNDS = 16;
 const KEY_SIZE = 16;
 

@@ -1,6 +1,6 @@
 /**
  * kcp-go's BlockCrypt: a length-preserving transform over a whole datagram, in place.
- * Every -crypt method except `null` and `aes-128-gcm` is one of these; test vectors in spec 11.2 are its output.
+ * Every -crypt method except `null` and `aes-128-gcm` is one of these; the test vectors of docs/protocol.md §11.2 are its output.
  */
 export interface BlockCrypt {
   /** Encrypt buf[0, len) in place. */

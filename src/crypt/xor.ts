@@ -31,7 +31,7 @@ export class WordView {
 }
 
 /**
- * `-crypt xor` (spec 2.5): the datagram XORed, from byte 0, with a fixed 1500-byte table derived from the
+ * `-crypt xor` (docs/protocol.md §2.5): the datagram XORed, from byte 0, with a fixed 1500-byte table derived from the
  * 32-byte key by PBKDF2-HMAC-SHA1. Bytes past the table (never sent by kcp-go) are left unchanged, as Go's
  * xor over the shorter of the two slices does.
  */

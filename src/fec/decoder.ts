@@ -1,5 +1,5 @@
 /**
- * FEC decoder of one session (spec 3.4, kcp-go v5.6.1 `fecDecoder`), fed every received FEC packet. It
+ * FEC decoder of one session (docs/protocol.md §3.4, kcp-go v5.6.1 `fecDecoder`), fed every received FEC packet. It
  * keeps a seqid-ordered queue of recent shards and, once a group holds dataShards shards but misses data,
  * reconstructs the missing data packets. Data shards themselves go to KCP directly, not through here.
  *

@@ -1,5 +1,5 @@
 /**
- * FEC encoder of one session direction (spec 3.2): stamps every outgoing KCP packet as a data shard and,
+ * FEC encoder of one session direction (docs/protocol.md §3.2): stamps every outgoing KCP packet as a data shard and,
  * after every dataShards of them, produces parityShards parity datagrams, byte-compatible with kcp-go.
  *
  * Packet layout, H = headerOffset (the crypt header, filled later by the crypt layer):

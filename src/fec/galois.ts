@@ -1,6 +1,6 @@
 /**
  * Arithmetic in GF(2^8) with the generating polynomial 0x11D and generator 2, the field klauspost/reedsolomon
- * uses (spec 3.3). Addition is XOR; multiplication goes through log/exp tables, and a full 256x256 product
+ * uses (docs/protocol.md §3.3). Addition is XOR; multiplication goes through log/exp tables, and a full 256x256 product
  * table backs the bulk kernels.
  */
 

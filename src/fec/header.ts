@@ -1,4 +1,4 @@
-/** FEC packet header layout and constants shared by kcp-go versions (spec 3.1). */
+/** FEC packet header layout and constants shared by kcp-go versions (docs/protocol.md §3.1). */
 import { MAX_TOTAL_SHARDS } from './reed-solomon.js';
 
 /** seqid (u32 LE) + type (u16 LE). */
@@ -15,7 +15,7 @@ export function fecType(buf: Uint8Array, offset: number): number {
   return buf[offset + 4] | (buf[offset + 5] << 8);
 }
 
-/** True for the types the transport routes to the FEC decoder (spec 1.3 step 4, both versions). */
+/** True for the types the transport routes to the FEC decoder (docs/protocol.md §1.3 step 4, both versions). */
 export function isFecShard(type: number): boolean {
   return type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY;
 }

@@ -1,5 +1,5 @@
 /**
- * Reed-Solomon erasure code identical to klauspost/reedsolomon's default (spec 3.3): encoding matrix
+ * Reed-Solomon erasure code identical to klauspost/reedsolomon's default (docs/protocol.md §3.3): encoding matrix
  * V x (top square of V)^-1 with V[r][c] = r^c over GF(2^8)/0x11D, so parity is byte-for-byte Go's.
  *
  * The codec owns its shard rows (`shards`, one Buffer per shard over kernel memory) so callers write input

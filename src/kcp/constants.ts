@@ -1,5 +1,5 @@
 /**
- * KCP protocol constants as kcp-go v5.6.1 defines them (spec 4.2). Times are milliseconds, windows are
+ * KCP protocol constants as kcp-go v5.6.1 defines them (docs/protocol.md §4.2). Times are milliseconds, windows are
  * counted in segments.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The KCP ARQ state machine of kcp-go v5.6.1 (spec 4), stream mode only, as kcptun uses it.
+ * The KCP ARQ state machine of kcp-go v5.6.1 (docs/protocol.md §4), stream mode only, as kcptun uses it.
  *
  * Pure: no sockets, no timers. Time is passed in as `now`, a uint32-wrapping millisecond clock (any
  * monotonic ms counter; the peer only echoes it). All sequence and time comparisons are wrap-safe int32
@@ -50,7 +50,7 @@ import { SegmentQueue } from './segment-queue.js';
  */
 export type KcpOutput = (buf: Buffer, len: number) => void;
 
-/** Input results (spec 4.5). */
+/** Input results (docs/protocol.md §4.5). */
 export const KCP_INPUT_OK = 0;
 /** Wrong conv (the rest of the datagram is ignored), or a datagram shorter than one header (as G561). */
 export const KCP_INPUT_CONV_MISMATCH = -1;
@@ -284,7 +284,7 @@ export class Kcp {
   /**
    * All in-order bytes currently in the receive queue, as one Buffer the caller owns, or null if none.
    * Draining may let more buffered segments into the queue, so callers loop until null. When the queue
-   * was full (≥ rcv_wnd) and no longer is, a WINS goes out on the next flush (spec 4.5 "Reading").
+   * was full (≥ rcv_wnd) and no longer is, a WINS goes out on the next flush (docs/protocol.md §4.5, reading).
    */
   recv(): Buffer | null {
     const queue = this.rcvQueue;
@@ -382,7 +382,7 @@ export class Kcp {
 
   /**
    * Write pending ACKs, window probes and due (re)transmissions as datagrams through `output`
-   * (spec 4.6). An ACK-only flush stops after the ACKs. Returns the ms until the next flush is due:
+   * (docs/protocol.md §4.6). An ACK-only flush stops after the ACKs. Returns the ms until the next flush is due:
    * min(interval, earliest pending resendts − now).
    */
   flush(ackOnly: boolean, now: number): number {

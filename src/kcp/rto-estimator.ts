@@ -1,5 +1,5 @@
 /**
- * kcp-go's RTT/RTO estimator (spec 4.7), which differs from C KCP: RFC 6298-style shifts on int32, and a
+ * kcp-go's RTT/RTO estimator (docs/protocol.md §4.7), which differs from C KCP: RFC 6298-style shifts on int32, and a
  * sample below srtt − rttvar moves rttvar with 8× less weight. kcp-go takes one sample per input datagram.
  */
 import { KCP_RTO_DEF, KCP_RTO_MAX } from './constants.js';

@@ -1,5 +1,5 @@
 /**
- * The 24-byte KCP segment header (spec 4.1), little-endian:
+ * The 24-byte KCP segment header (docs/protocol.md §4.1), little-endian:
  * conv u32 | cmd u8 | frg u8 | wnd u16 | ts u32 | sn u32 | una u32 | len u32, then `len` payload bytes.
  * Plain byte reads and writes: this runs for every segment in and out.
  */

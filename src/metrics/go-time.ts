@@ -1,6 +1,6 @@
 /**
  * Go's time.Format for a local time: kcptun formats the file-name part of `-snmplog` with it, so
- * `snmp-20060102.log` rotates daily and any digit in the name is a layout token (spec 8.3, pitfall 20).
+ * `snmp-20060102.log` rotates daily and any digit in the name is a layout token (docs/protocol.md §8.3, pitfall 20).
  * Tokens are recognised left to right exactly where Go's layout scanner recognises them, e.g. `Jan` only
  * when not followed by a lower-case letter, `.000` only when no digit follows the run of zeros.
  * Dates carry milliseconds, so fractional-second digits past the third are zeros.

@@ -1,8 +1,8 @@
 /**
- * The two textual shapes of the SNMP counters (spec 8.3), in the latest kcp-go's field set (30 counters),
+ * The two textual shapes of the SNMP counters (docs/protocol.md §8.3), in the latest kcp-go's field set (30 counters),
  * since we stand in for the latest kcptun: the CSV columns of `-snmplog` and the SIGUSR1 dump line.
  * The CSV order differs from the struct order, and the CSV label of FECFullShardSet is `FECFullShards`
- * (spec pitfall 20). FECShortShards exists only in kcptun 20210922's kcp-go, so it is not printed.
+ * (docs/protocol.md pitfall 20). FECShortShards exists only in kcptun 20210922's kcp-go, so it is not printed.
  */
 import type { Snmp } from './snmp.js';
 

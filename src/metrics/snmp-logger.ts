@@ -1,5 +1,5 @@
 /**
- * kcptun's `-snmplog` / `-snmpperiod` (spec 8.3, latest kcptun `std/snmp.go`): every period, append one CSV
+ * kcptun's `-snmplog` / `-snmpperiod` (docs/protocol.md §8.3, latest kcptun `std/snmp.go`): every period, append one CSV
  * row of the counters to a file whose name part is a Go time layout, formatted with the local clock at each
  * write (so `snmp-20060102.log` rotates daily). A new (empty) file first gets the header row. A failed write
  * is logged and the next period tries again, as the latest kcptun does (20210922 gave up instead).

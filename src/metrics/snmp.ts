@@ -11,7 +11,7 @@ export interface SessionQueues {
 }
 
 /**
- * kcp-go's process-wide SNMP counters (spec 8.3). Plain numbers, incremented in place by every layer;
+ * kcp-go's process-wide SNMP counters (docs/protocol.md §8.3). Plain numbers, incremented in place by every layer;
  * cumulative for the life of the process. One instance, `snmp`, is shared like Go's DefaultSnmp.
  *
  * The latest kcp-go's gauges (FECShardSet, RingBuffer*) are stored there by whichever session flushed or

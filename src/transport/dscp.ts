@@ -1,5 +1,5 @@
 /**
- * kcptun's `-dscp`: mark outgoing datagrams with a DSCP code point (spec 8.1, pitfall 19). IPv4 takes it in
+ * kcptun's `-dscp`: mark outgoing datagrams with a DSCP code point (docs/protocol.md §8.4, pitfall 19). IPv4 takes it in
  * the TOS byte (dscp << 2, IP_TOS); IPv6 in the traffic class, unshifted (IPV6_TCLASS). Like kcp-go, an IPv6
  * socket gets both options, because a dual-stack socket sends to IPv4 peers with the IPv4 TOS.
  *

@@ -4,7 +4,7 @@ import { QppCipher, type QppPads } from '../crypt/qpp/index.js';
 type Callback = (error?: Error | null) => void;
 
 /**
- * kcptun's QPPPort as a Duplex (spec 9.1): what is written is QPP-encrypted and written to the inner
+ * kcptun's QPPPort as a Duplex (docs/protocol.md §9.1): what is written is QPP-encrypted and written to the inner
  * stream; what the inner stream yields is decrypted. Each wrapper owns two fresh ciphers, one per
  * direction, so the keystream restarts for every stream, as in kcptun.
  *

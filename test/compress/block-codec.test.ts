@@ -17,7 +17,7 @@ function decode(block: Uint8Array, max = MAX_BLOCK_SIZE): Buffer | string {
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
-test('the spec 11.6 block (PSH header + 64 x "a") decodes, and we encode it to the same bytes as Go', () => {
+test('the docs/protocol.md §11.6 block (PSH header + 64 x "a") decodes, and we encode it to the same bytes as Go', () => {
   const block = hex('4820010240000300000061fa0100');
   const raw = Buffer.concat([hex('0102400003000000'), Buffer.alloc(64, 'a')]);
   assert.deepEqual(decode(block), raw);

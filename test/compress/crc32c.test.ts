@@ -13,7 +13,7 @@ function referenceCrc32c(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-test('CRC-32C check value (spec 11.1)', () => {
+test('CRC-32C check value (docs/protocol.md §11.1)', () => {
   assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
   assert.equal(crc32c(Buffer.alloc(0)), 0);
 });
@@ -36,7 +36,7 @@ test('CRC-32C continues across calls', () => {
   assert.equal(crc32c(data, 333, 1000, crc32c(data, 0, 333)), crc32c(data));
 });
 
-test('masked checksum of the smux SYN chunk (spec 11.6)', () => {
+test('masked checksum of the smux SYN chunk (docs/protocol.md §11.6)', () => {
   const syn = Buffer.from('0100000003000000', 'hex');
   assert.equal(maskedCrc32c(syn), Buffer.from('4439ac2f', 'hex').readUInt32LE(0));
   // The mask is a 15-bit right rotation plus 0xa282ead8, modulo 2^32.

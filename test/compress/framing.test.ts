@@ -52,7 +52,7 @@ function randomPieces(seed: number, max: number): () => number {
   return () => 1 + ((next() * max) | 0);
 }
 
-test('spec 11.6: the first write is the identifier plus an uncompressed chunk, then a compressed chunk', () => {
+test('docs/protocol.md §11.6: the first write is the identifier plus an uncompressed chunk, then a compressed chunk', () => {
   const writer = new SnappyFrameWriter();
   assert.equal(writer.frameChunk(hex(SYN)).toString('hex'), IDENTIFIER + SYN_CHUNK);
   const psh = Buffer.concat([hex('0102400003000000'), Buffer.alloc(64, 'a')]);
@@ -60,7 +60,7 @@ test('spec 11.6: the first write is the identifier plus an uncompressed chunk, t
   assert.equal(writer.frameChunk(psh).toString('hex'), PSH_64A_CHUNK);
 });
 
-test('spec 11.6 stream decodes, whole and one byte at a time', () => {
+test('docs/protocol.md §11.6 stream decodes, whole and one byte at a time', () => {
   const stream = hex(IDENTIFIER + SYN_CHUNK + PSH_64A_CHUNK);
   const expected = [hex(SYN), Buffer.concat([hex('0102400003000000'), Buffer.alloc(64, 'a')])];
   for (const pieces of [() => stream.length, () => 1]) {

@@ -83,7 +83,7 @@ function open(): { inner: FakeInner; conn: SnappyConnection; sink: RecordingSink
   return { inner, conn, sink };
 }
 
-test('the first write is one inner write: identifier + chunk (spec 11.6)', () => {
+test('the first write is one inner write: identifier + chunk (docs/protocol.md §11.6)', () => {
   const { inner, conn } = open();
   assert.equal(conn.write(hex(SYN)), true);
   assert.deepEqual(

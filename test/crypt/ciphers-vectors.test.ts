@@ -8,10 +8,10 @@ import { Sm4 } from '../../src/crypt/sm4.js';
 import type { BlockCrypt } from '../../src/crypt/types.js';
 import { XOR_TABLE_SIZE } from '../../src/crypt/xor.js';
 
-// Spec 11.1: the derived key for kcptun's default `-key`.
+// docs/protocol.md §11.1: the derived key for kcptun's default `-key`.
 const pass = Buffer.from('25d7d7bd51050742d8d791f2b653c6c8b2366b7e25a124cf7a2e12eaf4ffa444', 'hex');
 
-/** Spec 11.2: G561 BlockCrypt.Encrypt of the 45 bytes 00..2c. */
+/** docs/protocol.md §11.2: G561 BlockCrypt.Encrypt of the 45 bytes 00..2c. */
 const SPEC_45_BYTE_VECTORS: Readonly<Record<string, string>> = {
   salsa20: '00010203040506079aaa6e7faf75365c40a4761a0c7be4446a8a411f62e5954a4ac802ddae0f35e6455e56815a',
   blowfish: '186797305116055ece6531b898c4b2352cc7452301c8434ae21a1256aeb7305fb08d8648ad906dcc13c8fef8f0',
@@ -80,7 +80,7 @@ function checkGoDigest(crypt: BlockCrypt, expectedDigest: string): void {
   assert.equal(hash.digest('hex'), expectedDigest);
 }
 
-describe('block-crypt outputs match kcp-go v5.6.1 (spec 11.2)', () => {
+describe('block-crypt outputs match kcp-go v5.6.1 (docs/protocol.md §11.2)', () => {
   it('exports a factory for exactly the non-AES methods', () => {
     assert.deepEqual(Object.keys(blockCipherFactories).sort(), Object.keys(SPEC_45_BYTE_VECTORS).sort());
   });
@@ -107,7 +107,7 @@ describe('block-crypt outputs match kcp-go v5.6.1 (spec 11.2)', () => {
   });
 });
 
-describe('salsa20 datagram (spec 11.3)', () => {
+describe('salsa20 datagram (docs/protocol.md §11.3)', () => {
   it('encrypts the complete datagram, leaving bytes 0..7 in clear', () => {
     const plain = Buffer.from(
       '000102030405060708090a0b0c0d0e0f5d48009000000000f1001f00' +
@@ -125,7 +125,7 @@ describe('salsa20 datagram (spec 11.3)', () => {
   });
 });
 
-describe('xor table (spec 11.1, 2.5)', () => {
+describe('xor table (docs/protocol.md §11.1, §2.5)', () => {
   it('is PBKDF2-SHA1(pass, "sH3CIVoF#rWLtJo6", 32, 1500)', () => {
     const table = Buffer.alloc(XOR_TABLE_SIZE);
     blockCipherFactories.xor(pass).encrypt(table, table.length);

@@ -8,7 +8,7 @@ import { AesGcmPacketCrypt } from '../../src/crypt/gcm.js';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { noneBlockCrypt } from '../../src/crypt/none.js';
 
-// Spec 11.1: the derived key for kcptun's default `-key`.
+// docs/protocol.md §11.1: the derived key for kcptun's default `-key`.
 const DEFAULT_PASS_HEX = '25d7d7bd51050742d8d791f2b653c6c8b2366b7e25a124cf7a2e12eaf4ffa444';
 const pass = Buffer.from(DEFAULT_PASS_HEX, 'hex');
 
@@ -33,13 +33,13 @@ function textbookCfbEncrypt(key: Buffer, plain: Buffer): Buffer {
   return out;
 }
 
-describe('key derivation (spec 11.1)', () => {
+describe('key derivation (docs/protocol.md §11.1)', () => {
   it('derives the default key', () => {
     assert.equal(deriveKey("it's a secrect").toString('hex'), DEFAULT_PASS_HEX);
   });
 });
 
-describe('crc32-IEEE (spec 11.1)', () => {
+describe('crc32-IEEE (docs/protocol.md §11.1)', () => {
   const check = Buffer.from('123456789');
   it('uses zlib.crc32 on this Node', () => {
     assert.equal(crc32IsNative, true);
@@ -65,7 +65,7 @@ describe('crc32-IEEE (spec 11.1)', () => {
   });
 });
 
-describe('block-crypt outputs (spec 11.2)', () => {
+describe('block-crypt outputs (docs/protocol.md §11.2)', () => {
   const rows: [string, number, string][] = [
     ['aes', 32, '86834343335b168ca911bf584a05f9900e1c6fda2c822a981eb60909411c15690afb116b0d6073935dd1a399f9'],
     [
@@ -114,10 +114,10 @@ describe('block-crypt outputs (spec 11.2)', () => {
   });
 });
 
-// Spec 11.3: FEC header (seqid 0, data, size 31) + one KCP PUSH segment "hello".
+// docs/protocol.md §11.3: FEC header (seqid 0, data, size 31) + one KCP PUSH segment "hello".
 const FEC_AND_KCP_HEX = '00000000f1001f00' + '4433221151000002e803000000000000000000000500000068656c6c6f';
 
-describe('complete datagram (spec 11.3)', () => {
+describe('complete datagram (docs/protocol.md §11.3)', () => {
   const nonce = counting(16);
   function plainPacket(): Buffer {
     return Buffer.concat([Buffer.alloc(20), Buffer.from(FEC_AND_KCP_HEX, 'hex')]);
@@ -141,7 +141,7 @@ describe('complete datagram (spec 11.3)', () => {
   });
 });
 
-describe('AES-128-GCM datagram (spec 11.4)', () => {
+describe('AES-128-GCM datagram (docs/protocol.md §11.4)', () => {
   const wire =
     '000102030405060708090a0b538d05c7fb6c5ac19323d9ce5c679570f5ec429d403df549caf0738e4db0762ab33a42cf6cb8ebd407980b30e50ed70856558d2ff5';
   it('seals to the exact wire bytes', () => {

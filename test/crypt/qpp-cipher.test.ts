@@ -8,7 +8,7 @@ import {
   validateQppParams,
 } from '../../src/crypt/qpp/index.js';
 
-// Spec 11.8: QPPCount 61, kcptun's default key.
+// docs/protocol.md §11.8: QPPCount 61, kcptun's default key.
 const DEFAULT_KEY = Buffer.from("it's a secrect", 'utf8');
 const PAD_COUNT = 61;
 
@@ -77,7 +77,7 @@ function seededRandom(seed: number): (n: number) => number {
   };
 }
 
-describe('QPP PRNG (spec 9.2, 11.8)', () => {
+describe('QPP PRNG (docs/protocol.md §9.2, §11.8)', () => {
   it('seeds xoshiro256** from the key and steps it', () => {
     const prng = new QppPrng(DEFAULT_KEY);
     prng.next();
@@ -124,7 +124,7 @@ describe('QPP PRNG (spec 9.2, 11.8)', () => {
   });
 });
 
-describe('QPP pads and cipher vectors (spec 9.3, 9.4, 11.8)', () => {
+describe('QPP pads and cipher vectors (docs/protocol.md §9.3, §9.4, §11.8)', () => {
   for (const variant of Object.keys(VECTORS) as QppVariant[]) {
     const v = VECTORS[variant];
     it(`${variant}: pads 0, 1 and 60`, () => {
@@ -177,7 +177,7 @@ describe('QPP pads and cipher vectors (spec 9.3, 9.4, 11.8)', () => {
   });
 });
 
-describe('QPP chunking independence (spec 9.1)', () => {
+describe('QPP chunking independence (docs/protocol.md §9.1)', () => {
   const pads = padsFor('v1.1.24');
 
   it('a 3+10+27 split encrypts like one call', () => {
@@ -220,7 +220,7 @@ describe('QPP chunking independence (spec 9.1)', () => {
   });
 });
 
-describe('validateQppParams (spec 9.6)', () => {
+describe('validateQppParams (docs/protocol.md §9.6)', () => {
   it('warns about the short default key only, with QPPCount 61', () => {
     assert.deepEqual(validateQppParams("it's a secrect", 61), [
       "QPP Warning: 'key' has size of 14 bytes, required 211 bytes at least",

@@ -70,7 +70,7 @@ async function consumeSlowly(stream: Duplex, readSize: number, onRead: (n: numbe
   return Buffer.concat(parts);
 }
 
-describe('wrapQpp (spec 9.1)', () => {
+describe('wrapQpp (docs/protocol.md §9.1)', () => {
   it('puts fresh-keystream QPP ciphertext on the wire and leaves the caller buffer alone', async () => {
     for (let round = 0; round < 2; round++) {
       const [near, far] = wirePair();

@@ -46,7 +46,7 @@ function raw(seqid: number, type: number, body: Buffer | number[] = [2, 0]): Buf
   return b;
 }
 
-test('spec 11.5 group: any two lost shards are recovered to the exact KCP bytes', () => {
+test('docs/protocol.md §11.5 group: any two lost shards are recovered to the exact KCP bytes', () => {
   const texts = ['ABCDEFGHIJ', 'xyz', '0123456789abcdef'];
   const enc = new FecEncoder(3, 2);
   const packets: Buffer[] = [];

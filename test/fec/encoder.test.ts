@@ -10,7 +10,7 @@ function packet(headerOffset: number, kcp: Buffer): Buffer {
   return pkt;
 }
 
-test('spec 11.5: the FEC group of ds=3 ps=2 at H=0, byte for byte', () => {
+test('docs/protocol.md §11.5: the FEC group of ds=3 ps=2 at H=0, byte for byte', () => {
   const enc = new FecEncoder(3, 2);
   const out: string[] = [];
   for (const text of ['ABCDEFGHIJ', 'xyz', '0123456789abcdef']) {
@@ -29,7 +29,7 @@ test('spec 11.5: the FEC group of ds=3 ps=2 at H=0, byte for byte', () => {
   assert.equal(enc.parityLength, 24);
 });
 
-test('spec 11.3: data header at H=20 for a 29-byte KCP segment (10+3)', () => {
+test('docs/protocol.md §11.3: data header at H=20 for a 29-byte KCP segment (10+3)', () => {
   const kcp = Buffer.from('4433221151000002e803000000000000000000000500000068656c6c6f', 'hex');
   const pkt = packet(20, kcp);
   pkt.fill(0xaa, 0, 20);

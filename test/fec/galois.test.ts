@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { GF_EXP, GF_LOG, GF_MUL_TABLE, gfDiv, gfExp, gfMul } from '../../src/fec/galois.js';
 import { invert, multiply, newMatrix, vandermonde } from '../../src/fec/matrix.js';
 
-test('exp table of GF(2^8)/0x11D starts 01 02 04 .. 80 1d 3a 74 e8 (spec 3.3)', () => {
+test('exp table of GF(2^8)/0x11D starts 01 02 04 .. 80 1d 3a 74 e8 (docs/protocol.md §3.3)', () => {
   assert.equal(Buffer.from(GF_EXP.subarray(0, 12)).toString('hex'), '0102040810204080' + '1d3a74e8');
   assert.equal(GF_EXP[255], 1, 'period 255');
   const seen = new Set(GF_EXP.subarray(0, 255));

@@ -15,7 +15,7 @@ const KERNELS: KernelChoice[] = ['auto', 'js'];
 
 const hex = (row: Uint8Array) => Buffer.from(row).toString('hex');
 
-test('parity rows match klauspost/reedsolomon (spec 3.3)', () => {
+test('parity rows match klauspost/reedsolomon (docs/protocol.md §3.3)', () => {
   const expected: Record<string, string[]> = {
     '10,3': ['8196afb8d2c4fee80302', '9681b8afc4d2e8fe0203', 'bfd6620a066fdfb70504'],
     '3,2': ['010101', '0f0806'],

@@ -8,7 +8,7 @@ import {
   writeSegmentHeader,
 } from '../../src/kcp/index.js';
 
-test('PUSH segment encodes to the spec 11.3 bytes', () => {
+test('PUSH segment encodes to the docs/protocol.md §11.3 bytes', () => {
   const payload = Buffer.from('hello');
   const buf = Buffer.alloc(KCP_OVERHEAD + payload.length);
   writeSegmentHeader(buf, 0, 0x11223344, KCP_CMD_PUSH, 0, 512, 1000, 0, 0, payload.length);

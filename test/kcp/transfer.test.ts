@@ -1,6 +1,6 @@
 /**
  * End-to-end ARQ: a 4 MB random stream one way and 512 KB the other, byte-exact, through a link that
- * drops, duplicates and reorders, in every kcptun mode (spec 4.3) plus congestion-controlled runs.
+ * drops, duplicates and reorders, in every kcptun mode (docs/protocol.md §4.3) plus congestion-controlled runs.
  * The clock starts just below 2^32 so every run crosses the uint32 wrap.
  */
 import assert from 'node:assert/strict';

@@ -15,7 +15,7 @@ import { plausibleGarbage, referenceParse, seededRandom } from './frame-oracle.j
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-// Spec 6.1 / 11.7: frames captured live between kcptun 20210922 ends.
+// docs/protocol.md §6.1, §11.7: frames captured live between kcptun 20210922 ends.
 const SYN3 = '0100000003000000';
 const PSH3_HELLO = `01020b0003000000${Buffer.from('hello world').toString('hex')}`;
 const FIN3 = '0101000003000000';

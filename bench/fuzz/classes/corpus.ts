@@ -6,7 +6,7 @@ import { OUTER_HEADER } from '../wire.js';
  * A captured datagram to mutate or replay. `live` restricts the choice to the client → server packets of
  * the live session's current address: only those may be sent on the live path, because an old session's
  * sn 0 packet from that address would make the server replace the live session (a conv change with sn 0 is
- * a reconnect, spec 5.2). Null while nothing was captured.
+ * a reconnect, docs/protocol.md §5.2). Null while nothing was captured.
  */
 export function capturedPacket(ctx: FuzzContext, live: boolean): Buffer | null {
   const { up, down } = ctx.tap;

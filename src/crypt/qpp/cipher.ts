@@ -8,7 +8,7 @@ const PAD_SELECTOR_MASK = 0xffff;
 const PAD_SHIFT = 8;
 
 /**
- * One direction of one stream's QPP (spec 9.4): stream byte k uses PRNG output r_w (w = k/8), is XORed
+ * One direction of one stream's QPP (docs/protocol.md §9.4): stream byte k uses PRNG output r_w (w = k/8), is XORed
  * with byte k%8 of r_w (little-endian) and permuted by pad (r_w & 0xFFFF) mod numPads. The position
  * within the current word carries over between calls, so any chunking gives the same bytes.
  * Use one instance to encrypt or to decrypt, never both.

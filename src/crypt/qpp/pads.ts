@@ -1,7 +1,7 @@
 import { type Cipher, createCipheriv, createHmac, pbkdf2Sync } from 'node:crypto';
 
 /**
- * The qpp library generation that built the peer's pads (spec 9.5); the three are mutually incompatible.
+ * The qpp library generation that built the peer's pads (docs/protocol.md §9.5); the three are mutually incompatible.
  * - 'v1.1.24': qpp ≥ v1.1.24, kcptun commits from 2025-12-22 on (the latest kcptun): 7 chunks, both
  *   AES halves of the shuffle state encrypted.
  * - 'v1.1.19': qpp v1.1.19 – v1.1.23 (kcptun ~v20251219): 7 chunks, first AES half only.
@@ -66,7 +66,7 @@ function mod256BitBigEndian(view: DataView, offset: number, m: number): number {
 }
 
 /**
- * The shared permutation pads of one `-key` / `-QPPCount` (spec 9.3). Each pad is a Fisher-Yates
+ * The shared permutation pads of one `-key` / `-QPPCount` (docs/protocol.md §9.3). Each pad is a Fisher-Yates
  * shuffle of 0..255 driven by a 32-byte state that is repeatedly AES-encrypted. Pads are independent,
  * so every pad's state lives side by side in one buffer and each AES key encrypts all of them in a
  * single ECB call per shuffle step (ECB treats every 16-byte block on its own).

@@ -13,7 +13,7 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * kcptun's `ValidateQPPParams` (spec 9.6): throws when the pad count is unusable, otherwise returns
+ * kcptun's `ValidateQPPParams` (docs/protocol.md §9.6): throws when the pad count is unusable, otherwise returns
  * kcptun's non-fatal warnings, worded as kcptun prints them. The key length counts UTF-8 bytes, as Go does.
  */
 export function validateQppParams(key: string, count: number): string[] {

@@ -21,7 +21,7 @@ function deriveStartState(seed: Uint8Array, state: Uint32Array): void {
 }
 
 /**
- * qpp's xoshiro256** generator (spec 9.2), seeded from the raw `-key` bytes through HMAC-SHA256 and
+ * qpp's xoshiro256** generator (docs/protocol.md §9.2), seeded from the raw `-key` bytes through HMAC-SHA256 and
  * PBKDF2-SHA1. It runs on every 8 bytes of QPP traffic, so the 64-bit words are kept as uint32 halves
  * (BigInt arithmetic would allocate on every step).
  */
