@@ -7,8 +7,12 @@
 // flag and installs the package into the global prefix instead of installing its dependencies into the
 // copy (npm/cli#8440), so `tsc` is missing and the install failed with "tsc: not found". When TypeScript
 // cannot be found here, this script installs the devDependencies into the copy itself, as a local install.
+// That child npm also links the copy into the global folder, and the real install, made next, would be
+// written through that link into the copy that npm deletes once packed: the link is removed here.
 import { execFileSync } from 'node:child_process';
+import { lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 const require = createRequire(`${process.cwd()}/package.json`);
 
@@ -20,6 +24,21 @@ function tscPath() {
   }
 }
 
+/** Remove the global link to this directory that npm's -g git preparation makes (see above). */
+function unlinkGlobalCopy() {
+  const prefix = process.env.npm_config_prefix;
+  if (process.env.npm_config_global !== 'true' || !prefix) return;
+  const { name } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const modules = process.platform === 'win32' ? path.join(prefix, 'node_modules') : path.join(prefix, 'lib', 'node_modules');
+  const link = path.join(modules, name);
+  try {
+    if (lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync(process.cwd())) unlinkSync(link);
+  } catch {
+    // no such link: nothing to undo
+  }
+}
+
+unlinkGlobalCopy();
 let tsc = tscPath();
 if (tsc === null) {
   const env = { ...process.env };
