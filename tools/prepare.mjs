@@ -7,10 +7,11 @@
 // flag and installs the package into the global prefix instead of installing its dependencies into the
 // copy (npm/cli#8440), so `tsc` is missing and the install failed with "tsc: not found". When TypeScript
 // cannot be found here, this script installs the devDependencies into the copy itself, as a local install.
-// That child npm also links the copy into the global folder, and the real install, made next, would be
-// written through that link into the copy that npm deletes once packed: the link is removed here.
+// That child npm also replaces the global folder's (still empty) directory for the package with a link to
+// the copy, and the real install, made next, would be written through that link into the copy that npm
+// deletes once packed: the link is turned back into an empty directory here.
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -24,7 +25,7 @@ function tscPath() {
   }
 }
 
-/** Remove the global link to this directory that npm's -g git preparation makes (see above). */
+/** Undo the global link to this directory that npm's -g git preparation makes (see above). */
 function unlinkGlobalCopy() {
   const prefix = process.env.npm_config_prefix;
   if (process.env.npm_config_global !== 'true' || !prefix) return;
@@ -32,7 +33,10 @@ function unlinkGlobalCopy() {
   const modules = process.platform === 'win32' ? path.join(prefix, 'node_modules') : path.join(prefix, 'lib', 'node_modules');
   const link = path.join(modules, name);
   try {
-    if (lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync(process.cwd())) unlinkSync(link);
+    if (lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync(process.cwd())) {
+      unlinkSync(link);
+      mkdirSync(link);
+    }
   } catch {
     // no such link: nothing to undo
   }
