@@ -28,7 +28,7 @@ function tscPath() {
 /** Undo the global link to this directory that npm's -g git preparation makes (see above). */
 function unlinkGlobalCopy() {
   const prefix = process.env.npm_config_prefix;
-  if (process.env.npm_config_global !== 'true' || !prefix) return;
+  if (process.env.npm_config_global !== 'true' || !prefix) return false;
   const { name } = JSON.parse(readFileSync('package.json', 'utf8'));
   const modules = process.platform === 'win32' ? path.join(prefix, 'node_modules') : path.join(prefix, 'lib', 'node_modules');
   const link = path.join(modules, name);
@@ -36,13 +36,15 @@ function unlinkGlobalCopy() {
     if (lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync(process.cwd())) {
       unlinkSync(link);
       mkdirSync(link);
+      return true;
     }
   } catch {
     // no such link: nothing to undo
   }
+  return false;
 }
 
-unlinkGlobalCopy();
+const childOfGlobalGitInstall = unlinkGlobalCopy();
 let tsc = tscPath();
 if (tsc === null) {
   const env = { ...process.env };
@@ -56,4 +58,5 @@ if (tsc === null) {
   tsc = tscPath();
   if (tsc === null) throw new Error('prepare: TypeScript is still missing after installing the devDependencies');
 }
-execFileSync(process.execPath, [tsc, '-p', '.'], { stdio: 'inherit' });
+// npm prepares the copy once more before packing it: that run compiles, with the devDependencies now here.
+if (!childOfGlobalGitInstall) execFileSync(process.execPath, [tsc, '-p', '.'], { stdio: 'inherit' });
