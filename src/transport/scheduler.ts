@@ -89,6 +89,8 @@ export class Scheduler {
     this.onImmediate();
     this.runDueUpdates(this.now());
     flushOutbox();
+    // Entries of removed or rescheduled sessions are skipped when they surface: drop them from the top.
+    while (this.heap.length > 0 && this.heap[0].dueAt !== this.heapDue[0]) this.pop();
     if (this.heap.length === 0) return -1;
     return Math.max(0, timeDiff(this.heapDue[0], this.now()));
   }
