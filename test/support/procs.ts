@@ -115,6 +115,16 @@ export class TunnelProcess {
     return new TunnelProcess(child, `${impl}-${role}`);
   }
 
+  /** Any kcptun program by its path: an installed bin, the single-file executable. */
+  static command(
+    label: string,
+    file: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): TunnelProcess {
+    return new TunnelProcess(spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env }), label);
+  }
+
   /** Resolve once the log shows `text` (kcptun logs 'listening on:' when it is ready). */
   async waitFor(text: string, timeoutMs = 10_000): Promise<void> {
     const start = Date.now();
