@@ -42,6 +42,6 @@ export {
 export type { ByteConnection, ByteSink } from './transport/conn.js';
 export type { KcpListener } from './transport/listener.js';
 export { Scheduler, type SchedulerOptions } from './transport/scheduler.js';
-export { type DatagramLink, KcpSession } from './transport/session.js';
+export type { DatagramLink, KcpSession } from './transport/session.js';
 export type { TunnelClient } from './tunnel/client.js';
 export type { TunnelServer } from './tunnel/server.js';
