@@ -13,7 +13,7 @@ import type { PacketCrypt } from '../crypt/types.js';
 import { MAX_TOTAL_SHARDS } from '../fec/index.js';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { MAX_DSCP } from '../transport/dscp.js';
-import type { Scheduler } from '../transport/scheduler.js';
+import { Scheduler } from '../transport/scheduler.js';
 import { minimumMtu, type SessionOptions } from '../transport/session.js';
 
 /** Where the library's log lines go (sessions refused, streams opened...); nothing is printed without it. */
@@ -106,7 +106,7 @@ export interface TunnelServerOptions extends TunnelCommonOptions {
   target: string;
 }
 
-type Kind = 'int' | 'bool' | 'string' | 'function' | 'object';
+type Kind = 'int' | 'bool' | 'string' | 'function' | 'scheduler';
 
 /** Every option name and the type of its value. */
 const KINDS: Readonly<Record<string, Kind>> = {
@@ -124,7 +124,7 @@ const KINDS: Readonly<Record<string, Kind>> = {
   parityShard: 'int',
   ackNoDelay: 'bool',
   rateLimit: 'int',
-  scheduler: 'object',
+  scheduler: 'scheduler',
   sockBuf: 'int',
   dscp: 'int',
   logger: 'function',
@@ -234,9 +234,16 @@ export function checkOptions(
             ? typeof value === 'string'
             : kind === 'function'
               ? typeof value === 'function'
-              : typeof value === 'object' && value !== null;
+              : value instanceof Scheduler;
     if (!ok) {
-      const want = kind === 'int' ? 'an integer' : kind === 'bool' ? 'a boolean' : `a ${kind}`;
+      const want =
+        kind === 'int'
+          ? 'an integer'
+          : kind === 'bool'
+            ? 'a boolean'
+            : kind === 'scheduler'
+              ? 'a Scheduler'
+              : `a ${kind}`;
       throw new TypeError(`${what}: option '${name}' must be ${want}, got ${describe(value)}`);
     }
     out[name] = value;

@@ -47,6 +47,10 @@ describe('library options', () => {
       name: 'TypeError',
       message: /option 'ackNoDelay' must be a boolean/,
     });
+    await assert.rejects(dial('127.0.0.1:9', { key: 'k', scheduler: {} } as never), {
+      name: 'TypeError',
+      message: /option 'scheduler' must be a Scheduler, got an object/,
+    });
     await assert.rejects(dial('127.0.0.1:9', null as never), {
       name: 'TypeError',
       message: /options must be an object/,
