@@ -8,7 +8,10 @@ import path from 'node:path';
 import { it } from 'node:test';
 import { REPO, run, tempDir, tunnelThrough } from './support.js';
 
-const supported = process.platform === 'linux' && process.arch === 'x64';
+/** Node builds without single executable application support have no fuse to inject into. */
+const seaInNode =
+  (process.config.variables as Record<string, unknown>).single_executable_application !== false;
+const supported = process.platform === 'linux' && process.arch === 'x64' && seaInNode;
 
 it('the single-file executable runs both programs through a tunnel, with dgram in place of koffi', {
   skip:
