@@ -1,5 +1,5 @@
-// npm's `prepare` step: compile with TypeScript (tsc -p .). Plain JavaScript because it runs before
-// anything is compiled.
+// npm's `prepare` step: compile the package (src/, tsconfig.build.json) with TypeScript; `npm test` and the
+// bench scripts compile the rest themselves. Plain JavaScript because it runs before anything is compiled.
 //
 // npm runs prepare after `npm ci` / `npm install` in a clone, and when it installs the package from git
 // or a folder (`npm install -g git+file:///path/to/clone`). For that, npm runs `npm install` in a copy of
@@ -59,4 +59,4 @@ if (tsc === null) {
   if (tsc === null) throw new Error('prepare: TypeScript is still missing after installing the devDependencies');
 }
 // npm prepares the copy once more before packing it: that run compiles, with the devDependencies now here.
-if (!childOfGlobalGitInstall) execFileSync(process.execPath, [tsc, '-p', '.'], { stdio: 'inherit' });
+if (!childOfGlobalGitInstall) execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
