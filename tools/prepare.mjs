@@ -7,11 +7,12 @@
 // flag and installs the package into the global prefix instead of installing its dependencies into the
 // copy (npm/cli#8440), so `tsc` is missing and the install failed with "tsc: not found". When TypeScript
 // cannot be found here, this script installs the devDependencies into the copy itself, as a local install.
-// That child npm also replaces the global folder's (still empty) directory for the package with a link to
-// the copy, and the real install, made next, would be written through that link into the copy that npm
-// deletes once packed: the link is turned back into an empty directory here.
+// That child npm also moves the global folder's directory for the package aside (to .<name>-<random>, with
+// the dependencies the real install has already put in it) and links the copy in its place; the real
+// install would then be written through that link into the copy that npm deletes once packed. The link is
+// removed and the directory moved back here.
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -35,7 +36,9 @@ function unlinkGlobalCopy() {
   try {
     if (lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync(process.cwd())) {
       unlinkSync(link);
-      mkdirSync(link);
+      const aside = readdirSync(modules).filter((entry) => entry.startsWith(`.${name}-`));
+      if (aside.length === 1) renameSync(path.join(modules, aside[0]), link);
+      else mkdirSync(link);
       return true;
     }
   } catch {
