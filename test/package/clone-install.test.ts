@@ -30,6 +30,7 @@ it('npm install -g from a git clone builds and installs the programs', {
     const installed = path.join(prefix, 'lib', 'node_modules', 'kcptun-ts');
     assert.ok(existsSync(path.join(installed, 'dist', 'src', 'index.d.ts')), 'the library and its types');
     assert.ok(!existsSync(path.join(installed, 'dist', 'test')), 'no tests');
+    assert.ok(existsSync(path.join(installed, 'node_modules', 'prom-client')), 'with its dependencies');
   } finally {
     temp.remove();
   }
