@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { packageVersion } from '../../src/cli/version.js';
+import { goKcptunPath } from '../../test/support/procs.js';
 
 /** Where and how a benchmark ran, for the head of its report. */
 export interface Environment {
@@ -42,7 +43,9 @@ function commitOf(): string {
 }
 
 function goVersion(): string {
-  const v = spawnSync('kcptun-client', ['-v'], { encoding: 'utf8' });
+  const client = goKcptunPath('client');
+  if (client === null) return 'not installed';
+  const v = spawnSync(client, ['-v'], { encoding: 'utf8' });
   if (v.status !== 0) return 'not installed';
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax, not a template
   const deb = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'kcptun'], { encoding: 'utf8' });

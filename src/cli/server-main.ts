@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** kcptun-server: a drop-in for Go kcptun's server. */
+import { DEFAULT_MAX_SESSIONS } from '../transport/listener.js';
 import { TunnelServer } from '../tunnel/server.js';
 import { parseServerArgs } from './args.js';
 import { runMain } from './run-main.js';
@@ -15,9 +16,6 @@ import {
   smuxConfigOf,
   udpOf,
 } from './startup.js';
-
-/** Sessions one listener holds at once; datagrams that would open more are dropped and counted. */
-const MAX_SESSIONS_PER_PORT = 4096;
 
 runMain(parseServerArgs, async (config, log) => {
   refuseUnsupported(config);
@@ -38,7 +36,7 @@ runMain(parseServerArgs, async (config, log) => {
     session: {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,
-      maxSessions: MAX_SESSIONS_PER_PORT,
+      maxSessions: DEFAULT_MAX_SESSIONS,
       log: (m) => log.info(m),
     },
     ...udpOf(config),

@@ -7,6 +7,11 @@ const PACKAGE_NAME = 'kcptun-ts';
 
 let cached: string | undefined;
 
+/** The version when there is no package.json to read: the single-file executable carries it in its code. */
+export function embedVersion(version: string): void {
+  cached = version;
+}
+
 /**
  * Walks up from this module (src/cli when run from source, dist/src/cli when compiled) to the
  * package.json named kcptun-ts and returns its version.

@@ -9,6 +9,8 @@ import { type DatagramLink, KcpSession, type SessionOptions } from './session.js
 import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
 import type { UdpIo, UdpPeer } from './udp-io.js';
 
+/** Sessions one listener holds at once by default (ListenOptions.maxSessions; kcptun-server's fixed value). */
+export const DEFAULT_MAX_SESSIONS = 4096;
 /** A session that delivered no data this long after it was opened is closed (ListenOptions.firstDataTimeoutMs). */
 export const DEFAULT_FIRST_DATA_TIMEOUT_MS = 30_000;
 /** The sweep for such sessions runs this many times per timeout, within these bounds. */

@@ -12,6 +12,18 @@ export interface Schedulable {
   dueAt: number;
 }
 
+/** How a scheduler is driven. */
+export interface SchedulerOptions {
+  /** The KCP clock: milliseconds as a wrapping uint32. Defaults to the process clock (kcp-go's currentMs). */
+  now?: () => number;
+  /**
+   * 'timers' (the default): one setTimeout for the earliest update and one setImmediate for the end-of-turn
+   * flushes. 'manual': nothing runs until the owner calls run(), so a test or an embedder with its own loop
+   * decides when time passes (pair it with a `now` it controls).
+   */
+  drive?: 'timers' | 'manual';
+}
+
 /**
  * The one timer of the process: every KCP session's periodic flush is a heap entry here, and one
  * setTimeout is armed for the earliest. Writes and reads within one event-loop turn are coalesced into
@@ -27,10 +39,25 @@ export class Scheduler {
   private pendingArmed = false;
   private readonly runDue = (): void => this.onTimer();
   private readonly runPending = (): void => this.onImmediate();
+  private readonly manual: boolean;
+  /** The clock every session driven here reads. */
+  readonly now: () => number;
+
+  constructor(options: SchedulerOptions = {}) {
+    const drive = options.drive ?? 'timers';
+    if (drive !== 'timers' && drive !== 'manual') {
+      throw new RangeError(`drive must be 'timers' or 'manual', got ${String(drive)}`);
+    }
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new TypeError('now must be a function returning milliseconds');
+    }
+    this.manual = drive === 'manual';
+    this.now = options.now ?? nowMs;
+  }
 
   /** Start driving `s`; its first update runs at once (kcp-go runs the first update right after creation). */
   add(s: Schedulable): void {
-    this.schedule(s, nowMs());
+    this.schedule(s, this.now());
   }
 
   /** Stop driving `s`. Stale heap entries are skipped when they surface. */
@@ -47,10 +74,25 @@ export class Scheduler {
   /** Ask for `s.flushPending` at the end of this event-loop turn. Call at most once per turn per session. */
   requestFlush(s: Schedulable): void {
     this.pending.push(s);
-    if (!this.pendingArmed) {
+    if (!this.pendingArmed && !this.manual) {
       this.pendingArmed = true;
       setImmediate(this.runPending);
     }
+  }
+
+  /**
+   * Run what is due now: the flushes requested since the last run, then every update whose time has come.
+   * Returns the milliseconds until the next update is due, or -1 when nothing is scheduled. This is how a
+   * 'manual' scheduler moves; a 'timers' one runs the same steps from its own callbacks.
+   */
+  run(): number {
+    this.onImmediate();
+    this.runDueUpdates(this.now());
+    flushOutbox();
+    // Entries of removed or rescheduled sessions are skipped when they surface: drop them from the top.
+    while (this.heap.length > 0 && this.heap[0].dueAt !== this.heapDue[0]) this.pop();
+    if (this.heap.length === 0) return -1;
+    return Math.max(0, timeDiff(this.heapDue[0], this.now()));
   }
 
   private schedule(s: Schedulable, due: number): void {
@@ -63,14 +105,19 @@ export class Scheduler {
     this.pendingArmed = false;
     const batch = this.pending;
     this.pending = [];
-    const now = nowMs();
+    const now = this.now();
     for (let i = 0; i < batch.length; i++) batch[i].flushPending(now);
     flushOutbox();
   }
 
   private onTimer(): void {
     this.timer = null;
-    const now = nowMs();
+    this.runDueUpdates(this.now());
+    flushOutbox();
+    this.arm();
+  }
+
+  private runDueUpdates(now: number): void {
     while (this.heap.length > 0) {
       const due = this.heapDue[0];
       if (timeDiff(due, now) > 0) break;
@@ -82,11 +129,10 @@ export class Scheduler {
         this.push(s, s.dueAt);
       }
     }
-    flushOutbox();
-    this.arm();
   }
 
   private arm(): void {
+    if (this.manual) return;
     if (this.heap.length === 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -96,7 +142,7 @@ export class Scheduler {
     if (this.timer && this.timerDue === due) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerDue = due;
-    const delay = Math.max(0, timeDiff(due, nowMs()));
+    const delay = Math.max(0, timeDiff(due, this.now()));
     this.timer = setTimeout(this.runDue, delay);
   }
 
@@ -143,5 +189,5 @@ export class Scheduler {
   }
 }
 
-/** The process-wide scheduler. */
+/** The process-wide scheduler: every session uses it unless its options name another. */
 export const scheduler = new Scheduler();

@@ -13,11 +13,10 @@ import {
 } from '../fec/index.js';
 import { KCP_MTU_LIMIT, KCP_MTU_MIN, KCP_OVERHEAD, Kcp } from '../kcp/index.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
-import { nowMs } from './clock.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
-import { type Schedulable, scheduler } from './scheduler.js';
+import { scheduler as processScheduler, type Schedulable, type Scheduler } from './scheduler.js';
 
 /**
  * Segments that may wait in KCP for the window before write() asks the layer above to hold off. kcp-go
@@ -48,6 +47,8 @@ export interface SessionOptions {
    * dialer, also datagrams failing the checksum and socket errors (a closed server port: ECONNREFUSED).
    */
   observer?: TransportObserver;
+  /** What drives the session and whose clock it reads; the process-wide scheduler by default. */
+  scheduler?: Scheduler;
 }
 
 /** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
@@ -78,7 +79,7 @@ export interface DatagramLink {
 export interface SessionMetrics {
   readonly conv: number;
   readonly remote: string;
-  /** nowMs() when the session was created. */
+  /** When the session was created, on its scheduler's clock (nowMs() for the process scheduler). */
   readonly openedAt: number;
   /** Application bytes written to / delivered from this session. */
   readonly bytesSent: number;
@@ -100,7 +101,7 @@ export interface SessionMetrics {
   readonly rcvWnd: number;
   /** The peer's last advertised free receive window. */
   readonly rmtWnd: number;
-  /** nowMs() when the last datagram arrived; openedAt if none yet. */
+  /** When the last datagram arrived, on the same clock; openedAt if none yet. */
   readonly lastReceivedAt: number;
 }
 
@@ -145,7 +146,8 @@ export function validateSessionOptions(o: SessionOptions): void {
 /**
  * One KCP conversation over UDP, seen from above as a ByteConnection: datagrams are decrypted,
  * FEC-decoded and fed to KCP; written bytes go through KCP, FEC and the cipher to the link.
- * Driven by the process scheduler; nothing here owns a timer or a socket.
+ * Driven by a Scheduler (the process-wide one unless options name another); nothing here owns a timer
+ * or a socket.
  */
 export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   dueAt = -1;
@@ -168,8 +170,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private readonly paced: Buffer[] = [];
   private readonly pacedLength: number[] = [];
   /** Per-session counters for the metrics endpoint: one addition per write, read or datagram. */
-  private readonly openedAt = nowMs();
-  private lastReceivedAt = this.openedAt;
+  private readonly openedAt: number;
+  private lastReceivedAt: number;
   private bytesSent = 0;
   private bytesReceived = 0;
   private readonly options: SessionOptions;
@@ -178,6 +180,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private fecShapeReported = false;
   private datagramsReceived = 0;
   private fecRecovered = 0;
+  private readonly scheduler: Scheduler;
 
   constructor(
     conv: number,
@@ -187,6 +190,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   ) {
     validateSessionOptions(options);
     this.options = options;
+    this.scheduler = options.scheduler ?? processScheduler;
+    this.openedAt = this.scheduler.now();
+    this.lastReceivedAt = this.openedAt;
     this.conv = conv;
     this.crypt = options.crypt;
     this.ackNoDelay = options.ackNoDelay;
@@ -211,9 +217,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.kcp.outputSlack(this.crypt.trailerSize);
     this.kcp.setNoDelay(options.nodelay, options.interval, options.resend, options.nc);
     this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
-    this.pacer = options.rateLimit && options.rateLimit > 0 ? new Pacer(options.rateLimit, nowMs()) : null;
+    this.pacer =
+      options.rateLimit && options.rateLimit > 0 ? new Pacer(options.rateLimit, this.scheduler.now()) : null;
     snmp.sessionOpened(active, this);
-    scheduler.add(this);
+    this.scheduler.add(this);
   }
 
   /** The peer's address, for logs. */
@@ -271,7 +278,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.bytesSent += data.length;
     if (!this.flushRequested) {
       this.flushRequested = true;
-      scheduler.requestFlush(this);
+      this.scheduler.requestFlush(this);
     }
     if (this.sendQueueFull()) {
       this.writeBlocked = true;
@@ -306,7 +313,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    scheduler.remove(this);
+    this.scheduler.remove(this);
     this.link.release(this);
     this.kcp.release();
     snmp.sessionClosed(this);
@@ -341,7 +348,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
       return;
     }
     snmp.InBytes += n;
-    const now = nowMs();
+    const now = this.scheduler.now();
     this.datagramsReceived++;
     this.lastReceivedAt = now;
     const type = fecType(buf, offset);
@@ -387,14 +394,14 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.flushRequested = false;
     if (this.closed) return;
     const wait = this.kcp.flush(false, now);
-    scheduler.advance(this, (now + Math.max(1, wait)) >>> 0);
+    this.scheduler.advance(this, (now + Math.max(1, wait)) >>> 0);
     this.checkDrain();
   }
 
   private requestFlushOnce(): void {
     if (this.flushRequested) return;
     this.flushRequested = true;
-    scheduler.requestFlush(this);
+    this.scheduler.requestFlush(this);
   }
 
   /** The decoder adopted the peer's group shape: the peers differ in dataShards/parityShards. */
@@ -448,12 +455,12 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private seal(pkt: Buffer, end: number): void {
     const n = this.crypt.seal(pkt, end);
     const pacer = this.pacer;
-    if (pacer !== null && (this.paced.length > 0 || !pacer.tryTake(n, nowMs()))) {
+    if (pacer !== null && (this.paced.length > 0 || !pacer.tryTake(n, this.scheduler.now()))) {
       this.paced.push(Buffer.from(pkt.subarray(0, n))); // the link may reuse pkt
       this.pacedLength.push(n);
       if (this.paced.length === 1) {
-        const now = nowMs();
-        scheduler.advance(this, (now + pacer.delayFor(n)) >>> 0);
+        const now = this.scheduler.now();
+        this.scheduler.advance(this, (now + pacer.delayFor(n)) >>> 0);
       }
       return;
     }

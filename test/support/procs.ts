@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,13 +7,66 @@ const distRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 export const OUR_CLIENT = path.join(distRoot, 'src', 'cli', 'client-main.js');
 export const OUR_SERVER = path.join(distRoot, 'src', 'cli', 'server-main.js');
 
-/** True when the Debian Go binaries are installed (CI installs them; see .ci/run). */
+/**
+ * Go kcptun's version line: `kcptun version SELFBUILD` (Debian's build) or a release date such as
+ * 20210922. Ours prints the same words with a semver, so a kcptun-ts installed first on PATH is not taken
+ * for the Go peer.
+ */
+const GO_VERSION_LINE = /^kcptun version (SELFBUILD|[0-9]{8})\s*$/;
+
+/** Explicit paths of the Go binaries, when they are not (first) on PATH. */
+const GO_PATH_ENV = { client: 'KCPTUN_GO_CLIENT', server: 'KCPTUN_GO_SERVER' } as const;
+
+function isGoKcptun(file: string): boolean {
+  const r = spawnSync(file, ['-v'], { encoding: 'utf8' });
+  return r.status === 0 && GO_VERSION_LINE.test(r.stdout);
+}
+
+const goPaths = new Map<'client' | 'server', string | null>();
+
+/**
+ * The Go kcptun-client / kcptun-server: $KCPTUN_GO_CLIENT / $KCPTUN_GO_SERVER when set, else the first
+ * `kcptun-<role>` on PATH whose version line is Go's. Null when there is none.
+ */
+export function goKcptunPath(role: 'client' | 'server'): string | null {
+  const known = goPaths.get(role);
+  if (known !== undefined) return known;
+  let found: string | null = null;
+  const explicit = process.env[GO_PATH_ENV[role]];
+  if (explicit !== undefined && explicit !== '') {
+    if (!isGoKcptun(explicit)) throw new Error(`${GO_PATH_ENV[role]}=${explicit} is not Go kcptun (its -v)`);
+    found = explicit;
+  } else {
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+      if (dir === '') continue;
+      const file = path.join(dir, `kcptun-${role}`);
+      try {
+        accessSync(file, constants.X_OK);
+      } catch {
+        continue;
+      }
+      if (isGoKcptun(file)) {
+        found = file;
+        break;
+      }
+    }
+  }
+  goPaths.set(role, found);
+  return found;
+}
+
+/** True when the Go binaries are installed (CI installs Debian's; see .ci/run). */
 export function goKcptunAvailable(): boolean {
-  const r = spawnSync('kcptun-server', ['-v'], { encoding: 'utf8' });
-  return r.status === 0;
+  return goKcptunPath('client') !== null && goKcptunPath('server') !== null;
 }
 
 export type Impl = 'ts' | 'go';
+
+function goPathOf(role: 'client' | 'server'): string {
+  const file = goKcptunPath(role);
+  if (file === null) throw new Error(`Go kcptun-${role} not found (PATH, or ${GO_PATH_ENV[role]})`);
+  return file;
+}
 
 /** Extra node flags for our processes, e.g. TUNNEL_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 function nodeArgs(): string[] {
@@ -52,13 +106,23 @@ export class TunnelProcess {
     };
     const child =
       impl === 'go'
-        ? spawn(`kcptun-${role}`, args, options)
+        ? spawn(goPathOf(role), args, options)
         : spawn(
             process.execPath,
             [...nodeArgs(), role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args],
             options,
           );
     return new TunnelProcess(child, `${impl}-${role}`);
+  }
+
+  /** Any kcptun program by its path: an installed bin, the single-file executable. */
+  static command(
+    label: string,
+    file: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): TunnelProcess {
+    return new TunnelProcess(spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env }), label);
   }
 
   /** Resolve once the log shows `text` (kcptun logs 'listening on:' when it is ready). */

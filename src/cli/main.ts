@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * kcptun-ts: both programs behind one command (`npx kcptun-ts client ...`, the single-file executable).
+ * The role is the first argument (`client` or `server`), else the name the program was started under
+ * (a copy or link named kcptun-client, kcptun-ts-server, ...).
+ */
+import { basename } from 'node:path';
+
+type Role = 'client' | 'server';
+
+const USAGE =
+  'usage: kcptun-ts client|server [flags]   (-h after the role lists the flags)\n' +
+  'or start it under a name that contains "client" or "server" (kcptun-client, kcptun-ts-server, ...)\n';
+
+/** The role by name: the last of `client` / `server` that the program name contains. */
+function roleOfName(name: string): Role | undefined {
+  const base = basename(name).toLowerCase();
+  const client = base.lastIndexOf('client');
+  const server = base.lastIndexOf('server');
+  if (client === -1 && server === -1) return undefined;
+  return client > server ? 'client' : 'server';
+}
+
+function chooseRole(): Role | undefined {
+  const first = process.argv[2];
+  if (first === 'client' || first === 'server') {
+    // The role's main reads its flags from argv[2] on, as when it is started directly.
+    process.argv.splice(2, 1);
+    return first;
+  }
+  return roleOfName(process.argv0) ?? roleOfName(process.argv[1] ?? '');
+}
+
+// Not awaited: the single-file executable runs this module as CommonJS, which has no top-level await.
+const role = chooseRole();
+if (role === 'client') void import('./client-main.js');
+else if (role === 'server') void import('./server-main.js');
+else {
+  process.stderr.write(USAGE);
+  process.exitCode = 2;
+}
