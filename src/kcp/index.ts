@@ -6,6 +6,7 @@ export {
   KCP_INPUT_OK,
   KCP_INPUT_SHORT,
   Kcp,
+  type KcpInputOptions,
   type KcpOutput,
 } from './kcp.js';
 export { RtoEstimator } from './rto-estimator.js';
@@ -17,3 +18,4 @@ export {
   writeSegmentHeader,
   writeU32LE,
 } from './segment-header.js';
+export { timeDiff } from './time-diff.js';

@@ -11,7 +11,7 @@ import {
   isFecShard,
   MAX_TOTAL_SHARDS,
 } from '../fec/index.js';
-import { KCP_MTU_LIMIT, KCP_MTU_MIN, KCP_OVERHEAD, Kcp } from '../kcp/index.js';
+import { KCP_MTU_LIMIT, KCP_MTU_MIN, KCP_OVERHEAD, Kcp, type KcpInputOptions } from '../kcp/index.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import type { ByteConnection, ByteSink } from './conn.js';
@@ -155,7 +155,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private readonly crypt: PacketCrypt;
   private readonly fecEncoder: FecEncoder | null;
   private fecDecoder: FecDecoder | null;
-  private readonly ackNoDelay: boolean;
+  /** Kcp.input options for received and for FEC-recovered payloads, built once. */
+  private readonly regularInput: KcpInputOptions;
+  private readonly recoveredInput: KcpInputOptions;
   private readonly ackClock: number;
   private sink: ByteSink | null = null;
   private paused = false;
@@ -189,7 +191,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.options = options;
     this.conv = conv;
     this.crypt = options.crypt;
-    this.ackNoDelay = options.ackNoDelay;
+    this.regularInput = Object.freeze({ ackNoDelay: options.ackNoDelay });
+    this.recoveredInput = Object.freeze({ ackNoDelay: options.ackNoDelay, recovered: true });
     // An ACK is a bare segment header: an mtu's worth of them is what one datagram carries.
     this.ackClock = Math.floor(options.mtu / KCP_OVERHEAD);
     const fecOn = fecEnabled(options.dataShards, options.parityShards);
@@ -357,15 +360,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
       if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);
       if (type === FEC_TYPE_DATA)
-        this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, true, now);
+        this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, now, this.regularInput);
       for (let i = 0; i < recovered; i++) {
         const r = decoder.recovered[i];
-        this.kcpInput(r, 0, r.length, false, now);
+        this.kcpInput(r, 0, r.length, now, this.recoveredInput);
       }
     } else if (type === FEC_TYPE_OOB) {
       snmp.OOBPackets++; // the latest kcp-go's out-of-band packets: kcptun never sends them
     } else {
-      this.kcpInput(buf, offset, n, true, now);
+      this.kcpInput(buf, offset, n, now, this.regularInput);
     }
     if (this.closed) return;
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
@@ -407,9 +410,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     );
   }
 
-  private kcpInput(buf: Buffer, offset: number, len: number, regular: boolean, now: number): void {
+  private kcpInput(buf: Buffer, offset: number, len: number, now: number, options: KcpInputOptions): void {
     if (this.closed) return;
-    if (this.kcp.input(buf, offset, len, regular, this.ackNoDelay, now) !== 0) snmp.KCPInErrors++;
+    if (this.kcp.input(buf, offset, len, now, options) !== 0) snmp.KCPInErrors++;
   }
 
   private deliver(): void {

@@ -205,7 +205,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     for (const ep of endpoints) {
       for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
         const d = ep.inbox.pop().data;
-        ep.kcp.input(d, 0, d.length, true, options.ackNoDelay, now);
+        ep.kcp.input(d, 0, d.length, now, { ackNoDelay: options.ackNoDelay });
       }
       if (reads(t)) ep.readAll();
     }
