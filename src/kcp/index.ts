@@ -1,4 +1,5 @@
 /** The KCP layer: kcp-go v5.6.1's ARQ state machine and its segment codec. */
+export * from './congestion/index.js';
 export * from './constants.js';
 export {
   KCP_INPUT_BAD_CMD,
@@ -8,6 +9,7 @@ export {
   Kcp,
   type KcpInputOptions,
   type KcpOutput,
+  type KcpPacingGate,
 } from './kcp.js';
 export { RtoEstimator } from './rto-estimator.js';
 export {

@@ -8,6 +8,8 @@
  */
 
 import { snmp } from '../metrics/snmp.js';
+import { CongestionController, type ControllerEstimates } from './congestion/controller.js';
+import { ReceiveWindowTuner } from './congestion/receive-window.js';
 import {
   KCP_ASK_SEND,
   KCP_ASK_TELL,
@@ -24,6 +26,7 @@ import {
   KCP_OVERHEAD,
   KCP_PROBE_INIT,
   KCP_PROBE_LIMIT,
+  KCP_RTO_MAX,
   KCP_RTO_MIN,
   KCP_RTO_NDL,
   KCP_THRESH_INIT,
@@ -38,7 +41,7 @@ import {
   SEG_OFF_WND,
 } from './constants.js';
 import { RtoEstimator } from './rto-estimator.js';
-import { allocSegment, freeSegment } from './segment.js';
+import { allocSegment, freeSegment, type Segment } from './segment.js';
 import { readU32LE, writeSegmentHeader } from './segment-header.js';
 import { SegmentQueue } from './segment-queue.js';
 import { timeDiff } from './time-diff.js';
@@ -70,7 +73,21 @@ export interface KcpInputOptions {
 
 const REGULAR: KcpInputOptions = Object.freeze({});
 
+/**
+ * Paces a Kcp's data segments (see `setPacingGate`): `ready` false holds back every PUSH, new or
+ * retransmitted, until a later flush. ACKs and window probes are never held.
+ */
+export interface KcpPacingGate {
+  ready(now: number): boolean;
+}
+
 const INITIAL_ACK_CAPACITY = 64;
+/** Why flush (re)transmits a segment: not at all, first time, fast / early retransmit, timeout. */
+const SEND_NONE = 0;
+const SEND_NEW = 1;
+const SEND_FAST = 2;
+const SEND_EARLY = 3;
+const SEND_TIMEOUT = 4;
 /** Fast-retransmit threshold meaning "disabled" (compared as uint32, as kcp-go does). */
 const FASTACK_NEVER = 0xffffffff;
 
@@ -110,6 +127,26 @@ export class Kcp {
   private readonly rtt = new RtoEstimator();
   /** Retransmissions (fast, early and on RTO) over the life of this Kcp, for per-session metrics. */
   private retransmitted = 0;
+  /** -mode auto: the model-based controller in place of nc's window rules, and the pacing gate. */
+  private cc: CongestionController | null = null;
+  private rcvTuner: ReceiveWindowTuner | null = null;
+  private pacing: KcpPacingGate | null = null;
+  /** Bytes of segments moved into snd_buf but not yet sent (held by pacing): they count against cwnd. */
+  private ccUnsentBytes = 0;
+  /** The last flush stopped early because the pacing gate closed. */
+  private _paced = false;
+  private bufferHasData = false;
+  private _outputCarriesData = false;
+  /**
+   * What lets flush skip the sent part of snd_buf: the earliest resendts of a sent segment, whether any
+   * sent segment has a fastack count, and whether the last scan stopped before it saw them all.
+   */
+  private resendDue = 0;
+  private fastackPending = false;
+  private scanAll = true;
+  private _transmissions = 0;
+  /** `now` of the latest input, for the receive-rate measurement of segments recv() moves in order. */
+  private lastInputNow = 0;
 
   private readonly sndQueue = new SegmentQueue();
   private readonly sndBuf = new SegmentQueue();
@@ -203,6 +240,21 @@ export class Kcp {
     }
     return bytes;
   }
+  /** The model-based controller's estimates with -mode auto, null otherwise. */
+  get congestion(): ControllerEstimates | null {
+    return this.cc;
+  }
+  /**
+   * Inside the output callback: the datagram carries data segments (PUSH), not only ACKs and window
+   * probes. A pacer charges data: the ACKs a receiver owes are paced by the peer's sending, not ours.
+   */
+  get outputCarriesData(): boolean {
+    return this._outputCarriesData;
+  }
+  /** The last flush left data segments for later because the pacing gate closed. */
+  get paced(): boolean {
+    return this._paced;
+  }
 
   /**
    * Keep `n` bytes at the start of every output datagram for the FEC/crypt headers. As in G561 they count
@@ -253,6 +305,40 @@ export class Kcp {
     }
     if (resend >= 0) this.fastresend = resend;
     if (nc >= 0) this.nc = nc;
+  }
+
+  /**
+   * -mode auto: the model-based congestion controller replaces nc's window rules: cwnd follows the
+   * controller's in-flight cap, snd_wnd and rmt_wnd still bound it. `seed` randomizes its gain-cycle
+   * phase. Call after setMtu/reserveBytes and before any traffic.
+   */
+  enableCongestionControl(seed: number): void {
+    this.cc = new CongestionController({ segmentBytes: this._mss + KCP_OVERHEAD, seed });
+  }
+
+  /**
+   * -mode auto: rcv_wnd grows with the measured receive rate × RTT, up to `cap` segments (the memory cap:
+   * every segment of the window may sit in rcv_buf).
+   */
+  enableAutoReceiveWindow(cap: number): void {
+    this.rcvTuner = new ReceiveWindowTuner(Math.min(cap, 0xffff));
+  }
+
+  /**
+   * Set by the owner: the writer holds more data than snd_queue (a short queue in front of the window
+   * keeps the backlog above, see the session's UNSENT_LIMIT), so an empty snd_queue after a flush does
+   * not make the rate samples app-limited.
+   */
+  backlogged = false;
+
+  /** Data segments transmitted, first times and retransmissions (kcp-go's OutSegs, data only). */
+  get transmissions(): number {
+    return this._transmissions;
+  }
+
+  /** Hold data segments back while `gate.ready(now)` is false; null sends whatever the window allows. */
+  setPacingGate(gate: KcpPacingGate | null): void {
+    this.pacing = gate;
   }
 
   /** Window sizes in segments; values ≤ 0 leave the current one. */
@@ -335,6 +421,7 @@ export class Kcp {
     const regular = options.recovered !== true;
     const ackNoDelay = options.ackNoDelay === true;
     now >>>= 0;
+    this.lastInputNow = now;
     if (!(offset >= 0 && length >= 0 && offset + length <= data.length)) return KCP_INPUT_SHORT;
     if (length < KCP_OVERHEAD) return KCP_INPUT_CONV_MISMATCH;
     const oldSndUna = this._sndUna;
@@ -358,11 +445,12 @@ export class Kcp {
       if (cmd < KCP_CMD_PUSH || cmd > KCP_CMD_WINS) return KCP_INPUT_BAD_CMD;
 
       if (regular) this._rmtWnd = wnd;
-      if (this.parseUna(una) > 0) windowSlides = true;
+      if (this.cc !== null && cmd === KCP_CMD_ACK) this.checkSpurious(sn, ts);
+      if (this.parseUna(una, now) > 0) windowSlides = true;
       this.shrinkBuf();
 
       if (cmd === KCP_CMD_ACK) {
-        this.parseAck(sn);
+        this.parseAck(sn, now);
         this.parseFastAck(sn, ts);
         sawAck = true;
         latestAckTs = ts;
@@ -383,9 +471,19 @@ export class Kcp {
 
     if (sawAck && regular) {
       const rtt = timeDiff(now, latestAckTs);
-      if (rtt >= 0) this.rtt.update(rtt, this._interval, this.minRto);
+      if (rtt >= 0) {
+        const cc = this.cc;
+        // With the controller, a queue it builds while probing or a stalled event loop must not look like
+        // loss: the RTO is at least two srtt (kcp-go's srtt + 4·rttvar fires as soon as a stable RTT rises,
+        // and retransmits the whole window for nothing). Fast retransmit still repairs real loss in a round.
+        const floor = cc === null ? this._interval : Math.max(this._interval, this.rtt.srtt);
+        this.rtt.update(rtt, floor, this.minRto);
+        cc?.onRtt(rtt, now);
+      }
     }
-    if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
+    const cc = this.cc;
+    if (cc !== null) cc.onAckEvent(now);
+    else if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
 
     if (windowSlides) this.flush(false, now);
     else if (ackNoDelay && this.ackCount > 0) this.flush(true, now);
@@ -445,14 +543,18 @@ export class Kcp {
 
     // move new segments into the window
     let cwnd = Math.min(this._sndWnd, this._rmtWnd);
-    if (this.nc === 0) cwnd = Math.min(this.cwnd, cwnd);
+    const cc = this.cc;
+    if (this.nc === 0 && cc === null) cwnd = Math.min(this.cwnd, cwnd);
     let newSegs = 0;
     const limit = (this._sndUna + cwnd) >>> 0;
     while (this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) < 0) {
+      // the model's in-flight cap, in bytes, on top of the windows (segments)
+      if (cc !== null && !cc.canSend(this.ccUnsentBytes + this.sndQueue.get(0).len + KCP_OVERHEAD)) break;
       const seg = this.sndQueue.shift();
       seg.sn = this._sndNxt;
       this.sndBuf.push(seg);
       this._sndNxt = (this._sndNxt + 1) >>> 0;
+      if (cc !== null) this.ccUnsentBytes += seg.len + KCP_OVERHEAD;
       newSegs++;
     }
 
@@ -463,38 +565,70 @@ export class Kcp {
     let earlyRetrans = 0;
     let minrto = this._interval;
     const sndBuf = this.sndBuf;
-    for (let k = 0; k < sndBuf.length; k++) {
+    const pacing = this.pacing;
+    this._paced = false;
+    // Every sent segment is due no earlier than resendDue and none has a fastack: only the unsent tail
+    // can need sending, so the scan starts there (the common case of a paced or interval flush).
+    const full = this.scanAll || this.fastackPending || timeDiff(now, this.resendDue) >= 0;
+    let start = 0;
+    if (full) {
+      this.resendDue = (now + KCP_RTO_MAX) >>> 0;
+      this.fastackPending = false;
+    } else {
+      start = sndBuf.length;
+      while (start > 0 && sndBuf.get(start - 1).xmit === 0) start--;
+      const due = timeDiff(this.resendDue, now);
+      if (due < minrto) minrto = due;
+    }
+    this.scanAll = false;
+    for (let k = start; k < sndBuf.length; k++) {
       const seg = sndBuf.get(k);
       if (seg.acked) continue;
-      let needsend = true;
-      if (seg.xmit === 0) {
+      let reason = SEND_NONE;
+      if (seg.xmit === 0) reason = SEND_NEW;
+      else if (seg.fastack >= resent) reason = SEND_FAST;
+      else if (seg.fastack > 0 && newSegs === 0) reason = SEND_EARLY;
+      else if (timeDiff(now, seg.resendts) >= 0) reason = SEND_TIMEOUT;
+      if (reason !== SEND_NONE && pacing !== null && !pacing.ready(now)) {
+        // out of pacing budget: what is due stays due for the next flush, which the gate's owner schedules
+        this._paced = true;
+        if (seg.xmit > 0) this.scanAll = true; // sent segments after this one were not looked at
+        break;
+      }
+      if (reason === SEND_NEW) {
         seg.rto = rxRto;
         seg.resendts = (now + rxRto) >>> 0;
-      } else if (seg.fastack >= resent) {
+      } else if (reason === SEND_FAST) {
         seg.fastack = 0;
         seg.rto = rxRto;
         seg.resendts = (now + rxRto) >>> 0;
         fastRetrans++;
-      } else if (seg.fastack > 0 && newSegs === 0) {
+      } else if (reason === SEND_EARLY) {
         // early retransmit (kcp-go only): a later segment was acked and nothing new is going out
         seg.fastack = 0;
         seg.rto = rxRto;
         seg.resendts = (now + rxRto) >>> 0;
         earlyRetrans++;
-      } else if (timeDiff(now, seg.resendts) >= 0) {
+      } else if (reason === SEND_TIMEOUT) {
         seg.rto = (seg.rto + (this.nodelay === 0 ? rxRto : rxRto >>> 1)) >>> 0;
         seg.fastack = 0;
         seg.resendts = (now + seg.rto) >>> 0;
         lost++;
-      } else {
-        needsend = false;
       }
 
-      if (needsend) {
+      if (reason !== SEND_NONE) {
+        if (cc !== null) {
+          const bytes = seg.len + KCP_OVERHEAD;
+          if (reason === SEND_NEW) this.ccUnsentBytes -= bytes;
+          else cc.onLost(seg, bytes);
+          cc.onSend(seg, bytes, now);
+        }
         seg.xmit++;
+        this._transmissions++;
         seg.ts = now;
         ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
         writeSegmentHeader(buf, ptr, conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
+        this.bufferHasData = true;
         ptr += KCP_OVERHEAD;
         seg.data.copy(buf, ptr, 0, seg.len);
         ptr += seg.len;
@@ -503,6 +637,10 @@ export class Kcp {
 
       const due = timeDiff(seg.resendts, now);
       if (due > 0 && due < minrto) minrto = due;
+      if (seg.xmit > 0) {
+        if (timeDiff(seg.resendts, this.resendDue) < 0) this.resendDue = seg.resendts;
+        if (seg.fastack > 0) this.fastackPending = true;
+      }
     }
     this.flushBuffer(ptr);
 
@@ -515,7 +653,15 @@ export class Kcp {
       this.retransmitted += change + lost;
     }
 
-    if (this.nc === 0) this.shrinkCongestionWindow(change, lost, cwnd, resent);
+    if (cc !== null) {
+      // nothing left to send with room in the window: rate samples until this data is acked are app-limited
+      const idle = this.sndQueue.length === 0 && this.ccUnsentBytes === 0 && !this.backlogged;
+      if (idle && cc.canSend(this._mss + KCP_OVERHEAD)) {
+        cc.onAppLimited();
+      }
+    } else if (this.nc === 0) {
+      this.shrinkCongestionWindow(change, lost, cwnd, resent);
+    }
     return minrto;
   }
 
@@ -537,14 +683,20 @@ export class Kcp {
   /** Send the datagram under construction if `space` more bytes would overflow the mtu. */
   private makeSpace(ptr: number, space: number): number {
     if (ptr + space > this.mtu && ptr > this.reserved) {
-      this.output(this.buffer, ptr);
+      this.emit(ptr);
       return this.reserved;
     }
     return ptr;
   }
 
   private flushBuffer(ptr: number): void {
-    if (ptr > this.reserved) this.output(this.buffer, ptr);
+    if (ptr > this.reserved) this.emit(ptr);
+  }
+
+  private emit(ptr: number): void {
+    this._outputCarriesData = this.bufferHasData;
+    this.bufferHasData = false;
+    this.output(this.buffer, ptr);
   }
 
   private wndUnused(): number {
@@ -585,14 +737,38 @@ export class Kcp {
   }
 
   /** Drop every sent segment below `una`; returns how many. */
-  private parseUna(una: number): number {
+  private parseUna(una: number, now: number): number {
     let count = 0;
     const sndBuf = this.sndBuf;
     while (sndBuf.length > 0 && timeDiff(una, sndBuf.get(0).sn) > 0) {
-      freeSegment(sndBuf.shift());
+      const seg = sndBuf.shift();
+      if (seg.resendts === this.resendDue) this.scanAll = true; // flush's wait must not use a gone segment
+      if (this.cc !== null && !seg.acked) this.delivered(seg, now);
+      freeSegment(seg);
       count++;
     }
     return count;
+  }
+
+  /**
+   * An ACK of `sn` echoing `ts`: if `sn` was retransmitted after `ts`, the earlier transmission arrived and
+   * the retransmission was needless; the controller takes back that loss. Checked before una drops the
+   * segment.
+   */
+  private checkSpurious(sn: number, ts: number): void {
+    if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
+    const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
+    if (!seg.acked && seg.xmit > 1 && timeDiff(ts, seg.ts) < 0) this.cc!.onSpuriousLoss();
+  }
+
+  /** Tell the controller that a sent segment reached the peer (first ACK or una covering it). */
+  private delivered(seg: Segment, now: number): void {
+    const cc = this.cc!;
+    if (seg.xmit === 0) {
+      this.ccUnsentBytes -= seg.len + KCP_OVERHEAD; // una passed a segment pacing still held
+      return;
+    }
+    cc.onDelivered(seg, seg.len + KCP_OVERHEAD, now);
   }
 
   private shrinkBuf(): void {
@@ -603,9 +779,12 @@ export class Kcp {
    * Mark the segment `sn` acked; it stays in snd_buf until una passes it. snd_buf holds consecutive sns
    * from snd_una (it only grows at the back and shrinks at the front), so `sn` is found by index.
    */
-  private parseAck(sn: number): void {
+  private parseAck(sn: number, now: number): void {
     if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
-    this.sndBuf.get((sn - this._sndUna) >>> 0).acked = true;
+    const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
+    if (this.cc !== null && !seg.acked) this.delivered(seg, now);
+    if (seg.resendts === this.resendDue) this.scanAll = true;
+    seg.acked = true;
   }
 
   /** Count an ACK of `sn` (sent at `ts`) against every earlier segment sent no later than it. */
@@ -615,7 +794,10 @@ export class Kcp {
     const earlier = (sn - this._sndUna) >>> 0;
     for (let k = 0; k < earlier; k++) {
       const seg = sndBuf.get(k);
-      if (timeDiff(seg.ts, ts) <= 0) seg.fastack = (seg.fastack + 1) >>> 0;
+      if (timeDiff(seg.ts, ts) <= 0) {
+        seg.fastack = (seg.fastack + 1) >>> 0;
+        this.fastackPending = true;
+      }
     }
   }
 
@@ -658,7 +840,14 @@ export class Kcp {
       queue.push(seg);
       this.rcvQueueBytes += seg.len;
       this._rcvNxt = (this._rcvNxt + 1) >>> 0;
+      if (this.rcvTuner !== null) this.tuneReceiveWindow(seg.len);
     }
+  }
+
+  /** -mode auto: grow rcv_wnd to what the measured receive rate needs (never shrinks it). */
+  private tuneReceiveWindow(bytes: number): void {
+    const want = this.rcvTuner!.onReceived(bytes, this.lastInputNow, this.rtt.srtt, this._mss);
+    if (want > this._rcvWnd) this._rcvWnd = want;
   }
 
   /** Reno-like growth when una advanced (nc=0 only), identical to C KCP. */
