@@ -19,8 +19,8 @@ const RAISE_LOSS = 0.01;
 const RAISE_PERIODS = 2;
 /** Residual loss below which a period counts as quiet. */
 const LOWER_LOSS = 0.002;
-/** Quiet periods in a row before parity goes down by one. */
-const QUIET_PERIODS = 2;
+/** Quiet periods (in a row) before parity goes down by one. */
+const QUIET_PERIODS = 1;
 
 export class ParityTuner {
   private count: number;
