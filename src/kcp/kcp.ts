@@ -557,6 +557,9 @@ export class Kcp {
       if (cc !== null) this.ccUnsentBytes += seg.len + KCP_OVERHEAD;
       newSegs++;
     }
+    // Held by snd_wnd or the peer's rcv_wnd with data waiting: a window, not the path, limits the rate,
+    // so the samples until this data is acked say nothing about the path (BBR treats them as app-limited)
+    if (cc !== null && this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) >= 0) cc.onAppLimited();
 
     const resent = this.fastresend > 0 ? this.fastresend : FASTACK_NEVER;
     const rxRto = this.rtt.rto;
