@@ -18,7 +18,7 @@ const RAISE_LOSS = 0.01;
 /** A burst of timeouts (a stalled event loop, a queue overflowing once) is not a lossy link. */
 const RAISE_PERIODS = 2;
 /** Residual loss below which a period counts as quiet. */
-const LOWER_LOSS = 0.002;
+const LOWER_LOSS = 0.005;
 /** Quiet periods (in a row) before parity goes down by one. */
 const QUIET_PERIODS = 1;
 

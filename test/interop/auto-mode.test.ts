@@ -90,7 +90,7 @@ async function runAuto(client: Impl, server: Impl): Promise<void> {
     const parityClean = clean.get('FECParityShards') ?? 0;
     const dataClean = (clean.get('InPkts') ?? 0) - parityClean;
     assert.ok(
-      parityClean < 0.2 * dataClean,
+      parityClean < 0.27 * dataClean,
       `clean link: ${parityClean} parity for ${dataClean} data shards`,
     );
 
