@@ -35,7 +35,7 @@ class Wire {
 
   deliverTo(kcp: Kcp, now: number): void {
     // the receiver may answer (and refill this wire) only through its own output, never this one
-    for (let i = 0; i < this.count; i++) kcp.input(this.slots[i], 0, this.lengths[i], true, false, now);
+    for (let i = 0; i < this.count; i++) kcp.input(this.slots[i], 0, this.lengths[i], now);
     this.count = 0;
   }
 }

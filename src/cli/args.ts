@@ -69,9 +69,14 @@ function parseArgs<C extends CommonConfig>(
   }
 
   const config = defaultConfig(app.options, env);
+  /** Fields the user set (command line, JSON, plugin options), which -mode auto leaves alone. */
+  const explicit = new Set<string>();
   for (const option of app.options) {
     const value = parsed.values.get(option.name);
-    if (value !== undefined) setOption(config, option, value);
+    if (value !== undefined) {
+      setOption(config, option, value);
+      explicit.add(option.field);
+    }
   }
 
   const plugin = sip003Settings(env, app.role, app.options);
@@ -79,11 +84,16 @@ function parseArgs<C extends CommonConfig>(
   for (const setting of plugin) {
     if (setting.option.field === 'configFile') jsonPath = String(setting.value);
   }
-  if (jsonPath !== '') loadJsonConfigFile(config, app.options, jsonPath);
-  for (const setting of plugin) setOption(config, setting.option, setting.value);
+  if (jsonPath !== '') {
+    for (const field of loadJsonConfigFile(config, app.options, jsonPath)) explicit.add(field);
+  }
+  for (const setting of plugin) {
+    setOption(config, setting.option, setting.value);
+    explicit.add(setting.option.field);
+  }
   if (plugin.length > 0 && config.udp) throw new CliError(SIP003_UDP_REFUSAL);
 
-  applyModePreset(config);
+  applyModePreset(config, explicit);
   const warnings = app.validate(config);
   return { kind: 'run', config, warnings };
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { CliError } from './errors.js';
 import { parseGoInt } from './go-strconv.js';
 import { JsonSyntaxError, type JsonValue, readFirstJsonValue } from './json.js';
-import { type CommonConfig, modePreset, type OptionSpec, setOption } from './options.js';
+import { AUTO_MODE, type CommonConfig, modePreset, type OptionSpec, setOption } from './options.js';
 
 /**
  * Go matches struct keys with Unicode simple case folding. For kcptun's ASCII keys that is ASCII
@@ -44,14 +44,14 @@ function convertJsonValue<C>(
  * Applies a config file's text to `config`: only keys present override, keys match
  * case-insensitively (an exact match needs no special casing since no two kcptun keys fold alike),
  * unknown keys and null values are ignored, and a value of the wrong JSON type is an error naming
- * the key. `source` names the file in messages.
+ * the key. `source` names the file in messages. Returns the fields the file set.
  */
 export function applyJsonConfig<C>(
   config: C,
   options: readonly OptionSpec<C>[],
   text: string,
   source: string,
-): void {
+): (keyof C & string)[] {
   let root: JsonValue | undefined;
   try {
     root = readFirstJsonValue(text);
@@ -61,7 +61,8 @@ export function applyJsonConfig<C>(
     throw err;
   }
   if (root === undefined) throw new CliError(`config file ${source}: invalid JSON: file is empty (EOF)`);
-  if (root.kind === 'null') return;
+  const set: (keyof C & string)[] = [];
+  if (root.kind === 'null') return set;
   if (root.kind !== 'object')
     throw new CliError(`config file ${source}: expected a JSON object, found ${root.kind}`);
 
@@ -79,11 +80,17 @@ export function applyJsonConfig<C>(
       );
     }
     setOption(config, option, converted.value);
+    set.push(option.field);
   }
+  return set;
 }
 
 /** Reads `path` and applies it with applyJsonConfig; an unreadable file is an error naming it. */
-export function loadJsonConfigFile<C>(config: C, options: readonly OptionSpec<C>[], path: string): void {
+export function loadJsonConfigFile<C>(
+  config: C,
+  options: readonly OptionSpec<C>[],
+  path: string,
+): (keyof C & string)[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -91,15 +98,30 @@ export function loadJsonConfigFile<C>(config: C, options: readonly OptionSpec<C>
     const reason = err instanceof Error ? err.message : String(err);
     throw new CliError(`config file ${path}: cannot read: ${reason}`);
   }
-  applyJsonConfig(config, options, text, path);
+  return applyJsonConfig(config, options, text, path);
 }
 
-/** kcptun's -mode switch: a known profile overwrites nodelay/interval/resend/nc; others keep them. */
-export function applyModePreset(config: CommonConfig): void {
+/**
+ * kcptun's -mode switch: a known profile overwrites nodelay/interval/resend/nc; others keep them.
+ * `-mode auto` (ours) sets fast3's timers but keeps each of those four the user set (`explicit`), and
+ * decides which of its self-tuning parts run: the controller unless -nc was given, automatic windows
+ * unless -sndwnd or -rcvwnd was, adaptive parity unless -datashard or -parityshard was.
+ */
+export function applyModePreset(config: CommonConfig, explicit: ReadonlySet<string>): void {
   const preset = modePreset(config.mode);
+  config.auto = null;
   if (preset === undefined) return;
-  config.noDelay = preset.noDelay;
-  config.interval = preset.interval;
-  config.resend = preset.resend;
-  config.nc = preset.nc;
+  const auto = config.mode === AUTO_MODE;
+  const keep = (field: keyof CommonConfig): boolean => auto && explicit.has(field);
+  if (!keep('noDelay')) config.noDelay = preset.noDelay;
+  if (!keep('interval')) config.interval = preset.interval;
+  if (!keep('resend')) config.resend = preset.resend;
+  if (!keep('nc')) config.nc = preset.nc;
+  if (auto) {
+    config.auto = {
+      congestion: !explicit.has('nc'),
+      windows: !explicit.has('sndWnd') && !explicit.has('rcvWnd'),
+      fec: !explicit.has('dataShard') && !explicit.has('parityShard'),
+    };
+  }
 }

@@ -6,6 +6,8 @@
  * Naming: config fields are camelCase (`sndWnd`, `qppCount`); each table row maps a field to its
  * kcptun flag name (`sndwnd`, `QPPCount`) and JSON key (`sndwnd`, `qpp-count`).
  */
+
+import type { AutoTuning } from '../transport/session.js';
 import { DEFAULT_UDP_TIMEOUT_SECONDS } from '../tunnel/udp-flow.js';
 import type { FlagSpec, FlagType, FlagValue } from './flags.js';
 
@@ -50,6 +52,8 @@ export interface CommonConfig {
   udpTimeout: number;
   /** `-c`: path of the JSON config file, '' for none. */
   configFile: string;
+  /** Not a flag: the self-tuning parts `-mode auto` runs (see applyModePreset), null in other modes. */
+  auto: AutoTuning | null;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -88,8 +92,13 @@ export interface ModePreset {
   readonly nc: number;
 }
 
+/** Our self-tuning mode (not in kcptun): fast3's timers plus the parts AutoParts lists. */
+export const AUTO_MODE = 'auto';
+
 /** -mode profiles. `manual`, and any name not listed, keep -nodelay/-interval/-resend/-nc. */
 export const MODE_PRESETS: Readonly<Record<string, ModePreset>> = Object.freeze({
+  // nc=1: KCP's own Reno-like window stays off; the model-based controller replaces it
+  auto: { noDelay: 1, interval: 10, resend: 2, nc: 1 },
   normal: { noDelay: 0, interval: 40, resend: 2, nc: 1 },
   fast: { noDelay: 0, interval: 30, resend: 2, nc: 1 },
   fast2: { noDelay: 1, interval: 20, resend: 2, nc: 1 },
@@ -127,7 +136,7 @@ const USAGE = {
   key: 'pre-shared secret between client and server',
   crypt:
     'aes, aes-128, aes-128-gcm, aes-192, salsa20, blowfish, twofish, cast5, 3des, tea, xtea, xor, sm4, none, null',
-  mode: 'profiles: fast3, fast2, fast, normal, manual',
+  mode: 'profiles: fast3, fast2, fast, normal, manual, auto (self-tuning: congestion control with pacing, automatic windows, adaptive FEC; sender-side, works with any kcptun peer)',
   qpp: 'enable Quantum Permutation Pads(QPP)',
   qppCount:
     'the prime number of pads to use for QPP: The more pads you use, the more secure the encryption. Each pad requires 256 bytes.',

@@ -9,7 +9,7 @@ import type { PacketCrypt } from '../crypt/types.js';
 import { fecEnabled } from '../fec/index.js';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { type SmuxConfig, verifyConfig } from '../smux/index.js';
-import { minimumMtu, type SessionOptions } from '../transport/session.js';
+import { type AutoTuning, minimumMtu, type SessionOptions } from '../transport/session.js';
 import { type DatagramIoPath, datagramIoPath } from '../transport/udp.js';
 import { isUnixPath } from '../tunnel/address.js';
 import type { UdpOptions } from '../tunnel/udp-flow.js';
@@ -86,6 +86,7 @@ export function sessionOptionsOf(config: CommonConfig, crypt: PacketCrypt): Sess
     nc: config.nc,
     ackNoDelay: config.ackNoDelay,
     rateLimit: Math.max(0, config.rateLimit),
+    auto: config.auto,
   };
 }
 
@@ -107,6 +108,16 @@ function unbracket(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
+/** What -mode auto runs and what explicit flags turned off, in one start-up line. */
+function autoModeLine(auto: AutoTuning): string {
+  const part = (on: boolean, what: string, flags: string) => (on ? what : `${what} off (${flags} given)`);
+  return `mode auto (sender-side, any kcptun peer): ${[
+    part(auto.congestion, 'congestion control with pacing', '-nc'),
+    part(auto.windows, 'automatic windows', '-sndwnd/-rcvwnd'),
+    part(auto.fec, 'adaptive parity count', '-datashard/-parityshard'),
+  ].join(', ')}`;
+}
+
 /** The start-up lines kcptun logs, shared by both ends. */
 /**
  * Which datagram I/O this process uses and why: the batched path costs about half the CPU per datagram
@@ -123,10 +134,13 @@ export function commonStartupLines(config: CommonConfig, cryptName: string): str
     `smux version: ${config.smuxVer}`,
     `encryption: ${cryptName}`,
     `nodelay parameters: ${config.noDelay} ${config.interval} ${config.resend} ${config.nc}`,
-    `sndwnd: ${config.sndWnd} rcvwnd: ${config.rcvWnd}`,
+    ...(config.auto === null ? [] : [autoModeLine(config.auto)]),
+    config.auto?.windows ? 'sndwnd: auto rcvwnd: auto' : `sndwnd: ${config.sndWnd} rcvwnd: ${config.rcvWnd}`,
     `compression: ${!config.noComp}`,
     `mtu: ${config.mtu}`,
-    `datashard: ${config.dataShard} parityshard: ${config.parityShard}`,
+    config.auto?.fec
+      ? `datashard: ${config.dataShard} parityshard: up to ${config.parityShard} (adaptive)`
+      : `datashard: ${config.dataShard} parityshard: ${config.parityShard}`,
     `acknodelay: ${config.ackNoDelay}`,
     `dscp: ${config.dscp}`,
     `sockbuf: ${config.sockBuf}`,

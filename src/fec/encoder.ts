@@ -22,6 +22,13 @@ export class FecEncoder {
   readonly parity: Buffer[];
   /** Length of the parity datagrams of the last completed group, before the trailer. */
   parityLength = 0;
+  /**
+   * Parity datagrams actually sent per group, 0..parityShards (-mode auto's adaptive FEC). The group
+   * keeps its (dataShards, parityShards) shape on the wire: seqid still advances by parityShards, the
+   * unsent parity simply never arrives. Both kcp-go decoders (v5.6.1 and the latest) follow such a
+   * change at once, while changing the shape itself or restarting seqid would stall their autotune.
+   */
+  private activeParity: number;
 
   private readonly paws: number;
   private readonly codec: ReedSolomon;
@@ -57,6 +64,15 @@ export class FecEncoder {
     }
     this.shardLengths = new Int32Array(dataShards);
     this.parity = new Array<Buffer>(parityShards);
+    this.activeParity = parityShards;
+  }
+
+  /** Parity datagrams sent per group from the next group on, clamped to [0, parityShards]. */
+  get parityCount(): number {
+    return this.activeParity;
+  }
+  set parityCount(k: number) {
+    this.activeParity = Math.max(0, Math.min(this.parityShards, Math.floor(k)));
   }
 
   /**
@@ -87,6 +103,11 @@ export class FecEncoder {
     const groupLength = this.maxPacketLength;
     this.shardCount = 0;
     this.maxPacketLength = 0;
+    if (this.activeParity === 0) {
+      // the group keeps its shape: its parity seqids are consumed, none is sent
+      this.nextSeqid = (this.nextSeqid + this.parityShards) % this.paws;
+      return 0;
+    }
     return this.emitParity(groupLength);
   }
 
@@ -103,7 +124,8 @@ export class FecEncoder {
     this.codec.encode(length);
 
     const datagramLength = groupLength + this.trailerSize;
-    for (let k = 0; k < this.parityShards; k++) {
+    const count = this.activeParity;
+    for (let k = 0; k < count; k++) {
       const out = Buffer.allocUnsafe(datagramLength);
       out.fill(0, 0, h);
       out.writeUInt32LE(this.nextSeqid, h);
@@ -113,7 +135,8 @@ export class FecEncoder {
       this.parity[k] = out;
       this.nextSeqid = (this.nextSeqid + 1) % this.paws;
     }
+    this.nextSeqid = (this.nextSeqid + this.parityShards - count) % this.paws;
     this.parityLength = groupLength;
-    return this.parityShards;
+    return count;
   }
 }

@@ -1,4 +1,5 @@
 /** The KCP layer: kcp-go v5.6.1's ARQ state machine and its segment codec. */
+export * from './congestion/index.js';
 export * from './constants.js';
 export {
   KCP_INPUT_BAD_CMD,
@@ -6,7 +7,9 @@ export {
   KCP_INPUT_OK,
   KCP_INPUT_SHORT,
   Kcp,
+  type KcpInputOptions,
   type KcpOutput,
+  type KcpPacingGate,
 } from './kcp.js';
 export { RtoEstimator } from './rto-estimator.js';
 export {
@@ -17,3 +20,4 @@ export {
   writeSegmentHeader,
   writeU32LE,
 } from './segment-header.js';
+export { timeDiff } from './time-diff.js';

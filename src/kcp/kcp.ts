@@ -8,6 +8,8 @@
  */
 
 import { snmp } from '../metrics/snmp.js';
+import { CongestionController, type ControllerEstimates } from './congestion/controller.js';
+import { ReceiveWindowTuner } from './congestion/receive-window.js';
 import {
   KCP_ASK_SEND,
   KCP_ASK_TELL,
@@ -24,6 +26,7 @@ import {
   KCP_OVERHEAD,
   KCP_PROBE_INIT,
   KCP_PROBE_LIMIT,
+  KCP_RTO_MAX,
   KCP_RTO_MIN,
   KCP_RTO_NDL,
   KCP_THRESH_INIT,
@@ -38,9 +41,10 @@ import {
   SEG_OFF_WND,
 } from './constants.js';
 import { RtoEstimator } from './rto-estimator.js';
-import { allocSegment, freeSegment } from './segment.js';
+import { allocSegment, freeSegment, type Segment } from './segment.js';
 import { readU32LE, writeSegmentHeader } from './segment-header.js';
 import { SegmentQueue } from './segment-queue.js';
+import { timeDiff } from './time-diff.js';
 
 /**
  * Receives each outgoing datagram: `buf[0, len)`, whose first `reserved` bytes (see `reserveBytes`) are
@@ -59,7 +63,31 @@ export const KCP_INPUT_SHORT = -2;
 /** Unknown cmd. */
 export const KCP_INPUT_BAD_CMD = -3;
 
+/** How `Kcp.input` treats one payload; build it once per session, not per packet. */
+export interface KcpInputOptions {
+  /** Rebuilt by FEC rather than received: its wnd and timestamps are not the peer's latest. */
+  readonly recovered?: boolean;
+  /** Flush the ACKs at once instead of on the next flush (kcptun's hidden -acknodelay). */
+  readonly ackNoDelay?: boolean;
+}
+
+const REGULAR: KcpInputOptions = Object.freeze({});
+
+/**
+ * Paces a Kcp's data segments (see `setPacingGate`): `ready` false holds back every PUSH, new or
+ * retransmitted, until a later flush. ACKs and window probes are never held.
+ */
+export interface KcpPacingGate {
+  ready(now: number): boolean;
+}
+
 const INITIAL_ACK_CAPACITY = 64;
+/** Why flush (re)transmits a segment: not at all, first time, fast / early retransmit, timeout. */
+const SEND_NONE = 0;
+const SEND_NEW = 1;
+const SEND_FAST = 2;
+const SEND_EARLY = 3;
+const SEND_TIMEOUT = 4;
 /** Fast-retransmit threshold meaning "disabled" (compared as uint32, as kcp-go does). */
 const FASTACK_NEVER = 0xffffffff;
 
@@ -70,21 +98,20 @@ export class Kcp {
   private mtu = KCP_MTU_DEF;
   private reserved = 0;
   private slack = 0;
-  private segmentSize = KCP_MTU_DEF - KCP_OVERHEAD;
+  private _mss = KCP_MTU_DEF - KCP_OVERHEAD;
   /** Datagram under construction; see KcpOutput. */
   private buffer: Buffer;
 
-  /** snd_una: the oldest sn not yet acknowledged cumulatively. */
-  private unackedSn = 0;
-  /** snd_nxt: the sn the next segment entering the window gets. */
-  private nextSendSn = 0;
-  /** rcv_nxt: the next in-order sn expected (advertised as una). */
-  private nextRecvSn = 0;
+  // ikcp's names throughout (snd_una, snd_nxt, rcv_nxt, snd_wnd, rcv_wnd, rmt_wnd, cwnd, nc), camelCased;
+  // a field that backs a public getter of the same name carries a leading underscore.
+  private _sndUna = 0;
+  private _sndNxt = 0;
+  private _rcvNxt = 0;
 
-  private sndWindow = KCP_WND_SND;
-  private rcvWindow = KCP_WND_RCV;
-  private remoteWindow = KCP_WND_RCV;
-  private congestionWindow = 0;
+  private _sndWnd = KCP_WND_SND;
+  private _rcvWnd = KCP_WND_RCV;
+  private _rmtWnd = KCP_WND_RCV;
+  private cwnd = 0;
   private ssthresh = KCP_THRESH_INIT;
   /** Congestion-avoidance byte counter (kcp-go's incr). */
   private incr = 0;
@@ -92,14 +119,34 @@ export class Kcp {
   private tsProbe = 0;
   private probeWait = 0;
 
-  private flushInterval = KCP_INTERVAL;
+  private _interval = KCP_INTERVAL;
   private nodelay = 0;
   private minRto = KCP_RTO_MIN;
-  private fastResend = 0;
-  private noCongestion = 0;
+  private fastresend = 0;
+  private nc = 0;
   private readonly rtt = new RtoEstimator();
   /** Retransmissions (fast, early and on RTO) over the life of this Kcp, for per-session metrics. */
   private retransmitted = 0;
+  /** -mode auto: the model-based controller in place of nc's window rules, and the pacing gate. */
+  private cc: CongestionController | null = null;
+  private rcvTuner: ReceiveWindowTuner | null = null;
+  private pacing: KcpPacingGate | null = null;
+  /** Bytes of segments moved into snd_buf but not yet sent (held by pacing): they count against cwnd. */
+  private ccUnsentBytes = 0;
+  /** The last flush stopped early because the pacing gate closed. */
+  private _paced = false;
+  private bufferHasData = false;
+  private _outputCarriesData = false;
+  /**
+   * What lets flush skip the sent part of snd_buf: the earliest resendts of a sent segment, whether any
+   * sent segment has a fastack count, and whether the last scan stopped before it saw them all.
+   */
+  private resendDue = 0;
+  private fastackPending = false;
+  private scanAll = true;
+  private _transmissions = 0;
+  /** `now` of the latest input, for the receive-rate measurement of segments recv() moves in order. */
+  private lastInputNow = 0;
 
   private readonly sndQueue = new SegmentQueue();
   private readonly sndBuf = new SegmentQueue();
@@ -121,44 +168,44 @@ export class Kcp {
   }
 
   get mss(): number {
-    return this.segmentSize;
+    return this._mss;
   }
   get interval(): number {
-    return this.flushInterval;
+    return this._interval;
   }
   get sndWnd(): number {
-    return this.sndWindow;
+    return this._sndWnd;
   }
   get rcvWnd(): number {
-    return this.rcvWindow;
+    return this._rcvWnd;
   }
   /** The peer's last advertised free receive window, in segments. */
   get rmtWnd(): number {
-    return this.remoteWindow;
+    return this._rmtWnd;
   }
-  /** Segments not yet acknowledged: snd_buf + snd_queue (kcp-go's WaitSnd). */
   /** ACKs queued for the next flush. */
   get pendingAcks(): number {
     return this.ackCount;
   }
-
+  /** Segments not yet acknowledged: snd_buf + snd_queue (kcp-go's WaitSnd). */
   get waitSnd(): number {
     return this.sndBuf.length + this.sndQueue.length;
   }
-
   /** Segments queued by send that the window has not let out yet. */
   get unsent(): number {
     return this.sndQueue.length;
   }
-
+  /** The oldest sn not yet acknowledged cumulatively. */
   get sndUna(): number {
-    return this.unackedSn;
+    return this._sndUna;
   }
+  /** The sn the next segment entering the window gets. */
   get sndNxt(): number {
-    return this.nextSendSn;
+    return this._sndNxt;
   }
+  /** The next in-order sn expected from the peer (advertised as una). */
   get rcvNxt(): number {
-    return this.nextRecvSn;
+    return this._rcvNxt;
   }
   /** Current retransmission timeout in ms. */
   get rto(): number {
@@ -193,6 +240,21 @@ export class Kcp {
     }
     return bytes;
   }
+  /** The model-based controller's estimates with -mode auto, null otherwise. */
+  get congestion(): ControllerEstimates | null {
+    return this.cc;
+  }
+  /**
+   * Inside the output callback: the datagram carries data segments (PUSH), not only ACKs and window
+   * probes. A pacer charges data: the ACKs a receiver owes are paced by the peer's sending, not ours.
+   */
+  get outputCarriesData(): boolean {
+    return this._outputCarriesData;
+  }
+  /** The last flush left data segments for later because the pacing gate closed. */
+  get paced(): boolean {
+    return this._paced;
+  }
 
   /**
    * Keep `n` bytes at the start of every output datagram for the FEC/crypt headers. As in G561 they count
@@ -203,7 +265,7 @@ export class Kcp {
       throw new Error(`reserveBytes: n must be an integer in [0, mtu - 24) (got ${n}, mtu ${this.mtu})`);
     }
     this.reserved = n;
-    this.segmentSize = this.mtu - KCP_OVERHEAD - n;
+    this._mss = this.mtu - KCP_OVERHEAD - n;
     this.buffer = this.allocBuffer();
   }
 
@@ -216,7 +278,7 @@ export class Kcp {
       throw new Error(`mtu ${mtu} leaves no payload room after ${this.reserved} reserved bytes`);
     }
     this.mtu = mtu;
-    this.segmentSize = mtu - KCP_OVERHEAD - this.reserved;
+    this._mss = mtu - KCP_OVERHEAD - this.reserved;
   }
 
   /** Guarantee `n` writable bytes past the end of every output datagram (e.g. for an AEAD tag). Not sent. */
@@ -239,16 +301,50 @@ export class Kcp {
       this.minRto = nodelay !== 0 ? KCP_RTO_NDL : KCP_RTO_MIN;
     }
     if (interval >= 0) {
-      this.flushInterval = Math.min(Math.max(interval, KCP_INTERVAL_MIN), KCP_INTERVAL_MAX);
+      this._interval = Math.min(Math.max(interval, KCP_INTERVAL_MIN), KCP_INTERVAL_MAX);
     }
-    if (resend >= 0) this.fastResend = resend;
-    if (nc >= 0) this.noCongestion = nc;
+    if (resend >= 0) this.fastresend = resend;
+    if (nc >= 0) this.nc = nc;
+  }
+
+  /**
+   * -mode auto: the model-based congestion controller replaces nc's window rules: cwnd follows the
+   * controller's in-flight cap, snd_wnd and rmt_wnd still bound it. `seed` randomizes its gain-cycle
+   * phase. Call after setMtu/reserveBytes and before any traffic.
+   */
+  enableCongestionControl(seed: number): void {
+    this.cc = new CongestionController({ segmentBytes: this._mss + KCP_OVERHEAD, seed });
+  }
+
+  /**
+   * -mode auto: rcv_wnd grows with the measured receive rate × RTT, up to `cap` segments (the memory cap:
+   * every segment of the window may sit in rcv_buf).
+   */
+  enableAutoReceiveWindow(cap: number): void {
+    this.rcvTuner = new ReceiveWindowTuner(Math.min(cap, 0xffff));
+  }
+
+  /**
+   * Set by the owner: the writer holds more data than snd_queue (a short queue in front of the window
+   * keeps the backlog above, see the session's UNSENT_LIMIT), so an empty snd_queue after a flush does
+   * not make the rate samples app-limited.
+   */
+  backlogged = false;
+
+  /** Data segments transmitted, first times and retransmissions (kcp-go's OutSegs, data only). */
+  get transmissions(): number {
+    return this._transmissions;
+  }
+
+  /** Hold data segments back while `gate.ready(now)` is false; null sends whatever the window allows. */
+  setPacingGate(gate: KcpPacingGate | null): void {
+    this.pacing = gate;
   }
 
   /** Window sizes in segments; values ≤ 0 leave the current one. */
   setWindowSize(snd: number, rcv: number): void {
-    if (snd > 0) this.sndWindow = snd;
-    if (rcv > 0) this.rcvWindow = rcv;
+    if (snd > 0) this._sndWnd = snd;
+    if (rcv > 0) this._rcvWnd = rcv;
   }
 
   /**
@@ -257,7 +353,7 @@ export class Kcp {
    */
   send(data: Uint8Array): void {
     const n = data.length;
-    const mss = this.segmentSize;
+    const mss = this._mss;
     let off = 0;
     const last = this.sndQueue.last();
     if (last !== null && last.len < mss) {
@@ -289,7 +385,7 @@ export class Kcp {
   recv(): Buffer | null {
     const queue = this.rcvQueue;
     while (queue.length > 0) {
-      const fastRecover = queue.length >= this.rcvWindow;
+      const fastRecover = queue.length >= this._rcvWnd;
       const out = Buffer.allocUnsafe(this.rcvQueueBytes);
       let pos = 0;
       while (queue.length > 0) {
@@ -300,7 +396,7 @@ export class Kcp {
       }
       this.rcvQueueBytes = 0;
       this.moveReceivedInOrder();
-      if (fastRecover && queue.length < this.rcvWindow) this.probe |= KCP_ASK_TELL;
+      if (fastRecover && queue.length < this._rcvWnd) this.probe |= KCP_ASK_TELL;
       // a peer may send empty PUSH segments; never hand out an empty buffer
       if (pos > 0) return out;
     }
@@ -310,22 +406,25 @@ export class Kcp {
   /**
    * Process one KCP payload, data[offset, offset+length): 1..n concatenated segments. Returns 0, or −1 conv
    * mismatch (also for fewer than 24 bytes, as G561), −2 a segment longer than the data, −3 unknown cmd;
-   * on an error the segments before it stay applied and nothing else happens. `regular` is false for
-   * FEC-recovered packets: they never update the peer's window or the RTT. Ends with G561's immediate flush:
-   * a full one if una advanced, else an ACK-only one if `ackNoDelay` and ACKs are pending. Never throws.
+   * on an error the segments before it stay applied and nothing else happens. A FEC-recovered payload
+   * (`options.recovered`) never updates the peer's window or the RTT. Ends with G561's immediate flush:
+   * a full one if una advanced, else an ACK-only one if `options.ackNoDelay` and ACKs are pending.
+   * Never throws.
    */
   input(
     data: Buffer,
     offset: number,
     length: number,
-    regular: boolean,
-    ackNoDelay: boolean,
     now: number,
+    options: KcpInputOptions = REGULAR,
   ): number {
+    const regular = options.recovered !== true;
+    const ackNoDelay = options.ackNoDelay === true;
     now >>>= 0;
+    this.lastInputNow = now;
     if (!(offset >= 0 && length >= 0 && offset + length <= data.length)) return KCP_INPUT_SHORT;
     if (length < KCP_OVERHEAD) return KCP_INPUT_CONV_MISMATCH;
-    const oldSndUna = this.unackedSn;
+    const oldSndUna = this._sndUna;
     const end = offset + length;
     let p = offset;
     let sawAck = false;
@@ -345,20 +444,21 @@ export class Kcp {
       if (end - p < len) return KCP_INPUT_SHORT;
       if (cmd < KCP_CMD_PUSH || cmd > KCP_CMD_WINS) return KCP_INPUT_BAD_CMD;
 
-      if (regular) this.remoteWindow = wnd;
-      if (this.parseUna(una) > 0) windowSlides = true;
+      if (regular) this._rmtWnd = wnd;
+      if (this.cc !== null && cmd === KCP_CMD_ACK) this.checkSpurious(sn, ts);
+      if (this.parseUna(una, now) > 0) windowSlides = true;
       this.shrinkBuf();
 
       if (cmd === KCP_CMD_ACK) {
-        this.parseAck(sn);
+        this.parseAck(sn, now);
         this.parseFastAck(sn, ts);
         sawAck = true;
         latestAckTs = ts;
       } else if (cmd === KCP_CMD_PUSH) {
         let repeat = true;
-        if (((sn - ((this.nextRecvSn + this.rcvWindow) >>> 0)) | 0) < 0) {
+        if (timeDiff(sn, (this._rcvNxt + this._rcvWnd) >>> 0) < 0) {
           this.pushAck(sn, ts);
-          if (((sn - this.nextRecvSn) | 0) >= 0) repeat = this.parseData(sn, data, p, len);
+          if (timeDiff(sn, this._rcvNxt) >= 0) repeat = this.parseData(sn, data, p, len);
         }
         if (regular && repeat) snmp.RepeatSegs++;
       } else if (cmd === KCP_CMD_WASK) {
@@ -370,10 +470,20 @@ export class Kcp {
     snmp.InSegs += inSegs;
 
     if (sawAck && regular) {
-      const rtt = (now - latestAckTs) | 0;
-      if (rtt >= 0) this.rtt.update(rtt, this.flushInterval, this.minRto);
+      const rtt = timeDiff(now, latestAckTs);
+      if (rtt >= 0) {
+        const cc = this.cc;
+        // With the controller, a queue it builds while probing or a stalled event loop must not look like
+        // loss: the RTO is at least two srtt (kcp-go's srtt + 4·rttvar fires as soon as a stable RTT rises,
+        // and retransmits the whole window for nothing). Fast retransmit still repairs real loss in a round.
+        const floor = cc === null ? this._interval : Math.max(this._interval, this.rtt.srtt);
+        this.rtt.update(rtt, floor, this.minRto);
+        cc?.onRtt(rtt, now);
+      }
     }
-    if (this.noCongestion === 0 && ((this.unackedSn - oldSndUna) | 0) > 0) this.growCongestionWindow();
+    const cc = this.cc;
+    if (cc !== null) cc.onAckEvent(now);
+    else if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
 
     if (windowSlides) this.flush(false, now);
     else if (ackNoDelay && this.ackCount > 0) this.flush(true, now);
@@ -390,7 +500,7 @@ export class Kcp {
     const buf = this.buffer;
     const conv = this.conv;
     const wnd = this.wndUnused();
-    const una = this.nextRecvSn;
+    const una = this._rcvNxt;
     let ptr = this.reserved;
 
     // ACKs; older ones that una already covers are skipped except the last (bufferbloat filter).
@@ -400,7 +510,7 @@ export class Kcp {
     const ackCount = this.ackCount;
     for (let i = 0; i < ackCount; i++) {
       const sn = this.ackSn[i];
-      if (((sn - una) | 0) >= 0 || i === ackCount - 1) {
+      if (timeDiff(sn, una) >= 0 || i === ackCount - 1) {
         ptr = this.makeSpace(ptr, KCP_OVERHEAD);
         lastSn = sn;
         lastTs = this.ackTs[i];
@@ -413,7 +523,7 @@ export class Kcp {
 
     if (ackOnly) {
       this.flushBuffer(ptr);
-      return this.flushInterval;
+      return this._interval;
     }
 
     this.updateProbe(now);
@@ -432,65 +542,108 @@ export class Kcp {
     this.probe = 0;
 
     // move new segments into the window
-    let cwnd = Math.min(this.sndWindow, this.remoteWindow);
-    if (this.noCongestion === 0) cwnd = Math.min(this.congestionWindow, cwnd);
+    let cwnd = Math.min(this._sndWnd, this._rmtWnd);
+    const cc = this.cc;
+    if (this.nc === 0 && cc === null) cwnd = Math.min(this.cwnd, cwnd);
     let newSegs = 0;
-    const limit = (this.unackedSn + cwnd) >>> 0;
-    while (this.sndQueue.length > 0 && ((this.nextSendSn - limit) | 0) < 0) {
+    const limit = (this._sndUna + cwnd) >>> 0;
+    while (this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) < 0) {
+      // the model's in-flight cap, in bytes, on top of the windows (segments)
+      if (cc !== null && !cc.canSend(this.ccUnsentBytes + this.sndQueue.get(0).len + KCP_OVERHEAD)) break;
       const seg = this.sndQueue.shift();
-      seg.sn = this.nextSendSn;
+      seg.sn = this._sndNxt;
       this.sndBuf.push(seg);
-      this.nextSendSn = (this.nextSendSn + 1) >>> 0;
+      this._sndNxt = (this._sndNxt + 1) >>> 0;
+      if (cc !== null) this.ccUnsentBytes += seg.len + KCP_OVERHEAD;
       newSegs++;
     }
+    // Held by snd_wnd or the peer's rcv_wnd with data waiting: a window, not the path, limits the rate,
+    // so the samples until this data is acked say nothing about the path (BBR treats them as app-limited)
+    if (cc !== null && this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) >= 0) cc.onAppLimited();
 
-    const resent = this.fastResend > 0 ? this.fastResend : FASTACK_NEVER;
+    const resent = this.fastresend > 0 ? this.fastresend : FASTACK_NEVER;
     const rxRto = this.rtt.rto;
     let lost = 0;
     let fastRetrans = 0;
     let earlyRetrans = 0;
-    let minrto = this.flushInterval;
+    let minrto = this._interval;
     const sndBuf = this.sndBuf;
-    for (let k = 0; k < sndBuf.length; k++) {
+    const pacing = this.pacing;
+    this._paced = false;
+    // Every sent segment is due no earlier than resendDue and none has a fastack: only the unsent tail
+    // can need sending, so the scan starts there (the common case of a paced or interval flush).
+    const full = this.scanAll || this.fastackPending || timeDiff(now, this.resendDue) >= 0;
+    let start = 0;
+    if (full) {
+      this.resendDue = (now + KCP_RTO_MAX) >>> 0;
+      this.fastackPending = false;
+    } else {
+      start = sndBuf.length;
+      while (start > 0 && sndBuf.get(start - 1).xmit === 0) start--;
+      const due = timeDiff(this.resendDue, now);
+      if (due < minrto) minrto = due;
+    }
+    this.scanAll = false;
+    for (let k = start; k < sndBuf.length; k++) {
       const seg = sndBuf.get(k);
       if (seg.acked) continue;
-      let needsend = true;
-      if (seg.xmit === 0) {
+      let reason = SEND_NONE;
+      if (seg.xmit === 0) reason = SEND_NEW;
+      else if (seg.fastack >= resent) reason = SEND_FAST;
+      else if (seg.fastack > 0 && newSegs === 0) reason = SEND_EARLY;
+      else if (timeDiff(now, seg.resendts) >= 0) reason = SEND_TIMEOUT;
+      if (reason !== SEND_NONE && pacing !== null && !pacing.ready(now)) {
+        // out of pacing budget: what is due stays due for the next flush, which the gate's owner schedules
+        this._paced = true;
+        if (seg.xmit > 0) this.scanAll = true; // sent segments after this one were not looked at
+        break;
+      }
+      if (reason === SEND_NEW) {
         seg.rto = rxRto;
         seg.resendts = (now + rxRto) >>> 0;
-      } else if (seg.fastack >= resent) {
+      } else if (reason === SEND_FAST) {
         seg.fastack = 0;
         seg.rto = rxRto;
         seg.resendts = (now + rxRto) >>> 0;
         fastRetrans++;
-      } else if (seg.fastack > 0 && newSegs === 0) {
+      } else if (reason === SEND_EARLY) {
         // early retransmit (kcp-go only): a later segment was acked and nothing new is going out
         seg.fastack = 0;
         seg.rto = rxRto;
         seg.resendts = (now + rxRto) >>> 0;
         earlyRetrans++;
-      } else if (((now - seg.resendts) | 0) >= 0) {
+      } else if (reason === SEND_TIMEOUT) {
         seg.rto = (seg.rto + (this.nodelay === 0 ? rxRto : rxRto >>> 1)) >>> 0;
         seg.fastack = 0;
         seg.resendts = (now + seg.rto) >>> 0;
         lost++;
-      } else {
-        needsend = false;
       }
 
-      if (needsend) {
+      if (reason !== SEND_NONE) {
+        if (cc !== null) {
+          const bytes = seg.len + KCP_OVERHEAD;
+          if (reason === SEND_NEW) this.ccUnsentBytes -= bytes;
+          else cc.onLost(seg, bytes);
+          cc.onSend(seg, bytes, now);
+        }
         seg.xmit++;
+        this._transmissions++;
         seg.ts = now;
         ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
         writeSegmentHeader(buf, ptr, conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
+        this.bufferHasData = true;
         ptr += KCP_OVERHEAD;
         seg.data.copy(buf, ptr, 0, seg.len);
         ptr += seg.len;
         snmp.OutSegs++;
       }
 
-      const due = (seg.resendts - now) | 0;
+      const due = timeDiff(seg.resendts, now);
       if (due > 0 && due < minrto) minrto = due;
+      if (seg.xmit > 0) {
+        if (timeDiff(seg.resendts, this.resendDue) < 0) this.resendDue = seg.resendts;
+        if (seg.fastack > 0) this.fastackPending = true;
+      }
     }
     this.flushBuffer(ptr);
 
@@ -503,7 +656,15 @@ export class Kcp {
       this.retransmitted += change + lost;
     }
 
-    if (this.noCongestion === 0) this.shrinkCongestionWindow(change, lost, cwnd, resent);
+    if (cc !== null) {
+      // nothing left to send with room in the window: rate samples until this data is acked are app-limited
+      const idle = this.sndQueue.length === 0 && this.ccUnsentBytes === 0 && !this.backlogged;
+      if (idle && cc.canSend(this._mss + KCP_OVERHEAD)) {
+        cc.onAppLimited();
+      }
+    } else if (this.nc === 0) {
+      this.shrinkCongestionWindow(change, lost, cwnd, resent);
+    }
     return minrto;
   }
 
@@ -525,23 +686,29 @@ export class Kcp {
   /** Send the datagram under construction if `space` more bytes would overflow the mtu. */
   private makeSpace(ptr: number, space: number): number {
     if (ptr + space > this.mtu && ptr > this.reserved) {
-      this.output(this.buffer, ptr);
+      this.emit(ptr);
       return this.reserved;
     }
     return ptr;
   }
 
   private flushBuffer(ptr: number): void {
-    if (ptr > this.reserved) this.output(this.buffer, ptr);
+    if (ptr > this.reserved) this.emit(ptr);
+  }
+
+  private emit(ptr: number): void {
+    this._outputCarriesData = this.bufferHasData;
+    this.bufferHasData = false;
+    this.output(this.buffer, ptr);
   }
 
   private wndUnused(): number {
-    return this.rcvQueue.length < this.rcvWindow ? (this.rcvWindow - this.rcvQueue.length) & 0xffff : 0;
+    return this.rcvQueue.length < this._rcvWnd ? (this._rcvWnd - this.rcvQueue.length) & 0xffff : 0;
   }
 
   /** Zero-window probing: the timer starts when the peer's window is 0 and grows 1.5× per probe. */
   private updateProbe(now: number): void {
-    if (this.remoteWindow !== 0) {
+    if (this._rmtWnd !== 0) {
       this.tsProbe = 0;
       this.probeWait = 0;
       return;
@@ -549,7 +716,7 @@ export class Kcp {
     if (this.probeWait === 0) {
       this.probeWait = KCP_PROBE_INIT;
       this.tsProbe = (now + this.probeWait) >>> 0;
-    } else if (((now - this.tsProbe) | 0) >= 0) {
+    } else if (timeDiff(now, this.tsProbe) >= 0) {
       if (this.probeWait < KCP_PROBE_INIT) this.probeWait = KCP_PROBE_INIT;
       this.probeWait += Math.floor(this.probeWait / 2);
       if (this.probeWait > KCP_PROBE_LIMIT) this.probeWait = KCP_PROBE_LIMIT;
@@ -573,37 +740,67 @@ export class Kcp {
   }
 
   /** Drop every sent segment below `una`; returns how many. */
-  private parseUna(una: number): number {
+  private parseUna(una: number, now: number): number {
     let count = 0;
     const sndBuf = this.sndBuf;
-    while (sndBuf.length > 0 && ((una - sndBuf.get(0).sn) | 0) > 0) {
-      freeSegment(sndBuf.shift());
+    while (sndBuf.length > 0 && timeDiff(una, sndBuf.get(0).sn) > 0) {
+      const seg = sndBuf.shift();
+      if (seg.resendts === this.resendDue) this.scanAll = true; // flush's wait must not use a gone segment
+      if (this.cc !== null && !seg.acked) this.delivered(seg, now);
+      freeSegment(seg);
       count++;
     }
     return count;
   }
 
+  /**
+   * An ACK of `sn` echoing `ts`: if `sn` was retransmitted after `ts`, the earlier transmission arrived and
+   * the retransmission was needless; the controller takes back that loss. Checked before una drops the
+   * segment.
+   */
+  private checkSpurious(sn: number, ts: number): void {
+    if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
+    const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
+    if (!seg.acked && seg.xmit > 1 && timeDiff(ts, seg.ts) < 0) this.cc!.onSpuriousLoss();
+  }
+
+  /** Tell the controller that a sent segment reached the peer (first ACK or una covering it). */
+  private delivered(seg: Segment, now: number): void {
+    const cc = this.cc!;
+    if (seg.xmit === 0) {
+      this.ccUnsentBytes -= seg.len + KCP_OVERHEAD; // una passed a segment pacing still held
+      return;
+    }
+    cc.onDelivered(seg, seg.len + KCP_OVERHEAD, now);
+  }
+
   private shrinkBuf(): void {
-    this.unackedSn = this.sndBuf.length > 0 ? this.sndBuf.get(0).sn : this.nextSendSn;
+    this._sndUna = this.sndBuf.length > 0 ? this.sndBuf.get(0).sn : this._sndNxt;
   }
 
   /**
    * Mark the segment `sn` acked; it stays in snd_buf until una passes it. snd_buf holds consecutive sns
    * from snd_una (it only grows at the back and shrinks at the front), so `sn` is found by index.
    */
-  private parseAck(sn: number): void {
-    if (((sn - this.unackedSn) | 0) < 0 || ((sn - this.nextSendSn) | 0) >= 0) return;
-    this.sndBuf.get((sn - this.unackedSn) >>> 0).acked = true;
+  private parseAck(sn: number, now: number): void {
+    if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
+    const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
+    if (this.cc !== null && !seg.acked) this.delivered(seg, now);
+    if (seg.resendts === this.resendDue) this.scanAll = true;
+    seg.acked = true;
   }
 
   /** Count an ACK of `sn` (sent at `ts`) against every earlier segment sent no later than it. */
   private parseFastAck(sn: number, ts: number): void {
-    if (((sn - this.unackedSn) | 0) < 0 || ((sn - this.nextSendSn) | 0) >= 0) return;
+    if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
     const sndBuf = this.sndBuf;
-    const earlier = (sn - this.unackedSn) >>> 0;
+    const earlier = (sn - this._sndUna) >>> 0;
     for (let k = 0; k < earlier; k++) {
       const seg = sndBuf.get(k);
-      if (((seg.ts - ts) | 0) <= 0) seg.fastack = (seg.fastack + 1) >>> 0;
+      if (timeDiff(seg.ts, ts) <= 0) {
+        seg.fastack = (seg.fastack + 1) >>> 0;
+        this.fastackPending = true;
+      }
     }
   }
 
@@ -621,7 +818,7 @@ export class Kcp {
         repeat = true;
         break;
       }
-      if (((sn - sn2) | 0) > 0) {
+      if (timeDiff(sn, sn2) > 0) {
         insertAt = i + 1;
         break;
       }
@@ -641,51 +838,58 @@ export class Kcp {
   private moveReceivedInOrder(): void {
     const rcvBuf = this.rcvBuf;
     const queue = this.rcvQueue;
-    while (rcvBuf.length > 0 && rcvBuf.get(0).sn === this.nextRecvSn && queue.length < this.rcvWindow) {
+    while (rcvBuf.length > 0 && rcvBuf.get(0).sn === this._rcvNxt && queue.length < this._rcvWnd) {
       const seg = rcvBuf.shift();
       queue.push(seg);
       this.rcvQueueBytes += seg.len;
-      this.nextRecvSn = (this.nextRecvSn + 1) >>> 0;
+      this._rcvNxt = (this._rcvNxt + 1) >>> 0;
+      if (this.rcvTuner !== null) this.tuneReceiveWindow(seg.len);
     }
+  }
+
+  /** -mode auto: grow rcv_wnd to what the measured receive rate needs (never shrinks it). */
+  private tuneReceiveWindow(bytes: number): void {
+    const want = this.rcvTuner!.onReceived(bytes, this.lastInputNow, this.rtt.srtt, this._mss);
+    if (want > this._rcvWnd) this._rcvWnd = want;
   }
 
   /** Reno-like growth when una advanced (nc=0 only), identical to C KCP. */
   private growCongestionWindow(): void {
-    if (this.congestionWindow >= this.remoteWindow) return;
-    const mss = this.segmentSize;
-    if (this.congestionWindow < this.ssthresh) {
-      this.congestionWindow++;
+    if (this.cwnd >= this._rmtWnd) return;
+    const mss = this._mss;
+    if (this.cwnd < this.ssthresh) {
+      this.cwnd++;
       this.incr = (this.incr + mss) >>> 0;
     } else {
       if (this.incr < mss) this.incr = mss;
       this.incr = (this.incr + Math.floor((mss * mss) / this.incr) + Math.floor(mss / 16)) >>> 0;
-      if ((this.congestionWindow + 1) * mss <= this.incr) {
-        this.congestionWindow = Math.floor((this.incr + mss - 1) / mss);
+      if ((this.cwnd + 1) * mss <= this.incr) {
+        this.cwnd = Math.floor((this.incr + mss - 1) / mss);
       }
     }
-    if (this.congestionWindow > this.remoteWindow) {
-      this.congestionWindow = this.remoteWindow;
-      this.incr = Math.imul(this.remoteWindow, mss) >>> 0;
+    if (this.cwnd > this._rmtWnd) {
+      this.cwnd = this._rmtWnd;
+      this.incr = Math.imul(this._rmtWnd, mss) >>> 0;
     }
   }
 
   /** Loss reaction after a flush (nc=0 only): rate halving on fast/early retransmit, reset on RTO. */
   private shrinkCongestionWindow(change: number, lost: number, cwnd: number, resent: number): void {
-    const mss = this.segmentSize;
+    const mss = this._mss;
     if (change > 0) {
-      const inflight = (this.nextSendSn - this.unackedSn) >>> 0;
+      const inflight = (this._sndNxt - this._sndUna) >>> 0;
       this.ssthresh = Math.max(inflight >>> 1, KCP_THRESH_MIN);
       // uint32 like kcp-go: with fast resend off (resent = 2^32 − 1) this wraps to ssthresh − 1
-      this.congestionWindow = (this.ssthresh + resent) >>> 0;
-      this.incr = Math.imul(this.congestionWindow, mss) >>> 0;
+      this.cwnd = (this.ssthresh + resent) >>> 0;
+      this.incr = Math.imul(this.cwnd, mss) >>> 0;
     }
     if (lost > 0) {
       this.ssthresh = Math.max(cwnd >>> 1, KCP_THRESH_MIN);
-      this.congestionWindow = 1;
+      this.cwnd = 1;
       this.incr = mss;
     }
-    if (this.congestionWindow < 1) {
-      this.congestionWindow = 1;
+    if (this.cwnd < 1) {
+      this.cwnd = 1;
       this.incr = mss;
     }
   }

@@ -2,6 +2,7 @@
  * A queued KCP data segment (sent or received PUSH) and a process-wide pool of them, playing the role of
  * kcp-go's `xmitBuf` pool: steady-state traffic recycles segments instead of allocating per packet.
  */
+import type { SendSnapshot } from './congestion/controller.js';
 import { KCP_MTU_LIMIT } from './constants.js';
 
 /** Payload capacity of a pooled segment: no segment of a kcp-go peer can be larger (mss < mtu ≤ 1500). */
@@ -10,7 +11,7 @@ export const SEGMENT_CAPACITY = KCP_MTU_LIMIT;
 /** Pooled segments kept for reuse (about 12 MB); beyond this, freed segments are left to the GC. */
 const POOL_MAX = 8192;
 
-export class Segment {
+export class Segment implements SendSnapshot {
   sn = 0;
   /** Sender: timestamp of the last transmission. Receiver: unused. */
   ts = 0;
@@ -19,6 +20,13 @@ export class Segment {
   resendts = 0;
   fastack = 0;
   acked = false;
+  // congestion controller snapshot of the last transmission (see SendSnapshot); unused with nc
+  ccDelivered = 0;
+  ccDeliveredTime = 0;
+  ccFirstSendTime = 0;
+  ccSentTime = 0;
+  ccAppLimited = false;
+  ccInFlight = false;
   /** Payload bytes in data[0, len). */
   len = 0;
   readonly data: Buffer;
@@ -42,6 +50,8 @@ export function allocSegment(capacity: number): Segment {
   seg.resendts = 0;
   seg.fastack = 0;
   seg.acked = false;
+  seg.ccInFlight = false;
+  seg.ccAppLimited = false;
   seg.len = 0;
   return seg;
 }

@@ -1,41 +1,76 @@
-import { KCP_MTU_LIMIT } from '../kcp/index.js';
+import { KCP_MTU_LIMIT, type KcpPacingGate } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
 
 /** Burst of the latest kcp-go's limiter: one batch of 64 datagrams of the largest size. */
 export const PACER_BURST = 64 * KCP_MTU_LIMIT;
+/**
+ * Shortest burst of a rate-following pacer: the shared timer fires at 1 ms granularity at best (Node's
+ * setTimeout), so a bucket must hold 2 ms of data to keep the rate between ticks, and at least 10
+ * datagrams (quic-go's and quinn's floor) so slow rates still send whole ACK-clocked batches.
+ */
+const FOLLOW_BURST_MS = 2;
+const FOLLOW_BURST_DATAGRAMS = 10;
 
 /**
- * -ratelimit: a token bucket of `bytesPerSecond` with a burst of PACER_BURST bytes, as the latest
- * kcp-go paces each session's outgoing datagrams. Pure: time (ms) is passed in.
+ * One session's token bucket, pure (time in ms passed in): -ratelimit's fixed rate with kcp-go's burst, or
+ * -mode auto's rate set by the congestion controller on every flush. Datagrams take their size in tokens
+ * as they go out; the balance may go negative by the datagram that crossed zero (and its parity), and
+ * the next one waits until it is positive again, so the average rate holds whatever the datagram sizes.
+ * As a KcpPacingGate it holds the session's data segments back while the bucket is empty.
  */
-export class Pacer {
-  private tokens = PACER_BURST;
+export class Pacer implements KcpPacingGate {
+  private tokens: number;
   private last: number;
+  private bytesPerMs: number;
+  private burst: number;
 
-  constructor(
-    private readonly bytesPerSecond: number,
-    now: number,
-  ) {
+  constructor(bytesPerSecond: number, now: number, burst = PACER_BURST) {
+    this.bytesPerMs = bytesPerSecond / 1000;
+    this.burst = burst;
+    this.tokens = burst;
     this.last = now;
   }
 
-  /** Take `bytes` if the bucket holds them; false means wait `delayFor(bytes)` ms first. */
-  tryTake(bytes: number, now: number): boolean {
-    this.refill(now);
-    if (this.tokens < bytes) return false;
-    this.tokens -= bytes;
-    return true;
+  /** Bytes per second the bucket refills at. */
+  get rate(): number {
+    return this.bytesPerMs * 1000;
   }
 
-  /** Milliseconds until `bytes` tokens are available (at least 1). */
-  delayFor(bytes: number): number {
-    return Math.max(1, Math.ceil(((bytes - this.tokens) * 1000) / this.bytesPerSecond));
+  /**
+   * Follow a new rate with the burst max(2 ms of it, 10 datagrams of `datagramBytes`); `limit` (bytes per
+   * second, 0 for none) caps it, as -ratelimit does.
+   */
+  follow(bytesPerSecond: number, datagramBytes: number, limit: number, now: number): void {
+    this.refill(now);
+    const rate = limit > 0 ? Math.min(bytesPerSecond, limit) : bytesPerSecond;
+    this.bytesPerMs = rate / 1000;
+    this.burst = Math.max(this.bytesPerMs * FOLLOW_BURST_MS, FOLLOW_BURST_DATAGRAMS * datagramBytes);
+    if (this.tokens > this.burst) this.tokens = this.burst;
+  }
+
+  /** Whether a datagram may go now (the bucket is not in deficit). */
+  ready(now: number): boolean {
+    this.refill(now);
+    return this.tokens > 0;
+  }
+
+  /** Account for `bytes` sent now. */
+  take(bytes: number, now: number): void {
+    this.refill(now);
+    this.tokens -= bytes;
+  }
+
+  /** Milliseconds until `ready` (at least 1). */
+  delay(): number {
+    if (this.tokens > 0) return 1;
+    if (this.bytesPerMs <= 0) return Number.MAX_SAFE_INTEGER;
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.bytesPerMs));
   }
 
   private refill(now: number): void {
     const elapsed = timeDiff(now, this.last);
     if (elapsed <= 0) return;
     this.last = now;
-    this.tokens = Math.min(PACER_BURST, this.tokens + (elapsed * this.bytesPerSecond) / 1000);
+    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.bytesPerMs);
   }
 }

@@ -10,8 +10,16 @@ import {
   fecType,
   isFecShard,
   MAX_TOTAL_SHARDS,
+  ParityTuner,
 } from '../fec/index.js';
-import { KCP_MTU_LIMIT, KCP_MTU_MIN, KCP_OVERHEAD, Kcp } from '../kcp/index.js';
+import {
+  type ControllerEstimates,
+  KCP_MTU_LIMIT,
+  KCP_MTU_MIN,
+  KCP_OVERHEAD,
+  Kcp,
+  type KcpInputOptions,
+} from '../kcp/index.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import type { TransportObserver } from './observer.js';
@@ -26,6 +34,24 @@ import { scheduler as processScheduler, type Schedulable, type Scheduler } from 
  * event-loop turn that opens it (onDrain is synchronous), before the end-of-turn flush.
  */
 const UNSENT_LIMIT = 32;
+/**
+ * -mode auto's windows, in segments: the send window is only a memory bound (the controller's in-flight
+ * cap is the real limit) and the receive window may grow this far with the measured rate. 4096 segments
+ * of ~1.3 KB are ~5 MB per session, one bandwidth-delay product at 140 Mbit/s over a 300 ms round trip.
+ */
+const AUTO_WND_CAP = 4096;
+/** Wire bytes per KCP byte (FEC and crypt headers, parity) are re-measured over about this many bytes. */
+const WIRE_RATIO_SPAN = 1 << 20;
+
+/** What `-mode auto` tunes; each part is off when the user set its flags. */
+export interface AutoTuning {
+  /** Model-based congestion control and pacing (off with -nc). */
+  readonly congestion: boolean;
+  /** Send window follows the controller, receive window the measured rate (off with -sndwnd/-rcvwnd). */
+  readonly windows: boolean;
+  /** Parity count follows the measured loss (off with -datashard/-parityshard). */
+  readonly fec: boolean;
+}
 
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
@@ -49,6 +75,8 @@ export interface SessionOptions {
   observer?: TransportObserver;
   /** What drives the session and whose clock it reads; the process-wide scheduler by default. */
   scheduler?: Scheduler;
+  /** -mode auto's self-tuning parts; absent: kcptun's fixed behaviour. */
+  auto?: AutoTuning | null;
 }
 
 /** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
@@ -157,7 +185,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private readonly crypt: PacketCrypt;
   private readonly fecEncoder: FecEncoder | null;
   private fecDecoder: FecDecoder | null;
-  private readonly ackNoDelay: boolean;
+  /** Kcp.input options for received and for FEC-recovered payloads, built once. */
+  private readonly regularInput: KcpInputOptions;
+  private readonly recoveredInput: KcpInputOptions;
   private readonly ackClock: number;
   private sink: ByteSink | null = null;
   private paused = false;
@@ -165,10 +195,17 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private flushRequested = false;
   /** Some application data has reached the layer above: a real peer, not a stray or forged packet. */
   hasDelivered = false;
+  /** -ratelimit's fixed rate, or the congestion controller's pacing rate capped by it. */
   private readonly pacer: Pacer | null;
-  /** Datagrams waiting for the pacer's tokens, oldest first (only with -ratelimit). */
-  private readonly paced: Buffer[] = [];
-  private readonly pacedLength: number[] = [];
+  private readonly rateLimit: number;
+  private readonly datagramBytes: number;
+  /** -mode auto: parity per group follows the measured loss. */
+  private readonly parityTuner: ParityTuner | null;
+  /** `now` of the work in progress (input or flush), for the pacer's accounting of each datagram. */
+  private now = 0;
+  /** KCP bytes handed to FEC/crypt and the wire bytes they became, for pacing in wire bytes. */
+  private kcpBytes = 0;
+  private wireBytes = 0;
   /** Per-session counters for the metrics endpoint: one addition per write, read or datagram. */
   private readonly openedAt: number;
   private lastReceivedAt: number;
@@ -195,7 +232,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.lastReceivedAt = this.openedAt;
     this.conv = conv;
     this.crypt = options.crypt;
-    this.ackNoDelay = options.ackNoDelay;
+    this.regularInput = Object.freeze({ ackNoDelay: options.ackNoDelay });
+    this.recoveredInput = Object.freeze({ ackNoDelay: options.ackNoDelay, recovered: true });
     // An ACK is a bare segment header: an mtu's worth of them is what one datagram carries.
     this.ackClock = Math.floor(options.mtu / KCP_OVERHEAD);
     const fecOn = fecEnabled(options.dataShards, options.parityShards);
@@ -217,10 +255,34 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.kcp.outputSlack(this.crypt.trailerSize);
     this.kcp.setNoDelay(options.nodelay, options.interval, options.resend, options.nc);
     this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
+    this.rateLimit = options.rateLimit !== undefined && options.rateLimit > 0 ? options.rateLimit : 0;
+    this.datagramBytes = options.mtu;
+    const auto = options.auto ?? null;
+    if (auto?.congestion) {
+      this.kcp.enableCongestionControl(conv);
+      if (auto.windows) this.kcp.setWindowSize(AUTO_WND_CAP, 0);
+    }
+    if (auto?.windows) this.kcp.enableAutoReceiveWindow(AUTO_WND_CAP);
+    this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(options.parityShards) : null;
+    this.now = this.scheduler.now();
     this.pacer =
-      options.rateLimit && options.rateLimit > 0 ? new Pacer(options.rateLimit, this.scheduler.now()) : null;
+      this.rateLimit > 0 || auto?.congestion ? new Pacer(this.rateLimit || Infinity, this.now) : null;
+    if (this.pacer !== null) this.kcp.setPacingGate(this.pacer);
     snmp.sessionOpened(active, this);
     this.scheduler.add(this);
+  }
+
+  /**
+   * -mode auto's congestion controller estimates (bandwidth, min RTT, pacing rate, cwnd, ...), read-only;
+   * null when the controller is off.
+   */
+  get congestion(): ControllerEstimates | null {
+    return this.kcp.congestion;
+  }
+
+  /** Parity datagrams sent per FEC group now (adaptive with -mode auto), 0 without FEC. */
+  get parityCount(): number {
+    return this.fecEncoder === null ? 0 : this.fecEncoder.parityCount;
   }
 
   /** The peer's address, for logs. */
@@ -351,6 +413,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     const now = this.scheduler.now();
     this.datagramsReceived++;
     this.lastReceivedAt = now;
+    this.now = now;
     const type = fecType(buf, offset);
     if (isFecShard(type)) {
       // A side with FEC off still understands the peer's FEC packets (kcp-go creates a (1,1) decoder lazily).
@@ -364,38 +427,61 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
       if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);
       if (type === FEC_TYPE_DATA)
-        this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, true, now);
+        this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, now, this.regularInput);
       for (let i = 0; i < recovered; i++) {
         const r = decoder.recovered[i];
-        this.kcpInput(r, 0, r.length, false, now);
+        this.kcpInput(r, 0, r.length, now, this.recoveredInput);
       }
     } else if (type === FEC_TYPE_OOB) {
       snmp.OOBPackets++; // the latest kcp-go's out-of-band packets: kcptun never sends them
     } else {
-      this.kcpInput(buf, offset, n, true, now);
+      this.kcpInput(buf, offset, n, now, this.regularInput);
     }
     if (this.closed) return;
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
     // the end of this event-loop turn instead of waiting for the interval, so the sender's window keeps
     // sliding and its RTO never fires for segments that did arrive.
     if (this.kcp.pendingAcks >= this.ackClock) this.requestFlushOnce();
+    // an ACK-triggered flush ran out of pacing budget: come back when the bucket refills
+    if (this.kcp.paced) this.scheduler.advance(this, (now + this.pacer!.delay()) >>> 0);
     this.deliver();
     this.checkDrain();
   }
 
   update(now: number): number {
-    const wait = this.kcp.flush(false, now);
+    const wait = this.flushKcp(now);
     this.checkDrain();
-    if (this.paced.length === 0) return wait;
-    return Math.min(wait, this.sendPaced(now));
+    return wait;
   }
 
   flushPending(now: number): void {
     this.flushRequested = false;
     if (this.closed) return;
-    const wait = this.kcp.flush(false, now);
+    const wait = this.flushKcp(now);
     this.scheduler.advance(this, (now + Math.max(1, wait)) >>> 0);
     this.checkDrain();
+  }
+
+  /** One KCP flush with the pacer and the parity count brought up to date; returns ms until the next. */
+  private flushKcp(now: number): number {
+    this.now = now;
+    const pacer = this.pacer;
+    const cc = this.kcp.congestion;
+    if (pacer !== null && cc !== null) {
+      // the controller's rate is in KCP bytes; the bucket counts what the wire carries for them
+      const rate = cc.pacingRate;
+      const ratio = this.kcpBytes > 0 ? this.wireBytes / this.kcpBytes : 1;
+      pacer.follow(rate > 0 ? rate * ratio : Infinity, this.datagramBytes, this.rateLimit, now);
+    }
+    if (this.parityTuner !== null) {
+      this.fecEncoder!.parityCount = this.parityTuner.update(
+        this.kcp.transmissions,
+        this.kcp.retransmittedSegs,
+      );
+    }
+    this.kcp.backlogged = this.writeBlocked;
+    const wait = this.kcp.flush(false, now);
+    return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
   }
 
   private requestFlushOnce(): void {
@@ -414,9 +500,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     );
   }
 
-  private kcpInput(buf: Buffer, offset: number, len: number, regular: boolean, now: number): void {
+  private kcpInput(buf: Buffer, offset: number, len: number, now: number, options: KcpInputOptions): void {
     if (this.closed) return;
-    if (this.kcp.input(buf, offset, len, regular, this.ackNoDelay, now) !== 0) snmp.KCPInErrors++;
+    if (this.kcp.input(buf, offset, len, now, options) !== 0) snmp.KCPInErrors++;
   }
 
   private deliver(): void {
@@ -448,41 +534,29 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     buf.copy(pkt, 0, 0, len);
     const encoder = this.fecEncoder;
     const parity = encoder === null ? 0 : encoder.encode(pkt, len);
-    this.seal(pkt, len);
-    for (let i = 0; i < parity; i++) this.seal(encoder!.parity[i], encoder!.parityLength);
+    let wire = this.seal(pkt, len);
+    for (let i = 0; i < parity; i++) wire += this.seal(encoder!.parity[i], encoder!.parityLength);
+    // The pacer charges datagrams with data, their parity included, and holds only data back. ACK-only
+    // datagrams follow the peer's sending: charged to -ratelimit (kcp-go limits every packet), not to the
+    // controller's rate, or a receiver's ACKs would starve its own requests.
+    if (this.pacer !== null && (this.rateLimit > 0 || this.kcp.outputCarriesData))
+      this.pacer.take(wire, this.now);
+    if (this.kcp.congestion !== null) {
+      if (this.kcpBytes >= WIRE_RATIO_SPAN) {
+        this.kcpBytes /= 2;
+        this.wireBytes /= 2;
+      }
+      this.kcpBytes += len;
+      this.wireBytes += wire;
+    }
   };
 
-  private seal(pkt: Buffer, end: number): void {
+  /** Encrypt and send one datagram; returns its size on the wire. */
+  private seal(pkt: Buffer, end: number): number {
     const n = this.crypt.seal(pkt, end);
-    const pacer = this.pacer;
-    if (pacer !== null && (this.paced.length > 0 || !pacer.tryTake(n, this.scheduler.now()))) {
-      this.paced.push(Buffer.from(pkt.subarray(0, n))); // the link may reuse pkt
-      this.pacedLength.push(n);
-      if (this.paced.length === 1) {
-        const now = this.scheduler.now();
-        this.scheduler.advance(this, (now + pacer.delayFor(n)) >>> 0);
-      }
-      return;
-    }
-    this.send(pkt, n);
-  }
-
-  private send(pkt: Buffer, n: number): void {
     snmp.OutPkts++;
     snmp.OutBytes += n;
     this.link.send(pkt, n);
-  }
-
-  /** Send the paced datagrams the bucket allows now; returns ms until the next one may go. */
-  private sendPaced(now: number): number {
-    const pacer = this.pacer!;
-    let i = 0;
-    for (; i < this.paced.length; i++) {
-      if (!pacer.tryTake(this.pacedLength[i], now)) break;
-      this.send(this.paced[i], this.pacedLength[i]);
-    }
-    this.paced.splice(0, i);
-    this.pacedLength.splice(0, i);
-    return this.paced.length === 0 ? Number.MAX_SAFE_INTEGER : pacer.delayFor(this.pacedLength[0]);
+    return n;
   }
 }

@@ -71,6 +71,7 @@ describe('defaults of the latest kcptun', () => {
       metrics: '',
       udp: false,
       udpTimeout: 60,
+      auto: null,
     });
   });
   it('server', () => {

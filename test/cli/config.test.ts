@@ -151,7 +151,7 @@ describe('mode presets', () => {
         resend: 7,
         nc: 7,
       };
-      applyModePreset(config);
+      applyModePreset(config, new Set());
       assert.deepEqual(
         [config.noDelay, config.interval, config.resend, config.nc],
         [preset.noDelay, preset.interval, preset.resend, preset.nc],
@@ -169,8 +169,21 @@ describe('mode presets', () => {
         resend: 3,
         nc: 0,
       };
-      applyModePreset(config);
+      applyModePreset(config, new Set());
       assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [1, 15, 3, 0], mode);
+      assert.equal(config.auto, null);
     }
+  });
+  it('auto sets fast3 timers and every self-tuning part when no flag overrides them', () => {
+    const config = { ...defaultConfig(CLIENT_OPTIONS, {}), mode: 'auto' };
+    applyModePreset(config, new Set());
+    assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [1, 10, 2, 1]);
+    assert.deepEqual(config.auto, { congestion: true, windows: true, fec: true });
+  });
+  it('auto keeps explicit timers and turns off the part an explicit flag sets', () => {
+    const config = { ...defaultConfig(CLIENT_OPTIONS, {}), mode: 'auto', interval: 20, nc: 0 };
+    applyModePreset(config, new Set(['interval', 'nc', 'rcvWnd', 'parityShard']));
+    assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [1, 20, 2, 0]);
+    assert.deepEqual(config.auto, { congestion: false, windows: false, fec: false });
   });
 });

@@ -95,6 +95,7 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   remoteaddr: 'kcp server address',
   listen: 'kcp server listen address',
   pprof: 'start profiling server on :6060',
+  mode: 'profiles: fast3, fast2, fast, normal, manual',
 };
 // metrics, udp and udptimeout are ours, in no kcptun release
 const ADDED_AFTER_K21 = new Set([
@@ -108,7 +109,7 @@ const ADDED_AFTER_K21 = new Set([
   'udptimeout',
 ]);
 
-/** The latest tables turned back into K21's: fewer flags, older usage texts, smuxver default 1. */
+/** The latest tables turned back into K21's: fewer flags, older usage texts (no -mode auto), smuxver default 1. */
 function asK21<C>(options: readonly OptionSpec<C>[], extraDropped: string[]): OptionSpec<C>[] {
   return options
     .filter((o) => !ADDED_AFTER_K21.has(o.name) && !extraDropped.includes(o.name))

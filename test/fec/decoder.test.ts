@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createFallbackFecDecoder, FEC_EXPIRE_MS, FecDecoder } from '../../src/fec/decoder.js';
 import { FecEncoder } from '../../src/fec/encoder.js';
-import { FEC_TYPE_DATA, FEC_TYPE_OOB, FEC_TYPE_PARITY, fecPaws } from '../../src/fec/header.js';
+import {
+  FEC_HEADER_SIZE_PLUS2,
+  FEC_TYPE_DATA,
+  FEC_TYPE_OOB,
+  FEC_TYPE_PARITY,
+  fecPaws,
+} from '../../src/fec/header.js';
 import { ReedSolomon } from '../../src/fec/reed-solomon.js';
 import { snmp } from '../../src/metrics/snmp.js';
 import { Rng } from './random.js';
@@ -357,4 +363,45 @@ test('queuedGroups counts the FEC groups with shards waiting (the SNMP FECShardS
   // group 0's third data shard completes it: it leaves the queue
   dec.decode(raw(2, FEC_TYPE_DATA), 0, 8, 0);
   assert.equal(dec.queuedGroups, 1);
+});
+
+test('recovers with a parity count that changes from group to group (-mode auto), at 10 % loss', () => {
+  const rng = new Rng(77);
+  const enc = new FecEncoder(10, 3);
+  const dec = new FecDecoder(10, 3);
+  const counts = [3, 2, 1, 0, 1, 3, 2, 0, 3, 1];
+  let lost = 0;
+  let recovered = 0;
+  let recoverable = 0;
+  for (let group = 0; group < 400; group++) {
+    enc.parityCount = counts[group % counts.length];
+    const packets: Buffer[] = [];
+    const kcps: Buffer[] = [];
+    let n = 0;
+    for (let i = 0; i < 10; i++) {
+      const kcp = Buffer.alloc(24 + rng.below(1000));
+      rng.fill(kcp);
+      kcp.writeUInt32LE(group * 10 + i, 0);
+      const datagram = Buffer.alloc(FEC_HEADER_SIZE_PLUS2 + kcp.length);
+      kcp.copy(datagram, FEC_HEADER_SIZE_PLUS2);
+      n = enc.encode(datagram, datagram.length);
+      packets.push(datagram);
+      kcps.push(kcp);
+    }
+    for (let k = 0; k < n; k++) packets.push(Buffer.from(enc.parity[k].subarray(0, enc.parityLength)));
+    const arrived = packets.filter(() => rng.below(10) !== 0);
+    const missingData = kcps.filter((_, i) => !arrived.includes(packets[i]));
+    lost += missingData.length;
+    if (missingData.length > 0 && arrived.length >= 10) recoverable += missingData.length;
+    const got: Buffer[] = [];
+    for (const p of arrived) {
+      const r = dec.decode(p, 0, p.length, group);
+      for (let i = 0; i < r; i++) got.push(dec.recovered[i]);
+    }
+    for (const m of missingData) {
+      if (got.some((g) => g.equals(m))) recovered++;
+    }
+  }
+  assert.ok(lost > 0 && recoverable > 0);
+  assert.equal(recovered, recoverable, `recovered ${recovered} of ${recoverable} recoverable (${lost} lost)`);
 });

@@ -119,3 +119,30 @@ test('invalid configuration and oversized packets throw, naming the parameter', 
   assert.throws(() => enc.encode(Buffer.alloc(1600), 1501), /end/);
   assert.throws(() => enc.encode(Buffer.alloc(100), 27), /end/);
 });
+
+test('parityCount: k of ps parity per group, seqids keep the (ds, ps) shape', () => {
+  const enc = new FecEncoder(4, 3);
+  const seqids: number[] = [];
+  const send = () => {
+    const pkt = Buffer.alloc(8 + 20);
+    const n = enc.encode(pkt, pkt.length);
+    seqids.push(pkt.readUInt32LE(0));
+    for (let k = 0; k < n; k++) seqids.push(enc.parity[k].readUInt32LE(0));
+    return n;
+  };
+  for (const [count, expected] of [
+    [3, 3],
+    [1, 1],
+    [0, 0],
+    [5, 3], // clamped to parityShards
+    [-1, 0],
+  ]) {
+    enc.parityCount = count;
+    let n = 0;
+    for (let i = 0; i < 4; i++) n += send();
+    assert.equal(n, expected, `parityCount ${count}`);
+  }
+  // every group starts at a multiple of ds + ps: the skipped parity still consumed its seqids
+  const groupStarts = seqids.filter((_, i) => i === 0 || seqids[i] !== seqids[i - 1] + 1);
+  for (const s of groupStarts) assert.equal(s % 7, 0, `a run starts at seqid ${s}`);
+});

@@ -203,7 +203,10 @@ function runScenario(s: Scenario): { log: string[]; rx: [number, number] } {
       const due = queues[side].filter((p) => p.at === t);
       queues[side] = queues[side].filter((p) => p.at !== t);
       for (const p of due) {
-        const ret = kcps[side].input(p.data, 0, p.data.length, p.regular, s.ackNoDelay, now);
+        const ret = kcps[side].input(p.data, 0, p.data.length, now, {
+          recovered: !p.regular,
+          ackNoDelay: s.ackNoDelay,
+        });
         log.push(`in ${side} ${ret}`);
       }
       if (t >= s.readFrom[side]) {

@@ -7,6 +7,7 @@
  * delay its last scheduled flush returned, and reads everything after every input.
  */
 import { Kcp } from '../../src/kcp/index.js';
+import { Pacer } from '../../src/transport/pacer.js';
 
 export interface LinkOptions {
   /** Probability that a datagram is lost. */
@@ -17,6 +18,10 @@ export interface LinkOptions {
   delay: number;
   /** Extra random delay in [0, jitter) ms per datagram: reorders datagrams. */
   jitter: number;
+  /** A bottleneck in each direction: bytes per ms it forwards (absent: unlimited). */
+  rate?: number;
+  /** Bytes its tail-drop queue holds. */
+  queueBytes?: number;
 }
 
 export interface PairOptions {
@@ -37,7 +42,17 @@ export interface PairOptions {
   writeChunk: number;
   /** Give up (the run failed) after this much simulated time. */
   maxSimMs: number;
+  /**
+   * -mode auto as a session runs it: the model-based controller, the automatic receive window, a pacer
+   * following the controller's rate, and writes held to a 32-segment backlog instead of the window.
+   */
+  auto?: boolean;
+  /** Start of the steady-state part the late figures cover (Endpoint.lateMaxQueueBytes, ...). */
+  measureFromMs?: number;
 }
+
+/** The session's backlog limit (UNSENT_LIMIT) that auto writers keep to. */
+const AUTO_BACKLOG = 32;
 
 /** xorshift32: deterministic, seedable, good enough for link decisions. */
 export class Rng {
@@ -123,6 +138,16 @@ export class Endpoint {
   maxDatagram = 0;
   /** Largest snd_nxt − snd_una seen when a datagram went out. */
   maxInFlight = 0;
+  /** Bytes handed to the link, and the bottleneck's drops and deepest queue in this direction. */
+  bytesOut = 0;
+  queueDrops = 0;
+  maxQueueBytes = 0;
+  /** The deepest queue from `measureFromMs` (PairOptions) on, and what was received by then. */
+  lateMaxQueueBytes = 0;
+  receivedAtMeasureStart = -1;
+  /** When the bottleneck finishes forwarding what is queued (sim ms). */
+  private linkBusyUntil = 0;
+  readonly pacer: Pacer | null = null;
 
   constructor(
     conv: number,
@@ -139,6 +164,26 @@ export class Endpoint {
     this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
     this.kcp.setMtu(options.mtu);
     this.kcp.reserveBytes(options.reserved);
+    if (options.auto) {
+      this.kcp.enableCongestionControl(conv);
+      this.kcp.enableAutoReceiveWindow(4096);
+      this.kcp.setWindowSize(4096, 0);
+      this.pacer = new Pacer(Number.POSITIVE_INFINITY, options.t0);
+      this.kcp.setPacingGate(this.pacer);
+    }
+  }
+
+  /** Flush as the session does: the pacer follows the controller first; returns ms until the next flush. */
+  flush(now: number): number {
+    const cc = this.kcp.congestion;
+    const pacer = this.pacer;
+    if (pacer !== null && cc !== null) {
+      const rate = cc.pacingRate;
+      pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, this.options.mtu, 0, now);
+    }
+    this.kcp.backlogged = this.sendOff < this.outgoing.length;
+    const wait = this.kcp.flush(false, now);
+    return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
   }
 
   get sendDone(): boolean {
@@ -150,11 +195,17 @@ export class Endpoint {
 
   writeWhileOpen(now: number): void {
     const kcp = this.kcp;
-    while (this.sendOff < this.outgoing.length && kcp.waitSnd < Math.min(kcp.sndWnd, kcp.rmtWnd)) {
+    const auto = this.options.auto === true;
+    while (
+      this.sendOff < this.outgoing.length &&
+      kcp.waitSnd < Math.min(kcp.sndWnd, kcp.rmtWnd) &&
+      (!auto || kcp.unsent < AUTO_BACKLOG)
+    ) {
       const end = Math.min(this.sendOff + this.options.writeChunk, this.outgoing.length);
       kcp.send(this.outgoing.subarray(this.sendOff, end));
       this.sendOff = end;
-      kcp.flush(false, now);
+      if (auto) this.flush(now);
+      else kcp.flush(false, now);
     }
   }
 
@@ -171,11 +222,30 @@ export class Endpoint {
     if (len > this.maxDatagram) this.maxDatagram = len;
     const inFlight = (this.kcp.sndNxt - this.kcp.sndUna) >>> 0;
     if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
+    if (this.kcp.outputCarriesData) this.pacer?.take(len, (this.options.t0 + this.clock.t) >>> 0);
+    this.bytesOut += len;
     const link = this.options.link;
+    let departs = this.clock.t;
+    if (link.rate !== undefined) {
+      // tail-drop queue in front of a link of `rate` bytes per ms
+      const start = Math.max(this.linkBusyUntil, this.clock.t);
+      const queued = (start - this.clock.t) * link.rate;
+      if (queued + len > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
+        this.queueDrops++;
+        return;
+      }
+      if (queued + len > this.maxQueueBytes) this.maxQueueBytes = queued + len;
+      const measureFrom = this.options.measureFromMs ?? 0;
+      if (this.clock.t >= measureFrom && queued + len > this.lateMaxQueueBytes) {
+        this.lateMaxQueueBytes = queued + len;
+      }
+      this.linkBusyUntil = start + len / link.rate;
+      departs = Math.ceil(this.linkBusyUntil);
+    }
     if (this.rng.next() < link.loss) return;
     const data = Buffer.from(buf.subarray(this.options.reserved, len));
     const inbox = this.peerInbox();
-    const at = this.clock.t + link.delay + Math.floor(this.rng.next() * link.jitter);
+    const at = departs + link.delay + Math.floor(this.rng.next() * link.jitter);
     inbox.push({ at, seq: this.clock.seq++, data });
     if (this.rng.next() < link.dup) {
       inbox.push({ at: at + Math.floor(this.rng.next() * link.jitter), seq: this.clock.seq++, data });
@@ -205,13 +275,17 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     for (const ep of endpoints) {
       for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
         const d = ep.inbox.pop().data;
-        ep.kcp.input(d, 0, d.length, true, options.ackNoDelay, now);
+        ep.kcp.input(d, 0, d.length, now, { ackNoDelay: options.ackNoDelay });
+        if (ep.kcp.paced && ep.pacer !== null) ep.nextFlush = Math.min(ep.nextFlush, t + ep.pacer.delay());
       }
       if (reads(t)) ep.readAll();
     }
     for (const ep of endpoints) ep.writeWhileOpen(now);
     for (const ep of endpoints) {
-      if (t >= ep.nextFlush) ep.nextFlush = t + ep.kcp.flush(false, now);
+      if (t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);
+    }
+    if (options.measureFromMs !== undefined && t >= options.measureFromMs) {
+      for (const ep of endpoints) if (ep.receivedAtMeasureStart < 0) ep.receivedAtMeasureStart = ep.received;
     }
     if (a.sendDone && b.sendDone && a.receiveDone && b.receiveDone) break;
 

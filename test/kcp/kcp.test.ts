@@ -59,7 +59,7 @@ function take(out: Buffer[]): Seg[] {
 /** Deliver every datagram in `out` (emptied) to `to`. */
 function deliver(out: Buffer[], to: Kcp, now: number, ackNoDelay = false): void {
   const datagrams = out.splice(0);
-  for (const d of datagrams) assert.equal(to.input(d, 0, d.length, true, ackNoDelay, now), KCP_INPUT_OK);
+  for (const d of datagrams) assert.equal(to.input(d, 0, d.length, now, { ackNoDelay }), KCP_INPUT_OK);
 }
 
 function datagram(
@@ -209,21 +209,21 @@ test('the sender never has more than min(snd_wnd, rmt_wnd) segments unacknowledg
   // the peer shrinks its window to 3 without acking: nothing new may go out
   const wins = (una: number, wnd: number) => datagram({ cmd: KCP_CMD_WINS, una, wnd });
   let d = wins(0, 3);
-  assert.equal(kcp.input(d, 0, d.length, true, false, 10), 0);
+  assert.equal(kcp.input(d, 0, d.length, 10), 0);
   assert.equal(kcp.rmtWnd, 3);
   kcp.flush(false, 10);
   assert.deepEqual(take(out), []);
 
   // una 2, window 5: 2 + 5 = 7 ≤ snd_nxt, still nothing new
   d = wins(2, 5);
-  kcp.input(d, 0, d.length, true, false, 20);
+  kcp.input(d, 0, d.length, 20);
   kcp.flush(false, 20);
   assert.deepEqual(take(out), []);
   assert.equal(kcp.sndUna, 2);
 
   // una 8, window 5: exactly sn 8..12 (sent by the flush that the una advance triggers)
   d = wins(8, 5);
-  kcp.input(d, 0, d.length, true, false, 30);
+  kcp.input(d, 0, d.length, 30);
   assert.deepEqual(
     take(out).map((s) => s.sn),
     [8, 9, 10, 11, 12],
@@ -312,13 +312,13 @@ test('receive: out-of-order segments are reassembled, duplicates counted, ACK fi
     data: Buffer.from(text),
   });
   let d = datagram(push(2, 'cc'), push(5, 'ff'));
-  assert.equal(kcp.input(d, 0, d.length, true, false, 0), 0);
+  assert.equal(kcp.input(d, 0, d.length, 0), 0);
   assert.equal(kcp.peekSize(), 0);
   assert.equal(kcp.recv(), null);
 
   const repeats = snmp.RepeatSegs;
   d = datagram(push(0, 'a'), push(2, 'cc'), push(1, 'bb'));
-  kcp.input(d, 0, d.length, true, true, 1); // ackNoDelay: ACK-only flush
+  kcp.input(d, 0, d.length, 1, { ackNoDelay: true }); // ackNoDelay: ACK-only flush
   assert.equal(snmp.RepeatSegs, repeats + 1);
   assert.equal(kcp.rcvNxt, 3);
   assert.equal(kcp.peekSize(), 5);
@@ -334,7 +334,7 @@ test('receive: out-of-order segments are reassembled, duplicates counted, ACK fi
   assert.equal(kcp.peekSize(), 0);
 
   d = datagram(push(3, 'd'), push(4, 'e'));
-  kcp.input(d, 0, d.length, true, false, 2);
+  kcp.input(d, 0, d.length, 2);
   assert.equal(kcp.recv()?.toString(), 'deff');
   assert.equal(kcp.rcvNxt, 6);
   assert.equal(kcp.recv(), null);
@@ -348,10 +348,10 @@ test('RTT is sampled once per datagram from its last ACK, and only from regular 
   assert.equal(sent.length, 3);
 
   let d = datagram({ cmd: KCP_CMD_ACK, sn: 0, ts: 1000 });
-  kcp.input(d, 0, d.length, false, false, 1100); // FEC-recovered
+  kcp.input(d, 0, d.length, 1100, { recovered: true }); // FEC-recovered
   assert.equal(kcp.rto, 200);
   d = datagram({ cmd: KCP_CMD_ACK, sn: 1, ts: 900 }, { cmd: KCP_CMD_ACK, sn: 2, ts: 1000 });
-  kcp.input(d, 0, d.length, true, false, 1100);
+  kcp.input(d, 0, d.length, 1100);
   assert.equal(kcp.rto, 300, 'srtt 100, rttvar 50: 100 + max(100, 200)');
 });
 
@@ -365,7 +365,7 @@ test('conv mismatch returns -1, stops the datagram and changes nothing else', ()
   const inSegs = snmp.InSegs;
 
   let d = datagram({ cmd: KCP_CMD_ACK, sn: 0, ts: 0, una: 1, wnd: 7, conv: CONV + 1 });
-  assert.equal(kcp.input(d, 0, d.length, true, true, 10), KCP_INPUT_CONV_MISMATCH);
+  assert.equal(kcp.input(d, 0, d.length, 10, { ackNoDelay: true }), KCP_INPUT_CONV_MISMATCH);
   assert.deepEqual(state(), before);
   kcp.flush(false, 10);
   assert.deepEqual(take(out), [], 'no ACK queued');
@@ -376,7 +376,7 @@ test('conv mismatch returns -1, stops the datagram and changes nothing else', ()
     { cmd: KCP_CMD_PUSH, sn: 0, wnd: 9, data: Buffer.from('ok') },
     { cmd: KCP_CMD_PUSH, sn: 1, data: Buffer.from('no'), conv: 99 },
   );
-  assert.equal(kcp.input(d, 0, d.length, true, true, 20), KCP_INPUT_CONV_MISMATCH);
+  assert.equal(kcp.input(d, 0, d.length, 20, { ackNoDelay: true }), KCP_INPUT_CONV_MISMATCH);
   assert.deepEqual(take(out), []);
   assert.equal(kcp.rmtWnd, 9);
   assert.equal(kcp.recv()?.toString(), 'ok');
@@ -385,25 +385,21 @@ test('conv mismatch returns -1, stops the datagram and changes nothing else', ()
 test('malformed input returns an error code and never throws', () => {
   const { kcp, out } = endpoint();
   const push = datagram({ cmd: KCP_CMD_PUSH, sn: 0, data: Buffer.from('hello') });
-  assert.equal(
-    kcp.input(push, 0, 23, true, false, 0),
-    KCP_INPUT_CONV_MISMATCH,
-    'shorter than a header (G561: -1)',
-  );
-  assert.equal(kcp.input(push, 0, push.length - 1, true, false, 0), KCP_INPUT_SHORT, 'len past the end');
-  assert.equal(kcp.input(push, 5, push.length, true, false, 0), KCP_INPUT_SHORT, 'range past the buffer');
-  assert.equal(kcp.input(push, -1, 10, true, false, 0), KCP_INPUT_SHORT);
-  assert.equal(kcp.input(Buffer.alloc(0), 0, 0, true, false, 0), KCP_INPUT_CONV_MISMATCH);
+  assert.equal(kcp.input(push, 0, 23, 0), KCP_INPUT_CONV_MISMATCH, 'shorter than a header (G561: -1)');
+  assert.equal(kcp.input(push, 0, push.length - 1, 0), KCP_INPUT_SHORT, 'len past the end');
+  assert.equal(kcp.input(push, 5, push.length, 0), KCP_INPUT_SHORT, 'range past the buffer');
+  assert.equal(kcp.input(push, -1, 10, 0), KCP_INPUT_SHORT);
+  assert.equal(kcp.input(Buffer.alloc(0), 0, 0, 0), KCP_INPUT_CONV_MISMATCH);
   for (const cmd of [0, 80, 85, 255]) {
     const d = datagram({ cmd });
-    assert.equal(kcp.input(d, 0, d.length, true, false, 0), KCP_INPUT_BAD_CMD, `cmd ${cmd}`);
+    assert.equal(kcp.input(d, 0, d.length, 0), KCP_INPUT_BAD_CMD, `cmd ${cmd}`);
   }
   const huge = datagram({ cmd: KCP_CMD_PUSH });
   huge.writeUInt32LE(0xffffffff, 20);
-  assert.equal(kcp.input(huge, 0, huge.length, true, false, 0), KCP_INPUT_SHORT);
+  assert.equal(kcp.input(huge, 0, huge.length, 0), KCP_INPUT_SHORT);
   // trailing bytes shorter than a header are ignored
   const tail = Buffer.concat([push, Buffer.alloc(10)]);
-  assert.equal(kcp.input(tail, 0, tail.length, true, false, 0), KCP_INPUT_OK);
+  assert.equal(kcp.input(tail, 0, tail.length, 0), KCP_INPUT_OK);
   assert.equal(kcp.recv()?.toString(), 'hello');
 
   const rng = new Rng(42);
@@ -413,7 +409,7 @@ test('malformed input returns an error code and never throws', () => {
     if (d.length >= 4 && rng.next() < 0.7) d.writeUInt32LE(CONV, 0);
     if (d.length >= 5 && rng.next() < 0.7) d[4] = 81 + Math.floor(rng.next() * 4);
     if (d.length >= 24 && rng.next() < 0.5) d.writeUInt32LE(Math.floor(rng.next() * (d.length - 20)), 20);
-    codes.add(kcp.input(d, 0, d.length, rng.next() < 0.5, rng.next() < 0.5, i));
+    codes.add(kcp.input(d, 0, d.length, i, { recovered: rng.next() >= 0.5, ackNoDelay: rng.next() < 0.5 }));
     kcp.recv();
     if (i % 50 === 0) kcp.flush(false, i);
   }
@@ -430,7 +426,7 @@ test('release empties every queue', () => {
     { cmd: KCP_CMD_PUSH, sn: 0, data: Buffer.from('x') },
     { cmd: KCP_CMD_PUSH, sn: 2, data: Buffer.from('z') },
   );
-  kcp.input(d, 0, d.length, true, false, 1);
+  kcp.input(d, 0, d.length, 1);
   assert.equal(kcp.waitSnd, 5);
   assert.equal(kcp.peekSize(), 1);
   kcp.release();

@@ -24,7 +24,7 @@ export class UdpRelay {
 
   private constructor(
     private readonly serverPort: number,
-    private readonly options: RelayOptions,
+    private options: RelayOptions,
   ) {
     this.rng = (options.seed ?? 12345) >>> 0 || 1;
   }
@@ -38,6 +38,11 @@ export class UdpRelay {
 
   get port(): number {
     return this.front.address().port;
+  }
+
+  /** Change the loss each way from now on (a link that turns lossy mid-run). */
+  setLoss(dropUp: number, dropDown: number): void {
+    this.options = { ...this.options, dropUp, dropDown };
   }
 
   close(): void {

@@ -12,17 +12,32 @@ import { UdpRelay } from '../support/udp-relay.js';
 describe('Pacer (token bucket)', () => {
   test('starts with a full burst, then refills at the rate', () => {
     const p = new Pacer(100_000, 0);
-    assert.ok(p.tryTake(PACER_BURST, 0));
-    assert.equal(p.tryTake(1000, 0), false);
-    assert.equal(p.delayFor(1000), 10); // 1000 bytes at 100 kB/s
-    assert.equal(p.tryTake(1000, 9), false);
-    assert.ok(p.tryTake(1000, 10));
+    assert.ok(p.ready(0));
+    p.take(PACER_BURST + 999, 0); // the datagram that crosses zero still goes: a deficit of 999 bytes
+    assert.equal(p.ready(0), false);
+    assert.equal(p.delay(), 10); // 1000 bytes at 100 kB/s
+    assert.equal(p.ready(9), false);
+    assert.ok(p.ready(10));
   });
 
   test('never holds more than the burst', () => {
     const p = new Pacer(1_000_000, 0);
-    assert.ok(p.tryTake(PACER_BURST, 100_000));
-    assert.equal(p.tryTake(1, 100_000), false);
+    p.take(PACER_BURST, 100_000);
+    assert.equal(p.ready(100_000), false);
+  });
+
+  test('following a rate: burst of max(2 ms, 10 datagrams), capped by a rate limit', () => {
+    const p = new Pacer(Number.POSITIVE_INFINITY, 0);
+    p.follow(10_000_000, 1350, 0, 0); // 10 MB/s: 2 ms = 20 kB > 10 datagrams
+    p.take(20_000, 0);
+    assert.equal(p.ready(0), false);
+    assert.ok(p.ready(1)); // 10 kB refilled
+    p.follow(100_000, 1350, 0, 1); // 100 kB/s: the 10-datagram floor, 13.5 kB
+    p.take(13_500 + 1, 1_000);
+    assert.equal(p.ready(1_000), false);
+    assert.equal(p.delay(), 1);
+    p.follow(10_000_000, 1350, 50_000, 1_000); // -ratelimit 50 kB/s wins
+    assert.equal(p.rate, 50_000);
   });
 });
 

@@ -1,0 +1,60 @@
+/**
+ * -mode auto's adaptive FEC: how many of a group's parity shards to send (FecEncoder.parityCount), from
+ * the loss that KCP still sees after FEC (its retransmission rate). Pure: fed the sender's cumulative
+ * transmission and retransmission counts.
+ *
+ * Full parity first, for the first START_SEGMENTS segments, so a peer whose decoder was configured with
+ * another (ds, ps) sees complete parity runs and its autotune locks onto ours. Then one more parity
+ * shard when the residual loss stays above RAISE_LOSS for RAISE_PERIODS periods, one fewer after QUIET_PERIODS
+ * periods in a row below LOWER_LOSS: none on a clean link, all of them on a lossy one.
+ */
+
+/** Segments sent with full parity before the count adapts. */
+const START_SEGMENTS = 1024;
+/** Segments per evaluation period. */
+const PERIOD_SEGMENTS = 1024;
+/** Residual loss (retransmitted / transmitted) above which parity goes up, in RAISE_PERIODS periods in a row. */
+const RAISE_LOSS = 0.01;
+/** A burst of timeouts (a stalled event loop, a queue overflowing once) is not a lossy link. */
+const RAISE_PERIODS = 2;
+/** Residual loss below which a period counts as quiet. */
+const LOWER_LOSS = 0.005;
+/** Quiet periods (in a row) before parity goes down by one. */
+const QUIET_PERIODS = 1;
+
+export class ParityTuner {
+  private count: number;
+  private periodStartSent = 0;
+  private periodStartLost = 0;
+  private quiet = 0;
+  private lossy = 0;
+
+  /** `max`: the group's parityShards, which stays the wire shape. */
+  constructor(readonly max: number) {
+    this.count = max;
+  }
+
+  /** The parity count to send now, given the cumulative segment counts. */
+  update(transmissions: number, retransmissions: number): number {
+    const sent = transmissions - this.periodStartSent;
+    if (transmissions < START_SEGMENTS || sent < PERIOD_SEGMENTS) return this.count;
+    const loss = (retransmissions - this.periodStartLost) / sent;
+    this.periodStartSent = transmissions;
+    this.periodStartLost = retransmissions;
+    if (loss > RAISE_LOSS) {
+      if (++this.lossy >= RAISE_PERIODS) this.count = Math.min(this.max, this.count + 1);
+      this.quiet = 0;
+      return this.count;
+    }
+    this.lossy = 0;
+    if (loss < LOWER_LOSS) {
+      if (++this.quiet >= QUIET_PERIODS) {
+        this.count = Math.max(0, this.count - 1);
+        this.quiet = 0;
+      }
+    } else {
+      this.quiet = 0;
+    }
+    return this.count;
+  }
+}

@@ -1,0 +1,599 @@
+/**
+ * A model-based congestion controller for KCP (`-mode auto`), after BBR: it estimates the bottleneck
+ * delivery rate and the round-trip propagation time and sends at that rate, instead of reading loss as
+ * congestion. Pure: time (a uint32-wrapping ms clock) is passed in, nothing here owns a timer.
+ *
+ * Taken from BBR v1 (draft-cardwell-iccrg-bbr-congestion-control-00, Linux tcp_bbr.c):
+ * - delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation): a snapshot of `delivered`,
+ *   `deliveredTime`, `firstSendTime` and app-limited state per transmission; rate = Δdelivered /
+ *   max(send interval, ACK interval); app-limited samples only ever raise the estimate;
+ * - bandwidth = windowed max of the samples over 10 rounds; min RTT = the lowest sample, refreshed by
+ *   ProbeRTT once it is 10 s old;
+ * - Startup at gain 2/ln2 until the bandwidth grew less than 25 % in 3 rounds, Drain at its inverse until
+ *   the in-flight data fits one BDP, then ProbeBW's gain cycle [1.25, 0.75, 1 × 6], one phase per min RTT;
+ * - in-flight capped at cwndGain (2) × BDP.
+ * Taken from BBR v2 (draft-cardwell-iccrg-bbr-congestion-control-02): loss bounds the model only when it is
+ * above a threshold (v2: 2 %, inflight_hi = max(in-flight, 0.7 × target), bw_lo = max(latest, 0.7 × bw_lo))
+ * and ProbeRTT at half the BDP instead of 4 packets. Changed for KCP on lossy links:
+ * - the loss threshold is relative to a measured baseline (an average of recent rounds' loss) instead of
+ *   an absolute 2 %, must exceed binomial noise, and counts only with a standing queue (the epoch's lowest
+ *   RTT above the min): at 5-10 % random loss every round is above 2 % and v2 ratchets down (BBRv2
+ *   evaluations report exactly that collapse), while a queue overflowing at a bottleneck still shows;
+ * - pacing pays for the baseline loss's retransmissions (bw / (1 − baseline), capped), and Startup also
+ *   ends on a full BDP of queueing delay (HyStart-like) and resumes after a gain cycle that grew 1.15×;
+ * - RTT samples include the peer's ACK delay (kcp-go 2021 flushes ACKs only every `interval`, 10-40 ms),
+ *   so the controller measures the peer's ACK cadence and adds that much data to the in-flight cap: at the
+ *   bottleneck rate, one ACK period's data is delivered but not yet acknowledged.
+ *
+ * Units: bytes (of KCP segments, header included) and milliseconds; rates in bytes per ms.
+ */
+import { timeDiff } from '../time-diff.js';
+import { WindowedFilter } from './windowed-filter.js';
+
+/** Per-transmission state the controller keeps on each sent segment (draft-cheng "P.*" fields). */
+export interface SendSnapshot {
+  /** `delivered` when the segment was last sent. */
+  ccDelivered: number;
+  /** `deliveredTime` when the segment was last sent (controller clock). */
+  ccDeliveredTime: number;
+  /** `firstSendTime` when the segment was last sent (controller clock). */
+  ccFirstSendTime: number;
+  /** When the segment was last sent (controller clock). */
+  ccSentTime: number;
+  /** The sender was application-limited when the segment was last sent. */
+  ccAppLimited: boolean;
+  /** Counted in the in-flight bytes: sent, and neither delivered nor declared lost since. */
+  ccInFlight: boolean;
+}
+
+/** The controller's state, as BBR names its phases. */
+export type ControllerState = 'startup' | 'drain' | 'probe-bw' | 'probe-rtt';
+
+/** BBR's Startup gain 2/ln 2: the smallest that doubles the delivery rate each round. */
+const STARTUP_GAIN = 2.885;
+/** ProbeBW pacing gains, one per phase, each about one min RTT long. */
+const PROBE_GAINS = [1.25, 0.75, 1, 1, 1, 1, 1, 1];
+const PROBE_UP = 0;
+const PROBE_DOWN = 1;
+/** In-flight cap in BDPs outside Startup (BBR's cwnd_gain). */
+const CWND_GAIN = 2;
+/** Rounds the max-bandwidth filter spans. */
+const BW_WINDOW_ROUNDS = 10;
+/** How long a min-RTT sample stays valid before ProbeRTT refreshes it. */
+const MIN_RTT_WINDOW_MS = 10_000;
+/** ProbeRTT lasts this long at half the BDP (v2), and at least one round. */
+const PROBE_RTT_MS = 200;
+/**
+ * Startup also ends when a round's lowest RTT is this much above the min RTT (plus one peer ACK period):
+ * the queue already holds half a BDP. Bandwidth growth alone notices a deep queue (a cheap VPS path)
+ * only after it filled for three rounds, and KCP's RTO, tight around a stable RTT, fires spuriously
+ * meanwhile (HyStart's delay-increase exit, RFC 9406, for the same reason).
+ */
+const STARTUP_QUEUE_RTT = 1;
+/** Rounds in a row the Startup queue signal must hold: one slow round (GC, a loaded CPU) is not a queue. */
+const STARTUP_QUEUE_ROUNDS = 2;
+/**
+ * A gain cycle that raised the bandwidth estimate by this much (its 1.25 probe at most, less the loss)
+ * shows the pipe is not full: back to
+ * Startup, which doubles per round, rather than climbing by a quarter per cycle of 8 round trips.
+ */
+const RESTART_GROWTH = 1.15;
+/** Startup ends after this many rounds without FULL_BW_GROWTH. */
+const FULL_BW_ROUNDS = 3;
+const FULL_BW_GROWTH = 1.25;
+/** Loss counts as congestion only this far above the baseline (absolute, and relative to it). */
+const LOSS_EXCESS_ABS = 0.02;
+const LOSS_EXCESS_REL = 0.5;
+const LOSS_EXCESS_SD = 3;
+/** A queue is standing when the epoch's lowest RTT exceeds the min RTT by this share, and these ms. */
+const QUEUE_RTT_SHARE = 0.1;
+const QUEUE_RTT_MIN_MS = 3;
+/** A loss verdict needs at least this many segments sent and this many lost in the epoch. */
+const LOSS_EPOCH_MIN_SENT = 64;
+const LOSS_EPOCH_MIN_LOST = 4;
+/** The loss baseline follows each epoch's loss rate with this weight, and never exceeds this. */
+const LOSS_BASELINE_GAIN = 1 / 8;
+const LOSS_BASELINE_MAX = 0.3;
+/**
+ * The delivery rate counts each segment once, while the pacing budget also pays for what the baseline
+ * loss makes KCP send again (its fast, early and timeout retransmissions, a third of the wire at 10 %
+ * loss). Probing at 1.25 × bw / (1 − baseline) keeps the probes above the delivery rate; without it a 1.25 probe
+ * times 0.65 delivered decays the estimate round after round. Capped like Hysteria's loss compensation.
+ */
+const LOSS_COMPENSATION_MAX = 0.3;
+/** v2's Beta: after congestion loss the bounds keep this share of what they were. */
+const LOSS_BETA = 0.7;
+/**
+ * Rounds of ProbeBW before loss is judged: the RTOs that Startup's queue provoked (KCP's RTO follows a
+ * fast-rising RTT late) surface during Drain and the first rounds after it.
+ */
+const LOSS_QUIET_ROUNDS = 2;
+/** Probe again past an inflight_hi set by loss only every this many gain cycles. */
+const CYCLES_PER_BOUND_PROBE = 4;
+/** The peer's ACK cadence follows each gap with this weight, clamped to ACK_CADENCE_MAX ms. */
+const ACK_CADENCE_GAIN = 1 / 8;
+const ACK_CADENCE_MAX = 50;
+/** Round-trip assumed before the first sample (kcp-go's initial RTO). */
+const INITIAL_RTT_MS = 200;
+
+export interface ControllerOptions {
+  /** Bytes of one full segment (mss + header): the unit of the minimum and initial windows. */
+  segmentBytes: number;
+  /** In-flight allowed before the first estimate, in segments. */
+  initialWindow?: number;
+  /** Seed of the random start phase of the gain cycle (BBR randomizes it to desynchronize flows). */
+  seed?: number;
+}
+
+/** Read-only view of the estimates, for metrics and logs. */
+export interface ControllerEstimates {
+  readonly state: ControllerState;
+  /** Bottleneck bandwidth estimate, bytes per second (0 before a sample). */
+  readonly bandwidth: number;
+  /** Min RTT estimate in ms (0 before a sample). */
+  readonly minRtt: number;
+  /** Pacing rate, bytes per second (0: not pacing yet). */
+  readonly pacingRate: number;
+  /** In-flight cap in bytes. */
+  readonly cwnd: number;
+  /** Measured gap between the peer's ACKs while data is in flight, ms. */
+  readonly ackCadence: number;
+  /** Baseline loss rate (0..1) that is not taken as congestion. */
+  readonly lossBaseline: number;
+}
+
+export class CongestionController implements ControllerEstimates {
+  private readonly segmentBytes: number;
+  private readonly minCwnd: number;
+  private readonly initialCwnd: number;
+
+  /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
+  private clock = 0;
+  private lastNow = 0;
+  private started = false;
+
+  // delivery-rate estimation (draft-cheng "C.*" connection state)
+  private delivered = 0;
+  private deliveredTime = 0;
+  private firstSendTime = 0;
+  /** Nonzero while app-limited: the `delivered` value at which the app-limited bubble has been ACKed. */
+  private appLimitedUntil = 0;
+  private inflight = 0;
+  // the sample being built from this ACK event's newest delivered segment (rs.*)
+  private sampleValid = false;
+  private samplePriorDelivered = 0;
+  private samplePriorTime = 0;
+  private sampleSendElapsed = 0;
+  private sampleAppLimited = false;
+  /** The highest rate sample of the current round and of the last full round, bytes per ms. */
+  private roundMaxRate = 0;
+  private lastRoundMaxRate = 0;
+  /** The lowest RTT sample of the current round (Infinity: none yet). */
+  private roundMinRtt = Number.POSITIVE_INFINITY;
+
+  // model
+  private readonly maxBw = new WindowedFilter(BW_WINDOW_ROUNDS, true);
+  /**
+   * Min RTT as BBR keeps it: one value and when it was measured. A sample replaces it when lower, or when
+   * the value is older than MIN_RTT_WINDOW_MS; that age also starts ProbeRTT, which drains the queue so
+   * the replacing samples are the path's, not a standing queue's (a windowed-min filter would slide onto
+   * queue-inflated samples instead).
+   */
+  private minRttValue = 0;
+  private minRttStamp = 0;
+  /** The min RTT expired: enter ProbeRTT at the next ACK event. */
+  private probeRttDue = false;
+  /** The lowest RTT sample during ProbeRTT. */
+  private probeRttMin = Number.POSITIVE_INFINITY;
+  private rounds = 0;
+  private nextRoundDelivered = 0;
+  private roundStart = false;
+  private fullBw = 0;
+  private fullBwRounds = 0;
+  /** Startup has ended once: after ProbeRTT the controller goes back to ProbeBW, not Startup. */
+  private filledPipe = false;
+  private startupQueueRounds = 0;
+  /** The last full round's lowest RTT showed a standing queue. */
+  private lastRoundQueue = false;
+  /** The bandwidth estimate when the current gain cycle began. */
+  private cycleStartBw = 0;
+  /** The round ProbeBW was entered from Drain. */
+  private probeBwSince = 0;
+  private _state: ControllerState = 'startup';
+  private phase = 0;
+  private phaseStart = 0;
+  private cycles = 0;
+  private probeRttDone = -1;
+  private probeRttRoundDone = false;
+  private rng: number;
+
+  // loss: an epoch spans at least a round and LOSS_EPOCH_MIN_SENT segments
+  private epochSent = 0;
+  private epochLost = 0;
+  /** The lowest RTT sample of the loss epoch (Infinity: none yet). */
+  private epochMinRtt = Number.POSITIVE_INFINITY;
+  private baseline = -1;
+  private inflightHi = Number.POSITIVE_INFINITY;
+  private bwLo = Number.POSITIVE_INFINITY;
+
+  // the peer's ACK cadence
+  private lastAckEvent = -1;
+  private cadence = 0;
+
+  constructor(options: ControllerOptions) {
+    this.segmentBytes = options.segmentBytes;
+    this.minCwnd = 4 * options.segmentBytes;
+    this.initialCwnd = (options.initialWindow ?? 32) * options.segmentBytes;
+    this.rng = (options.seed ?? 0x9e3779b9) >>> 0 || 1;
+  }
+
+  get state(): ControllerState {
+    return this._state;
+  }
+  /** Bottleneck bandwidth in bytes per ms as the model uses it (bounded by loss). */
+  private get bw(): number {
+    return Math.min(this.maxBw.best(0), this.bwLo);
+  }
+  get bandwidth(): number {
+    return this.bw * 1000;
+  }
+  get minRtt(): number {
+    return this.minRttValue;
+  }
+  get ackCadence(): number {
+    return this.cadence;
+  }
+  get lossBaseline(): number {
+    return Math.max(0, this.baseline);
+  }
+  /** Bytes currently in flight as the controller counts them. */
+  get inflightBytes(): number {
+    return this.inflight;
+  }
+  get pacingRate(): number {
+    return this.pacingPerMs() * 1000;
+  }
+
+  /** Pacing rate in bytes per ms; 0 before the first bandwidth sample (the window alone limits then). */
+  pacingPerMs(): number {
+    const bw = this.bw;
+    if (bw <= 0) {
+      const rtt = this.minRttValue;
+      return rtt > 0 ? (STARTUP_GAIN * this.initialCwnd) / rtt : 0;
+    }
+    const gain = this.gain();
+    // only a probe pays for the retransmissions (see LOSS_COMPENSATION_MAX): cruising at bw × 1/(1 − loss)
+    // overfills a bottleneck whose own drops the baseline then learns, a spiral
+    return gain > 1 ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX)) : gain * bw;
+  }
+
+  /** In-flight cap in bytes. */
+  get cwnd(): number {
+    const bw = this.bw;
+    const rtt = this.minRttValue;
+    if (bw <= 0 || rtt <= 0) return this.initialCwnd;
+    const bdp = bw * rtt;
+    if (this._state === 'probe-rtt') return Math.max(this.minCwnd, bdp / 2);
+    const gain = this._state === 'startup' ? STARTUP_GAIN : CWND_GAIN;
+    // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
+    let cap = gain * bdp + bw * this.cadence + 3 * this.segmentBytes;
+    if (cap > this.inflightHi) cap = this.inflightHi;
+    return Math.max(this.minCwnd, cap);
+  }
+
+  /** Whether `bytes` more may enter the network now. */
+  canSend(bytes: number): boolean {
+    return this.inflight + bytes <= this.cwnd;
+  }
+
+  /**
+   * A segment of `bytes` is (re)transmitted now. Call before sending it; `seg` keeps the snapshot.
+   */
+  onSend(seg: SendSnapshot, bytes: number, now: number): void {
+    this.tick(now);
+    if (this.inflight === 0) {
+      // nothing in flight: the next sample's intervals start now, not at the last ACK before the idle time
+      this.firstSendTime = this.clock;
+      this.deliveredTime = this.clock;
+    }
+    seg.ccDelivered = this.delivered;
+    seg.ccDeliveredTime = this.deliveredTime;
+    seg.ccFirstSendTime = this.firstSendTime;
+    seg.ccSentTime = this.clock;
+    seg.ccAppLimited = this.appLimitedUntil !== 0;
+    if (!seg.ccInFlight) {
+      seg.ccInFlight = true;
+      this.inflight += bytes;
+    }
+    this.epochSent++;
+  }
+
+  /** The sender ran out of data with room left in the window: samples until now are app-limited. */
+  onAppLimited(): void {
+    this.appLimitedUntil = Math.max(this.delivered + this.inflight, 1);
+  }
+
+  /** A segment sent earlier is declared lost (RTO or fast retransmit): it leaves the in-flight count. */
+  onLost(seg: SendSnapshot, bytes: number): void {
+    if (seg.ccInFlight) {
+      seg.ccInFlight = false;
+      this.inflight -= bytes;
+    }
+    this.epochLost++;
+  }
+
+  /**
+   * A retransmission turned out needless: the peer acknowledged an earlier transmission of the segment
+   * (KCP's ACK echoes the timestamp of the transmission it answers). That loss was not one.
+   */
+  onSpuriousLoss(): void {
+    if (this.epochLost > 0) this.epochLost--;
+  }
+
+  /** A segment was acknowledged (selectively or by una) for the first time. */
+  onDelivered(seg: SendSnapshot, bytes: number, now: number): void {
+    this.tick(now);
+    if (seg.ccInFlight) {
+      seg.ccInFlight = false;
+      this.inflight -= bytes;
+    }
+    this.delivered += bytes;
+    this.deliveredTime = this.clock;
+    // the newest transmission acknowledged in this event carries the sample
+    if (!this.sampleValid || seg.ccDelivered > this.samplePriorDelivered) {
+      this.sampleValid = true;
+      this.samplePriorDelivered = seg.ccDelivered;
+      this.samplePriorTime = seg.ccDeliveredTime;
+      this.sampleSendElapsed = seg.ccSentTime - seg.ccFirstSendTime;
+      this.sampleAppLimited = seg.ccAppLimited;
+      this.firstSendTime = seg.ccSentTime;
+    }
+  }
+
+  /**
+   * An RTT sample: `rtt` ms from the newest timestamp the peer echoed in one datagram (the one with the
+   * least ACK delay in its batch).
+   */
+  onRtt(rtt: number, now: number): void {
+    this.tick(now);
+    if (rtt < 0) return;
+    const sample = Math.max(rtt, 1);
+    if (this._state === 'probe-rtt') {
+      // the queue drains meanwhile: the lowest sample of ProbeRTT becomes the min RTT when it ends
+      if (sample < this.probeRttMin) this.probeRttMin = sample;
+    } else if (this.minRttValue === 0 || sample <= this.minRttValue) {
+      this.minRttValue = sample;
+      this.minRttStamp = this.clock;
+    } else if (this.clock - this.minRttStamp > MIN_RTT_WINDOW_MS) {
+      this.probeRttDue = true;
+    }
+    if (sample < this.roundMinRtt) this.roundMinRtt = sample;
+    if (sample < this.epochMinRtt) this.epochMinRtt = sample;
+  }
+
+  /** End of one received datagram's ACKs: turn what was delivered into a rate sample and update the model. */
+  onAckEvent(now: number): void {
+    this.tick(now);
+    if (!this.sampleValid) return;
+    this.sampleValid = false;
+    this.measureAckCadence();
+    if (this.appLimitedUntil !== 0 && this.delivered > this.appLimitedUntil) this.appLimitedUntil = 0;
+
+    // rounds: one per window of data sent after the round began
+    this.roundStart = false;
+    if (this.samplePriorDelivered >= this.nextRoundDelivered) {
+      this.nextRoundDelivered = this.delivered;
+      this.rounds++;
+      this.roundStart = true;
+      this.lastRoundMaxRate = this.roundMaxRate;
+      this.roundMaxRate = 0;
+    }
+
+    const ackElapsed = this.clock - this.samplePriorTime;
+    const interval = Math.max(this.sampleSendElapsed, ackElapsed, 1);
+    const minRtt = this.minRttValue;
+    // a sample over less than a round trip measures ACK compression, not the path
+    if (minRtt === 0 || interval >= minRtt) {
+      const rate = (this.delivered - this.samplePriorDelivered) / interval;
+      if (rate > this.roundMaxRate) this.roundMaxRate = rate;
+      if (!this.sampleAppLimited || rate >= this.maxBw.best(0)) this.maxBw.update(rate, this.rounds);
+    }
+
+    if (this.roundStart) this.endOfRound();
+    this.advanceState();
+  }
+
+  private tick(now: number): void {
+    now >>>= 0;
+    if (!this.started) {
+      this.started = true;
+      this.lastNow = now;
+      return;
+    }
+    const dt = timeDiff(now, this.lastNow);
+    if (dt > 0) {
+      this.clock += dt;
+      this.lastNow = now;
+    }
+  }
+
+  private measureAckCadence(): void {
+    const last = this.lastAckEvent;
+    this.lastAckEvent = this.clock;
+    if (last < 0 || this.inflight === 0) return;
+    const gap = Math.min(this.clock - last, ACK_CADENCE_MAX);
+    this.cadence += (gap - this.cadence) * ACK_CADENCE_GAIN;
+  }
+
+  private gain(): number {
+    switch (this._state) {
+      case 'startup':
+        return STARTUP_GAIN;
+      case 'drain':
+        return 1 / STARTUP_GAIN;
+      case 'probe-rtt':
+        return 1;
+      default:
+        return PROBE_GAINS[this.phase];
+    }
+  }
+
+  /** Once per round: Startup's full-pipe check and the loss verdict. */
+  private endOfRound(): void {
+    const roundMinRtt = this.roundMinRtt;
+    this.roundMinRtt = Number.POSITIVE_INFINITY;
+    this.lastRoundQueue = this.queueStanding(roundMinRtt);
+    if (this._state === 'startup') {
+      const bw = this.maxBw.best(0);
+      const queued = roundMinRtt - (this.minRttValue || roundMinRtt) - this.cadence;
+      this.startupQueueRounds =
+        queued > STARTUP_QUEUE_RTT * this.minRttValue ? this.startupQueueRounds + 1 : 0;
+      if (this.rounds > FULL_BW_ROUNDS && this.startupQueueRounds >= STARTUP_QUEUE_ROUNDS) {
+        this.leaveStartup();
+      } else if (this.sampleAppLimited) {
+        // an app-limited round says nothing about the pipe
+      } else if (bw >= this.fullBw * FULL_BW_GROWTH) {
+        this.fullBw = bw;
+        this.fullBwRounds = 0;
+      } else if (++this.fullBwRounds >= FULL_BW_ROUNDS) {
+        this.leaveStartup();
+      }
+    }
+    if (this._state !== 'probe-bw' || this.rounds - this.probeBwSince < LOSS_QUIET_ROUNDS) {
+      // only ProbeBW judges loss: Startup's overshoot and what it provokes later are not the path's
+      this.epochSent = 0;
+      this.epochLost = 0;
+      this.epochMinRtt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.epochSent < LOSS_EPOCH_MIN_SENT) return;
+    const loss = this.epochLost / this.epochSent;
+    // above the baseline by the margins, and by more than random loss at the baseline rate would vary
+    // (3 standard deviations of a binomial count): an epoch of a few dozen segments at 5-10 % loss
+    // easily shows several points more loss by chance
+    const expected = this.baseline * this.epochSent;
+    // and with a queue standing: even the epoch's lowest RTT is up. Random loss, however bursty (a lost
+    // datagram of ACKs times out a whole run of segments), leaves the RTT alone; an overflowing queue does not
+    const standing = this.queueStanding(this.epochMinRtt);
+    const congested =
+      standing &&
+      this.baseline >= 0 &&
+      this.epochLost >= LOSS_EPOCH_MIN_LOST &&
+      loss > this.baseline + Math.max(LOSS_EXCESS_ABS, LOSS_EXCESS_REL * this.baseline) &&
+      this.epochLost - expected > LOSS_EXCESS_SD * Math.sqrt(expected * (1 - this.baseline));
+    if (congested) this.onCongestionLoss();
+    // the baseline learns only from epochs without a standing queue: loss a queue causes must never become
+    // "random" loss that pacing then compensates, which would feed the queue (a spiral)
+    if (!standing) {
+      const capped = Math.min(loss, LOSS_BASELINE_MAX);
+      this.baseline =
+        this.baseline < 0 ? capped : this.baseline + (capped - this.baseline) * LOSS_BASELINE_GAIN;
+    }
+    this.epochSent = 0;
+    this.epochLost = 0;
+    this.epochMinRtt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Whether the lowest RTT of a round or an epoch shows a standing queue. The lowest sample is one whose
+   * ACK waited least (the newest timestamp of a batch), so the ACK delay is not in it.
+   */
+  private queueStanding(lowestRtt: number): boolean {
+    const queued = lowestRtt - this.minRttValue;
+    return (
+      lowestRtt < Number.POSITIVE_INFINITY &&
+      queued > Math.max(QUEUE_RTT_MIN_MS, QUEUE_RTT_SHARE * this.minRttValue)
+    );
+  }
+
+  private leaveStartup(): void {
+    this._state = 'drain';
+    this.cycleStartBw = 0;
+    this.filledPipe = true;
+  }
+
+  /** Loss above the baseline: the queue at a bottleneck overflowed. Bound in-flight and rate (BBR v2). */
+  private onCongestionLoss(): void {
+    const bw = this.bw;
+    const bdp = bw * this.minRttValue;
+    this.inflightHi = Math.max(this.inflight, LOSS_BETA * Math.min(this.inflightHi, this.cwnd), bdp);
+    this.bwLo = Math.max(this.lastRoundMaxRate, LOSS_BETA * Math.min(this.bwLo, bw));
+    if (this._state === 'probe-bw' && this.phase === PROBE_UP) this.enterPhase(PROBE_DOWN);
+  }
+
+  private advanceState(): void {
+    const now = this.clock;
+    const minRtt = this.minRttValue || INITIAL_RTT_MS;
+    const bdp = this.bw * minRtt;
+    if (this._state === 'drain' && this.inflight <= bdp) {
+      this._state = 'probe-bw';
+      this.probeBwSince = this.rounds;
+      // BBR starts the cycle at a random phase other than the draining one
+      const phase = this.random() % PROBE_GAINS.length;
+      this.enterPhase(phase === PROBE_DOWN ? PROBE_DOWN + 1 : phase);
+    } else if (this._state === 'probe-bw') {
+      const elapsed = now - this.phaseStart;
+      const gain = PROBE_GAINS[this.phase];
+      let next = elapsed > minRtt;
+      if (gain > 1) next &&= this.inflight >= gain * bdp || elapsed > 2 * minRtt;
+      else if (gain < 1) next ||= this.inflight <= bdp;
+      if (next) this.enterPhase((this.phase + 1) % PROBE_GAINS.length);
+    }
+
+    // ProbeRTT: the min RTT went 10 s without a new low; drop to half a BDP for 200 ms and a round
+    if (this.probeRttDue) {
+      this.probeRttDue = false;
+      this._state = 'probe-rtt';
+      this.probeRttDone = -1;
+      this.probeRttRoundDone = false;
+      this.probeRttMin = Number.POSITIVE_INFINITY;
+    }
+    if (this._state === 'probe-rtt') {
+      if (this.probeRttDone < 0 && this.inflight <= this.cwnd) {
+        this.probeRttDone = now + PROBE_RTT_MS;
+        this.nextRoundDelivered = this.delivered;
+      } else if (this.probeRttDone >= 0) {
+        if (this.roundStart) this.probeRttRoundDone = true;
+        if (this.probeRttRoundDone && now >= this.probeRttDone) {
+          // the path's RTT now, measured with the queue drained, is the min for the next window
+          if (this.probeRttMin < Number.POSITIVE_INFINITY) this.minRttValue = this.probeRttMin;
+          this.minRttStamp = now;
+          this._state = this.filledPipe ? 'probe-bw' : 'startup';
+          if (this.filledPipe) this.enterPhase(PROBE_DOWN + 1);
+        }
+      }
+    }
+  }
+
+  private enterPhase(phase: number): void {
+    this.phase = phase;
+    this.phaseStart = this.clock;
+    if (phase === PROBE_UP) {
+      this.cycles++;
+      const bw = this.maxBw.best(0);
+      const growing = this.cycleStartBw > 0 && bw >= RESTART_GROWTH * this.cycleStartBw;
+      if (growing && this.inflightHi === Infinity && !this.lastRoundQueue) {
+        this._state = 'startup';
+        this.fullBw = bw;
+        this.fullBwRounds = 0;
+        this.startupQueueRounds = 0;
+        this.cycleStartBw = 0;
+        return;
+      }
+      this.cycleStartBw = bw;
+      // v2 lets the rate bound go at each probe; the in-flight bound only every few cycles, so a shallow
+      // bottleneck queue is overfilled rarely
+      this.bwLo = Number.POSITIVE_INFINITY;
+      if (this.cycles % CYCLES_PER_BOUND_PROBE === 0) this.inflightHi = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  private random(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng;
+  }
+}

@@ -1,0 +1,10 @@
+/** Congestion control beside the KCP state machine: the model-based controller of `-mode auto`. */
+export {
+  CongestionController,
+  type ControllerEstimates,
+  type ControllerOptions,
+  type ControllerState,
+  type SendSnapshot,
+} from './controller.js';
+export { ReceiveWindowTuner } from './receive-window.js';
+export { WindowedFilter } from './windowed-filter.js';

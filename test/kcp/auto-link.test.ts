@@ -1,0 +1,69 @@
+/**
+ * -mode auto's KCP pair over a simulated bottleneck (rate limit, tail-drop queue, random loss), in
+ * simulated time: the controller must fill the link (>= 90 % of its rate less the loss, after Startup)
+ * without filling the queue, where fast3's fixed window overflows it.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
+
+const MB = 1024 * 1024;
+/** 10 Mbit/s in bytes per ms. */
+const RATE = 1250;
+
+function link(loss: number, queueBytes: number): PairOptions['link'] {
+  return { loss, dup: 0, delay: 50, jitter: 0, rate: RATE, queueBytes };
+}
+
+const base: PairOptions = {
+  mode: [1, 10, 2, 1],
+  sndWnd: 1024,
+  rcvWnd: 1024,
+  mtu: 1350,
+  reserved: 28,
+  ackNoDelay: false,
+  link: link(0.01, 250_000),
+  t0: 0xffff0000,
+  seed: 21,
+  readStallMs: 0,
+  writeChunk: 8192,
+  maxSimMs: 120_000,
+  auto: true,
+  measureFromMs: 5000,
+};
+
+function steadyRate(options: PairOptions, bytes: number) {
+  const data = new Rng(options.seed).bytes(bytes);
+  const { simMs, a, b } = runPair(options, data, Buffer.alloc(0));
+  assert.equal(b.mismatch, -1, 'byte-exact');
+  assert.equal(b.received, bytes);
+  const from = options.measureFromMs ?? 0;
+  const rate = (b.received - b.receivedAtMeasureStart) / (simMs - from);
+  return { rate, a, simMs };
+}
+
+test('auto fills a 10 Mbit/s, 100 ms RTT link with 1 % loss to >= 90 % with a bounded queue', () => {
+  const { rate, a } = steadyRate(base, 16 * MB);
+  // the wire carries KCP headers and the pair's reserved bytes too: goodput is of the payload
+  const payloadShare = (1350 - 28 - 24) / 1350;
+  assert.ok(rate >= 0.9 * RATE * 0.99 * payloadShare, `steady goodput ${rate.toFixed(0)} B/ms of ${RATE}`);
+  const bdp = RATE * 100;
+  assert.ok(
+    a.lateMaxQueueBytes <= 1.6 * bdp,
+    `queue ${a.lateMaxQueueBytes.toFixed(0)} B for a BDP of ${bdp}`,
+  );
+});
+
+test('auto at 5 % random loss with a deep queue: no collapse, the queue stays bounded', () => {
+  const options: PairOptions = { ...base, link: link(0.05, 1_000_000), seed: 22 };
+  const { rate, a } = steadyRate(options, 16 * MB);
+  const payloadShare = (1350 - 28 - 24) / 1350;
+  assert.ok(rate >= 0.9 * RATE * 0.95 * payloadShare, `steady goodput ${rate.toFixed(0)} B/ms of ${RATE}`);
+  assert.ok(a.lateMaxQueueBytes <= 1.6 * RATE * 100, `queue ${a.lateMaxQueueBytes.toFixed(0)} B`);
+});
+
+test('fast3 with a window above the BDP fills the same deep queue (what auto avoids)', () => {
+  const options: PairOptions = { ...base, auto: false, link: link(0.01, 1_000_000), seed: 23 };
+  const { a } = steadyRate(options, 8 * MB);
+  assert.ok(a.lateMaxQueueBytes > 3 * RATE * 100, `queue ${a.lateMaxQueueBytes.toFixed(0)} B`);
+});

@@ -1,0 +1,301 @@
+/**
+ * The model-based congestion controller as a pure unit: scripted ACK sequences, and a small fluid model of
+ * a path (a rate-limited tail-drop queue, a delay, random loss, a peer that ACKs in batches) driven in
+ * simulated milliseconds.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CongestionController, type SendSnapshot, WindowedFilter } from '../../src/kcp/index.js';
+import { Rng } from './kcp-pair-sim.js';
+
+const SEG = 1000;
+
+function snapshot(): SendSnapshot {
+  return {
+    ccDelivered: 0,
+    ccDeliveredTime: 0,
+    ccFirstSendTime: 0,
+    ccSentTime: 0,
+    ccAppLimited: false,
+    ccInFlight: false,
+  };
+}
+
+interface PathOptions {
+  /** Bottleneck bytes per ms; the rate may change during the run (see rateAt). */
+  rate: number;
+  rateAt?: (t: number) => number;
+  queueBytes: number;
+  oneWayMs: number;
+  loss: number;
+  /** The peer sends its ACKs every this many ms (0: at once). */
+  ackEveryMs: number;
+  durationMs: number;
+  /** The "late" figures cover [measureFromMs, durationMs); default: the second half. */
+  measureFromMs?: number;
+  seed?: number;
+  /** Start the uint32 clock here (near 2^32 to cross the wrap). */
+  t0?: number;
+}
+
+interface InFlight {
+  seg: SendSnapshot;
+  sentAt: number;
+  lost: boolean;
+  /** When it reaches the peer (lost ones never do). */
+  arrives: number;
+}
+
+interface PathResult {
+  cc: CongestionController;
+  deliveredBytes: number;
+  /** Bytes delivered in the measured part of the run, per ms. */
+  lateRate: number;
+  maxQueueBytes: number;
+  /** Largest queue in the measured part of the run. */
+  lateMaxQueueBytes: number;
+  queueDrops: number;
+  /** Pacing rate / bandwidth at each ACK event in ProbeBW. */
+  gains: Set<number>;
+}
+
+/**
+ * A sender that always has data, paced at the controller's rate (a bucket refilled each ms, burst of
+ * 2 ms) and held to its cwnd; a loss is noticed once a later segment is ACKed, like KCP's fast
+ * retransmit, and the data is sent again as a new transmission.
+ */
+function runPath(o: PathOptions): PathResult {
+  const rng = new Rng(o.seed ?? 7);
+  const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+  const t0 = o.t0 ?? 0;
+  const flight: InFlight[] = [];
+  let queueFreeAt = 0;
+  let tokens = 0;
+  let deliveredBytes = 0;
+  let lateDelivered = 0;
+  let maxQueue = 0;
+  let lateMaxQueue = 0;
+  let drops = 0;
+  const gains = new Set<number>();
+  const measureFrom = o.measureFromMs ?? o.durationMs / 2;
+  // ACKs the peer holds until its next flush: [arrival at peer, sent time]
+  let pendingAcks: { at: number; entry: InFlight }[] = [];
+  const toSender: { at: number; entries: InFlight[]; echo: number }[] = [];
+  for (let t = 0; t < o.durationMs; t++) {
+    const now = (t0 + t) >>> 0;
+    const rate = o.rateAt ? o.rateAt(t) : o.rate;
+    const late = t >= measureFrom;
+    // the peer flushes its ACKs
+    const ready = pendingAcks.filter((a) => a.at <= t);
+    if (ready.length > 0 && (o.ackEveryMs === 0 || t % o.ackEveryMs === 0)) {
+      pendingAcks = pendingAcks.filter((a) => a.at > t);
+      const echo = Math.max(...ready.map((a) => a.entry.sentAt));
+      toSender.push({ at: t + o.oneWayMs, entries: ready.map((a) => a.entry), echo });
+    }
+    // ACK datagrams reach the sender
+    while (toSender.length > 0 && toSender[0].at <= t) {
+      const ack = toSender.shift()!;
+      cc.onRtt(t - ack.echo, now);
+      let newest = 0;
+      for (const e of ack.entries) {
+        cc.onDelivered(e.seg, SEG, now);
+        deliveredBytes += SEG;
+        if (late) lateDelivered += SEG;
+        newest = Math.max(newest, e.sentAt);
+        flight.splice(flight.indexOf(e), 1);
+      }
+      // anything sent before the newest ACKed segment and not ACKed is lost: resend it later as new data
+      for (let i = flight.length - 1; i >= 0; i--) {
+        const e = flight[i];
+        if (e.lost && e.sentAt < newest) {
+          cc.onLost(e.seg, SEG);
+          flight.splice(i, 1);
+        }
+      }
+      cc.onAckEvent(now);
+      if (cc.state === 'probe-bw' && cc.bandwidth > 0) {
+        gains.add(Math.round((cc.pacingRate / cc.bandwidth) * 100) / 100);
+      }
+    }
+    // segments reach the peer
+    for (const e of flight) {
+      if (!e.lost && e.arrives === t) pendingAcks.push({ at: t, entry: e });
+    }
+    // the sender: pacing budget and cwnd
+    const pace = cc.pacingPerMs();
+    tokens = pace > 0 ? Math.min(tokens + pace, Math.max(2 * pace, 10 * SEG)) : 10 * SEG;
+    while (tokens > 0 && cc.canSend(SEG)) {
+      tokens -= SEG;
+      const seg = snapshot();
+      cc.onSend(seg, SEG, now);
+      const queued = Math.max(0, queueFreeAt - t) * rate;
+      const entry: InFlight = { seg, sentAt: t, lost: false, arrives: 0 };
+      flight.push(entry);
+      if (queued + SEG > o.queueBytes) {
+        entry.lost = true;
+        drops++;
+        continue;
+      }
+      maxQueue = Math.max(maxQueue, queued + SEG);
+      if (late) lateMaxQueue = Math.max(lateMaxQueue, queued + SEG);
+      queueFreeAt = Math.max(queueFreeAt, t) + SEG / rate;
+      if (rng.next() < o.loss) {
+        entry.lost = true;
+        continue;
+      }
+      entry.arrives = Math.ceil(queueFreeAt) + o.oneWayMs;
+    }
+  }
+  return {
+    cc,
+    deliveredBytes,
+    lateRate: lateDelivered / (o.durationMs - measureFrom),
+    maxQueueBytes: maxQueue,
+    lateMaxQueueBytes: lateMaxQueue,
+    queueDrops: drops,
+    gains,
+  };
+}
+
+describe('WindowedFilter', () => {
+  test('keeps the max over the window and lets an old max age out', () => {
+    const f = new WindowedFilter(10, true);
+    f.update(5, 0);
+    f.update(9, 1);
+    f.update(3, 5);
+    assert.equal(f.best(0), 9);
+    f.update(4, 12); // 9 (t=1) is older than 10
+    assert.ok(f.best(0) < 9);
+    assert.ok(f.best(0) >= 3);
+  });
+  test('min filter', () => {
+    const f = new WindowedFilter(100, false);
+    assert.equal(f.best(-1), -1);
+    for (const [v, t] of [
+      [50, 0],
+      [40, 10],
+      [60, 20],
+    ])
+      f.update(v, t);
+    assert.equal(f.best(0), 40);
+  });
+});
+
+describe('CongestionController: estimation from scripted ACKs', () => {
+  test('a steady 1 MB/s of ACKs after 50 ms: bandwidth 1 MB/s, min RTT 50 ms', () => {
+    const cc = new CongestionController({ segmentBytes: SEG });
+    const sent: SendSnapshot[] = [];
+    for (let t = 0; t < 2000; t++) {
+      // one segment per ms, each ACKed alone exactly 50 ms later (the clock starts just below the wrap)
+      const now = (0xffffff00 + t) >>> 0;
+      const seg = snapshot();
+      cc.onSend(seg, SEG, now);
+      sent.push(seg);
+      if (t >= 50) {
+        cc.onRtt(50, now);
+        cc.onDelivered(sent[t - 50], SEG, now);
+        cc.onAckEvent(now);
+      }
+    }
+    assert.equal(cc.minRtt, 50);
+    assert.ok(Math.abs(cc.bandwidth - 1e6) / 1e6 < 0.05, `bandwidth ${cc.bandwidth}`);
+    assert.equal(cc.inflightBytes, 50 * SEG);
+  });
+
+  test('ACK-delay correction: batched ACKs every 20 ms still give the 50 ms path RTT, and cwnd room for a batch', () => {
+    const r = runPath({
+      rate: 1000,
+      queueBytes: 200_000,
+      oneWayMs: 25,
+      loss: 0,
+      ackEveryMs: 20,
+      durationMs: 12_000,
+    });
+    // the newest timestamp of a batch waited least: the windowed min finds the undelayed round trip
+    assert.ok(r.cc.minRtt >= 50 && r.cc.minRtt <= 53, `min RTT ${r.cc.minRtt}`);
+    assert.ok(Math.abs(r.cc.ackCadence - 20) <= 3, `ACK cadence ${r.cc.ackCadence}`);
+    const bw = r.cc.bandwidth / 1000;
+    assert.ok(r.cc.cwnd >= 2 * bw * r.cc.minRtt + bw * 15, `cwnd ${r.cc.cwnd} for bw ${bw} B/ms`);
+    assert.ok(r.lateRate >= 0.9 * 1000, `goodput ${r.lateRate} B/ms of 1000`);
+  });
+});
+
+describe('CongestionController: pacing and reaction', () => {
+  test('ProbeBW paces at the bandwidth with a gain cycle of 1.25, 0.75 and 1', () => {
+    const r = runPath({
+      rate: 2000,
+      queueBytes: 100_000,
+      oneWayMs: 20,
+      loss: 0,
+      ackEveryMs: 0,
+      durationMs: 8000,
+    });
+    assert.equal(r.cc.state, 'probe-bw');
+    assert.deepEqual([...r.gains].sort(), [0.75, 1, 1.25]);
+    const bw = r.cc.bandwidth / 1000;
+    assert.ok(bw > 0.9 * 2000 && bw < 1.3 * 2000, `bandwidth ${bw} B/ms for a 2000 B/ms link`);
+  });
+
+  test('a bottleneck: the rate settles at the link rate and the queue stays bounded', () => {
+    const rate = 1250; // 10 Mbit/s
+    const r = runPath({
+      rate,
+      queueBytes: 1_000_000, // a deep queue: 800 ms
+      oneWayMs: 50,
+      loss: 0,
+      ackEveryMs: 10,
+      durationMs: 30_000,
+    });
+    assert.ok(r.lateRate >= 0.95 * rate, `goodput ${r.lateRate} B/ms of ${rate}`);
+    const bdp = rate * 100;
+    assert.ok(r.lateMaxQueueBytes <= 1.5 * bdp, `queue ${r.lateMaxQueueBytes} B, BDP ${bdp} B`);
+    assert.equal(r.queueDrops, 0);
+  });
+
+  test('the bottleneck rate halves: the RTT rises, the estimate and the pacing rate follow down', () => {
+    const r = runPath({
+      rate: 2500,
+      rateAt: (t) => (t < 10_000 ? 2500 : 1250),
+      queueBytes: 1_000_000,
+      oneWayMs: 25,
+      loss: 0,
+      ackEveryMs: 0,
+      durationMs: 20_000,
+      measureFromMs: 15_000,
+    });
+    const bw = r.cc.bandwidth / 1000;
+    assert.ok(bw < 1.3 * 1250 && bw > 0.8 * 1250, `bandwidth ${bw} B/ms after the drop to 1250`);
+    assert.ok(r.lateMaxQueueBytes <= 2 * 1250 * 50, `queue ${r.lateMaxQueueBytes} B after the change`);
+  });
+
+  test('10 % random loss is noise: no collapse, the rate holds near the link rate less the loss', () => {
+    const rate = 2500;
+    const r = runPath({
+      rate,
+      queueBytes: 250_000,
+      oneWayMs: 50,
+      loss: 0.1,
+      ackEveryMs: 10,
+      durationMs: 30_000,
+    });
+    assert.ok(r.lateRate >= 0.8 * rate * 0.9, `goodput ${r.lateRate} B/ms of ${rate * 0.9}`);
+    assert.ok(r.cc.lossBaseline > 0.05, `loss baseline ${r.cc.lossBaseline}`);
+  });
+
+  test('queue overflow above the random-loss baseline bounds in-flight data', () => {
+    // a shallow queue (a fifth of the BDP) and 1 % random loss: the drops of each probe are loss above
+    // the baseline, so in-flight stays near the BDP instead of 2 BDP and the drops stay rare
+    const rate = 1250;
+    const r = runPath({
+      rate,
+      queueBytes: 25_000,
+      oneWayMs: 50,
+      loss: 0.01,
+      ackEveryMs: 10,
+      durationMs: 30_000,
+    });
+    assert.ok(r.lateRate >= 0.85 * rate * 0.99, `goodput ${r.lateRate} B/ms`);
+    const sent = r.deliveredBytes / SEG;
+    assert.ok(r.queueDrops < 0.05 * sent, `${r.queueDrops} queue drops of ${sent} segments`);
+  });
+});
