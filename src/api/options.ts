@@ -5,7 +5,13 @@
  * type (JavaScript callers), a RangeError for a value outside kcptun's limits. The CLI checks the same
  * limits in flag terms (src/cli/validate.ts, whose constants these are).
  */
-import { CLIENT_OPTIONS, type ClientConfig, MODE_PRESETS, SERVER_OPTIONS } from '../cli/options.js';
+import {
+  AUTO_MODE,
+  CLIENT_OPTIONS,
+  type ClientConfig,
+  MODE_PRESETS,
+  SERVER_OPTIONS,
+} from '../cli/options.js';
 import { MAX_SMUX_BUFFER, MAX_SMUX_FRAME_SIZE, SMUX_KEEPALIVE_TIMEOUT_SECONDS } from '../cli/validate.js';
 import { deriveKey } from '../crypt/kdf.js';
 import { CRYPT_METHODS, createPacketCrypt } from '../crypt/select.js';
@@ -28,8 +34,12 @@ export interface KcpOptions {
   key?: string;
   /** Packet cipher (-crypt), default 'aes'; one of CRYPT_METHODS. */
   crypt?: string;
-  /** KCP profile (-mode), default 'fast'; 'manual' takes noDelay, interval, resend and nc. */
-  mode?: 'normal' | 'fast' | 'fast2' | 'fast3' | 'manual';
+  /**
+   * KCP profile (-mode), default 'fast'; 'manual' takes noDelay, interval, resend and nc. 'auto' (ours)
+   * runs fast3's timers with congestion control and pacing, automatic windows unless sndWnd or rcvWnd is
+   * given, and adaptive parity unless dataShard or parityShard is given.
+   */
+  mode?: 'auto' | 'normal' | 'fast' | 'fast2' | 'fast3' | 'manual';
   noDelay?: number;
   interval?: number;
   resend?: number;
@@ -373,6 +383,14 @@ export function sessionOptionsOf(r: OptionReader): SessionOptions {
     ackNoDelay: r.bool('ackNoDelay'),
     rateLimit: r.int('rateLimit', 0, Number.MAX_SAFE_INTEGER),
   };
+  if (r.string('mode') === AUTO_MODE) {
+    // as the CLI's -mode auto: a window or FEC shape the caller gives is kept, and that part not tuned
+    options.auto = {
+      congestion: true,
+      windows: !r.has('sndWnd') && !r.has('rcvWnd'),
+      fec: !r.has('dataShard') && !r.has('parityShard'),
+    };
+  }
   const scheduler = r.raw('scheduler') as Scheduler | undefined;
   if (scheduler !== undefined) options.scheduler = scheduler;
   return options;

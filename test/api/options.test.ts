@@ -61,6 +61,15 @@ describe('library options', () => {
     });
   });
 
+  it("run mode 'auto''s controller, and leave it off in kcptun's modes", () => {
+    const auto = createSession(nowhere, { crypt: 'none', mode: 'auto', scheduler: manual() });
+    assert.notEqual(auto.congestion, null);
+    auto.close();
+    const fast3 = createSession(nowhere, { crypt: 'none', mode: 'fast3', scheduler: manual() });
+    assert.equal(fast3.congestion, null);
+    fast3.close();
+  });
+
   it('require a key unless the crypt uses none', async () => {
     await assert.rejects(dial('127.0.0.1:9', {}), {
       name: 'TypeError',
@@ -81,7 +90,7 @@ describe('library options', () => {
       [{ dataShard: 200, parityShard: 100 }, /option 'dataShard' \+ parityShard must be at most 256/],
       [{ dscp: 64 }, /option 'dscp' must be between 0 and 63/],
       [{ crypt: 'rot13' }, /option 'crypt' must be one of aes, /],
-      [{ mode: 'turbo' }, /option 'mode' must be one of normal, fast, fast2, fast3, manual/],
+      [{ mode: 'turbo' }, /option 'mode' must be one of auto, normal, fast, fast2, fast3, manual/],
     ];
     for (const [extra, message] of cases) {
       await assert.rejects(dial('127.0.0.1:9', { key: 'k', ...extra }), { name: 'RangeError', message });
