@@ -21,10 +21,9 @@ export function ruleSpec(
 ): string[] {
   const where =
     'srcPort' in end ? ['--sport', String(end.srcPort)] : ['-d', end.dstIp, '--dport', String(end.dstPort)];
-  return [
-    '-m', 'ttl', '--ttl-eq', '1', '-p', 'tcp', ...where,
-    '-m', 'comment', '--comment', `${TAG_PREFIX}${pid}`, '-j', 'DROP',
-  ]; // biome-ignore format: one rule, one line per part
+  const match = ['-m', 'ttl', '--ttl-eq', '1', '-p', 'tcp', ...where];
+  const tag = ['-m', 'comment', '--comment', `${TAG_PREFIX}${pid}`];
+  return [...match, ...tag, '-j', 'DROP'];
 }
 
 function iptables(args: string[]): string {
