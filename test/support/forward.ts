@@ -15,10 +15,18 @@ export function parseEndpoint(spec: string): Endpoint {
   return { host: m[1]!, port: Number(m[2]) };
 }
 
-/** Listen on `from`; pipe every connection to a new one to `to` (half-closes passed on). */
+/**
+ * Listen on `from`; pipe every connection to a new one to `to` (half-closes passed on). Closing the
+ * server destroys the connections it still carries.
+ */
 export function forward(from: Endpoint, to: Endpoint): Promise<net.Server> {
+  const open = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (a) => {
     const b = net.connect({ ...to, allowHalfOpen: true } as net.NetConnectOpts);
+    for (const s of [a, b]) {
+      open.add(s);
+      s.once('close', () => open.delete(s));
+    }
     a.pipe(b);
     b.pipe(a);
     a.on('error', () => b.destroy());
@@ -26,6 +34,14 @@ export function forward(from: Endpoint, to: Endpoint): Promise<net.Server> {
     a.on('close', () => b.destroy());
     b.on('close', () => a.destroy());
   });
+  server.once('close', () => {
+    for (const s of open) s.destroy();
+  });
+  const close = server.close.bind(server);
+  server.close = (cb) => {
+    for (const s of open) s.destroy();
+    return close(cb);
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(from as net.ListenOptions, () => resolve(server));

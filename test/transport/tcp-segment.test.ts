@@ -101,7 +101,8 @@ describe('fake-TCP segments', () => {
 
   test('ipv4ToNumber refuses what is not a dotted quad', () => {
     assert.equal(ipv4ToNumber('255.255.255.255'), 0xffffffff);
-    for (const bad of ['::1', '1.2.3', '1.2.3.256', 'a.b.c.d', '']) assert.ok(Number.isNaN(ipv4ToNumber(bad)), bad);
+    for (const bad of ['::1', '1.2.3', '1.2.3.256', 'a.b.c.d', ''])
+      assert.ok(Number.isNaN(ipv4ToNumber(bad)), bad);
   });
 });
 
