@@ -34,9 +34,6 @@ export function forward(from: Endpoint, to: Endpoint): Promise<net.Server> {
     a.on('close', () => b.destroy());
     b.on('close', () => a.destroy());
   });
-  server.once('close', () => {
-    for (const s of open) s.destroy();
-  });
   const close = server.close.bind(server);
   server.close = (cb) => {
     for (const s of open) s.destroy();
