@@ -37,6 +37,8 @@ runMain(parseServerArgs, async (config, log) => {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,
       tcp: config.tcp,
+      tcp: config.tcp,
+      tcpDscp: config.dscp,
       maxSessions: DEFAULT_MAX_SESSIONS,
       log: (m) => log.info(m),
     },

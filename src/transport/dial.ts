@@ -45,7 +45,7 @@ let dscpWarned = false;
 export async function dialSession(host: string, port: number, options: DialOptions): Promise<KcpSession> {
   if (options.tcp) {
     const { address } = await lookup(host, { family: 4 });
-    const io = await dialFakeTcp(address, port, { sockbuf: options.sockbuf });
+    const io = await dialFakeTcp(address, port, { sockbuf: options.sockbuf, dscp: options.dscp });
     return sessionOver(io, formatHostPort(address, port), options);
   }
   const { address } = await lookup(host);

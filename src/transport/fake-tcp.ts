@@ -228,6 +228,8 @@ class FakeTcpClientIo extends FakeTcpIo {
 export interface FakeTcpOptions {
   /** -sockbuf for the raw socket; 0 leaves the kernel's default. */
   sockbuf: number;
+  /** -dscp for the segments sent; 0 leaves the default. */
+  dscp?: number;
 }
 
 /**
@@ -237,7 +239,7 @@ export interface FakeTcpOptions {
 export async function dialFakeTcp(address: string, port: number, options: FakeTcpOptions): Promise<UdpIo> {
   const remoteIp = ipv4Of(address, 'the server address');
   let io: FakeTcpClientIo | null = null;
-  const raw = RawTcpSocket.open({ localIp: 0, remoteIp, sockbuf: options.sockbuf }, (buf, len) =>
+  const raw = RawTcpSocket.open({ localIp: 0, remoteIp, ...options }, (buf, len) =>
     io?.packetInput(buf, len),
   );
   let conn: net.Socket;
@@ -281,7 +283,7 @@ class FakeTcpServerIo extends FakeTcpIo {
     private readonly server: net.Server,
     private readonly raw: RawTcpSocket,
     private readonly boundIp: number,
-    private readonly sockbuf: number,
+    private readonly options: FakeTcpOptions,
     localPort: number,
     releaseRule: () => void,
   ) {
@@ -353,7 +355,7 @@ class FakeTcpServerIo extends FakeTcpIo {
     let s = this.senders.get(localIp);
     if (s === undefined) {
       // Never started: it only sends (the copies of packets it receives overflow its buffer and are dropped).
-      s = RawTcpSocket.open({ localIp, remoteIp: 0, sockbuf: this.sockbuf }, () => {});
+      s = RawTcpSocket.open({ localIp, remoteIp: 0, ...this.options }, () => {});
       this.senders.set(localIp, s);
     }
     return s;
@@ -380,7 +382,7 @@ export async function listenFakeTcp(
   let releaseRule: () => void;
   let io: FakeTcpServerIo | null = null;
   try {
-    raw = RawTcpSocket.open({ localIp: boundIp, remoteIp: 0, sockbuf: options.sockbuf }, (buf, len) =>
+    raw = RawTcpSocket.open({ localIp: boundIp, remoteIp: 0, ...options }, (buf, len) =>
       io?.packetInput(buf, len),
     );
     removeStaleRules();
@@ -390,6 +392,6 @@ export async function listenFakeTcp(
     server.close();
     throw err;
   }
-  io = new FakeTcpServerIo(server, raw, boundIp, options.sockbuf, bound, releaseRule);
+  io = new FakeTcpServerIo(server, raw, boundIp, options, bound, releaseRule);
   return { io, port: bound };
 }

@@ -39,6 +39,8 @@ export interface ListenOptions extends SessionOptions {
   log?: (message: string) => void;
   /** -tcp: kcptun's fake-TCP transport (fake-tcp.ts) instead of UDP; IPv4, Linux, root. */
   tcp?: boolean;
+  /** -dscp of the fake-TCP segments (a UDP listener's socket gets it from its owner, TunnelServer). */
+  tcpDscp?: number;
 }
 
 /** A server session's route back: the listener's socket, to the address the session came from. */
@@ -160,7 +162,7 @@ export class KcpListener {
   ): Promise<KcpListener> {
     validateListenOptions(options);
     if (options.tcp) {
-      const tcp = await listenFakeTcp(host, port, { sockbuf: options.sockbuf });
+      const tcp = await listenFakeTcp(host, port, { sockbuf: options.sockbuf, dscp: options.tcpDscp });
       const label = formatHostPort(host === '' ? '0.0.0.0' : host, tcp.port);
       return new KcpListener(tcp.io, tcp.port, label, null, options, onSession);
     }

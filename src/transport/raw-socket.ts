@@ -13,6 +13,7 @@ const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_TCP = 6;
 const SOL_SOCKET = 1;
 const IPPROTO_IP = 0;
+const IP_TOS = 1;
 const IP_TTL = 2;
 /** SO_SNDBUFFORCE / SO_RCVBUFFORCE: as root, -sockbuf beyond net.core.[rw]mem_max, as Go's SetReadBuffer cannot. */
 const SO_SNDBUFFORCE = 32;
@@ -134,10 +135,10 @@ export class RawTcpSocket {
 
   /**
    * Open one, bound to `localIp` (0: any) and connected to `remoteIp` (0: none; a connected raw socket
-   * receives only that host's packets), with -sockbuf applied.
+   * receives only that host's packets), with -sockbuf and -dscp applied.
    */
   static open(
-    options: { localIp: number; remoteIp: number; sockbuf: number },
+    options: { localIp: number; remoteIp: number; sockbuf: number; dscp?: number },
     onPacket: (buf: Buffer, len: number) => void,
   ): RawTcpSocket {
     const sys = rawCalls();
@@ -153,6 +154,8 @@ export class RawTcpSocket {
       sys.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, [options.sockbuf], 4);
       sys.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, [options.sockbuf], 4);
     }
+    // -dscp: the top six bits of the TOS byte, as tcpraw's SetDSCP writes them.
+    if (options.dscp) sys.setsockopt(fd, IPPROTO_IP, IP_TOS, [options.dscp << 2], 4);
     if (options.localIp !== 0 && sys.bind(fd, sockaddrIn(options.localIp), SOCKADDR_IN_SIZE) < 0)
       fail('bind');
     if (options.remoteIp !== 0 && sys.connect(fd, sockaddrIn(options.remoteIp), SOCKADDR_IN_SIZE) < 0) {

@@ -118,7 +118,7 @@ export class TunnelServer implements TunnelView {
 
   /** -dscp on the listener socket, as kcptun sets it; a platform that cannot is reported once. */
   private applyDscp(listener: KcpListener): void {
-    if (listener.socket === null) return; // -tcp: the raw socket's packets keep the default DSCP
+    if (listener.socket === null) return; // -tcp: the raw sockets got it from ListenOptions.tcpDscp
     const r = applyDscp(listener.socket, this.options.dscp ?? 0);
     if (!r.ok && !this.dscpWarned) {
       this.dscpWarned = true;
