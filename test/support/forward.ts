@@ -45,7 +45,8 @@ export function forward(from: Endpoint, to: Endpoint): Promise<net.Server> {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// Run as a program only with its two arguments: `node --test dist/test/` also runs this file, without them.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.length === 4) {
   forward(parseEndpoint(process.argv[2]!), parseEndpoint(process.argv[3]!)).then(
     () => process.stdout.write('forwarding\n'),
     (err) => {
