@@ -37,7 +37,6 @@ runMain(parseServerArgs, async (config, log) => {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,
       tcp: config.tcp,
-      tcp: config.tcp,
       tcpDscp: config.dscp,
       maxSessions: DEFAULT_MAX_SESSIONS,
       log: (m) => log.info(m),
