@@ -71,7 +71,8 @@ export async function listen(
     },
     onSession,
   );
-  if (dscp !== 0) {
+  // The library listens on UDP only (no -tcp here), so the listener has its socket.
+  if (dscp !== 0 && listener.socket !== null) {
     const applied = applyDscp(listener.socket, dscp);
     if (!applied.ok) loggerOf(r)(`SetDSCP: ${applied.reason}`);
   }

@@ -37,6 +37,7 @@ runMain(parseClientArgs, async (config, log) => {
     session: {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,
+      tcp: config.tcp,
       dscp: config.dscp,
       warn: (m) => log.info(m),
     },

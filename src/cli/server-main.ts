@@ -36,6 +36,8 @@ runMain(parseServerArgs, async (config, log) => {
     session: {
       ...sessionOptionsOf(config, crypt.crypt),
       sockbuf: config.sockBuf,
+      tcp: config.tcp,
+      tcpDscp: config.dscp,
       maxSessions: DEFAULT_MAX_SESSIONS,
       log: (m) => log.info(m),
     },

@@ -9,7 +9,9 @@ import type { PacketCrypt } from '../crypt/types.js';
 import { fecEnabled } from '../fec/index.js';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { type SmuxConfig, verifyConfig } from '../smux/index.js';
+import { rawSocketUnavailable } from '../transport/raw-socket.js';
 import { type AutoTuning, minimumMtu, type SessionOptions } from '../transport/session.js';
+import { iptablesUnavailable } from '../transport/tcp-rule.js';
 import { type DatagramIoPath, datagramIoPath } from '../transport/udp.js';
 import { isUnixPath } from '../tunnel/address.js';
 import type { UdpOptions } from '../tunnel/udp-flow.js';
@@ -20,12 +22,15 @@ import type { CommonConfig } from './options.js';
 /** smux's KeepAliveTimeout: kcptun never sets it, so it stays at smux's default. */
 const KEEPALIVE_TIMEOUT_MS = 30_000;
 
-/** Refuse, with one clear line each, what this build cannot do yet; never ignore a setting silently. */
+/**
+ * Refuse, with one clear line each, what this build or this host cannot do; never ignore a setting
+ * silently. -tcp needs Linux, koffi, a raw socket (root or CAP_NET_RAW) and iptables: without any of them
+ * it is refused, never served over UDP instead.
+ */
 export function refuseUnsupported(config: CommonConfig): void {
   if (config.tcp) {
-    throw new CliError(
-      '-tcp is not supported: Node.js has no raw sockets for fake TCP; run an external tool such as udp2raw in front of plain UDP instead',
-    );
+    const missing = rawSocketUnavailable() ?? iptablesUnavailable();
+    if (missing !== null) throw new CliError(missing);
   }
 }
 

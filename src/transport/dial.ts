@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { applyDscp } from './dscp.js';
+import { dialFakeTcp } from './fake-tcp.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindSocket, connectSocket, createUdpIo, createUdpSocket, formatHostPort } from './udp.js';
 import type { UdpIo } from './udp-io.js';
@@ -31,6 +32,8 @@ export interface DialOptions extends SessionOptions {
   dscp?: number;
   /** Where a DSCP that cannot be applied is reported (once per process). */
   warn?: (message: string) => void;
+  /** -tcp: kcptun's fake-TCP transport (fake-tcp.ts) instead of UDP; IPv4, Linux, root. */
+  tcp?: boolean;
 }
 
 let dscpWarned = false;
@@ -40,6 +43,11 @@ let dscpWarned = false;
  * on an ephemeral port, a random conv. There is no handshake: the session is usable at once.
  */
 export async function dialSession(host: string, port: number, options: DialOptions): Promise<KcpSession> {
+  if (options.tcp) {
+    const { address } = await lookup(host, { family: 4 });
+    const io = await dialFakeTcp(address, port, { sockbuf: options.sockbuf, dscp: options.dscp });
+    return sessionOver(io, formatHostPort(address, port), options);
+  }
   const { address } = await lookup(host);
   const socket = createUdpSocket(address, options.sockbuf);
   try {
@@ -56,15 +64,21 @@ export async function dialSession(host: string, port: number, options: DialOptio
       options.warn?.(`SetDSCP: ${r.reason}`);
     }
   }
-  const conv = randomBytes(4).readUInt32LE(0);
   const observer = options.observer;
   const io = createUdpIo(socket, (reason) => observer?.ioFallback?.(reason));
   const remote = formatHostPort(address, port);
-  const session = new KcpSession(conv, options, new ConnectedLink(io, remote), { active: true });
-  io.onDatagram = (buf, len) => session.input(buf, len);
+  const session = sessionOver(io, remote, options);
   // A connected UDP socket reports ICMP errors (server not listening yet) as socket errors: KCP's
   // retransmission and smux's keepalive decide the session's fate, not one lost datagram. They are
   // counted and told to the observer.
   io.onError = (err) => observer?.socketError?.(err, remote);
+  return session;
+}
+
+/** A client session with a random conv over `io`, connected to `remote`. */
+function sessionOver(io: UdpIo, remote: string, options: DialOptions): KcpSession {
+  const conv = randomBytes(4).readUInt32LE(0);
+  const session = new KcpSession(conv, options, new ConnectedLink(io, remote), { active: true });
+  io.onDatagram = (buf, len) => session.input(buf, len);
   return session;
 }

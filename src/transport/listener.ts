@@ -5,6 +5,7 @@ import { timeDiff } from '../kcp/time-diff.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { transportCounters } from './counters.js';
+import { listenFakeTcp } from './fake-tcp.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
 import type { UdpIo, UdpPeer } from './udp-io.js';
@@ -36,6 +37,10 @@ export interface ListenOptions extends SessionOptions {
   firstDataTimeoutMs?: number;
   /** Where to say that the session table is full (at most one line a minute). */
   log?: (message: string) => void;
+  /** -tcp: kcptun's fake-TCP transport (fake-tcp.ts) instead of UDP; IPv4, Linux, root. */
+  tcp?: boolean;
+  /** -dscp of the fake-TCP segments (a UDP listener's socket gets it from its owner, TunnelServer). */
+  tcpDscp?: number;
 }
 
 /** A server session's route back: the listener's socket, to the address the session came from. */
@@ -125,14 +130,17 @@ export class KcpListener {
   /** The sender of the datagram being handled, for the observer (valid during packetInput only). */
   private readonly currentSender = () => this.io.sender();
 
-  readonly io: UdpIo;
-
   private constructor(
-    readonly socket: dgram.Socket,
+    readonly io: UdpIo,
+    /** The port listened on. */
+    readonly port: number,
+    /** The bound address as Go prints a listener's LocalAddr: `[::]:29900`, `127.0.0.1:29900`. */
+    readonly localLabel: string,
+    /** The UDP socket, or null over -tcp. */
+    readonly socket: dgram.Socket | null,
     private readonly options: ListenOptions,
     private readonly onSession: (session: KcpSession) => void,
   ) {
-    this.io = createUdpIo(socket, (reason) => options.observer?.ioFallback?.(reason));
     this.firstDataTimeoutMs = options.firstDataTimeoutMs ?? DEFAULT_FIRST_DATA_TIMEOUT_MS;
     const sweepMs = Math.min(
       MAX_SWEEP_MS,
@@ -153,18 +161,15 @@ export class KcpListener {
     onSession: (session: KcpSession) => void,
   ): Promise<KcpListener> {
     validateListenOptions(options);
+    if (options.tcp) {
+      const tcp = await listenFakeTcp(host, port, { sockbuf: options.sockbuf, dscp: options.tcpDscp });
+      const label = formatHostPort(host === '' ? '0.0.0.0' : host, tcp.port);
+      return new KcpListener(tcp.io, tcp.port, label, null, options, onSession);
+    }
     const socket = await bindListenSocket(host, port, options.sockbuf);
-    return new KcpListener(socket, options, onSession);
-  }
-
-  get port(): number {
-    return this.socket.address().port;
-  }
-
-  /** The bound address as Go prints a listener's LocalAddr: `[::]:29900`, `127.0.0.1:29900`. */
-  get localLabel(): string {
-    const a = this.socket.address();
-    return formatHostPort(a.address, a.port);
+    const io = createUdpIo(socket, (reason) => options.observer?.ioFallback?.(reason));
+    const a = socket.address();
+    return new KcpListener(io, a.port, formatHostPort(a.address, a.port), socket, options, onSession);
   }
 
   /** Datagrams dropped because their conversation was rejected (see KcpSession.reject). */

@@ -118,6 +118,7 @@ export class TunnelServer implements TunnelView {
 
   /** -dscp on the listener socket, as kcptun sets it; a platform that cannot is reported once. */
   private applyDscp(listener: KcpListener): void {
+    if (listener.socket === null) return; // -tcp: the raw sockets got it from ListenOptions.tcpDscp
     const r = applyDscp(listener.socket, this.options.dscp ?? 0);
     if (!r.ok && !this.dscpWarned) {
       this.dscpWarned = true;
@@ -139,7 +140,7 @@ export class TunnelServer implements TunnelView {
     if (this.listeners.length === 0) return { ok: false, reason: 'the server is not listening yet' };
     for (const listener of this.listeners) {
       try {
-        listener.socket.address(); // throws once the socket is closed
+        listener.socket?.address(); // throws once the socket is closed
       } catch {
         return { ok: false, reason: 'a listening UDP socket is closed' };
       }

@@ -93,25 +93,27 @@ export class TunnelProcess {
     });
   }
 
-  /** `env` is added to this process's environment for the child (e.g. KCPTUN_NO_MMSG). */
+  /**
+   * `env` is added to this process's environment for the child (e.g. KCPTUN_NO_MMSG); `where.netns` runs
+   * it inside that network namespace (ip netns exec).
+   */
   static start(
     impl: Impl,
     role: 'client' | 'server',
     args: string[],
     env: NodeJS.ProcessEnv = {},
+    where: { netns?: string } = {},
   ): TunnelProcess {
     const options = {
       stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[],
       env: { ...process.env, ...env },
     };
-    const child =
+    const command =
       impl === 'go'
-        ? spawn(goPathOf(role), args, options)
-        : spawn(
-            process.execPath,
-            [...nodeArgs(), role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args],
-            options,
-          );
+        ? [goPathOf(role), ...args]
+        : [process.execPath, ...nodeArgs(), role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args];
+    const argv = where.netns ? ['ip', 'netns', 'exec', where.netns, ...command] : command;
+    const child = spawn(argv[0]!, argv.slice(1), options);
     return new TunnelProcess(child, `${impl}-${role}`);
   }
 
