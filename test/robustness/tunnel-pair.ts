@@ -3,7 +3,7 @@ import { deriveKey } from '../../src/crypt/kdf.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
 import { defaultSmuxConfig, type SmuxConfig } from '../../src/smux/index.js';
 import type { SessionOptions } from '../../src/transport/session.js';
-import { TunnelClient } from '../../src/tunnel/client.js';
+import { type ClientOptions, TunnelClient } from '../../src/tunnel/client.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
 
 export function sessionOptions(): SessionOptions {
@@ -19,6 +19,30 @@ export function sessionOptions(): SessionOptions {
     resend: 2,
     nc: 1,
     ackNoDelay: false,
+  };
+}
+
+/**
+ * A client on 127.0.0.1 (any free port) dialling 127.0.0.1:remotePort with the test defaults: one
+ * session, no expiry, no close wait, smux v2, this file's session options; `overrides` replace fields.
+ */
+export function loopbackClientOptions(
+  remotePort: number,
+  overrides: Partial<ClientOptions> = {},
+): ClientOptions {
+  return {
+    listen: { host: '127.0.0.1', port: 0 },
+    remote: { host: '127.0.0.1', minPort: remotePort, maxPort: remotePort },
+    conn: 1,
+    autoExpireSeconds: 0,
+    scavengeTtlSeconds: 600,
+    closeWaitSeconds: 0,
+    quiet: true,
+    noComp: false,
+    smux: { ...defaultSmuxConfig(), version: 2 },
+    session: { ...sessionOptions(), sockbuf: 4 << 20 },
+    log: () => {},
+    ...overrides,
   };
 }
 
@@ -56,19 +80,13 @@ export async function startClient(
   o: Pick<PairOptions, 'smux' | 'conn'> = {},
 ): Promise<{ client: TunnelClient; port: number; logs: string[] }> {
   const logs: string[] = [];
-  const client = new TunnelClient({
-    listen: { host: '127.0.0.1', port: 0 },
-    remote: { host: '127.0.0.1', minPort: remotePort, maxPort: remotePort },
-    conn: o.conn ?? 1,
-    autoExpireSeconds: 0,
-    scavengeTtlSeconds: 600,
-    closeWaitSeconds: 0,
-    quiet: true,
-    noComp: false,
-    smux: { ...defaultSmuxConfig(), version: 2, ...o.smux },
-    session: { ...sessionOptions(), sockbuf: 4 << 20 },
-    log: (m) => logs.push(m),
-  });
+  const client = new TunnelClient(
+    loopbackClientOptions(remotePort, {
+      conn: o.conn ?? 1,
+      smux: { ...defaultSmuxConfig(), version: 2, ...o.smux },
+      log: (m) => logs.push(m),
+    }),
+  );
   const addr = (await client.start()) as net.AddressInfo;
   return { client, port: addr.port, logs };
 }

@@ -12,6 +12,7 @@ import type { SessionOptions } from '../../src/transport/session.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
 import type { DiagnosisOptions } from '../../src/tunnel/diagnosis.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
+import { loopbackClientOptions } from '../robustness/tunnel-pair.js';
 import { LogLines } from '../support/log-lines.js';
 import { freeUdpPort } from '../support/ports.js';
 
@@ -71,20 +72,16 @@ async function startClient(
   o: End & { conn?: number },
 ): Promise<{ client: TunnelClient; port: number; logs: LogLines }> {
   const logs = new LogLines();
-  const client = new TunnelClient({
-    listen: { host: '127.0.0.1', port: 0 },
-    remote: { host: '127.0.0.1', minPort: remotePort, maxPort: remotePort },
-    conn: o.conn ?? 1,
-    autoExpireSeconds: 0,
-    scavengeTtlSeconds: 600,
-    closeWaitSeconds: 0,
-    quiet: true,
-    noComp: o.noComp ?? false,
-    smux: { ...defaultSmuxConfig(), version: 2, ...o.smux },
-    session: { ...sessionOptions(o.key, o.fec), sockbuf: 0 },
-    log: logs.log,
-    diagnosis: o.diagnosis,
-  });
+  const client = new TunnelClient(
+    loopbackClientOptions(remotePort, {
+      conn: o.conn ?? 1,
+      noComp: o.noComp ?? false,
+      smux: { ...defaultSmuxConfig(), version: 2, ...o.smux },
+      session: { ...sessionOptions(o.key, o.fec), sockbuf: 0 },
+      log: logs.log,
+      diagnosis: o.diagnosis,
+    }),
+  );
   const addr = (await client.start()) as net.AddressInfo;
   return { client, port: addr.port, logs };
 }

@@ -4,7 +4,7 @@ import { TunnelClient } from '../../src/tunnel/client.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
 import type { UdpOptions } from '../../src/tunnel/udp-flow.js';
 import { UdpStats } from '../../src/tunnel/udp-stats.js';
-import { sessionOptions } from '../robustness/tunnel-pair.js';
+import { loopbackClientOptions, sessionOptions } from '../robustness/tunnel-pair.js';
 
 export interface UdpPairOptions {
   targetPort: number;
@@ -37,20 +37,15 @@ export async function startUdpPair(o: UdpPairOptions) {
   });
   const [serverPort] = await server.start();
   const remote = o.remotePort === undefined ? serverPort : await o.remotePort(serverPort);
-  const client = new TunnelClient({
-    listen: { host: '127.0.0.1', port: 0 },
-    remote: { host: '127.0.0.1', minPort: remote, maxPort: remote },
-    conn: o.conn ?? 1,
-    autoExpireSeconds: 0,
-    scavengeTtlSeconds: 600,
-    closeWaitSeconds: 0,
-    quiet: false,
-    noComp: false,
-    smux,
-    session: { ...sessionOptions(), sockbuf: 4 << 20 },
-    udp: { timeoutSeconds: 60, stats: clientStats, ...o.clientUdp },
-    log: (m) => clientLogs.push(m),
-  });
+  const client = new TunnelClient(
+    loopbackClientOptions(remote, {
+      conn: o.conn ?? 1,
+      quiet: false,
+      smux,
+      udp: { timeoutSeconds: 60, stats: clientStats, ...o.clientUdp },
+      log: (m) => clientLogs.push(m),
+    }),
+  );
   const addr = (await client.start()) as net.AddressInfo;
   return {
     server,
