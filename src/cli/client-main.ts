@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 /** kcptun-client: a drop-in for Go kcptun's client. */
+// First: it sets V8's heap flags before the rest of the program allocates.
+import './heap-tuning.js';
+
 import { formatHostPort } from '../tunnel/address.js';
 import { TunnelClient } from '../tunnel/client.js';
 import { parseClientArgs } from './args.js';

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 /** kcptun-server: a drop-in for Go kcptun's server. */
+// First: it sets V8's heap flags before the rest of the program allocates.
+import './heap-tuning.js';
+
 import { DEFAULT_MAX_SESSIONS } from '../transport/listener.js';
 import { TunnelServer } from '../tunnel/server.js';
 import { parseServerArgs } from './args.js';
