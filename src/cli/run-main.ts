@@ -1,4 +1,4 @@
-import { MetricsServer } from '../metrics/http-server.js';
+import type { MetricsServer } from '../metrics/http-server.js';
 import { snmp } from '../metrics/snmp.js';
 import { SnmpLogger } from '../metrics/snmp-logger.js';
 import { installSnmpSignal } from '../metrics/snmp-signal.js';
@@ -105,6 +105,9 @@ async function startMetrics(
   tunnel: RunningTunnel,
   log: (m: string) => void,
 ): Promise<MetricsServer> {
+  // Loaded only with -metrics: prom-client and node:http are about 4 MB of resident memory that a run
+  // without the endpoint never uses (docs/bench-tunnel-memory-2026-12-02.md).
+  const { MetricsServer } = await import('../metrics/http-server.js');
   let server: MetricsServer;
   try {
     server = await MetricsServer.listen({
