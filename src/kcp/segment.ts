@@ -4,12 +4,20 @@
  */
 import type { SendSnapshot } from './congestion/controller.js';
 import { KCP_MTU_LIMIT } from './constants.js';
+import { timeDiff } from './time-diff.js';
 
 /** Payload capacity of a pooled segment: no segment of a kcp-go peer can be larger (mss < mtu ≤ 1500). */
 export const SEGMENT_CAPACITY = KCP_MTU_LIMIT;
 
 /** Pooled segments kept for reuse (about 12 MB); beyond this, freed segments are left to the GC. */
 const POOL_MAX = 8192;
+
+/**
+ * How often the scheduler trims the pool (trimSegmentPool). A burst (a bulk transfer, a thousand sessions
+ * echoing at once) fills the pool to POOL_MAX; without trimming, those 12 MB stayed resident for the life
+ * of the process (docs/bench-tunnel-memory-2026-12-02.md).
+ */
+export const SEGMENT_POOL_TRIM_MS = 10_000;
 
 export class Segment implements SendSnapshot {
   sn = 0;
@@ -37,12 +45,16 @@ export class Segment implements SendSnapshot {
 }
 
 const pool: Segment[] = [];
+/** The fewest segments the pool held since the last trim: that many were not needed all period. */
+let unusedSinceTrim = 0;
+let nextTrimAt = -1;
 
 /** A segment with all fields zeroed and at least `capacity` bytes of payload room. */
 export function allocSegment(capacity: number): Segment {
   if (capacity > SEGMENT_CAPACITY) return new Segment(Buffer.allocUnsafe(capacity));
   const seg = pool.pop();
   if (seg === undefined) return new Segment(Buffer.allocUnsafe(SEGMENT_CAPACITY));
+  if (pool.length < unusedSinceTrim) unusedSinceTrim = pool.length;
   seg.sn = 0;
   seg.ts = 0;
   seg.rto = 0;
@@ -58,4 +70,32 @@ export function allocSegment(capacity: number): Segment {
 
 export function freeSegment(seg: Segment): void {
   if (seg.data.length === SEGMENT_CAPACITY && pool.length < POOL_MAX) pool.push(seg);
+}
+
+/**
+ * Every SEGMENT_POOL_TRIM_MS of `now` (the KCP clock), drop the pooled segments that sat unused since
+ * the previous trim (the pool's low-water mark), leaving what steady traffic cycles through. The first
+ * call only starts the period. Returns how many segments were dropped.
+ */
+export function trimSegmentPool(now: number): number {
+  if (nextTrimAt !== -1 && timeDiff(now, nextTrimAt) < 0) return 0;
+  const first = nextTrimAt === -1;
+  nextTrimAt = (now + SEGMENT_POOL_TRIM_MS) >>> 0;
+  if (first) return 0;
+  const dropped = unusedSinceTrim;
+  pool.length -= dropped;
+  unusedSinceTrim = pool.length;
+  return dropped;
+}
+
+/** Empty the pool: nothing is left to reuse it (the last session is gone). */
+export function releaseSegmentPool(): void {
+  pool.length = 0;
+  unusedSinceTrim = 0;
+  nextTrimAt = -1;
+}
+
+/** Segments in the pool now. */
+export function pooledSegments(): number {
+  return pool.length;
 }

@@ -1,3 +1,4 @@
+import { releaseSegmentPool, trimSegmentPool } from '../kcp/segment.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { nowMs } from './clock.js';
 import { flushOutbox } from './outbox.js';
@@ -114,6 +115,8 @@ export class Scheduler {
     this.timer = null;
     this.runDueUpdates(this.now());
     flushOutbox();
+    // On the process clock whatever this scheduler's own: the pool and its trim period are process-wide.
+    trimSegmentPool(nowMs());
     this.arm();
   }
 
@@ -136,6 +139,8 @@ export class Scheduler {
     if (this.heap.length === 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
+      // No session left to reuse pooled segments (a burst can leave 12 MB of them).
+      releaseSegmentPool();
       return;
     }
     const due = this.heapDue[0];
