@@ -10,7 +10,8 @@ import { describeEnvironment, type Environment } from './environment.js';
 import { type LatencyRecord, runLatency } from './latency-mode.js';
 import { type MemoryRecord, runMemory } from './memory-mode.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
-import { latencyMarkdown, memoryMarkdown, throughputMarkdown } from './report.js';
+import { latencyMarkdown, memoryMarkdown, sessionsMarkdown, throughputMarkdown } from './report.js';
+import { runSessions, type SessionsRecord } from './sessions-mode.js';
 import { defaultPairs, PAIRS, type Pair, pairUsesGo, SETTINGS, type Setting, select } from './settings.js';
 import { fixed, MIB } from './stats.js';
 import { BenchTarget } from './target.js';
@@ -79,9 +80,27 @@ async function latencyReport(opts: BenchOptions, env: Environment) {
   return { markdown, ok: records.every((r) => r.error === undefined) };
 }
 
+async function sessionsReport(opts: BenchOptions, env: Environment, target: BenchTarget, payload: Payload) {
+  const { settings, pairs, notices } = plan(opts);
+  const records: SessionsRecord[] = [];
+  for (const setting of settings) {
+    for (const pair of pairs) {
+      const r = await runSessions(setting, pair, target, payload, opts);
+      const status =
+        r.error === undefined
+          ? `server ${mib(r.serverKiB)}, echo ${fixed(r.echoSec, 2)} s, server CPU ${fixed(r.echoCpuServerSec, 2)} s, bulk ${fixed(r.bulkBytes / MIB / r.bulkSec, 1)} MiB/s`
+          : `FAILED: ${r.error}`;
+      console.log(`${setting.name} ${pair.name}: ${status}`);
+      records.push(r);
+    }
+  }
+  const markdown = sessionsMarkdown({ env, ...opts, records, notices });
+  return { markdown, ok: records.every((r) => r.error === undefined) };
+}
+
 function reportPath(opts: BenchOptions, env: Environment): string {
   if (opts.out !== '') return opts.out;
-  const mode = opts.memory ? '-memory' : opts.latency ? '-latency' : '';
+  const mode = opts.memory ? '-memory' : opts.latency ? '-latency' : opts.sessions > 0 ? '-sessions' : '';
   return path.join('docs', `bench-tunnel${mode}-${env.date}.md`);
 }
 
@@ -99,7 +118,9 @@ async function main(argv: readonly string[]): Promise<number> {
       ? await memoryReport(opts, env, target, payload)
       : opts.latency
         ? await latencyReport(opts, env)
-        : await throughput(opts, env, target, payload);
+        : opts.sessions > 0
+          ? await sessionsReport(opts, env, target, payload)
+          : await throughput(opts, env, target, payload);
     console.log(`\n${outcome.markdown}`);
     const file = reportPath(opts, env);
     mkdirSync(path.dirname(file), { recursive: true });

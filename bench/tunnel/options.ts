@@ -26,6 +26,10 @@ export interface BenchOptions {
   durationSec: number;
   /** Memory mode: streams held open at once. */
   streams: number;
+  /** Sessions mode when positive: the client's -conn, one echoing connection per session. */
+  sessions: number;
+  /** Sessions mode: bulk uploads at once, each on its own session. */
+  bulkSessions: number;
   /** Report path; empty means docs/bench-tunnel[-memory]-<date>.md. */
   out: string;
 }
@@ -57,7 +61,10 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --load-streams N  latency mode: bulk streams at once, each its own connection (default 1)
   --duration SEC    memory mode: length of the long transfer (default 300; --quick 30)
   --streams N       memory mode: streams held open at once (default 1000; --quick 200)
-  --out FILE        report path (default docs/bench-tunnel[-memory|-latency]-<date>.md)`;
+  --sessions N      sessions mode: the client opens N sessions (-conn N), each echoing 64 KiB at once;
+                    then --bulk-sessions uploads of --bytes (default 20M) at once; server RSS, time, CPU
+  --bulk-sessions N sessions mode: bulk uploads at once, one per session (default 8)
+  --out FILE        report path (default docs/bench-tunnel[-memory|-latency|-sessions]-<date>.md)`;
 
 export function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(text);
@@ -83,12 +90,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const memory = argv.includes('--memory');
   const latency = argv.includes('--latency');
-  if (memory && latency) throw new Error('--memory and --latency: one mode at a time');
+  const sessionsMode = argv.includes('--sessions');
+  if ([memory, latency, sessionsMode].filter((m) => m).length > 1)
+    throw new Error('--memory, --latency and --sessions: one mode at a time');
   const opts: BenchOptions = {
-    bytes: quick ? QUICK.bytes : 100 * MIB,
+    bytes: quick || sessionsMode ? QUICK.bytes : 100 * MIB,
     rounds: quick ? QUICK.rounds : 2,
-    settings: memory ? ['defaults'] : [],
-    pairs: memory ? ['ts-ts'] : [],
+    settings: memory || sessionsMode ? ['defaults'] : [],
+    pairs: memory ? ['ts-ts'] : sessionsMode ? ['ts-ts', 'go-go'] : [],
     probes: quick ? QUICK.probes : 200,
     probeIntervalMs: 20,
     timeoutMs: 0,
@@ -98,6 +107,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     loadStreams: 1,
     durationSec: quick ? QUICK.durationSec : 300,
     streams: quick ? QUICK.streams : 1000,
+    sessions: 0,
+    bulkSessions: 8,
     out: '',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -144,6 +155,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--streams':
         opts.streams = positiveInt(flag, value());
+        break;
+      case '--sessions':
+        opts.sessions = positiveInt(flag, value());
+        break;
+      case '--bulk-sessions':
+        opts.bulkSessions = positiveInt(flag, value());
         break;
       case '--out':
         opts.out = value();

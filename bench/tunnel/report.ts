@@ -2,6 +2,7 @@ import type { Environment } from './environment.js';
 import { environmentMarkdown } from './environment.js';
 import { IDLE_PROBES, type LatencyRecord, latencyTables, RAMP_MS } from './latency-mode.js';
 import { type MemoryRecord, type RssSample, SAMPLE_EVERY_MS, SETTLE_MS } from './memory-mode.js';
+import { ECHO_BYTES, type SessionsRecord } from './sessions-mode.js';
 import type { Setting } from './settings.js';
 import { fixed, GIB, MIB, mean, percentile } from './stats.js';
 import type { RoundRecord, TransferMeasure } from './throughput.js';
@@ -277,5 +278,73 @@ throughput table measures rates properly. Percentiles are over all rounds' round
 ## Results
 
 ${latencyTables(r.settings, r.records)}${failures(r.records)}
+`;
+}
+
+export interface SessionsReport {
+  env: Environment;
+  sessions: number;
+  bulkSessions: number;
+  bytes: number;
+  records: readonly SessionsRecord[];
+  notices: readonly string[];
+}
+
+function sessionsRow(r: SessionsRecord, sessions: number): string[] {
+  const perSessionKiB = (r.serverKiB - r.idleServerKiB) / sessions;
+  return [
+    r.pair,
+    r.setting,
+    kibAsMib(r.idleServerKiB),
+    kibAsMib(r.serverKiB),
+    kibAsMib(r.serverHwmKiB),
+    fixed(perSessionKiB, 0),
+    fixed(r.echoSec, 2),
+    fixed(r.echoCpuServerSec, 2),
+    fixed(r.echoCpuClientSec, 2),
+    fixed(r.bulkBytes / MIB / r.bulkSec, 1),
+    fixed(r.bulkCpuServerSec + r.bulkCpuClientSec, 2),
+    `${fixed(r.loadBefore, 2)} / ${fixed(r.loadAfter, 2)}`,
+  ];
+}
+
+export function sessionsMarkdown(r: SessionsReport): string {
+  const head = [
+    'pair',
+    'setting',
+    'server RSS idle MiB',
+    `server RSS ${r.sessions} sessions MiB`,
+    'server peak MiB',
+    'KiB per session',
+    'setup + echo s',
+    'server CPU s',
+    'client CPU s',
+    `${r.bulkSessions} bulk sessions MiB/s`,
+    'bulk CPU s (both)',
+    'load 1 min before / after',
+  ];
+  return `# Tunnel sessions, ${r.env.date}
+
+${environmentMarkdown(r.env)}
+
+Pairs are client-server (\`ts\` ours, \`go\` kcptun 20210922), fresh processes for each step, on 127.0.0.1.
+
+- **many sessions**: the client runs with \`-conn ${r.sessions}\`; ${r.sessions} TCP connections are opened at
+  once, and round robin gives each its own KCP session (both clients dial a slot's session on its first
+  connection). Each sends ${ECHO_BYTES / 1024} KiB that the target echoes back, checked byte for byte.
+  **setup + echo** runs from the first connect to the last echo checked; CPU is utime + stime of each
+  process over that time. RSS (VmRSS) is read ${SETTLE_MS / 1000} s before the first connection and
+  ${SETTLE_MS / 1000} s after the last echo, with every session still up; **KiB per session** is their
+  difference over ${r.sessions}.
+- **bulk sessions**: fresh processes with \`-conn ${r.bulkSessions}\`, ${r.bulkSessions} uploads of
+  ${fixed(r.bytes / MIB, 0)} MiB of random data at once, each on its own session and sha256-checked at the
+  sink; MiB/s is all bytes over the time until the last one was hashed.${notes(r.notices)}
+
+## Results
+
+${table(
+  head,
+  r.records.filter((rec) => rec.error === undefined).map((rec) => sessionsRow(rec, r.sessions)),
+)}${failures(r.records)}
 `;
 }

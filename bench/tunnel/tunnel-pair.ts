@@ -72,7 +72,13 @@ export class TunnelPair {
     this.scraper = setInterval(scrape, SCRAPE_PERIOD_MS);
   }
 
-  static async start(pair: Pair, settingArgs: readonly string[], targetPort: number): Promise<TunnelPair> {
+  /** `clientArgs` go to the client only (a server refuses client flags such as -conn). */
+  static async start(
+    pair: Pair,
+    settingArgs: readonly string[],
+    targetPort: number,
+    clientArgs: readonly string[] = [],
+  ): Promise<TunnelPair> {
     const args = pair.metrics ? [...settingArgs, '-metrics', '127.0.0.1:0'] : settingArgs;
     const serverPort = await freeUdpPort();
     const localPort = await freeTcpPort();
@@ -89,6 +95,7 @@ export class TunnelPair {
       '-r',
       `127.0.0.1:${serverPort}`,
       ...args,
+      ...clientArgs,
     ]);
     const tunnel = new TunnelPair(client, server, localPort);
     try {

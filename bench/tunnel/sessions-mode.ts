@@ -1,0 +1,189 @@
+import { setMaxListeners } from 'node:events';
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SETTLE_MS } from './memory-mode.js';
+import { CpuMeter, memory } from './proc-stats.js';
+import type { Pair, Setting } from './settings.js';
+import { type BenchTarget, header, Mode } from './target.js';
+import { connect, type Payload, TIMED_OUT, unlessAborted, upload } from './transfer.js';
+import { TunnelPair } from './tunnel-pair.js';
+
+export interface SessionsOptions {
+  /** KCP sessions the client opens (its -conn), one TCP connection echoing through each. */
+  sessions: number;
+  /** Sessions of the bulk step, one upload of the whole payload through each, all at once. */
+  bulkSessions: number;
+  timeoutMs: number;
+}
+
+/** Bytes each of the many sessions echoes: the client sends them and reads them back. */
+export const ECHO_BYTES = 64 * 1024;
+
+export interface SessionsRecord {
+  setting: string;
+  pair: string;
+  /** Server RSS before the first connection, KiB. */
+  idleServerKiB: number;
+  /** RSS with every session up and its echo done, KiB. */
+  clientKiB: number;
+  serverKiB: number;
+  /** Server VmHWM after the echo step, KiB. */
+  serverHwmKiB: number;
+  /** From the first connect to the last echo checked, seconds. */
+  echoSec: number;
+  echoCpuClientSec: number;
+  echoCpuServerSec: number;
+  /** The bulk step: bytes moved in all, wall time until the last upload was hashed, CPU of both ends. */
+  bulkBytes: number;
+  bulkSec: number;
+  bulkCpuClientSec: number;
+  bulkCpuServerSec: number;
+  /** 1-minute load average at the start of the pair's run and at its end. */
+  loadBefore: number;
+  loadAfter: number;
+  error?: string;
+}
+
+/**
+ * Many sessions: the client with `-conn N` gets N connections at once, which round robin puts on N KCP
+ * sessions (both clients dial a slot's session on its first connection); each connection echoes 64 KiB
+ * through the target and checks it. Then, in fresh processes with `-conn bulkSessions`, that many uploads
+ * of the payload at once, each sha256-checked at the sink: the aggregate throughput of bulk sessions.
+ */
+export async function runSessions(
+  setting: Setting,
+  pair: Pair,
+  target: BenchTarget,
+  payload: Payload,
+  opts: SessionsOptions,
+): Promise<SessionsRecord> {
+  const record: SessionsRecord = {
+    setting: setting.name,
+    pair: pair.name,
+    idleServerKiB: Number.NaN,
+    clientKiB: Number.NaN,
+    serverKiB: Number.NaN,
+    serverHwmKiB: Number.NaN,
+    echoSec: Number.NaN,
+    echoCpuClientSec: Number.NaN,
+    echoCpuServerSec: Number.NaN,
+    bulkBytes: 0,
+    bulkSec: Number.NaN,
+    bulkCpuClientSec: Number.NaN,
+    bulkCpuServerSec: Number.NaN,
+    loadBefore: loadavg()[0],
+    loadAfter: Number.NaN,
+  };
+  try {
+    await echoStep(setting, pair, target, payload, opts, record);
+    await bulkStep(setting, pair, target, payload, opts, record);
+  } catch (err) {
+    record.error = (err as Error).message;
+  }
+  record.loadAfter = loadavg()[0];
+  return record;
+}
+
+async function withTunnel(
+  setting: Setting,
+  pair: Pair,
+  conn: number,
+  targetPort: number,
+  work: (tunnel: TunnelPair) => Promise<void>,
+): Promise<void> {
+  const tunnel = await TunnelPair.start(pair, setting.args, targetPort, ['-conn', String(conn)]);
+  try {
+    await work(tunnel);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${tunnel.logTail()}`);
+  } finally {
+    await tunnel.stop();
+  }
+}
+
+async function echoStep(
+  setting: Setting,
+  pair: Pair,
+  target: BenchTarget,
+  payload: Payload,
+  opts: SessionsOptions,
+  record: SessionsRecord,
+): Promise<void> {
+  await withTunnel(setting, pair, opts.sessions, target.port, async (tunnel) => {
+    await sleep(SETTLE_MS);
+    record.idleServerKiB = memory(tunnel.serverPid).rssKiB;
+    const signal = AbortSignal.timeout(opts.timeoutMs);
+    // Every connection waits on this one signal.
+    setMaxListeners(opts.sessions * 2 + 1, signal);
+    const data = payload.data.subarray(0, ECHO_BYTES);
+    const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
+    const start = performance.now();
+    const echoes = Array.from({ length: opts.sessions }, () => echoOnce(tunnel.localPort, data, signal));
+    const errors = (await Promise.all(echoes)).filter((e) => e !== null);
+    record.echoSec = (performance.now() - start) / 1000;
+    [record.echoCpuClientSec, record.echoCpuServerSec] = meter.secondsSoFar();
+    if (errors.length > 0)
+      throw new Error(`${errors.length} of ${opts.sessions} echoes failed: ${errors[0]}`);
+    await sleep(SETTLE_MS);
+    record.clientKiB = memory(tunnel.clientPid).rssKiB;
+    const server = memory(tunnel.serverPid);
+    record.serverKiB = server.rssKiB;
+    record.serverHwmKiB = server.hwmKiB;
+  });
+}
+
+/** One connection through the tunnel echoing `data` back; null when it came back intact, else why not. */
+async function echoOnce(port: number, data: Buffer, signal: AbortSignal): Promise<string | null> {
+  let socket: Awaited<ReturnType<typeof connect>> | undefined;
+  try {
+    socket = await connect(port, signal);
+    const s = socket;
+    const back = new Promise<string | null>((resolve) => {
+      const got = Buffer.allocUnsafe(data.length);
+      let n = 0;
+      s.on('data', (chunk: Buffer) => {
+        if (n + chunk.length > data.length) {
+          resolve(`echoed more than ${data.length} bytes`);
+          return;
+        }
+        chunk.copy(got, n);
+        n += chunk.length;
+        if (n === data.length) resolve(got.equals(data) ? null : 'echoed bytes differ');
+      });
+      s.on('close', () => resolve(`closed after ${n} of ${data.length} echoed bytes`));
+    });
+    s.write(header(Mode.Echo, 0, 0));
+    s.write(data);
+    const outcome = await unlessAborted(back, signal);
+    return outcome === TIMED_OUT ? `echo ${TIMED_OUT}` : outcome;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    socket?.destroy();
+  }
+}
+
+async function bulkStep(
+  setting: Setting,
+  pair: Pair,
+  target: BenchTarget,
+  payload: Payload,
+  opts: SessionsOptions,
+  record: SessionsRecord,
+): Promise<void> {
+  await withTunnel(setting, pair, opts.bulkSessions, target.port, async (tunnel) => {
+    const signal = AbortSignal.timeout(opts.timeoutMs * opts.bulkSessions);
+    setMaxListeners(opts.bulkSessions * 2 + 1, signal);
+    const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
+    const start = performance.now();
+    const uploads = Array.from({ length: opts.bulkSessions }, () =>
+      upload(tunnel.localPort, target, payload, signal),
+    );
+    const results = await Promise.all(uploads);
+    record.bulkSec = (performance.now() - start) / 1000;
+    [record.bulkCpuClientSec, record.bulkCpuServerSec] = meter.secondsSoFar();
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0) throw new Error(`${failed.length} bulk uploads failed: ${failed[0].error}`);
+    record.bulkBytes = results.reduce((sum, r) => sum + r.bytes, 0);
+  });
+}
