@@ -169,3 +169,32 @@ test('a short latency run of our pair reports idle and loaded round trips', { ti
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a short sessions run of our pair echoes through every session and reports it', {
+  timeout: 30_000,
+}, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-sessions-'));
+  try {
+    const out = path.join(dir, 'report.md');
+    const args = ['--sessions', '20', '--bulk-sessions', '2', '--bytes', '256K', '--pairs', 'ts-ts'];
+    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--out', out], {
+      encoding: 'utf8',
+      timeout: 25_000,
+    });
+    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const report = readFileSync(out, 'utf8');
+    assert.match(report, /# Tunnel sessions/);
+    // RSS idle / with sessions / peak, KiB per session, echo s, CPU server / client, bulk MiB/s, CPU, load
+    const number = '-?[\\d.]+';
+    const cells = [number, number, number, number, number, number, number, number, number];
+    const pair = new RegExp(
+      `\\| ts-ts \\| defaults \\| ${cells.join(' \\| ')} \\| ${number} / ${number} \\|`,
+    );
+    assert.match(report, pair);
+    assert.doesNotMatch(report, /## Failures/);
+    assert.throws(() => parseOptions(['--sessions', '5', '--memory']), /one mode at a time/);
+    assert.deepEqual(parseOptions(['--sessions', '5']).pairs, ['ts-ts', 'go-go']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
