@@ -9,6 +9,7 @@ import {
   parseIpv4Segment,
   randomWindow,
   TCP_ACK,
+  TCP_FIN,
   TCP_HEADER_SIZE,
   TCP_PSH,
   TCP_SYN,
@@ -130,5 +131,24 @@ describe("a flow's seq/ack (tcpraw's rules)", () => {
     f.seq = 0xffffffff;
     f.onSend(2);
     assert.equal(f.seq, 1);
+  });
+
+  test("a flow first heard after its handshake adopts the peer's data (ack 0: the latest tcpraw's rule)", () => {
+    const f = new FlowSequence();
+    f.onReceive(TCP_PSH | TCP_ACK, 7000, 300, 40);
+    assert.deepEqual([f.seq, f.ack], [300, 7040]);
+    f.onReceive(TCP_ACK | TCP_FIN, 7040, 300, 0); // a FIN takes one number
+    assert.equal(f.ack, 7041);
+    f.onReceive(TCP_ACK, 7041, 310, 0); // a bare ACK takes none
+    assert.equal(f.ack, 7041);
+  });
+
+  test('a SYN restarts ack even when one is known: a new connection from the same address and port', () => {
+    const f = new FlowSequence();
+    f.onReceive(TCP_SYN, 1000, 0, 0);
+    f.onReceive(TCP_PSH | TCP_ACK, 1001, 5, 10);
+    assert.equal(f.ack, 1011);
+    f.onReceive(TCP_SYN, 90_000, 0, 0);
+    assert.equal(f.ack, 90_001);
   });
 });
