@@ -61,12 +61,18 @@ describe('-tcp between network namespaces', { skip }, () => {
 
   /**
    * The exchanges through a client in a and a server in b. `conn`: the client's -conn; `ports`: how many
-   * ports the server listens on (multiport `-l`/`-r host:min-max` when more than one).
+   * ports the server listens on (multiport `-l`/`-r host:min-max` when more than one); `udpClient`: the
+   * client without -tcp (kcptun's -tcp server serves UDP on its port too).
    */
   async function runPair(
     clientImpl: Impl,
     serverImpl: Impl,
-    { extra = [], conn = 1, ports = 1 }: { extra?: string[]; conn?: number; ports?: number } = {},
+    {
+      extra = [],
+      conn = 1,
+      ports = 1,
+      udpClient = false,
+    }: { extra?: string[]; conn?: number; ports?: number; udpClient?: boolean } = {},
   ): Promise<void> {
     const port = serverPort;
     serverPort += ports;
@@ -83,7 +89,16 @@ describe('-tcp between network namespaces', { skip }, () => {
     const cli = TunnelProcess.start(
       clientImpl,
       'client',
-      ['-l', `127.0.0.1:${CLIENT_PORT}`, '-r', address, '-tcp', '-conn', String(conn), ...smux],
+      [
+        '-l',
+        `127.0.0.1:${CLIENT_PORT}`,
+        '-r',
+        address,
+        ...(udpClient ? [] : ['-tcp']),
+        '-conn',
+        String(conn),
+        ...smux,
+      ],
       {},
       { netns: ns.a },
     );
@@ -114,7 +129,8 @@ describe('-tcp between network namespaces', { skip }, () => {
       );
       // Each session has its own real connection (its flow): 20 streams round robin dialled every slot.
       const decoys = decoyPorts(ns.exec(ns.a, ['ss', '-tnH', 'state', 'established', 'dst', ns.ipB]));
-      assert.equal(decoys.length, conn, `one real connection per session: ports ${decoys.join(', ')}`);
+      const sessions = udpClient ? 0 : conn;
+      assert.equal(decoys.length, sessions, `one real connection per session: ports ${decoys.join(', ')}`);
       for (const p of decoys) assert.ok(p >= port && p < port + ports, `port ${p} is outside the range`);
       if (serverImpl === 'ts') {
         const rules = ns.outputRules(ns.b).filter((r) => r.includes(OUR_TAG));
@@ -156,6 +172,10 @@ describe('-tcp between network namespaces', { skip }, () => {
       skip: !goKcptunAvailable() && 'no Go kcptun',
     },
     () => runPair('go', 'ts', { conn: 2 }),
+  );
+
+  test('a plain UDP client ⇄ ours -tcp server, on the same port', { timeout: 180_000 }, () =>
+    runPair('ts', 'ts', { udpClient: true }),
   );
 
   test('ours ⇄ ours with 2 % loss each way', { timeout: 180_000 }, async () => {

@@ -82,6 +82,25 @@ describe('fake-TCP segments', () => {
     assert.deepEqual(pkt.subarray(s.payloadStart, s.payloadEnd), PAYLOAD);
   });
 
+  test("parse: the latest tcpraw's segments, options skipped by the data offset", () => {
+    // NOP, NOP, timestamps: master writes it with 8 data bytes (32-byte header), the v1.2.32 the last
+    // kcptun vendors with 10 (length 12, padded to a 36-byte header): docs/tcp-transport.md.
+    const base = Buffer.from(GOPACKET_SEGMENT, 'hex').subarray(0, TCP_HEADER_SIZE);
+    for (const options of [
+      Buffer.from('0101080a0001e24000000000', 'hex'),
+      Buffer.from('0101080c0001e2400000000000000000', 'hex'),
+    ]) {
+      const header = Buffer.from(base);
+      header[12] = ((TCP_HEADER_SIZE + options.length) / 4) << 4;
+      header.writeUInt16BE(0xffff, 14);
+      const pkt = ipv4Packet(Buffer.concat([header, options, PAYLOAD]), SERVER, CLIENT);
+      const s = new ParsedSegment();
+      assert.equal(parseIpv4Segment(pkt, pkt.length, s), true);
+      assert.deepEqual(pkt.subarray(s.payloadStart, s.payloadEnd), PAYLOAD, `${options.length} option bytes`);
+      assert.equal(s.flags, TCP_PSH | TCP_ACK);
+    }
+  });
+
   test('parse refuses what is not a whole IPv4 TCP segment', () => {
     const seg = Buffer.from(GOPACKET_SEGMENT, 'hex');
     const s = new ParsedSegment();
