@@ -268,13 +268,12 @@ class FakeTcpServerIo extends FakeTcpIo {
   /** A new peer's packet or connection found the table full: counted, and said once a minute at most. */
   private tableFull(): void {
     transportCounters.tcpFlowDrops++;
-    this.limiter?.reportCount(
-      'tcp flow table full',
-      this.localPort,
-      (count) =>
-        `-tcp: the flow table of port ${this.localPort} is full (${MAX_FLOWS} flows): ${count} packets or connections of new peers dropped`,
-    );
+    this.limiter?.reportCount('tcp flow table full', this.localPort, this.fullLine);
   }
+
+  /** Made once: a flood's drops run through tableFull per packet. */
+  private readonly fullLine = (count: number): string =>
+    `-tcp: the flow table of port ${this.localPort} is full (${MAX_FLOWS} flows): ${count} packets or connections of new peers dropped`;
 
   private onConnection(conn: net.Socket): void {
     if (this.closed) {
