@@ -4,6 +4,8 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MAX_FLOWS } from '../../src/transport/tcp-flows.js';
 import { forward } from '../support/forward.js';
 import { canCreateNetns, NetnsPair } from '../support/netns.js';
 import { goKcptunAvailable, type Impl, TunnelProcess } from '../support/procs.js';
@@ -23,6 +25,7 @@ const MANY_STREAM_BYTES = 512 * 1024;
 const TARGET_PORT = 7000;
 const CLIENT_PORT = 8000;
 const OUR_TAG = 'kcptun-ts-tcp:';
+const FLOOD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'tcp-flood.js');
 
 const skip = !canCreateNetns() && 'needs root for network namespaces and raw sockets';
 
@@ -206,6 +209,52 @@ describe('-tcp between network namespaces', { skip }, () => {
       );
     } finally {
       for (const n of [ns.a, ns.b]) ns.exec(n, ['iptables', '-w', '-D', ...drop]);
+    }
+  });
+
+  test('a flood of new peers fills the flow table: drops logged, a real client still gets in', {
+    timeout: 120_000,
+  }, async () => {
+    const port = serverPort++;
+    const srv = TunnelProcess.start(
+      'ts',
+      'server',
+      ['-l', `${ns.ipB}:${port}`, '-t', `127.0.0.1:${TARGET_PORT}`, '-tcp'],
+      {},
+      { netns: ns.b },
+    );
+    let cli: TunnelProcess | null = null;
+    try {
+      await srv.waitFor('listening on');
+      const flood = ns.exec(ns.a, [process.execPath, FLOOD, ns.ipA, ns.ipB, String(port), '9000']);
+      assert.match(flood, /^sent 9000$/m);
+      // Orphans expire 5 s after their last packet: the client must dial within that, so it finds the
+      // table full of orphans and its connection takes the place of one.
+      await srv.waitFor(`is full (${MAX_FLOWS} flows)`, 5_000);
+      cli = TunnelProcess.start(
+        'ts',
+        'client',
+        ['-l', `127.0.0.1:${CLIENT_PORT}`, '-r', `${ns.ipB}:${port}`, '-tcp'],
+        {},
+        { netns: ns.a },
+      );
+      await cli.waitFor('listening on');
+      target.bytesPerConn = MANY_STREAM_BYTES;
+      const before = target.received.length;
+      const [sent, got] = await clientExchange(localPort(), MANY_STREAM_BYTES);
+      await waitUntil(() => target.received.length === before + 1);
+      assert.equal(target.received[before], sent, 'client → target bytes differ');
+      assert.equal(got, target.sentHashes[before], 'target → client bytes differ');
+      assert.equal(
+        srv.log.split('\n').filter((l) => l.includes('flow table')).length,
+        1,
+        'one line a minute at most',
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- server ---\n${srv.log}\n--- client ---\n${cli?.log}`);
+    } finally {
+      await cli?.stop();
+      await srv.stop();
     }
   });
 
