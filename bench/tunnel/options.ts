@@ -49,7 +49,9 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --rounds N        rounds per setting, each pair alternating (default 2; --quick 1)
   --settings LIST   all, or comma-separated names: defaults,wnd1024,wnd1024-nocomp,fast3-raw
   --pairs LIST      all, or comma-separated client-server pairs: ts-ts,go-go,ts-go,go-ts; also
-                    ts-ts-metrics (ours with -metrics on, /metrics scraped every second; not in all)
+                    ts-ts-metrics (ours with -metrics on, /metrics scraped every second; not in all);
+                    ts-ts-tcp,go-go-tcp (-tcp, the two ends in network namespaces joined by a veth;
+                    root; not in all)
   --probes N        64-byte round trips per bulk transfer, at most (default 200; --quick 50)
   --interval MS     spacing of the probes (default 20)
   --timeout SEC     bound on one transfer (default max(60, bytes / 1 MiB/s))

@@ -152,7 +152,9 @@ export function throughputMarkdown(r: ThroughputReport): string {
 ${environmentMarkdown(r.env)}
 
 Pairs are client-server: \`ts\` is ours (\`node dist/src/cli/{client,server}-main.js\`), \`go\` is
-kcptun 20210922 (\`kcptun-client\`, \`kcptun-server\`). Everything runs on 127.0.0.1. Per setting,
+kcptun 20210922 (\`kcptun-client\`, \`kcptun-server\`). Everything runs on 127.0.0.1 but the \`*-tcp\` pairs
+(\`-tcp\` at both ends): their client and server run in two network namespaces joined by a veth, reached
+from 127.0.0.1 through unix-socket forwarders (bench/tunnel/netns-placement.ts). Per setting,
 ${r.rounds} round(s), each starting fresh processes for every pair in turn (ours and Go's alternate), then:
 
 - **up**: one stream of ${fixed(r.bytes / MIB, 0)} MiB of random (incompressible) data from the client side

@@ -30,6 +30,8 @@ export interface Pair {
   server: Impl;
   /** Ours with -metrics on and /metrics scraped every second on both ends; run only when named. */
   metrics?: boolean;
+  /** -tcp at both ends, each in its own network namespace (netns-placement.ts; root); run only when named. */
+  tcp?: boolean;
 }
 
 /** In run order: ours and Go's alternate, then the mixed pairs. */
@@ -39,11 +41,16 @@ export const PAIRS: readonly Pair[] = [
   { name: 'ts-go', client: 'ts', server: 'go' },
   { name: 'go-ts', client: 'go', server: 'ts' },
   { name: 'ts-ts-metrics', client: 'ts', server: 'ts', metrics: true },
+  { name: 'ts-ts-tcp', client: 'ts', server: 'ts', tcp: true },
+  { name: 'go-go-tcp', client: 'go', server: 'go', tcp: true },
 ];
 
-/** The pairs "all" means: every pair but the -metrics variant, which is for before/after comparisons. */
+/**
+ * The pairs "all" means: every pair but the -metrics variant, which is for before/after comparisons, and
+ * the -tcp pairs, which need root for their namespaces.
+ */
 export function defaultPairs(): Pair[] {
-  return PAIRS.filter((p) => !p.metrics);
+  return PAIRS.filter((p) => !p.metrics && !p.tcp);
 }
 
 export function pairUsesGo(pair: Pair): boolean {

@@ -1,5 +1,6 @@
 import { freeTcpPort, freeUdpPort } from '../../test/support/ports.js';
 import { TunnelProcess } from '../../test/support/procs.js';
+import { NetnsPlacement } from './netns-placement.js';
 import type { Pair } from './settings.js';
 
 const READY_LOG = 'listening on';
@@ -28,9 +29,14 @@ function installCleanup(): void {
   }
 }
 
-function spawnTracked(impl: Pair['client'], role: 'client' | 'server', args: string[]): TunnelProcess {
+function spawnTracked(
+  impl: Pair['client'],
+  role: 'client' | 'server',
+  args: string[],
+  netns?: string,
+): TunnelProcess {
   installCleanup();
-  const p = TunnelProcess.start(impl, role, args);
+  const p = TunnelProcess.start(impl, role, args, {}, { netns });
   live.add(p);
   p.child.once('exit', () => live.delete(p));
   return p;
@@ -41,13 +47,17 @@ function pidOf(p: TunnelProcess): number {
   return p.child.pid;
 }
 
-/** A kcptun client and server on 127.0.0.1, the server forwarding to `targetPort`. */
+/**
+ * A kcptun client and server on 127.0.0.1, the server forwarding to `targetPort`; a -tcp pair runs in
+ * network namespaces instead (netns-placement.ts).
+ */
 export class TunnelPair {
   private constructor(
     readonly client: TunnelProcess,
     readonly server: TunnelProcess,
     /** Where the client listens: connect here to open a stream through the tunnel. */
     readonly localPort: number,
+    private readonly placement: NetnsPlacement | null = null,
   ) {}
 
   private scraper: NodeJS.Timeout | null = null;
@@ -79,28 +89,43 @@ export class TunnelPair {
     targetPort: number,
     clientArgs: readonly string[] = [],
   ): Promise<TunnelPair> {
-    const args = pair.metrics ? [...settingArgs, '-metrics', '127.0.0.1:0'] : settingArgs;
-    const serverPort = await freeUdpPort();
-    const localPort = await freeTcpPort();
-    const server = spawnTracked(pair.server, 'server', [
-      '-l',
-      `127.0.0.1:${serverPort}`,
-      '-t',
-      `127.0.0.1:${targetPort}`,
-      ...args,
-    ]);
-    const client = spawnTracked(pair.client, 'client', [
-      '-l',
-      `127.0.0.1:${localPort}`,
-      '-r',
-      `127.0.0.1:${serverPort}`,
-      ...args,
-      ...clientArgs,
-    ]);
-    const tunnel = new TunnelPair(client, server, localPort);
+    let args = pair.metrics ? [...settingArgs, '-metrics', '127.0.0.1:0'] : [...settingArgs];
+    let tunnel: TunnelPair;
+    if (pair.tcp) {
+      args = [...args, '-tcp'];
+      const placement = await NetnsPlacement.open(targetPort);
+      const { ns } = placement;
+      const server = spawnTracked(pair.server, 'server', [...placement.serverArgs(), ...args], ns.b);
+      const client = spawnTracked(
+        pair.client,
+        'client',
+        [...placement.clientArgs(), ...args, ...clientArgs],
+        ns.a,
+      );
+      tunnel = new TunnelPair(client, server, placement.localPort, placement);
+    } else {
+      const serverPort = await freeUdpPort();
+      const localPort = await freeTcpPort();
+      const server = spawnTracked(pair.server, 'server', [
+        '-l',
+        `127.0.0.1:${serverPort}`,
+        '-t',
+        `127.0.0.1:${targetPort}`,
+        ...args,
+      ]);
+      const client = spawnTracked(pair.client, 'client', [
+        '-l',
+        `127.0.0.1:${localPort}`,
+        '-r',
+        `127.0.0.1:${serverPort}`,
+        ...args,
+        ...clientArgs,
+      ]);
+      tunnel = new TunnelPair(client, server, localPort);
+    }
     try {
-      await server.waitFor(READY_LOG, START_TIMEOUT_MS);
-      await client.waitFor(READY_LOG, START_TIMEOUT_MS);
+      await tunnel.server.waitFor(READY_LOG, START_TIMEOUT_MS);
+      await tunnel.client.waitFor(READY_LOG, START_TIMEOUT_MS);
       if (pair.metrics) await tunnel.startScraping();
     } catch (err) {
       await tunnel.stop();
@@ -127,5 +152,6 @@ export class TunnelPair {
   async stop(): Promise<void> {
     if (this.scraper !== null) clearInterval(this.scraper);
     await Promise.all([this.client.stop(), this.server.stop()]);
+    this.placement?.close();
   }
 }

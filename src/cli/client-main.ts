@@ -20,7 +20,7 @@ import {
 } from './startup.js';
 
 runMain(parseClientArgs, async (config, log) => {
-  refuseUnsupported(config);
+  refuseUnsupported(config, config.remoteAddr, 'remoteaddr');
   const remote = hostPortsOf(config.remoteAddr, 'remoteaddr');
   const listen = endpointOf(config.localAddr, 'localaddr');
   const smux = smuxConfigOf(config);

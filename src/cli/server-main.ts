@@ -21,7 +21,7 @@ import {
 } from './startup.js';
 
 runMain(parseServerArgs, async (config, log) => {
-  refuseUnsupported(config);
+  refuseUnsupported(config, config.listen, 'listen');
   const listen = hostPortsOf(config.listen, 'listen');
   const target = endpointOf(config.target, 'target');
   const smux = smuxConfigOf(config);

@@ -2,6 +2,7 @@
  * From a parsed configuration to running tunnel options: what kcptun's main() does after flag parsing.
  * Features that are accepted by the parser but not served yet are refused here, by name.
  */
+import { isIPv6 } from 'node:net';
 import { deriveKey } from '../crypt/kdf.js';
 import { QppPads } from '../crypt/qpp/index.js';
 import { createPacketCrypt } from '../crypt/select.js';
@@ -25,13 +26,19 @@ const KEEPALIVE_TIMEOUT_MS = 30_000;
 /**
  * Refuse, with one clear line each, what this build or this host cannot do; never ignore a setting
  * silently. -tcp needs Linux, koffi, a raw socket (root or CAP_NET_RAW) and iptables: without any of them
- * it is refused, never served over UDP instead.
+ * it is refused, never served over UDP instead. Ours carries -tcp over IPv4 only (docs/tcp-transport.md):
+ * an IPv6 `address` (the client's -r, the server's -l) is refused too.
  */
-export function refuseUnsupported(config: CommonConfig): void {
-  if (config.tcp) {
-    const missing = rawSocketUnavailable() ?? iptablesUnavailable();
-    if (missing !== null) throw new CliError(missing);
+export function refuseUnsupported(config: CommonConfig, address: string, flag: string): void {
+  if (!config.tcp) return;
+  const host = parsePortRange(address, flag).host.replace(/^\[(.*)\]$/, '$1');
+  if (isIPv6(host)) {
+    throw new CliError(
+      `-tcp over IPv6 is not supported (${address}): use an IPv4 address or a name with an IPv4 address`,
+    );
   }
+  const missing = rawSocketUnavailable() ?? iptablesUnavailable();
+  if (missing !== null) throw new CliError(missing);
 }
 
 export interface CryptChoice {

@@ -156,6 +156,11 @@ export class PrometheusExporter {
       'Datagrams dropped because their session was rejected for a protocol mismatch.',
       (d) => d.transport.rejectedDatagrams,
     );
+    processCounter(
+      'tcp_flow_drops',
+      '-tcp: packets and connections of new peers dropped because the flow table was full.',
+      (d) => d.transport.tcpFlowDrops,
+    );
     for (const field of UDP_FORWARD_FIELDS) {
       const name = `udp_forward_${snakeCase(field)}`;
       const help = `UDP forwarding (-udp): ${field}.`;

@@ -93,7 +93,12 @@ export interface StatusDocument {
   sessions: SessionStatus[];
   snmp: Record<string, number>;
   /** Transport counters kcp-go's SNMP set has no column for (src/transport/counters.ts). */
-  transport: { udpSocketErrors: number; udpSendDrops: number; rejectedDatagrams: number };
+  transport: {
+    udpSocketErrors: number;
+    udpSendDrops: number;
+    rejectedDatagrams: number;
+    tcpFlowDrops: number;
+  };
   /** UDP forwarding (-udp) counters (src/tunnel/udp-stats.ts); all 0 without -udp. */
   udp: Record<string, number>;
   /** The process's settings, secrets masked. */
@@ -206,6 +211,7 @@ export class StatusModel {
         udpSocketErrors: transportCounters.udpSocketErrors,
         udpSendDrops: transportCounters.udpSendDrops,
         rejectedDatagrams: transportCounters.rejectedDatagrams,
+        tcpFlowDrops: transportCounters.tcpFlowDrops,
       },
       udp: { ...udpStats },
       settings: this.settings,

@@ -15,6 +15,11 @@ export class TransportCounters {
    * another protocol: a configuration mismatch), instead of opening a new session for each retransmission.
    */
   rejectedDatagrams = 0;
+  /**
+   * -tcp: packets and connections of new peers a server dropped because its flow table was full
+   * (tcp-flows.ts MAX_FLOWS).
+   */
+  tcpFlowDrops = 0;
 }
 
 export const transportCounters = new TransportCounters();

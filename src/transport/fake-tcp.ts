@@ -10,13 +10,14 @@
 import net from 'node:net';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { nowMs } from './clock.js';
-import { RawTcpSocket, setTtl, sockaddrIn } from './raw-socket.js';
+import { transportCounters } from './counters.js';
+import { LogLimiter } from './log-limiter.js';
+import { RawTcpSocket, setTtl } from './raw-socket.js';
+import { FLOW_SWEEP_MS, Flow, FlowPeer, FlowTable, flowKey, MAX_FLOWS } from './tcp-flows.js';
 import { holdRule, removeStaleRules, ruleSpec } from './tcp-rule.js';
 import {
   buildSegment,
-  FlowSequence,
   ipv4ToNumber,
-  numberToIpv4,
   ParsedSegment,
   parseIpv4Segment,
   randomWindow,
@@ -24,51 +25,12 @@ import {
   TCP_HEADER_SIZE,
   TCP_PSH,
 } from './tcp-segment.js';
-import { type UdpIo, UdpPeer } from './udp-io.js';
+import type { UdpIo, UdpPeer } from './udp-io.js';
 
-/** tcpraw's expiry: a flow silent this long is forgotten and its TCP connection closed. */
-export const FLOW_EXPIRY_MS = 60_000;
 /** The TTL the real connection gets back before it is closed, so that its FIN leaves the host. */
 const DEFAULT_TTL = 64;
 /** The TTL of the real connection while it is open: what the iptables rule drops. */
 const SILENCED_TTL = 1;
-
-/** One peer's flow: its sequence state, its real TCP connection (none yet: an orphan), where to send. */
-class Flow {
-  readonly sequence = new FlowSequence();
-  conn: net.Socket | null = null;
-  /** Our address as the peer sees it (the destination of its packets): the checksum's source. */
-  localIp = 0;
-  /** Whether a packet of this flow has arrived, so seq/ack are known: tcpraw sends nothing before. */
-  heard = false;
-  lastHeard = 0;
-  readonly peer: FlowPeer;
-  readonly sockaddr: Buffer;
-
-  constructor(
-    readonly key: number,
-    readonly remoteIp: number,
-    readonly remotePort: number,
-  ) {
-    this.peer = new FlowPeer(numberToIpv4(remoteIp), remotePort, this);
-    this.sockaddr = sockaddrIn(remoteIp);
-  }
-}
-
-/** A sender as the listener keeps it: the address, and the flow to reply on. */
-class FlowPeer extends UdpPeer {
-  constructor(
-    address: string,
-    port: number,
-    readonly flow: Flow,
-  ) {
-    super(address, port);
-  }
-}
-
-function flowKey(ip: number, port: number): number {
-  return ip * 0x10000 + port;
-}
 
 function socketFdOf(socket: net.Socket): number {
   const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
@@ -97,7 +59,6 @@ function ipv4Of(address: string, what: string): number {
 abstract class FakeTcpIo implements UdpIo {
   onDatagram: (buf: Buffer, len: number) => void = () => {};
   onError: (err: Error) => void = () => {};
-  protected readonly flows = new Map<number, Flow>();
   protected closed = false;
   private readonly parsed = new ParsedSegment();
   private current: Flow | null = null;
@@ -105,14 +66,11 @@ abstract class FakeTcpIo implements UdpIo {
   private readonly tx = Buffer.allocUnsafe(TCP_HEADER_SIZE + KCP_MTU_LIMIT);
   private readonly txPayload = this.tx.subarray(TCP_HEADER_SIZE);
   private readonly fields: SegmentFields = { srcPort: 0, dstPort: 0, seq: 0, ack: 0, window: 0 };
-  private readonly sweepTimer: NodeJS.Timeout;
 
   protected constructor(
     protected readonly localPort: number,
     private readonly releaseRule: () => void,
-  ) {
-    this.sweepTimer = setInterval(() => this.expire(nowMs()), FLOW_EXPIRY_MS).unref();
-  }
+  ) {}
 
   senderKey(): number {
     return this.current!.key;
@@ -148,9 +106,6 @@ abstract class FakeTcpIo implements UdpIo {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.sweepTimer);
-    for (const flow of this.flows.values()) if (flow.conn) closeConn(flow.conn);
-    this.flows.clear();
     this.closeSockets();
     this.releaseRule();
   }
@@ -158,6 +113,7 @@ abstract class FakeTcpIo implements UdpIo {
   protected abstract flowFor(to: UdpPeer | undefined): Flow | null;
   /** Send a segment; null, or why the kernel refused it. */
   protected abstract transmit(flow: Flow, buf: Buffer, len: number): string | null;
+  /** Close the sockets and the flows' real connections. */
   protected abstract closeSockets(): void;
   /** The flow a packet from ip:port belongs to, or null when it is none of ours. */
   protected abstract flowOf(ip: number, port: number): Flow | null;
@@ -179,20 +135,9 @@ abstract class FakeTcpIo implements UdpIo {
     this.current = flow;
     this.onDatagram(buf, payloadLen);
   };
-
-  private expire(now: number): void {
-    for (const [key, flow] of this.flows) {
-      if (now - flow.lastHeard <= FLOW_EXPIRY_MS || !this.expires(flow)) continue;
-      if (flow.conn) closeConn(flow.conn);
-      this.flows.delete(key);
-    }
-  }
-
-  /** Whether a silent flow may be forgotten: the client's one flow is its session's, and stays. */
-  protected abstract expires(flow: Flow): boolean;
 }
 
-/** The client's side: one real connection to the server, one flow. */
+/** The client's side: one real connection to the server, one flow, which lives as long as the session. */
 class FakeTcpClientIo extends FakeTcpIo {
   constructor(
     private readonly raw: RawTcpSocket,
@@ -201,7 +146,6 @@ class FakeTcpClientIo extends FakeTcpIo {
     releaseRule: () => void,
   ) {
     super(localPort, releaseRule);
-    this.flows.set(flow.key, flow);
   }
 
   protected flowFor(): Flow | null {
@@ -217,11 +161,8 @@ class FakeTcpClientIo extends FakeTcpIo {
   }
 
   protected closeSockets(): void {
+    if (this.flow.conn) closeConn(this.flow.conn);
     this.raw.close();
-  }
-
-  protected expires(): boolean {
-    return false;
   }
 }
 
@@ -230,6 +171,8 @@ export interface FakeTcpOptions {
   sockbuf: number;
   /** -dscp for the segments sent; 0 leaves the default. */
   dscp?: number;
+  /** The server's log, for the flow table's full line (at most one a minute). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -278,6 +221,11 @@ export async function dialFakeTcp(address: string, port: number, options: FakeTc
 class FakeTcpServerIo extends FakeTcpIo {
   /** Raw sockets to send from, one per local address replies leave from (the checksum names it). */
   private readonly senders = new Map<number, RawTcpSocket>();
+  private readonly flows = new FlowTable((flow) => {
+    if (flow.conn) closeConn(flow.conn);
+  });
+  private readonly sweepTimer = setInterval(() => this.flows.expire(nowMs()), FLOW_SWEEP_MS).unref();
+  private readonly limiter: LogLimiter | null;
 
   constructor(
     private readonly server: net.Server,
@@ -288,6 +236,7 @@ class FakeTcpServerIo extends FakeTcpIo {
     releaseRule: () => void,
   ) {
     super(localPort, releaseRule);
+    this.limiter = options.log ? new LogLimiter(options.log) : null;
     server.on('connection', (conn) => this.onConnection(conn));
     server.on('error', () => {}); // accept errors (EMFILE) end no session
     raw.start();
@@ -298,7 +247,9 @@ class FakeTcpServerIo extends FakeTcpIo {
   }
 
   protected flowOf(ip: number, port: number): Flow | null {
-    return this.flowAt(ip, port);
+    const flow = this.flows.forPacket(ip, port, nowMs());
+    if (flow === null) this.tableFull();
+    return flow;
   }
 
   protected transmit(flow: Flow, buf: Buffer, len: number): string | null {
@@ -306,26 +257,23 @@ class FakeTcpServerIo extends FakeTcpIo {
   }
 
   protected closeSockets(): void {
+    clearInterval(this.sweepTimer);
+    this.flows.clear();
     this.server.close();
     this.raw.close();
     for (const s of this.senders.values()) s.close();
     this.senders.clear();
   }
 
-  protected expires(): boolean {
-    return true;
+  /** A new peer's packet or connection found the table full: counted, and said once a minute at most. */
+  private tableFull(): void {
+    transportCounters.tcpFlowDrops++;
+    this.limiter?.reportCount('tcp flow table full', this.localPort, this.fullLine);
   }
 
-  private flowAt(ip: number, port: number): Flow {
-    const key = flowKey(ip, port);
-    let flow = this.flows.get(key);
-    if (flow === undefined) {
-      flow = new Flow(key, ip, port);
-      flow.lastHeard = nowMs();
-      this.flows.set(key, flow);
-    }
-    return flow;
-  }
+  /** Made once: a flood's drops run through tableFull per packet. */
+  private readonly fullLine = (count: number): string =>
+    `-tcp: the flow table of port ${this.localPort} is full (${MAX_FLOWS} flows): ${count} packets or connections of new peers dropped`;
 
   private onConnection(conn: net.Socket): void {
     if (this.closed) {
@@ -337,8 +285,13 @@ class FakeTcpServerIo extends FakeTcpIo {
       conn.destroy();
       return;
     }
+    const flow = this.flows.forConnection(ip, conn.remotePort ?? 0, nowMs());
+    if (flow === null) {
+      this.tableFull();
+      conn.destroy();
+      return;
+    }
     silence(conn);
-    const flow = this.flowAt(ip, conn.remotePort ?? 0);
     if (flow.conn !== null && flow.conn !== conn) closeConn(flow.conn);
     flow.conn = conn;
     conn.once('close', () => {

@@ -35,7 +35,7 @@ export interface ListenOptions extends SessionOptions {
    * smux frame within a round trip, and a NOP every -keepalive seconds after that.
    */
   firstDataTimeoutMs?: number;
-  /** Where to say that the session table is full (at most one line a minute). */
+  /** Where to say that the session table (or -tcp's flow table) is full (at most one line a minute). */
   log?: (message: string) => void;
   /** -tcp: kcptun's fake-TCP transport (fake-tcp.ts) instead of UDP; IPv4, Linux, root. */
   tcp?: boolean;
@@ -162,7 +162,11 @@ export class KcpListener {
   ): Promise<KcpListener> {
     validateListenOptions(options);
     if (options.tcp) {
-      const tcp = await listenFakeTcp(host, port, { sockbuf: options.sockbuf, dscp: options.tcpDscp });
+      const tcp = await listenFakeTcp(host, port, {
+        sockbuf: options.sockbuf,
+        dscp: options.tcpDscp,
+        log: options.log,
+      });
       const label = formatHostPort(host === '' ? '0.0.0.0' : host, tcp.port);
       return new KcpListener(tcp.io, tcp.port, label, null, options, onSession);
     }

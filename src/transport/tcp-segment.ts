@@ -151,18 +151,26 @@ export function numberToIpv4(n: number): string {
 
 /**
  * One flow's sequence state, as tcpraw keeps it: `seq` is what we send next (the peer's latest ACK, then
- * advanced by every payload we send), `ack` what we acknowledge (the peer's SYN + 1, then advanced by every
- * in-order PSH payload; an out-of-order one leaves it, as tcpraw does).
+ * advanced by every payload we send), `ack` what we acknowledge (the end of the peer's latest in-order
+ * segment). The rules of the latest tcpraw, plus 20210922's SYN rule: docs/tcp-transport.md.
  */
 export class FlowSequence {
   seq = 0;
   ack = 0;
 
-  /** A segment from the peer: adopt its ACK as our seq, its SYN as our ack base, its in-order data. */
+  /**
+   * A segment from the peer: adopt its ACK as our seq; acknowledge what it carries (payload, SYN and FIN
+   * each take sequence space) when it is in order or nothing is acknowledged yet (ack 0: a flow first heard
+   * after its handshake), while out-of-order data leaves ack. A SYN always restarts ack: a new connection
+   * from the same address and port numbers afresh.
+   */
   onReceive(flags: number, seq: number, ack: number, payloadLen: number): void {
     if (flags & TCP_ACK) this.seq = ack;
-    if (flags & TCP_SYN) this.ack = (seq + 1) >>> 0;
-    if (flags & TCP_PSH && this.ack === seq) this.ack = (seq + payloadLen) >>> 0;
+    let next = seq + payloadLen;
+    if (flags & TCP_SYN) next++;
+    if (flags & TCP_FIN) next++;
+    if (next === seq) return;
+    if (flags & TCP_SYN || this.ack === 0 || this.ack === seq) this.ack = next >>> 0;
   }
 
   /** A payload of `len` bytes was sent with the current seq. */

@@ -52,20 +52,29 @@ export class TunnelServer implements TunnelView {
   async start(): Promise<number[]> {
     const { listen } = this.options;
     if (this.options.udp !== undefined) await this.startUdp(this.options.udp);
+    const ports: number[] = [];
     try {
       for (let port = listen.minPort; port <= listen.maxPort; port++) {
         const session = { ...this.options.session, observer: this.diagnosis.observer };
-        const listener: KcpListener = await KcpListener.listen(listen.host, port, session, (s) =>
-          this.onSession(s, listener.localLabel),
-        );
-        this.listeners.push(listener);
-        if (this.options.dscp) this.applyDscp(listener);
+        const bound = await this.listenOn(listen.host, port, session);
+        ports.push(bound);
+        // -tcp: kcptun's server serves plain UDP on the same port too (docs/protocol.md §10).
+        if (session.tcp) await this.listenOn(listen.host, bound, { ...session, tcp: false });
       }
     } catch (err) {
       this.close();
       throw err;
     }
-    return this.listeners.map((l) => l.port);
+    return ports;
+  }
+
+  private async listenOn(host: string, port: number, session: ListenOptions): Promise<number> {
+    const listener: KcpListener = await KcpListener.listen(host, port, session, (s) =>
+      this.onSession(s, listener.localLabel),
+    );
+    this.listeners.push(listener);
+    if (this.options.dscp) this.applyDscp(listener);
+    return listener.port;
   }
 
   /** -udp: resolve the target once (its UDP port is the TCP port's number) and start the idle sweep. */

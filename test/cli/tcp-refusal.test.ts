@@ -96,4 +96,11 @@ Module._resolveFilename = function (request, ...rest) {
       PATH: path.join(dir, 'empty'),
     });
   });
+
+  test('an IPv6 server address (-r on the client, -l on the server)', () => {
+    expectRefusal(
+      (main, args) => [process.execPath, main, ...args.map((a) => a.replace('127.0.0.1:4998', '[::1]:4998'))],
+      /^-tcp over IPv6 is not supported \(\[::1\]:4998\): use an IPv4 address/,
+    );
+  });
 });

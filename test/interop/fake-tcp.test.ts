@@ -4,6 +4,8 @@ import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MAX_FLOWS } from '../../src/transport/tcp-flows.js';
 import { forward } from '../support/forward.js';
 import { canCreateNetns, NetnsPair } from '../support/netns.js';
 import { goKcptunAvailable, type Impl, TunnelProcess } from '../support/procs.js';
@@ -12,7 +14,8 @@ import { clientExchange, TransferTarget } from '../support/transfer.js';
 /**
  * -tcp (kcptun's fake TCP, xtaci/tcpraw) between two network namespaces joined by a veth: ours with ours
  * and with the Debian Go kcptun in both directions, 10 MB each way then 20 streams of 512 KB each way,
- * sha256 checked; and the iptables rule's life. The test's own target and client reach the namespaces
+ * sha256 checked; the same with -conn 2 (and ours ⇄ ours with multiport: K21 has none); and the iptables
+ * rule's life. The test's own target and client reach the namespaces
  * through unix sockets (forward.ts), so nothing touches the host's network.
  */
 const ONE_STREAM_BYTES = 10 * 1024 * 1024;
@@ -22,6 +25,7 @@ const MANY_STREAM_BYTES = 512 * 1024;
 const TARGET_PORT = 7000;
 const CLIENT_PORT = 8000;
 const OUR_TAG = 'kcptun-ts-tcp:';
+const FLOOD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'tcp-flood.js');
 
 const skip = !canCreateNetns() && 'needs root for network namespaces and raw sockets';
 
@@ -58,21 +62,46 @@ describe('-tcp between network namespaces', { skip }, () => {
 
   const localPort = (): number => (client.address() as net.AddressInfo).port;
 
-  async function runPair(clientImpl: Impl, serverImpl: Impl, extra: string[] = []): Promise<void> {
-    const port = serverPort++;
+  /**
+   * The exchanges through a client in a and a server in b. `conn`: the client's -conn; `ports`: how many
+   * ports the server listens on (multiport `-l`/`-r host:min-max` when more than one); `udpClient`: the
+   * client without -tcp (kcptun's -tcp server serves UDP on its port too).
+   */
+  async function runPair(
+    clientImpl: Impl,
+    serverImpl: Impl,
+    {
+      extra = [],
+      conn = 1,
+      ports = 1,
+      udpClient = false,
+    }: { extra?: string[]; conn?: number; ports?: number; udpClient?: boolean } = {},
+  ): Promise<void> {
+    const port = serverPort;
+    serverPort += ports;
+    const address = ports === 1 ? `${ns.ipB}:${port}` : `${ns.ipB}:${port}-${port + ports - 1}`;
     const smux = clientImpl === 'go' || serverImpl === 'go' ? ['-smuxver', '1'] : [];
     smux.push(...extra);
     const srv = TunnelProcess.start(
       serverImpl,
       'server',
-      ['-l', `${ns.ipB}:${port}`, '-t', `127.0.0.1:${TARGET_PORT}`, '-tcp', ...smux],
+      ['-l', address, '-t', `127.0.0.1:${TARGET_PORT}`, '-tcp', ...smux],
       {},
       { netns: ns.b },
     );
     const cli = TunnelProcess.start(
       clientImpl,
       'client',
-      ['-l', `127.0.0.1:${CLIENT_PORT}`, '-r', `${ns.ipB}:${port}`, '-tcp', ...smux],
+      [
+        '-l',
+        `127.0.0.1:${CLIENT_PORT}`,
+        '-r',
+        address,
+        ...(udpClient ? [] : ['-tcp']),
+        '-conn',
+        String(conn),
+        ...smux,
+      ],
       {},
       { netns: ns.a },
     );
@@ -101,6 +130,15 @@ describe('-tcp between network namespaces', { skip }, () => {
         target.sentHashes.slice(before + 1).sort(),
         'target → client bytes differ',
       );
+      // Each session has its own real connection (its flow): 20 streams round robin dialled every slot.
+      const decoys = decoyPorts(ns.exec(ns.a, ['ss', '-tnH', 'state', 'established', 'dst', ns.ipB]));
+      const sessions = udpClient ? 0 : conn;
+      assert.equal(decoys.length, sessions, `one real connection per session: ports ${decoys.join(', ')}`);
+      for (const p of decoys) assert.ok(p >= port && p < port + ports, `port ${p} is outside the range`);
+      if (serverImpl === 'ts') {
+        const rules = ns.outputRules(ns.b).filter((r) => r.includes(OUR_TAG));
+        assert.equal(rules.length, ports, `one rule per listening port: ${rules.join('\n')}`);
+      }
     } catch (err) {
       throw new Error(
         `${(err as Error).message}\n--- ${srv.label} ---\n${srv.log}\n--- ${cli.label} ---\n${cli.log}`,
@@ -117,6 +155,30 @@ describe('-tcp between network namespaces', { skip }, () => {
   );
   test('Go client ⇄ ours server', { timeout: 180_000, skip: !goKcptunAvailable() && 'no Go kcptun' }, () =>
     runPair('go', 'ts'),
+  );
+
+  test('ours ⇄ ours, -conn 2 and multiport (3 ports)', { timeout: 180_000 }, () =>
+    runPair('ts', 'ts', { conn: 2, ports: 3 }),
+  );
+  test(
+    'ours client ⇄ Go server, -conn 2',
+    {
+      timeout: 180_000,
+      skip: !goKcptunAvailable() && 'no Go kcptun',
+    },
+    () => runPair('ts', 'go', { conn: 2 }),
+  );
+  test(
+    'Go client ⇄ ours server, -conn 2',
+    {
+      timeout: 180_000,
+      skip: !goKcptunAvailable() && 'no Go kcptun',
+    },
+    () => runPair('go', 'ts', { conn: 2 }),
+  );
+
+  test('a plain UDP client ⇄ ours -tcp server, on the same port', { timeout: 180_000 }, () =>
+    runPair('ts', 'ts', { udpClient: true }),
   );
 
   test('ours ⇄ ours with 2 % loss each way', { timeout: 180_000 }, async () => {
@@ -137,7 +199,7 @@ describe('-tcp between network namespaces', { skip }, () => {
     ];
     for (const n of [ns.a, ns.b]) ns.exec(n, ['iptables', '-w', '-A', ...drop]);
     try {
-      await runPair('ts', 'ts', ['-mode', 'fast2']);
+      await runPair('ts', 'ts', { extra: ['-mode', 'fast2'] });
       const dropped = [ns.a, ns.b].map((n) =>
         droppedBy(ns.exec(n, ['iptables', '-w', '-L', 'INPUT', '-v', '-n', '-x'])),
       );
@@ -147,6 +209,52 @@ describe('-tcp between network namespaces', { skip }, () => {
       );
     } finally {
       for (const n of [ns.a, ns.b]) ns.exec(n, ['iptables', '-w', '-D', ...drop]);
+    }
+  });
+
+  test('a flood of new peers fills the flow table: drops logged, a real client still gets in', {
+    timeout: 120_000,
+  }, async () => {
+    const port = serverPort++;
+    const srv = TunnelProcess.start(
+      'ts',
+      'server',
+      ['-l', `${ns.ipB}:${port}`, '-t', `127.0.0.1:${TARGET_PORT}`, '-tcp'],
+      {},
+      { netns: ns.b },
+    );
+    let cli: TunnelProcess | null = null;
+    try {
+      await srv.waitFor('listening on');
+      const flood = ns.exec(ns.a, [process.execPath, FLOOD, ns.ipA, ns.ipB, String(port), '9000']);
+      assert.match(flood, /^sent 9000$/m);
+      // Orphans expire 5 s after their last packet: the client must dial within that, so it finds the
+      // table full of orphans and its connection takes the place of one.
+      await srv.waitFor(`is full (${MAX_FLOWS} flows)`, 5_000);
+      cli = TunnelProcess.start(
+        'ts',
+        'client',
+        ['-l', `127.0.0.1:${CLIENT_PORT}`, '-r', `${ns.ipB}:${port}`, '-tcp'],
+        {},
+        { netns: ns.a },
+      );
+      await cli.waitFor('listening on');
+      target.bytesPerConn = MANY_STREAM_BYTES;
+      const before = target.received.length;
+      const [sent, got] = await clientExchange(localPort(), MANY_STREAM_BYTES);
+      await waitUntil(() => target.received.length === before + 1);
+      assert.equal(target.received[before], sent, 'client → target bytes differ');
+      assert.equal(got, target.sentHashes[before], 'target → client bytes differ');
+      assert.equal(
+        srv.log.split('\n').filter((l) => l.includes('flow table')).length,
+        1,
+        'one line a minute at most',
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- server ---\n${srv.log}\n--- client ---\n${cli?.log}`);
+    } finally {
+      await cli?.stop();
+      await srv.stop();
     }
   });
 
@@ -190,6 +298,14 @@ describe('-tcp between network namespaces', { skip }, () => {
     assert.deepEqual(ours(), []);
   });
 });
+
+/** The peer ports of `ss -tnH` lines (state, queues, local address, peer address). */
+function decoyPorts(listing: string): number[] {
+  return listing
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => Number(l.trim().split(/\s+/).at(-1)!.split(':').at(-1)));
+}
 
 /** The packet count of the statistic DROP rule in `iptables -L -v -n -x` output. */
 function droppedBy(listing: string): number {

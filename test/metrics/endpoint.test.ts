@@ -66,6 +66,7 @@ describe('-metrics endpoint', { timeout: 120_000 }, () => {
       'kcptun_udp_socket_errors_total',
       'kcptun_udp_send_drops_total',
       'kcptun_rejected_datagrams_total',
+      'kcptun_tcp_flow_drops_total',
       'kcptun_udp_forward_datagrams_in_total',
     ]) {
       assert.equal(clientBefore.get(name)?.type, 'counter', name);

@@ -9,6 +9,7 @@ import {
   parseIpv4Segment,
   randomWindow,
   TCP_ACK,
+  TCP_FIN,
   TCP_HEADER_SIZE,
   TCP_PSH,
   TCP_SYN,
@@ -81,6 +82,25 @@ describe('fake-TCP segments', () => {
     assert.deepEqual(pkt.subarray(s.payloadStart, s.payloadEnd), PAYLOAD);
   });
 
+  test("parse: the latest tcpraw's segments, options skipped by the data offset", () => {
+    // NOP, NOP, timestamps: master writes it with 8 data bytes (32-byte header), the v1.2.32 the last
+    // kcptun vendors with 10 (length 12, padded to a 36-byte header): docs/tcp-transport.md.
+    const base = Buffer.from(GOPACKET_SEGMENT, 'hex').subarray(0, TCP_HEADER_SIZE);
+    for (const options of [
+      Buffer.from('0101080a0001e24000000000', 'hex'),
+      Buffer.from('0101080c0001e2400000000000000000', 'hex'),
+    ]) {
+      const header = Buffer.from(base);
+      header[12] = ((TCP_HEADER_SIZE + options.length) / 4) << 4;
+      header.writeUInt16BE(0xffff, 14);
+      const pkt = ipv4Packet(Buffer.concat([header, options, PAYLOAD]), SERVER, CLIENT);
+      const s = new ParsedSegment();
+      assert.equal(parseIpv4Segment(pkt, pkt.length, s), true);
+      assert.deepEqual(pkt.subarray(s.payloadStart, s.payloadEnd), PAYLOAD, `${options.length} option bytes`);
+      assert.equal(s.flags, TCP_PSH | TCP_ACK);
+    }
+  });
+
   test('parse refuses what is not a whole IPv4 TCP segment', () => {
     const seg = Buffer.from(GOPACKET_SEGMENT, 'hex');
     const s = new ParsedSegment();
@@ -130,5 +150,24 @@ describe("a flow's seq/ack (tcpraw's rules)", () => {
     f.seq = 0xffffffff;
     f.onSend(2);
     assert.equal(f.seq, 1);
+  });
+
+  test("a flow first heard after its handshake adopts the peer's data (ack 0: the latest tcpraw's rule)", () => {
+    const f = new FlowSequence();
+    f.onReceive(TCP_PSH | TCP_ACK, 7000, 300, 40);
+    assert.deepEqual([f.seq, f.ack], [300, 7040]);
+    f.onReceive(TCP_ACK | TCP_FIN, 7040, 300, 0); // a FIN takes one number
+    assert.equal(f.ack, 7041);
+    f.onReceive(TCP_ACK, 7041, 310, 0); // a bare ACK takes none
+    assert.equal(f.ack, 7041);
+  });
+
+  test('a SYN restarts ack even when one is known: a new connection from the same address and port', () => {
+    const f = new FlowSequence();
+    f.onReceive(TCP_SYN, 1000, 0, 0);
+    f.onReceive(TCP_PSH | TCP_ACK, 1001, 5, 10);
+    assert.equal(f.ack, 1011);
+    f.onReceive(TCP_SYN, 90_000, 0, 0);
+    assert.equal(f.ack, 90_001);
   });
 });
