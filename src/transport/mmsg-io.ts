@@ -24,8 +24,6 @@ import { type UdpIo, UdpPeer } from './udp-io.js';
 
 /** Datagrams per system call. */
 const BATCH = 64;
-/** recvmmsg calls per readiness callback at most, so that timers and other sockets get their turn. */
-const MAX_READ_ROUNDS = 4;
 /**
  * Bytes per datagram slot: more than KCP_MTU_LIMIT, so a longer datagram arrives truncated yet still longer
  * than KCP_MTU_LIMIT, and is refused like a long one from dgram.
@@ -274,24 +272,27 @@ class MmsgIo implements UdpIo {
     }
   }
 
+  /**
+   * One batch per readiness callback. The poll is level-triggered: while more is queued, libuv reports the
+   * socket again on its next round, after the other ready sockets and the end-of-turn flush had their turn.
+   * Reading several batches in one callback held a request that arrived on a TCP connection meanwhile, and
+   * the ACKs of what was read, behind all of them (docs/bench-tunnel-latency-2026-12-02.md).
+   */
   private readonly onReadable = (): void => {
+    if (this.closed) return;
     const rx = this.rx;
-    for (let round = 0; round < MAX_READ_ROUNDS && !this.closed; round++) {
-      for (let i = 0; i < BATCH; i++) rx.setNameLength(i, SOCKADDR_SIZE);
-      const got = this.sys.recvmmsg(this.pollFd, rx.from[0], BATCH, MSG_DONTWAIT, null);
-      if (got <= 0) {
-        // Nothing more, or an error the call has now consumed (a late ICMP error): try again, boundedly.
-        if (got === 0) break;
-        const errno = this.sys.koffi.errno();
-        if (errno === EAGAIN) break;
-        if (errno !== EINTR) this.reportError(errnoError('recvmmsg', errno));
-        continue;
-      }
-      for (let i = 0; i < got && !this.closed; i++) {
-        this.current = i;
-        this.onDatagram(rx.slots[i], rx.received(i));
-      }
-      if (got < BATCH) break;
+    for (let i = 0; i < BATCH; i++) rx.setNameLength(i, SOCKADDR_SIZE);
+    const got = this.sys.recvmmsg(this.pollFd, rx.from[0], BATCH, MSG_DONTWAIT, null);
+    if (got < 0) {
+      // Nothing queued (EAGAIN), an interrupted call (the poll reports the socket again), or an error the
+      // call has now consumed (a late ICMP error).
+      const errno = this.sys.koffi.errno();
+      if (errno !== EAGAIN && errno !== EINTR) this.reportError(errnoError('recvmmsg', errno));
+      return;
+    }
+    for (let i = 0; i < got && !this.closed; i++) {
+      this.current = i;
+      this.onDatagram(rx.slots[i], rx.received(i));
     }
     flushOutbox();
   };
