@@ -82,6 +82,21 @@ export class Scheduler {
   }
 
   /**
+   * Flush `s` now (its update, then the datagrams it queued) instead of at the end of the turn, and return
+   * true; false, doing nothing, for a 'manual' scheduler, which only moves in run(). For a write to an
+   * idle session: it has nothing yet to coalesce with, and the rest of the turn would only delay it
+   * (kcp-go flushes on every write).
+   */
+  flushNow(s: Schedulable): boolean {
+    if (this.manual) return false;
+    const now = this.now();
+    const wait = s.update(now);
+    this.advance(s, (now + Math.max(1, wait)) >>> 0);
+    flushOutbox();
+    return true;
+  }
+
+  /**
    * Run what is due now: the flushes requested since the last run, then every update whose time has come.
    * Returns the milliseconds until the next update is due, or -1 when nothing is scheduled. This is how a
    * 'manual' scheduler moves; a 'timers' one runs the same steps from its own callbacks.

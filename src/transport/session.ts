@@ -335,10 +335,12 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
 
   write(data: Buffer): boolean {
     if (this.closed) return false;
+    // Nothing queued or in flight: this write starts a request (a keystroke, a probe) rather than a burst.
+    const idle = this.kcp.waitSnd === 0;
     this.kcp.send(data);
     snmp.BytesSent += data.length;
     this.bytesSent += data.length;
-    if (!this.flushRequested) {
+    if (!(idle && this.scheduler.flushNow(this)) && !this.flushRequested) {
       this.flushRequested = true;
       this.scheduler.requestFlush(this);
     }

@@ -81,3 +81,24 @@ test('write holds off once a few segments wait for the window, and resumes as th
   assert.equal(received, accepted);
   assert.equal(drains, 1);
 });
+
+test('a write to an idle session leaves at once; writes behind it wait for the end of the turn', async (t) => {
+  let sent = 0;
+  const link: DatagramLink = {
+    remote: 'counting',
+    claim: () => Buffer.alloc(1500),
+    send: () => {
+      sent++;
+    },
+    release: () => {},
+  };
+  const session = new KcpSession(1, sessionOptions, link, { active: true });
+  t.after(() => session.close());
+  session.write(Buffer.alloc(64));
+  assert.equal(sent, 1, 'the first write went out within write()');
+  session.write(Buffer.alloc(64));
+  session.write(Buffer.alloc(64));
+  assert.equal(sent, 1, 'writes with data in flight are coalesced until the end of the turn');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(sent, 2, 'the end-of-turn flush sent both in one datagram');
+});
