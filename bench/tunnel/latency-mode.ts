@@ -1,7 +1,7 @@
 /**
  * `bench:tunnel --latency`: request/response time through the tunnel, idle and while bulk streams (one
- * unless --load-streams) load it in each direction. The echo target, the bulk stream and the probe are separate processes
- * (latency-peer.ts), so no round trip waits for the benchmark's own work; in the throughput table the
+ * unless --load-streams) load it in each direction. The echo target, the bulk streams' ends and the probe are
+ * separate processes (latency-peer.ts), so no round trip waits for the benchmark's own work; in the throughput table the
  * probe shares its event loop with the sha256 of the bulk data, which adds that process's delays.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

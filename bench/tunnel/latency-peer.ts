@@ -2,25 +2,78 @@
  * The processes of `bench:tunnel --latency`, each alone on its event loop so that what one measures is the
  * tunnel, not the benchmark's own work (hashing, payload handling):
  *
- *   target               a BenchTarget (echo, and Discard and Stream for the load). Prints "port N".
+ *   target               the tunnel's target: echoes a probe's stream itself and hands every bulk stream
+ *                        (Discard, Stream) to a child, `bulk-target`, so that an echo never waits behind the
+ *                        load's reads or writes in the same event loop. Prints "port N".
+ *   bulk-target          (forked by target) serves the bulk streams it is handed.
  *   bulk PORT DIR SEC    one stream through the tunnel, up (writes) or down (reads) for SEC seconds.
  *                        Prints {"bytes":N,"seconds":S}: bytes handed to or read from the kernel.
  *   probe PORT N MS WAIT a Prober: its warm-up round trip, WAIT ms, then N round trips of 64 bytes started
  *                        every MS ms (or back to back when one takes longer). Prints {"rtts":[...]}.
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Prober } from './probe.js';
-import { BenchTarget, header, Mode } from './target.js';
+import { HEADER_BYTES, header, Mode } from './target.js';
 import { connect } from './transfer.js';
 
 const CHUNK_BYTES = 1 << 20;
 /** Bound on connecting and on any one round trip. */
 const TIMEOUT_MS = 60_000;
 
+/**
+ * Read the header, then echo (Mode.Echo) here or hand the socket to `bulk` with its mode. What the bulk
+ * stream sent after its header may be lost in the hand-over: Discard drops it anyway, and a Stream client
+ * sends nothing but its header.
+ */
 async function serveTarget(): Promise<void> {
-  const target = await BenchTarget.start(randomBytes(CHUNK_BYTES));
-  console.log(`port ${target.port}`);
+  const bulk = fork(fileURLToPath(import.meta.url), ['bulk-target'], { stdio: 'inherit' });
+  await new Promise((resolve) => bulk.once('message', resolve));
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    let head = Buffer.alloc(0);
+    const readHeader = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < HEADER_BYTES) return;
+      socket.off('data', readHeader);
+      const mode = head[0];
+      if (mode === Mode.Echo) {
+        if (head.length > HEADER_BYTES) socket.write(head.subarray(HEADER_BYTES));
+        socket.on('data', (data: Buffer) => socket.write(data));
+      } else if (mode === Mode.Discard || mode === Mode.Stream) {
+        socket.pause();
+        bulk.send(mode, socket);
+      } else {
+        socket.destroy();
+      }
+    };
+    socket.on('data', readHeader);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(`port ${(server.address() as net.AddressInfo).port}`);
+}
+
+function serveBulk(): void {
+  const payload = randomBytes(CHUNK_BYTES);
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (mode: number, socket: net.Socket | undefined) => {
+    if (socket === undefined) return;
+    socket.on('error', () => {});
+    if (mode === Mode.Discard) {
+      socket.resume();
+      return;
+    }
+    const pump = (): void => {
+      while (!socket.destroyed && socket.write(payload));
+    };
+    socket.on('drain', pump);
+    pump();
+  });
+  process.send!('ready');
 }
 
 async function bulk(port: number, direction: string, seconds: number): Promise<void> {
@@ -60,9 +113,10 @@ async function probe(port: number, count: number, intervalMs: number, waitMs: nu
 const [role, ...args] = process.argv.slice(2);
 const n = args.map(Number);
 if (role === 'target') await serveTarget();
+else if (role === 'bulk-target') serveBulk();
 else if (role === 'bulk') await bulk(n[0], args[1], n[2]);
 else if (role === 'probe') await probe(n[0], n[1], n[2], n[3]);
 else {
-  console.error('usage: latency-peer target | bulk PORT up|down SEC | probe PORT N MS WAIT');
+  console.error('usage: latency-peer target | bulk-target | bulk PORT up|down SEC | probe PORT N MS WAIT');
   process.exit(2);
 }

@@ -272,8 +272,8 @@ ${r.probeIntervalMs} ms. Per setting, ${r.rounds} round(s), each starting fresh 
 In each round: ${IDLE_PROBES} round trips with the tunnel idle; then round trips while ${bulkStreams(r.loadStreams)} of random
 data run${r.loadStreams === 1 ? 's' : ''} for ${r.loadSec} s from the client side to a sink behind the server (**up**), and then from a source
 behind the server to the client side (**down**), leaving out the first and last ${RAMP_MS} ms.
-The echo target, the bulk streams and the prober are separate processes, so no round trip waits for
-benchmark work such as hashing; all of them share the machine's CPUs with the tunnel. The load figure is
+The echo target, the bulk streams' source and sink, and the prober are separate processes, so no round
+trip waits for benchmark work such as hashing or reading the load; all of them share the machine's CPUs with the tunnel. The load figure is
 the bulk streams' total rate (bytes handed to or read from their sockets), a check that the tunnel was busy; the
 throughput table measures rates properly. Percentiles are over all rounds' round trips.${notes(r.notices)}
 
