@@ -3,7 +3,7 @@
  * profile and transport downloads the same data with a request/response probe alongside, and writes
  * docs/link-benchmark.{md,svg,json}. Options:
  *   --profiles ID,...    (default: all, see profiles.ts)     --transports ID,... (default: all)
- *   --bytes N            bulk size (default 32 MiB)           --cap-s N  time cap per run (default 30)
+ *   --bytes N[K|M|G]     bulk size (default 32 MiB)           --cap-s N  time cap per run (default 30)
  *   --out DIR            where the results go (default docs)  --skip-accuracy  no emulator self-check
  *   --repeat N           runs per profile and transport, the median is reported (default 3)
  *   --fast3-window-bdp F the fast3 rows' window in BDPs on every profile, instead of each profile's
@@ -48,6 +48,14 @@ function pick<T extends { id: string }>(all: readonly T[], list: string | undefi
   });
 }
 
+/** A byte count with an optional binary suffix: 16M = 16 MiB, 512K, 1G. */
+function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(text.trim());
+  if (m === null) return Number.NaN;
+  const shift = { '': 0, K: 10, M: 20, G: 30 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(m[1]) * 2 ** shift);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -71,7 +79,7 @@ async function main(): Promise<void> {
     values.transports,
     'transports',
   );
-  const bytes = Number(values.bytes);
+  const bytes = parseBytes(values.bytes);
   const capMs = Number(values['cap-s']) * 1000;
   const repeat = Number(values.repeat);
   if (!(bytes > 0) || !(capMs > 0)) throw new Error('--bytes and --cap-s must be positive numbers');
