@@ -11,6 +11,7 @@
  * Everything it starts lives in its namespaces and is removed at the end, on failure and on Ctrl-C.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -125,11 +126,14 @@ async function main(): Promise<void> {
       accuracy = await measureAccuracy(emulator);
     }
     const runs: RunResult[] = [];
+    // the machine's 1-minute load average before each run: the two cores are shared (docs/link-benchmark.md)
+    const loads: number[] = [];
     for (const profile of profiles) {
       await emulator.configure(linkSettingsOf(profile));
       // interleaved, so that a noisy minute on the shared machine hits every transport alike
       for (let round = 0; round < repeat; round++) {
         for (const transport of transports) {
+          loads.push(loadavg()[0]);
           const r = await runOnce(emulator, profile, transport, { bytes, capMs, payload });
           runs.push(r);
           const overhead = r.wire?.perDeliveredByte?.toFixed(2) ?? '-';
@@ -147,6 +151,7 @@ async function main(): Promise<void> {
       bytes,
       capMs,
       repeat,
+      loadAverages: loads,
       profiles,
       runs,
       accuracy,

@@ -6,6 +6,17 @@ import type { RunResult } from './run.js';
 import { goodputRange, representativeRuns } from './summary.js';
 import type { TransportId } from './transports.js';
 
+/** The machine's load during the runs, one line (none for a report without it). */
+function loadLine(loads: number[] | undefined): string[] {
+  if (loads === undefined || loads.length === 0) return [];
+  const sorted = [...loads].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return [
+    `Machine load (1-minute load average before each run, 2 cores): min ${sorted[0].toFixed(1)}, median ` +
+      `${median.toFixed(1)}, max ${sorted[sorted.length - 1].toFixed(1)}; other work shared the machine, so CPU-bound rows vary.`,
+  ];
+}
+
 export interface BenchmarkReport {
   date: string;
   node: string;
@@ -13,6 +24,8 @@ export interface BenchmarkReport {
   capMs: number;
   /** Runs per profile and transport; `runs` holds them all. */
   repeat: number;
+  /** The machine's 1-minute load average before each run (absent in older reports). */
+  loadAverages?: number[];
   profiles: LinkProfile[];
   runs: RunResult[];
   accuracy: AccuracyReport | null;
@@ -324,6 +337,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     `Measured ${report.date.slice(0, 10)} on one 2-core machine with \`npm run bench:link\` (Node.js ${report.node});`,
     'both ends and the emulated link share those two cores. Chart: [link-benchmark.svg](link-benchmark.svg),',
     'raw data: [link-benchmark.json](link-benchmark.json).',
+    ...loadLine(report.loadAverages),
     '',
     '## Results',
     '',
