@@ -3,7 +3,7 @@
  * profile and transport downloads the same data with a request/response probe alongside, and writes
  * docs/link-benchmark.{md,svg,json}. Options:
  *   --profiles ID,...    (default: all, see profiles.ts)     --transports ID,... (default: all)
- *   --bytes N            bulk size (default 32 MiB)           --cap-s N  time cap per run (default 30)
+ *   --bytes N[K|M|G]     bulk size (default 32 MiB)           --cap-s N  time cap per run (default 30)
  *   --out DIR            where the results go (default docs)  --skip-accuracy  no emulator self-check
  *   --repeat N           runs per profile and transport, the median is reported (default 3)
  *   --fast3-window-bdp F the fast3 rows' window in BDPs on every profile, instead of each profile's
@@ -11,6 +11,7 @@
  * Everything it starts lives in its namespaces and is removed at the end, on failure and on Ctrl-C.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -48,6 +49,14 @@ function pick<T extends { id: string }>(all: readonly T[], list: string | undefi
   });
 }
 
+/** A byte count with an optional binary suffix: 16M = 16 MiB, 512K, 1G. */
+function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(text.trim());
+  if (m === null) return Number.NaN;
+  const shift = { '': 0, K: 10, M: 20, G: 30 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(m[1]) * 2 ** shift);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -71,7 +80,7 @@ async function main(): Promise<void> {
     values.transports,
     'transports',
   );
-  const bytes = Number(values.bytes);
+  const bytes = parseBytes(values.bytes);
   const capMs = Number(values['cap-s']) * 1000;
   const repeat = Number(values.repeat);
   if (!(bytes > 0) || !(capMs > 0)) throw new Error('--bytes and --cap-s must be positive numbers');
@@ -117,11 +126,14 @@ async function main(): Promise<void> {
       accuracy = await measureAccuracy(emulator);
     }
     const runs: RunResult[] = [];
+    // the machine's 1-minute load average before each run: the two cores are shared (docs/link-benchmark.md)
+    const loads: number[] = [];
     for (const profile of profiles) {
       await emulator.configure(linkSettingsOf(profile));
       // interleaved, so that a noisy minute on the shared machine hits every transport alike
       for (let round = 0; round < repeat; round++) {
         for (const transport of transports) {
+          loads.push(loadavg()[0]);
           const r = await runOnce(emulator, profile, transport, { bytes, capMs, payload });
           runs.push(r);
           const overhead = r.wire?.perDeliveredByte?.toFixed(2) ?? '-';
@@ -139,6 +151,7 @@ async function main(): Promise<void> {
       bytes,
       capMs,
       repeat,
+      loadAverages: loads,
       profiles,
       runs,
       accuracy,

@@ -6,6 +6,52 @@ import type { RunResult } from './run.js';
 import { goodputRange, representativeRuns } from './summary.js';
 import type { TransportId } from './transports.js';
 
+/**
+ * What bounds `-mode auto`, read from its trace (KCPTUN_CC_TRACE=file: one line per session every ~100 ms
+ * with the controller's state, windows and what held new data back) on 2026-12-02's tuning runs.
+ */
+const AUTO_DIAGNOSIS = [
+  '## What bounds `-mode auto` (from its trace)',
+  '',
+  '`KCPTUN_CC_TRACE=/path/file` makes every `-mode auto` session append a line every ~100 ms to',
+  "`/path/file.<pid>`: the controller's state, bandwidth, min RTT, cwnd, in-flight data, pacing rate, the",
+  "windows (snd_wnd, the peer's rcv_wnd, snd_nxt − snd_una), what held new data back in the last flush",
+  '(`cwnd`, `rmt-wnd`, `snd-wnd`, `pacer` or `data`), the parity count and the retransmissions. What it showed:',
+  '',
+  "- Before this run, 100 ms/5 % was held by smux v2's stream window, not by KCP: `data` (nothing to send)",
+  '  with 0.8-1.6 k segments in flight, the 2 MiB `-streambuf` less its half-window update. `-mode auto` now',
+  '  sets 16 MiB smux buffers (21.7 → 31-35 Mbit/s in single tuning runs).',
+  "- 150 ms/10 %: ACKs are lost too, and KCP's una then covers segments a few ms after their retransmission.",
+  '  Those ACKs answer the earlier transmission; taken as rate samples they ended a round each, so Startup',
+  '  saw three rounds without growth and ended at 7-14 Mbit/s, and ProbeBW then crept up by a few % per',
+  '  cycle. Such ACKs no longer carry a sample (14.3 → 21-27 Mbit/s in tuning runs).',
+  '- The receive window (2 × in-order rate × RTT) bound Startup on lossy links (`rmt-wnd`): the in-order',
+  '  rate stalls behind every hole. It now also doubles when the segments held behind a hole span half of',
+  '  it, and follows 4 round trips of rate (cap 16384 segments).',
+  '- 50 ± 30 ms: the min RTT is the luckiest sample (67 ms against ~140 ms smoothed); the in-flight cap',
+  '  (`cwnd`) then held Startup to ~1.4× growth per round. The cap now adds the RTT spread above the last',
+  "  round's lowest sample (at most 2 min RTTs), which jitter raises and a standing queue does not.",
+  '- With 16 MiB on a 200-300 ms round trip, the whole transfer lasts 12-20 round trips, and `-mode auto`',
+  '  spends 6-8 of them in Startup growing from 32 segments (at 100 ms/5 %: download from 2.5 s, 53 Mbit/s',
+  '  reached at 4.3 s, done at ~6 s), while fast3 sends its 8-BDP window in the first. Startup still',
+  '  overshoots a one-BDP queue for about a round before its queue signal (the lowest RTT of 16 samples',
+  '  half a min RTT up) ends it; on the bottlenecked links that round is the queue drops in the table.',
+  '- On this 2-core machine, with both tunnel ends and the forwarder on it and other work alongside, the',
+  "  100 Mbit/s rows are bound by CPU: the sender's flushes fall behind its pacing rate (`data`/`pacer`",
+  '  with the pacing rate above what leaves), and no KCP row reaches the link rate.',
+];
+
+/** The machine's load during the runs, one line (none for a report without it). */
+function loadLine(loads: number[] | undefined): string[] {
+  if (loads === undefined || loads.length === 0) return [];
+  const sorted = [...loads].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return [
+    `Machine load (1-minute load average before each run, 2 cores): min ${sorted[0].toFixed(1)}, median ` +
+      `${median.toFixed(1)}, max ${sorted[sorted.length - 1].toFixed(1)}; other work shared the machine, so CPU-bound rows vary.`,
+  ];
+}
+
 export interface BenchmarkReport {
   date: string;
   node: string;
@@ -13,6 +59,8 @@ export interface BenchmarkReport {
   capMs: number;
   /** Runs per profile and transport; `runs` holds them all. */
   repeat: number;
+  /** The machine's 1-minute load average before each run (absent in older reports). */
+  loadAverages?: number[];
   profiles: LinkProfile[];
   runs: RunResult[];
   accuracy: AccuracyReport | null;
@@ -324,6 +372,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     `Measured ${report.date.slice(0, 10)} on one 2-core machine with \`npm run bench:link\` (Node.js ${report.node});`,
     'both ends and the emulated link share those two cores. Chart: [link-benchmark.svg](link-benchmark.svg),',
     'raw data: [link-benchmark.json](link-benchmark.json).',
+    ...loadLine(report.loadAverages),
     '',
     '## Results',
     '',
@@ -345,6 +394,8 @@ export function renderMarkdown(full: BenchmarkReport): string {
     '  comes on top. TCP pays about 1.05× plus its retransmissions.',
     '- Request/response times are those of a second connection sharing the link; over kcptun it shares the KCP',
     '  session with the download, so it waits behind whatever the sender has queued.',
+    '',
+    ...AUTO_DIAGNOSIS,
     '',
     '## Method',
     '',

@@ -102,10 +102,20 @@ export function loadJsonConfigFile<C>(
 }
 
 /**
+ * -mode auto's smux buffers (-smuxbuf and -streambuf), unless the user set either: smux v2's stream window
+ * is its receiver's -streambuf, and kcptun's 2 MiB default, returned in half-window updates only as data
+ * leaves in order, held a 100 ms/5 % link to ~1.5 MiB in flight (docs/link-benchmark.md), whatever the
+ * KCP windows allow. One stream may use the whole session buffer, as with smux v1; the memory is used only
+ * while the local reader is slower than the link.
+ */
+const AUTO_SMUX_BUF = 16 * 1024 * 1024;
+
+/**
  * kcptun's -mode switch: a known profile overwrites nodelay/interval/resend/nc; others keep them.
  * `-mode auto` (ours) sets fast3's timers but keeps each of those four the user set (`explicit`), and
  * decides which of its self-tuning parts run: the controller unless -nc was given, automatic windows
- * unless -sndwnd or -rcvwnd was, adaptive parity unless -datashard or -parityshard was.
+ * unless -sndwnd or -rcvwnd was (and with them larger smux buffers unless -smuxbuf or -streambuf was),
+ * adaptive parity unless -datashard or -parityshard was.
  */
 export function applyModePreset(config: CommonConfig, explicit: ReadonlySet<string>): void {
   const preset = modePreset(config.mode);
@@ -123,5 +133,9 @@ export function applyModePreset(config: CommonConfig, explicit: ReadonlySet<stri
       windows: !explicit.has('sndWnd') && !explicit.has('rcvWnd'),
       fec: !explicit.has('dataShard') && !explicit.has('parityShard'),
     };
+    if (config.auto.windows && !explicit.has('smuxBuf') && !explicit.has('streamBuf')) {
+      config.smuxBuf = Math.max(config.smuxBuf, AUTO_SMUX_BUF);
+      config.streamBuf = Math.max(config.streamBuf, AUTO_SMUX_BUF);
+    }
   }
 }

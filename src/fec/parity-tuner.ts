@@ -13,12 +13,18 @@
 const START_SEGMENTS = 1024;
 /** Segments per evaluation period. */
 const PERIOD_SEGMENTS = 1024;
-/** Residual loss (retransmitted / transmitted) above which parity goes up, in RAISE_PERIODS periods in a row. */
-const RAISE_LOSS = 0.01;
+/**
+ * Residual loss (retransmitted / transmitted) above which parity goes up, in RAISE_PERIODS periods in a
+ * row. Low, because every loss FEC does not repair costs a round trip of head-of-line delay for all
+ * streams behind it and a retransmission; parity is cheaper: at 100 ms/5 %, parity 1 left 3 % to
+ * retransmit and the transfer's tail waited on timeouts (docs/link-benchmark.md), while the wire-byte
+ * target allows Go's full 10/3.
+ */
+const RAISE_LOSS = 0.003;
 /** A burst of timeouts (a stalled event loop, a queue overflowing once) is not a lossy link. */
 const RAISE_PERIODS = 2;
 /** Residual loss below which a period counts as quiet. */
-const LOWER_LOSS = 0.005;
+const LOWER_LOSS = 0.002;
 /** Quiet periods (in a row) before parity goes down by one. */
 const QUIET_PERIODS = 1;
 

@@ -10,6 +10,7 @@ export {
   type KcpInputOptions,
   type KcpOutput,
   type KcpPacingGate,
+  type NewDataLimit,
 } from './kcp.js';
 export { RtoEstimator } from './rto-estimator.js';
 export {

@@ -64,6 +64,12 @@ export const KCP_INPUT_SHORT = -2;
 export const KCP_INPUT_BAD_CMD = -3;
 
 /** How `Kcp.input` treats one payload; build it once per session, not per packet. */
+/**
+ * What held new segments back in a flush: nothing left to send ('data'), the sequence window (our snd_wnd
+ * or the peer's advertised rcv_wnd), the congestion controller's in-flight cap, or the pacing gate.
+ */
+export type NewDataLimit = 'data' | 'snd-wnd' | 'rmt-wnd' | 'cwnd' | 'pacer';
+
 export interface KcpInputOptions {
   /** Rebuilt by FEC rather than received: its wnd and timestamps are not the peer's latest. */
   readonly recovered?: boolean;
@@ -135,6 +141,7 @@ export class Kcp {
   private ccUnsentBytes = 0;
   /** The last flush stopped early because the pacing gate closed. */
   private _paced = false;
+  private _newDataLimit: NewDataLimit = 'data';
   private bufferHasData = false;
   private _outputCarriesData = false;
   /**
@@ -223,6 +230,10 @@ export class Kcp {
   get retransmittedSegs(): number {
     return this.retransmitted;
   }
+  /** Segments received out of order, waiting in rcv_buf for a hole to fill. */
+  get rcvBufLength(): number {
+    return this.rcvBuf.length;
+  }
   /** Segments received in order that recv has not returned yet. */
   get rcvQueueLength(): number {
     return this.rcvQueue.length;
@@ -254,6 +265,10 @@ export class Kcp {
   /** The last flush left data segments for later because the pacing gate closed. */
   get paced(): boolean {
     return this._paced;
+  }
+  /** What ended the last flush's move of new segments into the window (for -mode auto's trace). */
+  get newDataLimit(): NewDataLimit {
+    return this._paced ? 'pacer' : this._newDataLimit;
   }
 
   /**
@@ -547,9 +562,17 @@ export class Kcp {
     if (this.nc === 0 && cc === null) cwnd = Math.min(this.cwnd, cwnd);
     let newSegs = 0;
     const limit = (this._sndUna + cwnd) >>> 0;
-    while (this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) < 0) {
+    let newDataLimit: NewDataLimit = 'data';
+    while (this.sndQueue.length > 0) {
+      if (timeDiff(this._sndNxt, limit) >= 0) {
+        newDataLimit = this._rmtWnd < this._sndWnd ? 'rmt-wnd' : 'snd-wnd';
+        break;
+      }
       // the model's in-flight cap, in bytes, on top of the windows (segments)
-      if (cc !== null && !cc.canSend(this.ccUnsentBytes + this.sndQueue.get(0).len + KCP_OVERHEAD)) break;
+      if (cc !== null && !cc.canSend(this.ccUnsentBytes + this.sndQueue.get(0).len + KCP_OVERHEAD)) {
+        newDataLimit = 'cwnd';
+        break;
+      }
       const seg = this.sndQueue.shift();
       seg.sn = this._sndNxt;
       this.sndBuf.push(seg);
@@ -557,6 +580,7 @@ export class Kcp {
       if (cc !== null) this.ccUnsentBytes += seg.len + KCP_OVERHEAD;
       newSegs++;
     }
+    this._newDataLimit = newDataLimit;
     // Held by snd_wnd or the peer's rcv_wnd with data waiting: a window, not the path, limits the rate,
     // so the samples until this data is acked say nothing about the path (BBR treats them as app-limited)
     if (cc !== null && this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) >= 0) cc.onAppLimited();
@@ -831,6 +855,12 @@ export class Kcp {
       rcvBuf.insert(insertAt, seg);
     }
     this.moveReceivedInOrder();
+    if (this.rcvTuner !== null && rcvBuf.length > 0) {
+      // held behind a hole: the window grows with its occupancy too (see ReceiveWindowTuner)
+      const span = ((rcvBuf.get(rcvBuf.length - 1).sn - this._rcvNxt) >>> 0) + 1;
+      const want = this.rcvTuner.onHeld(span, this._rcvWnd);
+      if (want > this._rcvWnd) this._rcvWnd = want;
+    }
     return repeat;
   }
 

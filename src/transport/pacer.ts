@@ -5,10 +5,12 @@ import { timeDiff } from '../kcp/time-diff.js';
 export const PACER_BURST = 64 * KCP_MTU_LIMIT;
 /**
  * Shortest burst of a rate-following pacer: the shared timer fires at 1 ms granularity at best (Node's
- * setTimeout), so a bucket must hold 2 ms of data to keep the rate between ticks, and at least 10
- * datagrams (quic-go's and quinn's floor) so slow rates still send whole ACK-clocked batches.
+ * setTimeout), and later on a loaded machine, so a bucket must hold a few ms of data to keep the rate
+ * between ticks (with 2 ms, a sender on a busy 2-core machine reached ~85 % of its pacing rate at
+ * 55 Mbit/s, docs/link-benchmark.md), and at least 10 datagrams (quic-go's and quinn's floor) so slow
+ * rates still send whole ACK-clocked batches.
  */
-const FOLLOW_BURST_MS = 2;
+const FOLLOW_BURST_MS = 4;
 const FOLLOW_BURST_DATAGRAMS = 10;
 
 /**

@@ -21,6 +21,7 @@ import {
   type KcpInputOptions,
 } from '../kcp/index.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
+import { CcTrace } from './cc-trace.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
@@ -36,10 +37,12 @@ import { scheduler as processScheduler, type Schedulable, type Scheduler } from 
 const UNSENT_LIMIT = 32;
 /**
  * -mode auto's windows, in segments: the send window is only a memory bound (the controller's in-flight
- * cap is the real limit) and the receive window may grow this far with the measured rate. 4096 segments
- * of ~1.3 KB are ~5 MB per session, one bandwidth-delay product at 140 Mbit/s over a 300 ms round trip.
+ * cap is the real limit) and the receive window may grow this far with the measured rate and with what
+ * loss holds in rcv_buf. 16384 segments of ~1.3 KB are ~22 MB per session at most, held only while holes
+ * are open: a lossy long link needs several BDPs of sequence window (150 ms/10 % at 100 Mbit/s: the best
+ * fast3 window was 8 BDP = 22223 segments, docs/link-benchmark.md), and Go kcptun users set such windows.
  */
-const AUTO_WND_CAP = 4096;
+const AUTO_WND_CAP = 16384;
 /** Wire bytes per KCP byte (FEC and crypt headers, parity) are re-measured over about this many bytes. */
 const WIRE_RATIO_SPAN = 1 << 20;
 
@@ -201,6 +204,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private readonly datagramBytes: number;
   /** -mode auto: parity per group follows the measured loss. */
   private readonly parityTuner: ParityTuner | null;
+  /** -mode auto's debug trace (KCPTUN_CC_TRACE), null when off. */
+  private readonly ccTrace: CcTrace | null;
   /** `now` of the work in progress (input or flush), for the pacer's accounting of each datagram. */
   private now = 0;
   /** KCP bytes handed to FEC/crypt and the wire bytes they became, for pacing in wire bytes. */
@@ -268,6 +273,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.pacer =
       this.rateLimit > 0 || auto?.congestion ? new Pacer(this.rateLimit || Infinity, this.now) : null;
     if (this.pacer !== null) this.kcp.setPacingGate(this.pacer);
+    this.ccTrace = auto?.congestion ? CcTrace.open(link.remote, this.now) : null;
     snmp.sessionOpened(active, this);
     this.scheduler.add(this);
   }
@@ -483,6 +489,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     }
     this.kcp.backlogged = this.writeBlocked;
     const wait = this.kcp.flush(false, now);
+    if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
   }
 

@@ -186,4 +186,16 @@ describe('mode presets', () => {
     assert.deepEqual([config.noDelay, config.interval, config.resend, config.nc], [1, 20, 2, 0]);
     assert.deepEqual(config.auto, { congestion: false, windows: false, fec: false });
   });
+  it('auto with automatic windows raises the smux buffers to 16 MiB unless -smuxbuf or -streambuf is set', () => {
+    const mib16 = 16 * 1024 * 1024;
+    const auto = { ...defaultConfig(CLIENT_OPTIONS, {}), mode: 'auto' };
+    applyModePreset(auto, new Set());
+    assert.deepEqual([auto.smuxBuf, auto.streamBuf], [mib16, mib16]);
+    const set = { ...defaultConfig(CLIENT_OPTIONS, {}), mode: 'auto', streamBuf: 1 << 20 };
+    applyModePreset(set, new Set(['streamBuf']));
+    assert.deepEqual([set.smuxBuf, set.streamBuf], [4194304, 1 << 20]);
+    const fixedWindows = { ...defaultConfig(CLIENT_OPTIONS, {}), mode: 'auto' };
+    applyModePreset(fixedWindows, new Set(['sndWnd']));
+    assert.deepEqual([fixedWindows.smuxBuf, fixedWindows.streamBuf], [4194304, 2097152]);
+  });
 });

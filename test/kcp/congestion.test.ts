@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CongestionController, type SendSnapshot, WindowedFilter } from '../../src/kcp/index.js';
+import {
+  CongestionController,
+  KCP_CMD_PUSH,
+  KCP_OVERHEAD,
+  Kcp,
+  ReceiveWindowTuner,
+  type SendSnapshot,
+  WindowedFilter,
+  writeSegmentHeader,
+} from '../../src/kcp/index.js';
 import { Rng } from './kcp-pair-sim.js';
 
 const SEG = 1000;
@@ -297,5 +306,60 @@ describe('CongestionController: pacing and reaction', () => {
     assert.ok(r.lateRate >= 0.85 * rate * 0.99, `goodput ${r.lateRate} B/ms`);
     const sent = r.deliveredBytes / SEG;
     assert.ok(r.queueDrops < 0.05 * sent, `${r.queueDrops} queue drops of ${sent} segments`);
+  });
+});
+
+describe('CongestionController: ACK ambiguity', () => {
+  test('a segment acknowledged sooner than the min RTT after its retransmission ends no round (Startup goes on)', () => {
+    const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+    // one segment, acknowledged after 100 ms: min RTT 100
+    const first = snapshot();
+    cc.onSend(first, SEG, 0);
+    cc.onRtt(100, 100);
+    cc.onDelivered(first, SEG, 100);
+    cc.onAckEvent(100);
+    assert.equal(cc.minRtt, 100);
+    // KCP's una then covers segments 2 ms after their retransmission (their own ACKs were lost): such an
+    // ACK answers the earlier transmission, so its snapshot is no round trip and no rate sample
+    for (let i = 0; i < 10; i++) {
+      const t = 200 + 10 * i;
+      const seg = snapshot();
+      cc.onSend(seg, SEG, t);
+      cc.onDelivered(seg, SEG, t + 2);
+      cc.onAckEvent(t + 2);
+    }
+    assert.equal(cc.state, 'startup');
+  });
+});
+
+describe('ReceiveWindowTuner: growth with what loss holds in rcv_buf', () => {
+  test('the window doubles once the segments held behind a hole span more than half of it, up to the cap', () => {
+    const tuner = new ReceiveWindowTuner(100);
+    assert.equal(tuner.onHeld(16, 32), 0);
+    assert.equal(tuner.onHeld(17, 32), 64);
+    assert.equal(tuner.onHeld(33, 64), 100);
+  });
+
+  test('a Kcp with the automatic window grows it behind a hole, and not for in-order data', () => {
+    const push = (kcp: Kcp, sn: number) => {
+      const d = Buffer.alloc(KCP_OVERHEAD + 10);
+      writeSegmentHeader(d, 0, 1, KCP_CMD_PUSH, 0, 32, 0, sn, 0, 10);
+      kcp.input(d, 0, d.length, 0);
+    };
+    const receiver = () => {
+      const kcp = new Kcp(1, () => {});
+      kcp.setNoDelay(1, 10, 2, 1);
+      kcp.setWindowSize(32, 32);
+      kcp.enableAutoReceiveWindow(4096);
+      return kcp;
+    };
+    const inOrder = receiver();
+    for (let sn = 0; sn < 31; sn++) push(inOrder, sn);
+    assert.equal(inOrder.rcvWnd, 32);
+    const holed = receiver();
+    for (let sn = 1; sn <= 16; sn++) push(holed, sn); // sn 0 lost: 1..16 held, a span of 17 > 16
+    assert.equal(holed.rcvWnd, 64);
+    for (let sn = 17; sn <= 32; sn++) push(holed, sn); // span 33 > 32
+    assert.equal(holed.rcvWnd, 128);
   });
 });

@@ -26,10 +26,10 @@ describe('Pacer (token bucket)', () => {
     assert.equal(p.ready(100_000), false);
   });
 
-  test('following a rate: burst of max(2 ms, 10 datagrams), capped by a rate limit', () => {
+  test('following a rate: burst of max(4 ms, 10 datagrams), capped by a rate limit', () => {
     const p = new Pacer(Number.POSITIVE_INFINITY, 0);
-    p.follow(10_000_000, 1350, 0, 0); // 10 MB/s: 2 ms = 20 kB > 10 datagrams
-    p.take(20_000, 0);
+    p.follow(10_000_000, 1350, 0, 0); // 10 MB/s: 4 ms = 40 kB > 10 datagrams
+    p.take(40_000, 0);
     assert.equal(p.ready(0), false);
     assert.ok(p.ready(1)); // 10 kB refilled
     p.follow(100_000, 1350, 0, 1); // 100 kB/s: the 10-datagram floor, 13.5 kB

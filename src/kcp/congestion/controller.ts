@@ -11,7 +11,7 @@
  *   ProbeRTT once it is 10 s old;
  * - Startup at gain 2/ln2 until the bandwidth grew less than 25 % in 3 rounds, Drain at its inverse until
  *   the in-flight data fits one BDP, then ProbeBW's gain cycle [1.25, 0.75, 1 × 6], one phase per min RTT;
- * - in-flight capped at cwndGain (2) × BDP.
+ * - in-flight capped at cwndGain (2) × BDP (with the smoothed RTT, see CWND_RTT_MAX).
  * Taken from BBR v2 (draft-cardwell-iccrg-bbr-congestion-control-02): loss bounds the model only when it is
  * above a threshold (v2: 2 %, inflight_hi = max(in-flight, 0.7 × target), bw_lo = max(latest, 0.7 × bw_lo))
  * and ProbeRTT at half the BDP instead of 4 packets. Changed for KCP on lossy links:
@@ -65,13 +65,23 @@ const MIN_RTT_WINDOW_MS = 10_000;
 const PROBE_RTT_MS = 200;
 /**
  * Startup also ends when a round's lowest RTT is this much above the min RTT (plus one peer ACK period):
- * the queue already holds half a BDP. Bandwidth growth alone notices a deep queue (a cheap VPS path)
- * only after it filled for three rounds, and KCP's RTO, tight around a stable RTT, fires spuriously
- * meanwhile (HyStart's delay-increase exit, RFC 9406, for the same reason).
+ * the queue already holds half a BDP. Bandwidth growth alone notices a queue only after it overflowed
+ * for three rounds, at Startup's gain a BDP of drops per round (KCP's ACKs are lost too, so loss is no
+ * signal Startup can read); and a deep queue (a cheap VPS path) fills for three rounds while KCP's RTO,
+ * tight around a stable RTT, fires spuriously (HyStart's delay-increase exit, RFC 9406, for the same
+ * reason). A one-BDP queue (most profiles of the link benchmark) never delays by more than one min RTT.
  */
-const STARTUP_QUEUE_RTT = 1;
-/** Rounds in a row the Startup queue signal must hold: one slow round (GC, a loaded CPU) is not a queue. */
-const STARTUP_QUEUE_ROUNDS = 2;
+const STARTUP_QUEUE_RTT = 0.5;
+/**
+ * RTT samples a round needs before its lowest one says anything about a queue: with a few samples (an
+ * idle link, the first rounds), the lowest is a typical one, and on a jittery path (±30 ms each way)
+ * that is well above the min RTT (the luckiest sample ever) with no queue at all. The signal is checked
+ * on every ACK once the round has that many, not at the round's end: at Startup's gain a round of
+ * waiting overflows a one-BDP queue by another BDP, and the lowest sample can only go down as the round
+ * goes on, so an early verdict is the one the round's end would give. A slow moment (GC, a loaded CPU)
+ * raises some samples, not the lowest of 16.
+ */
+const STARTUP_QUEUE_SAMPLES = 16;
 /**
  * A gain cycle that raised the bandwidth estimate by this much (its 1.25 probe at most, less the loss)
  * shows the pipe is not full: back to
@@ -113,6 +123,15 @@ const CYCLES_PER_BOUND_PROBE = 4;
 /** The peer's ACK cadence follows each gap with this weight, clamped to ACK_CADENCE_MAX ms. */
 const ACK_CADENCE_GAIN = 1 / 8;
 const ACK_CADENCE_MAX = 50;
+/**
+ * The in-flight cap's BDP uses the smoothed RTT (its samples, with this EWMA weight) where that is above
+ * the min RTT, up to this many min RTTs. On a jittery path the min RTT is the luckiest sample (40 ms at
+ * 50 ± 30 ms one-way, where the mean is 100): 2 × bw × min RTT then holds less than the data the mean
+ * round trip needs in flight, and Startup cannot double per round (docs/link-benchmark.md). Pacing stays
+ * at the bandwidth, so it, not the cap, bounds a queue (BBR's extra_acked answers the same shortfall).
+ */
+const RTT_AVG_GAIN = 1 / 8;
+const CWND_RTT_MAX = 2;
 /** Round-trip assumed before the first sample (kcp-go's initial RTO). */
 const INITIAL_RTT_MS = 200;
 
@@ -140,6 +159,8 @@ export interface ControllerEstimates {
   readonly ackCadence: number;
   /** Baseline loss rate (0..1) that is not taken as congestion. */
   readonly lossBaseline: number;
+  /** Bytes in flight as the controller counts them. */
+  readonly inflightBytes: number;
 }
 
 export class CongestionController implements ControllerEstimates {
@@ -170,6 +191,9 @@ export class CongestionController implements ControllerEstimates {
   private lastRoundMaxRate = 0;
   /** The lowest RTT sample of the current round (Infinity: none yet). */
   private roundMinRtt = Number.POSITIVE_INFINITY;
+  private roundRttSamples = 0;
+  /** The lowest RTT sample of the last round that had one. */
+  private lastRoundMinRtt = Number.POSITIVE_INFINITY;
 
   // model
   private readonly maxBw = new WindowedFilter(BW_WINDOW_ROUNDS, true);
@@ -181,6 +205,8 @@ export class CongestionController implements ControllerEstimates {
    */
   private minRttValue = 0;
   private minRttStamp = 0;
+  /** EWMA of the RTT samples, for the in-flight cap (see CWND_RTT_MAX). */
+  private rttAvg = 0;
   /** The min RTT expired: enter ProbeRTT at the next ACK event. */
   private probeRttDue = false;
   /** The lowest RTT sample during ProbeRTT. */
@@ -192,7 +218,6 @@ export class CongestionController implements ControllerEstimates {
   private fullBwRounds = 0;
   /** Startup has ended once: after ProbeRTT the controller goes back to ProbeBW, not Startup. */
   private filledPipe = false;
-  private startupQueueRounds = 0;
   /** The last full round's lowest RTT showed a standing queue. */
   private lastRoundQueue = false;
   /** The bandwidth estimate when the current gain cycle began. */
@@ -275,8 +300,12 @@ export class CongestionController implements ControllerEstimates {
     const bdp = bw * rtt;
     if (this._state === 'probe-rtt') return Math.max(this.minCwnd, bdp / 2);
     const gain = this._state === 'startup' ? STARTUP_GAIN : CWND_GAIN;
+    // the RTT spread above a round's lowest sample is jitter and ACK delay; a standing queue raises the
+    // lowest sample too and is left out, so the cap does not grow with the queue it allows
+    const spread = Math.max(0, this.rttAvg - this.lastRoundMinRtt);
+    const capRtt = Math.min(rtt + spread, CWND_RTT_MAX * rtt);
     // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
-    let cap = gain * bdp + bw * this.cadence + 3 * this.segmentBytes;
+    let cap = gain * bw * capRtt + bw * this.cadence + 3 * this.segmentBytes;
     if (cap > this.inflightHi) cap = this.inflightHi;
     return Math.max(this.minCwnd, cap);
   }
@@ -339,6 +368,12 @@ export class CongestionController implements ControllerEstimates {
     }
     this.delivered += bytes;
     this.deliveredTime = this.clock;
+    // Acknowledged sooner than the path's min RTT after its last transmission: the ACK answers an earlier
+    // transmission (KCP's una covers a segment whose own ACK was lost, after a retransmission), so the
+    // snapshot is not this ACK's. Taken as the sample it would end a round within a fraction of an RTT: at
+    // 10 % ACK loss rounds ticked several times per RTT and Startup ended at a sixth of the link rate
+    // (150 ms/10 %, docs/link-benchmark.md).
+    if (this.minRttValue > 0 && this.clock - seg.ccSentTime + 1 < this.minRttValue) return;
     // the newest transmission acknowledged in this event carries the sample
     if (!this.sampleValid || seg.ccDelivered > this.samplePriorDelivered) {
       this.sampleValid = true;
@@ -367,7 +402,9 @@ export class CongestionController implements ControllerEstimates {
     } else if (this.clock - this.minRttStamp > MIN_RTT_WINDOW_MS) {
       this.probeRttDue = true;
     }
+    this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
+    this.roundRttSamples++;
     if (sample < this.epochMinRtt) this.epochMinRtt = sample;
   }
 
@@ -399,6 +436,7 @@ export class CongestionController implements ControllerEstimates {
       if (!this.sampleAppLimited || rate >= this.maxBw.best(0)) this.maxBw.update(rate, this.rounds);
     }
 
+    if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
     if (this.roundStart) this.endOfRound();
     this.advanceState();
   }
@@ -441,16 +479,13 @@ export class CongestionController implements ControllerEstimates {
   /** Once per round: Startup's full-pipe check and the loss verdict. */
   private endOfRound(): void {
     const roundMinRtt = this.roundMinRtt;
+    if (roundMinRtt < Number.POSITIVE_INFINITY) this.lastRoundMinRtt = roundMinRtt;
     this.roundMinRtt = Number.POSITIVE_INFINITY;
+    this.roundRttSamples = 0;
     this.lastRoundQueue = this.queueStanding(roundMinRtt);
     if (this._state === 'startup') {
       const bw = this.maxBw.best(0);
-      const queued = roundMinRtt - (this.minRttValue || roundMinRtt) - this.cadence;
-      this.startupQueueRounds =
-        queued > STARTUP_QUEUE_RTT * this.minRttValue ? this.startupQueueRounds + 1 : 0;
-      if (this.rounds > FULL_BW_ROUNDS && this.startupQueueRounds >= STARTUP_QUEUE_ROUNDS) {
-        this.leaveStartup();
-      } else if (this.sampleAppLimited) {
+      if (this.sampleAppLimited) {
         // an app-limited round says nothing about the pipe
       } else if (bw >= this.fullBw * FULL_BW_GROWTH) {
         this.fullBw = bw;
@@ -492,6 +527,13 @@ export class CongestionController implements ControllerEstimates {
     this.epochSent = 0;
     this.epochLost = 0;
     this.epochMinRtt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Startup's queue signal (see STARTUP_QUEUE_RTT and STARTUP_QUEUE_SAMPLES), in the current round. */
+  private startupQueueFull(): boolean {
+    if (this.rounds <= FULL_BW_ROUNDS || this.roundRttSamples < STARTUP_QUEUE_SAMPLES) return false;
+    const queued = this.roundMinRtt - this.minRttValue - this.cadence;
+    return queued > STARTUP_QUEUE_RTT * this.minRttValue;
   }
 
   /**
@@ -576,7 +618,6 @@ export class CongestionController implements ControllerEstimates {
         this._state = 'startup';
         this.fullBw = bw;
         this.fullBwRounds = 0;
-        this.startupQueueRounds = 0;
         this.cycleStartBw = 0;
         return;
       }

@@ -3,13 +3,27 @@
  * receive rate × round trip, so the peer's sender is never held back by our rcv_wnd, up to a cap that
  * bounds this session's memory (every segment in the window may sit in rcv_buf). It only grows: a window
  * once advertised is never taken back, as TCP does not shrink an offered window.
+ *
+ * The rate alone has a fixed point under loss: the rate is measured in order, and in-order delivery
+ * stalls behind every hole, so a window of 2 × rate × RTT allows just the rate it measured and never grows
+ * (the link benchmark's traces at 100 ms/5 % and 150 ms/10 %, docs/link-benchmark.md). So the window also
+ * grows with its occupancy, as Linux's receive-buffer autotuning grows with what the sender fills: when
+ * the segments held behind a hole span more than half the window, it doubles (one doubling per round trip
+ * at most, as the sender needs that long to use the new window). Memory stays bounded by the cap, and
+ * rcv_buf only holds segments while a hole is open.
  */
 import { timeDiff } from '../time-diff.js';
 
 /** Measure the rate over at least this many ms. */
 const RATE_PERIOD_MS = 100;
-/** Window in round trips of data: one in flight, one more for the loss recovery of a round. */
-const WINDOW_RTTS = 2;
+/**
+ * Window in round trips of data: Startup's in-flight cap (2.885 round trips at the rate it measured),
+ * one more for the loss recovery of a round. With 2, the window bound Startup on lossy links before the
+ * sender's own cap did, and Startup ended early (docs/link-benchmark.md).
+ */
+const WINDOW_RTTS = 4;
+/** The window doubles when held segments span more than 1/this of it. */
+const OCCUPANCY_GROWTH_SHARE = 2;
 /** Round trip assumed while no sample exists. */
 const DEFAULT_RTT_MS = 200;
 
@@ -38,5 +52,13 @@ export class ReceiveWindowTuner {
     this.periodStart = now;
     const rttMs = rtt > 0 ? rtt : DEFAULT_RTT_MS;
     return Math.min(this.cap, Math.ceil((WINDOW_RTTS * rate * rttMs) / mss));
+  }
+
+  /**
+   * A segment was held behind a hole: `span` segments from rcv_nxt to the highest one received, out of a
+   * `window` of segments. Returns the window to grow to, or 0.
+   */
+  onHeld(span: number, window: number): number {
+    return span * OCCUPANCY_GROWTH_SHARE > window ? Math.min(this.cap, 2 * window) : 0;
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * -mode auto's debug trace: with KCPTUN_CC_TRACE=<file> every auto session appends one line every ~100 ms
+ * (TRACE_PERIOD_MS) to `<file>.<pid>`: the controller's state and estimates, the windows, and what held
+ * the last flush's new data back. What bounds the rate on a link is read from it (docs/link-benchmark.md).
+ * Off by default; when off the session holds null and pays one comparison per flush.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { KCP_OVERHEAD, type Kcp } from '../kcp/index.js';
+
+const TRACE_PERIOD_MS = 100;
+const HEADER =
+  't_ms\tremote\tstate\tbw_Mbit\tmin_rtt\tsrtt\tcwnd_seg\tinflight_seg\tpacing_Mbit\tloss_base\tack_cadence' +
+  '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\n';
+
+let fd = -1;
+
+/** The trace's file for this process, opened on first use; null when KCPTUN_CC_TRACE is unset. */
+function traceFd(): number | null {
+  const file = process.env.KCPTUN_CC_TRACE;
+  if (file === undefined || file === '') return null;
+  if (fd < 0) {
+    fd = openSync(`${file}.${process.pid}`, 'a');
+    writeSync(fd, HEADER);
+    process.once('exit', () => closeSync(fd));
+  }
+  return fd;
+}
+
+export class CcTrace {
+  private last = -TRACE_PERIOD_MS;
+  private readonly started: number;
+
+  private constructor(
+    private readonly fd: number,
+    private readonly remote: string,
+    now: number,
+  ) {
+    this.started = now;
+  }
+
+  /** A trace for one session when KCPTUN_CC_TRACE is set, else null. */
+  static open(remote: string, now: number): CcTrace | null {
+    const fd = traceFd();
+    return fd === null ? null : new CcTrace(fd, remote, now);
+  }
+
+  /** After a flush: one line when the period has passed. */
+  sample(now: number, kcp: Kcp, parity: number): void {
+    const t = (now - this.started) | 0;
+    if (t - this.last < TRACE_PERIOD_MS) return;
+    this.last = t;
+    const cc = kcp.congestion;
+    if (cc === null) return;
+    const seg = kcp.mss + KCP_OVERHEAD;
+    const mbit = (bytesPerSecond: number) => ((bytesPerSecond * 8) / 1e6).toFixed(2);
+    const inWindow = (kcp.sndNxt - kcp.sndUna) >>> 0;
+    writeSync(
+      this.fd,
+      `${t}\t${this.remote}\t${cc.state}\t${mbit(cc.bandwidth)}\t${cc.minRtt}\t${kcp.srtt}\t${(cc.cwnd / seg).toFixed(0)}` +
+        `\t${(cc.inflightBytes / seg).toFixed(0)}\t${mbit(cc.pacingRate)}\t${cc.lossBaseline.toFixed(3)}` +
+        `\t${cc.ackCadence.toFixed(1)}\t${kcp.sndWnd}\t${kcp.rmtWnd}\t${inWindow}\t${kcp.unsent}` +
+        `\t${kcp.newDataLimit}\t${parity}\t${kcp.transmissions}\t${kcp.retransmittedSegs}\t${kcp.rcvWnd}` +
+        `\t${kcp.rcvBufLength}\n`,
+    );
+  }
+}
