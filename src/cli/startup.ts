@@ -136,9 +136,15 @@ function autoModeLine(auto: AutoTuning): string {
  * (README), so a silent fallback to dgram would hide a 2x difference.
  */
 export function datagramIoLine(path: DatagramIoPath = datagramIoPath()): string {
-  return path.batched
-    ? 'datagram I/O: sendmmsg/recvmmsg (batched, through koffi)'
-    : `datagram I/O: dgram, one system call per datagram (batched I/O unavailable: ${path.reason})`;
+  if (!path.batched) {
+    return `datagram I/O: dgram, one system call per datagram (batched I/O unavailable: ${path.reason})`;
+  }
+  const gso = path.gso;
+  const segmentation =
+    gso === null
+      ? ''
+      : `, UDP GSO ${gso.gso ? 'on' : 'off'}, GRO ${gso.gro ? 'on' : 'off'}${gso.reason && ` (${gso.reason})`}`;
+  return `datagram I/O: sendmmsg/recvmmsg (batched, through koffi)${segmentation}`;
 }
 
 export function commonStartupLines(config: CommonConfig, cryptName: string): string[] {

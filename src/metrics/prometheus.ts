@@ -161,6 +161,16 @@ export class PrometheusExporter {
       '-tcp: packets and connections of new peers dropped because the flow table was full.',
       (d) => d.transport.tcpFlowDrops,
     );
+    processCounter(
+      'udp_gso_runs',
+      'Messages sent with UDP GSO: runs of two or more datagrams the kernel cut apart.',
+      (d) => d.transport.gsoRuns,
+    );
+    processCounter(
+      'udp_gro_buffers',
+      'Receives the kernel coalesced (UDP GRO), each cut into two or more datagrams.',
+      (d) => d.transport.groBuffers,
+    );
     for (const field of UDP_FORWARD_FIELDS) {
       const name = `udp_forward_${snakeCase(field)}`;
       const help = `UDP forwarding (-udp): ${field}.`;

@@ -98,6 +98,8 @@ export interface StatusDocument {
     udpSendDrops: number;
     rejectedDatagrams: number;
     tcpFlowDrops: number;
+    gsoRuns: number;
+    groBuffers: number;
   };
   /** UDP forwarding (-udp) counters (src/tunnel/udp-stats.ts); all 0 without -udp. */
   udp: Record<string, number>;
@@ -212,6 +214,8 @@ export class StatusModel {
         udpSendDrops: transportCounters.udpSendDrops,
         rejectedDatagrams: transportCounters.rejectedDatagrams,
         tcpFlowDrops: transportCounters.tcpFlowDrops,
+        gsoRuns: transportCounters.gsoRuns,
+        groBuffers: transportCounters.groBuffers,
       },
       udp: { ...udpStats },
       settings: this.settings,

@@ -20,6 +20,10 @@ export class TransportCounters {
    * (tcp-flows.ts MAX_FLOWS).
    */
   tcpFlowDrops = 0;
+  /** Messages sent with UDP GSO: runs of two or more datagrams the kernel cut apart (gso.ts). */
+  gsoRuns = 0;
+  /** Receives the kernel coalesced (UDP GRO): buffers of two or more datagrams that we cut apart. */
+  groBuffers = 0;
 }
 
 export const transportCounters = new TransportCounters();

@@ -1,13 +1,14 @@
 /**
- * The few libc calls Node's dgram does not offer (setsockopt for DSCP, sendmmsg/recvmmsg for batched
- * datagram I/O), bound once through the optional `koffi` FFI package (prebuilt binaries inside the npm
- * package, no compiler needed), plus the socket descriptor dgram keeps to itself.
+ * The few libc calls Node's dgram does not offer (setsockopt for DSCP and UDP GSO/GRO, sendmmsg/recvmmsg
+ * for batched datagram I/O), bound once through the optional `koffi` FFI package (prebuilt binaries inside
+ * the npm package, no compiler needed), plus the socket descriptor dgram keeps to itself.
  *
  * Everything here is optional: when koffi is missing or a step fails, callers get a reason string and
  * keep to dgram. Nothing here throws for a platform limitation.
  */
 import type dgram from 'node:dgram';
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 
 /** The libuv handle reports a negative fd until the socket is bound. */
 const NO_FD = -1;
@@ -49,6 +50,8 @@ export interface Libc {
   recvmmsg(fd: number, messages: Buffer, count: number, flags: number, timeout: null): number;
   dup(fd: number): number;
   close(fd: number): number;
+  /** Only for probing what the kernel supports (gso.ts): sockets that carry traffic are dgram's. */
+  socket(domain: number, type: number, protocol: number): number;
 }
 
 let loaded: Libc | string | undefined;
@@ -71,6 +74,7 @@ export function libc(): Libc | string {
       recvmmsg: bind('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)'),
       dup: bind('int dup(int fd)'),
       close: bind('int close(int fd)'),
+      socket: bind('int socket(int domain, int type, int protocol)'),
     };
   } catch (err) {
     loaded = `the optional package koffi (FFI) is not available: ${err instanceof Error ? err.message : String(err)}`;
@@ -95,4 +99,10 @@ export function socketFd(socket: dgram.Socket): number | string {
 export function socketHandle(socket: dgram.Socket): { fd?: unknown; recvStop?: unknown } | undefined {
   const state = Object.getOwnPropertySymbols(socket).find((sym) => sym.description === 'state symbol');
   return state && (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[state]?.handle;
+}
+
+/** An errno as its name where Node knows it (`ENOPROTOOPT`), else `errno <n>`. */
+export function errnoName(errno: number): string {
+  const numbers = osConstants.errno as Record<string, number>;
+  return Object.keys(numbers).find((k) => numbers[k] === errno) ?? `errno ${errno}`;
 }

@@ -15,10 +15,34 @@
  * later batches follow the same way until that queue has drained, so datagrams keep their order.
  */
 import type dgram from 'node:dgram';
-import { constants as osConstants } from 'node:os';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { transportCounters } from './counters.js';
-import { type Libc, libc, type NativePointer, type PollHandle, socketFd, socketHandle } from './libc.js';
+import {
+  CMSG_DATA,
+  CMSG_LEN,
+  CMSG_LEVEL,
+  CMSG_TYPE,
+  CONTROL_SIZE,
+  enableGro,
+  GRO_SLOT_SIZE,
+  GSO_CMSG_LEN,
+  GSO_REFUSALS,
+  gsoRunEnd,
+  gsoSupport,
+  type RunSource,
+  SOL_UDP,
+  UDP_GRO,
+  UDP_SEGMENT,
+} from './gso.js';
+import {
+  errnoName,
+  type Libc,
+  libc,
+  type NativePointer,
+  type PollHandle,
+  socketFd,
+  socketHandle,
+} from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
 import { type UdpIo, UdpPeer } from './udp-io.js';
 
@@ -30,12 +54,14 @@ const BATCH = 64;
  */
 const SLOT_SIZE = 1536;
 
-// struct mmsghdr and struct iovec on 64-bit Linux (x86_64 and aarch64 share the LP64 layout).
+// struct mmsghdr, struct msghdr and struct iovec on 64-bit Linux (x86_64 and aarch64 share the LP64 layout).
 const MMSGHDR_SIZE = 64;
 const MSG_NAME = 0;
 const MSG_NAMELEN = 8;
 const MSG_IOV = 16;
 const MSG_IOVLEN = 24;
+const MSG_CONTROL = 32;
+const MSG_CONTROLLEN = 40;
 const MSG_LEN = 56;
 const IOVEC_SIZE = 16;
 const IOV_BASE = 0;
@@ -55,60 +81,95 @@ const ENOBUFS = 105;
 
 const TWO_32 = 2 ** 32;
 
+interface BlockShape {
+  /** Each message gets a sockaddr (an unconnected socket's peers); else none (connected). */
+  withNames: boolean;
+  slotSize: number;
+  /**
+   * Each message gets a control buffer: on receive for GRO's segment size; on send for the GSO runs, which
+   * get their own mmsghdr array besides (a run's header points at its first datagram's iovec and name).
+   */
+  control: 'none' | 'gro' | 'gso';
+}
+
 /**
- * BATCH messages in native memory: the mmsghdr array, one iovec and one sockaddr per message, and the
- * datagram slots. Every pointer is written once here; a call only updates lengths.
+ * BATCH messages in native memory: the mmsghdr array, one iovec, sockaddr and control buffer per message,
+ * the datagram slots, and for GSO a second mmsghdr array for runs. Every pointer of the first array is
+ * written once here; a call only updates lengths.
  */
-class MessageBlock {
+class MessageBlock implements RunSource {
   /** The mmsghdr array from message i on, as passed to the system call. */
   readonly from: Buffer[] = [];
+  /** The run mmsghdr array from run r on (GSO only). */
+  readonly runFrom: Buffer[] = [];
   readonly slots: Buffer[] = [];
   readonly names: Buffer[] = [];
   /** The whole block as 32-bit words, for the length fields. */
   readonly words: Uint32Array;
   private readonly pointer: NativePointer;
+  private readonly base: number;
+  private readonly iovecsAt: number;
+  private readonly namesAt: number;
+  private readonly controlsAt: number;
+  private readonly runsAt: number;
 
-  /** `withNames`: each message gets a sockaddr (an unconnected socket's peers); else none (connected). */
   constructor(
     private readonly sys: Libc,
-    { withNames }: { withNames: boolean },
+    readonly shape: BlockShape,
   ) {
-    const iovecs = BATCH * MMSGHDR_SIZE;
-    const names = iovecs + BATCH * IOVEC_SIZE;
-    const data = names + BATCH * SOCKADDR_SIZE;
-    const size = data + BATCH * SLOT_SIZE;
+    const { withNames, slotSize, control } = shape;
+    this.iovecsAt = BATCH * MMSGHDR_SIZE;
+    this.namesAt = this.iovecsAt + BATCH * IOVEC_SIZE;
+    this.controlsAt = this.namesAt + BATCH * SOCKADDR_SIZE;
+    this.runsAt = this.controlsAt + (control === 'none' ? 0 : BATCH * CONTROL_SIZE);
+    const data = this.runsAt + (control === 'gso' ? BATCH * MMSGHDR_SIZE : 0);
+    const size = data + BATCH * slotSize;
     this.pointer = sys.koffi.alloc('uint8', size);
     const memory = sys.koffi.view(this.pointer, size);
-    const base = Number(sys.koffi.address(this.pointer));
+    this.base = Number(sys.koffi.address(this.pointer));
     this.words = new Uint32Array(memory);
-    const setPointer = (offset: number, address: number): void => {
-      this.words[offset >> 2] = address % TWO_32;
-      this.words[(offset >> 2) + 1] = Math.floor(address / TWO_32);
-    };
+    // Only the headers are written here: the slots' pages stay untouched (and out of RSS) until used.
+    new Uint8Array(memory, 0, data).fill(0);
     for (let i = 0; i < BATCH; i++) {
       const header = i * MMSGHDR_SIZE;
-      const iovec = iovecs + i * IOVEC_SIZE;
-      const name = names + i * SOCKADDR_SIZE;
-      const slot = data + i * SLOT_SIZE;
-      new Uint8Array(memory, header, MMSGHDR_SIZE).fill(0);
-      setPointer(header + MSG_NAME, withNames ? base + name : 0);
-      setPointer(header + MSG_IOV, base + iovec);
-      setPointer(header + MSG_IOVLEN, 1);
-      setPointer(iovec + IOV_BASE, base + slot);
-      setPointer(iovec + IOV_LEN, SLOT_SIZE);
-      this.from.push(Buffer.from(memory, header, iovecs - header));
-      this.slots.push(Buffer.from(memory, slot, SLOT_SIZE));
+      const iovec = this.iovecsAt + i * IOVEC_SIZE;
+      const name = this.namesAt + i * SOCKADDR_SIZE;
+      const slot = data + i * slotSize;
+      this.setPointer(header + MSG_NAME, withNames ? name : -1);
+      this.setPointer(header + MSG_IOV, iovec);
+      this.words[(header + MSG_IOVLEN) >> 2] = 1;
+      this.setPointer(iovec + IOV_BASE, slot);
+      this.words[(iovec + IOV_LEN) >> 2] = slotSize;
+      this.from.push(Buffer.from(memory, header, this.iovecsAt - header));
+      this.slots.push(Buffer.from(memory, slot, slotSize));
       this.names.push(Buffer.from(memory, name, SOCKADDR_SIZE));
+      if (control === 'none') continue;
+      const cmsg = this.controlsAt + i * CONTROL_SIZE;
+      if (control === 'gro') {
+        this.setPointer(header + MSG_CONTROL, cmsg);
+        continue;
+      }
+      this.words[(cmsg + CMSG_LEN) >> 2] = GSO_CMSG_LEN;
+      this.words[(cmsg + CMSG_LEVEL) >> 2] = SOL_UDP;
+      this.words[(cmsg + CMSG_TYPE) >> 2] = UDP_SEGMENT;
+      this.runFrom.push(Buffer.from(memory, this.runsAt + i * MMSGHDR_SIZE, (BATCH - i) * MMSGHDR_SIZE));
     }
+  }
+
+  /** Write the address of block offset `offset` (-1: NULL) at block offset `at`. */
+  private setPointer(at: number, offset: number): void {
+    const address = offset < 0 ? 0 : this.base + offset;
+    this.words[at >> 2] = address % TWO_32;
+    this.words[(at >> 2) + 1] = Math.floor(address / TWO_32);
   }
 
   /** Bytes of message i's datagram (its iovec's length). */
   length(i: number): number {
-    return this.words[(BATCH * MMSGHDR_SIZE + i * IOVEC_SIZE + IOV_LEN) >> 2];
+    return this.words[(this.iovecsAt + i * IOVEC_SIZE + IOV_LEN) >> 2];
   }
 
   setLength(i: number, len: number): void {
-    this.words[(BATCH * MMSGHDR_SIZE + i * IOVEC_SIZE + IOV_LEN) >> 2] = len;
+    this.words[(this.iovecsAt + i * IOVEC_SIZE + IOV_LEN) >> 2] = len;
   }
 
   setNameLength(i: number, len: number): void {
@@ -120,6 +181,51 @@ class MessageBlock {
     return this.words[(i * MMSGHDR_SIZE + MSG_LEN) >> 2];
   }
 
+  samePeer(a: number, b: number): boolean {
+    if (!this.shape.withNames) return true;
+    const w = this.words;
+    const lengthA = w[(a * MMSGHDR_SIZE + MSG_NAMELEN) >> 2];
+    if (lengthA !== w[(b * MMSGHDR_SIZE + MSG_NAMELEN) >> 2]) return false;
+    const nameA = (this.namesAt + a * SOCKADDR_SIZE) >> 2;
+    const nameB = (this.namesAt + b * SOCKADDR_SIZE) >> 2;
+    for (let k = 0; k < SOCKADDR_SIZE >> 2; k++) if (w[nameA + k] !== w[nameB + k]) return false;
+    return true;
+  }
+
+  /** Before a receive: room for message i's control message. */
+  resetControl(i: number): void {
+    this.words[(i * MMSGHDR_SIZE + MSG_CONTROLLEN) >> 2] = CONTROL_SIZE;
+  }
+
+  /** The segment size of received message i if the kernel coalesced it (a UDP_GRO control message), else 0. */
+  segmentSize(i: number): number {
+    const w = this.words;
+    if (w[(i * MMSGHDR_SIZE + MSG_CONTROLLEN) >> 2] < CMSG_DATA + 4) return 0;
+    const cmsg = (this.controlsAt + i * CONTROL_SIZE) >> 2;
+    const isGro = w[cmsg + (CMSG_LEVEL >> 2)] === SOL_UDP && w[cmsg + (CMSG_TYPE >> 2)] === UDP_GRO;
+    return isGro ? w[cmsg + (CMSG_DATA >> 2)] : 0;
+  }
+
+  /**
+   * Make run r the datagrams [start, start + count), all `count` in one message whose iovecs the kernel
+   * joins; with more than one, a UDP_SEGMENT control message tells it where to cut.
+   */
+  setRun(r: number, start: number, count: number): void {
+    const header = this.runsAt + r * MMSGHDR_SIZE;
+    const w = this.words;
+    if (this.shape.withNames) {
+      this.setPointer(header + MSG_NAME, this.namesAt + start * SOCKADDR_SIZE);
+      w[(header + MSG_NAMELEN) >> 2] = w[(start * MMSGHDR_SIZE + MSG_NAMELEN) >> 2];
+    }
+    this.setPointer(header + MSG_IOV, this.iovecsAt + start * IOVEC_SIZE);
+    w[(header + MSG_IOVLEN) >> 2] = count;
+    const cmsg = this.controlsAt + r * CONTROL_SIZE;
+    this.setPointer(header + MSG_CONTROL, count > 1 ? cmsg : -1);
+    w[(header + MSG_CONTROLLEN) >> 2] = count > 1 ? CONTROL_SIZE : 0;
+    // The segment size is a u16 at CMSG_DATA; the word's upper half is padding (little-endian hosts).
+    w[(cmsg + CMSG_DATA) >> 2] = this.length(start);
+  }
+
   free(): void {
     this.sys.koffi.free(this.pointer);
   }
@@ -127,6 +233,8 @@ class MessageBlock {
 
 /** Where recvmmsg writes: one block for the process, since one readiness callback runs at a time. */
 let receiveBlock: MessageBlock | null = null;
+/** Where the second and later datagrams of a coalesced receive are delivered from, one at a time. */
+let segmentBuffer: Buffer | null = null;
 
 class MmsgIo implements UdpIo {
   onDatagram: (buf: Buffer, len: number) => void = () => {};
@@ -135,12 +243,16 @@ class MmsgIo implements UdpIo {
   private readonly rx: MessageBlock;
   /** Per queued datagram on an unconnected socket: its destination, should it have to go through dgram. */
   private readonly txPeers: (UdpPeer | undefined)[] = new Array(BATCH);
+  /** Per GSO run of the batch being sent: its first datagram. */
+  private readonly runStarts = new Int32Array(BATCH + 1);
   private count = 0;
   private queued = false;
   /** Some datagrams went through dgram's queue: later ones follow until it has drained. */
   private dgramBacklog = false;
   /** The receive slot being delivered. */
   private current = 0;
+  /** GRO: the most datagrams one message held in the last receive call. */
+  private perMessage = 1;
   private closed = false;
   private readonly poll: PollHandle;
 
@@ -150,13 +262,26 @@ class MmsgIo implements UdpIo {
     private readonly fd: number,
     private readonly pollFd: number,
     private readonly connected: boolean,
+    /** Sends go out in GSO runs; off for good once the kernel refuses one. */
+    private gso: boolean,
+    gro: boolean,
   ) {
-    this.tx = new MessageBlock(sys, { withNames: !connected });
-    receiveBlock ??= new MessageBlock(sys, { withNames: true });
+    this.tx = new MessageBlock(sys, {
+      withNames: !connected,
+      slotSize: SLOT_SIZE,
+      control: gso ? 'gso' : 'none',
+    });
+    receiveBlock ??= gro
+      ? new MessageBlock(sys, { withNames: true, slotSize: GRO_SLOT_SIZE, control: 'gro' })
+      : new MessageBlock(sys, { withNames: true, slotSize: SLOT_SIZE, control: 'none' });
     this.rx = receiveBlock;
     this.poll = sys.koffi.node.poll(pollFd, { readable: true }, this.onReadable);
     // dgram still sends what the kernel refused for lack of buffer (viaDgram) and reports its failures.
     socket.on('error', (err) => this.reportError(err));
+    // Last, once nothing can fail and leave the socket to dgram, which could not split coalesced datagrams;
+    // only where the receive block can tell segments apart. Should the kernel refuse it for this socket
+    // after the probe allowed it, datagrams simply come one by one.
+    if (this.rx.shape.control === 'gro') enableGro(sys, fd);
   }
 
   senderKey(): number | string {
@@ -239,7 +364,7 @@ class MmsgIo implements UdpIo {
       }
       this.dgramBacklog = false;
     }
-    let off = 0;
+    let off = this.gso ? this.sendRuns(n) : 0;
     while (off < n) {
       const sent = this.sys.sendmmsg(this.fd, this.tx.from[off], n - off, 0);
       if (sent > 0) {
@@ -258,6 +383,47 @@ class MmsgIo implements UdpIo {
       transportCounters.udpSendDrops++;
       this.reportError(errnoError('sendmmsg', errno));
     }
+  }
+
+  /**
+   * Send the batch's n datagrams as GSO runs, one message each. Returns where datagram-by-datagram sending
+   * takes over: n when all went (or went to dgram), else the first datagram of the run that failed, so that
+   * an error is handled per datagram as without GSO, or, when the kernel refused GSO, GSO is off from then on.
+   */
+  private sendRuns(n: number): number {
+    const tx = this.tx;
+    const starts = this.runStarts;
+    let runs = 0;
+    for (let i = 0; i < n; runs++) {
+      const end = gsoRunEnd(tx, i, n);
+      tx.setRun(runs, i, end - i);
+      starts[runs] = i;
+      i = end;
+    }
+    starts[runs] = n;
+    let r = 0;
+    while (r < runs) {
+      const sent = this.sys.sendmmsg(this.fd, tx.runFrom[r], runs - r, 0);
+      if (sent > 0) {
+        for (const end = r + sent; r < end; r++)
+          if (starts[r + 1] - starts[r] > 1) transportCounters.gsoRuns++;
+        continue;
+      }
+      const errno = this.sys.koffi.errno();
+      if (errno === EINTR) continue;
+      if (errno === EAGAIN || errno === ENOBUFS) {
+        this.viaDgram(starts[r], n);
+        return n;
+      }
+      if (GSO_REFUSALS.has(errno) && starts[r + 1] - starts[r] > 1) {
+        this.gso = false;
+        const err = errnoError('sendmmsg', errno);
+        err.message += ': the kernel refused UDP GSO on this socket, which now sends datagram by datagram';
+        this.reportError(err);
+      }
+      return starts[r];
+    }
+    return n;
   }
 
   /** Hand datagrams [from, to) of the batch to dgram, copied, since dgram keeps them until sent. */
@@ -281,8 +447,13 @@ class MmsgIo implements UdpIo {
   private readonly onReadable = (): void => {
     if (this.closed) return;
     const rx = this.rx;
-    for (let i = 0; i < BATCH; i++) rx.setNameLength(i, SOCKADDR_SIZE);
-    const got = this.sys.recvmmsg(this.pollFd, rx.from[0], BATCH, MSG_DONTWAIT, null);
+    const gro = rx.shape.control === 'gro';
+    // With GRO one message may hold dozens of datagrams: ask for as many messages as keep this callback
+    // near one batch of datagrams, judged by the fullest message of the last call.
+    const want = gro ? Math.max(1, Math.floor(BATCH / this.perMessage)) : BATCH;
+    for (let i = 0; i < want; i++) rx.setNameLength(i, SOCKADDR_SIZE);
+    if (gro) for (let i = 0; i < want; i++) rx.resetControl(i);
+    const got = this.sys.recvmmsg(this.pollFd, rx.from[0], want, MSG_DONTWAIT, null);
     if (got < 0) {
       // Nothing queued (EAGAIN), an interrupted call (the poll reports the socket again), or an error the
       // call has now consumed (a late ICMP error).
@@ -290,12 +461,38 @@ class MmsgIo implements UdpIo {
       if (errno !== EAGAIN && errno !== EINTR) this.reportError(errnoError('recvmmsg', errno));
       return;
     }
+    let perMessage = 1;
     for (let i = 0; i < got && !this.closed; i++) {
       this.current = i;
-      this.onDatagram(rx.slots[i], rx.received(i));
+      const len = rx.received(i);
+      const segment = gro ? rx.segmentSize(i) : 0;
+      if (segment === 0 || segment >= len) {
+        this.onDatagram(rx.slots[i], len);
+        continue;
+      }
+      perMessage = Math.max(perMessage, Math.ceil(len / segment));
+      this.deliverSegments(rx.slots[i], len, segment);
     }
+    this.perMessage = perMessage;
     flushOutbox();
   };
+
+  /**
+   * A coalesced receive: datagrams of `segment` bytes (the last may be shorter) in buf[0, len). The first
+   * is lent in place; the others are copied one at a time to the start of a buffer of their own, since a
+   * delivery may decrypt its datagram in place and expects it at offset 0.
+   */
+  private deliverSegments(buf: Buffer, len: number, segment: number): void {
+    transportCounters.groBuffers++;
+    this.onDatagram(buf, segment);
+    segmentBuffer ??= Buffer.allocUnsafeSlow(SLOT_SIZE);
+    for (let at = segment; at < len && !this.closed; at += segment) {
+      // A segment longer than a slot is cut as a long datagram is on receive: still too long to be taken.
+      const n = Math.min(segment, len - at, SLOT_SIZE);
+      buf.copy(segmentBuffer, 0, at, at + n);
+      this.onDatagram(segmentBuffer, n);
+    }
+  }
 
   private reportError(err: Error): void {
     transportCounters.udpSocketErrors++;
@@ -305,9 +502,7 @@ class MmsgIo implements UdpIo {
 
 /** An error like libuv's for a failed system call: `recvmmsg ECONNREFUSED`, with code and errno set. */
 function errnoError(syscall: string, errno: number): Error {
-  const numbers = osConstants.errno as Record<string, number>;
-  const name = Object.keys(numbers).find((k) => numbers[k] === errno);
-  const code = name ?? `errno ${errno}`;
+  const code = errnoName(errno);
   return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
 }
 
@@ -378,8 +573,9 @@ export function createMmsgIo(socket: dgram.Socket): UdpIo | string {
     sys.close(pollFd);
     return 'libuv reading could not be stopped';
   }
+  const { gso, gro } = gsoSupport(sys);
   try {
-    return new MmsgIo(sys, socket, fd, pollFd, connected);
+    return new MmsgIo(sys, socket, fd, pollFd, connected, gso, gro);
   } catch (err) {
     handle.recvStart();
     sys.close(pollFd);

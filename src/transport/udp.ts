@@ -1,6 +1,8 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { DgramIo } from './dgram-io.js';
+import { type GsoSupport, gsoSupport } from './gso.js';
+import { type Libc, libc } from './libc.js';
 import { createMmsgIo, mmsgSupported } from './mmsg-io.js';
 import type { UdpIo } from './udp-io.js';
 
@@ -89,12 +91,16 @@ export interface DatagramIoPath {
   readonly batched: boolean;
   /** Why dgram is used (empty when batched). */
   readonly reason: string;
+  /** Whether the batched path sends in GSO runs and receives coalesced (null: not batched). */
+  readonly gso: GsoSupport | null;
 }
 
 export function datagramIoPath(): DatagramIoPath {
-  if (batchedIoDisabled) return { batched: false, reason: 'KCPTUN_NO_MMSG=1 is set' };
+  if (batchedIoDisabled) return { batched: false, reason: 'KCPTUN_NO_MMSG=1 is set', gso: null };
   const supported = mmsgSupported();
-  return supported === true ? { batched: true, reason: '' } : { batched: false, reason: supported };
+  return supported === true
+    ? { batched: true, reason: '', gso: gsoSupport(libc() as Libc) }
+    : { batched: false, reason: supported, gso: null };
 }
 
 /**

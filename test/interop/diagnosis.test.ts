@@ -215,7 +215,7 @@ describe('start-up lines', { timeout: 30_000 }, () => {
       );
       assert.match(
         cli.log,
-        /datagram I\/O: (sendmmsg\/recvmmsg \(batched, through koffi\)|dgram, one system call per datagram \(batched I\/O unavailable: .+\))\n/,
+        /datagram I\/O: (sendmmsg\/recvmmsg \(batched, through koffi\), UDP GSO (on|off), GRO (on|off)( \(.+\))?|dgram, one system call per datagram \(batched I\/O unavailable: .+\))\n/,
       );
     } finally {
       await cli.stop();
