@@ -4,7 +4,7 @@ import { randomFillSync } from 'node:crypto';
 const DEFAULT_POOL_SIZE = 65536;
 
 /**
- * Hands out random nonce bytes from a buffer refilled in bulk, so the per-packet cost is a memcpy
+ * Hands out random nonce bytes from a buffer refilled in bulk, so the per-packet cost is a short copy
  * rather than a call into the CSPRNG. Receivers never check nonces (docs/protocol.md §2.8); they only need to vary.
  */
 export class NoncePool {
@@ -25,8 +25,11 @@ export class NoncePool {
       randomFillSync(this.pool);
       this.position = 0;
     }
-    this.pool.copy(dst, offset, this.position, this.position + size);
-    this.position += size;
+    // A byte loop: for 16 bytes it costs less than Buffer#copy's call into native code.
+    const pool = this.pool;
+    const from = this.position;
+    for (let i = 0; i < size; i++) dst[offset + i] = pool[from + i];
+    this.position = from + size;
   }
 }
 
