@@ -12,6 +12,8 @@
  * - Startup at gain 2/ln2 until the bandwidth grew less than 25 % in 3 rounds, Drain at its inverse until
  *   the in-flight data fits one BDP, then ProbeBW's gain cycle [1.25, 0.75, 1 × 6], one phase per min RTT;
  * - in-flight capped at cwndGain (2) × BDP (with the smoothed RTT, see CWND_RTT_MAX).
+ * Taken from BBR v3 (draft-cardwell-ccwg-bbr): Startup's in-flight gain 2 instead of 2.885, and its
+ * "cwnd + acked" growth below the target (startupCwnd), which also floors Startup's pacing rate.
  * Taken from BBR v2 (draft-cardwell-iccrg-bbr-congestion-control-02): loss bounds the model only when it is
  * above a threshold (v2: 2 %, inflight_hi = max(in-flight, 0.7 × target), bw_lo = max(latest, 0.7 × bw_lo))
  * and ProbeRTT at half the BDP instead of 4 packets. Changed for KCP on lossy links:
@@ -20,7 +22,8 @@
  *   RTT above the min): at 5-10 % random loss every round is above 2 % and v2 ratchets down (BBRv2
  *   evaluations report exactly that collapse), while a queue overflowing at a bottleneck still shows;
  * - pacing pays for the baseline loss's retransmissions (bw / (1 − baseline), capped), and Startup also
- *   ends on a full BDP of queueing delay (HyStart-like) and resumes after a gain cycle that grew 1.15×;
+ *   ends on queueing delay (HyStart-like: STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT) and resumes after a gain
+ *   cycle that grew 1.15×;
  * - RTT samples include the peer's ACK delay (kcp-go 2021 flushes ACKs only every `interval`, 10-40 ms),
  *   so the controller measures the peer's ACK cadence and adds that much data to the in-flight cap: at the
  *   bottleneck rate, one ACK period's data is delivered but not yet acknowledged.
@@ -55,6 +58,11 @@ const STARTUP_GAIN = 2.885;
 const PROBE_GAINS = [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 const PROBE_UP = 0;
 const PROBE_DOWN = 1;
+/**
+ * In-flight cap in BDPs in Startup: BBRv3's 2 (draft-cardwell-ccwg-bbr), not v1's 2/ln2, so Startup's
+ * overshoot holds at most one BDP in the bottleneck queue while its exit signal comes.
+ */
+const STARTUP_CWND_GAIN = 2;
 /** In-flight cap in BDPs outside Startup (BBR's cwnd_gain). */
 const CWND_GAIN = 2;
 /** Rounds the max-bandwidth filter spans. */
@@ -82,6 +90,16 @@ const STARTUP_QUEUE_RTT = 0.5;
  * raises some samples, not the lowest of 16.
  */
 const STARTUP_QUEUE_SAMPLES = 16;
+/**
+ * Startup's delay exit: the smoothed RTT rose this many min RTTs (plus one peer ACK period) above the
+ * lowest round-mean RTT of this Startup. The lowest sample of a round (STARTUP_QUEUE_RTT) lags a queue
+ * that Startup's 2.885 pacing gain builds by a whole round, and by then the in-flight data overflows a
+ * one-BDP queue. A mean against a mean leaves jitter out (it raises both), which a mean against the min
+ * RTT (the luckiest sample) does not; HyStart++ (RFC 9406) exits on the same kind of rise.
+ */
+const STARTUP_DELAY_RISE = 0.25;
+/** RTT samples a round needs before its mean may become Startup's baseline. */
+const STARTUP_BASE_SAMPLES = 16;
 /**
  * A gain cycle that raised the bandwidth estimate by this much (its 1.25 probe at most, less the loss)
  * shows the pipe is not full: back to
@@ -167,6 +185,13 @@ export class CongestionController implements ControllerEstimates {
   private readonly segmentBytes: number;
   private readonly minCwnd: number;
   private readonly initialCwnd: number;
+  /**
+   * Startup's slow-start floor of the in-flight cap and the pacing rate, bytes: the initial window plus
+   * what was delivered (not app-limited) since Startup began, so Startup doubles per round (BBR's
+   * "cwnd + acked" while below its target) even while the bandwidth filter still holds the tiny samples
+   * of an idle or interactive start, which would otherwise set a cap of a few segments.
+   */
+  private startupCwnd: number;
 
   /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
   private clock = 0;
@@ -192,6 +217,9 @@ export class CongestionController implements ControllerEstimates {
   /** The lowest RTT sample of the current round (Infinity: none yet). */
   private roundMinRtt = Number.POSITIVE_INFINITY;
   private roundRttSamples = 0;
+  private roundRttSum = 0;
+  /** The lowest round-mean RTT of the current Startup (see STARTUP_DELAY_RISE); Infinity: none yet. */
+  private startupBaseRtt = Number.POSITIVE_INFINITY;
   /** The lowest RTT sample of the last round that had one. */
   private lastRoundMinRtt = Number.POSITIVE_INFINITY;
 
@@ -249,6 +277,7 @@ export class CongestionController implements ControllerEstimates {
     this.segmentBytes = options.segmentBytes;
     this.minCwnd = 4 * options.segmentBytes;
     this.initialCwnd = (options.initialWindow ?? 32) * options.segmentBytes;
+    this.startupCwnd = this.initialCwnd;
     this.rng = (options.seed ?? 0x9e3779b9) >>> 0 || 1;
   }
 
@@ -287,6 +316,12 @@ export class CongestionController implements ControllerEstimates {
       return rtt > 0 ? (STARTUP_GAIN * this.initialCwnd) / rtt : 0;
     }
     const gain = this.gain();
+    if (this._state === 'startup') {
+      // the floor's rate: Startup's gain over a window of startupCwnd per round trip (BBR's initial pacing)
+      const floor = (STARTUP_GAIN * this.startupCwnd) / (this.minRttValue || INITIAL_RTT_MS);
+      const rate = (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX));
+      return Math.max(rate, floor);
+    }
     // only a probe pays for the retransmissions (see LOSS_COMPENSATION_MAX): cruising at bw × 1/(1 − loss)
     // overfills a bottleneck whose own drops the baseline then learns, a spiral
     return gain > 1 ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX)) : gain * bw;
@@ -294,16 +329,27 @@ export class CongestionController implements ControllerEstimates {
 
   /** In-flight cap in bytes. */
   get cwnd(): number {
+    const model = this.modelCwnd();
+    return this._state === 'startup' && model < this.startupCwnd ? this.startupCwnd : model;
+  }
+
+  /** The in-flight cap the model gives, without Startup's slow-start floor. */
+  private modelCwnd(): number {
     const bw = this.bw;
     const rtt = this.minRttValue;
     if (bw <= 0 || rtt <= 0) return this.initialCwnd;
     const bdp = bw * rtt;
     if (this._state === 'probe-rtt') return Math.max(this.minCwnd, bdp / 2);
-    const gain = this._state === 'startup' ? STARTUP_GAIN : CWND_GAIN;
+    const gain = this._state === 'startup' ? STARTUP_CWND_GAIN : CWND_GAIN;
     // the RTT spread above a round's lowest sample is jitter and ACK delay; a standing queue raises the
     // lowest sample too and is left out, so the cap does not grow with the queue it allows
     const spread = Math.max(0, this.rttAvg - this.lastRoundMinRtt);
-    const capRtt = Math.min(rtt + spread, CWND_RTT_MAX * rtt);
+    let capRtt = Math.min(rtt + spread, CWND_RTT_MAX * rtt);
+    // in Startup the spread also grows with the queue Startup itself builds (its pacing gain outruns the
+    // bottleneck, and the last round's lowest sample lags it): the mean RTT of Startup's least loaded
+    // round bounds it there, which holds the jitter and leaves the queue out
+    if (this._state === 'startup' && capRtt > this.startupBaseRtt)
+      capRtt = Math.max(rtt, this.startupBaseRtt);
     // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
     let cap = gain * bw * capRtt + bw * this.cadence + 3 * this.segmentBytes;
     if (cap > this.inflightHi) cap = this.inflightHi;
@@ -368,6 +414,10 @@ export class CongestionController implements ControllerEstimates {
     }
     this.delivered += bytes;
     this.deliveredTime = this.clock;
+    // the floor stops where the model's own cap is (BBR grows cwnd by acked only below its target), so it
+    // doubles per round until the bandwidth estimate catches up, and never beyond what the model allows
+    if (this._state === 'startup' && !seg.ccAppLimited && this.startupCwnd < this.modelCwnd())
+      this.startupCwnd += bytes;
     // Acknowledged sooner than the path's min RTT after its last transmission: the ACK answers an earlier
     // transmission (KCP's una covers a segment whose own ACK was lost, after a retransmission), so the
     // snapshot is not this ACK's. Taken as the sample it would end a round within a fraction of an RTT: at
@@ -405,6 +455,7 @@ export class CongestionController implements ControllerEstimates {
     this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
+    this.roundRttSum += sample;
     if (sample < this.epochMinRtt) this.epochMinRtt = sample;
   }
 
@@ -481,7 +532,11 @@ export class CongestionController implements ControllerEstimates {
     const roundMinRtt = this.roundMinRtt;
     if (roundMinRtt < Number.POSITIVE_INFINITY) this.lastRoundMinRtt = roundMinRtt;
     this.roundMinRtt = Number.POSITIVE_INFINITY;
+    if (this._state === 'startup' && this.roundRttSamples >= STARTUP_BASE_SAMPLES) {
+      this.startupBaseRtt = Math.min(this.startupBaseRtt, this.roundRttSum / this.roundRttSamples);
+    }
     this.roundRttSamples = 0;
+    this.roundRttSum = 0;
     this.lastRoundQueue = this.queueStanding(roundMinRtt);
     if (this._state === 'startup') {
       const bw = this.maxBw.best(0);
@@ -529,8 +584,10 @@ export class CongestionController implements ControllerEstimates {
     this.epochMinRtt = Number.POSITIVE_INFINITY;
   }
 
-  /** Startup's queue signal (see STARTUP_QUEUE_RTT and STARTUP_QUEUE_SAMPLES), in the current round. */
+  /** Startup's queue signals (see STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT and STARTUP_QUEUE_SAMPLES). */
   private startupQueueFull(): boolean {
+    const rise = this.rttAvg - this.startupBaseRtt - this.cadence;
+    if (rise > STARTUP_DELAY_RISE * this.minRttValue) return true;
     if (this.rounds <= FULL_BW_ROUNDS || this.roundRttSamples < STARTUP_QUEUE_SAMPLES) return false;
     const queued = this.roundMinRtt - this.minRttValue - this.cadence;
     return queued > STARTUP_QUEUE_RTT * this.minRttValue;
@@ -616,6 +673,8 @@ export class CongestionController implements ControllerEstimates {
       const growing = this.cycleStartBw > 0 && bw >= RESTART_GROWTH * this.cycleStartBw;
       if (growing && this.inflightHi === Infinity && !this.lastRoundQueue) {
         this._state = 'startup';
+        this.startupBaseRtt = Number.POSITIVE_INFINITY;
+        this.startupCwnd = Math.max(this.initialCwnd, this.inflight);
         this.fullBw = bw;
         this.fullBwRounds = 0;
         this.cycleStartBw = 0;
