@@ -420,6 +420,10 @@ class MmsgIo implements UdpIo {
         const err = errnoError('sendmmsg', errno);
         err.message += ': the kernel refused UDP GSO on this socket, which now sends datagram by datagram';
         this.reportError(err);
+      } else {
+        // Any other error (a late ICMP error such as ECONNREFUSED) was consumed by this call: report it
+        // here, or the datagram-by-datagram sends below succeed and nobody hears of it.
+        this.reportError(errnoError('sendmmsg', errno));
       }
       return starts[r];
     }
