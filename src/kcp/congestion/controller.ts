@@ -316,15 +316,13 @@ export class CongestionController implements ControllerEstimates {
       return rtt > 0 ? (STARTUP_GAIN * this.initialCwnd) / rtt : 0;
     }
     const gain = this.gain();
-    if (this._state === 'startup') {
-      // the floor's rate: Startup's gain over a window of startupCwnd per round trip (BBR's initial pacing)
-      const floor = (STARTUP_GAIN * this.startupCwnd) / (this.minRttValue || INITIAL_RTT_MS);
-      const rate = (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX));
-      return Math.max(rate, floor);
-    }
     // only a probe pays for the retransmissions (see LOSS_COMPENSATION_MAX): cruising at bw × 1/(1 − loss)
     // overfills a bottleneck whose own drops the baseline then learns, a spiral
-    return gain > 1 ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX)) : gain * bw;
+    const rate =
+      gain > 1 ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX)) : gain * bw;
+    if (this._state !== 'startup') return rate;
+    // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing)
+    return Math.max(rate, (STARTUP_GAIN * this.startupCwnd) / (this.minRttValue || INITIAL_RTT_MS));
   }
 
   /** In-flight cap in bytes. */
