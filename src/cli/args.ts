@@ -4,7 +4,7 @@
  * plugin environment < -mode preset (which overwrites nodelay/interval/resend/nc unless the mode is
  * manual or unknown). Validation runs last. A `c` option in SS_PLUGIN_OPTIONS chooses the JSON file.
  */
-import { applyModePreset, loadJsonConfigFile } from './config.js';
+import { applyClientModePreset, applyModePreset, loadJsonConfigFile } from './config.js';
 import { CliError } from './errors.js';
 import { parseFlags } from './flags.js';
 import { renderHelp, renderVersion } from './help.js';
@@ -40,6 +40,8 @@ interface AppDescription<C> {
   readonly usage: string;
   readonly role: Sip003Role;
   readonly options: readonly OptionSpec<C>[];
+  /** The -mode preset, given the fields the user set. */
+  readonly applyMode: (config: C, explicit: ReadonlySet<string>) => void;
   readonly validate: (config: C) => string[];
 }
 
@@ -93,7 +95,7 @@ function parseArgs<C extends CommonConfig>(
   }
   if (plugin.length > 0 && config.udp) throw new CliError(SIP003_UDP_REFUSAL);
 
-  applyModePreset(config, explicit);
+  app.applyMode(config, explicit);
   const warnings = app.validate(config);
   return { kind: 'run', config, warnings };
 }
@@ -103,6 +105,7 @@ const CLIENT_APP: AppDescription<ClientConfig> = {
   usage: 'client(with SMUX)',
   role: 'client',
   options: CLIENT_OPTIONS,
+  applyMode: applyClientModePreset,
   validate: validateClientConfig,
 };
 
@@ -111,6 +114,7 @@ const SERVER_APP: AppDescription<ServerConfig> = {
   usage: 'server(with SMUX)',
   role: 'server',
   options: SERVER_OPTIONS,
+  applyMode: applyModePreset,
   validate: validateServerConfig,
 };
 

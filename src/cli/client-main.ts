@@ -8,6 +8,7 @@ import { TunnelClient } from '../tunnel/client.js';
 import { parseClientArgs } from './args.js';
 import { runMain } from './run-main.js';
 import {
+  autoSessionsPart,
   commonStartupLines,
   endpointOf,
   hostPortsOf,
@@ -30,6 +31,8 @@ runMain(parseClientArgs, async (config, log) => {
     listen,
     remote,
     conn: config.conn,
+    // kcptun's round robin outside -mode auto: a drop-in keeps kcptun's behaviour (stream-placement.ts)
+    placement: config.auto === null ? 'round-robin' : 'least-loaded',
     autoExpireSeconds: config.autoExpire,
     scavengeTtlSeconds: config.scavengeTtl,
     closeWaitSeconds: config.closeWait,
@@ -48,7 +51,7 @@ runMain(parseClientArgs, async (config, log) => {
     log: (m) => log.info(m),
   });
   const bound = await client.start();
-  for (const line of commonStartupLines(config, crypt.name)) log.info(line);
+  for (const line of commonStartupLines(config, crypt.name, [autoSessionsPart(config.conn)])) log.info(line);
   log.info(`remote address: ${config.remoteAddr}`);
   log.info(`conn: ${config.conn}`);
   log.info(`autoexpire: ${config.autoExpire}`);

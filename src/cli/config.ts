@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { CliError } from './errors.js';
 import { parseGoInt } from './go-strconv.js';
 import { JsonSyntaxError, type JsonValue, readFirstJsonValue } from './json.js';
-import { AUTO_MODE, type CommonConfig, modePreset, type OptionSpec, setOption } from './options.js';
+import {
+  AUTO_MODE,
+  type ClientConfig,
+  type CommonConfig,
+  modePreset,
+  type OptionSpec,
+  setOption,
+} from './options.js';
 
 /**
  * Go matches struct keys with Unicode simple case folding. For kcptun's ASCII keys that is ASCII
@@ -138,4 +145,17 @@ export function applyModePreset(config: CommonConfig, explicit: ReadonlySet<stri
       config.streamBuf = Math.max(config.streamBuf, AUTO_SMUX_BUF);
     }
   }
+}
+
+/**
+ * -mode auto's client sessions unless -conn was given: streams share one ordered KCP session, so a request
+ * beside a bulk transfer waits behind its in-flight data and its holes (head-of-line blocking); with two,
+ * least-loaded placement (src/tunnel/stream-placement.ts) gives the bulk one and the requests the other.
+ */
+export const AUTO_CONN = 2;
+
+/** applyModePreset, then on the client -mode auto's number of sessions (AUTO_CONN) unless -conn was given. */
+export function applyClientModePreset(config: ClientConfig, explicit: ReadonlySet<string>): void {
+  applyModePreset(config, explicit);
+  if (config.auto !== null && !explicit.has('conn')) config.conn = AUTO_CONN;
 }

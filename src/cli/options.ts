@@ -231,7 +231,13 @@ export const CLIENT_OPTIONS: readonly OptionSpec<ClientConfig>[] = Object.freeze
   c.mode,
   c.qpp,
   c.qppCount,
-  row<ClientConfig>('conn', 'conn', 'int', 1, 'set num of UDP connections to server'),
+  row<ClientConfig>(
+    'conn',
+    'conn',
+    'int',
+    1,
+    'set num of UDP connections to server (-mode auto: 2 unless given, each new stream on the least loaded)',
+  ),
   row<ClientConfig>(
     'autoExpire',
     'autoexpire',

@@ -120,17 +120,28 @@ function unbracket(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
-/** What -mode auto runs and what explicit flags turned off, in one start-up line. */
-function autoModeLine(auto: AutoTuning): string {
+/**
+ * What -mode auto runs and what explicit flags turned off, in one start-up line; `endParts` are the parts
+ * only one end has (the client's sessions).
+ */
+function autoModeLine(auto: AutoTuning, endParts: readonly string[]): string {
   const part = (on: boolean, what: string, flags: string) => (on ? what : `${what} off (${flags} given)`);
   return `mode auto (sender-side, any kcptun peer): ${[
     part(auto.congestion, 'congestion control with pacing', '-nc'),
     part(auto.windows, 'automatic windows', '-sndwnd/-rcvwnd'),
     part(auto.fec, 'adaptive parity count', '-datashard/-parityshard'),
+    ...endParts,
   ].join(', ')}`;
 }
 
-/** The start-up lines kcptun logs, shared by both ends. */
+/**
+ * -mode auto's part on the client: its sessions and where new streams go. In auto -conn is 1 only when
+ * given (the default is AUTO_CONN).
+ */
+export function autoSessionsPart(conn: number): string {
+  return conn > 1 ? `new streams on the least loaded of ${conn} sessions` : 'one session (-conn 1 given)';
+}
+
 /**
  * Which datagram I/O this process uses and why: the batched path costs about half the CPU per datagram
  * (README), so a silent fallback to dgram would hide a 2x difference.
@@ -147,12 +158,17 @@ export function datagramIoLine(path: DatagramIoPath = datagramIoPath()): string 
   return `datagram I/O: sendmmsg/recvmmsg (batched, through koffi)${segmentation}`;
 }
 
-export function commonStartupLines(config: CommonConfig, cryptName: string): string[] {
+/** The start-up lines kcptun logs, shared by both ends; `autoEndParts` as in autoModeLine. */
+export function commonStartupLines(
+  config: CommonConfig,
+  cryptName: string,
+  autoEndParts: readonly string[] = [],
+): string[] {
   return [
     `smux version: ${config.smuxVer}`,
     `encryption: ${cryptName}`,
     `nodelay parameters: ${config.noDelay} ${config.interval} ${config.resend} ${config.nc}`,
-    ...(config.auto === null ? [] : [autoModeLine(config.auto)]),
+    ...(config.auto === null ? [] : [autoModeLine(config.auto, autoEndParts)]),
     config.auto?.windows ? 'sndwnd: auto rcvwnd: auto' : `sndwnd: ${config.sndWnd} rcvwnd: ${config.rcvWnd}`,
     `compression: ${!config.noComp}`,
     `mtu: ${config.mtu}`,

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
 import type { SmuxSession } from '../smux/index.js';
 import { nowMs } from '../transport/clock.js';
@@ -12,6 +13,7 @@ import { connectionBudget } from './fd-limit.js';
 import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { requestUdpChannel } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
+import { LeastLoadedPlacement, type StreamPlacement } from './stream-placement.js';
 import { type ChannelOutcome, ClientUdpChannel, ClientUdpForwarder } from './udp-client-flows.js';
 import { type UdpOptions, udpSettingsOf, udpSocketFor } from './udp-flow.js';
 
@@ -20,6 +22,8 @@ export interface ClientOptions extends MuxOptions {
   listen: { host: string; port: number } | { path: string };
   remote: HostPorts;
   conn: number;
+  /** Which of the `conn` sessions a new stream goes to: kcptun's round robin unless told otherwise. */
+  placement?: StreamPlacement;
   autoExpireSeconds: number;
   scavengeTtlSeconds: number;
   closeWaitSeconds: number;
@@ -32,22 +36,29 @@ export interface ClientOptions extends MuxOptions {
   diagnosis?: DiagnosisOptions;
 }
 
-/** One of the -conn round-robin slots: a smux session over its own KCP session, dialled lazily. */
+/** One of the -conn slots: a smux session over its own KCP session, dialled lazily. */
 interface MuxSlot {
+  /** The slot's place among the -conn slots (the placement's lane). */
+  readonly index: number;
   mux: SmuxSession | null;
   expiresAt: number;
   dialing: Promise<SmuxSession> | null;
+  /** Connections placed here whose stream is not open yet (while the session is dialled, say). */
+  placing: number;
 }
 
 const REDIAL_DELAY_MS = 1000;
 const SCAVENGE_PERIOD_MS = 1000;
+/** How often least-loaded placement reads the sessions' byte counts (LOAD_HALF_LIFE_MS apart at most). */
+const LOAD_SAMPLE_PERIOD_MS = 1000;
 /** At most one 'refusing connections' line per this period. */
 const DROP_LOG_PERIOD_MS = 10_000;
 
 /**
  * kcptun-client: accept TCP connections and carry each as one smux stream over `conn` KCP sessions,
- * round robin. A slot whose session died or expired is redialled when the next connection lands on it;
- * an expired session keeps serving its streams until the scavenger closes it after scavengettl.
+ * round robin or on the least-loaded session (stream-placement.ts). A slot whose session died or expired
+ * is redialled when the next connection lands on it; an expired session keeps serving its streams until
+ * the scavenger closes it after scavengettl.
  */
 export class TunnelClient implements TunnelView {
   private server: net.Server | null = null;
@@ -59,6 +70,9 @@ export class TunnelClient implements TunnelView {
   private sessionError: { reason: string; at: number } | null = null;
   private readonly slots: MuxSlot[];
   private rr = 0;
+  /** Least-loaded placement's state, null for round robin (or a single slot, where both agree). */
+  private readonly placement: LeastLoadedPlacement | null;
+  private sampler: NodeJS.Timeout | null = null;
   private readonly expiring: { mux: SmuxSession; closeAt: number }[] = [];
   private scavenger: NodeJS.Timeout | null = null;
   private closed = false;
@@ -71,7 +85,17 @@ export class TunnelClient implements TunnelView {
 
   constructor(private readonly options: ClientOptions) {
     this.diagnosis = new Diagnosis(options.log, options.diagnosis);
-    this.slots = Array.from({ length: options.conn }, () => ({ mux: null, expiresAt: 0, dialing: null }));
+    this.slots = Array.from({ length: options.conn }, (_, index) => ({
+      index,
+      mux: null,
+      expiresAt: 0,
+      dialing: null,
+      placing: 0,
+    }));
+    this.placement =
+      options.placement === 'least-loaded' && options.conn > 1
+        ? new LeastLoadedPlacement(options.conn, performance.now())
+        : null;
   }
 
   /** Start listening; resolves with the bound address once accepting. */
@@ -99,6 +123,11 @@ export class TunnelClient implements TunnelView {
     if (this.options.autoExpireSeconds > 0) {
       this.scavenger = setInterval(() => this.scavenge(), SCAVENGE_PERIOD_MS);
       this.scavenger.unref();
+    }
+    if (this.placement !== null) {
+      // between placements too, so that the rate a placement sees is recent (observe's even spread)
+      this.sampler = setInterval(() => this.sampleLoads(performance.now()), LOAD_SAMPLE_PERIOD_MS);
+      this.sampler.unref();
     }
     const addr = server.address();
     return addr === null ? '' : addr;
@@ -128,7 +157,7 @@ export class TunnelClient implements TunnelView {
     });
   }
 
-  /** The UDP channel of the next session in round robin, dialling it if needed. */
+  /** The UDP channel of the session the next stream would go to, dialling it if needed. */
   private async udpChannel(): Promise<ChannelOutcome> {
     const mux = await this.muxFor(this.nextSlot());
     return this.udpChannels.get(mux) ?? 'closed';
@@ -197,6 +226,7 @@ export class TunnelClient implements TunnelView {
     if (this.closed) return;
     this.closed = true;
     if (this.scavenger) clearInterval(this.scavenger);
+    if (this.sampler) clearInterval(this.sampler);
     this.server?.close();
     this.udp?.close();
     for (const slot of this.slots) slot.mux?.close();
@@ -210,35 +240,82 @@ export class TunnelClient implements TunnelView {
     }
     socket.setNoDelay(true);
     socket.on('error', () => {}); // reported through pipeBoth's teardown
-    this.muxFor(this.nextSlot()).then(
-      (mux) => this.openStream(mux, socket),
-      () => socket.destroy(),
+    const slot = this.nextSlot();
+    slot.placing++;
+    this.muxFor(slot).then(
+      (mux) => {
+        slot.placing--;
+        this.openStream(mux, socket);
+      },
+      () => {
+        slot.placing--;
+        socket.destroy();
+      },
     );
   }
 
   private nextSlot(): MuxSlot {
+    if (this.placement !== null) {
+      // round robin visits, and so retires, every expired slot in turn; a placement must retire all of
+      // them, or a busy session, never picked, would outlive -autoexpire and -scavengettl
+      const now = Date.now();
+      for (const slot of this.slots) this.retireIfExpired(slot, now);
+      this.sampleLoads(performance.now());
+      return this.slots[this.placement.pick(this.openStreams)];
+    }
     const slot = this.slots[this.rr % this.slots.length];
     this.rr = (this.rr + 1) & 0xffff; // kcptun keeps rr in a uint16
     return slot;
   }
 
-  private muxFor(slot: MuxSlot): Promise<SmuxSession> {
-    const now = Date.now();
-    const current = slot.mux;
-    const expired = this.options.autoExpireSeconds > 0 && now >= slot.expiresAt;
-    if (current !== null && !current.isClosed && !expired) return Promise.resolve(current);
-    if (slot.dialing !== null) return slot.dialing;
-    if (current !== null && expired && !current.isClosed) {
-      this.expiring.push({ mux: current, closeAt: slot.expiresAt + this.options.scavengeTtlSeconds * 1000 });
+  /**
+   * Streams open on a slot's current session (an undialled or redialling slot has none), and those on
+   * their way to it, so that connections arriving together while a session is dialled spread too.
+   */
+  private readonly openStreams = (index: number): number => {
+    const slot = this.slots[index];
+    return (slot.mux?.numStreams ?? 0) + slot.placing;
+  };
+
+  /** Tell the placement each slot's bytes moved so far, both directions. */
+  private sampleLoads(now: number): void {
+    const placement = this.placement!;
+    for (const slot of this.slots) {
+      const session = slot.mux === null ? undefined : this.live.get(slot.mux);
+      if (session === undefined) continue;
+      const m = session.metrics();
+      placement.observe(slot.index, m.bytesSent + m.bytesReceived, now);
     }
+  }
+
+  private muxFor(slot: MuxSlot): Promise<SmuxSession> {
+    this.retireIfExpired(slot, Date.now());
+    const current = slot.mux;
+    if (current !== null && !current.isClosed) return Promise.resolve(current);
+    if (slot.dialing !== null) return slot.dialing;
     slot.mux = null;
     slot.dialing = this.dialUntilUp().then((mux) => {
       slot.dialing = null;
       slot.mux = mux;
+      this.placement?.restart(slot.index, performance.now());
       slot.expiresAt = Date.now() + this.options.autoExpireSeconds * 1000;
       return mux;
     });
     return slot.dialing;
+  }
+
+  /**
+   * -autoexpire: an expired session takes no new streams and keeps serving its own until they end or the
+   * scavenger closes it scavengettl after its expiry; the slot dials a new one when next used.
+   */
+  private retireIfExpired(slot: MuxSlot, now: number): void {
+    const current = slot.mux;
+    if (current === null || this.options.autoExpireSeconds <= 0 || now < slot.expiresAt) return;
+    if (!current.isClosed) {
+      this.expiring.push({ mux: current, closeAt: slot.expiresAt + this.options.scavengeTtlSeconds * 1000 });
+    }
+    slot.mux = null;
+    this.placement?.restart(slot.index, performance.now()); // the old session's load leaves with it
   }
 
   /** kcptun's waitConn: retry every second until a session is up (UDP needs no handshake, so this is DNS/bind). */

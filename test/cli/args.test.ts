@@ -219,6 +219,12 @@ describe('command line', () => {
     assert.equal(unknown.interval, 99);
     assert.equal(unknown.mode, 'warp');
   });
+  it('-mode auto gives the client two sessions unless -conn is given', () => {
+    assert.equal(client(['-mode', 'auto']).conn, 2);
+    assert.equal(client(['-mode', 'auto', '-conn', '1']).conn, 1);
+    assert.equal(client(['-mode', 'auto', '-conn', '3']).conn, 3);
+    assert.equal(client(['-mode', 'fast3']).conn, 1);
+  });
   it('a stray argument is an error (`-nocomp false`)', () => {
     assertCliError(() => client(['-nocomp', 'false']), /unexpected argument "false"/);
     assertCliError(() => client(['--', '-mtu', '1400']), /unexpected argument "-mtu"/);
@@ -361,6 +367,10 @@ describe('JSON config through the entry point', () => {
   it('the mode preset beats JSON manual values', () => {
     const path = file('b.json', '{"mode":"fast2","interval":99}');
     assert.equal(client(['-c', path]).interval, 20);
+  });
+  it('a JSON conn is a given -conn for -mode auto', () => {
+    assert.equal(client(['-c', file('f.json', '{"mode":"auto","conn":1}')]).conn, 1);
+    assert.equal(client(['-c', file('g.json', '{"mode":"auto"}')]).conn, 2);
   });
   it('JSON values are validated too', () => {
     assertCliError(() => client(['-c', file('c.json', '{"keepalive":60}')]), /-keepalive/);

@@ -96,6 +96,7 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   listen: 'kcp server listen address',
   pprof: 'start profiling server on :6060',
   mode: 'profiles: fast3, fast2, fast, normal, manual',
+  conn: 'set num of UDP connections to server',
 };
 // metrics, udp and udptimeout are ours, in no kcptun release
 const ADDED_AFTER_K21 = new Set([

@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import { parseClientArgs } from '../../src/cli/args.js';
 import { CliError } from '../../src/cli/errors.js';
 import type { ClientConfig } from '../../src/cli/options.js';
-import { selectCrypt, sessionOptionsOf } from '../../src/cli/startup.js';
+import {
+  autoSessionsPart,
+  commonStartupLines,
+  selectCrypt,
+  sessionOptionsOf,
+} from '../../src/cli/startup.js';
 import { OUR_SERVER } from '../support/procs.js';
 
 function config(argv: string[]): ClientConfig {
@@ -55,5 +60,24 @@ describe('-mtu: the smallest value leaves KCP its 50 bytes beside the cipher and
       r.stderr.split('\n').at(-2),
       '-mtu must be between 86 and 1500 for -crypt aes-128-gcm with FEC (-datashard, -parityshard), got 60',
     );
+  });
+});
+
+describe('the -mode auto start-up line', () => {
+  const autoLine = (argv: string[], endParts: string[] = []): string | undefined =>
+    commonStartupLines(config(argv), 'aes', endParts).find((l) => l.startsWith('mode auto'));
+
+  it("lists the client's sessions after the parts both ends run", () => {
+    const c = config(['-mode', 'auto']);
+    assert.equal(
+      autoLine(['-mode', 'auto'], [autoSessionsPart(c.conn)]),
+      'mode auto (sender-side, any kcptun peer): congestion control with pacing, automatic windows, adaptive parity count, new streams on the least loaded of 2 sessions',
+    );
+    assert.match(
+      autoLine(['-mode', 'auto', '-conn', '1'], [autoSessionsPart(1)]) ?? '',
+      /, one session \(-conn 1 given\)$/,
+    );
+    assert.match(autoLine(['-mode', 'auto']) ?? '', /adaptive parity count$/);
+    assert.equal(autoLine(['-mode', 'fast3'], [autoSessionsPart(1)]), undefined);
   });
 });

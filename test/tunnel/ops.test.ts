@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -90,6 +91,36 @@ const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
   }
 };
 
+const BULK_BYTES = 8 << 20;
+/** Small enough that the request's session stays idle: the stream counts decide. */
+const REQUEST_BYTES = 1024;
+
+/**
+ * Start exchanging `bytes` each way through the tunnel, and hold it once the first bytes are back: reading
+ * paused, and ours corked, so that the target, which finishes only once it has read them, keeps the stream
+ * open (and `bytesPerConn` may change for the next one). `go` lets it run to the end.
+ */
+async function startExchange(
+  local: number,
+  target: TransferTarget,
+  bytes: number,
+): Promise<{ go: () => void; sent: string; received: Promise<string> }> {
+  target.bytesPerConn = bytes;
+  const socket = net.connect(local, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.cork();
+  const data = randomBytes(bytes);
+  const received = exchange(socket, data, bytes);
+  received.catch(() => {}); // awaited by the test unless an assertion fails first and the tunnel closes
+  await new Promise((r) => socket.once('data', r));
+  socket.pause();
+  const go = (): void => {
+    socket.uncork();
+    socket.resume();
+  };
+  return { go, sent: sha256(data), received };
+}
+
 describe('kcptun operational options', () => {
   test('-conn 3 spreads streams round robin over three sessions', { timeout: 30_000 }, async () => {
     const target = await TransferTarget.start(64 << 10);
@@ -107,6 +138,93 @@ describe('kcptun operational options', () => {
       await target.whenReceived(9);
       assert.deepEqual(target.received.slice().sort(), results.map((r) => r[0]).sort());
       assert.equal(serverLog.filter((l) => l.startsWith('smux version')).length, 3);
+    } finally {
+      client.close();
+      server.close();
+      await target.close();
+    }
+  });
+
+  for (const bulkFirst of [true, false]) {
+    test(`least-loaded placement: a bulk stream and a request stream get a session each (${bulkFirst ? 'bulk' : 'request'} first, a stream between)`, {
+      timeout: 60_000,
+    }, async () => {
+      const target = await TransferTarget.start(0);
+      const server = new TunnelServer(
+        serverOptions({ target: { host: '127.0.0.1', port: target.port } }, () => {}),
+      );
+      const [port] = await server.start();
+      const client = new TunnelClient(
+        clientOptions(
+          { conn: 2, placement: 'least-loaded', remote: { host: '127.0.0.1', minPort: port, maxPort: port } },
+          () => {},
+        ),
+      );
+      const { port: local } = (await client.start()) as net.AddressInfo;
+      try {
+        const sizes = bulkFirst ? [BULK_BYTES, REQUEST_BYTES] : [REQUEST_BYTES, BULK_BYTES];
+        const first = await startExchange(local, target, sizes[0]);
+        // a stream between them, done before the second opens: round robin would put the second with the first
+        target.bytesPerConn = REQUEST_BYTES;
+        const between = await clientExchange(local, REQUEST_BYTES);
+        await until(() => client.sessionMetrics().reduce((n, m) => n + m.streams, 0) === 1);
+        const second = await startExchange(local, target, sizes[1]);
+        assert.deepEqual(
+          client.sessionMetrics().map((m) => m.streams),
+          [1, 1],
+          'one stream on each of the two sessions',
+        );
+        first.go();
+        second.go();
+        const got = await Promise.all([first.received, second.received]);
+        await target.whenReceived(3);
+        assert.deepEqual(target.received.slice().sort(), [first.sent, between[0], second.sent].sort());
+        assert.deepEqual(target.sentHashes.slice().sort(), [...got, between[1]].sort());
+      } finally {
+        client.close();
+        server.close();
+        await target.close();
+      }
+    });
+  }
+
+  test('-autoexpire with least-loaded placement: a new stream retires every expired session, picked or not', {
+    timeout: 60_000,
+  }, async () => {
+    const target = await TransferTarget.start(0);
+    const serverLog: string[] = [];
+    const clientLog: string[] = [];
+    const server = new TunnelServer(
+      serverOptions({ target: { host: '127.0.0.1', port: target.port } }, (m) => serverLog.push(m)),
+    );
+    const [port] = await server.start();
+    const client = new TunnelClient(
+      clientOptions(
+        {
+          conn: 2,
+          placement: 'least-loaded',
+          autoExpireSeconds: 1,
+          scavengeTtlSeconds: 60,
+          remote: { host: '127.0.0.1', minPort: port, maxPort: port },
+        },
+        (m) => clientLog.push(m),
+      ),
+    );
+    const { port: local } = (await client.start()) as net.AddressInfo;
+    try {
+      const bulk = await startExchange(local, target, BULK_BYTES);
+      const request = await startExchange(local, target, REQUEST_BYTES);
+      await new Promise((r) => setTimeout(r, 1300)); // both sessions expire
+      target.bytesPerConn = REQUEST_BYTES;
+      const fresh = await clientExchange(local, REQUEST_BYTES); // on a new session
+      assert.equal(serverLog.filter((l) => l.startsWith('smux version')).length, 3);
+      bulk.go();
+      request.go();
+      await Promise.all([bulk.received, request.received]);
+      await target.whenReceived(3);
+      assert.deepEqual(target.received.slice().sort(), [bulk.sent, request.sent, fresh[0]].sort());
+      // both old sessions were retired, so the scavenger closes both once their streams are done
+      await until(() => clientLog.filter((l) => l.startsWith('scavenger:')).length === 2);
     } finally {
       client.close();
       server.close();
