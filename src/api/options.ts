@@ -37,7 +37,8 @@ export interface KcpOptions {
   /**
    * KCP profile (-mode), default 'fast'; 'manual' takes noDelay, interval, resend and nc. 'auto' (ours)
    * runs fast3's timers with congestion control and pacing, automatic windows unless sndWnd or rcvWnd is
-   * given, and adaptive parity unless dataShard or parityShard is given.
+   * given, and adaptive parity unless dataShard or parityShard is given; a tunnel client also gets two
+   * sessions unless conn is given, each new stream on the least loaded.
    */
   mode?: 'auto' | 'normal' | 'fast' | 'fast2' | 'fast3' | 'manual';
   noDelay?: number;
@@ -100,7 +101,7 @@ export interface TunnelClientOptions extends TunnelCommonOptions {
   localAddr: string;
   /** The server: host:port, or host:minport-maxport to pick a random port per session. */
   remoteAddr: string;
-  /** KCP sessions used round robin, default 1. */
+  /** KCP sessions, default 1 used round robin; with mode 'auto' 2, each new stream on the least loaded. */
   conn?: number;
   /** Seconds after which a session is replaced (0: never). */
   autoExpire?: number;

@@ -11,6 +11,7 @@ import { isUnixPath } from '../tunnel/address.js';
 import { TunnelClient } from '../tunnel/client.js';
 import type { MuxOptions } from '../tunnel/mux.js';
 import { TunnelServer } from '../tunnel/server.js';
+import { AUTO_CONN } from '../tunnel/stream-placement.js';
 import { hostPortsOf } from './address.js';
 import {
   checkOptions,
@@ -81,11 +82,14 @@ export function createTunnelClient(options: TunnelClientOptions): TunnelClient {
   const remote = hostPortsOf(r.required('remoteAddr'), 'remoteAddr', what, { range: true, anyPort: false });
   const mux = muxOptionsOf(r, log);
   const session = { ...sessionOptionsOf(r), ...socketOptionsOf(r), warn: log };
+  const auto = session.auto !== undefined;
   return new TunnelClient({
     ...mux,
     listen,
     remote,
-    conn: r.int('conn', 1, MAX_CONN),
+    // as the CLI's -mode auto: two sessions unless conn is given, new streams on the least loaded
+    conn: r.has('conn') || !auto ? r.int('conn', 1, MAX_CONN) : AUTO_CONN,
+    placement: auto ? 'least-loaded' : 'round-robin',
     autoExpireSeconds: r.int('autoExpire', 0, MAX_SECONDS),
     scavengeTtlSeconds: r.int('scavengeTtl', 0, MAX_SECONDS),
     closeWaitSeconds: r.int('closeWait', 0, MAX_SECONDS),

@@ -3,6 +3,7 @@
  * -mode presets that kcptun applies afterwards.
  */
 import { readFileSync } from 'node:fs';
+import { AUTO_CONN } from '../tunnel/stream-placement.js';
 import { CliError } from './errors.js';
 import { parseGoInt } from './go-strconv.js';
 import { JsonSyntaxError, type JsonValue, readFirstJsonValue } from './json.js';
@@ -146,13 +147,6 @@ export function applyModePreset(config: CommonConfig, explicit: ReadonlySet<stri
     }
   }
 }
-
-/**
- * -mode auto's client sessions unless -conn was given: streams share one ordered KCP session, so a request
- * beside a bulk transfer waits behind its in-flight data and its holes (head-of-line blocking); with two,
- * least-loaded placement (src/tunnel/stream-placement.ts) gives the bulk one and the requests the other.
- */
-export const AUTO_CONN = 2;
 
 /** applyModePreset, then on the client -mode auto's number of sessions (AUTO_CONN) unless -conn was given. */
 export function applyClientModePreset(config: ClientConfig, explicit: ReadonlySet<string>): void {

@@ -9,6 +9,12 @@
 export type StreamPlacement = 'round-robin' | 'least-loaded';
 
 /**
+ * -mode auto's client sessions unless -conn is given: with two, least-loaded placement gives a bulk
+ * transfer one and the requests beside it the other.
+ */
+export const AUTO_CONN = 2;
+
+/**
  * Half-life of a session's recent rate: a transfer that stopped a few seconds ago no longer counts, one
  * that runs counts within a second.
  */

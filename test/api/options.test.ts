@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import {
   createSession,
@@ -9,6 +10,7 @@ import {
   listen,
   Scheduler,
 } from '../../src/index.js';
+import { clientExchange, heldExchange, TransferTarget } from '../support/transfer.js';
 
 /** A link that drops everything: these tests only construct sessions. */
 const nowhere: DatagramLink = {
@@ -143,6 +145,53 @@ describe('library options', () => {
     });
     client.close();
     server.close();
+  });
+});
+
+describe("a tunnel client in mode 'auto'", () => {
+  /** Sessions' open streams after: a held stream, a short one that ends, another held one. */
+  async function streamsPerSession(clientOptions: { conn?: number }): Promise<number[]> {
+    const target = await TransferTarget.start(0);
+    const server = createTunnelServer({
+      listen: '127.0.0.1:0',
+      target: `127.0.0.1:${target.port}`,
+      key: 'k',
+    });
+    const [udpPort] = await server.start();
+    const client = createTunnelClient({
+      localAddr: '127.0.0.1:0',
+      remoteAddr: `127.0.0.1:${udpPort}`,
+      key: 'k',
+      mode: 'auto',
+      ...clientOptions,
+    });
+    const { port } = (await client.start()) as AddressInfo;
+    try {
+      const first = await heldExchange(port, target, REQUEST_BYTES);
+      target.bytesPerConn = REQUEST_BYTES;
+      await clientExchange(port, REQUEST_BYTES);
+      while (client.sessionMetrics().reduce((n, m) => n + m.streams, 0) !== 1) {
+        await new Promise((r) => setTimeout(r, 20)); // the short stream's close reaches the client
+      }
+      const second = await heldExchange(port, target, REQUEST_BYTES);
+      const streams = client.sessionMetrics().map((m) => m.streams);
+      first.go();
+      second.go();
+      await Promise.all([first.received, second.received]);
+      return streams;
+    } finally {
+      client.close();
+      server.close();
+      await target.close();
+    }
+  }
+  const REQUEST_BYTES = 1024;
+
+  it('dials two sessions and puts a new stream on the less loaded (round robin would not)', async () => {
+    assert.deepEqual(await streamsPerSession({}), [1, 1]);
+  });
+  it('keeps a given conn', async () => {
+    assert.deepEqual(await streamsPerSession({ conn: 1 }), [2]);
   });
 });
 

@@ -3,7 +3,8 @@
  * Go peer (which knows no such mode and runs fast3) must get every byte. The link is clean first, so our
  * adaptive FEC lowers its parity count (the Go decoder sees far fewer than 3 parity shards per 10), then
  * lossy, so the count goes back up and the Go decoder must recover data from groups whose parity count
- * changed under it (its SNMP log's FECRecovered). sha256 checked at both ends, each phase.
+ * changed under it (its SNMP log's FECRecovered). Last, two streams at once, which our client places on
+ * its two sessions (the Go server takes both). sha256 checked at both ends, each phase.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { UdpRelay } from '../support/udp-relay.js';
 const CLEAN_BYTES = 12 * 1024 * 1024;
 const LOSSY_BYTES = 4 * 1024 * 1024;
 const LOSS = 0.05;
+const CONCURRENT_BYTES = 1024 * 1024;
 /** Clean exchanges allowed before the parity count must have stepped down. */
 const CLEAN_ROUNDS = 3;
 
@@ -84,6 +86,8 @@ async function runAuto(client: Impl, server: Impl): Promise<void> {
       ours.log,
       /mode auto \(sender-side, any kcptun peer\): congestion control with pacing, automatic windows, adaptive parity count/,
     );
+    if (client === 'ts')
+      assert.match(cli.log, /adaptive parity count, new streams on the least loaded of 2 sessions/);
 
     // data shards are what the Go side received less the parity; fixed 10/3 would give 3 per 10, and the
     // adaptive count starts at 3 (the first 1024 segments) before it steps down. A period with spurious
@@ -114,6 +118,17 @@ async function runAuto(client: Impl, server: Impl): Promise<void> {
       (lossy.get('FECRecovered') ?? 0) > (clean.get('FECRecovered') ?? 0),
       'the Go decoder recovered nothing from our adaptive parity',
     );
+
+    // two streams at once: with our client, one on each of its two sessions
+    target.bytesPerConn = CONCURRENT_BYTES;
+    const before = target.received.length;
+    const both = await Promise.all([
+      clientExchange(localPort, CONCURRENT_BYTES),
+      clientExchange(localPort, CONCURRENT_BYTES),
+    ]);
+    await target.whenReceived(before + 2);
+    assert.deepEqual(target.received.slice(before).sort(), both.map((b) => b[0]).sort());
+    assert.deepEqual(target.sentHashes.slice(before).sort(), both.map((b) => b[1]).sort());
   } catch (err) {
     throw new Error(
       `${(err as Error).message}\n--- ${srv.label} log ---\n${srv.log.slice(-3000)}\n--- ${cli.label} log ---\n${cli.log.slice(-3000)}`,

@@ -128,3 +128,29 @@ export async function clientExchange(port: number, bytes: number): Promise<[stri
   const got = await exchange(socket, data, bytes);
   return [sha256(data), got];
 }
+
+/**
+ * Start exchanging `bytes` each way through the tunnel, and hold it once the first bytes are back: reading
+ * paused, and ours corked, so that the target, which finishes only once it has read them, keeps the stream
+ * open (and `bytesPerConn` may change for the next one). `go` lets it run to the end.
+ */
+export async function heldExchange(
+  port: number,
+  target: TransferTarget,
+  bytes: number,
+): Promise<{ go: () => void; sent: string; received: Promise<string> }> {
+  target.bytesPerConn = bytes;
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.cork();
+  const data = randomBytes(bytes);
+  const received = exchange(socket, data, bytes);
+  received.catch(() => {}); // the caller awaits it, unless it fails first and closes the tunnel
+  await new Promise((r) => socket.once('data', r));
+  socket.pause();
+  const go = (): void => {
+    socket.uncork();
+    socket.resume();
+  };
+  return { go, sent: sha256(data), received };
+}

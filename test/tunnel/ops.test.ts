@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -14,7 +13,7 @@ import { type ClientOptions, TunnelClient } from '../../src/tunnel/client.js';
 import { type ServerOptions, TunnelServer } from '../../src/tunnel/server.js';
 import { freeTcpPort } from '../support/ports.js';
 import { goKcptunAvailable, TunnelProcess } from '../support/procs.js';
-import { clientExchange, exchange, sha256, TransferTarget } from '../support/transfer.js';
+import { clientExchange, exchange, heldExchange, sha256, TransferTarget } from '../support/transfer.js';
 
 const session: SessionOptions = {
   crypt: createPacketCrypt('aes', deriveKey('ops test')).crypt,
@@ -95,32 +94,6 @@ const BULK_BYTES = 8 << 20;
 /** Small enough that the request's session stays idle: the stream counts decide. */
 const REQUEST_BYTES = 1024;
 
-/**
- * Start exchanging `bytes` each way through the tunnel, and hold it once the first bytes are back: reading
- * paused, and ours corked, so that the target, which finishes only once it has read them, keeps the stream
- * open (and `bytesPerConn` may change for the next one). `go` lets it run to the end.
- */
-async function startExchange(
-  local: number,
-  target: TransferTarget,
-  bytes: number,
-): Promise<{ go: () => void; sent: string; received: Promise<string> }> {
-  target.bytesPerConn = bytes;
-  const socket = net.connect(local, '127.0.0.1');
-  await new Promise((r) => socket.once('connect', r));
-  socket.cork();
-  const data = randomBytes(bytes);
-  const received = exchange(socket, data, bytes);
-  received.catch(() => {}); // awaited by the test unless an assertion fails first and the tunnel closes
-  await new Promise((r) => socket.once('data', r));
-  socket.pause();
-  const go = (): void => {
-    socket.uncork();
-    socket.resume();
-  };
-  return { go, sent: sha256(data), received };
-}
-
 describe('kcptun operational options', () => {
   test('-conn 3 spreads streams round robin over three sessions', { timeout: 30_000 }, async () => {
     const target = await TransferTarget.start(64 << 10);
@@ -163,12 +136,12 @@ describe('kcptun operational options', () => {
       const { port: local } = (await client.start()) as net.AddressInfo;
       try {
         const sizes = bulkFirst ? [BULK_BYTES, REQUEST_BYTES] : [REQUEST_BYTES, BULK_BYTES];
-        const first = await startExchange(local, target, sizes[0]);
+        const first = await heldExchange(local, target, sizes[0]);
         // a stream between them, done before the second opens: round robin would put the second with the first
         target.bytesPerConn = REQUEST_BYTES;
         const between = await clientExchange(local, REQUEST_BYTES);
         await until(() => client.sessionMetrics().reduce((n, m) => n + m.streams, 0) === 1);
-        const second = await startExchange(local, target, sizes[1]);
+        const second = await heldExchange(local, target, sizes[1]);
         assert.deepEqual(
           client.sessionMetrics().map((m) => m.streams),
           [1, 1],
@@ -212,8 +185,8 @@ describe('kcptun operational options', () => {
     );
     const { port: local } = (await client.start()) as net.AddressInfo;
     try {
-      const bulk = await startExchange(local, target, BULK_BYTES);
-      const request = await startExchange(local, target, REQUEST_BYTES);
+      const bulk = await heldExchange(local, target, BULK_BYTES);
+      const request = await heldExchange(local, target, REQUEST_BYTES);
       await new Promise((r) => setTimeout(r, 1300)); // both sessions expire
       target.bytesPerConn = REQUEST_BYTES;
       const fresh = await clientExchange(local, REQUEST_BYTES); // on a new session
