@@ -66,9 +66,10 @@ export const KCP_INPUT_BAD_CMD = -3;
 /** How `Kcp.input` treats one payload; build it once per session, not per packet. */
 /**
  * What held new segments back in a flush: nothing left to send ('data'), the sequence window (our snd_wnd
- * or the peer's advertised rcv_wnd), the congestion controller's in-flight cap, or the pacing gate.
+ * or the peer's advertised rcv_wnd), the congestion controller's in-flight cap, the pacing gate, or the
+ * owner's send budget (see `sendBudget`).
  */
-export type NewDataLimit = 'data' | 'snd-wnd' | 'rmt-wnd' | 'cwnd' | 'pacer';
+export type NewDataLimit = 'data' | 'snd-wnd' | 'rmt-wnd' | 'cwnd' | 'pacer' | 'budget';
 
 export interface KcpInputOptions {
   /** Rebuilt by FEC rather than received: its wnd and timestamps are not the peer's latest. */
@@ -346,6 +347,26 @@ export class Kcp {
    */
   backlogged = false;
 
+  /**
+   * Set by the owner: the most free receive window to advertise, in segments, when the owner holds received
+   * data KCP has not seen yet (datagrams waiting in the socket). Segments up to rcv_wnd are still accepted.
+   * Unbounded by default (kcp-go's behaviour: rcv_wnd − rcv_queue).
+   */
+  wndCap = Number.POSITIVE_INFINITY;
+
+  /**
+   * Set by the owner: how many more new segments flush may move into the window before the owner sets it
+   * again; each moved segment spends one. The rest stays in snd_queue (short, see the session's
+   * UNSENT_LIMIT), so the owner can bound the work of one event-loop turn and let a later flush send it.
+   * Retransmissions are not counted. Unbounded by default (kcp-go's behaviour).
+   */
+  sendBudget = Number.POSITIVE_INFINITY;
+
+  /** The last flush left new segments in snd_queue because `sendBudget` ran out. */
+  get budgetSpent(): boolean {
+    return this._newDataLimit === 'budget';
+  }
+
   /** Data segments transmitted, first times and retransmissions (kcp-go's OutSegs, data only). */
   get transmissions(): number {
     return this._transmissions;
@@ -573,6 +594,11 @@ export class Kcp {
         newDataLimit = 'cwnd';
         break;
       }
+      if (this.sendBudget <= 0) {
+        newDataLimit = 'budget';
+        break;
+      }
+      this.sendBudget--;
       const seg = this.sndQueue.shift();
       seg.sn = this._sndNxt;
       this.sndBuf.push(seg);
@@ -727,7 +753,8 @@ export class Kcp {
   }
 
   private wndUnused(): number {
-    return this.rcvQueue.length < this._rcvWnd ? (this._rcvWnd - this.rcvQueue.length) & 0xffff : 0;
+    if (this.rcvQueue.length >= this._rcvWnd) return 0;
+    return Math.min(this._rcvWnd - this.rcvQueue.length, this.wndCap) & 0xffff;
   }
 
   /** Zero-window probing: the timer starts when the peer's window is 0 and grows 1.5× per probe. */

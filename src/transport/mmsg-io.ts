@@ -44,6 +44,7 @@ import {
   socketHandle,
 } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
+import { beginReceiveBatch, endReceiveBatch } from './receive-backlog.js';
 import { type UdpIo, UdpPeer } from './udp-io.js';
 
 /** Datagrams per system call. */
@@ -466,20 +467,36 @@ class MmsgIo implements UdpIo {
       return;
     }
     let perMessage = 1;
-    for (let i = 0; i < got && !this.closed; i++) {
-      this.current = i;
-      const len = rx.received(i);
-      const segment = gro ? rx.segmentSize(i) : 0;
-      if (segment === 0 || segment >= len) {
-        this.onDatagram(rx.slots[i], len);
-        continue;
+    beginReceiveBatch(gro ? this.countDatagrams(got) : got);
+    try {
+      for (let i = 0; i < got && !this.closed; i++) {
+        this.current = i;
+        const len = rx.received(i);
+        const segment = gro ? rx.segmentSize(i) : 0;
+        if (segment === 0 || segment >= len) {
+          this.onDatagram(rx.slots[i], len);
+          continue;
+        }
+        perMessage = Math.max(perMessage, Math.ceil(len / segment));
+        this.deliverSegments(rx.slots[i], len, segment);
       }
-      perMessage = Math.max(perMessage, Math.ceil(len / segment));
-      this.deliverSegments(rx.slots[i], len, segment);
+    } finally {
+      endReceiveBatch();
     }
     this.perMessage = perMessage;
     flushOutbox();
   };
+
+  /** The datagrams in the `got` messages just received, coalesced ones counted one by one. */
+  private countDatagrams(got: number): number {
+    const rx = this.rx;
+    let n = 0;
+    for (let i = 0; i < got; i++) {
+      const segment = rx.segmentSize(i);
+      n += segment === 0 ? 1 : Math.ceil(rx.received(i) / segment);
+    }
+    return n;
+  }
 
   /**
    * A coalesced receive: datagrams of `segment` bytes (the last may be shorter) in buf[0, len). The first

@@ -41,6 +41,7 @@ export class Scheduler {
   private readonly runDue = (): void => this.onTimer();
   private readonly runPending = (): void => this.onImmediate();
   private readonly manual: boolean;
+  private _turn = 0;
   /** The clock every session driven here reads. */
   readonly now: () => number;
 
@@ -54,6 +55,14 @@ export class Scheduler {
     }
     this.manual = drive === 'manual';
     this.now = options.now ?? nowMs;
+  }
+
+  /**
+   * Counts end-of-turn flushes (in 'manual' drive, runs): what happens between two of them (timers, then
+   * the datagrams and connections the poll phase serves) is one turn, over which a session budgets its sends.
+   */
+  get turn(): number {
+    return this._turn;
   }
 
   /** Start driving `s`; its first update runs at once (kcp-go runs the first update right after creation). */
@@ -118,6 +127,7 @@ export class Scheduler {
   }
 
   private onImmediate(): void {
+    this._turn++;
     this.pendingArmed = false;
     const batch = this.pending;
     this.pending = [];

@@ -25,6 +25,7 @@ import { CcTrace } from './cc-trace.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
+import { BacklogWindow, receiveBatch } from './receive-backlog.js';
 import { scheduler as processScheduler, type Schedulable, type Scheduler } from './scheduler.js';
 
 /**
@@ -35,6 +36,15 @@ import { scheduler as processScheduler, type Schedulable, type Scheduler } from 
  * event-loop turn that opens it (onDrain is synchronous), before the end-of-turn flush.
  */
 const UNSENT_LIMIT = 32;
+/**
+ * New segments a session sends per event-loop turn (Scheduler.turn: from one end-of-turn flush to the
+ * next): one sendmmsg batch. kcp-go flushes at once when an ACK slides the window, and so does Kcp.input;
+ * on one thread that lets one recvmmsg batch of ACKs send a whole window (each segment copied, encrypted
+ * and queued), and the other sockets (a request on another TCP connection) wait for all of it
+ * (docs/bench-tunnel-latency-2026-12-02.md). Past the budget the data stays in snd_queue and smux, and the
+ * end-of-turn flush sends the next batch after the poll phase has served the other sockets.
+ */
+const TURN_SEGMENTS = 64;
 /**
  * -mode auto's windows, in segments: the send window is only a memory bound (the controller's in-flight
  * cap is the real limit) and the receive window may grow this far with the measured rate and with what
@@ -223,6 +233,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private datagramsReceived = 0;
   private fecRecovered = 0;
   private readonly scheduler: Scheduler;
+  /** The scheduler's turn in which kcp.sendBudget was last refilled. */
+  private budgetTurn = -1;
+  /** The advertised window's cap while datagrams wait in the socket (receive-backlog.ts). */
+  private readonly backlog = new BacklogWindow();
 
   constructor(
     conv: number,
@@ -422,6 +436,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.datagramsReceived++;
     this.lastReceivedAt = now;
     this.now = now;
+    if (receiveBatch.active) {
+      const kcp = this.kcp;
+      kcp.wndCap = this.backlog.onDatagram(
+        receiveBatch.serial,
+        receiveBatch.backlogged,
+        kcp.rcvNxt,
+        kcp.rcvWnd,
+      );
+    }
     const type = fecType(buf, offset);
     if (isFecShard(type)) {
       // A side with FEC off still understands the peer's FEC packets (kcp-go creates a (1,1) decoder lazily).
@@ -449,7 +472,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
     // the end of this event-loop turn instead of waiting for the interval, so the sender's window keeps
     // sliding and its RTO never fires for segments that did arrive.
-    if (this.kcp.pendingAcks >= this.ackClock) this.requestFlushOnce();
+    // The send budget ran out in an ACK-driven flush: the end-of-turn flush sends the next batch.
+    if (this.kcp.pendingAcks >= this.ackClock || this.kcp.budgetSpent) this.requestFlushOnce();
     // an ACK-triggered flush ran out of pacing budget: come back when the bucket refills
     if (this.kcp.paced) this.scheduler.advance(this, (now + this.pacer!.delay()) >>> 0);
     this.deliver();
@@ -458,6 +482,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
 
   update(now: number): number {
     const wait = this.flushKcp(now);
+    this.continueNextTurn();
     this.checkDrain();
     return wait;
   }
@@ -467,7 +492,13 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     if (this.closed) return;
     const wait = this.flushKcp(now);
     this.scheduler.advance(this, (now + Math.max(1, wait)) >>> 0);
+    this.continueNextTurn();
     this.checkDrain();
+  }
+
+  /** The flush stopped at its send budget with data waiting: the next turn's end-of-turn flush goes on. */
+  private continueNextTurn(): void {
+    if (this.kcp.budgetSpent) this.requestFlushOnce();
   }
 
   /** One KCP flush with the pacer and the parity count brought up to date; returns ms until the next. */
@@ -488,6 +519,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
       );
     }
     this.kcp.backlogged = this.writeBlocked;
+    const turn = this.scheduler.turn;
+    if (turn !== this.budgetTurn) {
+      this.budgetTurn = turn;
+      this.kcp.sendBudget = TURN_SEGMENTS;
+    }
     const wait = this.kcp.flush(false, now);
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;

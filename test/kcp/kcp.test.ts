@@ -232,6 +232,59 @@ test('the sender never has more than min(snd_wnd, rmt_wnd) segments unacknowledg
   assert.equal(kcp.waitSnd, 40 - 8);
 });
 
+test('a send budget bounds the new segments per flush; the rest goes out on later flushes, in order', () => {
+  const { kcp, out } = endpoint();
+  kcp.setMtu(100);
+  kcp.setWindowSize(32, 32);
+  kcp.send(Buffer.alloc(76 * 10));
+  kcp.sendBudget = 4;
+  kcp.flush(false, 0);
+  assert.deepEqual(
+    take(out).map((s) => s.sn),
+    [0, 1, 2, 3],
+  );
+  assert.ok(kcp.budgetSpent);
+  assert.equal(kcp.unsent, 6, 'the rest waits in snd_queue, not in the window');
+  assert.equal(kcp.sndNxt, 4);
+  // a spent budget sends nothing new, even when an ACK slides the window
+  const ack = datagram({ cmd: KCP_CMD_ACK, sn: 0, una: 1, wnd: 32 });
+  kcp.input(ack, 0, ack.length, 5);
+  assert.deepEqual(take(out), []);
+  kcp.sendBudget = 4;
+  kcp.flush(false, 10);
+  assert.deepEqual(
+    take(out).map((s) => s.sn),
+    [4, 5, 6, 7],
+  );
+  kcp.sendBudget = 4;
+  kcp.flush(false, 20);
+  assert.deepEqual(
+    take(out).map((s) => s.sn),
+    [8, 9],
+  );
+  assert.ok(!kcp.budgetSpent, 'the queue ran dry before the budget');
+  assert.equal(kcp.unsent, 0);
+});
+
+test('wndCap lowers the advertised window; segments up to rcv_wnd are still accepted', () => {
+  const { kcp, out } = endpoint();
+  kcp.setWindowSize(32, 32);
+  kcp.wndCap = 5;
+  const far = datagram({ cmd: KCP_CMD_PUSH, sn: 20, una: 0, wnd: 32, data: Buffer.from('x') });
+  kcp.input(far, 0, far.length, 0);
+  kcp.flush(false, 0);
+  const acks = take(out);
+  assert.deepEqual(
+    acks.map((s) => [s.cmd, s.sn, s.wnd]),
+    [[KCP_CMD_ACK, 20, 5]],
+  );
+  assert.equal(kcp.rcvBufLength, 1, 'sn 20 is inside rcv_wnd 32 though outside the cap');
+  kcp.wndCap = Number.POSITIVE_INFINITY;
+  kcp.input(far, 0, far.length, 1);
+  kcp.flush(false, 1);
+  assert.equal(take(out)[0].wnd, 32);
+});
+
 test('zero receive window: WASK after 7 s then ×1.5, WINS replies, reading reopens the window', () => {
   const a = endpoint();
   const b = endpoint();

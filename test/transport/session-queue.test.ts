@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Scheduler } from '../../src/transport/scheduler.js';
 import { type DatagramLink, KcpSession } from '../../src/transport/session.js';
 import { options } from './session-cases.js';
 
@@ -101,4 +102,56 @@ test('a write to an idle session leaves at once; writes behind it wait for the e
   assert.equal(sent, 1, 'writes with data in flight are coalesced until the end of the turn');
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(sent, 2, 'the end-of-turn flush sent both in one datagram');
+});
+
+test('one turn sends at most one batch of new segments; the rest follows turn by turn, none lost', () => {
+  const clock = { now: 0 };
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
+  const toServer: Buffer[] = [];
+  const toClient: Buffer[] = [];
+  const queueTo = (queue: Buffer[]): DatagramLink => ({
+    remote: 'queued',
+    claim: () => Buffer.alloc(1500),
+    send: (buf, len) => {
+      queue.push(Buffer.from(buf.subarray(0, len)));
+    },
+    release: () => {},
+  });
+  const options = { ...sessionOptions, scheduler };
+  const client = new KcpSession(1, options, queueTo(toServer), { active: true });
+  // An ACK datagram per datagram received: each one slides the client's window within the turn.
+  const server = new KcpSession(1, { ...options, ackNoDelay: true }, queueTo(toClient), { active: false });
+  const data = Buffer.alloc(400 * 1376);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 11)) & 0xff;
+  const received: Buffer[] = [];
+  server.attach({ onData: (d) => received.push(d), onDrain: () => {}, onClose: () => {} });
+  let offset = 0;
+  const pump = (): void => {
+    while (offset < data.length) {
+      const end = Math.min(offset + 8192, data.length);
+      const ok = client.write(data.subarray(offset, end));
+      offset = end;
+      if (!ok) return;
+    }
+  };
+  client.attach({ onData: () => {}, onDrain: pump, onClose: () => {} });
+  pump();
+  const perTurn: number[] = [];
+  for (let turn = 0; turn < 200 && received.reduce((n, d) => n + d.length, 0) < data.length; turn++) {
+    // a turn: what arrived is read (ACKs that slide the window flush at once), then the end-of-turn flushes
+    const sent = toServer.splice(0);
+    for (const d of toClient.splice(0)) client.input(d, d.length);
+    for (const d of sent) server.input(d, d.length);
+    scheduler.run();
+    perTurn.push(toServer.length);
+    clock.now += 1;
+  }
+  client.close();
+  server.close();
+  assert.ok(Math.max(...perTurn) <= 64, `datagrams per turn: ${perTurn.join(' ')}`);
+  assert.ok(
+    perTurn.filter((n) => n === 64).length >= 2,
+    `the budget bounded several turns: ${perTurn.join(' ')}`,
+  );
+  assert.ok(Buffer.concat(received).equals(data), 'every byte arrived, in order');
 });

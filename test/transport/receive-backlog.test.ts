@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  BACKLOG_DATAGRAMS,
+  BacklogWindow,
+  beginReceiveBatch,
+  endReceiveBatch,
+  receiveBatch,
+} from '../../src/transport/receive-backlog.js';
+
+const RCV_WND = 1024;
+
+test('a backlog cuts the cap by a quarter once per window received, down to a floor', () => {
+  const w = new BacklogWindow();
+  assert.equal(w.onDatagram(1, false, 0, RCV_WND), Number.POSITIVE_INFINITY, 'no backlog: uncapped');
+  assert.equal(w.onDatagram(2, true, 100, RCV_WND), 768);
+  assert.equal(w.onDatagram(2, true, 150, RCV_WND), 768, 'once per readiness callback');
+  // What the peer sent before it heard of the cut still arrives: no second cut until 100 + 1024.
+  assert.equal(w.onDatagram(3, true, 600, RCV_WND), 768);
+  assert.equal(w.onDatagram(4, true, 1123, RCV_WND), 768);
+  assert.equal(w.onDatagram(5, true, 1124, RCV_WND), 576);
+  let rcvNxt = 1124;
+  let cap = 576;
+  for (let serial = 6; serial < 40; serial++) {
+    rcvNxt += cap;
+    cap = w.onDatagram(serial, true, rcvNxt, RCV_WND);
+  }
+  assert.equal(cap, 64, 'never below one receive batch');
+});
+
+test('a drained socket grows the cap back, and it is lifted at rcv_wnd', () => {
+  const w = new BacklogWindow();
+  w.onDatagram(1, true, 0, RCV_WND);
+  assert.equal(w.cap, 768);
+  assert.equal(w.onDatagram(2, false, 10, RCV_WND), 772);
+  // a drained socket may be followed by a backlog again within the hold: no cut, no growth
+  assert.equal(w.onDatagram(3, true, 20, RCV_WND), 772);
+  let serial = 4;
+  while (w.cap !== Number.POSITIVE_INFINITY) {
+    w.onDatagram(serial, false, 30, RCV_WND);
+    assert.ok(serial++ < 100, 'the cap returns to the receive window');
+  }
+  // the window may have shrunk meanwhile (-mode auto never shrinks it, but the user may set it)
+  w.onDatagram(serial++, true, 2000, 128);
+  assert.equal(w.cap, 96);
+});
+
+test('the batched receive marks a callback backlogged from half a batch on, and only while it delivers', () => {
+  const before = receiveBatch.serial;
+  beginReceiveBatch(BACKLOG_DATAGRAMS - 1);
+  assert.deepEqual({ ...receiveBatch }, { serial: before + 1, active: true, backlogged: false });
+  endReceiveBatch();
+  assert.equal(receiveBatch.active, false);
+  beginReceiveBatch(BACKLOG_DATAGRAMS);
+  assert.equal(receiveBatch.backlogged, true);
+  assert.equal(receiveBatch.serial, before + 2);
+  endReceiveBatch();
+});
