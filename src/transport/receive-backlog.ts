@@ -43,7 +43,7 @@ export function endReceiveBatch(): void {
 /**
  * The least window a backlog leaves: one receive batch, and more than the ACK clock (a datagram's worth of
  * ACKs, at most 1500 / 24 = 62, is what makes the receiver send them before its interval; session.ts): with
- * a cap of 32, ACKs waited for the interval and a loopback transfer fell from 55 to 2-5 MiB/s
+ * a cap of 32, ACKs waited for the interval and loopback transfers fell to 2-5 MiB/s
  * (docs/bench-tunnel-latency-2026-12-02-2.md).
  */
 const FLOOR = 64;
