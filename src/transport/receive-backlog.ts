@@ -1,7 +1,7 @@
 /**
  * A receiver that cannot keep up holds the sender's whole window in its socket: on loopback, with windows
  * of 1024, 115-435 datagrams queued ahead of a 64-byte request, 5-10 ms of waiting
- * (docs/bench-tunnel-latency-2026-12-02.md), while with windows of 64 the same transfer ran at the same
+ * (docs/bench-tunnel-latency-2026-12-02.md), while with windows of 64 the same transfer ran at a similar
  * rate and the request waited no longer than idle (docs/bench-tunnel-latency-2026-12-02-2.md). KCP's
  * advertised window counts only what waits in rcv_queue; datagrams waiting in our socket are received but
  * not consumed as well. So while the batched receive finds more queued than it reads in one go, the window
