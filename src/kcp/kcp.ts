@@ -98,6 +98,13 @@ const SEND_TIMEOUT = 4;
 /** Fast-retransmit threshold meaning "disabled" (compared as uint32, as kcp-go does). */
 const FASTACK_NEVER = 0xffffffff;
 
+/**
+ * A sender with at most this many segments unacknowledged is a thin stream (Linux's tcp_stream_is_thin
+ * uses 4 packets out): too few segments follow a loss to trigger a fast retransmit, so a lost one waits
+ * out its RTO. See enableThinStreamDuplicates.
+ */
+const THIN_STREAM_SEGMENTS = 4;
+
 export class Kcp {
   readonly conv: number;
   private readonly output: KcpOutput;
@@ -153,6 +160,7 @@ export class Kcp {
   private fastackPending = false;
   private scanAll = true;
   private _transmissions = 0;
+  private thinDuplicates = false;
   /** `now` of the latest input, for the receive-rate measurement of segments recv() moves in order. */
   private lastInputNow = 0;
 
@@ -338,6 +346,19 @@ export class Kcp {
    */
   enableAutoReceiveWindow(cap: number): void {
     this.rcvTuner = new ReceiveWindowTuner(Math.min(cap, 0xffff));
+  }
+
+  /**
+   * -mode auto: while the stream is thin (at most THIN_STREAM_SEGMENTS in snd_buf), each new data segment
+   * goes out twice, in two datagrams, so a request, a keystroke or the tail of a transfer is lost only if
+   * both copies are (p² instead of p) instead of waiting an RTO: with the requests of an interactive stream
+   * on a session of their own, that RTO is what is left of their delay on a lossy link. This is redundancy
+   * for thin streams in the spirit of TCP's RDB (Linux thin-stream work); it costs bytes only while the
+   * stream moves a few segments per round trip. Any receiver acknowledges a duplicate and drops it
+   * (docs/protocol.md §4: a PUSH below rcv_nxt is acked, not queued).
+   */
+  enableThinStreamDuplicates(): void {
+    this.thinDuplicates = true;
   }
 
   /**
@@ -686,6 +707,9 @@ export class Kcp {
         seg.data.copy(buf, ptr, 0, seg.len);
         ptr += seg.len;
         snmp.OutSegs++;
+        if (reason === SEND_NEW && this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) {
+          ptr = this.writeDuplicate(ptr, seg, wnd, now, una);
+        }
       }
 
       const due = timeDiff(seg.resendts, now);
@@ -740,6 +764,19 @@ export class Kcp {
       return this.reserved;
     }
     return ptr;
+  }
+
+  /** The thin-stream copy of `seg`, just written at the end of the datagram: again, in the next datagram. */
+  private writeDuplicate(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {
+    const buf = this.buffer;
+    this.emit(ptr);
+    ptr = this.reserved;
+    writeSegmentHeader(buf, ptr, this.conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
+    this.bufferHasData = true;
+    ptr += KCP_OVERHEAD;
+    seg.data.copy(buf, ptr, 0, seg.len);
+    snmp.OutSegs++;
+    return ptr + seg.len;
   }
 
   private flushBuffer(ptr: number): void {

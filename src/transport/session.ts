@@ -279,6 +279,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     const auto = options.auto ?? null;
     if (auto?.congestion) {
       this.kcp.enableCongestionControl(conv);
+      this.kcp.enableThinStreamDuplicates();
       if (auto.windows) this.kcp.setWindowSize(AUTO_WND_CAP, 0);
     }
     if (auto?.windows) this.kcp.enableAutoReceiveWindow(AUTO_WND_CAP);

@@ -487,3 +487,42 @@ test('release empties every queue', () => {
   assert.equal(kcp.peekSize(), 0);
   assert.equal(kcp.recv(), null);
 });
+
+test('thin-stream duplicates: a new segment of a thin stream goes out twice, in two datagrams; bulk once', () => {
+  const { kcp, out } = endpoint();
+  kcp.enableThinStreamDuplicates();
+  kcp.send(Buffer.from('request'));
+  kcp.flush(false, 0);
+  assert.equal(out.length, 2, 'one copy per datagram, so that one loss does not take both');
+  const copies = take(out);
+  assert.deepEqual(
+    copies.map((s) => [s.cmd, s.sn, s.data.toString()]),
+    [
+      [KCP_CMD_PUSH, 0, 'request'],
+      [KCP_CMD_PUSH, 0, 'request'],
+    ],
+  );
+
+  // a receiver acks both copies and delivers the data once
+  const receiver = endpoint();
+  for (const s of copies) {
+    const d = datagram(s);
+    assert.equal(receiver.kcp.input(d, 0, d.length, 1), KCP_INPUT_OK);
+  }
+  assert.equal(receiver.kcp.recv()?.toString(), 'request');
+  assert.equal(receiver.kcp.recv(), null);
+
+  // a bulk write (more than 4 segments in snd_buf) goes out once per segment
+  kcp.send(Buffer.alloc(kcp.mss * 8));
+  kcp.flush(false, 10);
+  const bulk = take(out).filter((s) => s.cmd === KCP_CMD_PUSH);
+  assert.equal(bulk.length, 8);
+  assert.equal(new Set(bulk.map((s) => s.sn)).size, 8);
+});
+
+test('thin-stream duplicates are off unless enabled (kcptun modes send each segment once)', () => {
+  const { kcp, out } = endpoint();
+  kcp.send(Buffer.from('request'));
+  kcp.flush(false, 0);
+  assert.equal(take(out).filter((s) => s.cmd === KCP_CMD_PUSH).length, 1);
+});
