@@ -84,7 +84,7 @@ async function runAuto(client: Impl, server: Impl): Promise<void> {
     const ours = client === 'ts' ? cli : srv;
     assert.match(
       ours.log,
-      /mode auto \(sender-side, any kcptun peer\): congestion control with pacing, automatic windows, adaptive parity count/,
+      /mode auto \(sender-side, any kcptun peer\): congestion control with pacing, thin streams sent twice, automatic windows, adaptive parity count/,
     );
     if (client === 'ts')
       assert.match(cli.log, /adaptive parity count, new streams on the least loaded of 2 sessions/);
