@@ -1,6 +1,6 @@
 /**
  * `npm run bench:tunnel`: our tunnel against Go kcptun 20210922, side by side on 127.0.0.1 (throughput, CPU
- * per GiB, peak RSS, latency under load), or with --memory our processes' RSS over time. Prints the report
+ * per GiB, peak RSS, latency under load), or with --memory or --soak our processes' memory over time. Prints the report
  * and writes it under docs/; exits 1 if any transfer did not arrive intact.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import { latencyMarkdown, memoryMarkdown, sessionsMarkdown, throughputMarkdown } from './report.js';
 import { runSessions, type SessionsRecord } from './sessions-mode.js';
 import { defaultPairs, PAIRS, type Pair, pairUsesGo, SETTINGS, type Setting, select } from './settings.js';
+import { runSoak, type SoakRecord } from './soak-mode.js';
+import { soakMarkdown } from './soak-report.js';
 import { fixed, MIB } from './stats.js';
 import { BenchTarget } from './target.js';
 import { runThroughput } from './throughput.js';
@@ -70,6 +72,28 @@ async function memoryReport(opts: BenchOptions, env: Environment, target: BenchT
   return { markdown, ok: records.every((r) => r.error === undefined) };
 }
 
+async function soakReport(opts: BenchOptions, env: Environment, target: BenchTarget, payload: Payload) {
+  const { settings, pairs, notices } = plan(opts);
+  const records: SoakRecord[] = [];
+  const heap = (h: { heapUsed: number } | undefined): string =>
+    h === undefined ? '' : ` (heap ${mib(h.heapUsed / 1024)})`;
+  for (const setting of settings) {
+    for (const pair of pairs) {
+      const record = await runSoak(setting, pair, target, payload, opts, (s) => {
+        const client = `client ${mib(s.client.rssKiB)}${heap(s.client.heap)}`;
+        const server = `server ${mib(s.server.rssKiB)}${heap(s.server.heap)}`;
+        console.log(
+          `${setting.name} ${pair.name} t=${s.atSec}s ${fixed(s.movedBytes / MIB, 0)} MiB moved: ${client}, ${server}`,
+        );
+      });
+      if (record.error !== undefined) console.log(`${setting.name} ${pair.name}: FAILED: ${record.error}`);
+      records.push(record);
+    }
+  }
+  const markdown = soakMarkdown({ env, ...opts, records, notices });
+  return { markdown, ok: records.every((r) => r.error === undefined) };
+}
+
 async function latencyReport(opts: BenchOptions, env: Environment) {
   const { settings, pairs, notices } = plan(opts);
   const records = await runLatency(settings, pairs, opts, (r: LatencyRecord, round: number) => {
@@ -100,7 +124,15 @@ async function sessionsReport(opts: BenchOptions, env: Environment, target: Benc
 
 function reportPath(opts: BenchOptions, env: Environment): string {
   if (opts.out !== '') return opts.out;
-  const mode = opts.memory ? '-memory' : opts.latency ? '-latency' : opts.sessions > 0 ? '-sessions' : '';
+  const mode = opts.memory
+    ? '-memory'
+    : opts.latency
+      ? '-latency'
+      : opts.sessions > 0
+        ? '-sessions'
+        : opts.soak
+          ? '-soak'
+          : '';
   return path.join('docs', `bench-tunnel${mode}-${env.date}.md`);
 }
 
@@ -120,7 +152,9 @@ async function main(argv: readonly string[]): Promise<number> {
         ? await latencyReport(opts, env)
         : opts.sessions > 0
           ? await sessionsReport(opts, env, target, payload)
-          : await throughput(opts, env, target, payload);
+          : opts.soak
+            ? await soakReport(opts, env, target, payload)
+            : await throughput(opts, env, target, payload);
     console.log(`\n${outcome.markdown}`);
     const file = reportPath(opts, env);
     mkdirSync(path.dirname(file), { recursive: true });

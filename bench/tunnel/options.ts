@@ -22,8 +22,13 @@ export interface BenchOptions {
   loadSec: number;
   /** Latency mode: bulk streams loading the tunnel at once, each its own connection and process. */
   loadStreams: number;
-  /** Memory mode: how long the long transfer runs. */
+  /** Memory and soak modes: how long the long transfer runs. */
   durationSec: number;
+  /** Soak mode: a paced transfer held for durationSec, memory sampled every sampleEverySec. */
+  soak: boolean;
+  /** Soak mode: bytes per second of the paced transfers. */
+  rate: number;
+  sampleEverySec: number;
   /** Memory mode: streams held open at once. */
   streams: number;
   /** Sessions mode when positive: the client's -conn, one echoing connection per session. */
@@ -43,6 +48,16 @@ const SLOWEST_EXPECTED_BYTES_PER_SEC = MIB;
 const MIN_TIMEOUT_MS = 60_000;
 
 const QUICK = { bytes: 20 * MIB, rounds: 1, probes: 50, durationSec: 30, streams: 200, loadSec: 2 };
+/** Soak mode's defaults: half an hour at a rate that costs the tunnel little CPU, sampled every minute. */
+const SOAK = {
+  durationSec: 1800,
+  quickDurationSec: 60,
+  rate: 2 * MIB,
+  sampleEverySec: 60,
+  quickSampleEverySec: 10,
+};
+/** A paced transfer gets twice its planned time before it counts as hung. */
+const PACED_TIMEOUT_FACTOR = 2;
 
 export const USAGE = `usage: npm run bench:tunnel -- [options]
   --bytes N         bytes per bulk transfer, K/M/G suffixes (default 100M; --quick 20M)
@@ -61,18 +76,24 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
                     instead of the throughput table
   --load SEC        latency mode: how long each bulk stream runs (default 5; --quick 2)
   --load-streams N  latency mode: bulk streams at once, each its own connection (default 1)
-  --duration SEC    memory mode: length of the long transfer (default 300; --quick 30)
+  --duration SEC    memory mode: length of the long transfer (default 300; --quick 30); soak mode:
+                    how long the paced transfer is held (default 1800; --quick 60)
+  --soak            memory over a long paced transfer (uploads and downloads of --bytes, default 20M,
+                    in turn, each sha256-checked) instead of the throughput table: RSS and V8 heap of
+                    our client and server every --sample-every, and their growth
+  --rate N          soak mode: bytes per second, K/M/G suffixes (default 2M)
+  --sample-every S  soak mode: seconds between memory samples (default 60; --quick 10)
   --streams N       memory mode: streams held open at once (default 1000; --quick 200)
   --sessions N      sessions mode: the client opens N sessions (-conn N), each echoing 64 KiB at once;
                     then --bulk-sessions uploads of --bytes (default 20M) at once; server RSS, time, CPU
   --bulk-sessions N sessions mode: bulk uploads at once, one per session (default 8)
-  --out FILE        report path (default docs/bench-tunnel[-memory|-latency|-sessions]-<date>.md)`;
+  --out FILE        report path (default docs/bench-tunnel[-memory|-latency|-sessions|-soak]-<date>.md)`;
 
-export function parseSize(text: string): number {
+export function parseSize(text: string, flag = '--bytes'): number {
   const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(text);
-  if (!m) throw new Error(`--bytes: not a size: ${text}`);
+  if (!m) throw new Error(`${flag}: not a size: ${text}`);
   const value = Math.round(Number(m[1]) * UNITS[m[2].toUpperCase()]);
-  if (value <= 0) throw new Error(`--bytes: must be positive: ${text}`);
+  if (value <= 0) throw new Error(`${flag}: must be positive: ${text}`);
   return value;
 }
 
@@ -93,13 +114,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const memory = argv.includes('--memory');
   const latency = argv.includes('--latency');
   const sessionsMode = argv.includes('--sessions');
-  if ([memory, latency, sessionsMode].filter((m) => m).length > 1)
-    throw new Error('--memory, --latency and --sessions: one mode at a time');
+  const soak = argv.includes('--soak');
+  if ([memory, latency, sessionsMode, soak].filter((m) => m).length > 1)
+    throw new Error('--memory, --latency, --sessions and --soak: one mode at a time');
   const opts: BenchOptions = {
-    bytes: quick || sessionsMode ? QUICK.bytes : 100 * MIB,
+    bytes: quick || sessionsMode || soak ? QUICK.bytes : 100 * MIB,
     rounds: quick ? QUICK.rounds : 2,
-    settings: memory || sessionsMode ? ['defaults'] : [],
-    pairs: memory ? ['ts-ts'] : sessionsMode ? ['ts-ts', 'go-go'] : [],
+    settings: memory || sessionsMode || soak ? ['defaults'] : [],
+    pairs: memory || soak ? ['ts-ts'] : sessionsMode ? ['ts-ts', 'go-go'] : [],
     probes: quick ? QUICK.probes : 200,
     probeIntervalMs: 20,
     timeoutMs: 0,
@@ -107,7 +129,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     latency,
     loadSec: quick ? QUICK.loadSec : 5,
     loadStreams: 1,
-    durationSec: quick ? QUICK.durationSec : 300,
+    durationSec: soak ? (quick ? SOAK.quickDurationSec : SOAK.durationSec) : quick ? QUICK.durationSec : 300,
+    soak,
+    rate: SOAK.rate,
+    sampleEverySec: quick ? SOAK.quickSampleEverySec : SOAK.sampleEverySec,
     streams: quick ? QUICK.streams : 1000,
     sessions: 0,
     bulkSessions: 8,
@@ -124,6 +149,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--quick':
       case '--memory':
       case '--latency':
+      case '--soak':
+        break;
+      case '--rate':
+        opts.rate = parseSize(value(), flag);
+        break;
+      case '--sample-every':
+        opts.sampleEverySec = positiveInt(flag, value());
         break;
       case '--load':
         opts.loadSec = positiveInt(flag, value());
@@ -172,7 +204,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (opts.timeoutMs === 0) {
-    opts.timeoutMs = Math.max(MIN_TIMEOUT_MS, (opts.bytes / SLOWEST_EXPECTED_BYTES_PER_SEC) * 1000);
+    const slowest = soak
+      ? Math.min(SLOWEST_EXPECTED_BYTES_PER_SEC, opts.rate / PACED_TIMEOUT_FACTOR)
+      : SLOWEST_EXPECTED_BYTES_PER_SEC;
+    opts.timeoutMs = Math.max(MIN_TIMEOUT_MS, (opts.bytes / slowest) * 1000);
   }
   return opts;
 }

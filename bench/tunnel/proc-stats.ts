@@ -24,11 +24,17 @@ export interface Memory {
   rssKiB: number;
   /** Peak resident set over the process's whole life, KiB. */
   hwmKiB: number;
+  /** The anonymous part of the resident set (heap, stacks, buffers: not pages of files), KiB. */
+  anonKiB: number;
 }
 
 export function memory(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { rssKiB: statusKiB(status, 'VmRSS'), hwmKiB: statusKiB(status, 'VmHWM') };
+  return {
+    rssKiB: statusKiB(status, 'VmRSS'),
+    hwmKiB: statusKiB(status, 'VmHWM'),
+    anonKiB: statusKiB(status, 'RssAnon'),
+  };
 }
 
 function statusKiB(status: string, key: string): number {

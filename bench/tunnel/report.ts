@@ -14,7 +14,7 @@ function row(cells: readonly string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   return [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 }
 
@@ -124,14 +124,14 @@ function rawTable(records: readonly RoundRecord[]): string {
   return table(head, rows);
 }
 
-function failures(records: readonly { setting: string; pair: string; error?: string }[]): string {
+export function failures(records: readonly { setting: string; pair: string; error?: string }[]): string {
   const failed = records.filter((r) => r.error !== undefined);
   if (failed.length === 0) return '';
   const blocks = failed.map((r) => `### ${r.setting}, ${r.pair}\n\n\`\`\`\n${r.error}\n\`\`\``);
   return `\n\n## Failures\n\n${blocks.join('\n\n')}`;
 }
 
-function notes(notices: readonly string[]): string {
+export function notes(notices: readonly string[]): string {
   return notices.length === 0 ? '' : `\n\n${notices.map((n) => `> ${n}`).join('\n>\n')}`;
 }
 

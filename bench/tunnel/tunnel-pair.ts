@@ -33,10 +33,11 @@ function spawnTracked(
   impl: Pair['client'],
   role: 'client' | 'server',
   args: string[],
+  env: NodeJS.ProcessEnv,
   netns?: string,
 ): TunnelProcess {
   installCleanup();
-  const p = TunnelProcess.start(impl, role, args, {}, { netns });
+  const p = TunnelProcess.start(impl, role, args, env, { netns });
   live.add(p);
   p.child.once('exit', () => live.delete(p));
   return p;
@@ -82,12 +83,16 @@ export class TunnelPair {
     this.scraper = setInterval(scrape, SCRAPE_PERIOD_MS);
   }
 
-  /** `clientArgs` go to the client only (a server refuses client flags such as -conn). */
+  /**
+   * `clientArgs` go to the client only (a server refuses client flags such as -conn); `env` is added to
+   * both processes' environment.
+   */
   static async start(
     pair: Pair,
     settingArgs: readonly string[],
     targetPort: number,
     clientArgs: readonly string[] = [],
+    env: NodeJS.ProcessEnv = {},
   ): Promise<TunnelPair> {
     let args = pair.metrics ? [...settingArgs, '-metrics', '127.0.0.1:0'] : [...settingArgs];
     let tunnel: TunnelPair;
@@ -95,32 +100,30 @@ export class TunnelPair {
       args = [...args, '-tcp'];
       const placement = await NetnsPlacement.open(targetPort);
       const { ns } = placement;
-      const server = spawnTracked(pair.server, 'server', [...placement.serverArgs(), ...args], ns.b);
+      const server = spawnTracked(pair.server, 'server', [...placement.serverArgs(), ...args], env, ns.b);
       const client = spawnTracked(
         pair.client,
         'client',
         [...placement.clientArgs(), ...args, ...clientArgs],
+        env,
         ns.a,
       );
       tunnel = new TunnelPair(client, server, placement.localPort, placement);
     } else {
       const serverPort = await freeUdpPort();
       const localPort = await freeTcpPort();
-      const server = spawnTracked(pair.server, 'server', [
-        '-l',
-        `127.0.0.1:${serverPort}`,
-        '-t',
-        `127.0.0.1:${targetPort}`,
-        ...args,
-      ]);
-      const client = spawnTracked(pair.client, 'client', [
-        '-l',
-        `127.0.0.1:${localPort}`,
-        '-r',
-        `127.0.0.1:${serverPort}`,
-        ...args,
-        ...clientArgs,
-      ]);
+      const server = spawnTracked(
+        pair.server,
+        'server',
+        ['-l', `127.0.0.1:${serverPort}`, '-t', `127.0.0.1:${targetPort}`, ...args],
+        env,
+      );
+      const client = spawnTracked(
+        pair.client,
+        'client',
+        ['-l', `127.0.0.1:${localPort}`, '-r', `127.0.0.1:${serverPort}`, ...args, ...clientArgs],
+        env,
+      );
       tunnel = new TunnelPair(client, server, localPort);
     }
     try {

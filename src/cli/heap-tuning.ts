@@ -8,8 +8,11 @@
  * lives past one scavenge here (queued segments, pooled buffers) lives long anyway, and what does not
  * (per-chunk objects) dies young in 1 MiB as well (docs/bench-tunnel-memory-2026-12-02.md).
  * `--max-semi-space-size` cannot change after the heap exists, but the growth factor is read each time
- * the young generation would grow, so a factor of 1 set here, before the first scavenge, keeps it at
- * its initial size. A user's own semi-space flag (command line or NODE_OPTIONS) wins.
+ * the young generation would grow, so a factor of 1 set here keeps it at its initial size, provided this
+ * runs before the program's modules are parsed: the bins import the program only after this module
+ * (client-main.ts), which kept 2 MiB of young generation and 3-4 MiB of busy peak RSS off
+ * (docs/bench-tunnel-memory-2026-12-02-2.md). A user's own semi-space flag (command line or NODE_OPTIONS)
+ * wins.
  */
 import { setFlagsFromString } from 'node:v8';
 

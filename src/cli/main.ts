@@ -4,6 +4,9 @@
  * The role is the first argument (`client` or `server`), else the name the program was started under
  * (a copy or link named kcptun-client, kcptun-ts-server, ...).
  */
+// Before the role's modules are parsed (client-main.ts says why).
+import './heap-tuning.js';
+
 import { basename } from 'node:path';
 
 type Role = 'client' | 'server';
@@ -33,8 +36,8 @@ function chooseRole(): Role | undefined {
 
 // Not awaited: the single-file executable runs this module as CommonJS, which has no top-level await.
 const role = chooseRole();
-if (role === 'client') void import('./client-main.js');
-else if (role === 'server') void import('./server-main.js');
+if (role === 'client') void import('./client-program.js');
+else if (role === 'server') void import('./server-program.js');
 else {
   process.stderr.write(USAGE);
   process.exitCode = 2;

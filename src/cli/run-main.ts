@@ -8,6 +8,7 @@ import { type ListenAddress, parseListenAddress } from './address.js';
 import type { ParseResult } from './args.js';
 import { CliError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { startMallocTrim } from './malloc-trim.js';
 import type { CommonConfig } from './options.js';
 import { startProfiling } from './profiling.js';
 import { packageVersion } from './version.js';
@@ -69,6 +70,7 @@ export function runMain<C extends CommonConfig>(
       if (config.udp && process.platform !== 'win32') process.on('SIGUSR1', logUdp);
       const snmpLogger = new SnmpLogger(config.snmpLog, config.snmpPeriod, snmp, info);
       snmpLogger.start();
+      const stopTrimming = startMallocTrim();
       log.info(`pprof: ${config.pprof}`);
       const stopProfiling = config.pprof ? await startProfiling({ log: info }) : () => {};
       const metrics =
@@ -76,6 +78,7 @@ export function runMain<C extends CommonConfig>(
       return () => {
         metrics?.close();
         snmpLogger.stop();
+        if (typeof stopTrimming === 'function') stopTrimming();
         stopProfiling();
         tunnel.stop();
         if (config.udp) logUdp();

@@ -3,9 +3,13 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freeUdpPort } from '../support/ports.js';
+import { TunnelProcess } from '../support/procs.js';
+import { YOUNG_GENERATION_LINE } from '../support/young-generation-probe.js';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 const MIB = 1024 * 1024;
+const PROBE = path.resolve(SRC, '..', 'test', 'support', 'young-generation-probe.js');
 
 /**
  * The young generation's size (MiB) in a fresh node that imports `module` and then allocates short-lived
@@ -36,4 +40,21 @@ test('the bins keep the young generation at its initial size; a user flag and th
   // A user's own semi-space flag wins.
   const own = ['--max-semi-space-size=4'];
   assert.ok(youngGenerationAfterChurn(path.join(SRC, 'cli', 'heap-tuning.js'), own) > 2);
+});
+
+test('a bin sets the flag before its program is parsed: the young generation is 2 MiB once it listens', async () => {
+  // Parsing the program's modules before heap-tuning ran grew it to 2 x 2 MiB (client-main.ts).
+  const port = await freeUdpPort();
+  const server = TunnelProcess.start('ts', 'server', ['-l', `127.0.0.1:${port}`, '-t', '127.0.0.1:1'], {
+    NODE_OPTIONS: `--import=${PROBE}`,
+  });
+  try {
+    await server.waitFor('listening on');
+    server.child.kill('SIGUSR2');
+    await server.waitFor(YOUNG_GENERATION_LINE);
+    const bytes = Number(new RegExp(`${YOUNG_GENERATION_LINE}(\\d+)`).exec(server.log)?.[1]);
+    assert.ok(bytes <= 2 * MIB, `young generation ${bytes / MIB} MiB`);
+  } finally {
+    await server.stop();
+  }
 });

@@ -19,6 +19,9 @@ export class NetnsPair {
   readonly b: string;
   readonly ipA = '10.77.0.1';
   readonly ipB = '10.77.0.2';
+  /** The veth pair's ends: vethA lives in `a`, vethB in `b`. */
+  readonly vethA: string;
+  readonly vethB: string;
   private readonly children: ChildProcess[] = [];
 
   constructor(tag: string) {
@@ -26,6 +29,8 @@ export class NetnsPair {
     this.b = `kcpt-${process.pid}-${tag}b`;
     const vethA = `kt${process.pid}${tag}a`.slice(0, 15);
     const vethB = `kt${process.pid}${tag}b`.slice(0, 15);
+    this.vethA = vethA;
+    this.vethB = vethB;
     ip('netns', 'add', this.a);
     ip('netns', 'add', this.b);
     try {
