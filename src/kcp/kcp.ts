@@ -141,6 +141,7 @@ export class Kcp {
   private readonly rtt = new RtoEstimator();
   /** Retransmissions (fast, early and on RTO) over the life of this Kcp, for per-session metrics. */
   private retransmitted = 0;
+  private spurious = 0;
   /** -mode auto: the model-based controller in place of nc's window rules, and the pacing gate. */
   private cc: CongestionController | null = null;
   private rcvTuner: ReceiveWindowTuner | null = null;
@@ -238,6 +239,13 @@ export class Kcp {
   /** Segments retransmitted (fast, early and on RTO) since this Kcp was created. */
   get retransmittedSegs(): number {
     return this.retransmitted;
+  }
+  /**
+   * Retransmissions found needless: the peer's ACK echoed the timestamp of an earlier transmission of the
+   * segment (at most one per segment).
+   */
+  get spuriousRetransmits(): number {
+    return this.spurious;
   }
   /** Segments received out of order, waiting in rcv_buf for a hole to fill. */
   get rcvBufLength(): number {
@@ -502,7 +510,7 @@ export class Kcp {
       if (cmd < KCP_CMD_PUSH || cmd > KCP_CMD_WINS) return KCP_INPUT_BAD_CMD;
 
       if (regular) this._rmtWnd = wnd;
-      if (this.cc !== null && cmd === KCP_CMD_ACK) this.checkSpurious(sn, ts);
+      if (cmd === KCP_CMD_ACK) this.checkSpurious(sn, ts);
       if (this.parseUna(una, now) > 0) windowSlides = true;
       this.shrinkBuf();
 
@@ -843,13 +851,16 @@ export class Kcp {
 
   /**
    * An ACK of `sn` echoing `ts`: if `sn` was retransmitted after `ts`, the earlier transmission arrived and
-   * the retransmission was needless; the controller takes back that loss. Checked before una drops the
-   * segment.
+   * the retransmission was needless (a stalled peer or process, not the link): counted, and the controller
+   * takes back that loss. Checked before una drops the segment.
    */
   private checkSpurious(sn: number, ts: number): void {
     if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
     const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
-    if (!seg.acked && seg.xmit > 1 && timeDiff(ts, seg.ts) < 0) this.cc!.onSpuriousLoss();
+    if (!seg.acked && seg.xmit > 1 && timeDiff(ts, seg.ts) < 0) {
+      this.spurious++;
+      this.cc?.onSpuriousLoss();
+    }
   }
 
   /** Tell the controller that a sent segment reached the peer (first ACK or una covering it). */

@@ -514,9 +514,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
       pacer.follow(rate > 0 ? rate * ratio : Infinity, this.datagramBytes, this.rateLimit, now);
     }
     if (this.parityTuner !== null) {
+      // loss the link caused: a retransmission the peer's ACK showed needless (a stall past the RTO, which
+      // a loaded machine or a peer's late ACK flush causes) is no reason for parity
       this.fecEncoder!.parityCount = this.parityTuner.update(
         this.kcp.transmissions,
-        this.kcp.retransmittedSegs,
+        this.kcp.retransmittedSegs - this.kcp.spuriousRetransmits,
       );
     }
     this.kcp.backlogged = this.writeBlocked;

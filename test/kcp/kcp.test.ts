@@ -526,3 +526,19 @@ test('thin-stream duplicates are off unless enabled (kcptun modes send each segm
   kcp.flush(false, 0);
   assert.equal(take(out).filter((s) => s.cmd === KCP_CMD_PUSH).length, 1);
 });
+
+test('a retransmission is counted spurious when the ACK echoes an earlier transmission, not its own', () => {
+  const { kcp, out } = endpoint();
+  kcp.send(Buffer.alloc(2000)); // sn 0 and 1
+  kcp.flush(false, 1000);
+  assert.equal(take(out).length, 2);
+  kcp.flush(false, 1300); // both past their RTO (200): retransmitted with ts 1300
+  assert.equal(kcp.retransmittedSegs, 2);
+  // sn 0: the first transmission arrived (ts 1000 echoed); sn 1: only the retransmission did
+  const d = datagram({ cmd: KCP_CMD_ACK, sn: 0, ts: 1000 }, { cmd: KCP_CMD_ACK, sn: 1, ts: 1300 });
+  kcp.input(d, 0, d.length, 1310);
+  assert.equal(kcp.spuriousRetransmits, 1);
+  // a second ACK of the same segment (a duplicate) counts nothing more
+  kcp.input(d, 0, d.length, 1320);
+  assert.equal(kcp.spuriousRetransmits, 1);
+});
