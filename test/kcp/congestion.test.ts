@@ -389,11 +389,11 @@ describe('CongestionController: Startup', () => {
 });
 
 describe('ReceiveWindowTuner: growth with what loss holds in rcv_buf', () => {
-  test('the window doubles once the segments held behind a hole span more than half of it, up to the cap', () => {
+  test('the window doubles once the segments held behind a hole span more than a quarter of it, up to the cap', () => {
     const tuner = new ReceiveWindowTuner(100);
-    assert.equal(tuner.onHeld(16, 32), 0);
-    assert.equal(tuner.onHeld(17, 32), 64);
-    assert.equal(tuner.onHeld(33, 64), 100);
+    assert.equal(tuner.onHeld(8, 32), 0);
+    assert.equal(tuner.onHeld(9, 32), 64);
+    assert.equal(tuner.onHeld(17, 64), 100);
   });
 
   test('a Kcp with the automatic window grows it behind a hole, and not for in-order data', () => {
@@ -413,9 +413,11 @@ describe('ReceiveWindowTuner: growth with what loss holds in rcv_buf', () => {
     for (let sn = 0; sn < 31; sn++) push(inOrder, sn);
     assert.equal(inOrder.rcvWnd, 32);
     const holed = receiver();
-    for (let sn = 1; sn <= 16; sn++) push(holed, sn); // sn 0 lost: 1..16 held, a span of 17 > 16
+    for (let sn = 1; sn <= 7; sn++) push(holed, sn); // sn 0 lost: 1..7 held, a span of 8, a quarter of 32
+    assert.equal(holed.rcvWnd, 32);
+    push(holed, 8); // span 9 > 8
     assert.equal(holed.rcvWnd, 64);
-    for (let sn = 17; sn <= 32; sn++) push(holed, sn); // span 33 > 32
+    for (let sn = 9; sn <= 16; sn++) push(holed, sn); // span 17 > 16
     assert.equal(holed.rcvWnd, 128);
   });
 });
