@@ -6,7 +6,10 @@ test('ParityTuner: full parity first, down on a clean link, up at 0.5 % residual
   const tuner = new ParityTuner(3);
   // one period per 100 ms with a 40 ms round trip: the segment count ends each period
   let t = 0;
-  const update = (sent: number, lost: number) => tuner.update(sent, lost, (t += 100), 40);
+  const update = (sent: number, lost: number) => {
+    t += 100;
+    return tuner.update(sent, lost, t, 40);
+  };
   assert.equal(update(1000, 0), 3); // the first 1024 segments keep full parity
   assert.equal(update(1024, 0), 2); // a clean period: one fewer
   assert.equal(update(2048, 0), 1);

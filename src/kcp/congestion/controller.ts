@@ -341,9 +341,7 @@ export class CongestionController implements ControllerEstimates {
   /** In-flight cap in bytes. */
   get cwnd(): number {
     const model = this.modelCwnd();
-    if (this._state !== 'startup') return model;
-    const floor = this.startupCwnd();
-    return model < floor ? floor : model;
+    return this._state === 'startup' ? Math.max(model, this.startupCwnd()) : model;
   }
 
   /** The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR). */
