@@ -334,6 +334,23 @@ describe('CongestionController: ACK ambiguity', () => {
 });
 
 describe('CongestionController: Startup', () => {
+  test('the initial window: 32 segments unpaced before any RTT sample, 128 paced at the Startup gain once a min RTT is known', () => {
+    const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+    assert.equal(cc.cwnd, 32 * SEG);
+    assert.equal(cc.pacingRate, 0);
+    // one idle round trip of 100 ms (an interactive request before the bulk)
+    const seg = snapshot();
+    cc.onAppLimited();
+    cc.onSend(seg, SEG, 0);
+    cc.onRtt(100, 100);
+    cc.onDelivered(seg, SEG, 100);
+    cc.onAckEvent(100);
+    assert.equal(cc.cwnd, 128 * SEG);
+    // 2/ln 2 × 128 segments per 100 ms: the window leaves in about a third of the round trip
+    const paced = (2.885 * 128 * SEG) / 0.1;
+    assert.ok(Math.abs(cc.pacingRate - paced) < 1, `pacing ${cc.pacingRate} B/s, expected ${paced}`);
+  });
+
   test('after an idle start (tiny app-limited samples) the in-flight cap starts at the initial window and doubles per round', () => {
     const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
     // an interactive start: one segment per 100 ms, each acknowledged after 50 ms, app-limited

@@ -93,13 +93,20 @@ const STARTUP_QUEUE_RTT = 0.5;
 const STARTUP_QUEUE_SAMPLES = 16;
 /**
  * Startup's delay exit: the smoothed RTT rose this many min RTTs (plus one peer ACK period) above the
- * lowest round-mean RTT of this Startup. The lowest sample of a round (STARTUP_QUEUE_RTT) lags a queue
- * that Startup's 2.885 pacing gain builds by a whole round, and by then the in-flight data overflows a
- * one-BDP queue. A mean against a mean leaves jitter out (it raises both), which a mean against the min
- * RTT (the luckiest sample) does not; HyStart++ (RFC 9406) exits on the same kind of rise.
+ * lowest mean RTT of a round (or a few, see STARTUP_BASE_SAMPLES) of this Startup. The lowest sample of
+ * a round (STARTUP_QUEUE_RTT) lags a queue that Startup's 2.885 pacing gain builds by a whole round, and
+ * by then the in-flight data overflows a one-BDP queue. A mean against a mean leaves jitter out (it raises
+ * both), which a mean against the min RTT (the luckiest sample) does not; HyStart++ (RFC 9406) exits on
+ * the same kind of rise.
  */
 const STARTUP_DELAY_RISE = 0.25;
-/** RTT samples a round needs before its mean may become Startup's baseline. */
+/**
+ * RTT samples a mean needs before it may become Startup's baseline. A round with fewer (a short round
+ * trip: ~9 ACK datagrams per 52 ms round at 25 ms, 0 %) pools its samples with the next rounds' until
+ * they are this many; with a per-round count, such a path never had a baseline, so neither the delay exit
+ * nor the cap's bound on the RTT spread worked, and Startup's own queue raised its cap to 2 × 2 BDP: 400-800
+ * queue drops at its end on 25 ms, 0 % (its trace).
+ */
 const STARTUP_BASE_SAMPLES = 16;
 /**
  * A gain cycle that raised the bandwidth estimate by this much (its 1.25 probe at most, less the loss)
@@ -231,8 +238,10 @@ export class CongestionController implements ControllerEstimates {
   /** The lowest RTT sample of the current round (Infinity: none yet). */
   private roundMinRtt = Number.POSITIVE_INFINITY;
   private roundRttSamples = 0;
-  private roundRttSum = 0;
-  /** The lowest round-mean RTT of the current Startup (see STARTUP_DELAY_RISE); Infinity: none yet. */
+  /** RTT samples pooled for the next baseline mean: one or more rounds (see STARTUP_BASE_SAMPLES). */
+  private baseRttSamples = 0;
+  private baseRttSum = 0;
+  /** The lowest baseline mean RTT of the current Startup (see STARTUP_DELAY_RISE); Infinity: none yet. */
   private startupBaseRtt = Number.POSITIVE_INFINITY;
   /** The lowest RTT sample of the last round that had one. */
   private lastRoundMinRtt = Number.POSITIVE_INFINITY;
@@ -368,7 +377,7 @@ export class CongestionController implements ControllerEstimates {
     let capRtt = Math.min(rtt + spread, CWND_RTT_MAX * rtt);
     // in Startup the spread also grows with the queue Startup itself builds (its pacing gain outruns the
     // bottleneck, and the last round's lowest sample lags it): the mean RTT of Startup's least loaded
-    // round bounds it there, which holds the jitter and leaves the queue out
+    // round (or rounds) bounds it there, which holds the jitter and leaves the queue out
     if (this._state === 'startup' && capRtt > this.startupBaseRtt)
       capRtt = Math.max(rtt, this.startupBaseRtt);
     // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
@@ -476,7 +485,15 @@ export class CongestionController implements ControllerEstimates {
     this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
-    this.roundRttSum += sample;
+    if (this.inflight >= this.initialCwnd) {
+      // only a loaded path makes the baseline: on a path whose delay varies per packet without
+      // reordering (50 ± 30 ms), a packet close behind another waits for it, so the mean RTT under load
+      // is well above the idle one with no queue at all, and an idle baseline ended Startup at a fifth
+      // of the rate (its trace). Not the app-limited state: a sender whose CPU cannot feed Startup is
+      // app-limited with a full window in flight, and went without a baseline (25 ms, 0 %)
+      this.baseRttSamples++;
+      this.baseRttSum += sample;
+    }
     if (sample < this.epochMinRtt) this.epochMinRtt = sample;
   }
 
@@ -553,11 +570,13 @@ export class CongestionController implements ControllerEstimates {
     const roundMinRtt = this.roundMinRtt;
     if (roundMinRtt < Number.POSITIVE_INFINITY) this.lastRoundMinRtt = roundMinRtt;
     this.roundMinRtt = Number.POSITIVE_INFINITY;
-    if (this._state === 'startup' && this.roundRttSamples >= STARTUP_BASE_SAMPLES) {
-      this.startupBaseRtt = Math.min(this.startupBaseRtt, this.roundRttSum / this.roundRttSamples);
+    if (this._state !== 'startup' || this.baseRttSamples >= STARTUP_BASE_SAMPLES) {
+      if (this._state === 'startup')
+        this.startupBaseRtt = Math.min(this.startupBaseRtt, this.baseRttSum / this.baseRttSamples);
+      this.baseRttSamples = 0;
+      this.baseRttSum = 0;
     }
     this.roundRttSamples = 0;
-    this.roundRttSum = 0;
     this.lastRoundQueue = this.queueStanding(roundMinRtt);
     if (this._state === 'startup') {
       const bw = this.maxBw.best(0);
