@@ -519,6 +519,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
       this.fecEncoder!.parityCount = this.parityTuner.update(
         this.kcp.transmissions,
         this.kcp.retransmittedSegs - this.kcp.spuriousRetransmits,
+        now,
+        this.kcp.srtt,
       );
     }
     this.kcp.backlogged = this.writeBlocked;

@@ -13,7 +13,8 @@
  *   the in-flight data fits one BDP, then ProbeBW's gain cycle [1.25, 0.75, 1 × 6], one phase per min RTT;
  * - in-flight capped at cwndGain (2) × BDP (with the smoothed RTT, see CWND_RTT_MAX).
  * Taken from BBR v3 (draft-cardwell-ccwg-bbr): Startup's in-flight gain 2 instead of 2.885, and its
- * "cwnd + acked" growth below the target (startupCwnd), which also floors Startup's pacing rate.
+ * "cwnd + acked" growth below the target (startupCwnd), which also floors Startup's pacing rate; its
+ * initial window is paced once a min RTT is known, as BBR paces it (and then 4× larger).
  * Taken from BBR v2 (draft-cardwell-iccrg-bbr-congestion-control-02): loss bounds the model only when it is
  * above a threshold (v2: 2 %, inflight_hi = max(in-flight, 0.7 × target), bw_lo = max(latest, 0.7 × bw_lo))
  * and ProbeRTT at half the BDP instead of 4 packets. Changed for KCP on lossy links:
@@ -92,13 +93,20 @@ const STARTUP_QUEUE_RTT = 0.5;
 const STARTUP_QUEUE_SAMPLES = 16;
 /**
  * Startup's delay exit: the smoothed RTT rose this many min RTTs (plus one peer ACK period) above the
- * lowest round-mean RTT of this Startup. The lowest sample of a round (STARTUP_QUEUE_RTT) lags a queue
- * that Startup's 2.885 pacing gain builds by a whole round, and by then the in-flight data overflows a
- * one-BDP queue. A mean against a mean leaves jitter out (it raises both), which a mean against the min
- * RTT (the luckiest sample) does not; HyStart++ (RFC 9406) exits on the same kind of rise.
+ * lowest mean RTT of a round (or a few, see STARTUP_BASE_SAMPLES) of this Startup. The lowest sample of
+ * a round (STARTUP_QUEUE_RTT) lags a queue that Startup's 2.885 pacing gain builds by a whole round, and
+ * by then the in-flight data overflows a one-BDP queue. A mean against a mean leaves jitter out (it raises
+ * both), which a mean against the min RTT (the luckiest sample) does not; HyStart++ (RFC 9406) exits on
+ * the same kind of rise.
  */
 const STARTUP_DELAY_RISE = 0.25;
-/** RTT samples a round needs before its mean may become Startup's baseline. */
+/**
+ * RTT samples a mean needs before it may become Startup's baseline. A round with fewer (a short round
+ * trip: ~9 ACK datagrams per 52 ms round at 25 ms, 0 %) pools its samples with the next rounds' until
+ * they are this many; with a per-round count, such a path never had a baseline, so neither the delay exit
+ * nor the cap's bound on the RTT spread worked, and Startup's own queue raised its cap to 2 × 2 BDP: 400-800
+ * queue drops at its end on 25 ms, 0 % (its trace).
+ */
 const STARTUP_BASE_SAMPLES = 16;
 /**
  * A gain cycle that raised the bandwidth estimate by this much (its 1.25 probe at most, less the loss)
@@ -150,13 +158,25 @@ const ACK_CADENCE_MAX = 50;
  */
 const RTT_AVG_GAIN = 1 / 8;
 const CWND_RTT_MAX = 2;
+/** In-flight allowed before the first RTT sample, in segments: it goes out unpaced (no rate known yet). */
+const INITIAL_WINDOW = 32;
+/**
+ * Once a min RTT is known the initial window is paced (Startup's gain over it per min RTT, a third of a
+ * round trip), and is this many times INITIAL_WINDOW. Startup doubles per round from it, so on a long link
+ * the ramp costs log2(BDP / initial window) round trips, most of a 16 MiB transfer at a 200-300 ms round
+ * trip: 8-9 rounds from 32 segments at 150 ms/10 % (its trace, docs/link-benchmark.md). 128 segments
+ * (~170 KB) is an eighth of what a Go kcptun server sends at once with its default -sndwnd 1024 (fast3,
+ * nc=1, unpaced); on a 10 Mbit/s, 100 ms path (1.4 BDP) the queue it builds at Startup's pacing gain stays
+ * below one BDP. Unpaced, before the first sample, it overflowed the unit tests' shallow queues.
+ */
+const PACED_INITIAL_WINDOW_FACTOR = 4;
 /** Round-trip assumed before the first sample (kcp-go's initial RTO). */
 const INITIAL_RTT_MS = 200;
 
 export interface ControllerOptions {
   /** Bytes of one full segment (mss + header): the unit of the minimum and initial windows. */
   segmentBytes: number;
-  /** In-flight allowed before the first estimate, in segments. */
+  /** In-flight allowed before the first RTT sample, in segments (unpaced; 4× once paced). */
   initialWindow?: number;
   /** Seed of the random start phase of the gain cycle (BBR randomizes it to desynchronize flows). */
   seed?: number;
@@ -186,12 +206,13 @@ export class CongestionController implements ControllerEstimates {
   private readonly minCwnd: number;
   private readonly initialCwnd: number;
   /**
-   * Startup's slow-start floor of the in-flight cap and the pacing rate, bytes: the initial window plus
-   * what was delivered (not app-limited) since Startup began, so Startup doubles per round (BBR's
-   * "cwnd + acked" while below its target) even while the bandwidth filter still holds the tiny samples
-   * of an idle or interactive start, which would otherwise set a cap of a few segments.
+   * What was delivered (not app-limited) since Startup began, while below the model's target: with the
+   * initial window it is Startup's slow-start floor of the in-flight cap and the pacing rate (startupCwnd),
+   * so Startup doubles per round (BBR's "cwnd + acked" while below its target) even while the bandwidth
+   * filter still holds the tiny samples of an idle or interactive start, which would otherwise set a cap
+   * of a few segments.
    */
-  private startupCwnd: number;
+  private startupDelivered = 0;
 
   /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
   private clock = 0;
@@ -217,8 +238,10 @@ export class CongestionController implements ControllerEstimates {
   /** The lowest RTT sample of the current round (Infinity: none yet). */
   private roundMinRtt = Number.POSITIVE_INFINITY;
   private roundRttSamples = 0;
-  private roundRttSum = 0;
-  /** The lowest round-mean RTT of the current Startup (see STARTUP_DELAY_RISE); Infinity: none yet. */
+  /** RTT samples pooled for the next baseline mean: one or more rounds (see STARTUP_BASE_SAMPLES). */
+  private baseRttSamples = 0;
+  private baseRttSum = 0;
+  /** The lowest baseline mean RTT of the current Startup (see STARTUP_DELAY_RISE); Infinity: none yet. */
   private startupBaseRtt = Number.POSITIVE_INFINITY;
   /** The lowest RTT sample of the last round that had one. */
   private lastRoundMinRtt = Number.POSITIVE_INFINITY;
@@ -276,8 +299,7 @@ export class CongestionController implements ControllerEstimates {
   constructor(options: ControllerOptions) {
     this.segmentBytes = options.segmentBytes;
     this.minCwnd = 4 * options.segmentBytes;
-    this.initialCwnd = (options.initialWindow ?? 32) * options.segmentBytes;
-    this.startupCwnd = this.initialCwnd;
+    this.initialCwnd = (options.initialWindow ?? INITIAL_WINDOW) * options.segmentBytes;
     this.rng = (options.seed ?? 0x9e3779b9) >>> 0 || 1;
   }
 
@@ -313,7 +335,7 @@ export class CongestionController implements ControllerEstimates {
     const bw = this.bw;
     if (bw <= 0) {
       const rtt = this.minRttValue;
-      return rtt > 0 ? (STARTUP_GAIN * this.initialCwnd) / rtt : 0;
+      return rtt > 0 ? (STARTUP_GAIN * this.initialWindow()) / rtt : 0;
     }
     const gain = this.gain();
     // only a probe pays for the retransmissions (see LOSS_COMPENSATION_MAX): cruising at bw × 1/(1 − loss)
@@ -322,20 +344,30 @@ export class CongestionController implements ControllerEstimates {
       gain > 1 ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX)) : gain * bw;
     if (this._state !== 'startup') return rate;
     // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing)
-    return Math.max(rate, (STARTUP_GAIN * this.startupCwnd) / (this.minRttValue || INITIAL_RTT_MS));
+    return Math.max(rate, (STARTUP_GAIN * this.startupCwnd()) / (this.minRttValue || INITIAL_RTT_MS));
   }
 
   /** In-flight cap in bytes. */
   get cwnd(): number {
     const model = this.modelCwnd();
-    return this._state === 'startup' && model < this.startupCwnd ? this.startupCwnd : model;
+    return this._state === 'startup' ? Math.max(model, this.startupCwnd()) : model;
+  }
+
+  /** The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR). */
+  private initialWindow(): number {
+    return this.minRttValue > 0 ? PACED_INITIAL_WINDOW_FACTOR * this.initialCwnd : this.initialCwnd;
+  }
+
+  /** Startup's slow-start floor in bytes (see startupDelivered). */
+  private startupCwnd(): number {
+    return this.initialWindow() + this.startupDelivered;
   }
 
   /** The in-flight cap the model gives, without Startup's slow-start floor. */
   private modelCwnd(): number {
     const bw = this.bw;
     const rtt = this.minRttValue;
-    if (bw <= 0 || rtt <= 0) return this.initialCwnd;
+    if (bw <= 0 || rtt <= 0) return this.initialWindow();
     const bdp = bw * rtt;
     if (this._state === 'probe-rtt') return Math.max(this.minCwnd, bdp / 2);
     const gain = this._state === 'startup' ? STARTUP_CWND_GAIN : CWND_GAIN;
@@ -345,7 +377,7 @@ export class CongestionController implements ControllerEstimates {
     let capRtt = Math.min(rtt + spread, CWND_RTT_MAX * rtt);
     // in Startup the spread also grows with the queue Startup itself builds (its pacing gain outruns the
     // bottleneck, and the last round's lowest sample lags it): the mean RTT of Startup's least loaded
-    // round bounds it there, which holds the jitter and leaves the queue out
+    // round (or rounds) bounds it there, which holds the jitter and leaves the queue out
     if (this._state === 'startup' && capRtt > this.startupBaseRtt)
       capRtt = Math.max(rtt, this.startupBaseRtt);
     // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
@@ -414,8 +446,8 @@ export class CongestionController implements ControllerEstimates {
     this.deliveredTime = this.clock;
     // the floor stops where the model's own cap is (BBR grows cwnd by acked only below its target), so it
     // doubles per round until the bandwidth estimate catches up, and never beyond what the model allows
-    if (this._state === 'startup' && !seg.ccAppLimited && this.startupCwnd < this.modelCwnd())
-      this.startupCwnd += bytes;
+    if (this._state === 'startup' && !seg.ccAppLimited && this.startupCwnd() < this.modelCwnd())
+      this.startupDelivered += bytes;
     // Acknowledged sooner than the path's min RTT after its last transmission: the ACK answers an earlier
     // transmission (KCP's una covers a segment whose own ACK was lost, after a retransmission), so the
     // snapshot is not this ACK's. Taken as the sample it would end a round within a fraction of an RTT: at
@@ -453,7 +485,15 @@ export class CongestionController implements ControllerEstimates {
     this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
-    this.roundRttSum += sample;
+    if (this.inflight >= this.initialCwnd) {
+      // only a loaded path makes the baseline: on a path whose delay varies per packet without
+      // reordering (50 ± 30 ms), a packet close behind another waits for it, so the mean RTT under load
+      // is well above the idle one with no queue at all, and an idle baseline ended Startup at a fifth
+      // of the rate (its trace). Not the app-limited state: a sender whose CPU cannot feed Startup is
+      // app-limited with a full window in flight, and went without a baseline (25 ms, 0 %)
+      this.baseRttSamples++;
+      this.baseRttSum += sample;
+    }
     if (sample < this.epochMinRtt) this.epochMinRtt = sample;
   }
 
@@ -530,11 +570,13 @@ export class CongestionController implements ControllerEstimates {
     const roundMinRtt = this.roundMinRtt;
     if (roundMinRtt < Number.POSITIVE_INFINITY) this.lastRoundMinRtt = roundMinRtt;
     this.roundMinRtt = Number.POSITIVE_INFINITY;
-    if (this._state === 'startup' && this.roundRttSamples >= STARTUP_BASE_SAMPLES) {
-      this.startupBaseRtt = Math.min(this.startupBaseRtt, this.roundRttSum / this.roundRttSamples);
+    if (this._state !== 'startup' || this.baseRttSamples >= STARTUP_BASE_SAMPLES) {
+      if (this._state === 'startup')
+        this.startupBaseRtt = Math.min(this.startupBaseRtt, this.baseRttSum / this.baseRttSamples);
+      this.baseRttSamples = 0;
+      this.baseRttSum = 0;
     }
     this.roundRttSamples = 0;
-    this.roundRttSum = 0;
     this.lastRoundQueue = this.queueStanding(roundMinRtt);
     if (this._state === 'startup') {
       const bw = this.maxBw.best(0);
@@ -672,7 +714,7 @@ export class CongestionController implements ControllerEstimates {
       if (growing && this.inflightHi === Infinity && !this.lastRoundQueue) {
         this._state = 'startup';
         this.startupBaseRtt = Number.POSITIVE_INFINITY;
-        this.startupCwnd = Math.max(this.initialCwnd, this.inflight);
+        this.startupDelivered = Math.max(0, this.inflight - this.initialWindow());
         this.fullBw = bw;
         this.fullBwRounds = 0;
         this.cycleStartBw = 0;

@@ -8,8 +8,10 @@
  * stalls behind every hole, so a window of 2 × rate × RTT allows just the rate it measured and never grows
  * (the link benchmark's traces at 100 ms/5 % and 150 ms/10 %, docs/link-benchmark.md). So the window also
  * grows with its occupancy, as Linux's receive-buffer autotuning grows with what the sender fills: when
- * the segments held behind a hole span more than half the window, it doubles (one doubling per round trip
- * at most, as the sender needs that long to use the new window). Memory stays bounded by the cap, and
+ * the segments held behind a hole span more than a quarter of the window, it doubles (a doubling needs the
+ * span to double too, about a round trip of Startup). At half, the window trailed Startup: Startup doubles
+ * the span each round and a hole at the head holds rcv_nxt for a round trip or more, so the sender sat at
+ * `rmt-wnd` for a round trip at 150 ms/10 % (its trace, before this). Memory stays bounded by the cap, and
  * rcv_buf only holds segments while a hole is open.
  */
 import { timeDiff } from '../time-diff.js';
@@ -23,7 +25,7 @@ const RATE_PERIOD_MS = 100;
  */
 const WINDOW_RTTS = 4;
 /** The window doubles when held segments span more than 1/this of it. */
-const OCCUPANCY_GROWTH_SHARE = 2;
+const OCCUPANCY_GROWTH_SHARE = 4;
 /** Round trip assumed while no sample exists. */
 const DEFAULT_RTT_MS = 200;
 
