@@ -235,8 +235,14 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private readonly scheduler: Scheduler;
   /** The scheduler's turn in which kcp.sendBudget was last refilled. */
   private budgetTurn = -1;
-  /** The advertised window's cap while datagrams wait in the socket (receive-backlog.ts). */
-  private readonly backlog = new BacklogWindow();
+  /**
+   * The advertised window's cap while datagrams wait in the socket (receive-backlog.ts); null with -mode
+   * auto's controller, which keeps its own in-flight data near the path's BDP and whose peer (when it is
+   * ours) paces: there a read of many datagrams at once is a burst the path bunched (jitter without
+   * reordering, a GRO batch), not a receiver falling behind, and the cut held the jitter profile to
+   * 25-35 Mbit/s against 38-50 without it (docs/link-benchmark.md's method, 2026-12-02).
+   */
+  private readonly backlog: BacklogWindow | null;
 
   constructor(
     conv: number,
@@ -277,6 +283,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.rateLimit = options.rateLimit !== undefined && options.rateLimit > 0 ? options.rateLimit : 0;
     this.datagramBytes = options.mtu;
     const auto = options.auto ?? null;
+    this.backlog = auto?.congestion ? null : new BacklogWindow();
     if (auto?.congestion) {
       this.kcp.enableCongestionControl(conv);
       this.kcp.enableThinStreamDuplicates();
@@ -437,7 +444,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     this.datagramsReceived++;
     this.lastReceivedAt = now;
     this.now = now;
-    if (receiveBatch.active) {
+    if (this.backlog !== null && receiveBatch.active) {
       const kcp = this.kcp;
       kcp.wndCap = this.backlog.onDatagram(
         receiveBatch.serial,
