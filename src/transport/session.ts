@@ -240,7 +240,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
    * auto's controller, which keeps its own in-flight data near the path's BDP and whose peer (when it is
    * ours) paces: there a read of many datagrams at once is a burst the path bunched (jitter without
    * reordering, a GRO batch), not a receiver falling behind, and the cut held the jitter profile to
-   * 25-35 Mbit/s against 38-50 without it (docs/link-benchmark.md's method, 2026-12-02).
+   * 25-35 Mbit/s against 48-53 without it (bench:link, 3 runs each, 2026-12-02).
    */
   private readonly backlog: BacklogWindow | null;
 
