@@ -10,6 +10,21 @@ export interface RelayOptions {
 }
 
 /**
+ * The relay's sockets hold 4 MiB, as the tunnels' do (-sockbuf): with the system's default (208 KiB,
+ * ~150 datagrams) a sender's burst overflowed them while this process was busy, and a "clean" link lost
+ * datagrams for real (UdpRcvbufErrors), which -mode auto's parity then rightly followed.
+ */
+function relaySocket(): dgram.Socket {
+  return dgram.createSocket({
+    type: 'udp4',
+    recvBufferSize: RELAY_SOCKET_BUFFER,
+    sendBufferSize: RELAY_SOCKET_BUFFER,
+  });
+}
+
+const RELAY_SOCKET_BUFFER = 4 << 20;
+
+/**
  * A lossy UDP relay on 127.0.0.1: clients send to `port`; each client address gets its own upstream
  * socket towards the server, so the server sees one peer per client session, as through a NAT.
  */
@@ -18,7 +33,7 @@ export class UdpRelay {
   dropped = 0;
   /** Datagram bytes forwarded client → server. */
   bytesUp = 0;
-  private readonly front = dgram.createSocket('udp4');
+  private readonly front = relaySocket();
   private readonly upstreams = new Map<string, dgram.Socket>();
   private rng: number;
 
@@ -64,7 +79,7 @@ export class UdpRelay {
     const key = `${address}:${port}`;
     let up = this.upstreams.get(key);
     if (up === undefined) {
-      const socket = dgram.createSocket('udp4');
+      const socket = relaySocket();
       socket.bind(0, '127.0.0.1');
       socket.on('message', (reply) => {
         if (this.random() < this.options.dropDown) {
