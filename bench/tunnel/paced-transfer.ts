@@ -1,8 +1,16 @@
-import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchTarget, header, Mode } from './target.js';
-import { connect, type Payload, TIMED_OUT, type TransferResult, unlessAborted } from './transfer.js';
+import {
+  connect,
+  type Payload,
+  receiptError,
+  receiveChecked,
+  TIMED_OUT,
+  type TransferResult,
+  timedResult,
+  unlessAborted,
+} from './transfer.js';
 
 /** How often a paced writer tops its socket up to the bytes due by then. */
 const PACE_TICK_MS = 20;
@@ -28,13 +36,7 @@ export async function pacedUpload(
   const expected = target.expectUpload();
   let socket: net.Socket | undefined;
   const start = performance.now();
-  const result = (ok: boolean, error?: string): TransferResult => ({
-    direction: 'up',
-    bytes,
-    seconds: (performance.now() - start) / MS_PER_SEC,
-    ok,
-    error,
-  });
+  const result = timedResult('up', bytes);
   try {
     socket = await connect(port, signal);
     socket.write(header(Mode.Upload, expected.id, bytes));
@@ -49,11 +51,8 @@ export async function pacedUpload(
       }
       await sleep(PACE_TICK_MS);
     }
-    const outcome = await unlessAborted(expected.receipt, signal);
-    if (outcome === TIMED_OUT) return result(false, outcome);
-    if (!outcome.complete) return result(false, `sink got ${outcome.bytes} of ${bytes} bytes`);
-    if (outcome.sha256 !== payload.sha256) return result(false, 'sha256 of the received bytes differs');
-    return result(true);
+    const error = receiptError(await unlessAborted(expected.receipt, signal), payload);
+    return error === null ? result(true) : result(false, error);
   } catch (err) {
     return result(false, (err as Error).message);
   } finally {
@@ -75,38 +74,17 @@ export async function pacedDownload(
   const bytes = payload.data.length;
   let socket: net.Socket | undefined;
   const start = performance.now();
-  const result = (ok: boolean, error?: string): TransferResult => ({
-    direction: 'down',
-    bytes,
-    seconds: (performance.now() - start) / MS_PER_SEC,
-    ok,
-    error,
-  });
+  const result = timedResult('down', bytes);
   try {
     socket = await connect(port, signal);
     const s = socket;
     let resumeTimer: NodeJS.Timeout | undefined;
-    const received = new Promise<string | null>((resolve) => {
-      const hash = createHash('sha256');
-      let got = 0;
-      s.on('data', (chunk: Buffer) => {
-        got += chunk.length;
-        if (got > bytes) {
-          resolve(`received more than ${bytes} bytes`);
-          return;
-        }
-        hash.update(chunk);
-        if (got === bytes) {
-          resolve(hash.digest('hex') === payload.sha256 ? null : 'sha256 of the received bytes differs');
-          return;
-        }
-        const aheadMs = (got * MS_PER_SEC) / bytesPerSec - (performance.now() - start);
-        if (aheadMs > PACE_TICK_MS) {
-          s.pause();
-          resumeTimer = setTimeout(() => s.resume(), aheadMs);
-        }
-      });
-      s.on('close', () => resolve(`connection closed after ${got} of ${bytes} bytes`));
+    const received = receiveChecked(s, payload, (got) => {
+      const aheadMs = (got * MS_PER_SEC) / bytesPerSec - (performance.now() - start);
+      if (aheadMs > PACE_TICK_MS) {
+        s.pause();
+        resumeTimer = setTimeout(() => s.resume(), aheadMs);
+      }
     });
     s.write(header(Mode.Download, 0, bytes));
     const error = await unlessAborted(received, signal);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { type BenchTarget, header, Mode } from './target.js';
+import { type BenchTarget, header, Mode, type UploadReceipt } from './target.js';
 
 /** Random, hence incompressible, data with its digest computed once. */
 export interface Payload {
@@ -62,6 +62,53 @@ export async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): P
   }
 }
 
+/** How one transfer ends: `result(ok, error?)` with the seconds since this was called. */
+export function timedResult(
+  direction: Direction,
+  bytes: number,
+): (ok: boolean, error?: string) => TransferResult {
+  const start = performance.now();
+  return (ok, error) => ({ direction, bytes, seconds: (performance.now() - start) / 1000, ok, error });
+}
+
+/** Why the sink's receipt of an upload of `payload` is not a success; null when it is. */
+export function receiptError(outcome: UploadReceipt | typeof TIMED_OUT, payload: Payload): string | null {
+  if (outcome === TIMED_OUT) return outcome;
+  if (!outcome.complete) return `sink got ${outcome.bytes} of ${payload.data.length} bytes`;
+  if (outcome.sha256 !== payload.sha256) return 'sha256 of the received bytes differs';
+  return null;
+}
+
+/**
+ * Hash what `socket` delivers until `payload`'s length has arrived: null when its sha256 matches, else why
+ * not. `onChunk` sees the byte count after each chunk short of the end (a paced reader pauses there).
+ */
+export function receiveChecked(
+  socket: net.Socket,
+  payload: Payload,
+  onChunk?: (got: number) => void,
+): Promise<string | null> {
+  const bytes = payload.data.length;
+  return new Promise((resolve) => {
+    const hash = createHash('sha256');
+    let got = 0;
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got > bytes) {
+        resolve(`received more than ${bytes} bytes`);
+        return;
+      }
+      hash.update(chunk);
+      if (got === bytes) {
+        resolve(hash.digest('hex') === payload.sha256 ? null : 'sha256 of the received bytes differs');
+        return;
+      }
+      onChunk?.(got);
+    });
+    socket.on('close', () => resolve(`connection closed after ${got} of ${bytes} bytes`));
+  });
+}
+
 /**
  * Send the payload through the tunnel at `port` to the sink; the time runs from the first byte written to
  * the last byte hashed by the sink. Never rejects: failures are results.
@@ -75,23 +122,13 @@ export async function upload(
   const bytes = payload.data.length;
   const expected = target.expectUpload();
   let socket: net.Socket | undefined;
-  const start = performance.now();
-  const result = (ok: boolean, error?: string): TransferResult => ({
-    direction: 'up',
-    bytes,
-    seconds: (performance.now() - start) / 1000,
-    ok,
-    error,
-  });
+  const result = timedResult('up', bytes);
   try {
     socket = await connect(port, signal);
     socket.write(header(Mode.Upload, expected.id, bytes));
     socket.write(payload.data);
-    const outcome = await unlessAborted(expected.receipt, signal);
-    if (outcome === TIMED_OUT) return result(false, outcome);
-    if (!outcome.complete) return result(false, `sink got ${outcome.bytes} of ${bytes} bytes`);
-    if (outcome.sha256 !== payload.sha256) return result(false, 'sha256 of the received bytes differs');
-    return result(true);
+    const error = receiptError(await unlessAborted(expected.receipt, signal), payload);
+    return error === null ? result(true) : result(false, error);
   } catch (err) {
     return result(false, (err as Error).message);
   } finally {
@@ -104,33 +141,11 @@ export async function upload(
 export async function download(port: number, payload: Payload, signal: AbortSignal): Promise<TransferResult> {
   const bytes = payload.data.length;
   let socket: net.Socket | undefined;
-  const start = performance.now();
-  const result = (ok: boolean, error?: string): TransferResult => ({
-    direction: 'down',
-    bytes,
-    seconds: (performance.now() - start) / 1000,
-    ok,
-    error,
-  });
+  const result = timedResult('down', bytes);
   try {
     socket = await connect(port, signal);
-    const s = socket;
-    const received = new Promise<string | null>((resolve) => {
-      const hash = createHash('sha256');
-      let got = 0;
-      s.on('data', (chunk: Buffer) => {
-        got += chunk.length;
-        if (got > bytes) {
-          resolve(`received more than ${bytes} bytes`);
-          return;
-        }
-        hash.update(chunk);
-        if (got < bytes) return;
-        resolve(hash.digest('hex') === payload.sha256 ? null : 'sha256 of the received bytes differs');
-      });
-      s.on('close', () => resolve(`connection closed after ${got} of ${bytes} bytes`));
-    });
-    s.write(header(Mode.Download, 0, bytes));
+    const received = receiveChecked(socket, payload);
+    socket.write(header(Mode.Download, 0, bytes));
     const error = await unlessAborted(received, signal);
     return error === null ? result(true) : result(false, error);
   } catch (err) {
