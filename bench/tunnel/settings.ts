@@ -32,6 +32,8 @@ export interface Pair {
   metrics?: boolean;
   /** -tcp at both ends, each in its own network namespace (netns-placement.ts; root); run only when named. */
   tcp?: boolean;
+  /** Our server with -workers N (its sessions spread over N threads); run only when named. */
+  serverWorkers?: number;
 }
 
 /** In run order: ours and Go's alternate, then the mixed pairs. */
@@ -43,14 +45,16 @@ export const PAIRS: readonly Pair[] = [
   { name: 'ts-ts-metrics', client: 'ts', server: 'ts', metrics: true },
   { name: 'ts-ts-tcp', client: 'ts', server: 'ts', tcp: true },
   { name: 'go-go-tcp', client: 'go', server: 'go', tcp: true },
+  { name: 'ts-ts-w2', client: 'ts', server: 'ts', serverWorkers: 2 },
+  { name: 'go-ts-w2', client: 'go', server: 'ts', serverWorkers: 2 },
 ];
 
 /**
- * The pairs "all" means: every pair but the -metrics variant, which is for before/after comparisons, and
- * the -tcp pairs, which need root for their namespaces.
+ * The pairs "all" means: every pair but the -metrics and -workers variants, which are for before/after
+ * comparisons, and the -tcp pairs, which need root for their namespaces.
  */
 export function defaultPairs(): Pair[] {
-  return PAIRS.filter((p) => !p.metrics && !p.tcp);
+  return PAIRS.filter((p) => !p.metrics && !p.tcp && p.serverWorkers === undefined);
 }
 
 export function pairUsesGo(pair: Pair): boolean {

@@ -100,7 +100,13 @@ export class TunnelPair {
       args = [...args, '-tcp'];
       const placement = await NetnsPlacement.open(targetPort);
       const { ns } = placement;
-      const server = spawnTracked(pair.server, 'server', [...placement.serverArgs(), ...args], env, ns.b);
+      const server = spawnTracked(
+        pair.server,
+        'server',
+        [...placement.serverArgs(), ...args, ...serverOnlyArgs(pair)],
+        env,
+        ns.b,
+      );
       const client = spawnTracked(
         pair.client,
         'client',
@@ -115,7 +121,7 @@ export class TunnelPair {
       const server = spawnTracked(
         pair.server,
         'server',
-        ['-l', `127.0.0.1:${serverPort}`, '-t', `127.0.0.1:${targetPort}`, ...args],
+        ['-l', `127.0.0.1:${serverPort}`, '-t', `127.0.0.1:${targetPort}`, ...args, ...serverOnlyArgs(pair)],
         env,
       );
       const client = spawnTracked(
@@ -157,4 +163,9 @@ export class TunnelPair {
     await Promise.all([this.client.stop(), this.server.stop()]);
     this.placement?.close();
   }
+}
+
+/** Flags for the server alone: -workers of the -w2 pairs. */
+function serverOnlyArgs(pair: Pair): string[] {
+  return pair.serverWorkers === undefined ? [] : ['-workers', String(pair.serverWorkers)];
 }

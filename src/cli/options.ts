@@ -67,6 +67,8 @@ export interface ClientConfig extends CommonConfig {
 export interface ServerConfig extends CommonConfig {
   listen: string;
   target: string;
+  /** -workers: threads serving sessions, each with its own socket per port (ours, not kcptun's). */
+  workers: number;
 }
 
 /** One row of a flag table. */
@@ -342,6 +344,13 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
   s.metrics,
   s.udp(USAGE.udpServer),
   s.udpTimeout,
+  row<ServerConfig>(
+    'workers',
+    'workers',
+    'int',
+    1,
+    'serve sessions in this many threads to use more cores, each with its own socket on the listen ports, the kernel spreading clients over them (SO_REUSEPORT; Linux, not with -tcp or -pprof); each thread adds about 25 MB',
+  ),
 ]);
 
 /**

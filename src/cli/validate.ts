@@ -17,6 +17,8 @@ export const MAX_SMUX_FRAME_SIZE = 65535;
 export const MAX_SMUX_BUFFER = 2147483647;
 /** A day: longer idle UDP flows would only hold sockets (setInterval also caps timers near 24.8 days). */
 export const MAX_UDP_TIMEOUT_SECONDS = 86400;
+/** -workers: threads beyond the cores only add memory; this bound keeps a typo from starting thousands. */
+export const MAX_WORKERS = 64;
 /** -conn is used as a uint16 by kcptun. */
 export const MAX_UINT16 = 65535;
 
@@ -93,5 +95,6 @@ export function validateServerConfig(config: ServerConfig): string[] {
   const warnings: string[] = [];
   checkCommon(config, warnings);
   parsePortRange(config.listen, 'listen');
+  requireRange('workers', config.workers, 1, MAX_WORKERS);
   return warnings;
 }

@@ -77,6 +77,14 @@ export class Snmp {
     this.open.add(queues);
   }
 
+  /**
+   * Count queues in the gauges that are not a session of this thread: a -workers thread's sums, which the
+   * main thread reads (src/cli/server-workers.ts).
+   */
+  countQueues(queues: SessionQueues): void {
+    this.open.add(queues);
+  }
+
   sessionClosed(queues: SessionQueues): void {
     this.CurrEstab--;
     this.open.delete(queues);

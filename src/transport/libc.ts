@@ -50,8 +50,13 @@ export interface Libc {
   recvmmsg(fd: number, messages: Buffer, count: number, flags: number, timeout: null): number;
   dup(fd: number): number;
   close(fd: number): number;
-  /** Only for probing what the kernel supports (gso.ts): sockets that carry traffic are dgram's. */
+  /**
+   * For probing what the kernel supports (gso.ts), and for the listening sockets of a SO_REUSEPORT group
+   * (reuse-port.ts), which dgram then adopts: every socket that carries traffic is dgram's.
+   */
   socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, address: Buffer, length: number): number;
+  inet_pton(family: number, text: string, address: Buffer): number;
 }
 
 let loaded: Libc | string | undefined;
@@ -75,6 +80,8 @@ export function libc(): Libc | string {
       dup: bind('int dup(int fd)'),
       close: bind('int close(int fd)'),
       socket: bind('int socket(int domain, int type, int protocol)'),
+      bind: bind('int bind(int fd, const uint8_t *address, uint32_t length)'),
+      inet_pton: bind('int inet_pton(int family, const char *text, _Out_ uint8_t *address)'),
     };
   } catch (err) {
     loaded = `the optional package koffi (FFI) is not available: ${err instanceof Error ? err.message : String(err)}`;

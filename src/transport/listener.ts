@@ -6,6 +6,7 @@ import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { transportCounters } from './counters.js';
 import { listenFakeTcp } from './fake-tcp.js';
+import { bindReusePortSocket } from './reuse-port.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
 import type { UdpIo, UdpPeer } from './udp-io.js';
@@ -41,6 +42,11 @@ export interface ListenOptions extends SessionOptions {
   tcp?: boolean;
   /** -dscp of the fake-TCP segments (a UDP listener's socket gets it from its owner, TunnelServer). */
   tcpDscp?: number;
+  /**
+   * Join the port's SO_REUSEPORT group (reuse-port.ts), for a server with -workers: each worker's listener
+   * binds the same port and the kernel spreads peers over them. Linux with koffi only (reusePortSupport).
+   */
+  reusePort?: boolean;
 }
 
 /** A server session's route back: the listener's socket, to the address the session came from. */
@@ -170,7 +176,12 @@ export class KcpListener {
       const label = formatHostPort(host === '' ? '0.0.0.0' : host, tcp.port);
       return new KcpListener(tcp.io, tcp.port, label, null, options, onSession);
     }
-    const socket = await bindListenSocket(host, port, options.sockbuf);
+    const socket = await bindListenSocket(
+      host,
+      port,
+      options.sockbuf,
+      options.reusePort ? bindReusePortSocket : undefined,
+    );
     const io = createUdpIo(socket, (reason) => options.observer?.ioFallback?.(reason));
     const a = socket.address();
     return new KcpListener(io, a.port, formatHostPort(a.address, a.port), socket, options, onSession);

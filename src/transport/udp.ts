@@ -40,15 +40,23 @@ const NO_IPV6_ERRORS = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPOR
  * in Go (`-l :29900` listens on `[::]:29900`): an IPv6 socket on `::` that also takes IPv4 peers, or, where
  * the host has no IPv6, an IPv4 socket on 0.0.0.0.
  */
-export async function bindListenSocket(host: string, port: number, sockbuf: number): Promise<dgram.Socket> {
-  if (host !== '') return bindNew(host, port, sockbuf);
+export async function bindListenSocket(
+  host: string,
+  port: number,
+  sockbuf: number,
+  bind: BindListen = bindNew,
+): Promise<dgram.Socket> {
+  if (host !== '') return bind(host, port, sockbuf);
   try {
-    return await bindNew('::', port, sockbuf);
+    return await bind('::', port, sockbuf);
   } catch (err) {
     if (!NO_IPV6_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
-    return bindNew('0.0.0.0', port, sockbuf);
+    return bind('0.0.0.0', port, sockbuf);
   }
 }
+
+/** Makes and binds one listening socket: dgram's own (below), or a SO_REUSEPORT group's (reuse-port.ts). */
+export type BindListen = (host: string, port: number, sockbuf: number) => Promise<dgram.Socket>;
 
 async function bindNew(address: string, port: number, sockbuf: number): Promise<dgram.Socket> {
   const socket = createUdpSocket(address, sockbuf);

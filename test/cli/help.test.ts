@@ -98,7 +98,7 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   mode: 'profiles: fast3, fast2, fast, normal, manual',
   conn: 'set num of UDP connections to server',
 };
-// metrics, udp and udptimeout are ours, in no kcptun release
+// metrics, udp, udptimeout and workers are ours, in no kcptun release
 const ADDED_AFTER_K21 = new Set([
   'QPP',
   'QPPCount',
@@ -108,6 +108,7 @@ const ADDED_AFTER_K21 = new Set([
   'metrics',
   'udp',
   'udptimeout',
+  'workers',
 ]);
 
 /** The latest tables turned back into K21's: fewer flags, older usage texts (no -mode auto), smuxver default 1. */
