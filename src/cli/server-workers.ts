@@ -1,12 +1,13 @@
 /**
  * kcptun-server -workers N: N worker threads, each a whole server (server-worker.ts) with its own member
  * of each listening port's SO_REUSEPORT group, so the kernel spreads clients' sessions over them and
- * every core can work (docs/protocol.md §5.5). The main thread keeps what is per process: the log, the
+ * every core can work (docs/protocol.md §5.6). The main thread keeps what is per process: the log, the
  * SNMP dump and -snmplog, -metrics, and the signals; it shows the workers' sums, as of their last report.
  *
  * A worker that dies takes the process with it: the kernel would move its peers to the other members of
  * the group, where their sessions do not exist.
  */
+import { isSea } from 'node:sea';
 import { Worker } from 'node:worker_threads';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
@@ -26,6 +27,8 @@ export function workersRefusal(config: ServerConfig): string | null {
   const flag = `-workers ${config.workers}`;
   if (config.tcp) return `${flag}: not with -tcp (its raw sockets are not shared by a SO_REUSEPORT group)`;
   if (config.pprof) return `${flag}: not with -pprof (the inspector sees the main thread only)`;
+  // A worker thread starts from a module file, and the single-file executable has only its one script.
+  if (isSea()) return `${flag}: not in the single-file executable; run the npm package's kcptun-server`;
   const support = reusePortSupport();
   return support === true ? null : `${flag}: ${support}`;
 }

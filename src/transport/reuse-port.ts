@@ -3,7 +3,7 @@
  * (src/cli/server-workers.ts): several sockets bound to one address and port. Linux hands each datagram
  * to one socket of the group by a hash of its source and destination addresses and ports, so every
  * datagram of a client's session reaches the same socket, hence the same worker, for the session's life
- * (docs/protocol.md §5.5).
+ * (docs/protocol.md §5.6).
  *
  * Node.js 20 cannot set the option (dgram's `reusePort` came with 22.12), so the socket is made and bound
  * here through koffi, then handed to dgram (`bind({ fd })`), which owns it from then on like any other:
