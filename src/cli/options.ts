@@ -349,7 +349,7 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
     'workers',
     'int',
     1,
-    'serve sessions in this many threads to use more cores, each with its own socket on the listen ports, the kernel spreading clients over them (SO_REUSEPORT; Linux, not with -tcp or -pprof); each thread adds about 25 MB',
+    'serve sessions in this many threads to use more cores, each with its own socket on the listen ports, the kernel spreading clients over them (SO_REUSEPORT; Linux, not with -tcp or -pprof); memory grows about 16 MB per thread',
   ),
 ]);
 
