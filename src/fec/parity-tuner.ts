@@ -1,12 +1,28 @@
 /**
- * -mode auto's adaptive FEC: how many of a group's parity shards to send (FecEncoder.parityCount), from
- * the loss that KCP still sees after FEC (its retransmission rate). Pure: fed the sender's cumulative
- * transmission and retransmission counts, the time and the round trip.
+ * -mode auto's adaptive FEC: how many of a group's parity shards to send (FecEncoder.parityCount). Pure:
+ * fed the sender's cumulative transmission and retransmission counts, the time, the round trip and
+ * whether the path's rate held the sender back.
  *
- * Full parity first, for the first START_SEGMENTS segments, so a peer whose decoder was configured with
- * another (ds, ps) sees complete parity runs and its autotune locks onto ours. Then one more parity
- * shard when the residual loss stays above RAISE_LOSS for RAISE_PERIODS periods, one fewer after QUIET_PERIODS
- * periods in a row below LOWER_LOSS: none on a clean link, all of them on a lossy one.
+ * Parity is spent only where it is free. A sender held back by the path's rate (its pacer or in-flight
+ * cap, with data waiting, past Startup) fills the bottleneck: each parity shard there displaces a data
+ * shard, while a retransmission costs only the segment lost. One parity shard per group of k data shards
+ * costs 1/k of the data in wire bytes and, with independent losses at rate p, saves at most the losses it
+ * alone repairs, p·(1−p)^k per data shard, whose maximum over p, (1/(k+1))·(k/(k+1))^k ≈ 1/(e·(k+1)), is
+ * below 1/k for every k: at the path's rate no parity count is cheaper in wire bytes than retransmitting
+ * (at 50 ms, 1 %, 10 Mbit/s, full parity carried a third of the bottleneck, docs/link-benchmark.md). So
+ * the count sent is 0 while the sender is at the path's rate (and for PATH_RATE_HOLD_RTTS round trips
+ * after; not before START_SEGMENTS), and what the residual loss calls for otherwise: an interactive or app-limited sender, or
+ * Startup's ramp, where the path has room and parity saves the round trip of head-of-line delay a
+ * retransmission costs.
+ *
+ * The count the loss calls for: full parity first, for the first START_SEGMENTS segments, so a peer
+ * whose decoder was configured with another (ds, ps) sees complete parity runs and its autotune locks onto
+ * ours (both Go decoders recover at once from groups that keep the shape and carry fewer parity shards,
+ * /work/shared/research notes, kcp-go fec.go's position-based decode; the encoder keeps the shape). Then
+ * one more when the residual loss stays above RAISE_LOSS for RAISE_PERIODS periods, one fewer after
+ * QUIET_PERIODS periods in a row below LOWER_LOSS: none on a clean link, all of them on a lossy one.
+ * Periods at the path's rate, sent without parity, measure the link's own loss, so the count is ready
+ * when the sender leaves the path's rate.
  */
 import { timeDiff } from '../kcp/time-diff.js';
 
@@ -24,10 +40,10 @@ const PERIOD_SEGMENTS = 1024;
 const PERIOD_RTTS = 2;
 /**
  * Residual loss (retransmitted / transmitted) above which parity goes up, in RAISE_PERIODS periods in a
- * row. Low, because every loss FEC does not repair costs a round trip of head-of-line delay for all
- * streams behind it and a retransmission; parity is cheaper: at 100 ms/5 %, parity 1 left 3 % to
- * retransmit and the transfer's tail waited on timeouts (docs/link-benchmark.md), while the wire-byte
- * target allows Go's full 10/3.
+ * row. Low, because while the path has room every loss FEC does not repair costs a round trip of
+ * head-of-line delay for all streams behind it and a retransmission, and parity costs nothing the path
+ * would have carried: at 100 ms/5 %, parity 1 left 3 % to retransmit and the transfer's tail waited on
+ * timeouts (docs/link-benchmark.md).
  */
 const RAISE_LOSS = 0.003;
 /** A burst of timeouts (a stalled event loop, a queue overflowing once) is not a lossy link. */
@@ -36,6 +52,13 @@ const RAISE_PERIODS = 2;
 const LOWER_LOSS = 0.002;
 /** Quiet periods (in a row) before parity goes down by one. */
 const QUIET_PERIODS = 1;
+/**
+ * Round trips the sender counts as at the path's rate after its last flush the path held back: a bulk
+ * sender is held on nearly every flush, and an ACK clock that bunches (the peer's 10-50 ms ACK flushes)
+ * leaves gaps of a fraction of a round trip in which it is not; two round trips after the bulk data ends,
+ * what is left (the requests of an interactive stream) has its parity back.
+ */
+const PATH_RATE_HOLD_RTTS = 2;
 
 export class ParityTuner {
   private count: number;
@@ -45,6 +68,8 @@ export class ParityTuner {
   private started = false;
   private quiet = 0;
   private lossy = 0;
+  private pathRateSeen = false;
+  private pathRateAt = 0;
 
   /** `max`: the group's parityShards, which stays the wire shape. */
   constructor(readonly max: number) {
@@ -52,17 +77,35 @@ export class ParityTuner {
   }
 
   /**
-   * The parity count to send now, given the cumulative segment counts, the time (ms, uint32-wrapping) and
-   * the smoothed round trip (ms).
+   * The parity count to send now, given the cumulative segment counts, the time (ms, uint32-wrapping),
+   * the smoothed round trip (ms) and whether the path's rate held the last flush's data back.
    */
-  update(transmissions: number, retransmissions: number, now: number, rtt: number): number {
+  update(
+    transmissions: number,
+    retransmissions: number,
+    now: number,
+    rtt: number,
+    atPathRate: boolean,
+  ): number {
     if (!this.started) {
       this.started = true;
       this.periodStart = now;
     }
+    if (atPathRate) {
+      this.pathRateSeen = true;
+      this.pathRateAt = now;
+    }
+    this.evaluate(transmissions, retransmissions, now, rtt);
+    if (transmissions < START_SEGMENTS) return this.count;
+    const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
+    return held ? 0 : this.count;
+  }
+
+  /** At the end of a period: the count the residual loss calls for. */
+  private evaluate(transmissions: number, retransmissions: number, now: number, rtt: number): void {
     const sent = transmissions - this.periodStartSent;
-    if (transmissions < START_SEGMENTS || sent < PERIOD_SEGMENTS) return this.count;
-    if (timeDiff(now, this.periodStart) < PERIOD_RTTS * rtt) return this.count;
+    if (transmissions < START_SEGMENTS || sent < PERIOD_SEGMENTS) return;
+    if (timeDiff(now, this.periodStart) < PERIOD_RTTS * rtt) return;
     const loss = (retransmissions - this.periodStartLost) / sent;
     this.periodStartSent = transmissions;
     this.periodStartLost = retransmissions;
@@ -70,7 +113,7 @@ export class ParityTuner {
     if (loss > RAISE_LOSS) {
       if (++this.lossy >= RAISE_PERIODS) this.count = Math.min(this.max, this.count + 1);
       this.quiet = 0;
-      return this.count;
+      return;
     }
     this.lossy = 0;
     if (loss < LOWER_LOSS) {
@@ -81,6 +124,5 @@ export class ParityTuner {
     } else {
       this.quiet = 0;
     }
-    return this.count;
   }
 }

@@ -528,6 +528,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
         this.kcp.retransmittedSegs - this.kcp.spuriousRetransmits,
         now,
         this.kcp.srtt,
+        this.heldByPathRate(),
       );
     }
     this.kcp.backlogged = this.writeBlocked;
@@ -539,6 +540,18 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     const wait = this.kcp.flush(false, now);
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
+  }
+
+  /**
+   * The last flush left data waiting because of the path's rate (the pacer or the controller's in-flight
+   * cap) past Startup, whose ramp has not found that rate yet: the adaptive FEC's signal that parity
+   * would displace data (ParityTuner).
+   */
+  private heldByPathRate(): boolean {
+    const cc = this.kcp.congestion;
+    if (cc === null || cc.state === 'startup') return false;
+    const limit = this.kcp.newDataLimit;
+    return limit === 'pacer' || limit === 'cwnd';
   }
 
   private requestFlushOnce(): void {
