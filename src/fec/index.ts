@@ -12,5 +12,5 @@ export {
   fecType,
   isFecShard,
 } from './header.js';
-export { ParityTuner } from './parity-tuner.js';
+export { ParityTuner, type SenderLimit } from './parity-tuner.js';
 export { MAX_TOTAL_SHARDS, ReedSolomon, sharedReedSolomon } from './reed-solomon.js';

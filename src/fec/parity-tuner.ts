@@ -5,24 +5,24 @@
  *
  * Parity is spent only where it is free. A sender held back by the path's rate (its pacer or in-flight
  * cap, with data waiting, past Startup) fills the bottleneck: each parity shard there displaces a data
- * shard, while a retransmission costs only the segment lost. One parity shard per group of k data shards
- * costs 1/k of the data in wire bytes and, with independent losses at rate p, saves at most the losses it
- * alone repairs, p·(1−p)^k per data shard, whose maximum over p, (1/(k+1))·(k/(k+1))^k ≈ 1/(e·(k+1)), is
- * below 1/k for every k: at the path's rate no parity count is cheaper in wire bytes than retransmitting
- * (at 50 ms, 1 %, 10 Mbit/s, full parity carried a third of the bottleneck, docs/link-benchmark.md). So
- * the count sent is 0 while the sender is at the path's rate (and for PATH_RATE_HOLD_RTTS round trips
- * after; not before START_SEGMENTS), and what the residual loss calls for otherwise: an interactive or app-limited sender, or
- * Startup's ramp, where the path has room and parity saves the round trip of head-of-line delay a
- * retransmission costs.
+ * shard, while a retransmission costs only the segment lost. A group's m parity shards repair none of
+ * its losses when more than m of its shards are lost and at most m otherwise, so on average fewer than m
+ * segments: with one shard per k data shards and independent losses at rate p, p·(1−p)^k per data shard,
+ * at most 1/(e·(k+1)) at any p, against its cost of 1/k. At the path's rate no parity count is cheaper in
+ * wire bytes than retransmitting (at 50 ms, 1 %, 10 Mbit/s, full parity carried a third of the
+ * bottleneck, docs/link-benchmark.md). So the count sent is 0 while the sender is at the path's rate
+ * (and for PATH_RATE_HOLD_RTTS round trips after; not before START_SEGMENTS), and what the residual loss
+ * calls for otherwise: an interactive or app-limited sender, or Startup's ramp, where the path has room
+ * and parity saves the round trip of head-of-line delay a retransmission costs.
  *
  * The count the loss calls for: full parity first, for the first START_SEGMENTS segments, so a peer
  * whose decoder was configured with another (ds, ps) sees complete parity runs and its autotune locks onto
- * ours (both Go decoders recover at once from groups that keep the shape and carry fewer parity shards,
- * /work/shared/research notes, kcp-go fec.go's position-based decode; the encoder keeps the shape). Then
- * one more when the residual loss stays above RAISE_LOSS for RAISE_PERIODS periods, one fewer after
- * QUIET_PERIODS periods in a row below LOWER_LOSS: none on a clean link, all of them on a lossy one.
- * Periods at the path's rate, sent without parity, measure the link's own loss, so the count is ready
- * when the sender leaves the path's rate.
+ * ours. Fewer parity shards keep the group's shape (the encoder still advances seqid by ps, docs/protocol.md
+ * §3), which both Go decoders place by seqid and decode as soon as ds shards of a group are in
+ * (test/interop/auto-mode). Then one more when the residual loss stays above RAISE_LOSS for RAISE_PERIODS
+ * periods, one fewer after QUIET_PERIODS periods in a row below LOWER_LOSS: none on a clean link, all of
+ * them on a lossy one. Periods at the path's rate, sent without parity, measure the link's own loss, so
+ * the count is ready when the sender leaves the path's rate.
  */
 import { timeDiff } from '../kcp/time-diff.js';
 
@@ -60,6 +60,13 @@ const QUIET_PERIODS = 1;
  */
 const PATH_RATE_HOLD_RTTS = 2;
 
+/**
+ * What held the sender's last flush back: the path's rate (see above), nothing left to send (the bulk
+ * data ended: its last flight, whose losses no later data would reveal for a fast retransmit, gets the
+ * loss's parity at once instead of after the hold), or anything else.
+ */
+export type SenderLimit = 'path-rate' | 'out-of-data' | 'other';
+
 export class ParityTuner {
   private count: number;
   private periodStartSent = 0;
@@ -78,22 +85,24 @@ export class ParityTuner {
 
   /**
    * The parity count to send now, given the cumulative segment counts, the time (ms, uint32-wrapping),
-   * the smoothed round trip (ms) and whether the path's rate held the last flush's data back.
+   * the smoothed round trip (ms) and what held the last flush back.
    */
   update(
     transmissions: number,
     retransmissions: number,
     now: number,
     rtt: number,
-    atPathRate: boolean,
+    limit: SenderLimit,
   ): number {
     if (!this.started) {
       this.started = true;
       this.periodStart = now;
     }
-    if (atPathRate) {
+    if (limit === 'path-rate') {
       this.pathRateSeen = true;
       this.pathRateAt = now;
+    } else if (limit === 'out-of-data') {
+      this.pathRateSeen = false;
     }
     this.evaluate(transmissions, retransmissions, now, rtt);
     if (transmissions < START_SEGMENTS) return this.count;

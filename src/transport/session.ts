@@ -11,6 +11,7 @@ import {
   isFecShard,
   MAX_TOTAL_SHARDS,
   ParityTuner,
+  type SenderLimit,
 } from '../fec/index.js';
 import {
   type ControllerEstimates,
@@ -528,7 +529,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
         this.kcp.retransmittedSegs - this.kcp.spuriousRetransmits,
         now,
         this.kcp.srtt,
-        this.heldByPathRate(),
+        this.senderLimit(),
       );
     }
     this.kcp.backlogged = this.writeBlocked;
@@ -543,15 +544,16 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   }
 
   /**
-   * The last flush left data waiting because of the path's rate (the pacer or the controller's in-flight
-   * cap) past Startup, whose ramp has not found that rate yet: the adaptive FEC's signal that parity
-   * would displace data (ParityTuner).
+   * What held the last flush back, for the adaptive FEC (ParityTuner): the path's rate when data waited
+   * for the pacer or the controller's in-flight cap past Startup (whose ramp has not found that rate yet),
+   * where parity would displace data; or nothing left to send.
    */
-  private heldByPathRate(): boolean {
-    const cc = this.kcp.congestion;
-    if (cc === null || cc.state === 'startup') return false;
+  private senderLimit(): SenderLimit {
     const limit = this.kcp.newDataLimit;
-    return limit === 'pacer' || limit === 'cwnd';
+    if (limit === 'data' && !this.kcp.backlogged) return 'out-of-data';
+    const cc = this.kcp.congestion;
+    if (cc === null || cc.state === 'startup') return 'other';
+    return limit === 'pacer' || limit === 'cwnd' ? 'path-rate' : 'other';
   }
 
   private requestFlushOnce(): void {

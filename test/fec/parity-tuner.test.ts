@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ParityTuner } from '../../src/fec/index.js';
+import { ParityTuner, type SenderLimit } from '../../src/fec/index.js';
 
 test('ParityTuner: full parity first, down on a clean link, up at 0.5 % residual loss, steady in between', () => {
   const tuner = new ParityTuner(3);
@@ -8,7 +8,7 @@ test('ParityTuner: full parity first, down on a clean link, up at 0.5 % residual
   let t = 0;
   const update = (sent: number, lost: number) => {
     t += 100;
-    return tuner.update(sent, lost, t, 40, false);
+    return tuner.update(sent, lost, t, 40, 'other');
   };
   assert.equal(update(1000, 0), 3); // the first 1024 segments keep full parity
   assert.equal(update(1024, 0), 2); // a clean period: one fewer
@@ -26,43 +26,52 @@ test('ParityTuner: full parity first, down on a clean link, up at 0.5 % residual
 test('ParityTuner: a period spans two round trips, so retransmissions a round trip late still count', () => {
   const tuner = new ParityTuner(3);
   // a doubling flight (Startup) at a 200 ms round trip: 1024 segments go out in 100 ms
-  assert.equal(tuner.update(1024, 0, 0, 200, false), 3);
-  assert.equal(tuner.update(2048, 0, 100, 200, false), 3); // one round trip: too early to judge
-  assert.equal(tuner.update(4096, 0, 200, 200, false), 3);
+  assert.equal(tuner.update(1024, 0, 0, 200, 'other'), 3);
+  assert.equal(tuner.update(2048, 0, 100, 200, 'other'), 3); // one round trip: too early to judge
+  assert.equal(tuner.update(4096, 0, 200, 200, 'other'), 3);
   // 400 ms: the period's retransmissions (1 % of 4096) arrived a round trip after the losses
-  assert.equal(tuner.update(4096, 41, 400, 200, false), 3);
-  assert.equal(tuner.update(8192, 41, 800, 200, false), 2); // a clean period of two round trips: one fewer
+  assert.equal(tuner.update(4096, 41, 400, 200, 'other'), 3);
+  assert.equal(tuner.update(8192, 41, 800, 200, 'other'), 2); // a clean period of two round trips: one fewer
 });
 
 test('ParityTuner: none at the path rate once the start is over, the loss count again two round trips after', () => {
   const tuner = new ParityTuner(3);
   // a bulk sender held by its pacer, 40 ms round trip: full parity through the first 1024 segments
-  assert.equal(tuner.update(500, 0, 100, 40, true), 3);
-  assert.equal(tuner.update(1023, 0, 200, 40, true), 3);
+  assert.equal(tuner.update(500, 0, 100, 40, 'path-rate'), 3);
+  assert.equal(tuner.update(1023, 0, 200, 40, 'path-rate'), 3);
   // 1 % lost: the count the loss calls for stays 3, but at the path rate none is sent
-  assert.equal(tuner.update(1100, 10, 210, 40, true), 0);
-  assert.equal(tuner.update(1200, 11, 220, 40, false), 0); // a flush not held back, within the hold
-  assert.equal(tuner.update(1250, 12, 289, 40, false), 0); // 79 ms after the last held flush
+  assert.equal(tuner.update(1100, 10, 210, 40, 'path-rate'), 0);
+  assert.equal(tuner.update(1200, 11, 220, 40, 'other'), 0); // a flush not held back, within the hold
+  assert.equal(tuner.update(1250, 12, 289, 40, 'other'), 0); // 79 ms after the last held flush
   // the bulk data ended: 80 ms (two round trips) after the last held flush, the loss's count
-  assert.equal(tuner.update(1260, 12, 290, 40, false), 3);
+  assert.equal(tuner.update(1260, 12, 290, 40, 'other'), 3);
 });
 
 test('ParityTuner: periods at the path rate measure the link loss, so the count is ready when parity is free', () => {
   const tuner = new ParityTuner(3);
   let t = 0;
-  const update = (sent: number, lost: number, atPathRate: boolean) => {
+  const update = (sent: number, lost: number, limit: SenderLimit) => {
     t += 100;
-    return tuner.update(sent, lost, t, 40, atPathRate);
+    return tuner.update(sent, lost, t, 40, limit);
   };
   // a clean start: the loss count goes to 0
-  assert.equal(update(1000, 0, false), 3);
-  assert.equal(update(2048, 0, false), 2);
-  assert.equal(update(3072, 0, false), 1);
-  assert.equal(update(4096, 0, false), 0);
+  assert.equal(update(1000, 0, 'other'), 3);
+  assert.equal(update(2048, 0, 'other'), 2);
+  assert.equal(update(3072, 0, 'other'), 1);
+  assert.equal(update(4096, 0, 'other'), 0);
   // at the path rate without parity, 1 % of the segments are retransmitted, period after period
-  assert.equal(update(5120, 10, true), 0);
-  assert.equal(update(6144, 20, true), 0); // two lossy periods: the loss count is 1
-  assert.equal(update(7168, 30, true), 0); // the loss count is 2
+  assert.equal(update(5120, 10, 'path-rate'), 0);
+  assert.equal(update(6144, 20, 'path-rate'), 0); // two lossy periods: the loss count is 1
+  assert.equal(update(7168, 30, 'path-rate'), 0); // the loss count is 2
   // the sender leaves the path rate: two round trips later the loss count is sent
-  assert.equal(update(7200, 30, false), 2);
+  assert.equal(update(7200, 30, 'other'), 2);
+});
+
+test('ParityTuner: when the bulk data ends, its last flight has the loss count at once', () => {
+  const tuner = new ParityTuner(3);
+  assert.equal(tuner.update(1100, 10, 100, 40, 'path-rate'), 0);
+  assert.equal(tuner.update(1200, 11, 110, 40, 'path-rate'), 0);
+  // nothing left to send 10 ms after a flush the pacer held: no hold for the tail
+  assert.equal(tuner.update(1210, 11, 120, 40, 'out-of-data'), 3);
+  assert.equal(tuner.update(1220, 11, 130, 40, 'other'), 3);
 });
