@@ -10,7 +10,7 @@ import { KCP_OVERHEAD, type Kcp } from '../kcp/index.js';
 const TRACE_PERIOD_MS = 100;
 const HEADER =
   't_ms\tremote\tstate\tbw_Mbit\tmin_rtt\tsrtt\tcwnd_seg\tinflight_seg\tpacing_Mbit\tloss_base\tack_cadence' +
-  '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\n';
+  '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\tspurious\n';
 
 let fd = -1;
 
@@ -60,7 +60,7 @@ export class CcTrace {
         `\t${(cc.inflightBytes / seg).toFixed(0)}\t${mbit(cc.pacingRate)}\t${cc.lossBaseline.toFixed(3)}` +
         `\t${cc.ackCadence.toFixed(1)}\t${kcp.sndWnd}\t${kcp.rmtWnd}\t${inWindow}\t${kcp.unsent}` +
         `\t${kcp.newDataLimit}\t${parity}\t${kcp.transmissions}\t${kcp.retransmittedSegs}\t${kcp.rcvWnd}` +
-        `\t${kcp.rcvBufLength}\n`,
+        `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\n`,
     );
   }
 }
