@@ -14,7 +14,9 @@
  * ENOBUFS), the rest goes through dgram, which queues and waits for the socket to become writable, and
  * later batches follow the same way until that queue has drained, so datagrams keep their order.
  */
+
 import type dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { transportCounters } from './counters.js';
 import {
@@ -44,7 +46,7 @@ import {
   socketHandle,
 } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
-import { beginReceiveBatch, endReceiveBatch } from './receive-backlog.js';
+import { beginReceiveBatch, endReceiveBatch, StandingQueue } from './receive-backlog.js';
 import { type UdpIo, UdpPeer } from './udp-io.js';
 
 /** Datagrams per system call. */
@@ -254,6 +256,8 @@ class MmsgIo implements UdpIo {
   private current = 0;
   /** GRO: the most datagrams one message held in the last receive call. */
   private perMessage = 1;
+  /** How long this socket's queue has stood, for the receive-backlog window. */
+  private readonly standing = new StandingQueue();
   private closed = false;
   private readonly poll: PollHandle;
 
@@ -467,7 +471,10 @@ class MmsgIo implements UdpIo {
       return;
     }
     let perMessage = 1;
-    beginReceiveBatch(gro ? this.countDatagrams(got) : got);
+    beginReceiveBatch(
+      gro ? this.countDatagrams(got) : got,
+      this.standing.onRead(got === want, performance.now()),
+    );
     try {
       for (let i = 0; i < got && !this.closed; i++) {
         this.current = i;

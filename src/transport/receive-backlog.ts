@@ -4,9 +4,10 @@
  * (docs/bench-tunnel-latency-2026-12-02.md), while with windows of 64 the same transfer ran at a similar
  * rate and the request waited no longer than idle (docs/bench-tunnel-latency-2026-12-02-2.md). KCP's
  * advertised window counts only what waits in rcv_queue; datagrams waiting in our socket are received but
- * not consumed as well. So while the batched receive finds more queued than it reads in one go, the window
- * a session advertises shrinks, and grows back while the socket drains: flow control on a local signal,
- * which a path's delay or loss never triggers (no congestion control is added to nc=1).
+ * not consumed as well. So while the batched receive finds a queue standing in the socket (more than it reads
+ * in one go, for longer than STANDING_MS), the window a session advertises shrinks, and grows back while the
+ * socket drains: flow control on a local signal, which a path's delay or loss never triggers (no congestion
+ * control is added to nc=1).
  */
 
 /** The batched receive's view of the readiness callback being delivered (one at a time per process). */
@@ -15,24 +16,61 @@ interface ReceiveBatch {
   serial: number;
   /** A callback of the batched receive is delivering; false elsewhere (dgram's datagrams carry no signal). */
   active: boolean;
-  /** That callback read at least BACKLOG_DATAGRAMS: the socket holds more than the receiver reads at once. */
+  /** That callback read at least BACKLOG_DATAGRAMS from a queue standing for STANDING_MS or longer. */
   backlogged: boolean;
 }
 
 export const receiveBatch: ReceiveBatch = { serial: 0, active: false, backlogged: false };
 
 /**
- * Datagrams read in one readiness callback that mean a backlog: half a receive batch (64). A sender's
- * burst read at once stays below it at rates the receiver keeps up with; a queue this long is about
- * 0.5 ms of the receiver's work at 60k datagrams/s.
+ * Datagrams read in one readiness callback that may mean a backlog: half a receive batch (64). A sender's
+ * burst read at once stays below it at rates the receiver keeps up with.
  */
 export const BACKLOG_DATAGRAMS = 32;
 
-/** Called by the batched receive before it delivers a callback's `datagrams`. */
-export function beginReceiveBatch(datagrams: number): void {
+/**
+ * How long the socket must have held a full receive batch at every read before a callback counts as
+ * backlogged, in ms. A count alone is a queue of 0.4 ms at fast3-raw's 100+ MiB/s (75k datagrams/s): one
+ * sender's turn (a sendmmsg batch of up to 64) arriving at once looked like a backlog, and the cuts it
+ * caused held fast3-raw to 63-93 MiB/s against 104-154 without them
+ * (docs/bench-tunnel-latency-2026-12-02-2.md). A queue that stands for 1 ms is one the receiver does not
+ * drain between two reads; 1 ms is also issue 16's bound on a request's wait. Measured against the count
+ * alone in docs/bench-tunnel-latency-2026-12-02-3.md.
+ */
+export const STANDING_MS = 1;
+
+/**
+ * Per socket: how long the batched receive has found a full batch waiting at each of its reads. Pure: the
+ * caller passes in the time.
+ */
+export class StandingQueue {
+  /** When the present run of full reads began, or -1 after a read that drained the socket. */
+  private fullSince = -1;
+
+  /**
+   * A read at `now` (ms) that filled the batch it asked for (`full`: more may be queued) or drained the
+   * socket. Returns how long the queue has stood: from the first of the run of full reads that this read
+   * continues or ends, to now; 0 when the previous read drained the socket too.
+   */
+  onRead(full: boolean, now: number): number {
+    const since = this.fullSince;
+    if (full) {
+      if (since < 0) this.fullSince = now;
+      return since < 0 ? 0 : now - since;
+    }
+    this.fullSince = -1;
+    return since < 0 ? 0 : now - since;
+  }
+}
+
+/**
+ * Called by the batched receive before it delivers a callback's `datagrams`; `standingMs` is what its
+ * socket's StandingQueue returned for the read.
+ */
+export function beginReceiveBatch(datagrams: number, standingMs: number): void {
   receiveBatch.serial++;
   receiveBatch.active = true;
-  receiveBatch.backlogged = datagrams >= BACKLOG_DATAGRAMS;
+  receiveBatch.backlogged = datagrams >= BACKLOG_DATAGRAMS && standingMs >= STANDING_MS;
 }
 
 /** Called by the batched receive once the callback's datagrams are delivered. */

@@ -6,6 +6,8 @@ import {
   beginReceiveBatch,
   endReceiveBatch,
   receiveBatch,
+  STANDING_MS,
+  StandingQueue,
 } from '../../src/transport/receive-backlog.js';
 
 const RCV_WND = 1024;
@@ -45,14 +47,33 @@ test('a drained socket grows the cap back, and it is lifted at rcv_wnd', () => {
   assert.equal(w.cap, 96);
 });
 
-test('the batched receive marks a callback backlogged from half a batch on, and only while it delivers', () => {
+test('the batched receive marks a callback backlogged from half a batch on, from a queue standing STANDING_MS, and only while it delivers', () => {
   const before = receiveBatch.serial;
-  beginReceiveBatch(BACKLOG_DATAGRAMS - 1);
+  beginReceiveBatch(BACKLOG_DATAGRAMS - 1, STANDING_MS);
   assert.deepEqual({ ...receiveBatch }, { serial: before + 1, active: true, backlogged: false });
   endReceiveBatch();
   assert.equal(receiveBatch.active, false);
-  beginReceiveBatch(BACKLOG_DATAGRAMS);
-  assert.equal(receiveBatch.backlogged, true);
-  assert.equal(receiveBatch.serial, before + 2);
+  // a sender's burst read at once, from a socket the previous read drained: no backlog however many
+  beginReceiveBatch(64, 0);
+  assert.equal(receiveBatch.backlogged, false);
   endReceiveBatch();
+  beginReceiveBatch(BACKLOG_DATAGRAMS, STANDING_MS / 2);
+  assert.equal(receiveBatch.backlogged, false);
+  endReceiveBatch();
+  beginReceiveBatch(BACKLOG_DATAGRAMS, STANDING_MS);
+  assert.equal(receiveBatch.backlogged, true);
+  assert.equal(receiveBatch.serial, before + 4);
+  endReceiveBatch();
+});
+
+test('a queue stands from the first of a run of full reads until a read drains the socket', () => {
+  const q = new StandingQueue();
+  assert.equal(q.onRead(false, 10), 0, 'a drained socket');
+  assert.equal(q.onRead(true, 20), 0, 'the first full read: the queue may be a burst that just arrived');
+  assert.equal(q.onRead(true, 20.5), 0.5);
+  assert.equal(q.onRead(true, 21.5), 1.5);
+  assert.equal(q.onRead(false, 22), 2, 'the read that drains it ends the run');
+  assert.equal(q.onRead(false, 30), 0);
+  assert.equal(q.onRead(true, 31), 0, 'a new run');
+  assert.equal(q.onRead(true, 31.25), 0.25);
 });
