@@ -14,7 +14,6 @@
  * ENOBUFS), the rest goes through dgram, which queues and waits for the socket to become writable, and
  * later batches follow the same way until that queue has drained, so datagrams keep their order.
  */
-
 import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';

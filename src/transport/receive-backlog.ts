@@ -54,11 +54,7 @@ export class StandingQueue {
    */
   onRead(full: boolean, now: number): number {
     const since = this.fullSince;
-    if (full) {
-      if (since < 0) this.fullSince = now;
-      return since < 0 ? 0 : now - since;
-    }
-    this.fullSince = -1;
+    this.fullSince = !full ? -1 : since < 0 ? now : since;
     return since < 0 ? 0 : now - since;
   }
 }
