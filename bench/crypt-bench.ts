@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { AesCfbBlockCrypt, CFB_INITIAL_VECTOR } from '../src/crypt/aes.js';
+import { DatagramBatch } from '../src/crypt/batch.js';
 import { CRYPT_METHODS, createPacketCrypt } from '../src/crypt/select.js';
 import type { BlockCrypt } from '../src/crypt/types.js';
 
@@ -93,8 +94,45 @@ function packetLines(): string[] {
   return lines;
 }
 
+/** Datagrams per receive call of mmsg-io, opened one by one or as one batch (openMany). */
+const RECEIVE_BATCH = 64;
+
+/** open() of a receive call's datagrams one by one against openMany on them all, per datagram. */
+function batchLines(): string[] {
+  const lines: string[] = [];
+  for (const method of ['aes', 'aes-128', 'none']) {
+    const { crypt } = createPacketCrypt(method, PASS);
+    const sealed: Buffer[] = [];
+    for (let i = 0; i < RECEIVE_BATCH; i++) {
+      const buf = randomFillSync(Buffer.alloc(DATAGRAM_SIZE));
+      crypt.seal(buf, DATAGRAM_SIZE);
+      sealed.push(buf);
+    }
+    const work = sealed.map((b) => Buffer.from(b));
+    const batch = new DatagramBatch();
+    const single = measure(() => {
+      for (let i = 0; i < RECEIVE_BATCH; i++) {
+        sealed[i].copy(work[i]);
+        if (crypt.open(work[i], DATAGRAM_SIZE) !== DATAGRAM_SIZE) throw new Error(`${method}: open failed`);
+      }
+    });
+    const many = measure(() => {
+      batch.clear();
+      for (let i = 0; i < RECEIVE_BATCH; i++) {
+        sealed[i].copy(work[i]);
+        batch.add(work[i], 0, DATAGRAM_SIZE);
+      }
+      crypt.openMany!(batch);
+      if (batch.ends[RECEIVE_BATCH - 1] !== DATAGRAM_SIZE) throw new Error(`${method}: openMany failed`);
+    });
+    lines.push(line(`${method} open x${RECEIVE_BATCH} one by one`, single / RECEIVE_BATCH, DATAGRAM_SIZE));
+    lines.push(line(`${method} openMany x${RECEIVE_BATCH}`, many / RECEIVE_BATCH, DATAGRAM_SIZE));
+  }
+  return lines;
+}
+
 export async function run(): Promise<string[]> {
-  return [`crypt, ${DATAGRAM_SIZE}-byte datagrams`, ...blockLines(), ...packetLines()];
+  return [`crypt, ${DATAGRAM_SIZE}-byte datagrams`, ...blockLines(), ...packetLines(), ...batchLines()];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,3 +1,4 @@
+import type { DatagramBatch } from './batch.js';
 import { crc32 } from './crc32.js';
 import { sharedNoncePool } from './nonce.js';
 import type { BlockCrypt, PacketCrypt } from './types.js';
@@ -36,6 +37,24 @@ export class CfbPacketCrypt implements PacketCrypt {
     if (len < CFB_HEADER_SIZE) return -1;
     this.block.decrypt(buf, len);
     return crc32(buf, CFB_HEADER_SIZE, len) === buf.readUInt32LE(CFB_NONCE_SIZE) ? len : -1;
+  }
+
+  openMany(batch: DatagramBatch): void {
+    const { bufs, offsets, lengths, ends, count } = batch;
+    const block = this.block;
+    if (block.decryptMany !== undefined) block.decryptMany(batch, 0, count);
+    for (let i = 0; i < count; i++) {
+      const len = lengths[i];
+      if (len < CFB_HEADER_SIZE) {
+        ends[i] = -1;
+        continue;
+      }
+      const buf = bufs[i];
+      const at = offsets[i];
+      if (block.decryptMany === undefined) block.decrypt(at === 0 ? buf : buf.subarray(at), len);
+      ends[i] =
+        crc32(buf, at + CFB_HEADER_SIZE, at + len) === buf.readUInt32LE(at + CFB_NONCE_SIZE) ? len : -1;
+    }
   }
 
   private checksumAndEncrypt(buf: Buffer, end: number): number {

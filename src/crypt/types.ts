@@ -1,3 +1,5 @@
+import type { DatagramBatch } from './batch.js';
+
 /**
  * kcp-go's BlockCrypt: a length-preserving transform over a whole datagram, in place.
  * Every -crypt method except `null` and `aes-128-gcm` is one of these; the test vectors of docs/protocol.md §11.2 are its output.
@@ -7,6 +9,11 @@ export interface BlockCrypt {
   encrypt(buf: Buffer, len: number): void;
   /** Decrypt buf[0, len) in place. */
   decrypt(buf: Buffer, len: number): void;
+  /**
+   * Optional: decrypt in place datagrams [from, to) of `batch` whose length is above 0, as `decrypt` does one,
+   * for a cipher whose fixed cost per call is worth sharing (OpenSSL's).
+   */
+  decryptMany?(batch: DatagramBatch, from: number, to: number): void;
 }
 
 /**
@@ -30,4 +37,9 @@ export interface PacketCrypt {
    * or -1 when the datagram is too short or fails its integrity check. Never throws.
    */
   open(buf: Buffer, len: number): number;
+  /**
+   * Optional: `open` every datagram of `batch` in place, its result in `batch.ends` (the end relative to
+   * the datagram's start, or -1), sharing per-call costs where the cipher can.
+   */
+  openMany?(batch: DatagramBatch): void;
 }

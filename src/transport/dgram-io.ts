@@ -1,18 +1,18 @@
 import type dgram from 'node:dgram';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { transportCounters } from './counters.js';
-import { type UdpIo, UdpPeer } from './udp-io.js';
+import { type UdpIo, UdpPeer, UNOPENED } from './udp-io.js';
 
 /** The portable I/O: Node's dgram, one call per datagram each way. */
 export class DgramIo implements UdpIo {
-  onDatagram: (buf: Buffer, len: number) => void = () => {};
+  onDatagram: (buf: Buffer, len: number, opened: number) => void = () => {};
   onError: (err: Error) => void = () => {};
   private from: dgram.RemoteInfo | null = null;
 
   constructor(private readonly socket: dgram.Socket) {
     socket.on('message', (msg, rinfo) => {
       this.from = rinfo;
-      this.onDatagram(msg, msg.length);
+      this.onDatagram(msg, msg.length, UNOPENED);
     });
     socket.on('error', (err) => {
       transportCounters.udpSocketErrors++;

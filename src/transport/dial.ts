@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
+import { batchOpener } from '../crypt/batch.js';
 import { applyDscp } from './dscp.js';
 import { dialFakeTcp } from './fake-tcp.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
@@ -79,6 +80,7 @@ export async function dialSession(host: string, port: number, options: DialOptio
 function sessionOver(io: UdpIo, remote: string, options: DialOptions): KcpSession {
   const conv = randomBytes(4).readUInt32LE(0);
   const session = new KcpSession(conv, options, new ConnectedLink(io, remote), { active: true });
-  io.onDatagram = (buf, len) => session.input(buf, len);
+  io.onDatagram = (buf, len, opened) => session.input(buf, len, opened);
+  io.opener = batchOpener(options.crypt);
   return session;
 }

@@ -25,7 +25,7 @@ import {
   TCP_HEADER_SIZE,
   TCP_PSH,
 } from './tcp-segment.js';
-import type { UdpIo, UdpPeer } from './udp-io.js';
+import { type UdpIo, type UdpPeer, UNOPENED } from './udp-io.js';
 
 /** The TTL the real connection gets back before it is closed, so that its FIN leaves the host. */
 const DEFAULT_TTL = 64;
@@ -57,7 +57,7 @@ function ipv4Of(address: string, what: string): number {
 
 /** What the client and the server share: the raw socket's packet path, the flows, the send buffer. */
 abstract class FakeTcpIo implements UdpIo {
-  onDatagram: (buf: Buffer, len: number) => void = () => {};
+  onDatagram: (buf: Buffer, len: number, opened: number) => void = () => {};
   onError: (err: Error) => void = () => {};
   protected closed = false;
   private readonly parsed = new ParsedSegment();
@@ -133,7 +133,7 @@ abstract class FakeTcpIo implements UdpIo {
     if (flow.conn === null || !(s.flags & TCP_PSH) || payloadLen === 0) return;
     buf.copyWithin(0, s.payloadStart, s.payloadEnd);
     this.current = flow;
-    this.onDatagram(buf, payloadLen);
+    this.onDatagram(buf, payloadLen, UNOPENED);
   };
 }
 

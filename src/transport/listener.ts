@@ -1,4 +1,5 @@
 import type dgram from 'node:dgram';
+import { batchOpener } from '../crypt/batch.js';
 import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, fecType, isFecShard } from '../fec/index.js';
 import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
@@ -9,7 +10,7 @@ import { listenFakeTcp } from './fake-tcp.js';
 import { bindReusePortSocket } from './reuse-port.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
-import type { UdpIo, UdpPeer } from './udp-io.js';
+import { type UdpIo, type UdpPeer, UNOPENED } from './udp-io.js';
 
 /** Sessions one listener holds at once by default (ListenOptions.maxSessions; kcptun-server's fixed value). */
 export const DEFAULT_MAX_SESSIONS = 4096;
@@ -153,7 +154,8 @@ export class KcpListener {
       Math.max(MIN_SWEEP_MS, Math.floor(this.firstDataTimeoutMs / SWEEPS_PER_TIMEOUT)),
     );
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
-    this.io.onDatagram = (buf, len) => this.packetInput(buf, len);
+    this.io.onDatagram = (buf, len, opened) => this.packetInput(buf, len, opened);
+    this.io.opener = batchOpener(options.crypt);
     // Send errors to vanished peers must not take the listener down: they are counted and reported.
     this.io.onError = (err) => {
       if (!this.closed) options.observer?.socketError?.(err, this.localLabel);
@@ -243,8 +245,11 @@ export class KcpListener {
     this.rejected.set(key, { conv, lastSeen: nowMs() });
   }
 
-  /** A datagram: bytes [0, len) of `buf`, lent for this call by the I/O, whose sender is io.sender(). */
-  private packetInput(buf: Buffer, len: number): void {
+  /**
+   * A datagram: bytes [0, len) of `buf`, lent for this call by the I/O, whose sender is io.sender();
+   * `opened`: see UdpIo.onDatagram.
+   */
+  private packetInput(buf: Buffer, len: number, opened: number): void {
     if (this.closed) return;
     const crypt = this.options.crypt;
     if (len > KCP_MTU_LIMIT) {
@@ -252,7 +257,7 @@ export class KcpListener {
       snmp.InCsumErrors++;
       return;
     }
-    const end = crypt.open(buf, len);
+    const end = opened === UNOPENED ? crypt.open(buf, len) : opened;
     if (end < 0) {
       snmp.InPkts++;
       snmp.InCsumErrors++;

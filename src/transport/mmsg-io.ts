@@ -16,6 +16,7 @@
  */
 import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import { type BatchOpener, DatagramBatch } from '../crypt/batch.js';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { transportCounters } from './counters.js';
 import {
@@ -46,7 +47,7 @@ import {
 } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
 import { beginReceiveBatch, endReceiveBatch, StandingQueue } from './receive-backlog.js';
-import { type UdpIo, UdpPeer } from './udp-io.js';
+import { type UdpIo, UdpPeer, UNOPENED } from './udp-io.js';
 
 /** Datagrams per system call. */
 const BATCH = 64;
@@ -237,10 +238,13 @@ class MessageBlock implements RunSource {
 let receiveBlock: MessageBlock | null = null;
 /** Where the second and later datagrams of a coalesced receive are delivered from, one at a time. */
 let segmentBuffer: Buffer | null = null;
+/** The datagrams of the receive call being delivered, opened together; one for the process, as receiveBlock. */
+const received = new DatagramBatch();
 
 class MmsgIo implements UdpIo {
-  onDatagram: (buf: Buffer, len: number) => void = () => {};
+  onDatagram: (buf: Buffer, len: number, opened: number) => void = () => {};
   onError: (err: Error) => void = () => {};
+  opener: BatchOpener | null = null;
   private readonly tx: MessageBlock;
   private readonly rx: MessageBlock;
   /** Per queued datagram on an unconnected socket: its destination, should it have to go through dgram. */
@@ -253,6 +257,8 @@ class MmsgIo implements UdpIo {
   private dgramBacklog = false;
   /** The receive slot being delivered. */
   private current = 0;
+  /** The datagrams of this receive call were opened (`received`), by the opener of the time. */
+  private opened = false;
   /** GRO: the most datagrams one message held in the last receive call. */
   private perMessage = 1;
   /** How long this socket's queue has stood, for the receive-backlog window. */
@@ -475,16 +481,18 @@ class MmsgIo implements UdpIo {
       this.standing.onRead(got === want, performance.now()),
     );
     try {
+      this.openAll(got, gro);
+      let k = 0;
       for (let i = 0; i < got && !this.closed; i++) {
         this.current = i;
         const len = rx.received(i);
         const segment = gro ? rx.segmentSize(i) : 0;
         if (segment === 0 || segment >= len) {
-          this.onDatagram(rx.slots[i], len);
+          this.onDatagram(rx.slots[i], len, this.openedEnd(k++));
           continue;
         }
         perMessage = Math.max(perMessage, Math.ceil(len / segment));
-        this.deliverSegments(rx.slots[i], len, segment);
+        k = this.deliverSegments(rx.slots[i], len, segment, k);
       }
     } finally {
       endReceiveBatch();
@@ -492,6 +500,36 @@ class MmsgIo implements UdpIo {
     this.perMessage = perMessage;
     flushOutbox();
   };
+
+  /**
+   * Open (decrypt and check) every datagram of the `got` messages just received at once, in the order
+   * they are delivered, when the receiver gave an opener: OpenSSL's fixed cost per call, larger than the
+   * AES work on a whole datagram, is then paid once per batch instead of once per datagram.
+   */
+  private openAll(got: number, gro: boolean): void {
+    const opener = this.opener;
+    this.opened = opener !== null;
+    if (opener === null) return;
+    const rx = this.rx;
+    received.clear();
+    for (let i = 0; i < got; i++) {
+      const len = rx.received(i);
+      const segment = gro ? rx.segmentSize(i) : 0;
+      if (segment === 0 || segment >= len) {
+        received.add(rx.slots[i], 0, len);
+        continue;
+      }
+      received.add(rx.slots[i], 0, segment);
+      for (let at = segment; at < len; at += segment)
+        received.add(rx.slots[i], at, segmentLength(segment, len, at));
+    }
+    opener.openMany(received);
+  }
+
+  /** `onDatagram`'s `opened` for the k-th datagram of this receive call. */
+  private openedEnd(k: number): number {
+    return this.opened ? received.ends[k] : UNOPENED;
+  }
 
   /** The datagrams in the `got` messages just received, coalesced ones counted one by one. */
   private countDatagrams(got: number): number {
@@ -507,24 +545,33 @@ class MmsgIo implements UdpIo {
   /**
    * A coalesced receive: datagrams of `segment` bytes (the last may be shorter) in buf[0, len). The first
    * is lent in place; the others are copied one at a time to the start of a buffer of their own, since a
-   * delivery may decrypt its datagram in place and expects it at offset 0.
+   * delivery may decrypt its datagram in place and expects it at offset 0. `k` is the first one's place in
+   * this receive call; returns the place after the last.
    */
-  private deliverSegments(buf: Buffer, len: number, segment: number): void {
+  private deliverSegments(buf: Buffer, len: number, segment: number, k: number): number {
     transportCounters.groBuffers++;
-    this.onDatagram(buf, segment);
+    this.onDatagram(buf, segment, this.openedEnd(k++));
     segmentBuffer ??= Buffer.allocUnsafeSlow(SLOT_SIZE);
     for (let at = segment; at < len && !this.closed; at += segment) {
-      // A segment longer than a slot is cut as a long datagram is on receive: still too long to be taken.
-      const n = Math.min(segment, len - at, SLOT_SIZE);
+      const n = segmentLength(segment, len, at);
       buf.copy(segmentBuffer, 0, at, at + n);
-      this.onDatagram(segmentBuffer, n);
+      this.onDatagram(segmentBuffer, n, this.openedEnd(k++));
     }
+    return k;
   }
 
   private reportError(err: Error): void {
     transportCounters.udpSocketErrors++;
     this.onError(err);
   }
+}
+
+/**
+ * Bytes of the coalesced datagram at `at` (> 0) of a receive of `len` bytes cut every `segment` bytes. A
+ * segment longer than a slot is cut as a long datagram is on receive: still too long to be taken.
+ */
+function segmentLength(segment: number, len: number, at: number): number {
+  return Math.min(segment, len - at, SLOT_SIZE);
 }
 
 /** An error like libuv's for a failed system call: `recvmmsg ECONNREFUSED`, with code and errno set. */

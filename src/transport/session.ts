@@ -28,6 +28,7 @@ import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
 import { BacklogWindow, receiveBatch } from './receive-backlog.js';
 import { scheduler as processScheduler, type Schedulable, type Scheduler } from './scheduler.js';
+import { UNOPENED } from './udp-io.js';
 
 /**
  * Segments that may wait in KCP for the window before write() asks the layer above to hold off. kcp-go
@@ -415,8 +416,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     sink?.onClose();
   }
 
-  /** A datagram from the peer: bytes [0, len) of `buf`, ours to decrypt in place but only for this call. */
-  input(buf: Buffer, len: number): void {
+  /**
+   * A datagram from the peer: bytes [0, len) of `buf`, ours to decrypt in place but only for this call;
+   * `opened`: see UdpIo.onDatagram.
+   */
+  input(buf: Buffer, len: number, opened: number = UNOPENED): void {
     snmp.InPkts++;
     if (this.closed) return;
     if (len > KCP_MTU_LIMIT) {
@@ -424,7 +428,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
       snmp.InCsumErrors++;
       return;
     }
-    const end = this.crypt.open(buf, len);
+    const end = opened === UNOPENED ? this.crypt.open(buf, len) : opened;
     if (end < 0) {
       snmp.InCsumErrors++;
       return;

@@ -1,3 +1,8 @@
+import type { BatchOpener } from '../crypt/batch.js';
+
+/** `onDatagram`'s `opened` for a datagram still to be opened (decrypted and checked) by its receiver. */
+export const UNOPENED = -2;
+
 /** A datagram's other end: where a listener's session replies to. */
 export class UdpPeer {
   constructor(
@@ -14,8 +19,16 @@ export class UdpPeer {
  * a buffer from `claim` and handed to `send`.
  */
 export interface UdpIo {
-  /** Every datagram received: bytes [0, len) of `buf`, which is only lent for the call (copy what you keep). */
-  onDatagram: (buf: Buffer, len: number) => void;
+  /**
+   * Every datagram received: bytes [0, len) of `buf`, which is only lent for the call (copy what you keep).
+   * `opened` is what `opener.openMany` gave for it (already opened in place), or UNOPENED.
+   */
+  onDatagram: (buf: Buffer, len: number, opened: number) => void;
+  /**
+   * The crypt of what this socket receives, for an I/O that receives datagrams in batches to open them
+   * all at once before delivering them (mmsg-io); null, or ignored by an I/O that receives one by one.
+   */
+  opener?: BatchOpener | null;
   /**
    * Every error the socket reports (counted in transportCounters.udpSocketErrors first): a send the kernel
    * refused, an ICMP error reported late. The socket stays usable; KCP's retransmission copes.
