@@ -9,12 +9,25 @@ export interface FrameSource extends ScheduledStream {
   inSignalQueue: boolean;
   /** Whether takeDataFrame would return a frame now. */
   hasDataFrame(): boolean;
-  /** The next PSH or FIN of this stream, or null when nothing is sendable (nothing pending, window shut). */
-  takeDataFrame(): Buffer | null;
+  /**
+   * The next PSH or FIN of this stream, or null when nothing is sendable (nothing pending, window shut).
+   * With `split`, a PSH comes as split.header, its payload in split.payload (a view of the chunk written);
+   * otherwise, and for a FIN, as one frame with split.payload left null.
+   */
+  takeDataFrame(split: FrameSplit | null): Buffer | null;
   /** Called right after the frame from takeDataFrame was handed to the connection. */
   dataFrameWritten(): void;
   /** The stream's pending window update (UPD), or null. */
   takeSignalFrame(): Buffer | null;
+}
+
+/**
+ * A PSH taken in two parts, for a connection with `writeParts`: no buffer per frame, and no copy of the
+ * payload into one (8 KiB per frame by default) before KCP copies it into its segments anyway.
+ */
+export class FrameSplit {
+  readonly header = Buffer.alloc(HEADER_SIZE);
+  payload: Buffer | null = null;
 }
 
 /**
@@ -37,6 +50,8 @@ export class FrameWriter {
   private readonly signals = new Fifo<FrameSource>();
   private readonly streams: StreamScheduler<FrameSource>;
   private readonly drainWaiters = new Fifo<() => void>();
+  /** Set when the connection takes a frame's header and payload in one call (ByteConnection.writeParts). */
+  private readonly split: FrameSplit | null;
 
   /** `maxFrameSize`: the session's largest PSH payload; a stream's turn is one full frame's bytes. */
   constructor(
@@ -44,6 +59,7 @@ export class FrameWriter {
     maxFrameSize: number,
   ) {
     this.streams = new StreamScheduler(HEADER_SIZE + maxFrameSize);
+    this.split = conn.writeParts === undefined ? null : new FrameSplit();
   }
 
   /** The last write returned false and onDrain has not come yet. */
@@ -119,13 +135,21 @@ export class FrameWriter {
         }
         const source = this.streams.next();
         if (source === undefined) break;
-        const data = source.takeDataFrame();
+        const split = this.split;
+        const data = source.takeDataFrame(split);
         if (data === null) {
           this.streams.ranDry(source);
           continue;
         }
-        this.streams.charge(source, data.length);
-        this.write(data);
+        const payload = split === null ? null : split.payload;
+        if (payload === null) {
+          this.streams.charge(source, data.length);
+          this.write(data);
+        } else {
+          split!.payload = null;
+          this.streams.charge(source, data.length + payload.length);
+          if (!this.conn.writeParts!(data, payload)) this.blocked = true;
+        }
         source.dataFrameWritten();
       }
     } finally {

@@ -1,7 +1,9 @@
 /**
  * smux frame layout: ver(1) cmd(1) length(u16 LE) sid(u32 LE), then `length` payload bytes.
  * Every encoder returns one freshly allocated Buffer holding a complete frame, because the layers
- * below (KCP, snappy) treat each write() as one unit, exactly like Go smux's one Write per frame.
+ * below (KCP, snappy) treat each write() as one unit, exactly like Go smux's one Write per frame; a PSH to
+ * a connection with writeParts (the KCP session) goes as header and payload in one call instead
+ * (writeDataHeader, FrameSplit in frame-writer.ts).
  */
 
 export const HEADER_SIZE = 8;
@@ -44,6 +46,11 @@ export function encodeUpdFrame(version: number, sid: number, consumed: number, w
   frame.writeUInt32LE(consumed >>> 0, HEADER_SIZE);
   frame.writeUInt32LE(window >>> 0, HEADER_SIZE + 4);
   return frame;
+}
+
+/** The header of a PSH of `length` payload bytes, written into `header` (HEADER_SIZE bytes). */
+export function writeDataHeader(header: Buffer, version: number, sid: number, length: number): void {
+  writeHeader(header, version, CMD_PSH, length, sid);
 }
 
 /** A PSH carrying `source[start, end)`; the caller keeps end - start within the u16 length. */

@@ -5,8 +5,9 @@ import {
   encodeDataFrame,
   encodeUpdFrame,
   INITIAL_PEER_WINDOW,
+  writeDataHeader,
 } from './frame.js';
-import type { FrameSource } from './frame-writer.js';
+import type { FrameSource, FrameSplit } from './frame-writer.js';
 import type { SchedulerList } from './stream-scheduler.js';
 
 /** The parts of the session's writer a stream's send side uses. */
@@ -132,7 +133,7 @@ export class StreamSender implements FrameSource {
     return this.finRequested && !this.finWasSent;
   }
 
-  takeDataFrame(): Buffer | null {
+  takeDataFrame(split: FrameSplit | null): Buffer | null {
     if (this.aborted) return null;
     const { sid, version, maxFrameSize } = this.options;
     const chunk = this.chunk;
@@ -148,7 +149,15 @@ export class StreamSender implements FrameSource {
         if (window <= 0) return null;
         size = Math.min(size, window);
       }
-      const frame = encodeDataFrame(version, sid, chunk, this.offset, this.offset + size);
+      const start = this.offset;
+      let frame: Buffer;
+      if (split === null) {
+        frame = encodeDataFrame(version, sid, chunk, start, start + size);
+      } else {
+        frame = split.header;
+        writeDataHeader(frame, version, sid, size);
+        split.payload = chunk.subarray(start, start + size);
+      }
       this.offset += size;
       this.numWritten = (this.numWritten + size) >>> 0;
       if (this.offset === chunk.length) {

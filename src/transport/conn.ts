@@ -24,6 +24,12 @@ export interface ByteConnection {
    * Returns false when the caller should wait for `onDrain` before writing more. Writes after close are dropped.
    */
   write(data: Buffer): boolean;
+  /**
+   * Optional: `head` then `body` as one `write`, offered by a connection that copies what it is given
+   * before returning (the KCP session), so the caller keeps both and need not join them first. Layers
+   * that frame per write (snappy) do not offer it.
+   */
+  writeParts?(head: Buffer, body: Buffer): boolean;
   /** Stop delivering data (the receiver is full); the peer is back-pressured through the layer's window. */
   pause(): void;
   /** Deliver data again after `pause`. */

@@ -365,11 +365,28 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
 
   write(data: Buffer): boolean {
     if (this.closed) return false;
-    // Nothing queued or in flight: this write starts a request (a keystroke, a probe) rather than a burst.
-    const idle = this.kcp.waitSnd === 0;
+    const idle = this.isIdle();
     this.kcp.send(data);
-    snmp.BytesSent += data.length;
-    this.bytesSent += data.length;
+    return this.queued(data.length, idle);
+  }
+
+  writeParts(head: Buffer, body: Buffer): boolean {
+    if (this.closed) return false;
+    const idle = this.isIdle();
+    this.kcp.send(head);
+    this.kcp.send(body);
+    return this.queued(head.length + body.length, idle);
+  }
+
+  /** Nothing queued or in flight: a write now starts a request (a keystroke, a probe) rather than a burst. */
+  private isIdle(): boolean {
+    return this.kcp.waitSnd === 0;
+  }
+
+  /** `bytes` went to KCP's send queue: flush now or at the end of the turn; false when the queue is full. */
+  private queued(bytes: number, idle: boolean): boolean {
+    snmp.BytesSent += bytes;
+    this.bytesSent += bytes;
     if (!(idle && this.scheduler.flushNow(this)) && !this.flushRequested) {
       this.flushRequested = true;
       this.scheduler.requestFlush(this);

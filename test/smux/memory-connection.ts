@@ -8,6 +8,11 @@ export interface MemoryLinkOptions {
   /** With maxChunk: pick each piece size at random in 1..maxChunk (seeded, reproducible). */
   randomChunks?: boolean;
   seed?: number;
+  /**
+   * Offer ByteConnection.writeParts, as the KCP session does: the two parts are recorded as one joined
+   * write in `written` (and `parts` counts the calls), so frames compare with those of a plain connection.
+   */
+  writeParts?: boolean;
 }
 
 /** Bytes handed to a sink per event-loop turn, so both ends interleave like a real link. */
@@ -22,6 +27,9 @@ export class MemoryConnection implements ByteConnection {
   peer!: MemoryConnection;
   /** Every buffer passed to write(), in order (to check exact frames). */
   readonly written: Buffer[] = [];
+  /** writeParts calls so far (with MemoryLinkOptions.writeParts). */
+  parts = 0;
+  writeParts?: (head: Buffer, body: Buffer) => boolean;
   /** Peak of undelivered bytes queued at this end. */
   maxQueued = 0;
   /** Writes and deliveries so far at this end: unchanged over an event-loop turn means nothing moved. */
@@ -37,6 +45,12 @@ export class MemoryConnection implements ByteConnection {
 
   constructor(private readonly options: MemoryLinkOptions) {
     this.rng = options.seed ?? 0x2545f491;
+    if (options.writeParts) {
+      this.writeParts = (head, body) => {
+        this.parts++;
+        return this.write(Buffer.concat([head, body]));
+      };
+    }
   }
 
   get closed(): boolean {

@@ -8,8 +8,12 @@ import { type MemoryConnection, memoryConnectionPair } from './memory-connection
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 /** The far end of `conn` as raw bytes: what arrives is collected, `send` injects bytes. */
-function rawPeer(): { conn: MemoryConnection; received: Buffer[]; send: (b: Buffer) => void } {
-  const [conn, raw] = memoryConnectionPair();
+function rawPeer(writeParts = false): {
+  conn: MemoryConnection;
+  received: Buffer[];
+  send: (b: Buffer) => void;
+} {
+  const [conn, raw] = memoryConnectionPair({ writeParts });
   const received: Buffer[] = [];
   raw.attach({ onData: (d) => received.push(d), onDrain: () => {}, onClose: () => {} });
   return { conn, received, send: (b) => raw.write(b) };
@@ -31,6 +35,23 @@ test('v1 client: SYN, PSH, FIN and NOP are the captured bytes, one write() per f
   assert.equal(conn.written.length, 3);
   t.mock.timers.tick(40);
   assert.deepEqual(conn.written.slice(3), [hex('0103000000000000')], 'a NOP after the keepalive interval');
+  client.close();
+});
+
+test('over a connection with writeParts: each PSH is one writeParts call and the frames are the same bytes', async () => {
+  const { conn } = rawPeer(true);
+  const client = SmuxSession.client(conn, smuxConfig(1, { maxFrameSize: 4 }));
+  const stream = client.openStream();
+  stream.end('hello world');
+  await once(stream, 'finish');
+  assert.deepEqual(conn.written, [
+    hex('0100000003000000'),
+    Buffer.concat([hex('0102040003000000'), Buffer.from('hell')]),
+    Buffer.concat([hex('0102040003000000'), Buffer.from('o wo')]),
+    Buffer.concat([hex('0102030003000000'), Buffer.from('rld')]),
+    hex('0101000003000000'),
+  ]);
+  assert.equal(conn.parts, 3, 'the three PSH, not SYN or FIN');
   client.close();
 });
 
