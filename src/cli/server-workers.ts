@@ -109,20 +109,17 @@ class WorkerPool implements TunnelView {
   private onStats(worker: Worker, stats: WorkerStats, queues: SessionQueues): void {
     this.latest.set(worker, stats);
     Object.assign(queues, stats.queues);
+    const all = [...this.latest.values()];
     const maxConn = snmp.MaxConn;
     sumInto(
       snmp,
-      [...this.latest.values()].map((s) => s.snmp),
+      all.map((s) => s.snmp),
     );
     // A peak is not a sum: the larger of the peak seen here and each worker's own
-    snmp.MaxConn = Math.max(
-      maxConn,
-      snmp.CurrEstab,
-      ...[...this.latest.values()].map((s) => s.snmp.MaxConn ?? 0),
-    );
+    snmp.MaxConn = Math.max(maxConn, snmp.CurrEstab, ...all.map((s) => s.snmp.MaxConn ?? 0));
     sumInto(
       udpStats,
-      [...this.latest.values()].map((s) => s.udp),
+      all.map((s) => s.udp),
     );
   }
 

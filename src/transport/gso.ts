@@ -13,13 +13,11 @@
  * off for that socket only.
  */
 import { constants as osConstants } from 'node:os';
-import { errnoName, type Libc } from './libc.js';
+import { AF_INET, errnoName, type Libc, SOCK_DGRAM } from './libc.js';
 
 /** Set KCPTUN_NO_GSO=1 to keep to one datagram per message both ways where GSO/GRO is available. */
 const gsoDisabled = process.env.KCPTUN_NO_GSO === '1';
 
-const AF_INET = 2;
-const SOCK_DGRAM = 2;
 export const SOL_UDP = 17;
 /** setsockopt/cmsg type: the segment size of a send (linux/udp.h). */
 export const UDP_SEGMENT = 103;

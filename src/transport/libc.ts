@@ -10,6 +10,22 @@ import type dgram from 'node:dgram';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 
+/**
+ * Linux's socket constants and struct sizes, the same on x86-64 and ARM64 (every caller of these is
+ * Linux-only): one home for the modules that call socket(2), bind(2) or read a struct sockaddr.
+ */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SOCKADDR_IN_SIZE = 16;
+export const SOCKADDR_IN6_SIZE = 28;
+/** Where struct sockaddr_in6 holds the 16-byte address (after family, port and flowinfo). */
+export const SIN6_ADDR = 8;
+
 /** The libuv handle reports a negative fd until the socket is bound. */
 const NO_FD = -1;
 

@@ -37,11 +37,15 @@ import {
   UDP_SEGMENT,
 } from './gso.js';
 import {
+  AF_INET,
   errnoName,
   type Libc,
   libc,
   type NativePointer,
   type PollHandle,
+  SIN6_ADDR,
+  SOCKADDR_IN_SIZE,
+  SOCKADDR_IN6_SIZE,
   socketFd,
   socketHandle,
 } from './libc.js';
@@ -71,11 +75,6 @@ const IOV_BASE = 0;
 const IOV_LEN = 8;
 /** Room for a struct sockaddr_in6 (28 bytes), rounded up. */
 const SOCKADDR_SIZE = 32;
-const AF_INET = 2;
-const SOCKADDR_IN_SIZE = 16;
-const SOCKADDR_IN6_SIZE = 28;
-/** Where struct sockaddr_in6 holds the 16-byte address. */
-const SIN6_ADDR = 8;
 
 const MSG_DONTWAIT = 0x40;
 const EINTR = 4;

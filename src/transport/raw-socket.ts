@@ -4,21 +4,25 @@
  * the host receives (IPv4 header included) and sends segments whose IPv4 header the kernel writes. Needs
  * root or CAP_NET_RAW. Readiness comes from a libuv poll handle on the descriptor, as in mmsg-io.ts.
  */
-import { type Koffi, libc, type PollHandle } from './libc.js';
+import {
+  AF_INET,
+  type Koffi,
+  libc,
+  type PollHandle,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
+  SOCKADDR_IN_SIZE,
+  SOL_SOCKET,
+} from './libc.js';
 
-const AF_INET = 2;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_TCP = 6;
-const SOL_SOCKET = 1;
 const IPPROTO_IP = 0;
 const IP_TOS = 1;
 const IP_TTL = 2;
 /** SO_SNDBUFFORCE / SO_RCVBUFFORCE: as root, -sockbuf beyond net.core.[rw]mem_max, as Go's SetReadBuffer cannot. */
 const SO_SNDBUFFORCE = 32;
 const SO_RCVBUFFORCE = 33;
-const SOCKADDR_IN_SIZE = 16;
 const MSG_DONTWAIT = 0x40;
 const EINTR = 4;
 const EAGAIN = 11;

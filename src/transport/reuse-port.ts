@@ -11,25 +11,29 @@
  */
 import type dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { isIPv6 } from 'node:net';
-import { errnoName, type Libc, libc } from './libc.js';
+import { isIP, isIPv6 } from 'node:net';
+import {
+  AF_INET,
+  AF_INET6,
+  errnoName,
+  type Libc,
+  libc,
+  SIN6_ADDR,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCKADDR_IN_SIZE,
+  SOCKADDR_IN6_SIZE,
+  SOL_SOCKET,
+} from './libc.js';
 import { createUdpSocket } from './udp.js';
 
 // Linux's values (x86-64 and ARM64 alike); the group is Linux's feature, so no other platform gets here.
-const AF_INET = 2;
-const AF_INET6 = 10;
-const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
 const SO_REUSEPORT = 15;
 const IPPROTO_IPV6 = 41;
 const IPV6_V6ONLY = 26;
-const SOCKADDR_IN_SIZE = 16;
-const SOCKADDR_IN6_SIZE = 28;
-/** Offset of the address in sockaddr_in (after family and port) and in sockaddr_in6 (after flowinfo too). */
+/** Offset of the address in sockaddr_in (after family and port). */
 const SIN_ADDR = 4;
-const SIN6_ADDR = 8;
 
 /** True where a listener can join a SO_REUSEPORT group, else why not (in words for a flag's error). */
 export function reusePortSupport(): true | string {
@@ -50,7 +54,7 @@ export async function bindReusePortSocket(
 ): Promise<dgram.Socket> {
   const sys = libc();
   if (typeof sys === 'string') throw new Error(sys);
-  const address = isAddress(host) ? host : (await lookup(host)).address;
+  const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
   const fd = openBound(sys, address, port);
   const socket = createUdpSocket(address, sockbuf);
   await new Promise<void>((resolve, reject) => {
@@ -61,10 +65,6 @@ export async function bindReusePortSocket(
     });
   });
   return socket;
-}
-
-function isAddress(host: string): boolean {
-  return isIPv6(host) || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
 }
 
 /** A non-blocking socket with SO_REUSEPORT, bound; IPv6 takes IPv4 peers too, as createUdpSocket's. */
