@@ -1,7 +1,48 @@
 import type { Duplex } from 'node:stream';
 
 /**
- * Copy both ways between a local socket and a smux stream, with backpressure (pipe), until one direction
+ * How many bytes a destination may hold (corked, or waiting for the kernel) before its source is paused.
+ * One KCP receive batch (mmsg-io's 64 datagrams of up to ~1.4 KB) delivers up to about 88 KiB of smux
+ * payload to a stream in one go; 128 KiB lets that go to the local socket as one writev instead of one
+ * write per smux frame (~10 % of the tunnel's CPU was those writes, docs/bench-tunnel-cpu-2026-12-02.md),
+ * while a reader that stops still stops the source, and so the smux window updates, after 128 KiB.
+ */
+export const WRITE_BATCH_LIMIT = 128 * 1024;
+
+/**
+ * Copy src to dst like Readable#pipe (without ending dst), but cork dst over everything src delivers in
+ * one tick of the event loop, so the chunks go out in one writev. Backpressure: src is paused once a
+ * write is refused and dst holds WRITE_BATCH_LIMIT bytes or more, and resumed on dst's 'drain' (which a
+ * refused write guarantees). Returns the function that stops the copy.
+ */
+function copyCorked(src: Duplex, dst: Duplex): () => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    dst.uncork();
+  };
+  const onData = (chunk: Buffer): void => {
+    if (!corked) {
+      corked = true;
+      dst.cork();
+      process.nextTick(uncork);
+    }
+    if (!dst.write(chunk) && dst.writableLength >= WRITE_BATCH_LIMIT) src.pause();
+  };
+  const onDrain = (): void => {
+    src.resume();
+  };
+  src.on('data', onData);
+  dst.on('drain', onDrain);
+  if (!dst.writableNeedDrain) src.resume();
+  return () => {
+    src.off('data', onData);
+    dst.off('drain', onDrain);
+  };
+}
+
+/**
+ * Copy both ways between a local socket and a smux stream, with backpressure (copyCorked), until one direction
  * ends. Then, like kcptun: with closeWait 0 both sides are closed at once (an EOF either way closes the
  * pair); with closeWait > 0 the ended direction is half-closed and the pair is closed after closeWait
  * seconds, or as soon as the other direction ends too. Closing is graceful: what was already read is
@@ -17,14 +58,19 @@ export function pipeBoth(
   let ended = 0;
   let flushing = 0;
   let timer: NodeJS.Timeout | null = null;
+  let stopAtoB: () => void = () => {};
+  let stopBtoA: () => void = () => {};
+  const stopCopying = (): void => {
+    stopAtoB();
+    stopBtoA();
+  };
 
   /** `err`: the error that tore the pair down, if one did; onDone reports it. */
   const teardown = (err?: Error): void => {
     if (state === 'done') return;
     state = 'done';
     if (timer) clearTimeout(timer);
-    a.unpipe(b);
-    b.unpipe(a);
+    stopCopying();
     a.destroy();
     b.destroy();
     onDone(err instanceof Error ? err : undefined);
@@ -34,8 +80,7 @@ export function pipeBoth(
     if (state !== 'open') return;
     state = 'closing';
     if (timer) clearTimeout(timer);
-    a.unpipe(b);
-    b.unpipe(a);
+    stopCopying();
     for (const s of [a, b]) {
       if (s.writableFinished || s.destroyed) continue;
       flushing++;
@@ -76,6 +121,6 @@ export function pipeBoth(
   b.on('error', teardown);
   a.on('close', onClose(a));
   b.on('close', onClose(b));
-  a.pipe(b, { end: false });
-  b.pipe(a, { end: false });
+  stopAtoB = copyCorked(a, b);
+  stopBtoA = copyCorked(b, a);
 }

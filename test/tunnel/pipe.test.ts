@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Duplex } from 'node:stream';
+import { describe, test } from 'node:test';
+import { pipeBoth, WRITE_BATCH_LIMIT } from '../../src/tunnel/pipe.js';
+import {
+  acceptStream,
+  quiescent,
+  randomBytes,
+  sessionPair,
+  sha256,
+  smuxConfig,
+  writeAll,
+} from '../smux/helpers.js';
+
+/**
+ * Stands in for the local TCP socket: records each _write/_writev call (a write system call on a real
+ * socket) and, while stalled, holds the completion of the call in progress, like a full socket buffer.
+ */
+class RecordingSocket extends Duplex {
+  readonly received: Buffer[] = [];
+  writeCalls = 0;
+  largestBatch = 0;
+  stalled = false;
+  private held: (() => void) | null = null;
+  private heldBytes = 0;
+
+  constructor() {
+    super({ allowHalfOpen: true });
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.record([chunk], callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: () => void): void {
+    this.record(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
+  }
+
+  /** Bytes written by the pipe so far, whether completed or still held by the socket. */
+  get bytesTaken(): number {
+    return this.received.reduce((sum, b) => sum + b.length, 0) - this.heldBytes + this.writableLength;
+  }
+
+  release(): void {
+    this.stalled = false;
+    const held = this.held;
+    this.held = null;
+    this.heldBytes = 0;
+    held?.();
+  }
+
+  private record(chunks: Buffer[], callback: () => void): void {
+    this.writeCalls++;
+    this.largestBatch = Math.max(this.largestBatch, chunks.length);
+    this.received.push(...chunks);
+    if (!this.stalled) {
+      callback();
+      return;
+    }
+    this.held = callback;
+    this.heldBytes = chunks.reduce((sum, b) => sum + b.length, 0);
+  }
+}
+
+const FRAME_SIZE = 4096;
+
+/** Pipe the accepted end of a fresh stream to a RecordingSocket; resolves with both and pipeBoth's result. */
+async function pipedStream(maxStreamBuffer: number) {
+  const pair = sessionPair(smuxConfig(2, { maxFrameSize: FRAME_SIZE, maxStreamBuffer }));
+  const sent = pair.client.openStream();
+  const stream = await acceptStream(pair.server);
+  const socket = new RecordingSocket();
+  const done = new Promise<Error | undefined>((resolve) => pipeBoth(stream, socket, 0, resolve));
+  return { pair, sent, stream, socket, done };
+}
+
+describe('pipeBoth: smux stream to local socket', () => {
+  test('the frames of one delivery go out in one write, byte for byte', async () => {
+    const { pair, sent, socket, done } = await pipedStream(2 << 20);
+    const data = randomBytes(256 << 10);
+    await writeAll(sent, data);
+    await once(socket, 'finish');
+    assert.equal(await done, undefined);
+    assert.equal(sha256(Buffer.concat(socket.received)), sha256(data));
+    // 64 frames arrive a few dozen KiB per event-loop turn: written one by one, no call would carry two.
+    assert.ok(socket.largestBatch > 1, `largest write carried ${socket.largestBatch} chunk(s)`);
+    assert.ok(socket.writeCalls < data.length / FRAME_SIZE, `${socket.writeCalls} writes`);
+    pair.client.close();
+  });
+
+  test('a socket that stops taking data stops the stream at the batch limit, and the data then arrives intact', async () => {
+    const window = 64 << 10;
+    const { pair, sent, stream, socket, done } = await pipedStream(window);
+    socket.stalled = true;
+    const data = randomBytes(2 << 20);
+    const writing = writeAll(sent, data);
+    await quiescent(pair.clientConn);
+    // The socket holds at most the batch limit plus what the last accepted write brought with it, and
+    // the rest waits in the stream within its window: the sender stopped, far short of the 2 MiB.
+    assert.ok(socket.bytesTaken >= WRITE_BATCH_LIMIT, `socket took ${socket.bytesTaken}`);
+    assert.ok(socket.bytesTaken < WRITE_BATCH_LIMIT + window, `socket took ${socket.bytesTaken}`);
+    assert.ok(stream.bufferedReceiveBytes > 0);
+    assert.ok(socket.bytesTaken + stream.bufferedReceiveBytes <= WRITE_BATCH_LIMIT + 2 * window);
+    socket.release();
+    await writing;
+    await once(socket, 'finish');
+    assert.equal(await done, undefined);
+    assert.equal(sha256(Buffer.concat(socket.received)), sha256(data));
+    pair.client.close();
+  });
+});
