@@ -104,10 +104,12 @@ export class StreamSender implements FrameSource {
   }
 
   /**
-   * Stop sending: unsent data is dropped and its callbacks get `reason`. Returns true when the caller must
-   * still send a FIN (none was sent yet); from then on the FIN counts as sent.
+   * Stop sending: unsent data is dropped and its callbacks get the error `reason` makes, which is only
+   * made when there are such callbacks (an Error captures a stack trace, and a stream that closes
+   * normally has none: that was 0.7 % of a server's profile setting up 1000 sessions). Returns true when
+   * the caller must still send a FIN (none was sent yet); from then on the FIN counts as sent.
    */
-  abort(reason: Error): boolean {
+  abort(reason: () => Error): boolean {
     if (this.aborted) return false;
     this.aborted = true;
     this.updatePending = false;
@@ -118,8 +120,11 @@ export class StreamSender implements FrameSource {
     this.finCallback = null;
     const mustSendFin = !this.finWasSent;
     this.finWasSent = true;
-    pending?.(reason);
-    fin?.(reason);
+    if (pending !== null || fin !== null) {
+      const err = reason();
+      pending?.(err);
+      fin?.(err);
+    }
     return mustSendFin;
   }
 

@@ -88,7 +88,7 @@ export class SmuxStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const reason =
+    const reason = (): Error =>
       error ?? new SmuxError(`smux: stream ${this.id} destroyed before its data was sent`, 'CLOSED');
     if (this.sender.abort(reason) && !this.host.isClosed) {
       this.host.sendControl(encodeControlFrame(this.host.config.version, CMD_FIN, this.id));
