@@ -96,6 +96,7 @@ export function runMain<C extends CommonConfig>(
       },
       (err) => {
         if (config.log !== '') log.info(messageOf(err)); // stderr gets it from fail()
+        log.close(); // the lines still pending in the log's batch go out before fail's
         fail(err);
       },
     );

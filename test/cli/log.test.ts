@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CliError } from '../../src/cli/errors.js';
 import { createLogger, formatLogLine } from '../../src/cli/log.js';
 
@@ -42,6 +44,26 @@ describe('createLogger', () => {
     logger.close();
     logger.info('after close is dropped');
     assert.equal(readFileSync(path, 'utf8'), 'old line\n2026/01/05 07:08:09 a\n2026/01/05 07:08:09 b\n');
+  });
+  it('the lines of one tick go out in one write, in order, at its end', async () => {
+    const written: string[] = [];
+    const logger = createLogger({ clock: () => AT, stderr: { write: (s) => written.push(s) } });
+    logger.info('stream opened 1');
+    logger.info('stream opened 2');
+    assert.deepEqual(written, []);
+    await new Promise((resolve) => process.nextTick(resolve));
+    logger.info('stream closed 1');
+    assert.deepEqual(written, ['2026/01/05 07:08:09 stream opened 1\n2026/01/05 07:08:09 stream opened 2\n']);
+    logger.close();
+    assert.equal(written[1], '2026/01/05 07:08:09 stream closed 1\n');
+  });
+  it('a line logged just before a fatal exception is still written', () => {
+    const logModule = fileURLToPath(new URL('../../src/cli/log.js', import.meta.url));
+    const script = `import { createLogger } from ${JSON.stringify(logModule)};
+      createLogger().info('last words'); throw new Error('fatal');`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 1);
+    assert.match(child.stderr, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d last words$/m);
   });
   it('an unopenable file is a CliError naming it', () => {
     const path = join(dir, 'no', 'such', 'dir.log');
