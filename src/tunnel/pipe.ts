@@ -9,25 +9,34 @@ import type { Duplex } from 'node:stream';
  */
 export const WRITE_BATCH_LIMIT = 128 * 1024;
 
+/** Whether dst writes several buffered chunks in one call (net.Socket's writev); a SmuxStream does not. */
+function gathersWrites(dst: Duplex): boolean {
+  return typeof (dst as { _writev?: unknown })._writev === 'function';
+}
+
 /**
- * Copy src to dst like Readable#pipe (without ending dst), but cork dst over everything src delivers in
- * one tick of the event loop, so the chunks go out in one writev. Backpressure: src is paused once a
- * write is refused and dst holds WRITE_BATCH_LIMIT bytes or more, and resumed on dst's 'drain' (which a
- * refused write guarantees). Returns the function that stops the copy.
+ * Copy src to dst like Readable#pipe (without ending dst). A dst that gathers writes is corked over
+ * everything src delivers in one tick of the event loop, so the chunks go out in one writev, and src is
+ * paused once a write is refused and dst holds WRITE_BATCH_LIMIT bytes or more. Any other dst (the smux
+ * stream, which gains nothing from a batch) pauses src as soon as a write is refused, as pipe does, so an
+ * upload buffers no more than before. src resumes on dst's 'drain', which a refused write guarantees.
+ * Returns the function that stops the copy.
  */
 function copyCorked(src: Duplex, dst: Duplex): () => void {
+  const batches = gathersWrites(dst);
+  const pauseAt = batches ? WRITE_BATCH_LIMIT : 0;
   let corked = false;
   const uncork = (): void => {
     corked = false;
     dst.uncork();
   };
   const onData = (chunk: Buffer): void => {
-    if (!corked) {
+    if (batches && !corked) {
       corked = true;
       dst.cork();
       process.nextTick(uncork);
     }
-    if (!dst.write(chunk) && dst.writableLength >= WRITE_BATCH_LIMIT) src.pause();
+    if (!dst.write(chunk) && dst.writableLength >= pauseAt) src.pause();
   };
   const onDrain = (): void => {
     src.resume();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { Duplex } from 'node:stream';
+import { Duplex, type Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { pipeBoth, WRITE_BATCH_LIMIT } from '../../src/tunnel/pipe.js';
 import {
@@ -113,5 +113,47 @@ describe('pipeBoth: smux stream to local socket', () => {
     assert.equal(await done, undefined);
     assert.equal(sha256(Buffer.concat(socket.received)), sha256(data));
     pair.client.close();
+  });
+});
+
+describe('pipeBoth: local socket to smux stream', () => {
+  test('a destination that cannot gather writes pauses the source at its first refused write, as pipe does', async () => {
+    const chunk = randomBytes(16 << 10);
+    const chunks = 64;
+    let pushed = 0;
+    const source = new Duplex({
+      read() {
+        this.push(pushed < chunks ? chunk : null);
+        pushed++;
+      },
+      write(_chunk, _encoding, callback) {
+        callback();
+      },
+    });
+    // Like a SmuxStream: _write only, and the first write is held as if the connection were full.
+    const received: Buffer[] = [];
+    let held: (() => void) | null = null;
+    let stalled = true;
+    const destination = new Duplex({
+      read() {},
+      write(data: Buffer, _encoding, callback) {
+        received.push(data);
+        if (stalled) held = callback;
+        else callback();
+      },
+    });
+    assert.equal(typeof (destination as Writable & { _writev?: unknown })._writev, 'object');
+    const done = new Promise<Error | undefined>((resolve) => pipeBoth(source, destination, 0, resolve));
+    await once(source, 'pause');
+    assert.ok(
+      destination.writableLength <= 2 * chunk.length,
+      `destination holds ${destination.writableLength}`,
+    );
+    stalled = false;
+    (held as (() => void) | null)?.();
+    await once(destination, 'finish');
+    assert.equal(await done, undefined);
+    assert.equal(Buffer.concat(received).length, chunks * chunk.length);
+    assert.ok(Buffer.concat(received).every((byte, i) => byte === chunk[i % chunk.length]));
   });
 });
