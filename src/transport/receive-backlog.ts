@@ -69,9 +69,36 @@ export function beginReceiveBatch(datagrams: number, standingMs: number): void {
   receiveBatch.backlogged = datagrams >= BACKLOG_DATAGRAMS && standingMs >= STANDING_MS;
 }
 
-/** Called by the batched receive once the callback's datagrams are delivered. */
+/** A session holding data received in the batch being delivered, to hand up once the batch is in. */
+export interface BatchReceiver {
+  /** Hand up what the batch's datagrams made ready. */
+  endOfBatch(): void;
+}
+
+let waiting: BatchReceiver[] = [];
+let spare: BatchReceiver[] = [];
+
+/**
+ * Ask for `r.endOfBatch()` once the batch being delivered is in; only while `receiveBatch.active`, once
+ * per batch. A session then reads KCP's receive queue once per batch rather than once per datagram, so
+ * what it hands up (smux frames, then the TCP writes they feed) comes in batch-sized pieces: the server of
+ * an upload made about 5 TCP writes per recvmmsg call.
+ */
+export function deliverAtBatchEnd(r: BatchReceiver): void {
+  waiting.push(r);
+}
+
+/** Called by the batched receive once the callback's datagrams are delivered: hands up what they made ready. */
 export function endReceiveBatch(): void {
   receiveBatch.active = false;
+  const batch = waiting;
+  waiting = spare;
+  spare = batch;
+  try {
+    for (let i = 0; i < batch.length; i++) batch[i].endOfBatch();
+  } finally {
+    batch.length = 0;
+  }
 }
 
 /**

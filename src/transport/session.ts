@@ -26,7 +26,7 @@ import { CcTrace } from './cc-trace.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
-import { BacklogWindow, receiveBatch } from './receive-backlog.js';
+import { BacklogWindow, type BatchReceiver, deliverAtBatchEnd, receiveBatch } from './receive-backlog.js';
 import { scheduler as processScheduler, type Schedulable, type Scheduler } from './scheduler.js';
 import { UNOPENED } from './udp-io.js';
 
@@ -192,7 +192,7 @@ export function validateSessionOptions(o: SessionOptions): void {
  * Driven by a Scheduler (the process-wide one unless options name another); nothing here owns a timer
  * or a socket.
  */
-export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
+export class KcpSession implements ByteConnection, Schedulable, SessionQueues, BatchReceiver {
   dueAt = -1;
   closed = false;
   readonly conv: number;
@@ -208,6 +208,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
   private paused = false;
   private writeBlocked = false;
   private flushRequested = false;
+  /** Delivery waits for the end of the receive batch being delivered (receive-backlog.ts). */
+  private deliveryDeferred = false;
   /** Some application data has reached the layer above: a real peer, not a stray or forged packet. */
   hasDelivered = false;
   /** -ratelimit's fixed rate, or the congestion controller's pacing rate capped by it. */
@@ -506,8 +508,20 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues {
     if (this.kcp.pendingAcks >= this.ackClock || this.kcp.budgetSpent) this.requestFlushOnce();
     // an ACK-triggered flush ran out of pacing budget: come back when the bucket refills
     if (this.kcp.paced) this.scheduler.advance(this, (now + this.pacer!.delay()) >>> 0);
-    this.deliver();
+    // In a batched receive, what the batch's datagrams complete is handed up once, at its end.
+    if (receiveBatch.active) {
+      if (!this.deliveryDeferred) {
+        this.deliveryDeferred = true;
+        deliverAtBatchEnd(this);
+      }
+    } else this.deliver();
     this.checkDrain();
+  }
+
+  /** The receive batch this session's datagrams came in has been delivered: hand up what they completed. */
+  endOfBatch(): void {
+    this.deliveryDeferred = false;
+    this.deliver();
   }
 
   update(now: number): number {

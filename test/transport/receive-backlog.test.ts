@@ -4,6 +4,7 @@ import {
   BACKLOG_DATAGRAMS,
   BacklogWindow,
   beginReceiveBatch,
+  deliverAtBatchEnd,
   endReceiveBatch,
   receiveBatch,
   STANDING_MS,
@@ -76,4 +77,17 @@ test('a queue stands from the first of a run of full reads until a read drains t
   assert.equal(q.onRead(false, 30), 0);
   assert.equal(q.onRead(true, 31), 0, 'a new run');
   assert.equal(q.onRead(true, 31.25), 0.25);
+});
+
+test('a receiver asking during a batch is called once the batch ends, and not again at the next', () => {
+  const calls: string[] = [];
+  const receiver = { endOfBatch: () => calls.push(receiveBatch.active ? 'during' : 'after') };
+  beginReceiveBatch(1, 0);
+  deliverAtBatchEnd(receiver);
+  assert.deepEqual(calls, []);
+  endReceiveBatch();
+  assert.deepEqual(calls, ['after']);
+  beginReceiveBatch(1, 0);
+  endReceiveBatch();
+  assert.deepEqual(calls, ['after']);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { beginReceiveBatch, endReceiveBatch } from '../../src/transport/receive-backlog.js';
 import { Scheduler } from '../../src/transport/scheduler.js';
 import { type DatagramLink, KcpSession } from '../../src/transport/session.js';
 import { options } from './session-cases.js';
@@ -154,4 +155,51 @@ test('one turn sends at most one batch of new segments; the rest follows turn by
     `the budget bounded several turns: ${perTurn.join(' ')}`,
   );
   assert.ok(Buffer.concat(received).equals(data), 'every byte arrived, in order');
+});
+
+test('datagrams of one receive batch are handed up together at its end; outside a batch, each at once', () => {
+  const clock = { now: 0 };
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
+  const toServer: Buffer[] = [];
+  const link: DatagramLink = {
+    remote: 'queued',
+    claim: () => Buffer.alloc(1500),
+    send: (buf, len) => {
+      toServer.push(Buffer.from(buf.subarray(0, len)));
+    },
+    release: () => {},
+  };
+  const drop: DatagramLink = { ...link, send: () => {} };
+  const options = { ...sessionOptions, scheduler };
+  const client = new KcpSession(1, options, link, { active: true });
+  const server = new KcpSession(1, options, drop, { active: false });
+  const handedUp: Buffer[] = [];
+  server.attach({ onData: (d) => handedUp.push(d), onDrain: () => {}, onClose: () => {} });
+  const sendThree = (): Buffer[] => {
+    for (let i = 0; i < 3; i++) {
+      client.write(Buffer.alloc(100, handedUp.length * 3 + i));
+      scheduler.run();
+      clock.now += 1;
+    }
+    return toServer.splice(0);
+  };
+  const batch = sendThree();
+  assert.equal(batch.length, 3, 'one datagram per write');
+  beginReceiveBatch(batch.length, 0);
+  for (const d of batch) server.input(d, d.length);
+  assert.equal(handedUp.length, 0, 'nothing handed up while the batch is delivered');
+  endReceiveBatch();
+  assert.deepEqual(
+    handedUp.map((d) => d.length),
+    [300],
+    'the batch handed up as one piece',
+  );
+  for (const d of sendThree()) server.input(d, d.length);
+  assert.deepEqual(
+    handedUp.map((d) => d.length),
+    [300, 100, 100, 100],
+    'without a batch, each datagram at once',
+  );
+  client.close();
+  server.close();
 });
