@@ -39,6 +39,16 @@ const MAX_SHARD_BYTES = KCP_MTU_LIMIT - FEC_HEADER_SIZE;
 const AUTOTUNE_LIMIT = 256;
 /** How many recently finished groups are remembered so their late shards are dropped on arrival. */
 const FINISHED_GROUPS = 16;
+/**
+ * Groups' worth of shards, each in its place under this decoder's configured shape, after which the peer
+ * is taken to send that shape (peerShapeSame). Any other (ds, ps) puts a shard of the first two groups out
+ * of place, and a lost shard can hide that only until the pattern repeats: over every shape up to (40, 12),
+ * 2 groups confirmed a wrong shape in at most 0.24 % of 20000 trials each at 5 % random loss, 3 % at 20 %
+ * (4 groups: 0 and 0.05 %; a Monte Carlo of this rule). A wrong guess costs little: the first shard out of
+ * place revokes it (ParityTuner.peerShape). More groups cost full parity for longer: the peer's ACK stream
+ * (~100 datagrams/s) needs ~0.2 s per 2 groups, while Startup doubles the flight each round trip.
+ */
+const CONFIRM_GROUPS = 2;
 
 /** A queued shard: the packet's bytes from offset 6 (size field or parity) in a pooled buffer. */
 class RxShard {
@@ -74,6 +84,11 @@ export class FecDecoder {
   /** First seqids of recently freed groups (-1 = unused), written round-robin. */
   private readonly finished = new Float64Array(FINISHED_GROUPS);
   private finishedNext = 0;
+  /** Shards whose type matched their place under the configured shape, and whether one was parity. */
+  private inPlace = 0;
+  private parityInPlace = false;
+  /** A shard arrived out of place: the peer sends another shape (sticky). */
+  private shapeMismatch = false;
 
   constructor(dataShards: number, parityShards: number) {
     if (!Number.isInteger(dataShards) || dataShards < 1) throw new Error(`fec: dataShards ${dataShards}`);
@@ -93,6 +108,15 @@ export class FecDecoder {
 
   get parityShards(): number {
     return this.ps;
+  }
+
+  /**
+   * The peer's stream has shown its (ds, ps) is this decoder's configured one: CONFIRM_GROUPS groups'
+   * worth of shards, parity among them, all in place, none ever out of place. A kcptun peer's decoder has
+   * the shape its encoder sends, so its autotune needs no full parity runs from us (ParityTuner).
+   */
+  get peerShapeSame(): boolean {
+    return !this.shapeMismatch && this.parityInPlace && this.inPlace >= CONFIRM_GROUPS * this.shardSize;
   }
 
   /** Shards queued now; never more than 3 x (ds+ps) after decode returns. */
@@ -142,7 +166,13 @@ export class FecDecoder {
     this.autoTune.sample(isData, seqid);
     if (seqid >= this.paws) return 0;
     const expectData = seqid % this.shardSize < this.ds;
-    if (expectData !== isData) this.tune();
+    if (expectData !== isData) {
+      this.shapeMismatch = true;
+      this.tune();
+    } else if (!this.shapeMismatch) {
+      this.inPlace++;
+      if (!isData) this.parityInPlace = true;
+    }
     if (this.finished.includes(seqid - (seqid % this.shardSize))) return 0;
 
     const insertAt = this.findInsertPosition(seqid);

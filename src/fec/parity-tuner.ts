@@ -11,14 +11,16 @@
  * at most 1/(e·(k+1)) at any p, against its cost of 1/k. At the path's rate no parity count is cheaper in
  * wire bytes than retransmitting (at 50 ms, 1 %, 10 Mbit/s, full parity carried a third of the
  * bottleneck, docs/link-benchmark.md). So the count sent is 0 while the sender is at the path's rate
- * (and for PATH_RATE_HOLD_RTTS round trips after; not before START_SEGMENTS), and what the residual loss
+ * (and for PATH_RATE_HOLD_RTTS round trips after; not in the full-parity start), and what the residual loss
  * calls for otherwise: an interactive or app-limited sender, or Startup's ramp, where the path has room
  * and parity saves the round trip of head-of-line delay a retransmission costs.
  *
  * The count the loss calls for: full parity first, for the first START_SEGMENTS segments, so a peer
  * whose decoder was configured with another (ds, ps) sees complete parity runs and its autotune locks onto
- * ours. Fewer parity shards keep the group's shape (the encoder still advances seqid by ps, docs/protocol.md
- * §3), which both Go decoders place by seqid and decode as soon as ds shards of a group are in
+ * ours; not when the peer's own FEC stream has shown its decoder has our shape (peerShapeSame, the usual
+ * case: kcptun's default 10/3 at both ends), whose autotune has nothing to lock onto. Fewer parity shards
+ * keep the group's shape (the encoder still advances seqid by ps, docs/protocol.md §3), which both Go
+ * decoders place by seqid and decode as soon as ds shards of a group are in
  * (test/interop/auto-mode). Then one more when the residual loss stays above RAISE_LOSS for RAISE_PERIODS
  * periods, one fewer after QUIET_PERIODS periods in a row below LOWER_LOSS: none on a clean link, all of
  * them on a lossy one. Periods at the path's rate, sent without parity, measure the link's own loss, so
@@ -26,7 +28,14 @@
  */
 import { timeDiff } from '../kcp/time-diff.js';
 
-/** Segments sent with full parity before the count adapts. */
+/**
+ * Segments sent with full parity before the count adapts, toward a peer whose decoder may have another
+ * shape. kcp-go v5.6.1's autotune (ring indexed by seqid mod 258, first edge in slot order) gets about one
+ * chance per 258 seqids and misses it when a shard of that run is lost. A Monte Carlo of both Go
+ * autotunes (10/3 groups, then none; peers at (1,1), (5,2), (10,4), (20,10); 4000 runs each) left v5.6.1
+ * unlocked after 1024 segments in 0 % of runs at 1 % loss and 0.6 % at 5 %, after 520 in 0.1 % and 10 %,
+ * after 240 in 1.7 % and 24 %; the latest kcp-go (arrival ring, sorted) locked within 160 at 5 %.
+ */
 const START_SEGMENTS = 1024;
 /** Segments per evaluation period. */
 const PERIOD_SEGMENTS = 1024;
@@ -77,10 +86,24 @@ export class ParityTuner {
   private lossy = 0;
   private pathRateSeen = false;
   private pathRateAt = 0;
+  private peerSame = false;
+  /** Transmissions after which the full-parity start is over. */
+  private startEnd = START_SEGMENTS;
 
   /** `max`: the group's parityShards, which stays the wire shape. */
   constructor(readonly max: number) {
     this.count = max;
+  }
+
+  /**
+   * Whether the peer's FEC stream shows its decoder has our shape (FecDecoder.peerShapeSame), which ends
+   * the full-parity start; should that turn out wrong, the peer gets its START_SEGMENTS of full parity from
+   * `transmissions` on.
+   */
+  peerShape(same: boolean, transmissions: number): void {
+    if (same === this.peerSame) return;
+    this.peerSame = same;
+    if (!same) this.startEnd = transmissions + START_SEGMENTS;
   }
 
   /**
@@ -105,15 +128,20 @@ export class ParityTuner {
       this.pathRateSeen = false;
     }
     this.evaluate(transmissions, retransmissions, now, rtt);
-    if (transmissions < START_SEGMENTS) return this.count;
+    if (this.starting(transmissions)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;
+  }
+
+  /** In the full-parity start, for a peer whose decoder's autotune may still have to lock onto us. */
+  private starting(transmissions: number): boolean {
+    return !this.peerSame && transmissions < this.startEnd;
   }
 
   /** At the end of a period: the count the residual loss calls for. */
   private evaluate(transmissions: number, retransmissions: number, now: number, rtt: number): void {
     const sent = transmissions - this.periodStartSent;
-    if (transmissions < START_SEGMENTS || sent < PERIOD_SEGMENTS) return;
+    if (this.starting(transmissions) || sent < PERIOD_SEGMENTS) return;
     if (timeDiff(now, this.periodStart) < PERIOD_RTTS * rtt) return;
     const loss = (retransmissions - this.periodStartLost) / sent;
     this.periodStartSent = transmissions;

@@ -489,6 +489,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.fecRecovered += recovered;
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
       if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);
+      this.parityTuner?.peerShape(decoder.peerShapeSame, this.kcp.transmissions);
       if (type === FEC_TYPE_DATA)
         this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, now, this.regularInput);
       for (let i = 0; i < recovered; i++) {

@@ -405,3 +405,33 @@ test('recovers with a parity count that changes from group to group (-mode auto)
   assert.ok(lost > 0 && recoverable > 0);
   assert.equal(recovered, recoverable, `recovered ${recovered} of ${recoverable} recoverable (${lost} lost)`);
 });
+
+test('peerShapeSame: two groups of the configured shape with parity, and never a shard out of place', () => {
+  const rng = new Rng(45);
+  const same = makeStream(rng, 10, 3, 60, { maxKcp: 50 }); // 60 data + 18 parity shards
+  const dec = new FecDecoder(10, 3);
+  feed(dec, same.slice(0, 25));
+  assert.equal(dec.peerShapeSame, false); // 25 < 2 x 13 shards
+  feed(dec, same.slice(25, 26));
+  assert.equal(dec.peerShapeSame, true);
+  // one shard out of place later (a (10,2) peer's data where parity belongs): no longer, for good
+  dec.decode(raw(13 * 30 + 12, FEC_TYPE_DATA), 0, 8, 0);
+  assert.equal(dec.peerShapeSame, false);
+  feed(dec, makeStream(rng, 10, 3, 100, { maxKcp: 50, firstSeqid: 13 * 40 }));
+  assert.equal(dec.peerShapeSame, false);
+
+  // another shape never counts, even with the first data shard of every other group lost
+  const other = new FecDecoder(10, 3);
+  feed(
+    other,
+    makeStream(rng, 10, 2, 200, { maxKcp: 50 }).filter((p) => p.seqid % 24 !== 12),
+  );
+  assert.equal(other.peerShapeSame, false);
+  // data alone (a latest-kcp-go peer that skipped its parity) proves nothing about ps
+  const dataOnly = new FecDecoder(10, 3);
+  feed(
+    dataOnly,
+    same.filter((p) => p.isData),
+  );
+  assert.equal(dataOnly.peerShapeSame, false);
+});

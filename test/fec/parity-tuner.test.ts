@@ -75,3 +75,19 @@ test('ParityTuner: when the bulk data ends, its last flight has the loss count a
   assert.equal(tuner.update(1210, 11, 120, 40, 'out-of-data'), 3);
   assert.equal(tuner.update(1220, 11, 130, 40, 'other'), 3);
 });
+
+test('ParityTuner: a peer whose decoder has our shape gets no full-parity start; a wrong guess restarts it', () => {
+  const tuner = new ParityTuner(3);
+  assert.equal(tuner.update(10, 0, 10, 40, 'path-rate'), 3); // not known yet: full parity
+  tuner.peerShape(true, 10);
+  assert.equal(tuner.update(20, 0, 20, 40, 'path-rate'), 0); // at the path rate: none, within the start
+  assert.equal(tuner.update(30, 0, 30, 40, 'other'), 0); // held for two round trips
+  assert.equal(tuner.update(40, 0, 120, 40, 'other'), 3); // then what the loss calls for
+  // a clean period lowers the count, as without the shape known
+  assert.equal(tuner.update(1100, 0, 220, 40, 'other'), 2);
+  // a shard out of place after all: the peer's autotune gets 1024 segments of full parity from here
+  tuner.peerShape(false, 1100);
+  assert.equal(tuner.update(1200, 0, 320, 40, 'path-rate'), 3);
+  assert.equal(tuner.update(2123, 0, 420, 40, 'path-rate'), 3);
+  assert.equal(tuner.update(2124, 0, 430, 40, 'path-rate'), 0);
+});
