@@ -272,6 +272,10 @@ export class Kcp {
   get congestion(): ControllerEstimates | null {
     return this.cc;
   }
+  /** -mode auto with FEC: the share of the wire's datagrams that carry parity for what is sent now. */
+  setParityShare(share: number): void {
+    if (this.cc !== null) this.cc.parityShare = share;
+  }
   /**
    * Inside the output callback: the datagram carries data segments (PUSH), not only ACKs and window
    * probes. A pacer charges data: the ACKs a receiver owes are paced by the peer's sending, not ours.

@@ -35,6 +35,7 @@ export class Segment implements SendSnapshot {
   ccSentTime = 0;
   ccAppLimited = false;
   ccInFlight = false;
+  ccParityShare = 0;
   /** Payload bytes in data[0, len). */
   len = 0;
   readonly data: Buffer;

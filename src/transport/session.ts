@@ -55,7 +55,11 @@ const TURN_SEGMENTS = 64;
  * fast3 window was 8 BDP = 22223 segments, docs/link-benchmark.md), and Go kcptun users set such windows.
  */
 const AUTO_WND_CAP = 16384;
-/** Wire bytes per KCP byte (FEC and crypt headers, parity) are re-measured over about this many bytes. */
+/**
+ * Wire bytes per KCP byte of the datagrams KCP sends (FEC and crypt headers) are re-measured over about
+ * this many bytes. Parity is not in it: the pacer adds the share sent now (parityShare), which a ratio
+ * over the last MiB would follow late, pacing past the rate when parity stops.
+ */
 const WIRE_RATIO_SPAN = 1 << 20;
 
 /** What `-mode auto` tunes; each part is off when the user set its flags. */
@@ -551,12 +555,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.now = now;
     const pacer = this.pacer;
     const cc = this.kcp.congestion;
-    if (pacer !== null && cc !== null) {
-      // the controller's rate is in KCP bytes; the bucket counts what the wire carries for them
-      const rate = cc.pacingRate;
-      const ratio = this.kcpBytes > 0 ? this.wireBytes / this.kcpBytes : 1;
-      pacer.follow(rate > 0 ? rate * ratio : Infinity, this.datagramBytes, this.rateLimit, now);
-    }
     if (this.parityTuner !== null) {
       // loss the link caused: a retransmission the peer's ACK showed needless (a stall past the RTO, which
       // a loaded machine or a peer's late ACK flush causes) is no reason for parity
@@ -568,6 +566,20 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         this.senderLimit(),
       );
     }
+    const share = this.parityShare();
+    this.kcp.setParityShare(share);
+    if (pacer !== null && cc !== null) {
+      // the controller's rate is in KCP bytes of data; the bucket counts what the wire carries for them,
+      // their headers and the parity sent with them
+      const rate = cc.pacingRate;
+      const ratio = this.kcpBytes > 0 ? this.wireBytes / this.kcpBytes : 1;
+      pacer.follow(
+        rate > 0 ? (rate * ratio) / (1 - share) : Infinity,
+        this.datagramBytes,
+        this.rateLimit,
+        now,
+      );
+    }
     this.kcp.backlogged = this.writeBlocked;
     const turn = this.scheduler.turn;
     if (turn !== this.budgetTurn) {
@@ -577,6 +589,12 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const wait = this.kcp.flush(false, now);
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
+  }
+
+  /** The share of the datagrams sent now that are parity (see CongestionController.parityShare). */
+  private parityShare(): number {
+    const encoder = this.fecEncoder;
+    return encoder === null ? 0 : encoder.parityCount / (encoder.dataShards + encoder.parityCount);
   }
 
   /**
@@ -643,6 +661,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const encoder = this.fecEncoder;
     const parity = encoder === null ? 0 : encoder.encode(pkt, len);
     let wire = this.seal(pkt, len);
+    const dataWire = wire;
     for (let i = 0; i < parity; i++) wire += this.seal(encoder!.parity[i], encoder!.parityLength);
     // The pacer charges datagrams with data, their parity included, and holds only data back. ACK-only
     // datagrams follow the peer's sending: charged to -ratelimit (kcp-go limits every packet), not to the
@@ -655,7 +674,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         this.wireBytes /= 2;
       }
       this.kcpBytes += len;
-      this.wireBytes += wire;
+      this.wireBytes += dataWire;
     }
   };
 

@@ -27,6 +27,7 @@ function snapshot(): SendSnapshot {
     ccSentTime: 0,
     ccAppLimited: false,
     ccInFlight: false,
+    ccParityShare: 0,
   };
 }
 
@@ -45,6 +46,11 @@ interface PathOptions {
   seed?: number;
   /** Start the uint32 clock here (near 2^32 to cross the wrap). */
   t0?: number;
+  /**
+   * FEC parity's share of the wire for what is sent now (as the session sets it, from the controller's
+   * state): parity packets go through the queue beside the data, are charged by the pacer, never ACKed.
+   */
+  parityShare?: (cc: CongestionController) => number;
 }
 
 interface InFlight {
@@ -66,6 +72,8 @@ interface PathResult {
   queueDrops: number;
   /** Pacing rate / bandwidth at each ACK event in ProbeBW. */
   gains: Set<number>;
+  /** The bandwidth estimate (bytes per ms) at the first ACK event in ProbeBW; 0 if never there. */
+  firstProbeBwBw: number;
 }
 
 /**
@@ -86,6 +94,8 @@ function runPath(o: PathOptions): PathResult {
   let lateMaxQueue = 0;
   let drops = 0;
   const gains = new Set<number>();
+  let firstProbeBwBw = 0;
+  let parityBytes = 0;
   const measureFrom = o.measureFromMs ?? o.durationMs / 2;
   // ACKs the peer holds until its next flush: [arrival at peer, sent time]
   let pendingAcks: { at: number; entry: InFlight }[] = [];
@@ -122,6 +132,7 @@ function runPath(o: PathOptions): PathResult {
         }
       }
       cc.onAckEvent(now);
+      if (cc.state === 'probe-bw' && firstProbeBwBw === 0) firstProbeBwBw = cc.bandwidth / 1000;
       if (cc.state === 'probe-bw' && cc.bandwidth > 0) {
         gains.add(Math.round((cc.pacingRate / cc.bandwidth) * 100) / 100);
       }
@@ -131,12 +142,20 @@ function runPath(o: PathOptions): PathResult {
       if (!e.lost && e.arrives === t) pendingAcks.push({ at: t, entry: e });
     }
     // the sender: pacing budget and cwnd
-    const pace = cc.pacingPerMs();
+    const share = o.parityShare === undefined ? 0 : o.parityShare(cc);
+    cc.parityShare = share;
+    const pace = cc.pacingPerMs() / (1 - share);
     tokens = pace > 0 ? Math.min(tokens + pace, Math.max(2 * pace, 10 * SEG)) : 10 * SEG;
     while (tokens > 0 && cc.canSend(SEG)) {
-      tokens -= SEG;
+      tokens -= SEG / (1 - share);
       const seg = snapshot();
       cc.onSend(seg, SEG, now);
+      // the parity sent with this segment enters the queue first (never ACKed; dropped when it is full)
+      parityBytes += (SEG * share) / (1 - share);
+      for (; parityBytes >= SEG; parityBytes -= SEG) {
+        if (Math.max(0, queueFreeAt - t) * rate + SEG <= o.queueBytes)
+          queueFreeAt = Math.max(queueFreeAt, t) + SEG / rate;
+      }
       const queued = Math.max(0, queueFreeAt - t) * rate;
       const entry: InFlight = { seg, sentAt: t, lost: false, arrives: 0 };
       flight.push(entry);
@@ -163,6 +182,7 @@ function runPath(o: PathOptions): PathResult {
     lateMaxQueueBytes: lateMaxQueue,
     queueDrops: drops,
     gains,
+    firstProbeBwBw,
   };
 }
 
@@ -290,6 +310,29 @@ describe('CongestionController: pacing and reaction', () => {
     });
     assert.ok(r.lateRate >= 0.8 * rate * 0.9, `goodput ${r.lateRate} B/ms of ${rate * 0.9}`);
     assert.ok(r.cc.lossBaseline > 0.05, `loss baseline ${r.cc.lossBaseline}`);
+  });
+
+  test('parity in Startup only (as -mode auto sends it): ProbeBW starts at the path rate, not the data share of it', () => {
+    // 3 parity shards per 10 data shards through the bottleneck while in Startup, none after: Startup's
+    // samples measure the data alone, 10/13 of a full pipe
+    const rate = 2500;
+    const r = runPath({
+      rate,
+      queueBytes: 250_000,
+      oneWayMs: 50,
+      loss: 0,
+      ackEveryMs: 10,
+      durationMs: 4000,
+      parityShare: (cc) => (cc.state === 'startup' ? 3 / 13 : 0),
+    });
+    assert.ok(
+      r.firstProbeBwBw >= 0.9 * rate,
+      `bandwidth ${r.firstProbeBwBw} B/ms entering ProbeBW of ${rate}`,
+    );
+    assert.ok(
+      r.firstProbeBwBw <= 1.1 * rate,
+      `bandwidth ${r.firstProbeBwBw} B/ms entering ProbeBW of ${rate}`,
+    );
   });
 
   test('queue overflow above the random-loss baseline bounds in-flight data', () => {

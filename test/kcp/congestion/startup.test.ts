@@ -17,6 +17,7 @@ function snapshot(): SendSnapshot {
     ccSentTime: 0,
     ccAppLimited: false,
     ccInFlight: false,
+    ccParityShare: 0,
   };
 }
 
