@@ -15,6 +15,14 @@
  * calls for otherwise: an interactive or app-limited sender, or Startup's ramp, where the path has room
  * and parity saves the round trip of head-of-line delay a retransmission costs.
  *
+ * None before the peer's own datagrams have shown FEC headers (peerSendsFec). A kcptun peer with FEC
+ * off (-datashard 0 -parityshard 0) creates kcp-go's (1,1) decoder on our first FEC packet; that decoder
+ * pairs seqids 2k and 2k+1, frees a pair as soon as its data shard is in, and takes a parity shard that
+ * arrives at 2k+1 after that as a pair whose data is missing: it "recovers" the parity bytes as a packet.
+ * Every parity row of a kcptun group sums to 1 in GF(2^8), so the parity of full-size data packets is a
+ * well-formed KCP segment of our conv with a made-up sn and payload, which that peer's KCP takes into the
+ * stream (docs/protocol.md §3.4). Data shards alone never start a recovery.
+ *
  * The count the loss calls for: full parity first, for the first START_SEGMENTS segments, so a peer
  * whose decoder was configured with another (ds, ps) sees complete parity runs and its autotune locks onto
  * ours; not when the peer's own FEC stream has shown its decoder has our shape (peerShapeSame, the usual
@@ -87,12 +95,19 @@ export class ParityTuner {
   private pathRateSeen = false;
   private pathRateAt = 0;
   private peerSame = false;
+  /** The peer's datagrams carry FEC headers: its decoder was set up for FEC (see above). */
+  private peerFec = false;
   /** Transmissions after which the full-parity start is over. */
   private startEnd = START_SEGMENTS;
 
   /** `max`: the group's parityShards, which stays the wire shape. */
   constructor(readonly max: number) {
     this.count = max;
+  }
+
+  /** The peer's datagrams carry FEC headers, so its decoder is one kcptun configured for FEC. */
+  peerSendsFec(): void {
+    this.peerFec = true;
   }
 
   /**
@@ -128,6 +143,7 @@ export class ParityTuner {
       this.pathRateSeen = false;
     }
     this.evaluate(transmissions, retransmissions, now, rtt);
+    if (!this.peerFec) return 0;
     if (this.starting(transmissions)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;

@@ -28,6 +28,11 @@ export interface TransportObserver {
    * decoder adapted to what the FEC headers show). Once per session.
    */
   fecShards?(remote: string, seen: FecShape, ours: FecShape): void;
+  /**
+   * -mode auto: `remote` sends without FEC headers (its FEC is off), so this session sends without FEC too.
+   * Once per session.
+   */
+  peerWithoutFec?(remote: string): void;
   /** Batched I/O is available in this process yet this socket could not have it (it uses dgram). */
   ioFallback?(reason: string): void;
 }

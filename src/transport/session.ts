@@ -202,7 +202,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   readonly conv: number;
   private readonly kcp: Kcp;
   private readonly crypt: PacketCrypt;
-  private readonly fecEncoder: FecEncoder | null;
+  /** null without FEC, and under -mode auto once the peer has shown it sends without (dropFec). */
+  private fecEncoder: FecEncoder | null;
   private fecDecoder: FecDecoder | null;
   /** Kcp.input options for received and for FEC-recovered payloads, built once. */
   private readonly regularInput: KcpInputOptions;
@@ -221,7 +222,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private readonly rateLimit: number;
   private readonly datagramBytes: number;
   /** -mode auto: parity per group follows the measured loss. */
-  private readonly parityTuner: ParityTuner | null;
+  private parityTuner: ParityTuner | null;
+  /** -mode auto has seen whether the peer's datagrams carry FEC headers (its own FEC on or off). */
+  private peerFramingKnown = false;
   /** -mode auto's debug trace (KCPTUN_CC_TRACE), null when off. */
   private readonly ccTrace: CcTrace | null;
   /** `now` of the work in progress (input or flush), for the pacer's accounting of each datagram. */
@@ -299,6 +302,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     if (auto?.windows) this.kcp.enableAutoReceiveWindow(AUTO_WND_CAP);
     this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(options.parityShards) : null;
+    if (this.parityTuner !== null) this.fecEncoder!.parityCount = 0; // until the peer shows FEC (ParityTuner)
     this.now = this.scheduler.now();
     this.pacer =
       this.rateLimit > 0 || auto?.congestion ? new Pacer(this.rateLimit || Infinity, this.now) : null;
@@ -493,7 +497,13 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.fecRecovered += recovered;
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
       if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);
-      this.parityTuner?.peerShape(decoder.peerShapeSame, this.kcp.transmissions);
+      if (this.parityTuner !== null) {
+        if (!this.peerFramingKnown) {
+          this.peerFramingKnown = true;
+          this.parityTuner.peerSendsFec();
+        }
+        this.parityTuner.peerShape(decoder.peerShapeSame, this.kcp.transmissions);
+      }
       if (type === FEC_TYPE_DATA)
         this.kcpInput(buf, offset + FEC_HEADER_SIZE_PLUS2, n - FEC_HEADER_SIZE_PLUS2, now, this.regularInput);
       for (let i = 0; i < recovered; i++) {
@@ -502,8 +512,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       }
     } else if (type === FEC_TYPE_OOB) {
       snmp.OOBPackets++; // the latest kcp-go's out-of-band packets: kcptun never sends them
-    } else {
-      this.kcpInput(buf, offset, n, now, this.regularInput);
+    } else if (this.kcpInput(buf, offset, n, now, this.regularInput) && this.parityTuner !== null) {
+      if (!this.peerFramingKnown) this.dropFec();
     }
     if (this.closed) return;
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
@@ -626,9 +636,26 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     );
   }
 
-  private kcpInput(buf: Buffer, offset: number, len: number, now: number, options: KcpInputOptions): void {
-    if (this.closed) return;
-    if (this.kcp.input(buf, offset, len, now, options) !== 0) snmp.KCPInErrors++;
+  /** Feeds KCP one datagram's segments; false when KCP refused them (counted) or the session is closed. */
+  private kcpInput(buf: Buffer, offset: number, len: number, now: number, options: KcpInputOptions): boolean {
+    if (this.closed) return false;
+    if (this.kcp.input(buf, offset, len, now, options) === 0) return true;
+    snmp.KCPInErrors++;
+    return false;
+  }
+
+  /**
+   * -mode auto toward a peer whose datagrams carry no FEC header (its -datashard 0 -parityshard 0): send as
+   * it does, without FEC, since the (1,1) decoder our FEC packets would make it create turns parity into
+   * false data (ParityTuner). Nothing needs undoing: no parity went out before this (ParityTuner), and the
+   * peer takes datagrams with and without an FEC header alike.
+   */
+  private dropFec(): void {
+    this.peerFramingKnown = true;
+    this.fecEncoder = null;
+    this.parityTuner = null;
+    this.kcp.reserveBytes(this.crypt.headerSize);
+    this.options.observer?.peerWithoutFec?.(this.link.remote);
   }
 
   private deliver(): void {

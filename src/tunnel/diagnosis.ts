@@ -117,6 +117,15 @@ export class Diagnosis {
           '-datashard/-parityshard (decoding adapts to the peer; the parity this end sends does not)',
       );
     },
+    peerWithoutFec: (remote) => {
+      this.limiter.report(
+        'peer without fec',
+        hostOf(remote),
+        () =>
+          `${remote}: the peer sends without FEC (-datashard 0 -parityshard 0 at its end): -mode auto sends ` +
+          'to it without FEC too',
+      );
+    },
     ioFallback: (reason) => {
       this.limiter.report('io fallback', '', () => `datagram I/O: dgram for a socket: ${reason}`);
     },

@@ -2,8 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ParityTuner, type SenderLimit } from '../../src/fec/index.js';
 
+/** A tuner whose peer's datagrams have shown FEC headers, the usual case. */
+function tunerTowardFecPeer(max: number): ParityTuner {
+  const tuner = new ParityTuner(max);
+  tuner.peerSendsFec();
+  return tuner;
+}
+
 test('ParityTuner: full parity first, down on a clean link, up at 0.5 % residual loss, steady in between', () => {
-  const tuner = new ParityTuner(3);
+  const tuner = tunerTowardFecPeer(3);
   // one period per 100 ms with a 40 ms round trip: the segment count ends each period
   let t = 0;
   const update = (sent: number, lost: number) => {
@@ -24,7 +31,7 @@ test('ParityTuner: full parity first, down on a clean link, up at 0.5 % residual
 });
 
 test('ParityTuner: a period spans two round trips, so retransmissions a round trip late still count', () => {
-  const tuner = new ParityTuner(3);
+  const tuner = tunerTowardFecPeer(3);
   // a doubling flight (Startup) at a 200 ms round trip: 1024 segments go out in 100 ms
   assert.equal(tuner.update(1024, 0, 0, 200, 'other'), 3);
   assert.equal(tuner.update(2048, 0, 100, 200, 'other'), 3); // one round trip: too early to judge
@@ -35,7 +42,7 @@ test('ParityTuner: a period spans two round trips, so retransmissions a round tr
 });
 
 test('ParityTuner: none at the path rate once the start is over, the loss count again two round trips after', () => {
-  const tuner = new ParityTuner(3);
+  const tuner = tunerTowardFecPeer(3);
   // a bulk sender held by its pacer, 40 ms round trip: full parity through the first 1024 segments
   assert.equal(tuner.update(500, 0, 100, 40, 'path-rate'), 3);
   assert.equal(tuner.update(1023, 0, 200, 40, 'path-rate'), 3);
@@ -48,7 +55,7 @@ test('ParityTuner: none at the path rate once the start is over, the loss count 
 });
 
 test('ParityTuner: periods at the path rate measure the link loss, so the count is ready when parity is free', () => {
-  const tuner = new ParityTuner(3);
+  const tuner = tunerTowardFecPeer(3);
   let t = 0;
   const update = (sent: number, lost: number, limit: SenderLimit) => {
     t += 100;
@@ -68,7 +75,7 @@ test('ParityTuner: periods at the path rate measure the link loss, so the count 
 });
 
 test('ParityTuner: when the bulk data ends, its last flight has the loss count at once', () => {
-  const tuner = new ParityTuner(3);
+  const tuner = tunerTowardFecPeer(3);
   assert.equal(tuner.update(1100, 10, 100, 40, 'path-rate'), 0);
   assert.equal(tuner.update(1200, 11, 110, 40, 'path-rate'), 0);
   // nothing left to send 10 ms after a flush the pacer held: no hold for the tail
@@ -77,7 +84,7 @@ test('ParityTuner: when the bulk data ends, its last flight has the loss count a
 });
 
 test('ParityTuner: a peer whose decoder has our shape gets no full-parity start; a wrong guess restarts it', () => {
-  const tuner = new ParityTuner(3);
+  const tuner = tunerTowardFecPeer(3);
   assert.equal(tuner.update(10, 0, 10, 40, 'path-rate'), 3); // not known yet: full parity
   tuner.peerShape(true, 10);
   assert.equal(tuner.update(20, 0, 20, 40, 'path-rate'), 0); // at the path rate: none, within the start
@@ -90,4 +97,12 @@ test('ParityTuner: a peer whose decoder has our shape gets no full-parity start;
   assert.equal(tuner.update(1200, 0, 320, 40, 'path-rate'), 3);
   assert.equal(tuner.update(2123, 0, 420, 40, 'path-rate'), 3);
   assert.equal(tuner.update(2124, 0, 430, 40, 'path-rate'), 0);
+});
+
+test('ParityTuner: no parity before the peer has shown FEC headers, whose (1,1) decoder would rebuild garbage from it', () => {
+  const tuner = new ParityTuner(3);
+  assert.equal(tuner.update(10, 0, 10, 40, 'other'), 0);
+  assert.equal(tuner.update(20, 0, 20, 40, 'other'), 0);
+  tuner.peerSendsFec();
+  assert.equal(tuner.update(30, 0, 30, 40, 'other'), 3); // then the full-parity start
 });

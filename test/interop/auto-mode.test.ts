@@ -159,6 +159,73 @@ async function runAuto(client: Impl, server: Impl, goFec: string[] = []): Promis
   }
 }
 
+/**
+ * Toward a Go peer with FEC off (`-datashard 0 -parityshard 0`): its datagrams carry no FEC header, so ours
+ * go without FEC too (the (1,1) decoder our parity would make it create turns parity into false data).
+ * Clean then lossy, byte-exact; the Go side's SNMP shows no parity shard at all.
+ */
+async function runAutoTowardNoFec(client: Impl, server: Impl): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kcp-auto-'));
+  const snmpFile = path.join(dir, 'snmp.csv');
+  const argsOf = (impl: Impl) =>
+    impl === 'ts'
+      ? ['-mode', 'auto', '-smuxver', '1']
+      : [
+          '-mode',
+          'fast3',
+          '-smuxver',
+          '1',
+          '-snmplog',
+          snmpFile,
+          '-snmpperiod',
+          '1',
+          '-datashard',
+          '0',
+          '-parityshard',
+          '0',
+        ];
+  const target = await TransferTarget.start(LOSSY_BYTES);
+  const serverPort = await freeUdpPort();
+  const localPort = await freeTcpPort();
+  const relay = await UdpRelay.start(serverPort, { dropUp: 0, dropDown: 0 });
+  const srv = TunnelProcess.start(server, 'server', [
+    '-l',
+    `127.0.0.1:${serverPort}`,
+    '-t',
+    `127.0.0.1:${target.port}`,
+    ...argsOf(server),
+  ]);
+  const cli = TunnelProcess.start(client, 'client', [
+    '-l',
+    `127.0.0.1:${localPort}`,
+    '-r',
+    `127.0.0.1:${relay.port}`,
+    ...argsOf(client),
+  ]);
+  try {
+    await srv.waitFor('listening on');
+    await cli.waitFor('listening on');
+    await exchange(localPort, target, LOSSY_BYTES);
+    relay.setLoss(LOSS, LOSS);
+    await exchange(localPort, target, LOSSY_BYTES);
+    assert.ok(relay.dropped > 0, 'the relay dropped nothing');
+    const ours = client === 'ts' ? cli : srv;
+    await ours.waitFor('the peer sends without FEC');
+    const row = await snmpAfter(snmpFile, Math.floor(Date.now() / 1000));
+    assert.equal(row.get('FECParityShards'), 0, 'parity reached a peer with FEC off');
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\n--- ${srv.label} log ---\n${srv.log.slice(-3000)}\n--- ${cli.label} log ---\n${cli.log.slice(-3000)}`,
+    );
+  } finally {
+    await cli.stop();
+    await srv.stop();
+    relay.close();
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('-mode auto with Go kcptun 20210922', {
   skip: !goKcptunAvailable() && 'kcptun-client/kcptun-server not installed',
 }, () => {
@@ -172,5 +239,11 @@ describe('-mode auto with Go kcptun 20210922', {
     'go fast3 client with FEC 5/2 ⇄ ts -mode auto server: its decoder locks onto our parity',
     { timeout: 180_000 },
     () => runAuto('go', 'ts', ['-datashard', '5', '-parityshard', '2']),
+  );
+  test('go fast3 client with FEC off ⇄ ts -mode auto server: no FEC toward it', { timeout: 180_000 }, () =>
+    runAutoTowardNoFec('go', 'ts'),
+  );
+  test('ts -mode auto client ⇄ go fast3 server with FEC off: no FEC toward it', { timeout: 180_000 }, () =>
+    runAutoTowardNoFec('ts', 'go'),
   );
 });
