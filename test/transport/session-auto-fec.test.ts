@@ -1,0 +1,91 @@
+/**
+ * -mode auto's FEC toward a peer by what the peer's datagrams carry: a peer with FEC off (its datagrams
+ * have no FEC header) gets no FEC from us either (src/fec/parity-tuner.ts explains why), one with FEC gets
+ * the adaptive parity. Ours at both ends, over a lossy relay, byte-exact.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { snmp } from '../../src/metrics/snmp.js';
+import type { ByteConnection } from '../../src/transport/conn.js';
+import { dialSession } from '../../src/transport/dial.js';
+import { KcpListener } from '../../src/transport/listener.js';
+import { UdpRelay } from '../support/udp-relay.js';
+import { options } from './session-cases.js';
+
+const BYTES = 512 * 1024;
+const LOSS = 0.05;
+const AUTO = { congestion: true, windows: true, fec: true };
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Reads `expect` bytes from `conn` and resolves with their sha256. */
+function receive(conn: ByteConnection, expect: number): Promise<string> {
+  const hash = createHash('sha256');
+  let got = 0;
+  return new Promise((resolve) => {
+    conn.attach({
+      onData: (chunk) => {
+        hash.update(chunk);
+        got += chunk.length;
+        if (got === expect) resolve(hash.digest('hex'));
+      },
+      onDrain: () => {},
+      onClose: () => {},
+    });
+  });
+}
+
+/**
+ * Our auto client sends BYTES to a listener with FEC on or off; returns the parity shards that arrived
+ * (at either end: both are in this process) and how often the client reported a peer without FEC.
+ */
+async function autoToward(peerFec: boolean): Promise<{ parity: number; reports: number }> {
+  const data = randomBytes(BYTES);
+  let received: Promise<string> | null = null;
+  let accepted: () => void = () => {};
+  const acceptedOnce = new Promise<void>((r) => {
+    accepted = r;
+  });
+  const listener = await KcpListener.listen(
+    '127.0.0.1',
+    0,
+    { ...options(peerFec), sockbuf: 4 << 20, maxSessions: 4 },
+    (s) => {
+      received = receive(s, BYTES);
+      accepted();
+    },
+  );
+  const relay = await UdpRelay.start(listener.port, { dropUp: LOSS, dropDown: LOSS });
+  let reports = 0;
+  const session = await dialSession('127.0.0.1', relay.port, {
+    ...options(true),
+    sockbuf: 4 << 20,
+    auto: AUTO,
+    observer: { peerWithoutFec: () => reports++ },
+  });
+  const parityBefore = snmp.FECParityShards;
+  try {
+    for (let off = 0; off < BYTES; off += 8192) session.write(Buffer.from(data.subarray(off, off + 8192)));
+    await acceptedOnce;
+    assert.equal(await received!, sha(data));
+    assert.ok(relay.dropped > 0, 'the relay dropped nothing');
+  } finally {
+    session.close();
+    listener.close();
+    relay.close();
+  }
+  return { parity: snmp.FECParityShards - parityBefore, reports };
+}
+
+test('-mode auto toward a peer with FEC off: no parity, one report, every byte delivered', async () => {
+  const { parity, reports } = await autoToward(false);
+  assert.equal(parity, 0);
+  assert.equal(reports, 1);
+});
+
+test('-mode auto toward a peer with FEC on: parity once the peer has shown FEC headers', async () => {
+  const { parity, reports } = await autoToward(true);
+  assert.ok(parity > 0, 'no parity toward a peer with FEC');
+  assert.equal(reports, 0);
+});
