@@ -97,23 +97,26 @@ interface BlockShape {
 /**
  * BATCH messages in native memory: the mmsghdr array, one iovec, sockaddr and control buffer per message,
  * the datagram slots, and for GSO a second mmsghdr array for runs. Every pointer of the first array is
- * written once here; a call only updates lengths.
+ * written once here; a call only updates lengths. The Buffer views onto the block (a slot, a name, the
+ * headers from message i on) are made on first use and kept: a client has a block per session, and making
+ * all 256 of a GSO block's views up front took 138 of the 351 profile samples of dialing a session
+ * (docs/bench-tunnel-sessions-2026-12-03.md), while a session that echoes 64 KiB touches a few of them.
  */
 class MessageBlock implements RunSource {
-  /** The mmsghdr array from message i on, as passed to the system call. */
-  readonly from: Buffer[] = [];
-  /** The run mmsghdr array from run r on (GSO only). */
-  readonly runFrom: Buffer[] = [];
-  readonly slots: Buffer[] = [];
-  readonly names: Buffer[] = [];
   /** The whole block as 32-bit words, for the length fields. */
   readonly words: Uint32Array;
+  private readonly memory: ArrayBuffer;
+  private readonly fromViews: (Buffer | undefined)[] = new Array(BATCH);
+  private readonly runViews: (Buffer | undefined)[] = new Array(BATCH);
+  private readonly slotViews: (Buffer | undefined)[] = new Array(BATCH);
+  private readonly nameViews: (Buffer | undefined)[] = new Array(BATCH);
   private readonly pointer: NativePointer;
   private readonly base: number;
   private readonly iovecsAt: number;
   private readonly namesAt: number;
   private readonly controlsAt: number;
   private readonly runsAt: number;
+  private readonly slotsAt: number;
 
   constructor(
     private readonly sys: Libc,
@@ -124,27 +127,24 @@ class MessageBlock implements RunSource {
     this.namesAt = this.iovecsAt + BATCH * IOVEC_SIZE;
     this.controlsAt = this.namesAt + BATCH * SOCKADDR_SIZE;
     this.runsAt = this.controlsAt + (control === 'none' ? 0 : BATCH * CONTROL_SIZE);
-    const data = this.runsAt + (control === 'gso' ? BATCH * MMSGHDR_SIZE : 0);
-    const size = data + BATCH * slotSize;
-    this.pointer = sys.koffi.alloc('uint8', size);
-    const memory = sys.koffi.view(this.pointer, size);
-    this.base = Number(sys.koffi.address(this.pointer));
-    this.words = new Uint32Array(memory);
+    this.slotsAt = this.runsAt + (control === 'gso' ? BATCH * MMSGHDR_SIZE : 0);
+    const size = this.slotsAt + BATCH * slotSize;
+    const pointer = sys.malloc(size);
+    if (pointer === null) throw new Error(`mmsg: cannot allocate ${size} bytes for a batch block`);
+    this.pointer = pointer;
+    this.memory = sys.koffi.view(pointer, size);
+    this.base = Number(sys.koffi.address(pointer));
+    this.words = new Uint32Array(this.memory);
     // Only the headers are written here: the slots' pages stay untouched (and out of RSS) until used.
-    new Uint8Array(memory, 0, data).fill(0);
+    new Uint8Array(this.memory, 0, this.slotsAt).fill(0);
     for (let i = 0; i < BATCH; i++) {
       const header = i * MMSGHDR_SIZE;
       const iovec = this.iovecsAt + i * IOVEC_SIZE;
-      const name = this.namesAt + i * SOCKADDR_SIZE;
-      const slot = data + i * slotSize;
-      this.setPointer(header + MSG_NAME, withNames ? name : -1);
+      this.setPointer(header + MSG_NAME, withNames ? this.namesAt + i * SOCKADDR_SIZE : -1);
       this.setPointer(header + MSG_IOV, iovec);
       this.words[(header + MSG_IOVLEN) >> 2] = 1;
-      this.setPointer(iovec + IOV_BASE, slot);
+      this.setPointer(iovec + IOV_BASE, this.slotsAt + i * slotSize);
       this.words[(iovec + IOV_LEN) >> 2] = slotSize;
-      this.from.push(Buffer.from(memory, header, this.iovecsAt - header));
-      this.slots.push(Buffer.from(memory, slot, slotSize));
-      this.names.push(Buffer.from(memory, name, SOCKADDR_SIZE));
       if (control === 'none') continue;
       const cmsg = this.controlsAt + i * CONTROL_SIZE;
       if (control === 'gro') {
@@ -154,8 +154,38 @@ class MessageBlock implements RunSource {
       this.words[(cmsg + CMSG_LEN) >> 2] = GSO_CMSG_LEN;
       this.words[(cmsg + CMSG_LEVEL) >> 2] = SOL_UDP;
       this.words[(cmsg + CMSG_TYPE) >> 2] = UDP_SEGMENT;
-      this.runFrom.push(Buffer.from(memory, this.runsAt + i * MMSGHDR_SIZE, (BATCH - i) * MMSGHDR_SIZE));
     }
+  }
+
+  /** The mmsghdr array from message i on, as passed to the system call. */
+  from(i: number): Buffer {
+    return this.view(this.fromViews, i, i * MMSGHDR_SIZE, (BATCH - i) * MMSGHDR_SIZE);
+  }
+
+  /** The run mmsghdr array from run r on (GSO only). */
+  runFrom(r: number): Buffer {
+    return this.view(this.runViews, r, this.runsAt + r * MMSGHDR_SIZE, (BATCH - r) * MMSGHDR_SIZE);
+  }
+
+  /** Message i's datagram slot. */
+  slot(i: number): Buffer {
+    const size = this.shape.slotSize;
+    return this.view(this.slotViews, i, this.slotsAt + i * size, size);
+  }
+
+  /** Message i's sockaddr. */
+  name(i: number): Buffer {
+    return this.view(this.nameViews, i, this.namesAt + i * SOCKADDR_SIZE, SOCKADDR_SIZE);
+  }
+
+  /** views[i], made over [offset, offset + length) of the block the first time it is asked for. */
+  private view(views: (Buffer | undefined)[], i: number, offset: number, length: number): Buffer {
+    let view = views[i];
+    if (view === undefined) {
+      view = Buffer.from(this.memory, offset, length);
+      views[i] = view;
+    }
+    return view;
   }
 
   /** Write the address of block offset `offset` (-1: NULL) at block offset `at`. */
@@ -229,7 +259,7 @@ class MessageBlock implements RunSource {
   }
 
   free(): void {
-    this.sys.koffi.free(this.pointer);
+    this.sys.free(this.pointer);
   }
 }
 
@@ -294,7 +324,7 @@ class MmsgIo implements UdpIo {
   }
 
   senderKey(): number | string {
-    const name = this.rx.names[this.current];
+    const name = this.rx.name(this.current);
     const port = (name[2] << 8) | name[3];
     if ((name[0] | (name[1] << 8)) === AF_INET) return name.readUInt32BE(4) * 0x10000 + port;
     // An IPv4 peer of a dual-stack socket: the same number key as on an IPv4 socket (one socket has one
@@ -305,7 +335,7 @@ class MmsgIo implements UdpIo {
   }
 
   sender(): UdpPeer {
-    const name = this.rx.names[this.current];
+    const name = this.rx.name(this.current);
     const port = (name[2] << 8) | name[3];
     const v4 = (name[0] | (name[1] << 8)) === AF_INET;
     const address = v4
@@ -320,7 +350,7 @@ class MmsgIo implements UdpIo {
   claim(): Buffer {
     if (this.closed) return Buffer.allocUnsafe(KCP_MTU_LIMIT);
     if (this.count === BATCH) this.flushBatch();
-    return this.tx.slots[this.count];
+    return this.tx.slot(this.count);
   }
 
   send(buf: Buffer, len: number, to?: UdpPeer): void {
@@ -330,12 +360,12 @@ class MmsgIo implements UdpIo {
     }
     if (this.count === BATCH) this.flushBatch();
     const i = this.count++;
-    const slot = this.tx.slots[i];
+    const slot = this.tx.slot(i);
     if (buf !== slot) buf.copy(slot, 0, 0, len);
     this.tx.setLength(i, len);
     if (!this.connected) {
       const sockaddr = to!.sockaddr!;
-      this.tx.names[i].set(sockaddr);
+      this.tx.name(i).set(sockaddr);
       this.tx.setNameLength(i, sockaddr.length);
       this.txPeers[i] = to;
     }
@@ -375,7 +405,7 @@ class MmsgIo implements UdpIo {
     }
     let off = this.gso ? this.sendRuns(n) : 0;
     while (off < n) {
-      const sent = this.sys.sendmmsg(this.fd, this.tx.from[off], n - off, 0);
+      const sent = this.sys.sendmmsg(this.fd, this.tx.from(off), n - off, 0);
       if (sent > 0) {
         off += sent;
         continue;
@@ -412,7 +442,7 @@ class MmsgIo implements UdpIo {
     starts[runs] = n;
     let r = 0;
     while (r < runs) {
-      const sent = this.sys.sendmmsg(this.fd, tx.runFrom[r], runs - r, 0);
+      const sent = this.sys.sendmmsg(this.fd, tx.runFrom(r), runs - r, 0);
       if (sent > 0) {
         for (const end = r + sent; r < end; r++)
           if (starts[r + 1] - starts[r] > 1) transportCounters.gsoRuns++;
@@ -443,7 +473,7 @@ class MmsgIo implements UdpIo {
   private viaDgram(from: number, to: number): void {
     this.dgramBacklog = true;
     for (let i = from; i < to; i++) {
-      const copy = Buffer.from(this.tx.slots[i].subarray(0, this.tx.length(i)));
+      const copy = Buffer.from(this.tx.slot(i).subarray(0, this.tx.length(i)));
       const peer = this.txPeers[i];
       if (this.connected || peer === undefined) this.socket.send(copy);
       else this.socket.send(copy, peer.port, peer.address);
@@ -466,7 +496,7 @@ class MmsgIo implements UdpIo {
     const want = gro ? Math.max(1, Math.floor(BATCH / this.perMessage)) : BATCH;
     for (let i = 0; i < want; i++) rx.setNameLength(i, SOCKADDR_SIZE);
     if (gro) for (let i = 0; i < want; i++) rx.resetControl(i);
-    const got = this.sys.recvmmsg(this.pollFd, rx.from[0], want, MSG_DONTWAIT, null);
+    const got = this.sys.recvmmsg(this.pollFd, rx.from(0), want, MSG_DONTWAIT, null);
     if (got < 0) {
       // Nothing queued (EAGAIN), an interrupted call (the poll reports the socket again), or an error the
       // call has now consumed (a late ICMP error).
@@ -487,11 +517,11 @@ class MmsgIo implements UdpIo {
         const len = rx.received(i);
         const segment = gro ? rx.segmentSize(i) : 0;
         if (segment === 0 || segment >= len) {
-          this.onDatagram(rx.slots[i], len, this.openedEnd(k++));
+          this.onDatagram(rx.slot(i), len, this.openedEnd(k++));
           continue;
         }
         perMessage = Math.max(perMessage, Math.ceil(len / segment));
-        k = this.deliverSegments(rx.slots[i], len, segment, k);
+        k = this.deliverSegments(rx.slot(i), len, segment, k);
       }
     } finally {
       endReceiveBatch();
@@ -515,12 +545,12 @@ class MmsgIo implements UdpIo {
       const len = rx.received(i);
       const segment = gro ? rx.segmentSize(i) : 0;
       if (segment === 0 || segment >= len) {
-        received.add(rx.slots[i], 0, len);
+        received.add(rx.slot(i), 0, len);
         continue;
       }
-      received.add(rx.slots[i], 0, segment);
+      received.add(rx.slot(i), 0, segment);
       for (let at = segment; at < len; at += segment)
-        received.add(rx.slots[i], at, segmentLength(segment, len, at));
+        received.add(rx.slot(i), at, segmentLength(segment, len, at));
     }
     opener.openMany(received);
   }
