@@ -1,10 +1,9 @@
 /**
  * Go `log`-style output: `YYYY/MM/DD HH:MM:SS message` in local time, one line per call, to stderr
  * or appended to the -log file (created with mode 0666 before umask, as kcptun opens it). The lines of
- * one tick of the event loop go out in one synchronous write at its end (see LineBatch), and pending
- * lines are written on close() and when the process exits, a fatal exception included, so like Go's
- * logger's they survive a fatal exit; logging is per event, never per packet. Honouring -quiet is the
- * caller's job.
+ * up to LOG_BATCH_MS go out in one synchronous write (see LineBatch), and pending lines are written on
+ * close() and when the process exits, a fatal exception included, so like Go's logger's they survive a
+ * fatal exit; logging is per event, never per packet. Honouring -quiet is the caller's job.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { CliError } from './errors.js';
@@ -21,6 +20,23 @@ export interface LoggerOptions {
   readonly clock?: () => Date;
   /** Where lines go when no file is given; defaults to process.stderr. */
   readonly stderr?: { write(text: string): unknown };
+  /** Runs `flush` once, later: after LOG_BATCH_MS by default (an unreferenced timer); tests pass their own. */
+  readonly defer?: (flush: () => void) => void;
+}
+
+/**
+ * How long logged lines wait to be written together. A server accepting 1000 connections at once logs
+ * 3000 lines (the session, stream opened, stream closed); written per event-loop tick they were still
+ * 2205 write system calls and 170 of about 2900 samples of its CPU profile, in both the client and the
+ * server (docs/bench-tunnel-sessions-2026-12-03.md). Go writes them one by one too, from all its cores.
+ * A person reading the log does not see 50 ms; close() and the process's exit write what is pending.
+ */
+const LOG_BATCH_MS = 50;
+/** Pending text past which the batch is written at once: a log storm's memory stays bounded. */
+const LOG_BATCH_BYTES = 64 * 1024;
+
+function deferByTimer(flush: () => void): void {
+  setTimeout(flush, LOG_BATCH_MS).unref();
 }
 
 const LOG_FILE_MODE = 0o666;
@@ -37,20 +53,19 @@ export function formatLogLine(date: Date, message: string): string {
   return `${stamp} ${message}${message.endsWith('\n') ? '' : '\n'}`;
 }
 
-/**
- * Collects the lines logged within one tick of the event loop and writes them at its end
- * (process.nextTick) in one call. A server accepting 1000 connections at once logs 2000 "stream
- * opened/closed" lines, and one write system call per line was 4-6 % of its CPU profile
- * (docs/bench-tunnel-cpu-2026-12-02-2.md); Go writes them one by one too, from all its cores.
- */
+/** Collects the lines logged within LOG_BATCH_MS (or LOG_BATCH_BYTES of them) and writes them in one call. */
 class LineBatch {
   private pending = '';
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly defer: (flush: () => void) => void,
+  ) {}
 
   add(line: string): void {
-    if (this.pending === '') process.nextTick(this.flush);
+    if (this.pending === '') this.defer(this.flush);
     this.pending += line;
+    if (this.pending.length >= LOG_BATCH_BYTES) this.flush();
   }
 
   readonly flush = (): void => {
@@ -63,10 +78,12 @@ class LineBatch {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const clock = options.clock ?? (() => new Date());
+  const defer = options.defer ?? deferByTimer;
   if (options.file === undefined || options.file === '') {
     const out = options.stderr ?? process.stderr;
     return batchedLogger(
       clock,
+      defer,
       (text) => out.write(text),
       () => {},
     );
@@ -80,6 +97,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   }
   return batchedLogger(
     clock,
+    defer,
     (text) => {
       if (fd !== undefined) writeSync(fd, text);
     },
@@ -91,8 +109,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /** A Logger over a LineBatch; lines logged after close() are dropped. */
-function batchedLogger(clock: () => Date, write: (text: string) => void, release: () => void): Logger {
-  const batch = new LineBatch(write);
+function batchedLogger(
+  clock: () => Date,
+  defer: (flush: () => void) => void,
+  write: (text: string) => void,
+  release: () => void,
+): Logger {
+  const batch = new LineBatch(write, defer);
   let open = true;
   process.on('exit', batch.flush);
   return {

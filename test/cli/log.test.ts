@@ -45,17 +45,41 @@ describe('createLogger', () => {
     logger.info('after close is dropped');
     assert.equal(readFileSync(path, 'utf8'), 'old line\n2026/01/05 07:08:09 a\n2026/01/05 07:08:09 b\n');
   });
-  it('the lines of one tick go out in one write, in order, at its end', async () => {
+  it('the lines logged until the deferred flush go out in one write, in order', () => {
     const written: string[] = [];
-    const logger = createLogger({ clock: () => AT, stderr: { write: (s) => written.push(s) } });
+    const deferred: (() => void)[] = [];
+    const logger = createLogger({
+      clock: () => AT,
+      stderr: { write: (s) => written.push(s) },
+      defer: (flush) => deferred.push(flush),
+    });
     logger.info('stream opened 1');
     logger.info('stream opened 2');
     assert.deepEqual(written, []);
-    await new Promise((resolve) => process.nextTick(resolve));
+    assert.equal(deferred.length, 1, 'one flush is deferred for the whole batch');
+    deferred[0]();
     logger.info('stream closed 1');
     assert.deepEqual(written, ['2026/01/05 07:08:09 stream opened 1\n2026/01/05 07:08:09 stream opened 2\n']);
     logger.close();
     assert.equal(written[1], '2026/01/05 07:08:09 stream closed 1\n');
+  });
+  it('a batch that has grown past 64 KiB is written at once, without waiting for its flush', () => {
+    const written: string[] = [];
+    const logger = createLogger({
+      clock: () => AT,
+      stderr: { write: (s) => written.push(s) },
+      defer: () => {},
+    });
+    const message = 'x'.repeat(1000);
+    let lines = 0;
+    while (written.length === 0 && lines < 1000) {
+      logger.info(message);
+      lines++;
+    }
+    const lineLength = formatLogLine(AT, message).length;
+    assert.equal(lines, Math.ceil((64 * 1024) / lineLength));
+    assert.equal(written[0], formatLogLine(AT, message).repeat(lines));
+    logger.close();
   });
   it('a line logged just before a fatal exception is still written', () => {
     const logModule = fileURLToPath(new URL('../../src/cli/log.js', import.meta.url));
