@@ -12,8 +12,9 @@
  * are dropped on arrival. kcp-go queues them and, when parityShards >= dataShards (e.g. 1+1), "recovers"
  * the same data a second time from the late parity; KCP would discard the duplicates anyway.
  *
- * Memory is bounded whatever arrives: at most 3 x 256 + 1 queued shards of at most 1494 bytes, copied into
- * pooled entries (nothing refers to the caller's buffer after decode returns).
+ * Memory is bounded whatever arrives: at most 3 x 256 queued shards of at most 1494 bytes, copied into
+ * entries from a pool that all decoders of the thread share (nothing refers to the caller's buffer after
+ * decode returns).
  */
 import { KCP_MTU_LIMIT } from '../kcp/constants.js';
 import { timeDiff } from '../kcp/time-diff.js';
@@ -59,6 +60,29 @@ class RxShard {
   readonly data = Buffer.allocUnsafeSlow(MAX_SHARD_BYTES);
 }
 
+/**
+ * Free shards, shared by every decoder of the thread. A pool per decoder kept its largest queue's worth
+ * after the traffic stopped: 10 shards (15 KB) in each of a server's 1000 sessions once they had echoed
+ * 64 KiB (docs/bench-tunnel-sessions-2026-12-03.md). A session's queue takes a shard per FEC packet and
+ * gives a group's back when it is freed, so the pool only has to cover the swing of all queues together.
+ */
+const freeShards: RxShard[] = [];
+/** The pool's cap: the longest queue one decoder can hold (the largest shape), so that one never allocates. */
+const FREE_SHARDS_MAX = RX_FEC_MULTI * MAX_TOTAL_SHARDS + 1;
+
+function takeShard(): RxShard {
+  return freeShards.pop() ?? new RxShard();
+}
+
+function releaseShard(shard: RxShard): void {
+  if (freeShards.length < FREE_SHARDS_MAX) freeShards.push(shard);
+}
+
+/** Free shards in the thread's pool now (tests: the pool is bounded). */
+export function pooledShards(): number {
+  return freeShards.length;
+}
+
 export class FecDecoder {
   /** After decode returned n: recovered[0, n) are fresh buffers of KCP bytes, owned by the caller. */
   readonly recovered: Buffer[] = [];
@@ -79,7 +103,6 @@ export class FecDecoder {
   /** Ordered by seqid (wrapping compare), deduplicated; rx[0, rxLength) are live. */
   private readonly rx: RxShard[] = [];
   private rxLength = 0;
-  private readonly pool: RxShard[] = [];
   private readonly autoTune = new AutoTune();
   /** First seqids of recently freed groups (-1 = unused), written round-robin. */
   private readonly finished = new Float64Array(FINISHED_GROUPS);
@@ -139,11 +162,6 @@ export class FecDecoder {
     return groups;
   }
 
-  /** Pooled shard buffers, in the queue or free; bounded by the largest queue limit seen, plus one. */
-  get allocatedShards(): number {
-    return this.rxLength + this.pool.length;
-  }
-
   /**
    * buf[offset, end) is one FEC packet (crypt header stripped; offset points at the seqid), `now` a ms clock
    * (a wrapping uint32 clock is fine).
@@ -177,7 +195,7 @@ export class FecDecoder {
 
     const insertAt = this.findInsertPosition(seqid);
     if (insertAt < 0) return 0;
-    const shard = this.pool.pop() ?? new RxShard();
+    const shard = takeShard();
     shard.seqid = seqid;
     shard.isData = isData;
     shard.length = buf.copy(shard.data, 0, offset + FEC_HEADER_SIZE, end);
@@ -210,8 +228,6 @@ export class FecDecoder {
     this.members = new Int32Array(this.shardSize);
     // The queue itself is kept, as kcp-go does: its shards regroup under the new parameters.
     this.finished.fill(-1);
-    const keep = Math.max(0, this.rxLimit + 1 - this.rxLength);
-    if (this.pool.length > keep) this.pool.length = keep;
   }
 
   /** Where seqid goes in the ordered queue, or -1 if it is already there. */
@@ -316,7 +332,7 @@ export class FecDecoder {
     for (let m = 0; m < count; m++) {
       const at = members[m];
       while (read < at) rx[write++] = rx[read++];
-      this.pool.push(rx[read++]);
+      releaseShard(rx[read++]);
     }
     while (read < this.rxLength) rx[write++] = rx[read++];
     this.rxLength = write;
@@ -333,7 +349,7 @@ export class FecDecoder {
     // Wrapping difference: `now` may be kcp's uint32 ms clock.
     while (drop < this.rxLength && timeDiff(now, rx[drop].ts) > FEC_EXPIRE_MS) drop++;
     if (drop === 0) return;
-    for (let i = 0; i < drop; i++) this.pool.push(rx[i]);
+    for (let i = 0; i < drop; i++) releaseShard(rx[i]);
     for (let i = drop; i < this.rxLength; i++) rx[i - drop] = rx[i];
     this.rxLength -= drop;
   }

@@ -11,6 +11,9 @@ import { KCP_MTU_LIMIT } from '../kcp/constants.js';
 import { FEC_HEADER_SIZE, FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws } from './header.js';
 import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
 
+/** What parity[k] holds once released. */
+const NO_PARITY = Buffer.alloc(0);
+
 export class FecEncoder {
   readonly dataShards: number;
   readonly parityShards: number;
@@ -18,7 +21,10 @@ export class FecEncoder {
   readonly trailerSize: number;
   /** Seqid the next packet gets; starts at 0 like kcp-go (writable so tests can start near the wrap). */
   nextSeqid = 0;
-  /** After encode returned n > 0: parity[0, n) are fresh datagrams of parityLength + trailerSize bytes. */
+  /**
+   * After encode returned n > 0: parity[0, n) are fresh datagrams of parityLength + trailerSize bytes, until
+   * releaseParity().
+   */
   readonly parity: Buffer[];
   /** Length of the parity datagrams of the last completed group, before the trailer. */
   parityLength = 0;
@@ -65,6 +71,15 @@ export class FecEncoder {
     this.shardLengths = new Int32Array(dataShards);
     this.parity = new Array<Buffer>(parityShards);
     this.activeParity = parityShards;
+  }
+
+  /**
+   * The caller has sent the parity datagrams: drop them. Each is a slice of Node's shared 8 KiB allocation
+   * pool and kept that whole slab alive until the session's next group, about 9 KiB per idle session (a
+   * server with 1000 of them: docs/bench-tunnel-sessions-2026-12-03.md).
+   */
+  releaseParity(): void {
+    this.parity.fill(NO_PARITY);
   }
 
   /** Parity datagrams sent per group from the next group on, clamped to [0, parityShards]. */

@@ -689,7 +689,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const parity = encoder === null ? 0 : encoder.encode(pkt, len);
     let wire = this.seal(pkt, len);
     const dataWire = wire;
-    for (let i = 0; i < parity; i++) wire += this.seal(encoder!.parity[i], encoder!.parityLength);
+    if (parity > 0) {
+      for (let i = 0; i < parity; i++) wire += this.seal(encoder!.parity[i], encoder!.parityLength);
+      encoder!.releaseParity();
+    }
     // The pacer charges datagrams with data, their parity included, and holds only data back. ACK-only
     // datagrams follow the peer's sending: charged to -ratelimit (kcp-go limits every packet), not to the
     // controller's rate, or a receiver's ACKs would starve its own requests.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createFallbackFecDecoder, FEC_EXPIRE_MS, FecDecoder } from '../../src/fec/decoder.js';
+import { createFallbackFecDecoder, FEC_EXPIRE_MS, FecDecoder, pooledShards } from '../../src/fec/decoder.js';
 import { FecEncoder } from '../../src/fec/encoder.js';
 import {
   FEC_HEADER_SIZE_PLUS2,
@@ -51,6 +51,22 @@ function raw(seqid: number, type: number, body: Buffer | number[] = [2, 0]): Buf
   Buffer.from(body).copy(b, 6);
   return b;
 }
+
+test('decoders keep no free shards of their own: a freed group goes to the shared pool, where another takes it', () => {
+  const a = new FecDecoder(3, 2);
+  const b = new FecDecoder(3, 2);
+  const before = pooledShards();
+  a.decode(raw(0, FEC_TYPE_DATA), 0, 8, 0);
+  a.decode(raw(1, FEC_TYPE_DATA), 0, 8, 0);
+  assert.equal(a.queueLength, 2);
+  assert.equal(pooledShards(), Math.max(0, before - 2));
+  a.decode(raw(2, FEC_TYPE_DATA), 0, 8, 0); // the group's data is complete: freed
+  assert.equal(a.queueLength, 0);
+  const freed = pooledShards();
+  assert.ok(freed >= 3, `the three shards of the freed group are pooled (${freed})`);
+  b.decode(raw(0, FEC_TYPE_DATA), 0, 8, 0);
+  assert.equal(pooledShards(), freed - 1);
+});
 
 test('docs/protocol.md §11.5 group: any two lost shards are recovered to the exact KCP bytes', () => {
   const texts = ['ABCDEFGHIJ', 'xyz', '0123456789abcdef'];
@@ -317,7 +333,7 @@ test('hostile input never throws and memory stays bounded', () => {
       const n = dec.decode(buf, offset, Math.min(len + offset, buf.length), i);
       for (let k = 0; k < n; k++) assert.ok(Buffer.isBuffer(dec.recovered[k]));
       assert.ok(dec.queueLength <= 3 * (dec.dataShards + dec.parityShards));
-      assert.ok(dec.allocatedShards <= MAX_QUEUED_SHARDS);
+      assert.ok(pooledShards() <= MAX_QUEUED_SHARDS);
       assert.ok(dec.dataShards + dec.parityShards <= 256);
     }
   }
@@ -343,7 +359,7 @@ test('a peer cycling through (ds, ps) patterns moves autotune around within boun
       dec.decode(buf, 0, 40, i);
       seqid = (seqid + 1) >>> 0;
       assert.ok(dec.queueLength <= 3 * (dec.dataShards + dec.parityShards));
-      assert.ok(dec.allocatedShards <= MAX_QUEUED_SHARDS);
+      assert.ok(pooledShards() <= MAX_QUEUED_SHARDS);
     }
     adopted.add(`${dec.dataShards},${dec.parityShards}`);
   }

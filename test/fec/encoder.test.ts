@@ -29,6 +29,22 @@ test('docs/protocol.md §11.5: the FEC group of ds=3 ps=2 at H=0, byte for byte'
   assert.equal(enc.parityLength, 24);
 });
 
+test('releaseParity drops the parity datagrams handed out; the next group has fresh ones', () => {
+  const enc = new FecEncoder(1, 2);
+  const pkt = packet(0, Buffer.from('ab'));
+  assert.equal(enc.encode(pkt, pkt.length), 2);
+  const sent = [enc.parity[0], enc.parity[1]];
+  enc.releaseParity();
+  assert.deepEqual(
+    enc.parity.map((p) => p.length),
+    [0, 0],
+  );
+  assert.equal(enc.encode(pkt, pkt.length), 2);
+  assert.equal(enc.parity[0].length, sent[0].length);
+  assert.notEqual(enc.parity[0], sent[0]);
+  assert.equal(enc.parity[0].readUInt32LE(0), 4, 'seqids go on: 0 data, 1-2 parity, 3 data, 4-5 parity');
+});
+
 test('docs/protocol.md §11.3: data header at H=20 for a 29-byte KCP segment (10+3)', () => {
   const kcp = Buffer.from('4433221151000002e803000000000000000000000500000068656c6c6f', 'hex');
   const pkt = packet(20, kcp);
