@@ -70,6 +70,12 @@ const freeShards: RxShard[] = [];
 /** The pool's cap: the longest queue one decoder can hold (the largest shape), so that one never allocates. */
 const FREE_SHARDS_MAX = RX_FEC_MULTI * MAX_TOTAL_SHARDS + 1;
 
+/**
+ * What rx holds past rxLength: a slot there must not keep a shard that has gone back to the pool, which may
+ * have dropped it (full) or handed it to another decoder.
+ */
+const NO_SHARD = new RxShard();
+
 function takeShard(): RxShard {
   return freeShards.pop() ?? new RxShard();
 }
@@ -335,6 +341,7 @@ export class FecDecoder {
       releaseShard(rx[read++]);
     }
     while (read < this.rxLength) rx[write++] = rx[read++];
+    rx.fill(NO_SHARD, write, this.rxLength);
     this.rxLength = write;
   }
 
@@ -351,6 +358,7 @@ export class FecDecoder {
     if (drop === 0) return;
     for (let i = 0; i < drop; i++) releaseShard(rx[i]);
     for (let i = drop; i < this.rxLength; i++) rx[i - drop] = rx[i];
+    rx.fill(NO_SHARD, this.rxLength - drop, this.rxLength);
     this.rxLength -= drop;
   }
 }
