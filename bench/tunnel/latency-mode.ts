@@ -1,6 +1,6 @@
 /**
- * `bench:tunnel --latency`: request/response time through the tunnel, idle and while bulk streams (one
- * unless --load-streams) load it in each direction. The echo target, the bulk streams' ends and the probe are
+ * `bench:tunnel --latency`: request/response time through the tunnel, cold (fresh processes), then after a
+ * warm-up idle and while bulk streams (one unless --load-streams) load it in each direction. The echo target, the bulk streams' ends and the probe are
  * separate processes (latency-peer.ts), so no round trip waits for the benchmark's own work; in the throughput table the
  * probe shares its event loop with the sha256 of the bulk data, which adds that process's delays.
  */
