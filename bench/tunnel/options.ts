@@ -73,6 +73,7 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --quick           short run: the --quick defaults above
   --memory          memory report of our client and server instead of the throughput table
   --latency         request/response times idle and under load, each peer in its own process,
+                    after a warm-up (the first round trips of fresh processes reported as cold),
                     instead of the throughput table
   --load SEC        latency mode: how long each bulk stream runs (default 5; --quick 2)
   --load-streams N  latency mode: bulk streams at once, each its own connection (default 1)

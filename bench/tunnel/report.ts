@@ -1,6 +1,14 @@
 import type { Environment } from './environment.js';
 import { environmentMarkdown } from './environment.js';
-import { IDLE_PROBES, type LatencyRecord, latencyTables, RAMP_MS } from './latency-mode.js';
+import {
+  COLD_PROBES,
+  IDLE_PROBES,
+  type LatencyRecord,
+  latencyTables,
+  RAMP_MS,
+  WARMUP_LOAD_SEC,
+  WARMUP_TRIPS,
+} from './latency-mode.js';
 import { type MemoryRecord, type RssSample, SAMPLE_EVERY_MS, SETTLE_MS } from './memory-mode.js';
 import { ECHO_BYTES, type SessionsRecord } from './sessions-mode.js';
 import type { Setting } from './settings.js';
@@ -269,7 +277,10 @@ ${environmentMarkdown(r.env)}
 
 Request/response time through the tunnel: a 64-byte request echoed back on its own stream, every
 ${r.probeIntervalMs} ms. Per setting, ${r.rounds} round(s), each starting fresh processes for every pair in turn.
-In each round: ${IDLE_PROBES} round trips with the tunnel idle; then round trips while ${bulkStreams(r.loadStreams)} of random
+In each round: the first ${COLD_PROBES} round trips of the fresh processes (**cold**: code V8 has not optimised yet);
+then a warm-up, the same for every pair: ${bulkStreams(r.loadStreams)} up for ${WARMUP_LOAD_SEC} s, then down for
+${WARMUP_LOAD_SEC} s, then ${WARMUP_TRIPS} round trips back to back; then ${IDLE_PROBES} round trips with the tunnel idle
+(**idle**); then round trips while ${bulkStreams(r.loadStreams)} of random
 data run${r.loadStreams === 1 ? 's' : ''} for ${r.loadSec} s from the client side to a sink behind the server (**up**), and then from a source
 behind the server to the client side (**down**), leaving out the first and last ${RAMP_MS} ms.
 The echo target, the bulk streams' source and sink, and the prober are separate processes, so no round
