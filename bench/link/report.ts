@@ -102,6 +102,15 @@ const AUTO_DIAGNOSIS = [
   "  end; the last flight's losses cost another round trip or two (0.3-0.4 s in the traces), and Startup",
   '  from 128 segments to a BDP about 6 rounds at 1.5-1.9× per round. So 42.8 (90 % of the rate less the',
   '  loss) is out of reach for a 16 MiB transfer; a longer one approaches it.',
+  '- Spurious retransmissions: a run of 3 or more segments above a hole that gets its fast-retransmit',
+  "  votes right after a gap in the peer's FEC seqids is now taken as acknowledged by the lost ACK datagram",
+  '  (src/kcp/ack-loss.ts) and waits for una, and a segment times out no earlier than the latest RTT sample',
+  "  plus the RTO's margin (in Startup's queue the RTO lagged the RTT and fired for nothing). A/B, all 8",
+  '  profiles twice (load 0.8-2.4): retransmissions 281-292 → 104-124 on 50 ms/1 %, 10 Mbit/s (wire 1.133',
+  '  → 1.116-1.119, p99 422 → 372-384 ms, 8.92 → 8.95-9.00 Mbit/s), 1582-1687 → 1026-1196 on 150 ms/10 %',
+  '  (wire 1.49-1.52 → 1.48), 175-308 → 90-108 on 50 ± 30 ms; goodput level elsewhere. Held at the end',
+  '  of a transfer, such runs cost 150 ms/10 % 0.5-1 s (a hole whose repair was lost waited out its RTO',
+  "  without the resent runs' ACKs to vote for it), so nothing is held once no new data is left.",
 ];
 
 /** The machine's load during the runs, one line (none for a report without it). */

@@ -9,6 +9,7 @@ export {
   FEC_TYPE_PARITY,
   fecEnabled,
   fecPaws,
+  fecSeqid,
   fecType,
   isFecShard,
 } from './header.js';

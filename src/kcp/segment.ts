@@ -28,6 +28,12 @@ export class Segment implements SendSnapshot {
   resendts = 0;
   fastack = 0;
   acked = false;
+  /**
+   * -mode auto's sender: taken as acknowledged by a lost ACK datagram of the peer (ack-loss.ts), held
+   * back from fast retransmit and counted delivered to the controller then; its ACK (or una) later counts
+   * nothing more. Cleared when it is resent.
+   */
+  presumedAcked = false;
   // congestion controller snapshot of the last transmission (see SendSnapshot); unused with nc
   ccDelivered = 0;
   ccDeliveredTime = 0;
@@ -63,6 +69,7 @@ export function allocSegment(capacity: number): Segment {
   seg.resendts = 0;
   seg.fastack = 0;
   seg.acked = false;
+  seg.presumedAcked = false;
   seg.ccInFlight = false;
   seg.ccAppLimited = false;
   seg.len = 0;

@@ -7,6 +7,7 @@ import {
   FecDecoder,
   FecEncoder,
   fecEnabled,
+  fecSeqid,
   fecType,
   isFecShard,
   MAX_TOTAL_SHARDS,
@@ -298,6 +299,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     if (auto?.congestion) {
       this.kcp.enableCongestionControl(conv);
       this.kcp.enableThinStreamDuplicates();
+      this.kcp.enableAckLossHold();
+      this.kcp.enableLatestRttRto();
       if (auto.windows) this.kcp.setWindowSize(AUTO_WND_CAP, 0);
     }
     if (auto?.windows) this.kcp.enableAutoReceiveWindow(AUTO_WND_CAP);
@@ -493,6 +496,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         this.fecCreatedShape = fecShapeKey(this.fecDecoder.dataShards, this.fecDecoder.parityShards);
       }
       const decoder = this.fecDecoder;
+      this.kcp.onPeerSeqid(fecSeqid(buf, offset), now);
       const recovered = decoder.decode(buf, offset, end, now);
       this.fecRecovered += recovered;
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);

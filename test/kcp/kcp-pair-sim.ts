@@ -78,6 +78,8 @@ export class Rng {
 interface Packet {
   at: number;
   seq: number;
+  /** The sender's count of its datagrams, as a FEC header numbers them (seqid). */
+  seqid: number;
   data: Buffer;
 }
 
@@ -166,6 +168,8 @@ export class Endpoint {
     this.kcp.reserveBytes(options.reserved);
     if (options.auto) {
       this.kcp.enableCongestionControl(conv);
+      this.kcp.enableAckLossHold();
+      this.kcp.enableLatestRttRto();
       this.kcp.enableAutoReceiveWindow(4096);
       this.kcp.setWindowSize(4096, 0);
       this.pacer = new Pacer(Number.POSITIVE_INFINITY, options.t0);
@@ -246,9 +250,10 @@ export class Endpoint {
     const data = Buffer.from(buf.subarray(this.options.reserved, len));
     const inbox = this.peerInbox();
     const at = departs + link.delay + Math.floor(this.rng.next() * link.jitter);
-    inbox.push({ at, seq: this.clock.seq++, data });
+    const seqid = this.datagrams - 1;
+    inbox.push({ at, seq: this.clock.seq++, seqid, data });
     if (this.rng.next() < link.dup) {
-      inbox.push({ at: at + Math.floor(this.rng.next() * link.jitter), seq: this.clock.seq++, data });
+      inbox.push({ at: at + Math.floor(this.rng.next() * link.jitter), seq: this.clock.seq++, seqid, data });
     }
   }
 }
@@ -274,7 +279,8 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     const now = (options.t0 + t) >>> 0;
     for (const ep of endpoints) {
       for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
-        const d = ep.inbox.pop().data;
+        const { seqid, data: d } = ep.inbox.pop();
+        ep.kcp.onPeerSeqid(seqid, now); // as a session does for FEC packets
         ep.kcp.input(d, 0, d.length, now, { ackNoDelay: options.ackNoDelay });
         if (ep.kcp.paced && ep.pacer !== null) ep.nextFlush = Math.min(ep.nextFlush, t + ep.pacer.delay());
       }
