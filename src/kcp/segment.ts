@@ -40,6 +40,7 @@ export class Segment implements SendSnapshot {
   ccFirstSendTime = 0;
   ccSentTime = 0;
   ccAppLimited = false;
+  ccWindowUsed = false;
   ccInFlight = false;
   ccParityShare = 0;
   /** Payload bytes in data[0, len). */
@@ -72,6 +73,7 @@ export function allocSegment(capacity: number): Segment {
   seg.presumedAcked = false;
   seg.ccInFlight = false;
   seg.ccAppLimited = false;
+  seg.ccWindowUsed = false;
   seg.len = 0;
   return seg;
 }

@@ -26,6 +26,7 @@ function snapshot(): SendSnapshot {
     ccFirstSendTime: 0,
     ccSentTime: 0,
     ccAppLimited: false,
+    ccWindowUsed: false,
     ccInFlight: false,
     ccParityShare: 0,
   };

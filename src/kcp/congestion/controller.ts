@@ -14,7 +14,9 @@
  * - in-flight capped at cwndGain (2) × BDP (with the smoothed RTT, see CWND_RTT_MAX).
  * Taken from BBR v3 (draft-cardwell-ccwg-bbr): Startup's in-flight gain 2 instead of 2.885, and its
  * "cwnd + acked" growth below the target (startupCwnd), which also floors Startup's pacing rate; its
- * initial window is paced once a min RTT is known, as BBR paces it (and then 4× larger).
+ * initial window is paced once a min RTT is known, as BBR paces it (and then 4× larger). That growth's
+ * target is v1's 2.885 BDPs while the newest RTT sample shows no queue (STARTUP_FLOOR_GAIN), and it counts
+ * what a sender using half its cap or more delivers as Linux's slow start does (WINDOW_USED_SHARE).
  * Taken from BBR v2 (draft-cardwell-iccrg-bbr-congestion-control-02): loss bounds the model only when it is
  * above a threshold (v2: 2 %, inflight_hi = max(in-flight, 0.7 × target), bw_lo = max(latest, 0.7 × bw_lo))
  * and ProbeRTT at half the BDP instead of 4 packets. Changed for KCP on lossy links:
@@ -49,6 +51,8 @@ export interface SendSnapshot {
   ccSentTime: number;
   /** The sender was application-limited when the segment was last sent. */
   ccAppLimited: boolean;
+  /** At least half the in-flight cap was in flight when the segment was last sent (see WINDOW_USED_SHARE). */
+  ccWindowUsed: boolean;
   /** Counted in the in-flight bytes: sent, and neither delivered nor declared lost since. */
   ccInFlight: boolean;
   /** The controller's parityShare when the segment was last sent. */
@@ -182,6 +186,26 @@ const INITIAL_WINDOW = 32;
  * below one BDP. Unpaced, before the first sample, it overflowed the unit tests' shallow queues.
  */
 const PACED_INITIAL_WINDOW_FACTOR = 4;
+/**
+ * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
+ * the in-flight cap was in flight as they were sent: the sender used its window, and only its short send
+ * queue ran dry for a moment. Linux counts a slow-start flow as cwnd-limited the same way
+ * (tcp_is_cwnd_limited: cwnd < 2 × max_packets_out). Without it, one empty queue at the first RTT sample
+ * (the writer refills the 32-segment queue a moment later) marked that round's whole flight app-limited,
+ * and the floor stayed at the initial window for two round trips (150 ms/10 %, its trace); an interactive
+ * session (a few segments in flight) still banks nothing.
+ */
+const WINDOW_USED_SHARE = 0.5;
+/**
+ * Startup's floor grows by what is delivered up to this many BDPs of the model while the newest RTT sample
+ * shows no queue (BBR v1's cwnd gain 2/ln 2), and up to STARTUP_CWND_GAIN BDPs once one does. The model's
+ * bandwidth lags the flights Startup sends: a flight paced out after the ACKs that released it has samples
+ * over more than a round trip, 0.75-0.85 of the flight per RTT (100 ms/5 % and 150 ms/10 %, their traces),
+ * so a floor held to 2 × that grew 1.6-1.7× per round instead of 2×. Where no queue shows, the path has
+ * room for the doubling; at a bottleneck the newest samples show its queue within the round that
+ * overfills it, and the cap falls back to 2 BDPs (one BDP in a one-BDP queue).
+ */
+const STARTUP_FLOOR_GAIN = STARTUP_GAIN;
 /** Round-trip assumed before the first sample (kcp-go's initial RTO). */
 const INITIAL_RTT_MS = 200;
 
@@ -225,6 +249,8 @@ export class CongestionController implements ControllerEstimates {
    * of a few segments.
    */
   private startupDelivered = 0;
+  /** What the current ACK event delivered toward the floor (see growStartupFloor). */
+  private floorAcked = 0;
 
   /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
   private clock = 0;
@@ -273,6 +299,8 @@ export class CongestionController implements ControllerEstimates {
   private minRttStamp = 0;
   /** EWMA of the RTT samples, for the in-flight cap (see CWND_RTT_MAX). */
   private rttAvg = 0;
+  /** The newest RTT sample (0: none yet). */
+  private lastRtt = 0;
   /** The min RTT expired: enter ProbeRTT at the next ACK event. */
   private probeRttDue = false;
   /** The lowest RTT sample during ProbeRTT. */
@@ -397,14 +425,19 @@ export class CongestionController implements ControllerEstimates {
     return this.initialWindow() + this.startupDelivered;
   }
 
-  /** The in-flight cap the model gives, without Startup's slow-start floor. */
-  private modelCwnd(): number {
+  /** Where Startup's floor stops growing (see STARTUP_FLOOR_GAIN). */
+  private startupFloorTarget(): number {
+    return this.modelCwnd(this.queueInNewestRtt() ? STARTUP_CWND_GAIN : STARTUP_FLOOR_GAIN);
+  }
+
+  /** The in-flight cap the model gives, without Startup's slow-start floor (`startupGain` in Startup). */
+  private modelCwnd(startupGain = STARTUP_CWND_GAIN): number {
     const bw = this.bw;
     const rtt = this.minRttValue;
     if (bw <= 0 || rtt <= 0) return this.initialWindow();
     const bdp = bw * rtt;
     if (this._state === 'probe-rtt') return Math.max(this.minCwnd, bdp / 2);
-    const gain = this._state === 'startup' ? STARTUP_CWND_GAIN : CWND_GAIN;
+    const gain = this._state === 'startup' ? startupGain : CWND_GAIN;
     // the RTT spread above a round's lowest sample is jitter and ACK delay; a standing queue raises the
     // lowest sample too and is left out, so the cap does not grow with the queue it allows
     const spread = Math.max(0, this.rttAvg - this.lastRoundMinRtt);
@@ -440,6 +473,7 @@ export class CongestionController implements ControllerEstimates {
     seg.ccFirstSendTime = this.firstSendTime;
     seg.ccSentTime = this.clock;
     seg.ccAppLimited = this.appLimitedUntil !== 0;
+    seg.ccWindowUsed = this.inflight + (seg.ccInFlight ? 0 : bytes) >= WINDOW_USED_SHARE * this.cwnd;
     seg.ccParityShare = this.parityShare;
     if (!seg.ccInFlight) {
       seg.ccInFlight = true;
@@ -479,10 +513,7 @@ export class CongestionController implements ControllerEstimates {
     }
     this.delivered += bytes;
     this.deliveredTime = this.clock;
-    // the floor stops where the model's own cap is (BBR grows cwnd by acked only below its target), so it
-    // doubles per round until the bandwidth estimate catches up, and never beyond what the model allows
-    if (this._state === 'startup' && !seg.ccAppLimited && this.startupCwnd() < this.modelCwnd())
-      this.startupDelivered += bytes;
+    if (this._state === 'startup' && (!seg.ccAppLimited || seg.ccWindowUsed)) this.floorAcked += bytes;
     // Acknowledged sooner than the path's min RTT after its last transmission: the ACK answers an earlier
     // transmission (KCP's una covers a segment whose own ACK was lost, after a retransmission), so the
     // snapshot is not this ACK's. Taken as the sample it would end a round within a fraction of an RTT: at
@@ -518,6 +549,7 @@ export class CongestionController implements ControllerEstimates {
     } else if (this.clock - this.minRttStamp > MIN_RTT_WINDOW_MS) {
       this.probeRttDue = true;
     }
+    this.lastRtt = sample;
     this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
@@ -536,7 +568,10 @@ export class CongestionController implements ControllerEstimates {
   /** End of one received datagram's ACKs: turn what was delivered into a rate sample and update the model. */
   onAckEvent(now: number): void {
     this.tick(now);
-    if (!this.sampleValid) return;
+    if (!this.sampleValid) {
+      this.growStartupFloor();
+      return;
+    }
     this.sampleValid = false;
     this.measureAckCadence();
     if (this.appLimitedUntil !== 0 && this.delivered > this.appLimitedUntil) this.appLimitedUntil = 0;
@@ -565,6 +600,7 @@ export class CongestionController implements ControllerEstimates {
         this.pathBw.update(pathRate, this.rounds);
     }
 
+    this.growStartupFloor();
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
     if (this.roundStart) this.endOfRound();
     this.advanceState();
@@ -662,6 +698,23 @@ export class CongestionController implements ControllerEstimates {
     this.epochSent = 0;
     this.epochLost = 0;
     this.epochMinRtt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * What this ACK event delivered raises Startup's floor, after the event's rate sample updated the model:
+   * the floor stops at a target of the model (BBR grows cwnd by acked only below its target, checked after
+   * the bandwidth update), so it doubles per round until the bandwidth estimate catches up, and never
+   * beyond what the model allows.
+   */
+  private growStartupFloor(): void {
+    if (this._state === 'startup' && this.startupCwnd() < this.startupFloorTarget())
+      this.startupDelivered += this.floorAcked;
+    this.floorAcked = 0;
+  }
+
+  /** Whether the newest RTT sample, less one peer ACK period, shows a queue (as queueStanding measures one). */
+  private queueInNewestRtt(): boolean {
+    return this.lastRtt === 0 || this.queueStanding(this.lastRtt - this.cadence);
   }
 
   /** Startup's queue signals (see STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT and STARTUP_QUEUE_SAMPLES). */

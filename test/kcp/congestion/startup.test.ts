@@ -1,6 +1,7 @@
 /**
  * Startup of the model-based congestion controller from scripted ACK sequences: its slow-start floor
- * (BBR's "cwnd + acked") grows only with what a sender that uses its cap delivers.
+ * (BBR's "cwnd + acked") grows only with what a sender that uses its cap delivers, doubles per round while
+ * the RTT shows no queue, and stops at 2 BDPs once it does.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,6 +17,7 @@ function snapshot(): SendSnapshot {
     ccFirstSendTime: 0,
     ccSentTime: 0,
     ccAppLimited: false,
+    ccWindowUsed: false,
     ccInFlight: false,
     ccParityShare: 0,
   };
@@ -47,5 +49,80 @@ describe('CongestionController: Startup floor', () => {
     }
     assert.equal(cc.state, 'startup');
     assert.equal(cc.cwnd, 128 * SEG);
+  });
+
+  /**
+   * A sender that fills its cap at the controller's pacing rate (bursts of at most 10 segments) over a path
+   * of `rttAt(send time)` ms with room for everything it sends, each segment acknowledged in an ACK event
+   * of its own; `dry(t)`: the writer's queue runs dry at t (the session then reports app-limited). Returns
+   * the in-flight cap in segments at each round trip, while Startup lasts.
+   */
+  function ramp(roundTrips: number, rttAt: (t: number) => number, dry: (t: number) => boolean): number[] {
+    const cc = afterFirstRoundTrip();
+    const due: { seg: SendSnapshot; at: number; rtt: number }[] = [];
+    const caps: number[] = [];
+    let tokens = 0;
+    for (let t = 2 * RTT; t < (2 + roundTrips) * RTT && cc.state === 'startup'; t++) {
+      while (due.length > 0 && due[0].at <= t) {
+        const ack = due.shift()!;
+        cc.onRtt(ack.rtt, t);
+        cc.onDelivered(ack.seg, SEG, t);
+        cc.onAckEvent(t);
+      }
+      const rate = cc.pacingPerMs();
+      tokens = Math.min(tokens + rate, Math.max(2 * rate, 10 * SEG));
+      while (tokens >= SEG && cc.canSend(SEG)) {
+        const seg = snapshot();
+        cc.onSend(seg, SEG, t);
+        const rtt = rttAt(t);
+        due.push({ seg, at: t + rtt, rtt });
+        tokens -= SEG;
+      }
+      due.sort((a, b) => a.at - b.at);
+      if (dry(t)) cc.onAppLimited();
+      // between the round trip's burst of ACKs and the next one
+      if (t % RTT === (3 * RTT) / 4) caps.push(cc.cwnd / SEG);
+    }
+    return caps;
+  }
+
+  test('a send queue that runs dry now and then, with the window in use, does not hold the floor back', () => {
+    // the writer refills KCP's short send queue a moment late twice per round trip: each time, the
+    // segments sent until then are app-limited, but half the cap or more is in flight
+    const caps = ramp(
+      4,
+      () => RTT,
+      (t) => t % (RTT / 2) === 0,
+    );
+    assert.equal(caps.length, 4);
+    // from the second round on (the first flights began from the initial window, see ramp)
+    for (let i = 2; i < caps.length; i++)
+      assert.ok(caps[i] >= 1.95 * caps[i - 1], `${caps.map((c) => c.toFixed(0)).join(', ')} segments`);
+  });
+
+  test('while the RTT shows no queue the floor doubles per round', () => {
+    // the bandwidth samples lag the flights (a flight paced out after the ACKs that released it), so a floor
+    // held to 2 × the model's BDP grew 1.85× in the second round
+    const caps = ramp(
+      5,
+      () => RTT,
+      () => false,
+    );
+    assert.equal(caps.length, 5);
+    for (let i = 2; i < caps.length; i++)
+      assert.ok(caps[i] >= 1.95 * caps[i - 1], `${caps.map((c) => c.toFixed(0)).join(', ')} segments`);
+  });
+
+  test('once the RTT shows a queue the floor stops growing past 2 BDPs of the model', () => {
+    // from 300 ms on a queue of half an RTT shows in every sample (a bottleneck): the cap stays near
+    // 2 × bandwidth × RTT (BBR v3's Startup cwnd gain), not BBR v1's 2.885, until the delay exit
+    const caps = ramp(
+      8,
+      (t) => (t >= 4 * RTT ? 1.5 * RTT : RTT),
+      () => false,
+    );
+    const atQueue = caps[2];
+    for (const cap of caps.slice(3))
+      assert.ok(cap <= 2.2 * atQueue, `${caps.map((c) => c.toFixed(0)).join(', ')} segments`);
   });
 });
