@@ -15,11 +15,6 @@ export function fecType(buf: Uint8Array, offset: number): number {
   return buf[offset + 4] | (buf[offset + 5] << 8);
 }
 
-/** The u32 LE seqid of a FEC packet starting at offset: the sender numbers its datagrams with it. */
-export function fecSeqid(buf: Uint8Array, offset: number): number {
-  return (buf[offset] | (buf[offset + 1] << 8) | (buf[offset + 2] << 16) | (buf[offset + 3] << 24)) >>> 0;
-}
-
 /** True for the types the transport routes to the FEC decoder (docs/protocol.md §1.3 step 4, both versions). */
 export function isFecShard(type: number): boolean {
   return type === FEC_TYPE_DATA || type === FEC_TYPE_PARITY;

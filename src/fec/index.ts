@@ -9,7 +9,6 @@ export {
   FEC_TYPE_PARITY,
   fecEnabled,
   fecPaws,
-  fecSeqid,
   fecType,
   isFecShard,
 } from './header.js';

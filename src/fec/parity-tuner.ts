@@ -96,7 +96,7 @@ export class ParityTuner {
   private pathRateAt = 0;
   private peerSame = false;
   /** The peer's datagrams carry FEC headers: its decoder was set up for FEC (see above). */
-  private peerFec = false;
+  private _peerFec = false;
   /** Transmissions after which the full-parity start is over. */
   private startEnd = START_SEGMENTS;
 
@@ -107,7 +107,12 @@ export class ParityTuner {
 
   /** The peer's datagrams carry FEC headers, so its decoder is one kcptun configured for FEC. */
   peerSendsFec(): void {
-    this.peerFec = true;
+    this._peerFec = true;
+  }
+
+  /** Whether the peer's datagrams have shown FEC headers (peerSendsFec). */
+  get peerFec(): boolean {
+    return this._peerFec;
   }
 
   /**
@@ -143,7 +148,7 @@ export class ParityTuner {
       this.pathRateSeen = false;
     }
     this.evaluate(transmissions, retransmissions, now, rtt);
-    if (!this.peerFec) return 0;
+    if (!this._peerFec) return 0;
     if (this.starting(transmissions)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;

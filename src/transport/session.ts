@@ -7,7 +7,6 @@ import {
   FecDecoder,
   FecEncoder,
   fecEnabled,
-  fecSeqid,
   fecType,
   isFecShard,
   MAX_TOTAL_SHARDS,
@@ -224,8 +223,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private readonly datagramBytes: number;
   /** -mode auto: parity per group follows the measured loss. */
   private parityTuner: ParityTuner | null;
-  /** -mode auto has seen whether the peer's datagrams carry FEC headers (its own FEC on or off). */
-  private peerFramingKnown = false;
   /** -mode auto's debug trace (KCPTUN_CC_TRACE), null when off. */
   private readonly ccTrace: CcTrace | null;
   /** `now` of the work in progress (input or flush), for the pacer's accounting of each datagram. */
@@ -496,16 +493,13 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         this.fecCreatedShape = fecShapeKey(this.fecDecoder.dataShards, this.fecDecoder.parityShards);
       }
       const decoder = this.fecDecoder;
-      this.kcp.onPeerSeqid(fecSeqid(buf, offset), now);
+      this.kcp.onPeerSeqid(buf.readUInt32LE(offset), now); // the FEC header's seqid
       const recovered = decoder.decode(buf, offset, end, now);
       this.fecRecovered += recovered;
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
       if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);
       if (this.parityTuner !== null) {
-        if (!this.peerFramingKnown) {
-          this.peerFramingKnown = true;
-          this.parityTuner.peerSendsFec();
-        }
+        this.parityTuner.peerSendsFec();
         this.parityTuner.peerShape(decoder.peerShapeSame, this.kcp.transmissions);
       }
       if (type === FEC_TYPE_DATA)
@@ -516,8 +510,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       }
     } else if (type === FEC_TYPE_OOB) {
       snmp.OOBPackets++; // the latest kcp-go's out-of-band packets: kcptun never sends them
-    } else if (this.kcpInput(buf, offset, n, now, this.regularInput) && this.parityTuner !== null) {
-      if (!this.peerFramingKnown) this.dropFec();
+    } else if (this.kcpInput(buf, offset, n, now, this.regularInput) && this.parityTuner?.peerFec === false) {
+      this.dropFec();
     }
     if (this.closed) return;
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
@@ -655,7 +649,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * peer takes datagrams with and without an FEC header alike.
    */
   private dropFec(): void {
-    this.peerFramingKnown = true;
     this.fecEncoder = null;
     this.parityTuner = null;
     this.kcp.reserveBytes(this.crypt.headerSize);

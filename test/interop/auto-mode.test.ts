@@ -55,20 +55,38 @@ async function exchange(localPort: number, target: TransferTarget, bytes: number
   assert.equal(got, target.sentHashes[before], 'target → client bytes differ');
 }
 
+/** A running tunnel of ours (-mode auto) and Go's (fast3, SNMP logged every second) through a relay. */
+interface AutoTunnel {
+  readonly localPort: number;
+  readonly target: TransferTarget;
+  readonly relay: UdpRelay;
+  readonly srv: TunnelProcess;
+  readonly cli: TunnelProcess;
+  /** Our end of the tunnel. */
+  readonly ours: TunnelProcess;
+  /** The Go side's -snmplog CSV. */
+  readonly snmpFile: string;
+}
+
 /**
- * `goFec`: the Go side's FEC flags. Its defaults (10/3, our shape) show in its own packets, so we skip the
- * full-parity start; with another shape its decoder starts at that shape and its autotune must lock onto
- * our 10/3 from the full parity runs we send (our decoder sees its shards out of place and keeps the
- * full-parity start; the runs sent while the path has room would do too on this lossless start).
+ * Starts `client` and `server` (ours with `-mode auto`, Go's with fast3 and `goFec`), the client reaching
+ * the server through a lossless relay, runs `body` once both listen, and tears everything down; a failure
+ * carries both logs.
  */
-async function runAuto(client: Impl, server: Impl, goFec: string[] = []): Promise<void> {
+async function withAutoTunnel(
+  client: Impl,
+  server: Impl,
+  goFec: string[],
+  targetBytes: number,
+  body: (t: AutoTunnel) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kcp-auto-'));
   const snmpFile = path.join(dir, 'snmp.csv');
   const argsOf = (impl: Impl) =>
     impl === 'ts'
       ? ['-mode', 'auto', '-smuxver', '1']
       : ['-mode', 'fast3', '-smuxver', '1', '-snmplog', snmpFile, '-snmpperiod', '1', ...goFec];
-  const target = await TransferTarget.start(CLEAN_BYTES);
+  const target = await TransferTarget.start(targetBytes);
   const serverPort = await freeUdpPort();
   const localPort = await freeTcpPort();
   const relay = await UdpRelay.start(serverPort, { dropUp: 0, dropDown: 0 });
@@ -89,63 +107,7 @@ async function runAuto(client: Impl, server: Impl, goFec: string[] = []): Promis
   try {
     await srv.waitFor('listening on');
     await cli.waitFor('listening on');
-    const ours = client === 'ts' ? cli : srv;
-    assert.match(
-      ours.log,
-      /mode auto \(sender-side, any kcptun peer\): congestion control with pacing, thin streams sent twice, automatic windows, adaptive parity count/,
-    );
-    if (client === 'ts')
-      assert.match(cli.log, /adaptive parity count, new streams on the least loaded of 2 sessions/);
-
-    // data shards are what the Go side received less the parity; fixed 10/3 would give 3 per 10, and the
-    // adaptive count starts at 3 (for the first 1024 segments when the peer's shape is not ours) before it
-    // steps down. A period with spurious retransmissions (a loaded machine stalls the sender past its RTO)
-    // counts as lossy and keeps parity up, so the clean phase is repeated, up to CLEAN_ROUNDS times, until
-    // one round shows the step-down.
-    let clean = new Map<string, number>();
-    let parityClean = 0;
-    let dataClean = 0;
-    for (let round = 0; round < CLEAN_ROUNDS; round++) {
-      await exchange(localPort, target, CLEAN_BYTES);
-      const before = clean;
-      clean = await snmpAfter(snmpFile, Math.floor(Date.now() / 1000));
-      const parity = (clean.get('FECParityShards') ?? 0) - (before.get('FECParityShards') ?? 0);
-      const data = (clean.get('InPkts') ?? 0) - (before.get('InPkts') ?? 0) - parity;
-      parityClean = clean.get('FECParityShards') ?? 0;
-      dataClean = data;
-      if (parity < 0.27 * data) break;
-      assert.ok(round < CLEAN_ROUNDS - 1, `clean link: ${parity} parity for ${data} data shards`);
-    }
-    assert.ok(dataClean > 0);
-
-    // Parity stays off while the sender runs at the path's rate, where retransmitting costs fewer wire
-    // bytes (src/fec/parity-tuner.ts), and comes back when it is not (the end of each transfer, app-limited
-    // sending). A loaded machine can leave one short transfer with too little of that, so the lossy phase is
-    // repeated, up to LOSSY_ROUNDS times, until the Go decoder has recovered something from our parity.
-    relay.setLoss(LOSS, LOSS);
-    let lossy = clean;
-    for (let round = 0; round < LOSSY_ROUNDS; round++) {
-      await exchange(localPort, target, LOSSY_BYTES);
-      lossy = await snmpAfter(snmpFile, Math.floor(Date.now() / 1000));
-      if ((lossy.get('FECRecovered') ?? 0) > (clean.get('FECRecovered') ?? 0)) break;
-    }
-    assert.ok(relay.dropped > 0, 'the relay dropped nothing');
-    assert.ok((lossy.get('FECParityShards') ?? 0) > parityClean, 'no parity after the link turned lossy');
-    assert.ok(
-      (lossy.get('FECRecovered') ?? 0) > (clean.get('FECRecovered') ?? 0),
-      'the Go decoder recovered nothing from our adaptive parity',
-    );
-
-    // two streams at once: with our client, one on each of its two sessions
-    target.bytesPerConn = CONCURRENT_BYTES;
-    const before = target.received.length;
-    const both = await Promise.all([
-      clientExchange(localPort, CONCURRENT_BYTES),
-      clientExchange(localPort, CONCURRENT_BYTES),
-    ]);
-    await target.whenReceived(before + 2);
-    assert.deepEqual(target.received.slice(before).sort(), both.map((b) => b[0]).sort());
-    assert.deepEqual(target.sentHashes.slice(before).sort(), both.map((b) => b[1]).sort());
+    await body({ localPort, target, relay, srv, cli, ours: client === 'ts' ? cli : srv, snmpFile });
   } catch (err) {
     throw new Error(
       `${(err as Error).message}\n--- ${srv.label} log ---\n${srv.log.slice(-3000)}\n--- ${cli.label} log ---\n${cli.log.slice(-3000)}`,
@@ -160,70 +122,100 @@ async function runAuto(client: Impl, server: Impl, goFec: string[] = []): Promis
 }
 
 /**
+ * `goFec`: the Go side's FEC flags. Its defaults (10/3, our shape) show in its own packets, so we skip the
+ * full-parity start; with another shape its decoder starts at that shape and its autotune must lock onto
+ * our 10/3 from the full parity runs we send (our decoder sees its shards out of place and keeps the
+ * full-parity start; the runs sent while the path has room would do too on this lossless start).
+ */
+function runAuto(client: Impl, server: Impl, goFec: string[] = []): Promise<void> {
+  return withAutoTunnel(
+    client,
+    server,
+    goFec,
+    CLEAN_BYTES,
+    async ({ localPort, target, relay, cli, ours, snmpFile }) => {
+      assert.match(
+        ours.log,
+        /mode auto \(sender-side, any kcptun peer\): congestion control with pacing, thin streams sent twice, automatic windows, adaptive parity count/,
+      );
+      if (client === 'ts')
+        assert.match(cli.log, /adaptive parity count, new streams on the least loaded of 2 sessions/);
+
+      // data shards are what the Go side received less the parity; fixed 10/3 would give 3 per 10, and the
+      // adaptive count starts at 3 (for the first 1024 segments when the peer's shape is not ours) before it
+      // steps down. A period with spurious retransmissions (a loaded machine stalls the sender past its RTO)
+      // counts as lossy and keeps parity up, so the clean phase is repeated, up to CLEAN_ROUNDS times, until
+      // one round shows the step-down.
+      let clean = new Map<string, number>();
+      let parityClean = 0;
+      let dataClean = 0;
+      for (let round = 0; round < CLEAN_ROUNDS; round++) {
+        await exchange(localPort, target, CLEAN_BYTES);
+        const before = clean;
+        clean = await snmpAfter(snmpFile, Math.floor(Date.now() / 1000));
+        const parity = (clean.get('FECParityShards') ?? 0) - (before.get('FECParityShards') ?? 0);
+        const data = (clean.get('InPkts') ?? 0) - (before.get('InPkts') ?? 0) - parity;
+        parityClean = clean.get('FECParityShards') ?? 0;
+        dataClean = data;
+        if (parity < 0.27 * data) break;
+        assert.ok(round < CLEAN_ROUNDS - 1, `clean link: ${parity} parity for ${data} data shards`);
+      }
+      assert.ok(dataClean > 0);
+
+      // Parity stays off while the sender runs at the path's rate, where retransmitting costs fewer wire
+      // bytes (src/fec/parity-tuner.ts), and comes back when it is not (the end of each transfer, app-limited
+      // sending). A loaded machine can leave one short transfer with too little of that, so the lossy phase is
+      // repeated, up to LOSSY_ROUNDS times, until the Go decoder has recovered something from our parity.
+      relay.setLoss(LOSS, LOSS);
+      let lossy = clean;
+      for (let round = 0; round < LOSSY_ROUNDS; round++) {
+        await exchange(localPort, target, LOSSY_BYTES);
+        lossy = await snmpAfter(snmpFile, Math.floor(Date.now() / 1000));
+        if ((lossy.get('FECRecovered') ?? 0) > (clean.get('FECRecovered') ?? 0)) break;
+      }
+      assert.ok(relay.dropped > 0, 'the relay dropped nothing');
+      assert.ok((lossy.get('FECParityShards') ?? 0) > parityClean, 'no parity after the link turned lossy');
+      assert.ok(
+        (lossy.get('FECRecovered') ?? 0) > (clean.get('FECRecovered') ?? 0),
+        'the Go decoder recovered nothing from our adaptive parity',
+      );
+
+      // two streams at once: with our client, one on each of its two sessions
+      target.bytesPerConn = CONCURRENT_BYTES;
+      const before = target.received.length;
+      const both = await Promise.all([
+        clientExchange(localPort, CONCURRENT_BYTES),
+        clientExchange(localPort, CONCURRENT_BYTES),
+      ]);
+      await target.whenReceived(before + 2);
+      assert.deepEqual(target.received.slice(before).sort(), both.map((b) => b[0]).sort());
+      assert.deepEqual(target.sentHashes.slice(before).sort(), both.map((b) => b[1]).sort());
+    },
+  );
+}
+
+/**
  * Toward a Go peer with FEC off (`-datashard 0 -parityshard 0`): its datagrams carry no FEC header, so ours
  * go without FEC too (the (1,1) decoder our parity would make it create turns parity into false data).
  * Clean then lossy, byte-exact; the Go side's SNMP shows no parity shard at all.
  */
-async function runAutoTowardNoFec(client: Impl, server: Impl): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kcp-auto-'));
-  const snmpFile = path.join(dir, 'snmp.csv');
-  const argsOf = (impl: Impl) =>
-    impl === 'ts'
-      ? ['-mode', 'auto', '-smuxver', '1']
-      : [
-          '-mode',
-          'fast3',
-          '-smuxver',
-          '1',
-          '-snmplog',
-          snmpFile,
-          '-snmpperiod',
-          '1',
-          '-datashard',
-          '0',
-          '-parityshard',
-          '0',
-        ];
-  const target = await TransferTarget.start(LOSSY_BYTES);
-  const serverPort = await freeUdpPort();
-  const localPort = await freeTcpPort();
-  const relay = await UdpRelay.start(serverPort, { dropUp: 0, dropDown: 0 });
-  const srv = TunnelProcess.start(server, 'server', [
-    '-l',
-    `127.0.0.1:${serverPort}`,
-    '-t',
-    `127.0.0.1:${target.port}`,
-    ...argsOf(server),
-  ]);
-  const cli = TunnelProcess.start(client, 'client', [
-    '-l',
-    `127.0.0.1:${localPort}`,
-    '-r',
-    `127.0.0.1:${relay.port}`,
-    ...argsOf(client),
-  ]);
-  try {
-    await srv.waitFor('listening on');
-    await cli.waitFor('listening on');
-    await exchange(localPort, target, LOSSY_BYTES);
-    relay.setLoss(LOSS, LOSS);
-    await exchange(localPort, target, LOSSY_BYTES);
-    assert.ok(relay.dropped > 0, 'the relay dropped nothing');
-    const ours = client === 'ts' ? cli : srv;
-    await ours.waitFor('the peer sends without FEC');
-    const row = await snmpAfter(snmpFile, Math.floor(Date.now() / 1000));
-    assert.equal(row.get('FECParityShards'), 0, 'parity reached a peer with FEC off');
-  } catch (err) {
-    throw new Error(
-      `${(err as Error).message}\n--- ${srv.label} log ---\n${srv.log.slice(-3000)}\n--- ${cli.label} log ---\n${cli.log.slice(-3000)}`,
-    );
-  } finally {
-    await cli.stop();
-    await srv.stop();
-    relay.close();
-    await target.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+function runAutoTowardNoFec(client: Impl, server: Impl): Promise<void> {
+  const goFecOff = ['-datashard', '0', '-parityshard', '0'];
+  return withAutoTunnel(
+    client,
+    server,
+    goFecOff,
+    LOSSY_BYTES,
+    async ({ localPort, target, relay, ours, snmpFile }) => {
+      await exchange(localPort, target, LOSSY_BYTES);
+      relay.setLoss(LOSS, LOSS);
+      await exchange(localPort, target, LOSSY_BYTES);
+      assert.ok(relay.dropped > 0, 'the relay dropped nothing');
+      await ours.waitFor('the peer sends without FEC');
+      const row = await snmpAfter(snmpFile, Math.floor(Date.now() / 1000));
+      assert.equal(row.get('FECParityShards'), 0, 'parity reached a peer with FEC off');
+    },
+  );
 }
 
 describe('-mode auto with Go kcptun 20210922', {
