@@ -708,11 +708,12 @@ export class Kcp {
     }
     this.scanAll = false;
     // the run of sent, unacknowledged segments the scan is in: [k, runEnd), and whether it is held; in a
-    // transfer's last round trip nothing is, see ack-loss.ts
-    let runEnd = start;
+    // transfer's last round trip nothing is, and without enableAckLossHold runs are not tracked at all
+    // (runEnd stays past the buffer), see ack-loss.ts
+    const holding = this.peerGaps !== null && (this.sndQueue.length > 0 || this.backlogged);
+    let runEnd = holding ? start : sndBuf.length;
     let holeBelow = false;
     let held = false;
-    const holding = this.sndQueue.length > 0 || this.backlogged;
     for (let k = start; k < sndBuf.length; k++) {
       const seg = sndBuf.get(k);
       if (seg.acked) continue;
