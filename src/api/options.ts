@@ -9,7 +9,9 @@ import {
   AUTO_MODE,
   CLIENT_OPTIONS,
   type ClientConfig,
+  MANUAL_MODE,
   MODE_PRESETS,
+  modePreset,
   SERVER_OPTIONS,
 } from '../cli/options.js';
 import { MAX_SMUX_BUFFER, MAX_SMUX_FRAME_SIZE, SMUX_KEEPALIVE_TIMEOUT_SECONDS } from '../cli/validate.js';
@@ -332,7 +334,7 @@ function cryptOf(r: OptionReader): PacketCrypt {
 /** KCP parameters after -mode: a preset sets them, 'manual' takes the four options (kcptun's defaults). */
 function modeParameters(r: OptionReader): Pick<SessionOptions, 'nodelay' | 'interval' | 'resend' | 'nc'> {
   const mode = r.string('mode');
-  if (mode === 'manual') {
+  if (mode === MANUAL_MODE) {
     return {
       nodelay: r.int('noDelay', 0, 1),
       interval: r.int('interval', 1, 0x7fffffff),
@@ -340,11 +342,11 @@ function modeParameters(r: OptionReader): Pick<SessionOptions, 'nodelay' | 'inte
       nc: r.int('nc', 0, 1),
     };
   }
-  const preset = Object.hasOwn(MODE_PRESETS, mode) ? MODE_PRESETS[mode] : undefined;
+  const preset = modePreset(mode);
   if (preset === undefined)
     r.fail(
       'mode',
-      `must be one of ${[...Object.keys(MODE_PRESETS), 'manual'].join(', ')}, got ${JSON.stringify(mode)}`,
+      `must be one of ${[...Object.keys(MODE_PRESETS), MANUAL_MODE].join(', ')}, got ${JSON.stringify(mode)}`,
     );
   for (const name of MODE_FIELDS) {
     if (r.has(name)) {

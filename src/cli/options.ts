@@ -97,6 +97,9 @@ export interface ModePreset {
 /** Our self-tuning mode (not in kcptun): fast3's timers plus the parts AutoParts lists. */
 export const AUTO_MODE = 'auto';
 
+/** kcptun's -mode that keeps -nodelay/-interval/-resend/-nc as given. */
+export const MANUAL_MODE = 'manual';
+
 /** -mode profiles. `manual`, and any name not listed, keep -nodelay/-interval/-resend/-nc. */
 export const MODE_PRESETS: Readonly<Record<string, ModePreset>> = Object.freeze({
   // nc=1: KCP's own Reno-like window stays off; the model-based controller replaces it

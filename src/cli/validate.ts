@@ -9,7 +9,14 @@ import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { MAX_DSCP } from '../transport/dscp.js';
 import { parsePortRange } from './address.js';
 import { CliError } from './errors.js';
-import type { ClientConfig, CommonConfig, ServerConfig } from './options.js';
+import {
+  type ClientConfig,
+  type CommonConfig,
+  MANUAL_MODE,
+  MODE_PRESETS,
+  modePreset,
+  type ServerConfig,
+} from './options.js';
 
 /** smux's KeepAliveTimeout, which kcptun never changes; the interval must not exceed it. */
 export const SMUX_KEEPALIVE_TIMEOUT_SECONDS = 30;
@@ -31,6 +38,13 @@ function requireRange(flag: string, value: number, min: number, max: number): vo
 }
 
 function checkCommon(config: CommonConfig, warnings: string[]): void {
+  // kcptun treats any -mode it does not know as manual; a typo (fast4, Fast3) would silently run the
+  // slow manual defaults, so the same behaviour is kept and named.
+  if (config.mode !== MANUAL_MODE && modePreset(config.mode) === undefined) {
+    warnings.push(
+      `mode ${config.mode} is not a profile (${Object.keys(MODE_PRESETS).join(', ')}): running as manual with -nodelay, -interval, -resend and -nc as given`,
+    );
+  }
   if (config.rateLimit < 0) {
     warnings.push(`ratelimit ${config.rateLimit} is negative, falling back to 0`);
     config.rateLimit = 0;

@@ -333,6 +333,13 @@ describe('validation', () => {
     assert.equal(rate.config.rateLimit, 0);
     assert.deepEqual(rate.warnings, ['ratelimit -5 is negative, falling back to 0']);
   });
+  it('an unknown -mode runs as manual, as in kcptun, and says so', () => {
+    const typo = run(parseClientArgs(['-mode', 'fast4', '-interval', '15'], {}));
+    assert.equal(typo.config.interval, 15);
+    assert.match(typo.warnings[0] ?? '', /^mode fast4 is not a profile \(.*fast3.*\): running as manual/);
+    assert.deepEqual(run(parseServerArgs(['-mode', 'manual'], {})).warnings, []);
+    assert.deepEqual(run(parseServerArgs(['-mode', 'auto'], {})).warnings, []);
+  });
   it('QPP and scavenger warnings', () => {
     const qpp = run(parseClientArgs(['-QPP', '-QPPCount', '4'], {}));
     assert.deepEqual(qpp.warnings, [
