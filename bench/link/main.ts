@@ -1,14 +1,8 @@
 /**
  * `npm run bench:link` (root, Linux): the link benchmark. Sets up the link emulator, then for every
  * profile and transport downloads the same data with a request/response probe alongside, and writes
- * docs/link-benchmark.{md,svg,json}. Options:
- *   --profiles ID,...    (default: all, see profiles.ts)     --transports ID,... (default: all)
- *   --bytes N[K|M|G]     bulk size (default 32 MiB)           --cap-s N  time cap per run (default 30)
- *   --out DIR            where the results go (default docs)  --skip-accuracy  no emulator self-check
- *   --repeat N           runs per profile and transport, the median is reported (default 3)
- *   --fast3-window-bdp F the fast3 rows' window in BDPs on every profile, instead of each profile's
- *                        tuned one (how the Go window sweep is run)
- * Everything it starts lives in its namespaces and is removed at the end, on failure and on Ctrl-C.
+ * docs/link-benchmark.{md,svg,json}. Options: USAGE below. Everything it starts lives in its namespaces
+ * and is removed at the end, on failure and on Ctrl-C.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -26,7 +20,7 @@ import { type LinkProfile, linkSettingsOf, PROFILES } from './profiles.js';
 import { type BenchmarkReport, renderMarkdown } from './report.js';
 import { type RunResult, runOnce } from './run.js';
 import { commandExists } from './shell.js';
-import { ENDPOINT_PORT, type Transport, transportsFor } from './transports.js';
+import { ENDPOINT_PORT, TRANSPORTS, type Transport, transportsFor } from './transports.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENDPOINT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'endpoint.js');
@@ -39,12 +33,26 @@ const RUN_OVERHEAD_MS = 30_000;
 const FIXED_BUDGET_MS = 180_000;
 const READY_TIMEOUT_MS = 10_000;
 
+/** A mistake in the options: reported with the usage, without a stack trace. */
+class UsageError extends Error {}
+
+const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
+  --profiles ID,...     links to run (default: all): ${PROFILES.map((p) => p.id).join(', ')}
+  --transports ID,...   transports (default: all): ${TRANSPORTS.map((t) => t.id).join(', ')}
+  --bytes N[K|M|G]      bulk size (default 32M)
+  --cap-s N             time cap per run in seconds (default ${DEFAULT_CAP_S})
+  --repeat N            runs per profile and transport, the median is reported (default ${DEFAULT_REPEAT})
+  --out DIR             where link-benchmark.{md,svg,json} go (default docs)
+  --skip-accuracy       no emulator self-check with iperf3
+  --fast3-window-bdp F  the fast3 rows' window in BDPs on every profile, instead of each profile's tuned
+                        one (how the Go window sweep is run)`;
+
 function pick<T extends { id: string }>(all: readonly T[], list: string | undefined, what: string): T[] {
   if (list === undefined) return [...all];
   return list.split(',').map((id) => {
     const found = all.find((x) => x.id === id);
     if (found === undefined)
-      throw new Error(`--${what}: unknown ${id} (known: ${all.map((x) => x.id).join(', ')})`);
+      throw new UsageError(`--${what}: unknown ${id} (known: ${all.map((x) => x.id).join(', ')})`);
     return found;
   });
 }
@@ -58,6 +66,10 @@ function parseBytes(text: string): number {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const { values } = parseArgs({
     options: {
       profiles: { type: 'string' },
@@ -74,7 +86,7 @@ async function main(): Promise<void> {
   const profiles: LinkProfile[] = pick(PROFILES, values.profiles, 'profiles');
   const windowBdp = values['fast3-window-bdp'] === undefined ? undefined : Number(values['fast3-window-bdp']);
   if (windowBdp !== undefined && !(windowBdp > 0))
-    throw new Error('--fast3-window-bdp must be a positive number');
+    throw new UsageError('--fast3-window-bdp must be a positive number');
   const transports: Transport[] = pick(
     transportsFor({ fast3WindowBdp: windowBdp }),
     values.transports,
@@ -83,8 +95,8 @@ async function main(): Promise<void> {
   const bytes = parseBytes(values.bytes);
   const capMs = Number(values['cap-s']) * 1000;
   const repeat = Number(values.repeat);
-  if (!(bytes > 0) || !(capMs > 0)) throw new Error('--bytes and --cap-s must be positive numbers');
-  if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
+  if (!(bytes > 0) || !(capMs > 0)) throw new UsageError('--bytes and --cap-s must be positive numbers');
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
   for (const tool of ['ip', 'gcc', 'ss']) if (!commandExists(tool)) throw new Error(`${tool} is required`);
   const installed: string[] = [];
   if (transports.some((t) => t.id === 'go-kcptun')) {
@@ -169,6 +181,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  // A mistyped option gets the usage, not a stack trace.
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_') === true) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+  } else {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  }
   process.exitCode = 1;
 });
