@@ -7,6 +7,7 @@ import { FecDecoder } from '../src/fec/decoder.js';
 import { FecEncoder } from '../src/fec/encoder.js';
 import type { KernelChoice } from '../src/fec/kernel.js';
 import { ReedSolomon } from '../src/fec/reed-solomon.js';
+import { parityDatagrams } from '../test/support/fec-parity.js';
 
 const DATA_SHARDS = 10;
 const PARITY_SHARDS = 3;
@@ -64,7 +65,7 @@ function encodedGroups(groups: number): Buffer[] {
     fillRandom(pkt.subarray(CRYPT_HEADER + 8), SHARD_SIZE - 2);
     const n = enc.encode(pkt, pkt.length);
     out.push(pkt);
-    for (let k = 0; k < n; k++) out.push(enc.parity[k]);
+    out.push(...parityDatagrams(enc, n));
   }
   return out;
 }

@@ -11,9 +11,6 @@ import { KCP_MTU_LIMIT } from '../kcp/constants.js';
 import { FEC_HEADER_SIZE, FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws } from './header.js';
 import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
 
-/** What parity[k] holds once released. */
-const NO_PARITY = Buffer.alloc(0);
-
 export class FecEncoder {
   readonly dataShards: number;
   readonly parityShards: number;
@@ -21,11 +18,6 @@ export class FecEncoder {
   readonly trailerSize: number;
   /** Seqid the next packet gets; starts at 0 like kcp-go (writable so tests can start near the wrap). */
   nextSeqid = 0;
-  /**
-   * After encode returned n > 0: parity[0, n) are fresh datagrams of parityLength + trailerSize bytes, until
-   * releaseParity().
-   */
-  readonly parity: Buffer[];
   /** Length of the parity datagrams of the last completed group, before the trailer. */
   parityLength = 0;
   /**
@@ -41,6 +33,8 @@ export class FecEncoder {
   /** The group's data shards so far, kept here because the codec's rows are shared. */
   private readonly shards: Buffer[];
   private readonly shardLengths: Int32Array;
+  /** The seqid of the last completed group's first parity datagram. */
+  private paritySeqid = 0;
   private shardCount = 0;
   private maxPacketLength = 0;
 
@@ -69,17 +63,7 @@ export class FecEncoder {
       this.shards.push(storage.subarray(i * maxShardSize, (i + 1) * maxShardSize));
     }
     this.shardLengths = new Int32Array(dataShards);
-    this.parity = new Array<Buffer>(parityShards);
     this.activeParity = parityShards;
-  }
-
-  /**
-   * The caller has sent the parity datagrams: drop them. Each is a slice of Node's shared 8 KiB allocation
-   * pool and kept that whole slab alive until the session's next group, about 9 KiB per idle session (a
-   * server with 1000 of them: docs/bench-tunnel-sessions-2026-12-03.md).
-   */
-  releaseParity(): void {
-    this.parity.fill(NO_PARITY);
   }
 
   /** Parity datagrams sent per group from the next group on, clamped to [0, parityShards]. */
@@ -93,7 +77,8 @@ export class FecEncoder {
   /**
    * pkt[H, H+8) is reserved for the data header and the KCP bytes are pkt[H+8, end). Writes the header,
    * keeps a copy of the shard (the caller may encrypt pkt in place afterwards), and returns the number of
-   * parity datagrams now in `parity` (0 unless this packet completed a group). Every group gets its parity,
+   * parity datagrams the group now has for `writeParity` (0 unless this packet completed a group). Every
+   * group gets its parity,
    * as in kcp-go v5.6.1 (the latest kcp-go may skip it after a 500 ms gap; decoders take both).
    */
   encode(pkt: Buffer, end: number): number {
@@ -138,20 +123,29 @@ export class FecEncoder {
     }
     this.codec.encode(length);
 
-    const datagramLength = groupLength + this.trailerSize;
     const count = this.activeParity;
-    for (let k = 0; k < count; k++) {
-      const out = Buffer.allocUnsafe(datagramLength);
-      out.fill(0, 0, h);
-      out.writeUInt32LE(this.nextSeqid, h);
-      out.writeUInt16LE(FEC_TYPE_PARITY, h + 4);
-      rows[this.dataShards + k].copy(out, shardStart, 0, length);
-      out.fill(0, groupLength, datagramLength);
-      this.parity[k] = out;
-      this.nextSeqid = (this.nextSeqid + 1) % this.paws;
-    }
-    this.nextSeqid = (this.nextSeqid + this.parityShards - count) % this.paws;
+    this.paritySeqid = this.nextSeqid;
+    this.nextSeqid = (this.nextSeqid + this.parityShards) % this.paws;
     this.parityLength = groupLength;
     return count;
+  }
+
+  /**
+   * Parity datagram k (0 <= k < what encode just returned) of the group just completed, built straight into
+   * `out` (a send slot: no buffer of its own, no second copy): out[0, H) zeroed for the crypt header, the
+   * parity header, the parity bytes, and `trailerSize` zero bytes for the crypt trailer. Returns
+   * parityLength. The bytes come from the shared codec's rows, so this must run in the same synchronous
+   * call as the encode that completed the group, before any other session's FEC work.
+   */
+  writeParity(k: number, out: Buffer): number {
+    const h = this.headerOffset;
+    const shardStart = h + FEC_HEADER_SIZE;
+    const groupLength = this.parityLength;
+    out.fill(0, 0, h);
+    out.writeUInt32LE((this.paritySeqid + k) % this.paws, h);
+    out.writeUInt16LE(FEC_TYPE_PARITY, h + 4);
+    this.codec.shards[this.dataShards + k].copy(out, shardStart, 0, groupLength - shardStart);
+    out.fill(0, groupLength, groupLength + this.trailerSize);
+    return groupLength;
   }
 }

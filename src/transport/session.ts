@@ -678,7 +678,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.sink?.onDrain();
   }
 
-  /** KCP produced a datagram in its reused buffer: copy it out, add FEC, encrypt and send, parity after. */
+  /** KCP produced a datagram in its reused buffer: copy it to a send slot, add FEC, encrypt and send, parity after. */
   private readonly onKcpOutput = (buf: Buffer, len: number): void => {
     const pkt = this.link.claim();
     buf.copy(pkt, 0, 0, len);
@@ -686,9 +686,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const parity = encoder === null ? 0 : encoder.encode(pkt, len);
     let wire = this.seal(pkt, len);
     const dataWire = wire;
-    if (parity > 0) {
-      for (let i = 0; i < parity; i++) wire += this.seal(encoder!.parity[i], encoder!.parityLength);
-      encoder!.releaseParity();
+    // each parity datagram is built in the next send slot (claimed once the data datagram is queued)
+    for (let i = 0; i < parity; i++) {
+      const slot = this.link.claim();
+      wire += this.seal(slot, encoder!.writeParity(i, slot));
     }
     // The pacer charges datagrams with data, their parity included, and holds only data back. ACK-only
     // datagrams follow the peer's sending: charged to -ratelimit (kcp-go limits every packet), not to the

@@ -11,6 +11,7 @@ import {
 } from '../../src/fec/header.js';
 import { ReedSolomon } from '../../src/fec/reed-solomon.js';
 import { snmp } from '../../src/metrics/snmp.js';
+import { parityDatagrams } from '../support/fec-parity.js';
 import { Rng } from './random.js';
 import { makeStream, type StreamPacket } from './stream.js';
 
@@ -77,7 +78,7 @@ test('docs/protocol.md §11.5 group: any two lost shards are recovered to the ex
     pkt.write(t, 8);
     const n = enc.encode(pkt, pkt.length);
     packets.push(pkt);
-    for (let k = 0; k < n; k++) packets.push(enc.parity[k]);
+    packets.push(...parityDatagrams(enc, n));
   }
   for (let a = 0; a < 5; a++) {
     for (let b = a; b < 5; b++) {
@@ -404,7 +405,7 @@ test('recovers with a parity count that changes from group to group (-mode auto)
       packets.push(datagram);
       kcps.push(kcp);
     }
-    for (let k = 0; k < n; k++) packets.push(Buffer.from(enc.parity[k].subarray(0, enc.parityLength)));
+    packets.push(...parityDatagrams(enc, n));
     const arrived = packets.filter(() => rng.below(10) !== 0);
     const missingData = kcps.filter((_, i) => !arrived.includes(packets[i]));
     lost += missingData.length;

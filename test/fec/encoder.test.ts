@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FecEncoder } from '../../src/fec/encoder.js';
 import { FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws, fecType } from '../../src/fec/header.js';
+import { parityDatagrams } from '../support/fec-parity.js';
 
 /** A packet as KCP hands it over: headerOffset + 8 reserved bytes, then the KCP bytes. */
 function packet(headerOffset: number, kcp: Buffer): Buffer {
@@ -17,7 +18,7 @@ test('docs/protocol.md §11.5: the FEC group of ds=3 ps=2 at H=0, byte for byte'
     const pkt = packet(0, Buffer.from(text));
     const n = enc.encode(pkt, pkt.length);
     out.push(pkt.toString('hex'));
-    for (let i = 0; i < n; i++) out.push(enc.parity[i].toString('hex'));
+    for (const p of parityDatagrams(enc, n)) out.push(p.toString('hex'));
   }
   assert.deepEqual(out, [
     '00000000f1000c004142434445464748494a',
@@ -29,20 +30,22 @@ test('docs/protocol.md §11.5: the FEC group of ds=3 ps=2 at H=0, byte for byte'
   assert.equal(enc.parityLength, 24);
 });
 
-test('releaseParity drops the parity datagrams handed out; the next group has fresh ones', () => {
-  const enc = new FecEncoder(1, 2);
-  const pkt = packet(0, Buffer.from('ab'));
-  assert.equal(enc.encode(pkt, pkt.length), 2);
-  const sent = [enc.parity[0], enc.parity[1]];
-  enc.releaseParity();
-  assert.deepEqual(
-    enc.parity.map((p) => p.length),
-    [0, 0],
-  );
-  assert.equal(enc.encode(pkt, pkt.length), 2);
-  assert.equal(enc.parity[0].length, sent[0].length);
-  assert.notEqual(enc.parity[0], sent[0]);
-  assert.equal(enc.parity[0].readUInt32LE(0), 4, 'seqids go on: 0 data, 1-2 parity, 3 data, 4-5 parity');
+test('writeParity builds a parity datagram over whatever the send slot held; seqids go on per group', () => {
+  const h = 20;
+  const trailer = 16;
+  const enc = new FecEncoder(1, 2, h, trailer);
+  const pkt = packet(h, Buffer.from('ab'));
+  for (const firstParity of [1, 4]) {
+    assert.equal(enc.encode(pkt, pkt.length), 2);
+    const fresh = parityDatagrams(enc, 2);
+    for (let k = 0; k < 2; k++) {
+      const slot = Buffer.alloc(1536, 0xa5);
+      assert.equal(enc.writeParity(k, slot), pkt.length);
+      assert.ok(slot.subarray(0, pkt.length + trailer).equals(fresh[k]), 'header and trailer room zeroed');
+      assert.equal(slot.readUInt32LE(h), firstParity + k, 'seqids: 0 data, 1-2 parity, 3 data, 4-5 parity');
+      assert.equal(slot[pkt.length + trailer], 0xa5, 'nothing written past the datagram');
+    }
+  }
 });
 
 test('docs/protocol.md §11.3: data header at H=20 for a 29-byte KCP segment (10+3)', () => {
@@ -72,8 +75,7 @@ test('parity datagrams: header room, seqids, length of the longest packet, trail
       assert.equal(n, i === 9 ? 3 : 0);
       if (n === 0) continue;
       assert.equal(enc.parityLength, longest);
-      for (let k = 0; k < n; k++) {
-        const p = enc.parity[k];
+      for (const p of parityDatagrams(enc, n)) {
         assert.equal(p.length, longest + trailer);
         assert.ok(p.subarray(0, h).equals(Buffer.alloc(h)), 'crypt header region zeroed');
         assert.ok(p.subarray(longest).equals(Buffer.alloc(trailer)), 'trailer region zeroed');
@@ -102,7 +104,7 @@ test('the caller may encrypt the packet in place: parity uses the bytes as they 
   }
   assert.equal(a, 1);
   assert.equal(b, 1);
-  assert.ok(clean.parity[0].equals(scribbled.parity[0]));
+  assert.ok(parityDatagrams(clean, 1)[0].equals(parityDatagrams(scribbled, 1)[0]));
 });
 
 test('seqids wrap to 0 at paws, right after a parity shard', () => {
@@ -116,7 +118,7 @@ test('seqids wrap to 0 at paws, right after a parity shard', () => {
     const pkt = packet(0, Buffer.from('x'));
     const n = enc.encode(pkt, pkt.length);
     seen.push(pkt.readUInt32LE(0));
-    for (let k = 0; k < n; k++) seen.push(enc.parity[k].readUInt32LE(0));
+    for (const p of parityDatagrams(enc, n)) seen.push(p.readUInt32LE(0));
   }
   const expected = [];
   for (let s = paws - 13; s < paws; s++) expected.push(s);
@@ -143,7 +145,7 @@ test('parityCount: k of ps parity per group, seqids keep the (ds, ps) shape', ()
     const pkt = Buffer.alloc(8 + 20);
     const n = enc.encode(pkt, pkt.length);
     seqids.push(pkt.readUInt32LE(0));
-    for (let k = 0; k < n; k++) seqids.push(enc.parity[k].readUInt32LE(0));
+    for (const p of parityDatagrams(enc, n)) seqids.push(p.readUInt32LE(0));
     return n;
   };
   for (const [count, expected] of [

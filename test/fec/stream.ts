@@ -1,6 +1,7 @@
 /** Builds FEC streams with the real encoder for the decoder tests. */
 import { FecEncoder } from '../../src/fec/encoder.js';
 import { FEC_HEADER_SIZE_PLUS2 } from '../../src/fec/header.js';
+import { parityDatagrams } from '../support/fec-parity.js';
 import type { Rng } from './random.js';
 
 export interface StreamPacket {
@@ -33,8 +34,7 @@ export function makeStream(
     kcp.copy(datagram, h + FEC_HEADER_SIZE_PLUS2);
     const n = enc.encode(datagram, datagram.length);
     out.push({ datagram, seqid: datagram.readUInt32LE(h), isData: true, kcp });
-    for (let k = 0; k < n; k++) {
-      const p = enc.parity[k];
+    for (const p of parityDatagrams(enc, n)) {
       out.push({ datagram: p, seqid: p.readUInt32LE(h), isData: false, kcp: Buffer.alloc(0) });
     }
   }
