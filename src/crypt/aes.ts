@@ -64,6 +64,8 @@ export class OpenSslCfbBlockCrypt implements BlockCrypt {
   /** keys[bs, bs+len) = the keystream, aligned with data (decryptMany: keys[r, r+len) for region r). */
   private keys!: Buffer;
   private keys64!: BigUint64Array;
+  /** leads[n] = data[0, n blocks): what one encrypt of an n-block packet feeds OpenSSL, made once per size. */
+  private leads: Buffer[] = [];
 
   /**
    * `algorithm` is an OpenSSL name without mode (`aes-128`, `des-ede3`, `sm4`). Returns undefined when this
@@ -96,7 +98,7 @@ export class OpenSslCfbBlockCrypt implements BlockCrypt {
     const blocks = this.load(buf, len);
     const { data64, chain, blockWords } = this;
     for (let w = 0; w < blockWords; w++) data64[w] = IV_WORDS[w] ^ chain[w];
-    const stream = this.chainer.update(this.data.subarray(0, blocks << this.blockShift));
+    const stream = this.chainer.update(this.leads[blocks] ?? this.lead(blocks));
     this.xorAndStore(stream, buf, len);
     // The last keystream block sits at keys[bs * blocks, bs * blocks + bs).
     const last = blocks * blockWords;
@@ -184,7 +186,14 @@ export class OpenSslCfbBlockCrypt implements BlockCrypt {
     this.data.copy(buf, 0, bs, bs + len);
   }
 
+  private lead(blocks: number): Buffer {
+    const view = this.data.subarray(0, blocks << this.blockShift);
+    this.leads[blocks] = view;
+    return view;
+  }
+
   private allocateScratch(size: number): void {
+    this.leads = [];
     this.data = Buffer.alloc(size);
     this.data64 = new BigUint64Array(this.data.buffer, this.data.byteOffset, size >>> 3);
     this.keys = Buffer.alloc(size);
