@@ -1,6 +1,6 @@
 /** The benchmark chart as hand-written SVG: goodput, probe p99 and wire overhead per link and transport. */
 import type { BenchmarkReport } from './report.js';
-import type { RunResult } from './run.js';
+import { isWarm, type RunResult } from './run.js';
 import { representativeRuns } from './summary.js';
 import { TRANSPORTS, type TransportId } from './transports.js';
 
@@ -127,8 +127,9 @@ function renderPanel(panel: Panel, report: BenchmarkReport, top: number): string
   return out.join('\n');
 }
 
+/** The cold runs' chart (the warm ones are a table of the markdown). */
 export function renderChart(full: BenchmarkReport): string {
-  const report = { ...full, runs: representativeRuns(full.runs) };
+  const report = { ...full, runs: representativeRuns(full.runs.filter((r) => !isWarm(r))) };
   const height = LEGEND_HEIGHT + PANELS.length * (PANEL_HEIGHT + PANEL_GAP);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,

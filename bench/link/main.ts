@@ -18,7 +18,7 @@ import { makePayload } from './payload.js';
 import { ProcessSet } from './processes.js';
 import { type LinkProfile, linkSettingsOf, PROFILES } from './profiles.js';
 import { type BenchmarkReport, renderMarkdown } from './report.js';
-import { type RunResult, runOnce } from './run.js';
+import { isWarm, type RunResult, runOnce } from './run.js';
 import { commandExists } from './shell.js';
 import { ENDPOINT_PORT, TRANSPORTS, type Transport, transportsFor } from './transports.js';
 
@@ -27,6 +27,12 @@ const ENDPOINT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'endpoi
 const DEFAULT_BYTES = 32 * 1024 * 1024;
 const DEFAULT_CAP_S = 30;
 const DEFAULT_REPEAT = 3;
+/**
+ * Idle time before the warm download: longer than the controller's min-RTT window (10 s, BBR's), as a
+ * client's next download usually comes later than that, so the warm run also shows what an expired min
+ * RTT does to a session that restarts from idle; short enough to keep the full benchmark under an hour.
+ */
+const DEFAULT_WARM_IDLE_S = 12;
 /** Per run on top of its cap: process start-up, the fetcher's grace period, settling. */
 const RUN_OVERHEAD_MS = 30_000;
 /** Set-up, the accuracy phase and writing the results. */
@@ -45,7 +51,9 @@ const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
   --out DIR             where link-benchmark.{md,svg,json} go (default docs)
   --skip-accuracy       no emulator self-check with iperf3
   --fast3-window-bdp F  the fast3 rows' window in BDPs on every profile, instead of each profile's tuned
-                        one (how the Go window sweep is run)`;
+                        one (how the Go window sweep is run)
+  --warm-idle-s N       after each (cold) download, wait N s and download again through the same tunnel
+                        (warm), reported beside the cold figure; 0: cold only (default ${DEFAULT_WARM_IDLE_S})`;
 
 function pick<T extends { id: string }>(all: readonly T[], list: string | undefined, what: string): T[] {
   if (list === undefined) return [...all];
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
       'skip-accuracy': { type: 'boolean', default: false },
       repeat: { type: 'string', default: String(DEFAULT_REPEAT) },
       'fast3-window-bdp': { type: 'string' },
+      'warm-idle-s': { type: 'string', default: String(DEFAULT_WARM_IDLE_S) },
     },
   });
   if (process.getuid?.() !== 0) throw new Error('bench:link needs root (network namespaces, TUN devices)');
@@ -95,7 +104,9 @@ async function main(): Promise<void> {
   const bytes = parseBytes(values.bytes);
   const capMs = Number(values['cap-s']) * 1000;
   const repeat = Number(values.repeat);
+  const warmIdleMs = Number(values['warm-idle-s']) * 1000;
   if (!(bytes > 0) || !(capMs > 0)) throw new UsageError('--bytes and --cap-s must be positive numbers');
+  if (!(warmIdleMs >= 0)) throw new UsageError('--warm-idle-s must be 0 or more');
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
   for (const tool of ['ip', 'gcc', 'ss']) if (!commandExists(tool)) throw new Error(`${tool} is required`);
   const installed: string[] = [];
@@ -105,7 +116,8 @@ async function main(): Promise<void> {
   if (!values['skip-accuracy']) installed.push(ensureDebianPackage('iperf3', 'iperf3') ?? '');
   for (const line of installed) if (line !== '') console.log(line);
 
-  const budgetMs = FIXED_BUDGET_MS + repeat * profiles.length * transports.length * (capMs + RUN_OVERHEAD_MS);
+  const perRunMs = capMs + RUN_OVERHEAD_MS + (warmIdleMs > 0 ? warmIdleMs + capMs + RUN_OVERHEAD_MS : 0);
+  const budgetMs = FIXED_BUDGET_MS + repeat * profiles.length * transports.length * perRunMs;
   const payload = makePayload(bytes);
   const emulator = await LinkEmulator.up();
   const procs = new ProcessSet();
@@ -146,14 +158,18 @@ async function main(): Promise<void> {
       for (let round = 0; round < repeat; round++) {
         for (const transport of transports) {
           loads.push(loadavg()[0]);
-          const r = await runOnce(emulator, profile, transport, { bytes, capMs, payload });
-          runs.push(r);
-          const overhead = r.wire?.perDeliveredByte?.toFixed(2) ?? '-';
-          console.log(
-            `${profile.id.padEnd(12)} ${transport.id.padEnd(16)} ${r.goodputMbit.toFixed(2).padStart(7)} Mbit/s ` +
-              `probe p50 ${r.probe.p50Ms?.toFixed(0) ?? '-'} p99 ${r.probe.p99Ms?.toFixed(0) ?? '-'} ms ` +
-              `wire x${overhead} ${r.complete ? 'complete' : 'capped'}${r.ok ? '' : ` FAILED: ${r.error}`}`,
-          );
+          const results = await runOnce(emulator, profile, transport, { bytes, capMs, payload, warmIdleMs });
+          runs.push(...results);
+          for (const r of results) {
+            const overhead = r.wire?.perDeliveredByte?.toFixed(2) ?? '-';
+            console.log(
+              `${profile.id.padEnd(14)} ${transport.id.padEnd(10)} ${isWarm(r) ? 'warm' : 'cold'} ` +
+                `${r.goodputMbit.toFixed(2).padStart(7)} Mbit/s ` +
+                `probe p50 ${r.probe.p50Ms?.toFixed(0) ?? '-'} p99 ${r.probe.p99Ms?.toFixed(0) ?? '-'} ms ` +
+                `wire x${overhead} queue drops ${r.wire?.queueDrops ?? '-'} ` +
+                `${r.complete ? 'complete' : 'capped'}${r.ok ? '' : ` FAILED: ${r.error}`}`,
+            );
+          }
         }
       }
     }
@@ -163,6 +179,7 @@ async function main(): Promise<void> {
       bytes,
       capMs,
       repeat,
+      warmIdleMs,
       loadAverages: loads,
       profiles,
       runs,

@@ -9,7 +9,7 @@ import { sha256Hex } from './payload.js';
 import { ProcessSet } from './processes.js';
 import type { LinkProfile } from './profiles.js';
 import { runCommand, sleep } from './shell.js';
-import { ENDPOINT_PORT, type Transport, type TransportId } from './transports.js';
+import { ENDPOINT_PORT, type StartedTransport, type Transport, type TransportId } from './transports.js';
 
 const ENDPOINT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'endpoint.js');
 /** The fetcher reports within this long after its cap, or it is stopped and the run fails. */
@@ -23,6 +23,12 @@ export interface RunOptions {
   bytes: number;
   capMs: number;
   payload: Buffer;
+  /**
+   * Idle time between the first (cold) download and a second one on the same tunnel (warm); 0: no second
+   * download. Over kcptun the second one runs on the KCP sessions the first one used, whose -mode auto
+   * controller keeps its model; TCP opens new connections.
+   */
+  warmIdleMs: number;
 }
 
 export interface ProbeSummary {
@@ -53,6 +59,11 @@ export interface WireSummary {
 export interface RunResult {
   profile: string;
   transport: TransportId;
+  /**
+   * The second download on the tunnel the first (cold) one left (see RunOptions.warmIdleMs). Absent in
+   * reports from before warm runs existed: those runs were all cold.
+   */
+  warm?: boolean;
   label: string;
   settings: string;
   ok: boolean;
@@ -143,18 +154,21 @@ function emptyResult(profile: LinkProfile, transport: Transport, options: RunOpt
   };
 }
 
-export async function runOnce(
+/** Whether `r` is the second download on an already used tunnel (see RunOptions.warmIdleMs). */
+export function isWarm(r: RunResult): boolean {
+  return r.warm === true;
+}
+
+/** One download with the probe beside it through the started transport, into `result`. */
+async function fetchOnce(
   emulator: LinkEmulator,
-  profile: LinkProfile,
   transport: Transport,
+  started: StartedTransport,
   options: RunOptions,
-): Promise<RunResult> {
-  const result = emptyResult(profile, transport, options);
-  // this run's processes; the emulator's teardown still finds them by namespace if we are killed
+  result: RunResult,
+): Promise<void> {
   const procs = new ProcessSet();
   try {
-    const started = await transport.start(profile, procs);
-    result.settings = started.settings;
     await emulator.resetCounters();
     const fetcher = procs.start(NAMESPACE_A, `${transport.id} fetch`, process.execPath, [
       ENDPOINT,
@@ -193,11 +207,42 @@ export async function runOnce(
     }
     result.ok = problems.length === 0 && result.receivedBytes > 0;
     result.error = problems.length === 0 ? null : problems.join('; ');
+  } finally {
+    await procs.stopAll();
+  }
+}
+
+/**
+ * A transport on a profile: the cold download on a fresh tunnel, and with `warmIdleMs` a second (warm)
+ * one on the same tunnel after that much idle time. The warm run is made only after a good cold one.
+ */
+export async function runOnce(
+  emulator: LinkEmulator,
+  profile: LinkProfile,
+  transport: Transport,
+  options: RunOptions,
+): Promise<RunResult[]> {
+  const cold = emptyResult(profile, transport, options);
+  const results = [cold];
+  // this run's processes; the emulator's teardown still finds them by namespace if we are killed
+  const procs = new ProcessSet();
+  try {
+    const started = await transport.start(profile, procs);
+    cold.settings = started.settings;
+    await fetchOnce(emulator, transport, started, options, cold);
+    if (options.warmIdleMs > 0 && cold.ok) {
+      const warm: RunResult = { ...emptyResult(profile, transport, options), warm: true };
+      warm.settings = started.settings;
+      results.push(warm);
+      await sleep(options.warmIdleMs);
+      await fetchOnce(emulator, transport, started, options, warm);
+    }
   } catch (err) {
-    result.error = err instanceof Error ? err.message : String(err);
+    const failed = results[results.length - 1];
+    failed.error = err instanceof Error ? err.message : String(err);
   } finally {
     await procs.stopAll();
     await sleep(profile.oneWayDelayMs * 2 + SETTLE_EXTRA_MS);
   }
-  return result;
+  return results;
 }

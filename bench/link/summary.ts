@@ -1,8 +1,9 @@
 /** Repeated runs of one transport on one link, reduced to the run that stands for them. */
-import type { RunResult } from './run.js';
+import { isWarm, type RunResult } from './run.js';
 
+/** Runs of one transport on one link, cold and warm apart. */
 function key(r: RunResult): string {
-  return `${r.profile}\u0000${r.transport}`;
+  return `${r.profile}\u0000${r.transport}\u0000${isWarm(r)}`;
 }
 
 /**

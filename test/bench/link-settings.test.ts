@@ -189,6 +189,22 @@ describe('report and chart', () => {
     assert.ok(!section.includes(`| ${clean.label} |`), 'no auto run on the clean link, no row');
   });
 
+  it('keeps warm runs out of the results, targets and chart, and beside their cold run in a section of their own', () => {
+    const cold = fakeRun(lossy.id, 'ts-auto', 40, 1.5);
+    const warm = { ...fakeRun(lossy.id, 'ts-auto', 60, 1.3), warm: true };
+    const withWarm = { ...report, warmIdleMs: 12_000, runs: [...report.runs, cold, warm] };
+    const md = renderMarkdown(withWarm);
+    const results = md.slice(md.indexOf('## Results'), md.indexOf('## Warm tunnel'));
+    assert.ok(results.includes('| 40.0 |') && !results.includes('| 60.0 |'), results);
+    const targets = md.slice(md.indexOf('## `-mode auto` against its targets'), md.indexOf('## Ours vs Go'));
+    assert.match(targets, /40\.0 vs/);
+    const section = md.slice(md.indexOf('## Warm tunnel'), md.indexOf('![goodput'));
+    assert.match(section, /waited 12 s/);
+    assert.match(section, /\| ts-auto \| 40\.0 \| 60\.0 \| 1\.50 \| 0 \/ 0 \| 1\.50× \/ 1\.30× \|/);
+    assert.equal(renderChart(withWarm).match(/<title>/g)?.length, 5 * 3);
+    assert.ok(!renderMarkdown(report).includes('## Warm tunnel'), 'no warm runs, no section');
+  });
+
   it('draws one bar per run and panel', () => {
     const svg = renderChart(report);
     assert.ok(svg.startsWith('<svg'));
