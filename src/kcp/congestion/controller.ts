@@ -303,6 +303,11 @@ export class CongestionController implements ControllerEstimates {
   private lastRtt = 0;
   /** The min RTT expired: enter ProbeRTT at the next ACK event. */
   private probeRttDue = false;
+  /**
+   * The sender restarted from idle (sent with nothing in flight while app-limited) and no ACK event has
+   * delivered data since: the RTT samples now carry no queue of this sender's (see onRtt).
+   */
+  private idleRestart = false;
   /** The lowest RTT sample during ProbeRTT. */
   private probeRttMin = Number.POSITIVE_INFINITY;
   private rounds = 0;
@@ -467,6 +472,7 @@ export class CongestionController implements ControllerEstimates {
       // nothing in flight: the next sample's intervals start now, not at the last ACK before the idle time
       this.firstSendTime = this.clock;
       this.deliveredTime = this.clock;
+      if (this.appLimitedUntil !== 0) this.idleRestart = true;
     }
     seg.ccDelivered = this.delivered;
     seg.ccDeliveredTime = this.deliveredTime;
@@ -543,10 +549,10 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'probe-rtt') {
       // the queue drains meanwhile: the lowest sample of ProbeRTT becomes the min RTT when it ends
       if (sample < this.probeRttMin) this.probeRttMin = sample;
-    } else if (this.minRttValue === 0 || sample <= this.minRttValue) {
+    } else if (this.minRttValue === 0 || sample <= this.minRttValue || this.idleRefresh()) {
       this.minRttValue = sample;
       this.minRttStamp = this.clock;
-    } else if (this.clock - this.minRttStamp > MIN_RTT_WINDOW_MS) {
+    } else if (this.minRttExpired()) {
       this.probeRttDue = true;
     }
     this.lastRtt = sample;
@@ -573,6 +579,9 @@ export class CongestionController implements ControllerEstimates {
       return;
     }
     this.sampleValid = false;
+    // the restart is over once data sent after it is acknowledged (Linux tcp_bbr.c clears idle_restart on
+    // the first ACK that delivers)
+    this.idleRestart = false;
     this.measureAckCadence();
     if (this.appLimitedUntil !== 0 && this.delivered > this.appLimitedUntil) this.appLimitedUntil = 0;
 
@@ -604,6 +613,23 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
     if (this.roundStart) this.endOfRound();
     this.advanceState();
+  }
+
+  /** The min RTT is older than its window: ProbeRTT is due, unless an idle restart refreshes it. */
+  private minRttExpired(): boolean {
+    return this.clock - this.minRttStamp > MIN_RTT_WINDOW_MS;
+  }
+
+  /**
+   * An expired min RTT takes the sample of a restart from idle as it is, instead of ProbeRTT: the sender
+   * had nothing in flight, so the sample holds no queue of its own, which is what ProbeRTT would drain for
+   * (BBR v1 and v3 alike: an expired min RTT takes the next sample, and an idle restart skips ProbeRTT,
+   * Linux tcp_bbr.c bbr_update_min_rtt, draft-cardwell-ccwg-bbr BBRUpdateMinRTT). Without it a session that
+   * rests past the window met its next transfer with ProbeRTT: half a BDP in flight for its first 200 ms and
+   * a round (150 ms/10 %, the link benchmark's warm download, its trace).
+   */
+  private idleRefresh(): boolean {
+    return this.idleRestart && this.minRttExpired();
   }
 
   private tick(now: number): void {

@@ -1,0 +1,137 @@
+/**
+ * A warm session: a transfer that starts after an idle period on a session whose controller already has a
+ * bandwidth and min-RTT model (a kcptun client keeps its sessions for hours). Driven over a small model of
+ * a path (a rate-limited queue and a fixed delay, every segment acknowledged at once) in simulated ms.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CongestionController, type SendSnapshot } from '../../../src/kcp/index.js';
+
+const SEG = 1000;
+/** Bottleneck: 10 segments per ms (80 Mbit/s of 1000-byte segments). */
+const RATE = 10 * SEG;
+const ONE_WAY_MS = 50;
+const RTT = 2 * ONE_WAY_MS;
+const BDP = RATE * RTT;
+
+function snapshot(): SendSnapshot {
+  return {
+    ccDelivered: 0,
+    ccDeliveredTime: 0,
+    ccFirstSendTime: 0,
+    ccSentTime: 0,
+    ccAppLimited: false,
+    ccWindowUsed: false,
+    ccInFlight: false,
+    ccParityShare: 0,
+  };
+}
+
+/** The path and the sender between drives. */
+interface Sim {
+  due: { seg: SendSnapshot; at: number; sent: number }[];
+  queueFreeAt: number;
+  tokens: number;
+  /** Extra one-way delay at t (a route change), ms. */
+  extraDelay: (t: number) => number;
+}
+
+interface Trace {
+  /** The controller's state at each ms. */
+  states: string[];
+  /** The in-flight cap at each ms, bytes. */
+  cwnds: number[];
+  /** Bytes delivered by each ms. */
+  delivered: number[];
+}
+
+/**
+ * A sender with data while `busy(t)`, paced at the controller's rate and held to its cap, over a path with a
+ * one-BDP queue; with nothing to send it reports app-limited on every ms, as KCP's flush does.
+ */
+function drive(
+  cc: CongestionController,
+  sim: Sim,
+  from: number,
+  to: number,
+  busy: (t: number) => boolean,
+  trace: Trace,
+): void {
+  const due = sim.due;
+  let delivered = trace.delivered.length === 0 ? 0 : trace.delivered[trace.delivered.length - 1];
+  for (let t = from; t < to; t++) {
+    while (due.length > 0 && due[0].at <= t) {
+      const ack = due.shift()!;
+      cc.onRtt(t - ack.sent, t);
+      cc.onDelivered(ack.seg, SEG, t);
+      cc.onAckEvent(t);
+      delivered += SEG;
+    }
+    const rate = cc.pacingPerMs();
+    sim.tokens = rate > 0 ? Math.min(sim.tokens + rate, Math.max(2 * rate, 10 * SEG)) : 10 * SEG;
+    if (busy(t)) {
+      while (sim.tokens >= SEG && cc.canSend(SEG)) {
+        const seg = snapshot();
+        cc.onSend(seg, SEG, t);
+        sim.tokens -= SEG;
+        sim.queueFreeAt = Math.max(sim.queueFreeAt, t) + SEG / RATE;
+        due.push({ seg, at: Math.ceil(sim.queueFreeAt) + RTT + 2 * sim.extraDelay(t), sent: t });
+      }
+    } else if (cc.canSend(SEG)) {
+      cc.onAppLimited();
+    }
+    trace.states.push(cc.state);
+    trace.cwnds.push(cc.cwnd);
+    trace.delivered.push(delivered);
+  }
+}
+
+describe('CongestionController: a transfer after idle time on a warm session', () => {
+  const BULK_MS = 3000;
+  const IDLE_MS = 12_000;
+  const RESTART = BULK_MS + IDLE_MS;
+
+  /** The path's delay after the idle time: a ms above the old min (real samples vary by a few ms). */
+  const slightlyLater = (t: number) => (t >= RESTART ? 1 : 0);
+
+  function warmRestart(extraDelay: (t: number) => number = slightlyLater): {
+    cc: CongestionController;
+    sim: Sim;
+    trace: Trace;
+  } {
+    const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+    const sim: Sim = { due: [], queueFreeAt: 0, tokens: 0, extraDelay };
+    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    // a bulk transfer that fills the pipe, then the session rests past the min RTT's 10 s window, then
+    // the next transfer
+    drive(cc, sim, 0, BULK_MS, (t) => t < BULK_MS - 4 * RTT, trace);
+    assert.equal(cc.state, 'probe-bw');
+    assert.equal(sim.due.length, 0, 'all acknowledged before the idle time');
+    drive(cc, sim, BULK_MS, RESTART, () => false, trace);
+    drive(cc, sim, RESTART, RESTART + 20 * RTT, () => true, trace);
+    return { cc, sim, trace };
+  }
+
+  test('keeps its model: no ProbeRTT, and the in-flight cap of the rate it knows from the first flight', () => {
+    const { trace } = warmRestart();
+    const restart = trace.states.slice(RESTART);
+    assert.ok(
+      !restart.includes('probe-rtt'),
+      `states after the restart: ${[...new Set(restart)].join(', ')}`,
+    );
+    assert.ok(trace.cwnds[RESTART] >= 1.9 * BDP, `cap at the restart ${trace.cwnds[RESTART] / SEG} segments`);
+    // the first round trip after the restart delivers a BDP or more (the path's rate), not half of one
+    const firstRounds = trace.delivered[RESTART + 3 * RTT] - trace.delivered[RESTART + RTT];
+    assert.ok(firstRounds >= 1.8 * BDP, `${firstRounds / SEG} segments in the 2nd and 3rd round trips`);
+  });
+
+  test('only the restart refreshes the min RTT: a sender busy since probes it again a window later', () => {
+    // 2 s after the restart the path's delay grows by 5 ms more each way: no later sample is a new low
+    const { cc, sim } = warmRestart((t) => slightlyLater(t) + (t >= RESTART + 2000 ? 5 : 0));
+    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    drive(cc, sim, RESTART + 20 * RTT, RESTART + 9500, () => true, trace);
+    assert.ok(!trace.states.includes('probe-rtt'), 'the restart refreshed the min RTT');
+    drive(cc, sim, RESTART + 9500, RESTART + 11_000, () => true, trace);
+    assert.ok(trace.states.includes('probe-rtt'), 'ProbeRTT once the refreshed min RTT is 10 s old');
+  });
+});
