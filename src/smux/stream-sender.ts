@@ -1,12 +1,5 @@
 import { SmuxError } from './errors.js';
-import {
-  CMD_FIN,
-  encodeControlFrame,
-  encodeDataFrame,
-  encodeUpdFrame,
-  INITIAL_PEER_WINDOW,
-  writeDataHeader,
-} from './frame.js';
+import { CMD_FIN, encodeControlFrame, encodeDataFrame, encodeUpdFrame, writeDataHeader } from './frame.js';
 import type { FrameSource, FrameSplit } from './frame-writer.js';
 import type { SchedulerList } from './stream-scheduler.js';
 
@@ -23,6 +16,8 @@ export interface StreamSenderOptions {
   maxFrameSize: number;
   /** The window this end advertises in its UPD frames (v2). */
   localWindow: number;
+  /** The peer's window assumed until its first UPD for this stream (v2). */
+  initialPeerWindow: number;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -32,7 +27,7 @@ type Callback = (err?: Error | null) => void;
  * Frames are cut only when the writer pulls them, so at most one chunk per stream waits here.
  *
  * v2 window (smux writeV2): numWritten counts PSH payload bytes sent, peerConsumed/peerWindow come from
- * the peer's UPD (262144 assumed until the first one). inflight = int32(numWritten - peerConsumed) with
+ * the peer's UPD (until the first one, what the session knows of the peer's window: see newStreamPeerWindow). inflight = int32(numWritten - peerConsumed) with
  * u32 wrapping; at most peerWindow - inflight more bytes may be sent. A negative inflight means the peer
  * claims to have consumed more than was sent: the stream fails (smux ErrConsumed).
  */
@@ -53,7 +48,7 @@ export class StreamSender implements FrameSource {
 
   private numWritten = 0;
   private peerConsumed = 0;
-  private peerWindow = INITIAL_PEER_WINDOW;
+  private peerWindow: number;
 
   private updatePending = false;
   private updateConsumed = 0;
@@ -62,7 +57,9 @@ export class StreamSender implements FrameSource {
     private readonly options: StreamSenderOptions,
     private readonly scheduler: SendScheduler,
     private readonly onViolation: (err: SmuxError) => void,
-  ) {}
+  ) {
+    this.peerWindow = options.initialPeerWindow;
+  }
 
   /** A FIN was handed to the writer (gracefully or by abort). */
   get finSent(): boolean {

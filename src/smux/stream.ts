@@ -9,6 +9,8 @@ import { type SendScheduler, StreamSender } from './stream-sender.js';
 export interface StreamHost extends SendScheduler {
   readonly config: Readonly<SmuxConfig>;
   readonly isClosed: boolean;
+  /** The window a new stream's sender assumes before its own first UPD (v2). */
+  readonly newStreamPeerWindow: number;
   /** Queue a frame ahead of all stream data (the FIN of an aborted stream). */
   sendControl(frame: Buffer): void;
   /** The application consumed n received bytes: give them back to the session-wide receive budget. */
@@ -60,7 +62,13 @@ export class SmuxStream extends Duplex {
     const { version, maxFrameSize, maxStreamBuffer } = host.config;
     this.updateThreshold = Math.floor(maxStreamBuffer / 2);
     this.sender = new StreamSender(
-      { sid: id, version, maxFrameSize, localWindow: maxStreamBuffer },
+      {
+        sid: id,
+        version,
+        maxFrameSize,
+        localWindow: maxStreamBuffer,
+        initialPeerWindow: host.newStreamPeerWindow,
+      },
       host,
       (err) => this.destroy(err),
     );

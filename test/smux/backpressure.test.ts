@@ -52,6 +52,34 @@ test('v2: a reader that does not read stops the sender at the initial 262144-byt
   server.close();
 });
 
+test('v2: a new stream starts with the window the peer advertised on the session, not 262144', async () => {
+  const maxStreamBuffer = 1 << 20;
+  const config = smuxConfig(2, { maxFrameSize: 32768, maxReceiveBuffer: 8 << 20, maxStreamBuffer });
+  const { client, server, serverConn } = sessionPair(config);
+  // the first stream hears the peer's window in a UPD (its first read sends one)
+  const firstAccepted = acceptStream(server);
+  const first = client.openStream();
+  const one = randomBytes(PIECE);
+  writeEverything(first, one);
+  assert.equal(sha256(await readAll(await firstAccepted)), sha256(one));
+  await quiescent(serverConn);
+
+  // the next stream's reader does not read, so no UPD of its own: its sender stops at the peer's
+  // advertised window (1 MiB), not at smux's initial 262144
+  const secondAccepted = acceptStream(server);
+  const second = client.openStream();
+  const data = randomBytes(4 << 20);
+  const writer = writeEverything(second, data);
+  const s = await secondAccepted;
+  await quiescent(serverConn);
+  assert.equal(s.bufferedReceiveBytes, maxStreamBuffer, 'no byte beyond the advertised window before a UPD');
+  assert.equal(writer.acked(), maxStreamBuffer);
+  const rest = await readAll(s);
+  assert.equal(sha256(rest), sha256(data));
+  client.close();
+  server.close();
+});
+
 test('v2: a stalled stream does not block another stream of the same session', async () => {
   const config = smuxConfig(2, { maxFrameSize: 8192, maxReceiveBuffer: 1 << 20, maxStreamBuffer: 262144 });
   const { client, server, serverConn } = sessionPair(config);
