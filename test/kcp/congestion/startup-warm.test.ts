@@ -34,6 +34,8 @@ interface Sim {
   tokens: number;
   /** Extra one-way delay at t (a route change), ms. */
   extraDelay: (t: number) => number;
+  /** The bottleneck's rate at t, bytes per ms (RATE unless given). */
+  rateAt?: (t: number) => number;
 }
 
 interface Trace {
@@ -74,7 +76,7 @@ function drive(
         const seg = snapshot();
         cc.onSend(seg, SEG, t);
         sim.tokens -= SEG;
-        sim.queueFreeAt = Math.max(sim.queueFreeAt, t) + SEG / RATE;
+        sim.queueFreeAt = Math.max(sim.queueFreeAt, t) + SEG / (sim.rateAt?.(t) ?? RATE);
         due.push({ seg, at: Math.ceil(sim.queueFreeAt) + RTT + 2 * sim.extraDelay(t), sent: t });
       }
     } else if (cc.canSend(SEG)) {
@@ -123,6 +125,27 @@ describe('CongestionController: a transfer after idle time on a warm session', (
     // the first round trip after the restart delivers a BDP or more (the path's rate), not half of one
     const firstRounds = trace.delivered[RESTART + 3 * RTT] - trace.delivered[RESTART + RTT];
     assert.ok(firstRounds >= 1.8 * BDP, `${firstRounds / SEG} segments in the 2nd and 3rd round trips`);
+  });
+
+  test('keep-alives in the idle time do not put it back into Startup, which would pace the next transfer at 2.885x the rate', () => {
+    const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+    // the path's rate grows by half late in the transfer: the gain cycle running then sees the bandwidth
+    // grow past RESTART_GROWTH, and the transfer ends before the cycle's next probe, which comes in the
+    // idle time
+    const sim: Sim = {
+      due: [],
+      queueFreeAt: 0,
+      tokens: 0,
+      extraDelay: slightlyLater,
+      rateAt: (t) => (t >= BULK_MS - 12 * RTT ? 1.5 * RATE : RATE),
+    };
+    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    drive(cc, sim, 0, BULK_MS, (t) => t < BULK_MS - 4 * RTT, trace);
+    // a keep-alive every second (smux's are 10 s apart; more of them give the cycle more ACK events)
+    drive(cc, sim, BULK_MS, RESTART, (t) => t % 1000 === 0, trace);
+    const idle = trace.states.slice(BULK_MS);
+    assert.ok(!idle.includes('startup'), `states in the idle time: ${[...new Set(idle)].join(', ')}`);
+    assert.ok(cc.pacingRate <= 1.25 * cc.bandwidth, `pacing ${cc.pacingRate} at bandwidth ${cc.bandwidth}`);
   });
 
   test('only the restart refreshes the min RTT: a sender busy since probes it again a window later', () => {
