@@ -27,9 +27,10 @@ type Callback = (err?: Error | null) => void;
  * Frames are cut only when the writer pulls them, so at most one chunk per stream waits here.
  *
  * v2 window (smux writeV2): numWritten counts PSH payload bytes sent, peerConsumed/peerWindow come from
- * the peer's UPD (until the first one, what the session knows of the peer's window: see newStreamPeerWindow). inflight = int32(numWritten - peerConsumed) with
- * u32 wrapping; at most peerWindow - inflight more bytes may be sent. A negative inflight means the peer
- * claims to have consumed more than was sent: the stream fails (smux ErrConsumed).
+ * the peer's UPD (until the first one: what the session knows of the peer's window, see
+ * SmuxSession.newStreamPeerWindow). inflight = int32(numWritten - peerConsumed) with u32 wrapping; at most
+ * peerWindow - inflight more bytes may be sent. A negative inflight means the peer claims to have consumed
+ * more than was sent: the stream fails (smux ErrConsumed).
  */
 export class StreamSender implements FrameSource {
   schedulerList: SchedulerList = 'idle';
