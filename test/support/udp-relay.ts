@@ -36,6 +36,7 @@ export class UdpRelay {
   private readonly front = relaySocket();
   private readonly upstreams = new Map<string, dgram.Socket>();
   private rng: number;
+  private bytesUpWaiter: { bytes: number; resolve: () => void } | null = null;
 
   private constructor(
     private readonly serverPort: number,
@@ -53,6 +54,14 @@ export class UdpRelay {
 
   get port(): number {
     return this.front.address().port;
+  }
+
+  /** Resolves once `bytes` datagram bytes in all have been forwarded client → server. */
+  untilBytesUp(bytes: number): Promise<void> {
+    if (this.bytesUp >= bytes) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.bytesUpWaiter = { bytes, resolve };
+    });
   }
 
   /** Change the loss each way from now on (a link that turns lossy mid-run). */
@@ -98,6 +107,10 @@ export class UdpRelay {
     }
     this.forwarded++;
     this.bytesUp += msg.length;
+    if (this.bytesUpWaiter !== null && this.bytesUp >= this.bytesUpWaiter.bytes) {
+      this.bytesUpWaiter.resolve();
+      this.bytesUpWaiter = null;
+    }
     up.send(msg, this.serverPort, '127.0.0.1');
   }
 }
