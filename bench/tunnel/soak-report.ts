@@ -1,5 +1,5 @@
 import { type Environment, environmentMarkdown } from './environment.js';
-import type { HeapFigures } from './heap-probe.js';
+import type { HeapFigures, MallocFigures } from './heap-probe.js';
 import { failures, notes, table } from './report.js';
 import { growth, type Point } from './soak-growth.js';
 import type { ProcessMemory, SoakRecord, SoakSample } from './soak-mode.js';
@@ -29,25 +29,49 @@ const FIGURES: readonly { name: string; of: (m: ProcessMemory) => number }[] = [
   { name: 'V8 heap used', of: (m) => heapMib(m.heap, 'heapUsed') },
   { name: 'V8 heap total', of: (m) => heapMib(m.heap, 'heapTotal') },
   { name: 'external (array buffers)', of: (m) => heapMib(m.heap, 'external') },
+  { name: 'C heap in use (malloc, mmapped)', of: (m) => cHeapInUseMib(m.heap?.malloc) },
+  { name: 'C heap free (in arenas)', of: (m) => mallocMib(m.heap?.malloc, 'free') },
+  { name: 'C heap arenas', of: (m) => mallocMib(m.heap?.malloc, 'arena') },
 ];
 
-function heapMib(heap: HeapFigures | undefined, key: keyof HeapFigures): number {
+function heapMib(heap: HeapFigures | undefined, key: Exclude<keyof HeapFigures, 'malloc'>): number {
   return heap === undefined ? Number.NaN : heap[key] / MIB;
+}
+
+function mallocMib(malloc: MallocFigures | undefined, key: keyof MallocFigures): number {
+  return malloc === undefined ? Number.NaN : malloc[key] / MIB;
+}
+
+/** Blocks handed out by malloc: from the arenas, and those mmapped one by one. */
+function cHeapInUseMib(malloc: MallocFigures | undefined): number {
+  return mallocMib(malloc, 'inUse') + mallocMib(malloc, 'mmapped');
+}
+
+/** A figure in MiB to one decimal, "n/a" where the sample lacks it (a probe without mallinfo2). */
+function mibCell(mib: number): string {
+  return Number.isFinite(mib) ? fixed(mib, 1) : 'n/a';
 }
 
 function memoryCells(m: ProcessMemory): string[] {
   const h = m.heap;
+  const c = h?.malloc;
   return [
     `${fixed(m.rssKiB / KIB_PER_MIB, 1)} (${fixed(m.anonKiB / KIB_PER_MIB, 1)})`,
     `${fixed(heapMib(h, 'heapUsed'), 1)} / ${fixed(heapMib(h, 'heapTotal'), 1)}`,
     `${fixed(heapMib(h, 'external'), 1)} (${fixed(heapMib(h, 'arrayBuffers'), 1)})`,
+    `${mibCell(cHeapInUseMib(c))} / ${mibCell(mallocMib(c, 'free'))} (${c === undefined ? 'n/a' : c.freeBlocks})`,
   ];
 }
 
 function samplesTable(rec: SoakRecord): string {
   const head = ['min', 'moved GiB'];
   for (const side of ['client', 'server'])
-    head.push(`${side} RSS (anon)`, `${side} heap used / total`, `${side} external (array buffers)`);
+    head.push(
+      `${side} RSS (anon)`,
+      `${side} heap used / total`,
+      `${side} external (array buffers)`,
+      `${side} C heap in use / free (free blocks)`,
+    );
   const rows = rec.samples.map((s) => [
     fixed(s.atSec / SEC_PER_MIN, 1),
     fixed(s.movedBytes / GIB, 2),
@@ -122,8 +146,10 @@ A transfer held for ${fixed(r.durationSec / SEC_PER_MIN, 0)} min at ${fixed(r.ra
 uploads and downloads of ${fixed(r.bytes / MIB, 0)} MiB of random data in turn, one stream at a time, each
 paced (the uploader writes as bytes fall due; the downloader pauses its socket when ahead, so the tunnel
 holds the rest) and sha256-checked. Every ${r.sampleEverySec} s: VmRSS and RssAnon from /proc/<pid>/status, and
-\`process.memoryUsage()\` printed by a probe preloaded into our processes (\`--import\`
-bench/tunnel/heap-probe.js, at most ${fixed(r.sampleEverySec / 6, 0)} s old). \`-smuxver 1\` on both ends, as in the
+\`process.memoryUsage()\` and glibc's \`mallinfo2()\` over all arenas printed by a probe preloaded into
+our processes (\`--import\` bench/tunnel/heap-probe.js, at most ${fixed(r.sampleEverySec / 6, 0)} s old; "n/a"
+without koffi or glibc). C heap in use is \`uordblks + hblkhd\` (blocks handed out: a leak grows it), free
+is \`fordblks\` (free blocks between live ones, resident or trimmed: fragmentation grows it, then levels). \`-smuxver 1\` on both ends, as in the
 throughput benchmark.${notes(r.notices)}
 
 ## Results
