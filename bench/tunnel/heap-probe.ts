@@ -26,6 +26,11 @@ export interface MallocFigures {
   mmapped: number;
 }
 
+/** Bytes of the C heap handed out by malloc: blocks from the arenas, and those mmapped one by one. */
+export function cHeapInUse(m: MallocFigures): number {
+  return m.inUse + m.mmapped;
+}
+
 /** What one heap line holds, in bytes (process.memoryUsage() without rss, which /proc gives). */
 export interface HeapFigures {
   heapTotal: number;

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { goKcptunAvailable } from '../../test/support/procs.js';
 import { describeEnvironment, type Environment } from './environment.js';
+import { cHeapInUse, type HeapFigures } from './heap-probe.js';
 import { type LatencyRecord, runLatency } from './latency-mode.js';
 import { type MemoryRecord, runMemory } from './memory-mode.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
@@ -75,8 +76,15 @@ async function memoryReport(opts: BenchOptions, env: Environment, target: BenchT
 async function soakReport(opts: BenchOptions, env: Environment, target: BenchTarget, payload: Payload) {
   const { settings, pairs, notices } = plan(opts);
   const records: SoakRecord[] = [];
-  const heap = (h: { heapUsed: number } | undefined): string =>
-    h === undefined ? '' : ` (heap ${mib(h.heapUsed / 1024)})`;
+  const heap = (h: HeapFigures | undefined): string => {
+    if (h === undefined) return '';
+    const c = h.malloc;
+    const cHeap =
+      c === undefined
+        ? ''
+        : `, C heap ${fixed(cHeapInUse(c) / MIB, 1)} in use ${fixed(c.free / MIB, 1)} free`;
+    return ` (heap ${mib(h.heapUsed / 1024)}${cHeap})`;
+  };
   for (const setting of settings) {
     for (const pair of pairs) {
       const record = await runSoak(setting, pair, target, payload, opts, (s) => {

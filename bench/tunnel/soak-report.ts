@@ -1,5 +1,5 @@
 import { type Environment, environmentMarkdown } from './environment.js';
-import type { HeapFigures, MallocFigures } from './heap-probe.js';
+import { cHeapInUse, type HeapFigures, type MallocFigures } from './heap-probe.js';
 import { failures, notes, table } from './report.js';
 import { growth, type Point } from './soak-growth.js';
 import type { ProcessMemory, SoakRecord, SoakSample } from './soak-mode.js';
@@ -42,9 +42,8 @@ function mallocMib(malloc: MallocFigures | undefined, key: keyof MallocFigures):
   return malloc === undefined ? Number.NaN : malloc[key] / MIB;
 }
 
-/** Blocks handed out by malloc: from the arenas, and those mmapped one by one. */
 function cHeapInUseMib(malloc: MallocFigures | undefined): number {
-  return mallocMib(malloc, 'inUse') + mallocMib(malloc, 'mmapped');
+  return malloc === undefined ? Number.NaN : cHeapInUse(malloc) / MIB;
 }
 
 /** A figure in MiB to one decimal, "n/a" where the sample lacks it (a probe without mallinfo2). */
