@@ -80,8 +80,9 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --duration SEC    memory mode: length of the long transfer (default 300; --quick 30); soak mode:
                     how long the paced transfer is held (default 1800; --quick 60)
   --soak            memory over a long paced transfer (uploads and downloads of --bytes, default 20M,
-                    in turn, each sha256-checked) instead of the throughput table: RSS and V8 heap of
-                    our client and server every --sample-every, and their growth
+                    in turn, each sha256-checked) instead of the throughput table: RSS, V8 heap and C
+                    heap (glibc's mallinfo2: in use, free) of our client and server every
+                    --sample-every, and their growth
   --rate N          soak mode: bytes per second, K/M/G suffixes (default 2M)
   --sample-every S  soak mode: seconds between memory samples (default 60; --quick 10)
   --streams N       memory mode: streams held open at once (default 1000; --quick 200)
