@@ -30,6 +30,12 @@ const FIGURES: readonly { name: string; of: (m: ProcessMemory) => number }[] = [
   { name: 'V8 heap total', of: (m) => heapMib(m.heap, 'heapTotal') },
   { name: 'external (array buffers)', of: (m) => heapMib(m.heap, 'external') },
   { name: 'C heap in use (malloc, mmapped)', of: (m) => cHeapInUseMib(m.heap?.malloc) },
+  {
+    // Array buffers, live or awaiting V8's collection, come and go with the traffic and the GC's moment;
+    // what is left is the native memory no JavaScript object accounts for, where a leak would show.
+    name: 'C heap in use - external',
+    of: (m) => cHeapInUseMib(m.heap?.malloc) - heapMib(m.heap, 'external'),
+  },
   { name: 'C heap free (in arenas)', of: (m) => mallocMib(m.heap?.malloc, 'free') },
   { name: 'C heap arenas', of: (m) => mallocMib(m.heap?.malloc, 'arena') },
 ];
