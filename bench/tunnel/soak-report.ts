@@ -154,7 +154,7 @@ holds the rest) and sha256-checked. Every ${r.sampleEverySec} s: VmRSS and RssAn
 \`process.memoryUsage()\` and glibc's \`mallinfo2()\` over all arenas printed by a probe preloaded into
 our processes (\`--import\` bench/tunnel/heap-probe.js, at most ${fixed(r.sampleEverySec / 6, 0)} s old; "n/a"
 without koffi or glibc). C heap in use is \`uordblks + hblkhd\` (blocks handed out: a leak grows it), free
-is \`fordblks\` (free blocks between live ones, resident or trimmed: fragmentation grows it, then levels). \`-smuxver 1\` on both ends, as in the
+is \`fordblks\` (free blocks between live ones, resident or trimmed: fragmentation grows it). \`-smuxver 1\` on both ends, as in the
 throughput benchmark.${notes(r.notices)}
 
 ## Results
