@@ -12,8 +12,11 @@
  * wire bytes than retransmitting (at 50 ms, 1 %, 10 Mbit/s, full parity carried a third of the
  * bottleneck, docs/link-benchmark.md). So the count sent is 0 while the sender is at the path's rate
  * (and for PATH_RATE_HOLD_RTTS round trips after; not in the full-parity start), and what the residual loss
- * calls for otherwise: an interactive or app-limited sender, or Startup's ramp, where the path has room
- * and parity saves the round trip of head-of-line delay a retransmission costs.
+ * calls for otherwise: an interactive or app-limited sender, or Startup's ramp while the path has room,
+ * where parity saves the round trip of head-of-line delay a retransmission costs. Startup's ramp reaches
+ * the path's rate before the controller can tell (its exit waits for rounds of evidence): once the
+ * round trip has risen STARTUP_QUEUE_RISE above the one the ramp began with, its own data stands in a
+ * queue and the ramp counts as at the path's rate.
  *
  * None before the peer's own datagrams have shown FEC headers (peerSendsFec). A kcptun peer with FEC
  * off (-datashard 0 -parityshard 0) creates kcp-go's (1,1) decoder on our first FEC packet; that decoder
@@ -76,13 +79,24 @@ const QUIET_PERIODS = 1;
  * what is left (the requests of an interactive stream) has its parity back.
  */
 const PATH_RATE_HOLD_RTTS = 2;
+/**
+ * Rise of the smoothed round trip above the one Startup's ramp began with that shows a queue the ramp
+ * built, so that parity there displaces data. At 50 ms/1 %, 10 Mbit/s with a deep queue Startup's first
+ * flight (128 segments) already exceeds the BDP (93): the smoothed RTT rose from 102 to 144 ms 300 ms into
+ * the ramp, and the controller left Startup 300 ms later, after ~600 segments sent with 3 parity per 10
+ * (~1.2 % of a 16 MiB transfer's bottleneck time, and a deeper queue for every stream behind it). The ramp's first round trip, not the min RTT, is the
+ * reference: on 50 ± 30 ms the min RTT is the luckiest sample and a smoothed RTT 1.5× above it shows no
+ * queue (docs/link-benchmark.md).
+ */
+const STARTUP_QUEUE_RISE = 0.25;
 
 /**
- * What held the sender's last flush back: the path's rate (see above), nothing left to send (the bulk
- * data ended: its last flight, whose losses no later data would reveal for a fast retransmit, gets the
- * loss's parity at once instead of after the hold), or anything else.
+ * What held the sender's last flush back: the path's rate (see above), Startup's ramp (the pacer or the
+ * in-flight cap while Startup grows them: at the path's rate once a queue shows, STARTUP_QUEUE_RISE),
+ * nothing left to send (the bulk data ended: its last flight, whose losses no later data would reveal for
+ * a fast retransmit, gets the loss's parity at once instead of after the hold), or anything else.
  */
-export type SenderLimit = 'path-rate' | 'out-of-data' | 'other';
+export type SenderLimit = 'path-rate' | 'startup-ramp' | 'out-of-data' | 'other';
 
 export class ParityTuner {
   private count: number;
@@ -94,6 +108,8 @@ export class ParityTuner {
   private lossy = 0;
   private pathRateSeen = false;
   private pathRateAt = 0;
+  /** The smoothed round trip (ms) when Startup's ramp was first held back; 0 until then. */
+  private rampRtt = 0;
   private peerSame = false;
   /** The peer's datagrams carry FEC headers: its decoder was set up for FEC (see above). */
   private _peerFec = false;
@@ -141,7 +157,7 @@ export class ParityTuner {
       this.started = true;
       this.periodStart = now;
     }
-    if (limit === 'path-rate') {
+    if (limit === 'path-rate' || (limit === 'startup-ramp' && this.rampQueued(rtt))) {
       this.pathRateSeen = true;
       this.pathRateAt = now;
     } else if (limit === 'out-of-data') {
@@ -152,6 +168,13 @@ export class ParityTuner {
     if (this.starting(transmissions)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;
+  }
+
+  /** Whether Startup's ramp has built a queue: the round trip rose STARTUP_QUEUE_RISE above its first. */
+  private rampQueued(rtt: number): boolean {
+    if (rtt <= 0) return false;
+    if (this.rampRtt === 0) this.rampRtt = rtt;
+    return rtt > this.rampRtt * (1 + STARTUP_QUEUE_RISE);
   }
 
   /** In the full-parity start, for a peer whose decoder's autotune may still have to lock onto us. */

@@ -106,3 +106,27 @@ test('ParityTuner: no parity before the peer has shown FEC headers, whose (1,1) 
   tuner.peerSendsFec();
   assert.equal(tuner.update(30, 0, 30, 40, 'other'), 3); // then the full-parity start
 });
+
+test("ParityTuner: Startup's ramp keeps the loss's count until the round trip shows its queue, then none", () => {
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0); // no full-parity start: the count is the loss's (3 until a period says less)
+  // 50 ms/1 %, 10 Mbit/s: the ramp begins at the idle round trip, its first flight exceeds the BDP
+  assert.equal(tuner.update(80, 0, 110, 102, 'startup-ramp'), 3);
+  assert.equal(tuner.update(160, 0, 210, 120, 'startup-ramp'), 3); // 18 % above: not yet a queue
+  assert.equal(tuner.update(240, 0, 310, 144, 'startup-ramp'), 0); // 41 % above: the ramp fills a queue
+  assert.equal(tuner.update(400, 1, 410, 190, 'startup-ramp'), 0);
+  // Startup ended; past the hold (two round trips after the last held flush) the loss's count again
+  assert.equal(tuner.update(600, 2, 700, 150, 'other'), 0);
+  assert.equal(tuner.update(610, 2, 711, 150, 'other'), 3);
+});
+
+test("ParityTuner: a ramp's round trip that swings with jitter, not a queue, keeps the count", () => {
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0);
+  // 50 ± 30 ms: the smoothed round trip wanders within a quarter of the ramp's first (130 ms)
+  let t = 0;
+  for (const rtt of [130, 105, 160, 118, 155, 140]) {
+    t += 100;
+    assert.equal(tuner.update(t, 0, t, rtt, 'startup-ramp'), 3, `rtt ${rtt}`);
+  }
+});
