@@ -42,7 +42,8 @@ function checkCommon(config: CommonConfig, warnings: string[]): void {
   // slow manual defaults, so the same behaviour is kept and named.
   if (config.mode !== MANUAL_MODE && modePreset(config.mode) === undefined) {
     warnings.push(
-      `mode ${config.mode} is not a profile (${Object.keys(MODE_PRESETS).join(', ')}): running as manual with -nodelay, -interval, -resend and -nc as given`,
+      `mode ${config.mode} is not a profile (${Object.keys(MODE_PRESETS).join(', ')}): ` +
+        'running as manual with -nodelay, -interval, -resend and -nc as given',
     );
   }
   if (config.rateLimit < 0) {

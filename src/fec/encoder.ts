@@ -78,8 +78,8 @@ export class FecEncoder {
    * pkt[H, H+8) is reserved for the data header and the KCP bytes are pkt[H+8, end). Writes the header,
    * keeps a copy of the shard (the caller may encrypt pkt in place afterwards), and returns the number of
    * parity datagrams the group now has for `writeParity` (0 unless this packet completed a group). Every
-   * group gets its parity,
-   * as in kcp-go v5.6.1 (the latest kcp-go may skip it after a 500 ms gap; decoders take both).
+   * group gets its parity, as in kcp-go v5.6.1 (the latest kcp-go may skip it after a 500 ms gap; decoders
+   * take both).
    */
   encode(pkt: Buffer, end: number): number {
     const h = this.headerOffset;

@@ -84,9 +84,9 @@ const PATH_RATE_HOLD_RTTS = 2;
  * built, so that parity there displaces data. At 50 ms/1 %, 10 Mbit/s with a deep queue Startup's first
  * flight (128 segments) already exceeds the BDP (93): the smoothed RTT rose from 102 to 144 ms 300 ms into
  * the ramp, and the controller left Startup 300 ms later, after ~600 segments sent with 3 parity per 10
- * (~1.2 % of a 16 MiB transfer's bottleneck time, and a deeper queue for every stream behind it). The ramp's first round trip, not the min RTT, is the
- * reference: on 50 ± 30 ms the min RTT is the luckiest sample and a smoothed RTT 1.5× above it shows no
- * queue (docs/link-benchmark.md).
+ * (~1.2 % of a 16 MiB transfer's bottleneck time, and a deeper queue for every stream behind it). The
+ * ramp's first round trip, not the min RTT, is the reference: on 50 ± 30 ms the min RTT is the luckiest
+ * sample and a smoothed RTT 1.5× above it shows no queue (docs/link-benchmark.md).
  */
 const STARTUP_QUEUE_RISE = 0.25;
 

@@ -679,7 +679,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.sink?.onDrain();
   }
 
-  /** KCP produced a datagram in its reused buffer: copy it to a send slot, add FEC, encrypt and send, parity after. */
+  /**
+   * KCP produced a datagram in its reused buffer: copy it to a send slot, add FEC, seal and send, parity
+   * after.
+   */
   private readonly onKcpOutput = (buf: Buffer, len: number): void => {
     const pkt = this.link.claim();
     buf.copy(pkt, 0, 0, len);
