@@ -38,8 +38,15 @@ export interface PollEvents {
   writable: boolean;
 }
 
+/**
+ * What koffi calls a poll handle with: libuv's status (negative once libuv stopped the handle, see
+ * MmsgIo's onReadable) and the events (koffi's own typings leave the status out; its uv.cc passes both).
+ */
+export type PollCallback = (status: number, events: PollEvents) => void;
+
 /** A libuv poll handle on a descriptor, from koffi. */
 export interface PollHandle {
+  start(options: { readable?: boolean }, callback: PollCallback): void;
   stop(): void;
   close(): void;
 }
@@ -51,7 +58,7 @@ export interface Koffi {
   view(pointer: NativePointer, length: number): ArrayBuffer;
   address(pointer: NativePointer): bigint;
   node: {
-    poll(fd: number, options: { readable?: boolean }, callback: (events: PollEvents) => void): PollHandle;
+    poll(fd: number, options: { readable?: boolean }, callback: PollCallback): PollHandle;
   };
 }
 

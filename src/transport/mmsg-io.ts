@@ -487,8 +487,13 @@ class MmsgIo implements UdpIo {
    * Reading several batches in one callback held a request that arrived on a TCP connection meanwhile, and
    * the ACKs of what was read, behind all of them (docs/bench-tunnel-latency-2026-12-02.md).
    */
-  private readonly onReadable = (): void => {
+  private readonly onReadable = (status: number): void => {
     if (this.closed) return;
+    // A socket error (an ICMP port unreachable on a connected socket: a client that dialled before its
+    // server listened) makes libuv stop the poll handle and report UV_EBADF (uv__poll_io on POLLERR);
+    // the recvmmsg below consumes the error. Restarted, or the socket never delivered again and the
+    // session waited out smux's keep-alive timeout (30 s) before a redial.
+    if (status < 0) this.poll.start({ readable: true }, this.onReadable);
     const rx = this.rx;
     const gro = rx.shape.control === 'gro';
     // With GRO one message may hold dozens of datagrams: ask for as many messages as keep this callback

@@ -136,6 +136,32 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     peer.socket.close();
   });
 
+  test('a connected socket still receives after an ICMP error (a client that dialled before its server listened)', async () => {
+    const closedPort = await boundSocket('127.0.0.1');
+    const port = closedPort.address().port;
+    await new Promise<void>((resolve) => closedPort.close(resolve));
+    const socket = await boundSocket('127.0.0.1');
+    await connectSocket(socket, port, '127.0.0.1');
+    const io = createUdpIo(socket);
+    const errors: Error[] = [];
+    io.onError = (err) => errors.push(err);
+    const got: string[] = [];
+    io.onDatagram = (buf, len) => got.push(buf.toString('latin1', 0, len));
+    const hello = io.claim();
+    hello.write('hello');
+    io.send(hello, 5);
+    await until(() => errors.length > 0, 'the ICMP port unreachable');
+    assert.match(errors[0].message, /ECONNREFUSED/);
+    // the server comes up on that port and answers
+    const server = createUdpSocket('127.0.0.1', 0);
+    await bindSocket(server, port, '127.0.0.1');
+    server.send(Buffer.from('welcome'), socket.address().port, '127.0.0.1');
+    await until(() => got.length > 0, 'a datagram after the error');
+    assert.deepEqual(got, ['welcome']);
+    io.close();
+    server.close();
+  });
+
   test('closing from within a delivery stops the batch there', async () => {
     const socket = await boundSocket('127.0.0.1');
     const io = createUdpIo(socket);
