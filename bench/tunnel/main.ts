@@ -115,15 +115,17 @@ async function latencyReport(opts: BenchOptions, env: Environment) {
 async function sessionsReport(opts: BenchOptions, env: Environment, target: BenchTarget, payload: Payload) {
   const { settings, pairs, notices } = plan(opts);
   const records: SessionsRecord[] = [];
-  for (const setting of settings) {
-    for (const pair of pairs) {
-      const r = await runSessions(setting, pair, target, payload, opts);
-      const status =
-        r.error === undefined
-          ? `server ${mib(r.serverKiB)}, echo ${fixed(r.echoSec, 2)} s, server CPU ${fixed(r.echoCpuServerSec, 2)} s, bulk ${fixed(r.bulkBytes / MIB / r.bulkSec, 1)} MiB/s`
-          : `FAILED: ${r.error}`;
-      console.log(`${setting.name} ${pair.name}: ${status}`);
-      records.push(r);
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const setting of settings) {
+      for (const pair of pairs) {
+        const r = await runSessions(setting, pair, target, payload, opts, round);
+        const status =
+          r.error === undefined
+            ? `server ${mib(r.serverKiB)}, echo ${fixed(r.echoSec, 2)} s, server CPU ${fixed(r.echoCpuServerSec, 2)} s, bulk ${fixed(r.bulkBytes / MIB / r.bulkSec, 1)} MiB/s`
+            : `FAILED: ${r.error}`;
+        console.log(`${setting.name} round ${round} ${pair.name}: ${status}`);
+        records.push(r);
+      }
     }
   }
   const markdown = sessionsMarkdown({ env, ...opts, records, notices });

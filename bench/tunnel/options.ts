@@ -61,7 +61,7 @@ const PACED_TIMEOUT_FACTOR = 2;
 
 export const USAGE = `usage: npm run bench:tunnel -- [options]
   --bytes N         bytes per bulk transfer, K/M/G suffixes (default 100M; --quick 20M)
-  --rounds N        rounds per setting, each pair alternating (default 2; --quick 1)
+  --rounds N        rounds per setting, each pair alternating (default 2; --quick and --sessions 1)
   --settings LIST   all, or comma-separated names: defaults,wnd1024,wnd1024-nocomp,fast3-raw
   --pairs LIST      all, or comma-separated client-server pairs: ts-ts,go-go,ts-go,go-ts; also
                     ts-ts-metrics (ours with -metrics on, /metrics scraped every second; not in all);
@@ -121,7 +121,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     throw new Error('--memory, --latency, --sessions and --soak: one mode at a time');
   const opts: BenchOptions = {
     bytes: quick || sessionsMode || soak ? QUICK.bytes : 100 * MIB,
-    rounds: quick ? QUICK.rounds : 2,
+    rounds: quick || sessionsMode ? QUICK.rounds : 2,
     settings: memory || sessionsMode || soak ? ['defaults'] : [],
     pairs: memory || soak ? ['ts-ts'] : sessionsMode ? ['ts-ts', 'go-go'] : [],
     probes: quick ? QUICK.probes : 200,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux we run on. */
 export const CLOCK_TICKS_PER_SEC = readClockTicks();
@@ -55,4 +55,24 @@ export class CpuMeter {
   secondsSoFar(): number[] {
     return this.pids.map((pid, i) => (cpuTicks(pid) - this.startTicks[i]) / CLOCK_TICKS_PER_SEC);
   }
+}
+
+/**
+ * Seconds the threads of a live process have spent runnable but waiting for a CPU (the second field of
+ * each /proc/<pid>/task/<tid>/schedstat), summed over the threads alive now; NaN where the kernel does not
+ * keep these statistics. Beside CPU time it tells a process starved of CPU by others from one with
+ * nothing to do.
+ */
+export function runQueueWaitSec(pid: number): number {
+  let ns = 0;
+  let read = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      read++;
+    } catch {
+      // a thread that exited between the listing and the read, or no schedstat in this kernel
+    }
+  }
+  return read === 0 ? Number.NaN : ns / 1e9;
 }

@@ -308,6 +308,7 @@ function sessionsRow(r: SessionsRecord, sessions: number): string[] {
   return [
     r.pair,
     r.setting,
+    String(r.round),
     kibAsMib(r.idleServerKiB),
     kibAsMib(r.serverKiB),
     kibAsMib(r.serverHwmKiB),
@@ -315,16 +316,33 @@ function sessionsRow(r: SessionsRecord, sessions: number): string[] {
     fixed(r.echoSec, 2),
     fixed(r.echoCpuServerSec, 2),
     fixed(r.echoCpuClientSec, 2),
-    fixed(r.bulkBytes / MIB / r.bulkSec, 1),
-    fixed(r.bulkCpuServerSec + r.bulkCpuClientSec, 2),
-    `${fixed(r.loadBefore, 2)} / ${fixed(r.loadAfter, 2)}`,
+    load(r),
   ];
+}
+
+function bulkRow(r: SessionsRecord): string[] {
+  const gib = r.bulkBytes / GIB;
+  return [
+    r.pair,
+    r.setting,
+    String(r.round),
+    fixed(r.bulkBytes / MIB / r.bulkSec, 1),
+    `${fixed(r.bulkFirstSec, 2)} / ${fixed(r.bulkSec, 2)}`,
+    `${fixed(r.bulkCpuClientSec / gib, 1)} / ${fixed(r.bulkCpuServerSec / gib, 1)}`,
+    `${fixed(r.bulkWaitClientSec, 2)} / ${fixed(r.bulkWaitServerSec, 2)}`,
+    load(r),
+  ];
+}
+
+function load(r: SessionsRecord): string {
+  return `${fixed(r.loadBefore, 2)} / ${fixed(r.loadAfter, 2)}`;
 }
 
 export function sessionsMarkdown(r: SessionsReport): string {
   const head = [
     'pair',
     'setting',
+    'round',
     'server RSS idle MiB',
     `server RSS ${r.sessions} sessions MiB`,
     'server peak MiB',
@@ -332,15 +350,25 @@ export function sessionsMarkdown(r: SessionsReport): string {
     'setup + echo s',
     'server CPU s',
     'client CPU s',
-    `${r.bulkSessions} bulk sessions MiB/s`,
-    'bulk CPU s (both)',
     'load 1 min before / after',
   ];
+  const bulkHead = [
+    'pair',
+    'setting',
+    'round',
+    `${r.bulkSessions} bulk sessions MiB/s`,
+    'first / last upload done s',
+    'CPU s per GiB client / server',
+    'waiting for a CPU s client / server',
+    'load 1 min before / after',
+  ];
+  const done = r.records.filter((rec) => rec.error === undefined);
   return `# Tunnel sessions, ${r.env.date}
 
 ${environmentMarkdown(r.env)}
 
-Pairs are client-server (\`ts\` ours, \`go\` kcptun 20210922), fresh processes for each step, on 127.0.0.1.
+Pairs are client-server (\`ts\` ours, \`go\` kcptun 20210922), fresh processes for each step, on 127.0.0.1;
+with more than one round the pairs alternate within each.
 
 - **many sessions**: the client runs with \`-conn ${r.sessions}\`; ${r.sessions} TCP connections are opened at
   once, and round robin gives each its own KCP session (both clients dial a slot's session on its first
@@ -351,13 +379,20 @@ Pairs are client-server (\`ts\` ours, \`go\` kcptun 20210922), fresh processes f
   difference over ${r.sessions}.
 - **bulk sessions**: fresh processes with \`-conn ${r.bulkSessions}\`, ${r.bulkSessions} uploads of
   ${fixed(r.bytes / MIB, 0)} MiB of random data at once, each on its own session and sha256-checked at the
-  sink; MiB/s is all bytes over the time until the last one was hashed.${notes(r.notices)}
+  sink; MiB/s is all bytes over the time until the last one was hashed, **first / last upload done** when
+  the first and the last were (far apart: the sessions did not share the tunnel evenly). **Waiting for a
+  CPU** is the time the process's threads were runnable but not running (/proc schedstat, summed over
+  threads): large, the machine's other work held the tunnel back, whatever its CPU cost per GiB.${notes(r.notices)}
 
-## Results
+## Many sessions
 
 ${table(
   head,
-  r.records.filter((rec) => rec.error === undefined).map((rec) => sessionsRow(rec, r.sessions)),
-)}${failures(r.records)}
+  done.map((rec) => sessionsRow(rec, r.sessions)),
+)}
+
+## Bulk sessions
+
+${table(bulkHead, done.map(bulkRow))}${failures(r.records)}
 `;
 }

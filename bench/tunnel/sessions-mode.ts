@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SETTLE_MS } from './memory-mode.js';
-import { CpuMeter, memory } from './proc-stats.js';
+import { CpuMeter, memory, runQueueWaitSec } from './proc-stats.js';
 import type { Pair, Setting } from './settings.js';
 import { type BenchTarget, header, Mode } from './target.js';
 import { connect, type Payload, TIMED_OUT, unlessAborted, upload } from './transfer.js';
@@ -22,6 +22,8 @@ export const ECHO_BYTES = 64 * 1024;
 export interface SessionsRecord {
   setting: string;
   pair: string;
+  /** 1-based: the pairs alternate within each round. */
+  round: number;
   /** Server RSS before the first connection, KiB. */
   idleServerKiB: number;
   /** RSS with every session up and its echo done, KiB. */
@@ -36,8 +38,13 @@ export interface SessionsRecord {
   /** The bulk step: bytes moved in all, wall time until the last upload was hashed, CPU of both ends. */
   bulkBytes: number;
   bulkSec: number;
+  /** When the first upload was hashed: far below bulkSec, the sessions did not share the tunnel evenly. */
+  bulkFirstSec: number;
   bulkCpuClientSec: number;
   bulkCpuServerSec: number;
+  /** Seconds each end's threads were runnable but waiting for a CPU over the bulk step (runQueueWaitSec). */
+  bulkWaitClientSec: number;
+  bulkWaitServerSec: number;
   /** 1-minute load average at the start of the pair's run and at its end. */
   loadBefore: number;
   loadAfter: number;
@@ -56,10 +63,12 @@ export async function runSessions(
   target: BenchTarget,
   payload: Payload,
   opts: SessionsOptions,
+  round = 1,
 ): Promise<SessionsRecord> {
   const record: SessionsRecord = {
     setting: setting.name,
     pair: pair.name,
+    round,
     idleServerKiB: Number.NaN,
     clientKiB: Number.NaN,
     serverKiB: Number.NaN,
@@ -69,8 +78,11 @@ export async function runSessions(
     echoCpuServerSec: Number.NaN,
     bulkBytes: 0,
     bulkSec: Number.NaN,
+    bulkFirstSec: Number.NaN,
     bulkCpuClientSec: Number.NaN,
     bulkCpuServerSec: Number.NaN,
+    bulkWaitClientSec: Number.NaN,
+    bulkWaitServerSec: Number.NaN,
     loadBefore: loadavg()[0],
     loadAfter: Number.NaN,
   };
@@ -174,7 +186,9 @@ async function bulkStep(
   await withTunnel(setting, pair, opts.bulkSessions, target.port, async (tunnel) => {
     const signal = AbortSignal.timeout(opts.timeoutMs * opts.bulkSessions);
     setMaxListeners(opts.bulkSessions * 2 + 1, signal);
-    const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
+    const pids = [tunnel.clientPid, tunnel.serverPid];
+    const meter = new CpuMeter(pids);
+    const waitBefore = pids.map(runQueueWaitSec);
     const start = performance.now();
     const uploads = Array.from({ length: opts.bulkSessions }, () =>
       upload(tunnel.localPort, target, payload, signal),
@@ -182,6 +196,11 @@ async function bulkStep(
     const results = await Promise.all(uploads);
     record.bulkSec = (performance.now() - start) / 1000;
     [record.bulkCpuClientSec, record.bulkCpuServerSec] = meter.secondsSoFar();
+    [record.bulkWaitClientSec, record.bulkWaitServerSec] = pids.map(
+      (pid, i) => runQueueWaitSec(pid) - waitBefore[i],
+    );
+    // Each upload's time runs from its call, which is the step's start.
+    record.bulkFirstSec = Math.min(...results.map((r) => r.seconds));
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0) throw new Error(`${failed.length} bulk uploads failed: ${failed[0].error}`);
     record.bulkBytes = results.reduce((sum, r) => sum + r.bytes, 0);

@@ -185,13 +185,14 @@ test('a short sessions run of our pair echoes through every session and reports 
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /# Tunnel sessions/);
-    // RSS idle / with sessions / peak, KiB per session, echo s, CPU server / client, bulk MiB/s, CPU, load
     const number = '-?[\\d.]+';
-    const cells = [number, number, number, number, number, number, number, number, number];
-    const pair = new RegExp(
-      `\\| ts-ts \\| defaults \\| ${cells.join(' \\| ')} \\| ${number} / ${number} \\|`,
-    );
-    assert.match(report, pair);
+    const slash = `${number} / ${number}`;
+    // Round; RSS idle / with sessions / peak, KiB per session, echo s, CPU server / client; load
+    const many = ['1', number, number, number, number, number, number, number, slash];
+    assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${many.join(' \\| ')} \\|`));
+    // Round; MiB/s, first / last upload done, CPU per GiB client / server, waiting for a CPU; load
+    const bulk = ['1', number, slash, slash, slash, slash];
+    assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${bulk.join(' \\| ')} \\|`));
     assert.doesNotMatch(report, /## Failures/);
     assert.throws(() => parseOptions(['--sessions', '5', '--memory']), /one mode at a time/);
     assert.deepEqual(parseOptions(['--sessions', '5']).pairs, ['ts-ts', 'go-go']);
