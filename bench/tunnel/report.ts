@@ -9,6 +9,7 @@ import {
   WARMUP_LOAD_SEC,
   WARMUP_TRIPS,
 } from './latency-mode.js';
+import { REFERENCE_PACKETS } from './machine-speed.js';
 import { type MemoryRecord, type RssSample, SAMPLE_EVERY_MS, SETTLE_MS } from './memory-mode.js';
 import { ECHO_BYTES, type SessionsRecord } from './sessions-mode.js';
 import type { Setting } from './settings.js';
@@ -330,6 +331,7 @@ function bulkRow(r: SessionsRecord): string[] {
     `${fixed(r.bulkFirstSec, 2)} / ${fixed(r.bulkSec, 2)}`,
     `${fixed(r.bulkCpuClientSec / gib, 1)} / ${fixed(r.bulkCpuServerSec / gib, 1)}`,
     `${fixed(r.bulkWaitClientSec, 2)} / ${fixed(r.bulkWaitServerSec, 2)}`,
+    fixed(r.referenceMs, 0),
     load(r),
   ];
 }
@@ -360,6 +362,7 @@ export function sessionsMarkdown(r: SessionsReport): string {
     'first / last upload done s',
     'CPU s per GiB client / server',
     'waiting for a CPU s client / server',
+    'reference work CPU ms',
     'load 1 min before / after',
   ];
   const done = r.records.filter((rec) => rec.error === undefined);
@@ -382,7 +385,10 @@ with more than one round the pairs alternate within each.
   sink; MiB/s is all bytes over the time until the last one was hashed, **first / last upload done** when
   the first and the last were (far apart: the sessions did not share the tunnel evenly). **Waiting for a
   CPU** is the time the process's threads were runnable but not running (/proc schedstat, summed over
-  threads): large, the machine's other work held the tunnel back, whatever its CPU cost per GiB.${notes(r.notices)}
+  threads): large, the machine's other work held the tunnel back, whatever its CPU cost per GiB. **Reference
+  work** is the CPU time the benchmark takes, just before the step, for ${REFERENCE_PACKETS} datagram
+  encryptions (machine-speed.ts): the machine's speed then, which the load average does not show; the CPU cost per GiB
+  of both pairs tends to rise with it.${notes(r.notices)}
 
 ## Many sessions
 

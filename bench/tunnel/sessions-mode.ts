@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { referenceWorkMs } from './machine-speed.js';
 import { SETTLE_MS } from './memory-mode.js';
 import { CpuMeter, memory, runQueueWaitSec } from './proc-stats.js';
 import type { Pair, Setting } from './settings.js';
@@ -42,6 +43,8 @@ export interface SessionsRecord {
   bulkFirstSec: number;
   bulkCpuClientSec: number;
   bulkCpuServerSec: number;
+  /** referenceWorkMs() just before the bulk step: the machine's speed then (lower is faster). */
+  referenceMs: number;
   /** Seconds each end's threads were runnable but waiting for a CPU over the bulk step (runQueueWaitSec). */
   bulkWaitClientSec: number;
   bulkWaitServerSec: number;
@@ -81,6 +84,7 @@ export async function runSessions(
     bulkFirstSec: Number.NaN,
     bulkCpuClientSec: Number.NaN,
     bulkCpuServerSec: Number.NaN,
+    referenceMs: Number.NaN,
     bulkWaitClientSec: Number.NaN,
     bulkWaitServerSec: Number.NaN,
     loadBefore: loadavg()[0],
@@ -186,6 +190,7 @@ async function bulkStep(
   await withTunnel(setting, pair, opts.bulkSessions, target.port, async (tunnel) => {
     const signal = AbortSignal.timeout(opts.timeoutMs * opts.bulkSessions);
     setMaxListeners(opts.bulkSessions * 2 + 1, signal);
+    record.referenceMs = referenceWorkMs();
     const pids = [tunnel.clientPid, tunnel.serverPid];
     const meter = new CpuMeter(pids);
     const waitBefore = pids.map(runQueueWaitSec);
