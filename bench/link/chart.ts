@@ -21,6 +21,7 @@ const COLORS: Record<TransportId, string> = {
   'go-kcptun': '#1f77b4',
   'ts-kcptun': '#ff7f0e',
   'ts-auto': '#2ca02c',
+  'ts-auto-go': '#98df8a',
 };
 
 interface Panel {

@@ -43,6 +43,18 @@ export function autoSettings(): KcpSettings {
   return { mode: 'auto', noComp: true };
 }
 
+/** kcptun 20210922's client default -smuxver: a server must speak the same version. */
+export const GO_CLIENT_SMUX_VERSION = 1;
+
+/**
+ * A Go kcptun client as a user starts it: its default -mode fast (kcptun 20210922: nodelay 0, interval 30,
+ * resend 2, nc 1, so it flushes ACKs every 30 ms), default windows (-sndwnd 128, -rcvwnd 512) and FEC
+ * (10/3); only the link benchmark's crypt, key and -nocomp are given.
+ */
+export function goClientDefaults(): KcpSettings {
+  return { mode: 'fast', noComp: true };
+}
+
 export function kcptunArgs(s: KcpSettings): string[] {
   const args = ['-mode', s.mode];
   if (s.window !== undefined) args.push('-sndwnd', String(s.window), '-rcvwnd', String(s.window));

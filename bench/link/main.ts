@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
   for (const tool of ['ip', 'gcc', 'ss']) if (!commandExists(tool)) throw new Error(`${tool} is required`);
   const installed: string[] = [];
-  if (transports.some((t) => t.id === 'go-kcptun')) {
+  if (transports.some((t) => t.id === 'go-kcptun' || t.id === 'ts-auto-go')) {
     installed.push(ensureDebianPackage('kcptun-server', 'kcptun') ?? '');
   }
   if (!values['skip-accuracy']) installed.push(ensureDebianPackage('iperf3', 'iperf3') ?? '');

@@ -1,6 +1,7 @@
 /**
  * The ways the same download crosses the link: plain TCP with two congestion controls, Go kcptun fast3
- * with the window tuned for the link, ours with the same flags, and ours with `-mode auto` and no tuning.
+ * with the window tuned for the link, ours with the same flags, ours with `-mode auto` and no tuning, and
+ * our `-mode auto` server sending to a Go kcptun client with its defaults (a user's mixed pair).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,8 @@ import {
   autoSettings,
   describeSettings,
   fast3Settings,
+  GO_CLIENT_SMUX_VERSION,
+  goClientDefaults,
   type KcpSettings,
   kcptunArgs,
 } from './kcp-settings.js';
@@ -23,7 +26,8 @@ const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const OUR_CLIENT = path.join(DIST_ROOT, 'src', 'cli', 'client-main.js');
 const OUR_SERVER = path.join(DIST_ROOT, 'src', 'cli', 'server-main.js');
 
-export type TransportId = 'tcp-cubic' | 'tcp-bbr' | 'go-kcptun' | 'ts-kcptun' | 'ts-auto';
+export type TransportId = 'tcp-cubic' | 'tcp-bbr' | 'go-kcptun' | 'ts-kcptun' | 'ts-auto' | 'ts-auto-go';
+type Impl = 'go' | 'ts';
 
 export interface StartedTransport {
   /** Where the fetcher in namespace A connects. */
@@ -55,31 +59,60 @@ function tcpTransport(id: TransportId, congestion: string): Transport {
   };
 }
 
-function kcptunTransport(
+/** The kcptun server (the download's sender) and client (its receiver) of a KCP transport. */
+interface KcpEnds {
+  server: Impl;
+  client: Impl;
+  serverSettings: (p: LinkProfile) => KcpSettings;
+  /** Absent: the server's. */
+  clientSettings?: (p: LinkProfile) => KcpSettings;
+}
+
+function startKcptun(
+  procs: ProcessSet,
   id: TransportId,
-  label: string,
-  impl: 'go' | 'ts',
-  settingsOf: (p: LinkProfile) => KcpSettings,
-): Transport {
+  end: 'server' | 'client',
+  impl: Impl,
+  args: string[],
+) {
+  const namespace = end === 'server' ? NAMESPACE_B : NAMESPACE_A;
+  if (impl === 'go') return procs.start(namespace, `${id} ${end}`, `kcptun-${end}`, args);
+  return procs.start(namespace, `${id} ${end}`, process.execPath, [
+    end === 'server' ? OUR_SERVER : OUR_CLIENT,
+    ...args,
+  ]);
+}
+
+function kcptunTransport(id: TransportId, label: string, ends: KcpEnds): Transport {
   return {
     id,
     label,
     async start(profile, procs) {
-      const settings = settingsOf(profile);
-      const flags = kcptunArgs(settings);
-      const serverArgs = ['-l', `:${KCP_PORT}`, '-t', `127.0.0.1:${ENDPOINT_PORT}`, ...flags];
-      const clientArgs = ['-l', `127.0.0.1:${CLIENT_PORT}`, '-r', `${ADDRESS_B}:${KCP_PORT}`, ...flags];
-      const server =
-        impl === 'go'
-          ? procs.start(NAMESPACE_B, `${id} server`, 'kcptun-server', serverArgs)
-          : procs.start(NAMESPACE_B, `${id} server`, process.execPath, [OUR_SERVER, ...serverArgs]);
-      const client =
-        impl === 'go'
-          ? procs.start(NAMESPACE_A, `${id} client`, 'kcptun-client', clientArgs)
-          : procs.start(NAMESPACE_A, `${id} client`, process.execPath, [OUR_CLIENT, ...clientArgs]);
+      const serverSettings = ends.serverSettings(profile);
+      const clientSettings = (ends.clientSettings ?? ends.serverSettings)(profile);
+      const serverArgs = [
+        '-l',
+        `:${KCP_PORT}`,
+        '-t',
+        `127.0.0.1:${ENDPOINT_PORT}`,
+        ...kcptunArgs(serverSettings),
+      ];
+      const clientArgs = [
+        '-l',
+        `127.0.0.1:${CLIENT_PORT}`,
+        '-r',
+        `${ADDRESS_B}:${KCP_PORT}`,
+        ...kcptunArgs(clientSettings),
+      ];
+      const server = startKcptun(procs, id, 'server', ends.server, serverArgs);
+      const client = startKcptun(procs, id, 'client', ends.client, clientArgs);
       await server.waitFor('listening on', READY_TIMEOUT_MS);
       await client.waitFor('listening on', READY_TIMEOUT_MS);
-      return { host: '127.0.0.1', port: CLIENT_PORT, settings: describeSettings(settings) };
+      const settings =
+        ends.clientSettings === undefined
+          ? describeSettings(serverSettings)
+          : `server ${describeSettings(serverSettings)}; client ${describeSettings(clientSettings)}`;
+      return { host: '127.0.0.1', port: CLIENT_PORT, settings };
     },
   };
 }
@@ -94,9 +127,28 @@ export function transportsFor(options: TransportOptions = {}): Transport[] {
   return [
     tcpTransport('tcp-cubic', 'cubic'),
     tcpTransport('tcp-bbr', 'bbr'),
-    kcptunTransport('go-kcptun', 'Go kcptun fast3, tuned', 'go', fast3),
-    kcptunTransport('ts-kcptun', 'ours fast3, same flags', 'ts', fast3),
-    kcptunTransport('ts-auto', 'ours -mode auto', 'ts', autoSettings),
+    kcptunTransport('go-kcptun', 'Go kcptun fast3, tuned', {
+      server: 'go',
+      client: 'go',
+      serverSettings: fast3,
+    }),
+    kcptunTransport('ts-kcptun', 'ours fast3, same flags', {
+      server: 'ts',
+      client: 'ts',
+      serverSettings: fast3,
+    }),
+    kcptunTransport('ts-auto', 'ours -mode auto', {
+      server: 'ts',
+      client: 'ts',
+      serverSettings: autoSettings,
+    }),
+    // the Go client's ACKs come in batches, one flush per its -interval (30 ms in -mode fast)
+    kcptunTransport('ts-auto-go', 'ours -mode auto to a Go client', {
+      server: 'ts',
+      client: 'go',
+      serverSettings: () => ({ ...autoSettings(), smuxVer: GO_CLIENT_SMUX_VERSION }),
+      clientSettings: goClientDefaults,
+    }),
   ];
 }
 
