@@ -67,3 +67,21 @@ test('fast3 with a window above the BDP fills the same deep queue (what auto avo
   const { a } = steadyRate(options, 8 * MB);
   assert.ok(a.lateMaxQueueBytes > 3 * RATE * 100, `queue ${a.lateMaxQueueBytes.toFixed(0)} B`);
 });
+
+test('auto toward a kcp-go -mode fast receiver (ACKs every 30 ms): Startup drops less than a BDP', () => {
+  // 50 Mbit/s, 100 ms RTT, a one-BDP queue; the receiver is kcptun 20210922's -mode fast with a window
+  // that does not bound the sender. Its one RTT sample per 30 ms flush kept Startup's queue signals
+  // waiting for 16 samples: 909 queue drops (2 BDPs of packets) before the bandwidth plateau ended it
+  const rate = 6250;
+  const bdp = rate * 100;
+  const options: PairOptions = {
+    ...base,
+    link: { loss: 0, dup: 0, delay: 50, jitter: 0, rate, queueBytes: bdp },
+    peerB: { mode: [0, 30, 2, 1], auto: false, sndWnd: 128, rcvWnd: 4096 },
+  };
+  const { a } = steadyRate(options, 16 * MB);
+  assert.ok(
+    a.queueDrops < bdp / base.mtu,
+    `${a.queueDrops} queue drops, a BDP is ${(bdp / base.mtu).toFixed(0)} packets`,
+  );
+});

@@ -49,6 +49,11 @@ export interface PairOptions {
   auto?: boolean;
   /** Start of the steady-state part the late figures cover (Endpoint.lateMaxQueueBytes, ...). */
   measureFromMs?: number;
+  /**
+   * What differs at endpoint b (the receiver of a's stream), e.g. a Go kcptun peer in its own mode:
+   * `{ mode: [0, 30, 2, 1], auto: false }` is kcptun 20210922's -mode fast, which flushes ACKs every 30 ms.
+   */
+  peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto'>>;
 }
 
 /** The session's backlog limit (UNSENT_LIMIT) that auto writers keep to. */
@@ -270,7 +275,8 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   const clock = { t: 0, seq: 0 };
   const endpoints: Endpoint[] = [];
   const a = new Endpoint(0x5eed, options, rng, aToB, bToA, () => endpoints[1].inbox, clock);
-  const b = new Endpoint(0x5eed, options, rng, bToA, aToB, () => endpoints[0].inbox, clock);
+  const bOptions = options.peerB === undefined ? options : { ...options, ...options.peerB };
+  const b = new Endpoint(0x5eed, bOptions, rng, bToA, aToB, () => endpoints[0].inbox, clock);
   endpoints.push(a, b);
   const reads = (t: number) => options.readStallMs === 0 || t % 1000 >= options.readStallMs;
 

@@ -104,7 +104,8 @@ const STARTUP_QUEUE_RTT = 0.5;
  * on every ACK once the round has that many, not at the round's end: at Startup's gain a round of
  * waiting overflows a one-BDP queue by another BDP, and the lowest sample can only go down as the round
  * goes on, so an early verdict is the one the round's end would give. A slow moment (GC, a loaded CPU)
- * raises some samples, not the lowest of 16.
+ * raises some samples, not the lowest of 16. A peer that gives fewer per round needs fewer (see
+ * signalSamples).
  */
 const STARTUP_QUEUE_SAMPLES = 16;
 /**
@@ -121,9 +122,23 @@ const STARTUP_DELAY_RISE = 0.25;
  * trip: ~9 ACK datagrams per 52 ms round at 25 ms, 0 %) pools its samples with the next rounds' until
  * they are this many; with a per-round count, such a path never had a baseline, so neither the delay exit
  * nor the cap's bound on the RTT spread worked, and Startup's own queue raised its cap to 2 × 2 BDP: 400-800
- * queue drops at its end on 25 ms, 0 % (its trace).
+ * queue drops at its end on 25 ms, 0 % (its trace). A peer that gives fewer per round needs fewer (see
+ * signalSamples).
  */
 const STARTUP_BASE_SAMPLES = 16;
+/**
+ * The fewest RTT samples per round Startup's queue signals ever wait for (see signalSamples): the lowest
+ * of two already leaves out one slow moment.
+ */
+const MIN_SIGNAL_SAMPLES = 2;
+/**
+ * Startup's queue signals wait for fewer samples than they want only while the smoothed RTT is at most
+ * this share of the min RTT above it (STARTUP_QUEUE_RTT): on a jittery path (50 ± 30 ms one-way: mean
+ * RTT ~100 ms, min ~40) the lowest of two samples stands well above the min RTT with no queue; without
+ * this a Go kcptun client's two samples per round ended Startup at a third of the link rate (19.8
+ * against 54-57 Mbit/s, one run).
+ */
+const STEADY_RTT_SPREAD = STARTUP_QUEUE_RTT;
 /**
  * A gain cycle that raised the bandwidth estimate by this much (its 1.25 probe at most, less the loss)
  * shows the pipe is not full: back to
@@ -677,7 +692,7 @@ export class CongestionController implements ControllerEstimates {
     const roundMinRtt = this.roundMinRtt;
     if (roundMinRtt < Number.POSITIVE_INFINITY) this.lastRoundMinRtt = roundMinRtt;
     this.roundMinRtt = Number.POSITIVE_INFINITY;
-    if (this._state !== 'startup' || this.baseRttSamples >= STARTUP_BASE_SAMPLES) {
+    if (this._state !== 'startup' || this.baseRttSamples >= this.signalSamples(STARTUP_BASE_SAMPLES)) {
       if (this._state === 'startup')
         this.startupBaseRtt = Math.min(this.startupBaseRtt, this.baseRttSum / this.baseRttSamples);
       this.baseRttSamples = 0;
@@ -752,9 +767,23 @@ export class CongestionController implements ControllerEstimates {
   private startupQueueFull(): boolean {
     const rise = this.rttAvg - this.startupBaseRtt - this.cadence;
     if (rise > STARTUP_DELAY_RISE * this.minRttValue) return true;
-    if (this.rounds <= FULL_BW_ROUNDS || this.roundRttSamples < STARTUP_QUEUE_SAMPLES) return false;
+    if (this.rounds <= FULL_BW_ROUNDS || this.roundRttSamples < this.signalSamples(STARTUP_QUEUE_SAMPLES))
+      return false;
     const queued = this.roundMinRtt - this.minRttValue - this.cadence;
     return queued > STARTUP_QUEUE_RTT * this.minRttValue;
+  }
+
+  /**
+   * The RTT samples Startup's queue signals wait for in a round (or pooled, for the baseline): `wanted`, or
+   * as many as the peer's ACK cadence gives per min RTT if fewer. A peer that flushes ACKs every 30 ms
+   * (kcptun's -mode fast) gives one sample per flush, under two per round on a 50 ms path: 16 took 8 rounds
+   * to gather, and only the bandwidth plateau ended Startup, two BDPs of queue later (a simulated 50 Mbit/s,
+   * 100 ms path with a one-BDP queue: 909 queue drops, 407 with this; 100 Mbit/s, 50 ms: 2,023, 876).
+   */
+  private signalSamples(wanted: number): number {
+    if (this.rttAvg - this.minRttValue > STEADY_RTT_SPREAD * this.minRttValue) return wanted;
+    const perRound = Math.round(this.minRttValue / Math.max(this.cadence, 1));
+    return Math.min(wanted, Math.max(MIN_SIGNAL_SAMPLES, perRound));
   }
 
   /**
