@@ -40,9 +40,9 @@ export interface PollEvents {
 
 /**
  * What koffi calls a poll handle with: libuv's status (negative once libuv stopped the handle, see
- * MmsgIo's onReadable) and the events (koffi's own typings leave the status out; its uv.cc passes both).
+ * pollReadable) and the events (koffi's own typings leave the status out; its uv.cc passes both).
  */
-export type PollCallback = (status: number, events: PollEvents) => void;
+type PollCallback = (status: number, events: PollEvents) => void;
 
 /** A libuv poll handle on a descriptor, from koffi. */
 export interface PollHandle {
@@ -60,6 +60,24 @@ export interface Koffi {
   node: {
     poll(fd: number, options: { readable?: boolean }, callback: PollCallback): PollHandle;
   };
+}
+
+const READABLE = { readable: true };
+
+/**
+ * A libuv poll handle that calls `onReadable` each time `fd` is readable, for as long as it is open. A
+ * socket error (an ICMP port unreachable on a connected socket: a client that dialled before its server
+ * listened) makes libuv stop the handle and report UV_EBADF (uv__poll_io on POLLERR); the read that
+ * follows consumes the error. The handle is restarted then, or the socket never delivered again and its
+ * session waited out smux's keep-alive timeout (30 s) before a redial.
+ */
+export function pollReadable(koffi: Koffi, fd: number, onReadable: () => void): PollHandle {
+  const callback: PollCallback = (status) => {
+    if (status < 0) handle.start(READABLE, callback);
+    onReadable();
+  };
+  const handle = koffi.node.poll(fd, READABLE, callback);
+  return handle;
 }
 
 /** The bound libc functions. Buffers are passed by address, without a copy. */

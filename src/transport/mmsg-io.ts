@@ -43,6 +43,7 @@ import {
   libc,
   type NativePointer,
   type PollHandle,
+  pollReadable,
   SIN6_ADDR,
   SOCKADDR_IN_SIZE,
   SOCKADDR_IN6_SIZE,
@@ -314,7 +315,7 @@ class MmsgIo implements UdpIo {
       ? new MessageBlock(sys, { withNames: true, slotSize: GRO_SLOT_SIZE, control: 'gro' })
       : new MessageBlock(sys, { withNames: true, slotSize: SLOT_SIZE, control: 'none' });
     this.rx = receiveBlock;
-    this.poll = sys.koffi.node.poll(pollFd, { readable: true }, this.onReadable);
+    this.poll = pollReadable(sys.koffi, pollFd, this.onReadable);
     // dgram still sends what the kernel refused for lack of buffer (viaDgram) and reports its failures.
     socket.on('error', (err) => this.reportError(err));
     // Last, once nothing can fail and leave the socket to dgram, which could not split coalesced datagrams;
@@ -487,13 +488,8 @@ class MmsgIo implements UdpIo {
    * Reading several batches in one callback held a request that arrived on a TCP connection meanwhile, and
    * the ACKs of what was read, behind all of them (docs/bench-tunnel-latency-2026-12-02.md).
    */
-  private readonly onReadable = (status: number): void => {
+  private readonly onReadable = (): void => {
     if (this.closed) return;
-    // A socket error (an ICMP port unreachable on a connected socket: a client that dialled before its
-    // server listened) makes libuv stop the poll handle and report UV_EBADF (uv__poll_io on POLLERR);
-    // the recvmmsg below consumes the error. Restarted, or the socket never delivered again and the
-    // session waited out smux's keep-alive timeout (30 s) before a redial.
-    if (status < 0) this.poll.start({ readable: true }, this.onReadable);
     const rx = this.rx;
     const gro = rx.shape.control === 'gro';
     // With GRO one message may hold dozens of datagrams: ask for as many messages as keep this callback

@@ -9,6 +9,7 @@ import {
   type Koffi,
   libc,
   type PollHandle,
+  pollReadable,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_RAW,
@@ -134,7 +135,7 @@ export class RawTcpSocket {
    */
   start(): void {
     if (this.closed || this.poll !== null) return;
-    this.poll = this.sys.koffi.node.poll(this.fd, { readable: true }, () => this.onReadable());
+    this.poll = pollReadable(this.sys.koffi, this.fd, () => this.onReadable());
   }
 
   /**

@@ -15,22 +15,10 @@ import {
   WindowedFilter,
   writeSegmentHeader,
 } from '../../src/kcp/index.js';
+import { snapshot } from './congestion/snapshot.js';
 import { Rng } from './kcp-pair-sim.js';
 
 const SEG = 1000;
-
-function snapshot(): SendSnapshot {
-  return {
-    ccDelivered: 0,
-    ccDeliveredTime: 0,
-    ccFirstSendTime: 0,
-    ccSentTime: 0,
-    ccAppLimited: false,
-    ccWindowUsed: false,
-    ccInFlight: false,
-    ccParityShare: 0,
-  };
-}
 
 interface PathOptions {
   /** Bottleneck bytes per ms; the rate may change during the run (see rateAt). */

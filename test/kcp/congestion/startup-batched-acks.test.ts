@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CongestionController, type SendSnapshot } from '../../../src/kcp/index.js';
+import { snapshot } from './snapshot.js';
 
 const SEG = 1000;
 /** Bottleneck: 5 segments per ms (40 Mbit/s of 1000-byte segments). */
@@ -26,19 +27,6 @@ interface Path {
   jitter: number;
   /** Absent: ONE_WAY_MS. */
   oneWay?: number;
-}
-
-function snapshot(): SendSnapshot {
-  return {
-    ccDelivered: 0,
-    ccDeliveredTime: 0,
-    ccFirstSendTime: 0,
-    ccSentTime: 0,
-    ccAppLimited: false,
-    ccWindowUsed: false,
-    ccInFlight: false,
-    ccParityShare: 0,
-  };
 }
 
 interface Sent {

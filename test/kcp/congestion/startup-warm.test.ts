@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CongestionController, type SendSnapshot } from '../../../src/kcp/index.js';
+import { snapshot } from './snapshot.js';
 
 const SEG = 1000;
 /** Bottleneck: 10 segments per ms (80 Mbit/s of 1000-byte segments). */
@@ -13,19 +14,6 @@ const RATE = 10 * SEG;
 const ONE_WAY_MS = 50;
 const RTT = 2 * ONE_WAY_MS;
 const BDP = RATE * RTT;
-
-function snapshot(): SendSnapshot {
-  return {
-    ccDelivered: 0,
-    ccDeliveredTime: 0,
-    ccFirstSendTime: 0,
-    ccSentTime: 0,
-    ccAppLimited: false,
-    ccWindowUsed: false,
-    ccInFlight: false,
-    ccParityShare: 0,
-  };
-}
 
 /** The path and the sender between drives. */
 interface Sim {

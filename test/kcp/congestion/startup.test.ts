@@ -6,22 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CongestionController, type SendSnapshot } from '../../../src/kcp/index.js';
+import { snapshot } from './snapshot.js';
 
 const SEG = 1000;
 const RTT = 100;
-
-function snapshot(): SendSnapshot {
-  return {
-    ccDelivered: 0,
-    ccDeliveredTime: 0,
-    ccFirstSendTime: 0,
-    ccSentTime: 0,
-    ccAppLimited: false,
-    ccWindowUsed: false,
-    ccInFlight: false,
-    ccParityShare: 0,
-  };
-}
 
 /** A controller that knows the min RTT from one idle, app-limited round trip (as a session's first request). */
 function afterFirstRoundTrip(): CongestionController {
