@@ -91,12 +91,34 @@ const PATH_RATE_HOLD_RTTS = 2;
 const STARTUP_QUEUE_RISE = 0.25;
 
 /**
- * What held the sender's last flush back: the path's rate (see above), Startup's ramp (the pacer or the
- * in-flight cap while Startup grows them: at the path's rate once a queue shows, STARTUP_QUEUE_RISE),
- * nothing left to send (the bulk data ended: its last flight, whose losses no later data would reveal for
- * a fast retransmit, gets the loss's parity at once instead of after the hold), or anything else.
+ * Rise of the smoothed round trip above the lowest one seen that shows a queue at the path's bottleneck,
+ * for a sender its window holds (WINDOW_HOLD_RTTS): there the window binds because the queue has grown to
+ * fill it, and parity would displace data like any sender at the path's rate. The same quarter as
+ * STARTUP_QUEUE_RISE: a round trip that swings with jitter stays below it, a standing queue does not.
  */
-export type SenderLimit = 'path-rate' | 'startup-ramp' | 'out-of-data' | 'other';
+const WINDOW_QUEUE_RISE = 0.25;
+
+/**
+ * Round trips after a flush a window held back (the peer's receive window or our send window, with data
+ * waiting) in which the pacer or the in-flight cap holding the sender is not the path's rate. Such a
+ * sender moves a window per round trip plus the round trips each hole at the window's start costs (its
+ * fast retransmit needs the ACKs of the segments after it, a round trip, and its repair another), and the
+ * controller's rate is what the window let through, not what the path carries: pacing at it binds between
+ * the window's binds. With a Go client at its defaults (-rcvwnd 512) on 100 ms, 5 % the pacer bound a
+ * flush every few hundred ms, parity stayed at 0, and every window waited on a hole: 10.8-17.5 Mbit/s
+ * where 512 segments per round trip are 27 (docs/link-benchmark.md). Parity repairs a hole as the group
+ * completes, without the two round trips, on a path with room for it.
+ */
+const WINDOW_HOLD_RTTS = 2;
+
+/**
+ * What held the sender's last flush back: the path's rate (see above), Startup's ramp (the pacer or the
+ * in-flight cap while Startup grows them: at the path's rate once a queue shows, STARTUP_QUEUE_RISE), a
+ * window (the peer's receive window or our send window, see WINDOW_HOLD_RTTS), nothing left to send (the
+ * bulk data ended: its last flight, whose losses no later data would reveal for a fast retransmit, gets
+ * the loss's parity at once instead of after the hold), or anything else.
+ */
+export type SenderLimit = 'path-rate' | 'startup-ramp' | 'window' | 'out-of-data' | 'other';
 
 export class ParityTuner {
   private count: number;
@@ -110,6 +132,10 @@ export class ParityTuner {
   private pathRateAt = 0;
   /** The smoothed round trip (ms) when Startup's ramp was first held back; 0 until then. */
   private rampRtt = 0;
+  /** The lowest smoothed round trip (ms) seen, 0 before the first; and when a window last held a flush. */
+  private lowestRtt = 0;
+  private windowSeen = false;
+  private windowAt = 0;
   private peerSame = false;
   /** The peer's datagrams carry FEC headers: its decoder was set up for FEC (see above). */
   private _peerFec = false;
@@ -157,7 +183,17 @@ export class ParityTuner {
       this.started = true;
       this.periodStart = now;
     }
-    if (limit === 'path-rate' || (limit === 'startup-ramp' && this.rampQueued(rtt))) {
+    if (rtt > 0 && (this.lowestRtt === 0 || rtt < this.lowestRtt)) this.lowestRtt = rtt;
+    if (limit === 'window') {
+      this.windowSeen = true;
+      this.windowAt = now;
+    }
+    // held by a window, or by the pacer or the cap at the window's rate: the path's only with a queue
+    const pathRate =
+      limit === 'path-rate' || limit === 'window'
+        ? !this.windowHolds(now, rtt)
+        : limit === 'startup-ramp' && this.rampQueued(rtt);
+    if (pathRate) {
       this.pathRateSeen = true;
       this.pathRateAt = now;
     } else if (limit === 'out-of-data') {
@@ -166,8 +202,15 @@ export class ParityTuner {
     this.evaluate(transmissions, retransmissions, now, rtt);
     if (!this._peerFec) return 0;
     if (this.starting(transmissions)) return this.max;
+    if (this.windowHolds(now, rtt)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;
+  }
+
+  /** Whether a window held a flush in the last WINDOW_HOLD_RTTS round trips without a queue showing. */
+  private windowHolds(now: number, rtt: number): boolean {
+    if (!this.windowSeen || timeDiff(now, this.windowAt) >= WINDOW_HOLD_RTTS * rtt) return false;
+    return rtt <= this.lowestRtt * (1 + WINDOW_QUEUE_RISE);
   }
 
   /** Whether Startup's ramp has built a queue: the round trip rose STARTUP_QUEUE_RISE above its first. */

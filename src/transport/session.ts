@@ -609,11 +609,13 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * What held the last flush back, for the adaptive FEC (ParityTuner): the path's rate when data waited
    * for the pacer or the controller's in-flight cap past Startup, where parity would displace data;
    * Startup's ramp when it waited for them in Startup (the tuner tells from the round trip whether the
-   * ramp has reached the path's rate); or nothing left to send.
+   * ramp has reached the path's rate); a window (the peer's or ours) with data waiting; or nothing left
+   * to send.
    */
   private senderLimit(): SenderLimit {
     const limit = this.kcp.newDataLimit;
     if (limit === 'data' && !this.kcp.backlogged) return 'out-of-data';
+    if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
     const cc = this.kcp.congestion;
     if (cc === null || !(limit === 'pacer' || limit === 'cwnd')) return 'other';
     return cc.state === 'startup' ? 'startup-ramp' : 'path-rate';

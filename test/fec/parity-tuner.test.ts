@@ -130,3 +130,29 @@ test("ParityTuner: a ramp's round trip that swings with jitter, not a queue, kee
     assert.equal(tuner.update(t, 0, t, rtt, 'startup-ramp'), 3, `rtt ${rtt}`);
   }
 });
+
+test("ParityTuner: a sender the peer's window holds gets full parity, even when its pacer binds between the window's binds", () => {
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0);
+  // a clean start lowers the loss's count to 1
+  assert.equal(tuner.update(1024, 0, 100, 200, 'other'), 3);
+  assert.equal(tuner.update(2048, 0, 500, 200, 'other'), 2);
+  assert.equal(tuner.update(3072, 0, 900, 200, 'other'), 1);
+  // 100 ms/5 % toward a Go client's 512-segment window: its binds alternate with the pacer's, which
+  // paces at the rate the window let through; no queue (the round trip stays at 200-210 ms)
+  assert.equal(tuner.update(3200, 0, 950, 200, 'window'), 3);
+  assert.equal(tuner.update(3300, 0, 1000, 210, 'path-rate'), 3);
+  assert.equal(tuner.update(3400, 0, 1349, 205, 'path-rate'), 3); // 399 ms after the window's bind
+  // two round trips without a window bind: the pacer is the path's rate again, no parity
+  assert.equal(tuner.update(3500, 0, 1400, 200, 'path-rate'), 0);
+});
+
+test('ParityTuner: a window that binds because a queue fills it is the path rate: no parity', () => {
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0);
+  assert.equal(tuner.update(100, 0, 100, 100, 'other'), 3); // the idle round trip: 100 ms
+  // a 10 Mbit/s bottleneck whose queue the 512-segment window fills: the round trip is 560 ms
+  assert.equal(tuner.update(200, 0, 200, 560, 'window'), 0);
+  assert.equal(tuner.update(300, 0, 300, 560, 'path-rate'), 0);
+  assert.equal(tuner.update(400, 0, 400, 560, 'window'), 0);
+});
