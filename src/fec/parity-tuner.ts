@@ -107,9 +107,21 @@ const WINDOW_QUEUE_RISE = 0.25;
  * the window's binds. With a Go client at its defaults (-rcvwnd 512) on 100 ms, 5 % the pacer bound a
  * flush every few hundred ms, parity stayed at 0, and every window waited on a hole: 10.8-17.5 Mbit/s
  * where 512 segments per round trip are 27 (docs/link-benchmark.md). Parity repairs a hole as the group
- * completes, without the two round trips, on a path with room for it.
+ * completes, without the two round trips, on a path with room for it: all of it once the link shows loss
+ * (the loss's count is above 0), as a residual hole in any of the window's groups stalls the window.
  */
 const WINDOW_HOLD_RTTS = 2;
+
+/**
+ * Periods in a row without a single retransmission that lower the loss's count by one while a window holds
+ * a sender on a link that has shown loss. Full parity leaves little to retransmit (3 parity per 10 at 5 %
+ * loss: 0.3-0.7 % of the segments), so the usual quiet rule (LOWER_LOSS, QUIET_PERIODS) took the count to
+ * 0 within a few periods: 1.6-2 s of a 7 s transfer at 100 ms/5 % then went without parity and with 150
+ * of the 512 segments in flight, until two lossy periods raised it again (traces). A link that turns clean
+ * still loses its parity, one step per this many periods; one that never needed a retransmission keeps
+ * the usual rule.
+ */
+const WINDOW_QUIET_PERIODS = 4;
 
 /**
  * What held the sender's last flush back: the path's rate (see above), Startup's ramp (the pacer or the
@@ -136,6 +148,8 @@ export class ParityTuner {
   private lowestRtt = 0;
   private windowSeen = false;
   private windowAt = 0;
+  /** The link has shown loss: a raise, or a retransmission while a window held (WINDOW_QUIET_PERIODS). */
+  private linkLossy = false;
   private peerSame = false;
   /** The peer's datagrams carry FEC headers: its decoder was set up for FEC (see above). */
   private _peerFec = false;
@@ -202,7 +216,7 @@ export class ParityTuner {
     this.evaluate(transmissions, retransmissions, now, rtt);
     if (!this._peerFec) return 0;
     if (this.starting(transmissions)) return this.max;
-    if (this.windowHolds(now, rtt)) return this.max;
+    if (this.count > 0 && this.windowHolds(now, rtt)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;
   }
@@ -236,10 +250,22 @@ export class ParityTuner {
     this.periodStart = now;
     if (loss > RAISE_LOSS) {
       if (++this.lossy >= RAISE_PERIODS) this.count = Math.min(this.max, this.count + 1);
+      this.linkLossy = true;
       this.quiet = 0;
       return;
     }
     this.lossy = 0;
+    const windowHolds = this.windowHolds(now, rtt);
+    if (windowHolds && loss > 0) this.linkLossy = true;
+    if (this.linkLossy && windowHolds) {
+      // full parity hides the link's loss: only a run of periods without a retransmission lowers the count
+      if (loss > 0) this.quiet = 0;
+      else if (++this.quiet >= WINDOW_QUIET_PERIODS) {
+        this.count = Math.max(0, this.count - 1);
+        this.quiet = 0;
+      }
+      return;
+    }
     if (loss < LOWER_LOSS) {
       if (++this.quiet >= QUIET_PERIODS) {
         this.count = Math.max(0, this.count - 1);

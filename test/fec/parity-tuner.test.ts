@@ -156,3 +156,41 @@ test('ParityTuner: a window that binds because a queue fills it is the path rate
   assert.equal(tuner.update(300, 0, 300, 560, 'path-rate'), 0);
   assert.equal(tuner.update(400, 0, 400, 560, 'window'), 0);
 });
+
+test('ParityTuner: a window-bound sender on a clean link sends no parity', () => {
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0);
+  let t = 0;
+  const update = (sent: number) => {
+    t += 100;
+    return tuner.update(sent, 0, t, 40, 'window');
+  };
+  // clean periods lower the loss's count; while it is above 0 the window gets all of it
+  assert.equal(update(1024), 3);
+  assert.equal(update(2048), 3); // count 2
+  assert.equal(update(3072), 3); // count 1
+  assert.equal(update(4096), 0);
+  assert.equal(update(5120), 0);
+});
+
+test('ParityTuner: a window-bound sender on a lossy link keeps full parity through periods it leaves little to retransmit', () => {
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0);
+  let t = 0;
+  let sent = 0;
+  let lost = 0;
+  const update = (retransmitted: number) => {
+    t += 500;
+    sent += 1024;
+    lost += retransmitted;
+    return tuner.update(sent, lost, t, 200, 'window');
+  };
+  assert.equal(update(0), 3); // the first period starts, it ends with the next
+  // 0.1 % and none, alternating: the usual rule would have lowered the count to 0 by the third
+  for (let i = 0; i < 10; i++) assert.equal(update(1 - (i % 2)), 3, `period ${i}`);
+  // four periods in a row without a retransmission lower the count by one, still above 0: full parity
+  for (let i = 0; i < 8; i++) assert.equal(update(0), 3, `clean period ${i}`);
+  // the link turned clean: the third step takes the count to 0
+  for (let i = 0; i < 3; i++) update(0);
+  assert.equal(update(0), 0);
+});
