@@ -13,10 +13,12 @@
  * bottleneck, docs/link-benchmark.md). So the count sent is 0 while the sender is at the path's rate
  * (and for PATH_RATE_HOLD_RTTS round trips after; not in the full-parity start), and what the residual loss
  * calls for otherwise: an interactive or app-limited sender, or Startup's ramp while the path has room,
- * where parity saves the round trip of head-of-line delay a retransmission costs. Startup's ramp reaches
- * the path's rate before the controller can tell (its exit waits for rounds of evidence): once the
- * round trip has risen STARTUP_QUEUE_RISE above the one the ramp began with, its own data stands in a
- * queue and the ramp counts as at the path's rate.
+ * where parity saves the round trip of head-of-line delay a retransmission costs. A sender a window holds
+ * (a Go client's 512 segments) without a queue is not at the path's rate, and gets full parity while
+ * the link shows loss (WINDOW_HOLD_RTTS). Startup's ramp reaches the path's rate before the controller
+ * can tell (its exit waits for rounds of evidence): once the round trip has risen STARTUP_QUEUE_RISE
+ * above the one the ramp began with, its own data stands in a queue and the ramp counts as at the path's
+ * rate.
  *
  * None before the peer's own datagrams have shown FEC headers (peerSendsFec). A kcptun peer with FEC
  * off (-datashard 0 -parityshard 0) creates kcp-go's (1,1) decoder on our first FEC packet; that decoder
@@ -105,8 +107,9 @@ const WINDOW_QUEUE_RISE = 0.25;
  * fast retransmit needs the ACKs of the segments after it, a round trip, and its repair another), and the
  * controller's rate is what the window let through, not what the path carries: pacing at it binds between
  * the window's binds. With a Go client at its defaults (-rcvwnd 512) on 100 ms, 5 % the pacer bound a
- * flush every few hundred ms, parity stayed at 0, and every window waited on a hole: 10.8-17.5 Mbit/s
- * where 512 segments per round trip are 27 (docs/link-benchmark.md). Parity repairs a hole as the group
+ * flush every few hundred ms, parity fell to 0-2, and every window waited on a hole: 11-17.5 Mbit/s
+ * (docs/link-benchmark.md and the A side of this change's A/B runs) where 512 segments per round trip
+ * are 27. Parity repairs a hole as the group
  * completes, without the two round trips, on a path with room for it: all of it once the link shows loss
  * (the loss's count is above 0), as a residual hole in any of the window's groups stalls the window.
  */
