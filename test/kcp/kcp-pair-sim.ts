@@ -22,6 +22,11 @@ export interface LinkOptions {
   rate?: number;
   /** Bytes its tail-drop queue holds. */
   queueBytes?: number;
+  /**
+   * FEC parity's share of the datagrams an auto sender puts on the link (m / (n + m)): each datagram of
+   * it takes len / (1 - share) of the bottleneck, as its parity would, and its controller is told the share.
+   */
+  parityShare?: number;
 }
 
 export interface PairOptions {
@@ -54,6 +59,11 @@ export interface PairOptions {
    * `{ mode: [0, 30, 2, 1], auto: false }` is kcptun 20210922's -mode fast, which flushes ACKs every 30 ms.
    */
   peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto'>>;
+  /**
+   * Endpoint a writes only its first `primeBytes` until they are acknowledged, then the rest: its sender
+   * has an RTT sample before the bulk starts, as a tunnel session's is after its first smux frame.
+   */
+  primeBytes?: number;
 }
 
 /** The session's backlog limit (UNSENT_LIMIT) that auto writers keep to. */
@@ -139,6 +149,8 @@ export class Endpoint {
   readonly inbox = new PacketHeap();
   nextFlush = 0;
   private sendOff = 0;
+  /** The writer holds at this offset of `outgoing` (see PairOptions.primeBytes). */
+  writeLimit: number;
   received = 0;
   mismatch = -1;
   datagrams = 0;
@@ -165,6 +177,7 @@ export class Endpoint {
     private readonly peerInbox: () => PacketHeap,
     private readonly clock: { t: number; seq: number },
   ) {
+    this.writeLimit = outgoing.length;
     this.kcp = new Kcp(conv, (buf, len) => this.onOutput(buf, len));
     const [nodelay, interval, resend, nc] = options.mode;
     this.kcp.setNoDelay(nodelay, interval, resend, nc);
@@ -189,8 +202,9 @@ export class Endpoint {
     if (pacer !== null && cc !== null) {
       const rate = cc.pacingRate;
       pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, this.options.mtu, 0, now);
+      this.kcp.setParityShare(this.options.link.parityShare ?? 0);
     }
-    this.kcp.backlogged = this.sendOff < this.outgoing.length;
+    this.kcp.backlogged = this.sendOff < this.writeLimit;
     const wait = this.kcp.flush(false, now);
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
   }
@@ -198,19 +212,24 @@ export class Endpoint {
   get sendDone(): boolean {
     return this.sendOff === this.outgoing.length && this.kcp.waitSnd === 0;
   }
+  /** Everything up to writeLimit is written. */
+  get sendDoneToLimit(): boolean {
+    return this.sendOff === this.writeLimit;
+  }
   get receiveDone(): boolean {
     return this.received === this.expected.length;
   }
 
   writeWhileOpen(now: number): void {
     const kcp = this.kcp;
+    const limit = this.writeLimit;
     const auto = this.options.auto === true;
     while (
-      this.sendOff < this.outgoing.length &&
+      this.sendOff < limit &&
       kcp.waitSnd < Math.min(kcp.sndWnd, kcp.rmtWnd) &&
       (!auto || kcp.unsent < AUTO_BACKLOG)
     ) {
-      const end = Math.min(this.sendOff + this.options.writeChunk, this.outgoing.length);
+      const end = Math.min(this.sendOff + this.options.writeChunk, limit);
       kcp.send(this.outgoing.subarray(this.sendOff, end));
       this.sendOff = end;
       if (auto) this.flush(now);
@@ -239,6 +258,8 @@ export class Endpoint {
       // tail-drop queue in front of a link of `rate` bytes per ms
       const start = Math.max(this.linkBusyUntil, this.clock.t);
       const queued = (start - this.clock.t) * link.rate;
+      const parity = this.kcp.congestion !== null ? (link.parityShare ?? 0) : 0;
+      const wireLen = len / (1 - parity);
       if (queued + len > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
         this.queueDrops++;
         return;
@@ -248,7 +269,7 @@ export class Endpoint {
       if (this.clock.t >= measureFrom && queued + len > this.lateMaxQueueBytes) {
         this.lateMaxQueueBytes = queued + len;
       }
-      this.linkBusyUntil = start + len / link.rate;
+      this.linkBusyUntil = start + wireLen / link.rate;
       departs = Math.ceil(this.linkBusyUntil);
     }
     if (this.rng.next() < link.loss) return;
@@ -278,6 +299,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   const bOptions = options.peerB === undefined ? options : { ...options, ...options.peerB };
   const b = new Endpoint(0x5eed, bOptions, rng, bToA, aToB, () => endpoints[0].inbox, clock);
   endpoints.push(a, b);
+  if (options.primeBytes !== undefined) a.writeLimit = Math.min(options.primeBytes, aToB.length);
   const reads = (t: number) => options.readStallMs === 0 || t % 1000 >= options.readStallMs;
 
   while (clock.t <= options.maxSimMs) {
@@ -292,6 +314,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       }
       if (reads(t)) ep.readAll();
     }
+    if (a.writeLimit < aToB.length && a.kcp.waitSnd === 0 && a.sendDoneToLimit) a.writeLimit = aToB.length;
     for (const ep of endpoints) ep.writeWhileOpen(now);
     for (const ep of endpoints) {
       if (t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);

@@ -27,6 +27,11 @@ interface Path {
   jitter: number;
   /** Absent: ONE_WAY_MS. */
   oneWay?: number;
+  /**
+   * FEC parity's share of the sender's datagrams (m / (n + m)): each segment takes 1 / (1 − share) of its
+   * size at the bottleneck, as its parity does, and the controller is told the share. Absent: 0.
+   */
+  parity?: number;
 }
 
 interface Sent {
@@ -52,6 +57,8 @@ function startup(path: Path): { queueMs: number; endedAt: number; bw: number } {
   cc.onRtt(rtt, rtt);
   cc.onDelivered(first, SEG, rtt);
   cc.onAckEvent(rtt);
+  const parity = path.parity ?? 0;
+  cc.parityShare = parity;
 
   const inPath: Sent[] = [];
   /** Arrived at the peer, awaiting its next ACK flush. */
@@ -90,7 +97,7 @@ function startup(path: Path): { queueMs: number; endedAt: number; bw: number } {
       cc.onSend(seg, SEG, t);
       tokens -= SEG;
       const reach = t + oneWay;
-      queueFreeAt = Math.max(queueFreeAt, reach) + SEG / path.rate;
+      queueFreeAt = Math.max(queueFreeAt, reach) + SEG / (1 - parity) / path.rate;
       queueMs = Math.max(queueMs, queueFreeAt - reach);
       lastArrival = Math.max(lastArrival, Math.ceil(queueFreeAt + random() * path.jitter));
       inPath.push({ seg, sent: t, arrives: lastArrival });
@@ -122,6 +129,24 @@ describe('CongestionController: Startup with batched ACKs', () => {
       each.queueMs <= 2 * ONE_WAY_MS,
       `queue ${each.queueMs.toFixed(0)} ms at a ${2 * ONE_WAY_MS} ms min RTT`,
     );
+  });
+
+  test('a 200 ms round trip, ACKs every 10 ms: Startup holds its cap once the RTT rises, the queue stays below a BDP', () => {
+    // our own peer flushes ACKs every 10 ms. The delay exit (a quarter min RTT above the baseline) comes
+    // about a round after the queue starts, and in that round the cap rose to 2 BDPs and its allowances:
+    // 165 ms of queue without parity, 183 ms at 50 Mbit/s with 3 parity per 10 data (a one-BDP queue
+    // holds 200 ms); HyStart++'s hold at a 16 ms rise keeps both near 110 ms
+    for (const [rate, parity] of [
+      [RATE, 0],
+      [6250, 3 / 13],
+    ]) {
+      const held = startup({ rate, ackInterval: 10, jitter: 0, oneWay: 100, parity });
+      assert.ok(held.endedAt > 0, 'Startup ended');
+      assert.ok(
+        held.queueMs <= 140,
+        `queue ${held.queueMs.toFixed(0)} ms at a 200 ms min RTT, parity ${parity}`,
+      );
+    }
   });
 
   test('a jittery path (+0-60 ms each way) with a 30 ms ACK period: Startup runs until the pipe is full', () => {
