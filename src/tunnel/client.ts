@@ -13,6 +13,7 @@ import { connectionBudget } from './fd-limit.js';
 import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { requestUdpChannel } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
+import { primeRtt, primesRtt } from './rtt-prime.js';
 import { LeastLoadedPlacement, type StreamPlacement } from './stream-placement.js';
 import { type ChannelOutcome, ClientUdpChannel, ClientUdpForwarder } from './udp-client-flows.js';
 import { type UdpOptions, udpSettingsOf, udpSocketFor } from './udp-flow.js';
@@ -123,6 +124,11 @@ export class TunnelClient implements TunnelView {
     if (this.options.autoExpireSeconds > 0) {
       this.scavenger = setInterval(() => this.scavenge(), SCAVENGE_PERIOD_MS);
       this.scavenger.unref();
+    }
+    if (primesRtt(this.options.session.auto)) {
+      // every session up and its round trip measured before the first connection (rtt-prime.ts), where
+      // kcptun dials a slot when a connection lands on it; dialUntilUp only gives up once the client closes
+      for (const slot of this.slots) this.muxFor(slot).catch(() => {});
     }
     if (this.placement !== null) {
       // between placements too, so that the rate a placement sees is recent (observe's even spread)
@@ -347,6 +353,7 @@ export class TunnelClient implements TunnelView {
     );
     this.diagnosis.watchReply(session);
     const mux = createMux(session, 'client', this.options);
+    if (primesRtt(sessionOptions.auto)) primeRtt(mux);
     this.live.set(mux, session);
     this.remotes.set(mux, session.remoteLabel);
     mux.on('close', (err?: Error) => {

@@ -11,6 +11,7 @@ import { Diagnosis, type DiagnosisOptions, hostOf } from './diagnosis.js';
 import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { offerUdpChannel, UDP_REQUEST_SID } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
+import { primeRtt, primesRtt } from './rtt-prime.js';
 import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
 import { type ServerUdpContext, ServerUdpFlows } from './udp-server-flows.js';
 
@@ -172,6 +173,7 @@ export class TunnelServer implements TunnelView {
       `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
     );
     const mux = createMux(session, 'server', this.options);
+    if (primesRtt(this.options.session.auto)) primeRtt(mux);
     this.live.set(mux, session);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     this.acceptUdp(mux, remote);
