@@ -77,11 +77,11 @@ const PROBE_CRUISE = 2;
  * soon as they are in, instead of after the cruise (BBR v3 likewise keeps probing while the bandwidth
  * grows: its ProbeBW_UP lasts until the estimate stops growing, draft-cardwell-ccwg-bbr). It replaces the
  * return to Startup after a cycle that grew 1.15×, which on a jittery path never fired (every loaded round
- * read as a standing queue) and elsewhere paced at 2.885× a rate already near the link's (186-1527 queue
- * drops on the 3 % bursty link against 0-95 without it, docs/link-probe-bw-2026-12-03.md). On a jittery
- * path (50 ± 30 ms one way) that had ended Startup at a third of the link rate, a cycle of 8 phases grew
- * the estimate 2-12 % per ~1 s (docs/link-jitter-2026-12-03.md). Above the noise of a max filter that
- * already holds 10 rounds.
+ * read as a standing queue) and, with the probes back to back, fired more often elsewhere at 2.885× a rate
+ * already near the link's (186, 660 and 1,527 queue drops in 3 of 6 downloads on the 3 % bursty link, 0
+ * in 8 without it, docs/link-probe-bw-2026-12-03.md). On a jittery path (50 ± 30 ms one way) that had
+ * ended Startup at a third of the link rate, a cycle of 8 phases grew the estimate 2-12 % per ~1 s
+ * (docs/link-jitter-2026-12-03.md). Above the noise of a max filter that already holds 10 rounds.
  */
 const PROBE_AGAIN_GROWTH = 1.1;
 /**
