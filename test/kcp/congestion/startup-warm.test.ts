@@ -118,8 +118,8 @@ describe('CongestionController: a transfer after idle time on a warm session', (
   test('keep-alives in the idle time do not put it back into Startup, which would pace the next transfer at 2.885x the rate', () => {
     const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
     // the path's rate grows by half late in the transfer: the gain cycle running then sees the bandwidth
-    // grow past RESTART_GROWTH, and the transfer ends before the cycle's next probe, which comes in the
-    // idle time
+    // grow (which once sent it back to Startup, and now brings the next probe at once), and the transfer
+    // ends before that probe, which comes in the idle time
     const sim: Sim = {
       due: [],
       queueFreeAt: 0,
