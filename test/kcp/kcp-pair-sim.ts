@@ -16,8 +16,13 @@ export interface LinkOptions {
   dup: number;
   /** One-way delay in ms. */
   delay: number;
-  /** Extra random delay in [0, jitter) ms per datagram: reorders datagrams. */
+  /** Extra random delay in [0, jitter) ms per datagram: reorders datagrams (unless inOrder). */
   jitter: number;
+  /**
+   * Datagrams leave the link in the order they entered it: a slow one holds the ones behind it, as the
+   * link benchmark's emulator applies its jitter (bench/link/link-settings.ts).
+   */
+  inOrder?: boolean;
   /** A bottleneck in each direction: bytes per ms it forwards (absent: unlimited). */
   rate?: number;
   /** Bytes its tail-drop queue holds. */
@@ -166,6 +171,8 @@ export class Endpoint {
   receivedAtMeasureStart = -1;
   /** When the bottleneck finishes forwarding what is queued (sim ms). */
   private linkBusyUntil = 0;
+  /** When the last datagram sent reaches the peer (sim ms), for LinkOptions.inOrder. */
+  private lastArrival = 0;
   readonly pacer: Pacer | null = null;
 
   constructor(
@@ -275,7 +282,11 @@ export class Endpoint {
     if (this.rng.next() < link.loss) return;
     const data = Buffer.from(buf.subarray(this.options.reserved, len));
     const inbox = this.peerInbox();
-    const at = departs + link.delay + Math.floor(this.rng.next() * link.jitter);
+    let at = departs + link.delay + Math.floor(this.rng.next() * link.jitter);
+    if (link.inOrder) {
+      at = Math.max(at, this.lastArrival);
+      this.lastArrival = at;
+    }
     const seqid = this.datagrams - 1;
     inbox.push({ at, seq: this.clock.seq++, seqid, data });
     if (this.rng.next() < link.dup) {

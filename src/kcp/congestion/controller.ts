@@ -10,7 +10,8 @@
  * - bandwidth = windowed max of the samples over 10 rounds; min RTT = the lowest sample, refreshed by
  *   ProbeRTT once it is 10 s old;
  * - Startup at gain 2/ln2 until the bandwidth grew less than 25 % in 3 rounds, Drain at its inverse until
- *   the in-flight data fits one BDP, then ProbeBW's gain cycle [1.25, 0.75, 1 × 6], one phase per min RTT;
+ *   the in-flight data fits one BDP, then ProbeBW's gain cycle [1.25, 0.75, 1 × 6], a cruise phase per min
+ *   RTT (the probe and its drain are timed as BBR v2/v3 time them, see phaseRoundDone);
  * - in-flight capped at cwndGain (2) × BDP (with the smoothed RTT, see CWND_RTT_MAX).
  * Taken from BBR v3 (draft-cardwell-ccwg-bbr): Startup's in-flight gain 2 instead of 2.885, and its
  * "cwnd + acked" growth below the target (startupCwnd), which also floors Startup's pacing rate; its
@@ -25,9 +26,8 @@
  *   RTT above the min): at 5-10 % random loss every round is above 2 % and v2 ratchets down (BBRv2
  *   evaluations report exactly that collapse), while a queue overflowing at a bottleneck still shows;
  * - pacing pays for the baseline loss's retransmissions (bw / (1 − baseline), capped), and Startup also
- *   ends on queueing delay (HyStart-like: STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT) and resumes after a gain
- *   cycle that grew 1.15×; before that, a smaller rise holds its in-flight cap (HyStart++'s Conservative
- *   Slow Start, RFC 9406: CSS_RTT_DIVISOR);
+ *   ends on queueing delay (HyStart-like: STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT); before that, a smaller
+ *   rise holds its in-flight cap (HyStart++'s Conservative Slow Start, RFC 9406: CSS_RTT_DIVISOR);
  * - RTT samples include the peer's ACK delay (kcp-go 2021 flushes ACKs only every `interval`, 10-40 ms),
  *   so the controller measures the peer's ACK cadence and adds that much data to the in-flight cap: at the
  *   bottleneck rate, one ACK period's data is delivered but not yet acknowledged;
@@ -65,10 +65,26 @@ export type ControllerState = 'startup' | 'drain' | 'probe-bw' | 'probe-rtt';
 
 /** BBR's Startup gain 2/ln 2: the smallest that doubles the delivery rate each round. */
 const STARTUP_GAIN = 2.885;
-/** ProbeBW pacing gains, one per phase, each about one min RTT long. */
+/**
+ * ProbeBW pacing gains, one per phase: the probe (UP) and its drain (DOWN) last a measured round trip
+ * each (see phaseRoundDone), the six cruise phases one min RTT each.
+ */
 const PROBE_GAINS = [1.25, 0.75, 1, 1, 1, 1, 1, 1];
 const PROBE_UP = 0;
 const PROBE_DOWN = 1;
+const PROBE_CRUISE = 2;
+/**
+ * A probe whose samples raised the bandwidth estimate by this much found room: the next probe follows as
+ * soon as they are in, instead of after the cruise (BBR v3 likewise keeps probing while the bandwidth
+ * grows: its ProbeBW_UP lasts until the estimate stops growing, draft-cardwell-ccwg-bbr). It replaces the
+ * return to Startup after a cycle that grew 1.15×, which on a jittery path never fired (every loaded round
+ * read as a standing queue) and, with the probes back to back, fired more often elsewhere at 2.885× a rate
+ * already near the link's (186, 660 and 1,527 queue drops in 3 of 6 downloads on the 3 % bursty link, 0
+ * in 8 without it, docs/link-probe-bw-2026-12-03.md). On a jittery path (50 ± 30 ms one way) that had
+ * ended Startup at a third of the link rate, a cycle of 8 phases grew the estimate 2-12 % per ~1 s
+ * (docs/link-jitter-2026-12-03.md). Above the noise of a max filter that already holds 10 rounds.
+ */
+const PROBE_AGAIN_GROWTH = 1.1;
 /**
  * In-flight cap in BDPs in Startup: BBRv3's 2 (draft-cardwell-ccwg-bbr), not v1's 2/ln2, so Startup's
  * overshoot holds at most one BDP in the bottleneck queue while its exit signal comes.
@@ -159,12 +175,6 @@ const MIN_SIGNAL_SAMPLES = 2;
  * against 54-57 Mbit/s, one run).
  */
 const STEADY_RTT_SPREAD = STARTUP_QUEUE_RTT;
-/**
- * A gain cycle that raised the bandwidth estimate by this much (its 1.25 probe at most, less the loss)
- * shows the pipe is not full: back to
- * Startup, which doubles per round, rather than climbing by a quarter per cycle of 8 round trips.
- */
-const RESTART_GROWTH = 1.15;
 /** Startup ends after this many rounds without FULL_BW_GROWTH. */
 const FULL_BW_ROUNDS = 3;
 const FULL_BW_GROWTH = 1.25;
@@ -357,20 +367,23 @@ export class CongestionController implements ControllerEstimates {
   private fullBwRounds = 0;
   /** Startup has ended once: after ProbeRTT the controller goes back to ProbeBW, not Startup. */
   private filledPipe = false;
-  /** The last full round's lowest RTT showed a standing queue. */
-  private lastRoundQueue = false;
-  /** The bandwidth estimate when the current gain cycle began. */
+  /** The bandwidth estimate when the current gain cycle's probe began (see PROBE_AGAIN_GROWTH). */
   private cycleStartBw = 0;
-  /**
-   * The highest bandwidth estimate a gain cycle began with, or Startup ended with: a cycle that grows only
-   * back to it found no new room (see enterPhase).
-   */
-  private knownBw = 0;
   /** The round ProbeBW was entered from Drain. */
   private probeBwSince = 0;
   private _state: ControllerState = 'startup';
   private phase = 0;
   private phaseStart = 0;
+  /** `delivered` when the current ProbeBW phase began: a sample sent after it ends the phase's round. */
+  private phaseDelivered = 0;
+  /**
+   * A segment sent after the current ProbeBW phase began has been acknowledged: the phase has lasted a
+   * round trip as it is measured now (jitter and queue included), not a min RTT, the luckiest sample.
+   * BBR v2/v3 start a round with ProbeBW_UP and DOWN (bbr2_start_round) for the same reason: a rate sample
+   * spans about one round trip, so a probe of one min RTT (~0.6 of a round on a 50 ± 30 ms path) is
+   * averaged away in the samples, and once DOWN's round is done the probe's own samples are all in.
+   */
+  private phaseRoundDone = false;
   private cycles = 0;
   private probeRttDone = -1;
   private probeRttRoundDone = false;
@@ -635,6 +648,7 @@ export class CongestionController implements ControllerEstimates {
     this.idleRestart = false;
     this.measureAckCadence();
     if (this.appLimitedUntil !== 0 && this.delivered > this.appLimitedUntil) this.appLimitedUntil = 0;
+    if (this.samplePriorDelivered >= this.phaseDelivered) this.phaseRoundDone = true;
 
     // rounds: one per window of data sent after the round began
     this.roundStart = false;
@@ -735,7 +749,6 @@ export class CongestionController implements ControllerEstimates {
       this.baseRttSumSquares = 0;
     }
     this.roundRttSamples = 0;
-    this.lastRoundQueue = this.queueStanding(roundMinRtt);
     if (this._state === 'startup') {
       const bw = this.maxBw.best(0);
       if (this.sampleAppLimited) {
@@ -865,8 +878,6 @@ export class CongestionController implements ControllerEstimates {
   private leaveStartup(): void {
     this._state = 'drain';
     this.holdCap = Number.POSITIVE_INFINITY;
-    this.knownBw = Math.max(this.knownBw, this.maxBw.best(0));
-    this.cycleStartBw = 0;
     this.filledPipe = true;
   }
 
@@ -887,14 +898,22 @@ export class CongestionController implements ControllerEstimates {
       this.probeBwSince = this.rounds;
       // BBR starts the cycle at a random phase other than the draining one
       const phase = this.random() % PROBE_GAINS.length;
-      this.enterPhase(phase === PROBE_DOWN ? PROBE_DOWN + 1 : phase);
+      this.enterProbeBw(phase === PROBE_DOWN ? PROBE_CRUISE : phase);
     } else if (this._state === 'probe-bw') {
       const elapsed = now - this.phaseStart;
-      const gain = PROBE_GAINS[this.phase];
-      let next = elapsed > minRtt;
-      if (gain > 1) next &&= this.inflight >= gain * bdp || elapsed > 2 * minRtt;
-      else if (gain < 1) next ||= this.inflight <= bdp;
-      if (next) this.enterPhase((this.phase + 1) % PROBE_GAINS.length);
+      const phase = this.phase;
+      if (phase === PROBE_UP) {
+        // a round, and until the in-flight data holds the probe's gain (or the cap held it back)
+        const full = this.inflight >= PROBE_GAINS[PROBE_UP] * bdp || elapsed > 2 * minRtt;
+        if (this.phaseRoundDone && full) this.enterPhase(PROBE_DOWN);
+      } else if (phase === PROBE_DOWN) {
+        // until the queue the probe built is gone, or for a round: the probe lasted one
+        if (this.inflight <= bdp || this.phaseRoundDone) this.enterPhase(PROBE_CRUISE);
+      } else if (this.phaseRoundDone && this.bw >= PROBE_AGAIN_GROWTH * this.cycleStartBw) {
+        this.enterPhase(PROBE_UP);
+      } else if (elapsed > minRtt) {
+        this.enterPhase((phase + 1) % PROBE_GAINS.length);
+      }
     }
 
     // ProbeRTT: the min RTT went 10 s without a new low; drop to half a BDP for 200 ms and a round
@@ -917,42 +936,38 @@ export class CongestionController implements ControllerEstimates {
           if (this.probeRttMin < Number.POSITIVE_INFINITY) this.minRttValue = this.probeRttMin;
           this.minRttStamp = now;
           this._state = this.filledPipe ? 'probe-bw' : 'startup';
-          if (this.filledPipe) this.enterPhase(PROBE_DOWN + 1);
+          if (this.filledPipe) this.enterProbeBw(PROBE_CRUISE);
         }
       }
     }
   }
 
+  /**
+   * ProbeBW from Drain or ProbeRTT: a cruise phase waits for a round and for growth past the bandwidth
+   * now before it probes early (see PROBE_AGAIN_GROWTH), as after a probe.
+   */
+  private enterProbeBw(phase: number): void {
+    this.phaseDelivered = this.delivered;
+    this.phaseRoundDone = false;
+    this.cycleStartBw = this.bw;
+    this.enterPhase(phase);
+  }
+
   private enterPhase(phase: number): void {
+    // the cruise keeps DOWN's round: the probe's samples are in once it is done
+    if (phase === PROBE_UP || phase === PROBE_DOWN) {
+      this.phaseDelivered = this.delivered;
+      this.phaseRoundDone = false;
+    }
     this.phase = phase;
     this.phaseStart = this.clock;
     if (phase === PROBE_UP) {
       this.cycles++;
-      const bw = this.maxBw.best(0);
-      // growth past what the session already knew: a restart after idle time (a warm session's next
-      // transfer) first sees rate samples below the model's, and a bandwidth that only came back from them
-      // put it into Startup at 2.885 × the full rate (314 queue drops on 100 ms/5 %, its trace)
-      const before = Math.max(this.cycleStartBw, this.knownBw);
-      const growing = this.cycleStartBw > 0 && bw >= RESTART_GROWTH * before;
-      // not on an app-limited sample: an idle session's phases end on its keep-alives' ACKs, and a cycle
-      // that grew before the transfer ended put it back into Startup then, which paced the next transfer's
-      // first flight at 2.885 × the full rate (4,089 queue drops on 100 ms/5 %, a warm download's trace)
-      if (growing && !this.sampleAppLimited && this.inflightHi === Infinity && !this.lastRoundQueue) {
-        this._state = 'startup';
-        this.startupBaseRtt = Number.POSITIVE_INFINITY;
-        this.startupBaseSd = 0;
-        this.startupDelivered = Math.max(0, this.inflight - this.initialWindow());
-        this.fullBw = bw;
-        this.fullBwRounds = 0;
-        this.cycleStartBw = 0;
-        return;
-      }
-      this.cycleStartBw = bw;
-      this.knownBw = Math.max(this.knownBw, bw);
       // v2 lets the rate bound go at each probe; the in-flight bound only every few cycles, so a shallow
       // bottleneck queue is overfilled rarely
       this.bwLo = Number.POSITIVE_INFINITY;
       if (this.cycles % CYCLES_PER_BOUND_PROBE === 0) this.inflightHi = Number.POSITIVE_INFINITY;
+      this.cycleStartBw = this.bw;
     }
   }
 

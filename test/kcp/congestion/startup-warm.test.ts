@@ -118,8 +118,8 @@ describe('CongestionController: a transfer after idle time on a warm session', (
   test('keep-alives in the idle time do not put it back into Startup, which would pace the next transfer at 2.885x the rate', () => {
     const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
     // the path's rate grows by half late in the transfer: the gain cycle running then sees the bandwidth
-    // grow past RESTART_GROWTH, and the transfer ends before the cycle's next probe, which comes in the
-    // idle time
+    // grow (which once sent it back to Startup, and now brings the next probe at once), and the transfer
+    // ends before that probe, which comes in the idle time
     const sim: Sim = {
       due: [],
       queueFreeAt: 0,
@@ -142,7 +142,9 @@ describe('CongestionController: a transfer after idle time on a warm session', (
     const trace: Trace = { states: [], cwnds: [], delivered: [] };
     drive(cc, sim, RESTART + 20 * RTT, RESTART + 9500, () => true, trace);
     assert.ok(!trace.states.includes('probe-rtt'), 'the restart refreshed the min RTT');
-    drive(cc, sim, RESTART + 9500, RESTART + 11_000, () => true, trace);
+    // samples as low as the refreshed min RTT may come until the delay grows (a drained queue), and each
+    // renews it: 10 s after the last of them at the latest, ProbeRTT
+    drive(cc, sim, RESTART + 9500, RESTART + 12_500, () => true, trace);
     assert.ok(trace.states.includes('probe-rtt'), 'ProbeRTT once the refreshed min RTT is 10 s old');
   });
 });
