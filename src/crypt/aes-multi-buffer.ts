@@ -148,6 +148,12 @@ export class AesMultiBuffer {
         serial.encrypt(buf.subarray(offsets[i]), len);
         continue;
       }
+      if (len <= BLOCK) {
+        // K_0 alone: no AES. Kept out of the lanes, so that the lanes in use are the first ones: without
+        // AVX the code runs 4 lanes after 4 and stops at the first 4 that have no blocks.
+        for (let b = 0; b < len; b++) buf[offsets[i] + b] ^= this.firstKeyBytes[b];
+        continue;
+      }
       if (buf.buffer !== this.lastBuffer) this.lookUp(buf.buffer);
       this.setLane(used, this.lastAddress + start, (len - 1) >>> 4);
       inLane[used++] = i;

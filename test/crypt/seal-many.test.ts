@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -20,7 +21,47 @@ function mixedLength(i: number): number {
   return 1 + randomInt(0, 1500);
 }
 
+const aesni =
+  process.platform === 'linux' &&
+  process.arch === 'x64' &&
+  /\baes\b/.test(readFileSync('/proc/cpuinfo', 'latin1'));
+
+/**
+ * Run in a child whose OpenSSL is told the CPU has no AVX (OPENSSL_ia32cap clears CPUID.1:ECX bit 28): the
+ * multi-buffer code then runs two 4-lane passes instead of one 8-lane pass. Lanes of 4 datagrams of at
+ * most 16 bytes (no AES) ahead of 4 long ones, the case a 4-lane pass with nothing to do stopped at.
+ */
+const WITHOUT_AVX = '~0x1000000000000000';
+const CHILD_CHECK = `
+import { randomFillSync } from 'node:crypto';
+import { AesCfbBlockCrypt } from ${JSON.stringify(new URL('../../src/crypt/aes.js', import.meta.url).href)};
+import { DatagramBatch } from ${JSON.stringify(new URL('../../src/crypt/batch.js', import.meta.url).href)};
+const key = randomFillSync(Buffer.alloc(32));
+const lengths = [5, 16, 3, 9, 1400, 700, 33, 17, 1400, 1, 1399, 120, 64, 2, 1500, 17];
+const slots = randomFillSync(Buffer.alloc(lengths.length * ${SLOT}));
+const batch = new DatagramBatch();
+const single = new AesCfbBlockCrypt(key);
+const expected = lengths.map((len, i) => {
+  const slot = slots.subarray(i * ${SLOT}, i * ${SLOT} + len);
+  batch.add(slots.subarray(i * ${SLOT}, (i + 1) * ${SLOT}), 0, len);
+  const copy = Buffer.from(slot);
+  single.encrypt(copy, len);
+  return copy;
+});
+new AesCfbBlockCrypt(key).encryptMany(batch, 0, batch.count);
+const wrong = lengths.flatMap((len, i) => (slots.subarray(i * ${SLOT}, i * ${SLOT} + len).equals(expected[i]) ? [] : [i]));
+if (wrong.length > 0) throw new Error('datagrams ' + wrong.join(', ') + ' differ');
+`;
+
 describe('AES encryptMany: a batch encrypts as encrypt() does each datagram', () => {
+  it('without AVX (4 lanes a pass) too', { skip: !aesni }, () => {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD_CHECK], {
+      env: { ...process.env, OPENSSL_ia32cap: WITHOUT_AVX },
+      encoding: 'utf8',
+    });
+    assert.equal(child.status, 0, child.stderr);
+  });
+
   for (const keySize of [16, 24, 32]) {
     it(`AES-${keySize * 8}: 150 datagrams of mixed lengths, in shared slots, alone, at odd offsets`, () => {
       const key = pass.subarray(0, keySize);
@@ -47,10 +88,6 @@ describe('AES encryptMany: a batch encrypts as encrypt() does each datagram', ()
     });
   }
 
-  const aesni =
-    process.platform === 'linux' &&
-    process.arch === 'x64' &&
-    /\baes\b/.test(readFileSync('/proc/cpuinfo', 'latin1'));
   it('runs on OpenSSL multi-buffer AES-NI code on x86-64 with AES-NI', { skip: !aesni }, () => {
     assert.notEqual(AesMultiBuffer.create(pass, Buffer.alloc(16)), undefined);
   });
