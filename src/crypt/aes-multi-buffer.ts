@@ -51,6 +51,8 @@ interface MultiBufferFunctions {
   koffi: Koffi;
   setEncryptKey(key: Buffer, bits: number, schedule: number): number;
   multiCbcEncrypt(descriptors: number, schedule: number, groups: number): void;
+  /** aesni_ecb_encrypt(in, out, length, key, enc): `length` bytes of whole blocks, 8 blocks interleaved. */
+  ecbEncrypt(input: number, output: number, length: number, schedule: number, encrypt: 1): void;
   /** memmove(p, p, 0) returns p: the native address of a buffer koffi passes by reference. */
   addressOf(bytes: Uint8Array, same: Uint8Array, zero: number): number;
   malloc(size: number): unknown;
@@ -76,6 +78,7 @@ function functions(): MultiBufferFunctions | null {
       koffi,
       setEncryptKey: fn('aesni_set_encrypt_key', 'int', ['const uint8_t *', 'int', 'intptr_t']),
       multiCbcEncrypt: fn('aesni_multi_cbc_encrypt', 'void', ['intptr_t', 'intptr_t', 'int']),
+      ecbEncrypt: fn('aesni_ecb_encrypt', 'void', ['intptr_t', 'intptr_t', 'size_t', 'intptr_t', 'int']),
       addressOf: fn('memmove', 'intptr_t', ['void *', 'void *', 'size_t']),
       malloc: fn('malloc', 'void *', ['size_t']),
       free: fn('free', 'void', ['void *']),
@@ -95,6 +98,10 @@ export class AesMultiBuffer {
   private descriptorsAddress = 0;
   private descriptors = new Uint32Array(0);
   private laneBytes = 0;
+  private lanesAddress = 0;
+  /** An aligned copy of a datagram that is not 8-byte aligned, for decrypt's XOR. */
+  private stage = Buffer.alloc(0);
+  private stageView = new BigUint64Array(0);
   private lanes = new BigUint64Array(0);
   private laneBytesView = new Uint8Array(0);
   /** Batch positions of the datagrams in the lanes of the call being prepared. */
@@ -134,9 +141,7 @@ export class AesMultiBuffer {
    */
   encrypt(batch: DatagramBatch, from: number, to: number, serial: BlockCrypt): void {
     const { bufs, offsets, lengths } = batch;
-    let longest = 0;
-    for (let i = from; i < to; i++) if (lengths[i] > longest) longest = lengths[i];
-    if (longest - BLOCK > this.laneBytes) this.allocate(longest);
+    this.fit(lengths, from, to);
     const inLane = this.inLane;
     let used = 0;
     for (let i = from; i < to; i++) {
@@ -151,7 +156,7 @@ export class AesMultiBuffer {
       if (len <= BLOCK) {
         // K_0 alone: no AES. Kept out of the lanes, so that the lanes in use are the first ones: without
         // AVX the code runs 4 lanes after 4 and stops at the first 4 that have no blocks.
-        for (let b = 0; b < len; b++) buf[offsets[i] + b] ^= this.firstKeyBytes[b];
+        this.xorFirstBlock(buf, offsets[i], len);
         continue;
       }
       if (buf.buffer !== this.lastBuffer) this.lookUp(buf.buffer);
@@ -163,6 +168,55 @@ export class AesMultiBuffer {
       }
     }
     if (used > 0) this.run(batch, used);
+  }
+
+  /**
+   * Decrypts in place datagrams [from, to) of `batch` whose length is above 0. CFB decryption needs no
+   * chain: K_1 .. = E(C_0 ..) straight from the datagram into lane 0 (aesni_ecb_encrypt, one call per
+   * datagram, its blocks interleaved), then the XOR. No copy but for a datagram that is not 8-byte aligned
+   * (a GRO segment behind one of odd length), XORed in an aligned copy.
+   */
+  decrypt(batch: DatagramBatch, from: number, to: number): void {
+    const { bufs, offsets, lengths } = batch;
+    this.fit(lengths, from, to);
+    for (let i = from; i < to; i++) {
+      const len = lengths[i];
+      if (len <= 0) continue;
+      const buf = bufs[i];
+      const offset = offsets[i];
+      if (len <= BLOCK) {
+        this.xorFirstBlock(buf, offset, len);
+        continue;
+      }
+      const start = buf.byteOffset + offset;
+      if (buf.buffer !== this.lastBuffer) this.lookUp(buf.buffer);
+      this.f.ecbEncrypt(
+        this.lastAddress + start,
+        this.lanesAddress,
+        ((len - 1) >>> 4) << 4,
+        this.scheduleAddress,
+        1,
+      );
+      if ((start & 7) === 0) {
+        this.xorLane(this.lastView, start >>> 3, buf, offset, len, 0);
+      } else {
+        buf.copy(this.stage, 0, offset, offset + len);
+        this.xorLane(this.stageView, 0, this.stage, 0, len, 0);
+        this.stage.copy(buf, offset, 0, len);
+      }
+    }
+  }
+
+  /** Lanes long enough for the longest datagram of [from, to). */
+  private fit(lengths: Int32Array, from: number, to: number): void {
+    let longest = 0;
+    for (let i = from; i < to; i++) if (lengths[i] > longest) longest = lengths[i];
+    if (longest - BLOCK > this.laneBytes) this.allocate(longest);
+  }
+
+  /** A datagram of at most one block: K_0 alone, no AES. */
+  private xorFirstBlock(buf: Buffer, offset: number, len: number): void {
+    for (let b = 0; b < len; b++) buf[offset + b] ^= this.firstKeyBytes[b];
   }
 
   private setLane(lane: number, address: number, blocks: number): void {
@@ -179,24 +233,36 @@ export class AesMultiBuffer {
       this.descriptors[lane * DESCRIPTOR_WORDS + DESCRIPTOR_BLOCKS] = 0;
     this.f.multiCbcEncrypt(this.descriptorsAddress, this.scheduleAddress, CALL_GROUPS);
     const { bufs, offsets, lengths } = batch;
-    const { lanes, firstKey, inLane } = this;
-    const laneWords = this.laneBytes >>> 3;
+    const inLane = this.inLane;
     for (let lane = 0; lane < used; lane++) {
       const i = inLane[lane];
       const buf = bufs[i];
-      const len = lengths[i];
       // The datagram's buffer is the last one looked up unless the batch mixes buffers (tests).
       const view = buf.buffer === this.lastBuffer ? this.lastView : this.lookUp(buf.buffer);
-      const w0 = (buf.byteOffset + offsets[i]) >>> 3;
-      // 64-bit words: about twice as fast as 32-bit ones in V8 (bench/crypt-bench.ts), BigInt lowered away.
-      const words = len >>> 3;
-      const first = Math.min(words, 2);
-      for (let w = 0; w < first; w++) view[w0 + w] ^= firstKey[w];
-      // Word w of the datagram (block 1 on) takes word w - 2 of the lane: K_1 sits at the lane's start.
-      const k0 = lane * laneWords - 2;
-      for (let w = 2; w < words; w++) view[w0 + w] ^= lanes[k0 + w];
-      if ((len & 7) !== 0) this.xorTail(buf, offsets[i], len, words << 3, lane);
+      this.xorLane(view, (buf.byteOffset + offsets[i]) >>> 3, buf, offsets[i], lengths[i], lane);
     }
+  }
+
+  /**
+   * buf[offset, offset + len), which is view[w0 ..) as 64-bit words, ^= K_0 ‖ lane `lane` (K_1 ..). 64-bit
+   * words: about twice as fast as 32-bit ones in V8, the BigInts lowered away.
+   */
+  private xorLane(
+    view: BigUint64Array<ArrayBufferLike>,
+    w0: number,
+    buf: Buffer,
+    offset: number,
+    len: number,
+    lane: number,
+  ): void {
+    const { lanes, firstKey } = this;
+    const words = len >>> 3;
+    const first = Math.min(words, 2);
+    for (let w = 0; w < first; w++) view[w0 + w] ^= firstKey[w];
+    // Word w of the datagram (block 1 on) takes word w - 2 of the lane: K_1 sits at the lane's start.
+    const k0 = lane * (this.laneBytes >>> 3) - 2;
+    for (let w = 2; w < words; w++) view[w0 + w] ^= lanes[k0 + w];
+    if ((len & 7) !== 0) this.xorTail(buf, offset, len, words << 3, lane);
   }
 
   /** The bytes after the last whole word: under 8, in the last (possibly partial) block. */
@@ -235,6 +301,9 @@ export class AesMultiBuffer {
     this.descriptors = new Uint32Array(view, KEY_SCHEDULE_BYTES, DESCRIPTORS_BYTES >>> 2);
     this.laneBytes = lane;
     const lanesAddress = this.descriptorsAddress + DESCRIPTORS_BYTES;
+    this.lanesAddress = lanesAddress;
+    this.stage = Buffer.alloc(lane + BLOCK);
+    this.stageView = new BigUint64Array(this.stage.buffer, this.stage.byteOffset, this.stage.length >>> 3);
     this.lanes = new BigUint64Array(view, KEY_SCHEDULE_BYTES + DESCRIPTORS_BYTES, (LANES * lane) >>> 3);
     this.laneBytesView = new Uint8Array(view, KEY_SCHEDULE_BYTES + DESCRIPTORS_BYTES, LANES * lane);
     const iv = new Uint32Array(this.firstKeyBytes.buffer);

@@ -223,13 +223,25 @@ export class AesCfbBlockCrypt extends OpenSslCfbBlockCrypt {
 
   /** Datagrams [from, to) of `batch` whose length is above 0, as `encrypt` does one. */
   encryptMany(batch: DatagramBatch, from: number, to: number): void {
-    this.multiBuffer ??= AesMultiBuffer.create(this.key, this.firstKey()) ?? null;
-    if (this.multiBuffer !== null) {
-      this.multiBuffer.encrypt(batch, from, to, this);
+    const native = this.native();
+    if (native !== null) {
+      native.encrypt(batch, from, to, this);
       return;
     }
     const { bufs, offsets, lengths } = batch;
     for (let i = from; i < to; i++)
       if (lengths[i] > 0) this.encrypt(offsets[i] === 0 ? bufs[i] : bufs[i].subarray(offsets[i]), lengths[i]);
+  }
+
+  /** On the AES-NI code without copies where it can be had (half the time of the OpenSSL calls). */
+  override decryptMany(batch: DatagramBatch, from: number, to: number): void {
+    const native = this.native();
+    if (native !== null) native.decrypt(batch, from, to);
+    else super.decryptMany(batch, from, to);
+  }
+
+  private native(): AesMultiBuffer | null {
+    this.multiBuffer ??= AesMultiBuffer.create(this.key, this.firstKey()) ?? null;
+    return this.multiBuffer;
   }
 }
