@@ -131,8 +131,49 @@ function batchLines(): string[] {
   return lines;
 }
 
+/** Send batch sizes of mmsg-io (1 to its 64) and the two datagram sizes of a bulk sender: data, ACK-only. */
+const SEAL_BATCHES = [1, 8, 32, 64];
+const ACK_DATAGRAM_SIZE = 120;
+/** mmsg-io's send slot stride: the sealed datagrams sit back to back in one buffer, as there. */
+const SLOT_SIZE = 1536;
+
+/** seal() one by one against prepare + sealMany on a send batch (mmsg-io's flush), per datagram. */
+function sealLines(): string[] {
+  const lines: string[] = [];
+  for (const method of ['aes', 'aes-128']) {
+    const { crypt } = createPacketCrypt(method, PASS);
+    const sealer = crypt.batchSealer!;
+    for (const size of [DATAGRAM_SIZE, ACK_DATAGRAM_SIZE]) {
+      for (const count of SEAL_BATCHES) {
+        const slots = randomFillSync(Buffer.alloc(count * SLOT_SIZE));
+        const bufs = Array.from({ length: count }, (_, i) =>
+          slots.subarray(i * SLOT_SIZE, (i + 1) * SLOT_SIZE),
+        );
+        const batch = new DatagramBatch();
+        const single = measure(() => {
+          for (let i = 0; i < count; i++) crypt.seal(bufs[i], size);
+        });
+        const many = measure(() => {
+          batch.clear();
+          for (let i = 0; i < count; i++) batch.add(bufs[i], 0, sealer.prepare(bufs[i], size));
+          sealer.sealMany(batch);
+        });
+        lines.push(line(`${method} ${size} B seal x${count}`, single / count, size));
+        lines.push(line(`${method} ${size} B sealMany x${count}`, many / count, size));
+      }
+    }
+  }
+  return lines;
+}
+
 export async function run(): Promise<string[]> {
-  return [`crypt, ${DATAGRAM_SIZE}-byte datagrams`, ...blockLines(), ...packetLines(), ...batchLines()];
+  return [
+    `crypt, ${DATAGRAM_SIZE}-byte datagrams`,
+    ...blockLines(),
+    ...packetLines(),
+    ...batchLines(),
+    ...sealLines(),
+  ];
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

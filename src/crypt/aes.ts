@@ -1,4 +1,5 @@
 import { type Cipher, createCipheriv, getCipherInfo, getCiphers } from 'node:crypto';
+import { AesMultiBuffer } from './aes-multi-buffer.js';
 import type { DatagramBatch } from './batch.js';
 import type { BlockCrypt } from './types.js';
 
@@ -129,6 +130,11 @@ export class OpenSslCfbBlockCrypt implements BlockCrypt {
     }
   }
 
+  /** K_0 = E(IV), the keystream's first block, the same for every datagram. */
+  protected firstKey(): Buffer {
+    return this.ecb.update(CFB_INITIAL_VECTOR.subarray(0, this.blockSize));
+  }
+
   /** Bytes of a datagram's region in decryptMany's layout: the IV block, then the datagram in whole blocks. */
   private regionSize(len: number): number {
     return len <= 0 ? 0 : (1 + ((len + this.blockSize - 1) >>> this.blockShift)) << this.blockShift;
@@ -201,11 +207,41 @@ export class OpenSslCfbBlockCrypt implements BlockCrypt {
   }
 }
 
-/** AES-128/192/256 (by key length) in kcp-go's CFB mode. */
+/**
+ * AES-128/192/256 (by key length) in kcp-go's CFB mode, with `encryptMany` on OpenSSL's multi-buffer
+ * AES-NI code (aes-multi-buffer.ts) where it can be had.
+ */
 export class AesCfbBlockCrypt extends OpenSslCfbBlockCrypt {
-  constructor(key: Buffer) {
+  /** Made on first use (it loads koffi); null where there is none. */
+  private multiBuffer: AesMultiBuffer | null | undefined;
+
+  constructor(private readonly key: Buffer) {
     const algorithm = AES_BY_KEY_SIZE[key.length];
     if (algorithm === undefined) throw new Error(`key must be 16, 24 or 32 bytes for AES, got ${key.length}`);
     super(algorithm, key);
+  }
+
+  /** Datagrams [from, to) of `batch` whose length is above 0, as `encrypt` does one. */
+  encryptMany(batch: DatagramBatch, from: number, to: number): void {
+    const native = this.native();
+    if (native !== null) {
+      native.encrypt(batch, from, to, this);
+      return;
+    }
+    const { bufs, offsets, lengths } = batch;
+    for (let i = from; i < to; i++)
+      if (lengths[i] > 0) this.encrypt(offsets[i] === 0 ? bufs[i] : bufs[i].subarray(offsets[i]), lengths[i]);
+  }
+
+  /** On the AES-NI code without copies where it can be had (half the time of the OpenSSL calls). */
+  override decryptMany(batch: DatagramBatch, from: number, to: number): void {
+    const native = this.native();
+    if (native !== null) native.decrypt(batch, from, to);
+    else super.decryptMany(batch, from, to);
+  }
+
+  private native(): AesMultiBuffer | null {
+    this.multiBuffer ??= AesMultiBuffer.create(this.key, this.firstKey()) ?? null;
+    return this.multiBuffer;
   }
 }

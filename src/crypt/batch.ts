@@ -1,4 +1,4 @@
-import type { PacketCrypt } from './types.js';
+import type { BatchSealer, PacketCrypt } from './types.js';
 
 /** Datagrams one receive call holds without GRO (mmsg-io's batch); more make the arrays grow. */
 const INITIAL_CAPACITY = 64;
@@ -50,4 +50,9 @@ export interface BatchOpener {
 /** `crypt` as a BatchOpener when it opens batches, else null. */
 export function batchOpener(crypt: PacketCrypt): BatchOpener | null {
   return crypt.openMany === undefined ? null : (crypt as BatchOpener);
+}
+
+/** What an I/O that sends in batches seals them with for `crypt`, or null (each datagram sealed alone). */
+export function batchSealer(crypt: PacketCrypt): BatchSealer | null {
+  return crypt.batchSealer ?? null;
 }

@@ -1,7 +1,7 @@
 import type { DatagramBatch } from './batch.js';
 import { crc32 } from './crc32.js';
 import { sharedNoncePool } from './nonce.js';
-import type { BlockCrypt, PacketCrypt } from './types.js';
+import type { BatchSealer, BlockCrypt, PacketCrypt } from './types.js';
 
 /** kcp-go `nonceSize`: random bytes in front of every datagram. */
 export const CFB_NONCE_SIZE = 16;
@@ -16,11 +16,25 @@ export const CFB_HEADER_SIZE = 20;
 export class CfbPacketCrypt implements PacketCrypt {
   readonly headerSize = CFB_HEADER_SIZE;
   readonly trailerSize = 0;
+  readonly batchSealer: BatchSealer | null;
 
   constructor(
     readonly name: string,
     private readonly block: BlockCrypt,
-  ) {}
+  ) {
+    const encryptMany = block.encryptMany?.bind(block);
+    this.batchSealer =
+      encryptMany === undefined
+        ? null
+        : {
+            prepare: (buf, end) => {
+              sharedNoncePool.fill(buf, 0, CFB_NONCE_SIZE);
+              this.checksum(buf, end);
+              return end;
+            },
+            sealMany: (batch) => encryptMany(batch, 0, batch.count),
+          };
+  }
 
   seal(buf: Buffer, end: number): number {
     sharedNoncePool.fill(buf, 0, CFB_NONCE_SIZE);
@@ -58,8 +72,12 @@ export class CfbPacketCrypt implements PacketCrypt {
   }
 
   private checksumAndEncrypt(buf: Buffer, end: number): number {
-    buf.writeUInt32LE(crc32(buf, CFB_HEADER_SIZE, end), CFB_NONCE_SIZE);
+    this.checksum(buf, end);
     this.block.encrypt(buf, end);
     return end;
+  }
+
+  private checksum(buf: Buffer, end: number): void {
+    buf.writeUInt32LE(crc32(buf, CFB_HEADER_SIZE, end), CFB_NONCE_SIZE);
   }
 }

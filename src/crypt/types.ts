@@ -14,6 +14,8 @@ export interface BlockCrypt {
    * for a cipher whose fixed cost per call is worth sharing (OpenSSL's).
    */
   decryptMany?(batch: DatagramBatch, from: number, to: number): void;
+  /** Optional: encrypt in place datagrams [from, to) of `batch` whose length is above 0, as `encrypt` does one. */
+  encryptMany?(batch: DatagramBatch, from: number, to: number): void;
 }
 
 /**
@@ -42,4 +44,20 @@ export interface PacketCrypt {
    * the datagram's start, or -1), sharing per-call costs where the cipher can.
    */
   openMany?(batch: DatagramBatch): void;
+  /**
+   * Set when sealing a batch of datagrams together is cheaper than one by one (an OpenSSL block cipher:
+   * cfb-lockstep.ts): the I/O that queues datagrams for one system call then seals them at its flush.
+   */
+  readonly batchSealer?: BatchSealer | null;
+}
+
+/**
+ * Sealing split in two: `prepare` when the datagram is built (the header, so that nothing after it needs
+ * the plaintext but FEC, which copies it first), `sealMany` on the whole send batch before it leaves.
+ */
+export interface BatchSealer {
+  /** `PacketCrypt.seal` without the encryption; returns the datagram length. */
+  prepare(buf: Buffer, end: number): number;
+  /** Encrypt in place every datagram of `batch`, each prepared by `prepare` (lengths as it returned). */
+  sealMany(batch: DatagramBatch): void;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { batchOpener } from '../crypt/batch.js';
+import { batchOpener, batchSealer } from '../crypt/batch.js';
+import type { BatchSealer } from '../crypt/types.js';
 import { applyDscp } from './dscp.js';
 import { dialFakeTcp } from './fake-tcp.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
@@ -20,6 +21,10 @@ class ConnectedLink implements DatagramLink {
 
   send(buf: Buffer, len: number): void {
     this.io.send(buf, len);
+  }
+
+  get sealer(): BatchSealer | null {
+    return this.io.sealer ?? null;
   }
 
   release(): void {
@@ -82,5 +87,6 @@ function sessionOver(io: UdpIo, remote: string, options: DialOptions): KcpSessio
   const session = new KcpSession(conv, options, new ConnectedLink(io, remote), { active: true });
   io.onDatagram = (buf, len, opened) => session.input(buf, len, opened);
   io.opener = batchOpener(options.crypt);
+  if (io.sealer !== undefined) io.sealer = batchSealer(options.crypt);
   return session;
 }

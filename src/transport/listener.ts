@@ -1,5 +1,6 @@
 import type dgram from 'node:dgram';
-import { batchOpener } from '../crypt/batch.js';
+import { batchOpener, batchSealer } from '../crypt/batch.js';
+import type { BatchSealer } from '../crypt/types.js';
 import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, fecType, isFecShard } from '../fec/index.js';
 import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
@@ -68,6 +69,10 @@ class ListenerLink implements DatagramLink {
 
   send(buf: Buffer, len: number): void {
     this.listener.io.send(buf, len, this.peer);
+  }
+
+  get sealer(): BatchSealer | null {
+    return this.listener.io.sealer ?? null;
   }
 
   release(): void {
@@ -156,6 +161,7 @@ export class KcpListener {
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
     this.io.onDatagram = (buf, len, opened) => this.packetInput(buf, len, opened);
     this.io.opener = batchOpener(options.crypt);
+    if (this.io.sealer !== undefined) this.io.sealer = batchSealer(options.crypt);
     // Send errors to vanished peers must not take the listener down: they are counted and reported.
     this.io.onError = (err) => {
       if (!this.closed) options.observer?.socketError?.(err, this.localLabel);

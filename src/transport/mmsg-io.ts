@@ -17,6 +17,7 @@
 import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { type BatchOpener, DatagramBatch } from '../crypt/batch.js';
+import type { BatchSealer } from '../crypt/types.js';
 import { KCP_MTU_LIMIT } from '../kcp/index.js';
 import { transportCounters } from './counters.js';
 import {
@@ -270,11 +271,14 @@ let receiveBlock: MessageBlock | null = null;
 let segmentBuffer: Buffer | null = null;
 /** The datagrams of the receive call being delivered, opened together; one for the process, as receiveBlock. */
 const received = new DatagramBatch();
+/** The datagrams of the send batch being sealed; one for the process, as `received`. */
+const sealing = new DatagramBatch();
 
 class MmsgIo implements UdpIo {
   onDatagram: (buf: Buffer, len: number, opened: number) => void = () => {};
   onError: (err: Error) => void = () => {};
   opener: BatchOpener | null = null;
+  sealer: BatchSealer | null = null;
   private readonly tx: MessageBlock;
   private readonly rx: MessageBlock;
   /** Per queued datagram on an unconnected socket: its destination, should it have to go through dgram. */
@@ -397,6 +401,7 @@ class MmsgIo implements UdpIo {
     const n = this.count;
     if (n === 0 || this.closed) return;
     this.count = 0;
+    this.seal(n);
     if (this.dgramBacklog) {
       if (this.socket.getSendQueueCount() > 0) {
         this.viaDgram(0, n);
@@ -423,6 +428,18 @@ class MmsgIo implements UdpIo {
       transportCounters.udpSendDrops++;
       this.reportError(errnoError('sendmmsg', errno));
     }
+  }
+
+  /**
+   * Seal the batch's n datagrams, which their senders only prepared, when a sealer was given: all at once,
+   * which for AES pipelines the datagrams' serial CFB chains (crypt/aes-multi-buffer.ts).
+   */
+  private seal(n: number): void {
+    const sealer = this.sealer;
+    if (sealer === null) return;
+    sealing.clear();
+    for (let i = 0; i < n; i++) sealing.add(this.tx.slot(i), 0, this.tx.length(i));
+    sealer.sealMany(sealing);
   }
 
   /**

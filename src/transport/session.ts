@@ -1,4 +1,4 @@
-import type { PacketCrypt } from '../crypt/types.js';
+import type { BatchSealer, PacketCrypt } from '../crypt/types.js';
 import {
   createFallbackFecDecoder,
   FEC_HEADER_SIZE_PLUS2,
@@ -109,6 +109,11 @@ export interface DatagramLink {
    * not be changed later (dgram may still hold it queued).
    */
   send(buf: Buffer, len: number): void;
+  /**
+   * What the link's I/O seals send batches with (udp-io.ts UdpIo.sealer): datagrams then go to `send`
+   * prepared, not sealed. Null where each datagram is sealed alone.
+   */
+  readonly sealer?: BatchSealer | null;
   /** The session is closed: release the socket or the listener's table entry. */
   release(session: KcpSession): void;
   /**
@@ -712,9 +717,13 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
   };
 
-  /** Encrypt and send one datagram; returns its size on the wire. */
+  /**
+   * Encrypt and send one datagram, or only prepare it when the link's I/O seals its batches; returns its
+   * size on the wire. Nothing reads the datagram after this (FEC copied it first).
+   */
   private seal(pkt: Buffer, end: number): number {
-    const n = this.crypt.seal(pkt, end);
+    const sealer = this.link.sealer;
+    const n = sealer == null ? this.crypt.seal(pkt, end) : sealer.prepare(pkt, end);
     snmp.OutPkts++;
     snmp.OutBytes += n;
     this.link.send(pkt, n);

@@ -1,4 +1,5 @@
 import type { BatchOpener } from '../crypt/batch.js';
+import type { BatchSealer } from '../crypt/types.js';
 
 /** `onDatagram`'s `opened` for a datagram still to be opened (decrypted and checked) by its receiver. */
 export const UNOPENED = -2;
@@ -29,6 +30,12 @@ export interface UdpIo {
    * all at once before delivering them (mmsg-io); null, or ignored by an I/O that receives one by one.
    */
   opener?: BatchOpener | null;
+  /**
+   * Declared (null until set) only by an I/O that sends in batches (mmsg-io): the crypt of what this
+   * socket sends, when it seals batches cheaper than datagram by datagram. Once set, every datagram given
+   * to `send` must have been only prepared (`sealer.prepare`); the I/O seals the batch as it leaves.
+   */
+  sealer?: BatchSealer | null;
   /**
    * Every error the socket reports (counted in transportCounters.udpSocketErrors first): a send the kernel
    * refused, an ICMP error reported late. The socket stays usable; KCP's retransmission copes.

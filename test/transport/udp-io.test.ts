@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type dgram from 'node:dgram';
 import { describe, test } from 'node:test';
+import { CFB_HEADER_SIZE } from '../../src/crypt/cfb-packet.js';
+import { createPacketCrypt } from '../../src/crypt/select.js';
 import { DgramIo } from '../../src/transport/dgram-io.js';
 import { createMmsgIo, formatIpv6, mmsgSupported } from '../../src/transport/mmsg-io.js';
 import {
@@ -81,6 +83,38 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
       assert.equal(msg.length, 100 + i);
       assert.equal(msg.readUInt16BE(0), i);
       assert.equal(msg[msg.length - 1], i & 0xff);
+    });
+    io.close();
+    peer.socket.close();
+  });
+
+  test('with a sealer, prepared datagrams leave sealed: 100 of mixed lengths open at a plain peer', async () => {
+    const pass = Buffer.alloc(32, 7);
+    const { crypt } = createPacketCrypt('aes', pass);
+    const socket = await boundSocket('127.0.0.1');
+    const peer = await plainPeer('127.0.0.1', socket.address().port);
+    await connectSocket(socket, peer.socket.address().port, '127.0.0.1');
+    const io = createUdpIo(socket);
+    assert.equal(io.sealer, null);
+    io.sealer = crypt.batchSealer ?? null;
+    assert.notEqual(io.sealer, null);
+    const lengthOf = (i: number) => CFB_HEADER_SIZE + 2 + ((i * 97) % 1300);
+    for (let i = 0; i < 100; i++) {
+      const buf = io.claim();
+      const end = lengthOf(i);
+      buf.fill(i, CFB_HEADER_SIZE, end);
+      buf.writeUInt16BE(i, CFB_HEADER_SIZE);
+      io.send(buf, io.sealer!.prepare(buf, end));
+    }
+    await until(() => peer.got.length === 100, '100 datagrams');
+    const opener = createPacketCrypt('aes', pass).crypt;
+    peer.got.forEach((msg, i) => {
+      assert.equal(msg.length, lengthOf(i));
+      const plain = Buffer.alloc(msg.length - CFB_HEADER_SIZE, i);
+      plain.writeUInt16BE(i, 0);
+      assert.notDeepEqual(msg.subarray(CFB_HEADER_SIZE), plain, 'sealed on the wire');
+      assert.equal(opener.open(msg, msg.length), msg.length, `datagram ${i} opens`);
+      assert.deepEqual(msg.subarray(CFB_HEADER_SIZE), plain);
     });
     io.close();
     peer.socket.close();
