@@ -13,14 +13,23 @@ const HEADER =
   '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\tspurious\n';
 
 let fd = -1;
+/** The file could not be opened: said once on stderr, and no session traces (a debug aid must not stop a tunnel). */
+let unavailable = false;
 
-/** The trace's file for this process, opened on first use; null when KCPTUN_CC_TRACE is unset. */
+/** The trace's file for this process, opened on first use; null when KCPTUN_CC_TRACE is unset or unusable. */
 function traceFd(): number | null {
   const file = process.env.KCPTUN_CC_TRACE;
-  if (file === undefined || file === '') return null;
+  if (file === undefined || file === '' || unavailable) return null;
   if (fd < 0) {
-    fd = openSync(`${file}.${process.pid}`, 'a');
-    writeSync(fd, HEADER);
+    const path = `${file}.${process.pid}`;
+    try {
+      fd = openSync(path, 'a');
+      writeSync(fd, HEADER);
+    } catch (err) {
+      unavailable = true;
+      process.stderr.write(`KCPTUN_CC_TRACE: cannot write ${path} (${(err as Error).message}); no trace\n`);
+      return null;
+    }
     process.once('exit', () => closeSync(fd));
   }
   return fd;
