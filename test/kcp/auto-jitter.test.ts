@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
+import { AUTO_PAIR, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
 
 const MB = 1024 * 1024;
 /** 100 Mbit/s in bytes per ms. */
@@ -15,19 +15,9 @@ const RATE = 12_500;
 const MEASURE_FROM_MS = 2000;
 
 const base: PairOptions = {
-  mode: [1, 10, 2, 1],
-  sndWnd: 1024,
-  rcvWnd: 1024,
-  mtu: 1350,
-  reserved: 28,
-  ackNoDelay: false,
+  ...AUTO_PAIR,
   link: { loss: 0.01, dup: 0, delay: 20, jitter: 60, inOrder: true, rate: RATE, queueBytes: RATE * 100 },
-  t0: 0xffff0000,
   seed: 31,
-  readStallMs: 0,
-  writeChunk: 8192,
-  maxSimMs: 120_000,
-  auto: true,
   measureFromMs: MEASURE_FROM_MS,
 };
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
+import { AUTO_PAIR, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
 
 const MB = 1024 * 1024;
 /** 10 Mbit/s in bytes per ms. */
@@ -15,22 +15,7 @@ function link(loss: number, queueBytes: number): PairOptions['link'] {
   return { loss, dup: 0, delay: 50, jitter: 0, rate: RATE, queueBytes };
 }
 
-const base: PairOptions = {
-  mode: [1, 10, 2, 1],
-  sndWnd: 1024,
-  rcvWnd: 1024,
-  mtu: 1350,
-  reserved: 28,
-  ackNoDelay: false,
-  link: link(0.01, 250_000),
-  t0: 0xffff0000,
-  seed: 21,
-  readStallMs: 0,
-  writeChunk: 8192,
-  maxSimMs: 120_000,
-  auto: true,
-  measureFromMs: 5000,
-};
+const base: PairOptions = { ...AUTO_PAIR, link: link(0.01, 250_000), seed: 21, measureFromMs: 5000 };
 
 function steadyRate(options: PairOptions, bytes: number) {
   const data = new Rng(options.seed).bytes(bytes);

@@ -301,6 +301,25 @@ export interface PairResult {
   b: Endpoint;
 }
 
+/**
+ * -mode auto's pair as the auto tests run it: fast3's timers (a session in auto runs them), windows of 1024
+ * (the auto window grows past them), the default MTU, a stream of 8 KiB writes; each test gives its link,
+ * seed and where its steady state starts.
+ */
+export const AUTO_PAIR: Omit<PairOptions, 'link' | 'seed' | 'measureFromMs'> = {
+  mode: [1, 10, 2, 1],
+  sndWnd: 1024,
+  rcvWnd: 1024,
+  mtu: 1350,
+  reserved: 28,
+  ackNoDelay: false,
+  t0: 0xffff0000,
+  readStallMs: 0,
+  writeChunk: 8192,
+  maxSimMs: 120_000,
+  auto: true,
+};
+
 /** Run until both streams are delivered and acknowledged (or maxSimMs passes). */
 export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairResult {
   const rng = new Rng(options.seed);

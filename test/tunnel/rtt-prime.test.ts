@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { deriveKey } from '../../src/crypt/kdf.js';
-import { createPacketCrypt } from '../../src/crypt/select.js';
 import type { TunnelSessionMetrics } from '../../src/metrics/status.js';
 import { defaultSmuxConfig } from '../../src/smux/index.js';
 import type { AutoTuning, SessionOptions } from '../../src/transport/session.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
+import { until } from '../support/udp-echo.js';
+import { options } from '../transport/session-cases.js';
 
-const session = (auto: AutoTuning | null): SessionOptions => ({
-  crypt: createPacketCrypt('aes', deriveKey('rtt prime test')).crypt,
-  dataShards: 10,
-  parityShards: 3,
-  mtu: 1350,
-  sndWnd: 1024,
-  rcvWnd: 1024,
-  nodelay: 1,
-  interval: 10,
-  resend: 2,
-  nc: 1,
-  ackNoDelay: false,
-  auto,
-});
+const session = (auto: AutoTuning | null): SessionOptions => ({ ...options(true), auto });
 
 const AUTO: AutoTuning = { congestion: true, windows: true, fec: true };
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function startPair(auto: AutoTuning | null) {
   const log = (): void => {};
@@ -71,11 +50,13 @@ const measured = (sessions: TunnelSessionMetrics[]): boolean =>
   sessions.length === 2 && sessions.every((s) => s.session.srtt > 0);
 
 describe('-mode auto primes each session with a round trip (rtt-prime.ts)', () => {
-  test('the client dials every session at start, and both ends measure an RTT before any stream', async () => {
+  test('the client dials every session at start, and both ends measure an RTT before any stream', {
+    timeout: 30_000,
+  }, async () => {
     const { server, client } = await startPair(AUTO);
     try {
-      await until(() => measured(client.sessionMetrics()), "the client's two sessions measured");
-      await until(() => measured(server.sessionMetrics()), "the server's two sessions measured");
+      await until(() => measured(client.sessionMetrics()));
+      await until(() => measured(server.sessionMetrics()));
       for (const s of [...client.sessionMetrics(), ...server.sessionMetrics()]) assert.equal(s.streams, 0);
     } finally {
       client.close();
