@@ -7,6 +7,7 @@ import { formatUdpStats, udpStats } from '../tunnel/udp-stats.js';
 import { type ListenAddress, parseListenAddress } from './address.js';
 import type { ParseResult } from './args.js';
 import { CliError } from './errors.js';
+import { endStartup } from './heap-tuning.js';
 import { createLogger, type Logger } from './log.js';
 import { startMallocTrim } from './malloc-trim.js';
 import type { CommonConfig } from './options.js';
@@ -86,6 +87,8 @@ export function runMain<C extends CommonConfig>(
     })
     .then(
       (stop) => {
+        // Started, -metrics and -pprof included: hot code is worth optimizing from here (heap-tuning.ts).
+        endStartup();
         const shutdown = (): void => {
           stop();
           log.close();

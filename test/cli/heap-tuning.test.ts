@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { OPTIMIZER_PROBE_FUNCTION, OPTIMIZER_PROBE_LINE } from '../support/optimizer-probe.js';
 import { freeUdpPort } from '../support/ports.js';
-import { TunnelProcess } from '../support/procs.js';
+import { OUR_SERVER, TunnelProcess } from '../support/procs.js';
 import { YOUNG_GENERATION_LINE } from '../support/young-generation-probe.js';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 const MIB = 1024 * 1024;
 const PROBE = path.resolve(SRC, '..', 'test', 'support', 'young-generation-probe.js');
+const OPTIMIZER_PROBE = path.resolve(SRC, '..', 'test', 'support', 'optimizer-probe.js');
 
 /**
  * The young generation's size (MiB) in a fresh node that imports `module` and then allocates short-lived
@@ -56,5 +60,37 @@ test('a bin sets the flag before its program is parsed: the young generation is 
     assert.ok(bytes <= 2 * MIB, `young generation ${bytes / MIB} MiB`);
   } finally {
     await server.stop();
+  }
+});
+
+test('a bin starts without the optimizing compiler and optimizes hot code once started', async () => {
+  // --trace-opt names every function Turbofan optimizes, written to a file as it happens (on stdout it
+  // would wait in the C library's buffer). Loading the program's modules made some 15 functions hot.
+  const dir = mkdtempSync(path.join(tmpdir(), 'kcptun-opt-'));
+  const trace = path.join(dir, 'trace-opt.txt');
+  const flags = [
+    '--trace-opt',
+    '--no-concurrent-recompilation',
+    '--redirect-code-traces',
+    `--redirect-code-traces-to=${trace}`,
+    `--import=${OPTIMIZER_PROBE}`,
+  ];
+  const optimized = (): string => (existsSync(trace) ? readFileSync(trace, 'utf8') : '');
+  const port = await freeUdpPort();
+  const server = TunnelProcess.command(
+    'ts-server',
+    process.execPath,
+    [...flags, OUR_SERVER, '-l', `127.0.0.1:${port}`, '-t', '127.0.0.1:1'],
+    { ...process.env, NODE_OPTIONS: '' },
+  );
+  try {
+    await server.waitFor('listening on');
+    assert.doesNotMatch(optimized(), /TURBOFAN/, 'Turbofan ran while the server started');
+    server.child.kill('SIGUSR2');
+    await server.waitFor(OPTIMIZER_PROBE_LINE);
+    assert.match(optimized(), new RegExp(`${OPTIMIZER_PROBE_FUNCTION}.*TURBOFAN`), 'Turbofan stayed off');
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
