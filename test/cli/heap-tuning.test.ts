@@ -94,3 +94,32 @@ test('a bin starts without the optimizing compiler and optimizes hot code once s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * What --trace-opt prints in a fresh node that imports heap-tuning, runs a hot loop, calls endStartup
+ * (unless `end` is false) and runs another: the names of the loops Turbofan optimized.
+ */
+function optimizedLoops(nodeFlags: string[], end: boolean): string[] {
+  const script = `
+    import(${JSON.stringify(path.join(SRC, 'cli', 'heap-tuning.js'))}).then(({ endStartup }) => {
+      const values = new Int32Array(1000).fill(7);
+      const hot = (loop) => { let s = 0; for (let r = 0; r < 20000; r++) s += loop(values); return s; };
+      hot(function startingLoop(v) { let s = 0; for (let i = 0; i < v.length; i++) s = (s + v[i] * 31) | 0; return s; });
+      if (${end}) endStartup();
+      hot(function startedLoop(v) { let s = 0; for (let i = 0; i < v.length; i++) s = (s + v[i] * 37) | 0; return s; });
+    });`;
+  const flags = ['--trace-opt', '--no-concurrent-recompilation', ...nodeFlags];
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return ['startingLoop', 'startedLoop'].filter((name) => new RegExp(`${name}.*TURBOFAN`).test(r.stdout));
+}
+
+test('Turbofan is off until endStartup, and a user flag for the compiler tiers is left alone', () => {
+  assert.deepEqual(optimizedLoops([], true), ['startedLoop']);
+  assert.deepEqual(optimizedLoops([], false), []);
+  assert.deepEqual(optimizedLoops(['--no-opt'], true), []);
+  assert.deepEqual(optimizedLoops(['--turbofan'], false), ['startingLoop', 'startedLoop']);
+});
