@@ -185,6 +185,23 @@ const LOSS_EXCESS_SD = 3;
 /** A queue is standing when the epoch's lowest RTT exceeds the min RTT by this share, and these ms. */
 const QUEUE_RTT_SHARE = 0.1;
 const QUEUE_RTT_MIN_MS = 3;
+/**
+ * The probe's drain lasts until the in-flight data fits the path without a queue (pipeBytes), or, once its
+ * round is done, this many min RTTs. Ended after its round, as the probe lasted one, it left any queue that
+ * stood before the probe (the drain's 0.75 only takes back what the 1.25 added): in a path model of 25 ms,
+ * 0 % (test/kcp/congestion/probe-bw.test.ts) 20-30 ms stood through every cruise from Startup's end on,
+ * and probes on top of it overflowed the one-BDP queue. On a jittery path, where the in-flight data seldom
+ * fits pipeBytes (the round's lowest RTT is above the min), the limit ends it.
+ */
+const DRAIN_MAX_RTTS = 4;
+/**
+ * The cruise paces at most this much above what the path delivered over the last LONG_RATE_ROUNDS rounds
+ * (see cruiseRateBound); the probes pace at the max-filtered estimate as before, which is how a cruise
+ * below the path's rate finds more.
+ */
+const CRUISE_LONG_RATE_MARGIN = 0.02;
+/** Rounds the delivery rate that bounds the cruise spans (see cruiseRateBound). */
+const LONG_RATE_ROUNDS = 8;
 /** A loss verdict needs at least this many segments sent and this many lost in the epoch. */
 const LOSS_EPOCH_MIN_SENT = 64;
 const LOSS_EPOCH_MIN_LOST = 4;
@@ -324,6 +341,13 @@ export class CongestionController implements ControllerEstimates {
   /** The lowest RTT sample of the current round (Infinity: none yet). */
   private roundMinRtt = Number.POSITIVE_INFINITY;
   private roundRttSamples = 0;
+  private roundRttSum = 0;
+  /**
+   * The lowest spread of a round's mean RTT over its lowest sample in the last BW_WINDOW_ROUNDS rounds: the
+   * jitter and ACK delay every round has, queue or not (a queue that grows or drains within a round adds
+   * to it; a cruise round's does not), ms. See pipeBytes.
+   */
+  private readonly roundSpread = new WindowedFilter(BW_WINDOW_ROUNDS, false);
   /** RTT samples pooled for the next baseline mean: one or more rounds (see STARTUP_BASE_SAMPLES). */
   private baseRttSamples = 0;
   private baseRttSum = 0;
@@ -385,6 +409,14 @@ export class CongestionController implements ControllerEstimates {
    */
   private phaseRoundDone = false;
   private cycles = 0;
+  /**
+   * `clock` and `delivered` at the ends of the last LONG_RATE_ROUNDS + 1 rounds of ProbeBW without an
+   * app-limited sample (a ring; longRateCount of them valid, the newest at longRateHead).
+   */
+  private readonly longRateTime = new Float64Array(LONG_RATE_ROUNDS + 1);
+  private readonly longRateDelivered = new Float64Array(LONG_RATE_ROUNDS + 1);
+  private longRateHead = 0;
+  private longRateCount = 0;
   private probeRttDone = -1;
   private probeRttRoundDone = false;
   private rng: number;
@@ -467,6 +499,7 @@ export class CongestionController implements ControllerEstimates {
     // overfills a bottleneck whose own drops the baseline then learns, a spiral
     const rate =
       gain > 1 ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX)) : gain * bw;
+    if (this._state === 'probe-bw' && gain === 1) return Math.min(rate, this.cruiseRateBound());
     if (this._state !== 'startup') return rate;
     // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing)
     return Math.max(rate, (STARTUP_GAIN * this.startupCwnd()) / (this.minRttValue || INITIAL_RTT_MS));
@@ -521,6 +554,52 @@ export class CongestionController implements ControllerEstimates {
     return Math.max(this.minCwnd, cap);
   }
 
+  /**
+   * What the path holds in flight without a queue at the estimated rate, as an ACK event leaves it (what
+   * the peer holds for its next ACK flush has just been acknowledged): the min RTT and the least spread of
+   * recent rounds (roundSpread). Not the smoothed RTT's spread over the last round's lowest sample, as the
+   * in-flight cap has it: the smoothed RTT lags the queue a probe built, and the drain then ended with
+   * 12-22 ms of it (a path model of 25 ms, 0 %); nor one ACK period more, which on a path whose peer
+   * flushes ACKs every 20 ms ended the drain at once and kept Startup's 16-20 ms queue (congestion.test.ts).
+   */
+  private pipeBytes(): number {
+    const rtt = this.minRttValue;
+    return this.bw * Math.min(rtt + this.roundSpread.best(0), CWND_RTT_MAX * rtt);
+  }
+
+  /**
+   * The cruise's pacing bound: what the path delivered over the last LONG_RATE_ROUNDS rounds, paying for the baseline loss's retransmissions, and CRUISE_LONG_RATE_MARGIN more; Infinity while
+   * fewer rounds are recorded. A rate over many round trips holds no ACK compression: the max filter of
+   * samples over one round trip each does, and a cruise paced at it refreshed it. On 50 ± 30 ms one way,
+   * never reordered, ACKs that a slow one held arrive in a burst, a sample over such a short ACK interval is
+   * bounded by its send interval alone, and the estimate read 104-110 Mbit/s of a 100 Mbit/s link
+   * (docs/link-probe-bw-2026-12-03.md; in probe-bw.test.ts's path model 1.11× the link rate, with a
+   * standing queue of 64 ms). At the link rate the bound is the link's, less the probe's drain.
+   */
+  private cruiseRateBound(): number {
+    const n = this.longRateCount;
+    if (n <= LONG_RATE_ROUNDS) return Number.POSITIVE_INFINITY;
+    const oldest = (this.longRateHead + 1) % (LONG_RATE_ROUNDS + 1);
+    const elapsed = this.clock - this.longRateTime[oldest];
+    if (elapsed <= 0) return Number.POSITIVE_INFINITY;
+    const rate = (this.delivered - this.longRateDelivered[oldest]) / elapsed;
+    const loss = Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX);
+    return ((1 + CRUISE_LONG_RATE_MARGIN) * rate) / (1 - loss);
+  }
+
+  /** At a round's start: record it for cruiseRateBound, or start over when app-limited or outside ProbeBW. */
+  private recordLongRate(): void {
+    if (this._state !== 'probe-bw' || this.sampleAppLimited) {
+      this.longRateCount = 0;
+      return;
+    }
+    const size = LONG_RATE_ROUNDS + 1;
+    this.longRateHead = (this.longRateHead + 1) % size;
+    this.longRateTime[this.longRateHead] = this.clock;
+    this.longRateDelivered[this.longRateHead] = this.delivered;
+    if (this.longRateCount < size) this.longRateCount++;
+  }
+
   /** Whether `bytes` more may enter the network now. */
   canSend(bytes: number): boolean {
     return this.inflight + bytes <= this.cwnd;
@@ -535,7 +614,11 @@ export class CongestionController implements ControllerEstimates {
       // nothing in flight: the next sample's intervals start now, not at the last ACK before the idle time
       this.firstSendTime = this.clock;
       this.deliveredTime = this.clock;
-      if (this.appLimitedUntil !== 0) this.idleRestart = true;
+      if (this.appLimitedUntil !== 0) {
+        this.idleRestart = true;
+        // the idle time is not the path's: the cruise's bound starts over (see cruiseRateBound)
+        this.longRateCount = 0;
+      }
     }
     seg.ccDelivered = this.delivered;
     seg.ccDeliveredTime = this.deliveredTime;
@@ -622,6 +705,7 @@ export class CongestionController implements ControllerEstimates {
     this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
+    this.roundRttSum += sample;
     if (this.inflight >= this.initialCwnd) {
       // only a loaded path makes the baseline: on a path whose delay varies per packet without
       // reordering (50 ± 30 ms), a packet close behind another waits for it, so the mean RTT under load
@@ -658,6 +742,7 @@ export class CongestionController implements ControllerEstimates {
       this.roundStart = true;
       this.lastRoundMaxRate = this.roundMaxRate;
       this.roundMaxRate = 0;
+      this.recordLongRate();
     }
 
     const ackElapsed = this.clock - this.samplePriorTime;
@@ -748,7 +833,10 @@ export class CongestionController implements ControllerEstimates {
       this.baseRttSum = 0;
       this.baseRttSumSquares = 0;
     }
+    if (this.roundRttSamples > 0)
+      this.roundSpread.update(this.roundRttSum / this.roundRttSamples - roundMinRtt, this.rounds);
     this.roundRttSamples = 0;
+    this.roundRttSum = 0;
     if (this._state === 'startup') {
       const bw = this.maxBw.best(0);
       if (this.sampleAppLimited) {
@@ -907,8 +995,11 @@ export class CongestionController implements ControllerEstimates {
         const full = this.inflight >= PROBE_GAINS[PROBE_UP] * bdp || elapsed > 2 * minRtt;
         if (this.phaseRoundDone && full) this.enterPhase(PROBE_DOWN);
       } else if (phase === PROBE_DOWN) {
-        // until the queue the probe built is gone, or for a round: the probe lasted one
-        if (this.inflight <= bdp || this.phaseRoundDone) this.enterPhase(PROBE_CRUISE);
+        // until the queue is gone, or for a round and DRAIN_MAX_RTTS: the probe lasted a round
+        const drained = this.inflight <= this.pipeBytes();
+        if (drained || (this.phaseRoundDone && elapsed > DRAIN_MAX_RTTS * minRtt)) {
+          this.enterPhase(PROBE_CRUISE);
+        }
       } else if (this.phaseRoundDone && this.bw >= PROBE_AGAIN_GROWTH * this.cycleStartBw) {
         this.enterPhase(PROBE_UP);
       } else if (elapsed > minRtt) {
