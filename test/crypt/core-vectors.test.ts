@@ -3,7 +3,13 @@ import { createCipheriv } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AesCfbBlockCrypt, CFB_INITIAL_VECTOR } from '../../src/crypt/aes.js';
 import { CfbPacketCrypt } from '../../src/crypt/cfb-packet.js';
-import { crc32, crc32IsNative, crc32Portable } from '../../src/crypt/crc32.js';
+import {
+  crc32,
+  crc32Implementation,
+  crc32Libdeflate,
+  crc32Portable,
+  crc32Zlib,
+} from '../../src/crypt/crc32.js';
 import { AesGcmPacketCrypt } from '../../src/crypt/gcm.js';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { noneBlockCrypt } from '../../src/crypt/none.js';
@@ -41,26 +47,49 @@ describe('key derivation (docs/protocol.md §11.1)', () => {
 
 describe('crc32-IEEE (docs/protocol.md §11.1)', () => {
   const check = Buffer.from('123456789');
-  it('uses zlib.crc32 on this Node', () => {
-    assert.equal(crc32IsNative, true);
+  // Every implementation this process has, the one in use first; the portable one is the reference.
+  const native = [
+    ['libdeflate', crc32Libdeflate],
+    ['zlib', crc32Zlib],
+  ] as const;
+  it('uses libdeflate on this machine (Debian libdeflate0 and koffi installed)', () => {
+    assert.equal(crc32Implementation, 'libdeflate');
+    assert.equal(crc32, crc32Libdeflate);
   });
-  it('matches cbf43926 natively and portably, over a sub-range', () => {
-    assert.equal(crc32(check, 0, 9), 0xcbf43926);
-    assert.equal(crc32Portable(check, 0, 9), 0xcbf43926);
-    const padded = Buffer.concat([Buffer.from('xx'), check, Buffer.from('yyy')]);
-    assert.equal(crc32(padded, 2, 11), 0xcbf43926);
-    assert.equal(crc32Portable(padded, 2, 11), 0xcbf43926);
-    assert.equal(crc32(check, 3, 3), 0);
-  });
-  it('portable and native agree on random data', () => {
-    const data = Buffer.alloc(3000);
-    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-    for (const [s, e] of [
-      [0, 3000],
-      [17, 1400],
-      [1, 2],
-    ]) {
-      assert.equal(crc32Portable(data, s, e), crc32(data, s, e));
+  for (const [name, f] of native) {
+    it(`${name} matches cbf43926 and the portable code over sub-ranges`, () => {
+      assert.ok(f !== undefined, `${name} is available`);
+      assert.equal(f(check, 0, 9), 0xcbf43926);
+      const padded = Buffer.concat([Buffer.from('xx'), check, Buffer.from('yyy')]);
+      assert.equal(f(padded, 2, 11), 0xcbf43926);
+      assert.equal(f(check, 3, 3), 0);
+      const data = Buffer.alloc(3000);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+      for (const [s, e] of [
+        [0, 3000],
+        [17, 1400],
+        [1, 2],
+      ]) {
+        assert.equal(f(data, s, e), crc32Portable(data, s, e));
+        // a view into the middle of a larger buffer, as a send or receive slot is
+        const view = data.subarray(100);
+        assert.equal(f(view, s, Math.min(e, view.length)), crc32Portable(view, s, Math.min(e, view.length)));
+      }
+    });
+  }
+  it('libdeflate follows buffers on and off the V8 heap, pooled or not, in any order', () => {
+    const f = crc32Libdeflate!;
+    // small typed arrays live on the V8 heap until their buffer is asked for; pooled Buffers share one
+    const buffers = [
+      new Uint8Array(24),
+      Buffer.from('pooled bytes'),
+      Buffer.alloc(5000),
+      new Uint8Array(40),
+      Buffer.from('another pooled one'),
+    ].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    for (const b of buffers) for (let i = 0; i < b.length; i++) b[i] = (i * 31 + b.length) & 0xff;
+    for (let round = 0; round < 3; round++) {
+      for (const b of buffers) assert.equal(f(b, 1, b.length), crc32Portable(b, 1, b.length));
     }
   });
 });
