@@ -5,14 +5,14 @@ import { type UdpIo, UdpPeer, UNOPENED } from './udp-io.js';
 
 /** The portable I/O: Node's dgram, one call per datagram each way. */
 export class DgramIo implements UdpIo {
-  onDatagram: (buf: Buffer, len: number, opened: number) => void = () => {};
+  onDatagram: (buf: Buffer, len: number, opened: number, offset: number) => void = () => {};
   onError: (err: Error) => void = () => {};
   private from: dgram.RemoteInfo | null = null;
 
   constructor(private readonly socket: dgram.Socket) {
     socket.on('message', (msg, rinfo) => {
       this.from = rinfo;
-      this.onDatagram(msg, msg.length, UNOPENED);
+      this.onDatagram(msg, msg.length, UNOPENED, 0);
     });
     socket.on('error', (err) => {
       transportCounters.udpSocketErrors++;

@@ -85,7 +85,7 @@ export async function dialSession(host: string, port: number, options: DialOptio
 function sessionOver(io: UdpIo, remote: string, options: DialOptions): KcpSession {
   const conv = randomBytes(4).readUInt32LE(0);
   const session = new KcpSession(conv, options, new ConnectedLink(io, remote), { active: true });
-  io.onDatagram = (buf, len, opened) => session.input(buf, len, opened);
+  io.onDatagram = (buf, len, opened, offset) => session.input(buf, len, opened, offset);
   io.opener = batchOpener(options.crypt);
   if (io.sealer !== undefined) io.sealer = batchSealer(options.crypt);
   return session;

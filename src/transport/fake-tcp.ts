@@ -57,7 +57,7 @@ function ipv4Of(address: string, what: string): number {
 
 /** What the client and the server share: the raw socket's packet path, the flows, the send buffer. */
 abstract class FakeTcpIo implements UdpIo {
-  onDatagram: (buf: Buffer, len: number, opened: number) => void = () => {};
+  onDatagram: (buf: Buffer, len: number, opened: number, offset: number) => void = () => {};
   onError: (err: Error) => void = () => {};
   protected closed = false;
   private readonly parsed = new ParsedSegment();
@@ -133,7 +133,7 @@ abstract class FakeTcpIo implements UdpIo {
     if (flow.conn === null || !(s.flags & TCP_PSH) || payloadLen === 0) return;
     buf.copyWithin(0, s.payloadStart, s.payloadEnd);
     this.current = flow;
-    this.onDatagram(buf, payloadLen, UNOPENED);
+    this.onDatagram(buf, payloadLen, UNOPENED, 0);
   };
 }
 

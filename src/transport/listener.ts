@@ -159,7 +159,7 @@ export class KcpListener {
       Math.max(MIN_SWEEP_MS, Math.floor(this.firstDataTimeoutMs / SWEEPS_PER_TIMEOUT)),
     );
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs).unref();
-    this.io.onDatagram = (buf, len, opened) => this.packetInput(buf, len, opened);
+    this.io.onDatagram = (buf, len, opened, offset) => this.packetInput(buf, len, opened, offset);
     this.io.opener = batchOpener(options.crypt);
     if (this.io.sealer !== undefined) this.io.sealer = batchSealer(options.crypt);
     // Send errors to vanished peers must not take the listener down: they are counted and reported.
@@ -252,10 +252,10 @@ export class KcpListener {
   }
 
   /**
-   * A datagram: bytes [0, len) of `buf`, lent for this call by the I/O, whose sender is io.sender();
-   * `opened`: see UdpIo.onDatagram.
+   * A datagram: bytes [offset, offset + len) of `buf`, lent for this call by the I/O, whose sender is
+   * io.sender(); `opened`, `offset`: see UdpIo.onDatagram.
    */
-  private packetInput(buf: Buffer, len: number, opened: number): void {
+  private packetInput(buf: Buffer, len: number, opened: number, offset: number): void {
     if (this.closed) return;
     const crypt = this.options.crypt;
     if (len > KCP_MTU_LIMIT) {
@@ -263,14 +263,15 @@ export class KcpListener {
       snmp.InCsumErrors++;
       return;
     }
-    const end = opened === UNOPENED ? crypt.open(buf, len) : opened;
-    if (end < 0) {
+    const opens = opened === UNOPENED ? crypt.open(buf, len) : opened;
+    if (opens < 0) {
       snmp.InPkts++;
       snmp.InCsumErrors++;
       this.options.observer?.undecryptable?.(this.io.senderKey(), this.currentSender);
       return;
     }
-    const off = crypt.headerSize;
+    const off = offset + crypt.headerSize;
+    const end = offset + opens;
     if (end - off < KCP_OVERHEAD) {
       snmp.InPkts++;
       snmp.InErrs++;

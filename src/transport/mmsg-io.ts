@@ -275,7 +275,7 @@ const received = new DatagramBatch();
 const sealing = new DatagramBatch();
 
 class MmsgIo implements UdpIo {
-  onDatagram: (buf: Buffer, len: number, opened: number) => void = () => {};
+  onDatagram: (buf: Buffer, len: number, opened: number, offset: number) => void = () => {};
   onError: (err: Error) => void = () => {};
   opener: BatchOpener | null = null;
   sealer: BatchSealer | null = null;
@@ -535,7 +535,7 @@ class MmsgIo implements UdpIo {
         const len = rx.received(i);
         const segment = gro ? rx.segmentSize(i) : 0;
         if (segment === 0 || segment >= len) {
-          this.onDatagram(rx.slot(i), len, this.openedEnd(k++));
+          this.onDatagram(rx.slot(i), len, this.openedEnd(k++), 0);
           continue;
         }
         perMessage = Math.max(perMessage, Math.ceil(len / segment));
@@ -590,19 +590,25 @@ class MmsgIo implements UdpIo {
   }
 
   /**
-   * A coalesced receive: datagrams of `segment` bytes (the last may be shorter) in buf[0, len). The first
-   * is lent in place; the others are copied one at a time to the start of a buffer of their own, since a
-   * delivery may decrypt its datagram in place and expects it at offset 0. `k` is the first one's place in
-   * this receive call; returns the place after the last.
+   * A coalesced receive: datagrams of `segment` bytes (the last may be shorter) in buf[0, len). When this
+   * receive call's datagrams were opened, each is delivered in place. Else the first is lent in place and
+   * the others are copied one at a time to the start of a buffer of their own, since the receiver
+   * decrypts a datagram in place at offset 0. `k` is the first one's place in this receive call; returns
+   * the place after the last.
    */
   private deliverSegments(buf: Buffer, len: number, segment: number, k: number): number {
     transportCounters.groBuffers++;
-    this.onDatagram(buf, segment, this.openedEnd(k++));
-    segmentBuffer ??= Buffer.allocUnsafeSlow(SLOT_SIZE);
+    this.onDatagram(buf, segment, this.openedEnd(k++), 0);
     for (let at = segment; at < len && !this.closed; at += segment) {
       const n = segmentLength(segment, len, at);
+      if (this.opened) {
+        this.onDatagram(buf, n, received.ends[k++], at);
+        continue;
+      }
+      segmentBuffer ??= Buffer.allocUnsafeSlow(SLOT_SIZE);
       buf.copy(segmentBuffer, 0, at, at + n);
-      this.onDatagram(segmentBuffer, n, this.openedEnd(k++));
+      this.onDatagram(segmentBuffer, n, UNOPENED, 0);
+      k++;
     }
     return k;
   }

@@ -449,10 +449,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   }
 
   /**
-   * A datagram from the peer: bytes [0, len) of `buf`, ours to decrypt in place but only for this call;
-   * `opened`: see UdpIo.onDatagram.
+   * A datagram from the peer: bytes [offset, offset + len) of `buf`, ours to decrypt in place but only for
+   * this call; `opened`, `offset`: see UdpIo.onDatagram.
    */
-  input(buf: Buffer, len: number, opened: number = UNOPENED): void {
+  input(buf: Buffer, len: number, opened: number = UNOPENED, offset = 0): void {
     snmp.InPkts++;
     if (this.closed) return;
     if (len > KCP_MTU_LIMIT) {
@@ -465,7 +465,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       snmp.InCsumErrors++;
       return;
     }
-    this.inputDecrypted(buf, this.crypt.headerSize, end);
+    this.inputDecrypted(buf, offset + this.crypt.headerSize, offset + end);
   }
 
   /** A datagram already decrypted and verified (the listener does that to read the conv): payload at [offset, end). */

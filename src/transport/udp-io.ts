@@ -21,10 +21,11 @@ export class UdpPeer {
  */
 export interface UdpIo {
   /**
-   * Every datagram received: bytes [0, len) of `buf`, which is only lent for the call (copy what you keep).
-   * `opened` is what `opener.openMany` gave for it (already opened in place), or UNOPENED.
+   * Every datagram received: bytes [offset, offset + len) of `buf`, which is only lent for the call (copy
+   * what you keep). `opened` is what `opener.openMany` gave for it (already opened in place), or UNOPENED;
+   * `offset` is 0 unless it was opened (a segment of a coalesced receive is then delivered in place).
    */
-  onDatagram: (buf: Buffer, len: number, opened: number) => void;
+  onDatagram: (buf: Buffer, len: number, opened: number, offset: number) => void;
   /**
    * The crypt of what this socket receives, for an I/O that receives datagrams in batches to open them
    * all at once before delivering them (mmsg-io); null, or ignored by an I/O that receives one by one.

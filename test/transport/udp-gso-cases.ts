@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type dgram from 'node:dgram';
 import { describe, test } from 'node:test';
+import { batchOpener } from '../../src/crypt/batch.js';
+import { createPacketCrypt } from '../../src/crypt/select.js';
 import { transportCounters } from '../../src/transport/counters.js';
 import { gsoSupport } from '../../src/transport/gso.js';
 import { type Libc, libc } from '../../src/transport/libc.js';
@@ -108,6 +110,39 @@ export function describeGsoTests(expected: Expected): void {
         assert.equal(runs, 0);
         assert.equal(coalesced, 0);
       }
+    });
+
+    test('datagrams opened as a batch are delivered in place, coalesced ones at their offset', async (t) => {
+      const a = await boundSocket();
+      const b = await boundSocket();
+      await connectSocket(a, b.address().port, '127.0.0.1');
+      await connectSocket(b, a.address().port, '127.0.0.1');
+      const ioA = createUdpIo(a);
+      const ioB = createUdpIo(b);
+      t.after(() => {
+        ioA.close();
+        ioB.close();
+      });
+      const { crypt } = createPacketCrypt('aes', Buffer.alloc(32, 7));
+      ioB.opener = batchOpener(crypt);
+      const got: Buffer[] = [];
+      let offsets = 0;
+      ioB.onDatagram = (buf, len, opened, offset) => {
+        assert.equal(opened, len, 'opened and checked');
+        if (offset > 0) offsets++;
+        got.push(Buffer.from(buf.subarray(offset + crypt.headerSize, offset + len)));
+      };
+      // odd lengths: a coalesced datagram behind one of them starts unaligned
+      const sizes = lengths().map((len) => (len > 100 ? len - 49 : len));
+      sizes.forEach((len, i) => {
+        const buf = ioA.claim();
+        fill(buf.subarray(crypt.headerSize), i, len);
+        ioA.send(buf, crypt.seal(buf, crypt.headerSize + len));
+      });
+      await until(() => got.length >= sizes.length, `${sizes.length} datagrams`);
+      check(got, sizes, 'receiver');
+      if (on) assert.ok(offsets >= 1, `datagrams delivered at an offset (${offsets})`);
+      else assert.equal(offsets, 0);
     });
 
     test('a listener sends each peer its own runs; peers without GRO get single datagrams', async (t) => {
