@@ -232,6 +232,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private readonly ccTrace: CcTrace | null;
   /** `now` of the work in progress (input or flush), for the pacer's accounting of each datagram. */
   private now = 0;
+  /** The last datagram KCP output, as a view of its buffer (outputView). */
+  private kcpOutput: Buffer = Buffer.alloc(0);
   /** KCP bytes handed to FEC/crypt and the wire bytes they became, for pacing in wire bytes. */
   private kcpBytes = 0;
   private wireBytes = 0;
@@ -692,7 +694,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private readonly onKcpOutput = (buf: Buffer, len: number): void => {
     const pkt = this.link.claim();
-    buf.copy(pkt, 0, 0, len);
+    pkt.set(this.outputView(buf, len), 0);
     const encoder = this.fecEncoder;
     const parity = encoder === null ? 0 : encoder.encode(pkt, len);
     let wire = this.seal(pkt, len);
@@ -716,6 +718,17 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.wireBytes += dataWire;
     }
   };
+
+  /**
+   * KCP's datagram buf[0, len) as a view, kept while KCP's datagrams keep their length (the mtu, in bulk):
+   * Buffer#copy of a part of a buffer makes a view of the part on every call.
+   */
+  private outputView(buf: Buffer, len: number): Buffer {
+    const view = this.kcpOutput;
+    if (view.length === len && view.buffer === buf.buffer && view.byteOffset === buf.byteOffset) return view;
+    this.kcpOutput = buf.subarray(0, len);
+    return this.kcpOutput;
+  }
 
   /**
    * Encrypt and send one datagram, or only prepare it when the link's I/O seals its batches; returns its
