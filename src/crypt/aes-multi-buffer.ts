@@ -102,9 +102,6 @@ export class AesMultiBuffer {
   private descriptors = new Uint32Array(0);
   private laneBytes = 0;
   private lanesAddress = 0;
-  /** An aligned copy of a datagram that is not 8-byte aligned, for decrypt's XOR. */
-  private stage = Buffer.alloc(0);
-  private stageView = new BigUint64Array(0);
   private lanes = new BigUint64Array(0);
   private laneBytesView = new Uint8Array(0);
   /** Batch positions of the datagrams in the lanes of the call being prepared. */
@@ -176,8 +173,8 @@ export class AesMultiBuffer {
   /**
    * Decrypts in place datagrams [from, to) of `batch` whose length is above 0. CFB decryption needs no
    * chain: K_1 .. = E(C_0 ..) straight from the datagram into lane 0 (aesni_ecb_encrypt, one call per
-   * datagram, its blocks interleaved), then the XOR. No copy but for a datagram that is not 8-byte aligned
-   * (a GRO segment behind one of odd length), XORed in an aligned copy.
+   * datagram, its blocks interleaved), then the XOR. No copy, also for a datagram that is not 8-byte
+   * aligned (a GRO segment behind one of odd length): its keystream is written as misaligned as it is.
    */
   decrypt(batch: DatagramBatch, from: number, to: number): void {
     const { bufs, offsets, lengths } = batch;
@@ -193,21 +190,35 @@ export class AesMultiBuffer {
       }
       const start = buf.byteOffset + offset;
       if (buf.buffer !== this.lastBuffer) this.lookUp(buf.buffer);
+      // K_1 .. go to the lane at the datagram's own misalignment, so that its words and theirs line up
       this.f.ecbEncrypt(
         this.lastAddress + start,
-        this.lanesAddress,
+        this.lanesAddress + (start & 7),
         ((len - 1) >>> 4) << 4,
         this.scheduleAddress,
         1,
       );
-      if ((start & 7) === 0) {
-        this.xorLane(this.lastView, start >>> 3, buf, offset, len, 0);
-      } else {
-        buf.copy(this.stage, 0, offset, offset + len);
-        this.xorLane(this.stageView, 0, this.stage, 0, len, 0);
-        this.stage.copy(buf, offset, 0, len);
-      }
+      this.xorShifted(start, buf, offset, len);
     }
+  }
+
+  /**
+   * buf[offset, offset + len), at byte `start` of its ArrayBuffer, ^= K_0 ‖ K_1 .., with K_1 .. at byte
+   * `start & 7` of lane 0 (decrypt): bytes one by one up to the first 64-bit word of the buffer past K_0,
+   * then whole words of both, then the tail.
+   */
+  private xorShifted(start: number, buf: Buffer, offset: number, len: number): void {
+    const { firstKeyBytes, laneBytesView } = this;
+    // lane byte of datagram byte b (>= BLOCK)
+    const shift = (start & 7) - BLOCK;
+    const head = Math.min(len, BLOCK + ((8 - ((start + BLOCK) & 7)) & 7));
+    for (let b = 0; b < head; b++) buf[offset + b] ^= b < BLOCK ? firstKeyBytes[b] : laneBytesView[shift + b];
+    const words = (len - head) >>> 3;
+    const view = this.lastView;
+    const w0 = (start + head) >>> 3;
+    const k0 = (shift + head) >>> 3;
+    for (let w = 0; w < words; w++) view[w0 + w] ^= this.lanes[k0 + w];
+    for (let b = head + (words << 3); b < len; b++) buf[offset + b] ^= laneBytesView[shift + b];
   }
 
   /** Lanes long enough for the longest datagram of [from, to). */
@@ -305,8 +316,6 @@ export class AesMultiBuffer {
     this.laneBytes = lane;
     const lanesAddress = this.descriptorsAddress + DESCRIPTORS_BYTES;
     this.lanesAddress = lanesAddress;
-    this.stage = Buffer.alloc(lane + BLOCK);
-    this.stageView = new BigUint64Array(this.stage.buffer, this.stage.byteOffset, this.stage.length >>> 3);
     this.lanes = new BigUint64Array(view, KEY_SCHEDULE_BYTES + DESCRIPTORS_BYTES, (LANES * lane) >>> 3);
     this.laneBytesView = new Uint8Array(view, KEY_SCHEDULE_BYTES + DESCRIPTORS_BYTES, LANES * lane);
     const iv = new Uint32Array(this.firstKeyBytes.buffer);
