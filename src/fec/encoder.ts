@@ -117,9 +117,9 @@ export class FecEncoder {
     const length = groupLength - shardStart;
     const rows = this.codec.shards;
     for (let i = 0; i < this.dataShards; i++) {
-      const shardLength = this.shardLengths[i];
-      this.shards[i].copy(rows[i], 0, 0, shardLength);
-      rows[i].fill(0, shardLength, length);
+      // the whole stash row (no longer than a codec row): Buffer#copy of a part makes a view per call
+      rows[i].set(this.shards[i]);
+      rows[i].fill(0, this.shardLengths[i], length);
     }
     this.codec.encode(length);
 
