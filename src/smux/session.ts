@@ -9,6 +9,7 @@ import {
   CMD_SYN,
   CMD_UPD,
   encodeControlFrame,
+  encodeUpdFrame,
   INITIAL_PEER_WINDOW,
 } from './frame.js';
 import { FrameReader, READ_ERROR, READ_INCOMPLETE } from './frame-reader.js';
@@ -145,6 +146,17 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
    */
   sendNop(sid: number): void {
     if (!this.closed) this.writer.sendControl(encodeControlFrame(this.config.version, CMD_NOP, sid));
+  }
+
+  /**
+   * v2: tell the peer this end's per-stream window before any stream opens, in a UPD with stream id 0 (no
+   * stream), nothing consumed and the window (-streambuf). A smux peer drops a UPD for a stream it does not
+   * know (Go's recvLoop looks the stream up first); ours takes the window for its new streams (see
+   * newStreamPeerWindow). v1 has no UPD: nothing is sent.
+   */
+  announceStreamWindow(): void {
+    if (this.closed || this.config.version < 2) return;
+    this.writer.sendControl(encodeUpdFrame(this.config.version, 0, 0, this.config.maxStreamBuffer));
   }
 
   /** Close the session, its streams and the connection. Idempotent. */

@@ -383,6 +383,32 @@ describe('CongestionController: Startup', () => {
     assert.ok(Math.abs(cc.pacingRate - paced) < 1, `pacing ${cc.pacingRate} B/s, expected ${paced}`);
   });
 
+  test('on a longer round trip the paced initial window keeps the rate 128 segments have on 100 ms', () => {
+    // 300 ms (the link benchmark's 150 ms/10 %): 384 segments, paced over a third of the round trip as
+    // on 100 ms; 128 there cost Startup 1.6 more rounds of a transfer that lasts 12-16. In whole windows:
+    // below 150 ms it stays 128
+    for (const [rtt, segments] of [
+      [50, 128],
+      [140, 128],
+      [200, 256],
+      [300, 384],
+    ]) {
+      const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+      const seg = snapshot();
+      cc.onAppLimited();
+      cc.onSend(seg, SEG, 0);
+      cc.onRtt(rtt, rtt);
+      cc.onDelivered(seg, SEG, rtt);
+      cc.onAckEvent(rtt);
+      assert.equal(cc.cwnd, segments * SEG, `${rtt} ms`);
+      const paced = (2.885 * segments * SEG) / (rtt / 1000);
+      assert.ok(
+        Math.abs(cc.pacingRate - paced) < 1,
+        `${rtt} ms: pacing ${cc.pacingRate} B/s, expected ${paced}`,
+      );
+    }
+  });
+
   test('after an idle start (tiny app-limited samples) the in-flight cap starts at the initial window and doubles per round', () => {
     const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
     // an interactive start: one segment per 100 ms, each acknowledged after 50 ms, app-limited

@@ -80,6 +80,42 @@ test('v2: a new stream starts with the window the peer advertised on the session
   server.close();
 });
 
+test('v2: a stream opened after the peer announced its window (rtt-prime.ts) starts with it, not 262144', async () => {
+  const maxStreamBuffer = 1 << 20;
+  const config = smuxConfig(2, { maxFrameSize: 32768, maxReceiveBuffer: 8 << 20, maxStreamBuffer });
+  const { client, server, serverConn } = sessionPair(config);
+  // the receiving end announces its window before any stream; its reader then never reads, so no UPD of
+  // the stream's own: the sender stops at the announced window
+  server.announceStreamWindow();
+  await quiescent(serverConn);
+  const accepted = acceptStream(server);
+  const c = client.openStream();
+  const data = randomBytes(4 << 20);
+  const writer = writeEverything(c, data);
+  const s = await accepted;
+  await quiescent(serverConn);
+  assert.equal(s.bufferedReceiveBytes, maxStreamBuffer, 'the announced window, before any UPD of the stream');
+  assert.equal(writer.acked(), maxStreamBuffer);
+  assert.equal(sha256(await readAll(s)), sha256(data));
+  client.close();
+  server.close();
+});
+
+test('v1: announcing a window sends nothing (v1 has no UPD), and the session stays up', async () => {
+  const config = smuxConfig(1, { maxFrameSize: 32768, maxReceiveBuffer: 1 << 20, maxStreamBuffer: 65536 });
+  const { client, server, serverConn } = sessionPair(config);
+  server.announceStreamWindow();
+  const accepted = acceptStream(server);
+  const c = client.openStream();
+  const data = randomBytes(PIECE);
+  writeEverything(c, data);
+  assert.equal(sha256(await readAll(await accepted)), sha256(data));
+  await quiescent(serverConn);
+  assert.equal(client.isClosed || server.isClosed, false);
+  client.close();
+  server.close();
+});
+
 test('v2: a stalled stream does not block another stream of the same session', async () => {
   const config = smuxConfig(2, { maxFrameSize: 8192, maxReceiveBuffer: 1 << 20, maxStreamBuffer: 262144 });
   const { client, server, serverConn } = sessionPair(config);

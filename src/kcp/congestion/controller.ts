@@ -249,6 +249,21 @@ const INITIAL_WINDOW = 32;
  */
 const PACED_INITIAL_WINDOW_FACTOR = 4;
 /**
+ * The paced initial window is one such window per this many ms of min RTT (rounded, at least one): a long
+ * round trip gets the rate a 100 ms one has (1.28 segments per ms, 14 Mbit/s of full segments) instead of
+ * 128 segments on every path. 256 segments at 200 ms and 384 at 300 ms are one and 1.6 Startup rounds fewer
+ * than from 128 on a long fast path, where a 16 MiB transfer lasts only 12-16 round trips
+ * (docs/link-benchmark.md). That rate is below a third of the slowest bottleneck the link benchmark has on
+ * a long path (100 ms/5 %, 50 Mbit/s, a one-BDP queue): Startup's doubling must still meet its delay
+ * signals before it overfills that queue, and with a first flight at 20 Mbit/s it met it in another phase
+ * (kcp-pair-sim, that link with 3 parity per 10 data and the round trip measured first: queue drops in 6
+ * of 8 seeds; none in 16 at this rate, goodput +3 %; 150 ms/10 % +5-7 %, no drops in 16). Whole windows:
+ * a path under 150 ms keeps the 128 that its profiles and pair simulations were tuned with (at 103 ms, 3 %
+ * more moved the steady state of a 10 Mbit/s deep-queue pair, test/kcp/auto-link). A slower long path sees
+ * a first flight above its BDP, still a fraction of the window a Go kcptun server sends at once.
+ */
+const FIRST_FLIGHT_RTT_MS = 100;
+/**
  * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
  * the in-flight cap was in flight as they were sent: the sender used its window, and only its short send
  * queue ran dry for a moment. Linux counts a slow-start flow as cwnd-limited the same way
@@ -516,9 +531,14 @@ export class CongestionController implements ControllerEstimates {
     return Math.max(this.minCwnd, Math.min(cap, this.holdCap));
   }
 
-  /** The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR). */
+  /**
+   * The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR), and on
+   * one per FIRST_FLIGHT_RTT_MS of a longer round trip.
+   */
   private initialWindow(): number {
-    return this.minRttValue > 0 ? PACED_INITIAL_WINDOW_FACTOR * this.initialCwnd : this.initialCwnd;
+    if (this.minRttValue <= 0) return this.initialCwnd;
+    const windows = Math.max(1, Math.round(this.minRttValue / FIRST_FLIGHT_RTT_MS));
+    return windows * PACED_INITIAL_WINDOW_FACTOR * this.initialCwnd;
   }
 
   /** Startup's slow-start floor in bytes (see startupDelivered). */
