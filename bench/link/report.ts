@@ -46,7 +46,7 @@ const AUTO_DIAGNOSIS = [
   '  had about 9 ACKs, so neither the delay exit nor the bound on the cap worked (400-800 queue drops at',
   "  Startup's end). The baseline now pools several rounds, counting only samples taken with 32 or more",
   '  segments in flight (an idle baseline ended Startup at a fifth of the rate on the jitter profile).',
-  "  Once a min RTT is known the initial window is 128 segments per 100 ms of it (at least 128), paced at",
+  '  Once a min RTT is known the initial window is 128 segments per 100 ms of it (at least 128), paced at',
   "  Startup's gain, and each auto end announces its smux stream window at the session's start so a cold",
   "  stream is not held to smux's initial 256 KiB until its first window update; the receive",
   '  window doubles when held segments span a quarter of it; a parity period lasts two round trips at least',
