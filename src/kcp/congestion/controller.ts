@@ -718,6 +718,8 @@ export class CongestionController implements ControllerEstimates {
     } else if (this.minRttValue === 0 || sample <= this.minRttValue || this.idleRefresh()) {
       this.minRttValue = sample;
       this.minRttStamp = this.clock;
+    } else if (this.idleConfirms(sample)) {
+      this.minRttStamp = this.clock;
     } else if (this.minRttExpired()) {
       this.probeRttDue = true;
     }
@@ -800,6 +802,18 @@ export class CongestionController implements ControllerEstimates {
    */
   private idleRefresh(): boolean {
     return this.idleRestart && this.minRttExpired();
+  }
+
+  /**
+   * A restart from idle whose sample shows no queue (as queueStanding measures one) renews the min RTT
+   * that has not expired yet: the sample is what ProbeRTT would measure, and the min stays the path's.
+   * Without it a min RTT that expired in the first round trips of the next transfer (its stamp from the
+   * last transfer or a keep-alive, up to 10 s before) sent that transfer into ProbeRTT: half a BDP for
+   * 200 ms and a round (100 ms/5 %, 50 Mbit/s, a warm download's trace: ~0.4 s at half the rate). A
+   * higher sample renews nothing, so a path whose delay grew still gets its new min once the old expires.
+   */
+  private idleConfirms(sample: number): boolean {
+    return this.idleRestart && !this.queueStanding(sample);
   }
 
   private tick(now: number): void {

@@ -136,6 +136,20 @@ describe('CongestionController: a transfer after idle time on a warm session', (
     assert.ok(cc.pacingRate <= 1.25 * cc.bandwidth, `pacing ${cc.pacingRate} at bandwidth ${cc.bandwidth}`);
   });
 
+  test('a restart before the min RTT expires renews it: no ProbeRTT in the transfer it starts', () => {
+    // the session rests 7 s, so its min RTT (last renewed late in the first transfer) expires a few
+    // hundred ms into the next one, whose samples are a ms above it (no new low)
+    const restart = BULK_MS + 7000;
+    const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+    const sim: Sim = { due: [], queueFreeAt: 0, tokens: 0, extraDelay: (t) => (t >= restart ? 1 : 0) };
+    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    drive(cc, sim, 0, BULK_MS, (t) => t < BULK_MS - 4 * RTT, trace);
+    drive(cc, sim, BULK_MS, restart, () => false, trace);
+    drive(cc, sim, restart, restart + 4000, (t) => t >= restart, trace);
+    const states = trace.states.slice(restart);
+    assert.ok(!states.includes('probe-rtt'), `states after the restart: ${[...new Set(states)].join(', ')}`);
+  });
+
   test('only the restart refreshes the min RTT: a sender busy since probes it again a window later', () => {
     // 2 s after the restart the path's delay grows by 5 ms more each way: no later sample is a new low
     const { cc, sim } = warmRestart((t) => slightlyLater(t) + (t >= RESTART + 2000 ? 5 : 0));
