@@ -339,6 +339,8 @@ describe('CongestionController: pacing and reaction', () => {
     assert.ok(r.lateRate >= 0.85 * rate * 0.99, `goodput ${r.lateRate} B/ms`);
     const sent = r.deliveredBytes / SEG;
     assert.ok(r.queueDrops < 0.05 * sent, `${r.queueDrops} queue drops of ${sent} segments`);
+    // the baseline is the random loss: a probe's drops at the shallow queue are no part of it
+    assert.ok(r.cc.lossBaseline < 0.015, `loss baseline ${r.cc.lossBaseline}`);
   });
 });
 
