@@ -342,6 +342,24 @@ describe('CongestionController: pacing and reaction', () => {
     // the baseline is the random loss: a probe's drops at the shallow queue are no part of it
     assert.ok(r.cc.lossBaseline < 0.015, `loss baseline ${r.cc.lossBaseline}`);
   });
+
+  test('random loss before a bottleneck with room in its queue: the cruise pays for it and fills the bottleneck', () => {
+    // 5 % random loss after a one-BDP queue: the delivery rate is the bottleneck's rate less the loss, and
+    // a cruise at that rate feeds the bottleneck its rate less the loss (the probes' queue fills some of
+    // the gap: 97.2 % of the rate less the loss delivered, 99.9 % with the cruise paying for the loss)
+    const rate = 1250;
+    const bdp = rate * 100;
+    const r = runPath({
+      rate,
+      queueBytes: bdp,
+      oneWayMs: 50,
+      loss: 0.05,
+      ackEveryMs: 10,
+      durationMs: 30_000,
+    });
+    assert.ok(r.lateRate >= 0.99 * rate * 0.95, `goodput ${r.lateRate} B/ms`);
+    assert.ok(r.lateMaxQueueBytes < 0.75 * bdp, `queue ${r.lateMaxQueueBytes} B`);
+  });
 });
 
 describe('CongestionController: ACK ambiguity', () => {

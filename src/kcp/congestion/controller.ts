@@ -224,6 +224,12 @@ const LOSS_BASELINE_MAX = 0.3;
  * times 0.65 delivered decays the estimate round after round. Capped like Hysteria's loss compensation.
  */
 const LOSS_COMPENSATION_MAX = 0.3;
+/**
+ * ProbeBW's cruise pays for the baseline loss only from this much on (see paysForLoss): below it the cruise
+ * leaves at most that share of the bottleneck idle, and at a shallow queue the compensation's drops cost
+ * more (1 % loss, a queue of a fifth of the BDP: 1,692 → 1,850 queue drops in 30 s, test/kcp/congestion.test.ts).
+ */
+const CRUISE_COMPENSATION_MIN = 0.02;
 /** v2's Beta: after congestion loss the bounds keep this share of what they were. */
 const LOSS_BETA = 0.7;
 /**
@@ -522,14 +528,33 @@ export class CongestionController implements ControllerEstimates {
       return rtt > 0 ? (STARTUP_GAIN * this.initialWindow()) / rtt : 0;
     }
     const gain = this.gain();
-    // only a probe pays for the retransmissions (see LOSS_COMPENSATION_MAX): cruising at bw × 1/(1 − loss)
-    // overfills a bottleneck whose own drops the baseline then learns, a spiral
-    const rate =
-      gain > 1 ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX)) : gain * bw;
+    const rate = this.paysForLoss(gain)
+      ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX))
+      : gain * bw;
     if (this._state === 'probe-bw' && gain === 1) return Math.min(rate, this.cruiseRateBound());
     if (this._state !== 'startup') return rate;
     // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing)
     return Math.max(rate, (STARTUP_GAIN * this.startupCwnd()) / (this.minRttValue || INITIAL_RTT_MS));
+  }
+
+  /**
+   * Whether the pacing rate pays for the baseline loss's retransmissions (see LOSS_COMPENSATION_MAX): a
+   * probe always; ProbeBW's cruise too while the baseline is at least CRUISE_COMPENSATION_MIN and the last
+   * round's lowest RTT is within QUEUE_RTT_MIN_MS of the min RTT (no queue). The bandwidth is the delivery
+   * rate, which at a bottleneck is its rate when random loss strikes before it (and its rate less the loss
+   * when after it), so a cruise at gain 1 feeds the bottleneck its rate less the loss: at 100 ms/5 %,
+   * 50 Mbit/s it sat 5 % idle (its trace: pacing at the bandwidth, every round's lowest RTT at the min).
+   * Only while no queue shows, so a queue's own drops cannot feed it (a spiral), and a baseline that reads
+   * high (ACK loss) builds a queue of a few ms at most before the cruise stops paying.
+   */
+  private paysForLoss(gain: number): boolean {
+    if (gain > 1) return true;
+    return (
+      this._state === 'probe-bw' &&
+      gain === 1 &&
+      this.lossBaseline >= CRUISE_COMPENSATION_MIN &&
+      this.lastRoundMinRtt - this.minRttValue <= QUEUE_RTT_MIN_MS
+    );
   }
 
   /** In-flight cap in bytes. */
