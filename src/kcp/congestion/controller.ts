@@ -884,7 +884,10 @@ export class CongestionController implements ControllerEstimates {
       case 'probe-rtt':
         return 1;
       default:
-        return PROBE_GAINS[this.phase];
+        // a restart from idle paces at the bandwidth until its first ACK (Linux tcp_bbr.c
+        // bbr_cwnd_event): the phase advances only on ACKs, so a restart in the drain phase paced at
+        // 0.75 for its whole first round trip, with no queue to drain (a warm 100ms-5-50M download's trace)
+        return this.idleRestart ? 1 : PROBE_GAINS[this.phase];
     }
   }
 

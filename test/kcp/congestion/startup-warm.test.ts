@@ -33,6 +33,8 @@ interface Trace {
   cwnds: number[];
   /** Bytes delivered by each ms. */
   delivered: number[];
+  /** The pacing rate over the bandwidth estimate at each ms (0 before an estimate). */
+  gains: number[];
 }
 
 /**
@@ -73,6 +75,7 @@ function drive(
     trace.states.push(cc.state);
     trace.cwnds.push(cc.cwnd);
     trace.delivered.push(delivered);
+    trace.gains.push(cc.bandwidth > 0 ? cc.pacingRate / cc.bandwidth : 0);
   }
 }
 
@@ -91,7 +94,7 @@ describe('CongestionController: a transfer after idle time on a warm session', (
   } {
     const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
     const sim: Sim = { due: [], queueFreeAt: 0, tokens: 0, extraDelay };
-    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    const trace: Trace = { states: [], cwnds: [], delivered: [], gains: [] };
     // a bulk transfer that fills the pipe, then the session rests past the min RTT's 10 s window, then
     // the next transfer
     drive(cc, sim, 0, BULK_MS, (t) => t < BULK_MS - 4 * RTT, trace);
@@ -127,7 +130,7 @@ describe('CongestionController: a transfer after idle time on a warm session', (
       extraDelay: slightlyLater,
       rateAt: (t) => (t >= BULK_MS - 12 * RTT ? 1.5 * RATE : RATE),
     };
-    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    const trace: Trace = { states: [], cwnds: [], delivered: [], gains: [] };
     drive(cc, sim, 0, BULK_MS, (t) => t < BULK_MS - 4 * RTT, trace);
     // a keep-alive every second (smux's are 10 s apart; more of them give the cycle more ACK events)
     drive(cc, sim, BULK_MS, RESTART, (t) => t % 1000 === 0, trace);
@@ -142,7 +145,7 @@ describe('CongestionController: a transfer after idle time on a warm session', (
     const restart = BULK_MS + 7000;
     const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
     const sim: Sim = { due: [], queueFreeAt: 0, tokens: 0, extraDelay: (t) => (t >= restart ? 1 : 0) };
-    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    const trace: Trace = { states: [], cwnds: [], delivered: [], gains: [] };
     drive(cc, sim, 0, BULK_MS, (t) => t < BULK_MS - 4 * RTT, trace);
     drive(cc, sim, BULK_MS, restart, () => false, trace);
     drive(cc, sim, restart, restart + 4000, (t) => t >= restart, trace);
@@ -150,10 +153,29 @@ describe('CongestionController: a transfer after idle time on a warm session', (
     assert.ok(!states.includes('probe-rtt'), `states after the restart: ${[...new Set(states)].join(', ')}`);
   });
 
+  test('a restart from idle paces at the bandwidth until its first ACK, whatever phase of the gain cycle it meets', () => {
+    // transfers of different lengths leave the gain cycle in different phases for the idle time (the
+    // phase advances only on ACKs); 2000 and 2700 ms leave it in the 1.25 probe
+    for (const bulkMs of [2000, 2500, 2700]) {
+      const restart = bulkMs + 12_000;
+      const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+      const sim: Sim = { due: [], queueFreeAt: 0, tokens: 0, extraDelay: () => 0 };
+      const trace: Trace = { states: [], cwnds: [], delivered: [], gains: [] };
+      drive(cc, sim, 0, restart, (t) => t < bulkMs - 4 * RTT, trace);
+      drive(cc, sim, restart, restart + RTT, () => true, trace);
+      const gains = new Set(trace.gains.slice(restart, restart + RTT).map((g) => g.toFixed(2)));
+      assert.deepEqual(
+        [...gains],
+        ['1.00'],
+        `transfer of ${bulkMs} ms: pacing gains ${[...gains].join(', ')}`,
+      );
+    }
+  });
+
   test('only the restart refreshes the min RTT: a sender busy since probes it again a window later', () => {
     // 2 s after the restart the path's delay grows by 5 ms more each way: no later sample is a new low
     const { cc, sim } = warmRestart((t) => slightlyLater(t) + (t >= RESTART + 2000 ? 5 : 0));
-    const trace: Trace = { states: [], cwnds: [], delivered: [] };
+    const trace: Trace = { states: [], cwnds: [], delivered: [], gains: [] };
     drive(cc, sim, RESTART + 20 * RTT, RESTART + 9500, () => true, trace);
     assert.ok(!trace.states.includes('probe-rtt'), 'the restart refreshed the min RTT');
     // samples as low as the refreshed min RTT may come until the delay grows (a drained queue), and each
