@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type dgram from 'node:dgram';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import { batchOpener } from '../../src/crypt/batch.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
 import { transportCounters } from '../../src/transport/counters.js';
@@ -19,6 +19,21 @@ async function boundSocket(): Promise<dgram.Socket> {
   const socket = createUdpSocket('127.0.0.1', 4 << 20);
   await bindSocket(socket, 0, '127.0.0.1');
   return socket;
+}
+
+/** Two batched sockets on loopback, each connected to the other, closed when the test ends. */
+async function connectedPair(t: TestContext): Promise<{ ioA: UdpIo; ioB: UdpIo }> {
+  const a = await boundSocket();
+  const b = await boundSocket();
+  await connectSocket(a, b.address().port, '127.0.0.1');
+  await connectSocket(b, a.address().port, '127.0.0.1');
+  const ioA = createUdpIo(a);
+  const ioB = createUdpIo(b);
+  t.after(() => {
+    ioA.close();
+    ioB.close();
+  });
+  return { ioA, ioB };
 }
 
 async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -83,16 +98,7 @@ export function describeGsoTests(expected: Expected): void {
     });
 
     test('two batched sockets: runs of datagrams arrive byte-exact and in order', async (t) => {
-      const a = await boundSocket();
-      const b = await boundSocket();
-      await connectSocket(a, b.address().port, '127.0.0.1');
-      await connectSocket(b, a.address().port, '127.0.0.1');
-      const ioA = createUdpIo(a);
-      const ioB = createUdpIo(b);
-      t.after(() => {
-        ioA.close();
-        ioB.close();
-      });
+      const { ioA, ioB } = await connectedPair(t);
       const got: Buffer[] = [];
       ioB.onDatagram = (buf, len) => got.push(Buffer.from(buf.subarray(0, len)));
       const sizes = lengths();
@@ -113,16 +119,7 @@ export function describeGsoTests(expected: Expected): void {
     });
 
     test('datagrams opened as a batch are delivered in place, coalesced ones at their offset', async (t) => {
-      const a = await boundSocket();
-      const b = await boundSocket();
-      await connectSocket(a, b.address().port, '127.0.0.1');
-      await connectSocket(b, a.address().port, '127.0.0.1');
-      const ioA = createUdpIo(a);
-      const ioB = createUdpIo(b);
-      t.after(() => {
-        ioA.close();
-        ioB.close();
-      });
+      const { ioA, ioB } = await connectedPair(t);
       const { crypt } = createPacketCrypt('aes', Buffer.alloc(32, 7));
       ioB.opener = batchOpener(crypt);
       const got: Buffer[] = [];
