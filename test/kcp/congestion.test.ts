@@ -15,7 +15,7 @@ import {
   WindowedFilter,
   writeSegmentHeader,
 } from '../../src/kcp/index.js';
-import { snapshot } from './congestion/snapshot.js';
+import { afterFirstRoundTrip, snapshot } from './congestion/snapshot.js';
 import { Rng } from './kcp-pair-sim.js';
 
 const SEG = 1000;
@@ -413,13 +413,7 @@ describe('CongestionController: Startup', () => {
       [200, 256],
       [300, 384],
     ]) {
-      const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
-      const seg = snapshot();
-      cc.onAppLimited();
-      cc.onSend(seg, SEG, 0);
-      cc.onRtt(rtt, rtt);
-      cc.onDelivered(seg, SEG, rtt);
-      cc.onAckEvent(rtt);
+      const cc = afterFirstRoundTrip(rtt, SEG);
       assert.equal(cc.cwnd, segments * SEG, `${rtt} ms`);
       const paced = (2.885 * segments * SEG) / (rtt / 1000);
       assert.ok(

@@ -1,4 +1,4 @@
-import type { SendSnapshot } from '../../../src/kcp/index.js';
+import { CongestionController, type SendSnapshot } from '../../../src/kcp/index.js';
 
 /** A segment's controller state before its first transmission, as a fresh KCP segment holds it. */
 export function snapshot(): SendSnapshot {
@@ -12,4 +12,19 @@ export function snapshot(): SendSnapshot {
     ccInFlight: false,
     ccParityShare: 0,
   };
+}
+
+/**
+ * A controller that knows the min RTT from one idle, app-limited round trip of one segment, as after a
+ * session's first request (or the RTT-priming NOP).
+ */
+export function afterFirstRoundTrip(rttMs: number, segmentBytes: number): CongestionController {
+  const cc = new CongestionController({ segmentBytes, seed: 1 });
+  const first = snapshot();
+  cc.onAppLimited();
+  cc.onSend(first, segmentBytes, 0);
+  cc.onRtt(rttMs, rttMs);
+  cc.onDelivered(first, segmentBytes, rttMs);
+  cc.onAckEvent(rttMs);
+  return cc;
 }

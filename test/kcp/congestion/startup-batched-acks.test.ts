@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CongestionController, type SendSnapshot } from '../../../src/kcp/index.js';
-import { snapshot } from './snapshot.js';
+import type { SendSnapshot } from '../../../src/kcp/index.js';
+import { afterFirstRoundTrip, snapshot } from './snapshot.js';
 
 const SEG = 1000;
 /** Bottleneck: 5 segments per ms (40 Mbit/s of 1000-byte segments). */
@@ -49,14 +49,8 @@ interface Sent {
 function startup(path: Path): { queueMs: number; endedAt: number; bw: number } {
   const oneWay = path.oneWay ?? ONE_WAY_MS;
   const rtt = 2 * oneWay;
-  const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
   // the session's first request: one idle round trip gives the min RTT
-  const first = snapshot();
-  cc.onAppLimited();
-  cc.onSend(first, SEG, 0);
-  cc.onRtt(rtt, rtt);
-  cc.onDelivered(first, SEG, rtt);
-  cc.onAckEvent(rtt);
+  const cc = afterFirstRoundTrip(rtt, SEG);
   const parity = path.parity ?? 0;
   cc.parityShare = parity;
 

@@ -5,27 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CongestionController, type SendSnapshot } from '../../../src/kcp/index.js';
-import { snapshot } from './snapshot.js';
+import type { SendSnapshot } from '../../../src/kcp/index.js';
+import { afterFirstRoundTrip, snapshot } from './snapshot.js';
 
 const SEG = 1000;
 const RTT = 100;
 
-/** A controller that knows the min RTT from one idle, app-limited round trip (as a session's first request). */
-function afterFirstRoundTrip(): CongestionController {
-  const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
-  const first = snapshot();
-  cc.onAppLimited();
-  cc.onSend(first, SEG, 0);
-  cc.onRtt(RTT, RTT);
-  cc.onDelivered(first, SEG, RTT);
-  cc.onAckEvent(RTT);
-  return cc;
-}
-
 describe('CongestionController: Startup floor', () => {
   test('an interactive session (app-limited, one segment in flight) does not bank a larger floor', () => {
-    const cc = afterFirstRoundTrip();
+    const cc = afterFirstRoundTrip(RTT, SEG);
     for (let i = 1; i <= 300; i++) {
       const t = i * RTT;
       const seg = snapshot();
@@ -46,7 +34,7 @@ describe('CongestionController: Startup floor', () => {
    * the in-flight cap in segments at each round trip, while Startup lasts.
    */
   function ramp(roundTrips: number, rttAt: (t: number) => number, dry: (t: number) => boolean): number[] {
-    const cc = afterFirstRoundTrip();
+    const cc = afterFirstRoundTrip(RTT, SEG);
     const due: { seg: SendSnapshot; at: number; rtt: number }[] = [];
     const caps: number[] = [];
     let tokens = 0;
