@@ -18,6 +18,7 @@
  */
 import { KCP_MTU_LIMIT } from '../kcp/constants.js';
 import { timeDiff } from '../kcp/time-diff.js';
+import { datagramViews } from '../kcp/view-cache.js';
 import { snmp } from '../metrics/snmp.js';
 import { AutoTune } from './autotune.js';
 import {
@@ -204,7 +205,8 @@ export class FecDecoder {
     const shard = takeShard();
     shard.seqid = seqid;
     shard.isData = isData;
-    shard.length = buf.copy(shard.data, 0, offset + FEC_HEADER_SIZE, end);
+    shard.data.set(datagramViews.view(buf, offset + FEC_HEADER_SIZE, end), 0);
+    shard.length = end - offset - FEC_HEADER_SIZE;
     shard.ts = now;
     this.insert(insertAt, shard);
 

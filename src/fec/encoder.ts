@@ -8,6 +8,7 @@
  * The RS shards are the bytes from H+6 (size field included), zero-padded to the group's longest packet.
  */
 import { KCP_MTU_LIMIT } from '../kcp/constants.js';
+import { datagramViews } from '../kcp/view-cache.js';
 import { FEC_HEADER_SIZE, FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, FEC_TYPE_PARITY, fecPaws } from './header.js';
 import { MAX_TOTAL_SHARDS, type ReedSolomon, sharedReedSolomon } from './reed-solomon.js';
 
@@ -94,7 +95,7 @@ export class FecEncoder {
     this.nextSeqid = (this.nextSeqid + 1) % this.paws;
 
     const index = this.shardCount++;
-    pkt.copy(this.shards[index], 0, shardStart, end);
+    this.shards[index].set(datagramViews.view(pkt, shardStart, end));
     this.shardLengths[index] = shardLength;
     if (end > this.maxPacketLength) this.maxPacketLength = end;
 
@@ -144,7 +145,10 @@ export class FecEncoder {
     out.fill(0, 0, h);
     out.writeUInt32LE((this.paritySeqid + k) % this.paws, h);
     out.writeUInt16LE(FEC_TYPE_PARITY, h + 4);
-    this.codec.shards[this.dataShards + k].copy(out, shardStart, 0, groupLength - shardStart);
+    out.set(
+      datagramViews.view(this.codec.shards[this.dataShards + k], 0, groupLength - shardStart),
+      shardStart,
+    );
     out.fill(0, groupLength, groupLength + this.trailerSize);
     return groupLength;
   }
