@@ -15,10 +15,25 @@ export interface FrameSource extends ScheduledStream {
    * otherwise, and for a FIN, as one frame with split.payload left null.
    */
   takeDataFrame(split: FrameSplit | null): Buffer | null;
+  /** Bytes of data the stream holds not yet framed, its writer's buffer included (0 when only its FIN waits). */
+  pendingBytes(): number;
   /** Called right after the frame from takeDataFrame was handed to the connection. */
   dataFrameWritten(): void;
   /** The stream's pending window update (UPD), or null. */
   takeSignalFrame(): Buffer | null;
+}
+
+/**
+ * The most an idle stream that gets data may have queued to be written past a held-off connection
+ * (FrameWriter.writeAhead): a request, a keystroke, a DNS query, not the start of a bulk transfer. A
+ * stream does so only when it leaves the idle state, which takes an old-list turn that finds it empty
+ * (StreamScheduler), and its write callback waits for the drain, so the connection's queue grows by
+ * little and a stream of small writes gets no more than its share.
+ */
+export const SMALL_REQUEST_BYTES = 2048;
+
+function isSmallRequest(source: FrameSource): boolean {
+  return source.pendingBytes() <= SMALL_REQUEST_BYTES;
 }
 
 /**
@@ -40,7 +55,10 @@ export class FrameSplit {
  * Order: control frames (SYN, NOP, a FIN that aborts a stream) first, then window updates (UPD), then
  * data, chosen by the StreamScheduler: streams that just got a little data before backlogged ones, and
  * equal bytes per turn among the backlogged. A stream's graceful FIN is one of its data frames, so it
- * always follows that stream's data; a stream's own frames never change order.
+ * always follows that stream's data; a stream's own frames never change order. One exception to waiting
+ * for the drain: a stream that just became active with a request's worth of data (SMALL_REQUEST_BYTES)
+ * is written at once, behind the control frames, even while the connection holds the writer off
+ * (writeAhead), so a request does not wait in smux for the bulk streams' share of the connection's queue.
  */
 export class FrameWriter {
   private blocked = false;
@@ -84,6 +102,11 @@ export class FrameWriter {
 
   scheduleData(source: FrameSource): void {
     if (this.closed) return;
+    if (!source.hasDataFrame()) {
+      this.flush();
+      return;
+    }
+    if (this.blocked && source.schedulerList === 'idle' && isSmallRequest(source)) this.writeAhead(source);
     if (source.hasDataFrame()) this.streams.activate(source);
     this.flush();
   }
@@ -135,26 +158,48 @@ export class FrameWriter {
         }
         const source = this.streams.next();
         if (source === undefined) break;
-        const split = this.split;
-        const data = source.takeDataFrame(split);
-        if (data === null) {
-          this.streams.ranDry(source);
-          continue;
-        }
-        const payload = split === null ? null : split.payload;
-        if (payload === null) {
-          this.streams.charge(source, data.length);
-          this.write(data);
-        } else {
-          split!.payload = null;
-          this.streams.charge(source, data.length + payload.length);
-          if (!this.conn.writeParts!(data, payload)) this.blocked = true;
-        }
-        source.dataFrameWritten();
+        if (!this.writeDataFrame(source)) this.streams.ranDry(source);
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * The connection holds the writer off, and `source`, idle until now, has a request's worth of data: write
+   * it now, after the control frames queued before it (its SYN may be one of them), instead of after the
+   * connection's queue drains. The connection's queue (KCP's snd_queue) is short and leaves whole in the
+   * next flush, so the request leaves with it rather than one flush later.
+   */
+  private writeAhead(source: FrameSource): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let frame = this.control.shift(); frame !== undefined; frame = this.control.shift()) {
+        this.write(frame);
+      }
+      this.writeDataFrame(source);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Take `source`'s next frame and write it; false when it had none to send. */
+  private writeDataFrame(source: FrameSource): boolean {
+    const split = this.split;
+    const data = source.takeDataFrame(split);
+    if (data === null) return false;
+    const payload = split === null ? null : split.payload;
+    if (payload === null) {
+      this.streams.charge(source, data.length);
+      this.write(data);
+    } else {
+      split!.payload = null;
+      this.streams.charge(source, data.length + payload.length);
+      if (!this.conn.writeParts!(data, payload)) this.blocked = true;
+    }
+    source.dataFrameWritten();
+    return true;
   }
 
   private write(frame: Buffer): void {

@@ -40,6 +40,8 @@ export class StreamSender implements FrameSource {
   private chunk: Buffer | null = null;
   private offset = 0;
   private chunkCallback: Callback | null = null;
+  /** What the stream's writer held behind `chunk` when it was written. */
+  private queuedBehind = 0;
   private finRequested = false;
   private finCallback: Callback | null = null;
   private finWasSent = false;
@@ -67,12 +69,16 @@ export class StreamSender implements FrameSource {
     return this.finWasSent;
   }
 
-  /** Send `chunk`; `callback` runs once its last frame went out and the connection is not back-pressured. */
-  write(chunk: Buffer, callback: Callback): void {
+  /**
+   * Send `chunk`; `callback` runs once its last frame went out and the connection is not back-pressured.
+   * `queuedBehind`: the bytes the stream's writer already holds to send after it.
+   */
+  write(chunk: Buffer, callback: Callback, queuedBehind = 0): void {
     if (chunk.length === 0) {
       callback();
       return;
     }
+    this.queuedBehind = queuedBehind;
     this.chunk = chunk;
     this.offset = 0;
     this.chunkCallback = callback;
@@ -134,6 +140,10 @@ export class StreamSender implements FrameSource {
       return inflight < 0 || (this.peerWindow | 0) - inflight > 0;
     }
     return this.finRequested && !this.finWasSent;
+  }
+
+  pendingBytes(): number {
+    return this.chunk === null ? 0 : this.chunk.length - this.offset + this.queuedBehind;
   }
 
   takeDataFrame(split: FrameSplit | null): Buffer | null {

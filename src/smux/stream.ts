@@ -85,7 +85,8 @@ export class SmuxStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.sender.write(chunk, callback);
+    // the Writable counts this chunk and those buffered behind it
+    this.sender.write(chunk, callback, this.writableLength - chunk.length);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
