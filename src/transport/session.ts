@@ -303,6 +303,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     if (auto?.congestion) {
       this.kcp.enableCongestionControl(conv);
       this.kcp.enableThinStreamDuplicates();
+      this.kcp.enableTailCopies();
       this.kcp.enableAckLossHold();
       this.kcp.enableLatestRttRto();
       if (auto.windows) this.kcp.setWindowSize(AUTO_WND_CAP, 0);

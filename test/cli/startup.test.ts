@@ -71,7 +71,7 @@ describe('the -mode auto start-up line', () => {
     const c = config(['-mode', 'auto']);
     assert.equal(
       autoLine(['-mode', 'auto'], [autoSessionsPart(c.conn)]),
-      'mode auto (sender-side, any kcptun peer): congestion control with pacing, thin streams sent twice, automatic windows, adaptive parity count, new streams on the least loaded of 2 sessions',
+      'mode auto (sender-side, any kcptun peer): congestion control with pacing, thin streams and tails sent twice, automatic windows, adaptive parity count, new streams on the least loaded of 2 sessions',
     );
     assert.match(
       autoLine(['-mode', 'auto', '-conn', '1'], [autoSessionsPart(1)]) ?? '',

@@ -193,6 +193,7 @@ export class Endpoint {
     this.kcp.reserveBytes(options.reserved);
     if (options.auto) {
       this.kcp.enableCongestionControl(conv);
+      this.kcp.enableTailCopies();
       this.kcp.enableAckLossHold();
       this.kcp.enableLatestRttRto();
       this.kcp.enableAutoReceiveWindow(4096);

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  createSegmentHeader,
+  KCP_CMD_ACK,
+  KCP_CMD_PUSH,
+  KCP_INPUT_OK,
+  KCP_OVERHEAD,
+  Kcp,
+  readSegmentHeader,
+  writeSegmentHeader,
+} from '../../src/kcp/index.js';
+
+const CONV = 9;
+/** Segments of the one flight every scenario sends at t=0: within the controller's initial window. */
+const SENT = 20;
+/** The two segments whose first transmissions are lost. */
+const LOST = [4, 11];
+
+/** -mode auto's sender (controller, tail copies) with SENT segments sent; `pushed()`: the PUSH sns since. */
+function sender(): { kcp: Kcp; pushed: () => number[] } {
+  const out: Buffer[] = [];
+  const kcp = new Kcp(CONV, (buf, len) => out.push(Buffer.from(buf.subarray(0, len))));
+  kcp.setNoDelay(1, 10, 2, 1);
+  kcp.setWindowSize(1024, 1024);
+  kcp.enableCongestionControl(1);
+  kcp.enableTailCopies();
+  kcp.send(Buffer.alloc(kcp.mss * SENT));
+  kcp.flush(false, 0);
+  const pushed = (): number[] => {
+    const sns: number[] = [];
+    const h = createSegmentHeader();
+    for (const d of out.splice(0)) {
+      for (let p = 0; p + KCP_OVERHEAD <= d.length; p += KCP_OVERHEAD + h.len) {
+        readSegmentHeader(d, p, h);
+        if (h.cmd === KCP_CMD_PUSH) sns.push(h.sn);
+      }
+    }
+    return sns;
+  };
+  assert.equal(pushed().length, SENT);
+  return { kcp, pushed };
+}
+
+/** The peer's ACKs for every segment but LOST, in one datagram at `now` (each echoes ts 0). */
+function ackAllButLost(kcp: Kcp, now: number): void {
+  const sns = Array.from({ length: SENT }, (_, i) => i).filter((sn) => !LOST.includes(sn));
+  const d = Buffer.alloc(KCP_OVERHEAD * sns.length);
+  sns.forEach((sn, i) => {
+    writeSegmentHeader(d, i * KCP_OVERHEAD, CONV, KCP_CMD_ACK, 0, 1024, 0, sn, LOST[0], 0);
+  });
+  assert.equal(kcp.input(d, 0, d.length, now), KCP_INPUT_OK);
+}
+
+test('in the tail (nothing left to send, none coming) each retransmission goes out twice', () => {
+  const { kcp, pushed } = sender();
+  kcp.backlogged = false;
+  ackAllButLost(kcp, 100);
+  kcp.flush(false, 101);
+  assert.deepEqual(pushed(), [LOST[0], LOST[0], LOST[1], LOST[1]]);
+});
+
+test('while the writer has more data, a retransmission goes out once: the copies are for the tail only', () => {
+  const { kcp, pushed } = sender();
+  kcp.backlogged = true;
+  ackAllButLost(kcp, 100);
+  kcp.flush(false, 101);
+  assert.deepEqual(pushed(), LOST);
+});
+
+test('while new segments wait in snd_queue, a retransmission goes out once', () => {
+  const { kcp, pushed } = sender();
+  kcp.backlogged = false;
+  kcp.send(Buffer.alloc(kcp.mss));
+  ackAllButLost(kcp, 100);
+  kcp.flush(false, 101);
+  assert.deepEqual(pushed(), [LOST[0], LOST[1], SENT]);
+});
