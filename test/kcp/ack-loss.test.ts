@@ -2,16 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fecPaws } from '../../src/fec/index.js';
 import { PeerDatagramGaps } from '../../src/kcp/ack-loss.js';
-import {
-  createSegmentHeader,
-  KCP_CMD_ACK,
-  KCP_CMD_PUSH,
-  KCP_INPUT_OK,
-  KCP_OVERHEAD,
-  Kcp,
-  readSegmentHeader,
-  writeSegmentHeader,
-} from '../../src/kcp/index.js';
+import { KCP_CMD_ACK, KCP_INPUT_OK, KCP_OVERHEAD, Kcp, writeSegmentHeader } from '../../src/kcp/index.js';
+import { recordPushes } from './sent-pushes.js';
 
 const CONV = 7;
 /** Segments sent in the one flush every scenario starts with. */
@@ -25,8 +17,8 @@ const RESEND = 2;
  * `controller`: its congestion controller.
  */
 function sender(hold: boolean, rttRto = hold, controller = false): { kcp: Kcp; pushed: () => number[] } {
-  const out: Buffer[] = [];
-  const kcp = new Kcp(CONV, (buf, len) => out.push(Buffer.from(buf.subarray(0, len))));
+  const { output, pushed } = recordPushes();
+  const kcp = new Kcp(CONV, output);
   kcp.setNoDelay(1, 10, RESEND, 1);
   kcp.setWindowSize(1024, 1024);
   if (hold) kcp.enableAckLossHold();
@@ -35,17 +27,6 @@ function sender(hold: boolean, rttRto = hold, controller = false): { kcp: Kcp; p
   kcp.send(Buffer.alloc(kcp.mss * SENT));
   kcp.flush(false, 0);
   kcp.backlogged = true; // the writer has more: not the transfer's end
-  const pushed = (): number[] => {
-    const sns: number[] = [];
-    const h = createSegmentHeader();
-    for (const d of out.splice(0)) {
-      for (let p = 0; p + KCP_OVERHEAD <= d.length; p += KCP_OVERHEAD + h.len) {
-        readSegmentHeader(d, p, h);
-        if (h.cmd === KCP_CMD_PUSH) sns.push(h.sn);
-      }
-    }
-    return sns;
-  };
   assert.equal(pushed().length, SENT);
   return { kcp, pushed };
 }

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  createSegmentHeader,
-  KCP_CMD_ACK,
-  KCP_CMD_PUSH,
-  KCP_INPUT_OK,
-  KCP_OVERHEAD,
-  Kcp,
-  readSegmentHeader,
-  writeSegmentHeader,
-} from '../../src/kcp/index.js';
+import { KCP_CMD_ACK, KCP_INPUT_OK, KCP_OVERHEAD, Kcp, writeSegmentHeader } from '../../src/kcp/index.js';
+import { recordPushes } from './sent-pushes.js';
 
 const CONV = 9;
 /** Segments of the one flight every scenario sends at t=0: within the controller's initial window. */
@@ -19,25 +11,14 @@ const LOST = [4, 11];
 
 /** -mode auto's sender (controller, tail copies) with SENT segments sent; `pushed()`: the PUSH sns since. */
 function sender(): { kcp: Kcp; pushed: () => number[] } {
-  const out: Buffer[] = [];
-  const kcp = new Kcp(CONV, (buf, len) => out.push(Buffer.from(buf.subarray(0, len))));
+  const { output, pushed } = recordPushes();
+  const kcp = new Kcp(CONV, output);
   kcp.setNoDelay(1, 10, 2, 1);
   kcp.setWindowSize(1024, 1024);
   kcp.enableCongestionControl(1);
   kcp.enableTailCopies();
   kcp.send(Buffer.alloc(kcp.mss * SENT));
   kcp.flush(false, 0);
-  const pushed = (): number[] => {
-    const sns: number[] = [];
-    const h = createSegmentHeader();
-    for (const d of out.splice(0)) {
-      for (let p = 0; p + KCP_OVERHEAD <= d.length; p += KCP_OVERHEAD + h.len) {
-        readSegmentHeader(d, p, h);
-        if (h.cmd === KCP_CMD_PUSH) sns.push(h.sn);
-      }
-    }
-    return sns;
-  };
   assert.equal(pushed().length, SENT);
   return { kcp, pushed };
 }
