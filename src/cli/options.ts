@@ -7,7 +7,7 @@
  * kcptun flag name (`sndwnd`, `QPPCount`) and JSON key (`sndwnd`, `qpp-count`).
  */
 
-import type { AutoTuning } from '../transport/session.js';
+import type { AutoTuning } from '../transport/auto-kcp.js';
 import { DEFAULT_UDP_TIMEOUT_SECONDS } from '../tunnel/udp-flow.js';
 import type { FlagSpec, FlagType, FlagValue } from './flags.js';
 

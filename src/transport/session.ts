@@ -11,7 +11,6 @@ import {
   isFecShard,
   MAX_TOTAL_SHARDS,
   ParityTuner,
-  type SenderLimit,
 } from '../fec/index.js';
 import {
   type ControllerEstimates,
@@ -22,6 +21,7 @@ import {
   type KcpInputOptions,
 } from '../kcp/index.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
+import { type AutoTuning, configureAutoKcp, senderLimit } from './auto-kcp.js';
 import { CcTrace } from './cc-trace.js';
 import type { ByteConnection, ByteSink } from './conn.js';
 import type { TransportObserver } from './observer.js';
@@ -48,29 +48,11 @@ const UNSENT_LIMIT = 32;
  */
 const TURN_SEGMENTS = 64;
 /**
- * -mode auto's windows, in segments: the send window is only a memory bound (the controller's in-flight
- * cap is the real limit) and the receive window may grow this far with the measured rate and with what
- * loss holds in rcv_buf. 16384 segments of ~1.3 KB are ~22 MB per session at most, held only while holes
- * are open: a lossy long link needs several BDPs of sequence window (150 ms/10 % at 100 Mbit/s: the best
- * fast3 window was 8 BDP = 22223 segments, docs/link-benchmark.md), and Go kcptun users set such windows.
- */
-const AUTO_WND_CAP = 16384;
-/**
  * Wire bytes per KCP byte of the datagrams KCP sends (FEC and crypt headers) are re-measured over about
  * this many bytes. Parity is not in it: the pacer adds the share sent now (parityShare), which a ratio
  * over the last MiB would follow late, pacing past the rate when parity stops.
  */
 const WIRE_RATIO_SPAN = 1 << 20;
-
-/** What `-mode auto` tunes; each part is off when the user set its flags. */
-export interface AutoTuning {
-  /** Model-based congestion control and pacing (off with -nc). */
-  readonly congestion: boolean;
-  /** Send window follows the controller, receive window the measured rate (off with -sndwnd/-rcvwnd). */
-  readonly windows: boolean;
-  /** Parity count follows the measured loss (off with -datashard/-parityshard). */
-  readonly fec: boolean;
-}
 
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
@@ -300,15 +282,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.datagramBytes = options.mtu;
     const auto = options.auto ?? null;
     this.backlog = auto?.congestion ? null : new BacklogWindow();
-    if (auto?.congestion) {
-      this.kcp.enableCongestionControl(conv);
-      this.kcp.enableThinStreamDuplicates();
-      this.kcp.enableTailCopies();
-      this.kcp.enableAckLossHold();
-      this.kcp.enableLatestRttRto();
-      if (auto.windows) this.kcp.setWindowSize(AUTO_WND_CAP, 0);
-    }
-    if (auto?.windows) this.kcp.enableAutoReceiveWindow(AUTO_WND_CAP);
+    if (auto !== null) configureAutoKcp(this.kcp, auto, conv);
     this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(options.parityShards) : null;
     if (this.parityTuner !== null) this.fecEncoder!.parityCount = 0; // until the peer shows FEC (ParityTuner)
     this.now = this.scheduler.now();
@@ -579,7 +553,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         this.kcp.retransmittedSegs - this.kcp.spuriousRetransmits,
         now,
         this.kcp.srtt,
-        this.senderLimit(),
+        senderLimit(this.kcp),
       );
     }
     const share = this.parityShare();
@@ -611,22 +585,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private parityShare(): number {
     const encoder = this.fecEncoder;
     return encoder === null ? 0 : encoder.parityCount / (encoder.dataShards + encoder.parityCount);
-  }
-
-  /**
-   * What held the last flush back, for the adaptive FEC (ParityTuner): the path's rate when data waited
-   * for the pacer or the controller's in-flight cap past Startup, where parity would displace data;
-   * Startup's ramp when it waited for them in Startup (the tuner tells from the round trip whether the
-   * ramp has reached the path's rate); a window (the peer's or ours) with data waiting; or nothing left
-   * to send.
-   */
-  private senderLimit(): SenderLimit {
-    const limit = this.kcp.newDataLimit;
-    if (limit === 'data' && !this.kcp.backlogged) return 'out-of-data';
-    if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
-    const cc = this.kcp.congestion;
-    if (cc === null || !(limit === 'pacer' || limit === 'cwnd')) return 'other';
-    return cc.state === 'startup' ? 'startup-ramp' : 'path-rate';
   }
 
   private requestFlushOnce(): void {

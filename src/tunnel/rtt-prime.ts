@@ -15,7 +15,7 @@
  * in flight, `data` in its trace, 100 ms/5 % and 150 ms/10 %) below the controller's initial window.
  */
 import type { SmuxSession } from '../smux/index.js';
-import type { AutoTuning } from '../transport/session.js';
+import type { AutoTuning } from '../transport/auto-kcp.js';
 
 /** Whether sessions with these -mode auto parts send the NOP (only the controller needs the sample). */
 export function primesRtt(auto: AutoTuning | null | undefined): boolean {

@@ -6,7 +6,10 @@
  * WaitSnd < min(snd_wnd, rmt_wnd), `send` a chunk then `flush`. Each endpoint flushes again after the
  * delay its last scheduled flush returned, and reads everything after every input.
  */
+
+import { ParityTuner } from '../../src/fec/index.js';
 import { Kcp } from '../../src/kcp/index.js';
+import { configureAutoKcp, senderLimit } from '../../src/transport/auto-kcp.js';
 import { Pacer } from '../../src/transport/pacer.js';
 
 export interface LinkOptions {
@@ -32,6 +35,13 @@ export interface LinkOptions {
    * it takes len / (1 - share) of the bottleneck, as its parity would, and its controller is told the share.
    */
   parityShare?: number;
+  /**
+   * FEC as a -mode auto session sends it, in place of parityShare: after each group of `dataShards`
+   * datagrams the parity count the sender's ParityTuner chose (at most `parityShards`), each parity
+   * datagram lost like the others; a group's lost datagrams are rebuilt, as the peer's decoder would, when
+   * no more of its datagrams and parity were lost than it had parity, and arrive with its last parity.
+   */
+  fec?: { dataShards: number; parityShards: number };
 }
 
 export interface PairOptions {
@@ -53,8 +63,9 @@ export interface PairOptions {
   /** Give up (the run failed) after this much simulated time. */
   maxSimMs: number;
   /**
-   * -mode auto as a session runs it: the model-based controller, the automatic receive window, a pacer
-   * following the controller's rate, and writes held to a 32-segment backlog instead of the window.
+   * -mode auto as a session runs it: KCP configured by the session's own configureAutoKcp (the controller,
+   * thin-stream duplicates, tail copies, the windows), a pacer following the controller's rate, and writes
+   * held to a 32-segment backlog instead of the window.
    */
   auto?: boolean;
   /** Start of the steady-state part the late figures cover (Endpoint.lateMaxQueueBytes, ...). */
@@ -157,6 +168,8 @@ export class Endpoint {
   /** The writer holds at this offset of `outgoing` (see PairOptions.primeBytes). */
   writeLimit: number;
   received = 0;
+  /** Sim ms when everything expected had been received (-1: not yet). */
+  receiveDoneMs = -1;
   mismatch = -1;
   datagrams = 0;
   maxDatagram = 0;
@@ -174,6 +187,14 @@ export class Endpoint {
   /** When the last datagram sent reaches the peer (sim ms), for LinkOptions.inOrder. */
   private lastArrival = 0;
   readonly pacer: Pacer | null = null;
+  /** LinkOptions.fec: this sender's adaptive parity count and the group being sent. */
+  private readonly parityTuner: ParityTuner | null = null;
+  parityCount = 0;
+  private groupSent = 0;
+  private readonly groupLost: Packet[] = [];
+  /** When the newest datagram of the group would arrive (lost or not): its parity follows it. */
+  private groupEndAt = 0;
+  private groupMaxLen = 0;
 
   constructor(
     conv: number,
@@ -192,15 +213,25 @@ export class Endpoint {
     this.kcp.setMtu(options.mtu);
     this.kcp.reserveBytes(options.reserved);
     if (options.auto) {
-      this.kcp.enableCongestionControl(conv);
-      this.kcp.enableTailCopies();
-      this.kcp.enableAckLossHold();
-      this.kcp.enableLatestRttRto();
-      this.kcp.enableAutoReceiveWindow(4096);
-      this.kcp.setWindowSize(4096, 0);
+      configureAutoKcp(this.kcp, { congestion: true, windows: true }, conv);
       this.pacer = new Pacer(Number.POSITIVE_INFINITY, options.t0);
       this.kcp.setPacingGate(this.pacer);
+      const fec = options.link.fec;
+      if (fec !== undefined) {
+        // both ends send FEC of the same shape (kcptun's default 10/3 at both ends)
+        this.parityTuner = new ParityTuner(fec.parityShards);
+        this.parityTuner.peerSendsFec();
+        this.parityTuner.peerShape(true, 0);
+      }
     }
+  }
+
+  /** The share of this endpoint's datagrams that are parity (LinkOptions.parityShare, or fec's now). */
+  private parityShare(): number {
+    const link = this.options.link;
+    if (this.kcp.congestion === null) return 0;
+    if (link.fec === undefined) return link.parityShare ?? 0;
+    return this.parityCount / (link.fec.dataShards + this.parityCount);
   }
 
   /** Flush as the session does: the pacer follows the controller first; returns ms until the next flush. */
@@ -210,7 +241,14 @@ export class Endpoint {
     if (pacer !== null && cc !== null) {
       const rate = cc.pacingRate;
       pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, this.options.mtu, 0, now);
-      this.kcp.setParityShare(this.options.link.parityShare ?? 0);
+      const tuner = this.parityTuner;
+      if (tuner !== null) {
+        // as the session's flushKcp: retransmissions the peer's ACK showed needless are no loss
+        const kcp = this.kcp;
+        const lost = kcp.retransmittedSegs - kcp.spuriousRetransmits;
+        this.parityCount = tuner.update(kcp.transmissions, lost, now, kcp.srtt, senderLimit(kcp));
+      }
+      this.kcp.setParityShare(this.parityShare());
     }
     this.kcp.backlogged = this.sendOff < this.writeLimit;
     const wait = this.kcp.flush(false, now);
@@ -266,10 +304,10 @@ export class Endpoint {
       // tail-drop queue in front of a link of `rate` bytes per ms
       const start = Math.max(this.linkBusyUntil, this.clock.t);
       const queued = (start - this.clock.t) * link.rate;
-      const parity = this.kcp.congestion !== null ? (link.parityShare ?? 0) : 0;
-      const wireLen = len / (1 - parity);
+      const wireLen = len / (1 - this.parityShare());
       if (queued + len > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
         this.queueDrops++;
+        this.fecGroup(null, buf, len, this.clock.t + link.delay);
         return;
       }
       if (queued + len > this.maxQueueBytes) this.maxQueueBytes = queued + len;
@@ -280,7 +318,10 @@ export class Endpoint {
       this.linkBusyUntil = start + wireLen / link.rate;
       departs = Math.ceil(this.linkBusyUntil);
     }
-    if (this.rng.next() < link.loss) return;
+    if (this.rng.next() < link.loss) {
+      this.fecGroup(null, buf, len, departs + link.delay);
+      return;
+    }
     const data = Buffer.from(buf.subarray(this.options.reserved, len));
     const inbox = this.peerInbox();
     let at = departs + link.delay + Math.floor(this.rng.next() * link.jitter);
@@ -289,15 +330,47 @@ export class Endpoint {
       this.lastArrival = at;
     }
     const seqid = this.datagrams - 1;
-    inbox.push({ at, seq: this.clock.seq++, seqid, data });
+    const packet = { at, seq: this.clock.seq++, seqid, data };
+    inbox.push(packet);
     if (this.rng.next() < link.dup) {
       inbox.push({ at: at + Math.floor(this.rng.next() * link.jitter), seq: this.clock.seq++, seqid, data });
     }
+    this.fecGroup(packet, buf, len, at);
+  }
+
+  /**
+   * LinkOptions.fec: a datagram of the open group went out (`delivered`, or null when it was lost); once
+   * the group is full its parity is sent, and rebuilds the lost ones if enough of it arrives.
+   */
+  private fecGroup(delivered: Packet | null, buf: Buffer, len: number, at: number): void {
+    const fec = this.options.link.fec;
+    if (fec === undefined || this.parityTuner === null) return;
+    if (delivered === null) {
+      const data = Buffer.from(buf.subarray(this.options.reserved, len));
+      this.groupLost.push({ at, seq: 0, seqid: this.datagrams - 1, data });
+    }
+    if (at > this.groupEndAt) this.groupEndAt = at;
+    if (len > this.groupMaxLen) this.groupMaxLen = len;
+    if (++this.groupSent < fec.dataShards) return;
+    const parity = this.parityCount;
+    this.bytesOut += parity * this.groupMaxLen;
+    let lost = this.groupLost.length;
+    for (let i = 0; i < parity && lost > 0; i++) if (this.rng.next() < this.options.link.loss) lost++;
+    if (lost > 0 && lost <= parity) {
+      const inbox = this.peerInbox();
+      for (const p of this.groupLost) inbox.push({ ...p, at: this.groupEndAt, seq: this.clock.seq++ });
+    }
+    this.groupSent = 0;
+    this.groupLost.length = 0;
+    this.groupEndAt = 0;
+    this.groupMaxLen = 0;
   }
 }
 
 export interface PairResult {
   simMs: number;
+  /** When endpoint a began writing past primeBytes (0 without them): a tunnel's request arrives then. */
+  bulkFromMs: number;
   a: Endpoint;
   b: Endpoint;
 }
@@ -331,6 +404,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   const b = new Endpoint(0x5eed, bOptions, rng, bToA, aToB, () => endpoints[0].inbox, clock);
   endpoints.push(a, b);
   if (options.primeBytes !== undefined) a.writeLimit = Math.min(options.primeBytes, aToB.length);
+  let bulkFromMs = 0;
   const reads = (t: number) => options.readStallMs === 0 || t % 1000 >= options.readStallMs;
 
   while (clock.t <= options.maxSimMs) {
@@ -344,8 +418,12 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
         if (ep.kcp.paced && ep.pacer !== null) ep.nextFlush = Math.min(ep.nextFlush, t + ep.pacer.delay());
       }
       if (reads(t)) ep.readAll();
+      if (ep.receiveDoneMs < 0 && ep.receiveDone) ep.receiveDoneMs = t;
     }
-    if (a.writeLimit < aToB.length && a.kcp.waitSnd === 0 && a.sendDoneToLimit) a.writeLimit = aToB.length;
+    if (a.writeLimit < aToB.length && a.kcp.waitSnd === 0 && a.sendDoneToLimit) {
+      a.writeLimit = aToB.length;
+      bulkFromMs = t;
+    }
     for (const ep of endpoints) ep.writeWhileOpen(now);
     for (const ep of endpoints) {
       if (t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);
@@ -364,5 +442,5 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     if (!reads(t) && next > t - (t % 1000) + options.readStallMs) next = t - (t % 1000) + options.readStallMs;
     clock.t = Math.max(next, t + 1);
   }
-  return { simMs: clock.t, a, b };
+  return { simMs: clock.t, bulkFromMs, a, b };
 }

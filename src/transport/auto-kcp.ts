@@ -1,0 +1,62 @@
+/**
+ * How `-mode auto` configures a session's KCP: the one home of that set-up, shared by the session and the
+ * simulated KCP pair (test/kcp/kcp-pair-sim.ts), so what the simulator measures is what the tunnel runs.
+ */
+import type { SenderLimit } from '../fec/index.js';
+import type { Kcp } from '../kcp/index.js';
+
+/** What `-mode auto` tunes; each part is off when the user set its flags. */
+export interface AutoTuning {
+  /** Model-based congestion control and pacing (off with -nc). */
+  readonly congestion: boolean;
+  /** Send window follows the controller, receive window the measured rate (off with -sndwnd/-rcvwnd). */
+  readonly windows: boolean;
+  /** Parity count follows the measured loss (off with -datashard/-parityshard). */
+  readonly fec: boolean;
+}
+
+/**
+ * -mode auto's windows, in segments: the send window is only a memory bound (the controller's in-flight
+ * cap is the real limit) and the receive window may grow this far with the measured rate and with what
+ * loss holds in rcv_buf. 16384 segments of ~1.3 KB are ~22 MB per session at most, held only while holes
+ * are open: a lossy long link needs several BDPs of sequence window (150 ms/10 % at 100 Mbit/s: the best
+ * fast3 window was 8 BDP = 22223 segments, docs/link-benchmark.md), and Go kcptun users set such windows.
+ */
+export const AUTO_WND_CAP = 16384;
+
+/**
+ * Turns on the KCP parts of `auto` (the controller and its sender-side companions, the automatic windows);
+ * `seed` seeds the controller's gain-cycle phase (the session passes its conv). Pacing and FEC are the
+ * owner's: it follows `kcp.congestion.pacingRate` with its pacer (setPacingGate) before each flush.
+ */
+export function configureAutoKcp(
+  kcp: Kcp,
+  auto: Pick<AutoTuning, 'congestion' | 'windows'>,
+  seed: number,
+): void {
+  if (auto.congestion) {
+    kcp.enableCongestionControl(seed);
+    kcp.enableThinStreamDuplicates();
+    kcp.enableTailCopies();
+    kcp.enableAckLossHold();
+    kcp.enableLatestRttRto();
+    if (auto.windows) kcp.setWindowSize(AUTO_WND_CAP, 0);
+  }
+  if (auto.windows) kcp.enableAutoReceiveWindow(AUTO_WND_CAP);
+}
+
+/**
+ * What held `kcp`'s last flush back, for the adaptive FEC (ParityTuner): the path's rate when data waited
+ * for the pacer or the controller's in-flight cap past Startup, where parity would displace data;
+ * Startup's ramp when it waited for them in Startup (the tuner tells from the round trip whether the
+ * ramp has reached the path's rate); a window (the peer's or ours) with data waiting; or nothing left
+ * to send.
+ */
+export function senderLimit(kcp: Kcp): SenderLimit {
+  const limit = kcp.newDataLimit;
+  if (limit === 'data' && !kcp.backlogged) return 'out-of-data';
+  if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
+  const cc = kcp.congestion;
+  if (cc === null || !(limit === 'pacer' || limit === 'cwnd')) return 'other';
+  return cc.state === 'startup' ? 'startup-ramp' : 'path-rate';
+}

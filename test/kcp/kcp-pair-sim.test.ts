@@ -1,0 +1,45 @@
+/**
+ * The simulated KCP pair (kcp-pair-sim.ts) runs -mode auto as a session does: KCP configured by the
+ * session's own configureAutoKcp, and FEC that rebuilds lost datagrams with the parity ParityTuner picks.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AUTO_WND_CAP } from '../../src/transport/auto-kcp.js';
+import { AUTO_PAIR, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
+
+/** 150 ms one way, 10 % loss each way, 100 Mbit/s with a one-BDP queue: the link benchmark's 150ms-10. */
+const LONG_LOSSY: PairOptions['link'] = {
+  loss: 0.1,
+  dup: 0,
+  delay: 150,
+  jitter: 0,
+  inOrder: true,
+  rate: 12_500,
+  queueBytes: 12_500 * 300,
+};
+
+test('the auto pair has the send window a session in -mode auto has', () => {
+  const link = { ...LONG_LOSSY, loss: 0 };
+  const { a, b } = runPair({ ...AUTO_PAIR, link, seed: 1 }, Buffer.from('request'), Buffer.alloc(0));
+  assert.equal(b.received, 7);
+  assert.equal(a.kcp.sndWnd, AUTO_WND_CAP);
+});
+
+test('with FEC the pair rebuilds most random losses: a tenth of the retransmissions at 10 % loss', () => {
+  const bytes = 1 << 20;
+  const retransmitted = (fec: PairOptions['link']['fec']) => {
+    let sum = 0;
+    for (let seed = 1; seed <= 4; seed++) {
+      const data = new Rng(seed).bytes(bytes);
+      const options = { ...AUTO_PAIR, link: { ...LONG_LOSSY, fec }, seed, primeBytes: 100 };
+      const { b, a } = runPair(options, data, Buffer.alloc(0));
+      assert.equal(b.mismatch, -1, 'byte-exact');
+      assert.equal(b.received, bytes);
+      sum += a.kcp.retransmittedSegs;
+    }
+    return sum;
+  };
+  const without = retransmitted(undefined);
+  const withFec = retransmitted({ dataShards: 10, parityShards: 3 });
+  assert.ok(withFec < 0.25 * without, `${withFec} retransmissions with FEC, ${without} without`);
+});
