@@ -70,7 +70,7 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --rounds N        rounds per setting, each pair alternating (default 2; --quick and --sessions 1);
                     odd rounds measure up then down, even rounds down then up
   --warmup N        throughput mode: an unmeasured upload and download of N bytes on each round's
-                    fresh processes first, K/M/G suffixes (default 0: cold processes)
+                    fresh processes first, K/M/G suffixes, at most --bytes (default 0: cold processes)
   --settings LIST   all, or comma-separated names: defaults,wnd1024,wnd1024-nocomp,fast3-raw
   --pairs LIST      all, or comma-separated client-server pairs: ts-ts,go-go,ts-go,go-ts; also
                     ts-ts-metrics (ours with -metrics on, /metrics scraped every second; not in all);
@@ -218,6 +218,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown option: ${flag}\n${USAGE}`);
     }
   }
+  // The warm-up downloads a prefix of the target's payload, which is --bytes long.
+  opts.warmupBytes = Math.min(opts.warmupBytes, opts.bytes);
   if (opts.timeoutMs === 0) {
     const slowest = soak
       ? Math.min(SLOWEST_EXPECTED_BYTES_PER_SEC, opts.rate / PACED_TIMEOUT_FACTOR)

@@ -35,7 +35,7 @@ export interface RoundRecord {
   error?: string;
 }
 
-/** The first `bytes` of `payload` (all of it if shorter): what the target's source sends for a download that long. */
+/** The first `bytes` of `payload`: what the target's source sends for a download that long. */
 function prefix(payload: Payload, bytes: number): Payload {
   const data = payload.data.subarray(0, bytes);
   return { data, sha256: createHash('sha256').update(data).digest('hex') };
@@ -47,7 +47,7 @@ function prefix(payload: Payload, bytes: number): Payload {
  * byte over the first ~100 MiB), so a fixed order charged all of it to one direction: upload looked 1.3-1.6x
  * as costly per byte as download at both ends (docs/bench-tunnel-order-2026-12-04.md).
  */
-export function roundDirections(round: number): readonly Direction[] {
+function roundDirections(round: number): readonly Direction[] {
   return round % 2 === 1 ? ['up', 'down'] : ['down', 'up'];
 }
 

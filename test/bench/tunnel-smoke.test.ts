@@ -154,6 +154,7 @@ test('a short run of our pair writes a report of intact transfers', { timeout: 3
     for (const r of rawRows) assert.ok(r.endsWith('| yes |'), r);
     assert.doesNotMatch(report, /## Failures/);
     assert.equal(parseOptions([]).warmupBytes, 0);
+    assert.equal(parseOptions(['--bytes', '2M', '--warmup', '5M']).warmupBytes, 2 * 1024 * 1024);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
