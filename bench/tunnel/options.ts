@@ -5,6 +5,12 @@
 export interface BenchOptions {
   /** Bytes in one bulk transfer (each direction). */
   bytes: number;
+  /**
+   * Throughput mode: bytes of an unmeasured upload and download on each round's fresh processes before the
+   * measured ones (0: none, the cold figures). Our processes run their first ~100-300 MiB at up to twice
+   * their steady CPU per byte while V8 optimizes the packet path (docs/bench-tunnel-order-2026-12-04.md).
+   */
+  warmupBytes: number;
   rounds: number;
   /** Setting names, in the order given. */
   settings: string[];
@@ -61,7 +67,10 @@ const PACED_TIMEOUT_FACTOR = 2;
 
 export const USAGE = `usage: npm run bench:tunnel -- [options]
   --bytes N         bytes per bulk transfer, K/M/G suffixes (default 100M; --quick 20M)
-  --rounds N        rounds per setting, each pair alternating (default 2; --quick and --sessions 1)
+  --rounds N        rounds per setting, each pair alternating (default 2; --quick and --sessions 1);
+                    odd rounds measure up then down, even rounds down then up
+  --warmup N        throughput mode: an unmeasured upload and download of N bytes on each round's
+                    fresh processes first, K/M/G suffixes, at most --bytes (default 0: cold processes)
   --settings LIST   all, or comma-separated names: defaults,wnd1024,wnd1024-nocomp,fast3-raw
   --pairs LIST      all, or comma-separated client-server pairs: ts-ts,go-go,ts-go,go-ts; also
                     ts-ts-metrics (ours with -metrics on, /metrics scraped every second; not in all);
@@ -121,6 +130,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     throw new Error('--memory, --latency, --sessions and --soak: one mode at a time');
   const opts: BenchOptions = {
     bytes: quick || sessionsMode || soak ? QUICK.bytes : 100 * MIB,
+    warmupBytes: 0,
     rounds: quick || sessionsMode ? QUICK.rounds : 2,
     settings: memory || sessionsMode || soak ? ['defaults'] : [],
     pairs: memory || soak ? ['ts-ts'] : sessionsMode ? ['ts-ts', 'go-go'] : [],
@@ -168,6 +178,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--bytes':
         opts.bytes = parseSize(value());
         break;
+      case '--warmup':
+        opts.warmupBytes = parseSize(value(), flag);
+        break;
       case '--rounds':
         opts.rounds = positiveInt(flag, value());
         break;
@@ -205,6 +218,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown option: ${flag}\n${USAGE}`);
     }
   }
+  // The warm-up downloads a prefix of the target's payload, which is --bytes long.
+  opts.warmupBytes = Math.min(opts.warmupBytes, opts.bytes);
   if (opts.timeoutMs === 0) {
     const slowest = soak
       ? Math.min(SLOWEST_EXPECTED_BYTES_PER_SEC, opts.rate / PACED_TIMEOUT_FACTOR)

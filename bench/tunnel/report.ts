@@ -147,12 +147,19 @@ export function notes(notices: readonly string[]): string {
 export interface ThroughputReport {
   env: Environment;
   bytes: number;
+  warmupBytes: number;
   rounds: number;
   probes: number;
   probeIntervalMs: number;
   settings: readonly Setting[];
   records: readonly RoundRecord[];
   notices: readonly string[];
+}
+
+function warmupText(bytes: number): string {
+  return bytes === 0
+    ? ' (no warm-up: cold processes)'
+    : ` an unmeasured upload and download of ${fixed(bytes / MIB, 0)} MiB each (the warm-up), then`;
 }
 
 export function throughputMarkdown(r: ThroughputReport): string {
@@ -164,7 +171,9 @@ Pairs are client-server: \`ts\` is ours (\`node dist/src/cli/{client,server}-mai
 kcptun 20210922 (\`kcptun-client\`, \`kcptun-server\`). Everything runs on 127.0.0.1 but the \`*-tcp\` pairs
 (\`-tcp\` at both ends): their client and server run in two network namespaces joined by a veth, reached
 from 127.0.0.1 through unix-socket forwarders (bench/tunnel/netns-placement.ts). Per setting,
-${r.rounds} round(s), each starting fresh processes for every pair in turn (ours and Go's alternate), then:
+${r.rounds} round(s), each starting fresh processes for every pair in turn (ours and Go's alternate), then${warmupText(r.warmupBytes)}
+the two measured transfers, up first in odd rounds and down first in even ones (the first transfer of our
+fresh processes also pays for V8 optimizing the packet path):
 
 - **up**: one stream of ${fixed(r.bytes / MIB, 0)} MiB of random (incompressible) data from the client side
   to a TCP sink behind the server; **down**: the same amount from a source behind the server back to the

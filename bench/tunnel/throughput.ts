@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Prober } from './probe.js';
 import { CpuMeter, memory } from './proc-stats.js';
 import type { Pair, Setting } from './settings.js';
@@ -6,6 +7,8 @@ import { type Direction, download, type Payload, type TransferResult, upload } f
 import { TunnelPair } from './tunnel-pair.js';
 
 export interface ThroughputOptions {
+  /** Bytes of the unmeasured upload and download that precede the measured ones in each round (0: none). */
+  warmupBytes: number;
   rounds: number;
   probes: number;
   probeIntervalMs: number;
@@ -19,7 +22,7 @@ export interface TransferMeasure extends TransferResult {
   rttsMs: number[];
 }
 
-/** One pair in one round: fresh processes, an upload, then a download. */
+/** One pair in one round: fresh processes, the warm-up if any, then an upload and a download in roundDirections' order. */
 export interface RoundRecord {
   setting: string;
   pair: string;
@@ -32,7 +35,21 @@ export interface RoundRecord {
   error?: string;
 }
 
-const DIRECTIONS: readonly Direction[] = ['up', 'down'];
+/** The first `bytes` of `payload`: what the target's source sends for a download that long. */
+function prefix(payload: Payload, bytes: number): Payload {
+  const data = payload.data.subarray(0, bytes);
+  return { data, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/**
+ * The order of a round's measured transfers: up first in odd rounds, down first in even ones. The first
+ * transfer of fresh processes of ours pays for V8 optimizing the packet path (up to twice the steady CPU per
+ * byte over the first ~100 MiB), so a fixed order charged all of it to one direction: upload looked 1.3-1.6x
+ * as costly per byte as download at both ends (docs/bench-tunnel-order-2026-12-04.md).
+ */
+function roundDirections(round: number): readonly Direction[] {
+  return round % 2 === 1 ? ['up', 'down'] : ['down', 'up'];
+}
 
 /**
  * Each setting in turn; within it, `rounds` rounds, each running every pair once in the given order, so
@@ -47,10 +64,11 @@ export async function runThroughput(
   progress: (r: RoundRecord) => void,
 ): Promise<RoundRecord[]> {
   const records: RoundRecord[] = [];
+  const warmup = opts.warmupBytes > 0 ? prefix(payload, opts.warmupBytes) : null;
   for (const setting of settings) {
     for (let round = 1; round <= opts.rounds; round++) {
       for (const pair of pairs) {
-        const record = await runRound(setting, pair, round, target, payload, opts);
+        const record = await runRound(setting, pair, round, target, payload, warmup, opts);
         progress(record);
         records.push(record);
       }
@@ -65,6 +83,7 @@ async function runRound(
   round: number,
   target: BenchTarget,
   payload: Payload,
+  warmup: Payload | null,
   opts: ThroughputOptions,
 ): Promise<RoundRecord> {
   const record: RoundRecord = {
@@ -85,7 +104,16 @@ async function runRound(
   let prober: Prober | undefined;
   try {
     prober = await Prober.open(tunnel.localPort, AbortSignal.timeout(opts.timeoutMs));
-    for (const direction of DIRECTIONS) {
+    if (warmup !== null) {
+      const signal = AbortSignal.timeout(opts.timeoutMs);
+      for (const w of [
+        await upload(tunnel.localPort, target, warmup, signal),
+        await download(tunnel.localPort, warmup, signal),
+      ]) {
+        if (!w.ok) throw new Error(`warm-up ${w.direction}: ${w.error}`);
+      }
+    }
+    for (const direction of roundDirections(round)) {
       const measure = await measureTransfer(direction, tunnel, prober, target, payload, opts);
       record.transfers.push(measure);
       if (!measure.ok) record.error = `${direction}: ${measure.error}`;

@@ -122,7 +122,18 @@ test('a short run of our pair writes a report of intact transfers', { timeout: 3
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-tunnel-'));
   try {
     const out = path.join(dir, 'report.md');
-    const args = ['--bytes', '2M', '--rounds', '1', '--settings', 'fast3-raw', '--pairs', 'ts-ts'];
+    const args = [
+      '--bytes',
+      '2M',
+      '--rounds',
+      '2',
+      '--warmup',
+      '1M',
+      '--settings',
+      'fast3-raw',
+      '--pairs',
+      'ts-ts',
+    ];
     const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--probes', '5', '--out', out], {
       encoding: 'utf8',
       timeout: 25_000,
@@ -130,15 +141,20 @@ test('a short run of our pair writes a report of intact transfers', { timeout: 3
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /### fast3-raw: `-smuxver 1 -crypt none/);
+    assert.match(report, /an unmeasured upload and download of 1 MiB each \(the warm-up\)/);
     // The summary row: throughput, CPU and RSS are numbers, RTT percentiles are pairs of numbers.
     assert.match(
       report,
       /\| ts-ts \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \/ \d+ \| [\d.]+ \/ [\d.]+ \|/,
     );
-    const rawRows = report.split('\n').filter((l) => l.startsWith('| fast3-raw | ts-ts | 1 |'));
-    assert.equal(rawRows.length, 2, 'one raw row per direction');
+    const rawRows = report.split('\n').filter((l) => l.startsWith('| fast3-raw | ts-ts |'));
+    // One raw row per measured transfer (the warm-up has none), the first direction alternating by round.
+    const order = rawRows.map((r) => r.split(' | ').slice(2, 4).join(' '));
+    assert.deepEqual(order, ['1 up', '1 down', '2 down', '2 up']);
     for (const r of rawRows) assert.ok(r.endsWith('| yes |'), r);
     assert.doesNotMatch(report, /## Failures/);
+    assert.equal(parseOptions([]).warmupBytes, 0);
+    assert.equal(parseOptions(['--bytes', '2M', '--warmup', '5M']).warmupBytes, 2 * 1024 * 1024);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
