@@ -1,16 +1,54 @@
 /**
  * -mode auto's debug trace: with KCPTUN_CC_TRACE=<file> every auto session appends one line every ~100 ms
  * (TRACE_PERIOD_MS) to `<file>.<pid>`: the controller's state and estimates, the windows, and what held
- * the last flush's new data back. What bounds the rate on a link is read from it (docs/link-benchmark.md).
- * Off by default; when off the session holds null and pays one comparison per flush.
+ * the last flush's new data back, and for how long each kind of limit has held it since the session began.
+ * What bounds the rate on a link is read from it (docs/link-benchmark.md). Off by default; when off the
+ * session holds null and pays one comparison per flush.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { KCP_OVERHEAD, type Kcp } from '../kcp/index.js';
+import { timeDiff } from '../kcp/time-diff.js';
 
 const TRACE_PERIOD_MS = 100;
+
+/**
+ * The time columns (ms_<key>, cumulative): the time from each flush to the next is charged to what held
+ * that flush's new data back. KCP's `data` (snd_queue emptied) is split by whether the writer above still
+ * held data (Kcp.backlogged): `refill` when it did (the session's short queue, UNSENT_LIMIT, ran dry within
+ * the flush and is refilled from smux at once: not a sender out of data), `data` when the tunnel gave KCP
+ * nothing more (no request yet, between transfers, a transfer's tail, a source or a smux stream window that
+ * holds). One `limit` per ~100 ms says what one flush saw: on 100 ms/5 % 30-55 % of the rows said `data`,
+ * read as a sender starved of data, and were the idle second before the download and the tail; during
+ * the transfer `data` held for 10-30 ms of 3.3-3.6 s (docs/link-supply-2026-12-04.md).
+ */
+const TIME_KEYS = ['data', 'refill', 'pacer', 'cwnd', 'wnd', 'budget'] as const;
+const DATA = 0;
+const REFILL = 1;
+const PACER = 2;
+const CWND = 3;
+const WND = 4;
+const BUDGET = 5;
+
+/** The time column a flush's limit is charged to. */
+function timeKey(kcp: Kcp): number {
+  switch (kcp.newDataLimit) {
+    case 'data':
+      return kcp.backlogged ? REFILL : DATA;
+    case 'pacer':
+      return PACER;
+    case 'cwnd':
+      return CWND;
+    case 'budget':
+      return BUDGET;
+    default:
+      return WND;
+  }
+}
+
 const HEADER =
   't_ms\tremote\tstate\tbw_Mbit\tmin_rtt\tsrtt\tcwnd_seg\tinflight_seg\tpacing_Mbit\tloss_base\tack_cadence' +
-  '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\tspurious\n';
+  '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\tspurious' +
+  `${TIME_KEYS.map((k) => `\tms_${k}`).join('')}\n`;
 
 let fd = -1;
 /** The file could not be opened: said once on stderr, and no session traces (a debug aid must not stop a tunnel). */
@@ -38,6 +76,10 @@ function traceFd(): number | null {
 export class CcTrace {
   private last = -TRACE_PERIOD_MS;
   private readonly started: number;
+  /** ms charged to each of TIME_KEYS, the last flush's time and the key it is charged to until the next. */
+  private readonly limitMs = new Float64Array(TIME_KEYS.length);
+  private lastFlush: number;
+  private lastKey = DATA;
 
   private constructor(
     private readonly fd: number,
@@ -45,6 +87,7 @@ export class CcTrace {
     now: number,
   ) {
     this.started = now;
+    this.lastFlush = now;
   }
 
   /** A trace for one session when KCPTUN_CC_TRACE is set, else null. */
@@ -53,8 +96,12 @@ export class CcTrace {
     return fd === null ? null : new CcTrace(fd, remote, now);
   }
 
-  /** After a flush: one line when the period has passed. */
+  /** After every flush: its limit's time is counted, and one line written when the period has passed. */
   sample(now: number, kcp: Kcp, parity: number): void {
+    const elapsed = timeDiff(now, this.lastFlush);
+    if (elapsed > 0) this.limitMs[this.lastKey] += elapsed;
+    this.lastFlush = now;
+    this.lastKey = timeKey(kcp);
     const t = (now - this.started) | 0;
     if (t - this.last < TRACE_PERIOD_MS) return;
     this.last = t;
@@ -69,7 +116,7 @@ export class CcTrace {
         `\t${(cc.inflightBytes / seg).toFixed(0)}\t${mbit(cc.pacingRate)}\t${cc.lossBaseline.toFixed(3)}` +
         `\t${cc.ackCadence.toFixed(1)}\t${kcp.sndWnd}\t${kcp.rmtWnd}\t${inWindow}\t${kcp.unsent}` +
         `\t${kcp.newDataLimit}\t${parity}\t${kcp.transmissions}\t${kcp.retransmittedSegs}\t${kcp.rcvWnd}` +
-        `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\n`,
+        `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\t${this.limitMs.join('\t')}\n`,
     );
   }
 }

@@ -496,6 +496,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.dropFec();
     }
     if (this.closed) return;
+    // the flush an ACK that slid the window ran in Kcp.input held new data back too (the trace's time columns)
+    if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
     // the end of this event-loop turn instead of waiting for the interval, so the sender's window keeps
     // sliding and its RTO never fires for segments that did arrive.

@@ -20,7 +20,57 @@ function openTwice(file: string): { status: number | null; stdout: string; stder
   return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
 }
 
+/**
+ * Samples a stub Kcp through one trace in a fresh process: `flushes` are [now, newDataLimit, backlogged]
+ * in time order. Returns the trace file's lines split into columns.
+ */
+function traceFlushes(dir: string, flushes: Array<[number, string, boolean]>): Array<Record<string, string>> {
+  const script =
+    `const { CcTrace } = await import(${JSON.stringify(MODULE)});` +
+    'const cc = { state: "probe-bw", bandwidth: 0, minRtt: 0, pacingRate: 0, cwnd: 0, ackCadence: 0,' +
+    ' lossBaseline: 0, inflightBytes: 0 };' +
+    'const kcp = { congestion: cc, mss: 1400, sndNxt: 0, sndUna: 0, srtt: 0, sndWnd: 0, rmtWnd: 0, unsent: 0,' +
+    ' transmissions: 0, retransmittedSegs: 0, rcvWnd: 0, rcvBufLength: 0, spuriousRetransmits: 0 };' +
+    "const trace = CcTrace.open('peer', 0);" +
+    `for (const [now, limit, backlogged] of ${JSON.stringify(flushes)}) {` +
+    ' kcp.newDataLimit = limit; kcp.backlogged = backlogged; trace.sample(now, kcp, 0); }';
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, KCPTUN_CC_TRACE: path.join(dir, 'trace') },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const [name] = readdirSync(dir);
+  const [header, ...rows] = readFileSync(path.join(dir, name), 'utf8').trim().split('\n');
+  const keys = header.split('\t');
+  return rows.map((row) => Object.fromEntries(row.split('\t').map((v, i) => [keys[i], v])));
+}
+
 describe('KCPTUN_CC_TRACE', () => {
+  it("charges the time from each flush to the next to that flush's limit, data split by the writer's backlog", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cc-trace-'));
+    try {
+      const rows = traceFlushes(dir, [
+        [0, 'data', false], // idle before a request: nothing to send
+        [60, 'data', true], // the short queue ran dry within the flush, the writer above held more
+        [90, 'pacer', true],
+        [130, 'cwnd', true],
+        [150, 'rmt-wnd', true],
+        [160, 'budget', true],
+        [170, 'snd-wnd', true],
+        [175, 'pacer', true],
+        [240, 'data', false], // a line: 110 ms after the one at 130
+      ]);
+      const last = rows[rows.length - 1];
+      assert.equal(last.t_ms, '240');
+      assert.deepEqual(
+        ['data', 'refill', 'pacer', 'cwnd', 'wnd', 'budget'].map((k) => Number(last[`ms_${k}`])),
+        [60, 30, 40 + 65, 20, 10 + 5, 10],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a file that cannot be written turns the trace off with one line, not an error', () => {
     const r = openTwice('/nonexistent-kcptun-dir/trace');
     assert.equal(r.status, 0, r.stderr);
