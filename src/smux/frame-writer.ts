@@ -28,7 +28,8 @@ export interface FrameSource extends ScheduledStream {
  * (FrameWriter.writeAhead): a request, a keystroke, a DNS query, not the start of a bulk transfer. A
  * stream does so only when it leaves the idle state, which takes an old-list turn that finds it empty
  * (StreamScheduler), and its write callback waits for the drain, so the connection's queue grows by
- * little and a stream of small writes gets no more than its share.
+ * little and a stream of small writes gets no more than its share. The tunnel writes a received chunk of
+ * at most this much to an idle local socket at once for the same reason (tunnel/pipe.ts).
  */
 export const SMALL_REQUEST_BYTES = 2048;
 

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { SMALL_REQUEST_BYTES } from '../smux/index.js';
 
 /**
  * How many bytes a destination may hold (corked, or waiting for the kernel) before its source is paused.
@@ -15,27 +16,42 @@ function gathersWrites(dst: Duplex): boolean {
   return typeof (dst as { _writev?: unknown })._writev === 'function';
 }
 
+/** What copyCorked has done with dst in the present tick: nothing yet, one chunk written at once, corked. */
+const TICK_IDLE = 0;
+const TICK_WROTE_AT_ONCE = 1;
+const TICK_CORKED = 2;
+
 /**
  * Copy src to dst like Readable#pipe (without ending dst). A dst that gathers writes is corked over
  * everything src delivers in one tick of the event loop, so the chunks go out in one writev, and src is
- * paused once a write is refused and dst holds WRITE_BATCH_LIMIT bytes or more. Any other dst (the smux
- * stream, which gains nothing from a batch) pauses src as soon as a write is refused, as pipe does, so an
- * upload buffers no more than before. src resumes on dst's 'drain', which a refused write guarantees.
- * Returns the function that stops the copy.
+ * paused once a write is refused and dst holds WRITE_BATCH_LIMIT bytes or more. A tick's first chunk of at
+ * most SMALL_REQUEST_BYTES to a dst with nothing queued is written at once instead, and only what follows it
+ * in the tick is corked: a request or a response (one small chunk per tick) otherwise waited for the tick's
+ * end, behind the rest of the receive callback (its sends) and the bulk streams' writevs, 27-62 µs p50 and
+ * 107-148 µs p90 at each end under load (docs/bench-tunnel-latency-2026-12-04.md), while a bulk stream's
+ * chunks are larger and still go out in one writev per tick. Any other dst (the smux stream, which gains
+ * nothing from a batch) pauses src as soon as a write is refused, as pipe does, so an upload buffers no more
+ * than before. src resumes on dst's 'drain', which a refused write guarantees. Returns the function that
+ * stops the copy.
  */
 function copyCorked(src: Duplex, dst: Duplex): () => void {
   const batches = gathersWrites(dst);
   const pauseAt = batches ? WRITE_BATCH_LIMIT : 0;
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    dst.uncork();
+  let tick = TICK_IDLE;
+  const endTick = (): void => {
+    const corked = tick === TICK_CORKED;
+    tick = TICK_IDLE;
+    if (corked) dst.uncork();
   };
   const onData = (chunk: Buffer): void => {
-    if (batches && !corked) {
-      corked = true;
-      dst.cork();
-      process.nextTick(uncork);
+    if (batches && tick !== TICK_CORKED) {
+      if (tick === TICK_IDLE) process.nextTick(endTick);
+      if (tick === TICK_IDLE && chunk.length <= SMALL_REQUEST_BYTES && dst.writableLength === 0) {
+        tick = TICK_WROTE_AT_ONCE;
+      } else {
+        tick = TICK_CORKED;
+        dst.cork();
+      }
     }
     if (!dst.write(chunk) && dst.writableLength >= pauseAt) src.pause();
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Duplex, type Writable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { SMALL_REQUEST_BYTES } from '../../src/smux/index.js';
 import { pipeBoth, WRITE_BATCH_LIMIT } from '../../src/tunnel/pipe.js';
 import {
   acceptStream,
@@ -113,6 +114,51 @@ describe('pipeBoth: smux stream to local socket', () => {
     assert.equal(await done, undefined);
     assert.equal(sha256(Buffer.concat(socket.received)), sha256(data));
     pair.client.close();
+  });
+});
+
+/** A source that hands pushed chunks on at once (flowing), piped to a fresh RecordingSocket. */
+async function pushedToSocket() {
+  const source = new Duplex({
+    read() {},
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+  const socket = new RecordingSocket();
+  pipeBoth(source, socket, 0, () => {});
+  await new Promise((resolve) => setImmediate(resolve)); // the pipe's resume() takes effect
+  return { source, socket };
+}
+
+const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
+describe('pipeBoth: write order to the local socket', () => {
+  test("a request to an idle socket is written within its delivery, what follows it in the tick in one write at the tick's end", async () => {
+    const { source, socket } = await pushedToSocket();
+    const request = randomBytes(64);
+    source.push(request);
+    // The data listener of a smux stream runs inside the receive callback: the request is written now,
+    // not after the callback's sends and the bulk sockets' writevs.
+    assert.equal(socket.writeCalls, 1);
+    assert.deepEqual(socket.received, [request]);
+    const more = [randomBytes(64), randomBytes(SMALL_REQUEST_BYTES + 1)];
+    for (const chunk of more) source.push(chunk);
+    assert.equal(socket.writeCalls, 1);
+    await nextTick();
+    assert.equal(socket.writeCalls, 2);
+    assert.equal(socket.largestBatch, 2);
+    assert.deepEqual(socket.received, [request, ...more]);
+  });
+
+  test("a chunk larger than a request waits for the tick's end even on an idle socket", async () => {
+    const { source, socket } = await pushedToSocket();
+    const chunks = [randomBytes(SMALL_REQUEST_BYTES + 1), randomBytes(64)];
+    for (const chunk of chunks) source.push(chunk);
+    assert.equal(socket.writeCalls, 0);
+    await nextTick();
+    assert.equal(socket.writeCalls, 1);
+    assert.deepEqual(socket.received, chunks);
   });
 });
 
