@@ -822,6 +822,7 @@ export class Kcp {
     }
 
     if (cc !== null) {
+      cc.onFlushEnd(this._paced, now);
       // nothing left to send with room in the window: rate samples until this data is acked are app-limited
       const idle = this.sndQueue.length === 0 && this.ccUnsentBytes === 0 && !this.backlogged;
       if (idle && cc.canSend(this._mss + KCP_OVERHEAD)) {

@@ -44,6 +44,9 @@ export class Segment implements SendSnapshot {
   ccWindowUsed = false;
   ccInFlight = false;
   ccParityShare = 0;
+  ccSentBytes = 0;
+  ccAllowance = 0;
+  ccSenderLimited = false;
   /** Payload bytes in data[0, len). */
   len = 0;
   readonly data: Buffer;

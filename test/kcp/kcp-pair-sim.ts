@@ -80,6 +80,12 @@ export interface PairOptions {
    * has an RTT sample before the bulk starts, as a tunnel session's is after its first smux frame.
    */
   primeBytes?: number;
+  /**
+   * Endpoint a's event loop, as on a loaded machine: each time it runs, with probability `chance` it is
+   * then busy for `ms` (its inputs, writes and flushes wait until then). Its own Rng (seeded from `seed`),
+   * so the link's decisions are those of a run without it.
+   */
+  senderStall?: { chance: number; ms: number };
 }
 
 /** The session's backlog limit (UNSENT_LIMIT) that auto writers keep to. */
@@ -406,11 +412,17 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   if (options.primeBytes !== undefined) a.writeLimit = Math.min(options.primeBytes, aToB.length);
   let bulkFromMs = 0;
   const reads = (t: number) => options.readStallMs === 0 || t % 1000 >= options.readStallMs;
+  const stall = options.senderStall;
+  const stallRng = new Rng(options.seed ^ 0x5a5a5a5a);
+  /** Endpoint a runs again from this sim ms on (see PairOptions.senderStall). */
+  let aBusyUntil = 0;
+  const awake = (ep: Endpoint, t: number) => ep !== a || t >= aBusyUntil;
 
   while (clock.t <= options.maxSimMs) {
     const t = clock.t;
     const now = (options.t0 + t) >>> 0;
     for (const ep of endpoints) {
+      if (!awake(ep, t)) continue;
       for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
         const { seqid, data: d } = ep.inbox.pop();
         ep.kcp.onPeerSeqid(seqid, now); // as a session does for FEC packets
@@ -424,19 +436,23 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       a.writeLimit = aToB.length;
       bulkFromMs = t;
     }
-    for (const ep of endpoints) ep.writeWhileOpen(now);
+    for (const ep of endpoints) if (awake(ep, t)) ep.writeWhileOpen(now);
     for (const ep of endpoints) {
-      if (t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);
+      if (awake(ep, t) && t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);
     }
+    if (stall !== undefined && awake(a, t) && stallRng.next() < stall.chance) aBusyUntil = t + stall.ms;
     if (options.measureFromMs !== undefined && t >= options.measureFromMs) {
       for (const ep of endpoints) if (ep.receivedAtMeasureStart < 0) ep.receivedAtMeasureStart = ep.received;
     }
     if (a.sendDone && b.sendDone && a.receiveDone && b.receiveDone) break;
 
-    let next = Math.min(a.nextFlush, b.nextFlush);
+    let next = Number.POSITIVE_INFINITY;
     for (const ep of endpoints) {
+      let due = ep.nextFlush;
       const p = ep.inbox.peek();
-      if (p !== undefined && p.at < next) next = p.at;
+      if (p !== undefined && p.at < due) due = p.at;
+      if (ep === a && due < aBusyUntil) due = aBusyUntil;
+      if (due < next) next = due;
     }
     // a stalled reader resumes at the next second boundary
     if (!reads(t) && next > t - (t % 1000) + options.readStallMs) next = t - (t % 1000) + options.readStallMs;

@@ -6,7 +6,8 @@
  * Taken from BBR v1 (draft-cardwell-iccrg-bbr-congestion-control-00, Linux tcp_bbr.c):
  * - delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation): a snapshot of `delivered`,
  *   `deliveredTime`, `firstSendTime` and app-limited state per transmission; rate = Δdelivered /
- *   max(send interval, ACK interval); app-limited samples only ever raise the estimate;
+ *   max(send interval, ACK interval); app-limited samples only ever raise the estimate, and so do
+ *   sender-limited ones (a sender the CPU held below its pacing, see SENDER_LIMITED_SHARE);
  * - bandwidth = windowed max of the samples over 10 rounds; min RTT = the lowest sample, refreshed by
  *   ProbeRTT once it is 10 s old;
  * - Startup at gain 2/ln2 until the bandwidth grew less than 25 % in 3 rounds, Drain at its inverse until
@@ -58,6 +59,12 @@ export interface SendSnapshot {
   ccInFlight: boolean;
   /** The controller's parityShare when the segment was last sent. */
   ccParityShare: number;
+  /** Bytes the controller had counted sent, this segment's included, when it was last sent. */
+  ccSentBytes: number;
+  /** The pacing allowance (see SENDER_LIMITED_SHARE) when the segment was last sent. */
+  ccAllowance: number;
+  /** The sender fell short of its pacing over the send interval that ended with this transmission. */
+  ccSenderLimited: boolean;
 }
 
 /** The controller's state, as BBR names its phases. */
@@ -202,6 +209,19 @@ const DRAIN_MAX_RTTS = 4;
 const CRUISE_LONG_RATE_MARGIN = 0.02;
 /** Rounds the delivery rate that bounds the cruise spans (see cruiseRateBound). */
 const LONG_RATE_ROUNDS = 8;
+/**
+ * A rate sample is sender-limited when, over its send interval (about a round trip), the sender sent less
+ * than this share of what its pacing rate allowed while the pacer held data back (the time the in-flight
+ * cap, a window or an empty queue held it is not counted): the CPU, not the path, set what went out. On a
+ * loaded machine the session is woken every ~11 ms while its bucket holds 4 ms or 10 datagrams, and it
+ * sent 0.64-0.75 (p25) of its pacing rate; the samples followed it and ProbeBW's estimate sank from 26.7
+ * to 11.6 Mbit/s on a 100 Mbit/s link (docs/link-jitter-cruise-2026-12-04.md). Such a sample is taken
+ * like an app-limited one (draft-cardwell-iccrg-bbr-congestion-control: it may raise the max filter,
+ * never lower it) and its round is left out of the cruise bound (cruiseRateBound). At load 9-13 cold
+ * downloads then moved 34.6 / 28.6 Mbit/s (medians, jitter-50ms-1 / 25ms-2) against main's 26.0 / 21.6, and
+ * did not separate from main below that load (docs/link-sender-limited-2026-12-04.md).
+ */
+const SENDER_LIMITED_SHARE = 0.85;
 /** A loss verdict needs at least this many segments sent and this many lost in the epoch. */
 const LOSS_EPOCH_MIN_SENT = 64;
 const LOSS_EPOCH_MIN_LOST = 4;
@@ -361,12 +381,24 @@ export class CongestionController implements ControllerEstimates {
   /** Nonzero while app-limited: the `delivered` value at which the app-limited bubble has been ACKed. */
   private appLimitedUntil = 0;
   private inflight = 0;
+  /** Bytes sent (transmissions and retransmissions) and their count at firstSendTime. */
+  private sentBytes = 0;
+  private firstSendSent = 0;
+  /**
+   * What the pacing rate allowed while the pacer held data, bytes, up to heldSince (see allowanceNow), and
+   * its value at firstSendTime; heldRate: the rate since heldSince while the last flush was paced, else 0.
+   */
+  private allowance = 0;
+  private firstSendAllowance = 0;
+  private heldRate = 0;
+  private heldSince = 0;
   // the sample being built from this ACK event's newest delivered segment (rs.*)
   private sampleValid = false;
   private samplePriorDelivered = 0;
   private samplePriorTime = 0;
   private sampleSendElapsed = 0;
   private sampleAppLimited = false;
+  private sampleSenderLimited = false;
   private sampleParityShare = 0;
   /** The highest rate sample of the current round and of the last full round, bytes per ms. */
   private roundMaxRate = 0;
@@ -450,6 +482,12 @@ export class CongestionController implements ControllerEstimates {
   private readonly longRateDelivered = new Float64Array(LONG_RATE_ROUNDS + 1);
   private longRateHead = 0;
   private longRateCount = 0;
+  /** Time and delivered bytes of the rounds the cruise bound counts (not sender-limited ones). */
+  private longTime = 0;
+  private longDelivered = 0;
+  /** `clock` and `delivered` at the last round's start. */
+  private roundClock = 0;
+  private roundDelivered = 0;
   private probeRttDone = -1;
   private probeRttRoundDone = false;
   private rng: number;
@@ -649,23 +687,36 @@ export class CongestionController implements ControllerEstimates {
     const n = this.longRateCount;
     if (n <= LONG_RATE_ROUNDS) return Number.POSITIVE_INFINITY;
     const oldest = (this.longRateHead + 1) % (LONG_RATE_ROUNDS + 1);
-    const elapsed = this.clock - this.longRateTime[oldest];
+    const elapsed = this.longTime + (this.clock - this.roundClock) - this.longRateTime[oldest];
     if (elapsed <= 0) return Number.POSITIVE_INFINITY;
-    const rate = (this.delivered - this.longRateDelivered[oldest]) / elapsed;
+    const delivered = this.longDelivered + (this.delivered - this.roundDelivered);
+    const rate = (delivered - this.longRateDelivered[oldest]) / elapsed;
     const loss = Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX);
     return ((1 + CRUISE_LONG_RATE_MARGIN) * rate) / (1 - loss);
   }
 
-  /** At a round's start: record it for cruiseRateBound, or start over when app-limited or outside ProbeBW. */
+  /**
+   * At a round's start: record it for cruiseRateBound, or start over when app-limited or outside ProbeBW.
+   * A round whose closing sample was sender-limited is left out: its time and deliveries do not count.
+   */
   private recordLongRate(): void {
+    const elapsed = this.clock - this.roundClock;
+    const delivered = this.delivered - this.roundDelivered;
+    this.roundClock = this.clock;
+    this.roundDelivered = this.delivered;
     if (this._state !== 'probe-bw' || this.sampleAppLimited) {
       this.longRateCount = 0;
       return;
     }
+    if (this.longRateCount > 0) {
+      if (this.sampleSenderLimited) return;
+      this.longTime += elapsed;
+      this.longDelivered += delivered;
+    }
     const size = LONG_RATE_ROUNDS + 1;
     this.longRateHead = (this.longRateHead + 1) % size;
-    this.longRateTime[this.longRateHead] = this.clock;
-    this.longRateDelivered[this.longRateHead] = this.delivered;
+    this.longRateTime[this.longRateHead] = this.longTime;
+    this.longRateDelivered[this.longRateHead] = this.longDelivered;
     if (this.longRateCount < size) this.longRateCount++;
   }
 
@@ -682,6 +733,8 @@ export class CongestionController implements ControllerEstimates {
     if (this.inflight === 0) {
       // nothing in flight: the next sample's intervals start now, not at the last ACK before the idle time
       this.firstSendTime = this.clock;
+      this.firstSendSent = this.sentBytes;
+      this.firstSendAllowance = this.allowanceNow();
       this.deliveredTime = this.clock;
       if (this.appLimitedUntil !== 0) {
         this.idleRestart = true;
@@ -696,11 +749,32 @@ export class CongestionController implements ControllerEstimates {
     seg.ccAppLimited = this.appLimitedUntil !== 0;
     seg.ccWindowUsed = this.inflight + (seg.ccInFlight ? 0 : bytes) >= WINDOW_USED_SHARE * this.cwnd;
     seg.ccParityShare = this.parityShare;
+    this.sentBytes += bytes;
+    const allowance = this.allowanceNow();
+    seg.ccSentBytes = this.sentBytes;
+    seg.ccAllowance = allowance;
+    const allowed = allowance - this.firstSendAllowance;
+    seg.ccSenderLimited = allowed > 0 && this.sentBytes - this.firstSendSent < SENDER_LIMITED_SHARE * allowed;
     if (!seg.ccInFlight) {
       seg.ccInFlight = true;
       this.inflight += bytes;
     }
     this.epochSent++;
+  }
+
+  /**
+   * The end of a flush: `paced` says the pacer held data back (KCP's newDataLimit 'pacer'). Until the next
+   * flush the pacing rate accrues allowance (see SENDER_LIMITED_SHARE).
+   */
+  onFlushEnd(paced: boolean, now: number): void {
+    this.tick(now);
+    this.allowance = this.allowanceNow();
+    this.heldSince = this.clock;
+    this.heldRate = paced ? this.pacingPerMs() : 0;
+  }
+
+  private allowanceNow(): number {
+    return this.allowance + this.heldRate * (this.clock - this.heldSince);
   }
 
   /** The sender ran out of data with room left in the window: samples until now are app-limited. */
@@ -748,8 +822,11 @@ export class CongestionController implements ControllerEstimates {
       this.samplePriorTime = seg.ccDeliveredTime;
       this.sampleSendElapsed = seg.ccSentTime - seg.ccFirstSendTime;
       this.sampleAppLimited = seg.ccAppLimited;
+      this.sampleSenderLimited = seg.ccSenderLimited;
       this.sampleParityShare = seg.ccParityShare;
       this.firstSendTime = seg.ccSentTime;
+      this.firstSendSent = seg.ccSentBytes;
+      this.firstSendAllowance = seg.ccAllowance;
     }
   }
 
@@ -823,11 +900,12 @@ export class CongestionController implements ControllerEstimates {
     if (minRtt === 0 || interval >= minRtt) {
       const rate = (this.delivered - this.samplePriorDelivered) / interval;
       if (rate > this.roundMaxRate) this.roundMaxRate = rate;
-      if (!this.sampleAppLimited || rate >= this.maxBw.best(0)) this.maxBw.update(rate, this.rounds);
+      // an app- or sender-limited sample may raise the estimate, never lower it
+      const limited = this.sampleAppLimited || this.sampleSenderLimited;
+      if (!limited || rate >= this.maxBw.best(0)) this.maxBw.update(rate, this.rounds);
       // what the path carried: the data delivered and the parity sent with it
       const pathRate = rate / (1 - this.sampleParityShare);
-      if (!this.sampleAppLimited || pathRate >= this.pathBw.best(0))
-        this.pathBw.update(pathRate, this.rounds);
+      if (!limited || pathRate >= this.pathBw.best(0)) this.pathBw.update(pathRate, this.rounds);
     }
 
     this.growStartupFloor();

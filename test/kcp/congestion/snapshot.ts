@@ -11,6 +11,9 @@ export function snapshot(): SendSnapshot {
     ccWindowUsed: false,
     ccInFlight: false,
     ccParityShare: 0,
+    ccSentBytes: 0,
+    ccAllowance: 0,
+    ccSenderLimited: false,
   };
 }
 
