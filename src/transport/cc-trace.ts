@@ -19,7 +19,7 @@ const TRACE_PERIOD_MS = 100;
  * nothing more (no request yet, between transfers, a transfer's tail, a source or a smux stream window that
  * holds). One `limit` per ~100 ms says what one flush saw: on 100 ms/5 % 30-55 % of the rows said `data`,
  * read as a sender starved of data, and were the idle second before the download and the tail; during
- * the transfer `data` held for 10-30 ms of 3.3-3.6 s (docs/link-supply-2026-12-04.md).
+ * the transfer `data` held for 3-132 ms of 2.2-3.3 s, all of it in Startup (docs/link-supply-2026-12-04.md).
  */
 const TIME_KEYS = ['data', 'refill', 'pacer', 'cwnd', 'wnd', 'budget'] as const;
 const DATA = 0;
