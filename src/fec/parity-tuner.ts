@@ -12,8 +12,9 @@
  * wire bytes than retransmitting (at 50 ms, 1 %, 10 Mbit/s, full parity carried a third of the
  * bottleneck, docs/link-benchmark.md). So the count sent is 0 while the sender is at the path's rate
  * (and for PATH_RATE_HOLD_RTTS round trips after; not in the full-parity start), and what the residual loss
- * calls for otherwise: an interactive or app-limited sender, or Startup's ramp while the path has room,
- * where parity saves the round trip of head-of-line delay a retransmission costs. A sender a window holds
+ * calls for otherwise: an interactive or app-limited sender, Startup's ramp while the path has room, or a
+ * transfer's last flight (the pacer still holds it, but the writer has nothing behind it), where parity
+ * saves the round trip of head-of-line delay a retransmission costs. A sender a window holds
  * (a Go client's 512 segments) without a queue is not at the path's rate, and gets full parity while
  * the link shows loss (WINDOW_HOLD_RTTS). Startup's ramp reaches the path's rate before the controller
  * can tell (its exit waits for rounds of evidence): once the round trip has risen STARTUP_QUEUE_RISE
@@ -130,10 +131,14 @@ const WINDOW_QUIET_PERIODS = 4;
  * What held the sender's last flush back: the path's rate (see above), Startup's ramp (the pacer or the
  * in-flight cap while Startup grows them: at the path's rate once a queue shows, STARTUP_QUEUE_RISE), a
  * window (the peer's receive window or our send window, see WINDOW_HOLD_RTTS), nothing left to send (the
- * bulk data ended: its last flight, whose losses no later data would reveal for a fast retransmit, gets
- * the loss's parity at once instead of after the hold), or anything else.
+ * bulk data ended), the last flight (the pacer or the in-flight cap past Startup, with nothing queued
+ * behind what KCP holds), or anything else. Nothing left and the last flight get the loss's parity at once
+ * instead of after the hold: their losses no later data would reveal for a fast retransmit, so each costs
+ * the transfer a round trip of repairs, while the parity displaces only the last flight's own data (on
+ * 150 ms/10 % it sent the last new segment later by about the parity's share of the flight, a wash there;
+ * 100 ms/5 %: 54.1 → 57.0 Mbit/s, docs/link-last-flight-2026-12-04.md).
  */
-export type SenderLimit = 'path-rate' | 'startup-ramp' | 'window' | 'out-of-data' | 'other';
+export type SenderLimit = 'path-rate' | 'startup-ramp' | 'window' | 'out-of-data' | 'last-flight' | 'other';
 
 export class ParityTuner {
   private count: number;
@@ -213,7 +218,7 @@ export class ParityTuner {
     if (pathRate) {
       this.pathRateSeen = true;
       this.pathRateAt = now;
-    } else if (limit === 'out-of-data') {
+    } else if (limit === 'out-of-data' || limit === 'last-flight') {
       this.pathRateSeen = false;
     }
     this.evaluate(transmissions, retransmissions, now, rtt);

@@ -47,10 +47,12 @@ export function configureAutoKcp(
 
 /**
  * What held `kcp`'s last flush back, for the adaptive FEC (ParityTuner): the path's rate when data waited
- * for the pacer or the controller's in-flight cap past Startup, where parity would displace data;
- * Startup's ramp when it waited for them in Startup (the tuner tells from the round trip whether the
- * ramp has reached the path's rate); a window (the peer's or ours) with data waiting; or nothing left
- * to send.
+ * for the pacer or the controller's in-flight cap past Startup, where parity would displace data, unless
+ * the owner has nothing more than what KCP holds (`backlogged` false: the last flight, whose parity the
+ * tuner sends at once; a writer's momentary gap mid-transfer costs parity only for the flushes it lasts,
+ * as the next refill is the path's rate again); Startup's ramp when it waited for
+ * them in Startup (the tuner tells from the round trip whether the ramp has reached the path's rate); a
+ * window (the peer's or ours) with data waiting; or nothing left to send.
  */
 export function senderLimit(kcp: Kcp): SenderLimit {
   const limit = kcp.newDataLimit;
@@ -58,5 +60,6 @@ export function senderLimit(kcp: Kcp): SenderLimit {
   if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
   const cc = kcp.congestion;
   if (cc === null || !(limit === 'pacer' || limit === 'cwnd')) return 'other';
-  return cc.state === 'startup' ? 'startup-ramp' : 'path-rate';
+  if (cc.state === 'startup') return 'startup-ramp';
+  return kcp.backlogged ? 'path-rate' : 'last-flight';
 }

@@ -547,6 +547,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.now = now;
     const pacer = this.pacer;
     const cc = this.kcp.congestion;
+    // before the parity count: whether the writer holds more tells the last flight (senderLimit)
+    this.kcp.backlogged = this.writeBlocked;
     if (this.parityTuner !== null) {
       // loss the link caused: a retransmission the peer's ACK showed needless (a stall past the RTO, which
       // a loaded machine or a peer's late ACK flush causes) is no reason for parity
@@ -572,7 +574,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         now,
       );
     }
-    this.kcp.backlogged = this.writeBlocked;
     const turn = this.scheduler.turn;
     if (turn !== this.budgetTurn) {
       this.budgetTurn = turn;

@@ -244,6 +244,7 @@ export class Endpoint {
   flush(now: number): number {
     const cc = this.kcp.congestion;
     const pacer = this.pacer;
+    this.kcp.backlogged = this.sendOff < this.writeLimit;
     if (pacer !== null && cc !== null) {
       const rate = cc.pacingRate;
       pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, this.options.mtu, 0, now);
@@ -256,7 +257,6 @@ export class Endpoint {
       }
       this.kcp.setParityShare(this.parityShare());
     }
-    this.kcp.backlogged = this.sendOff < this.writeLimit;
     const wait = this.kcp.flush(false, now);
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
   }

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ParityTuner } from '../../src/fec/index.js';
+import type { ControllerState } from '../../src/kcp/congestion/index.js';
+import type { Kcp, NewDataLimit } from '../../src/kcp/index.js';
+import { senderLimit } from '../../src/transport/auto-kcp.js';
+
+/** What senderLimit reads of a Kcp: its last flush's limit, the owner's backlog, the controller's state. */
+function kcpAt(newDataLimit: NewDataLimit, backlogged: boolean, state: ControllerState | null): Kcp {
+  return { newDataLimit, backlogged, congestion: state === null ? null : { state } } as unknown as Kcp;
+}
+
+test('senderLimit: past Startup the pacer or the cap is the path rate while the writer holds more, else the last flight', () => {
+  assert.equal(senderLimit(kcpAt('pacer', true, 'probe-bw')), 'path-rate');
+  assert.equal(senderLimit(kcpAt('cwnd', true, 'drain')), 'path-rate');
+  // everything left is in KCP: the segments the pacer or the cap still holds are the transfer's last
+  assert.equal(senderLimit(kcpAt('pacer', false, 'probe-bw')), 'last-flight');
+  assert.equal(senderLimit(kcpAt('cwnd', false, 'probe-rtt')), 'last-flight');
+  // unchanged: Startup's ramp, the windows, nothing left
+  assert.equal(senderLimit(kcpAt('pacer', false, 'startup')), 'startup-ramp');
+  assert.equal(senderLimit(kcpAt('rmt-wnd', false, 'probe-bw')), 'window');
+  assert.equal(senderLimit(kcpAt('data', false, 'probe-bw')), 'out-of-data');
+  assert.equal(senderLimit(kcpAt('pacer', false, null)), 'other');
+});
+
+test('ParityTuner: the last flight has the loss count at once, though the pacer still holds it', () => {
+  const tuner = new ParityTuner(3);
+  tuner.peerSendsFec();
+  tuner.peerShape(true, 0);
+  // a bulk sender at the path rate on a lossy link (the count the loss calls for stays 3): none sent
+  assert.equal(tuner.update(1100, 50, 100, 40, senderLimit(kcpAt('pacer', true, 'probe-bw'))), 0);
+  assert.equal(tuner.update(1200, 60, 110, 40, senderLimit(kcpAt('pacer', true, 'probe-bw'))), 0);
+  // the writer has nothing more: what the pacer holds goes out with parity, without the two-RTT hold
+  assert.equal(tuner.update(1210, 60, 120, 40, senderLimit(kcpAt('pacer', false, 'probe-bw'))), 3);
+  // a writer that refills (a source's gap, not the end) is at the path rate again at once
+  assert.equal(tuner.update(1220, 60, 130, 40, senderLimit(kcpAt('pacer', true, 'probe-bw'))), 0);
+});
