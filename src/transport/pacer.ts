@@ -39,8 +39,8 @@ export class Pacer implements KcpPacingGate {
   }
 
   /**
-   * Follow a new rate with the burst max(2 ms of it, 10 datagrams of `datagramBytes`); `limit` (bytes per
-   * second, 0 for none) caps it, as -ratelimit does.
+   * Follow a new rate with the burst max(FOLLOW_BURST_MS of it, FOLLOW_BURST_DATAGRAMS datagrams of
+   * `datagramBytes`); `limit` (bytes per second, 0 for none) caps it, as -ratelimit does.
    */
   follow(bytesPerSecond: number, datagramBytes: number, limit: number, now: number): void {
     this.refill(now);
