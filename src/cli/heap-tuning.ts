@@ -21,7 +21,16 @@
  * from then as before. Idle RSS 4 MiB lower; the packet path is optimized exactly as before
  * (docs/bench-tunnel-memory-2026-12-03.md).
  *
- * A user's own flags win: a semi-space flag, or any flag of the optimizing tiers (--jitless, --no-opt...).
+ * Half the inlining budget. A fresh process's first ~100 MiB cost up to 1.5x the CPU per byte of the
+ * ones after, mostly Turbofan's compiler threads: 18-20 % of each process's CPU in that first transfer
+ * (docs/bench-tunnel-cold-2026-12-04.md). A call site is inlined only while the bytecode inlined into its
+ * function stays under V8's cumulative budget (920 bytes by default); at 460 the graphs built for the
+ * packet path's large functions (Kcp.flush, Kcp.input, the session's send and receive) are smaller:
+ * compiler threads 17 % less CPU over the first 100 MiB each way (6 of 6 run pairs), the main thread
+ * 2 % more, both ends together 3 % less (5 of 6); the second 100 MiB level, idle RSS level.
+ *
+ * A user's own flags win: a semi-space flag, an inlining flag, or any flag of the optimizing tiers
+ * (--jitless, --no-opt...).
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -31,6 +40,12 @@ if (!/semi[-_]space/.test(userFlags)) setFlagsFromString('--semi-space-growth-fa
 /** Whether the user chose anything about V8's compiler tiers, which turning Turbofan on again would undo. */
 const userTiers = /--(no-)?(opt|turbofan|jitless|lite[-_]mode)\b/.test(userFlags);
 if (!userTiers) setFlagsFromString('--no-turbofan');
+
+/** Turbofan's cumulative inlining budget in bytes of bytecode per optimized function (V8's default: 920). */
+export const INLINING_BUDGET_BYTES = 460;
+if (!userTiers && !/--max[-_]inlined/.test(userFlags)) {
+  setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINING_BUDGET_BYTES}`);
+}
 
 /** The program has started: from now on V8 optimizes hot code as usual. */
 export function endStartup(): void {

@@ -123,3 +123,37 @@ test('Turbofan is off until endStartup, and a user flag for the compiler tiers i
   assert.deepEqual(optimizedLoops(['--no-opt'], true), []);
   assert.deepEqual(optimizedLoops(['--turbofan'], false), ['startingLoop', 'startedLoop']);
 });
+
+/**
+ * How many of six callees (each some 100 bytes of bytecode, 600 in all) Turbofan inlines into their hot
+ * caller, in a fresh node that imports heap-tuning and calls endStartup (--trace-turbo-inlining).
+ */
+function inlinedCallees(nodeFlags: string[]): number {
+  const script = `
+    import(${JSON.stringify(path.join(SRC, 'cli', 'heap-tuning.js'))}).then(({ endStartup }) => {
+      endStartup();
+      const callee = (k) => new Function('v', 'let s = ' + k + '; for (let i = 0; i < v.length; i++) {' +
+        ' s = (s + v[i] * ' + k + ') | 0; s ^= s >>> ' + (k + 1) + '; s = (s * ' + (k + 3) + ') | 0;' +
+        ' s += v[(i + ' + k + ') % v.length]; s = (s ^ ' + 17 * k + ') | 0; s = (s + (v[i] >>> 1)) | 0;' +
+        ' s = (s - (v[i] << 2)) | 0; } return s;');
+      const [a, b, c, d, e, f] = [1, 2, 3, 4, 5, 6].map(callee);
+      const values = new Int32Array(8).fill(3);
+      function inliningCaller(v) { return a(v) + b(v) + c(v) + d(v) + e(v) + f(v); }
+      let s = 0;
+      for (let r = 0; r < 200000; r++) s += inliningCaller(values);
+    });`;
+  const flags = ['--trace-turbo-inlining', '--no-concurrent-recompilation', ...nodeFlags];
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return (r.stdout.match(/^Inlining .* into .*inliningCaller/gm) ?? []).length;
+}
+
+test("the bins halve Turbofan's inlining budget, and a user's own inlining flag wins", () => {
+  // V8's default budget (920 bytes of bytecode) takes all six callees; the bins' (460) some of them.
+  const ours = inlinedCallees([]);
+  assert.ok(ours >= 1 && ours < 6, `${ours} of 6 callees inlined`);
+  assert.equal(inlinedCallees(['--max-inlined-bytecode-size-cumulative=920']), 6);
+});
