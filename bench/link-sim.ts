@@ -3,7 +3,9 @@
  * session runs it (configureAutoKcp, its pacer, FEC 10/3 with ParityTuner's parity unless --no-fec),
  * in simulated time, without sockets or the benchmark lock. Each seed downloads `--bytes` after the
  * round trip was measured (a tunnel session's RTT prime); goodput is timed as bench:link times it, from
- * the request (one one-way delay before the data) to the last byte.
+ * the request (one one-way delay before the data) to the last byte. A second line per profile says, per
+ * seed, when Startup ended and at what estimate, how long ProbeBW took from there to 0.8 of the link
+ * (CLIMB_SHARE), and ProbeBW's mean pacing / estimate and bottleneck queue (ControllerTrace).
  *
  *   node dist/bench/link-sim.js --profiles 150ms-10,25ms-2 --seeds 6 --mib 16
  *
@@ -11,7 +13,7 @@
  * budget and smux. Jitter is the emulator's uniform ± jitter, in order.
  */
 import { parseArgs } from 'node:util';
-import { AUTO_PAIR, type LinkOptions, Rng, runPair } from '../test/kcp/kcp-pair-sim.js';
+import { AUTO_PAIR, type Endpoint, type LinkOptions, Rng, runPair } from '../test/kcp/kcp-pair-sim.js';
 import { bdpBytes, type LinkProfile, PROFILES } from './link/profiles.js';
 
 /** The link benchmark's shape of -mode auto's FEC (kcptun's default 10/3). */
@@ -34,6 +36,65 @@ function linkOf(p: LinkProfile, fec: boolean): LinkOptions {
   };
 }
 
+/** A climb ends when the bandwidth estimate reaches this share of the link's rate less its loss. */
+const CLIMB_SHARE = 0.8;
+
+/**
+ * What the sender's controller did in one download, from the request (the end of the prime) on: when
+ * Startup ended (ms) and its estimate then (Mbit/s of KCP segments), how long ProbeBW then took to reach
+ * CLIMB_SHARE of the link (0: Startup's estimate was there already; NaN: not within the download), and
+ * over ProbeBW until the last byte the time-weighted mean of pacing / estimate (the gain cycle, the
+ * cruise bound and the loss compensation together) and of the bottleneck queue's delay (ms).
+ */
+class ControllerTrace {
+  exitMs = Number.NaN;
+  exitMbit = Number.NaN;
+  climbMs = Number.NaN;
+  private from = -1;
+  private probeFrom = -1;
+  private lastT = -1;
+  private time = 0;
+  private gain = 0;
+  private queue = 0;
+  constructor(private readonly targetMbit: number) {}
+
+  /** PairOptions.observe for endpoint a, the sender. */
+  observe(t: number, a: Endpoint): void {
+    const cc = a.kcp.congestion;
+    if (cc === null) return;
+    if (this.from < 0) {
+      if (a.writeLimit < a.outgoing.length) return;
+      this.from = t;
+    }
+    const mbit = (cc.bandwidth * 8) / 1e6;
+    if (Number.isNaN(this.exitMs) && cc.state !== 'startup') {
+      this.exitMs = t - this.from;
+      this.exitMbit = mbit;
+    }
+    if (this.probeFrom < 0 && cc.state === 'probe-bw') this.probeFrom = t;
+    if (this.probeFrom < 0) return;
+    if (Number.isNaN(this.climbMs) && mbit >= this.targetMbit) this.climbMs = t - this.probeFrom;
+    if (this.lastT >= 0 && a.received < a.outgoing.length && cc.bandwidth > 0) {
+      const dt = t - this.lastT;
+      this.time += dt;
+      this.gain += (dt * cc.pacingRate) / cc.bandwidth;
+      this.queue += dt * a.queueMs(t);
+    }
+    this.lastT = t;
+  }
+  get pacingShare(): number {
+    return this.gain / this.time;
+  }
+  get queueMs(): number {
+    return this.queue / this.time;
+  }
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
+  return s.length === 0 ? Number.NaN : s[s.length >> 1];
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -54,11 +115,15 @@ function main(): void {
     }
     const link = linkOf(p, !values['no-fec']);
     const rates: number[] = [];
+    const traces: ControllerTrace[] = [];
     let drops = 0;
     let wire = 0;
     for (let seed = 1; seed <= seeds; seed++) {
       const data = new Rng(seed).bytes(bytes);
-      const options = { ...AUTO_PAIR, link, seed, primeBytes: PRIME_BYTES };
+      const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss));
+      traces.push(trace);
+      const observe = (t: number, a: Endpoint) => trace.observe(t, a);
+      const options = { ...AUTO_PAIR, link, seed, primeBytes: PRIME_BYTES, observe };
       const { bulkFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
         throw new Error(`${id} seed ${seed}: incomplete or corrupt`);
@@ -72,6 +137,22 @@ function main(): void {
       `${id}: Mbit/s median ${sorted[seeds >> 1].toFixed(1)} mean ${mean.toFixed(1)} ` +
         `(${rates.map((r) => r.toFixed(1)).join(' ')}), queue drops ${drops} in ${seeds} runs, ` +
         `wire/delivered ${(wire / seeds).toFixed(3)}`,
+    );
+    const f = (xs: number[], d = 0) => xs.map((x) => (Number.isNaN(x) ? '-' : x.toFixed(d))).join(' ');
+    const climbs = traces.map((x) => x.climbMs);
+    const never = climbs.filter((x) => Number.isNaN(x)).length;
+    const gains = f(
+      traces.map((x) => x.pacingShare),
+      2,
+    );
+    const queues = f(
+      traces.map((x) => x.queueMs),
+      1,
+    );
+    console.log(
+      `  Startup exit ms ${f(traces.map((x) => x.exitMs))} at Mbit/s ${f(traces.map((x) => x.exitMbit))}; ` +
+        `climb to ${CLIMB_SHARE} of the link ms ${f(climbs)} (median ${f([median(climbs)])}, ${never} never); ` +
+        `ProbeBW pacing/estimate ${gains}; queue ms ${queues}`,
     );
   }
 }

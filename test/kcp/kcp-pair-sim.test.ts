@@ -43,3 +43,24 @@ test('with FEC the pair rebuilds most random losses: a tenth of the retransmissi
   const withFec = retransmitted({ dataShards: 10, parityShards: 3 });
   assert.ok(withFec < 0.25 * without, `${withFec} retransmissions with FEC, ${without} without`);
 });
+
+test("observe sees every step of the clock, and the sender's queue delay stays within the queue's bytes", () => {
+  // a 10 Mbit/s bottleneck (1,250 bytes per ms) with a 50 KB queue: at most 40 ms of it
+  const link = { ...LONG_LOSSY, loss: 0, delay: 20, rate: 1_250, queueBytes: 50_000 };
+  const steps: number[] = [];
+  let deepest = 0;
+  const observe: PairOptions['observe'] = (t, a) => {
+    steps.push(t);
+    deepest = Math.max(deepest, a.queueMs(t));
+  };
+  const data = new Rng(3).bytes(256 * 1024);
+  const { simMs, b } = runPair({ ...AUTO_PAIR, link, seed: 3, observe }, data, Buffer.alloc(0));
+  assert.equal(b.received, data.length);
+  assert.ok(steps.length > 100, `${steps.length} steps`);
+  assert.ok(
+    steps.every((t, i) => i === 0 || t > steps[i - 1]),
+    'in order',
+  );
+  assert.equal(steps.at(-1), simMs);
+  assert.ok(deepest > 0 && deepest <= 40, `deepest queue ${deepest} ms`);
+});

@@ -86,6 +86,8 @@ export interface PairOptions {
    * so the link's decisions are those of a run without it.
    */
   senderStall?: { chance: number; ms: number };
+  /** Called once per step of the clock, after the flushes (sim ms): for traces (bench/link-sim.ts). */
+  observe?: (t: number, a: Endpoint, b: Endpoint) => void;
 }
 
 /** The session's backlog limit (UNSENT_LIMIT) that auto writers keep to. */
@@ -259,6 +261,11 @@ export class Endpoint {
     }
     const wait = this.kcp.flush(false, now);
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
+  }
+
+  /** How long a datagram sent at sim ms `t` waits in the bottleneck queue (0 without one). */
+  queueMs(t: number): number {
+    return Math.max(0, this.linkBusyUntil - t);
   }
 
   get sendDone(): boolean {
@@ -441,6 +448,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       if (awake(ep, t) && t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);
     }
     if (stall !== undefined && awake(a, t) && stallRng.next() < stall.chance) aBusyUntil = t + stall.ms;
+    options.observe?.(t, a, b);
     if (options.measureFromMs !== undefined && t >= options.measureFromMs) {
       for (const ep of endpoints) if (ep.receivedAtMeasureStart < 0) ep.receivedAtMeasureStart = ep.received;
     }
