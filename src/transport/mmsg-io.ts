@@ -48,15 +48,33 @@ import {
   SIN6_ADDR,
   SOCKADDR_IN_SIZE,
   SOCKADDR_IN6_SIZE,
+  SOL_SOCKET,
   socketFd,
   socketHandle,
 } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
 import { beginReceiveBatch, endReceiveBatch, StandingQueue } from './receive-backlog.js';
+import { scheduler } from './scheduler.js';
 import { type UdpIo, UdpPeer, UNOPENED } from './udp-io.js';
 
 /** Datagrams per system call. */
 const BATCH = 64;
+/**
+ * Batches one readiness callback reads at most while its socket is filling (filling()): 1024 datagrams, so a
+ * callback that drains still ends within a few milliseconds and the ACKs of what it read then leave. 64
+ * batches from a quarter of the buffer on did not separate from this in the 1000-session echo
+ * (docs/bench-tunnel-sessions-2026-12-04.md).
+ */
+const DRAIN_BATCHES = 16;
+/** A callback reads on while the socket's queue holds at least this share of its receive buffer: half. */
+const DRAIN_SHARE_NUM = 1;
+const DRAIN_SHARE_DEN = 2;
+/** getsockopt(SO_MEMINFO): u32[SK_MEMINFO_VARS], of which the receive queue's memory and the buffer size. */
+const SO_MEMINFO = 55;
+const SK_MEMINFO_VARS = 9;
+const MEMINFO_RMEM_ALLOC = 0;
+const MEMINFO_RCVBUF = 1;
+const memInfoLength = [SK_MEMINFO_VARS * 4];
 /**
  * Bytes per datagram slot: more than KCP_MTU_LIMIT, so a longer datagram arrives truncated yet still longer
  * than KCP_MTU_LIMIT, and is refused like a long one from dgram.
@@ -297,6 +315,8 @@ class MmsgIo implements UdpIo {
   private perMessage = 1;
   /** How long this socket's queue has stood, for the receive-backlog window. */
   private readonly standing = new StandingQueue();
+  /** SO_MEMINFO's answer, reused (koffi copies the values back into the array). */
+  private readonly memInfo: number[] = new Array(SK_MEMINFO_VARS).fill(0);
   private closed = false;
   private readonly poll: PollHandle;
 
@@ -500,13 +520,35 @@ class MmsgIo implements UdpIo {
   }
 
   /**
-   * One batch per readiness callback. The poll is level-triggered: while more is queued, libuv reports the
-   * socket again on its next round, after the other ready sockets and the end-of-turn flush had their turn.
-   * Reading several batches in one callback held a request that arrived on a TCP connection meanwhile, and
-   * the ACKs of what was read, behind all of them (docs/bench-tunnel-latency-2026-12-02.md).
+   * One batch per readiness callback, unless the socket is filling (below). The poll is level-triggered:
+   * while more is queued, libuv reports the socket again on its next round, after the other ready sockets
+   * and the end-of-turn flush had their turn. Reading several batches in one callback held a request that
+   * arrived on a TCP connection meanwhile, and the ACKs of what was read, behind all of them
+   * (docs/bench-tunnel-latency-2026-12-02.md); a datagram the kernel drops waits a retransmission instead.
+   * Between the batches of a callback that reads on, the turn ends (the end-of-turn flushes run), so the ACKs
+   * of each batch leave with it as they would after a callback of its own.
    */
   private readonly onReadable = (): void => {
-    if (this.closed) return;
+    for (let b = 1; this.readBatch() && b < DRAIN_BATCHES && this.filling(); b++) scheduler.endTurn();
+  };
+
+  /**
+   * The socket's queue holds at least DRAIN_SHARE_NUM / DRAIN_SHARE_DEN of its receive buffer (SO_MEMINFO's
+   * receive memory against the buffer's size), so the kernel will soon drop what arrives. The server of 1000
+   * sessions that Go's client dialled at once, each sending 64 KiB at once, read one batch per callback, found
+   * its one socket full through the whole echo and lost 130 000-230 000 datagrams, retransmitted by the client;
+   * reading on cut its CPU by about a tenth, its drops less clearly (docs/bench-tunnel-sessions-2026-12-04.md).
+   * False when the kernel does not answer.
+   */
+  private filling(): boolean {
+    const info = this.memInfo;
+    if (this.sys.getsockopt(this.pollFd, SOL_SOCKET, SO_MEMINFO, info, memInfoLength) !== 0) return false;
+    return info[MEMINFO_RMEM_ALLOC] * DRAIN_SHARE_DEN >= info[MEMINFO_RCVBUF] * DRAIN_SHARE_NUM;
+  }
+
+  /** One recvmmsg and its delivery; true when it filled the batch (more may be queued). */
+  private readBatch(): boolean {
+    if (this.closed) return false;
     const rx = this.rx;
     const gro = rx.shape.control === 'gro';
     // With GRO one message may hold dozens of datagrams: ask for as many messages as keep this callback
@@ -520,7 +562,7 @@ class MmsgIo implements UdpIo {
       // call has now consumed (a late ICMP error).
       const errno = this.sys.koffi.errno();
       if (errno !== EAGAIN && errno !== EINTR) this.reportError(errnoError('recvmmsg', errno));
-      return;
+      return false;
     }
     let perMessage = 1;
     beginReceiveBatch(
@@ -546,7 +588,8 @@ class MmsgIo implements UdpIo {
     }
     this.perMessage = perMessage;
     flushOutbox();
-  };
+    return got === want;
+  }
 
   /**
    * Open (decrypt and check) every datagram of the `got` messages just received at once, in the order

@@ -120,6 +120,14 @@ export class Scheduler {
     return Math.max(0, timeDiff(this.heapDue[0], this.now()));
   }
 
+  /**
+   * End the turn now: run the flushes requested so far (the ACKs a receive batch queued) as the end-of-turn
+   * flush would. For a readiness callback that reads on past one batch (mmsg-io.ts).
+   */
+  endTurn(): void {
+    this.onImmediate();
+  }
+
   private schedule(s: Schedulable, due: number): void {
     s.dueAt = due;
     this.push(s, due);

@@ -5,6 +5,7 @@ import { CFB_HEADER_SIZE } from '../../src/crypt/cfb-packet.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
 import { DgramIo } from '../../src/transport/dgram-io.js';
 import { createMmsgIo, formatIpv6, mmsgSupported } from '../../src/transport/mmsg-io.js';
+import { type Schedulable, scheduler } from '../../src/transport/scheduler.js';
 import {
   bindListenSocket,
   bindSocket,
@@ -194,6 +195,57 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     assert.deepEqual(got, ['welcome']);
     io.close();
     server.close();
+  });
+
+  /**
+   * Datagrams delivered by the readiness callback that delivers the first of `count` datagrams of 1400 bytes
+   * queued at once in a socket whose receive buffer is `rcvbuf` bytes (the kernel doubles it): the
+   * delivery's setImmediate runs once that callback has returned. `each` sees every delivery's number.
+   */
+  async function firstCallback(count: number, rcvbuf: number, each = (_n: number) => {}): Promise<number> {
+    const socket = await boundSocket('127.0.0.1');
+    socket.setRecvBufferSize(rcvbuf);
+    const io = createUdpIo(socket);
+    const peer = await plainPeer('127.0.0.1', socket.address().port);
+    let delivered = 0;
+    const first = new Promise<number>((resolve) => {
+      io.onDatagram = () => {
+        if (delivered++ === 0) setImmediate(() => resolve(delivered));
+        each(delivered);
+      };
+    });
+    const payload = Buffer.alloc(1400);
+    // in one turn: the callback finds all of them queued
+    for (let i = 0; i < count; i++) peer.socket.send(payload);
+    const n = await first;
+    io.close();
+    peer.socket.close();
+    return n;
+  }
+
+  test('a socket filling its buffer is read past one batch in one callback', async () => {
+    // 200 x 1400 bytes fill most of a 512 KiB buffer: past half of it, the callback reads on
+    assert.ok((await firstCallback(200, 256 * 1024)) > 64);
+  });
+
+  test('a queue under half the buffer is read one batch per callback', async () => {
+    assert.equal(await firstCallback(100, 4 * 1024 * 1024), 64);
+  });
+
+  test('a callback reading on runs the flushes one batch requested (its ACKs) before the next batch', async () => {
+    let delivered = 0;
+    let flushedAfter = -1;
+    const session: Schedulable = {
+      dueAt: -1,
+      update: () => 1000,
+      flushPending: () => (flushedAfter = delivered),
+    };
+    const read = await firstCallback(200, 256 * 1024, (n) => {
+      delivered = n;
+      if (n === 1) scheduler.requestFlush(session);
+    });
+    assert.ok(read > 64);
+    assert.equal(flushedAfter, 64);
   });
 
   test('closing from within a delivery stops the batch there', async () => {
