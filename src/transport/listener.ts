@@ -267,7 +267,12 @@ export class KcpListener {
     if (opens < 0) {
       snmp.InPkts++;
       snmp.InCsumErrors++;
-      this.options.observer?.undecryptable?.(this.io.senderKey(), this.currentSender);
+      const observer = this.options.observer;
+      if (observer !== undefined) {
+        const key = this.io.senderKey();
+        if (this.table.has(key)) observer.damaged?.(key, this.currentSender);
+        else observer.undecryptable?.(key, this.currentSender);
+      }
       return;
     }
     const off = offset + crypt.headerSize;

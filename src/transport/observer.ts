@@ -19,6 +19,12 @@ export interface TransportObserver {
    */
   undecryptable?(key: number | string, sender: () => UdpPeer): void;
   /**
+   * As undecryptable, from a sender whose session is open (its other datagrams opened): not a key or crypt
+   * mismatch but a datagram damaged or stray (Go kcptun's own client sends a few such, and its server counts
+   * them too: docs/bench-tunnel-sessions-2026-12-04.md).
+   */
+  damaged?(key: number | string, sender: () => UdpPeer): void;
+  /**
    * The UDP socket reported an error (counted in transportCounters.udpSocketErrors). `socket` names it: the
    * server's address for a dialled session's socket, the local address for a listener's.
    */

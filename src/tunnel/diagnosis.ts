@@ -9,6 +9,7 @@ import { LogLimiter, type LogLimiterOptions } from '../transport/log-limiter.js'
 import type { TransportObserver } from '../transport/observer.js';
 import type { KcpSession, SessionMetrics } from '../transport/session.js';
 import { formatHostPort } from '../transport/udp.js';
+import type { UdpPeer } from '../transport/udp-io.js';
 import { readSessionStart, type SessionStartMismatch } from './session-start.js';
 
 /** A dialled session that hears nothing back this long is reported (is the server there at all?). */
@@ -73,6 +74,14 @@ function wordMismatch(m: SessionStartMismatch): string {
   );
 }
 
+/** "a datagram from ... failed the checksum", or how many in the span the count covers. */
+function failedChecksum(from: UdpPeer, count: number, sinceMs: number): string {
+  const source = formatHostPort(from.address, from.port);
+  return sinceMs < 0
+    ? `a datagram from ${source} failed the checksum`
+    : `${count} datagrams from ${source} failed the checksum in ${describeSpan(sinceMs)}`;
+}
+
 /** Hints for socket errors whose cause a user can act on. */
 function socketErrorHint(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;
@@ -90,13 +99,15 @@ export class Diagnosis {
   readonly observer: TransportObserver = {
     undecryptable: (key, sender) => {
       this.limiter.reportCount('checksum', key, (count, sinceMs) => {
-        const from = sender();
-        const source = formatHostPort(from.address, from.port);
-        const what =
-          sinceMs < 0
-            ? `a datagram from ${source} failed the checksum`
-            : `${count} datagrams from ${source} failed the checksum in ${describeSpan(sinceMs)}`;
-        return `${what}: the peers probably differ in -key or -crypt`;
+        return `${failedChecksum(sender(), count, sinceMs)}: the peers probably differ in -key or -crypt`;
+      });
+    },
+    damaged: (key, sender) => {
+      this.limiter.reportCount('damaged', key, (count, sinceMs) => {
+        return (
+          `${failedChecksum(sender(), count, sinceMs)} while its session's other datagrams opened: ` +
+          'damaged or stray datagrams, not a -key or -crypt mismatch'
+        );
       });
     },
     socketError: (err, socket) => {

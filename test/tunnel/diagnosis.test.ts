@@ -9,8 +9,9 @@ import { defaultSmuxConfig, type SmuxConfig } from '../../src/smux/index.js';
 import { transportCounters } from '../../src/transport/counters.js';
 import { KcpListener } from '../../src/transport/listener.js';
 import type { SessionOptions } from '../../src/transport/session.js';
+import { UdpPeer } from '../../src/transport/udp-io.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
-import type { DiagnosisOptions } from '../../src/tunnel/diagnosis.js';
+import { Diagnosis, type DiagnosisOptions } from '../../src/tunnel/diagnosis.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
 import { loopbackClientOptions } from '../robustness/tunnel-pair.js';
 import { LogLines } from '../support/log-lines.js';
@@ -321,5 +322,24 @@ describe('key mismatch and silence, ours with ours', { timeout: 30_000 }, () => 
       server.close();
       echo.close();
     }
+  });
+});
+
+describe('a damaged datagram from a peer with a session', () => {
+  test('is not worded as a key mismatch, and is counted over the minute per source', () => {
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    const diagnosis = new Diagnosis((line) => lines.push(line), { now: clock.now });
+    const peer = () => new UdpPeer('192.0.2.7', 4000);
+    diagnosis.observer.damaged?.('192.0.2.7:4000', peer);
+    diagnosis.observer.damaged?.('192.0.2.7:4000', peer);
+    clock.ms += 60_000;
+    diagnosis.observer.damaged?.('192.0.2.7:4000', peer);
+    assert.deepEqual(lines, [
+      "a datagram from 192.0.2.7:4000 failed the checksum while its session's other datagrams opened: " +
+        'damaged or stray datagrams, not a -key or -crypt mismatch',
+      "2 datagrams from 192.0.2.7:4000 failed the checksum in the last minute while its session's other " +
+        'datagrams opened: damaged or stray datagrams, not a -key or -crypt mismatch',
+    ]);
   });
 });
