@@ -108,6 +108,18 @@ const FASTACK_NEVER = 0xffffffff;
 const THIN_STREAM_SEGMENTS = 4;
 
 /**
+ * A thin stream's second copy goes out this share of the smoothed RTT after the first (at least one flush
+ * interval later), not in the next datagram: losses come in bursts (a fading radio, a full queue, the link
+ * benchmark's Gilbert-Elliott loss), and two copies sent back to back fall in the same burst. On the 3 %
+ * bursty link both copies of 20 of 476 requests and responses were lost so (44 downloads), each then waited
+ * for its RTO and was its download's p99 (204-553 ms); spaced, 1 of 471 (docs/link-collapse-2026-12-04.md,
+ * packet captures). A quarter of the RTT is past a burst of a few datagrams when the path carries other
+ * traffic, and far below the RTO (srtt plus its margin); no ACK can have come back by then, so the copy is
+ * sent for nothing only if the first copy arrived, as before.
+ */
+const THIN_COPY_RTT_SHARE = 0.25;
+
+/**
  * A gap in the peer's datagrams explains a run that reaches the fast-retransmit threshold within this
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
@@ -386,7 +398,7 @@ export class Kcp {
 
   /**
    * -mode auto: while the stream is thin (at most THIN_STREAM_SEGMENTS in snd_buf), each new data segment
-   * goes out twice, in two datagrams, so a request, a keystroke or the tail of a transfer is lost only if
+   * goes out twice, the copy a quarter RTT later (THIN_COPY_RTT_SHARE) unless acknowledged, so a request, a keystroke or the tail of a transfer is lost only if
    * both copies are (p² instead of p) instead of waiting an RTO: with the requests of an interactive stream
    * on a session of their own, that RTO is what is left of their delay on a lossy link. This is redundancy
    * for thin streams in the spirit of TCP's RDB (Linux thin-stream work); it costs bytes only while the
@@ -796,17 +808,25 @@ export class Kcp {
         buf.set(seg.payload(), ptr);
         ptr += seg.len;
         snmp.OutSegs++;
+        seg.copyPending = false;
         if (reason === SEND_NEW && this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) {
-          ptr = this.writeDuplicate(ptr, seg, wnd, now, una);
+          seg.copyPending = true;
+          seg.copyDue = (now + Math.max(this._interval, this.rtt.srtt * THIN_COPY_RTT_SHARE)) >>> 0;
         } else if (tailCc !== null && reason !== SEND_NEW && tailCc.canSend(seg.len + KCP_OVERHEAD)) {
           ptr = this.writeDuplicate(ptr, seg, wnd, now, una);
         }
       }
 
-      const due = timeDiff(seg.resendts, now);
+      if (reason === SEND_NONE && seg.copyPending && timeDiff(now, seg.copyDue) >= 0) {
+        // the thin stream's second copy (see THIN_COPY_RTT_SHARE)
+        seg.copyPending = false;
+        ptr = this.writeCopy(ptr, seg, wnd, now, una);
+      }
+      const due = timeDiff(seg.copyPending ? seg.copyDue : seg.resendts, now);
       if (due > 0 && due < minrto) minrto = due;
       if (seg.xmit > 0) {
         if (timeDiff(seg.resendts, this.resendDue) < 0) this.resendDue = seg.resendts;
+        if (seg.copyPending && timeDiff(seg.copyDue, this.resendDue) < 0) this.resendDue = seg.copyDue;
         if (seg.fastack > 0) this.fastackPending = true;
       }
     }
@@ -869,11 +889,16 @@ export class Kcp {
     );
   }
 
-  /** The thin-stream or tail copy of `seg`, just written at the end of the datagram: again, in the next datagram. */
+  /** The tail copy of `seg`, just written at the end of the datagram: again, in the next datagram. */
   private writeDuplicate(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {
-    const buf = this.buffer;
     this.emit(ptr);
-    ptr = this.reserved;
+    return this.writeCopy(this.reserved, seg, wnd, now, una);
+  }
+
+  /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
+  private writeCopy(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {
+    const buf = this.buffer;
+    ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
     writeSegmentHeader(buf, ptr, this.conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
     this.bufferHasData = true;
     ptr += KCP_OVERHEAD;

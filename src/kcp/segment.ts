@@ -35,6 +35,9 @@ export class Segment implements SendSnapshot {
    * nothing more. Cleared when it is resent.
    */
   presumedAcked = false;
+  /** Sender, -mode auto: a thin stream's second copy is due at copyDue (see Kcp's THIN_COPY_RTT_SHARE). */
+  copyPending = false;
+  copyDue = 0;
   // congestion controller snapshot of the last transmission (see SendSnapshot); unused with nc
   ccDelivered = 0;
   ccDeliveredTime = 0;
@@ -89,6 +92,7 @@ export function allocSegment(capacity: number): Segment {
   seg.fastack = 0;
   seg.acked = false;
   seg.presumedAcked = false;
+  seg.copyPending = false;
   seg.ccInFlight = false;
   seg.ccAppLimited = false;
   seg.ccWindowUsed = false;

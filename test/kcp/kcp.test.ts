@@ -488,36 +488,107 @@ test('release empties every queue', () => {
   assert.equal(kcp.recv(), null);
 });
 
-test('thin-stream duplicates: a new segment of a thin stream goes out twice, in two datagrams; bulk once', () => {
+test('thin-stream duplicates: a new segment of a thin stream goes out twice, the copy a quarter RTT later; bulk once', () => {
   const { kcp, out } = endpoint();
+  kcp.setNoDelay(1, 10, 2, 1);
   kcp.enableThinStreamDuplicates();
+  const pushes = () => take(out).filter((s) => s.cmd === KCP_CMD_PUSH);
   kcp.send(Buffer.from('request'));
   kcp.flush(false, 0);
-  assert.equal(out.length, 2, 'one copy per datagram, so that one loss does not take both');
-  const copies = take(out);
+  const first = pushes();
   assert.deepEqual(
-    copies.map((s) => [s.cmd, s.sn, s.data.toString()]),
-    [
-      [KCP_CMD_PUSH, 0, 'request'],
-      [KCP_CMD_PUSH, 0, 'request'],
-    ],
+    first.map((s) => [s.sn, s.data.toString()]),
+    [[0, 'request']],
+  );
+  // no RTT measured yet: the copy follows one flush interval later, in a datagram of its own
+  assert.equal(kcp.flush(false, 5), 5, 'the next flush is due when the copy is');
+  assert.equal(pushes().length, 0);
+  kcp.flush(false, 10);
+  const copy = pushes();
+  assert.deepEqual(
+    copy.map((s) => [s.sn, s.data.toString()]),
+    [[0, 'request']],
   );
 
   // a receiver acks both copies and delivers the data once
   const receiver = endpoint();
-  for (const s of copies) {
+  for (const s of [...first, ...copy]) {
     const d = datagram(s);
-    assert.equal(receiver.kcp.input(d, 0, d.length, 1), KCP_INPUT_OK);
+    assert.equal(receiver.kcp.input(d, 0, d.length, 50), KCP_INPUT_OK);
   }
   assert.equal(receiver.kcp.recv()?.toString(), 'request');
   assert.equal(receiver.kcp.recv(), null);
 
+  // with a round trip of 100 ms measured, the copy goes out 25 ms after the first
+  const ack = datagram({ cmd: KCP_CMD_ACK, sn: 0, ts: 0, una: 1 });
+  kcp.input(ack, 0, ack.length, 100);
+  kcp.send(Buffer.from('next'));
+  kcp.flush(false, 200);
+  assert.equal(pushes().length, 1);
+  kcp.flush(false, 224);
+  assert.equal(pushes().length, 0);
+  kcp.flush(false, 225);
+  assert.deepEqual(
+    pushes().map((s) => s.sn),
+    [1],
+  );
+  // acknowledged before its copy was due: no copy
+  kcp.send(Buffer.from('third'));
+  kcp.flush(false, 300);
+  assert.equal(pushes().length, 1);
+  const ack2 = datagram({ cmd: KCP_CMD_ACK, sn: 2, ts: 300, una: 3 });
+  kcp.input(ack2, 0, ack2.length, 310);
+  kcp.flush(false, 330);
+  assert.equal(pushes().length, 0);
+
   // a bulk write (more than 4 segments in snd_buf) goes out once per segment
   kcp.send(Buffer.alloc(kcp.mss * 8));
-  kcp.flush(false, 10);
-  const bulk = take(out).filter((s) => s.cmd === KCP_CMD_PUSH);
+  kcp.flush(false, 400);
+  kcp.flush(false, 500);
+  const bulk = pushes();
   assert.equal(bulk.length, 8);
   assert.equal(new Set(bulk.map((s) => s.sn)).size, 8);
+});
+
+test('thin-stream duplicates: a request whose first datagrams a loss burst takes arrives before its RTO', () => {
+  // 50 ms each way; every datagram sent in the 5 ms after the request is written is lost (a burst)
+  const sender = endpoint();
+  const receiver = endpoint();
+  for (const e of [sender, receiver]) e.kcp.setNoDelay(1, 10, 2, 1);
+  sender.kcp.enableThinStreamDuplicates();
+  const inFlight: { at: number; to: Kcp; d: Buffer }[] = [];
+  let burstFrom = -1;
+  const ship = (from: Buffer[], to: Kcp, t: number) => {
+    for (const d of from.splice(0)) {
+      if (burstFrom < 0 || t < burstFrom || t >= burstFrom + 5) inFlight.push({ at: t + 50, to, d });
+    }
+  };
+  let got = '';
+  let gotAt = -1;
+  const run = (from: number, to: number) => {
+    for (let t = from; t < to; t++) {
+      for (const p of inFlight.filter((q) => q.at === t)) p.to.input(p.d, 0, p.d.length, t);
+      for (let b = receiver.kcp.recv(); b !== null; b = receiver.kcp.recv()) {
+        got += b.toString();
+        gotAt = t;
+      }
+      sender.kcp.flush(false, t);
+      receiver.kcp.flush(false, t);
+      ship(sender.out, receiver.kcp, t);
+      ship(receiver.out, sender.kcp, t);
+    }
+  };
+  // a first request and its ACK: the sender measures the round trip
+  sender.kcp.send(Buffer.from('hello;'));
+  run(0, 1000);
+  assert.equal(got, 'hello;');
+  burstFrom = 1000;
+  sender.kcp.send(Buffer.from('request'));
+  run(1000, 2000);
+  assert.equal(got, 'hello;request');
+  // the copy leaves ~25 ms after the burst began and arrives 50 ms later; back to back, both copies were
+  // lost and the request waited for its RTO (srtt + its margin past 100 ms, and the 50 ms way)
+  assert.ok(gotAt < 1000 + 100, `request delivered ${gotAt - 1000} ms after it was written`);
 });
 
 test('thin-stream duplicates are off unless enabled (kcptun modes send each segment once)', () => {
