@@ -2,8 +2,11 @@
  * -mode auto's debug trace: with KCPTUN_CC_TRACE=<file> every auto session appends one line every ~100 ms
  * (TRACE_PERIOD_MS) to `<file>.<pid>`: the controller's state and estimates, the windows, and what held
  * the last flush's new data back, and for how long each kind of limit has held it since the session began.
- * What bounds the rate on a link is read from it (docs/link-benchmark.md). Off by default; when off the
- * session holds null and pays one comparison per flush.
+ * What bounds the rate on a link is read from it (docs/link-benchmark.md): round_max_Mbit, the last round's
+ * highest rate sample, shows what a probe round delivered against its pacing, and rtt_avg the smoothed RTT
+ * that Startup's delay exit and hold compare with their baseline (docs/link-collapse-2026-12-04.md: on the
+ * jittery link it rises with the rate). Off by default; when off the session holds null and pays one
+ * comparison per flush.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { KCP_OVERHEAD, type Kcp } from '../kcp/index.js';
@@ -48,6 +51,7 @@ function timeKey(kcp: Kcp): number {
 const HEADER =
   't_ms\tremote\tstate\tbw_Mbit\tmin_rtt\tsrtt\tcwnd_seg\tinflight_seg\tpacing_Mbit\tloss_base\tack_cadence' +
   '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\tspurious' +
+  '\tround_max_Mbit\trtt_avg' +
   `${TIME_KEYS.map((k) => `\tms_${k}`).join('')}\n`;
 
 let fd = -1;
@@ -116,7 +120,8 @@ export class CcTrace {
         `\t${(cc.inflightBytes / seg).toFixed(0)}\t${mbit(cc.pacingRate)}\t${cc.lossBaseline.toFixed(3)}` +
         `\t${cc.ackCadence.toFixed(1)}\t${kcp.sndWnd}\t${kcp.rmtWnd}\t${inWindow}\t${kcp.unsent}` +
         `\t${kcp.newDataLimit}\t${parity}\t${kcp.transmissions}\t${kcp.retransmittedSegs}\t${kcp.rcvWnd}` +
-        `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\t${this.limitMs.join('\t')}\n`,
+        `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\t${mbit(cc.lastRoundRate)}\t${cc.smoothedRtt.toFixed(0)}` +
+        `\t${this.limitMs.join('\t')}\n`,
     );
   }
 }

@@ -28,7 +28,7 @@ function traceFlushes(dir: string, flushes: Array<[number, string, boolean]>): A
   const script =
     `const { CcTrace } = await import(${JSON.stringify(MODULE)});` +
     'const cc = { state: "probe-bw", bandwidth: 0, minRtt: 0, pacingRate: 0, cwnd: 0, ackCadence: 0,' +
-    ' lossBaseline: 0, inflightBytes: 0 };' +
+    ' lossBaseline: 0, inflightBytes: 0, lastRoundRate: 2.5e6, smoothedRtt: 123.4 };' +
     'const kcp = { congestion: cc, mss: 1400, sndNxt: 0, sndUna: 0, srtt: 0, sndWnd: 0, rmtWnd: 0, unsent: 0,' +
     ' transmissions: 0, retransmittedSegs: 0, rcvWnd: 0, rcvBufLength: 0, spuriousRetransmits: 0 };' +
     "const trace = CcTrace.open('peer', 0);" +
@@ -62,6 +62,8 @@ describe('KCPTUN_CC_TRACE', () => {
       ]);
       const last = rows[rows.length - 1];
       assert.equal(last.t_ms, '240');
+      // the last round's highest rate sample and the smoothed RTT Startup's delay signals read
+      assert.deepEqual([last.round_max_Mbit, last.rtt_avg], ['20.00', '123']);
       assert.deepEqual(
         ['data', 'refill', 'pacer', 'cwnd', 'wnd', 'budget'].map((k) => Number(last[`ms_${k}`])),
         [60, 30, 40 + 65, 20, 10 + 5, 10],

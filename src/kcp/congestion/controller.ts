@@ -350,6 +350,10 @@ export interface ControllerEstimates {
   readonly lossBaseline: number;
   /** Bytes in flight as the controller counts them. */
   readonly inflightBytes: number;
+  /** The highest rate sample of the last full round, bytes per second. */
+  readonly lastRoundRate: number;
+  /** The smoothed RTT that Startup's delay signals read, ms (0 before a sample). */
+  readonly smoothedRtt: number;
 }
 
 export class CongestionController implements ControllerEstimates {
@@ -568,6 +572,12 @@ export class CongestionController implements ControllerEstimates {
   }
   get pacingRate(): number {
     return this.pacingPerMs() * 1000;
+  }
+  get lastRoundRate(): number {
+    return this.lastRoundMaxRate * 1000;
+  }
+  get smoothedRtt(): number {
+    return this.rttAvg;
   }
 
   /** Pacing rate in bytes per ms; 0 before the first bandwidth sample (the window alone limits then). */
