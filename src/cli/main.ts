@@ -6,6 +6,7 @@
  */
 // Before the role's modules are parsed (client-main.ts says why).
 import './heap-tuning.js';
+import './malloc-arenas.js';
 
 import { basename } from 'node:path';
 
