@@ -1,6 +1,5 @@
 import type { MetricsServer } from '../metrics/http-server.js';
 import { snmp } from '../metrics/snmp.js';
-import { SnmpLogger } from '../metrics/snmp-logger.js';
 import { installSnmpSignal } from '../metrics/snmp-signal.js';
 import type { TunnelView } from '../metrics/status.js';
 import { formatUdpStats, udpStats } from '../tunnel/udp-stats.js';
@@ -11,7 +10,6 @@ import { endStartup } from './heap-tuning.js';
 import { createLogger, type Logger } from './log.js';
 import { startMallocTrim } from './malloc-trim.js';
 import type { CommonConfig } from './options.js';
-import { startProfiling } from './profiling.js';
 import { packageVersion } from './version.js';
 
 /** A started tunnel end: how to stop it, and what the -metrics endpoint shows of it. */
@@ -69,16 +67,28 @@ export function runMain<C extends CommonConfig>(
       // -udp: the UDP counters ride along with the SNMP line, and are logged once more on the way out
       const logUdp = (): void => info(formatUdpStats(udpStats));
       if (config.udp && process.platform !== 'win32') process.on('SIGUSR1', logUdp);
-      const snmpLogger = new SnmpLogger(config.snmpLog, config.snmpPeriod, snmp, info);
-      snmpLogger.start();
+      // -snmplog's and -pprof's modules load only when the flag is given, like -metrics's: a default run
+      // never uses them (docs/bench-tunnel-memory-2026-12-04-2.md)
+      const snmpLogger =
+        config.snmpLog === ''
+          ? null
+          : new (await import('../metrics/snmp-logger.js')).SnmpLogger(
+              config.snmpLog,
+              config.snmpPeriod,
+              snmp,
+              info,
+            );
+      snmpLogger?.start();
       const stopTrimming = startMallocTrim();
       log.info(`pprof: ${config.pprof}`);
-      const stopProfiling = config.pprof ? await startProfiling({ log: info }) : () => {};
+      const stopProfiling = config.pprof
+        ? await (await import('./profiling.js')).startProfiling({ log: info })
+        : () => {};
       const metrics =
         metricsAddress === null ? null : await startMetrics(metricsAddress, config, tunnel, info);
       return () => {
         metrics?.close();
-        snmpLogger.stop();
+        snmpLogger?.stop();
         if (typeof stopTrimming === 'function') stopTrimming();
         stopProfiling();
         tunnel.stop();
