@@ -6,8 +6,8 @@
  * platform threads (its compiler and GC helpers) and libuv's pool each got one while the program's
  * modules loaded and the packet path was compiled, and a busy tunnel left four of them holding 1.3-1.8
  * MiB each (docs/bench-tunnel-memory-2026-12-04.md). Those threads malloc little and seldom, so sharing
- * the arenas that exist costs them a lock, not time: capped, a busy server peaked 4 MiB lower at the same
- * CPU per byte (docs/bench-tunnel-memory-2026-12-04-2.md).
+ * the arenas that exist costs them a lock, not time: capped, a busy server peaked 2.5-3 MiB lower (the
+ * client 1-1.5) at the same CPU per byte (docs/bench-tunnel-memory-2026-12-04-2.md).
  *
  * `MALLOC_ARENA_MAX` would do it, but glibc reads the environment before a program can set it.
  * mallopt(M_ARENA_MAX) works from here: glibc fixes its limit at the first arena it makes after the cap is
