@@ -5,7 +5,9 @@
  * round trip was measured (a tunnel session's RTT prime); goodput is timed as bench:link times it, from
  * the request (one one-way delay before the data) to the last byte. A second line per profile says, per
  * seed, when Startup ended and at what estimate, how long ProbeBW took from there to 0.8 of the link
- * (CLIMB_SHARE), and ProbeBW's mean pacing / estimate and bottleneck queue (ControllerTrace).
+ * (CLIMB_SHARE), ProbeBW's mean pacing / estimate and bottleneck queue, and the controller's min RTT at
+ * the end (ControllerTrace): on the jittery profile Startup's first rounds set it, 55-96 ms over 40 seeds
+ * where the link gave 74-110 (docs/link-sim-jitter-2026-12-04.md), and the in-flight cap follows it.
  *
  *   node dist/bench/link-sim.js --profiles 150ms-10,25ms-2 --seeds 6 --mib 16
  *
@@ -50,6 +52,8 @@ class ControllerTrace {
   exitMs = Number.NaN;
   exitMbit = Number.NaN;
   climbMs = Number.NaN;
+  /** The controller's min RTT at the end of the download (ms): the RTT its in-flight cap is built on. */
+  minRttMs = Number.NaN;
   private from = -1;
   private probeFrom = -1;
   private lastT = -1;
@@ -71,6 +75,7 @@ class ControllerTrace {
       this.exitMs = t - this.from;
       this.exitMbit = mbit;
     }
+    this.minRttMs = cc.minRtt;
     if (this.probeFrom < 0 && cc.state === 'probe-bw') this.probeFrom = t;
     if (this.probeFrom < 0) return;
     if (Number.isNaN(this.climbMs) && mbit >= this.targetMbit) this.climbMs = t - this.probeFrom;
@@ -152,7 +157,7 @@ function main(): void {
     console.log(
       `  Startup exit ms ${f(traces.map((x) => x.exitMs))} at Mbit/s ${f(traces.map((x) => x.exitMbit))}; ` +
         `climb to ${CLIMB_SHARE} of the link ms ${f(climbs)} (median ${f([median(climbs)])}, ${never} never); ` +
-        `ProbeBW pacing/estimate ${gains}; queue ms ${queues}`,
+        `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}`,
     );
   }
 }
