@@ -62,8 +62,8 @@ class ControllerTrace {
   private queue = 0;
   constructor(private readonly targetMbit: number) {}
 
-  /** PairOptions.observe for endpoint a, the sender. */
-  observe(t: number, a: Endpoint): void {
+  /** PairOptions.observe: a sends, b receives (ProbeBW's averages stop at b's last byte). */
+  observe(t: number, a: Endpoint, b: Endpoint): void {
     const cc = a.kcp.congestion;
     if (cc === null) return;
     if (this.from < 0) {
@@ -79,7 +79,7 @@ class ControllerTrace {
     if (this.probeFrom < 0 && cc.state === 'probe-bw') this.probeFrom = t;
     if (this.probeFrom < 0) return;
     if (Number.isNaN(this.climbMs) && mbit >= this.targetMbit) this.climbMs = t - this.probeFrom;
-    if (this.lastT >= 0 && a.received < a.outgoing.length && cc.bandwidth > 0) {
+    if (this.lastT >= 0 && !b.receiveDone && cc.bandwidth > 0) {
       const dt = t - this.lastT;
       this.time += dt;
       this.gain += (dt * cc.pacingRate) / cc.bandwidth;
@@ -127,7 +127,7 @@ function main(): void {
       const data = new Rng(seed).bytes(bytes);
       const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss));
       traces.push(trace);
-      const observe = (t: number, a: Endpoint) => trace.observe(t, a);
+      const observe = (t: number, a: Endpoint, b: Endpoint) => trace.observe(t, a, b);
       const options = { ...AUTO_PAIR, link, seed, primeBytes: PRIME_BYTES, observe };
       const { bulkFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
