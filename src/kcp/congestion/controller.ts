@@ -142,6 +142,23 @@ const STARTUP_QUEUE_SAMPLES = 16;
  */
 const STARTUP_DELAY_RISE = 0.25;
 /**
+ * Startup's delay exit also waits for a rise of this many standard deviations of the samples that made its
+ * baseline mean, and its round-minimum exit (STARTUP_QUEUE_RTT) measures from that mean instead of the min
+ * RTT where the mean is higher. On a path whose delay varies per packet without reordering (50 ± 30 ms one
+ * way, the link benchmark's jittery link), a packet close behind a slow one waits for it: as Startup's
+ * load grows, the mean RTT rises by up to the jitter's spread and even a round's lowest sample climbs from
+ * the min RTT (the luckiest sample, 56-91 ms there) toward that mean, with no queue at all. Against the min
+ * RTT both signals ended Startup with an estimate of 23-64 Mbit/s of a 100 Mbit/s link (a simulated pair,
+ * bench/link-sim, 8 seeds: a rise of 19-24 ms over a baseline whose samples spread by 10-29 ms, or a
+ * round's lowest sample half a min RTT up); with this at 57-94 Mbit/s, and over 32 seeds goodput 51.3 →
+ * 57.1 Mbit/s (mean; the worst 28.4 → 42.5), queue drops in one seed (717), the other profiles' goodput
+ * and drops unchanged. On the link Startup's exit estimate rose too (52 → 69 Mbit/s, medians of 5 traced
+ * downloads), its goodput did not separate (docs/link-startup-jitter-2026-12-04.md). Where the delay is
+ * steady the baseline's spread is a few ms and its mean the min RTT plus the ACK delay: the min RTT's
+ * quarter still decides.
+ */
+const STARTUP_RISE_SDS = 2;
+/**
  * Startup's in-flight cap stops doubling while the smoothed RTT is up by clamp(min RTT / 8, 4, 16) ms (plus
  * one peer ACK period) over Startup's baseline mean (STARTUP_DELAY_RISE's): it then grows by a quarter of
  * what is delivered, and doubles again once the rise falls below half that (the queue was noise).
@@ -1109,11 +1126,16 @@ export class CongestionController implements ControllerEstimates {
 
   /** Startup's queue signals (see STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT and STARTUP_QUEUE_SAMPLES). */
   private startupQueueFull(): boolean {
-    if (this.startupRttRise() > STARTUP_DELAY_RISE * this.minRttValue) return true;
+    const rise = Math.max(STARTUP_DELAY_RISE * this.minRttValue, STARTUP_RISE_SDS * this.startupBaseSd);
+    if (this.startupRttRise() > rise) return true;
     if (this.rounds <= FULL_BW_ROUNDS || this.roundRttSamples < this.signalSamples(STARTUP_QUEUE_SAMPLES))
       return false;
-    const queued = this.roundMinRtt - this.minRttValue - this.cadence;
-    return queued > STARTUP_QUEUE_RTT * this.minRttValue;
+    // above Startup's baseline mean once there is one (see STARTUP_RISE_SDS): under load on a jittery path
+    // even a round's lowest sample sits near that mean, with no queue
+    let unloaded = this.minRttValue + this.cadence;
+    if (this.startupBaseRtt < Number.POSITIVE_INFINITY && this.startupBaseRtt > unloaded)
+      unloaded = this.startupBaseRtt;
+    return this.roundMinRtt - unloaded > STARTUP_QUEUE_RTT * this.minRttValue;
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * Startup of the model-based congestion controller from scripted ACK sequences: its slow-start floor
  * (BBR's "cwnd + acked") grows only with what a sender that uses its cap delivers, doubles per round while
- * the RTT shows no queue, and stops at 2 BDPs once it does.
+ * the RTT shows no queue, and stops at 2 BDPs once it does; and its delay exits tell a queue from jitter.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -87,6 +87,30 @@ describe('CongestionController: Startup floor', () => {
     assert.equal(caps.length, 5);
     for (let i = 2; i < caps.length; i++)
       assert.ok(caps[i] >= 1.95 * caps[i - 1], `${caps.map((c) => c.toFixed(0)).join(', ')} segments`);
+  });
+
+  /**
+   * RTT samples of a path whose delay varies per packet without reordering (the min RTT, 100 ms, is the
+   * luckiest sample): 125-195 ms while the load is light, then, from `from` on, as Startup's load makes
+   * packets wait for slow ones ahead of them, `loaded` ms ± 10. A deterministic spread over the range.
+   */
+  function jittery(from: number, loaded: number): (t: number) => number {
+    let i = 0;
+    return (t) => {
+      const u = ((i++ * 37) % 71) / 70;
+      return t < from ? 125 + 70 * u : loaded - 10 + 20 * u;
+    };
+  }
+
+  test('on a jittery path a rise of the RTT within the jitter does not end Startup, a larger one does', () => {
+    // from 500 ms on the samples are up by 30 ms over the baseline's mean (160 → 190 ms), their lowest 180:
+    // a rise of over a quarter of the min RTT and a lowest sample half of it above the min, but a rise
+    // within 2 standard deviations of the baseline's samples (2 × ~20 ms) and a lowest sample near its mean
+    const jitter = ramp(8, jittery(5 * RTT, 190), () => false);
+    assert.equal(jitter.length, 8, `Startup ended after ${jitter.length} of 8 round trips`);
+    // a queue of 65 ms on top of the same baseline is beyond the jitter
+    const queue = ramp(8, jittery(5 * RTT, 225), () => false);
+    assert.ok(queue.length < 8, 'Startup went on through a 65 ms queue');
   });
 
   test('once the RTT shows a queue the floor stops growing past 2 BDPs of the model', () => {
