@@ -4,19 +4,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { capMallocArenas } from '../../src/cli/malloc-arenas.js';
-import { libc } from '../../src/transport/libc.js';
+import { glibcWithKoffi } from '../support/glibc.js';
 
 /** Printed between the two malloc_stats reports. */
 const WORK = 'pool threads at work';
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
-
-const glibcWithKoffi =
-  process.platform === 'linux' && typeof libc() !== 'string' && process.report
-    ? Boolean(
-        (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
-          ?.glibcVersionRuntime,
-      )
-    : false;
 
 /**
  * The malloc arenas a fresh node has after importing `module` (as kcptun-server with `-h`, so a bin prints its
