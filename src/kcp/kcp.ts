@@ -981,13 +981,18 @@ export class Kcp {
     return end;
   }
 
+  /** Whether flush's wait (resendDue) came from `seg`: its retransmission, or its thin-stream copy. */
+  private setsResendDue(seg: Segment): boolean {
+    return seg.resendts === this.resendDue || (seg.copyPending && seg.copyDue === this.resendDue);
+  }
+
   /** Drop every sent segment below `una`; returns how many. */
   private parseUna(una: number, now: number): number {
     let count = 0;
     const sndBuf = this.sndBuf;
     while (sndBuf.length > 0 && timeDiff(una, sndBuf.get(0).sn) > 0) {
       const seg = sndBuf.shift();
-      if (seg.resendts === this.resendDue) this.scanAll = true; // flush's wait must not use a gone segment
+      if (this.setsResendDue(seg)) this.scanAll = true; // flush's wait must not use a gone segment
       if (this.cc !== null && !seg.acked && !seg.presumedAcked) this.delivered(seg, now);
       freeSegment(seg);
       count++;
@@ -1056,7 +1061,7 @@ export class Kcp {
     if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
     const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
     if (this.cc !== null && !seg.acked && !seg.presumedAcked) this.delivered(seg, now);
-    if (seg.resendts === this.resendDue) this.scanAll = true;
+    if (this.setsResendDue(seg)) this.scanAll = true;
     seg.acked = true;
   }
 

@@ -74,7 +74,6 @@ const SO_MEMINFO = 55;
 const SK_MEMINFO_VARS = 9;
 const MEMINFO_RMEM_ALLOC = 0;
 const MEMINFO_RCVBUF = 1;
-const memInfoLength = [SK_MEMINFO_VARS * 4];
 /**
  * Bytes per datagram slot: more than KCP_MTU_LIMIT, so a longer datagram arrives truncated yet still longer
  * than KCP_MTU_LIMIT, and is refused like a long one from dgram.
@@ -317,6 +316,8 @@ class MmsgIo implements UdpIo {
   private readonly standing = new StandingQueue();
   /** SO_MEMINFO's answer, reused (koffi copies the values back into the array). */
   private readonly memInfo: number[] = new Array(SK_MEMINFO_VARS).fill(0);
+  /** SO_MEMINFO's length argument (in and out: the kernel writes back what it filled). */
+  private readonly memInfoLength = [SK_MEMINFO_VARS * 4];
   private closed = false;
   private readonly poll: PollHandle;
 
@@ -542,7 +543,7 @@ class MmsgIo implements UdpIo {
    */
   private filling(): boolean {
     const info = this.memInfo;
-    if (this.sys.getsockopt(this.pollFd, SOL_SOCKET, SO_MEMINFO, info, memInfoLength) !== 0) return false;
+    if (this.sys.getsockopt(this.pollFd, SOL_SOCKET, SO_MEMINFO, info, this.memInfoLength) !== 0) return false;
     return info[MEMINFO_RMEM_ALLOC] * DRAIN_SHARE_DEN >= info[MEMINFO_RCVBUF] * DRAIN_SHARE_NUM;
   }
 

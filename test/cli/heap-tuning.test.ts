@@ -95,6 +95,17 @@ test('a bin starts without the optimizing compiler and optimizes hot code once s
   }
 });
 
+/** Run `script` as an ES module in a fresh node with `nodeFlags` (compiles on the main thread); its stdout. */
+function runModule(nodeFlags: string[], script: string): string {
+  const flags = ['--no-concurrent-recompilation', ...nodeFlags];
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
 /**
  * What --trace-opt prints in a fresh node that imports heap-tuning, runs a hot loop, calls endStartup
  * (unless `end` is false) and runs another: the names of the loops Turbofan optimized.
@@ -108,13 +119,8 @@ function optimizedLoops(nodeFlags: string[], end: boolean): string[] {
       if (${end}) endStartup();
       hot(function startedLoop(v) { let s = 0; for (let i = 0; i < v.length; i++) s = (s + v[i] * 37) | 0; return s; });
     });`;
-  const flags = ['--trace-opt', '--no-concurrent-recompilation', ...nodeFlags];
-  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return ['startingLoop', 'startedLoop'].filter((name) => new RegExp(`${name}.*TURBOFAN`).test(r.stdout));
+  const out = runModule(['--trace-opt', ...nodeFlags], script);
+  return ['startingLoop', 'startedLoop'].filter((name) => new RegExp(`${name}.*TURBOFAN`).test(out));
 }
 
 test('Turbofan is off until endStartup, and a user flag for the compiler tiers is left alone', () => {
@@ -142,13 +148,8 @@ function inlinedCallees(nodeFlags: string[]): number {
       let s = 0;
       for (let r = 0; r < 200000; r++) s += inliningCaller(values);
     });`;
-  const flags = ['--trace-turbo-inlining', '--no-concurrent-recompilation', ...nodeFlags];
-  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return (r.stdout.match(/^Inlining .* into .*inliningCaller/gm) ?? []).length;
+  const out = runModule(['--trace-turbo-inlining', ...nodeFlags], script);
+  return (out.match(/^Inlining .* into .*inliningCaller/gm) ?? []).length;
 }
 
 test("the bins halve Turbofan's inlining budget, and a user's own inlining flag wins", () => {
