@@ -543,7 +543,8 @@ class MmsgIo implements UdpIo {
    */
   private filling(): boolean {
     const info = this.memInfo;
-    if (this.sys.getsockopt(this.pollFd, SOL_SOCKET, SO_MEMINFO, info, this.memInfoLength) !== 0) return false;
+    if (this.sys.getsockopt(this.pollFd, SOL_SOCKET, SO_MEMINFO, info, this.memInfoLength) !== 0)
+      return false;
     return info[MEMINFO_RMEM_ALLOC] * DRAIN_SHARE_DEN >= info[MEMINFO_RCVBUF] * DRAIN_SHARE_NUM;
   }
 
