@@ -38,6 +38,8 @@ export interface LatencyOptions {
   loadSec: number;
   /** Bulk streams at once, each its own connection and process. */
   loadStreams: number;
+  /** Bytes/s of all bulk streams together, paced at their sources; 0: as fast as the tunnel carries. */
+  loadRate: number;
 }
 
 export interface LatencyRecord {
@@ -138,18 +140,18 @@ async function measure(
   const interval = String(opts.probeIntervalMs);
   const probes = async (count: number, intervalMs: string, waitMs: number): Promise<number[]> =>
     ((await peer(['probe', port, String(count), intervalMs, String(waitMs)])) as { rtts: number[] }).rtts;
-  const bulkStreams = (direction: string, seconds: number) =>
+  const bulkStreams = (direction: string, seconds: number, rate: number) =>
     Array.from({ length: opts.loadStreams }, () =>
-      peer(['bulk', port, direction, String(seconds)]),
+      peer(['bulk', port, direction, String(seconds), String(Math.floor(rate / opts.loadStreams))]),
     ) as Promise<{ bytes: number; seconds: number }>[];
   try {
     record.cold.push(...(await probes(COLD_PROBES, interval, 0)));
-    for (const direction of DIRECTIONS) await Promise.all(bulkStreams(direction, WARMUP_LOAD_SEC));
+    for (const direction of DIRECTIONS) await Promise.all(bulkStreams(direction, WARMUP_LOAD_SEC, 0));
     await probes(WARMUP_TRIPS, '0', 0);
     record.idle.push(...(await probes(IDLE_PROBES, interval, 0)));
     const count = Math.max(1, Math.floor((opts.loadSec * 1000 - 2 * RAMP_MS) / opts.probeIntervalMs));
     for (const direction of DIRECTIONS) {
-      const bulk = bulkStreams(direction, opts.loadSec);
+      const bulk = bulkStreams(direction, opts.loadSec, opts.loadRate);
       const [loaded, ...loads] = (await Promise.all([
         peer(['probe', port, String(count), interval, String(RAMP_MS)]),
         ...bulk,

@@ -28,6 +28,11 @@ export interface BenchOptions {
   loadSec: number;
   /** Latency mode: bulk streams loading the tunnel at once, each its own connection and process. */
   loadStreams: number;
+  /**
+   * Latency mode: bytes/s of the bulk streams together, paced at their sources (0: as fast as the tunnel
+   * carries them). Round trips at the same load as another implementation's, which carries less.
+   */
+  loadRate: number;
   /** Memory and soak modes: how long the long transfer runs. */
   durationSec: number;
   /** Soak mode: a paced transfer held for durationSec, memory sampled every sampleEverySec. */
@@ -86,6 +91,8 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
                     instead of the throughput table
   --load SEC        latency mode: how long each bulk stream runs (default 5; --quick 2)
   --load-streams N  latency mode: bulk streams at once, each its own connection (default 1)
+  --load-rate N     latency mode: bytes per second of the bulk streams together, K/M suffixes, paced at
+                    their sources (default 0: as fast as the tunnel carries them)
   --duration SEC    memory mode: length of the long transfer (default 300; --quick 30); soak mode:
                     how long the paced transfer is held (default 1800; --quick 60)
   --soak            memory over a long paced transfer (uploads and downloads of --bytes, default 20M,
@@ -141,6 +148,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     latency,
     loadSec: quick ? QUICK.loadSec : 5,
     loadStreams: 1,
+    loadRate: 0,
     durationSec: soak ? (quick ? SOAK.quickDurationSec : SOAK.durationSec) : quick ? QUICK.durationSec : 300,
     soak,
     rate: SOAK.rate,
@@ -174,6 +182,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--load-streams':
         opts.loadStreams = positiveInt(flag, value());
+        break;
+      case '--load-rate':
+        opts.loadRate = parseSize(value(), flag);
         break;
       case '--bytes':
         opts.bytes = parseSize(value());

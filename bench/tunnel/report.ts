@@ -271,6 +271,7 @@ export interface LatencyReport {
   probeIntervalMs: number;
   loadSec: number;
   loadStreams: number;
+  loadRate: number;
   settings: readonly Setting[];
   records: readonly LatencyRecord[];
   notices: readonly string[];
@@ -278,6 +279,10 @@ export interface LatencyReport {
 
 function bulkStreams(count: number): string {
   return count === 1 ? 'one bulk stream' : `${count} bulk streams (each its own connection)`;
+}
+
+function pacedAt(rate: number): string {
+  return rate > 0 ? ` (paced at their sources to ${fixed(rate / MIB, 1)} MiB/s in all)` : '';
 }
 
 export function latencyMarkdown(r: LatencyReport): string {
@@ -291,7 +296,7 @@ In each round: the first ${COLD_PROBES} round trips of the fresh processes (**co
 then a warm-up, the same for every pair: ${bulkStreams(r.loadStreams)} up for ${WARMUP_LOAD_SEC} s, then down for
 ${WARMUP_LOAD_SEC} s, then ${WARMUP_TRIPS} round trips back to back; then ${IDLE_PROBES} round trips with the tunnel idle
 (**idle**); then round trips while ${bulkStreams(r.loadStreams)} of random
-data run${r.loadStreams === 1 ? 's' : ''} for ${r.loadSec} s from the client side to a sink behind the server (**up**), and then from a source
+data run${r.loadStreams === 1 ? 's' : ''}${pacedAt(r.loadRate)} for ${r.loadSec} s from the client side to a sink behind the server (**up**), and then from a source
 behind the server to the client side (**down**), leaving out the first and last ${RAMP_MS} ms.
 The echo target, the bulk streams' source and sink, and the prober are separate processes, so no round
 trip waits for benchmark work such as hashing or reading the load; all of them share the machine's CPUs with the tunnel. The load figure is
