@@ -448,7 +448,8 @@ export class Kcp {
    * round trip, while pacing and the in-flight cap have room, the newest first transmissions are sent once
    * more, newest first (their repairs come last), each at least a flush interval after the first (not in
    * its burst of loss) and while younger than LAST_FLIGHT_COPY_RTT_SHARE of the smoothed RTT. A copy is not
-   * counted in flight, as the tail copies; any receiver drops it (docs/protocol.md §4).
+   * counted in flight, as the tail copies; any receiver drops it (docs/protocol.md §4). A thin stream's
+   * segments are left to enableThinStreamDuplicates, which already sends each twice.
    */
   enableLastFlightCopies(): void {
     this.lastFlightCopies = true;
@@ -937,6 +938,8 @@ export class Kcp {
     una: number,
   ): number {
     const sndBuf = this.sndBuf;
+    // a thin stream's new segments get their own copy (see THIN_COPY_RTT_SHARE)
+    if (this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) return ptr;
     const maxAge = this.rtt.srtt * LAST_FLIGHT_COPY_RTT_SHARE;
     const pacing = this.pacing;
     while (this.flightCopyOpen) {

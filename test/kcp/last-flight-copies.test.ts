@@ -78,3 +78,28 @@ test('the pacing gate holds the copies; the next flush goes on where it stopped'
   kcp.flush(false, SENT_AT + INTERVAL + 1);
   assert.deepEqual(pushed(), newestFirst.slice(3));
 });
+
+test("a thin stream's segments are not copied again: they have their thin-stream copy", () => {
+  const { output, pushed } = recordPushes();
+  const kcp = new Kcp(CONV, output);
+  kcp.setNoDelay(1, INTERVAL, 2, 1);
+  kcp.enableCongestionControl(1);
+  kcp.enableThinStreamDuplicates();
+  kcp.enableTailCopies();
+  kcp.enableLastFlightCopies();
+  kcp.send(Buffer.alloc(kcp.mss));
+  kcp.flush(false, 0);
+  const ack = Buffer.alloc(KCP_OVERHEAD);
+  writeSegmentHeader(ack, 0, CONV, KCP_CMD_ACK, 0, 1024, 0, 0, 1, 0);
+  assert.equal(kcp.input(ack, 0, ack.length, RTT), KCP_INPUT_OK);
+  pushed();
+  kcp.send(Buffer.alloc(kcp.mss * 2));
+  kcp.flush(false, SENT_AT);
+  assert.deepEqual(pushed(), [1, 2]);
+  kcp.flush(false, SENT_AT + INTERVAL);
+  assert.deepEqual(pushed(), []);
+  kcp.flush(false, SENT_AT + RTT / 4);
+  assert.deepEqual(pushed(), [1, 2], 'the thin-stream copies, a quarter RTT later');
+  kcp.flush(false, SENT_AT + RTT / 4 + INTERVAL);
+  assert.deepEqual(pushed(), []);
+});
