@@ -7,7 +7,8 @@
  * seed, when Startup ended and at what estimate, how long ProbeBW took from there to 0.8 of the link
  * (CLIMB_SHARE), ProbeBW's mean pacing / estimate and bottleneck queue, and the controller's min RTT at
  * the end (ControllerTrace): on the jittery profile Startup's first rounds set it, 55-96 ms over 40 seeds
- * where the link gave 74-110 (docs/link-sim-jitter-2026-12-04.md), and the in-flight cap follows it.
+ * where the link gave 74-110 (docs/link-sim-jitter-2026-12-04.md), and the in-flight cap follows it. A
+ * third line gives each seed's tail, from the last new segment to the last byte.
  *
  *   node dist/bench/link-sim.js --profiles 150ms-10,25ms-2 --seeds 6 --mib 16
  *
@@ -54,6 +55,12 @@ class ControllerTrace {
   climbMs = Number.NaN;
   /** The controller's min RTT at the end of the download (ms): the RTT its in-flight cap is built on. */
   minRttMs = Number.NaN;
+  /**
+   * When the sender's last new segment went out (sim ms; moved into the window earlier, pacing may hold
+   * it): the tail runs from there to the last byte (docs/link-tail-2026-12-04.md).
+   */
+  lastNewMs = Number.NaN;
+  private firstSends = -1;
   private from = -1;
   private probeFrom = -1;
   private lastT = -1;
@@ -66,6 +73,11 @@ class ControllerTrace {
   observe(t: number, a: Endpoint, b: Endpoint): void {
     const cc = a.kcp.congestion;
     if (cc === null) return;
+    const firstSends = a.kcp.transmissions - a.kcp.retransmittedSegs;
+    if (firstSends !== this.firstSends) {
+      this.firstSends = firstSends;
+      this.lastNewMs = t;
+    }
     if (this.from < 0) {
       if (a.writeLimit < a.outgoing.length) return;
       this.from = t;
@@ -123,6 +135,7 @@ function main(): void {
     const traces: ControllerTrace[] = [];
     let drops = 0;
     let wire = 0;
+    const tails: number[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
       const data = new Rng(seed).bytes(bytes);
       const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss));
@@ -133,6 +146,7 @@ function main(): void {
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
         throw new Error(`${id} seed ${seed}: incomplete or corrupt`);
       rates.push((bytes * 8) / (b.receiveDoneMs - bulkFromMs + p.oneWayDelayMs) / 1000);
+      tails.push(b.receiveDoneMs - trace.lastNewMs);
       drops += a.queueDrops;
       wire += a.bytesOut / bytes;
     }
@@ -142,6 +156,11 @@ function main(): void {
       `${id}: Mbit/s median ${sorted[seeds >> 1].toFixed(1)} mean ${mean.toFixed(1)} ` +
         `(${rates.map((r) => r.toFixed(1)).join(' ')}), queue drops ${drops} in ${seeds} runs, ` +
         `wire/delivered ${(wire / seeds).toFixed(3)}`,
+    );
+    const tailMean = tails.reduce((s, x) => s + x, 0) / seeds;
+    console.log(
+      `  tail (last new segment to last byte) ms median ${median(tails)} mean ${tailMean.toFixed(0)} ` +
+        `(${tails.join(' ')})`,
     );
     const f = (xs: number[], d = 0) => xs.map((x) => (Number.isNaN(x) ? '-' : x.toFixed(d))).join(' ');
     const climbs = traces.map((x) => x.climbMs);

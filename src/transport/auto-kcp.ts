@@ -38,6 +38,7 @@ export function configureAutoKcp(
     kcp.enableCongestionControl(seed);
     kcp.enableThinStreamDuplicates();
     kcp.enableTailCopies();
+    kcp.enableLastFlightCopies();
     kcp.enableAckLossHold();
     kcp.enableLatestRttRto();
     if (auto.windows) kcp.setWindowSize(AUTO_WND_CAP, 0);
