@@ -131,6 +131,14 @@ const THIN_COPY_RTT_SHARE = 0.25;
 const LAST_FLIGHT_COPY_RTT_SHARE = 0.5;
 
 /**
+ * Last-flight copies go out only once the path has shown loss that FEC did not repair: retransmissions the
+ * peer's ACKs did not show needless, at least this share of the transmissions. A copy saves a round trip
+ * only when its segment is lost; on a clean path it would cost up to a quarter round trip of the path's
+ * rate per transfer end for nothing, a large share of a short transfer's bytes.
+ */
+const LAST_FLIGHT_COPY_LOSS_MIN = 0.001;
+
+/**
  * A gap in the peer's datagrams explains a run that reaches the fast-retransmit threshold within this
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
@@ -940,6 +948,8 @@ export class Kcp {
     const sndBuf = this.sndBuf;
     // a thin stream's new segments get their own copy (see THIN_COPY_RTT_SHARE)
     if (this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) return ptr;
+    const lost = this.retransmitted - this.spurious;
+    if (lost === 0 || lost < LAST_FLIGHT_COPY_LOSS_MIN * this._transmissions) return ptr;
     const maxAge = this.rtt.srtt * LAST_FLIGHT_COPY_RTT_SHARE;
     const pacing = this.pacing;
     while (this.flightCopyOpen) {

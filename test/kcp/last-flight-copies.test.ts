@@ -1,7 +1,7 @@
 /**
  * -mode auto's last-flight copies (Kcp.enableLastFlightCopies): in a transfer's tail, the newest first
  * transmissions go out once more, newest first, a flush interval or more after the first and while younger
- * than half the smoothed RTT.
+ * than half the smoothed RTT, on a path that has shown loss FEC did not repair.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,14 +11,19 @@ import { recordPushes } from './sent-pushes.js';
 const CONV = 9;
 /** The round trip of the first segment's ACK, ms: the smoothed RTT the copies' age is judged against. */
 const RTT = 100;
+/** The first segment's retransmission timeout (KCP's initial RTO): it goes out twice, the path's loss. */
+const FIRST_RTO = 200;
 /** When the last flight goes out, and its segments (sns 1..FLIGHT after the first segment, sn 0). */
-const SENT_AT = 200;
+const SENT_AT = 400;
 const FLIGHT = 8;
 /** The flush interval (fast3's, which -mode auto runs). */
 const INTERVAL = 10;
 
-/** -mode auto's sender with an RTT sample, the last flight just sent and nothing more to send. */
-function sender(): { kcp: Kcp; pushed: () => number[] } {
+/**
+ * -mode auto's sender with an RTT sample, the last flight just sent and nothing more to send; with `lossy`
+ * its first segment was lost once (retransmitted at its timeout, then acked), else acked at once.
+ */
+function sender(lossy = true): { kcp: Kcp; pushed: () => number[] } {
   const { output, pushed } = recordPushes();
   const kcp = new Kcp(CONV, output);
   kcp.setNoDelay(1, INTERVAL, 2, 1);
@@ -28,12 +33,17 @@ function sender(): { kcp: Kcp; pushed: () => number[] } {
   kcp.enableLastFlightCopies();
   kcp.send(Buffer.alloc(kcp.mss));
   kcp.flush(false, 0);
+  const sentAt = lossy ? FIRST_RTO : 0;
+  if (lossy) kcp.flush(false, FIRST_RTO);
   const ack = Buffer.alloc(KCP_OVERHEAD);
-  writeSegmentHeader(ack, 0, CONV, KCP_CMD_ACK, 0, 1024, 0, 0, 1, 0);
-  assert.equal(kcp.input(ack, 0, ack.length, RTT), KCP_INPUT_OK);
+  writeSegmentHeader(ack, 0, CONV, KCP_CMD_ACK, 0, 1024, sentAt, 0, 1, 0);
+  assert.equal(kcp.input(ack, 0, ack.length, sentAt + RTT), KCP_INPUT_OK);
+  assert.equal(kcp.retransmittedSegs - kcp.spuriousRetransmits, lossy ? 1 : 0);
   kcp.send(Buffer.alloc(kcp.mss * FLIGHT));
   kcp.flush(false, SENT_AT);
-  assert.deepEqual(pushed(), [0, ...Array.from({ length: FLIGHT }, (_, i) => i + 1)]);
+  // lossy: sent, resent at its timeout, and that repair's tail copy (enableTailCopies)
+  const first = lossy ? [0, 0, 0] : [0];
+  assert.deepEqual(pushed(), [...first, ...Array.from({ length: FLIGHT }, (_, i) => i + 1)]);
   return { kcp, pushed };
 }
 
@@ -47,6 +57,12 @@ test('in the tail, the last flight is sent once more, newest first, a flush inte
   assert.deepEqual(pushed(), newestFirst);
   kcp.flush(false, SENT_AT + 2 * INTERVAL);
   assert.deepEqual(pushed(), [], 'one copy each');
+});
+
+test('on a path that has lost nothing, the last flight is not copied', () => {
+  const { kcp, pushed } = sender(false);
+  kcp.flush(false, SENT_AT + INTERVAL);
+  assert.deepEqual(pushed(), []);
 });
 
 test('no copy of a segment older than half the smoothed RTT: its repair would come as soon', () => {
