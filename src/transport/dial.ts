@@ -27,6 +27,10 @@ class ConnectedLink implements DatagramLink {
     return this.io.sealer ?? null;
   }
 
+  get receiveFilling(): boolean {
+    return this.io.receiveFilling === true;
+  }
+
   release(): void {
     this.io.close();
   }

@@ -75,6 +75,10 @@ class ListenerLink implements DatagramLink {
     return this.listener.io.sealer ?? null;
   }
 
+  get receiveFilling(): boolean {
+    return this.listener.io.receiveFilling === true;
+  }
+
   release(): void {
     this.listener.forget(this);
   }

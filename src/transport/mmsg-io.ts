@@ -296,6 +296,8 @@ class MmsgIo implements UdpIo {
   onError: (err: Error) => void = () => {};
   opener: BatchOpener | null = null;
   sealer: BatchSealer | null = null;
+  /** Set by each read: a full batch, and the queue still at least half the buffer (filling()). */
+  receiveFilling = false;
   private readonly tx: MessageBlock;
   private readonly rx: MessageBlock;
   /** Per queued datagram on an unconnected socket: its destination, should it have to go through dgram. */
@@ -527,10 +529,15 @@ class MmsgIo implements UdpIo {
    * arrived on a TCP connection meanwhile, and the ACKs of what was read, behind all of them
    * (docs/bench-tunnel-latency-2026-12-02.md); a datagram the kernel drops waits a retransmission instead.
    * Between the batches of a callback that reads on, the turn ends (the end-of-turn flushes run), so the ACKs
-   * of each batch leave with it as they would after a callback of its own.
+   * of each batch leave with it as they would after a callback of its own. Whether the last read left the
+   * queue filling stays in receiveFilling, for the sessions' timeouts until the next read.
    */
   private readonly onReadable = (): void => {
-    for (let b = 1; this.readBatch() && b < DRAIN_BATCHES && this.filling(); b++) scheduler.endTurn();
+    for (let b = 1; ; b++) {
+      this.receiveFilling = this.readBatch() && this.filling();
+      if (!this.receiveFilling || b >= DRAIN_BATCHES) return;
+      scheduler.endTurn();
+    }
   };
 
   /**

@@ -96,6 +96,8 @@ export interface DatagramLink {
    * prepared, not sealed. Null where each datagram is sealed alone.
    */
   readonly sealer?: BatchSealer | null;
+  /** The link's I/O finds its receive queue filling (udp-io.ts UdpIo.receiveFilling). */
+  readonly receiveFilling?: boolean;
   /** The session is closed: release the socket or the listener's table entry. */
   release(session: KcpSession): void;
   /**
@@ -579,6 +581,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.budgetTurn = turn;
       this.kcp.sendBudget = TURN_SEGMENTS;
     }
+    this.kcp.holdTimeouts = this.link.receiveFilling === true;
     const wait = this.kcp.flush(false, now);
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;

@@ -53,6 +53,12 @@ export interface UdpIo {
    * belongs to the I/O again afterwards; any other must not be changed later (dgram may still hold it).
    */
   send(buf: Buffer, len: number, to?: UdpPeer): void;
+  /**
+   * Declared only by an I/O that can see its receive queue (mmsg-io): true while the queue held at least
+   * half the socket's receive buffer at the last read, so that what arrives may be dropped by our own
+   * kernel, and sessions hold their retransmission timeouts (Kcp.holdTimeouts).
+   */
+  readonly receiveFilling?: boolean;
   /** Stop receiving and close the socket. */
   close(): void;
 }

@@ -200,12 +200,19 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
   /**
    * Datagrams delivered by the readiness callback that delivers the first of `count` datagrams of 1400 bytes
    * queued at once in a socket whose receive buffer is `rcvbuf` bytes (the kernel doubles it): the
-   * delivery's setImmediate runs once that callback has returned. `each` sees every delivery's number.
+   * delivery's setImmediate runs once that callback has returned. `each` sees every delivery's number,
+   * `made` the I/O.
    */
-  async function firstCallback(count: number, rcvbuf: number, each = (_n: number) => {}): Promise<number> {
+  async function firstCallback(
+    count: number,
+    rcvbuf: number,
+    each = (_n: number) => {},
+    made = (_io: UdpIo) => {},
+  ): Promise<number> {
     const socket = await boundSocket('127.0.0.1');
     socket.setRecvBufferSize(rcvbuf);
     const io = createUdpIo(socket);
+    made(io);
     const peer = await plainPeer('127.0.0.1', socket.address().port);
     let delivered = 0;
     const first = new Promise<number>((resolve) => {
@@ -226,6 +233,24 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
   test('a socket filling its buffer is read past one batch in one callback', async () => {
     // 200 x 1400 bytes fill most of a 512 KiB buffer: past half of it, the callback reads on
     assert.ok((await firstCallback(200, 256 * 1024)) > 64);
+  });
+
+  test('the I/O says its receive queue is filling while a callback reads on, and not once it has drained', async () => {
+    let io: UdpIo | null = null;
+    let secondBatch: boolean | undefined;
+    const read = await firstCallback(
+      200,
+      256 * 1024,
+      (n) => {
+        if (n === 65) secondBatch = io?.receiveFilling;
+      },
+      (made) => {
+        io = made;
+      },
+    );
+    assert.ok(read > 64);
+    assert.equal(secondBatch, true, 'after a full batch from a queue past half the buffer');
+    assert.equal((io as UdpIo | null)?.receiveFilling, false, 'after the short batch that drained it');
   });
 
   test('a queue under half the buffer is read one batch per callback', async () => {
