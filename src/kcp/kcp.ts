@@ -94,9 +94,8 @@ const INITIAL_ACK_CAPACITY = 64;
 /**
  * While holdTimeouts, a segment times out no earlier than this many of its RTOs after its transmission:
  * one RTO more. With Go's client dialling 1000 sessions, each sending 64 KiB at once, our server's one
- * socket overflowed and about a third of its segments timed out for ACKs it had not read or had dropped;
- * the hold cut those timeouts by a third to a half and the echo's time by ~15 %
- * (docs/bench-tunnel-sessions-2026-12-04-2.md).
+ * socket overflowed and a fifth to a third of its segments timed out for ACKs it had not yet read or had
+ * dropped; the hold cut those timeouts to 0.65x (docs/bench-tunnel-sessions-2026-12-04-2.md).
  */
 const HELD_TIMEOUT_RTOS = 2;
 /** Why flush (re)transmits a segment: not at all, first time, fast / early retransmit, timeout. */
