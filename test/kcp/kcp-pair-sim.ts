@@ -99,9 +99,10 @@ export interface PairOptions {
 }
 
 /**
- * PairOptions.timerLateness: how late the session's paced wake-ups ran on the 2-core benchmark machine at load 3.5-6 (cc-trace's
- * late_* columns, 8 cold downloads of jitter-50ms-1 and 100ms-5, 700-830 paced wake-ups each; the worst
- * download's shares): on time or 1 ms late 86 %, 2-4 ms 10 %, 5-8 ms 3 %, 9-16 ms 1 %.
+ * PairOptions.timerLateness: how late the session's paced wake-ups ran on the 2-core benchmark machine at
+ * load 3.5-6 (cc-trace's late_* columns, 8 cold downloads of jitter-50ms-1 and 100ms-5, 520-830 paced
+ * wake-ups each; the worst download's shares): on time or 1 ms late 86 %, 2-4 ms 10 %, 5-8 ms 3 %, 9-16
+ * ms 1 % (docs/link-pacer-lateness-2026-12-04.md).
  */
 export const LOADED_TIMER_LATENESS: ReadonlyArray<readonly [number, number, number]> = [
   [0.1, 2, 4],
