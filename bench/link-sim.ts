@@ -12,11 +12,21 @@
  *
  *   node dist/bench/link-sim.js --profiles 150ms-10,25ms-2 --seeds 6 --mib 16
  *
- * Not modelled: Gilbert-Elliott loss (those profiles are skipped), the CPU, the session's per-turn send
+ * --loaded: the sender's event loop is busy as often and as long as the session's paced wake-ups were
+ * late on the loaded benchmark machine (LOADED_TIMER_LATENESS).
+ *
+ * Not modelled: Gilbert-Elliott loss (those profiles are skipped), the CPU (but see --loaded), the session's per-turn send
  * budget and smux. Jitter is the emulator's uniform ± jitter, in order.
  */
 import { parseArgs } from 'node:util';
-import { AUTO_PAIR, type Endpoint, type LinkOptions, Rng, runPair } from '../test/kcp/kcp-pair-sim.js';
+import {
+  AUTO_PAIR,
+  type Endpoint,
+  type LinkOptions,
+  LOADED_TIMER_LATENESS,
+  Rng,
+  runPair,
+} from '../test/kcp/kcp-pair-sim.js';
 import { bdpBytes, type LinkProfile, PROFILES } from './link/profiles.js';
 
 /** The link benchmark's shape of -mode auto's FEC (kcptun's default 10/3). */
@@ -119,6 +129,7 @@ function main(): void {
       seeds: { type: 'string', default: '6' },
       mib: { type: 'string', default: '16' },
       'no-fec': { type: 'boolean', default: false },
+      loaded: { type: 'boolean', default: false },
     },
   });
   const bytes = Number(values.mib) * 1024 * 1024;
@@ -141,7 +152,14 @@ function main(): void {
       const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss));
       traces.push(trace);
       const observe = (t: number, a: Endpoint, b: Endpoint) => trace.observe(t, a, b);
-      const options = { ...AUTO_PAIR, link, seed, primeBytes: PRIME_BYTES, observe };
+      const options = {
+        ...AUTO_PAIR,
+        link,
+        seed,
+        primeBytes: PRIME_BYTES,
+        observe,
+        ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
+      };
       const { bulkFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
         throw new Error(`${id} seed ${seed}: incomplete or corrupt`);

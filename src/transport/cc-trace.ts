@@ -11,6 +11,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { KCP_OVERHEAD, type Kcp } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
+import type { Pacer } from './pacer.js';
 
 const TRACE_PERIOD_MS = 100;
 
@@ -48,11 +49,24 @@ function timeKey(kcp: Kcp): number {
   }
 }
 
+/**
+ * Upper ends (ms, inclusive) of the lateness buckets of the timer wake-ups that followed a paced flush
+ * (late_<n>: how late the scheduler ran the session past the due time it asked for; the last bucket
+ * is open). What the pacer's bucket cannot make up for is in the pacer_* columns: credit_kB, the bytes
+ * the pacing rate allowed while the pacer held data, and lost_kB, the part the bucket's burst cut off
+ * because the sender woke too late to send them; probe_* the same during a ProbeBW probe (pacing above
+ * PROBE_PACING_SHARE × the estimate).
+ */
+const LATE_BUCKETS = [1, 4, 8, 16, Number.POSITIVE_INFINITY];
+const PROBE_PACING_SHARE = 1.15;
+
 const HEADER =
   't_ms\tremote\tstate\tbw_Mbit\tmin_rtt\tsrtt\tcwnd_seg\tinflight_seg\tpacing_Mbit\tloss_base\tack_cadence' +
   '\tsnd_wnd\trmt_wnd\tin_window\tunsent\tlimit\tparity\txmit\tretrans\trcv_wnd\trcv_buf\tspurious' +
   '\tround_max_Mbit\trtt_avg' +
-  `${TIME_KEYS.map((k) => `\tms_${k}`).join('')}\n`;
+  `${TIME_KEYS.map((k) => `\tms_${k}`).join('')}` +
+  '\tpacer_credit_kB\tpacer_lost_kB\tprobe_credit_kB\tprobe_lost_kB' +
+  `${LATE_BUCKETS.map((b) => `\tlate_${b === Number.POSITIVE_INFINITY ? 'more' : b}`).join('')}\n`;
 
 let fd = -1;
 /** The file could not be opened: said once on stderr, and no session traces (a debug aid must not stop a tunnel). */
@@ -84,6 +98,12 @@ export class CcTrace {
   private readonly limitMs = new Float64Array(TIME_KEYS.length);
   private lastFlush: number;
   private lastKey = DATA;
+  /** Pacer credit and clipped bytes (see LATE_BUCKETS): paced, of which in a probe; the pacer's at the last flush. */
+  private readonly pacerKB = new Float64Array(4);
+  private lastCredited = 0;
+  private lastClipped = 0;
+  private lastProbe = false;
+  private readonly late = new Float64Array(LATE_BUCKETS.length);
 
   private constructor(
     private readonly fd: number,
@@ -100,16 +120,39 @@ export class CcTrace {
     return fd === null ? null : new CcTrace(fd, remote, now);
   }
 
+  /** A timer wake-up `lateMs` past its due time, counted when the last flush was held by the pacer. */
+  wake(lateMs: number): void {
+    if (this.lastKey !== PACER) return;
+    let i = 0;
+    while (lateMs > LATE_BUCKETS[i]) i++;
+    this.late[i]++;
+  }
+
   /** After every flush: its limit's time is counted, and one line written when the period has passed. */
-  sample(now: number, kcp: Kcp, parity: number): void {
+  sample(now: number, kcp: Kcp, parity: number, pacer: Pacer | null = null): void {
     const elapsed = timeDiff(now, this.lastFlush);
     if (elapsed > 0) this.limitMs[this.lastKey] += elapsed;
+    if (pacer !== null) {
+      if (this.lastKey === PACER) {
+        const credit = (pacer.credited - this.lastCredited) / 1000;
+        const lost = (pacer.clipped - this.lastClipped) / 1000;
+        this.pacerKB[0] += credit;
+        this.pacerKB[1] += lost;
+        if (this.lastProbe) {
+          this.pacerKB[2] += credit;
+          this.pacerKB[3] += lost;
+        }
+      }
+      this.lastCredited = pacer.credited;
+      this.lastClipped = pacer.clipped;
+    }
     this.lastFlush = now;
     this.lastKey = timeKey(kcp);
+    const cc = kcp.congestion;
+    this.lastProbe = cc !== null && cc.pacingRate > PROBE_PACING_SHARE * cc.bandwidth;
     const t = (now - this.started) | 0;
     if (t - this.last < TRACE_PERIOD_MS) return;
     this.last = t;
-    const cc = kcp.congestion;
     if (cc === null) return;
     const seg = kcp.mss + KCP_OVERHEAD;
     const mbit = (bytesPerSecond: number) => ((bytesPerSecond * 8) / 1e6).toFixed(2);
@@ -121,7 +164,8 @@ export class CcTrace {
         `\t${cc.ackCadence.toFixed(1)}\t${kcp.sndWnd}\t${kcp.rmtWnd}\t${inWindow}\t${kcp.unsent}` +
         `\t${kcp.newDataLimit}\t${parity}\t${kcp.transmissions}\t${kcp.retransmittedSegs}\t${kcp.rcvWnd}` +
         `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\t${mbit(cc.lastRoundRate)}\t${cc.smoothedRtt.toFixed(0)}` +
-        `\t${this.limitMs.join('\t')}\n`,
+        `\t${this.limitMs.join('\t')}\t${Array.from(this.pacerKB, (kB) => kB.toFixed(0)).join('\t')}` +
+        `\t${this.late.join('\t')}\n`,
     );
   }
 }

@@ -25,6 +25,9 @@ export class Pacer implements KcpPacingGate {
   private last: number;
   private bytesPerMs: number;
   private burst: number;
+  /** Bytes the refills brought (rate × elapsed), and the part of them the burst cut off (cc-trace reads both). */
+  credited = 0;
+  clipped = 0;
 
   constructor(bytesPerSecond: number, now: number, burst = PACER_BURST) {
     this.bytesPerMs = bytesPerSecond / 1000;
@@ -73,6 +76,13 @@ export class Pacer implements KcpPacingGate {
     const elapsed = timeDiff(now, this.last);
     if (elapsed <= 0) return;
     this.last = now;
-    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.bytesPerMs);
+    const add = elapsed * this.bytesPerMs;
+    const tokens = this.tokens + add;
+    // an unlimited bucket (no rate yet) credits nothing the trace could count
+    if (add < Number.POSITIVE_INFINITY) {
+      this.credited += add;
+      if (tokens > this.burst) this.clipped += Math.min(add, tokens - Math.max(this.burst, this.tokens));
+    }
+    this.tokens = Math.min(this.burst, tokens);
   }
 }

@@ -20,6 +20,7 @@ import {
   Kcp,
   type KcpInputOptions,
 } from '../kcp/index.js';
+import { timeDiff } from '../kcp/time-diff.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import { type AutoTuning, configureAutoKcp, senderLimit } from './auto-kcp.js';
 import { CcTrace } from './cc-trace.js';
@@ -499,7 +500,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     if (this.closed) return;
     // the flush an ACK that slid the window ran in Kcp.input held new data back too (the trace's time columns)
-    if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
+    if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
     // the end of this event-loop turn instead of waiting for the interval, so the sender's window keeps
     // sliding and its RTO never fires for segments that did arrive.
@@ -524,6 +525,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   }
 
   update(now: number): number {
+    if (this.ccTrace !== null) this.ccTrace.wake(timeDiff(now, this.dueAt));
     const wait = this.flushKcp(now);
     this.continueNextTurn();
     this.checkDrain();
@@ -583,7 +585,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     this.kcp.holdTimeouts = this.link.receiveFilling === true;
     const wait = this.kcp.flush(false, now);
-    if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount);
+    if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
   }
 

@@ -86,9 +86,29 @@ export interface PairOptions {
    * so the link's decisions are those of a run without it.
    */
   senderStall?: { chance: number; ms: number };
+  /**
+   * Endpoint a's event loop, as the session's timer saw it on a loaded machine: each time it runs it is
+   * then busy (its timers, inputs and writes wait) for a draw from these [share, min ms, max ms] rows
+   * (uniform within a row; the shares sum to at most 1, the rest not busy), e.g. LOADED_TIMER_LATENESS.
+   * A paced sender runs about every ms, so a row's share is about its share of late wake-ups. Its own
+   * Rng, so the link's decisions are those of a run without it.
+   */
+  timerLateness?: ReadonlyArray<readonly [number, number, number]>;
   /** Called once per step of the clock, after the flushes (sim ms): for traces (bench/link-sim.ts). */
   observe?: (t: number, a: Endpoint, b: Endpoint) => void;
 }
+
+/**
+ * PairOptions.timerLateness: how late the session's paced wake-ups ran on the 2-core benchmark machine at
+ * load 3.5-6 (cc-trace's late_* columns, 8 cold downloads of jitter-50ms-1 and 100ms-5, 520-830 paced
+ * wake-ups each; the worst download's shares): on time or 1 ms late 86 %, 2-4 ms 10 %, 5-8 ms 3 %, 9-16
+ * ms 1 % (docs/link-pacer-lateness-2026-12-04.md).
+ */
+export const LOADED_TIMER_LATENESS: ReadonlyArray<readonly [number, number, number]> = [
+  [0.1, 2, 4],
+  [0.03, 5, 8],
+  [0.01, 9, 16],
+];
 
 /** The session's backlog limit (UNSENT_LIMIT) that auto writers keep to. */
 const AUTO_BACKLOG = 32;
@@ -424,6 +444,18 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   /** Endpoint a runs again from this sim ms on (see PairOptions.senderStall). */
   let aBusyUntil = 0;
   const awake = (ep: Endpoint, t: number) => ep !== a || t >= aBusyUntil;
+  const lateRng = new Rng(options.seed ^ 0x3c3c3c3c);
+  /** How long endpoint a is busy after it ran (see PairOptions.timerLateness). */
+  const late = (): number => {
+    const rows = options.timerLateness;
+    if (rows === undefined) return 0;
+    let u = lateRng.next();
+    for (const [share, min, max] of rows) {
+      if (u < share) return min + Math.floor(lateRng.next() * (max - min + 1));
+      u -= share;
+    }
+    return 0;
+  };
 
   while (clock.t <= options.maxSimMs) {
     const t = clock.t;
@@ -448,6 +480,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       if (awake(ep, t) && t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);
     }
     if (stall !== undefined && awake(a, t) && stallRng.next() < stall.chance) aBusyUntil = t + stall.ms;
+    if (awake(a, t)) aBusyUntil = Math.max(aBusyUntil, t + late());
     options.observe?.(t, a, b);
     if (options.measureFromMs !== undefined && t >= options.measureFromMs) {
       for (const ep of endpoints) if (ep.receivedAtMeasureStart < 0) ep.receivedAtMeasureStart = ep.received;

@@ -24,7 +24,18 @@ function openTwice(file: string): { status: number | null; stdout: string; stder
  * Samples a stub Kcp through one trace in a fresh process: `flushes` are [now, newDataLimit, backlogged]
  * in time order. Returns the trace file's lines split into columns.
  */
-function traceFlushes(dir: string, flushes: Array<[number, string, boolean]>): Array<Record<string, string>> {
+/** Per flush, optionally: the pacer's counters (bytes), the pacing rate (the estimate is 1e6 B/s), a wake's lateness. */
+interface PacerSample {
+  credited: number;
+  clipped: number;
+  pacing?: number;
+  late?: number;
+}
+
+function traceFlushes(
+  dir: string,
+  flushes: Array<[number, string, boolean] | [number, string, boolean, PacerSample]>,
+): Array<Record<string, string>> {
   const script =
     `const { CcTrace } = await import(${JSON.stringify(MODULE)});` +
     'const cc = { state: "probe-bw", bandwidth: 0, minRtt: 0, pacingRate: 0, cwnd: 0, ackCadence: 0,' +
@@ -32,8 +43,11 @@ function traceFlushes(dir: string, flushes: Array<[number, string, boolean]>): A
     'const kcp = { congestion: cc, mss: 1400, sndNxt: 0, sndUna: 0, srtt: 0, sndWnd: 0, rmtWnd: 0, unsent: 0,' +
     ' transmissions: 0, retransmittedSegs: 0, rcvWnd: 0, rcvBufLength: 0, spuriousRetransmits: 0 };' +
     "const trace = CcTrace.open('peer', 0);" +
-    `for (const [now, limit, backlogged] of ${JSON.stringify(flushes)}) {` +
-    ' kcp.newDataLimit = limit; kcp.backlogged = backlogged; trace.sample(now, kcp, 0); }';
+    'const pacer = { credited: 0, clipped: 0 };' +
+    `for (const [now, limit, backlogged, p] of ${JSON.stringify(flushes)}) {` +
+    ' if (p !== undefined) { if (p.late !== undefined) trace.wake(p.late); pacer.credited = p.credited;' +
+    ' pacer.clipped = p.clipped; cc.pacingRate = p.pacing ?? 0; cc.bandwidth = 1e6; }' +
+    ' kcp.newDataLimit = limit; kcp.backlogged = backlogged; trace.sample(now, kcp, 0, pacer); }';
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, KCPTUN_CC_TRACE: path.join(dir, 'trace') },
     encoding: 'utf8',
@@ -67,6 +81,30 @@ describe('KCPTUN_CC_TRACE', () => {
       assert.deepEqual(
         ['data', 'refill', 'pacer', 'cwnd', 'wnd', 'budget'].map((k) => Number(last[`ms_${k}`])),
         [60, 30, 40 + 65, 20, 10 + 5, 10],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("charges the pacer's credit and cut-off to the intervals it held data, probes apart, and buckets late wake-ups", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cc-trace-'));
+    try {
+      const rows = traceFlushes(dir, [
+        [0, 'pacer', true, { credited: 0, clipped: 0, pacing: 1.25e6 }], // a probe's flush, held by the pacer
+        [10, 'cwnd', true, { credited: 10_000, clipped: 2_000, pacing: 1e6, late: 6 }], // charged: the pacer held
+        [20, 'pacer', true, { credited: 30_000, clipped: 9_000, pacing: 1e6, late: 0 }], // not: the cap held
+        [150, 'data', false, { credited: 50_000, clipped: 10_000, pacing: 1e6, late: 20 }], // charged, not a probe
+      ]);
+      const last = rows[rows.length - 1];
+      assert.deepEqual(
+        ['pacer_credit_kB', 'pacer_lost_kB', 'probe_credit_kB', 'probe_lost_kB'].map((k) => last[k]),
+        ['30', '3', '10', '2'],
+      );
+      // the wake after the cap's flush is not counted: the pacer did not ask for it
+      assert.deepEqual(
+        ['late_1', 'late_4', 'late_8', 'late_16', 'late_more'].map((k) => last[k]),
+        ['0', '0', '1', '0', '1'],
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
