@@ -130,10 +130,13 @@ function main(): void {
       mib: { type: 'string', default: '16' },
       'no-fec': { type: 'boolean', default: false },
       loaded: { type: 'boolean', default: false },
+      ratelimit: { type: 'string', default: '0' },
     },
   });
   const bytes = Number(values.mib) * 1024 * 1024;
   const seeds = Number(values.seeds);
+  /** -ratelimit at both ends, bytes per second of link (0: none). */
+  const rateLimit = Number(values.ratelimit);
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new Error(`unknown profile ${id}`);
@@ -147,6 +150,8 @@ function main(): void {
     let drops = 0;
     let wire = 0;
     const tails: number[] = [];
+    let retrans = 0;
+    const ends: string[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
       const data = new Rng(seed).bytes(bytes);
       const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss));
@@ -158,6 +163,7 @@ function main(): void {
         seed,
         primeBytes: PRIME_BYTES,
         observe,
+        rateLimit,
         ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
       };
       const { bulkFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
@@ -167,13 +173,17 @@ function main(): void {
       tails.push(b.receiveDoneMs - trace.lastNewMs);
       drops += a.queueDrops;
       wire += a.bytesOut / bytes;
+      retrans += a.kcp.retransmittedSegs / a.kcp.transmissions;
+      const cc = a.kcp.congestion;
+      if (cc !== null) ends.push(`${cc.state}@${((cc.bandwidth * 8) / 1e6).toFixed(1)}`);
     }
     const sorted = [...rates].sort((x, y) => x - y);
     const mean = rates.reduce((s, x) => s + x, 0) / seeds;
     console.log(
       `${id}: Mbit/s median ${sorted[seeds >> 1].toFixed(1)} mean ${mean.toFixed(1)} ` +
         `(${rates.map((r) => r.toFixed(1)).join(' ')}), queue drops ${drops} in ${seeds} runs, ` +
-        `wire/delivered ${(wire / seeds).toFixed(3)}`,
+        `wire/delivered ${(wire / seeds).toFixed(3)}, retransmitted ${((100 * retrans) / seeds).toFixed(1)} %, ` +
+        `end state@Mbit/s ${ends.join(' ')}`,
     );
     const tailMean = tails.reduce((s, x) => s + x, 0) / seeds;
     console.log(

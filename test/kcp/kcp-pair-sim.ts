@@ -28,6 +28,8 @@ export interface LinkOptions {
   inOrder?: boolean;
   /** A bottleneck in each direction: bytes per ms it forwards (absent: unlimited). */
   rate?: number;
+  /** From sim ms `fromMs` on the bottleneck forwards `rate` instead (a path whose share fell). */
+  rateChange?: { fromMs: number; rate: number };
   /** Bytes its tail-drop queue holds. */
   queueBytes?: number;
   /**
@@ -68,13 +70,18 @@ export interface PairOptions {
    * held to a 32-segment backlog instead of the window.
    */
   auto?: boolean;
+  /**
+   * -ratelimit with -mode auto: bytes per second of link the endpoint sends at most, every datagram
+   * charged (its parity share included), as the session charges its pacer (0 or absent: none).
+   */
+  rateLimit?: number;
   /** Start of the steady-state part the late figures cover (Endpoint.lateMaxQueueBytes, ...). */
   measureFromMs?: number;
   /**
    * What differs at endpoint b (the receiver of a's stream), e.g. a Go kcptun peer in its own mode:
    * `{ mode: [0, 30, 2, 1], auto: false }` is kcptun 20210922's -mode fast, which flushes ACKs every 30 ms.
    */
-  peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto'>>;
+  peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto' | 'rateLimit'>>;
   /**
    * Endpoint a writes only its first `primeBytes` until they are acknowledged, then the rest: its sender
    * has an RTT sample before the bulk starts, as a tunnel session's is after its first smux frame.
@@ -269,7 +276,9 @@ export class Endpoint {
     this.kcp.backlogged = this.sendOff < this.writeLimit;
     if (pacer !== null && cc !== null) {
       const rate = cc.pacingRate;
-      pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, this.options.mtu, 0, now);
+      // the pacer counts KCP bytes here (the link adds the parity's share): the limit's share of them
+      const limit = (this.options.rateLimit ?? 0) * (1 - this.parityShare());
+      pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, this.options.mtu, limit, now);
       const tuner = this.parityTuner;
       if (tuner !== null) {
         // as the session's flushKcp: retransmissions the peer's ACK showed needless are no loss
@@ -329,14 +338,18 @@ export class Endpoint {
     if (len > this.maxDatagram) this.maxDatagram = len;
     const inFlight = (this.kcp.sndNxt - this.kcp.sndUna) >>> 0;
     if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
-    if (this.kcp.outputCarriesData) this.pacer?.take(len, (this.options.t0 + this.clock.t) >>> 0);
+    // as the session: -ratelimit charges every datagram, the controller's rate only those with data
+    if (this.kcp.outputCarriesData || (this.options.rateLimit ?? 0) > 0)
+      this.pacer?.take(len, (this.options.t0 + this.clock.t) >>> 0);
     this.bytesOut += len;
     const link = this.options.link;
     let departs = this.clock.t;
     if (link.rate !== undefined) {
+      const change = link.rateChange;
+      const rate = change !== undefined && this.clock.t >= change.fromMs ? change.rate : link.rate;
       // tail-drop queue in front of a link of `rate` bytes per ms
       const start = Math.max(this.linkBusyUntil, this.clock.t);
-      const queued = (start - this.clock.t) * link.rate;
+      const queued = (start - this.clock.t) * rate;
       const wireLen = len / (1 - this.parityShare());
       if (queued + len > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
         this.queueDrops++;
@@ -348,7 +361,7 @@ export class Endpoint {
       if (this.clock.t >= measureFrom && queued + len > this.lateMaxQueueBytes) {
         this.lateMaxQueueBytes = queued + len;
       }
-      this.linkBusyUntil = start + wireLen / link.rate;
+      this.linkBusyUntil = start + wireLen / rate;
       departs = Math.ceil(this.linkBusyUntil);
     }
     if (this.rng.next() < link.loss) {
