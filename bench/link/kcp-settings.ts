@@ -13,6 +13,8 @@ export interface KcpSettings {
   noComp: boolean;
   /** Absent: each end's default (ours talks to ours). */
   smuxVer?: number;
+  /** -ratelimit on both ends, bytes per second; absent: none. */
+  rateLimit?: number;
 }
 
 /** kcptun's default -mtu: a window of W packets keeps W x this many bytes in flight at most. */
@@ -63,6 +65,7 @@ export function kcptunArgs(s: KcpSettings): string[] {
   if (s.smuxVer !== undefined) args.push('-smuxver', String(s.smuxVer));
   args.push('-crypt', 'aes', '-key', KEY, '-quiet');
   if (s.noComp) args.push('-nocomp');
+  if (s.rateLimit !== undefined) args.push('-ratelimit', String(s.rateLimit));
   return args;
 }
 
@@ -72,5 +75,6 @@ export function describeSettings(s: KcpSettings): string {
   if (s.fec !== undefined) parts.push(`FEC ${s.fec.dataShard}/${s.fec.parityShard}`);
   if (s.noComp) parts.push('nocomp');
   if (s.smuxVer !== undefined) parts.push(`smux v${s.smuxVer}`);
+  if (s.rateLimit !== undefined) parts.push(`ratelimit ${s.rateLimit}`);
   return parts.join(', ');
 }

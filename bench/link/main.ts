@@ -52,6 +52,7 @@ const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
   --skip-accuracy       no emulator self-check with iperf3
   --fast3-window-bdp F  the fast3 rows' window in BDPs on every profile, instead of each profile's tuned
                         one (how the Go window sweep is run)
+  --ratelimit N         -ratelimit N (bytes per second) on both ends of every kcptun row
   --warm-idle-s N       after each (cold) download, wait N s and download again through the same tunnel
                         (warm), reported beside the cold figure; 0: cold only (default ${DEFAULT_WARM_IDLE_S})`;
 
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       'skip-accuracy': { type: 'boolean', default: false },
       repeat: { type: 'string', default: String(DEFAULT_REPEAT) },
       'fast3-window-bdp': { type: 'string' },
+      ratelimit: { type: 'string' },
       'warm-idle-s': { type: 'string', default: String(DEFAULT_WARM_IDLE_S) },
     },
   });
@@ -96,8 +98,11 @@ async function main(): Promise<void> {
   const windowBdp = values['fast3-window-bdp'] === undefined ? undefined : Number(values['fast3-window-bdp']);
   if (windowBdp !== undefined && !(windowBdp > 0))
     throw new UsageError('--fast3-window-bdp must be a positive number');
+  const rateLimit = values.ratelimit === undefined ? undefined : Number(values.ratelimit);
+  if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0))
+    throw new UsageError('--ratelimit must be a positive integer');
   const transports: Transport[] = pick(
-    transportsFor({ fast3WindowBdp: windowBdp }),
+    transportsFor({ fast3WindowBdp: windowBdp, rateLimit }),
     values.transports,
     'transports',
   );

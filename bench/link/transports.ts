@@ -120,10 +120,15 @@ function kcptunTransport(id: TransportId, label: string, ends: KcpEnds): Transpo
 export interface TransportOptions {
   /** Overrides every profile's fast3 window (in BDPs): how the Go window sweep is run. */
   fast3WindowBdp?: number;
+  /** -ratelimit (bytes per second) on both ends of every kcptun row. */
+  rateLimit?: number;
 }
 
 export function transportsFor(options: TransportOptions = {}): Transport[] {
-  const fast3 = (p: LinkProfile) => fast3Settings(p, options.fast3WindowBdp ?? p.fast3WindowBdp);
+  const limited = (s: KcpSettings): KcpSettings =>
+    options.rateLimit === undefined ? s : { ...s, rateLimit: options.rateLimit };
+  const fast3 = (p: LinkProfile) => limited(fast3Settings(p, options.fast3WindowBdp ?? p.fast3WindowBdp));
+  const auto = () => limited(autoSettings());
   return [
     tcpTransport('tcp-cubic', 'cubic'),
     tcpTransport('tcp-bbr', 'bbr'),
@@ -140,14 +145,14 @@ export function transportsFor(options: TransportOptions = {}): Transport[] {
     kcptunTransport('ts-auto', 'ours -mode auto', {
       server: 'ts',
       client: 'ts',
-      serverSettings: autoSettings,
+      serverSettings: auto,
     }),
     // the Go client's ACKs come in batches, one flush per its -interval (30 ms in -mode fast)
     kcptunTransport('ts-auto-go', 'ours -mode auto to a Go client', {
       server: 'ts',
       client: 'go',
-      serverSettings: () => ({ ...autoSettings(), smuxVer: GO_CLIENT_SMUX_VERSION }),
-      clientSettings: goClientDefaults,
+      serverSettings: () => ({ ...auto(), smuxVer: GO_CLIENT_SMUX_VERSION }),
+      clientSettings: () => limited(goClientDefaults()),
     }),
   ];
 }
