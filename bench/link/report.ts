@@ -646,7 +646,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     '- Run it as root: `npm run bench:link` (namespaces and TUN devices need root). It builds the C forwarder',
     '  (bench/link/forwarder.c) with gcc on first use and installs the Debian packages `kcptun` and `iperf3` when',
     '  missing. Options (`--profiles`, `--transports`, `--bytes`, `--cap-s`, `--repeat`, `--out`, `--skip-accuracy`,',
-    '  `--fast3-window-bdp`, `--warm-idle-s`)',
+    '  `--fast3-window-bdp`, `--warm-idle-s`, `--ratelimit`)',
     '  are described at the top of bench/link/main.ts. The emulator by hand:',
     '  `node dist/bench/link/emulator-cli.js up|set|status|reset|down` (bench/link/emulator-cli.ts).',
     '',
