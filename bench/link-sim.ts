@@ -8,9 +8,13 @@
  * (CLIMB_SHARE), ProbeBW's mean pacing / estimate and bottleneck queue, and the controller's min RTT at
  * the end (ControllerTrace): on the jittery profile Startup's first rounds set it, 55-96 ms over 40 seeds
  * where the link gave 74-110 (docs/link-sim-jitter-2026-12-04.md), and the in-flight cap follows it. A
- * third line gives each seed's tail, from the last new segment to the last byte.
+ * third line gives each seed's tail, from the last new segment to the last byte. With `--warm-idle-s N`
+ * each seed downloads `--mib` again N s after the first download was acknowledged (bench:link's warm
+ * download, its --warm-idle-s): a fourth line gives the warm goodput and queue drops, and the estimate at
+ * the restart and its highest in the warm download (WarmTrace); the other lines are the first download's.
  *
  *   node dist/bench/link-sim.js --profiles 150ms-10,25ms-2 --seeds 6 --mib 16
+ *   node dist/bench/link-sim.js --profiles jitter-50ms-1 --seeds 8 --warm-idle-s 12
  *
  * --loaded: the sender's event loop is busy as often and as long as the session's paced wake-ups were
  * late on the loaded benchmark machine (LOADED_TIMER_LATENESS).
@@ -77,19 +81,23 @@ class ControllerTrace {
   private time = 0;
   private gain = 0;
   private queue = 0;
-  constructor(private readonly targetMbit: number) {}
+  /** `coldEnd`: the bytes of the first download (the traced one). */
+  constructor(
+    private readonly targetMbit: number,
+    private readonly coldEnd: number,
+  ) {}
 
-  /** PairOptions.observe: a sends, b receives (ProbeBW's averages stop at b's last byte). */
+  /** PairOptions.observe: a sends, b receives (ProbeBW's averages stop at the first download's last byte). */
   observe(t: number, a: Endpoint, b: Endpoint): void {
     const cc = a.kcp.congestion;
-    if (cc === null) return;
+    if (cc === null || b.received >= this.coldEnd) return;
     const firstSends = a.kcp.transmissions - a.kcp.retransmittedSegs;
     if (firstSends !== this.firstSends) {
       this.firstSends = firstSends;
       this.lastNewMs = t;
     }
     if (this.from < 0) {
-      if (a.writeLimit < a.outgoing.length) return;
+      if (a.writeLimit <= PRIME_BYTES) return;
       this.from = t;
     }
     const mbit = (cc.bandwidth * 8) / 1e6;
@@ -101,7 +109,7 @@ class ControllerTrace {
     if (this.probeFrom < 0 && cc.state === 'probe-bw') this.probeFrom = t;
     if (this.probeFrom < 0) return;
     if (Number.isNaN(this.climbMs) && mbit >= this.targetMbit) this.climbMs = t - this.probeFrom;
-    if (this.lastT >= 0 && !b.receiveDone && cc.bandwidth > 0) {
+    if (this.lastT >= 0 && cc.bandwidth > 0) {
       const dt = t - this.lastT;
       this.time += dt;
       this.gain += (dt * cc.pacingRate) / cc.bandwidth;
@@ -114,6 +122,31 @@ class ControllerTrace {
   }
   get queueMs(): number {
     return this.queue / this.time;
+  }
+}
+
+/**
+ * The warm download (--warm-idle-s): the bandwidth estimate when the sender restarts from idle and the
+ * highest it reads until the last byte (Mbit/s of KCP segments, as ControllerTrace's), and the queue drops
+ * from the restart on.
+ */
+class WarmTrace {
+  restartMbit = Number.NaN;
+  maxMbit = Number.NaN;
+  drops = 0;
+  private dropsBefore = -1;
+
+  observe(a: Endpoint, b: Endpoint): void {
+    const cc = a.kcp.congestion;
+    if (cc === null || a.writeLimit < a.outgoing.length || b.receiveDone) return;
+    const mbit = (cc.bandwidth * 8) / 1e6;
+    if (this.dropsBefore < 0) {
+      this.dropsBefore = a.queueDrops;
+      this.restartMbit = mbit;
+      this.maxMbit = mbit;
+    }
+    if (mbit > this.maxMbit) this.maxMbit = mbit;
+    this.drops = a.queueDrops - this.dropsBefore;
   }
 }
 
@@ -131,8 +164,10 @@ function main(): void {
       'no-fec': { type: 'boolean', default: false },
       loaded: { type: 'boolean', default: false },
       ratelimit: { type: 'string', default: '0' },
+      'warm-idle-s': { type: 'string', default: '0' },
     },
   });
+  const warmIdleMs = Number(values['warm-idle-s']) * 1000;
   const bytes = Number(values.mib) * 1024 * 1024;
   const seeds = Number(values.seeds);
   /** -ratelimit at both ends, bytes per second of link (0: none). */
@@ -147,16 +182,24 @@ function main(): void {
     const link = linkOf(p, !values['no-fec']);
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
+    const warmRates: number[] = [];
+    const warmTraces: WarmTrace[] = [];
     let drops = 0;
     let wire = 0;
     const tails: number[] = [];
     let retrans = 0;
     const ends: string[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
-      const data = new Rng(seed).bytes(bytes);
-      const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss));
+      const data = new Rng(seed).bytes(warmIdleMs > 0 ? 2 * bytes : bytes);
+      const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss), bytes);
+      const warmTrace = new WarmTrace();
       traces.push(trace);
-      const observe = (t: number, a: Endpoint, b: Endpoint) => trace.observe(t, a, b);
+      warmTraces.push(warmTrace);
+      const observe = (t: number, a: Endpoint, b: Endpoint) => {
+        trace.observe(t, a, b);
+        if (warmIdleMs > 0) warmTrace.observe(a, b);
+      };
+      const warm = warmIdleMs > 0 ? { bytes, idleMs: warmIdleMs } : undefined;
       const options = {
         ...AUTO_PAIR,
         link,
@@ -164,15 +207,18 @@ function main(): void {
         primeBytes: PRIME_BYTES,
         observe,
         rateLimit,
+        warm,
         ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
       };
-      const { bulkFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
+      const { bulkFromMs, coldDoneMs, warmFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
         throw new Error(`${id} seed ${seed}: incomplete or corrupt`);
-      rates.push((bytes * 8) / (b.receiveDoneMs - bulkFromMs + p.oneWayDelayMs) / 1000);
-      tails.push(b.receiveDoneMs - trace.lastNewMs);
-      drops += a.queueDrops;
-      wire += a.bytesOut / bytes;
+      rates.push((bytes * 8) / (coldDoneMs - bulkFromMs + p.oneWayDelayMs) / 1000);
+      if (warm !== undefined)
+        warmRates.push((bytes * 8) / (b.receiveDoneMs - warmFromMs + p.oneWayDelayMs) / 1000);
+      tails.push(coldDoneMs - trace.lastNewMs);
+      drops += a.queueDrops - warmTrace.drops;
+      wire += a.bytesOut / data.length;
       retrans += a.kcp.retransmittedSegs / a.kcp.transmissions;
       const cc = a.kcp.congestion;
       if (cc !== null) ends.push(`${cc.state}@${((cc.bandwidth * 8) / 1e6).toFixed(1)}`);
@@ -205,6 +251,14 @@ function main(): void {
       `  Startup exit ms ${f(traces.map((x) => x.exitMs))} at Mbit/s ${f(traces.map((x) => x.exitMbit))}; ` +
         `climb to ${CLIMB_SHARE} of the link ms ${f(climbs)} (median ${f([median(climbs)])}, ${never} never); ` +
         `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}`,
+    );
+    if (warmRates.length === 0) continue;
+    const warmMean = warmRates.reduce((s, x) => s + x, 0) / seeds;
+    console.log(
+      `  warm after ${warmIdleMs / 1000} s: Mbit/s median ${f([median(warmRates)], 1)} mean ${warmMean.toFixed(1)} ` +
+        `(${f(warmRates, 1)}), queue drops ${f(warmTraces.map((x) => x.drops))}; ` +
+        `estimate Mbit/s at the restart ${f(warmTraces.map((x) => x.restartMbit))}, ` +
+        `highest ${f(warmTraces.map((x) => x.maxMbit))}`,
     );
   }
 }

@@ -88,6 +88,11 @@ export interface PairOptions {
    */
   primeBytes?: number;
   /**
+   * A warm second transfer through the same pair (the link benchmark's warm download): endpoint a holds its
+   * last `bytes` until everything before them is acknowledged and `idleMs` more have passed.
+   */
+  warm?: { bytes: number; idleMs: number };
+  /**
    * Endpoint a's event loop, as on a loaded machine: each time it runs, with probability `chance` it is
    * then busy for `ms` (its inputs, writes and flushes wait until then). Its own Rng (seeded from `seed`),
    * so the link's decisions are those of a run without it.
@@ -417,6 +422,9 @@ export interface PairResult {
   simMs: number;
   /** When endpoint a began writing past primeBytes (0 without them): a tunnel's request arrives then. */
   bulkFromMs: number;
+  /** PairOptions.warm: when b had received everything before the warm bytes, and when a began writing them. */
+  coldDoneMs: number;
+  warmFromMs: number;
   a: Endpoint;
   b: Endpoint;
 }
@@ -449,8 +457,12 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   const bOptions = options.peerB === undefined ? options : { ...options, ...options.peerB };
   const b = new Endpoint(0x5eed, bOptions, rng, bToA, aToB, () => endpoints[0].inbox, clock);
   endpoints.push(a, b);
-  if (options.primeBytes !== undefined) a.writeLimit = Math.min(options.primeBytes, aToB.length);
+  const coldEnd = aToB.length - (options.warm?.bytes ?? 0);
+  a.writeLimit = Math.min(options.primeBytes ?? coldEnd, coldEnd);
   let bulkFromMs = 0;
+  let coldDoneMs = -1;
+  let coldAckedMs = -1;
+  let warmFromMs = -1;
   const reads = (t: number) => options.readStallMs === 0 || t % 1000 >= options.readStallMs;
   const stall = options.senderStall;
   const stallRng = new Rng(options.seed ^ 0x5a5a5a5a);
@@ -484,9 +496,21 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       if (reads(t)) ep.readAll();
       if (ep.receiveDoneMs < 0 && ep.receiveDone) ep.receiveDoneMs = t;
     }
-    if (a.writeLimit < aToB.length && a.kcp.waitSnd === 0 && a.sendDoneToLimit) {
-      a.writeLimit = aToB.length;
+    if (coldDoneMs < 0 && b.received >= coldEnd) coldDoneMs = t;
+    if (a.writeLimit < coldEnd && a.kcp.waitSnd === 0 && a.sendDoneToLimit) {
+      a.writeLimit = coldEnd;
       bulkFromMs = t;
+    } else if (
+      a.writeLimit === coldEnd &&
+      coldEnd < aToB.length &&
+      a.kcp.waitSnd === 0 &&
+      a.sendDoneToLimit
+    ) {
+      if (coldAckedMs < 0) coldAckedMs = t;
+      if (t - coldAckedMs >= (options.warm?.idleMs ?? 0)) {
+        a.writeLimit = aToB.length;
+        warmFromMs = t;
+      }
     }
     for (const ep of endpoints) if (awake(ep, t)) ep.writeWhileOpen(now);
     for (const ep of endpoints) {
@@ -512,5 +536,5 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     if (!reads(t) && next > t - (t % 1000) + options.readStallMs) next = t - (t % 1000) + options.readStallMs;
     clock.t = Math.max(next, t + 1);
   }
-  return { simMs: clock.t, bulkFromMs, a, b };
+  return { simMs: clock.t, bulkFromMs, coldDoneMs, warmFromMs, a, b };
 }
