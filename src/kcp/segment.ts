@@ -47,6 +47,7 @@ export class Segment implements SendSnapshot {
   ccWindowUsed = false;
   ccInFlight = false;
   ccParityShare = 0;
+  ccParitySent = 0;
   ccSentBytes = 0;
   ccAllowance = 0;
   ccSenderLimited = false;

@@ -57,8 +57,13 @@ export interface SendSnapshot {
   ccWindowUsed: boolean;
   /** Counted in the in-flight bytes: sent, and neither delivered nor declared lost since. */
   ccInFlight: boolean;
-  /** The controller's parityShare when the segment was last sent. */
+  /**
+   * The share of FEC parity in what was sent from `ccFirstSendTime` until this transmission, itself
+   * included: over the send interval of the rate sample it carries (see paritySent).
+   */
   ccParityShare: number;
+  /** Parity bytes the controller had counted sent (see paritySent), this segment's included. */
+  ccParitySent: number;
   /** Bytes the controller had counted sent, this segment's included, when it was last sent. */
   ccSentBytes: number;
   /** The pacing allowance (see SENDER_LIMITED_SHARE) when the segment was last sent. */
@@ -406,6 +411,18 @@ export class CongestionController implements ControllerEstimates {
   private sentBytes = 0;
   private firstSendSent = 0;
   /**
+   * The FEC parity sent with the transmissions (bytes × parityShare / (1 − parityShare) each), and its value
+   * at firstSendTime: a rate sample's path rate (see parityShare) takes the parity share of its whole send
+   * interval. With the share its newest segment was sent with, the samples at a download's end, where
+   * ParityTuner raised the parity for the last groups (0 → 3 of 13 in link-sim's traces), scaled a round
+   * trip of data sent without parity by 1.3, and the path rate, kept through the idle time (rounds do not
+   * pass while idle), read up to 1.3× the link rate at the next transfer's restart: link-sim's warm
+   * download (--warm-idle-s 12, 16 seeds on 50 ± 30 ms one way) dropped in the bottleneck queue in 12
+   * seeds, 5,283 packets; with this in 5, 666 (docs/link-warm-restart-2026-12-04.md).
+   */
+  private paritySent = 0;
+  private firstSendParity = 0;
+  /**
    * What the pacing rate allowed while the pacer held data, bytes, up to heldSince (see allowanceNow), and
    * its value at firstSendTime; heldRate: the rate since heldSince while the last flush was paced, else 0.
    */
@@ -546,7 +563,8 @@ export class CongestionController implements ControllerEstimates {
    * 77 % of the rate, and when parity stopped after Startup the model kept that, drained the pipe to 0.77
    * BDP and cruised below the rate until its probes found the rest (100 ms/5 %, 50 Mbit/s: ~33 Mbit/s
    * at Startup's exit, 39 after it, 45 only after ~0.5 s of ProbeBW, its trace). So the model also keeps
-   * the path's rate, each sample scaled up by the parity share it was sent with, over PARITY_BW_ROUNDS.
+   * the path's rate, each sample scaled up by the parity share of its send interval (paritySent), over
+   * PARITY_BW_ROUNDS.
    */
   parityShare = 0;
 
@@ -761,6 +779,7 @@ export class CongestionController implements ControllerEstimates {
       // nothing in flight: the next sample's intervals start now, not at the last ACK before the idle time
       this.firstSendTime = this.clock;
       this.firstSendSent = this.sentBytes;
+      this.firstSendParity = this.paritySent;
       this.firstSendAllowance = this.allowanceNow();
       this.deliveredTime = this.clock;
       if (this.appLimitedUntil !== 0) {
@@ -775,8 +794,12 @@ export class CongestionController implements ControllerEstimates {
     seg.ccSentTime = this.clock;
     seg.ccAppLimited = this.appLimitedUntil !== 0;
     seg.ccWindowUsed = this.inflight + (seg.ccInFlight ? 0 : bytes) >= WINDOW_USED_SHARE * this.cwnd;
-    seg.ccParityShare = this.parityShare;
     this.sentBytes += bytes;
+    const share = this.parityShare;
+    this.paritySent += (bytes * share) / (1 - share);
+    seg.ccParitySent = this.paritySent;
+    const spanParity = this.paritySent - this.firstSendParity;
+    seg.ccParityShare = spanParity / (this.sentBytes - this.firstSendSent + spanParity);
     const allowance = this.allowanceNow();
     seg.ccSentBytes = this.sentBytes;
     seg.ccAllowance = allowance;
@@ -853,6 +876,7 @@ export class CongestionController implements ControllerEstimates {
       this.sampleParityShare = seg.ccParityShare;
       this.firstSendTime = seg.ccSentTime;
       this.firstSendSent = seg.ccSentBytes;
+      this.firstSendParity = seg.ccParitySent;
       this.firstSendAllowance = seg.ccAllowance;
     }
   }

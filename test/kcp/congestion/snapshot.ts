@@ -11,6 +11,7 @@ export function snapshot(): SendSnapshot {
     ccWindowUsed: false,
     ccInFlight: false,
     ccParityShare: 0,
+    ccParitySent: 0,
     ccSentBytes: 0,
     ccAllowance: 0,
     ccSenderLimited: false,
