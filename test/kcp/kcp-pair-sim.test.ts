@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { KCP_OVERHEAD } from '../../src/kcp/index.js';
 import { AUTO_WND_CAP } from '../../src/transport/auto-kcp.js';
 import { AUTO_PAIR, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
 
@@ -63,4 +64,37 @@ test("observe sees every step of the clock, and the sender's queue delay stays w
   );
   assert.equal(steps.at(-1), simMs);
   assert.ok(deepest > 0 && deepest <= 40, `deepest queue ${deepest} ms`);
+});
+
+test("the pair schedules its flushes as the session does: after a flush the pacer held, and the receiver's ACK clock", () => {
+  // the jittery 100 Mbit/s link of auto-jitter: Startup's writes outrun the pacer
+  const link = {
+    loss: 0.01,
+    dup: 0,
+    delay: 20,
+    jitter: 60,
+    inOrder: true,
+    rate: 12_500,
+    queueBytes: 1_250_000,
+  };
+  const ackClock = Math.floor(AUTO_PAIR.mtu / KCP_OVERHEAD);
+  let pacedSteps = 0;
+  let lateSteps = 0;
+  let mostAcks = 0;
+  const observe: PairOptions['observe'] = (t, a, b) => {
+    if (a.kcp.paced && a.pacer !== null) {
+      // the session's flushPending and input bring its timer forward to the pacer's delay
+      // (Scheduler.advance): a write-driven flush the pacer held must too
+      pacedSteps++;
+      if (a.nextFlush > t + a.pacer.delay()) lateSteps++;
+    }
+    mostAcks = Math.max(mostAcks, b.kcp.pendingAcks);
+  };
+  const data = new Rng(31).bytes(8 * 1024 * 1024);
+  const { b } = runPair({ ...AUTO_PAIR, link, seed: 31, observe }, data, Buffer.alloc(0));
+  assert.equal(b.received, data.length);
+  assert.ok(pacedSteps > 100, `${pacedSteps} paced steps`);
+  assert.equal(lateSteps, 0, `steps whose next flush came after the pacer's delay (of ${pacedSteps})`);
+  // an MTU's worth of queued ACKs is flushed at the end of the step, not on the interval
+  assert.ok(mostAcks < ackClock, `${mostAcks} ACKs left queued at the end of a step (clock ${ackClock})`);
 });

@@ -4,11 +4,13 @@
  *
  * Each endpoint writes its stream the way a kcp-go session without write delay does: while
  * WaitSnd < min(snd_wnd, rmt_wnd), `send` a chunk then `flush`. Each endpoint flushes again after the
- * delay its last scheduled flush returned, and reads everything after every input.
+ * delay its last scheduled flush returned, and a flush a write or an input ran brings that forward, as the
+ * session's Scheduler.advance does (a flush the pacer held asks for the pacer's delay); it reads everything
+ * after every input. Within one ms a step runs inputs, writes, then due flushes.
  */
 
 import { ParityTuner } from '../../src/fec/index.js';
-import { Kcp } from '../../src/kcp/index.js';
+import { KCP_OVERHEAD, Kcp } from '../../src/kcp/index.js';
 import { configureAutoKcp, senderLimit } from '../../src/transport/auto-kcp.js';
 import { Pacer } from '../../src/transport/pacer.js';
 
@@ -204,6 +206,8 @@ export class Endpoint {
   readonly kcp: Kcp;
   readonly inbox = new PacketHeap();
   nextFlush = 0;
+  /** An auto endpoint's ACK clock asked for a flush at the end of this step (see runPair). */
+  flushRequested = false;
   private sendOff = 0;
   /** The writer holds at this offset of `outgoing` (see PairOptions.primeBytes). */
   writeLimit: number;
@@ -313,10 +317,15 @@ export class Endpoint {
     return this.received === this.expected.length;
   }
 
-  writeWhileOpen(now: number): void {
+  /**
+   * Write and flush chunks while the window (and an auto session's backlog) has room; returns ms until
+   * the next flush that the last flush asked for (Infinity when nothing was written).
+   */
+  writeWhileOpen(now: number): number {
     const kcp = this.kcp;
     const limit = this.writeLimit;
     const auto = this.options.auto === true;
+    let wait = Number.POSITIVE_INFINITY;
     while (
       this.sendOff < limit &&
       kcp.waitSnd < Math.min(kcp.sndWnd, kcp.rmtWnd) &&
@@ -325,9 +334,9 @@ export class Endpoint {
       const end = Math.min(this.sendOff + this.options.writeChunk, limit);
       kcp.send(this.outgoing.subarray(this.sendOff, end));
       this.sendOff = end;
-      if (auto) this.flush(now);
-      else kcp.flush(false, now);
+      wait = auto ? this.flush(now) : kcp.flush(false, now);
     }
+    return wait;
   }
 
   readAll(): void {
@@ -469,6 +478,12 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   /** Endpoint a runs again from this sim ms on (see PairOptions.senderStall). */
   let aBusyUntil = 0;
   const awake = (ep: Endpoint, t: number) => ep !== a || t >= aBusyUntil;
+  /**
+   * An auto endpoint clocks its ACKs as the session does (docs/protocol.md, ACK clocking): once an MTU's
+   * worth is queued after a datagram, it flushes at the end of the turn; the others flush ACKs as kcp-go
+   * 20210922 does (on the interval, when una advances, or with ackNoDelay).
+   */
+  const ackClock = Math.floor(options.mtu / KCP_OVERHEAD);
   const lateRng = new Rng(options.seed ^ 0x3c3c3c3c);
   /** How long endpoint a is busy after it ran (see PairOptions.timerLateness). */
   const late = (): number => {
@@ -492,6 +507,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
         ep.kcp.onPeerSeqid(seqid, now); // as a session does for FEC packets
         ep.kcp.input(d, 0, d.length, now, { ackNoDelay: options.ackNoDelay });
         if (ep.kcp.paced && ep.pacer !== null) ep.nextFlush = Math.min(ep.nextFlush, t + ep.pacer.delay());
+        if (ep.pacer !== null && ep.kcp.pendingAcks >= ackClock) ep.flushRequested = true;
       }
       if (reads(t)) ep.readAll();
       if (ep.receiveDoneMs < 0 && ep.receiveDone) ep.receiveDoneMs = t;
@@ -512,9 +528,20 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
         warmFromMs = t;
       }
     }
-    for (const ep of endpoints) if (awake(ep, t)) ep.writeWhileOpen(now);
     for (const ep of endpoints) {
-      if (awake(ep, t) && t >= ep.nextFlush) ep.nextFlush = t + ep.flush(now);
+      // as the session's end-of-turn flush after a write (flushPending): its wait brings the timer forward
+      if (awake(ep, t)) ep.nextFlush = Math.min(ep.nextFlush, t + Math.max(1, ep.writeWhileOpen(now)));
+    }
+    for (const ep of endpoints) {
+      if (!awake(ep, t)) continue;
+      if (t >= ep.nextFlush) {
+        ep.nextFlush = t + ep.flush(now);
+        ep.flushRequested = false; // it sent the ACKs: the session's timer runs before the turn's inputs
+      } else if (ep.flushRequested) {
+        // the session's end-of-turn flush (flushPending) that ACK clocking asked for
+        ep.flushRequested = false;
+        ep.nextFlush = Math.min(ep.nextFlush, t + Math.max(1, ep.flush(now)));
+      }
     }
     if (stall !== undefined && awake(a, t) && stallRng.next() < stall.chance) aBusyUntil = t + stall.ms;
     if (awake(a, t)) aBusyUntil = Math.max(aBusyUntil, t + late());
