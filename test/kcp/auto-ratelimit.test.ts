@@ -42,15 +42,26 @@ test('a limit below the path: the limit is the rate, with no queue and no loss o
 test('a limit above the path: the controller keeps the bottleneck queue as it does without one', () => {
   // the cheap VPS path: 50 ms, 1 %, a 10 Mbit/s bottleneck; a limit of 3 MB/s (24 Mbit/s)
   const link = { loss: 0.01, dup: 0, delay: 50, jitter: 0, rate: 10 * MBIT, queueBytes: 10 * MBIT * 100 };
-  const options: PairOptions = { ...AUTO_PAIR, link, seed: 42, primeBytes: 100, measureFromMs: 3000 };
-  const free = download(options, 8 * MB);
-  const limited = download({ ...options, rateLimit: 3_000_000 }, 8 * MB);
+  // One seed's deepest queue is a draw (limited / free 0.91-1.19 over these seeds, 1.05 on the whole;
+  // docs/link-sim-flush-2026-12-04.md), so the queue is compared over all of them.
+  let limitedQueue = 0;
+  let freeQueue = 0;
+  for (const seed of [42, 1, 2, 3, 4, 5, 6, 7]) {
+    const options: PairOptions = { ...AUTO_PAIR, link, seed, primeBytes: 100, measureFromMs: 3000 };
+    const free = download(options, 8 * MB);
+    const limited = download({ ...options, rateLimit: 3_000_000 }, 8 * MB);
+    assert.ok(
+      limited.a.queueDrops <= free.a.queueDrops,
+      `seed ${seed}: drops ${limited.a.queueDrops} / ${free.a.queueDrops}`,
+    );
+    assert.ok(limited.simMs <= 1.05 * free.simMs, `seed ${seed}: ${limited.simMs} ms against ${free.simMs}`);
+    limitedQueue += limited.a.lateMaxQueueBytes;
+    freeQueue += free.a.lateMaxQueueBytes;
+  }
   assert.ok(
-    limited.a.queueDrops <= free.a.queueDrops,
-    `drops ${limited.a.queueDrops} / ${free.a.queueDrops}`,
+    limitedQueue <= 1.1 * freeQueue,
+    `deepest queues ${limitedQueue.toFixed(0)} / ${freeQueue.toFixed(0)} bytes`,
   );
-  assert.ok(limited.a.lateMaxQueueBytes <= 1.1 * free.a.lateMaxQueueBytes, 'queue');
-  assert.ok(limited.simMs <= 1.05 * free.simMs, `${limited.simMs} ms against ${free.simMs}`);
 });
 
 test('a path that falls below the limit: the estimate follows it down within a few seconds', () => {
