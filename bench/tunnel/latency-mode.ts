@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Pair, Setting } from './settings.js';
+import { type Pair, pairsFor, type Setting } from './settings.js';
 import { fixed, MIB, percentile } from './stats.js';
 import { TunnelPair } from './tunnel-pair.js';
 
@@ -99,7 +99,8 @@ export async function runLatency(
   const records: LatencyRecord[] = [];
   try {
     for (const setting of settings) {
-      const bySetting = pairs.map(
+      const settingPairs = pairsFor(setting, pairs);
+      const bySetting = settingPairs.map(
         (pair): LatencyRecord => ({
           setting: setting.name,
           pair: pair.name,
@@ -109,7 +110,7 @@ export async function runLatency(
         }),
       );
       for (let round = 1; round <= opts.rounds; round++) {
-        for (const [i, pair] of pairs.entries()) {
+        for (const [i, pair] of settingPairs.entries()) {
           await measure(setting, pair, target.port, opts, bySetting[i]);
           progress(bySetting[i], round);
         }

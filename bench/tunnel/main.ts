@@ -13,7 +13,17 @@ import { type MemoryRecord, runMemory } from './memory-mode.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import { latencyMarkdown, memoryMarkdown, sessionsMarkdown, throughputMarkdown } from './report.js';
 import { runSessions, type SessionsRecord } from './sessions-mode.js';
-import { defaultPairs, PAIRS, type Pair, pairUsesGo, SETTINGS, type Setting, select } from './settings.js';
+import {
+  defaultPairs,
+  defaultSettings,
+  PAIRS,
+  type Pair,
+  pairsFor,
+  pairUsesGo,
+  SETTINGS,
+  type Setting,
+  select,
+} from './settings.js';
 import { runSoak, type SoakRecord } from './soak-mode.js';
 import { soakMarkdown } from './soak-report.js';
 import { fixed, MIB } from './stats.js';
@@ -29,7 +39,8 @@ interface Plan {
 }
 
 function plan(opts: BenchOptions): Plan {
-  const settings = select(SETTINGS, opts.settings, '--settings');
+  const settings =
+    opts.settings.length === 0 ? defaultSettings() : select(SETTINGS, opts.settings, '--settings');
   const asked = opts.pairs.length === 0 ? defaultPairs() : select(PAIRS, opts.pairs, '--pairs');
   const skipped = goKcptunAvailable() ? [] : asked.filter(pairUsesGo);
   const notices =
@@ -59,7 +70,7 @@ async function memoryReport(opts: BenchOptions, env: Environment, target: BenchT
   const { settings, pairs, notices } = plan(opts);
   const records: MemoryRecord[] = [];
   for (const setting of settings) {
-    for (const pair of pairs) {
+    for (const pair of pairsFor(setting, pairs)) {
       const record = await runMemory(setting, pair, target, payload, opts, (s) => {
         const at = s.atSec === undefined ? '' : ` t=${s.atSec}s`;
         const rss = `client ${mib(s.clientKiB)}, server ${mib(s.serverKiB)}`;
@@ -86,7 +97,7 @@ async function soakReport(opts: BenchOptions, env: Environment, target: BenchTar
     return ` (heap ${mib(h.heapUsed / 1024)}${cHeap})`;
   };
   for (const setting of settings) {
-    for (const pair of pairs) {
+    for (const pair of pairsFor(setting, pairs)) {
       const record = await runSoak(setting, pair, target, payload, opts, (s) => {
         const client = `client ${mib(s.client.rssKiB)}${heap(s.client.heap)}`;
         const server = `server ${mib(s.server.rssKiB)}${heap(s.server.heap)}`;
@@ -117,7 +128,7 @@ async function sessionsReport(opts: BenchOptions, env: Environment, target: Benc
   const records: SessionsRecord[] = [];
   for (let round = 1; round <= opts.rounds; round++) {
     for (const setting of settings) {
-      for (const pair of pairs) {
+      for (const pair of pairsFor(setting, pairs)) {
         const r = await runSessions(setting, pair, target, payload, opts, round);
         const status =
           r.error === undefined

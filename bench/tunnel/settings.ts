@@ -4,6 +4,11 @@ import type { Impl } from '../../test/support/procs.js';
 export interface Setting {
   name: string;
   args: string[];
+  /**
+   * Flags only ours knows (`-mode auto`): run with the pairs of ours alone, and only when named, as "all"
+   * compares ours with Go.
+   */
+  oursOnly?: boolean;
 }
 
 /**
@@ -17,6 +22,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'defaults', args: [...SMUX_V1] },
   { name: 'wnd1024', args: [...SMUX_V1, ...WND_1024] },
   { name: 'wnd1024-nocomp', args: [...SMUX_V1, ...WND_1024, '-nocomp'] },
+  { name: 'auto', args: [...SMUX_V1, '-mode', 'auto'], oursOnly: true },
   {
     name: 'fast3-raw',
     args: [...SMUX_V1, '-crypt', 'none', '-nocomp', '-ds', '0', '-ps', '0', '-mode', 'fast3', ...WND_1024],
@@ -70,4 +76,14 @@ export function select<T extends { name: string }>(table: readonly T[], names: s
       throw new Error(`${flag}: unknown name ${name} (known: ${table.map((t) => t.name).join(', ')})`);
     return found;
   });
+}
+
+/** The settings "all" means: every setting but the ones only ours runs. */
+export function defaultSettings(): Setting[] {
+  return SETTINGS.filter((s) => !s.oursOnly);
+}
+
+/** The pairs `setting` runs with: all of `pairs`, or for an ours-only setting those of ours alone. */
+export function pairsFor(setting: Setting, pairs: readonly Pair[]): readonly Pair[] {
+  return setting.oursOnly ? pairs.filter((p) => !pairUsesGo(p)) : pairs;
 }

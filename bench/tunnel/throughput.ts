@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Prober } from './probe.js';
 import { CpuMeter, memory } from './proc-stats.js';
-import type { Pair, Setting } from './settings.js';
+import { type Pair, pairsFor, type Setting } from './settings.js';
 import type { BenchTarget } from './target.js';
 import { type Direction, download, type Payload, type TransferResult, upload } from './transfer.js';
 import { TunnelPair } from './tunnel-pair.js';
@@ -67,7 +67,7 @@ export async function runThroughput(
   const warmup = opts.warmupBytes > 0 ? prefix(payload, opts.warmupBytes) : null;
   for (const setting of settings) {
     for (let round = 1; round <= opts.rounds; round++) {
-      for (const pair of pairs) {
+      for (const pair of pairsFor(setting, pairs)) {
         const record = await runRound(setting, pair, round, target, payload, warmup, opts);
         progress(record);
         records.push(record);

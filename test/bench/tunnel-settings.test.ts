@@ -1,0 +1,34 @@
+/**
+ * bench:tunnel's settings: one that only ours understands (`-mode auto`) runs with the pairs of ours alone
+ * and only when named, since "all" compares ours with Go kcptun, which would refuse the flag.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  defaultPairs,
+  defaultSettings,
+  PAIRS,
+  pairsFor,
+  SETTINGS,
+  select,
+} from '../../bench/tunnel/settings.js';
+
+test('the auto setting is ours only: not in "all", and run with the pairs of ours alone', () => {
+  const [auto] = select(SETTINGS, ['auto'], '--settings');
+  assert.ok(auto.args.includes('auto'));
+  assert.ok(!defaultSettings().some((s) => s.name === 'auto'));
+  assert.deepEqual(
+    pairsFor(auto, defaultPairs()).map((p) => p.name),
+    ['ts-ts'],
+  );
+  assert.ok(pairsFor(auto, PAIRS).every((p) => p.client === 'ts' && p.server === 'ts'));
+});
+
+test('the settings shared with Go run with every pair asked, and make up "all"', () => {
+  const shared = defaultSettings();
+  assert.deepEqual(
+    shared.map((s) => s.name),
+    ['defaults', 'wnd1024', 'wnd1024-nocomp', 'fast3-raw'],
+  );
+  for (const s of shared) assert.equal(pairsFor(s, defaultPairs()).length, defaultPairs().length);
+});
