@@ -12,7 +12,7 @@ export {
   type KcpPacingGate,
   type NewDataLimit,
 } from './kcp.js';
-export { RtoEstimator, RtoSeed } from './rto-estimator.js';
+export { RtoEstimator } from './rto-estimator.js';
 export {
   createSegmentHeader,
   readSegmentHeader,

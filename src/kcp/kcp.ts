@@ -41,7 +41,7 @@ import {
   SEG_OFF_UNA,
   SEG_OFF_WND,
 } from './constants.js';
-import { RtoEstimator, type RtoSeed } from './rto-estimator.js';
+import { RtoEstimator } from './rto-estimator.js';
 import { allocSegment, freeSegment, type Segment } from './segment.js';
 import { readU32LE, writeSegmentHeader } from './segment-header.js';
 import { SegmentQueue } from './segment-queue.js';
@@ -237,11 +237,6 @@ export class Kcp {
    * because our data was lost. Timeouts then wait (deferTimeout), fast retransmit does not.
    */
   holdTimeouts = false;
-  /**
-   * Set by the transport: the RTO its sibling sessions last measured (RtoSeed), taken until this session's
-   * first RTT sample when it is above KCP's default, and given this session's own RTO at each sample.
-   */
-  rtoSeed: RtoSeed | null = null;
   /** `now` of the latest input, for the receive-rate measurement of segments recv() moves in order. */
   private lastInputNow = 0;
 
@@ -681,7 +676,6 @@ export class Kcp {
         // and retransmits the whole window for nothing). Fast retransmit still repairs real loss in a round.
         const floor = cc === null ? this._interval : Math.max(this._interval, this.rtt.srtt);
         this.rtt.update(rtt, floor, this.minRto);
-        if (this.rtoSeed !== null) this.rtoSeed.rto = this.rtt.rto;
         this.latestRtt = rtt;
         cc?.onRtt(rtt, now);
       }
@@ -785,7 +779,7 @@ export class Kcp {
     if (cc !== null && this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) >= 0) cc.onAppLimited();
 
     const resent = this.fastresend > 0 ? this.fastresend : FASTACK_NEVER;
-    const rxRto = this.currentRto();
+    const rxRto = this.rtt.rto;
     let lost = 0;
     let fastRetrans = 0;
     let earlyRetrans = 0;
@@ -1061,28 +1055,14 @@ export class Kcp {
     this.ackCount++;
   }
 
-  /** The RTO for segments sent now: the estimator's, or before its first sample the seed's when higher. */
-  private currentRto(): number {
-    const rto = this.rtt.rto;
-    const seed = this.rtoSeed;
-    return seed === null || this.rtt.sampled || seed.rto <= rto ? rto : seed.rto;
-  }
-
   /**
-   * A segment past its RTO: before this session's first RTT sample, not yet timed out until the seed's RTO
-   * (RtoSeed) has passed since its transmission (the seed may have risen since it was sent). While
-   * holdTimeouts, not yet timed out until HELD_TIMEOUT_RTOS of its RTO have
+   * A segment past its RTO: while holdTimeouts, not yet timed out until HELD_TIMEOUT_RTOS of its RTO have
    * passed since its transmission (looked at again an interval later, when the hold may have ended). Else,
    * with enableLatestRttRto and the latest RTT sample and the RTO's margin not yet
    * passed since its transmission, move its resendts there and return true (not timed out). At most one
    * srtt is added to the RTO, so a stale spike cannot hold a segment of an idle session for long.
    */
   private deferTimeout(seg: Segment, now: number, rto: number): boolean {
-    const seed = this.rtoSeed;
-    if (seed !== null && !this.rtt.sampled && timeDiff(now, (seg.ts + seed.rto) >>> 0) < 0) {
-      seg.resendts = (seg.ts + seed.rto) >>> 0;
-      return true;
-    }
     if (this.holdTimeouts) {
       const limit = (seg.ts + HELD_TIMEOUT_RTOS * seg.rto) >>> 0;
       if (timeDiff(now, limit) < 0) {

@@ -10,12 +10,9 @@ export class RtoEstimator {
   rttvar = 0;
   /** Current retransmission timeout (kcp-go's rx_rto). */
   rto = KCP_RTO_DEF;
-  /** A sample has been taken (srtt may still be 0 after samples of 0 ms). */
-  sampled = false;
 
   /** Feed one RTT sample (0 ≤ rtt < 2^31 ms); the result is clamped to [minRto, 60000]. */
   update(rtt: number, interval: number, minRto: number): void {
-    this.sampled = true;
     if (this.srtt === 0) {
       this.srtt = rtt | 0;
       this.rttvar = rtt >> 1;
@@ -35,17 +32,4 @@ export class RtoEstimator {
     const rto = ((this.srtt >>> 0) + Math.max(interval, variance)) >>> 0;
     this.rto = Math.min(Math.max(minRto, rto), KCP_RTO_MAX);
   }
-}
-
-/**
- * The RTO of the latest RTT sample taken by any of the sessions that share it: a listener gives one to
- * every session of a peer host (transport/listener.ts), and a session uses it in place of KCP's default
- * before it has a sample of its own, as TCP's per-destination metrics cache does (never below the default).
- * A server's own receive queue delays every session's ACKs alike: with Go's client dialling 1000 sessions
- * at once, three quarters of our server's timeouts fired on a session's first flight, at the default 200 ms,
- * while its sibling sessions measured RTTs of 100-1300 ms (docs/bench-tunnel-sessions-2026-12-05.md).
- */
-export class RtoSeed {
-  /** 0 until the first sample. */
-  rto = 0;
 }

@@ -2,7 +2,7 @@ import type dgram from 'node:dgram';
 import { batchOpener, batchSealer } from '../crypt/batch.js';
 import type { BatchSealer } from '../crypt/types.js';
 import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, fecType, isFecShard } from '../fec/index.js';
-import { KCP_MTU_LIMIT, KCP_OVERHEAD, RtoSeed, SEG_OFF_SN } from '../kcp/index.js';
+import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
@@ -11,7 +11,7 @@ import { listenFakeTcp } from './fake-tcp.js';
 import { bindReusePortSocket } from './reuse-port.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
-import { senderHost, type UdpIo, type UdpPeer, UNOPENED } from './udp-io.js';
+import { type UdpIo, type UdpPeer, UNOPENED } from './udp-io.js';
 
 /** Sessions one listener holds at once by default (ListenOptions.maxSessions; kcptun-server's fixed value). */
 export const DEFAULT_MAX_SESSIONS = 4096;
@@ -59,7 +59,6 @@ class ListenerLink implements DatagramLink {
     private readonly listener: KcpListener,
     readonly key: number | string,
     private readonly peer: UdpPeer,
-    readonly rtoSeed: RtoSeed,
   ) {
     this.remote = formatHostPort(peer.address, peer.port);
   }
@@ -96,12 +95,6 @@ interface Rejected {
   lastSeen: number;
 }
 
-/** The RTO shared by the sessions of one peer host (RtoSeed), and how many of them hold it. */
-class HostSeed {
-  readonly seed = new RtoSeed();
-  sessions = 0;
-}
-
 /** A table entry: the session, when it was opened, and whether it has delivered data yet. */
 class Entry {
   delivered = false;
@@ -135,8 +128,6 @@ function validateListenOptions(o: ListenOptions): void {
 export class KcpListener {
   /** Sessions by the sender key of their peer (UdpIo.senderKey). */
   private readonly table = new Map<number | string, Entry>();
-  /** The RTO seed of each peer host with sessions in the table (RtoSeed). */
-  private readonly seeds = new Map<number | string, HostSeed>();
   /** Sessions that have not delivered data yet, oldest first (Set keeps insertion order). */
   private readonly undelivered = new Set<Entry>();
   private count = 0;
@@ -247,9 +238,6 @@ export class KcpListener {
     this.table.delete(link.key);
     this.undelivered.delete(entry);
     this.count--;
-    const host = senderHost(link.key);
-    const seed = this.seeds.get(host);
-    if (seed !== undefined && --seed.sessions === 0) this.seeds.delete(host);
   }
 
   /**
@@ -363,14 +351,7 @@ export class KcpListener {
   }
 
   private open(conv: number, key: number | string, buf: Buffer, off: number, end: number): void {
-    const host = senderHost(key);
-    let seed = this.seeds.get(host);
-    if (seed === undefined) {
-      seed = new HostSeed();
-      this.seeds.set(host, seed);
-    }
-    seed.sessions++;
-    const link = new ListenerLink(this, key, this.io.sender(), seed.seed);
+    const link = new ListenerLink(this, key, this.io.sender());
     const session = new KcpSession(conv, this.options, link, { active: false });
     const entry = new Entry(session, link, nowMs());
     this.table.set(key, entry);

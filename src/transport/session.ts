@@ -19,7 +19,6 @@ import {
   KCP_OVERHEAD,
   Kcp,
   type KcpInputOptions,
-  type RtoSeed,
 } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
@@ -100,8 +99,6 @@ export interface DatagramLink {
   readonly sealer?: BatchSealer | null;
   /** The link's I/O finds its receive queue filling (udp-io.ts UdpIo.receiveFilling). */
   readonly receiveFilling?: boolean;
-  /** The RTO shared with the other sessions of the peer's host (RtoSeed; a listener's links have one). */
-  readonly rtoSeed?: RtoSeed | null;
   /** The session is closed: release the socket or the listener's table entry. */
   release(session: KcpSession): void;
   /**
@@ -284,7 +281,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.kcp.outputSlack(this.crypt.trailerSize);
     this.kcp.setNoDelay(options.nodelay, options.interval, options.resend, options.nc);
     this.kcp.setWindowSize(options.sndWnd, options.rcvWnd);
-    this.kcp.rtoSeed = link.rtoSeed ?? null;
     this.rateLimit = options.rateLimit !== undefined && options.rateLimit > 0 ? options.rateLimit : 0;
     this.datagramBytes = options.mtu;
     const auto = options.auto ?? null;

@@ -4,11 +4,6 @@ import type { BatchSealer } from '../crypt/types.js';
 /** `onDatagram`'s `opened` for a datagram still to be opened (decrypted and checked) by its receiver. */
 export const UNOPENED = -2;
 
-/** The host part of a sender key (UdpIo.senderKey): the same for every port of one address. */
-export function senderHost(key: number | string): number | string {
-  return typeof key === 'number' ? Math.floor(key / 0x10000) : key.slice(0, key.lastIndexOf('|'));
-}
-
 /** A datagram's other end: where a listener's session replies to. */
 export class UdpPeer {
   constructor(
@@ -47,10 +42,7 @@ export interface UdpIo {
    * refused, an ICMP error reported late. The socket stays usable; KCP's retransmission copes.
    */
   onError: (err: Error) => void;
-  /**
-   * The sender of the datagram being delivered, as a Map key: equal keys mean equal address and port. A
-   * number is the IPv4 address × 0x10000 + the port, a string ends in `|port` (senderHost).
-   */
+  /** The sender of the datagram being delivered, as a Map key: equal keys mean equal address and port. */
   senderKey(): number | string;
   /** The sender of the datagram being delivered, to reply to and to name in logs. */
   sender(): UdpPeer;

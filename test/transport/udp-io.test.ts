@@ -14,7 +14,7 @@ import {
   createUdpSocket,
   formatHostPort,
 } from '../../src/transport/udp.js';
-import { senderHost, type UdpIo } from '../../src/transport/udp-io.js';
+import type { UdpIo } from '../../src/transport/udp-io.js';
 
 const batched = mmsgSupported() === true;
 
@@ -142,8 +142,6 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     for (const [i, p] of peers.entries()) assert.equal(p.got[0].toString(), `hello ${i}`.slice(0, 8));
     assert.equal(keys.size, 3);
     assert.deepEqual([...keys.values()].sort(), peers.map((p) => p.socket.address().port).sort());
-    // one host: the listener's sessions of these peers share an RTO seed
-    assert.equal(new Set([...keys.keys()].map(senderHost)).size, 1);
     assert.ok(
       lengths.some((len) => len > 1500),
       `a 2000-byte datagram is reported longer than 1500 (${lengths})`,
@@ -169,14 +167,8 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     await until(() => seen.length === 2, 'two datagrams');
     assert.equal(seen[0].address, '::1');
     assert.equal(seen[0].key, seen[1].key);
-    const other = await plainPeer('::1', socket.address().port);
-    other.socket.send(Buffer.from('z'));
-    await until(() => seen.length === 3, 'a third datagram');
-    assert.notEqual(seen[2].key, seen[0].key);
-    assert.equal(senderHost(seen[2].key), senderHost(seen[0].key));
     io.close();
     peer.socket.close();
-    other.socket.close();
   });
 
   test('a connected socket still receives after an ICMP error (a client that dialled before its server listened)', async () => {
