@@ -11,7 +11,8 @@
  * third line gives each seed's tail, from the last new segment to the last byte. With `--warm-idle-s N`
  * each seed downloads `--mib` again N s after the first download was acknowledged (bench:link's warm
  * download, its --warm-idle-s): a fourth line gives the warm goodput and queue drops, and the estimate at
- * the restart and its highest in the warm download (WarmTrace); the other lines are the first download's.
+ * the restart and its highest in the warm download, and the min RTT at its end (WarmTrace); the other
+ * lines are the first download's.
  *
  *   node dist/bench/link-sim.js --profiles 150ms-10,25ms-2 --seeds 6 --mib 16
  *   node dist/bench/link-sim.js --profiles jitter-50ms-1 --seeds 8 --warm-idle-s 12
@@ -127,12 +128,14 @@ class ControllerTrace {
 
 /**
  * The warm download (--warm-idle-s): the bandwidth estimate when the sender restarts from idle and the
- * highest it reads until the last byte (Mbit/s of KCP segments, as ControllerTrace's), and the queue drops
- * from the restart on.
+ * highest it reads until the last byte (Mbit/s of KCP segments, as ControllerTrace's), the queue drops
+ * from the restart on, and the min RTT at the end.
  */
 class WarmTrace {
   restartMbit = Number.NaN;
   maxMbit = Number.NaN;
+  /** The controller's min RTT at the end of the warm download (ms): its in-flight cap follows it. */
+  minRttMs = Number.NaN;
   drops = 0;
   private dropsBefore = -1;
 
@@ -146,6 +149,7 @@ class WarmTrace {
       this.maxMbit = mbit;
     }
     if (mbit > this.maxMbit) this.maxMbit = mbit;
+    this.minRttMs = cc.minRtt;
     this.drops = a.queueDrops - this.dropsBefore;
   }
 }
@@ -258,7 +262,7 @@ function main(): void {
       `  warm after ${warmIdleMs / 1000} s: Mbit/s median ${f([median(warmRates)], 1)} mean ${warmMean.toFixed(1)} ` +
         `(${f(warmRates, 1)}), queue drops ${f(warmTraces.map((x) => x.drops))}; ` +
         `estimate Mbit/s at the restart ${f(warmTraces.map((x) => x.restartMbit))}, ` +
-        `highest ${f(warmTraces.map((x) => x.maxMbit))}`,
+        `highest ${f(warmTraces.map((x) => x.maxMbit))}; min RTT ms ${f(warmTraces.map((x) => x.minRttMs))}`,
     );
   }
 }
