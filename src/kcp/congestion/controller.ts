@@ -113,7 +113,10 @@ const BW_WINDOW_ROUNDS = 10;
  * for BW_WINDOW_ROUNDS they paced 6 % above a 100 Mbit/s link (25 ms, 0 %: a standing queue, p50 +40 %).
  */
 const PARITY_BW_ROUNDS = 3;
-/** How long a min-RTT sample stays valid before ProbeRTT refreshes it. */
+/**
+ * How long a min-RTT sample stays valid before ProbeRTT refreshes it, counted in time with data in flight:
+ * an idle session learns nothing about the path (see onSend's idle restart).
+ */
 const MIN_RTT_WINDOW_MS = 10_000;
 /** ProbeRTT lasts this long at half the BDP (v2), and at least one round. */
 const PROBE_RTT_MS = 200;
@@ -474,6 +477,8 @@ export class CongestionController implements ControllerEstimates {
    */
   private minRttValue = 0;
   private minRttStamp = 0;
+  /** When the in-flight data last fell to nothing (the idle time a restart leaves out of the min RTT's age). */
+  private emptySince = 0;
   /** EWMA of the RTT samples, for the in-flight cap (see CWND_RTT_MAX). */
   private rttAvg = 0;
   /** The newest RTT sample (0: none yet). */
@@ -784,8 +789,12 @@ export class CongestionController implements ControllerEstimates {
       this.deliveredTime = this.clock;
       if (this.appLimitedUntil !== 0) {
         this.idleRestart = true;
-        // the idle time is not the path's: the cruise's bound starts over (see cruiseRateBound)
+        // the idle time is not the path's: the cruise's bound starts over (see cruiseRateBound), and the
+        // min RTT's age leaves it out. Aged by the idle time, a 12 s rest expired the 10 s window and the
+        // restart's first sample became the min RTT: one sample of a jittery path (50 ± 30 ms one way) is
+        // a typical one, not the lowest (link-sim's warm download: 91 → 128-132 ms, the cap 1.5x with it)
         this.longRateCount = 0;
+        this.minRttStamp += this.clock - this.emptySince;
       }
     }
     seg.ccDelivered = this.delivered;
@@ -837,6 +846,7 @@ export class CongestionController implements ControllerEstimates {
     if (seg.ccInFlight) {
       seg.ccInFlight = false;
       this.inflight -= bytes;
+      if (this.inflight === 0) this.emptySince = this.clock;
     }
     if (seg.ccSentTime >= this.lossCountFrom) this.epochLost++;
   }
@@ -855,6 +865,7 @@ export class CongestionController implements ControllerEstimates {
     if (seg.ccInFlight) {
       seg.ccInFlight = false;
       this.inflight -= bytes;
+      if (this.inflight === 0) this.emptySince = this.clock;
     }
     this.delivered += bytes;
     this.deliveredTime = this.clock;
@@ -971,12 +982,13 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * An expired min RTT takes the sample of a restart from idle as it is, instead of ProbeRTT: the sender
-   * had nothing in flight, so the sample holds no queue of its own, which is what ProbeRTT would drain for
-   * (BBR v1 and v3 alike: an expired min RTT takes the next sample, and an idle restart skips ProbeRTT,
-   * Linux tcp_bbr.c bbr_update_min_rtt, draft-cardwell-ccwg-bbr BBRUpdateMinRTT). Without it a session that
-   * rests past the window met its next transfer with ProbeRTT: half a BDP in flight for its first 200 ms and
-   * a round (150 ms/10 %, the link benchmark's warm download, its trace).
+   * An expired min RTT (aged only with data in flight, see onSend) takes the sample of a restart from idle
+   * as it is, instead of ProbeRTT: the sender had nothing in flight, so the sample holds no queue of its own,
+   * which is what ProbeRTT would drain for (BBR v1 and v3 alike: an expired min RTT takes the next sample,
+   * and an idle restart skips ProbeRTT, Linux tcp_bbr.c bbr_update_min_rtt, draft-cardwell-ccwg-bbr
+   * BBRUpdateMinRTT). Without it a min RTT that expired just before the rest met the next transfer with
+   * ProbeRTT: half a BDP in flight for its first 200 ms and a round (150 ms/10 %, the link benchmark's warm
+   * download, its trace, when the rest itself aged the min RTT).
    */
   private idleRefresh(): boolean {
     return this.idleRestart && this.minRttExpired();

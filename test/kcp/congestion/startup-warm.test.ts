@@ -172,6 +172,31 @@ describe('CongestionController: a transfer after idle time on a warm session', (
     }
   });
 
+  test('the idle time does not age the min RTT: a restart on a jittery path keeps the lowest sample', () => {
+    // on a path whose delay varies per packet (50 ± 30 ms one way) one sample is a typical one, well above
+    // the lowest ever seen: the restart's first round trip reads 15 ms more each way, its later ones 5 ms
+    // more (no sample is a new low). A rest of 12 s outlasted the 10 s window, the restart's first sample
+    // became the min RTT (1.3x), and the in-flight cap grew with it
+    const { cc, trace } = warmRestart((t) => (t < RESTART ? 0 : t < RESTART + 2 * RTT ? 15 : 5));
+    assert.ok(cc.minRtt <= RTT + 1, `min RTT ${cc.minRtt} ms after the restart, ${RTT} before`);
+    const cap = Math.max(...trace.cwnds.slice(RESTART + 2 * RTT));
+    const before = Math.max(...trace.cwnds.slice(BULK_MS - 10 * RTT, BULK_MS - 4 * RTT));
+    assert.ok(cap <= 1.15 * before, `cap ${cap / SEG} segments after the restart, ${before / SEG} before`);
+  });
+
+  test('keep-alives in the idle time do not age the min RTT either: none replaces it with its one sample', () => {
+    // smux sends a keep-alive every 10 s; on the link benchmark's jittery path the one 7 s into the rest
+    // found the min RTT expired and replaced it with its own sample (104 → 76 ms, 93 → 87 in its traces);
+    // here each keep-alive reads 15 ms more each way than the lowest sample of the transfer
+    const cc = new CongestionController({ segmentBytes: SEG, seed: 1 });
+    const sim: Sim = { due: [], queueFreeAt: 0, tokens: 0, extraDelay: (t) => (t < BULK_MS ? 0 : 15) };
+    const trace: Trace = { states: [], cwnds: [], delivered: [], gains: [] };
+    drive(cc, sim, 0, BULK_MS, (t) => t < BULK_MS - 4 * RTT, trace);
+    drive(cc, sim, BULK_MS, RESTART, (t) => t % 1000 === 0, trace);
+    assert.ok(cc.minRtt <= RTT + 1, `min RTT ${cc.minRtt} ms after the rest, ${RTT} before`);
+    assert.ok(!trace.states.slice(BULK_MS).includes('probe-rtt'), 'no ProbeRTT in the rest');
+  });
+
   test('only the restart refreshes the min RTT: a sender busy since probes it again a window later', () => {
     // 2 s after the restart the path's delay grows by 5 ms more each way: no later sample is a new low
     const { cc, sim } = warmRestart((t) => slightlyLater(t) + (t >= RESTART + 2000 ? 5 : 0));
