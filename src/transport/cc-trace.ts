@@ -54,7 +54,8 @@ function timeKey(kcp: Kcp): number {
  * (late_<n>: how late the scheduler ran the session past the due time it asked for; the last bucket
  * is open). What the pacer's bucket cannot make up for is in the pacer_* columns: credit_kB, the bytes
  * the pacing rate allowed while the pacer held data, and lost_kB, the part the bucket's burst cut off
- * because the sender woke too late to send them; probe_* the same during a ProbeBW probe (pacing above
+ * because the sender woke too late to send them and its catch-up did not repay (Pacer.clipped); probe_*
+ * the same during a ProbeBW probe (pacing above
  * PROBE_PACING_SHARE × the estimate).
  */
 const LATE_BUCKETS = [1, 4, 8, 16, Number.POSITIVE_INFINITY];
