@@ -84,17 +84,21 @@ export class LeastLoadedPlacement {
   }
 
   /**
-   * The lane for a new stream: the lowest recent rate, idle lanes (below IDLE_BYTES_PER_S) counting as
-   * equal; then the fewest open streams (`streams(lane)`); then the lowest index.
+   * The lane for a new stream: the lowest recent rate, idle lanes (below IDLE_BYTES_PER_S) and lanes with
+   * no stream open counting as equal; then the fewest open streams (`streams(lane)`); then the lowest index.
+   * A lane's rate foretells its load only through the streams still open on it: a transfer that has just
+   * ended leaves a rate that decays for seconds, and a bulk stream opened then went to the lane of the
+   * request stream opened beside it, both on one ordered KCP stream (the tunnel benchmark's download
+   * right after its upload: docs/bench-tunnel-auto-latency-2026-12-05.md).
    */
   pick(streams: (lane: number) => number): number {
     let best = 0;
-    let bestLoad = this.loadOf(0);
     let bestStreams = streams(0);
+    let bestLoad = this.loadOf(0, bestStreams);
     for (let lane = 1; lane < this.rates.length; lane++) {
-      const load = this.loadOf(lane);
-      if (load > bestLoad) continue;
       const open = streams(lane);
+      const load = this.loadOf(lane, open);
+      if (load > bestLoad) continue;
       if (load === bestLoad && open >= bestStreams) continue;
       best = lane;
       bestLoad = load;
@@ -103,9 +107,9 @@ export class LeastLoadedPlacement {
     return best;
   }
 
-  /** The rate as pick compares it: every idle lane alike. */
-  private loadOf(lane: number): number {
+  /** The rate as pick compares it: every idle lane alike, and so every lane with `open` 0. */
+  private loadOf(lane: number, open: number): number {
     const rate = this.rates[lane];
-    return rate < IDLE_BYTES_PER_S ? 0 : rate;
+    return open === 0 || rate < IDLE_BYTES_PER_S ? 0 : rate;
   }
 }

@@ -57,6 +57,16 @@ describe('least-loaded stream placement', () => {
     assert.notEqual(probeFirst.open(), probe, 'the idle lane has fewer streams');
   });
 
+  test('a lane whose transfer has ended is idle: a bulk stream opened then does not join a request', () => {
+    const s = new Script(2);
+    const upload = s.open();
+    s.run(2000, upload === 0 ? [BULK_BYTES_PER_S, 0] : [0, BULK_BYTES_PER_S]);
+    s.streams[upload]--; // the upload's stream closes; its rate decays for seconds
+    const probe = s.open();
+    const download = s.open();
+    assert.notEqual(download, probe, 'the lane with no stream open takes the download');
+  });
+
   test('a bulk stream that has not moved a byte yet still counts by its open stream', () => {
     const s = new Script(2);
     const bulk = s.open();
