@@ -20,8 +20,9 @@
  * --loaded: the sender's event loop is busy as often and as long as the session's paced wake-ups were
  * late on the loaded benchmark machine (LOADED_TIMER_LATENESS).
  *
- * Not modelled: Gilbert-Elliott loss (those profiles are skipped), the CPU (but see --loaded), the session's per-turn send
- * budget and smux. Jitter is the emulator's uniform ± jitter, in order.
+ * Not modelled: the CPU (but see --loaded), the session's per-turn send budget and smux. Jitter is the
+ * emulator's uniform ± jitter, in order; Gilbert-Elliott loss is the forwarder's chain per direction
+ * (LinkOptions.gilbertElliott), drawn after the bottleneck's queue where the forwarder draws it before.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -32,7 +33,7 @@ import {
   Rng,
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
-import { bdpBytes, type LinkProfile, PROFILES } from './link/profiles.js';
+import { bdpBytes, type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
 
 /** The link benchmark's shape of -mode auto's FEC (kcptun's default 10/3). */
 const FEC = { dataShards: 10, parityShards: 3 };
@@ -44,6 +45,7 @@ function linkOf(p: LinkProfile, fec: boolean): LinkOptions {
   const rate = (p.rateMbit * 1e6) / 8 / 1000;
   return {
     loss: p.loss,
+    ...(p.gilbertElliott !== undefined ? { gilbertElliott: p.gilbertElliott } : {}),
     dup: 0,
     delay: p.oneWayDelayMs - jitter,
     jitter: 2 * jitter,
@@ -179,23 +181,21 @@ function main(): void {
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new Error(`unknown profile ${id}`);
-    if (p.gilbertElliott !== undefined) {
-      console.log(`${id}: skipped (Gilbert-Elliott loss is not modelled)`);
-      continue;
-    }
     const link = linkOf(p, !values['no-fec']);
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
     const warmRates: number[] = [];
     const warmTraces: WarmTrace[] = [];
     let drops = 0;
+    /** `seed:drops` of each seed whose first download dropped at the queue. */
+    const dropping: string[] = [];
     let wire = 0;
     const tails: number[] = [];
     let retrans = 0;
     const ends: string[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
       const data = new Rng(seed).bytes(warmIdleMs > 0 ? 2 * bytes : bytes);
-      const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - p.loss), bytes);
+      const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - meanLoss(p)), bytes);
       const warmTrace = new WarmTrace();
       traces.push(trace);
       warmTraces.push(warmTrace);
@@ -221,7 +221,9 @@ function main(): void {
       if (warm !== undefined)
         warmRates.push((bytes * 8) / (b.receiveDoneMs - warmFromMs + p.oneWayDelayMs) / 1000);
       tails.push(coldDoneMs - trace.lastNewMs);
-      drops += a.queueDrops - warmTrace.drops;
+      const coldDrops = a.queueDrops - warmTrace.drops;
+      drops += coldDrops;
+      if (coldDrops > 0) dropping.push(`${seed}:${coldDrops}`);
       wire += a.bytesOut / data.length;
       retrans += a.kcp.retransmittedSegs / a.kcp.transmissions;
       const cc = a.kcp.congestion;
@@ -231,7 +233,8 @@ function main(): void {
     const mean = rates.reduce((s, x) => s + x, 0) / seeds;
     console.log(
       `${id}: Mbit/s median ${sorted[seeds >> 1].toFixed(1)} mean ${mean.toFixed(1)} ` +
-        `(${rates.map((r) => r.toFixed(1)).join(' ')}), queue drops ${drops} in ${seeds} runs, ` +
+        `(${rates.map((r) => r.toFixed(1)).join(' ')}), queue drops ${drops} in ${seeds} runs ` +
+        `(seed:drops ${dropping.join(' ') || '-'}), ` +
         `wire/delivered ${(wire / seeds).toFixed(3)}, retransmitted ${((100 * retrans) / seeds).toFixed(1)} %, ` +
         `end state@Mbit/s ${ends.join(' ')}`,
     );

@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gilbertElliottMeanLoss } from '../../bench/link/link-settings.js';
 import { KCP_OVERHEAD } from '../../src/kcp/index.js';
 import { AUTO_WND_CAP } from '../../src/transport/auto-kcp.js';
-import { AUTO_PAIR, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
+import { AUTO_PAIR, GilbertElliottChain, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
 
 /** 150 ms one way, 10 % loss each way, 100 Mbit/s with a one-BDP queue: the link benchmark's 150ms-10. */
 const LONG_LOSSY: PairOptions['link'] = {
@@ -43,6 +44,58 @@ test('with FEC the pair rebuilds most random losses: a tenth of the retransmissi
   const without = retransmitted(undefined);
   const withFec = retransmitted({ dataShards: 10, parityShards: 3 });
   assert.ok(withFec < 0.25 * without, `${withFec} retransmissions with FEC, ${without} without`);
+});
+
+/** The link benchmark's bursty profile (bench/link/profiles.ts): bursts of ~3 datagrams, 3 % on average. */
+const BURSTY = { p: 0.0105, r: 0.3, lossBad: 0.9, lossGood: 0 };
+
+test('Gilbert-Elliott loss: the mean loss of the chain, in bursts', () => {
+  const chain = new GilbertElliottChain(BURSTY);
+  const rng = new Rng(7);
+  const draws = 400_000;
+  let lost = 0;
+  let afterLoss = 0;
+  let lostAfterLoss = 0;
+  let previous = false;
+  for (let i = 0; i < draws; i++) {
+    const now = chain.lose(rng);
+    if (now) lost++;
+    if (previous) {
+      afterLoss++;
+      if (now) lostAfterLoss++;
+    }
+    previous = now;
+  }
+  const mean = gilbertElliottMeanLoss(BURSTY);
+  assert.ok(Math.abs(lost / draws - mean) < 0.1 * mean, `loss ${lost / draws} against ${mean}`);
+  // in the bad state the next datagram is lost with (1 − r) × lossBad = 0.63, not the mean's 0.03
+  const burst = lostAfterLoss / afterLoss;
+  assert.ok(burst > 0.55 && burst < 0.7, `a loss follows a loss ${burst}`);
+});
+
+test('bursty loss defeats more FEC groups than independent loss of the same mean', () => {
+  const bytes = 1 << 20;
+  const link = {
+    ...LONG_LOSSY,
+    delay: 50,
+    queueBytes: 12_500 * 100,
+    fec: { dataShards: 10, parityShards: 3 },
+  };
+  const retransmitted = (loss: Partial<PairOptions['link']>) => {
+    let sum = 0;
+    for (let seed = 1; seed <= 4; seed++) {
+      const data = new Rng(seed).bytes(bytes);
+      const options = { ...AUTO_PAIR, link: { ...link, ...loss }, seed, primeBytes: 100 };
+      const { b, a } = runPair(options, data, Buffer.alloc(0));
+      assert.equal(b.mismatch, -1, 'byte-exact');
+      assert.equal(b.received, bytes);
+      sum += a.kcp.retransmittedSegs;
+    }
+    return sum;
+  };
+  const independent = retransmitted({ loss: gilbertElliottMeanLoss(BURSTY) });
+  const bursty = retransmitted({ loss: 0, gilbertElliott: BURSTY });
+  assert.ok(bursty > 2 * independent, `${bursty} retransmissions with bursts, ${independent} without`);
 });
 
 test("observe sees every step of the clock, and the sender's queue delay stays within the queue's bytes", () => {

@@ -9,14 +9,21 @@
  * after every input. Within one ms a step runs inputs, writes, then due flushes.
  */
 
+import type { GilbertElliott } from '../../bench/link/link-settings.js';
 import { ParityTuner } from '../../src/fec/index.js';
 import { KCP_OVERHEAD, Kcp } from '../../src/kcp/index.js';
 import { configureAutoKcp, senderLimit } from '../../src/transport/auto-kcp.js';
 import { Pacer } from '../../src/transport/pacer.js';
 
 export interface LinkOptions {
-  /** Probability that a datagram is lost. */
+  /** Probability that a datagram is lost (unless gilbertElliott gives the loss instead). */
   loss: number;
+  /**
+   * Bursty loss in place of `loss`, per direction, as the link benchmark's forwarder draws it
+   * (bench/link/forwarder.c is_lost): per datagram (FEC parity included) the chain moves between its good
+   * and bad state, then the datagram is lost with that state's probability.
+   */
+  gilbertElliott?: GilbertElliott;
   /** Probability that a delivered datagram arrives twice. */
   dup: number;
   /** One-way delay in ms. */
@@ -148,6 +155,25 @@ export class Rng {
   }
 }
 
+/**
+ * Gilbert-Elliott loss as the link benchmark's forwarder draws it (bench/link/forwarder.c is_lost): per
+ * datagram the chain first moves (good → bad with probability p, bad → good with r), then loses the
+ * datagram with its state's probability.
+ */
+export class GilbertElliottChain {
+  private bad = false;
+  constructor(private readonly ge: GilbertElliott) {}
+  lose(rng: Rng): boolean {
+    if (this.bad) {
+      if (rng.next() < this.ge.r) this.bad = false;
+    } else if (rng.next() < this.ge.p) {
+      this.bad = true;
+    }
+    const loss = this.bad ? this.ge.lossBad : this.ge.lossGood;
+    return loss > 0 && rng.next() < loss;
+  }
+}
+
 interface Packet {
   at: number;
   seq: number;
@@ -239,6 +265,8 @@ export class Endpoint {
   /** When the newest datagram of the group would arrive (lost or not): its parity follows it. */
   private groupEndAt = 0;
   private groupMaxLen = 0;
+  /** LinkOptions.gilbertElliott: this direction's chain. */
+  private readonly burstLoss: GilbertElliottChain | null;
 
   constructor(
     conv: number,
@@ -250,6 +278,8 @@ export class Endpoint {
     private readonly clock: { t: number; seq: number },
   ) {
     this.writeLimit = outgoing.length;
+    const ge = options.link.gilbertElliott;
+    this.burstLoss = ge === undefined ? null : new GilbertElliottChain(ge);
     this.kcp = new Kcp(conv, (buf, len) => this.onOutput(buf, len));
     const [nodelay, interval, resend, nc] = options.mode;
     this.kcp.setNoDelay(nodelay, interval, resend, nc);
@@ -299,6 +329,12 @@ export class Endpoint {
     }
     const wait = this.kcp.flush(false, now);
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
+  }
+
+  /** Whether the link loses the datagram sent now (LinkOptions.loss or gilbertElliott). */
+  private lose(): boolean {
+    if (this.burstLoss !== null) return this.burstLoss.lose(this.rng);
+    return this.rng.next() < this.options.link.loss;
   }
 
   /** How long a datagram sent at sim ms `t` waits in the bottleneck queue (0 without one). */
@@ -378,7 +414,7 @@ export class Endpoint {
       this.linkBusyUntil = start + wireLen / rate;
       departs = Math.ceil(this.linkBusyUntil);
     }
-    if (this.rng.next() < link.loss) {
+    if (this.lose()) {
       this.fecGroup(null, buf, len, departs + link.delay);
       return;
     }
@@ -414,9 +450,13 @@ export class Endpoint {
     if (++this.groupSent < fec.dataShards) return;
     const parity = this.parityCount;
     this.bytesOut += parity * this.groupMaxLen;
-    let lost = this.groupLost.length;
-    for (let i = 0; i < parity && lost > 0; i++) if (this.rng.next() < this.options.link.loss) lost++;
-    if (lost > 0 && lost <= parity) {
+    const lostData = this.groupLost.length;
+    let lost = lostData;
+    // independent loss: the parity's fate matters only to a group that lost data; a Gilbert-Elliott
+    // chain moves with every datagram it sees, parity included
+    const bursty = this.burstLoss !== null;
+    for (let i = 0; i < parity && (bursty || lostData > 0); i++) if (this.lose()) lost++;
+    if (lostData > 0 && lost <= parity) {
       const inbox = this.peerInbox();
       for (const p of this.groupLost) inbox.push({ ...p, at: this.groupEndAt, seq: this.clock.seq++ });
     }
