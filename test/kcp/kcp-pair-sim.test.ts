@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gilbertElliottMeanLoss } from '../../bench/link/link-settings.js';
+import { type GilbertElliott, gilbertElliottMeanLoss } from '../../bench/link/link-settings.js';
+import { PROFILES } from '../../bench/link/profiles.js';
 import { KCP_OVERHEAD } from '../../src/kcp/index.js';
 import { AUTO_WND_CAP } from '../../src/transport/auto-kcp.js';
 import { AUTO_PAIR, GilbertElliottChain, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
@@ -47,7 +48,7 @@ test('with FEC the pair rebuilds most random losses: a tenth of the retransmissi
 });
 
 /** The link benchmark's bursty profile (bench/link/profiles.ts): bursts of ~3 datagrams, 3 % on average. */
-const BURSTY = { p: 0.0105, r: 0.3, lossBad: 0.9, lossGood: 0 };
+const BURSTY = PROFILES.find((p) => p.id === 'bursty-50ms-3')?.gilbertElliott as GilbertElliott;
 
 test('Gilbert-Elliott loss: the mean loss of the chain, in bursts', () => {
   const chain = new GilbertElliottChain(BURSTY);
