@@ -43,6 +43,10 @@ export class PeerDatagramGaps {
     if (this.last >= 0 && gap > 0 && gap < SEQID_GAP_MAX) {
       this.credits += gap;
       this.seenAt = now;
+    } else if (this.last >= 0 && gap < -1 && -gap <= SEQID_GAP_MAX && this.credits > 0) {
+      // an older seqid arrived late, so one datagram of the gaps was not lost: reordered on the path, or
+      // sent out of order (a -mode auto peer sends a group's parity highest seqid first, FecEncoder)
+      this.credits--;
     }
     // an older seqid is late (reordered) unless the numbering restarted
     if (seqid > this.last || this.last - seqid >= SEQID_GAP_MAX) this.last = seqid;

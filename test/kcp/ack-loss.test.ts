@@ -53,15 +53,19 @@ test('peer datagram gaps: one credit per lost datagram, spent within the window,
   gaps.onSeqid(5, 0);
   assert.equal(gaps.take(0, 20), false, 'the first datagram seen is no gap');
   gaps.onSeqid(6, 1);
-  gaps.onSeqid(9, 2); // 7 and 8 lost
-  gaps.onSeqid(8, 3); // late: reordered, not a gap nor a step back
+  gaps.onSeqid(9, 2); // 7 and 8 missing
+  gaps.onSeqid(8, 3); // late: reordered, not lost (one credit back), nor a step back
   gaps.onSeqid(10, 4);
-  assert.equal(gaps.take(21, 20), true);
-  assert.equal(gaps.take(21, 20), true);
+  gaps.onSeqid(14, 5); // 11, 12 and 13 missing
+  gaps.onSeqid(13, 6); // a -mode auto peer's parity, highest seqid first: 14, 13, 12 ...
+  gaps.onSeqid(12, 7);
+  gaps.onSeqid(15, 8);
+  assert.equal(gaps.take(21, 20), true, '7');
+  assert.equal(gaps.take(21, 20), true, '11');
   assert.equal(gaps.take(21, 20), false);
-  gaps.onSeqid(12, 30);
+  gaps.onSeqid(17, 30);
   assert.equal(gaps.take(50, 20), false, 'a credit lapses after the window');
-  gaps.onSeqid(13, 60);
+  gaps.onSeqid(18, 60);
   assert.equal(gaps.take(60, 20), false, 'and is gone');
   gaps.onSeqid(fecPaws(13) - 1, 70);
   gaps.onSeqid(0, 71); // the numbering wrapped (kcp-go's paws): no gap
