@@ -52,6 +52,14 @@ const FINISHED_GROUPS = 16;
  */
 const CONFIRM_GROUPS = 2;
 
+/**
+ * Pairs of a group's parity shards seen highest seqid first (FecEncoder.descendingParity) after which the
+ * peer is taken to mark its parity, and how many times more often than in kcp-go's ascending order: a
+ * path that reorders datagrams now and then turns a pair of Go's around, never most of them.
+ */
+const PARITY_MARKS = 3;
+const PARITY_MARK_RATIO = 4;
+
 /** A queued shard: the packet's bytes from offset 6 (size field or parity) in a pooled buffer. */
 class RxShard {
   seqid = 0;
@@ -119,6 +127,10 @@ export class FecDecoder {
   private parityInPlace = false;
   /** A shard arrived out of place: the peer sends another shape (sticky). */
   private shapeMismatch = false;
+  /** The last parity shard's seqid (-1: none yet), and pairs of one group's parity seen in each order. */
+  private lastParity = -1;
+  private parityDescending = 0;
+  private parityAscending = 0;
 
   constructor(dataShards: number, parityShards: number) {
     if (!Number.isInteger(dataShards) || dataShards < 1) throw new Error(`fec: dataShards ${dataShards}`);
@@ -147,6 +159,18 @@ export class FecDecoder {
    */
   get peerShapeSame(): boolean {
     return !this.shapeMismatch && this.parityInPlace && this.inPlace >= CONFIRM_GROUPS * this.shardSize;
+  }
+
+  /**
+   * The peer sends its groups' parity highest seqid first (FecEncoder.descendingParity), which only ours
+   * does, with a decoder that follows interleaved groups: interleaving toward it is safe (some kcp-go
+   * decoders drop every shard of a group older than the newest seen, docs/link-fec-interleave-2026-12-05.md).
+   */
+  get peerMarksParity(): boolean {
+    return (
+      this.parityDescending >= PARITY_MARKS &&
+      this.parityDescending > PARITY_MARK_RATIO * this.parityAscending
+    );
   }
 
   /** Shards queued now; never more than 3 x (ds+ps) after decode returns. */
@@ -190,6 +214,7 @@ export class FecDecoder {
     const seqid = buf.readUInt32LE(offset);
     this.autoTune.sample(isData, seqid);
     if (seqid >= this.paws) return 0;
+    if (!isData) this.noteParityOrder(seqid);
     const expectData = seqid % this.shardSize < this.ds;
     if (expectData !== isData) {
       this.shapeMismatch = true;
@@ -213,6 +238,15 @@ export class FecDecoder {
     const count = this.collectGroup(seqid, insertAt);
     this.trim(now);
     return count;
+  }
+
+  /** Counts pairs of one group's parity shards arriving in descending and in ascending seqid order. */
+  private noteParityOrder(seqid: number): void {
+    const last = this.lastParity;
+    this.lastParity = seqid;
+    if (last < 0 || last - (last % this.shardSize) !== seqid - (seqid % this.shardSize)) return;
+    if (seqid < last) this.parityDescending++;
+    else if (seqid > last) this.parityAscending++;
   }
 
   /** Adopt the peer's (ds, ps) when the type pattern shows a different, plausible period. */
