@@ -287,7 +287,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.backlog = auto?.congestion ? null : new BacklogWindow();
     if (auto !== null) configureAutoKcp(this.kcp, auto, conv);
     this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(options.parityShards) : null;
-    if (this.parityTuner !== null) this.fecEncoder!.parityCount = 0; // until the peer shows FEC (ParityTuner)
+    if (this.parityTuner !== null) {
+      this.fecEncoder!.parityCount = 0; // until the peer shows FEC (ParityTuner)
+      this.fecEncoder!.descendingParity = true; // tells an auto peer that our decoder follows interleaving
+    }
     this.now = this.scheduler.now();
     this.pacer =
       this.rateLimit > 0 || auto?.congestion ? new Pacer(this.rateLimit || Infinity, this.now) : null;
@@ -308,6 +311,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   /** Parity datagrams sent per FEC group now (adaptive with -mode auto), 0 without FEC. */
   get parityCount(): number {
     return this.fecEncoder === null ? 0 : this.fecEncoder.parityCount;
+  }
+
+  /** FEC groups this session opened interleaved with another (FecEncoder.interleave), since the start. */
+  get fecInterleavedGroups(): number {
+    return this.fecEncoder === null ? 0 : this.fecEncoder.interleavedGroups;
   }
 
   /** The peer's address, for logs. */
@@ -554,15 +562,20 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     // before the parity count: whether the writer holds more tells the last flight (senderLimit)
     this.kcp.backlogged = this.writeBlocked;
     if (this.parityTuner !== null) {
+      const encoder = this.fecEncoder!;
+      const limit = senderLimit(this.kcp);
       // loss the link caused: a retransmission the peer's ACK showed needless (a stall past the RTO, which
       // a loaded machine or a peer's late ACK flush causes) is no reason for parity
-      this.fecEncoder!.parityCount = this.parityTuner.update(
+      encoder.parityCount = this.parityTuner.update(
         this.kcp.transmissions,
         this.kcp.retransmittedSegs - this.kcp.spuriousRetransmits,
         now,
         this.kcp.srtt,
-        senderLimit(this.kcp),
+        limit,
       );
+      // interleaved groups only toward a decoder known to follow them, and while sending data: a stream of
+      // ACKs keeps its datagrams in order for the peer's lost-ACK rule (PeerDatagramGaps)
+      encoder.interleave = limit !== 'out-of-data' && this.fecDecoder?.peerMarksParity === true;
     }
     const share = this.parityShare();
     this.kcp.setParityShare(share);
@@ -585,8 +598,18 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     this.kcp.holdTimeouts = this.link.receiveFilling === true;
     const wait = this.kcp.flush(false, now);
+    if (this.parityTuner !== null && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
+  }
+
+  /** Nothing more to send for now: the parity interleaved groups still owe goes out (FecEncoder.drain). */
+  private drainParity(): void {
+    const encoder = this.fecEncoder!;
+    const count = encoder.drain();
+    if (count === 0) return;
+    const wire = this.sendParity(encoder, count);
+    this.pacer?.take(wire, this.now);
   }
 
   /** The share of the datagrams sent now that are parity (see CongestionController.parityShare). */
@@ -664,13 +687,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     pkt.set(this.outputView(buf, len), 0);
     const encoder = this.fecEncoder;
     const parity = encoder === null ? 0 : encoder.encode(pkt, len);
-    let wire = this.seal(pkt, len);
-    const dataWire = wire;
-    // each parity datagram is built in the next send slot (claimed once the data datagram is queued)
-    for (let i = 0; i < parity; i++) {
-      const slot = this.link.claim();
-      wire += this.seal(slot, encoder!.writeParity(i, slot));
-    }
+    const dataWire = this.seal(pkt, len);
+    const wire = dataWire + (parity > 0 ? this.sendParity(encoder!, parity) : 0);
     // The pacer charges datagrams with data, their parity included, and holds only data back. ACK-only
     // datagrams follow the peer's sending: charged to -ratelimit (kcp-go limits every packet), not to the
     // controller's rate, or a receiver's ACKs would starve its own requests.
@@ -685,6 +703,19 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.wireBytes += dataWire;
     }
   };
+
+  /**
+   * The `count` parity datagrams the encoder's last encode or drain gave, each built in the next send slot
+   * (claimed once the datagram before it is queued); returns their wire bytes.
+   */
+  private sendParity(encoder: FecEncoder, count: number): number {
+    let wire = 0;
+    for (let i = 0; i < count; i++) {
+      const slot = this.link.claim();
+      wire += this.seal(slot, encoder.writeParity(i, slot));
+    }
+    return wire;
+  }
 
   /**
    * KCP's datagram buf[0, len) as a view, kept while KCP's datagrams keep their length (the mtu, in bulk):

@@ -40,8 +40,12 @@ function receive(conn: ByteConnection, expect: number): Promise<string> {
  * Our auto client sends BYTES to a listener with FEC on or off; returns the parity shards that arrived
  * (at either end: both are in this process) and how often the client reported a peer without FEC.
  */
-async function autoToward(peerFec: boolean): Promise<{ parity: number; reports: number }> {
-  const data = randomBytes(BYTES);
+async function autoToward(
+  peerFec: boolean,
+  peerAuto = false,
+  bytes = BYTES,
+): Promise<{ parity: number; reports: number; interleaved: number }> {
+  const data = randomBytes(bytes);
   let received: Promise<string> | null = null;
   let accepted: () => void = () => {};
   const acceptedOnce = new Promise<void>((r) => {
@@ -50,9 +54,9 @@ async function autoToward(peerFec: boolean): Promise<{ parity: number; reports: 
   const listener = await KcpListener.listen(
     '127.0.0.1',
     0,
-    { ...options(peerFec), sockbuf: 4 << 20, maxSessions: 4 },
+    { ...options(peerFec), sockbuf: 4 << 20, maxSessions: 4, ...(peerAuto ? { auto: AUTO } : {}) },
     (s) => {
-      received = receive(s, BYTES);
+      received = receive(s, bytes);
       accepted();
     },
   );
@@ -65,17 +69,19 @@ async function autoToward(peerFec: boolean): Promise<{ parity: number; reports: 
     observer: { peerWithoutFec: () => reports++ },
   });
   const parityBefore = snmp.FECParityShards;
+  let interleaved = 0;
   try {
-    for (let off = 0; off < BYTES; off += 8192) session.write(Buffer.from(data.subarray(off, off + 8192)));
+    for (let off = 0; off < bytes; off += 8192) session.write(Buffer.from(data.subarray(off, off + 8192)));
     await acceptedOnce;
     assert.equal(await received!, sha(data));
     assert.ok(relay.dropped > 0, 'the relay dropped nothing');
+    interleaved = session.fecInterleavedGroups;
   } finally {
     session.close();
     listener.close();
     relay.close();
   }
-  return { parity: snmp.FECParityShards - parityBefore, reports };
+  return { parity: snmp.FECParityShards - parityBefore, reports, interleaved };
 }
 
 test('-mode auto toward a peer with FEC off: no parity, one report, every byte delivered', async () => {
@@ -85,7 +91,16 @@ test('-mode auto toward a peer with FEC off: no parity, one report, every byte d
 });
 
 test('-mode auto toward a peer with FEC on: parity once the peer has shown FEC headers', async () => {
-  const { parity, reports } = await autoToward(true);
+  const { parity, reports, interleaved } = await autoToward(true);
   assert.ok(parity > 0, 'no parity toward a peer with FEC');
   assert.equal(reports, 0);
+  // a peer without -mode auto does not mark its parity (FecEncoder.descendingParity): no interleaving
+  assert.equal(interleaved, 0);
+});
+
+test('-mode auto toward -mode auto: the sender interleaves its FEC groups once the peer marked its parity', async () => {
+  // the receiver's ACK datagrams carry the marks: a few groups of them arrive within the first MiB
+  const { parity, interleaved } = await autoToward(true, true, 8 * BYTES);
+  assert.ok(parity > 0, 'no parity');
+  assert.ok(interleaved > 0, 'no interleaved group');
 });
