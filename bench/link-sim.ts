@@ -1,6 +1,7 @@
 /**
  * The link benchmark's profiles in the simulated KCP pair (test/kcp/kcp-pair-sim.ts): -mode auto as a
- * session runs it (configureAutoKcp, its pacer, FEC 10/3 with ParityTuner's parity unless --no-fec),
+ * session runs it (configureAutoKcp, its pacer, FEC 10/3 with ParityTuner's parity unless --no-fec, its
+ * groups interleaved while sending as between two of ours unless --no-interleave),
  * in simulated time, without sockets or the benchmark lock. Each seed downloads `--bytes` after the
  * round trip was measured (a tunnel session's RTT prime); goodput is timed as bench:link times it, from
  * the request (one one-way delay before the data) to the last byte. A second line per profile says, per
@@ -40,7 +41,7 @@ const FEC = { dataShards: 10, parityShards: 3 };
 /** Bytes the sender writes and has acknowledged before the download: the round trip it measures. */
 const PRIME_BYTES = 100;
 
-function linkOf(p: LinkProfile, fec: boolean): LinkOptions {
+function linkOf(p: LinkProfile, fec: boolean, interleave: boolean): LinkOptions {
   const jitter = p.jitterMs ?? 0;
   const rate = (p.rateMbit * 1e6) / 8 / 1000;
   return {
@@ -52,7 +53,7 @@ function linkOf(p: LinkProfile, fec: boolean): LinkOptions {
     inOrder: true,
     rate,
     queueBytes: bdpBytes(p) * (p.queueBdp ?? 1),
-    ...(fec ? { fec: FEC } : {}),
+    ...(fec ? { fec: { ...FEC, interleave } } : {}),
   };
 }
 
@@ -168,6 +169,7 @@ function main(): void {
       seeds: { type: 'string', default: '6' },
       mib: { type: 'string', default: '16' },
       'no-fec': { type: 'boolean', default: false },
+      'no-interleave': { type: 'boolean', default: false },
       loaded: { type: 'boolean', default: false },
       ratelimit: { type: 'string', default: '0' },
       'warm-idle-s': { type: 'string', default: '0' },
@@ -181,7 +183,7 @@ function main(): void {
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new Error(`unknown profile ${id}`);
-    const link = linkOf(p, !values['no-fec']);
+    const link = linkOf(p, !values['no-fec'], !values['no-interleave']);
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
     const warmRates: number[] = [];

@@ -99,6 +99,32 @@ test('bursty loss defeats more FEC groups than independent loss of the same mean
   assert.ok(bursty > 2 * independent, `${bursty} retransmissions with bursts, ${independent} without`);
 });
 
+test("interleaved FEC groups (both ends ours) rebuild more of a bursty link's losses", () => {
+  const bytes = 2 << 20;
+  const rebuilt = (interleave: boolean) => {
+    let sum = 0;
+    for (let seed = 1; seed <= 4; seed++) {
+      const link = {
+        ...LONG_LOSSY,
+        loss: 0,
+        gilbertElliott: BURSTY,
+        delay: 50,
+        queueBytes: 12_500 * 100,
+        fec: { dataShards: 10, parityShards: 3, interleave },
+      };
+      const data = new Rng(seed).bytes(bytes);
+      const { b, a } = runPair({ ...AUTO_PAIR, link, seed, primeBytes: 100 }, data, Buffer.alloc(0));
+      assert.equal(b.mismatch, -1, 'byte-exact');
+      assert.equal(b.received, bytes);
+      sum += a.fecRebuilt;
+    }
+    return sum;
+  };
+  const inRow = rebuilt(false);
+  const interleaved = rebuilt(true);
+  assert.ok(interleaved > 1.5 * inRow, `${interleaved} datagrams rebuilt interleaved, ${inRow} in a row`);
+});
+
 test("observe sees every step of the clock, and the sender's queue delay stays within the queue's bytes", () => {
   // a 10 Mbit/s bottleneck (1,250 bytes per ms) with a 50 KB queue: at most 40 ms of it
   const link = { ...LONG_LOSSY, loss: 0, delay: 20, rate: 1_250, queueBytes: 50_000 };

@@ -10,6 +10,7 @@
  */
 
 import type { GilbertElliott } from '../../bench/link/link-settings.js';
+import { interleaveStagger } from '../../src/fec/encoder.js';
 import { ParityTuner } from '../../src/fec/index.js';
 import { KCP_OVERHEAD, Kcp } from '../../src/kcp/index.js';
 import { configureAutoKcp, senderLimit } from '../../src/transport/auto-kcp.js';
@@ -52,7 +53,29 @@ export interface LinkOptions {
    * datagram lost like the others; a group's lost datagrams are rebuilt, as the peer's decoder would, when
    * no more of its datagrams and parity were lost than it had parity, and arrive with its last parity.
    */
-  fec?: { dataShards: number; parityShards: number };
+  fec?: {
+    dataShards: number;
+    parityShards: number;
+    /**
+     * The order FecEncoder.interleave sends toward a peer that marks its parity (both ends ours), set as
+     * the session sets it (while the sender has data): two groups open at once, the datagrams alternating
+     * between them, each parity datagram drawing its loss where it goes out.
+     */
+    interleave?: boolean;
+  };
+}
+
+/** One group of LinkOptions.fec.interleave's model: what went out, what was lost, and its parity owed. */
+class SimGroup {
+  dataSent = 0;
+  readonly lost: Packet[] = [];
+  /** When its newest datagram would arrive (lost or not): its lost data are rebuilt then. */
+  endAt = 0;
+  /** Parity count fixed when its data completes; -1 before; how many are owed and how many were lost. */
+  parity = 0;
+  parityLeft = -1;
+  parityLost = 0;
+  maxLen = 0;
 }
 
 export interface PairOptions {
@@ -265,6 +288,12 @@ export class Endpoint {
   /** When the newest datagram of the group would arrive (lost or not): its parity follows it. */
   private groupEndAt = 0;
   private groupMaxLen = 0;
+  /** LinkOptions.fec: lost datagrams the peer's decoder rebuilt. */
+  fecRebuilt = 0;
+  /** LinkOptions.fec.interleave: the open groups (at most two), the last one a datagram joined, and whether a second may open. */
+  private readonly openGroups: SimGroup[] = [];
+  private lastGroup: SimGroup | null = null;
+  private interleaving = false;
   /** LinkOptions.gilbertElliott: this direction's chain. */
   private readonly burstLoss: GilbertElliottChain | null;
 
@@ -327,7 +356,11 @@ export class Endpoint {
       }
       this.kcp.setParityShare(this.parityShare());
     }
+    const interleave = this.parityTuner !== null && this.options.link.fec?.interleave === true;
+    // as the session: interleaved while sending data; with nothing more to send, the parity owed goes out
+    this.interleaving = interleave && senderLimit(this.kcp) !== 'out-of-data';
     const wait = this.kcp.flush(false, now);
+    if (interleave && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
   }
 
@@ -441,6 +474,10 @@ export class Endpoint {
   private fecGroup(delivered: Packet | null, buf: Buffer, len: number, at: number): void {
     const fec = this.options.link.fec;
     if (fec === undefined || this.parityTuner === null) return;
+    if (fec.interleave) {
+      this.fecInterleaved(delivered, buf, len, at, fec.dataShards);
+      return;
+    }
     if (delivered === null) {
       const data = Buffer.from(buf.subarray(this.options.reserved, len));
       this.groupLost.push({ at, seq: 0, seqid: this.datagrams - 1, data });
@@ -457,6 +494,7 @@ export class Endpoint {
     const bursty = this.burstLoss !== null;
     for (let i = 0; i < parity && (bursty || lostData > 0); i++) if (this.lose()) lost++;
     if (lostData > 0 && lost <= parity) {
+      this.fecRebuilt += lostData;
       const inbox = this.peerInbox();
       for (const p of this.groupLost) inbox.push({ ...p, at: this.groupEndAt, seq: this.clock.seq++ });
     }
@@ -464,6 +502,69 @@ export class Endpoint {
     this.groupLost.length = 0;
     this.groupEndAt = 0;
     this.groupMaxLen = 0;
+  }
+
+  /** LinkOptions.fec.interleave: FecEncoder's order (its pickGroup and encode), group by group. */
+  private fecInterleaved(delivered: Packet | null, buf: Buffer, len: number, at: number, ds: number): void {
+    const open = this.openGroups;
+    const stagger = interleaveStagger(ds, this.options.link.fec?.parityShards ?? 0);
+    const last = this.lastGroup !== null && open.includes(this.lastGroup) ? this.lastGroup : null;
+    const other = open.find((g) => g !== last);
+    let target: SimGroup;
+    if (other !== undefined && other.parityLeft < 0) target = other;
+    else if (
+      last !== null &&
+      last.parityLeft < 0 &&
+      (other !== undefined || !(this.interleaving && last.dataSent >= stagger))
+    )
+      target = last;
+    else {
+      if (other !== undefined) while (other.parityLeft > 0) this.emitParity(other);
+      target = new SimGroup();
+      open.push(target);
+    }
+    this.lastGroup = target;
+    if (delivered === null) {
+      const data = Buffer.from(buf.subarray(this.options.reserved, len));
+      target.lost.push({ at, seq: 0, seqid: this.datagrams - 1, data });
+    }
+    if (at > target.endAt) target.endAt = at;
+    if (len > target.maxLen) target.maxLen = len;
+    if (++target.dataSent === ds) {
+      target.parity = this.parityCount;
+      target.parityLeft = target.parity;
+      if (target.parityLeft === 0) this.closeGroup(target);
+    }
+    const second = open.find((g) => g !== target);
+    if (target.parityLeft > 0 && second === undefined) {
+      while (target.parityLeft > 0) this.emitParity(target);
+    } else if (second !== undefined && second.parityLeft > 0) {
+      // one per data packet, all of it before this group's ds-th shard
+      this.emitParity(second);
+      if (target.dataSent === ds - 1) while (second.parityLeft > 0) this.emitParity(second);
+    }
+  }
+
+  private emitParity(g: SimGroup): void {
+    this.bytesOut += g.maxLen;
+    if (this.lose()) g.parityLost++;
+    const at = this.clock.t + this.options.link.delay;
+    if (at > g.endAt) g.endAt = at;
+    if (--g.parityLeft === 0) this.closeGroup(g);
+  }
+
+  /** Nothing more to send for now: the parity the open groups owe goes out (FecEncoder.drain). */
+  private drainParity(): void {
+    for (const g of [...this.openGroups]) while (g.parityLeft > 0) this.emitParity(g);
+  }
+
+  /** A group's last parity went out (or it has none): its lost data are rebuilt if its parity covers them. */
+  private closeGroup(g: SimGroup): void {
+    this.openGroups.splice(this.openGroups.indexOf(g), 1);
+    if (g.lost.length === 0 || g.lost.length + g.parityLost > g.parity) return;
+    this.fecRebuilt += g.lost.length;
+    const inbox = this.peerInbox();
+    for (const p of g.lost) inbox.push({ ...p, at: g.endAt, seq: this.clock.seq++ });
   }
 }
 
