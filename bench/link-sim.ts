@@ -9,9 +9,11 @@
  * (CLIMB_SHARE), ProbeBW's mean pacing / estimate and bottleneck queue, and the controller's min RTT at
  * the end (ControllerTrace): on the jittery profile Startup's first rounds set it, 55-96 ms over 40 seeds
  * where the link gave 74-110 (docs/link-sim-jitter-2026-12-04.md), and the in-flight cap follows it. A
- * third line gives each seed's tail, from the last new segment to the last byte. With `--warm-idle-s N`
+ * third line gives each seed's tail, from the last new segment to the last byte. A fourth gives, per phase
+ * (Startup and Drain, ProbeBW, the tail), its mean length, how long the bottleneck idled and what the
+ * sender put on the wire (PhaseAccount, bench/link-phases.ts). With `--warm-idle-s N`
  * each seed downloads `--mib` again N s after the first download was acknowledged (bench:link's warm
- * download, its --warm-idle-s): a fourth line gives the warm goodput and queue drops, and the estimate at
+ * download, its --warm-idle-s): a fifth line gives the warm goodput and queue drops, and the estimate at
  * the restart and its highest in the warm download, and the min RTT at its end (WarmTrace); the other
  * lines are the first download's.
  *
@@ -35,6 +37,7 @@ import {
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
 import { bdpBytes, type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
+import { PhaseAccount, phasesLine } from './link-phases.js';
 
 /** The link benchmark's shape of -mode auto's FEC (kcptun's default 10/3). */
 const FEC = { dataShards: 10, parityShards: 3 };
@@ -186,6 +189,7 @@ function main(): void {
     const link = linkOf(p, !values['no-fec'], !values['no-interleave']);
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
+    const phases: PhaseAccount[] = [];
     const warmRates: number[] = [];
     const warmTraces: WarmTrace[] = [];
     let drops = 0;
@@ -199,10 +203,13 @@ function main(): void {
       const data = new Rng(seed).bytes(warmIdleMs > 0 ? 2 * bytes : bytes);
       const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - meanLoss(p)), bytes);
       const warmTrace = new WarmTrace();
+      const phase = new PhaseAccount(PRIME_BYTES, bytes);
       traces.push(trace);
       warmTraces.push(warmTrace);
+      phases.push(phase);
       const observe = (t: number, a: Endpoint, b: Endpoint) => {
         trace.observe(t, a, b);
+        phase.observe(t, a, b);
         if (warmIdleMs > 0) warmTrace.observe(a, b);
       };
       const warm = warmIdleMs > 0 ? { bytes, idleMs: warmIdleMs } : undefined;
@@ -219,6 +226,7 @@ function main(): void {
       const { bulkFromMs, coldDoneMs, warmFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
         throw new Error(`${id} seed ${seed}: incomplete or corrupt`);
+      phase.finish();
       rates.push((bytes * 8) / (coldDoneMs - bulkFromMs + p.oneWayDelayMs) / 1000);
       if (warm !== undefined)
         warmRates.push((bytes * 8) / (b.receiveDoneMs - warmFromMs + p.oneWayDelayMs) / 1000);
@@ -261,6 +269,7 @@ function main(): void {
         `climb to ${CLIMB_SHARE} of the link ms ${f(climbs)} (median ${f([median(climbs)])}, ${never} never); ` +
         `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}`,
     );
+    console.log(phasesLine(phases, link.rate ?? Number.POSITIVE_INFINITY));
     if (warmRates.length === 0) continue;
     const warmMean = warmRates.reduce((s, x) => s + x, 0) / seeds;
     console.log(

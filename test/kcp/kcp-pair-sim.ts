@@ -270,6 +270,8 @@ export class Endpoint {
   maxInFlight = 0;
   /** Bytes handed to the link, and the bottleneck's drops and deepest queue in this direction. */
   bytesOut = 0;
+  /** The part of bytesOut that was FEC parity (LinkOptions.fec). */
+  parityBytesOut = 0;
   queueDrops = 0;
   maxQueueBytes = 0;
   /** The deepest queue from `measureFromMs` (PairOptions) on, and what was received by then. */
@@ -487,6 +489,7 @@ export class Endpoint {
     if (++this.groupSent < fec.dataShards) return;
     const parity = this.parityCount;
     this.bytesOut += parity * this.groupMaxLen;
+    this.parityBytesOut += parity * this.groupMaxLen;
     const lostData = this.groupLost.length;
     let lost = lostData;
     // independent loss: the parity's fate matters only to a group that lost data; a Gilbert-Elliott

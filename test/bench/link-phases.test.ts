@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PhaseAccount, phasesLine } from '../../bench/link-phases.js';
+import { AUTO_PAIR, type Endpoint, Rng, runPair } from '../kcp/kcp-pair-sim.js';
+
+/** The link benchmark's 25 ms, 2 % (100 Mbit/s, a one-BDP queue) with -mode auto's FEC 10/3. */
+const RATE = (100e6 / 8 / 1000) | 0;
+const LINK = {
+  loss: 0.02,
+  dup: 0,
+  delay: 25,
+  jitter: 0,
+  inOrder: true,
+  rate: RATE,
+  queueBytes: RATE * 50,
+  fec: { dataShards: 10, parityShards: 3 },
+};
+const PRIME = 100;
+
+test('link-sim phases: the phases tile the download, and account for every byte sent and every transmission', () => {
+  const bytes = 4 * 1024 * 1024;
+  const account = new PhaseAccount(PRIME, bytes);
+  let outAtStart = -1;
+  let transmissionsAtStart = -1;
+  const observe = (t: number, a: Endpoint, b: Endpoint) => {
+    if (outAtStart < 0 && a.writeLimit > PRIME) {
+      outAtStart = a.bytesOut;
+      transmissionsAtStart = a.kcp.transmissions;
+    }
+    account.observe(t, a, b);
+  };
+  const data = new Rng(1).bytes(bytes);
+  const r = runPair({ ...AUTO_PAIR, link: LINK, seed: 1, primeBytes: PRIME, observe }, data, Buffer.alloc(0));
+  account.finish();
+  assert.equal(r.b.mismatch, -1);
+  const [startup, probeBw, tail] = account.phases;
+  // from the request's first step to the step that delivered the last byte
+  const ms = startup.ms + probeBw.ms + tail.ms;
+  assert.equal(ms, r.coldDoneMs - r.bulkFromMs);
+  assert.ok(startup.ms > 0 && probeBw.ms > 0 && tail.ms > 0);
+  const sent = account.phases.reduce((s, p) => s + p.kcpBytes + p.parityBytes, 0);
+  const parity = account.phases.reduce((s, p) => s + p.parityBytes, 0);
+  assert.ok(parity > 0);
+  // the acknowledgements of the last byte may still go out after it arrived: at most a few datagrams
+  assert.ok(r.a.bytesOut - outAtStart - sent < 10 * 1400, `${sent} of ${r.a.bytesOut - outAtStart} bytes`);
+  const transmissions = account.phases.reduce((s, p) => s + p.transmissions, 0);
+  assert.ok(r.a.kcp.transmissions - transmissionsAtStart - transmissions < 10);
+  // the tail begins after the last first transmission: it sends repairs (and copies, not transmissions)
+  assert.ok(tail.transmissions > 0);
+  assert.equal(tail.transmissions, tail.retransmissions);
+  assert.ok(tail.idleMs <= tail.ms && probeBw.idleMs <= probeBw.ms && startup.idleMs <= startup.ms);
+  assert.match(phasesLine([account], RATE), /Startup\+Drain \d+ \(idle \d+; [\d.]+ \+ [\d.]+ %; [\d.]+ %\)/);
+});
