@@ -17,7 +17,13 @@ const LINK = {
 };
 const PRIME = 100;
 
-test('link-sim phases: the phases tile the download, and account for every byte sent and every transmission', () => {
+for (const interleave of [false, true]) {
+  test(`link-sim phases (FEC groups ${interleave ? '' : 'not '}interleaved): the phases tile the download, and account for every byte sent and every transmission`, () => {
+    runPhases(interleave);
+  });
+}
+
+function runPhases(interleave: boolean): void {
   const bytes = 4 * 1024 * 1024;
   const account = new PhaseAccount(PRIME, bytes);
   let outAtStart = -1;
@@ -30,7 +36,8 @@ test('link-sim phases: the phases tile the download, and account for every byte 
     account.observe(t, a, b);
   };
   const data = new Rng(1).bytes(bytes);
-  const r = runPair({ ...AUTO_PAIR, link: LINK, seed: 1, primeBytes: PRIME, observe }, data, Buffer.alloc(0));
+  const link = { ...LINK, fec: { ...LINK.fec, interleave } };
+  const r = runPair({ ...AUTO_PAIR, link, seed: 1, primeBytes: PRIME, observe }, data, Buffer.alloc(0));
   account.finish();
   assert.equal(r.b.mismatch, -1);
   const [startup, probeBw, tail] = account.phases;
@@ -50,4 +57,4 @@ test('link-sim phases: the phases tile the download, and account for every byte 
   assert.equal(tail.transmissions, tail.retransmissions);
   assert.ok(tail.idleMs <= tail.ms && probeBw.idleMs <= probeBw.ms && startup.idleMs <= startup.ms);
   assert.match(phasesLine([account], RATE), /Startup\+Drain \d+ \(idle \d+; [\d.]+ \+ [\d.]+ %; [\d.]+ %\)/);
-});
+}

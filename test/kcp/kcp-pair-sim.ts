@@ -550,6 +550,7 @@ export class Endpoint {
 
   private emitParity(g: SimGroup): void {
     this.bytesOut += g.maxLen;
+    this.parityBytesOut += g.maxLen;
     if (this.lose()) g.parityLost++;
     const at = this.clock.t + this.options.link.delay;
     if (at > g.endAt) g.endAt = at;
