@@ -216,6 +216,14 @@ export class Kcp {
   private fastackPending = false;
   private scanAll = true;
   private _transmissions = 0;
+  /**
+   * sendSegments' results for the flush that called it: its retransmissions by kind (for the counters and
+   * nc=0's loss reaction) and the ms until the next flush is due (it lowers what flush passes in).
+   */
+  private fastRetrans = 0;
+  private earlyRetrans = 0;
+  private lostSegs = 0;
+  private flushWait = 0;
   private thinDuplicates = false;
   private tailCopies = false;
   private lastFlightCopies = false;
@@ -693,6 +701,11 @@ export class Kcp {
    * Write pending ACKs, window probes and due (re)transmissions as datagrams through `output`
    * (docs/protocol.md §4.6). An ACK-only flush stops after the ACKs. Returns the ms until the next flush is due:
    * min(interval, earliest pending resendts − now).
+   *
+   * Its loops are out of line (writeAcks, moveToWindow, sendSegments) and called only when they have work:
+   * V8 optimizes each with the type feedback of its own runs, and a branch first taken later (a direction
+   * switch, the window first full) deoptimizes and recompiles a small function instead of the whole flush
+   * with the packet path inlined into it (docs/bench-tunnel-cold-2026-12-05-2.md).
    */
   flush(ackOnly: boolean, now: number): number {
     now >>>= 0;
@@ -702,23 +715,12 @@ export class Kcp {
     const una = this._rcvNxt;
     let ptr = this.reserved;
 
-    // ACKs; older ones that una already covers are skipped except the last (bufferbloat filter).
-    // Probes reuse the sn/ts of the last ACK written, exactly like kcp-go's shared scratch segment.
-    let lastSn = 0;
-    let lastTs = 0;
+    // Probes reuse the sn/ts of the last ACK written (the last one always is), exactly like kcp-go's shared
+    // scratch segment.
     const ackCount = this.ackCount;
-    for (let i = 0; i < ackCount; i++) {
-      const sn = this.ackSn[i];
-      if (timeDiff(sn, una) >= 0 || i === ackCount - 1) {
-        ptr = this.makeSpace(ptr, KCP_OVERHEAD);
-        lastSn = sn;
-        lastTs = this.ackTs[i];
-        writeSegmentHeader(buf, ptr, conv, KCP_CMD_ACK, 0, wnd, lastTs, sn, una, 0);
-        ptr += KCP_OVERHEAD;
-        snmp.OutSegs++;
-      }
-    }
-    this.ackCount = 0;
+    const lastSn = ackCount > 0 ? this.ackSn[ackCount - 1] : 0;
+    const lastTs = ackCount > 0 ? this.ackTs[ackCount - 1] : 0;
+    if (ackCount > 0) ptr = this.writeAcks(ptr, wnd, una);
 
     if (ackOnly) {
       this.flushBuffer(ptr);
@@ -744,8 +746,96 @@ export class Kcp {
     let cwnd = Math.min(this._sndWnd, this._rmtWnd);
     const cc = this.cc;
     if (this.nc === 0 && cc === null) cwnd = Math.min(this.cwnd, cwnd);
-    let newSegs = 0;
     const limit = (this._sndUna + cwnd) >>> 0;
+    let newSegs = 0;
+    if (this.sndQueue.length > 0) newSegs = this.moveToWindow(limit);
+    else this._newDataLimit = 'data';
+    if (newSegs > 0) {
+      this.flightCopySn = (this._sndNxt - 1) >>> 0;
+      this.flightCopyOpen = true;
+    }
+    // Held by snd_wnd or the peer's rcv_wnd with data waiting: a window, not the path, limits the rate,
+    // so the samples until this data is acked say nothing about the path (BBR treats them as app-limited)
+    if (cc !== null && this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) >= 0) cc.onAppLimited();
+
+    const resent = this.fastresend > 0 ? this.fastresend : FASTACK_NEVER;
+    let minrto = this._interval;
+    const sndBuf = this.sndBuf;
+    this._paced = false;
+    // Every sent segment is due no earlier than resendDue and none has a fastack: only the unsent tail
+    // can need sending, so the scan starts there (the common case of a paced or interval flush).
+    const full = this.scanAll || this.fastackPending || timeDiff(now, this.resendDue) >= 0;
+    let start = 0;
+    if (full) {
+      this.resendDue = (now + KCP_RTO_MAX) >>> 0;
+      this.fastackPending = false;
+    } else {
+      start = sndBuf.length;
+      while (start > 0 && sndBuf.get(start - 1).xmit === 0) start--;
+      const due = timeDiff(this.resendDue, now);
+      if (due < minrto) minrto = due;
+    }
+    this.scanAll = false;
+    const tailCc = this.inTail() ? cc : null;
+    this.fastRetrans = 0;
+    this.earlyRetrans = 0;
+    this.lostSegs = 0;
+    if (start < sndBuf.length) {
+      this.flushWait = minrto;
+      ptr = this.sendSegments(ptr, start, now, wnd, una, newSegs, resent, tailCc);
+      minrto = this.flushWait;
+    }
+    if (tailCc !== null && this.lastFlightCopies && !this._paced)
+      ptr = this.writeFlightCopies(ptr, tailCc, wnd, now, una);
+    this.flushBuffer(ptr);
+
+    const fastRetrans = this.fastRetrans;
+    const earlyRetrans = this.earlyRetrans;
+    const lost = this.lostSegs;
+    const change = fastRetrans + earlyRetrans;
+    if (lost > 0) snmp.LostSegs += lost;
+    if (fastRetrans > 0) snmp.FastRetransSegs += fastRetrans;
+    if (earlyRetrans > 0) snmp.EarlyRetransSegs += earlyRetrans;
+    if (change + lost > 0) {
+      snmp.RetransSegs += change + lost;
+      this.retransmitted += change + lost;
+    }
+
+    if (cc !== null) {
+      cc.onFlushEnd(this._paced, now);
+      // nothing left to send with room in the window: rate samples until this data is acked are app-limited
+      const idle = this.sndQueue.length === 0 && this.ccUnsentBytes === 0 && !this.backlogged;
+      if (idle && cc.canSend(this._mss + KCP_OVERHEAD)) {
+        cc.onAppLimited();
+      }
+    } else if (this.nc === 0) {
+      this.shrinkCongestionWindow(change, lost, cwnd, resent);
+    }
+    return minrto;
+  }
+
+  /** flush's ACKs; older ones that una already covers are skipped except the last (bufferbloat filter). */
+  private writeAcks(ptr: number, wnd: number, una: number): number {
+    const buf = this.buffer;
+    const conv = this.conv;
+    const ackCount = this.ackCount;
+    for (let i = 0; i < ackCount; i++) {
+      const sn = this.ackSn[i];
+      if (timeDiff(sn, una) >= 0 || i === ackCount - 1) {
+        ptr = this.makeSpace(ptr, KCP_OVERHEAD);
+        writeSegmentHeader(buf, ptr, conv, KCP_CMD_ACK, 0, wnd, this.ackTs[i], sn, una, 0);
+        ptr += KCP_OVERHEAD;
+        snmp.OutSegs++;
+      }
+    }
+    this.ackCount = 0;
+    return ptr;
+  }
+
+  /** flush's move of new segments from snd_queue into snd_buf below `limit`; returns how many moved. */
+  private moveToWindow(limit: number): number {
+    const cc = this.cc;
+    let newSegs = 0;
     let newDataLimit: NewDataLimit = 'data';
     while (this.sndQueue.length > 0) {
       if (timeDiff(this._sndNxt, limit) >= 0) {
@@ -770,43 +860,38 @@ export class Kcp {
       newSegs++;
     }
     this._newDataLimit = newDataLimit;
-    if (newSegs > 0) {
-      this.flightCopySn = (this._sndNxt - 1) >>> 0;
-      this.flightCopyOpen = true;
-    }
-    // Held by snd_wnd or the peer's rcv_wnd with data waiting: a window, not the path, limits the rate,
-    // so the samples until this data is acked say nothing about the path (BBR treats them as app-limited)
-    if (cc !== null && this.sndQueue.length > 0 && timeDiff(this._sndNxt, limit) >= 0) cc.onAppLimited();
+    return newSegs;
+  }
 
-    const resent = this.fastresend > 0 ? this.fastresend : FASTACK_NEVER;
+  /**
+   * flush's scan of snd_buf from `start`: (re)transmits what is due, counts the retransmissions (fastRetrans,
+   * earlyRetrans, lostSegs) and lowers flushWait to the next segment's due time; returns the datagram's end.
+   */
+  private sendSegments(
+    ptr: number,
+    start: number,
+    now: number,
+    wnd: number,
+    una: number,
+    newSegs: number,
+    resent: number,
+    tailCc: CongestionController | null,
+  ): number {
+    const buf = this.buffer;
+    const conv = this.conv;
+    const cc = this.cc;
     const rxRto = this.rtt.rto;
+    const sndBuf = this.sndBuf;
+    const pacing = this.pacing;
+    let minrto = this.flushWait;
     let lost = 0;
     let fastRetrans = 0;
     let earlyRetrans = 0;
-    let minrto = this._interval;
-    const sndBuf = this.sndBuf;
-    const pacing = this.pacing;
-    this._paced = false;
-    // Every sent segment is due no earlier than resendDue and none has a fastack: only the unsent tail
-    // can need sending, so the scan starts there (the common case of a paced or interval flush).
-    const full = this.scanAll || this.fastackPending || timeDiff(now, this.resendDue) >= 0;
-    let start = 0;
-    if (full) {
-      this.resendDue = (now + KCP_RTO_MAX) >>> 0;
-      this.fastackPending = false;
-    } else {
-      start = sndBuf.length;
-      while (start > 0 && sndBuf.get(start - 1).xmit === 0) start--;
-      const due = timeDiff(this.resendDue, now);
-      if (due < minrto) minrto = due;
-    }
-    this.scanAll = false;
     // the run of sent, unacknowledged segments the scan is in: [k, runEnd), and whether it is held; in a
     // transfer's last round trip nothing is, and without enableAckLossHold runs are not tracked at all
     // (runEnd stays past the buffer), see ack-loss.ts
     const holding = this.peerGaps !== null && (this.sndQueue.length > 0 || this.backlogged);
     let runEnd = holding ? start : sndBuf.length;
-    const tailCc = this.inTail() ? cc : null;
     let holeBelow = false;
     let held = false;
     for (let k = start; k < sndBuf.length; k++) {
@@ -889,30 +974,11 @@ export class Kcp {
         if (seg.fastack > 0) this.fastackPending = true;
       }
     }
-    if (tailCc !== null && this.lastFlightCopies && !this._paced)
-      ptr = this.writeFlightCopies(ptr, tailCc, wnd, now, una);
-    this.flushBuffer(ptr);
-
-    const change = fastRetrans + earlyRetrans;
-    if (lost > 0) snmp.LostSegs += lost;
-    if (fastRetrans > 0) snmp.FastRetransSegs += fastRetrans;
-    if (earlyRetrans > 0) snmp.EarlyRetransSegs += earlyRetrans;
-    if (change + lost > 0) {
-      snmp.RetransSegs += change + lost;
-      this.retransmitted += change + lost;
-    }
-
-    if (cc !== null) {
-      cc.onFlushEnd(this._paced, now);
-      // nothing left to send with room in the window: rate samples until this data is acked are app-limited
-      const idle = this.sndQueue.length === 0 && this.ccUnsentBytes === 0 && !this.backlogged;
-      if (idle && cc.canSend(this._mss + KCP_OVERHEAD)) {
-        cc.onAppLimited();
-      }
-    } else if (this.nc === 0) {
-      this.shrinkCongestionWindow(change, lost, cwnd, resent);
-    }
-    return minrto;
+    this.fastRetrans = fastRetrans;
+    this.earlyRetrans = earlyRetrans;
+    this.lostSegs = lost;
+    this.flushWait = minrto;
+    return ptr;
   }
 
   /** Return every queued segment to the pool. The Kcp must not be used afterwards. */
