@@ -16,6 +16,16 @@ export class DatagramBatch {
   lengths: Int32Array = new Int32Array(INITIAL_CAPACITY);
   ends: Int32Array = new Int32Array(INITIAL_CAPACITY);
 
+  constructor() {
+    // Stored again, so V8 holds these fields mutable from the start: it takes a field as constant until its
+    // first change, and that change (a batch's first growth, mmsg-io's receive batch past 64 datagrams of
+    // coalesced receives) deoptimizes every function compiled against it, for every batch of this shape:
+    // the crypt's seal and AES runs on the send batch (docs/bench-tunnel-cold-2026-12-04-2.md).
+    this.offsets = new Int32Array(INITIAL_CAPACITY);
+    this.lengths = new Int32Array(INITIAL_CAPACITY);
+    this.ends = new Int32Array(INITIAL_CAPACITY);
+  }
+
   clear(): void {
     this.count = 0;
   }
