@@ -562,7 +562,8 @@ class MmsgIo implements UdpIo {
     const gro = rx.shape.control === 'gro';
     // With GRO one message may hold dozens of datagrams: ask for as many messages as keep this callback
     // near one batch of datagrams, judged by the fullest message of the last call.
-    const want = gro ? Math.max(1, Math.floor(BATCH / this.perMessage)) : BATCH;
+    // (integer divisions as `| 0`, here and for perMessage below: see BacklogWindow.onDatagram)
+    const want = gro ? Math.max(1, (BATCH / this.perMessage) | 0) : BATCH;
     for (let i = 0; i < want; i++) rx.setNameLength(i, SOCKADDR_SIZE);
     if (gro) for (let i = 0; i < want; i++) rx.resetControl(i);
     const got = this.sys.recvmmsg(this.pollFd, rx.from(0), want, MSG_DONTWAIT, null);
@@ -589,7 +590,7 @@ class MmsgIo implements UdpIo {
           this.onDatagram(rx.slot(i), len, this.openedEnd(k++), 0);
           continue;
         }
-        perMessage = Math.max(perMessage, Math.ceil(len / segment));
+        perMessage = Math.max(perMessage, ((len + segment - 1) / segment) | 0);
         k = this.deliverSegments(rx.slot(i), len, segment, k);
       }
     } finally {

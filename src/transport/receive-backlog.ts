@@ -133,7 +133,9 @@ export class BacklogWindow {
     const cap = Math.min(this.cap, rcvWnd);
     if (this.holding && ((rcvNxt - this.holdUntil) | 0) >= 0) this.holding = false;
     if (backlogged && !this.holding) {
-      this.cap = Math.max(FLOOR, Math.floor((cap * DECREASE_NUM) / DECREASE_DEN));
+      // `| 0`, not Math.floor: V8 compiles a division whose results were whole so far as an exact one and
+      // deoptimizes at the first fraction (docs/bench-tunnel-cold-2026-12-05-2.md); `cap` <= rcv_wnd < 2^16
+      this.cap = Math.max(FLOOR, ((cap * DECREASE_NUM) / DECREASE_DEN) | 0);
       this.holdUntil = (rcvNxt + cap) >>> 0;
       this.holding = true;
     } else if (!backlogged) {
