@@ -41,6 +41,7 @@ import {
   SEG_OFF_UNA,
   SEG_OFF_WND,
 } from './constants.js';
+import { RetiredSends } from './retired-sends.js';
 import { RtoEstimator } from './rto-estimator.js';
 import { allocSegment, freeSegment, type Segment } from './segment.js';
 import { readU32LE, writeSegmentHeader } from './segment-header.js';
@@ -199,6 +200,11 @@ export class Kcp {
   private spurious = 0;
   /** -mode auto: the model-based controller in place of nc's window rules, and the pacing gate. */
   private cc: CongestionController | null = null;
+  /**
+   * -mode auto: retransmitted segments' last send times after una passed them (see echoesEarlierSend),
+   * made at the first such segment.
+   */
+  private retired: RetiredSends | null = null;
   private rcvTuner: ReceiveWindowTuner | null = null;
   private pacing: KcpPacingGate | null = null;
   /** Bytes of segments moved into snd_buf but not yet sent (held by pacing): they count against cwnd. */
@@ -635,6 +641,9 @@ export class Kcp {
     let p = offset;
     let sawAck = false;
     let latestAckTs = 0;
+    /** The latest ACK that answers its segment's last transmission (see echoesEarlierSend). */
+    let sawCurrentAck = false;
+    let currentAckTs = 0;
     let inSegs = 0;
     let windowSlides = false;
 
@@ -651,7 +660,13 @@ export class Kcp {
       if (cmd < KCP_CMD_PUSH || cmd > KCP_CMD_WINS) return KCP_INPUT_BAD_CMD;
 
       if (regular) this._rmtWnd = wnd;
-      if (cmd === KCP_CMD_ACK) this.checkSpurious(sn, ts);
+      if (cmd === KCP_CMD_ACK) {
+        if (!this.echoesEarlierSend(sn, ts)) {
+          sawCurrentAck = true;
+          currentAckTs = ts;
+        }
+        this.checkSpurious(sn, ts);
+      }
       if (this.parseUna(una, now) > 0) windowSlides = true;
       this.shrinkBuf();
 
@@ -685,8 +700,10 @@ export class Kcp {
         const floor = cc === null ? this._interval : Math.max(this._interval, this.rtt.srtt);
         this.rtt.update(rtt, floor, this.minRto);
         this.latestRtt = rtt;
-        cc?.onRtt(rtt, now);
       }
+      // the controller's sample leaves out ACKs of an earlier transmission than the segment's last
+      const ccRtt = sawCurrentAck ? timeDiff(now, currentAckTs) : -1;
+      if (ccRtt >= 0) this.cc?.onRtt(ccRtt, now);
     }
     const cc = this.cc;
     if (cc !== null) cc.onAckEvent(now);
@@ -1170,10 +1187,29 @@ export class Kcp {
       const seg = sndBuf.shift();
       if (this.setsResendDue(seg)) this.scanAll = true; // flush's wait must not use a gone segment
       if (this.cc !== null && !seg.acked && !seg.presumedAcked) this.delivered(seg, now);
+      if (this.cc !== null && seg.xmit > 1) this.retire(seg);
       freeSegment(seg);
       count++;
     }
     return count;
+  }
+
+  /** -mode auto: keep a retransmitted segment's last send time as una passes it (see echoesEarlierSend). */
+  private retire(seg: Segment): void {
+    if (this.retired === null) this.retired = new RetiredSends();
+    this.retired.record(seg.sn, seg.ts);
+  }
+
+  /**
+   * -mode auto: whether an ACK of `sn` echoing `ts` comes after the segment was acknowledged and answers a
+   * transmission older than its last (see retired-sends.ts): its RTT is not the path's. Checked before
+   * una or this ACK moves the segment's state.
+   */
+  private echoesEarlierSend(sn: number, ts: number): boolean {
+    if (this.cc === null || timeDiff(sn, this._sndNxt) >= 0) return false;
+    if (timeDiff(sn, this._sndUna) < 0) return this.retired?.echoesEarlier(sn, ts) === true;
+    const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
+    return seg.acked && timeDiff(ts, seg.ts) < 0;
   }
 
   /**
