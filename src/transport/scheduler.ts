@@ -1,15 +1,33 @@
-import { releaseSegmentPool, trimSegmentPool } from '../kcp/segment.js';
+import { releaseSegmentPool, SEGMENT_POOL_TRIM_MS, trimSegmentPool } from '../kcp/segment.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { nowMs } from './clock.js';
 import { flushOutbox } from './outbox.js';
 
+/**
+ * `update`'s answer when it has nothing to do until something happens to it (a datagram, a write): the
+ * scheduler then parks it, off the heap, until `advance` brings it back.
+ */
+export const IDLE = -1;
+/** `dueAt` of a session that is not driven (never added, or removed). */
+const NOT_SCHEDULED = -1;
+/** `dueAt` of a parked session (`update` returned IDLE): due times are uint32, so this is none of them. */
+const PARKED = -2;
+
+/** `s` is parked: its update returned IDLE and nothing has brought it back since. */
+export function isParked(s: Schedulable): boolean {
+  return s.dueAt === PARKED;
+}
+
 /** Something the scheduler drives: a KCP session. */
 export interface Schedulable {
-  /** Run the periodic work (KCP flush) and return the milliseconds until it is due again. */
+  /**
+   * Run the periodic work (KCP flush) and return the milliseconds until it is due again, or IDLE: nothing
+   * to do until the owner calls `advance`.
+   */
   update(now: number): number;
   /** Flush what writes and reads queued during this event-loop turn. */
   flushPending(now: number): void;
-  /** The time `update` is due next; owned by the scheduler. -1 when not scheduled. */
+  /** The time `update` is due next; owned by the scheduler. -1 when not scheduled, -2 when parked. */
   dueAt: number;
 }
 
@@ -38,6 +56,8 @@ export class Scheduler {
   private timerDue = 0;
   private pending: Schedulable[] = [];
   private pendingArmed = false;
+  /** Sessions whose update returned IDLE and that nothing has brought back since. */
+  private parkedCount = 0;
   private readonly runDue = (): void => this.onTimer();
   private readonly runPending = (): void => this.onImmediate();
   private readonly manual: boolean;
@@ -72,13 +92,27 @@ export class Scheduler {
 
   /** Stop driving `s`. Stale heap entries are skipped when they surface. */
   remove(s: Schedulable): void {
-    s.dueAt = -1;
+    const parked = s.dueAt === PARKED;
+    s.dueAt = NOT_SCHEDULED;
+    if (!parked) return;
+    this.parkedCount--;
+    if (this.heap.length === 0) this.arm(); // perhaps the last session: its pooled segments go
   }
 
-  /** Bring the next update of `s` forward to `due` if that is earlier than what is scheduled. */
+  /**
+   * Bring the next update of `s` forward to `due` if that is earlier than what is scheduled; a parked `s`
+   * is scheduled at `due`.
+   */
   advance(s: Schedulable, due: number): void {
-    if (s.dueAt === -1 || timeDiff(due, s.dueAt) >= 0) return;
+    if (s.dueAt === NOT_SCHEDULED) return;
+    if (s.dueAt === PARKED) this.parkedCount--;
+    else if (timeDiff(due, s.dueAt) >= 0) return;
     this.schedule(s, due);
+  }
+
+  /** Sessions parked now (their update returned IDLE), for tests and metrics. */
+  get parked(): number {
+    return this.parkedCount;
   }
 
   /** Ask for `s.flushPending` at the end of this event-loop turn. Call at most once per turn per session. */
@@ -100,14 +134,16 @@ export class Scheduler {
     if (this.manual) return false;
     const now = this.now();
     const wait = s.update(now);
-    this.advance(s, (now + Math.max(1, wait)) >>> 0);
+    if (wait === IDLE) this.park(s);
+    else this.advance(s, (now + Math.max(1, wait)) >>> 0);
     flushOutbox();
     return true;
   }
 
   /**
    * Run what is due now: the flushes requested since the last run, then every update whose time has come.
-   * Returns the milliseconds until the next update is due, or -1 when nothing is scheduled. This is how a
+   * Returns the milliseconds until the next update is due, or -1 when nothing is scheduled (no session, or
+   * every one parked until a datagram or a write comes). This is how a
    * 'manual' scheduler moves; a 'timers' one runs the same steps from its own callbacks.
    */
   run(): number {
@@ -160,23 +196,37 @@ export class Scheduler {
       const s = this.pop();
       if (s.dueAt !== due) continue; // removed or rescheduled
       const wait = s.update(now);
-      if (s.dueAt === due) {
-        s.dueAt = (now + Math.max(1, wait)) >>> 0;
-        this.push(s, s.dueAt);
+      if (s.dueAt !== due) continue; // removed or rescheduled by its own update
+      if (wait === IDLE) {
+        this.park(s);
+        continue;
       }
+      s.dueAt = (now + Math.max(1, wait)) >>> 0;
+      this.push(s, s.dueAt);
     }
+  }
+
+  /** Take `s` off the heap (an entry left there is stale and skipped) until advance() brings it back. */
+  private park(s: Schedulable): void {
+    if (s.dueAt === NOT_SCHEDULED || s.dueAt === PARKED) return;
+    s.dueAt = PARKED;
+    this.parkedCount++;
   }
 
   private arm(): void {
     if (this.manual) return;
-    if (this.heap.length === 0) {
+    let due: number;
+    if (this.heap.length > 0) due = this.heapDue[0];
+    else if (this.parkedCount > 0) {
+      // Every session parked: the timer only trims the segment pool, which they may yet need.
+      due = (this.now() + SEGMENT_POOL_TRIM_MS) >>> 0;
+    } else {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       // No session left to reuse pooled segments (a burst can leave 12 MB of them).
       releaseSegmentPool();
       return;
     }
-    const due = this.heapDue[0];
     if (this.timer && this.timerDue === due) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerDue = due;

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { IDLE, type Schedulable, Scheduler } from '../../src/transport/scheduler.js';
+import { type DatagramLink, KcpSession } from '../../src/transport/session.js';
+import { options } from './session-cases.js';
+
+/** Datagrams a session sent, kept until the test delivers them. */
+class QueueLink implements DatagramLink {
+  readonly remote = 'queued';
+  readonly queue: Buffer[] = [];
+  claim(): Buffer {
+    return Buffer.alloc(1500);
+  }
+  send(buf: Buffer, len: number): void {
+    this.queue.push(Buffer.from(buf.subarray(0, len)));
+  }
+  release(): void {}
+}
+
+/** A client and a server session on one manual scheduler, datagrams carried by the test. */
+function pair() {
+  const clock = { now: 0 };
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
+  const sessionOptions = { ...options(false, 'none'), scheduler };
+  const toServer = new QueueLink();
+  const toClient = new QueueLink();
+  const client = new KcpSession(1, sessionOptions, toServer, { active: true });
+  const server = new KcpSession(1, sessionOptions, toClient, { active: false });
+  const received: Buffer[] = [];
+  server.attach({ onData: (d) => received.push(d), onDrain: () => {}, onClose: () => {} });
+  client.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  /** One millisecond: what is queued is delivered, then whatever is due runs. */
+  const tick = (): void => {
+    for (const d of toServer.queue.splice(0)) server.input(d, d.length);
+    for (const d of toClient.queue.splice(0)) client.input(d, d.length);
+    scheduler.run();
+    clock.now += 1;
+  };
+  return { clock, scheduler, client, server, toServer, toClient, received, tick };
+}
+
+test('a session with nothing to send, acknowledge or probe is parked: no interval flushes until a datagram or a write', () => {
+  const { clock, scheduler, client, server, toServer, toClient, received, tick } = pair();
+  const interval = options(false, 'none').interval;
+  client.write(Buffer.alloc(5000, 7));
+  for (let i = 0; i < 20 * interval; i++) tick();
+  assert.equal(Buffer.concat(received).length, 5000, 'the data arrived');
+  assert.equal(client.metrics().inFlight, 0, 'and was acknowledged');
+  assert.equal(scheduler.parked, 2, 'both sessions parked');
+  assert.equal(scheduler.run(), -1, 'nothing is scheduled');
+
+  // A datagram wakes the server on the interval grid it left: its ACK leaves within an interval, as before.
+  const wokenAt = clock.now;
+  client.write(Buffer.from('ping'));
+  scheduler.run();
+  assert.equal(toServer.queue.length, 1, 'a write to a parked session is sent in the same turn');
+  assert.equal(scheduler.parked, 1, 'and the writer is driven again');
+  for (const d of toServer.queue.splice(0)) server.input(d, d.length);
+  assert.equal(scheduler.parked, 0, 'the datagram woke the server');
+  const wait = scheduler.run();
+  assert.ok(wait >= 0 && wait <= interval, `the server's next flush within an interval (${wait} ms)`);
+  let ackAt = -1;
+  for (let t = 0; t <= interval && ackAt < 0; t++) {
+    scheduler.run();
+    if (toClient.queue.length > 0) ackAt = clock.now;
+    else clock.now += 1;
+  }
+  assert.ok(
+    ackAt >= wokenAt && ackAt - wokenAt <= interval,
+    `the ACK left at the next interval flush (${ackAt - wokenAt} ms after the datagram)`,
+  );
+  for (let i = 0; i < 5 * interval; i++) tick();
+  assert.equal(scheduler.parked, 2, 'both parked again once the ping was acknowledged');
+  client.close();
+  server.close();
+  assert.equal(scheduler.parked, 0, 'closing a parked session unparks it');
+});
+
+test('the scheduler keeps a parked entry off its heap until advance() brings it back', () => {
+  let now = 0;
+  const scheduler = new Scheduler({ drive: 'manual', now: () => now });
+  let updates = 0;
+  let idle = true;
+  const s: Schedulable = {
+    dueAt: -1,
+    update: () => {
+      updates++;
+      return idle ? IDLE : 10;
+    },
+    flushPending: () => {},
+  };
+  scheduler.add(s);
+  assert.equal(scheduler.run(), -1);
+  assert.equal(updates, 1);
+  assert.equal(scheduler.parked, 1);
+  now = 1000;
+  assert.equal(scheduler.run(), -1);
+  assert.equal(updates, 1, 'not updated while parked');
+  idle = false;
+  scheduler.advance(s, 1005);
+  assert.equal(scheduler.parked, 0);
+  assert.equal(scheduler.run(), 5);
+  now = 1005;
+  assert.equal(scheduler.run(), 10);
+  assert.equal(updates, 2);
+  scheduler.remove(s);
+  scheduler.advance(s, 1006);
+  assert.equal(scheduler.run(), -1, 'advance does not bring back a removed session');
+});
