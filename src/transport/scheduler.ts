@@ -58,6 +58,8 @@ export class Scheduler {
   private pendingArmed = false;
   /** Sessions whose update returned IDLE and that nothing has brought back since. */
   private parkedCount = 0;
+  /** Sessions added and not removed, parked ones included. */
+  private drivenCount = 0;
   private readonly runDue = (): void => this.onTimer();
   private readonly runPending = (): void => this.onImmediate();
   private readonly manual: boolean;
@@ -87,13 +89,16 @@ export class Scheduler {
 
   /** Start driving `s`; its first update runs at once (kcp-go runs the first update right after creation). */
   add(s: Schedulable): void {
+    if (s.dueAt === NOT_SCHEDULED) this.drivenCount++;
     this.schedule(s, this.now());
   }
 
   /** Stop driving `s`. Stale heap entries are skipped when they surface. */
   remove(s: Schedulable): void {
+    if (s.dueAt === NOT_SCHEDULED) return;
     const parked = s.dueAt === PARKED;
     s.dueAt = NOT_SCHEDULED;
+    this.drivenCount--;
     if (!parked) return;
     this.parkedCount--;
     if (this.heap.length === 0) this.arm(); // perhaps the last session: its pooled segments go
@@ -113,6 +118,17 @@ export class Scheduler {
   /** Sessions parked now (their update returned IDLE), for tests and metrics. */
   get parked(): number {
     return this.parkedCount;
+  }
+
+  /**
+   * Whether a session's update may answer IDLE now: not if it is the last one driven. A process whose timer
+   * stops sleeps until the network wakes it, and its idle round trip through the tunnel was 0.15-0.4 ms
+   * longer on the 2-core VM (the fastest tenth +190 us, 6 of 6 alternating pairs,
+   * docs/bench-tunnel-sessions-2026-12-05-2.md); with one session still on its interval the process wakes
+   * as it did, and a server's thousand idle sessions still cost one.
+   */
+  get mayPark(): boolean {
+    return this.drivenCount - this.parkedCount > 1;
   }
 
   /** Ask for `s.flushPending` at the end of this event-loop turn. Call at most once per turn per session. */
@@ -143,8 +159,8 @@ export class Scheduler {
   /**
    * Run what is due now: the flushes requested since the last run, then every update whose time has come.
    * Returns the milliseconds until the next update is due, or -1 when nothing is scheduled (no session, or
-   * every one parked until a datagram or a write comes). This is how a
-   * 'manual' scheduler moves; a 'timers' one runs the same steps from its own callbacks.
+   * every one parked until a datagram or a write comes). This is how a 'manual' scheduler moves; a
+   * 'timers' one runs the same steps from its own callbacks.
    */
   run(): number {
     this.onImmediate();
@@ -218,7 +234,8 @@ export class Scheduler {
     let due: number;
     if (this.heap.length > 0) due = this.heapDue[0];
     else if (this.parkedCount > 0) {
-      // Every session parked: the timer only trims the segment pool, which they may yet need.
+      // Every session left is parked (the last driven one closed): the timer only trims the segment pool,
+      // which they may yet need.
       due = (this.now() + SEGMENT_POOL_TRIM_MS) >>> 0;
     } else {
       if (this.timer) clearTimeout(this.timer);

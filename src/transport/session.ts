@@ -581,7 +581,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
 
   /** update's answer: IDLE when quiet (the scheduler parks the session until wake), else `wait`. */
   private parkIfQuiet(now: number, wait: number): number {
-    if (this.closed || !this.quiet()) return wait;
+    if (this.closed || !this.quiet() || !this.scheduler.mayPark) return wait;
     this.parkedDue = (now + Math.max(1, wait)) >>> 0;
     return IDLE;
   }

@@ -17,10 +17,19 @@ class QueueLink implements DatagramLink {
   release(): void {}
 }
 
-/** A client and a server session on one manual scheduler, datagrams carried by the test. */
-function pair() {
+/** Something else the scheduler drives on an interval, never idle (another busy session). */
+function ticker(): Schedulable {
+  return { dueAt: -1, update: () => 10, flushPending: () => {} };
+}
+
+/**
+ * A client and a server session on one manual scheduler, datagrams carried by the test; with `busy`, a
+ * third party on the scheduler that is never idle.
+ */
+function pair(busy: boolean) {
   const clock = { now: 0 };
   const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
+  if (busy) scheduler.add(ticker());
   const sessionOptions = { ...options(false, 'none'), scheduler };
   const toServer = new QueueLink();
   const toClient = new QueueLink();
@@ -40,14 +49,23 @@ function pair() {
 }
 
 test('a session with nothing to send, acknowledge or probe is parked: no interval flushes until a datagram or a write', () => {
-  const { clock, scheduler, client, server, toServer, toClient, received, tick } = pair();
+  const { clock, scheduler, client, server, toServer, toClient, received, tick } = pair(true);
   const interval = options(false, 'none').interval;
   client.write(Buffer.alloc(5000, 7));
   for (let i = 0; i < 20 * interval; i++) tick();
   assert.equal(Buffer.concat(received).length, 5000, 'the data arrived');
   assert.equal(client.metrics().inFlight, 0, 'and was acknowledged');
   assert.equal(scheduler.parked, 2, 'both sessions parked');
-  assert.equal(scheduler.run(), -1, 'nothing is scheduled');
+  let updates = 0;
+  for (const s of [client, server]) {
+    const update = s.update.bind(s);
+    s.update = (now) => {
+      updates++;
+      return update(now);
+    };
+  }
+  for (let i = 0; i < 10 * interval; i++) tick();
+  assert.equal(updates, 0, 'no interval flush while parked');
 
   // A datagram wakes the server on the interval grid it left: its ACK leaves within an interval, as before.
   const wokenAt = clock.now;
@@ -106,4 +124,15 @@ test('the scheduler keeps a parked entry off its heap until advance() brings it 
   scheduler.remove(s);
   scheduler.advance(s, 1006);
   assert.equal(scheduler.run(), -1, 'advance does not bring back a removed session');
+});
+
+test('the last session driven is not parked: the process keeps its interval wake-ups', () => {
+  const { scheduler, client, server, received, tick } = pair(false);
+  client.write(Buffer.alloc(5000, 7));
+  for (let i = 0; i < 200; i++) tick();
+  assert.equal(Buffer.concat(received).length, 5000);
+  assert.equal(scheduler.parked, 1, 'one of the two parked');
+  assert.ok(scheduler.run() >= 0, 'the other still on its interval');
+  client.close();
+  server.close();
 });
