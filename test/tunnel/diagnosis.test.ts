@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { STREAM_IDENTIFIER_CHUNK } from '../../src/compress/framing.js';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
+import { snmp } from '../../src/metrics/snmp.js';
 import { defaultSmuxConfig, type SmuxConfig } from '../../src/smux/index.js';
 import { transportCounters } from '../../src/transport/counters.js';
 import { KcpListener } from '../../src/transport/listener.js';
@@ -226,7 +227,10 @@ describe('key mismatch and silence, ours with ours', { timeout: 30_000 }, () => 
         noReply,
         `no reply from 127.0.0.1:${port} in 0.3 s: is the server running, the UDP port open, and are -key and -crypt the same?`,
       );
-      // Retransmissions keep failing; a minute later the next line says how many.
+      // Retransmissions keep failing; a minute later the next line says how many (two more failures
+      // counted first, however slowly a loaded machine retransmits).
+      const failed = snmp.InCsumErrors;
+      await counterPast(() => snmp.InCsumErrors, failed + 1);
       const before = logs.lines.length;
       clock.ms += 60_000;
       const next = await logs.waitFor(/failed the checksum/, before);
