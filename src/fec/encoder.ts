@@ -51,27 +51,19 @@ class Group {
   /** Interleaving only: its parity, kept until sent (the codec's rows are shared by every encoder). */
   readonly parityRows: Buffer[] = [];
 
-  constructor(dataShards: number, parityShards: number, shardSize: number, keepParity: boolean) {
+  constructor(dataShards: number, shardSize: number) {
     const storage = Buffer.alloc(shardSize * dataShards);
     for (let i = 0; i < dataShards; i++)
       this.shards.push(storage.subarray(i * shardSize, (i + 1) * shardSize));
     this.shardLengths = new Int32Array(dataShards);
-    if (!keepParity) return;
+  }
+
+  /** Interleaving switched on: from now on this group keeps its parity until sent. */
+  keepParity(parityShards: number, shardSize: number): void {
+    if (this.parityRows.length > 0) return;
     const parity = Buffer.alloc(shardSize * parityShards);
     for (let i = 0; i < parityShards; i++) {
       this.parityRows.push(parity.subarray(i * shardSize, (i + 1) * shardSize));
-    }
-  }
-
-  /** Interleaving switched on: this group continues `from`, the encoder's one group until then. */
-  takeOver(from: Group): void {
-    this.open = from.open;
-    this.base = from.base;
-    this.dataCount = from.dataCount;
-    this.maxPacketLength = from.maxPacketLength;
-    for (let i = 0; i < from.dataCount; i++) {
-      this.shards[i].set(from.shards[i]);
-      this.shardLengths[i] = from.shardLengths[i];
     }
   }
 
@@ -142,7 +134,7 @@ export class FecEncoder {
     this.paws = fecPaws(dataShards + parityShards);
     this.codec = sharedReedSolomon(dataShards, parityShards);
     this.shardSize = KCP_MTU_LIMIT - headerOffset - FEC_HEADER_SIZE;
-    this.groups = [new Group(dataShards, parityShards, this.shardSize, false)];
+    this.groups = [new Group(dataShards, this.shardSize)];
     this.emits = new Int32Array(2 * parityShards);
     this.activeParity = parityShards;
     this.stagger = interleaveStagger(dataShards, parityShards);
@@ -167,10 +159,10 @@ export class FecEncoder {
     if (this.stagger === 0) return;
     if (on && this.groups.length === 1) {
       // a group's parity may now be sent after other encodes: groups keep their own copy of it
-      const kept = new Group(this.dataShards, this.parityShards, this.shardSize, true);
-      kept.takeOver(this.groups[0]);
-      this.groups[0] = kept;
-      this.groups.push(new Group(this.dataShards, this.parityShards, this.shardSize, true));
+      const second = new Group(this.dataShards, this.shardSize);
+      second.keepParity(this.parityShards, this.shardSize);
+      this.groups[0].keepParity(this.parityShards, this.shardSize);
+      this.groups.push(second);
     }
     this.interleaving = on;
   }
