@@ -19,6 +19,30 @@ export function cpuTicks(pid: number): number {
   return Number(fields[14 - 3]) + Number(fields[15 - 3]);
 }
 
+/**
+ * Datagrams the kernel dropped because a UDP socket's receive buffer was full (/proc/net/snmp, Udp
+ * RcvbufErrors), counted over every socket of this network namespace since boot; NaN where the file or the
+ * field is missing. `snmp` is the file's text, for tests. With 1000 sessions from Go's client the drops at our
+ * listening socket were the whole of this count (docs/bench-tunnel-sessions-2026-12-05-2.md), and they decide
+ * how much the client retransmits (docs/bench-tunnel-sessions-2026-12-05-3.md).
+ */
+export function udpReceiveBufferDrops(snmp?: string): number {
+  let text = snmp;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/net/snmp', 'utf8');
+    } catch {
+      return Number.NaN;
+    }
+  }
+  // Two lines per protocol: the field names, then the values.
+  const udp = text.split('\n').filter((line) => line.startsWith('Udp: '));
+  if (udp.length < 2) return Number.NaN;
+  const at = udp[0].split(/\s+/).indexOf('RcvbufErrors');
+  const value = at < 0 ? undefined : udp[1].split(/\s+/)[at];
+  return value === undefined || value === '' ? Number.NaN : Number(value);
+}
+
 export interface Memory {
   /** Resident set now, KiB. */
   rssKiB: number;

@@ -331,6 +331,7 @@ function sessionsRow(r: SessionsRecord, sessions: number): string[] {
     fixed(r.echoSec, 2),
     fixed(r.echoCpuServerSec, 2),
     fixed(r.echoCpuClientSec, 2),
+    fixed(r.echoUdpDrops, 0),
     load(r),
   ];
 }
@@ -366,6 +367,7 @@ export function sessionsMarkdown(r: SessionsReport): string {
     'setup + echo s',
     'server CPU s',
     'client CPU s',
+    'UDP drops',
     'load 1 min before / after',
   ];
   const bulkHead = [
@@ -393,7 +395,10 @@ with more than one round the pairs alternate within each.
   **setup + echo** runs from the first connect to the last echo checked; CPU is utime + stime of each
   process over that time. RSS (VmRSS) is read ${SETTLE_MS / 1000} s before the first connection and
   ${SETTLE_MS / 1000} s after the last echo, with every session still up; **KiB per session** is their
-  difference over ${r.sessions}.
+  difference over ${r.sessions}. **UDP drops**: datagrams the kernel dropped over the echo because a UDP
+  socket's receive buffer was full (/proc/net/snmp RcvbufErrors, every socket of the benchmark's network
+  namespace, so any other process's drops count too); with Go's client they are the server's listening
+  socket's, and the client sends each of them again.
 - **bulk sessions**: fresh processes with \`-conn ${r.bulkSessions}\`, ${r.bulkSessions} uploads of
   ${fixed(r.bytes / MIB, 0)} MiB of random data at once, each on its own session and sha256-checked at the
   sink; MiB/s is all bytes over the time until the last one was hashed, **first / last upload done** when

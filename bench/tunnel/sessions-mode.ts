@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { referenceWorkMs } from './machine-speed.js';
 import { SETTLE_MS } from './memory-mode.js';
-import { CpuMeter, memory, runQueueWaitSec } from './proc-stats.js';
+import { CpuMeter, memory, runQueueWaitSec, udpReceiveBufferDrops } from './proc-stats.js';
 import type { Pair, Setting } from './settings.js';
 import { type BenchTarget, header, Mode } from './target.js';
 import { connect, type Payload, TIMED_OUT, unlessAborted, upload } from './transfer.js';
@@ -36,6 +36,11 @@ export interface SessionsRecord {
   echoSec: number;
   echoCpuClientSec: number;
   echoCpuServerSec: number;
+  /**
+   * Datagrams dropped at full UDP receive buffers in this network namespace over the echo step
+   * (udpReceiveBufferDrops): with Go's client, our listening socket's drops, each one retransmitted.
+   */
+  echoUdpDrops: number;
   /** The bulk step: bytes moved in all, wall time until the last upload was hashed, CPU of both ends. */
   bulkBytes: number;
   bulkSec: number;
@@ -79,6 +84,7 @@ export async function runSessions(
     echoSec: Number.NaN,
     echoCpuClientSec: Number.NaN,
     echoCpuServerSec: Number.NaN,
+    echoUdpDrops: Number.NaN,
     bulkBytes: 0,
     bulkSec: Number.NaN,
     bulkFirstSec: Number.NaN,
@@ -133,11 +139,13 @@ async function echoStep(
     setMaxListeners(opts.sessions * 2 + 1, signal);
     const data = payload.data.subarray(0, ECHO_BYTES);
     const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
+    const dropsBefore = udpReceiveBufferDrops();
     const start = performance.now();
     const echoes = Array.from({ length: opts.sessions }, () => echoOnce(tunnel.localPort, data, signal));
     const errors = (await Promise.all(echoes)).filter((e) => e !== null);
     record.echoSec = (performance.now() - start) / 1000;
     [record.echoCpuClientSec, record.echoCpuServerSec] = meter.secondsSoFar();
+    record.echoUdpDrops = udpReceiveBufferDrops() - dropsBefore;
     if (errors.length > 0)
       throw new Error(`${errors.length} of ${opts.sessions} echoes failed: ${errors[0]}`);
     await sleep(SETTLE_MS);

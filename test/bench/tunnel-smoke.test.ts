@@ -203,8 +203,8 @@ test('a short sessions run of our pair echoes through every session and reports 
     assert.match(report, /# Tunnel sessions/);
     const number = '-?[\\d.]+';
     const slash = `${number} / ${number}`;
-    // Round; RSS idle / with sessions / peak, KiB per session, echo s, CPU server / client; load
-    const many = ['1', number, number, number, number, number, number, number, slash];
+    // Round; RSS idle / with sessions / peak, KiB per session, echo s, CPU server / client, UDP drops; load
+    const many = ['1', number, number, number, number, number, number, number, number, slash];
     assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${many.join(' \\| ')} \\|`));
     // Round; MiB/s, first / last upload done, CPU per GiB client / server, waiting for a CPU, reference; load
     const bulk = ['1', number, slash, slash, slash, number, slash];
