@@ -14,6 +14,7 @@ import {
 } from './frame.js';
 import { FrameReader, READ_ERROR, READ_INCOMPLETE } from './frame-reader.js';
 import { FrameWriter } from './frame-writer.js';
+import { joinKeepAlive } from './keepalive-clock.js';
 import { SmuxStream, type StreamHost } from './stream.js';
 
 export type SmuxSessionEvents = {
@@ -56,7 +57,8 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
   private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
   private readonly host: StreamHost;
-  private readonly pingTimer: NodeJS.Timeout;
+  /** Leaves the thread's keep-alive clock (keepalive-clock.ts). */
+  private readonly stopPings: () => void;
   private readonly aliveTimer: NodeJS.Timeout;
   private nextStreamID: number;
   private goAway = false;
@@ -101,7 +103,7 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
     this.reader = new FrameReader(config.version);
     this.writer = new FrameWriter(conn, config.maxFrameSize);
     this.host = this.makeStreamHost();
-    this.pingTimer = setInterval(() => this.ping(), config.keepAliveInterval).unref();
+    this.stopPings = joinKeepAlive(config.keepAliveInterval, () => this.ping());
     this.aliveTimer = setInterval(() => this.checkAlive(), config.keepAliveTimeout).unref();
     const sink: ByteSink = {
       onData: (data) => this.onData(data),
@@ -167,7 +169,7 @@ export class SmuxSession extends EventEmitter<SmuxSessionEvents> {
   private shutdown(err?: Error): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.pingTimer);
+    this.stopPings();
     clearInterval(this.aliveTimer);
     this.writer.close();
     const streams = [...this.streams.values()];

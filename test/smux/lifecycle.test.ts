@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { CMD_FIN, CMD_NOP, CMD_PSH, CMD_SYN } from '../../src/smux/frame.js';
 import { SmuxError, SmuxSession, type SmuxStream } from '../../src/smux/index.js';
+import { keepAliveTimers } from '../../src/smux/keepalive-clock.js';
 import { plausibleGarbage, referenceParse, seededRandom } from './frame-oracle.js';
 import { GatedConnection } from './gated-connection.js';
 import { acceptStream, quiescent, readAll, sessionPair, smuxConfig } from './helpers.js';
@@ -228,6 +229,33 @@ describe('keepalive', () => {
     assert.equal(session.isClosed, false);
     t.mock.timers.tick(1);
     assert.ok(closeError instanceof SmuxError && closeError.code === 'KEEPALIVE_TIMEOUT', String(closeError));
+  });
+
+  test("sessions opened apart send their NOPs on one timer's ticks, which goes with the last session", async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const timersBefore = keepAliveTimers();
+    const first = new GatedConnection();
+    const second = new GatedConnection();
+    const a = SmuxSession.server(first, smuxConfig(1, fast));
+    t.mock.timers.tick(20);
+    const b = SmuxSession.server(second, smuxConfig(1, fast));
+    await Promise.resolve();
+    assert.equal(keepAliveTimers(), timersBefore + 1, 'one timer for the interval');
+    t.mock.timers.tick(30);
+    assert.deepEqual(first.written.map(isNop), [true], 'the first session: one interval after it opened');
+    assert.deepEqual(
+      second.written.map(isNop),
+      [true],
+      'the second: on the same tick, 30 ms after it opened',
+    );
+    t.mock.timers.tick(50);
+    assert.equal(first.written.length + second.written.length, 4, 'then both every interval');
+    a.close();
+    assert.equal(keepAliveTimers(), timersBefore + 1, 'still ticking for the second session');
+    t.mock.timers.tick(50);
+    assert.equal(second.written.length, 3);
+    b.close();
+    assert.equal(keepAliveTimers(), timersBefore, 'no timer once both closed');
   });
 });
 
