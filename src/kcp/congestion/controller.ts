@@ -287,7 +287,10 @@ const LOSS_BETA = 0.7;
 const LOSS_QUIET_ROUNDS = 2;
 /** Probe again past an inflight_hi set by loss only every this many gain cycles. */
 const CYCLES_PER_BOUND_PROBE = 4;
-/** The peer's ACK cadence follows each gap with this weight, clamped to ACK_CADENCE_MAX ms. */
+/**
+ * The peer's ACK cadence (the gap between its ACKs while data is in flight) follows each gap with this
+ * weight, clamped to ACK_CADENCE_MAX ms (see measureAckCadence).
+ */
 const ACK_CADENCE_GAIN = 1 / 8;
 const ACK_CADENCE_MAX = 50;
 /**
@@ -705,6 +708,13 @@ export class CongestionController implements ControllerEstimates {
     // round (or rounds) bounds it there, which holds the jitter and leaves the queue out
     if (this._state === 'startup' && capRtt > this.startupBaseRtt)
       capRtt = Math.max(rtt, this.startupBaseRtt);
+    // and it is at least one ACK period: a peer whose ACK period is far longer than the path's round trip
+    // (a Go kcptun client at -mode fast on a LAN or loopback: 30 ms against well under 1) acknowledges a
+    // period's data at once, so that is the round trip the cap's data makes. Capped at 2 min RTTs (2 ms
+    // there) the cap let a period deliver a tenth of the estimate, and the estimate followed it down to 4
+    // segments per period, 1.3-2.7 Mbit/s (docs/link-auto-lan-2026-12-05.md); with it, that peer's window
+    // bounds the rate. Where the round trip is longer than the period (every link profile) it changes nothing
+    if (capRtt < this.cadence) capRtt = this.cadence;
     // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
     let cap = gain * bw * capRtt + bw * this.cadence + 3 * this.segmentBytes;
     if (cap > this.inflightHi) cap = this.inflightHi;
@@ -1021,10 +1031,19 @@ export class CongestionController implements ControllerEstimates {
     }
   }
 
+  /**
+   * The gap since the last ACK event goes into the cadence unless this ACK emptied the flight of an
+   * app-limited sender (out of data, or held by a window): request and response empty it with every ACK,
+   * and the gaps then hold the time between requests. An ACK that empties the flight of a sender the
+   * in-flight cap held counts: a kcp-go peer acknowledges an in-order run with one ACK per flush (una
+   * covers it), so toward such a peer on a sub-ms path every ACK emptied the cap's flight, and the cadence
+   * read 0 while the peer acknowledged every 30 ms (a Go kcptun client at -mode fast on loopback,
+   * docs/link-auto-lan-2026-12-05.md).
+   */
   private measureAckCadence(): void {
     const last = this.lastAckEvent;
     this.lastAckEvent = this.clock;
-    if (last < 0 || this.inflight === 0) return;
+    if (last < 0 || (this.inflight === 0 && this.appLimitedUntil !== 0)) return;
     const gap = Math.min(this.clock - last, ACK_CADENCE_MAX);
     this.cadence += (gap - this.cadence) * ACK_CADENCE_GAIN;
   }
