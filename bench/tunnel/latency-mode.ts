@@ -132,7 +132,7 @@ async function measure(
 ): Promise<void> {
   let tunnel: TunnelPair;
   try {
-    tunnel = await TunnelPair.start(pair, setting.args, targetPort);
+    tunnel = await TunnelPair.start(pair, setting, targetPort);
   } catch (err) {
     record.error = (err as Error).message;
     return;

@@ -62,7 +62,7 @@ export async function runMemory(
   };
   let tunnel: TunnelPair;
   try {
-    tunnel = await TunnelPair.start(pair, setting.args, target.port);
+    tunnel = await TunnelPair.start(pair, setting, target.port);
   } catch (err) {
     record.error = (err as Error).message;
     return record;

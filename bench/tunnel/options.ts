@@ -77,7 +77,8 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --warmup N        throughput mode: an unmeasured upload and download of N bytes on each round's
                     fresh processes first, K/M/G suffixes, at most --bytes (default 0: cold processes)
   --settings LIST   all, or comma-separated names: defaults,wnd1024,wnd1024-nocomp,fast3-raw; also
-                    auto (-mode auto, ours only: with the pairs of ours alone; not in all)
+                    auto (-mode auto, ours only: with the pairs of ours alone; not in all);
+                    auto-go (-mode auto on our end, Go at its defaults: with go-ts,ts-go; not in all)
   --pairs LIST      all, or comma-separated client-server pairs: ts-ts,go-go,ts-go,go-ts; also
                     ts-ts-metrics (ours with -metrics on, /metrics scraped every second; not in all);
                     ts-ts-tcp,go-go-tcp (-tcp, the two ends in network namespaces joined by a veth;

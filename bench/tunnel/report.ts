@@ -88,7 +88,10 @@ export function throughputTables(settings: readonly Setting[], records: readonly
         ofSetting.filter((r) => r.pair === p),
       ),
     );
-    sections.push(`### ${setting.name}: \`${setting.args.join(' ')}\`\n\n${table(SUMMARY_HEAD, rows)}`);
+    const ours = setting.oursArgs === undefined ? '' : ` (ours also \`${setting.oursArgs.join(' ')}\`)`;
+    sections.push(
+      `### ${setting.name}: \`${setting.args.join(' ')}\`${ours}\n\n${table(SUMMARY_HEAD, rows)}`,
+    );
   }
   return sections.join('\n\n');
 }

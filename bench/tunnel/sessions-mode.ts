@@ -113,7 +113,7 @@ async function withTunnel(
   targetPort: number,
   work: (tunnel: TunnelPair) => Promise<void>,
 ): Promise<void> {
-  const tunnel = await TunnelPair.start(pair, setting.args, targetPort, ['-conn', String(conn)]);
+  const tunnel = await TunnelPair.start(pair, setting, targetPort, ['-conn', String(conn)]);
   try {
     await work(tunnel);
   } catch (err) {

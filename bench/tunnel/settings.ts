@@ -9,6 +9,13 @@ export interface Setting {
    * compares ours with Go.
    */
   oursOnly?: boolean;
+  /** Flags ours alone gets after `args` (a Go end runs `args` alone, at its own defaults otherwise). */
+  oursArgs?: string[];
+  /**
+   * Run with the pairs of one Go end and one of ours alone, and only when named: ours against Go kcptun
+   * as a user runs it (`-mode auto` on our end, Go's client or server at its defaults).
+   */
+  againstGo?: boolean;
 }
 
 /**
@@ -23,6 +30,9 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'wnd1024', args: [...SMUX_V1, ...WND_1024] },
   { name: 'wnd1024-nocomp', args: [...SMUX_V1, ...WND_1024, '-nocomp'] },
   { name: 'auto', args: [...SMUX_V1, '-mode', 'auto'], oursOnly: true },
+  // on loopback Go's client acknowledges once per -interval (30 ms), many round trips: the in-flight cap
+  // has to span its ACK period (docs/link-auto-lan-2026-12-05.md)
+  { name: 'auto-go', args: [...SMUX_V1], oursArgs: ['-mode', 'auto'], againstGo: true },
   {
     name: 'fast3-raw',
     args: [...SMUX_V1, '-crypt', 'none', '-nocomp', '-ds', '0', '-ps', '0', '-mode', 'fast3', ...WND_1024],
@@ -78,12 +88,22 @@ export function select<T extends { name: string }>(table: readonly T[], names: s
   });
 }
 
-/** The settings "all" means: every setting but the ones only ours runs. */
+/** The settings "all" means: every setting but the ones only ours runs, or ours against Go. */
 export function defaultSettings(): Setting[] {
-  return SETTINGS.filter((s) => !s.oursOnly);
+  return SETTINGS.filter((s) => !s.oursOnly && !s.againstGo);
 }
 
-/** The pairs `setting` runs with: all of `pairs`, or for an ours-only setting those of ours alone. */
+/**
+ * The pairs `setting` runs with: all of `pairs`, or for an ours-only setting those of ours alone, or for
+ * one against Go those of one Go end and one of ours.
+ */
 export function pairsFor(setting: Setting, pairs: readonly Pair[]): readonly Pair[] {
-  return setting.oursOnly ? pairs.filter((p) => !pairUsesGo(p)) : pairs;
+  if (setting.oursOnly) return pairs.filter((p) => !pairUsesGo(p));
+  if (setting.againstGo) return pairs.filter((p) => pairUsesGo(p) && p.client !== p.server);
+  return pairs;
+}
+
+/** The setting's flags for one end: `args`, and `oursArgs` on ours. */
+export function argsFor(setting: Pick<Setting, 'args' | 'oursArgs'>, impl: Impl): string[] {
+  return impl === 'ts' ? [...setting.args, ...(setting.oursArgs ?? [])] : [...setting.args];
 }

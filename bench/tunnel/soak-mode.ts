@@ -82,7 +82,7 @@ export async function runSoak(
   const heapPeriodMs = Math.max(1, Math.round((opts.sampleEverySec * MS_PER_SEC) / HEAP_LINES_PER_SAMPLE));
   let tunnel: TunnelPair;
   try {
-    tunnel = await TunnelPair.start(pair, setting.args, target.port, [], {
+    tunnel = await TunnelPair.start(pair, setting, target.port, [], {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${HEAP_PROBE}`.trim(),
       [HEAP_PERIOD_ENV]: String(heapPeriodMs),
     });

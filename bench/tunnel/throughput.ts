@@ -96,7 +96,7 @@ async function runRound(
   };
   let tunnel: TunnelPair;
   try {
-    tunnel = await TunnelPair.start(pair, setting.args, target.port);
+    tunnel = await TunnelPair.start(pair, setting, target.port);
   } catch (err) {
     record.error = (err as Error).message;
     return record;

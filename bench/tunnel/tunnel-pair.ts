@@ -1,7 +1,7 @@
 import { freeTcpPort, freeUdpPort } from '../../test/support/ports.js';
 import { TunnelProcess } from '../../test/support/procs.js';
 import { NetnsPlacement } from './netns-placement.js';
-import type { Pair } from './settings.js';
+import { argsFor, type Pair, type Setting } from './settings.js';
 
 const READY_LOG = 'listening on';
 const METRICS_READY_LOG = 'metrics: serving';
@@ -89,28 +89,30 @@ export class TunnelPair {
    */
   static async start(
     pair: Pair,
-    settingArgs: readonly string[],
+    setting: Pick<Setting, 'args' | 'oursArgs'>,
     targetPort: number,
     clientArgs: readonly string[] = [],
     env: NodeJS.ProcessEnv = {},
   ): Promise<TunnelPair> {
-    let args = pair.metrics ? [...settingArgs, '-metrics', '127.0.0.1:0'] : [...settingArgs];
+    const extra = pair.metrics ? ['-metrics', '127.0.0.1:0'] : [];
+    if (pair.tcp) extra.push('-tcp');
+    const serverSetting = [...argsFor(setting, pair.server), ...extra];
+    const clientSetting = [...argsFor(setting, pair.client), ...extra];
     let tunnel: TunnelPair;
     if (pair.tcp) {
-      args = [...args, '-tcp'];
       const placement = await NetnsPlacement.open(targetPort);
       const { ns } = placement;
       const server = spawnTracked(
         pair.server,
         'server',
-        [...placement.serverArgs(), ...args, ...serverOnlyArgs(pair)],
+        [...placement.serverArgs(), ...serverSetting, ...serverOnlyArgs(pair)],
         env,
         ns.b,
       );
       const client = spawnTracked(
         pair.client,
         'client',
-        [...placement.clientArgs(), ...args, ...clientArgs],
+        [...placement.clientArgs(), ...clientSetting, ...clientArgs],
         env,
         ns.a,
       );
@@ -121,13 +123,20 @@ export class TunnelPair {
       const server = spawnTracked(
         pair.server,
         'server',
-        ['-l', `127.0.0.1:${serverPort}`, '-t', `127.0.0.1:${targetPort}`, ...args, ...serverOnlyArgs(pair)],
+        [
+          '-l',
+          `127.0.0.1:${serverPort}`,
+          '-t',
+          `127.0.0.1:${targetPort}`,
+          ...serverSetting,
+          ...serverOnlyArgs(pair),
+        ],
         env,
       );
       const client = spawnTracked(
         pair.client,
         'client',
-        ['-l', `127.0.0.1:${localPort}`, '-r', `127.0.0.1:${serverPort}`, ...args, ...clientArgs],
+        ['-l', `127.0.0.1:${localPort}`, '-r', `127.0.0.1:${serverPort}`, ...clientSetting, ...clientArgs],
         env,
       );
       tunnel = new TunnelPair(client, server, localPort);

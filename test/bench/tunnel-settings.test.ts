@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  argsFor,
   defaultPairs,
   defaultSettings,
   PAIRS,
@@ -31,4 +32,16 @@ test('the settings shared with Go run with every pair asked, and make up "all"',
     ['defaults', 'wnd1024', 'wnd1024-nocomp', 'fast3-raw'],
   );
   for (const s of shared) assert.equal(pairsFor(s, defaultPairs()).length, defaultPairs().length);
+});
+
+test('auto-go runs -mode auto on our end against Go at its defaults, with the mixed pairs only, when named', () => {
+  const [autoGo] = select(SETTINGS, ['auto-go'], '--settings');
+  assert.ok(!defaultSettings().some((s) => s.name === 'auto-go'));
+  assert.deepEqual(
+    pairsFor(autoGo, defaultPairs()).map((p) => p.name),
+    ['ts-go', 'go-ts'],
+  );
+  assert.ok(argsFor(autoGo, 'ts').includes('auto'));
+  assert.ok(!argsFor(autoGo, 'go').includes('auto'));
+  assert.ok(argsFor(autoGo, 'go').includes('-smuxver'));
 });
