@@ -8,7 +8,14 @@ import { type GilbertElliott, gilbertElliottMeanLoss } from '../../bench/link/li
 import { PROFILES } from '../../bench/link/profiles.js';
 import { KCP_OVERHEAD } from '../../src/kcp/index.js';
 import { AUTO_WND_CAP } from '../../src/transport/auto-kcp.js';
-import { AUTO_PAIR, GilbertElliottChain, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
+import {
+  AUTO_PAIR,
+  type Endpoint,
+  GilbertElliottChain,
+  type PairOptions,
+  Rng,
+  runPair,
+} from './kcp-pair-sim.js';
 
 /** 150 ms one way, 10 % loss each way, 100 Mbit/s with a one-BDP queue: the link benchmark's 150ms-10. */
 const LONG_LOSSY: PairOptions['link'] = {
@@ -177,4 +184,34 @@ test("the pair schedules its flushes as the session does: after a flush the pace
   assert.equal(lateSteps, 0, `steps whose next flush came after the pacer's delay (of ${pacedSteps})`);
   // an MTU's worth of queued ACKs is flushed at the end of the step, not on the interval
   assert.ok(mostAcks < ackClock, `${mostAcks} ACKs left queued at the end of a step (clock ${ackClock})`);
+});
+
+test('a datagram the FEC decoder rebuilt reaches Kcp.input as recovered, as the session hands it over', () => {
+  // the session passes a rebuilt payload with `recovered` (no RTT sample, no window from it, as kcp-go's
+  // regular = false); fed as a regular one, a rebuilt ACK datagram, a group's fill late, gave the
+  // controller an RTT sample of 1.5 min RTTs (docs/link-first-flight-2026-12-05-2.md)
+  const recoveredAt = new Map<Endpoint, number>();
+  let wrapped = false;
+  const observe = (_t: number, a: Endpoint, b: Endpoint) => {
+    if (wrapped) return;
+    wrapped = true;
+    for (const ep of [a, b]) {
+      recoveredAt.set(ep, 0);
+      const input = ep.kcp.input.bind(ep.kcp);
+      ep.kcp.input = (data, offset, length, now, options) => {
+        if (options?.recovered === true) recoveredAt.set(ep, (recoveredAt.get(ep) ?? 0) + 1);
+        return input(data, offset, length, now, options);
+      };
+    }
+  };
+  const link = { ...LONG_LOSSY, fec: { dataShards: 10, parityShards: 3 } };
+  const data = new Rng(3).bytes(1 << 20);
+  const { a, b } = runPair({ ...AUTO_PAIR, link, seed: 3, primeBytes: 100, observe }, data, Buffer.alloc(0));
+  assert.equal(b.mismatch, -1, 'byte-exact');
+  assert.ok(
+    a.fecRebuilt > 0 && b.fecRebuilt > 0,
+    `rebuilt ${a.fecRebuilt} data, ${b.fecRebuilt} ACK datagrams`,
+  );
+  assert.equal(recoveredAt.get(b), a.fecRebuilt, "the receiver's recovered inputs");
+  assert.equal(recoveredAt.get(a), b.fecRebuilt, "the sender's recovered inputs");
 });

@@ -203,6 +203,14 @@ interface Packet {
   /** The sender's count of its datagrams, as a FEC header numbers them (seqid). */
   seqid: number;
   data: Buffer;
+  /**
+   * Rebuilt by the peer's FEC decoder (LinkOptions.fec): the session hands it to Kcp.input as recovered,
+   * which takes no RTT sample and no window from it (kcp-go's `regular` false). A rebuilt datagram arrives
+   * when its group completes, which while ACKs are sparse is up to a round trip late: fed as a regular one,
+   * a rebuilt ACK datagram gave Startup a sample of 1.5 min RTTs (100 ms/5 %, 50 Mbit/s: 301 ms on a 202 ms
+   * path, its trace, docs/link-first-flight-2026-12-05-2.md).
+   */
+  recovered?: boolean;
 }
 
 /** Min-heap of packets in flight, ordered by arrival time then send order. */
@@ -499,7 +507,8 @@ export class Endpoint {
     if (lostData > 0 && lost <= parity) {
       this.fecRebuilt += lostData;
       const inbox = this.peerInbox();
-      for (const p of this.groupLost) inbox.push({ ...p, at: this.groupEndAt, seq: this.clock.seq++ });
+      for (const p of this.groupLost)
+        inbox.push({ ...p, at: this.groupEndAt, seq: this.clock.seq++, recovered: true });
     }
     this.groupSent = 0;
     this.groupLost.length = 0;
@@ -568,7 +577,7 @@ export class Endpoint {
     if (g.lost.length === 0 || g.lost.length + g.parityLost > g.parity) return;
     this.fecRebuilt += g.lost.length;
     const inbox = this.peerInbox();
-    for (const p of g.lost) inbox.push({ ...p, at: g.endAt, seq: this.clock.seq++ });
+    for (const p of g.lost) inbox.push({ ...p, at: g.endAt, seq: this.clock.seq++, recovered: true });
   }
 }
 
@@ -629,6 +638,8 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
    * 20210922 does (on the interval, when una advances, or with ackNoDelay).
    */
   const ackClock = Math.floor(options.mtu / KCP_OVERHEAD);
+  const regularInput = { ackNoDelay: options.ackNoDelay };
+  const recoveredInput = { ackNoDelay: options.ackNoDelay, recovered: true };
   const lateRng = new Rng(options.seed ^ 0x3c3c3c3c);
   /** How long endpoint a is busy after it ran (see PairOptions.timerLateness). */
   const late = (): number => {
@@ -648,9 +659,9 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     for (const ep of endpoints) {
       if (!awake(ep, t)) continue;
       for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
-        const { seqid, data: d } = ep.inbox.pop();
+        const { seqid, data: d, recovered } = ep.inbox.pop();
         ep.kcp.onPeerSeqid(seqid, now); // as a session does for FEC packets
-        ep.kcp.input(d, 0, d.length, now, { ackNoDelay: options.ackNoDelay });
+        ep.kcp.input(d, 0, d.length, now, recovered === true ? recoveredInput : regularInput);
         if (ep.kcp.paced && ep.pacer !== null) ep.nextFlush = Math.min(ep.nextFlush, t + ep.pacer.delay());
         if (ep.pacer !== null && ep.kcp.pendingAcks >= ackClock) ep.flushRequested = true;
       }
