@@ -330,6 +330,36 @@ const PACED_INITIAL_WINDOW_FACTOR = 4;
  */
 const FIRST_FLIGHT_RTT_MS = 100;
 /**
+ * On a path of at least this many FIRST_FLIGHT_RTT_MS windows (150 ms and more) the first flight is this
+ * many times the paced initial window, at Startup's gain over it as before: twice the data at twice the
+ * rate (74 Mbit/s of datagrams at 202 ms), in the same third of a round trip. Startup's ramp is a round
+ * shorter, and its rounds stay as short as before: twice as much at the old rate (a flight of 0.69 round
+ * trips) made the round that crosses a bottleneck twice as long, and it queued twice as much before any
+ * sample showed it (100 ms/5 %, 50 Mbit/s: queue drops in 2 of 48 simulated seeds, main none). A slower
+ * bottleneck is found by the flight's ACKs (FIRST_FLIGHT_RATE_SHARE). link-sim, 16 seeds: 100 ms/5 % 57.2
+ * → 62.8 Mbit/s, 150 ms/10 % 44.7 → 49.8, 100 ms/5 %/50 Mbit/s 36.7 → 39.7 with no queue drops
+ * (docs/link-first-flight-2026-12-05-2.md).
+ */
+const LONG_FIRST_FLIGHT_WINDOWS = 2;
+const LONG_FIRST_FLIGHT_FACTOR = 2;
+/**
+ * The long first flight's ACKs, from its first ACK until this many initial windows (INITIAL_WINDOW) more
+ * were delivered, come back at its pacing rate where the path carries it (0.81-0.99 of it at 100 Mbit/s
+ * with 5 and 10 % loss, simulated) and at a slower bottleneck's rate if not (0.50-0.52 at 50 Mbit/s): a
+ * packet train's dispersion, as BBR's delivery rate reads it. Below this share that rate becomes the
+ * estimate and Startup ends: its doubling from there would only queue more, and the flight already
+ * filled the pipe. Over four initial windows (128 segments, ~40 ms of ACKs at 50 Mbit/s): over two, a
+ * loaded sender's late ACK processing bunched them and read the flight's rate (48 loaded seeds at 50
+ * Mbit/s: queue drops in 5, 691; over four in 1, 4; main 19 in 2). Measured over less than a min RTT of
+ * ACKs (the flight lasts a third of one), so an interactive sender's trickle is not judged. App- and
+ * sender-limited samples count: the bulk first flight's often are (the writer's 32-segment queue runs
+ * dry at its rate), and leaving them out missed the verdict (16 loaded seeds at 50 Mbit/s: 992 queue
+ * drops in one, none with them); judged against the send times instead of the pacing rate, a loaded
+ * sender's bunched sends missed it too (290).
+ */
+const FIRST_FLIGHT_JUDGED_WINDOWS = 4;
+const FIRST_FLIGHT_RATE_SHARE = 0.7;
+/**
  * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
  * the in-flight cap was in flight as they were sent: the sender used its window, and only its short send
  * queue ran dry for a moment. Linux counts a slow-start flow as cwnd-limited the same way
@@ -396,6 +426,15 @@ export class CongestionController implements ControllerEstimates {
    * of a few segments.
    */
   private startupDelivered = 0;
+  /** The long first flight (LONG_FIRST_FLIGHT_FACTOR): 0 not judged yet, 1 the path carried it, -1 not. */
+  private firstFlightVerdict = 0;
+  /** When the first RTT sample came (-1: not yet): the first flight is what was sent from then on. */
+  private firstFlightArmedAt = -1;
+  /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
+  private firstFlightAckAt = -1;
+  private firstFlightAckDelivered = 0;
+  /** The send time of the newest segment whose ACK carries the current rate sample. */
+  private sampleSentAt = 0;
   /** What the current ACK event delivered toward the floor (see growStartupFloor). */
   private floorAcked = 0;
   /** Startup's in-flight cap while it holds (see CSS_RTT_DIVISOR); Infinity: not holding. */
@@ -672,13 +711,57 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR), and on
-   * one per FIRST_FLIGHT_RTT_MS of a longer round trip.
+   * The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR), one
+   * per FIRST_FLIGHT_RTT_MS of a longer round trip, and twice that on a long path until its first flight's
+   * ACKs show a slower bottleneck (LONG_FIRST_FLIGHT_FACTOR).
    */
   private initialWindow(): number {
-    if (this.minRttValue <= 0) return this.initialCwnd;
-    const windows = Math.max(1, Math.round(this.minRttValue / FIRST_FLIGHT_RTT_MS));
-    return windows * PACED_INITIAL_WINDOW_FACTOR * this.initialCwnd;
+    const paced = this.pacedInitialWindow();
+    const long = this.longFirstFlight() && this.firstFlightVerdict >= 0;
+    return long ? LONG_FIRST_FLIGHT_FACTOR * paced : paced;
+  }
+
+  /** Whether the path is long enough for the larger first flight (LONG_FIRST_FLIGHT_WINDOWS). */
+  private longFirstFlight(): boolean {
+    return this.firstFlightWindows() >= LONG_FIRST_FLIGHT_WINDOWS;
+  }
+
+  /** FIRST_FLIGHT_RTT_MS windows in the min RTT (rounded, at least one; 0 before a sample). */
+  private firstFlightWindows(): number {
+    if (this.minRttValue <= 0) return 0;
+    return Math.max(1, Math.round(this.minRttValue / FIRST_FLIGHT_RTT_MS));
+  }
+
+  /** The paced initial window without the long first flight's factor (see PACED_INITIAL_WINDOW_FACTOR). */
+  private pacedInitialWindow(): number {
+    const windows = this.firstFlightWindows();
+    return windows === 0 ? this.initialCwnd : windows * PACED_INITIAL_WINDOW_FACTOR * this.initialCwnd;
+  }
+
+  /** Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE). */
+  private judgeFirstFlight(): void {
+    if (this.firstFlightArmedAt < 0 || this.sampleSentAt < this.firstFlightArmedAt) return;
+    if (this.firstFlightAckAt < 0) {
+      this.firstFlightAckAt = this.clock;
+      this.firstFlightAckDelivered = this.delivered;
+      return;
+    }
+    const ackSpan = Math.max(1, this.clock - this.firstFlightAckAt);
+    if (ackSpan > this.minRttValue) {
+      // an interactive sender's trickle, not a flight: measure again from this ACK
+      this.firstFlightAckAt = -1;
+      return;
+    }
+    const delivered = this.delivered - this.firstFlightAckDelivered;
+    if (delivered < FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd) return;
+    const rate = delivered / ackSpan;
+    const paced = (STARTUP_GAIN * this.initialWindow()) / this.minRttValue;
+    this.firstFlightVerdict = rate >= FIRST_FLIGHT_RATE_SHARE * paced ? 1 : -1;
+    if (this.firstFlightVerdict < 0) {
+      this.maxBw.update(rate, this.rounds);
+      this.pathBw.update(rate / (1 - this.parityShare), this.rounds);
+      this.leaveStartup();
+    }
   }
 
   /** Startup's slow-start floor in bytes (see startupDelivered). */
@@ -892,6 +975,7 @@ export class CongestionController implements ControllerEstimates {
       this.samplePriorDelivered = seg.ccDelivered;
       this.samplePriorTime = seg.ccDeliveredTime;
       this.sampleSendElapsed = seg.ccSentTime - seg.ccFirstSendTime;
+      this.sampleSentAt = seg.ccSentTime;
       this.sampleAppLimited = seg.ccAppLimited;
       this.sampleSenderLimited = seg.ccSenderLimited;
       this.sampleParityShare = seg.ccParityShare;
@@ -915,6 +999,7 @@ export class CongestionController implements ControllerEstimates {
       // the queue drains meanwhile: the lowest sample of ProbeRTT becomes the min RTT when it ends
       if (sample < this.probeRttMin) this.probeRttMin = sample;
     } else if (this.minRttValue === 0 || sample <= this.minRttValue || this.idleRefresh()) {
+      if (this.firstFlightArmedAt < 0) this.firstFlightArmedAt = this.clock;
       this.minRttValue = sample;
       this.minRttStamp = this.clock;
     } else if (this.idleConfirms(sample)) {
@@ -981,6 +1066,8 @@ export class CongestionController implements ControllerEstimates {
       if (!limited || pathRate >= this.pathBw.best(0)) this.pathBw.update(pathRate, this.rounds);
     }
 
+    if (this._state === 'startup' && this.firstFlightVerdict === 0 && this.longFirstFlight())
+      this.judgeFirstFlight();
     this.growStartupFloor();
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
     if (this.roundStart) this.endOfRound();

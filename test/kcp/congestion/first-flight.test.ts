@@ -1,0 +1,97 @@
+/**
+ * The first flight on a long path (src/kcp/congestion/controller.ts, LONG_FIRST_FLIGHT_FACTOR): twice the
+ * paced initial window at twice its rate, and the verdict its ACKs give. Driven over a small model of a
+ * path (a rate-limited FIFO queue and a fixed delay, the peer acknowledging every segment at once) in
+ * simulated ms.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { SendSnapshot } from '../../../src/kcp/index.js';
+import { afterFirstRoundTrip, snapshot } from './snapshot.js';
+
+const SEG = 1000;
+/** The path's round trip, ms: two FIRST_FLIGHT_RTT_MS windows, where the larger first flight applies. */
+const RTT = 200;
+
+/**
+ * A bulk sender paced at the controller's rate and held to its cap over a path whose bottleneck forwards
+ * `rate` bytes per ms. Returns when Startup ended (-1: not within `rounds` round trips), the bandwidth
+ * estimate then (bytes per ms) and the deepest queue (ms).
+ */
+function run(rate: number, rounds: number): { endedAt: number; bw: number; queueMs: number } {
+  const cc = afterFirstRoundTrip(RTT, SEG);
+  const inPath: { seg: SendSnapshot; sent: number; arrives: number }[] = [];
+  let queueFreeAt = 0;
+  let queueMs = 0;
+  let tokens = 0;
+  for (let t = RTT; t < rounds * RTT; t++) {
+    while (inPath.length > 0 && inPath[0].arrives + RTT / 2 <= t) {
+      const s = inPath.shift()!;
+      cc.onRtt(t - s.sent, t);
+      cc.onDelivered(s.seg, SEG, t);
+      cc.onAckEvent(t);
+    }
+    if (cc.state !== 'startup') return { endedAt: t, bw: cc.bandwidth / 1000, queueMs };
+    const pace = cc.pacingPerMs();
+    tokens = Math.min(tokens + pace, Math.max(2 * pace, 10 * SEG));
+    while (tokens >= SEG && cc.canSend(SEG)) {
+      const seg = snapshot();
+      cc.onSend(seg, SEG, t);
+      tokens -= SEG;
+      const reach = t + RTT / 2;
+      queueFreeAt = Math.max(queueFreeAt, reach) + SEG / rate;
+      queueMs = Math.max(queueMs, queueFreeAt - reach);
+      inPath.push({ seg, sent: t, arrives: Math.ceil(queueFreeAt) });
+    }
+  }
+  return { endedAt: -1, bw: cc.bandwidth / 1000, queueMs };
+}
+
+describe('CongestionController: the first flight on a long path', () => {
+  test('twice the paced initial window, at twice its rate', () => {
+    const cc = afterFirstRoundTrip(RTT, SEG);
+    assert.equal(cc.cwnd, 512 * SEG);
+    const paced = (2.885 * 512 * SEG) / (RTT / 1000);
+    assert.ok(Math.abs(cc.pacingRate - paced) < 1, `pacing ${cc.pacingRate} B/s, expected ${paced}`);
+  });
+
+  test('ACKs spaced by a slower bottleneck end Startup with its rate as the estimate', () => {
+    // 4 segments per ms (32 Mbit/s of 1000-byte segments), about half the flight's 7.4: the flight's ACKs
+    // come back at the bottleneck's rate, and Startup's doubling from there would only queue more
+    const rate = 4 * SEG;
+    const slow = run(rate, 10);
+    // the flight leaves at 200 ms and its first ACK comes at 400: the verdict follows within its ACKs
+    assert.ok(slow.endedAt > 0 && slow.endedAt < 2.5 * RTT, `Startup ended at ${slow.endedAt} ms`);
+    assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
+    assert.ok(slow.queueMs < RTT / 2, `queue ${slow.queueMs.toFixed(0)} ms`);
+  });
+
+  test("an interactive sender's trickle is no flight: Startup keeps its window", () => {
+    // one segment every 10 ms, each acknowledged a round trip later: 64 of them take 640 ms, which as a
+    // rate is far under the flight's, but the sender spaced them, not a bottleneck
+    const cc = afterFirstRoundTrip(RTT, SEG);
+    const sent: { seg: SendSnapshot; at: number }[] = [];
+    for (let t = RTT; t < 20 * RTT; t++) {
+      while (sent.length > 0 && sent[0].at + RTT <= t) {
+        const s = sent.shift()!;
+        cc.onRtt(RTT, t);
+        cc.onDelivered(s.seg, SEG, t);
+        cc.onAckEvent(t);
+      }
+      if (t % 10 === 0) {
+        const seg = snapshot();
+        cc.onSend(seg, SEG, t);
+        cc.onAppLimited();
+        sent.push({ seg, at: t });
+      }
+    }
+    assert.equal(cc.state, 'startup');
+    assert.equal(cc.cwnd, 512 * SEG);
+  });
+
+  test('on a bottleneck faster than the flight Startup goes on doubling', () => {
+    // 25 segments per ms: the flight's ACKs come back at its own rate
+    const fast = run(25 * SEG, 3);
+    assert.equal(fast.endedAt, -1, `Startup ended at ${fast.endedAt} ms`);
+  });
+});
