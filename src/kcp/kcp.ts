@@ -99,6 +99,21 @@ const INITIAL_ACK_CAPACITY = 64;
  * dropped; the hold cut those timeouts to 0.65x (docs/bench-tunnel-sessions-2026-12-04-2.md).
  */
 const HELD_TIMEOUT_RTOS = 2;
+/**
+ * -mode auto, where the peer's ACK period dominates the round trip (the una wait at least UNA_WAIT_SRTTS
+ * srtt): the RTO's margin over srtt is at least the una wait, how long the oldest segment that only the
+ * peer's una acknowledged waited for it (sent once, not acknowledged by an ACK of its own), followed at
+ * once upward and with UNA_WAIT_DECAY downward. A kcp-go peer flushes its ACKs once per interval (40 ms at
+ * kcptun's -mode normal), one per in-order run with the newest segment's timestamp, its una covering the
+ * rest: on a loopback srtt reads 1-5 ms while a segment sent just after a flush waits the whole period,
+ * and with the nodelay floor of 30 ms such segments timed out and went again for nothing, undetectably
+ * (no timestamp of theirs comes back): 37-43 % of the transmissions toward Go's client at -mode normal on
+ * a loopback, 0.6-2.9 % with this. The controller's ACK cadence, a mean gap, read 13-15 ms there, a third
+ * of the period. Applied on every path, the larger RTO delayed the repair of a transfer's last losses
+ * (pair simulation, 100 ms / 5 %: the tail's median 166 -> 232 ms); docs/link-auto-lan-2026-12-05.md.
+ */
+const UNA_WAIT_DECAY = 1 / 8;
+const UNA_WAIT_SRTTS = 2;
 /** Why flush (re)transmits a segment: not at all, first time, fast / early retransmit, timeout. */
 const SEND_NONE = 0;
 const SEND_NEW = 1;
@@ -245,6 +260,14 @@ export class Kcp {
   private rtoFromLatestRtt = false;
   /** The latest RTT sample (ms), 0 before the first. */
   private latestRtt = 0;
+  /**
+   * -mode auto: the una wait (ms, see UNA_WAIT_DECAY), the longest of the input being read (-1: none), and
+   * whether that input's una passed a retransmitted segment: then what waited above it waited for the repair
+   * of a loss, not for the peer's ACK period, and the input's wait is not taken.
+   */
+  private unaWait = 0;
+  private inputUnaWait = -1;
+  private inputUnaRepair = false;
   /**
    * Set by the transport before a flush: the socket the peer's datagrams arrive on is overflowing, so the
    * ACKs of what we sent may be queued behind the peer's data or dropped by our own kernel, not missing
@@ -637,6 +660,8 @@ export class Kcp {
     if (!(offset >= 0 && length >= 0 && offset + length <= data.length)) return KCP_INPUT_SHORT;
     if (length < KCP_OVERHEAD) return KCP_INPUT_CONV_MISMATCH;
     const oldSndUna = this._sndUna;
+    this.inputUnaWait = -1;
+    this.inputUnaRepair = false;
     const end = offset + length;
     let p = offset;
     let sawAck = false;
@@ -690,6 +715,10 @@ export class Kcp {
     }
     snmp.InSegs += inSegs;
 
+    if (regular && this.inputUnaWait >= 0 && !this.inputUnaRepair) {
+      const wait = this.inputUnaWait;
+      this.unaWait = wait >= this.unaWait ? wait : this.unaWait + (wait - this.unaWait) * UNA_WAIT_DECAY;
+    }
     if (sawAck && regular) {
       const rtt = timeDiff(now, latestAckTs);
       if (rtt >= 0) {
@@ -697,7 +726,11 @@ export class Kcp {
         // With the controller, a queue it builds while probing or a stalled event loop must not look like
         // loss: the RTO is at least two srtt (kcp-go's srtt + 4·rttvar fires as soon as a stable RTT rises,
         // and retransmits the whole window for nothing). Fast retransmit still repairs real loss in a round.
-        const floor = cc === null ? this._interval : Math.max(this._interval, this.rtt.srtt);
+        // Where the peer's ACK period dominates the round trip, the margin also covers the una wait
+        // (UNA_WAIT_DECAY).
+        const srtt = this.rtt.srtt;
+        const unaWait = this.unaWait >= UNA_WAIT_SRTTS * srtt ? this.unaWait : 0;
+        const floor = cc === null ? this._interval : Math.max(this._interval, srtt, unaWait);
         this.rtt.update(rtt, floor, this.minRto);
         this.latestRtt = rtt;
       }
@@ -1186,7 +1219,11 @@ export class Kcp {
     while (sndBuf.length > 0 && timeDiff(una, sndBuf.get(0).sn) > 0) {
       const seg = sndBuf.shift();
       if (this.setsResendDue(seg)) this.scanAll = true; // flush's wait must not use a gone segment
-      if (this.cc !== null && !seg.acked && !seg.presumedAcked) this.delivered(seg, now);
+      if (this.cc !== null && !seg.acked && !seg.presumedAcked) {
+        this.delivered(seg, now);
+        if (seg.xmit === 1) this.inputUnaWait = Math.max(this.inputUnaWait, timeDiff(now, seg.ts));
+      }
+      if (seg.xmit > 1) this.inputUnaRepair = true;
       if (this.cc !== null && seg.xmit > 1) this.retire(seg);
       freeSegment(seg);
       count++;
