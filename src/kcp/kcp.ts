@@ -108,7 +108,7 @@ const HELD_TIMEOUT_RTOS = 2;
  * rest: on a loopback srtt reads 1-5 ms while a segment sent just after a flush waits the whole period,
  * and with the nodelay floor of 30 ms such segments timed out and went again for nothing, undetectably
  * (no timestamp of theirs comes back): 37-43 % of the transmissions toward Go's client at -mode normal on
- * a loopback, 0.6-2.9 % with this. The controller's ACK cadence, a mean gap, read 13-15 ms there, a third
+ * a loopback, 0.6-1.1 % with this. The controller's ACK cadence, a mean gap, read 13-15 ms there, a third
  * of the period. Applied on every path, the larger RTO delayed the repair of a transfer's last losses
  * (pair simulation, 100 ms / 5 %: the tail's median 166 -> 232 ms); docs/link-auto-lan-2026-12-05.md.
  */
@@ -260,14 +260,9 @@ export class Kcp {
   private rtoFromLatestRtt = false;
   /** The latest RTT sample (ms), 0 before the first. */
   private latestRtt = 0;
-  /**
-   * -mode auto: the una wait (ms, see UNA_WAIT_DECAY), the longest of the input being read (-1: none), and
-   * whether that input's una passed a retransmitted segment: then what waited above it waited for the repair
-   * of a loss, not for the peer's ACK period, and the input's wait is not taken.
-   */
+  /** -mode auto: the una wait (ms, see UNA_WAIT_DECAY), and the longest of the input being read (-1: none). */
   private unaWait = 0;
   private inputUnaWait = -1;
-  private inputUnaRepair = false;
   /**
    * Set by the transport before a flush: the socket the peer's datagrams arrive on is overflowing, so the
    * ACKs of what we sent may be queued behind the peer's data or dropped by our own kernel, not missing
@@ -661,7 +656,6 @@ export class Kcp {
     if (length < KCP_OVERHEAD) return KCP_INPUT_CONV_MISMATCH;
     const oldSndUna = this._sndUna;
     this.inputUnaWait = -1;
-    this.inputUnaRepair = false;
     const end = offset + length;
     let p = offset;
     let sawAck = false;
@@ -715,7 +709,7 @@ export class Kcp {
     }
     snmp.InSegs += inSegs;
 
-    if (regular && this.inputUnaWait >= 0 && !this.inputUnaRepair) {
+    if (regular && this.inputUnaWait >= 0) {
       const wait = this.inputUnaWait;
       this.unaWait = wait >= this.unaWait ? wait : this.unaWait + (wait - this.unaWait) * UNA_WAIT_DECAY;
     }
@@ -1223,7 +1217,6 @@ export class Kcp {
         this.delivered(seg, now);
         if (seg.xmit === 1) this.inputUnaWait = Math.max(this.inputUnaWait, timeDiff(now, seg.ts));
       }
-      if (seg.xmit > 1) this.inputUnaRepair = true;
       if (this.cc !== null && seg.xmit > 1) this.retire(seg);
       freeSegment(seg);
       count++;
