@@ -722,9 +722,7 @@ export class Kcp {
         // and retransmits the whole window for nothing). Fast retransmit still repairs real loss in a round.
         // Where the peer's ACK period dominates the round trip, the margin also covers the una wait
         // (UNA_WAIT_DECAY).
-        const srtt = this.rtt.srtt;
-        const unaWait = this.unaWait >= UNA_WAIT_SRTTS * srtt ? this.unaWait : 0;
-        const floor = cc === null ? this._interval : Math.max(this._interval, srtt, unaWait);
+        const floor = cc === null ? this._interval : this.controlledRtoFloor();
         this.rtt.update(rtt, floor, this.minRto);
         this.latestRtt = rtt;
       }
@@ -1163,6 +1161,16 @@ export class Kcp {
     this.ackSn[this.ackCount] = sn;
     this.ackTs[this.ackCount] = ts;
     this.ackCount++;
+  }
+
+  /**
+   * -mode auto's RTO floor: at least one srtt (a queue the controller builds must not look like loss),
+   * and where the peer's ACK period dominates the round trip, its una wait (UNA_WAIT_DECAY).
+   */
+  private controlledRtoFloor(): number {
+    const srtt = this.rtt.srtt;
+    const unaWait = this.unaWait >= UNA_WAIT_SRTTS * srtt ? this.unaWait : 0;
+    return Math.max(this._interval, srtt, unaWait);
   }
 
   /**
