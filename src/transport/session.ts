@@ -579,10 +579,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     return this.mayPark && kcp.waitSnd === 0 && kcp.pendingAcks === 0 && kcp.rmtWnd !== 0;
   }
 
-  /** update's answer: IDLE when quiet (the scheduler parks the session until wake), else `wait`. */
+  /**
+   * update's answer: IDLE when quiet (the scheduler parks the session until wake), else `wait`. A parked
+   * session also lets go of the FEC groups its peer has closed (FecDecoder.dropClosedGroups): no later
+   * datagram drives their expiry.
+   */
   private parkIfQuiet(now: number, wait: number): number {
     if (this.closed || !this.quiet() || !this.scheduler.mayPark) return wait;
     this.parkedDue = (now + Math.max(1, wait)) >>> 0;
+    this.fecDecoder?.dropClosedGroups();
     return IDLE;
   }
 

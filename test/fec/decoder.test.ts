@@ -482,3 +482,45 @@ test('peerShapeSame: two groups of the configured shape with parity, and never a
   );
   assert.equal(dataOnly.peerShapeSame, false);
 });
+
+test('dropClosedGroups drops the groups older than the newest at its previous call; the open one still recovers', () => {
+  const dec = new FecDecoder(3, 2);
+  const stream = makeStream(new Rng(5), 3, 2, 12); // groups 0-3: data 5g..5g+2, parity 5g+3, 5g+4
+  const bySeqid = (seqid: number) => stream.find((p) => p.seqid === seqid)!;
+  // group 0: one data shard; group 1: one data shard; group 2: two data shards
+  assert.deepEqual(feed(dec, [0, 5, 10, 11].map(bySeqid)), []);
+  dec.dropClosedGroups();
+  assert.equal(dec.queuedGroups, 3, 'the first quiet point drops nothing: a reordered shard may still come');
+  // a late shard of group 1 and the first of group 3
+  assert.deepEqual(feed(dec, [8, 15].map(bySeqid)), []);
+  const pooled = pooledShards();
+  dec.dropClosedGroups();
+  assert.equal(
+    dec.queuedGroups,
+    2,
+    'groups 0 and 1, older than group 2, newest at the last quiet point, went',
+  );
+  assert.equal(pooledShards(), Math.min(pooled + 3, MAX_QUEUED_SHARDS), 'their shards went back to the pool');
+  // group 2's parity arrives: its lost data shard (seqid 12) is rebuilt from what was kept
+  const recovered = feed(dec, [bySeqid(13)]);
+  assert.equal(recovered.length, 1);
+  assert.deepEqual(recovered[0], bySeqid(12).kcp);
+  assert.equal(dec.queuedGroups, 1);
+});
+
+test('dropClosedGroups keeps one more group from a peer whose parity shows it may interleave', () => {
+  const dec = new FecDecoder(3, 2);
+  // groups 0-2: parity only, highest seqid first (FecEncoder.descendingParity): the peer marks its parity
+  for (const g of [0, 1, 2])
+    for (const seqid of [5 * g + 4, 5 * g + 3]) dec.decode(raw(seqid, FEC_TYPE_PARITY), 0, 8, 0);
+  assert.ok(dec.peerMarksParity);
+  dec.decode(raw(15, FEC_TYPE_DATA), 0, 8, 0);
+  dec.dropClosedGroups();
+  dec.decode(raw(20, FEC_TYPE_DATA), 0, 8, 0);
+  dec.dropClosedGroups();
+  assert.equal(
+    dec.queuedGroups,
+    3,
+    'groups 2 and 3 (newest at the last quiet point and the one before) and 4',
+  );
+});

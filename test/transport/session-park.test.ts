@@ -26,11 +26,11 @@ function ticker(): Schedulable {
  * A client and a server session on one manual scheduler, datagrams carried by the test; with `busy`, a
  * third party on the scheduler that is never idle.
  */
-function pair(busy: boolean) {
+function pair(busy: boolean, fec = false) {
   const clock = { now: 0 };
   const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
   if (busy) scheduler.add(ticker());
-  const sessionOptions = { ...options(false, 'none'), scheduler };
+  const sessionOptions = { ...options(fec, 'none'), scheduler };
   const toServer = new QueueLink();
   const toClient = new QueueLink();
   const client = new KcpSession(1, sessionOptions, toServer, { active: true });
@@ -133,6 +133,27 @@ test('the last session driven is not parked: the process keeps its interval wake
   assert.equal(Buffer.concat(received).length, 5000);
   assert.equal(scheduler.parked, 1, 'one of the two parked');
   assert.ok(scheduler.run() >= 0, 'the other still on its interval');
+  client.close();
+  server.close();
+});
+
+test('a parked session lets go of the FEC groups its peer has closed, which no later datagram completes', () => {
+  const { scheduler, client, server, toServer, received, tick } = pair(true, true);
+  // 23 segments of a fresh (10, 3) encoder go out in seqid order: data 0-9, parity 10-12, data 13-22, ...
+  client.write(Buffer.alloc(30000, 7));
+  scheduler.run();
+  const first = toServer.queue.splice(0);
+  assert.ok(first.length >= 26, `the first flush sent the whole write (${first.length} datagrams)`);
+  // group 0 loses data shard 3 and its parity: 9 of 13 shards, short of 10 for good (KCP sends the
+  // segment again in a later group)
+  for (const [i, d] of first.entries()) if (i !== 3 && !(i >= 10 && i <= 12)) server.input(d, d.length);
+  for (let i = 0; i < 400; i++) tick();
+  assert.equal(Buffer.concat(received).length, 30000, 'the data arrived');
+  assert.equal(scheduler.parked, 2, 'both sessions parked');
+  assert.ok(
+    server.fecQueuedGroups <= 1,
+    `only the group the peer may still fill is kept (${server.fecQueuedGroups})`,
+  );
   client.close();
   server.close();
 });
