@@ -5,8 +5,8 @@
  * What bounds the rate on a link is read from it (docs/link-benchmark.md): round_max_Mbit, the last round's
  * highest rate sample, shows what a probe round delivered against its pacing, and rtt_avg the smoothed RTT
  * that Startup's delay exit and hold compare with their baseline (docs/link-collapse-2026-12-04.md: on the
- * jittery link it rises with the rate). Off by default; when off the session holds null and pays one
- * comparison per flush.
+ * jittery link it rises with the rate). The remote column is the peer's address and the session's conv
+ * (`address#conv`). Off by default; when off the session holds null and pays one comparison per flush.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { KCP_OVERHEAD, type Kcp } from '../kcp/index.js';

@@ -309,7 +309,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.pacer =
       this.rateLimit > 0 || auto?.congestion ? new Pacer(this.rateLimit || Infinity, this.now) : null;
     if (this.pacer !== null) this.kcp.setPacingGate(this.pacer);
-    this.ccTrace = auto?.congestion ? CcTrace.open(link.remote, this.now) : null;
+    // the conv beside the address: a client's -conn sessions share one address at the server
+    this.ccTrace = auto?.congestion ? CcTrace.open(`${link.remote}#${conv}`, this.now) : null;
     this.mayPark = auto === null;
     snmp.sessionOpened(active, this);
     this.scheduler.add(this);
