@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { placementSampled, SameCpuShare } from './cpu-placement.js';
 import { type Pair, pairsFor, type Setting } from './settings.js';
 import { fixed, MIB, percentile } from './stats.js';
 import { TunnelPair } from './tunnel-pair.js';
@@ -49,8 +50,11 @@ export interface LatencyRecord {
   cold: number[];
   /** Round trips with the tunnel idle, after the warm-up. */
   idle: number[];
-  /** Per direction: round trips during the load, and the load's rate in bytes/s per round (all streams). */
-  loaded: Record<(typeof DIRECTIONS)[number], { rtts: number[]; rates: number[] }>;
+  /**
+   * Per direction: round trips during the load, the load's rate in bytes/s per round (all streams), and per
+   * round the share of the load with our client and server on one CPU (SameCpuShare; NaN: not sampled).
+   */
+  loaded: Record<(typeof DIRECTIONS)[number], { rtts: number[]; rates: number[]; sameCpu: number[] }>;
   error?: string;
 }
 
@@ -106,7 +110,7 @@ export async function runLatency(
           pair: pair.name,
           cold: [],
           idle: [],
-          loaded: { up: { rtts: [], rates: [] }, down: { rtts: [], rates: [] } },
+          loaded: { up: { rtts: [], rates: [], sameCpu: [] }, down: { rtts: [], rates: [], sameCpu: [] } },
         }),
       );
       for (let round = 1; round <= opts.rounds; round++) {
@@ -153,10 +157,14 @@ async function measure(
     const count = Math.max(1, Math.floor((opts.loadSec * 1000 - 2 * RAMP_MS) / opts.probeIntervalMs));
     for (const direction of DIRECTIONS) {
       const bulk = bulkStreams(direction, opts.loadSec, opts.loadRate);
+      const placement = placementSampled(pair)
+        ? new SameCpuShare([tunnel.clientPid, tunnel.serverPid])
+        : null;
       const [loaded, ...loads] = (await Promise.all([
         peer(['probe', port, String(count), interval, String(RAMP_MS)]),
         ...bulk,
       ])) as [{ rtts: number[] }, ...{ bytes: number; seconds: number }[]];
+      record.loaded[direction].sameCpu.push(placement === null ? Number.NaN : placement.stop());
       record.loaded[direction].rtts.push(...loaded.rtts);
       record.loaded[direction].rates.push(loads.reduce((sum, load) => sum + load.bytes / load.seconds, 0));
     }
@@ -170,26 +178,29 @@ async function measure(
 const ms = (values: number[]): string =>
   `${fixed(percentile(values, 50), 1)} / ${fixed(percentile(values, 99), 1)}`;
 const rate = (rates: number[]): string => fixed(rates.reduce((a, b) => a + b, 0) / rates.length / MIB, 1);
+const percent = (shares: number[]): string =>
+  fixed((100 * shares.reduce((a, b) => a + b, 0)) / shares.length, 0);
 
 export function latencyTables(settings: readonly Setting[], records: readonly LatencyRecord[]): string {
   const head =
     '| pair (client-server) | RTT ms p50 / p99 cold | RTT ms p50 / p99 idle | RTT ms p50 / p99 during up | ' +
-    'up load MiB/s | RTT ms p50 / p99 during down | down load MiB/s |';
+    'up load MiB/s | RTT ms p50 / p99 during down | down load MiB/s | on one CPU % up / down |';
   return settings
     .map((s) => {
       const rows = records
         .filter((r) => r.setting === s.name)
         .map((r) =>
           r.error !== undefined
-            ? `| ${r.pair} | failed: ${r.error.split('\n')[0]} | | | | | |`
+            ? `| ${r.pair} | failed: ${r.error.split('\n')[0]} | | | | | | |`
             : `| ${r.pair} | ${ms(r.cold)} | ${ms(r.idle)} | ${ms(r.loaded.up.rtts)} | ${rate(r.loaded.up.rates)} | ` +
-              `${ms(r.loaded.down.rtts)} | ${rate(r.loaded.down.rates)} |`,
+              `${ms(r.loaded.down.rtts)} | ${rate(r.loaded.down.rates)} | ` +
+              `${percent(r.loaded.up.sameCpu)} / ${percent(r.loaded.down.sameCpu)} |`,
         );
       return [
         `### ${s.name}: \`${s.args.join(' ')}\``,
         '',
         head,
-        '| --- | --- | --- | --- | --- | --- | --- |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
         ...rows,
       ].join('\n');
     })

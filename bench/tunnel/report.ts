@@ -112,6 +112,7 @@ function rawTable(records: readonly RoundRecord[]): string {
     'probes',
     'RTT ms p50',
     'RTT ms p99',
+    'on one CPU %',
     'intact',
   ];
   const rows = records.flatMap((r) =>
@@ -130,6 +131,7 @@ function rawTable(records: readonly RoundRecord[]): string {
       String(t.rttsMs.length),
       fixed(percentile(t.rttsMs, 50), 2),
       fixed(percentile(t.rttsMs, 99), 2),
+      fixed(100 * t.sameCpu, 0),
       t.ok ? 'yes' : 'NO',
     ]),
   );
@@ -191,6 +193,10 @@ fresh processes also pays for V8 optimizing the packet path):
   all rounds' probes.
 - Every setting names \`-smuxver 1\` (K21's default; ours defaults to v2, and both ends must agree), so
   \`defaults\` means kcptun's defaults except the smux version.
+- **on one CPU %** (raw table, both ends ours): the share of the transfer for which our client's and our
+  server's event loops last ran on one CPU (/proc/<pid>/stat field 39, every 50 ms). The kernel keeps them
+  on one CPU for whole transfers at times, and a loopback transfer then runs at about half the rate
+  (docs/bench-tunnel-auto-loopback-2026-12-05.md): compare figures of the same placement.
 - The benchmark process itself (source, sink and its sha256, probes) shares the same CPUs.${notes(r.notices)}
 
 ## Results
@@ -304,7 +310,11 @@ behind the server to the client side (**down**), leaving out the first and last 
 The echo target, the bulk streams' source and sink, and the prober are separate processes, so no round
 trip waits for benchmark work such as hashing or reading the load; all of them share the machine's CPUs with the tunnel. The load figure is
 the bulk streams' total rate (bytes handed to or read from their sockets), a check that the tunnel was busy; the
-throughput table measures rates properly. Percentiles are over all rounds' round trips.${notes(r.notices)}
+throughput table measures rates properly. Percentiles are over all rounds' round trips. **On one CPU %** (both
+ends ours): the share of the load for which our client's and our server's event loops last ran on one CPU
+(/proc/<pid>/stat field 39, every 50 ms), mean over rounds: the kernel keeps them on one CPU for whole loads
+at times, and the load then runs at about half the rate with about twice the wait
+(docs/bench-tunnel-auto-loopback-2026-12-05.md): compare figures of the same placement.${notes(r.notices)}
 
 ## Results
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { placementSampled, SameCpuShare } from './cpu-placement.js';
 import { Prober } from './probe.js';
 import { CpuMeter, memory } from './proc-stats.js';
 import { type Pair, pairsFor, type Setting } from './settings.js';
@@ -20,6 +21,8 @@ export interface TransferMeasure extends TransferResult {
   cpuClientSec: number;
   cpuServerSec: number;
   rttsMs: number[];
+  /** The share of the transfer with our client and server on one CPU (SameCpuShare; NaN: not sampled). */
+  sameCpu: number;
 }
 
 /** One pair in one round: fresh processes, the warm-up if any, then an upload and a download in roundDirections' order. */
@@ -114,7 +117,7 @@ async function runRound(
       }
     }
     for (const direction of roundDirections(round)) {
-      const measure = await measureTransfer(direction, tunnel, prober, target, payload, opts);
+      const measure = await measureTransfer(direction, tunnel, pair, prober, target, payload, opts);
       record.transfers.push(measure);
       if (!measure.ok) record.error = `${direction}: ${measure.error}`;
     }
@@ -135,6 +138,7 @@ async function runRound(
 async function measureTransfer(
   direction: Direction,
   tunnel: TunnelPair,
+  pair: Pair,
   prober: Prober,
   target: BenchTarget,
   payload: Payload,
@@ -142,13 +146,14 @@ async function measureTransfer(
 ): Promise<TransferMeasure> {
   const signal = AbortSignal.timeout(opts.timeoutMs);
   const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
+  const placement = placementSampled(pair) ? new SameCpuShare([tunnel.clientPid, tunnel.serverPid]) : null;
   // CPU is read the moment the bulk transfer ends, not when the last probe comes back.
   const bulk = (
     direction === 'up'
       ? upload(tunnel.localPort, target, payload, signal)
       : download(tunnel.localPort, payload, signal)
-  ).then((result) => ({ result, cpu: meter.secondsSoFar() }));
-  const [{ result, cpu }, probes] = await Promise.all([
+  ).then((result) => ({ result, cpu: meter.secondsSoFar(), sameCpu: placement?.stop() ?? Number.NaN }));
+  const [{ result, cpu, sameCpu }, probes] = await Promise.all([
     bulk,
     prober.run(opts.probes, opts.probeIntervalMs, bulk, signal),
   ]);
@@ -160,5 +165,6 @@ async function measureTransfer(
     cpuClientSec: cpu[0],
     cpuServerSec: cpu[1],
     rttsMs: probes.rttsMs,
+    sameCpu,
   };
 }
