@@ -95,6 +95,18 @@ export const PROFILES: readonly LinkProfile[] = [
     fast3WindowBdp: 1,
   },
   {
+    // A cheap cross-ocean VPS: the same 10 Mbit/s shaper on a 300 ms path with the classic one-BDP
+    // buffer (~280 datagrams): a sender's first flight can fill it before any ACK tells. Its fast3
+    // window is the VPS profile's (not swept).
+    id: 'vps-150ms-1-10M',
+    label: '150 ms, 1 %, 10 Mbit/s',
+    oneWayDelayMs: 150,
+    loss: 0.01,
+    rateMbit: 10,
+    rateStated: true,
+    fast3WindowBdp: 1,
+  },
+  {
     id: 'bursty-50ms-3',
     label: '50 ms, 3 % bursty',
     oneWayDelayMs: 50,
