@@ -516,9 +516,12 @@ export class Kcp {
     this.peerGaps = new PeerDatagramGaps();
   }
 
-  /** With enableAckLossHold: a datagram of the peer's, numbered `seqid` by its FEC header, arrived. */
-  onPeerSeqid(seqid: number, now: number): void {
-    this.peerGaps?.onSeqid(seqid, now >>> 0);
+  /**
+   * With enableAckLossHold: a datagram of the peer's, numbered `seqid` by its FEC header, arrived; the
+   * peer's groups are `dataShards` data then `parityShards` parity seqids.
+   */
+  onPeerSeqid(seqid: number, now: number, dataShards: number, parityShards: number): void {
+    this.peerGaps?.onSeqid(seqid, now >>> 0, dataShards, parityShards);
   }
 
   /**
@@ -654,6 +657,7 @@ export class Kcp {
     this.lastInputNow = now;
     if (!(offset >= 0 && length >= 0 && offset + length <= data.length)) return KCP_INPUT_SHORT;
     if (length < KCP_OVERHEAD) return KCP_INPUT_CONV_MISMATCH;
+    if (!regular) this.peerGaps?.onRebuilt(); // its gap was no lost ACK datagram after all
     const oldSndUna = this._sndUna;
     this.inputUnaWait = -1;
     const end = offset + length;

@@ -504,7 +504,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         this.fecCreatedShape = fecShapeKey(this.fecDecoder.dataShards, this.fecDecoder.parityShards);
       }
       const decoder = this.fecDecoder;
-      this.kcp.onPeerSeqid(buf.readUInt32LE(offset), now); // the FEC header's seqid
+      // the FEC header's seqid, in groups of the decoder's shape (the peer's, once its autotune locked)
+      this.kcp.onPeerSeqid(buf.readUInt32LE(offset), now, decoder.dataShards, decoder.parityShards);
       const recovered = decoder.decode(buf, offset, end, now);
       this.fecRecovered += recovered;
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);

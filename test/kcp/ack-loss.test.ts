@@ -10,6 +10,9 @@ const CONV = 7;
 const SENT = 30;
 /** fast3's settings: nodelay, 10 ms interval, fast retransmit after 2 ACKs, no window rules. */
 const RESEND = 2;
+/** The peer's FEC shape (kcptun's default 10/3): seqids 10-12, 23-25, ... are parity positions. */
+const DS = 10;
+const PS = 3;
 
 /**
  * A sender with SENT segments sent at t=0 (ts 0) and `pushed()`, the sns of the PUSHes it sent since.
@@ -33,44 +36,45 @@ function sender(hold: boolean, rttRto = hold, controller = false): { kcp: Kcp; p
 
 /**
  * One datagram of the peer's ACKs, for `sns`, with the peer's una; every ACK echoes ts 0. `seqid`: its
- * number in the peer's FEC header (none: the peer sends no FEC header).
+ * number in the peer's FEC header, groups of DS data and PS parity seqids (none: no FEC header).
  */
-function acks(kcp: Kcp, sns: number[], una: number, now: number, seqid?: number): void {
-  if (seqid !== undefined) kcp.onPeerSeqid(seqid, now);
+function acks(kcp: Kcp, sns: number[], una: number, now: number, seqid?: number, recovered = false): void {
+  if (seqid !== undefined) kcp.onPeerSeqid(seqid, now, DS, PS);
   const d = Buffer.alloc(KCP_OVERHEAD * sns.length);
   sns.forEach((sn, i) => {
     writeSegmentHeader(d, i * KCP_OVERHEAD, CONV, KCP_CMD_ACK, 0, 1024, 0, sn, una, 0);
   });
-  assert.equal(kcp.input(d, 0, d.length, now), KCP_INPUT_OK);
+  assert.equal(kcp.input(d, 0, d.length, now, { recovered }), KCP_INPUT_OK);
 }
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
-test('peer datagram gaps: one credit per lost datagram, spent within the window, lapsed after it', () => {
+test('peer datagram gaps: one credit per lost data datagram, spent within the window, lapsed after it', () => {
   const gaps = new PeerDatagramGaps();
-  gaps.onSeqid(5, 0);
+  const seen = (seqid: number, now: number) => gaps.onSeqid(seqid, now, DS, PS);
+  seen(5, 0);
   assert.equal(gaps.take(0, 20), false, 'the first datagram seen is no gap');
-  gaps.onSeqid(6, 1);
-  gaps.onSeqid(9, 2); // 7 and 8 missing
-  gaps.onSeqid(8, 3); // late: reordered, not lost (one credit back), nor a step back
-  gaps.onSeqid(10, 4);
-  gaps.onSeqid(14, 5); // 11, 12 and 13 missing
-  gaps.onSeqid(13, 6); // a -mode auto peer's parity, highest seqid first: 14, 13, 12 ...
-  gaps.onSeqid(12, 7);
-  gaps.onSeqid(15, 8);
+  seen(6, 1);
+  seen(9, 2); // 7 and 8 missing
+  seen(8, 3); // late: reordered, not lost (one credit back), nor a step back
+  seen(12, 4); // parity, highest seqid first (a -mode auto peer): no ACKs, no gap
+  seen(13, 5); // the next group: 10 and 11 are parity, lost or never sent, no ACKs either
+  seen(17, 6); // 14, 15 and 16 missing
+  seen(15, 7); // late
   assert.equal(gaps.take(21, 20), true, '7');
-  assert.equal(gaps.take(21, 20), true, '11');
+  assert.equal(gaps.take(21, 20), true, '14');
+  assert.equal(gaps.take(21, 20), true, '16');
   assert.equal(gaps.take(21, 20), false);
-  gaps.onSeqid(17, 30);
+  seen(20, 30); // 18 and 19 missing
   assert.equal(gaps.take(50, 20), false, 'a credit lapses after the window');
-  gaps.onSeqid(18, 60);
+  seen(21, 60);
   assert.equal(gaps.take(60, 20), false, 'and is gone');
-  gaps.onSeqid(fecPaws(13) - 1, 70);
-  gaps.onSeqid(0, 71); // the numbering wrapped (kcp-go's paws): no gap
+  seen(fecPaws(DS + PS) - PS - 1, 70); // the last data seqid before the wrap
+  seen(0, 71); // the numbering wrapped (kcp-go's paws): no gap
   assert.equal(gaps.take(71, 20), false);
-  gaps.onSeqid(2, 72);
+  seen(2, 72);
   assert.equal(gaps.take(72, 20), true);
 });
 
@@ -122,6 +126,44 @@ test('a run with no gap in the peer datagrams before its votes is resent with th
   const { kcp, pushed } = sender(true);
   acks(kcp, range(1, 10), 0, 100, 0);
   acks(kcp, range(20, 30), 0, 120, 1);
+  kcp.flush(false, 121);
+  assert.deepEqual(pushed(), [0, ...range(10, 20)]);
+});
+
+test('toward a peer sending no parity, the group parity seqids it skips are no lost ACK datagrams', () => {
+  // a -mode auto peer at parity 0: its ACK datagrams are seqids 9 and then 13 (10-12 never sent); 10-19
+  // were lost with 0, so the whole run is resent with the hole
+  const { kcp, pushed } = sender(true);
+  acks(kcp, range(1, 10), 0, 100, 9);
+  acks(kcp, range(20, 30), 0, 120, 13);
+  kcp.flush(false, 121);
+  assert.deepEqual(pushed(), [0, ...range(10, 20)]);
+});
+
+test('a lost parity datagram of the peer is no lost ACK datagram', () => {
+  const { kcp, pushed } = sender(true);
+  acks(kcp, range(1, 10), 0, 100, 9);
+  kcp.onPeerSeqid(12, 110, DS, PS); // 11 and 10 lost
+  acks(kcp, range(20, 30), 0, 120, 13);
+  kcp.flush(false, 121);
+  assert.deepEqual(pushed(), [0, ...range(10, 20)]);
+});
+
+test('a lost ACK datagram is seen across the parity seqids of a group the peer sent none of', () => {
+  const { kcp, pushed } = sender(true);
+  acks(kcp, range(1, 10), 0, 100, 8);
+  acks(kcp, range(20, 30), 0, 120, 13); // 9, with the ACKs of 10-19, lost
+  kcp.flush(false, 121);
+  assert.deepEqual(pushed(), [0]);
+});
+
+test('an ACK datagram of the peer that its FEC rebuilt gives back the credit of its gap', () => {
+  // 10-19 lost with 0; the peer's ACK datagram of 5-9 (seqid 1) is lost and rebuilt by the FEC decoder,
+  // which hands it over without its seqid: its gap explains no run
+  const { kcp, pushed } = sender(true);
+  acks(kcp, range(1, 5), 0, 100, 0);
+  acks(kcp, range(20, 30), 0, 115, 2);
+  acks(kcp, range(5, 10), 0, 118, undefined, true);
   kcp.flush(false, 121);
   assert.deepEqual(pushed(), [0, ...range(10, 20)]);
 });

@@ -215,3 +215,41 @@ test('a datagram the FEC decoder rebuilt reaches Kcp.input as recovered, as the 
   assert.equal(recoveredAt.get(b), a.fecRebuilt, "the receiver's recovered inputs");
   assert.equal(recoveredAt.get(a), b.fecRebuilt, "the sender's recovered inputs");
 });
+
+test('the FEC seqids a session reads are numbered as FecEncoder numbers them, parity included', () => {
+  // the lost-ACK rule counts gaps in the data positions of the peer's groups (src/kcp/ack-loss.ts): every
+  // regular datagram arrives at a data position, parity at the others (a plain count put data at both)
+  const ds = 10;
+  const ps = 3;
+  const positions = new Map<string, { data: number; parity: number; regular: number }>();
+  let wrapped = false;
+  const observe = (_t: number, a: Endpoint, b: Endpoint) => {
+    if (wrapped) return;
+    wrapped = true;
+    for (const [name, ep] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      const seen = { data: 0, parity: 0, regular: 0 };
+      positions.set(name, seen);
+      const onPeerSeqid = ep.kcp.onPeerSeqid.bind(ep.kcp);
+      ep.kcp.onPeerSeqid = (seqid, now, dataShards, parityShards) => {
+        if (seqid % (ds + ps) < ds) seen.data++;
+        else seen.parity++;
+        onPeerSeqid(seqid, now, dataShards, parityShards);
+      };
+      const input = ep.kcp.input.bind(ep.kcp);
+      ep.kcp.input = (data, offset, length, now, options) => {
+        if (options?.recovered !== true) seen.regular++;
+        return input(data, offset, length, now, options);
+      };
+    }
+  };
+  const link = { ...LONG_LOSSY, fec: { dataShards: ds, parityShards: ps } };
+  const data = new Rng(3).bytes(1 << 20);
+  runPair({ ...AUTO_PAIR, link, seed: 3, primeBytes: 100, observe }, data, Buffer.alloc(0));
+  for (const [name, seen] of positions) {
+    assert.equal(seen.data, seen.regular, `${name}: regular datagrams at data positions`);
+    assert.ok(seen.parity > 0, `${name}: parity arrives`);
+  }
+});

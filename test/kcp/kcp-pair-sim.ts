@@ -67,6 +67,8 @@ export interface LinkOptions {
 
 /** One group of LinkOptions.fec.interleave's model: what went out, what was lost, and its parity owed. */
 class SimGroup {
+  /** Its first seqid (FecEncoder's group base). */
+  base = 0;
   dataSent = 0;
   readonly lost: Packet[] = [];
   /** When its newest datagram would arrive (lost or not): its lost data are rebuilt then. */
@@ -154,6 +156,11 @@ export const LOADED_TIMER_LATENESS: ReadonlyArray<readonly [number, number, numb
   [0.01, 9, 16],
 ];
 
+/** Endpoint.seqidShape without FEC: every seqid a datagram of KCP's. */
+const PLAIN_COUNT: readonly [number, number] = [1, 0];
+/** A parity datagram's payload: the peer's KCP never sees it. */
+const NO_DATA = Buffer.alloc(0);
+
 /** The session's backlog limit (UNSENT_LIMIT) that auto writers keep to. */
 const AUTO_BACKLOG = 32;
 
@@ -200,7 +207,10 @@ export class GilbertElliottChain {
 interface Packet {
   at: number;
   seq: number;
-  /** The sender's count of its datagrams, as a FEC header numbers them (seqid). */
+  /**
+   * Its FEC header's seqid (LinkOptions.fec): groups of dataShards data then parityShards parity seqids,
+   * as FecEncoder numbers them, parity not sent included; without FEC the sender's count of its datagrams.
+   */
   seqid: number;
   data: Buffer;
   /**
@@ -262,6 +272,13 @@ function before(x: Packet, y: Packet): boolean {
 export class Endpoint {
   readonly kcp: Kcp;
   readonly inbox = new PacketHeap();
+  /**
+   * The peer's parity datagrams on their way (LinkOptions.fec): read with the inbox's datagrams due in
+   * the same step, in arrival order, but never a step of their own. A step per parity arrival let the
+   * writer refill its backlog sooner than the old simulator's steps did, which moved the link's draws and
+   * every seed's figures.
+   */
+  readonly parityInbox = new PacketHeap();
   nextFlush = 0;
   /** An auto endpoint's ACK clock asked for a flush at the end of this step (see runPair). */
   flushRequested = false;
@@ -294,6 +311,10 @@ export class Endpoint {
   private readonly parityTuner: ParityTuner | null = null;
   parityCount = 0;
   private groupSent = 0;
+  /** LinkOptions.fec: the open group's first seqid (non-interleaved), the next group's (interleaved). */
+  private groupBase = 0;
+  /** Fates of parity datagrams the loss model does not draw (a group that lost no data): not the link's Rng. */
+  private readonly parityRng: Rng;
   private readonly groupLost: Packet[] = [];
   /** When the newest datagram of the group would arrive (lost or not): its parity follows it. */
   private groupEndAt = 0;
@@ -314,9 +335,11 @@ export class Endpoint {
     readonly outgoing: Buffer,
     private readonly expected: Buffer,
     private readonly peerInbox: () => PacketHeap,
+    private readonly peerParityInbox: () => PacketHeap,
     private readonly clock: { t: number; seq: number },
   ) {
     this.writeLimit = outgoing.length;
+    this.parityRng = new Rng(options.seed ^ 0x0f0f0f0f ^ conv);
     const ge = options.link.gilbertElliott;
     this.burstLoss = ge === undefined ? null : new GilbertElliottChain(ge);
     this.kcp = new Kcp(conv, (buf, len) => this.onOutput(buf, len));
@@ -468,42 +491,65 @@ export class Endpoint {
       at = Math.max(at, this.lastArrival);
       this.lastArrival = at;
     }
-    const seqid = this.datagrams - 1;
-    const packet = { at, seq: this.clock.seq++, seqid, data };
+    const packet: Packet = { at, seq: this.clock.seq++, seqid: this.datagrams - 1, data };
     inbox.push(packet);
+    let dup: Packet | null = null;
     if (this.rng.next() < link.dup) {
-      inbox.push({ at: at + Math.floor(this.rng.next() * link.jitter), seq: this.clock.seq++, seqid, data });
+      dup = { at: at + Math.floor(this.rng.next() * link.jitter), seq: this.clock.seq++, seqid: 0, data };
+      inbox.push(dup);
     }
-    this.fecGroup(packet, buf, len, at);
+    packet.seqid = this.fecGroup(packet, buf, len, at);
+    if (dup !== null) dup.seqid = packet.seqid;
+  }
+
+  /** Whether this endpoint's datagrams carry FEC seqids (LinkOptions.fec at an auto endpoint). */
+  private get sendsFec(): boolean {
+    return this.options.link.fec !== undefined && this.parityTuner !== null;
+  }
+
+  /** The (dataShards, parityShards) its datagrams' seqids are numbered in: (1, 0) is a plain count. */
+  get seqidShape(): readonly [number, number] {
+    const fec = this.options.link.fec;
+    return fec !== undefined && this.sendsFec ? [fec.dataShards, fec.parityShards] : PLAIN_COUNT;
+  }
+
+  /** A parity datagram that was not lost reaches the peer at `at`: its session reads the seqid. */
+  private deliverParity(seqid: number, at: number): void {
+    this.peerParityInbox().push({ at, seq: this.clock.seq++, seqid, data: NO_DATA });
   }
 
   /**
    * LinkOptions.fec: a datagram of the open group went out (`delivered`, or null when it was lost); once
-   * the group is full its parity is sent, and rebuilds the lost ones if enough of it arrives.
+   * the group is full its parity is sent, highest seqid first as toward a peer of ours, and rebuilds the
+   * lost ones if enough of it arrives. Returns the datagram's seqid.
    */
-  private fecGroup(delivered: Packet | null, buf: Buffer, len: number, at: number): void {
+  private fecGroup(delivered: Packet | null, buf: Buffer, len: number, at: number): number {
     const fec = this.options.link.fec;
-    if (fec === undefined || this.parityTuner === null) return;
-    if (fec.interleave) {
-      this.fecInterleaved(delivered, buf, len, at, fec.dataShards);
-      return;
-    }
+    if (fec === undefined || !this.sendsFec) return this.datagrams - 1;
+    if (fec.interleave) return this.fecInterleaved(delivered, buf, len, at, fec.dataShards);
+    const seqid = this.groupBase + this.groupSent;
     if (delivered === null) {
       const data = Buffer.from(buf.subarray(this.options.reserved, len));
-      this.groupLost.push({ at, seq: 0, seqid: this.datagrams - 1, data });
+      this.groupLost.push({ at, seq: 0, seqid, data });
     }
     if (at > this.groupEndAt) this.groupEndAt = at;
     if (len > this.groupMaxLen) this.groupMaxLen = len;
-    if (++this.groupSent < fec.dataShards) return;
+    if (++this.groupSent < fec.dataShards) return seqid;
     const parity = this.parityCount;
     this.bytesOut += parity * this.groupMaxLen;
     this.parityBytesOut += parity * this.groupMaxLen;
     const lostData = this.groupLost.length;
     let lost = lostData;
-    // independent loss: the parity's fate matters only to a group that lost data; a Gilbert-Elliott
-    // chain moves with every datagram it sees, parity included
+    // independent loss: the parity's fate matters to the rebuild only in a group that lost data (drawn
+    // from the link's Rng), elsewhere only to the peer's count of seqids; a Gilbert-Elliott chain moves
+    // with every datagram it sees, parity included
     const bursty = this.burstLoss !== null;
-    for (let i = 0; i < parity && (bursty || lostData > 0); i++) if (this.lose()) lost++;
+    const parityBase = this.groupBase + fec.dataShards;
+    for (let i = parity - 1; i >= 0; i--) {
+      const gone = bursty || lostData > 0 ? this.lose() : this.parityRng.next() < this.options.link.loss;
+      if (gone) lost++;
+      else this.deliverParity(parityBase + i, this.groupEndAt);
+    }
     if (lostData > 0 && lost <= parity) {
       this.fecRebuilt += lostData;
       const inbox = this.peerInbox();
@@ -511,15 +557,18 @@ export class Endpoint {
         inbox.push({ ...p, at: this.groupEndAt, seq: this.clock.seq++, recovered: true });
     }
     this.groupSent = 0;
+    this.groupBase += fec.dataShards + fec.parityShards;
     this.groupLost.length = 0;
     this.groupEndAt = 0;
     this.groupMaxLen = 0;
+    return seqid;
   }
 
   /** LinkOptions.fec.interleave: FecEncoder's order (its pickGroup and encode), group by group. */
-  private fecInterleaved(delivered: Packet | null, buf: Buffer, len: number, at: number, ds: number): void {
+  private fecInterleaved(delivered: Packet | null, buf: Buffer, len: number, at: number, ds: number): number {
     const open = this.openGroups;
-    const stagger = interleaveStagger(ds, this.options.link.fec?.parityShards ?? 0);
+    const ps = this.options.link.fec?.parityShards ?? 0;
+    const stagger = interleaveStagger(ds, ps);
     const last = this.lastGroup !== null && open.includes(this.lastGroup) ? this.lastGroup : null;
     const other = open.find((g) => g !== last);
     let target: SimGroup;
@@ -533,12 +582,15 @@ export class Endpoint {
     else {
       if (other !== undefined) while (other.parityLeft > 0) this.emitParity(other);
       target = new SimGroup();
+      target.base = this.groupBase;
+      this.groupBase += ds + ps;
       open.push(target);
     }
     this.lastGroup = target;
+    const seqid = target.base + target.dataSent;
     if (delivered === null) {
       const data = Buffer.from(buf.subarray(this.options.reserved, len));
-      target.lost.push({ at, seq: 0, seqid: this.datagrams - 1, data });
+      target.lost.push({ at, seq: 0, seqid, data });
     }
     if (at > target.endAt) target.endAt = at;
     if (len > target.maxLen) target.maxLen = len;
@@ -555,13 +607,16 @@ export class Endpoint {
       this.emitParity(second);
       if (target.dataSent === ds - 1) while (second.parityLeft > 0) this.emitParity(second);
     }
+    return seqid;
   }
 
+  /** A group's next parity datagram, highest seqid first (FecEncoder.descendingParity). */
   private emitParity(g: SimGroup): void {
     this.bytesOut += g.maxLen;
     this.parityBytesOut += g.maxLen;
-    if (this.lose()) g.parityLost++;
     const at = this.clock.t + this.options.link.delay;
+    if (this.lose()) g.parityLost++;
+    else this.deliverParity(g.base + (this.options.link.fec?.dataShards ?? 0) + g.parityLeft - 1, at);
     if (at > g.endAt) g.endAt = at;
     if (--g.parityLeft === 0) this.closeGroup(g);
   }
@@ -616,9 +671,27 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   const rng = new Rng(options.seed);
   const clock = { t: 0, seq: 0 };
   const endpoints: Endpoint[] = [];
-  const a = new Endpoint(0x5eed, options, rng, aToB, bToA, () => endpoints[1].inbox, clock);
+  const a = new Endpoint(
+    0x5eed,
+    options,
+    rng,
+    aToB,
+    bToA,
+    () => endpoints[1].inbox,
+    () => endpoints[1].parityInbox,
+    clock,
+  );
   const bOptions = options.peerB === undefined ? options : { ...options, ...options.peerB };
-  const b = new Endpoint(0x5eed, bOptions, rng, bToA, aToB, () => endpoints[0].inbox, clock);
+  const b = new Endpoint(
+    0x5eed,
+    bOptions,
+    rng,
+    bToA,
+    aToB,
+    () => endpoints[0].inbox,
+    () => endpoints[0].parityInbox,
+    clock,
+  );
   endpoints.push(a, b);
   const coldEnd = aToB.length - (options.warm?.bytes ?? 0);
   a.writeLimit = Math.min(options.primeBytes ?? coldEnd, coldEnd);
@@ -658,9 +731,13 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     const now = (options.t0 + t) >>> 0;
     for (const ep of endpoints) {
       if (!awake(ep, t)) continue;
+      // as a session: the seqid of every FEC packet that arrives, parity included (a rebuilt one has none)
+      const [ds, ps] = (ep === a ? b : a).seqidShape;
       for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
+        for (let q = ep.parityInbox.peek(); q !== undefined && before(q, p); q = ep.parityInbox.peek())
+          ep.kcp.onPeerSeqid(ep.parityInbox.pop().seqid, now, ds, ps);
         const { seqid, data: d, recovered } = ep.inbox.pop();
-        ep.kcp.onPeerSeqid(seqid, now); // as a session does for FEC packets
+        if (recovered !== true) ep.kcp.onPeerSeqid(seqid, now, ds, ps);
         ep.kcp.input(d, 0, d.length, now, recovered === true ? recoveredInput : regularInput);
         if (ep.kcp.paced && ep.pacer !== null) ep.nextFlush = Math.min(ep.nextFlush, t + ep.pacer.delay());
         if (ep.pacer !== null && ep.kcp.pendingAcks >= ackClock) ep.flushRequested = true;
