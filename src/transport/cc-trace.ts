@@ -11,6 +11,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { KCP_OVERHEAD, type Kcp } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
+import { snmp } from '../metrics/snmp.js';
 import type { Pacer } from './pacer.js';
 
 const TRACE_PERIOD_MS = 100;
@@ -57,6 +58,11 @@ function timeKey(kcp: Kcp): number {
  * because the sender woke too late to send them and its catch-up did not repay (Pacer.clipped); probe_*
  * the same during a ProbeBW probe (pacing above
  * PROBE_PACING_SHARE × the estimate).
+ *
+ * Which rule retransmitted, and whether this end stalled (docs/bench-tunnel-auto-retransmits-2026-12-05.md):
+ * gap_max, the longest time between two flushes of the session since the last line (a stalled event loop,
+ * or this session's long wait), and fast_rt / early_rt / rto_rt, the process's SNMP FastRetransSegs,
+ * EarlyRetransSegs and LostSegs (all of its sessions: per session only in a process of one).
  */
 const LATE_BUCKETS = [1, 4, 8, 16, Number.POSITIVE_INFINITY];
 const PROBE_PACING_SHARE = 1.15;
@@ -67,7 +73,8 @@ const HEADER =
   '\tround_max_Mbit\trtt_avg' +
   `${TIME_KEYS.map((k) => `\tms_${k}`).join('')}` +
   '\tpacer_credit_kB\tpacer_lost_kB\tprobe_credit_kB\tprobe_lost_kB' +
-  `${LATE_BUCKETS.map((b) => `\tlate_${b === Number.POSITIVE_INFINITY ? 'more' : b}`).join('')}\n`;
+  `${LATE_BUCKETS.map((b) => `\tlate_${b === Number.POSITIVE_INFINITY ? 'more' : b}`).join('')}` +
+  '\tgap_max\tfast_rt\tearly_rt\trto_rt\n';
 
 let fd = -1;
 /** The file could not be opened: said once on stderr, and no session traces (a debug aid must not stop a tunnel). */
@@ -105,6 +112,7 @@ export class CcTrace {
   private lastClipped = 0;
   private lastProbe = false;
   private readonly late = new Float64Array(LATE_BUCKETS.length);
+  private gapMax = 0;
 
   private constructor(
     private readonly fd: number,
@@ -133,6 +141,7 @@ export class CcTrace {
   sample(now: number, kcp: Kcp, parity: number, pacer: Pacer | null = null): void {
     const elapsed = timeDiff(now, this.lastFlush);
     if (elapsed > 0) this.limitMs[this.lastKey] += elapsed;
+    if (elapsed > this.gapMax) this.gapMax = elapsed;
     if (pacer !== null) {
       if (this.lastKey === PACER) {
         const credit = (pacer.credited - this.lastCredited) / 1000;
@@ -166,7 +175,9 @@ export class CcTrace {
         `\t${kcp.newDataLimit}\t${parity}\t${kcp.transmissions}\t${kcp.retransmittedSegs}\t${kcp.rcvWnd}` +
         `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\t${mbit(cc.lastRoundRate)}\t${cc.smoothedRtt.toFixed(0)}` +
         `\t${this.limitMs.join('\t')}\t${Array.from(this.pacerKB, (kB) => kB.toFixed(0)).join('\t')}` +
-        `\t${this.late.join('\t')}\n`,
+        `\t${this.late.join('\t')}\t${this.gapMax}\t${snmp.FastRetransSegs}\t${snmp.EarlyRetransSegs}` +
+        `\t${snmp.LostSegs}\n`,
     );
+    this.gapMax = 0;
   }
 }

@@ -82,6 +82,12 @@ describe('KCPTUN_CC_TRACE', () => {
         ['data', 'refill', 'pacer', 'cwnd', 'wnd', 'budget'].map((k) => Number(last[`ms_${k}`])),
         [60, 30, 40 + 65, 20, 10 + 5, 10],
       );
+      // the longest time between two flushes since the line before (a stalled event loop shows here)
+      assert.deepEqual(
+        rows.map((r) => r.gap_max),
+        ['0', '60', '65'],
+      );
+      for (const k of ['fast_rt', 'early_rt', 'rto_rt']) assert.ok(Number.isInteger(Number(last[k])), k);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
