@@ -60,7 +60,7 @@ export class SameCpuShare {
     if (a === b) this.same++;
   }
 
-  /** Stops sampling; the share of samples (0..1) with both on one CPU, NaN without any. */
+  /** Stops sampling (again: no effect); the share of samples (0..1) with both on one CPU, NaN without any. */
   stop(): number {
     clearInterval(this.timer);
     return this.samples === 0 ? Number.NaN : this.same / this.samples;

@@ -160,10 +160,11 @@ async function measure(
       const placement = placementSampled(pair)
         ? new SameCpuShare([tunnel.clientPid, tunnel.serverPid])
         : null;
+      // stopped also when the load fails: its timer must not outlive the measurement
       const [loaded, ...loads] = (await Promise.all([
         peer(['probe', port, String(count), interval, String(RAMP_MS)]),
         ...bulk,
-      ])) as [{ rtts: number[] }, ...{ bytes: number; seconds: number }[]];
+      ]).finally(() => placement?.stop())) as [{ rtts: number[] }, ...{ bytes: number; seconds: number }[]];
       record.loaded[direction].sameCpu.push(placement === null ? Number.NaN : placement.stop());
       record.loaded[direction].rtts.push(...loaded.rtts);
       record.loaded[direction].rates.push(loads.reduce((sum, load) => sum + load.bytes / load.seconds, 0));
