@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { DatagramBatch } from './batch.js';
+import { bindNativeXor, type NativeXor } from './native-xor.js';
 import type { BlockCrypt } from './types.js';
 
 /**
@@ -10,7 +11,8 @@ import type { BlockCrypt } from './types.js';
  * CFB is a serial chain within a datagram: C_j = P_j ^ K_j with K_0 = E(IV), K_j = E(C_{j-1}). CBC with
  * the IV K_0 over P_0 .. P_{n-2} outputs O_j = E(P_j ^ O_{j-1}), that is O_0 = E(P_0 ^ K_0) = E(C_0) = K_1
  * and on by induction O_j = K_{j+1}: the keystream from K_1, read straight from the datagram (no copy),
- * written to a scratch lane, then XORed in JS. K_0 is the same for every datagram: computed once.
+ * written to a scratch lane, then XORed with the datagram: natively (native-xor.ts) where it can be had,
+ * else in JS. K_0 is the same for every datagram: computed once.
  *
  * A datagram alone runs one serial chain as OpenSSL's CFB would (~2.5 µs for 1400 bytes of AES-256); 8
  * of them cost about as much together (bench/crypt-bench.ts, seal lines).
@@ -42,6 +44,11 @@ const AESNI_CAPABILITY_BIT = 57n;
 /** OPENSSL_ia32_cpuid writes the extended capability words into its argument (4 words in 3.0, more later). */
 const CAPABILITY_WORDS = 16;
 const TWO_32 = 2 ** 32;
+/**
+ * Fewest words XORed through the native call: below it JS is as fast (JS ~1.7 ns a word, the call ~60 ns
+ * of koffi's fixed cost and ~0.3 ns a word; an ACK-only datagram has ~15).
+ */
+const NATIVE_XOR_MIN_WORDS = 48;
 
 /** The subset of koffi used here, typed locally (the package is optional). */
 interface Koffi {
@@ -60,6 +67,8 @@ interface MultiBufferFunctions {
   addressOf(bytes: Uint8Array, same: Uint8Array, zero: number): number;
   malloc(size: number): unknown;
   free(pointer: unknown): void;
+  /** The keystream XOR in native code, or null (JS does it). */
+  xor: NativeXor | null;
 }
 
 let bound: MultiBufferFunctions | null | undefined;
@@ -77,14 +86,20 @@ function functions(): MultiBufferFunctions | null {
     const cpuid = fn<(words: Uint32Array) => bigint>('OPENSSL_ia32_cpuid', 'uint64_t', ['void *']);
     if (((BigInt(cpuid(new Uint32Array(CAPABILITY_WORDS))) >> AESNI_CAPABILITY_BIT) & 1n) === 0n)
       return bound;
+    const addressOf = fn<MultiBufferFunctions['addressOf']>('memmove', 'intptr_t', [
+      'void *',
+      'void *',
+      'size_t',
+    ]);
     bound = {
       koffi,
       setEncryptKey: fn('aesni_set_encrypt_key', 'int', ['const uint8_t *', 'int', 'intptr_t']),
       multiCbcEncrypt: fn('aesni_multi_cbc_encrypt', 'void', ['intptr_t', 'intptr_t', 'int']),
       ecbEncrypt: fn('aesni_ecb_encrypt', 'void', ['intptr_t', 'intptr_t', 'size_t', 'intptr_t', 'int']),
-      addressOf: fn('memmove', 'intptr_t', ['void *', 'void *', 'size_t']),
+      addressOf,
       malloc: fn('malloc', 'void *', ['size_t']),
       free: fn('free', 'void', ['void *']),
+      xor: bindNativeXor(lib, addressOf),
     };
   } catch {
     // No koffi, another OpenSSL, or symbols this Node.js does not export: callers keep to Node's crypto.
@@ -113,13 +128,14 @@ export class AesMultiBuffer {
 
   /**
    * For an AES key of 16, 24 or 32 bytes and kcp-go's IV (16 bytes), with `firstKey` = E(IV) from the
-   * caller's cipher; undefined where the multi-buffer code cannot be had.
+   * caller's cipher; undefined where the multi-buffer code cannot be had. `nativeXor` false keeps the XOR
+   * in JS (tests compare the two).
    */
-  static create(key: Buffer, firstKey: Uint8Array): AesMultiBuffer | undefined {
+  static create(key: Buffer, firstKey: Uint8Array, { nativeXor = true } = {}): AesMultiBuffer | undefined {
     const f = functions();
     if (f === null) return undefined;
     try {
-      return new AesMultiBuffer(f, key, firstKey);
+      return new AesMultiBuffer(f, key, firstKey, nativeXor ? f.xor : null);
     } catch {
       return undefined;
     }
@@ -129,6 +145,7 @@ export class AesMultiBuffer {
     private readonly f: MultiBufferFunctions,
     private readonly key: Buffer,
     firstKey: Uint8Array,
+    private readonly xor: NativeXor | null,
   ) {
     this.firstKeyBytes = Uint8Array.from(firstKey.subarray(0, BLOCK));
     this.firstKey = new BigUint64Array(this.firstKeyBytes.buffer);
@@ -214,10 +231,14 @@ export class AesMultiBuffer {
     const head = Math.min(len, BLOCK + ((8 - ((start + BLOCK) & 7)) & 7));
     for (let b = 0; b < head; b++) buf[offset + b] ^= b < BLOCK ? firstKeyBytes[b] : laneBytesView[shift + b];
     const words = (len - head) >>> 3;
-    const view = this.lastView;
-    const w0 = (start + head) >>> 3;
-    const k0 = (shift + head) >>> 3;
-    for (let w = 0; w < words; w++) view[w0 + w] ^= this.lanes[k0 + w];
+    if (this.xor !== null && words >= NATIVE_XOR_MIN_WORDS)
+      this.xor(this.lastAddress + start + head, this.lanesAddress + shift + head, words);
+    else {
+      const view = this.lastView;
+      const w0 = (start + head) >>> 3;
+      const k0 = (shift + head) >>> 3;
+      for (let w = 0; w < words; w++) view[w0 + w] ^= this.lanes[k0 + w];
+    }
     for (let b = head + (words << 3); b < len; b++) buf[offset + b] ^= laneBytesView[shift + b];
   }
 
@@ -258,8 +279,8 @@ export class AesMultiBuffer {
   }
 
   /**
-   * buf[offset, offset + len), which is view[w0 ..) as 64-bit words, ^= K_0 ‖ lane `lane` (K_1 ..). 64-bit
-   * words: about twice as fast as 32-bit ones in V8, the BigInts lowered away.
+   * buf[offset, offset + len), which is view[w0 ..) as 64-bit words, ^= K_0 ‖ lane `lane` (K_1 ..). In JS,
+   * 64-bit words: about twice as fast as 32-bit ones in V8, the BigInts lowered away.
    */
   private xorLane(
     view: BigUint64Array<ArrayBufferLike>,
@@ -274,8 +295,13 @@ export class AesMultiBuffer {
     const first = Math.min(words, 2);
     for (let w = 0; w < first; w++) view[w0 + w] ^= firstKey[w];
     // Word w of the datagram (block 1 on) takes word w - 2 of the lane: K_1 sits at the lane's start.
-    const k0 = lane * (this.laneBytes >>> 3) - 2;
-    for (let w = 2; w < words; w++) view[w0 + w] ^= lanes[k0 + w];
+    if (this.xor !== null && words - 2 >= NATIVE_XOR_MIN_WORDS) {
+      // the datagram's buffer is the last one looked up (run)
+      this.xor(this.lastAddress + ((w0 + 2) << 3), this.lanesAddress + lane * this.laneBytes, words - 2);
+    } else {
+      const k0 = lane * (this.laneBytes >>> 3) - 2;
+      for (let w = 2; w < words; w++) view[w0 + w] ^= lanes[k0 + w];
+    }
     if ((len & 7) !== 0) this.xorTail(buf, offset, len, words << 3, lane);
   }
 
