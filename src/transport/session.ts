@@ -258,6 +258,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private readonly mayPark: boolean;
   /** When parked: the time its next interval flush was due, the start of the grid a wake-up keeps to. */
   private parkedDue = 0;
+  /** The receive batch whose first datagram read the clock for this session, and what it read. */
+  private clockBatch = -1;
+  private batchNow = 0;
 
   constructor(
     conv: number,
@@ -483,7 +486,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       return;
     }
     snmp.InBytes += n;
-    const now = this.scheduler.now();
+    const now = this.receivedAt();
     this.datagramsReceived++;
     this.lastReceivedAt = now;
     this.now = now;
@@ -544,6 +547,22 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       }
     } else this.deliver();
     this.checkDrain();
+  }
+
+  /**
+   * The clock for a datagram just received. Without a congestion controller, once per receive batch: its
+   * datagrams were read in one call, delivering them takes well under a millisecond (KCP's clock unit), and
+   * a clock read per datagram (~80 ns) was 1.1-1.6 % of a warm bulk transfer's busy time
+   * (docs/bench-tunnel-cpu-2026-12-05.md). -mode auto's controller times its rate samples from each ACK's
+   * arrival (docs/link-rate-samples-2026-12-05.md): read per datagram there.
+   */
+  private receivedAt(): number {
+    if (!receiveBatch.active || this.kcp.congestion !== null) return this.scheduler.now();
+    if (this.clockBatch !== receiveBatch.serial) {
+      this.clockBatch = receiveBatch.serial;
+      this.batchNow = this.scheduler.now();
+    }
+    return this.batchNow;
   }
 
   /** The receive batch this session's datagrams came in has been delivered: hand up what they completed. */

@@ -203,3 +203,61 @@ test('datagrams of one receive batch are handed up together at its end; outside 
   client.close();
   server.close();
 });
+
+test('a receive batch reads the clock once per session (once per datagram outside a batch, and with -mode auto)', () => {
+  for (const auto of [false, true]) {
+    const clock = { now: 0, reads: 0 };
+    const scheduler = new Scheduler({
+      drive: 'manual',
+      now: () => {
+        clock.reads++;
+        return clock.now;
+      },
+    });
+    const toServer: Buffer[] = [];
+    const link: DatagramLink = {
+      remote: 'queued',
+      claim: () => Buffer.alloc(1500),
+      send: (buf, len) => {
+        toServer.push(Buffer.from(buf.subarray(0, len)));
+      },
+      release: () => {},
+    };
+    const drop: DatagramLink = { ...link, send: () => {} };
+    const options = {
+      ...sessionOptions,
+      scheduler,
+      ...(auto ? { auto: { congestion: true, windows: true, fec: false } } : {}),
+    };
+    const client = new KcpSession(1, options, link, { active: true });
+    const server = new KcpSession(1, options, drop, { active: false });
+    const sendSix = (): Buffer[] => {
+      for (let i = 0; i < 6; i++) {
+        client.write(Buffer.alloc(100, i));
+        scheduler.run();
+        clock.now += 1;
+      }
+      return toServer.splice(0);
+    };
+    const readsFor = (deliver: () => void): number => {
+      const before = clock.reads;
+      deliver();
+      return clock.reads - before;
+    };
+    const batch = sendSix();
+    assert.equal(batch.length, 6, 'one datagram per write');
+    const inBatch = readsFor(() => {
+      beginReceiveBatch(batch.length, 0);
+      for (const d of batch) server.input(d, d.length);
+      endReceiveBatch();
+    });
+    const single = sendSix();
+    const alone = readsFor(() => {
+      for (const d of single) server.input(d, d.length);
+    });
+    client.close();
+    server.close();
+    assert.equal(alone, 6, `${auto ? 'auto' : 'fast'}: one read per datagram outside a batch`);
+    assert.equal(inBatch, auto ? 6 : 1, `${auto ? 'auto' : 'fast'}: clock reads for a batch of 6`);
+  }
+});
