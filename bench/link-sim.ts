@@ -25,7 +25,11 @@
  *
  * Not modelled: the CPU (but see --loaded), the session's per-turn send budget and smux. Jitter is the
  * emulator's uniform ± jitter, in order; Gilbert-Elliott loss is the forwarder's chain per direction
- * (LinkOptions.gilbertElliott), drawn after the bottleneck's queue where the forwarder draws it before.
+ * (LinkOptions.gilbertElliott). As the forwarder, the link draws the loss before the bottleneck and rates
+ * and queues whole IP packets (LinkOptions.lossBeforeQueue, headerBytes): a lost datagram takes none of
+ * the bottleneck's time, so a sender paced at the delivery rate leaves the loss's share of it idle
+ * (docs/link-lossy-ceiling-2026-12-05.md). `--loss-after-queue`: the model before that report (the loss
+ * drawn after the queue, UDP payloads rated), whose figures the earlier docs quote.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -41,10 +45,15 @@ import { PhaseAccount, phasesLine } from './link-phases.js';
 
 /** The link benchmark's shape of -mode auto's FEC (kcptun's default 10/3). */
 const FEC = { dataShards: 10, parityShards: 3 };
+/**
+ * What the forwarder's rate and queue count beyond a datagram's UDP payload: it reads whole IPv4 packets
+ * from its TUN devices (bench/link/forwarder.c), IP 20 + UDP 8 bytes.
+ */
+const IP_UDP_HEADER_BYTES = 28;
 /** Bytes the sender writes and has acknowledged before the download: the round trip it measures. */
 const PRIME_BYTES = 100;
 
-function linkOf(p: LinkProfile, fec: boolean, interleave: boolean): LinkOptions {
+function linkOf(p: LinkProfile, fec: boolean, interleave: boolean, forwarder: boolean): LinkOptions {
   const jitter = p.jitterMs ?? 0;
   const rate = (p.rateMbit * 1e6) / 8 / 1000;
   return {
@@ -56,6 +65,7 @@ function linkOf(p: LinkProfile, fec: boolean, interleave: boolean): LinkOptions 
     inOrder: true,
     rate,
     queueBytes: bdpBytes(p) * (p.queueBdp ?? 1),
+    ...(forwarder ? { lossBeforeQueue: true, headerBytes: IP_UDP_HEADER_BYTES } : {}),
     ...(fec ? { fec: { ...FEC, interleave } } : {}),
   };
 }
@@ -173,6 +183,7 @@ function main(): void {
       mib: { type: 'string', default: '16' },
       'no-fec': { type: 'boolean', default: false },
       'no-interleave': { type: 'boolean', default: false },
+      'loss-after-queue': { type: 'boolean', default: false },
       loaded: { type: 'boolean', default: false },
       ratelimit: { type: 'string', default: '0' },
       'warm-idle-s': { type: 'string', default: '0' },
@@ -186,7 +197,7 @@ function main(): void {
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new Error(`unknown profile ${id}`);
-    const link = linkOf(p, !values['no-fec'], !values['no-interleave']);
+    const link = linkOf(p, !values['no-fec'], !values['no-interleave'], !values['loss-after-queue']);
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
     const phases: PhaseAccount[] = [];

@@ -253,3 +253,23 @@ test('the FEC seqids a session reads are numbered as FecEncoder numbers them, pa
     assert.ok(seen.parity > 0, `${name}: parity arrives`);
   }
 });
+
+test("lossBeforeQueue: a datagram the link loses takes none of the bottleneck's queue, as at the benchmark's forwarder", () => {
+  // fast3 without congestion control puts its whole window on the link at once: 512 datagrams into a
+  // 10 Mbit/s bottleneck whose queue holds them all; at 50 % loss drawn before it half of them queue (and
+  // fewer retransmissions of them: those lost take no place either)
+  const link = { ...LONG_LOSSY, loss: 0.5, delay: 20, rate: 1_250, queueBytes: 4_000_000 };
+  const options = { ...AUTO_PAIR, auto: false, mode: [1, 10, 2, 1] as [number, number, number, number] };
+  const data = new Rng(5).bytes(512 * 1200);
+  const deepest = (l: PairOptions['link']) => {
+    const { a, b } = runPair({ ...options, sndWnd: 512, link: l, seed: 5 }, data, Buffer.alloc(0));
+    assert.equal(b.received, data.length);
+    return a.maxQueueBytes;
+  };
+  const after = deepest(link);
+  const before = deepest({ ...link, lossBeforeQueue: true });
+  assert.ok(before < 0.6 * after, `deepest queue ${before} against ${after} bytes`);
+  // and it queues whole IP packets when told their header's bytes
+  const withHeaders = deepest({ ...link, lossBeforeQueue: true, headerBytes: 28 });
+  assert.ok(withHeaders > before, `${withHeaders} against ${before} bytes`);
+});

@@ -43,6 +43,17 @@ export interface LinkOptions {
   /** Bytes its tail-drop queue holds. */
   queueBytes?: number;
   /**
+   * The loss strikes before the bottleneck, as the link benchmark's forwarder draws it (bench/link/forwarder.c
+   * admit): a lost datagram takes none of the bottleneck's time, so a sender that paces at the delivery rate
+   * leaves the loss's share of it idle. Absent: after it (the lost datagram crossed the bottleneck).
+   */
+  lossBeforeQueue?: boolean;
+  /**
+   * Bytes each datagram takes at the bottleneck (and in its queue) beyond the UDP payload: the forwarder
+   * rates and queues whole IP packets (IPv4 20 + UDP 8). Absent: 0.
+   */
+  headerBytes?: number;
+  /**
    * FEC parity's share of the datagrams an auto sender puts on the link (m / (n + m)): each datagram of
    * it takes len / (1 - share) of the bottleneck, as its parity would, and its controller is told the share.
    */
@@ -460,27 +471,35 @@ export class Endpoint {
     this.bytesOut += len;
     const link = this.options.link;
     let departs = this.clock.t;
+    const lostEarly = link.lossBeforeQueue === true && this.lose();
     if (link.rate !== undefined) {
       const change = link.rateChange;
       const rate = change !== undefined && this.clock.t >= change.fromMs ? change.rate : link.rate;
       // tail-drop queue in front of a link of `rate` bytes per ms
       const start = Math.max(this.linkBusyUntil, this.clock.t);
       const queued = (start - this.clock.t) * rate;
-      const wireLen = len / (1 - this.parityShare());
-      if (queued + len > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
+      const onWire = len + (link.headerBytes ?? 0);
+      const wireLen = onWire / (1 - this.parityShare());
+      if (lostEarly) {
+        // its group's parity still crosses the bottleneck
+        this.linkBusyUntil = start + (wireLen - onWire) / rate;
+        this.fecGroup(null, buf, len, this.clock.t + link.delay);
+        return;
+      }
+      if (queued + onWire > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
         this.queueDrops++;
         this.fecGroup(null, buf, len, this.clock.t + link.delay);
         return;
       }
-      if (queued + len > this.maxQueueBytes) this.maxQueueBytes = queued + len;
+      if (queued + onWire > this.maxQueueBytes) this.maxQueueBytes = queued + onWire;
       const measureFrom = this.options.measureFromMs ?? 0;
-      if (this.clock.t >= measureFrom && queued + len > this.lateMaxQueueBytes) {
-        this.lateMaxQueueBytes = queued + len;
+      if (this.clock.t >= measureFrom && queued + onWire > this.lateMaxQueueBytes) {
+        this.lateMaxQueueBytes = queued + onWire;
       }
       this.linkBusyUntil = start + wireLen / rate;
       departs = Math.ceil(this.linkBusyUntil);
     }
-    if (this.lose()) {
+    if (lostEarly || (link.lossBeforeQueue !== true && this.lose())) {
       this.fecGroup(null, buf, len, departs + link.delay);
       return;
     }
