@@ -343,6 +343,7 @@ class MmsgIo implements UdpIo {
       : new MessageBlock(sys, { withNames: true, slotSize: SLOT_SIZE, control: 'none' });
     this.rx = receiveBlock;
     this.poll = pollReadable(sys.koffi, pollFd, this.onReadable);
+    scheduler.addLateReader(this.onReadable);
     // dgram still sends what the kernel refused for lack of buffer (viaDgram) and reports its failures.
     socket.on('error', (err) => this.reportError(err));
     // Last, once nothing can fail and leave the socket to dgram, which could not split coalesced datagrams;
@@ -413,6 +414,7 @@ class MmsgIo implements UdpIo {
     if (this.closed) return;
     this.flushBatch();
     this.closed = true;
+    scheduler.removeLateReader(this.onReadable);
     this.poll.stop();
     this.poll.close();
     this.sys.close(this.pollFd);

@@ -13,6 +13,16 @@ const NOT_SCHEDULED = -1;
 /** `dueAt` of a parked session (`update` returned IDLE): due times are uint32, so this is none of them. */
 const PARKED = -2;
 
+/**
+ * How late (ms) the timer may fire before the scheduler reads the sockets first. A tick this late means the
+ * process did not run for that long (a stop, a stall of the machine): the peer's ACKs of the flight may
+ * already wait in our socket, but libuv runs timers before the poll phase, so the updates would time the
+ * whole flight out before reading them (docs/bench-tunnel-auto-retransmits-2026-12-05.md: 64-3,937 RTO
+ * retransmissions per direction under 60 ms stops). Below KCP's 30 ms RTO floor, since the tick's lateness
+ * understates the stall by up to one update interval; the read it costs is one non-blocking call per socket.
+ */
+export const LATE_TICK_READ_MS = 10;
+
 /** `s` is parked: its update returned IDLE and nothing has brought it back since. */
 export function isParked(s: Schedulable): boolean {
   return s.dueAt === PARKED;
@@ -63,6 +73,8 @@ export class Scheduler {
   private readonly runDue = (): void => this.onTimer();
   private readonly runPending = (): void => this.onImmediate();
   private readonly manual: boolean;
+  /** Synchronous, non-blocking reads of the sockets (mmsg-io), run before the updates of a late tick. */
+  private readonly lateReaders: (() => void)[] = [];
   private _turn = 0;
   /** The clock every session driven here reads. */
   readonly now: () => number;
@@ -113,6 +125,20 @@ export class Scheduler {
     if (s.dueAt === PARKED) this.parkedCount--;
     else if (timeDiff(due, s.dueAt) >= 0) return;
     this.schedule(s, due);
+  }
+
+  /**
+   * Run `read` (a non-blocking read of a socket and the delivery of what it held) before the updates of a
+   * tick that fires LATE_TICK_READ_MS or more past its due time.
+   */
+  addLateReader(read: () => void): void {
+    this.lateReaders.push(read);
+  }
+
+  /** Stop running `read` on late ticks. */
+  removeLateReader(read: () => void): void {
+    const i = this.lateReaders.indexOf(read);
+    if (i >= 0) this.lateReaders.splice(i, 1);
   }
 
   /** Sessions parked now (their update returned IDLE), for tests and metrics. */
@@ -198,6 +224,10 @@ export class Scheduler {
 
   private onTimer(): void {
     this.timer = null;
+    if (this.lateReaders.length > 0 && timeDiff(this.now(), this.timerDue) >= LATE_TICK_READ_MS) {
+      // Read the ACKs that waited out the stall before any update can time their segments out.
+      for (let i = 0; i < this.lateReaders.length; i++) this.lateReaders[i]();
+    }
     this.runDueUpdates(this.now());
     flushOutbox();
     // On the process clock whatever this scheduler's own: the pool and its trim period are process-wide.

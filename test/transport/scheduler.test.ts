@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Schedulable, Scheduler } from '../../src/transport/scheduler.js';
+import { IDLE, LATE_TICK_READ_MS, type Schedulable, Scheduler } from '../../src/transport/scheduler.js';
 
 test('endTurn runs the flushes requested so far at once, as a turn of its own', () => {
   const scheduler = new Scheduler({ drive: 'manual', now: () => 7 });
@@ -13,4 +13,48 @@ test('endTurn runs the flushes requested so far at once, as a turn of its own', 
   assert.equal(scheduler.turn, turn + 1);
   scheduler.endTurn(); // nothing requested since
   assert.deepEqual(flushed, [7]);
+});
+
+/**
+ * Drive one update through a 'timers' scheduler whose clock jumps `late` ms past the update's due time before
+ * the timer fires (a stopped process), with a late reader that stands for the socket holding the peer's ACKs.
+ */
+async function tickLate(late: number): Promise<string[]> {
+  let clock = 1000;
+  const scheduler = new Scheduler({ now: () => clock });
+  const events: string[] = [];
+  const read = (): void => {
+    events.push(`read@${clock}`);
+  };
+  scheduler.addLateReader(read);
+  const updated = new Promise<void>((resolve) => {
+    const session: Schedulable = {
+      dueAt: -1,
+      update: (now) => {
+        events.push(`update@${now}`);
+        scheduler.remove(session);
+        scheduler.removeLateReader(read);
+        resolve();
+        return IDLE;
+      },
+      flushPending: () => {},
+    };
+    scheduler.add(session); // due at once, at 1000
+  });
+  clock += late; // the process did not run meanwhile
+  await updated;
+  return events;
+}
+
+test('a tick late by LATE_TICK_READ_MS reads the sockets before any update runs', async () => {
+  assert.deepEqual(await tickLate(LATE_TICK_READ_MS), [
+    `read@${1000 + LATE_TICK_READ_MS}`,
+    `update@${1000 + LATE_TICK_READ_MS}`,
+  ]);
+  assert.deepEqual(await tickLate(60), ['read@1060', 'update@1060']);
+});
+
+test('a tick on time reads nothing first: the poll phase reads the sockets as usual', async () => {
+  assert.deepEqual(await tickLate(0), ['update@1000']);
+  assert.deepEqual(await tickLate(LATE_TICK_READ_MS - 1), [`update@${1000 + LATE_TICK_READ_MS - 1}`]);
 });
