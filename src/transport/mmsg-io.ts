@@ -343,7 +343,7 @@ class MmsgIo implements UdpIo {
       : new MessageBlock(sys, { withNames: true, slotSize: SLOT_SIZE, control: 'none' });
     this.rx = receiveBlock;
     this.poll = pollReadable(sys.koffi, pollFd, this.onReadable);
-    scheduler.addLateReader(this.onReadable);
+    scheduler.addLateReader(this.readLate);
     // dgram still sends what the kernel refused for lack of buffer (viaDgram) and reports its failures.
     socket.on('error', (err) => this.reportError(err));
     // Last, once nothing can fail and leave the socket to dgram, which could not split coalesced datagrams;
@@ -414,7 +414,7 @@ class MmsgIo implements UdpIo {
     if (this.closed) return;
     this.flushBatch();
     this.closed = true;
-    scheduler.removeLateReader(this.onReadable);
+    scheduler.removeLateReader(this.readLate);
     this.poll.stop();
     this.poll.close();
     this.sys.close(this.pollFd);
@@ -538,6 +538,20 @@ class MmsgIo implements UdpIo {
     for (let b = 1; ; b++) {
       this.receiveFilling = this.readBatch() && this.filling();
       if (!this.receiveFilling || b >= DRAIN_BATCHES) return;
+      scheduler.endTurn();
+    }
+  };
+
+  /**
+   * The scheduler's read before the updates of a late tick (LATE_TICK_READ_MS): everything queued, up to
+   * DRAIN_BATCHES batches, filling or not. After a stall the peer's ACKs of the whole flight may fill more
+   * than one batch, and what one batch left would wait past the updates of this tick, which time it out.
+   */
+  private readonly readLate = (): void => {
+    for (let b = 1; ; b++) {
+      const full = this.readBatch();
+      this.receiveFilling = full && this.filling();
+      if (!full || b >= DRAIN_BATCHES) return;
       scheduler.endTurn();
     }
   };
