@@ -543,16 +543,15 @@ class MmsgIo implements UdpIo {
   };
 
   /**
-   * The scheduler's read before the updates of a late tick (LATE_TICK_READ_MS): everything queued, up to
-   * DRAIN_BATCHES batches, filling or not. After a stall the peer's ACKs of the whole flight may fill more
-   * than one batch, and what one batch left would wait past the updates of this tick, which time it out.
+   * The scheduler's read after a stall (LATE_TICK_READ_MS): everything queued, up to DRAIN_BATCHES batches,
+   * filling or not, and without ending the turn between batches. After a stall the peer's ACKs of the whole
+   * flight may fill more than one batch, and a flush before the last of them would time out what they ack.
    */
   private readonly readLate = (): void => {
     for (let b = 1; ; b++) {
       const full = this.readBatch();
       this.receiveFilling = full && this.filling();
       if (!full || b >= DRAIN_BATCHES) return;
-      scheduler.endTurn();
     }
   };
 

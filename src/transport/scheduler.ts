@@ -14,12 +14,13 @@ const NOT_SCHEDULED = -1;
 const PARKED = -2;
 
 /**
- * How late (ms) the timer may fire before the scheduler reads the sockets first. A tick this late means the
- * process did not run for that long (a stop, a stall of the machine): the peer's ACKs of the flight may
- * already wait in our socket, but libuv runs timers before the poll phase, so the updates would time the
- * whole flight out before reading them (docs/bench-tunnel-auto-retransmits-2026-12-05.md: 64-3,937 RTO
- * retransmissions per direction under 60 ms stops). Below KCP's 30 ms RTO floor, since the tick's lateness
- * understates the stall by up to one update interval; the read it costs is one non-blocking call per socket.
+ * How long (ms) the scheduler may have gone without running before it reads the sockets first. A gap this
+ * long means the process did not run (a stop, a stall of the machine): the peer's ACKs of the flight may
+ * already wait in our socket, but after it libuv runs timers before the poll phase, and the poll phase may
+ * serve a TCP connection (a write, a flush) before the UDP socket, so a flush would time the whole flight out
+ * before they are read (docs/bench-tunnel-auto-retransmits-2026-12-05.md: 64-3,937 RTO retransmissions per
+ * direction under 60 ms stops). Below KCP's 30 ms RTO floor, since a gap understates the stall by up to one
+ * update interval; the read it costs is one non-blocking call per socket.
  */
 export const LATE_TICK_READ_MS = 10;
 
@@ -75,6 +76,8 @@ export class Scheduler {
   private readonly manual: boolean;
   /** Synchronous, non-blocking reads of the sockets (mmsg-io), run before the updates of a late tick. */
   private readonly lateReaders: (() => void)[] = [];
+  /** When the scheduler last ran (a tick, an end-of-turn flush, a flushNow), on its clock. */
+  private lastRun = 0;
   private _turn = 0;
   /** The clock every session driven here reads. */
   readonly now: () => number;
@@ -89,6 +92,7 @@ export class Scheduler {
     }
     this.manual = drive === 'manual';
     this.now = options.now ?? nowMs;
+    this.lastRun = this.now();
   }
 
   /**
@@ -128,8 +132,8 @@ export class Scheduler {
   }
 
   /**
-   * Run `read` (a non-blocking read of a socket and the delivery of what it held) before the updates of a
-   * tick that fires LATE_TICK_READ_MS or more past its due time.
+   * Run `read` (a non-blocking read of a socket and the delivery of what it held) before any update or flush
+   * when the scheduler has not run for LATE_TICK_READ_MS or more.
    */
   addLateReader(read: () => void): void {
     this.lateReaders.push(read);
@@ -174,7 +178,7 @@ export class Scheduler {
    */
   flushNow(s: Schedulable): boolean {
     if (this.manual) return false;
-    const now = this.now();
+    const now = this.readIfStalled();
     const wait = s.update(now);
     if (wait === IDLE) this.park(s);
     else this.advance(s, (now + Math.max(1, wait)) >>> 0);
@@ -206,6 +210,22 @@ export class Scheduler {
     this.onImmediate();
   }
 
+  /**
+   * Read the sockets (the late readers) first if the scheduler has not run for LATE_TICK_READ_MS or more, so
+   * that the ACKs that waited out a stall are taken before a flush can time their segments out; returns now.
+   */
+  private readIfStalled(): number {
+    let now = this.now();
+    const stalled = timeDiff(now, this.lastRun) >= LATE_TICK_READ_MS;
+    this.lastRun = now;
+    if (stalled && this.lateReaders.length > 0) {
+      for (let i = 0; i < this.lateReaders.length; i++) this.lateReaders[i]();
+      now = this.now();
+      this.lastRun = now;
+    }
+    return now;
+  }
+
   private schedule(s: Schedulable, due: number): void {
     s.dueAt = due;
     this.push(s, due);
@@ -215,20 +235,16 @@ export class Scheduler {
   private onImmediate(): void {
     this._turn++;
     this.pendingArmed = false;
+    const now = this.readIfStalled();
     const batch = this.pending;
     this.pending = [];
-    const now = this.now();
     for (let i = 0; i < batch.length; i++) batch[i].flushPending(now);
     flushOutbox();
   }
 
   private onTimer(): void {
     this.timer = null;
-    if (this.lateReaders.length > 0 && timeDiff(this.now(), this.timerDue) >= LATE_TICK_READ_MS) {
-      // Read the ACKs that waited out the stall before any update can time their segments out.
-      for (let i = 0; i < this.lateReaders.length; i++) this.lateReaders[i]();
-    }
-    this.runDueUpdates(this.now());
+    this.runDueUpdates(this.readIfStalled());
     flushOutbox();
     // On the process clock whatever this scheduler's own: the pool and its trim period are process-wide.
     trimSegmentPool(nowMs());

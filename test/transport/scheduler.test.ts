@@ -46,7 +46,7 @@ async function tickLate(late: number): Promise<string[]> {
   return events;
 }
 
-test('a tick late by LATE_TICK_READ_MS reads the sockets before any update runs', async () => {
+test('a tick after LATE_TICK_READ_MS without running reads the sockets before any update runs', async () => {
   assert.deepEqual(await tickLate(LATE_TICK_READ_MS), [
     `read@${1000 + LATE_TICK_READ_MS}`,
     `update@${1000 + LATE_TICK_READ_MS}`,
@@ -57,4 +57,23 @@ test('a tick late by LATE_TICK_READ_MS reads the sockets before any update runs'
 test('a tick on time reads nothing first: the poll phase reads the sockets as usual', async () => {
   assert.deepEqual(await tickLate(0), ['update@1000']);
   assert.deepEqual(await tickLate(LATE_TICK_READ_MS - 1), [`update@${1000 + LATE_TICK_READ_MS - 1}`]);
+});
+
+test('an end-of-turn flush after a stall reads the sockets before flushing', () => {
+  let clock = 5;
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
+  const events: string[] = [];
+  scheduler.addLateReader(() => events.push(`read@${clock}`));
+  const session: Schedulable = {
+    dueAt: -1,
+    update: () => IDLE,
+    flushPending: (now) => events.push(`flush@${now}`),
+  };
+  scheduler.requestFlush(session); // a write that a TCP connection brought after the stop
+  clock += 60;
+  scheduler.run();
+  scheduler.requestFlush(session); // the next turn, on time
+  clock += 1;
+  scheduler.run();
+  assert.deepEqual(events, ['read@65', 'flush@65', 'flush@66']);
 });
