@@ -284,6 +284,11 @@ class MessageBlock implements RunSource {
 
 /** Where recvmmsg writes: one block for the process, since one readiness callback runs at a time. */
 let receiveBlock: MessageBlock | null = null;
+/**
+ * A receive call's datagrams are being delivered (from receiveBlock): a late read that a delivery sets off
+ * (a write it makes flushes at once, scheduler.ts's readIfStalled) must wait, or it would overwrite them.
+ */
+let delivering = false;
 /** Where the second and later datagrams of a coalesced receive are delivered from, one at a time. */
 let segmentBuffer: Buffer | null = null;
 /** The datagrams of the receive call being delivered, opened together; one for the process, as receiveBlock. */
@@ -548,6 +553,7 @@ class MmsgIo implements UdpIo {
    * flight may fill more than one batch, and a flush before the last of them would time out what they ack.
    */
   private readonly readLate = (): void => {
+    if (delivering) return;
     for (let b = 1; ; b++) {
       const full = this.readBatch();
       this.receiveFilling = full && this.filling();
@@ -594,6 +600,7 @@ class MmsgIo implements UdpIo {
       gro ? this.countDatagrams(got) : got,
       this.standing.onRead(got === want, performance.now()),
     );
+    delivering = true;
     try {
       this.openAll(got, gro);
       let k = 0;
@@ -609,6 +616,7 @@ class MmsgIo implements UdpIo {
         k = this.deliverSegments(rx.slot(i), len, segment, k);
       }
     } finally {
+      delivering = false;
       endReceiveBatch();
     }
     this.perMessage = perMessage;
