@@ -74,7 +74,7 @@ export class Scheduler {
   private readonly runDue = (): void => this.onTimer();
   private readonly runPending = (): void => this.onImmediate();
   private readonly manual: boolean;
-  /** Synchronous, non-blocking reads of the sockets (mmsg-io), run before the updates of a late tick. */
+  /** Synchronous, non-blocking reads of the sockets (mmsg-io), run first after a stall (readIfStalled). */
   private readonly lateReaders: (() => void)[] = [];
   /** When the scheduler last ran (a tick, an end-of-turn flush, a flushNow), on its clock. */
   private lastRun = 0;
@@ -139,7 +139,7 @@ export class Scheduler {
     this.lateReaders.push(read);
   }
 
-  /** Stop running `read` on late ticks. */
+  /** Stop running `read` after stalls. */
   removeLateReader(read: () => void): void {
     const i = this.lateReaders.indexOf(read);
     if (i >= 0) this.lateReaders.splice(i, 1);
@@ -179,6 +179,7 @@ export class Scheduler {
   flushNow(s: Schedulable): boolean {
     if (this.manual) return false;
     const now = this.readIfStalled();
+    if (s.dueAt === NOT_SCHEDULED) return true; // closed by what the read delivered
     const wait = s.update(now);
     if (wait === IDLE) this.park(s);
     else this.advance(s, (now + Math.max(1, wait)) >>> 0);
