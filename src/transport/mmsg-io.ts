@@ -285,8 +285,11 @@ class MessageBlock implements RunSource {
 /** Where recvmmsg writes: one block for the process, since one readiness callback runs at a time. */
 let receiveBlock: MessageBlock | null = null;
 /**
- * A receive call's datagrams are being delivered (from receiveBlock): a late read that a delivery sets off
- * (a write it makes flushes at once, scheduler.ts's readIfStalled) must wait, or it would overwrite them.
+ * A receive call is being delivered: its datagrams from receiveBlock, then what they completed, handed up by
+ * the sessions they reached (endReceiveBatch: KCP's receive queue through snappy and smux, whose readers are
+ * then in the middle of the stream). A late read (scheduler.ts's readIfStalled) that anything in there set
+ * off would overwrite receiveBlock and feed those readers the stream's next piece before they finish the
+ * one they are in (docs/bench-tunnel-stall-2026-12-05-2.md): it is skipped.
  */
 let delivering = false;
 /** Where the second and later datagrams of a coalesced receive are delivered from, one at a time. */
@@ -616,8 +619,8 @@ class MmsgIo implements UdpIo {
         k = this.deliverSegments(rx.slot(i), len, segment, k);
       }
     } finally {
-      delivering = false;
       endReceiveBatch();
+      delivering = false;
     }
     this.perMessage = perMessage;
     flushOutbox();

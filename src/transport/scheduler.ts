@@ -76,7 +76,7 @@ export class Scheduler {
   private readonly manual: boolean;
   /** Synchronous, non-blocking reads of the sockets (mmsg-io), run first after a stall (readIfStalled). */
   private readonly lateReaders: (() => void)[] = [];
-  /** When the scheduler last ran (a tick, an end-of-turn flush, a flushNow), on its clock. */
+  /** When the scheduler last ran (a tick or an end-of-turn flush), on its clock. */
   private lastRun = 0;
   private _turn = 0;
   /** The clock every session driven here reads. */
@@ -175,11 +175,17 @@ export class Scheduler {
    * true; false, doing nothing, for a 'manual' scheduler, which only moves in run(). For a write to an
    * idle session: it has nothing yet to coalesce with, and the rest of the turn would only delay it
    * (kcp-go flushes on every write).
+   *
+   * It never reads the sockets first, stall or not (readIfStalled), and does not count as the scheduler
+   * running: a write can come from inside a delivery (smux's window update for the bytes a stream just
+   * consumed), and a read there delivered the next datagrams into a session still handing up the last ones,
+   * whose snappy reader then took the stream's next piece before the end of the one it was in
+   * (docs/bench-tunnel-stall-2026-12-05-2.md). Nor does it need to: an idle session has nothing in flight
+   * to time out.
    */
   flushNow(s: Schedulable): boolean {
     if (this.manual) return false;
-    const now = this.readIfStalled();
-    if (s.dueAt === NOT_SCHEDULED) return true; // closed by what the read delivered
+    const now = this.now();
     const wait = s.update(now);
     if (wait === IDLE) this.park(s);
     else this.advance(s, (now + Math.max(1, wait)) >>> 0);
@@ -214,6 +220,8 @@ export class Scheduler {
   /**
    * Read the sockets (the late readers) first if the scheduler has not run for LATE_TICK_READ_MS or more, so
    * that the ACKs that waited out a stall are taken before a flush can time their segments out; returns now.
+   * Only from the timer's callback and the end-of-turn flush (setImmediate, or endTurn between two batches of
+   * a readiness callback): entered from the event loop, outside every delivery (see flushNow).
    */
   private readIfStalled(): number {
     let now = this.now();

@@ -77,3 +77,29 @@ test('an end-of-turn flush after a stall reads the sockets before flushing', () 
   scheduler.run();
   assert.deepEqual(events, ['read@65', 'flush@65', 'flush@66']);
 });
+
+test('flushNow after a stall does not read the sockets: a write inside a delivery may call it', () => {
+  let clock = 5;
+  const scheduler = new Scheduler({ now: () => clock });
+  const events: string[] = [];
+  const read = (): void => {
+    events.push(`read@${clock}`);
+  };
+  scheduler.addLateReader(read);
+  const session: Schedulable = {
+    dueAt: -1,
+    update: (now) => {
+      events.push(`update@${now}`);
+      return IDLE;
+    },
+    flushPending: () => {},
+  };
+  try {
+    clock += 60; // a stop, then a write to the idle session (smux's window update, say)
+    assert.equal(scheduler.flushNow(session), true);
+    assert.deepEqual(events, ['update@65']);
+  } finally {
+    scheduler.removeLateReader(read);
+    scheduler.remove(session);
+  }
+});
