@@ -132,8 +132,8 @@ export class Scheduler {
   }
 
   /**
-   * Run `read` (a non-blocking read of a socket and the delivery of what it held) before any update or flush
-   * when the scheduler has not run for LATE_TICK_READ_MS or more.
+   * Run `read` (a non-blocking read of a socket and the delivery of what it held) before a tick's updates or
+   * an end-of-turn flush when the scheduler has not run for LATE_TICK_READ_MS or more (readIfStalled).
    */
   addLateReader(read: () => void): void {
     this.lateReaders.push(read);
