@@ -58,6 +58,9 @@ async function main(port: number, bytes: number): Promise<void> {
 // Run only as a program with its two arguments: `node --test dist/test/` also runs this file, without them.
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.length === 4) {
   const [port, bytes] = process.argv.slice(2);
+  // the test holds our stdin open: exit when it ends, even if the test process died without killing us
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
   main(Number(port), Number(bytes)).catch((err) => {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);

@@ -85,7 +85,7 @@ describe('a write from inside a delivery after a stall (batched receive, snappy)
       },
     );
     const sender = spawn(process.execPath, [SENDER, String(listener.port), String(BYTES)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
     let senderLog = '';
     sender.stderr.on('data', (d: Buffer) => {
