@@ -103,3 +103,19 @@ test('flushNow after a stall does not read the sockets: a write inside a deliver
     scheduler.remove(session);
   }
 });
+
+test('endTurn after a stall flushes without reading: its readiness callback reads the next batch itself', () => {
+  let clock = 5;
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
+  const events: string[] = [];
+  scheduler.addLateReader(() => events.push(`read@${clock}`));
+  const session: Schedulable = {
+    dueAt: -1,
+    update: () => IDLE,
+    flushPending: (now) => events.push(`flush@${now}`),
+  };
+  scheduler.requestFlush(session); // the ACKs of the batch just delivered
+  clock += 60;
+  scheduler.endTurn();
+  assert.deepEqual(events, ['flush@65']);
+});
