@@ -64,6 +64,10 @@ export class SnappyFrameReader {
   private sawIdentifier = false;
   private stopped = false;
   private failure: SnappyFramingError | null = null;
+  /** A push is consuming its input (a delivery may lead back here: see push). */
+  private pushing = false;
+  /** Input pushed while a push was running, consumed in order after it; allocated on first need. */
+  private queued: Buffer[] | null = null;
 
   /** `deliver` receives the data of each data chunk, in order; it owns the Buffer. Empty chunks are not delivered. */
   constructor(private readonly deliver: (data: Buffer) => void) {}
@@ -83,6 +87,34 @@ export class SnappyFrameReader {
    * earlier), or null. `input` must not be modified afterwards: uncompressed data may be delivered as a view of it.
    */
   push(input: Buffer): SnappyFramingError | null {
+    // A delivery can lead back to the session that feeds this reader (the consumer writes, a write
+    // flushes, a flush could read the socket) and so to a push while this one is between chunks: consumed
+    // then, that input would be parsed from where the running push stands, not where the stream does
+    // (docs/bench-tunnel-stall-2026-12-05-2.md). It waits its turn instead.
+    if (this.pushing) {
+      this.queued ??= [];
+      this.queued.push(input);
+      return this.failure;
+    }
+    this.pushing = true;
+    try {
+      this.takeQueued();
+      this.consume(input);
+      this.takeQueued();
+    } finally {
+      this.pushing = false;
+    }
+    return this.failure;
+  }
+
+  /** Consumes what pushes made while another ran, oldest first. */
+  private takeQueued(): void {
+    const queued = this.queued;
+    if (queued === null) return;
+    while (queued.length > 0) this.consume(queued.shift()!);
+  }
+
+  private consume(input: Buffer): void {
     let pos = 0;
     const end = input.length;
     while (pos < end && this.failure === null && !this.stopped) {
@@ -110,7 +142,6 @@ export class SnappyFrameReader {
         if (this.bodyFill === this.bodyLength) this.finishChunk(this.body, 0, this.bodyLength, 'gathered');
       }
     }
-    return this.failure;
   }
 
   private fail(code: SnappyFramingErrorCode, detail: string, firstBytes?: Uint8Array): void {

@@ -202,3 +202,28 @@ test('random garbage and corrupted streams end in an error, never a throw', () =
   assert.ok(garbageFailures > rounds * 0.9, `${garbageFailures} garbage streams failed`);
   assert.ok(mutationsNoticed > rounds * 0.95, `${mutationsNoticed} mutations noticed`);
 });
+
+test('a push made from inside a delivery waits for the running push: the stream stays in order', () => {
+  const writer = new SnappyFrameWriter();
+  const writes = [Buffer.alloc(300, 0x61), randomBytes(500, 7), Buffer.alloc(200, 0x62)];
+  const framed = frameWrites(writer, writes);
+  const stream = Buffer.concat(framed);
+  const endOfFirst = framed[0]!.length; // the identifier and the first chunk
+  const endOfSecond = endOfFirst + framed[1]!.length;
+  // The re-entrant piece starts at the next chunk's boundary (plain reordering) or 3 bytes into its
+  // header (a mid-header parse).
+  for (const cut of [endOfSecond, endOfFirst + 3]) {
+    const delivered: Buffer[] = [];
+    let reentered = false;
+    const reader = new SnappyFrameReader((data) => {
+      delivered.push(data);
+      if (!reentered) {
+        reentered = true;
+        assert.equal(reader.push(stream.subarray(cut)), null);
+      }
+    });
+    assert.equal(reader.push(stream.subarray(0, cut)), null, `cut ${cut}`);
+    assert.deepEqual(Buffer.concat(delivered), Buffer.concat(writes), `cut ${cut}`);
+    assert.equal(reader.midChunk, false);
+  }
+});
