@@ -76,6 +76,8 @@ export class Scheduler {
   private readonly manual: boolean;
   /** Synchronous, non-blocking reads of the sockets (mmsg-io), run first after a stall (readIfStalled). */
   private readonly lateReaders: (() => void)[] = [];
+  /** The late reader running now, -1 outside the loop: a reader removed before it moves it back (removeLateReader). */
+  private lateReading = -1;
   /** When the scheduler last ran (a tick or an end-of-turn flush), on its clock. */
   private lastRun = 0;
   private _turn = 0;
@@ -142,7 +144,10 @@ export class Scheduler {
   /** Stop running `read` after stalls. */
   removeLateReader(read: () => void): void {
     const i = this.lateReaders.indexOf(read);
-    if (i >= 0) this.lateReaders.splice(i, 1);
+    if (i < 0) return;
+    this.lateReaders.splice(i, 1);
+    // a read that closes its own socket or another's (a delivery can) must not make the loop skip the next
+    if (i <= this.lateReading) this.lateReading--;
   }
 
   /** Sessions parked now (their update returned IDLE), for tests and metrics. */
@@ -230,7 +235,9 @@ export class Scheduler {
     const stalled = timeDiff(now, this.lastRun) >= LATE_TICK_READ_MS;
     this.lastRun = now;
     if (stalled && this.lateReaders.length > 0) {
-      for (let i = 0; i < this.lateReaders.length; i++) this.lateReaders[i]();
+      for (this.lateReading = 0; this.lateReading < this.lateReaders.length; this.lateReading++)
+        this.lateReaders[this.lateReading]();
+      this.lateReading = -1;
       now = this.now();
       this.lastRun = now;
     }

@@ -119,3 +119,35 @@ test('endTurn after a stall flushes without reading: its readiness callback read
   scheduler.endTurn();
   assert.deepEqual(events, ['flush@65']);
 });
+
+test('a late reader that removes itself, or one before it, does not make the others miss their read', () => {
+  let clock = 5;
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
+  const events: string[] = [];
+  const first = (): void => {
+    events.push('first');
+    scheduler.removeLateReader(first); // its delivery closed its own socket
+  };
+  const second = (): void => {
+    events.push('second');
+    scheduler.removeLateReader(first); // already gone: no effect
+  };
+  const third = (): void => {
+    events.push('third');
+    scheduler.removeLateReader(second); // closed a socket read before it
+  };
+  const fourth = (): void => {
+    events.push('fourth');
+  };
+  for (const read of [first, second, third, fourth]) scheduler.addLateReader(read);
+  const session: Schedulable = { dueAt: -1, update: () => IDLE, flushPending: () => {} };
+  scheduler.requestFlush(session);
+  clock += 60;
+  scheduler.run();
+  assert.deepEqual(events, ['first', 'second', 'third', 'fourth']);
+  events.length = 0;
+  scheduler.requestFlush(session);
+  clock += 60;
+  scheduler.run();
+  assert.deepEqual(events, ['third', 'fourth']);
+});
