@@ -20,6 +20,7 @@ const COLORS: Record<TransportId, string> = {
   'tcp-bbr': '#616161',
   'go-kcptun': '#1f77b4',
   'ts-kcptun': '#ff7f0e',
+  'ts-fast': '#ffbb78',
   'ts-auto': '#2ca02c',
   'ts-auto-go': '#98df8a',
 };

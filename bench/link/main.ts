@@ -44,7 +44,11 @@ class UsageError extends Error {}
 
 const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
   --profiles ID,...     links to run (default: all): ${PROFILES.map((p) => p.id).join(', ')}
-  --transports ID,...   transports (default: all): ${TRANSPORTS.map((t) => t.id).join(', ')}
+  --transports ID,...   transports (default: all): ${TRANSPORTS.filter((t) => !t.onlyWhenNamed)
+    .map((t) => t.id)
+    .join(', ')}; also ${TRANSPORTS.filter((t) => t.onlyWhenNamed)
+    .map((t) => t.id)
+    .join(', ')} (not in all)
   --bytes N[K|M|G]      bulk size (default 32M)
   --cap-s N             time cap per run in seconds (default ${DEFAULT_CAP_S})
   --repeat N            runs per profile and transport, the median is reported (default ${DEFAULT_REPEAT})
@@ -56,8 +60,12 @@ const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
   --warm-idle-s N       after each (cold) download, wait N s and download again through the same tunnel
                         (warm), reported beside the cold figure; 0: cold only (default ${DEFAULT_WARM_IDLE_S})`;
 
-function pick<T extends { id: string }>(all: readonly T[], list: string | undefined, what: string): T[] {
-  if (list === undefined) return [...all];
+function pick<T extends { id: string; onlyWhenNamed?: boolean }>(
+  all: readonly T[],
+  list: string | undefined,
+  what: string,
+): T[] {
+  if (list === undefined) return all.filter((x) => !x.onlyWhenNamed);
   return list.split(',').map((id) => {
     const found = all.find((x) => x.id === id);
     if (found === undefined)

@@ -1,7 +1,8 @@
 /**
  * The ways the same download crosses the link: plain TCP with two congestion controls, Go kcptun fast3
- * with the window tuned for the link, ours with the same flags, ours with `-mode auto` and no tuning, and
- * our `-mode auto` server sending to a Go kcptun client with its defaults (a user's mixed pair).
+ * with the window tuned for the link, ours with the same flags, ours with -mode fast and no tuning flags,
+ * ours with `-mode auto` and no tuning, and our `-mode auto` server sending to a Go kcptun client with its
+ * defaults (a user's mixed pair).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,8 @@ import {
   autoSettings,
   describeSettings,
   fast3Settings,
+  fastDefaults,
   GO_CLIENT_SMUX_VERSION,
-  goClientDefaults,
   type KcpSettings,
   kcptunArgs,
 } from './kcp-settings.js';
@@ -26,7 +27,14 @@ const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const OUR_CLIENT = path.join(DIST_ROOT, 'src', 'cli', 'client-main.js');
 const OUR_SERVER = path.join(DIST_ROOT, 'src', 'cli', 'server-main.js');
 
-export type TransportId = 'tcp-cubic' | 'tcp-bbr' | 'go-kcptun' | 'ts-kcptun' | 'ts-auto' | 'ts-auto-go';
+export type TransportId =
+  | 'tcp-cubic'
+  | 'tcp-bbr'
+  | 'go-kcptun'
+  | 'ts-kcptun'
+  | 'ts-fast'
+  | 'ts-auto'
+  | 'ts-auto-go';
 type Impl = 'go' | 'ts';
 
 export interface StartedTransport {
@@ -40,6 +48,8 @@ export interface StartedTransport {
 export interface Transport {
   id: TransportId;
   label: string;
+  /** Run only when named in --transports (not in "all"). */
+  onlyWhenNamed?: boolean;
   start(profile: LinkProfile, procs: ProcessSet): Promise<StartedTransport>;
 }
 
@@ -142,6 +152,16 @@ export function transportsFor(options: TransportOptions = {}): Transport[] {
       client: 'ts',
       serverSettings: fast3,
     }),
+    // what kcptun's users get with no tuning: -mode fast, each end's default windows and FEC 10/3; for
+    // the question of auto as the default mode (docs/link-auto-default-2026-12-05-2.md)
+    {
+      ...kcptunTransport('ts-fast', 'ours -mode fast, defaults', {
+        server: 'ts',
+        client: 'ts',
+        serverSettings: () => limited(fastDefaults()),
+      }),
+      onlyWhenNamed: true,
+    },
     kcptunTransport('ts-auto', 'ours -mode auto', {
       server: 'ts',
       client: 'ts',
@@ -152,7 +172,7 @@ export function transportsFor(options: TransportOptions = {}): Transport[] {
       server: 'ts',
       client: 'go',
       serverSettings: () => ({ ...auto(), smuxVer: GO_CLIENT_SMUX_VERSION }),
-      clientSettings: () => limited(goClientDefaults()),
+      clientSettings: () => limited(fastDefaults()),
     }),
   ];
 }

@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderChart } from '../../bench/link/chart.js';
-import { autoSettings, fast3Settings, kcptunArgs, windowForBdp } from '../../bench/link/kcp-settings.js';
+import {
+  autoSettings,
+  fast3Settings,
+  fastDefaults,
+  kcptunArgs,
+  windowForBdp,
+} from '../../bench/link/kcp-settings.js';
 import { gilbertElliottMeanLoss, latenessPercentileUs, setCommand } from '../../bench/link/link-settings.js';
 import { bdpBytes, linkSettingsOf, meanLoss, PROFILES } from '../../bench/link/profiles.js';
 import { type BenchmarkReport, renderMarkdown } from '../../bench/link/report.js';
 import { percentile, type RunResult } from '../../bench/link/run.js';
 import { goodputRange, representativeRuns } from '../../bench/link/summary.js';
-import type { TransportId } from '../../bench/link/transports.js';
+import { TRANSPORTS, type TransportId } from '../../bench/link/transports.js';
 
 const profile25 = PROFILES.find((p) => p.id === '25ms-2')!;
 
@@ -98,6 +104,16 @@ describe('profiles and kcptun settings', () => {
     assert.deepEqual(auto.slice(0, 2), ['-mode', 'auto']);
     for (const flag of ['-sndwnd', '-rcvwnd', '-datashard', '-parityshard'])
       assert.ok(!auto.includes(flag), `${flag} must not be given to auto`);
+  });
+  it('runs -mode fast with no window or FEC flag for the no-flags row, only when it is named', () => {
+    const fast = kcptunArgs(fastDefaults());
+    assert.deepEqual(fast.slice(0, 2), ['-mode', 'fast']);
+    for (const flag of ['-sndwnd', '-rcvwnd', '-datashard', '-parityshard'])
+      assert.ok(!fast.includes(flag), `${flag} must not be given to the no-flags row`);
+    assert.deepEqual(
+      TRANSPORTS.filter((t) => t.onlyWhenNamed).map((t) => t.id),
+      ['ts-fast'],
+    );
   });
 
   it('takes nearest-rank percentiles', () => {
