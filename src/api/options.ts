@@ -49,10 +49,16 @@ export interface KcpOptions {
   nc?: number;
   /** Largest datagram in bytes (-mtu), default 1350. */
   mtu?: number;
-  /** Windows in packets (-sndwnd/-rcvwnd): client 128/512, server 1024/1024 by default. */
+  /**
+   * Windows in packets (-sndwnd/-rcvwnd): in mode 'auto' automatic unless either is given; in the other
+   * modes client 128/512, server 1024/1024 by default.
+   */
   sndWnd?: number;
   rcvWnd?: number;
-  /** Reed-Solomon FEC (-datashard/-parityshard), default 10 and 3; 0 and 0 turn FEC off. */
+  /**
+   * Reed-Solomon FEC (-datashard/-parityshard), default 10 and 3 (in mode 'auto' the parity count adapts,
+   * up to 3, unless either is given); 0 and 0 turn FEC off.
+   */
   dataShard?: number;
   parityShard?: number;
   /** Flush ACKs as soon as a packet arrives (-acknodelay). */

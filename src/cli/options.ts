@@ -148,10 +148,11 @@ const USAGE = {
   mtu: 'set maximum transmission unit for UDP packets',
   rateLimit:
     'set maximum outgoing speed (in bytes per second) for a single KCP connection, 0 to disable. Also known as packet pacing',
-  sndWnd: 'set send window size(num of packets)',
-  rcvWnd: 'set receive window size(num of packets)',
+  sndWnd: 'set send window size(num of packets); -mode auto sizes both windows itself unless one is given',
+  rcvWnd: 'set receive window size(num of packets); -mode auto sizes both windows itself unless one is given',
   dataShard: 'set reed-solomon erasure coding - datashard',
-  parityShard: 'set reed-solomon erasure coding - parityshard',
+  parityShard:
+    'set reed-solomon erasure coding - parityshard; -mode auto adapts the count, up to this, unless a shard count is given',
   dscp: 'set DSCP(6bit)',
   noComp: 'disable compression',
   ackNoDelay: 'flush ack immediately when a packet is received',

@@ -97,6 +97,9 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   pprof: 'start profiling server on :6060',
   mode: 'profiles: fast3, fast2, fast, normal, manual',
   conn: 'set num of UDP connections to server',
+  sndwnd: 'set send window size(num of packets)',
+  rcvwnd: 'set receive window size(num of packets)',
+  parityshard: 'set reed-solomon erasure coding - parityshard',
 };
 // metrics, udp, udptimeout and workers are ours, in no kcptun release
 const ADDED_AFTER_K21 = new Set([
@@ -193,6 +196,25 @@ describe('help content', () => {
       /--closewait value +the seconds to wait before tearing down a connection \(default: 30\)\n/,
     );
     assert.match(text, /--datashard value, --ds value +set reed-solomon/);
+  });
+  it('-sndwnd, -rcvwnd and -parityshard say what -mode auto does with them', () => {
+    for (const options of [CLIENT_OPTIONS, SERVER_OPTIONS] as const) {
+      const text = renderHelp<unknown>({
+        programName: 'kcptun',
+        usage: 'x',
+        version: 'x',
+        options: options as readonly OptionSpec<unknown>[],
+      });
+      for (const flag of ['sndwnd', 'rcvwnd'])
+        assert.match(
+          text,
+          new RegExp(`--${flag} value .*; -mode auto sizes both windows itself unless one is given`),
+        );
+      assert.match(
+        text,
+        /--parityshard value.*; -mode auto adapts the count, up to this, unless a shard count is given/,
+      );
+    }
   });
   it('-pprof says in plain words that it opens the inspector, and what that allows', () => {
     for (const options of [CLIENT_OPTIONS, SERVER_OPTIONS] as const) {
