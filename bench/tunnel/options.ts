@@ -75,7 +75,8 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --rounds N        rounds per setting, each pair alternating (default 2; --quick and --sessions 1);
                     odd rounds measure up then down, even rounds down then up
   --warmup N        throughput mode: an unmeasured upload and download of N bytes on each round's
-                    fresh processes first, K/M/G suffixes, at most --bytes (default 0: cold processes)
+                    fresh processes first; sessions mode: an unmeasured upload of N bytes through each
+                    bulk session first; K/M/G suffixes, at most --bytes (default 0: cold processes)
   --settings LIST   all, or comma-separated names: defaults,wnd1024,wnd1024-nocomp,fast3-raw; also
                     auto (-mode auto, ours only: with the pairs of ours alone; not in all);
                     auto-go (-mode auto on our end, Go at its defaults: with go-ts,ts-go; not in all)

@@ -327,6 +327,7 @@ export interface SessionsReport {
   sessions: number;
   bulkSessions: number;
   bytes: number;
+  warmupBytes: number;
   records: readonly SessionsRecord[];
   notices: readonly string[];
 }
@@ -359,6 +360,7 @@ function bulkRow(r: SessionsRecord): string[] {
     `${fixed(r.bulkFirstSec, 2)} / ${fixed(r.bulkSec, 2)}`,
     `${fixed(r.bulkCpuClientSec / gib, 1)} / ${fixed(r.bulkCpuServerSec / gib, 1)}`,
     `${fixed(r.bulkWaitClientSec, 2)} / ${fixed(r.bulkWaitServerSec, 2)}`,
+    fixed(r.bulkUdpDrops, 0),
     fixed(r.referenceMs, 0),
     load(r),
   ];
@@ -366,6 +368,12 @@ function bulkRow(r: SessionsRecord): string[] {
 
 function load(r: SessionsRecord): string {
   return `${fixed(r.loadBefore, 2)} / ${fixed(r.loadAfter, 2)}`;
+}
+
+function bulkWarmupText(bytes: number): string {
+  return bytes === 0
+    ? ' cold (no warm-up);'
+    : ` first an unmeasured upload of ${fixed(bytes / MIB, bytes % MIB === 0 ? 0 : 2)} MiB through each session (the warm-up), then`;
 }
 
 export function sessionsMarkdown(r: SessionsReport): string {
@@ -391,6 +399,7 @@ export function sessionsMarkdown(r: SessionsReport): string {
     'first / last upload done s',
     'CPU s per GiB client / server',
     'waiting for a CPU s client / server',
+    'UDP drops',
     'reference work CPU ms',
     'load 1 min before / after',
   ];
@@ -412,12 +421,13 @@ with more than one round the pairs alternate within each.
   socket's receive buffer was full (/proc/net/snmp RcvbufErrors, every socket of the benchmark's network
   namespace, so any other process's drops count too); with Go's client they are the server's listening
   socket's, and the client sends each of them again.
-- **bulk sessions**: fresh processes with \`-conn ${r.bulkSessions}\`, ${r.bulkSessions} uploads of
+- **bulk sessions**: fresh processes with \`-conn ${r.bulkSessions}\`,${bulkWarmupText(r.warmupBytes)} ${r.bulkSessions} uploads of
   ${fixed(r.bytes / MIB, 0)} MiB of random data at once, each on its own session and sha256-checked at the
   sink; MiB/s is all bytes over the time until the last one was hashed, **first / last upload done** when
   the first and the last were (far apart: the sessions did not share the tunnel evenly). **Waiting for a
   CPU** is the time the process's threads were runnable but not running (/proc schedstat, summed over
-  threads): large, the machine's other work held the tunnel back, whatever its CPU cost per GiB. **Reference
+  threads): large, the machine's other work held the tunnel back, whatever its CPU cost per GiB. **UDP drops**
+  as in the echo, over the measured uploads. **Reference
   work** is the CPU time the benchmark takes, just before the step, for ${REFERENCE_PACKETS} datagram
   encryptions (machine-speed.ts): the machine's speed then, which the load average does not show; the CPU cost per GiB
   of both pairs tends to rise with it.${notes(r.notices)}

@@ -6,7 +6,15 @@ import { SETTLE_MS } from './memory-mode.js';
 import { CpuMeter, memory, runQueueWaitSec, udpReceiveBufferDrops } from './proc-stats.js';
 import type { Pair, Setting } from './settings.js';
 import { type BenchTarget, header, Mode } from './target.js';
-import { connect, type Payload, TIMED_OUT, unlessAborted, upload } from './transfer.js';
+import {
+  connect,
+  type Payload,
+  prefix,
+  TIMED_OUT,
+  type TransferResult,
+  unlessAborted,
+  upload,
+} from './transfer.js';
 import { TunnelPair } from './tunnel-pair.js';
 
 export interface SessionsOptions {
@@ -14,6 +22,13 @@ export interface SessionsOptions {
   sessions: number;
   /** Sessions of the bulk step, one upload of the whole payload through each, all at once. */
   bulkSessions: number;
+  /**
+   * Bytes of an unmeasured upload through each bulk session before the measured ones (0: none, cold
+   * processes). Fresh processes of ours pay a fixed cost for V8 optimizing the packet path
+   * (docs/bench-tunnel-cold-2026-12-05.md), a third of both ends' CPU in a cold 8 x 20 MiB step and
+   * none in a long-running tunnel; Go pays none (docs/bench-tunnel-sessions-2026-12-05-5.md).
+   */
+  warmupBytes: number;
   timeoutMs: number;
 }
 
@@ -53,6 +68,8 @@ export interface SessionsRecord {
   /** Seconds each end's threads were runnable but waiting for a CPU over the bulk step (runQueueWaitSec). */
   bulkWaitClientSec: number;
   bulkWaitServerSec: number;
+  /** Datagrams dropped at full UDP receive buffers over the measured bulk step (udpReceiveBufferDrops). */
+  bulkUdpDrops: number;
   /** 1-minute load average at the start of the pair's run and at its end. */
   loadBefore: number;
   loadAfter: number;
@@ -93,6 +110,7 @@ export async function runSessions(
     referenceMs: Number.NaN,
     bulkWaitClientSec: Number.NaN,
     bulkWaitServerSec: Number.NaN,
+    bulkUdpDrops: Number.NaN,
     loadBefore: loadavg()[0],
     loadAfter: Number.NaN,
   };
@@ -198,24 +216,43 @@ async function bulkStep(
   await withTunnel(setting, pair, opts.bulkSessions, target.port, async (tunnel) => {
     const signal = AbortSignal.timeout(opts.timeoutMs * opts.bulkSessions);
     setMaxListeners(opts.bulkSessions * 2 + 1, signal);
+    // Round robin puts the k-th connection on session k mod bulkSessions, so one warm-up upload per
+    // session and then one measured upload per session.
+    if (opts.warmupBytes > 0) {
+      const warmup = prefix(payload, opts.warmupBytes);
+      checked(await uploadsAtOnce(tunnel, target, warmup, opts.bulkSessions, signal), 'warm-up');
+    }
     record.referenceMs = referenceWorkMs();
     const pids = [tunnel.clientPid, tunnel.serverPid];
     const meter = new CpuMeter(pids);
     const waitBefore = pids.map(runQueueWaitSec);
+    const dropsBefore = udpReceiveBufferDrops();
     const start = performance.now();
-    const uploads = Array.from({ length: opts.bulkSessions }, () =>
-      upload(tunnel.localPort, target, payload, signal),
-    );
-    const results = await Promise.all(uploads);
+    const results = await uploadsAtOnce(tunnel, target, payload, opts.bulkSessions, signal);
     record.bulkSec = (performance.now() - start) / 1000;
     [record.bulkCpuClientSec, record.bulkCpuServerSec] = meter.secondsSoFar();
     [record.bulkWaitClientSec, record.bulkWaitServerSec] = pids.map(
       (pid, i) => runQueueWaitSec(pid) - waitBefore[i],
     );
+    record.bulkUdpDrops = udpReceiveBufferDrops() - dropsBefore;
     // Each upload's time runs from its call, which is the step's start.
     record.bulkFirstSec = Math.min(...results.map((r) => r.seconds));
-    const failed = results.filter((r) => !r.ok);
-    if (failed.length > 0) throw new Error(`${failed.length} bulk uploads failed: ${failed[0].error}`);
+    checked(results, 'bulk');
     record.bulkBytes = results.reduce((sum, r) => sum + r.bytes, 0);
   });
+}
+
+function uploadsAtOnce(
+  tunnel: TunnelPair,
+  target: BenchTarget,
+  payload: Payload,
+  count: number,
+  signal: AbortSignal,
+): Promise<TransferResult[]> {
+  return Promise.all(Array.from({ length: count }, () => upload(tunnel.localPort, target, payload, signal)));
+}
+
+function checked(results: readonly TransferResult[], what: string): void {
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) throw new Error(`${failed.length} ${what} uploads failed: ${failed[0].error}`);
 }

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { placementSampled, SameCpuShare } from './cpu-placement.js';
 import { Prober } from './probe.js';
 import { CpuMeter, memory } from './proc-stats.js';
 import { type Pair, pairsFor, type Setting } from './settings.js';
 import type { BenchTarget } from './target.js';
-import { type Direction, download, type Payload, type TransferResult, upload } from './transfer.js';
+import { type Direction, download, type Payload, prefix, type TransferResult, upload } from './transfer.js';
 import { TunnelPair } from './tunnel-pair.js';
 
 export interface ThroughputOptions {
@@ -36,12 +35,6 @@ export interface RoundRecord {
   serverHwmKiB: number;
   /** Why the round failed, with the processes' last log lines; absent when every transfer was intact. */
   error?: string;
-}
-
-/** The first `bytes` of `payload`: what the target's source sends for a download that long. */
-function prefix(payload: Payload, bytes: number): Payload {
-  const data = payload.data.subarray(0, bytes);
-  return { data, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
 /**

@@ -13,6 +13,12 @@ export function makePayload(bytes: number): Payload {
   return { data, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
+/** The first `bytes` of `payload`: what the target's source sends for a download that long. */
+export function prefix(payload: Payload, bytes: number): Payload {
+  const data = payload.data.subarray(0, bytes);
+  return { data, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
 export type Direction = 'up' | 'down';
 
 export interface TransferResult {

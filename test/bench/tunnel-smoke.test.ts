@@ -193,21 +193,23 @@ test('a short sessions run of our pair echoes through every session and reports 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-sessions-'));
   try {
     const out = path.join(dir, 'report.md');
-    const args = ['--sessions', '20', '--bulk-sessions', '2', '--bytes', '256K', '--pairs', 'ts-ts'];
-    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--out', out], {
+    const args = ['--sessions', '20', '--bulk-sessions', '2', '--bytes', '256K', '--warmup', '256K'];
+    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--pairs', 'ts-ts', '--out', out], {
       encoding: 'utf8',
       timeout: 25_000,
     });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /# Tunnel sessions/);
+    assert.match(report, /an unmeasured upload of 0\.25 MiB through each session \(the warm-up\)/);
     const number = '-?[\\d.]+';
     const slash = `${number} / ${number}`;
     // Round; RSS idle / with sessions / peak, KiB per session, echo s, CPU server / client, UDP drops; load
     const many = ['1', number, number, number, number, number, number, number, number, slash];
     assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${many.join(' \\| ')} \\|`));
-    // Round; MiB/s, first / last upload done, CPU per GiB client / server, waiting for a CPU, reference; load
-    const bulk = ['1', number, slash, slash, slash, number, slash];
+    // Round; MiB/s, first / last upload done, CPU per GiB client / server, waiting for a CPU, UDP drops,
+    // reference; load
+    const bulk = ['1', number, slash, slash, slash, number, number, slash];
     assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${bulk.join(' \\| ')} \\|`));
     assert.doesNotMatch(report, /## Failures/);
     assert.throws(() => parseOptions(['--sessions', '5', '--memory']), /one mode at a time/);
