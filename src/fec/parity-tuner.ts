@@ -128,8 +128,8 @@ const WINDOW_HOLD_RTTS = 2;
 const WINDOW_QUIET_PERIODS = 4;
 
 /**
- * What held the sender's last flush back: the path's rate (see above), Startup's ramp (the pacer or the
- * in-flight cap while Startup grows them: at the path's rate once a queue shows, STARTUP_QUEUE_RISE), a
+ * What held the sender's last flush back: the path's rate (see above), Startup's ramp (any flush in Startup
+ * with data waiting, senderLimit: at the path's rate once a queue shows, STARTUP_QUEUE_RISE), a
  * window (the peer's receive window or our send window, see WINDOW_HOLD_RTTS), nothing left to send (the
  * bulk data ended), the last flight (the pacer or the in-flight cap past Startup, with nothing queued
  * behind what KCP holds), or anything else. Nothing left and the last flight get the loss's parity at once

@@ -23,6 +23,25 @@ test('senderLimit: past Startup the pacer or the cap is the path rate while the 
   assert.equal(senderLimit(kcpAt('pacer', false, null)), 'other');
 });
 
+test("senderLimit: Startup's flushes with data waiting are its ramp's, whatever ended them", () => {
+  // the session's send budget per turn, and its short queue that the writer refills at once
+  assert.equal(senderLimit(kcpAt('budget', true, 'startup')), 'startup-ramp');
+  assert.equal(senderLimit(kcpAt('data', true, 'startup')), 'startup-ramp');
+  // nothing waiting is still out of data, a window still a window; past Startup the budget stays `other`
+  assert.equal(senderLimit(kcpAt('data', false, 'startup')), 'out-of-data');
+  assert.equal(senderLimit(kcpAt('snd-wnd', true, 'startup')), 'window');
+  assert.equal(senderLimit(kcpAt('budget', true, 'probe-bw')), 'other');
+  // so the rule that stops Startup's parity once its queue shows applies to those flushes too
+  const tuner = new ParityTuner(3);
+  tuner.peerSendsFec();
+  tuner.peerShape(true, 0);
+  const budget = senderLimit(kcpAt('budget', true, 'startup'));
+  const refill = senderLimit(kcpAt('data', true, 'startup'));
+  assert.equal(tuner.update(80, 0, 110, 100, budget), 3);
+  assert.equal(tuner.update(160, 0, 210, 140, refill), 0); // 40 % above the ramp's first round trip
+  assert.equal(tuner.update(240, 0, 310, 150, budget), 0);
+});
+
 test('ParityTuner: the last flight has the loss count at once, though the pacer still holds it', () => {
   const tuner = new ParityTuner(3);
   tuner.peerSendsFec();
