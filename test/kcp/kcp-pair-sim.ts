@@ -387,10 +387,13 @@ export class Endpoint {
     const pacer = this.pacer;
     this.kcp.backlogged = this.sendOff < this.writeLimit;
     if (pacer !== null && cc !== null) {
-      const rate = cc.pacingRate;
-      // the pacer counts KCP bytes here (the link adds the parity's share): the limit's share of them
+      // the controller's rate counts KCP segments; the pacer counts datagrams, with the room reserved for
+      // the FEC and crypt headers, as the session's wire ratio converts it (the link adds the parity's
+      // share): the limit's share of them
+      const { mtu, reserved } = this.options;
+      const rate = (cc.pacingRate * mtu) / (mtu - reserved);
       const limit = (this.options.rateLimit ?? 0) * (1 - this.parityShare());
-      pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, this.options.mtu, limit, now);
+      pacer.follow(rate > 0 ? rate : Number.POSITIVE_INFINITY, mtu, limit, now);
       const tuner = this.parityTuner;
       if (tuner !== null) {
         // as the session's flushKcp: retransmissions the peer's ACK showed needless are no loss
