@@ -118,6 +118,17 @@ const PARITY_BW_ROUNDS = 3;
  * an idle session learns nothing about the path (see onSend's idle restart).
  */
 const MIN_RTT_WINDOW_MS = 10_000;
+/**
+ * A sample at most this far above the min RTT renews it (its time, not its value): KCP's samples are whole
+ * ms, so one a ms above the min shows no queue that ProbeRTT could drain, only the clock's step or the
+ * peer's ACK delay. Renewed only by samples equal to it, a min RTT that one lucky sample set (an idle
+ * restart's, 1 ms under the loaded samples) expired 9.3 s into both traced warm 16 MiB downloads on the
+ * 50 ms, 10 Mbit/s VPS link, and ProbeRTT held half a BDP for ~400 ms (~1 % of the download) to measure
+ * the same path a ms higher (link-sim: 150 ms, 10 Mbit/s +0.11 / +0.16 Mbit/s cold / warm, 16 seeds,
+ * docs/link-vps-2026-12-05.md). A path whose delay grew by more still gets its new min when the old one
+ * expires.
+ */
+const MIN_RTT_RENEW_MS = 1;
 /** ProbeRTT lasts this long at half the BDP (v2), and at least one round. */
 const PROBE_RTT_MS = 200;
 /**
@@ -1002,7 +1013,7 @@ export class CongestionController implements ControllerEstimates {
       if (this.firstFlightArmedAt < 0) this.firstFlightArmedAt = this.clock;
       this.minRttValue = sample;
       this.minRttStamp = this.clock;
-    } else if (this.idleConfirms(sample)) {
+    } else if (sample <= this.minRttValue + MIN_RTT_RENEW_MS || this.idleConfirms(sample)) {
       this.minRttStamp = this.clock;
     } else if (this.minRttExpired()) {
       this.probeRttDue = true;
