@@ -191,7 +191,8 @@ fresh processes also pays for V8 optimizing the packet path):
 - **RTT**: a 64-byte request echoed back on a second stream through the same tunnel, every
   ${r.probeIntervalMs} ms while the bulk transfer runs (at most ${r.probes} per transfer), percentiles over
   all rounds' probes.
-- Every setting names \`-smuxver 1\` (K21's default; ours defaults to v2, and both ends must agree), so
+- Every setting names \`-smuxver 1\` (K21's default; ours defaults to v2, and both ends must agree), and
+  those ours and Go share name \`-mode fast\` (kcptun's default; ours defaults to \`-mode auto\`), so
   \`defaults\` means kcptun's defaults except the smux version.
 - **on one CPU %** (raw table, both ends ours): the share of the transfer for which our client's and our
   server's event loops last ran on one CPU (/proc/<pid>/stat field 39, every 50 ms). The kernel keeps them

@@ -20,15 +20,17 @@ export interface Setting {
 
 /**
  * Every setting names -smuxver 1: K21 defaults to smux v1 and ours to v2 (the latest kcptun's), and a
- * pair only talks when both ends agree, so "defaults" means "defaults except the smux version".
+ * pair only talks when both ends agree, so "defaults" means "defaults except the smux version". The
+ * settings ours and Go share also name kcptun's default -mode fast, as ours defaults to -mode auto.
  */
 const SMUX_V1 = ['-smuxver', '1'];
+const KCPTUN_MODE = ['-mode', 'fast'];
 const WND_1024 = ['-sndwnd', '1024', '-rcvwnd', '1024'];
 
 export const SETTINGS: readonly Setting[] = [
-  { name: 'defaults', args: [...SMUX_V1] },
-  { name: 'wnd1024', args: [...SMUX_V1, ...WND_1024] },
-  { name: 'wnd1024-nocomp', args: [...SMUX_V1, ...WND_1024, '-nocomp'] },
+  { name: 'defaults', args: [...SMUX_V1, ...KCPTUN_MODE] },
+  { name: 'wnd1024', args: [...SMUX_V1, ...KCPTUN_MODE, ...WND_1024] },
+  { name: 'wnd1024-nocomp', args: [...SMUX_V1, ...KCPTUN_MODE, ...WND_1024, '-nocomp'] },
   { name: 'auto', args: [...SMUX_V1, '-mode', 'auto'], oursOnly: true },
   // on loopback Go's client acknowledges once per -interval (30 ms), many round trips: the in-flight cap
   // has to span its ACK period (docs/link-auto-lan-2026-12-05.md)

@@ -37,8 +37,8 @@ export interface KcpOptions {
   /** Packet cipher (-crypt), default 'aes'; one of CRYPT_METHODS. */
   crypt?: string;
   /**
-   * KCP profile (-mode), default 'fast'; 'manual' takes noDelay, interval, resend and nc. 'auto' (ours)
-   * runs fast3's timers with congestion control and pacing, automatic windows unless sndWnd or rcvWnd is
+   * KCP profile (-mode), default 'auto' (kcptun's is 'fast'); 'manual' takes noDelay, interval, resend and
+   * nc. 'auto' (ours) runs fast3's timers with congestion control and pacing, automatic windows unless sndWnd or rcvWnd is
    * given, and adaptive parity unless dataShard or parityShard is given; a tunnel client also gets two
    * sessions unless conn is given, each new stream on the least loaded.
    */
@@ -109,7 +109,7 @@ export interface TunnelClientOptions extends TunnelCommonOptions {
   localAddr: string;
   /** The server: host:port, or host:minport-maxport to pick a random port per session. */
   remoteAddr: string;
-  /** KCP sessions, default 1 used round robin; with mode 'auto' 2, each new stream on the least loaded. */
+  /** KCP sessions: with mode 'auto' (the default) 2, each new stream on the least loaded; else 1, round robin. */
   conn?: number;
   /** Seconds after which a session is replaced (0: never). */
   autoExpire?: number;

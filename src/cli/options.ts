@@ -141,7 +141,7 @@ const USAGE = {
   key: 'pre-shared secret between client and server',
   crypt:
     'aes, aes-128, aes-128-gcm, aes-192, salsa20, blowfish, twofish, cast5, 3des, tea, xtea, xor, sm4, none, null',
-  mode: 'profiles: fast3, fast2, fast, normal, manual, auto (self-tuning: congestion control with pacing, automatic windows, adaptive FEC; sender-side, works with any kcptun peer)',
+  mode: "profiles: auto (ours: congestion control with pacing, automatic windows, adaptive FEC; sender-side, works with any kcptun peer), fast3, fast2, fast (kcptun's default), normal, manual",
   qpp: 'enable Quantum Permutation Pads(QPP)',
   qppCount:
     'the prime number of pads to use for QPP: The more pads you use, the more secure the encryption. Each pad requires 256 bytes.',
@@ -184,7 +184,9 @@ function commonRows<C extends CommonConfig>() {
   return {
     key: row<C>('key', 'key', 'string', DEFAULT_KEY, USAGE.key, { envVar: KEY_ENV_VAR }),
     crypt: row<C>('crypt', 'crypt', 'string', 'aes', USAGE.crypt),
-    mode: row<C>('mode', 'mode', 'string', 'fast', USAGE.mode),
+    // auto, not kcptun's fast: its cold median led tuned fast3 on every link profile and fast with no
+    // flags, and loopback was level (docs/link-auto-default-2026-12-05-3.md); sender-side, any peer works
+    mode: row<C>('mode', 'mode', 'string', AUTO_MODE, USAGE.mode),
     qpp: row<C>('qpp', 'QPP', 'bool', false, USAGE.qpp, { jsonKey: 'qpp' }),
     qppCount: row<C>('qppCount', 'QPPCount', 'int', 61, USAGE.qppCount, { jsonKey: 'qpp-count' }),
     mtu: row<C>('mtu', 'mtu', 'int', 1350, USAGE.mtu),
@@ -242,7 +244,8 @@ export const CLIENT_OPTIONS: readonly OptionSpec<ClientConfig>[] = Object.freeze
     'conn',
     'int',
     1,
-    'set num of UDP connections to server (-mode auto: 2 unless given, each new stream on the least loaded)',
+    // the (default: 1) -h appends is kcptun's modes'; auto's is AUTO_CONN (src/cli/config.ts)
+    'set num of UDP connections to server: in -mode auto 2 unless given, each new stream on the least loaded; in the other modes',
   ),
   row<ClientConfig>(
     'autoExpire',

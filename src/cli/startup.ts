@@ -127,7 +127,7 @@ function unbracket(host: string): string {
  */
 function autoModeLine(auto: AutoTuning, endParts: readonly string[]): string {
   const part = (on: boolean, what: string, flags: string) => (on ? what : `${what} off (${flags} given)`);
-  return `mode auto (sender-side, any kcptun peer): ${[
+  return `mode auto (the default; sender-side, any kcptun peer; -mode fast for kcptun's): ${[
     part(auto.congestion, 'congestion control with pacing, thin streams and tails sent twice', '-nc'),
     part(auto.windows, 'automatic windows', '-sndwnd/-rcvwnd'),
     part(auto.fec, 'adaptive parity count', '-datashard/-parityshard'),

@@ -117,8 +117,15 @@ describe('library options', () => {
   it('take the KCP parameters from the mode unless it is manual', () => {
     assert.throws(() => createSession(nowhere, { key: 'k', interval: 10, scheduler: manual() }), {
       name: 'TypeError',
-      message: /option 'interval' is set by mode 'fast': give mode 'manual'/,
+      message: /option 'interval' is set by mode 'auto': give mode 'manual'/,
     });
+    assert.throws(
+      () => createSession(nowhere, { key: 'k', mode: 'fast', interval: 10, scheduler: manual() }),
+      {
+        name: 'TypeError',
+        message: /option 'interval' is set by mode 'fast': give mode 'manual'/,
+      },
+    );
     const s = createSession(nowhere, {
       key: 'k',
       mode: 'manual',
@@ -150,7 +157,7 @@ describe('library options', () => {
 
 describe("a tunnel client in mode 'auto'", () => {
   /** Sessions' open streams after: a held stream, a short one that ends, another held one. */
-  async function streamsPerSession(clientOptions: { conn?: number }): Promise<number[]> {
+  async function streamsPerSession(clientOptions: { conn?: number; mode?: 'auto' }): Promise<number[]> {
     const target = await TransferTarget.start(0);
     const server = createTunnelServer({
       listen: '127.0.0.1:0',
@@ -162,7 +169,6 @@ describe("a tunnel client in mode 'auto'", () => {
       localAddr: '127.0.0.1:0',
       remoteAddr: `127.0.0.1:${udpPort}`,
       key: 'k',
-      mode: 'auto',
       ...clientOptions,
     });
     const { port } = (await client.start()) as AddressInfo;
@@ -188,10 +194,13 @@ describe("a tunnel client in mode 'auto'", () => {
   const REQUEST_BYTES = 1024;
 
   it('dials two sessions and puts a new stream on the less loaded (round robin would not)', async () => {
-    assert.deepEqual(await streamsPerSession({}), [1, 1]);
+    assert.deepEqual(await streamsPerSession({ mode: 'auto' }), [1, 1]);
   });
   it('keeps a given conn', async () => {
-    assert.deepEqual(await streamsPerSession({ conn: 1 }), [2]);
+    assert.deepEqual(await streamsPerSession({ mode: 'auto', conn: 1 }), [2]);
+  });
+  it('is the default mode', async () => {
+    assert.deepEqual(await streamsPerSession({}), [1, 1]);
   });
 });
 

@@ -34,6 +34,20 @@ test('the settings shared with Go run with every pair asked, and make up "all"',
   for (const s of shared) assert.equal(pairsFor(s, defaultPairs()).length, defaultPairs().length);
 });
 
+test('the settings shared with Go name a mode, so both ends run the same one (ours defaults to auto)', () => {
+  for (const s of defaultSettings()) {
+    const mode = s.args.indexOf('-mode');
+    assert.ok(mode >= 0, s.name);
+    assert.notEqual(s.args[mode + 1], 'auto', s.name);
+  }
+  assert.deepEqual(argsFor(select(SETTINGS, ['defaults'], '--settings')[0], 'ts'), [
+    '-smuxver',
+    '1',
+    '-mode',
+    'fast',
+  ]);
+});
+
 test('auto-go runs -mode auto on our end against Go at its defaults, with the mixed pairs only, when named', () => {
   const [autoGo] = select(SETTINGS, ['auto-go'], '--settings');
   assert.ok(!defaultSettings().some((s) => s.name === 'auto-go'));

@@ -28,8 +28,8 @@ function assertCliError(fn: () => unknown, pattern: RegExp): void {
 }
 
 describe('defaults of the latest kcptun', () => {
-  it('client', () => {
-    assert.deepEqual(client([]), {
+  it('client, -mode fast given', () => {
+    assert.deepEqual(client(['-mode', 'fast']), {
       localAddr: ':12948',
       remoteAddr: 'vps:29900',
       key: "it's a secrect",
@@ -73,6 +73,24 @@ describe('defaults of the latest kcptun', () => {
       udpTimeout: 60,
       auto: null,
     });
+  });
+  it('but -mode auto, with all its self-tuning parts, and its two sessions on the client', () => {
+    const fast = client(['-mode', 'fast']);
+    assert.deepEqual(client([]), {
+      ...fast,
+      mode: 'auto',
+      conn: 2,
+      // the auto preset, fast3's timers, over the same hidden defaults
+      noDelay: 1,
+      interval: 10,
+      smuxBuf: 16 * 1024 * 1024,
+      streamBuf: 16 * 1024 * 1024,
+      auto: { congestion: true, windows: true, fec: true },
+    });
+    const defaults = server([]);
+    assert.equal(defaults.mode, 'auto');
+    assert.deepEqual(defaults.auto, { congestion: true, windows: true, fec: true });
+    assert.equal(server(['-mode', 'fast']).auto, null);
   });
   it('server', () => {
     const config = server([]);

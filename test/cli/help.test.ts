@@ -114,14 +114,17 @@ const ADDED_AFTER_K21 = new Set([
   'workers',
 ]);
 
-/** The latest tables turned back into K21's: fewer flags, older usage texts (no -mode auto), smuxver default 1. */
+/**
+ * The latest tables turned back into K21's: fewer flags, older usage texts (no -mode auto), smuxver default
+ * 1, mode default fast.
+ */
 function asK21<C>(options: readonly OptionSpec<C>[], extraDropped: string[]): OptionSpec<C>[] {
   return options
     .filter((o) => !ADDED_AFTER_K21.has(o.name) && !extraDropped.includes(o.name))
     .map((o) => ({
       ...o,
       usage: K21_USAGE[o.name] ?? o.usage,
-      defaultValue: o.name === 'smuxver' ? 1 : o.defaultValue,
+      defaultValue: o.name === 'smuxver' ? 1 : o.name === 'mode' ? 'fast' : o.defaultValue,
     }));
 }
 

@@ -71,7 +71,7 @@ describe('the -mode auto start-up line', () => {
     const c = config(['-mode', 'auto']);
     assert.equal(
       autoLine(['-mode', 'auto'], [autoSessionsPart(c.conn)]),
-      'mode auto (sender-side, any kcptun peer): congestion control with pacing, thin streams and tails sent twice, automatic windows, adaptive parity count, new streams on the least loaded of 2 sessions',
+      "mode auto (the default; sender-side, any kcptun peer; -mode fast for kcptun's): congestion control with pacing, thin streams and tails sent twice, automatic windows, adaptive parity count, new streams on the least loaded of 2 sessions",
     );
     assert.match(
       autoLine(['-mode', 'auto', '-conn', '1'], [autoSessionsPart(1)]) ?? '',
@@ -79,5 +79,9 @@ describe('the -mode auto start-up line', () => {
     );
     assert.match(autoLine(['-mode', 'auto']) ?? '', /adaptive parity count$/);
     assert.equal(autoLine(['-mode', 'fast3'], [autoSessionsPart(1)]), undefined);
+  });
+  it('is logged with no -mode given: auto is the default', () => {
+    assert.match(autoLine([]) ?? '', /^mode auto \(the default;/);
+    assert.equal(autoLine(['-mode', 'fast']), undefined);
   });
 });

@@ -136,7 +136,7 @@ function runAuto(client: Impl, server: Impl, goFec: string[] = []): Promise<void
     async ({ localPort, target, relay, cli, ours, snmpFile }) => {
       assert.match(
         ours.log,
-        /mode auto \(sender-side, any kcptun peer\): congestion control with pacing, thin streams and tails sent twice, automatic windows, adaptive parity count/,
+        /mode auto \(the default; sender-side, any kcptun peer; -mode fast for kcptun's\): congestion control with pacing, thin streams and tails sent twice, automatic windows, adaptive parity count/,
       );
       if (client === 'ts')
         assert.match(cli.log, /adaptive parity count, new streams on the least loaded of 2 sessions/);

@@ -33,6 +33,8 @@ const SETTINGS: Setting[] = [
   { name: 'smuxver 2', args: ['-smuxver', '2'] },
   { name: 'nocomp', args: ['-nocomp'] },
   { name: 'no FEC', args: ['-ds', '0', '-ps', '0'] },
+  // defaults: ours runs -mode auto, Go its fast; this is kcptun's default on both ends
+  { name: 'mode fast', args: ['-mode', 'fast'] },
   { name: 'mode fast3', args: ['-mode', 'fast3'] },
   { name: 'mode normal', args: ['-mode', 'normal'] },
   { name: 'crypt none', args: ['-crypt', 'none'] },
