@@ -128,6 +128,18 @@ function asK21<C>(options: readonly OptionSpec<C>[], extraDropped: string[]): Op
     }));
 }
 
+/** The client's and the server's -h texts, for checks that hold for both. */
+function bothHelpTexts(): string[] {
+  return [CLIENT_OPTIONS, SERVER_OPTIONS].map((options) =>
+    renderHelp<unknown>({
+      programName: 'kcptun',
+      usage: 'x',
+      version: 'x',
+      options: options as readonly OptionSpec<unknown>[],
+    }),
+  );
+}
+
 describe('help layout', () => {
   it('reproduces K21 client -h byte for byte from the K21 flag set', () => {
     const text = renderHelp({
@@ -201,13 +213,7 @@ describe('help content', () => {
     assert.match(text, /--datashard value, --ds value +set reed-solomon/);
   });
   it('-sndwnd, -rcvwnd and -parityshard say what -mode auto does with them', () => {
-    for (const options of [CLIENT_OPTIONS, SERVER_OPTIONS] as const) {
-      const text = renderHelp<unknown>({
-        programName: 'kcptun',
-        usage: 'x',
-        version: 'x',
-        options: options as readonly OptionSpec<unknown>[],
-      });
+    for (const text of bothHelpTexts()) {
       for (const flag of ['sndwnd', 'rcvwnd'])
         assert.match(
           text,
@@ -220,13 +226,7 @@ describe('help content', () => {
     }
   });
   it('-pprof says in plain words that it opens the inspector, and what that allows', () => {
-    for (const options of [CLIENT_OPTIONS, SERVER_OPTIONS] as const) {
-      const text = renderHelp<unknown>({
-        programName: 'kcptun',
-        usage: 'x',
-        version: 'x',
-        options: options as readonly OptionSpec<unknown>[],
-      });
+    for (const text of bothHelpTexts()) {
       assert.match(
         text,
         /--pprof +start profiling: opens the Node\.js inspector on 127\.0\.0\.1:6060, which lets anyone who can connect to that address run any code in this process\n/,
