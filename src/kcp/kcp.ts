@@ -403,11 +403,6 @@ export class Kcp {
    * Keep `n` bytes at the start of every output datagram for the FEC/crypt headers. As in G561 they count
    * inside the mtu: mss = mtu − 24 − n.
    */
-  /** The bytes `reserveBytes` keeps at the start of every output datagram. */
-  get reservedBytes(): number {
-    return this.reserved;
-  }
-
   reserveBytes(n: number): void {
     if (!Number.isInteger(n) || n < 0 || n >= this.mtu - KCP_OVERHEAD) {
       throw new Error(`reserveBytes: n must be an integer in [0, mtu - 24) (got ${n}, mtu ${this.mtu})`);
@@ -415,6 +410,11 @@ export class Kcp {
     this.reserved = n;
     this._mss = this.mtu - KCP_OVERHEAD - n;
     this.buffer = this.allocBuffer();
+  }
+
+  /** The bytes `reserveBytes` keeps at the start of every output datagram. */
+  get reservedBytes(): number {
+    return this.reserved;
   }
 
   /** Datagram size limit, reserved header bytes included. Throws for mtu outside [50, 1500]. */
