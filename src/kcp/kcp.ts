@@ -730,9 +730,20 @@ export class Kcp {
         // loss: the RTO is at least two srtt (kcp-go's srtt + 4·rttvar fires as soon as a stable RTT rises,
         // and retransmits the whole window for nothing). Fast retransmit still repairs real loss in a round.
         // Where the peer's ACK period dominates the round trip, the margin also covers the una wait
-        // (UNA_WAIT_DECAY).
-        const floor = cc === null ? this._interval : this.controlledRtoFloor();
-        this.rtt.update(rtt, floor, this.minRto);
+        // (UNA_WAIT_DECAY). That floor is judged with the srtt before this sample, so the RTO is built on
+        // that srtt too where the sample lowered it: on the lower one, a srtt that fell across the una wait's
+        // threshold (UNA_WAIT_SRTTS) left an RTO under the una wait (toward Go's client at a 40 ms ACK
+        // period, srtt 21 → 18 ms: RTO 39 ms, and 51 segments timed out for nothing,
+        // docs/link-cold-lossy-2026-12-05.md). So the RTO exceeds the una wait: srtt plus the una wait where
+        // the threshold holds, at least two srtt (above the una wait) where it does not.
+        if (cc === null) {
+          this.rtt.update(rtt, this._interval, this.minRto);
+        } else {
+          const floor = this.controlledRtoFloor();
+          const judged = this.rtt.srtt;
+          this.rtt.sample(rtt);
+          this.rtt.setRto(floor, this.minRto, Math.max(judged, this.rtt.srtt));
+        }
         this.latestRtt = rtt;
       }
       // the controller's sample leaves out ACKs of an earlier transmission than the segment's last

@@ -13,6 +13,12 @@ export class RtoEstimator {
 
   /** Feed one RTT sample (0 ≤ rtt < 2^31 ms); the result is clamped to [minRto, 60000]. */
   update(rtt: number, interval: number, minRto: number): void {
+    this.sample(rtt);
+    this.setRto(interval, minRto);
+  }
+
+  /** Move srtt and rttvar by one RTT sample (0 ≤ rtt < 2^31 ms), leaving the RTO as it was. */
+  sample(rtt: number): void {
     if (this.srtt === 0) {
       this.srtt = rtt | 0;
       this.rttvar = rtt >> 1;
@@ -27,9 +33,16 @@ export class RtoEstimator {
         this.rttvar = (this.rttvar + ((delta - this.rttvar) >> 2)) | 0;
       }
     }
+  }
+
+  /**
+   * The RTO from `srtt` (the smoothed RTT by default) and rttvar: srtt plus the larger of 4·rttvar and
+   * `interval` (the margin's floor), clamped to [minRto, 60000].
+   */
+  setRto(interval: number, minRto: number, srtt = this.srtt): void {
     // uint32 arithmetic like kcp-go (the shift and the sum wrap for absurd samples)
     const variance = (this.rttvar << 2) >>> 0;
-    const rto = ((this.srtt >>> 0) + Math.max(interval, variance)) >>> 0;
+    const rto = ((srtt >>> 0) + Math.max(interval, variance)) >>> 0;
     this.rto = Math.min(Math.max(minRto, rto), KCP_RTO_MAX);
   }
 }

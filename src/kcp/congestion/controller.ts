@@ -372,12 +372,17 @@ const FIRST_FLIGHT_JUDGED_WINDOWS = 4;
 const FIRST_FLIGHT_RATE_SHARE = 0.7;
 /**
  * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
- * the in-flight cap was in flight as they were sent: the sender used its window, and only its short send
- * queue ran dry for a moment. Linux counts a slow-start flow as cwnd-limited the same way
- * (tcp_is_cwnd_limited: cwnd < 2 × max_packets_out). Without it, one empty queue at the first RTT sample
- * (the writer refills the 32-segment queue a moment later) marked that round's whole flight app-limited,
- * and the floor stayed at the initial window for two round trips (150 ms/10 %, its trace); an interactive
- * session (a few segments in flight) still banks nothing.
+ * the in-flight cap was in flight as they were sent, or at any time in this round or the last one (the
+ * flight they belong to, see flightPeak): the sender used its window, and only its short send queue ran
+ * dry for a moment. Linux counts a slow-start flow as cwnd-limited the same way (tcp_is_cwnd_limited:
+ * cwnd < 2 × max_packets_out, the most in flight over the last window, checked when the ACK comes).
+ * Without it, one empty queue at the first RTT sample (the writer refills the 32-segment queue a moment
+ * later) marked that round's whole flight app-limited, and the floor stayed at the initial window for two
+ * round trips (150 ms/10 %, its trace); an interactive session (a few segments in flight) still banks
+ * nothing. Judged only as each segment was sent, the first half of every flight (sent while less than half
+ * the cap was out) banked nothing: a long path's first flight of 768 segments, app-limited since it leaves
+ * an idle sender, grew the floor by 390 segments instead of ~700 (150 ms/10 %, link-sim's trace), and
+ * Startup grew 1.5× in its first round instead of ~1.9× (docs/link-cold-lossy-2026-12-05.md).
  */
 const WINDOW_USED_SHARE = 0.5;
 /**
@@ -548,6 +553,9 @@ export class CongestionController implements ControllerEstimates {
   private rounds = 0;
   private nextRoundDelivered = 0;
   private roundStart = false;
+  /** The most bytes in flight in this round and in the last one (see WINDOW_USED_SHARE). */
+  private flightPeak = 0;
+  private lastFlightPeak = 0;
   private fullBw = 0;
   private fullBwRounds = 0;
   /** Startup has ended once: after ProbeRTT the controller goes back to ProbeBW, not Startup. */
@@ -775,6 +783,11 @@ export class CongestionController implements ControllerEstimates {
     }
   }
 
+  /** The flight of this round or the last one held WINDOW_USED_SHARE of the in-flight cap. */
+  private windowUsed(): boolean {
+    return Math.max(this.flightPeak, this.lastFlightPeak) >= WINDOW_USED_SHARE * this.cwnd;
+  }
+
   /** Startup's slow-start floor in bytes (see startupDelivered). */
   private startupCwnd(): number {
     return this.initialWindow() + this.startupDelivered;
@@ -921,6 +934,7 @@ export class CongestionController implements ControllerEstimates {
     if (!seg.ccInFlight) {
       seg.ccInFlight = true;
       this.inflight += bytes;
+      if (this.inflight > this.flightPeak) this.flightPeak = this.inflight;
     }
     this.epochSent++;
   }
@@ -973,7 +987,9 @@ export class CongestionController implements ControllerEstimates {
     }
     this.delivered += bytes;
     this.deliveredTime = this.clock;
-    if (this._state === 'startup' && (!seg.ccAppLimited || seg.ccWindowUsed)) this.floorAcked += bytes;
+    if (this._state === 'startup' && (!seg.ccAppLimited || seg.ccWindowUsed || this.windowUsed())) {
+      this.floorAcked += bytes;
+    }
     // Acknowledged sooner than the path's min RTT after its last transmission: the ACK answers an earlier
     // transmission (KCP's una covers a segment whose own ACK was lost, after a retransmission), so the
     // snapshot is not this ACK's. Taken as the sample it would end a round within a fraction of an RTT: at
@@ -1057,6 +1073,8 @@ export class CongestionController implements ControllerEstimates {
       this.nextRoundDelivered = this.delivered;
       this.rounds++;
       this.roundStart = true;
+      this.lastFlightPeak = this.flightPeak;
+      this.flightPeak = this.inflight;
       this.lastRoundMaxRate = this.roundMaxRate;
       this.roundMaxRate = 0;
       this.recordLongRate();

@@ -76,6 +76,22 @@ describe('CongestionController: Startup floor', () => {
       assert.ok(caps[i] >= 1.95 * caps[i - 1], `${caps.map((c) => c.toFixed(0)).join(', ')} segments`);
   });
 
+  test('the first flight from idle banks what it delivers once it fills half the cap, its first half too', () => {
+    // every flush reports app-limited (the writer's queue empty at each) and the first flight leaves an
+    // idle sender, yet it fills the cap: judged only as each segment was sent, the part sent before half
+    // the cap was out banked nothing, and the floor grew 1.52× in the first round (128 → 194 segments,
+    // 208 with the flight's peak; link-sim's 150 ms/10 % first flight: 781 → 1,168, 1,253 with it)
+    const caps = ramp(
+      4,
+      () => RTT,
+      () => true,
+    );
+    assert.equal(caps.length, 4);
+    const shown = `${caps.map((c) => c.toFixed(0)).join(', ')} segments`;
+    assert.ok(caps[1] >= 1.6 * caps[0], shown);
+    for (let i = 2; i < caps.length; i++) assert.ok(caps[i] >= 1.95 * caps[i - 1], shown);
+  });
+
   test('while the RTT shows no queue the floor doubles per round', () => {
     // the bandwidth samples lag the flights (a flight paced out after the ACKs that released it), so a floor
     // held to 2 × the model's BDP grew 1.85× in the second round
