@@ -371,6 +371,20 @@ const LONG_FIRST_FLIGHT_FACTOR = 2;
 const FIRST_FLIGHT_JUDGED_WINDOWS = 4;
 const FIRST_FLIGHT_RATE_SHARE = 0.7;
 /**
+ * A slower bottleneck is the verdict only when FIRST_FLIGHT_SPANS consecutive spans of
+ * FIRST_FLIGHT_JUDGED_WINDOWS (or fewer, covering FIRST_FLIGHT_LOW_MS of ACKs) all read below
+ * FIRST_FLIGHT_RATE_SHARE; its rate is then theirs together; one span at the share or above and the path
+ * carried the flight. Where the CPU is contended the peer's and the forwarder's late turns spread a span's
+ * ACKs (30-80 ms of them) as a bottleneck would: with three busy loops beside the link benchmark one span
+ * read 0.19-0.67 of the flight's rate on a 100 Mbit/s path, and most cold downloads on 150 ms/10 % ended
+ * Startup after one round at 22-50 Mbit/s (those moved 20-35 Mbit/s, the others 39-47). A bottleneck
+ * spaces every span. Together, not the fastest span: that reads ACKs a loaded sender bunched (68-69
+ * Mbit/s at 50, link-sim --loaded). A span at 10 Mbit/s (150 ms VPS path) lasts FIRST_FLIGHT_LOW_MS on
+ * its own: three such spans queued ~200 more datagrams per download (docs/link-auto-loaded-2026-12-05.md).
+ */
+const FIRST_FLIGHT_SPANS = 3;
+const FIRST_FLIGHT_LOW_MS = 100;
+/**
  * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
  * the in-flight cap was in flight as they were sent, or at any time in this round or the last one (the
  * flight they belong to, see flightPeak): the sender used its window, and only its short send queue ran
@@ -449,6 +463,10 @@ export class CongestionController implements ControllerEstimates {
   /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
   private firstFlightAckAt = -1;
   private firstFlightAckDelivered = 0;
+  /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
+  private firstFlightLowSpans = 0;
+  private firstFlightLowDelivered = 0;
+  private firstFlightLowMs = 0;
   /** The send time of the newest segment whose ACK carries the current rate sample. */
   private sampleSentAt = 0;
   /** What the current ACK event delivered toward the floor (see growStartupFloor). */
@@ -769,18 +787,31 @@ export class CongestionController implements ControllerEstimates {
     if (ackSpan > this.minRttValue) {
       // an interactive sender's trickle, not a flight: measure again from this ACK
       this.firstFlightAckAt = -1;
+      this.firstFlightLowSpans = 0;
+      this.firstFlightLowDelivered = 0;
+      this.firstFlightLowMs = 0;
       return;
     }
     const delivered = this.delivered - this.firstFlightAckDelivered;
     if (delivered < FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd) return;
-    const rate = delivered / ackSpan;
     const paced = (STARTUP_GAIN * this.initialWindow()) / this.minRttValue;
-    this.firstFlightVerdict = rate >= FIRST_FLIGHT_RATE_SHARE * paced ? 1 : -1;
-    if (this.firstFlightVerdict < 0) {
-      this.maxBw.update(rate, this.rounds);
-      this.pathBw.update(rate / (1 - this.parityShare), this.rounds);
-      this.leaveStartup();
+    if (delivered / ackSpan >= FIRST_FLIGHT_RATE_SHARE * paced) {
+      this.firstFlightVerdict = 1;
+      return;
     }
+    this.firstFlightLowDelivered += delivered;
+    this.firstFlightLowMs += ackSpan;
+    if (++this.firstFlightLowSpans < FIRST_FLIGHT_SPANS && this.firstFlightLowMs < FIRST_FLIGHT_LOW_MS) {
+      // the next span starts at this ACK
+      this.firstFlightAckAt = this.clock;
+      this.firstFlightAckDelivered = this.delivered;
+      return;
+    }
+    this.firstFlightVerdict = -1;
+    const rate = this.firstFlightLowDelivered / this.firstFlightLowMs;
+    this.maxBw.update(rate, this.rounds);
+    this.pathBw.update(rate / (1 - this.parityShare), this.rounds);
+    this.leaveStartup();
   }
 
   /** The flight of this round or the last one held WINDOW_USED_SHARE of the in-flight cap. */

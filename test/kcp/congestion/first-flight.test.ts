@@ -18,14 +18,21 @@ const RTT = 200;
  * `rate` bytes per ms. Returns when Startup ended (-1: not within `rounds` round trips), the bandwidth
  * estimate then (bytes per ms) and the deepest queue (ms).
  */
-function run(rate: number, rounds: number): { endedAt: number; bw: number; queueMs: number } {
+function run(
+  rate: number,
+  rounds: number,
+  { slowAcks }: { slowAcks?: { from: number; to: number; perMs: number } } = {},
+): { endedAt: number; bw: number; queueMs: number } {
   const cc = afterFirstRoundTrip(RTT, SEG);
   const inPath: { seg: SendSnapshot; sent: number; arrives: number }[] = [];
   let queueFreeAt = 0;
   let queueMs = 0;
   let tokens = 0;
   for (let t = RTT; t < rounds * RTT; t++) {
-    while (inPath.length > 0 && inPath[0].arrives + RTT / 2 <= t) {
+    // a peer starved of CPU from `from` to `to` acknowledges only `perMs` segments a ms, then the rest
+    const starved = slowAcks !== undefined && t >= slowAcks.from && t < slowAcks.to;
+    let budget = starved ? slowAcks.perMs : Number.POSITIVE_INFINITY;
+    while (inPath.length > 0 && inPath[0].arrives + RTT / 2 <= t && budget-- > 0) {
       const s = inPath.shift()!;
       cc.onRtt(t - s.sent, t);
       cc.onDelivered(s.seg, SEG, t);
@@ -60,8 +67,9 @@ describe('CongestionController: the first flight on a long path', () => {
     // come back at the bottleneck's rate, and Startup's doubling from there would only queue more
     const rate = 4 * SEG;
     const slow = run(rate, 10);
-    // the flight leaves at 200 ms and its first ACK comes at 400: the verdict follows within its ACKs
-    assert.ok(slow.endedAt > 0 && slow.endedAt < 2.5 * RTT, `Startup ended at ${slow.endedAt} ms`);
+    // the flight leaves at 200 ms and its first ACK comes at 400: the verdict follows within its ACKs, once
+    // three spans of them read slow (FIRST_FLIGHT_SPANS)
+    assert.ok(slow.endedAt > 0 && slow.endedAt < 3 * RTT, `Startup ended at ${slow.endedAt} ms`);
     assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
     assert.ok(slow.queueMs < RTT / 2, `queue ${slow.queueMs.toFixed(0)} ms`);
   });
@@ -93,5 +101,12 @@ describe('CongestionController: the first flight on a long path', () => {
     // 25 segments per ms: the flight's ACKs come back at its own rate
     const fast = run(25 * SEG, 3);
     assert.equal(fast.endedAt, -1, `Startup ended at ${fast.endedAt} ms`);
+  });
+
+  test('a span of ACKs a starved peer spread is no bottleneck: Startup goes on doubling', () => {
+    // the flight's first ACK comes at 400 ms; for 60 ms the peer acknowledges 3 segments a ms of the
+    // flight's 7.4 (its CPU's share), then catches up: the first span reads 0.4 of the flight's rate
+    const starved = run(25 * SEG, 3, { slowAcks: { from: 400, to: 460, perMs: 3 } });
+    assert.equal(starved.endedAt, -1, `Startup ended at ${starved.endedAt} ms`);
   });
 });
