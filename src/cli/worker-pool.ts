@@ -11,6 +11,7 @@ import { type SessionQueues, snmp } from '../metrics/snmp.js';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
 import { clockEpochMs } from '../transport/clock.js';
 import { udpStats } from '../tunnel/udp-stats.js';
+import { workerResourceLimits } from './heap-tuning.js';
 import type { Logger } from './log.js';
 import type { ConnectionMessage, WorkerData, WorkerMessage, WorkerStats } from './worker-messages.js';
 
@@ -36,7 +37,7 @@ export class WorkerPool implements TunnelView {
     const bound: Promise<WorkersStarted>[] = [];
     for (const [i, config] of configs.entries()) {
       const data: WorkerData<unknown> = { config, mainEpochMs };
-      const worker = new Worker(module, { workerData: data });
+      const worker = new Worker(module, { workerData: data, resourceLimits: workerResourceLimits() });
       this.workers.push(worker);
       const queues: SessionQueues = {
         sndQueueLength: 0,
