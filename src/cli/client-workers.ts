@@ -3,11 +3,11 @@
  * -conn sessions, so that streams, and the sessions under them, spread over the cores. The main thread
  * listens and hands each accepted connection to the next worker in turn, as a duplicate of its descriptor
  * (a net.Socket cannot move between threads, but a descriptor is the process's); it keeps what is per
- * process (worker-pool.ts).
+ * process (worker-pool.ts). docs/protocol.md §5.7.
  *
  * Handing over rather than a listener per worker in a SO_REUSEPORT group: the kernel's hash of each
  * connection's addresses and ports would split 8 connections 4/4 only about a quarter of the time (a
- * worker that got 6 works while the other idles), and -l keeps every form it has (port 0, a unix socket).
+ * worker that got 6 works while the other idles), and -l keeps every form it has (IPv6, a unix socket).
  */
 import net from 'node:net';
 import { isSea } from 'node:sea';

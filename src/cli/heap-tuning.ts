@@ -44,7 +44,7 @@ if (!userSemiSpace) setFlagsFromString('--semi-space-growth-factor=1');
  * semi-spaces (two, and the new large-object space), so 3 is 1 MiB semi-spaces, the main thread's. A
  * worker's isolate otherwise starts at 2 MiB semi-spaces (node 20), and in client workers carrying 8 bulk
  * sessions that larger young generation came with 23-27 full mark-compacts per 480 MiB against 2 with this
- * (the old generation's limit reached again and again), and 1.2-1.4x the client CPU per byte of one thread
+ * (the old generation's limit reached again and again), and 1.4-2.1x the client CPU per byte of one thread
  * (docs/bench-tunnel-client-workers-2026-12-05.md).
  */
 const WORKER_YOUNG_GENERATION_MB = 3;
