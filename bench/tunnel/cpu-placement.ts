@@ -28,10 +28,15 @@ export function lastCpu(pid: number, stat?: string): number {
 
 /**
  * Whether a pair's placement is worth sampling: both ends ours, one event-loop thread each. A Go end
- * spreads its work over threads, so its main thread's CPU says nothing; a server with -workers neither.
+ * spreads its work over threads, so its main thread's CPU says nothing; an end with -workers neither.
  */
 export function placementSampled(pair: Pair): boolean {
-  return pair.client === 'ts' && pair.server === 'ts' && pair.serverWorkers === undefined;
+  return (
+    pair.client === 'ts' &&
+    pair.server === 'ts' &&
+    pair.serverWorkers === undefined &&
+    pair.clientWorkers === undefined
+  );
 }
 
 /**

@@ -83,7 +83,8 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --pairs LIST      all, or comma-separated client-server pairs: ts-ts,go-go,ts-go,go-ts; also
                     ts-ts-metrics (ours with -metrics on, /metrics scraped every second; not in all);
                     ts-ts-tcp,go-go-tcp (-tcp, the two ends in network namespaces joined by a veth;
-                    root; not in all); ts-ts-w2,go-ts-w2 (our server with -workers 2; not in all)
+                    root; not in all); ts-ts-w2,go-ts-w2 (our server with -workers 2; not in all);
+                    ts-ts-cw2,ts-go-cw2 (our client with -workers 2), ts-ts-cw2-w2 (both; not in all)
   --probes N        64-byte round trips per bulk transfer, at most (default 200; --quick 50)
   --interval MS     spacing of the probes (default 20)
   --timeout SEC     bound on one transfer (default max(60, bytes / 1 MiB/s))

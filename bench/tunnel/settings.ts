@@ -52,6 +52,8 @@ export interface Pair {
   tcp?: boolean;
   /** Our server with -workers N (its sessions spread over N threads); run only when named. */
   serverWorkers?: number;
+  /** Our client with -workers N (connections and -conn sessions spread over N threads); run only when named. */
+  clientWorkers?: number;
 }
 
 /** In run order: ours and Go's alternate, then the mixed pairs. */
@@ -65,6 +67,9 @@ export const PAIRS: readonly Pair[] = [
   { name: 'go-go-tcp', client: 'go', server: 'go', tcp: true },
   { name: 'ts-ts-w2', client: 'ts', server: 'ts', serverWorkers: 2 },
   { name: 'go-ts-w2', client: 'go', server: 'ts', serverWorkers: 2 },
+  { name: 'ts-ts-cw2', client: 'ts', server: 'ts', clientWorkers: 2 },
+  { name: 'ts-ts-cw2-w2', client: 'ts', server: 'ts', clientWorkers: 2, serverWorkers: 2 },
+  { name: 'ts-go-cw2', client: 'ts', server: 'go', clientWorkers: 2 },
 ];
 
 /**
@@ -72,7 +77,9 @@ export const PAIRS: readonly Pair[] = [
  * comparisons, and the -tcp pairs, which need root for their namespaces.
  */
 export function defaultPairs(): Pair[] {
-  return PAIRS.filter((p) => !p.metrics && !p.tcp && p.serverWorkers === undefined);
+  return PAIRS.filter(
+    (p) => !p.metrics && !p.tcp && p.serverWorkers === undefined && p.clientWorkers === undefined,
+  );
 }
 
 export function pairUsesGo(pair: Pair): boolean {

@@ -97,7 +97,7 @@ export class TunnelPair {
     const extra = pair.metrics ? ['-metrics', '127.0.0.1:0'] : [];
     if (pair.tcp) extra.push('-tcp');
     const serverSetting = [...argsFor(setting, pair.server), ...extra];
-    const clientSetting = [...argsFor(setting, pair.client), ...extra];
+    const clientSetting = [...argsFor(setting, pair.client), ...extra, ...clientOnlyArgs(pair)];
     let tunnel: TunnelPair;
     if (pair.tcp) {
       const placement = await NetnsPlacement.open(targetPort);
@@ -177,4 +177,9 @@ export class TunnelPair {
 /** Flags for the server alone: -workers of the -w2 pairs. */
 function serverOnlyArgs(pair: Pair): string[] {
   return pair.serverWorkers === undefined ? [] : ['-workers', String(pair.serverWorkers)];
+}
+
+/** Flags for the client alone: -workers of the -cw2 pairs. */
+function clientOnlyArgs(pair: Pair): string[] {
+  return pair.clientWorkers === undefined ? [] : ['-workers', String(pair.clientWorkers)];
 }

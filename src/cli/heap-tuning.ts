@@ -33,9 +33,26 @@
  * (--jitless, --no-opt...).
  */
 import { setFlagsFromString } from 'node:v8';
+import type { ResourceLimits } from 'node:worker_threads';
 
 const userFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
-if (!/semi[-_]space/.test(userFlags)) setFlagsFromString('--semi-space-growth-factor=1');
+const userSemiSpace = /semi[-_]space/.test(userFlags);
+if (!userSemiSpace) setFlagsFromString('--semi-space-growth-factor=1');
+
+/**
+ * A -workers thread's young generation, in MiB of Worker's resourceLimits: V8 sizes it as three
+ * semi-spaces (two, and the new large-object space), so 3 is 1 MiB semi-spaces, the main thread's. A
+ * worker's isolate otherwise starts at 2 MiB semi-spaces (node 20), and in client workers carrying 8 bulk
+ * sessions that larger young generation came with 23-27 full mark-compacts per 480 MiB against 2 with this
+ * (the old generation's limit reached again and again), and 1.4-2.1x the client CPU per byte of one thread
+ * (docs/bench-tunnel-client-workers-2026-12-05.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 3;
+
+/** The resource limits of a -workers thread (worker-pool.ts); a user's semi-space flag wins here too. */
+export function workerResourceLimits(): ResourceLimits {
+  return userSemiSpace ? {} : { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
+}
 
 /** Whether the user chose anything about V8's compiler tiers, which turning Turbofan on again would undo. */
 const userTiers = /--(no-)?(opt|turbofan|jitless|lite[-_]mode)\b/.test(userFlags);

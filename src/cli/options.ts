@@ -62,6 +62,8 @@ export interface ClientConfig extends CommonConfig {
   conn: number;
   autoExpire: number;
   scavengeTtl: number;
+  /** -workers: threads carrying the connections, each with its share of the -conn sessions (ours, not kcptun's). */
+  workers: number;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -291,6 +293,13 @@ export const CLIENT_OPTIONS: readonly OptionSpec<ClientConfig>[] = Object.freeze
   c.metrics,
   c.udp(USAGE.udpClient),
   c.udpTimeout,
+  row<ClientConfig>(
+    'workers',
+    'workers',
+    'int',
+    1,
+    'carry connections in this many threads to use more cores, each with its share of the -conn sessions (at least one), new connections handed to them in turn (Linux, not with -tcp, -udp or -pprof); memory grows about 16 MB per thread',
+  ),
 ]);
 
 const s = commonRows<ServerConfig>();

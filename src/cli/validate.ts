@@ -97,6 +97,7 @@ export function validateClientConfig(config: ClientConfig): string[] {
   if (config.conn > MAX_UINT16) fail(`-conn must be at most ${MAX_UINT16}, got ${config.conn}`);
   checkCommon(config, warnings);
   parsePortRange(config.remoteAddr, 'remoteaddr');
+  requireRange('workers', config.workers, 1, MAX_WORKERS);
   if (config.autoExpire !== 0 && config.scavengeTtl > config.autoExpire) {
     warnings.push(
       'WARNING: scavengettl is bigger than autoexpire, connections may race hard to use bandwidth. Try limiting scavengettl to a smaller value.',

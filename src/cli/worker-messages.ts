@@ -1,14 +1,13 @@
 /**
- * What a -workers thread (server-worker.ts) tells the main thread (server-workers.ts). Plain data: each
- * message crosses threads by structured clone.
+ * What a -workers thread (server-worker.ts, client-worker.ts) and the main thread (worker-pool.ts) tell
+ * each other. Plain data: each message crosses threads by structured clone.
  */
 import type { SessionQueues } from '../metrics/snmp.js';
 import type { Health, TunnelSessionMetrics } from '../metrics/status.js';
-import type { ServerConfig } from './options.js';
 
-/** What the main thread gives each worker. */
-export interface WorkerData {
-  readonly config: ServerConfig;
+/** What the main thread gives each worker: the configuration it runs (a client's with its -conn share). */
+export interface WorkerData<C> {
+  readonly config: C;
   /** The main thread's clockEpochMs(), to move session timestamps onto its clock. */
   readonly mainEpochMs: number;
 }
@@ -28,9 +27,19 @@ export interface WorkerStats {
 
 export type WorkerMessage =
   | { readonly kind: 'log'; readonly line: string }
+  /** Started: the ports a server's worker bound (none for a client's), the cipher in use. */
   | { readonly kind: 'bound'; readonly ports: number[]; readonly cryptName: string }
   | { readonly kind: 'failed'; readonly message: string }
   | WorkerStats;
+
+/**
+ * An accepted connection for a client's worker (client-workers.ts): a descriptor of the process's, a
+ * duplicate the main thread no longer uses, which the worker wraps in a net.Socket and owns from then on.
+ */
+export interface ConnectionMessage {
+  readonly kind: 'connection';
+  readonly fd: number;
+}
 
 /**
  * How often a worker reports: the main thread's SNMP dump, -snmplog line and -metrics pages show the sums

@@ -19,8 +19,11 @@ import { type ChannelOutcome, ClientUdpChannel, ClientUdpForwarder } from './udp
 import { type UdpOptions, udpSettingsOf, udpSocketFor } from './udp-flow.js';
 
 export interface ClientOptions extends MuxOptions {
-  /** TCP host:port, or a unix socket path (latest kcptun). */
-  listen: { host: string; port: number } | { path: string };
+  /**
+   * TCP host:port, or a unix socket path (latest kcptun); null for a client that listens nowhere and is
+   * handed its connections through adopt() (a -workers thread: the main thread listens, client-workers.ts).
+   */
+  listen: { host: string; port: number } | { path: string } | null;
   remote: HostPorts;
   conn: number;
   /** Which of the `conn` sessions a new stream goes to: kcptun's round robin unless told otherwise. */
@@ -99,15 +102,22 @@ export class TunnelClient implements TunnelView {
         : null;
   }
 
-  /** Start listening; resolves with the bound address once accepting. */
+  /**
+   * Start listening; resolves with the bound address once accepting. Without a listen address, resolves
+   * with '' once the sessions are started, and takes connections through adopt().
+   */
   async start(): Promise<net.AddressInfo | string> {
+    const listen = this.options.listen;
+    if (listen === null) {
+      this.startSessions();
+      return '';
+    }
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
-      this.onConnection(socket),
+      this.adopt(socket),
     );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      const listen = this.options.listen;
       if ('path' in listen) server.listen(listen.path, resolve);
       else server.listen(listen.port, listen.host === '' ? undefined : listen.host, resolve);
     });
@@ -115,12 +125,19 @@ export class TunnelClient implements TunnelView {
     this.capConnections(server);
     if (this.options.udp !== undefined) {
       try {
-        await this.startUdp(server.address());
+        await this.startUdp(listen, server.address());
       } catch (err) {
         server.close();
         throw err;
       }
     }
+    this.startSessions();
+    const addr = server.address();
+    return addr === null ? '' : addr;
+  }
+
+  /** The scavenger, the sessions' first dials where auto primes them, the placement's sampler. */
+  private startSessions(): void {
     if (this.options.autoExpireSeconds > 0) {
       this.scavenger = setInterval(() => this.scavenge(), SCAVENGE_PERIOD_MS);
       this.scavenger.unref();
@@ -135,13 +152,13 @@ export class TunnelClient implements TunnelView {
       this.sampler = setInterval(() => this.sampleLoads(performance.now()), LOAD_SAMPLE_PERIOD_MS);
       this.sampler.unref();
     }
-    const addr = server.address();
-    return addr === null ? '' : addr;
   }
 
   /** -udp: a UDP socket on the address and port the TCP listener got. */
-  private async startUdp(bound: net.AddressInfo | string | null): Promise<void> {
-    const listen = this.options.listen;
+  private async startUdp(
+    listen: { host: string; port: number } | { path: string },
+    bound: net.AddressInfo | string | null,
+  ): Promise<void> {
     if ('path' in listen || bound === null || typeof bound === 'string') {
       throw new Error('-udp needs a host:port listen address, not a unix socket');
     }
@@ -201,7 +218,8 @@ export class TunnelClient implements TunnelView {
    */
   health(): Health {
     if (this.closed) return { ok: false, reason: 'the client is closed' };
-    if (this.server === null || !this.server.listening)
+    // a client without a listen address has none of its own to check (its main thread checks its own)
+    if (this.options.listen !== null && (this.server === null || !this.server.listening))
       return { ok: false, reason: 'the TCP listener is not open' };
     if (this.dialError !== '') return { ok: false, reason: `dialling the server fails: ${this.dialError}` };
     const now = nowMs();
@@ -239,7 +257,8 @@ export class TunnelClient implements TunnelView {
     for (const e of this.expiring) e.mux.close();
   }
 
-  private onConnection(socket: net.Socket): void {
+  /** Carry an accepted connection, paused until its stream is open (resumed then). */
+  adopt(socket: net.Socket): void {
     if (this.closed) {
       socket.destroy();
       return;

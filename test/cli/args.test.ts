@@ -71,6 +71,7 @@ describe('defaults of the latest kcptun', () => {
       metrics: '',
       udp: false,
       udpTimeout: 60,
+      workers: 1,
       auto: null,
     });
   });

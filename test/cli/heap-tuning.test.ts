@@ -46,6 +46,38 @@ test('the bins keep the young generation at its initial size; a user flag and th
   assert.ok(youngGenerationAfterChurn(path.join(SRC, 'cli', 'heap-tuning.js'), own) > 2);
 });
 
+/**
+ * The young generation (MiB) of a worker thread started by a fresh node that imported heap-tuning.js,
+ * with workerResourceLimits() or without, after the same churn as youngGenerationAfterChurn.
+ */
+function workerYoungGeneration({ limited }: { limited: boolean }): number {
+  const module = path.join(SRC, 'cli', 'heap-tuning.js');
+  const churn = `
+    const { getHeapSpaceStatistics } = await import('node:v8');
+    let keep = [];
+    for (let i = 0; i < 2e6; i++) { keep.push({ i, s: [i, i] }); if (keep.length > 20000) keep = []; }
+    const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    (await import('node:worker_threads')).parentPort.postMessage(young.space_size);`;
+  const script = `
+    const { workerResourceLimits } = await import(${JSON.stringify(module)});
+    const { Worker } = await import('node:worker_threads');
+    const options = { eval: true, ${limited ? 'resourceLimits: workerResourceLimits()' : ''} };
+    const worker = new Worker(${JSON.stringify(`(async () => {${churn}})()`)}, options);
+    worker.once('message', (bytes) => { process.stdout.write(String(bytes)); worker.terminate(); });`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout) / MIB;
+}
+
+test("a -workers thread's young generation is the main thread's 2 MiB, not a worker's default", () => {
+  assert.ok(workerYoungGeneration({ limited: true }) <= 2);
+  // what the limit changes: node starts a worker's isolate with twice the semi-space
+  assert.ok(workerYoungGeneration({ limited: false }) > 2);
+});
+
 test('a bin sets the flag before its program is parsed: the young generation is 2 MiB once it listens', async () => {
   // Parsing the program's modules before heap-tuning ran grew it to 2 x 2 MiB (client-main.ts).
   const port = await freeUdpPort();

@@ -35,6 +35,7 @@ function graphOf(entry: string): { loaded: Set<string>; dynamic: Set<string> } {
 /** Modules (under src/) that only a flag needs: -workers, -pprof, -snmplog, -metrics. */
 const FLAG_ONLY = [
   'cli/server-workers.js',
+  'cli/client-workers.js',
   'cli/profiling.js',
   'metrics/snmp-logger.js',
   'metrics/http-server.js',
@@ -47,6 +48,7 @@ test("a program's start leaves out the modules only a flag needs, and loads them
     for (const module of FLAG_ONLY) {
       const file = path.resolve(CLI, '..', module);
       if (module === 'cli/server-workers.js' && program === 'client-program.js') continue;
+      if (module === 'cli/client-workers.js' && program === 'server-program.js') continue;
       assert.ok(!loaded.has(file), `${program} loads ${module} at start`);
       assert.ok(dynamic.has(file), `${program} never loads ${module}`);
     }

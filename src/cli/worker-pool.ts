@@ -1,0 +1,138 @@
+/**
+ * The main thread's side of -workers (server-workers.ts, client-workers.ts): it starts the worker threads,
+ * logs their lines, and keeps what is per process: the SNMP dump and -snmplog, -metrics, the signals; it
+ * shows the workers' sums, as of their last report (worker-report.ts).
+ *
+ * A worker that dies takes the process with it: a server's peers would be moved to the other members of
+ * the port's group, where their sessions do not exist, and a client's connections in it are gone.
+ */
+import { Worker } from 'node:worker_threads';
+import { type SessionQueues, snmp } from '../metrics/snmp.js';
+import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
+import { clockEpochMs } from '../transport/clock.js';
+import { udpStats } from '../tunnel/udp-stats.js';
+import { workerResourceLimits } from './heap-tuning.js';
+import type { Logger } from './log.js';
+import type { ConnectionMessage, WorkerData, WorkerMessage, WorkerStats } from './worker-messages.js';
+
+/** What the first worker's 'bound' message said: every worker binds the same ports with the same cipher. */
+export interface WorkersStarted {
+  readonly ports: number[];
+  readonly cryptName: string;
+}
+
+export class WorkerPool implements TunnelView {
+  readonly started: Promise<WorkersStarted>;
+  private readonly workers: Worker[] = [];
+  private readonly latest = new Map<Worker, WorkerStats>();
+  private stopping = false;
+
+  /** One worker running `module` per configuration in `configs`. */
+  constructor(
+    module: URL,
+    configs: readonly unknown[],
+    private readonly log: Logger,
+  ) {
+    const mainEpochMs = clockEpochMs();
+    const bound: Promise<WorkersStarted>[] = [];
+    for (const [i, config] of configs.entries()) {
+      const data: WorkerData<unknown> = { config, mainEpochMs };
+      const worker = new Worker(module, { workerData: data, resourceLimits: workerResourceLimits() });
+      this.workers.push(worker);
+      const queues: SessionQueues = {
+        sndQueueLength: 0,
+        sndBufLength: 0,
+        rcvQueueLength: 0,
+        fecQueuedGroups: 0,
+      };
+      snmp.countQueues(queues);
+      bound.push(
+        new Promise((resolve, reject) => {
+          worker.on('message', (m: WorkerMessage) => {
+            if (m.kind === 'log') log.info(m.line);
+            else if (m.kind === 'bound') resolve(m);
+            else if (m.kind === 'failed') reject(new Error(m.message));
+            else this.onStats(worker, m, queues);
+          });
+          worker.on('error', (err) => {
+            reject(err);
+            this.fail(i, err.message);
+          });
+          worker.on('exit', (code) => {
+            reject(new Error(`worker ${i} exited (${code})`));
+            this.fail(i, `exited with status ${code}`);
+          });
+        }),
+      );
+    }
+    this.started = Promise.all(bound).then(
+      (all) => all[0]!,
+      (err: unknown) => {
+        this.stop();
+        throw err;
+      },
+    );
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Hand worker `index` a message (a client's accepted connection). */
+  send(index: number, message: ConnectionMessage): void {
+    this.workers[index]!.postMessage(message);
+  }
+
+  /** After start-up, a worker's end is the process's (see the module's comment). */
+  private fail(index: number, reason: string): void {
+    if (this.stopping) return;
+    this.log.info(`worker ${index}: ${reason}; stopping`);
+    this.stop();
+    this.log.close();
+    process.exit(1);
+  }
+
+  private onStats(worker: Worker, stats: WorkerStats, queues: SessionQueues): void {
+    this.latest.set(worker, stats);
+    Object.assign(queues, stats.queues);
+    const all = [...this.latest.values()];
+    const maxConn = snmp.MaxConn;
+    sumInto(
+      snmp,
+      all.map((s) => s.snmp),
+    );
+    // A peak is not a sum: the larger of the peak seen here and each worker's own
+    snmp.MaxConn = Math.max(maxConn, snmp.CurrEstab, ...all.map((s) => s.snmp.MaxConn ?? 0));
+    sumInto(
+      udpStats,
+      all.map((s) => s.udp),
+    );
+  }
+
+  sessionMetrics(): TunnelSessionMetrics[] {
+    return [...this.latest.values()].flatMap((s) => s.sessions);
+  }
+
+  health(): Health {
+    if (this.stopping) return { ok: false, reason: 'the workers are stopped' };
+    for (const s of this.latest.values()) if (!s.health.ok) return s.health;
+    return { ok: true };
+  }
+
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const worker of this.workers) void worker.terminate();
+  }
+}
+
+/** Each numeric field of `target` becomes the sum of that field over `parts` (the main thread has none of its own). */
+function sumInto(target: object, parts: readonly Record<string, number>[]): void {
+  const fields = target as Record<string, unknown>;
+  for (const name of Object.keys(fields)) {
+    if (typeof fields[name] !== 'number' || name === 'FECShardMin') continue;
+    let sum = 0;
+    for (const part of parts) sum += part[name] ?? 0;
+    fields[name] = sum;
+  }
+}
