@@ -229,6 +229,17 @@ export class ParityTuner {
     return held ? 0 : this.count;
   }
 
+  /**
+   * Whether update() with these counts and round trip and the sender out of data would change nothing
+   * and answer the same at any later time: no period can end before more segments go out, and no hold
+   * (PATH_RATE_HOLD_RTTS, WINDOW_HOLD_RTTS) is left to expire. A quiet session may then skip its interval
+   * flushes (KcpSession's parking) without its parity ever differing.
+   */
+  settled(transmissions: number, now: number, rtt: number): boolean {
+    if (this.pathRateSeen || (this.count > 0 && this.windowHolds(now, rtt))) return false;
+    return this.starting(transmissions) || transmissions - this.periodStartSent < PERIOD_SEGMENTS;
+  }
+
   /** Whether a window held a flush in the last WINDOW_HOLD_RTTS round trips without a queue showing. */
   private windowHolds(now: number, rtt: number): boolean {
     if (!this.windowSeen || timeDiff(now, this.windowAt) >= WINDOW_HOLD_RTTS * rtt) return false;

@@ -2,6 +2,7 @@ import { releaseSegmentPool, SEGMENT_POOL_TRIM_MS, trimSegmentPool } from '../kc
 import { timeDiff } from '../kcp/time-diff.js';
 import { nowMs } from './clock.js';
 import { flushOutbox } from './outbox.js';
+import { receiveBatch } from './receive-backlog.js';
 
 /**
  * `update`'s answer when it has nothing to do until something happens to it (a datagram, a write): the
@@ -187,6 +188,10 @@ export class Scheduler {
    * whose snappy reader then took the stream's next piece before the end of the one it was in
    * (docs/bench-tunnel-stall-2026-12-05-2.md). Nor does it need to: an idle session has nothing in flight
    * to time out.
+   *
+   * Inside a batched receive's delivery the datagrams wait for the batch's own flushOutbox, which follows
+   * it: the sessions one batch opens at a server each send -mode auto's RTT-priming NOP (rtt-prime.ts),
+   * and they then share a sendmmsg instead of one system call each.
    */
   flushNow(s: Schedulable): boolean {
     if (this.manual) return false;
@@ -194,7 +199,7 @@ export class Scheduler {
     const wait = s.update(now);
     if (wait === IDLE) this.park(s);
     else this.advance(s, (now + Math.max(1, wait)) >>> 0);
-    flushOutbox();
+    if (!receiveBatch.active) flushOutbox();
     return true;
   }
 

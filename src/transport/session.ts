@@ -257,9 +257,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private readonly backlog: BacklogWindow | null;
   /**
-   * The scheduler may park this session while KCP has nothing to do (parkIfQuiet): -mode auto's parts
-   * (the controller, the parity tuner, the trace) keep state across interval flushes, so those sessions
-   * are always driven.
+   * The scheduler may park this session while KCP has nothing to do (parkIfQuiet); not with -mode auto's
+   * trace on, which samples every flush.
    */
   private readonly mayPark: boolean;
   /** When parked: the time its next interval flush was due, the start of the grid a wake-up keeps to. */
@@ -320,7 +319,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     if (this.pacer !== null) this.kcp.setPacingGate(this.pacer);
     // the conv beside the address: a client's -conn sessions share one address at the server
     this.ccTrace = auto?.congestion ? CcTrace.open(`${link.remote}#${conv}`, this.now) : null;
-    this.mayPark = auto === null;
+    this.mayPark = this.ccTrace === null;
     snmp.sessionOpened(active, this);
     this.scheduler.add(this);
   }
@@ -603,7 +602,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private quiet(): boolean {
     const kcp = this.kcp;
-    return this.mayPark && kcp.waitSnd === 0 && kcp.pendingAcks === 0 && kcp.rmtWnd !== 0;
+    if (!(this.mayPark && kcp.waitSnd === 0 && kcp.pendingAcks === 0 && kcp.rmtWnd !== 0)) return false;
+    // -mode auto: a quiet session's interval flushes change nothing in the controller (it counts the time;
+    // its estimates move with ACKs) nor in the pacer (one refill over the gap comes to what one per flush
+    // does); the parity tuner's state and answer and the encoder's interleaving must not change with time
+    // alone (ParityTuner.settled): an ACK-only flush (-acknodelay) of a parked session uses them.
+    const tuner = this.parityTuner;
+    return (
+      tuner === null || (!this.fecEncoder!.interleave && tuner.settled(kcp.transmissions, this.now, kcp.srtt))
+    );
   }
 
   /**

@@ -194,3 +194,25 @@ test('ParityTuner: a window-bound sender on a lossy link keeps full parity throu
   for (let i = 0; i < 3; i++) update(0);
   assert.equal(update(0), 0);
 });
+
+test('ParityTuner: settled while no period can end and no hold can expire without more segments sent', () => {
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0);
+  // a period of 1100 segments is due to end two round trips (80 ms) after it began: not settled until it has
+  tuner.update(0, 0, 0, 40, 'other');
+  tuner.update(1100, 0, 50, 40, 'out-of-data');
+  assert.equal(tuner.settled(1100, 50, 40), false);
+  assert.equal(tuner.update(1100, 0, 80, 40, 'out-of-data'), 2, 'the clean period lowered the count');
+  assert.equal(tuner.settled(1100, 80, 40), true);
+  assert.equal(tuner.settled(1100, 60_000, 40), true, 'and stays so as time passes');
+  // held at the path's rate: an out-of-data update would clear that and the count would come back
+  tuner.update(1200, 0, 90, 40, 'path-rate');
+  assert.equal(tuner.settled(1200, 90, 40), false);
+  assert.equal(tuner.update(1200, 0, 100, 40, 'out-of-data'), 2, 'out of data: the count at once');
+  assert.equal(tuner.settled(1200, 100, 40), true);
+  // a window's hold gives full parity until it expires two round trips later: settled once it has
+  tuner.update(1300, 0, 110, 40, 'window');
+  tuner.update(1300, 0, 120, 40, 'out-of-data');
+  assert.equal(tuner.settled(1300, 120, 40), false);
+  assert.equal(tuner.settled(1300, 190, 40), true);
+});

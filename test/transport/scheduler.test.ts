@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { flushOutbox, queueFlush } from '../../src/transport/outbox.js';
+import { beginReceiveBatch, endReceiveBatch } from '../../src/transport/receive-backlog.js';
 import { IDLE, LATE_TICK_READ_MS, type Schedulable, Scheduler } from '../../src/transport/scheduler.js';
 
 test('endTurn runs the flushes requested so far at once, as a turn of its own', () => {
@@ -150,4 +152,42 @@ test('a late reader that removes itself, or one before it, does not make the oth
   clock += 60;
   scheduler.run();
   assert.deepEqual(events, ['third', 'fourth']);
+});
+
+test("flushNow inside a batched receive's delivery leaves the datagrams to the batch's own send", () => {
+  const scheduler = new Scheduler({ now: () => 5 });
+  let sent = 0;
+  let queued = false;
+  const socket = {
+    flush: () => {
+      queued = false;
+      sent++;
+    },
+  };
+  // a write to an idle session: its flush queues a datagram on the socket's send batch (once until sent)
+  const session: Schedulable = {
+    dueAt: -1,
+    update: () => {
+      if (!queued) queueFlush(socket);
+      queued = true;
+      return IDLE;
+    },
+    flushPending: () => {},
+  };
+  try {
+    assert.equal(scheduler.flushNow(session), true);
+    assert.equal(sent, 1, 'outside a receive batch: sent at once');
+    beginReceiveBatch(2, 0);
+    try {
+      assert.equal(scheduler.flushNow(session), true);
+      assert.equal(scheduler.flushNow(session), true); // another session the batch opened, say
+      assert.equal(sent, 1, 'inside: held for the batch');
+    } finally {
+      endReceiveBatch();
+    }
+    flushOutbox(); // what the batched receive does after its delivery
+    assert.equal(sent, 2, 'both datagrams in one send');
+  } finally {
+    scheduler.remove(session);
+  }
 });
