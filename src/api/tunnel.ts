@@ -7,7 +7,7 @@ import { SMUX_KEEPALIVE_TIMEOUT_SECONDS } from '../cli/validate.js';
 import { QppPads, validateQppParams } from '../crypt/qpp/index.js';
 import type { SmuxConfig } from '../smux/index.js';
 import { DEFAULT_MAX_SESSIONS } from '../transport/listener.js';
-import { isUnixPath } from '../tunnel/address.js';
+import { isUnixPath, type StreamEndpoint } from '../tunnel/address.js';
 import { TunnelClient } from '../tunnel/client.js';
 import type { MuxOptions } from '../tunnel/mux.js';
 import { TunnelServer } from '../tunnel/server.js';
@@ -59,11 +59,7 @@ function muxOptionsOf(r: OptionReader, log: Logger): MuxOptions {
 }
 
 /** A TCP endpoint host:port, or a unix socket path (kcptun's rule: anything that is not host:port). */
-function endpointOf(
-  r: OptionReader,
-  name: string,
-  anyPort: boolean,
-): { host: string; port: number } | { path: string } {
+function endpointOf(r: OptionReader, name: string, anyPort: boolean): StreamEndpoint {
   const value = r.required(name);
   if (isUnixPath(value)) return { path: value };
   const { host, minPort } = hostPortsOf(value, name, r.what, { range: false, anyPort });

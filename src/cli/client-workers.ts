@@ -14,6 +14,7 @@ import { isSea } from 'node:sea';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
 import { errnoName, type Libc, libc } from '../transport/libc.js';
 import { LogLimiter } from '../transport/log-limiter.js';
+import { listenOn, type StreamEndpoint } from '../tunnel/address.js';
 import { clientListeningLine, clientStartupLines } from './client-start.js';
 import { CliError } from './errors.js';
 import type { Logger } from './log.js';
@@ -88,13 +89,9 @@ class Handover implements TunnelView {
     );
   }
 
-  async listen(listen: { host: string; port: number } | { path: string }): Promise<net.AddressInfo | string> {
+  async listen(listen: StreamEndpoint): Promise<net.AddressInfo | string> {
     const server = this.server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      if ('path' in listen) server.listen(listen.path, resolve);
-      else server.listen(listen.port, listen.host === '' ? undefined : listen.host, resolve);
-    });
+    await listenOn(server, listen);
     server.on('error', (err) => this.limiter.report('accept', '', () => `accept: ${err.message}`));
     return server.address() ?? '';
   }

@@ -15,7 +15,7 @@ import { rawSocketUnavailable } from '../transport/raw-socket.js';
 import { minimumMtu, type SessionOptions } from '../transport/session.js';
 import { iptablesUnavailable } from '../transport/tcp-rule.js';
 import { type DatagramIoPath, datagramIoPath } from '../transport/udp.js';
-import { isUnixPath } from '../tunnel/address.js';
+import { isUnixPath, type StreamEndpoint } from '../tunnel/address.js';
 import type { UdpOptions } from '../tunnel/udp-flow.js';
 import { parsePortRange } from './address.js';
 import { CliError } from './errors.js';
@@ -110,7 +110,7 @@ export function hostPortsOf(value: string, flag: string): { host: string; minPor
 }
 
 /** A TCP endpoint `host:port`, or a unix socket path when the value is not host:port (kcptun's rule). */
-export function endpointOf(value: string, flag: string): { host: string; port: number } | { path: string } {
+export function endpointOf(value: string, flag: string): StreamEndpoint {
   if (isUnixPath(value)) return { path: value };
   const r = hostPortsOf(value, flag);
   if (r.minPort !== r.maxPort) throw new CliError(`-${flag}: a port range is not allowed here`);

@@ -7,7 +7,7 @@ import { nowMs } from '../transport/clock.js';
 import { type DialOptions, dialSession } from '../transport/dial.js';
 import { LogLimiter } from '../transport/log-limiter.js';
 import type { KcpSession } from '../transport/session.js';
-import { formatHostPort, type HostPorts } from './address.js';
+import { formatHostPort, type HostPorts, listenOn, type StreamEndpoint } from './address.js';
 import { Diagnosis, type DiagnosisOptions } from './diagnosis.js';
 import { connectionBudget } from './fd-limit.js';
 import { applicationStream, createMux, type MuxOptions } from './mux.js';
@@ -23,7 +23,7 @@ export interface ClientOptions extends MuxOptions {
    * TCP host:port, or a unix socket path (latest kcptun); null for a client that listens nowhere and is
    * handed its connections through adopt() (a -workers thread: the main thread listens, client-workers.ts).
    */
-  listen: { host: string; port: number } | { path: string } | null;
+  listen: StreamEndpoint | null;
   remote: HostPorts;
   conn: number;
   /** Which of the `conn` sessions a new stream goes to: kcptun's round robin unless told otherwise. */
@@ -116,11 +116,7 @@ export class TunnelClient implements TunnelView {
       this.adopt(socket),
     );
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      if ('path' in listen) server.listen(listen.path, resolve);
-      else server.listen(listen.port, listen.host === '' ? undefined : listen.host, resolve);
-    });
+    await listenOn(server, listen);
     server.on('error', (err) => this.options.log(`accept: ${err.message}`));
     this.capConnections(server);
     if (this.options.udp !== undefined) {
@@ -155,10 +151,7 @@ export class TunnelClient implements TunnelView {
   }
 
   /** -udp: a UDP socket on the address and port the TCP listener got. */
-  private async startUdp(
-    listen: { host: string; port: number } | { path: string },
-    bound: net.AddressInfo | string | null,
-  ): Promise<void> {
+  private async startUdp(listen: StreamEndpoint, bound: net.AddressInfo | string | null): Promise<void> {
     if ('path' in listen || bound === null || typeof bound === 'string') {
       throw new Error('-udp needs a host:port listen address, not a unix socket');
     }

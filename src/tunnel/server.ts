@@ -6,7 +6,7 @@ import { applyDscp } from '../transport/dscp.js';
 import { KcpListener, type ListenOptions } from '../transport/listener.js';
 import { LogLimiter } from '../transport/log-limiter.js';
 import type { KcpSession } from '../transport/session.js';
-import { formatHostPort, type HostPorts } from './address.js';
+import { formatHostPort, type HostPorts, type StreamEndpoint } from './address.js';
 import { Diagnosis, type DiagnosisOptions, hostOf } from './diagnosis.js';
 import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { offerUdpChannel, UDP_REQUEST_SID } from './negotiation.js';
@@ -18,7 +18,7 @@ import { type ServerUdpContext, ServerUdpFlows } from './udp-server-flows.js';
 export interface ServerOptions extends MuxOptions {
   listen: HostPorts;
   /** TCP target, or a unix socket path. */
-  target: { host: string; port: number } | { path: string };
+  target: StreamEndpoint;
   closeWaitSeconds: number;
   quiet: boolean;
   session: ListenOptions;
