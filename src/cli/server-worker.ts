@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ServerConfig } from './options.js';
 import { startServer } from './server-start.js';
-import type { WorkerData, WorkerMessage } from './worker-messages.js';
+import type { MainMessage, WorkerData, WorkerMessage } from './worker-messages.js';
 import { startReports } from './worker-report.js';
 
 const port = parentPort;
@@ -17,6 +17,16 @@ const post = (message: WorkerMessage): void => port.postMessage(message);
 startServer(config, (line) => post({ kind: 'log', line }), { reusePort: true }).then(
   ({ server, ports, cryptName }) => {
     post({ kind: 'bound', ports, cryptName });
+    port.on('message', (m: MainMessage) => {
+      if (m.kind !== 'admit') return;
+      const dropped = server.admit();
+      if (dropped > 0) {
+        post({
+          kind: 'log',
+          line: `dropped ${dropped} datagrams that arrived before every worker was bound (KCP sends them again)`,
+        });
+      }
+    });
     startReports(port, server, mainEpochMs);
   },
   (err: unknown) => {

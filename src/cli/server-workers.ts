@@ -30,6 +30,8 @@ export async function startServerWorkers(config: ServerConfig, log: Logger): Pro
   const configs = Array.from({ length: config.workers }, () => config);
   const pool = new WorkerPool(new URL('./server-worker.js', import.meta.url), configs, log);
   const { ports, cryptName } = await pool.started;
+  // Only now is every port's SO_REUSEPORT group complete, and a peer's datagrams keep to one worker.
+  for (let i = 0; i < pool.size; i++) pool.send(i, { kind: 'admit' });
   for (const line of commonStartupLines(config, cryptName)) log.info(line);
   log.info(`target: ${config.target}`);
   log.info(

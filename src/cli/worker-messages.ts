@@ -42,6 +42,17 @@ export interface ConnectionMessage {
 }
 
 /**
+ * To each of a server's workers once every worker is bound: its listeners' SO_REUSEPORT groups are complete,
+ * so it may open sessions (KcpListener.admit).
+ */
+export interface AdmitMessage {
+  readonly kind: 'admit';
+}
+
+/** What the main thread sends a worker. */
+export type MainMessage = ConnectionMessage | AdmitMessage;
+
+/**
  * How often a worker reports: the main thread's SNMP dump, -snmplog line and -metrics pages show the sums
  * as of the last report, at most this old.
  */

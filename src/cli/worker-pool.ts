@@ -13,7 +13,7 @@ import { clockEpochMs } from '../transport/clock.js';
 import { udpStats } from '../tunnel/udp-stats.js';
 import { workerResourceLimits } from './heap-tuning.js';
 import type { Logger } from './log.js';
-import type { ConnectionMessage, WorkerData, WorkerMessage, WorkerStats } from './worker-messages.js';
+import type { MainMessage, WorkerData, WorkerMessage, WorkerStats } from './worker-messages.js';
 
 /** What the first worker's 'bound' message said: every worker binds the same ports with the same cipher. */
 export interface WorkersStarted {
@@ -78,8 +78,8 @@ export class WorkerPool implements TunnelView {
     return this.workers.length;
   }
 
-  /** Hand worker `index` a message (a client's accepted connection). */
-  send(index: number, message: ConnectionMessage): void {
+  /** Hand worker `index` a message (a client's accepted connection, a server's admit). */
+  send(index: number, message: MainMessage): void {
     this.workers[index]!.postMessage(message);
   }
 

@@ -25,6 +25,9 @@ export const SOCKADDR_IN_SIZE = 16;
 export const SOCKADDR_IN6_SIZE = 28;
 /** Where struct sockaddr_in6 holds the 16-byte address (after family, port and flowinfo). */
 export const SIN6_ADDR = 8;
+/** struct mmsghdr on 64-bit Linux (x86_64 and aarch64 share the LP64 layout). */
+export const MMSGHDR_SIZE = 64;
+export const MSG_DONTWAIT = 0x40;
 
 /** The libuv handle reports a negative fd until the socket is bound. */
 const NO_FD = -1;

@@ -8,7 +8,7 @@ import { snmp } from '../metrics/snmp.js';
 import { nowMs } from './clock.js';
 import { transportCounters } from './counters.js';
 import { listenFakeTcp } from './fake-tcp.js';
-import { bindReusePortSocket } from './reuse-port.js';
+import { bindReusePortSocket, discardQueued } from './reuse-port.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindListenSocket, createUdpIo, formatHostPort } from './udp.js';
 import { type UdpIo, type UdpPeer, UNOPENED } from './udp-io.js';
@@ -47,6 +47,7 @@ export interface ListenOptions extends SessionOptions {
   /**
    * Join the port's SO_REUSEPORT group (reuse-port.ts), for a server with -workers: each worker's listener
    * binds the same port and the kernel spreads peers over them. Linux with koffi only (reusePortSupport).
+   * Such a listener drops every datagram until admit() says the group is complete.
    */
   reusePort?: boolean;
 }
@@ -138,6 +139,9 @@ export class KcpListener {
   private evicted = 0;
   private refused = 0;
   private rejectedCount = 0;
+  /** A SO_REUSEPORT member before its group is complete (admit): no datagram opens or feeds a session. */
+  private held: boolean;
+  private heldDrops = 0;
   /** Evictions and refusals since the last "table full" line; that line's time (-1 before the first). */
   private fullSinceLog = 0;
   private fullLoggedAt = -1;
@@ -158,6 +162,7 @@ export class KcpListener {
     private readonly onSession: (session: KcpSession) => void,
   ) {
     this.firstDataTimeoutMs = options.firstDataTimeoutMs ?? DEFAULT_FIRST_DATA_TIMEOUT_MS;
+    this.held = options.reusePort === true && socket !== null;
     const sweepMs = Math.min(
       MAX_SWEEP_MS,
       Math.max(MIN_SWEEP_MS, Math.floor(this.firstDataTimeoutMs / SWEEPS_PER_TIMEOUT)),
@@ -223,6 +228,20 @@ export class KcpListener {
     return this.refused;
   }
 
+  /**
+   * Every member of this listener's SO_REUSEPORT group is bound: open sessions from now on. The kernel's
+   * choice of member depends on how many there are, so a peer heard while the group was still growing may
+   * now reach another member: a session opened here for it would never hear from it again (and a stream
+   * in it would stall) while the other member opened a second one from its later datagrams. So what
+   * arrived before, read or still queued, is dropped; KCP's retransmission sends it again to the member
+   * that keeps the peer (docs/protocol.md §5.6). Returns how many datagrams were dropped.
+   */
+  admit(): number {
+    if (!this.held || this.socket === null) return 0;
+    this.held = false;
+    return this.heldDrops + discardQueued(this.socket);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -261,6 +280,10 @@ export class KcpListener {
    */
   private packetInput(buf: Buffer, len: number, opened: number, offset: number): void {
     if (this.closed) return;
+    if (this.held) {
+      this.heldDrops++;
+      return;
+    }
     const crypt = this.options.crypt;
     if (len > KCP_MTU_LIMIT) {
       snmp.InPkts++;

@@ -42,6 +42,8 @@ import {
   errnoName,
   type Libc,
   libc,
+  MMSGHDR_SIZE,
+  MSG_DONTWAIT,
   type NativePointer,
   type PollHandle,
   pollReadable,
@@ -80,8 +82,7 @@ const MEMINFO_RCVBUF = 1;
  */
 const SLOT_SIZE = 1536;
 
-// struct mmsghdr, struct msghdr and struct iovec on 64-bit Linux (x86_64 and aarch64 share the LP64 layout).
-const MMSGHDR_SIZE = 64;
+// struct mmsghdr (MMSGHDR_SIZE), struct msghdr and struct iovec on 64-bit Linux.
 const MSG_NAME = 0;
 const MSG_NAMELEN = 8;
 const MSG_IOV = 16;
@@ -95,7 +96,6 @@ const IOV_LEN = 8;
 /** Room for a struct sockaddr_in6 (28 bytes), rounded up. */
 const SOCKADDR_SIZE = 32;
 
-const MSG_DONTWAIT = 0x40;
 const EINTR = 4;
 const EAGAIN = 11;
 const ENOBUFS = 105;

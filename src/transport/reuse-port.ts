@@ -18,6 +18,8 @@ import {
   errnoName,
   type Libc,
   libc,
+  MMSGHDR_SIZE,
+  MSG_DONTWAIT,
   SIN6_ADDR,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
@@ -25,6 +27,7 @@ import {
   SOCKADDR_IN_SIZE,
   SOCKADDR_IN6_SIZE,
   SOL_SOCKET,
+  socketFd,
 } from './libc.js';
 import { createUdpSocket } from './udp.js';
 
@@ -65,6 +68,30 @@ export async function bindReusePortSocket(
     });
   });
   return socket;
+}
+
+/** Datagrams discardQueued dequeues per system call. */
+const DISCARD_BATCH = 64;
+
+/**
+ * Dequeue and drop every datagram queued on `socket` now; returns how many. For a member of a SO_REUSEPORT
+ * group that is complete: what reached it before the last member was bound may belong to a peer the kernel
+ * now hands to another member (KcpListener.admit).
+ */
+export function discardQueued(socket: dgram.Socket): number {
+  const sys = libc();
+  if (typeof sys === 'string') throw new Error(sys);
+  const fd = socketFd(socket);
+  if (typeof fd === 'string') throw new Error(fd);
+  // Headers with no address and no buffers: the kernel dequeues each datagram and copies none of it.
+  const headers = Buffer.alloc(DISCARD_BATCH * MMSGHDR_SIZE);
+  let discarded = 0;
+  for (;;) {
+    const got = sys.recvmmsg(fd, headers, DISCARD_BATCH, MSG_DONTWAIT, null);
+    if (got <= 0) return discarded;
+    discarded += got;
+    if (got < DISCARD_BATCH) return discarded;
+  }
 }
 
 /** A non-blocking socket with SO_REUSEPORT, bound; IPv6 takes IPv4 peers too, as createUdpSocket's. */

@@ -158,6 +158,13 @@ export class TunnelServer implements TunnelView {
     return { ok: true };
   }
 
+  /** -workers: every worker's listeners are bound; see KcpListener.admit. Returns the datagrams dropped. */
+  admit(): number {
+    let dropped = 0;
+    for (const l of this.listeners) dropped += l.admit();
+    return dropped;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -72,25 +72,47 @@ describe('-workers', () => {
       '4',
       ...common,
     ]);
+    // Each wait ends well inside the test's timeout, with both logs, rather than at it with nothing.
+    const within = <T>(what: string, ms: number, work: Promise<T>): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`${what}: not within ${ms} ms\nserver:\n${server.log}\nclient:\n${client.log}`)),
+          ms,
+        );
+      });
+      return Promise.race([work, late]).finally(() => clearTimeout(timer));
+    };
     try {
-      await server.waitFor('metrics: serving');
+      await server.waitFor('metrics: serving', 30_000);
       assert.match(server.log, /workers: 2 threads/);
-      await client.waitFor('listening on');
-      const exchanges = await Promise.all(Array.from({ length: 8 }, () => clientExchange(local, bytes)));
-      await target.whenReceived(8);
+      await client.waitFor('listening on', 30_000);
+      const exchanges = await within(
+        'eight exchanges',
+        40_000,
+        Promise.all(Array.from({ length: 8 }, () => clientExchange(local, bytes))),
+      );
+      await within('the target', 5_000, target.whenReceived(8));
       assert.deepEqual(exchanges.map(([sent]) => sent).sort(), target.received.slice().sort());
       assert.deepEqual(exchanges.map(([, got]) => got).sort(), target.sentHashes.slice().sort());
 
       // The workers report every second: ask until the sums include all four sessions.
       const metricsUrl = /metrics: serving (http:\/\/[^/]+)\//.exec(server.log)![1];
-      for (;;) {
-        const dumps = server.log.split('KCP SNMP:').length;
-        server.child.kill('SIGUSR1');
-        while (server.log.split('KCP SNMP:').length === dumps)
-          await server.waitFor('KCP SNMP:', 5000).then(() => tick());
-        const last = server.log.slice(server.log.lastIndexOf('KCP SNMP:'));
-        if (last.includes('PassiveOpens:4 ') && last.includes('CurrEstab:4 ')) break;
-      }
+      let asking = true;
+      const sums = async (): Promise<void> => {
+        while (asking) {
+          const dumps = server.log.split('KCP SNMP:').length;
+          server.child.kill('SIGUSR1');
+          while (asking && server.log.split('KCP SNMP:').length === dumps) await pause(10);
+          const last = server.log.slice(server.log.lastIndexOf('KCP SNMP:'));
+          if (last.includes('PassiveOpens:4 ') && last.includes('CurrEstab:4 ')) return;
+          await pause(100);
+        }
+      };
+      await within('SNMP sums of four sessions', 15_000, sums()).finally(() => {
+        asking = false;
+      });
       const status = (await (await fetch(`${metricsUrl}/status`)).json()) as {
         sessionsTotal: number;
         health: { ok: boolean };
@@ -128,7 +150,6 @@ describe('-workers', () => {
   });
 });
 
-/** One turn of the event loop, so a loop waiting on log text yields to the child's output. */
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
