@@ -12,6 +12,7 @@ import { createPacketCrypt } from '../../src/crypt/select.js';
 import { snmp } from '../../src/metrics/snmp.js';
 import { defaultSmuxConfig, type SmuxConfig } from '../../src/smux/index.js';
 import type { SessionOptions } from '../../src/transport/session.js';
+import { LISTEN_BACKLOG } from '../../src/tunnel/address.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
 import { freeUdpPort } from '../../test/support/ports.js';
@@ -183,7 +184,8 @@ export async function startEchoTarget(): Promise<{ port: number; close: () => Pr
     socket.on('close', () => sockets.delete(socket));
     socket.pipe(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A tunnel's -l queue (address.ts): the robustness tests open 1000-2000 streams at once into this target.
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', LISTEN_BACKLOG, resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     close: () =>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
+import { LISTEN_BACKLOG } from '../../src/tunnel/address.js';
 
 /**
  * What a connection to the target asks for, in its first byte. The header is fixed-size: mode (1), transfer
@@ -56,7 +57,8 @@ export class BenchTarget {
 
   static async start(payload: Buffer): Promise<BenchTarget> {
     const t = new BenchTarget(payload);
-    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', resolve));
+    // The queue a tunnel's -l has: the server's dials of a thousand streams at once must not be reset here.
+    await new Promise<void>((resolve) => t.server.listen(0, '127.0.0.1', LISTEN_BACKLOG, resolve));
     return t;
   }
 
