@@ -33,13 +33,30 @@ export class TransferTarget {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Resolves once `count` connections have finished (received holds that many entries). */
-  whenReceived(count: number): Promise<void> {
+  /**
+   * Resolves once `count` connections have finished (received holds that many entries); rejects, saying how
+   * many had, if that takes longer than `timeoutMs` (callers wait here once their own ends are done).
+   */
+  whenReceived(count: number, timeoutMs = STALL_MS): Promise<void> {
     if (this.received.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(
+          new Error(
+            `the target: ${this.received.length} of ${count} connections finished within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push({ count, resolve: done });
+    });
   }
 
-  private readonly waiters: { count: number; resolve: () => void }[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
 
   private record(got: string, sentHash?: string): void {
     this.received.push(got);
@@ -64,21 +81,50 @@ export function sha256(data: Buffer): string {
 }
 
 /**
+ * How long a transfer may make no progress (no byte read, none of ours sent) before its wait fails, saying
+ * where it stood: shorter than the tests' own timeouts (30 s and up), so that a stream that hangs fails the
+ * test with that line rather than with "test timed out" alone, while a slow one (loss, a busy machine) that
+ * keeps moving is not cut short. CI's run of session 21 ended on a 90 s test timeout with nothing else
+ * (docs/test-flakes-2026-12-06.md).
+ */
+export const STALL_MS = 15_000;
+const STALL_CHECK_MS = 1000;
+
+/**
  * Write `data` and read exactly `expect` bytes at the same time, then close; resolves with the sha256
- * of what was read. Rejects if the connection ends early or carries more.
+ * of what was read. Rejects if the connection ends early or carries more, if it makes no progress for
+ * STALL_MS, or, given `timeoutMs`, if it is not done by then.
  */
 export function exchange(
   socket: net.Socket,
   data: Buffer,
   expect: number,
-  timeoutMs = 120_000,
+  timeoutMs?: number,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let got = 0;
     let written = false;
     let done = false;
-    const timer = setTimeout(() => finish(new Error(`timeout: read ${got} of ${expect} bytes`)), timeoutMs);
+    const where = `${socket.localPort ?? '?'} -> ${socket.remotePort ?? '?'}`;
+    const fail = (how: string): void =>
+      finish(
+        new Error(
+          `${how} (${where}): read ${got} of ${expect} bytes, ${written ? 'all' : 'not all'} written`,
+        ),
+      );
+    // Progress is a byte read or a byte of ours leaving the write queue (either may go on alone); looked at
+    // every STALL_CHECK_MS, so a stall fails within STALL_MS plus that.
+    let seen = { got: 0, queued: -1, at: Date.now() };
+    const check = (): void => {
+      const queued = socket.writableLength;
+      if (got !== seen.got || queued !== seen.queued) seen = { got, queued, at: Date.now() };
+      else if (Date.now() - seen.at >= STALL_MS) fail(`no progress for ${STALL_MS} ms`);
+    };
+    const timer =
+      timeoutMs === undefined
+        ? setInterval(check, STALL_CHECK_MS)
+        : setTimeout(() => fail(`not done within ${timeoutMs} ms`), timeoutMs);
     const finish = (err?: Error): void => {
       if (done) return;
       done = true;
