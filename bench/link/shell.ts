@@ -15,12 +15,15 @@ export function runCommand(
   timeoutMs = COMMAND_TIMEOUT_MS,
 ): CommandResult {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
+  // A command killed at the timeout has no status and often nothing on stderr: say so.
+  const why = r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : '';
+  const stderr = r.stderr ?? '';
+  return { status: r.status, stdout: r.stdout ?? '', stderr: why === '' ? stderr : `${why}\n${stderr}` };
 }
 
 /** Run and return stdout; a non-zero exit throws with the command line and its stderr. */
-export function mustRun(cmd: string, args: readonly string[]): string {
-  const r = runCommand(cmd, args);
+export function mustRun(cmd: string, args: readonly string[], timeoutMs = COMMAND_TIMEOUT_MS): string {
+  const r = runCommand(cmd, args, timeoutMs);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
   return r.stdout;
 }

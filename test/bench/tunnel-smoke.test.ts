@@ -57,6 +57,17 @@ function portOf(server: net.Server): number {
   return (server.address() as net.AddressInfo).port;
 }
 
+/**
+ * Run the benchmark to its end. A run killed at `timeoutMs` exits 130 from its SIGTERM handler with nothing
+ * printed yet, so the failure names the timeout rather than only the status.
+ */
+function runBench(args: readonly string[], timeoutMs: number): void {
+  const run = spawnSync(process.execPath, [BENCH_MAIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  const how =
+    run.error === undefined ? `exit status ${run.status}` : `${run.error.message}: killed at ${timeoutMs} ms`;
+  assert.equal(run.status, 0, `${how}\n${run.stdout}\n${run.stderr}`);
+}
+
 describe('tunnel benchmark: integrity check', async () => {
   const payload = makePayload(PAYLOAD_BYTES);
   const target = await BenchTarget.start(payload.data);
@@ -134,11 +145,7 @@ test('a short run of our pair writes a report of intact transfers', { timeout: 3
       '--pairs',
       'ts-ts',
     ];
-    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--probes', '5', '--out', out], {
-      encoding: 'utf8',
-      timeout: 25_000,
-    });
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    runBench([...args, '--probes', '5', '--out', out], 25_000);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /### fast3-raw: `-smuxver 1 -crypt none/);
     assert.match(report, /an unmeasured upload and download of 1 MiB each \(the warm-up\)/);
@@ -166,11 +173,7 @@ test('a short latency run of our pair reports cold, idle and loaded round trips'
     const out = path.join(dir, 'report.md');
     const args = ['--latency', '--load', '2', '--rounds', '1', '--settings', 'fast3-raw', '--pairs', 'ts-ts'];
     // The warm-up (2 s of bulk data, 2000 round trips) comes on top of the probes and the load.
-    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--out', out], {
-      encoding: 'utf8',
-      timeout: 55_000,
-    });
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    runBench([...args, '--out', out], 55_000);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /# Tunnel latency/);
     // cold and idle p50 / p99, then per direction p50 / p99 and the load's MiB/s
@@ -194,11 +197,7 @@ test('a short sessions run of our pair echoes through every session and reports 
   try {
     const out = path.join(dir, 'report.md');
     const args = ['--sessions', '20', '--bulk-sessions', '2', '--bytes', '256K', '--warmup', '256K'];
-    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--pairs', 'ts-ts', '--out', out], {
-      encoding: 'utf8',
-      timeout: 25_000,
-    });
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    runBench([...args, '--pairs', 'ts-ts', '--out', out], 25_000);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /# Tunnel sessions/);
     assert.match(report, /an unmeasured upload of 0\.25 MiB through each session \(the warm-up\)/);
