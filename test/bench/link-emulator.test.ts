@@ -65,7 +65,9 @@ describe('link emulator', { skip: skipReason() }, () => {
         sorted[0] >= 2 * DELAY_MS,
         `fastest RTT ${sorted[0]} ms is below the configured ${2 * DELAY_MS} ms`,
       );
-      assert.ok(sorted[PINGS / 2] < 2 * DELAY_MS + 5, `median RTT ${sorted[PINGS / 2]} ms`);
+      // Applied once each way, not twice: the fastest ping, which a busy machine does not push past this
+      // (its median did, 46.6 ms against a bound of 45, with the suite beside two busy loops).
+      assert.ok(sorted[0] < 4 * DELAY_MS, `fastest RTT ${sorted[0]} ms: the delay applied more than once`);
       const status = await emulator.status();
       assert.equal(status.a2b.out_pkts, PINGS);
       assert.equal(status.b2a.out_pkts, PINGS);

@@ -14,6 +14,7 @@ import { parseClientArgs } from '../../src/cli/args.js';
 import { clientWorkersRefusal, connShare } from '../../src/cli/client-workers.js';
 import type { ClientConfig } from '../../src/cli/options.js';
 import { libc } from '../../src/transport/libc.js';
+import { WAIT_MS, within } from '../support/deadline.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { TunnelProcess } from '../support/procs.js';
 import { clientExchange, exchange, sha256, TransferTarget } from '../support/transfer.js';
@@ -33,14 +34,26 @@ interface Status {
 }
 
 /** /status once the workers' reports show `count` sessions each having sent at least `bytes`. */
+/**
+ * /status once `count` sessions have sent `bytes` each. The workers report every second: asking every
+ * STATUS_POLL_MS is enough, where asking on every turn of the loop kept the client busy with HTTP requests.
+ */
 async function statusWhen(url: string, count: number, bytes: number): Promise<Status> {
-  for (;;) {
-    const status = (await (await fetch(`${url}/status`)).json()) as Status;
-    const sent = status.sessions.filter((s) => s.bytesSent >= bytes);
-    if (sent.length >= count) return status;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  let status: Status | undefined;
+  const ready = async (): Promise<Status> => {
+    for (;;) {
+      status = (await (await fetch(`${url}/status`)).json()) as Status;
+      const sent = status.sessions.filter((s) => s.bytesSent >= bytes);
+      if (sent.length >= count) return status;
+      await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+    }
+  };
+  return within(`${count} sessions in /status with ${bytes} bytes sent each`, WAIT_MS, ready(), () =>
+    JSON.stringify(status?.sessions),
+  );
 }
+
+const STATUS_POLL_MS = 100;
 
 describe('kcptun-client -workers', () => {
   test('defaults to 1 and takes 1 to 64, from the command line or the JSON config', () => {
@@ -112,8 +125,14 @@ describe('kcptun-client -workers', () => {
       await server.waitFor('listening on');
       await client.waitFor('metrics: serving');
       assert.match(client.log, /workers: 2 threads with 2 \+ 2 sessions/);
-      const exchanges = await Promise.all(Array.from({ length: 8 }, () => clientExchange(local, bytes)));
-      await target.whenReceived(8);
+      const logs = TunnelProcess.logsOf(server, client);
+      const exchanges = await within(
+        'eight exchanges',
+        40_000,
+        Promise.all(Array.from({ length: 8 }, () => clientExchange(local, bytes))),
+        logs,
+      );
+      await within('the target', WAIT_MS, target.whenReceived(8), logs);
       assert.deepEqual(exchanges.map(([sent]) => sent).sort(), target.received.slice().sort());
       assert.deepEqual(exchanges.map(([, got]) => got).sort(), target.sentHashes.slice().sort());
 
@@ -154,15 +173,21 @@ describe('kcptun-client -workers', () => {
     try {
       await server.waitFor('listening on');
       await client.waitFor('listening on unix socket');
-      const results = await Promise.all(
-        Array.from({ length: 2 }, async () => {
-          const socket = net.connect({ path: socketPath, allowHalfOpen: true });
-          await new Promise((resolve) => socket.once('connect', resolve));
-          const data = randomBytes(bytes);
-          return [sha256(data), await exchange(socket, data, bytes)] as const;
-        }),
+      const logs = TunnelProcess.logsOf(server, client);
+      const results = await within(
+        'two exchanges over the unix socket',
+        WAIT_MS,
+        Promise.all(
+          Array.from({ length: 2 }, async () => {
+            const socket = net.connect({ path: socketPath, allowHalfOpen: true });
+            await new Promise((resolve) => socket.once('connect', resolve));
+            const data = randomBytes(bytes);
+            return [sha256(data), await exchange(socket, data, bytes)] as const;
+          }),
+        ),
+        logs,
       );
-      await target.whenReceived(2);
+      await within('the target', WAIT_MS, target.whenReceived(2), logs);
       assert.deepEqual(results.map(([sent]) => sent).sort(), target.received.slice().sort());
       assert.deepEqual(results.map(([, got]) => got).sort(), target.sentHashes.slice().sort());
     } finally {

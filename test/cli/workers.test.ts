@@ -9,6 +9,7 @@ import { parseServerArgs } from '../../src/cli/args.js';
 import type { ServerConfig } from '../../src/cli/options.js';
 import { workersRefusal } from '../../src/cli/server-workers.js';
 import { reusePortSupport } from '../../src/transport/reuse-port.js';
+import { within } from '../support/deadline.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { TunnelProcess } from '../support/procs.js';
 import { clientExchange, TransferTarget } from '../support/transfer.js';
@@ -73,17 +74,7 @@ describe('-workers', () => {
       ...common,
     ]);
     // Each wait ends well inside the test's timeout, with both logs, rather than at it with nothing.
-    const within = <T>(what: string, ms: number, work: Promise<T>): Promise<T> => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(new Error(`${what}: not within ${ms} ms\nserver:\n${server.log}\nclient:\n${client.log}`)),
-          ms,
-        );
-      });
-      return Promise.race([work, late]).finally(() => clearTimeout(timer));
-    };
+    const logs = TunnelProcess.logsOf(server, client);
     try {
       await server.waitFor('metrics: serving', 30_000);
       assert.match(server.log, /workers: 2 threads/);
@@ -92,8 +83,9 @@ describe('-workers', () => {
         'eight exchanges',
         40_000,
         Promise.all(Array.from({ length: 8 }, () => clientExchange(local, bytes))),
+        logs,
       );
-      await within('the target', 5_000, target.whenReceived(8));
+      await within('the target', 5_000, target.whenReceived(8), logs);
       assert.deepEqual(exchanges.map(([sent]) => sent).sort(), target.received.slice().sort());
       assert.deepEqual(exchanges.map(([, got]) => got).sort(), target.sentHashes.slice().sort());
 
@@ -110,7 +102,7 @@ describe('-workers', () => {
           await pause(100);
         }
       };
-      await within('SNMP sums of four sessions', 15_000, sums()).finally(() => {
+      await within('SNMP sums of four sessions', 15_000, sums(), logs).finally(() => {
         asking = false;
       });
       const status = (await (await fetch(`${metricsUrl}/status`)).json()) as {

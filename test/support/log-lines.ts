@@ -1,6 +1,10 @@
+import { WAIT_MS, within } from './deadline.js';
+
+const LAST_LINES = 20;
+
 /**
  * Log lines collected from a tunnel's `log` callback, with a wait for a line that resolves when the line is
- * logged (no polling, no sleep): the caller's test timeout bounds it.
+ * logged (no polling, no sleep), or fails after WAIT_MS naming the pattern, with the last lines logged.
  */
 export class LogLines {
   readonly lines: string[] = [];
@@ -15,11 +19,19 @@ export class LogLines {
     });
   };
 
-  /** The first line matching `pattern` already logged or yet to come, skipping the first `after` lines. */
-  waitFor(pattern: RegExp, after = 0): Promise<string> {
+  /**
+   * The first line matching `pattern` already logged or yet to come, skipping the first `after` lines;
+   * fails after `withinMs`.
+   */
+  waitFor(pattern: RegExp, after = 0, withinMs = WAIT_MS): Promise<string> {
     const found = this.lines.slice(after).find((l) => pattern.test(l));
     if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve) => this.waiters.push({ pattern, resolve }));
+    const logged = new Promise<string>((resolve) => this.waiters.push({ pattern, resolve }));
+    return within(`a line matching ${pattern}`, withinMs, logged, () => this.tail());
+  }
+
+  private tail(): string {
+    return `last lines logged:\n${this.lines.slice(-LAST_LINES).join('\n')}`;
   }
 
   /** Resolves once `n` lines matching `pattern` have been logged. */

@@ -138,6 +138,11 @@ export class TunnelProcess {
     }
   }
 
+  /** For a failed wait's message (deadline.ts within): each process's label and log, read when called. */
+  static logsOf(...procs: TunnelProcess[]): () => string {
+    return () => procs.map((p) => `${p.label}:\n${p.log}`).join('\n');
+  }
+
   async stop(): Promise<void> {
     if (this.exited) return;
     const done = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));

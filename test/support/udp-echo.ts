@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { WAIT_MS, within } from './deadline.js';
 
 /**
  * A target listening on one port number for both TCP and UDP on 127.0.0.1: UDP datagrams are echoed to
@@ -86,9 +87,12 @@ export class UdpProbe {
     );
   }
 
-  /** Resolves once `n` datagrams have come back. */
-  async waitFor(n: number): Promise<void> {
-    while (this.received.length < n) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  /** Resolves once `n` datagrams have come back; fails after WAIT_MS saying how many had. */
+  waitFor(n: number): Promise<void> {
+    const back = async (): Promise<void> => {
+      while (this.received.length < n) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    };
+    return within(`${n} datagrams back`, WAIT_MS, back(), () => `${this.received.length} came back`);
   }
 
   close(): void {
@@ -96,7 +100,14 @@ export class UdpProbe {
   }
 }
 
-/** Resolves once `condition()` holds, checking on every turn of the given interval (a poll, not a sleep). */
-export async function until(condition: () => boolean, everyMs = 20): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, everyMs));
+/**
+ * Resolves once `condition()` holds, checking on every turn of the given interval (a poll, not a sleep);
+ * fails, quoting the condition, if it does not hold within `withinMs`.
+ */
+export async function until(condition: () => boolean, everyMs = 20, withinMs = WAIT_MS): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > withinMs) throw new Error(`not within ${withinMs} ms: ${condition}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

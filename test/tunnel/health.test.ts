@@ -14,6 +14,7 @@ import { defaultSmuxConfig } from '../../src/smux/index.js';
 import type { SessionOptions } from '../../src/transport/session.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
+import { WAIT_MS, within } from '../support/deadline.js';
 
 const session = (): SessionOptions => ({
   crypt: createPacketCrypt('aes', deriveKey('health test')).crypt,
@@ -118,7 +119,14 @@ describe('tunnel health', { timeout: 120_000 }, () => {
     const socket = net.connect(addr.port, '127.0.0.1');
     try {
       socket.write('ping');
-      await new Promise((resolve) => socket.once('data', resolve));
+      // the echo, or a failure that says what the tunnel looked like (the session closed under the stream?)
+      const echoed = new Promise((resolve, reject) => {
+        socket.once('data', resolve);
+        socket.once('close', () => reject(new Error('the connection closed before the echo')));
+      });
+      await within('the echo of ping', WAIT_MS, echoed, () =>
+        JSON.stringify({ client: c.health(), sessions: c.sessionMetrics().length, server: server.health() }),
+      );
       // several keep-alive timeouts pass: the server's keep-alives keep the client healthy
       await new Promise((r) => setTimeout(r, 3 * smux.keepAliveTimeout));
       assert.deepEqual(c.health(), { ok: true });

@@ -1,0 +1,28 @@
+/**
+ * Bounds on a test's waits, so that a wait that never ends fails the test with what it waited for (and, where
+ * given, the processes' logs) before the test's own timeout cuts it off with "test timed out" alone: CI's run
+ * of session 21 ended that way after 90 s (docs/test-flakes-2026-12-06.md).
+ */
+
+/** A wait for an event that should come at once: inside the tests' own timeouts (20 s and up). */
+export const WAIT_MS = 15_000;
+
+/**
+ * `work`, or a rejection after `ms` saying `what` was not done, followed by `context()` (e.g. the logs of
+ * the processes involved, read when the time is up).
+ */
+export function within<T>(
+  what: string,
+  ms: number,
+  work: Promise<T>,
+  context: () => string = () => '',
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const more = context();
+      reject(new Error(`${what}: not within ${ms} ms${more === '' ? '' : `\n${more}`}`));
+    }, ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
