@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import net from 'node:net';
+import { WAIT_MS, within } from './deadline.js';
 
 /**
  * The far end of a tunnel test: every accepted connection sends `bytesPerConn` bytes of its own
@@ -166,10 +168,7 @@ export function exchange(
 /** Connect to the tunnel's local port and exchange `bytes` each way; returns [sha of sent, sha of received]. */
 export async function clientExchange(port: number, bytes: number): Promise<[string, string]> {
   const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
+  await within(`a connection to ${port}`, WAIT_MS, once(socket, 'connect'));
   const data = randomBytes(bytes);
   const got = await exchange(socket, data, bytes);
   return [sha256(data), got];
@@ -187,12 +186,13 @@ export async function heldExchange(
 ): Promise<{ go: () => void; sent: string; received: Promise<string> }> {
   target.bytesPerConn = bytes;
   const socket = net.connect(port, '127.0.0.1');
-  await new Promise((r) => socket.once('connect', r));
+  await within(`a connection to ${port}`, WAIT_MS, once(socket, 'connect'));
   socket.cork();
   const data = randomBytes(bytes);
   const received = exchange(socket, data, bytes);
   received.catch(() => {}); // the caller awaits it, unless it fails first and closes the tunnel
-  await new Promise((r) => socket.once('data', r));
+  // the first bytes back, or the exchange's own failure (it ended, it stalled)
+  await within(`the first bytes back from ${port}`, WAIT_MS, Promise.race([once(socket, 'data'), received]));
   socket.pause();
   const go = (): void => {
     socket.uncork();
