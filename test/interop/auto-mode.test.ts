@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { WAIT_MS } from '../support/deadline.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { goKcptunAvailable, type Impl, TunnelProcess } from '../support/procs.js';
 import { clientExchange, TransferTarget } from '../support/transfer.js';
@@ -35,6 +36,7 @@ function lastSnmpRow(file: string): Map<string, number> {
 
 /** Wait until the Go side's once-a-second SNMP log has a row written after `since` (unix seconds). */
 async function snmpAfter(file: string, since: number): Promise<Map<string, number>> {
+  const start = Date.now();
   for (;;) {
     try {
       const row = lastSnmpRow(file);
@@ -42,6 +44,8 @@ async function snmpAfter(file: string, since: number): Promise<Map<string, numbe
     } catch {
       // not written yet
     }
+    if (Date.now() - start > WAIT_MS)
+      throw new Error(`no SNMP row after ${since} in ${file} within ${WAIT_MS} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

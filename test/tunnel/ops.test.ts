@@ -11,9 +11,10 @@ import { defaultSmuxConfig } from '../../src/smux/index.js';
 import type { SessionOptions } from '../../src/transport/session.js';
 import { type ClientOptions, TunnelClient } from '../../src/tunnel/client.js';
 import { type ServerOptions, TunnelServer } from '../../src/tunnel/server.js';
-import { freeTcpPort } from '../support/ports.js';
+import { ephemeralLow, freeTcpPort } from '../support/ports.js';
 import { goKcptunAvailable, TunnelProcess } from '../support/procs.js';
 import { clientExchange, exchange, heldExchange, sha256, TransferTarget } from '../support/transfer.js';
+import { until } from '../support/udp-echo.js';
 
 const session: SessionOptions = {
   crypt: createPacketCrypt('aes', deriveKey('ops test')).crypt,
@@ -64,7 +65,8 @@ function clientOptions(over: Partial<ClientOptions>, log: (m: string) => void): 
 /** `count` consecutive free UDP ports on 127.0.0.1 (retrying from random bases). */
 async function freeUdpRange(count: number): Promise<number> {
   for (;;) {
-    const base = 20000 + Math.floor(Math.random() * 40000);
+    // below the ephemeral range, where no socket bound without a port takes one before the server binds it
+    const base = 10_000 + Math.floor(Math.random() * (ephemeralLow() - count - 10_000));
     const sockets: dgram.Socket[] = [];
     let ok = true;
     for (let p = base; p < base + count && ok; p++) {
@@ -81,14 +83,6 @@ async function freeUdpRange(count: number): Promise<number> {
     if (ok) return base;
   }
 }
-
-const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const BULK_BYTES = 8 << 20;
 /** Small enough that the request's session stays idle: the stream counts decide. */
