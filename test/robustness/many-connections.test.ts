@@ -5,6 +5,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoTarget } from '../../bench/fuzz/tunnel-under-test.js';
+import { WAIT_MS } from '../support/deadline.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { OUR_CLIENT, TunnelProcess } from '../support/procs.js';
 import { startClient, startServer } from './tunnel-pair.js';
@@ -12,8 +13,13 @@ import { startClient, startServer } from './tunnel-pair.js';
 const CONNECTIONS = 2000;
 const PAYLOAD_BYTES = 1024;
 const MIN_SUCCESS_SHARE = 0.95;
-/** A connection that neither echoed nor closed by then is a hang. */
+/**
+ * Connections still open when none of them has settled for this long are hung: a stuck tunnel. A fixed
+ * bound from the start instead failed a busy machine's run that was only slow (1822 of 2000 echoed in 16.5
+ * s, the rest still moving, beside two busy loops; 2.2 s alone): docs/test-flakes-2026-12-06.md.
+ */
 const SETTLE_MS = 15_000;
+const WATCH_PERIOD_MS = 500;
 
 const LOW_FD_LIMIT = 256;
 const LOW_FD_CONNECTIONS = 600;
@@ -28,13 +34,19 @@ const KEY = 'many-connections';
  */
 type Outcome = 'echoed' | 'closed' | 'corrupt' | 'hung';
 
+/** When a connection of a batch last settled, and how to call the open ones hung. */
+interface Watch {
+  lastSettledAt: number;
+  readonly hang: Set<() => void>;
+}
+
 /**
  * One connection to the tunnel: write PAYLOAD_BYTES of random data and read the echo. 'echoed' when it came
  * back byte-exact, 'closed' when the connection was refused, reset or closed before that (a clean failure),
- * 'corrupt' for any other bytes, 'hung' if nothing settled within SETTLE_MS. The socket stays open after the
- * echo until `release` resolves, so that many connections are held at once.
+ * 'corrupt' for any other bytes, 'hung' when the watch calls it so (SETTLE_MS). The socket stays open after
+ * the echo until `release` resolves, so that many connections are held at once.
  */
-function echoOnce(port: number, release: Promise<void>): Promise<Outcome> {
+function echoOnce(port: number, release: Promise<void>, watch: Watch): Promise<Outcome> {
   return new Promise((resolve) => {
     const data = randomBytes(PAYLOAD_BYTES);
     const socket = net.connect({ port, host: '127.0.0.1' });
@@ -43,12 +55,14 @@ function echoOnce(port: number, release: Promise<void>): Promise<Outcome> {
     const settle = (o: Outcome): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      watch.hang.delete(hung);
+      watch.lastSettledAt = Date.now();
       resolve(o);
       if (o === 'echoed') release.then(() => socket.destroy());
       else socket.destroy();
     };
-    const timer = setTimeout(() => settle('hung'), SETTLE_MS);
+    const hung = (): void => settle('hung');
+    watch.hang.add(hung);
     socket.on('connect', () => socket.write(data));
     socket.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
@@ -66,7 +80,13 @@ async function openMany(port: number, n: number): Promise<Record<Outcome, number
   const release = new Promise<void>((resolve) => {
     releaseAll = resolve;
   });
-  const outcomes = await Promise.all(Array.from({ length: n }, () => echoOnce(port, release)));
+  const watch: Watch = { lastSettledAt: Date.now(), hang: new Set() };
+  const watchdog = setInterval(() => {
+    if (Date.now() - watch.lastSettledAt < SETTLE_MS) return;
+    for (const hung of [...watch.hang]) hung();
+  }, WATCH_PERIOD_MS);
+  const outcomes = await Promise.all(Array.from({ length: n }, () => echoOnce(port, release, watch)));
+  clearInterval(watchdog);
   releaseAll();
   const counts: Record<Outcome, number> = { echoed: 0, closed: 0, corrupt: 0, hung: 0 };
   for (const o of outcomes) counts[o]++;
@@ -135,8 +155,10 @@ test(`the client under a ${LOW_FD_LIMIT}-descriptor limit: running out is logged
   });
   try {
     await server.waitFor('listening on');
+    const startBy = Date.now() + WAIT_MS;
     while (!log.includes('listening on')) {
       assert.ok(alive(child), `the client exited early:\n${log}`);
+      assert.ok(Date.now() < startBy, `the client did not start within ${WAIT_MS} ms:\n${log}`);
       await sleep(20);
     }
 
