@@ -1224,7 +1224,7 @@ export class Kcp {
         return true;
       }
     }
-    if (probeSent && this.receiveDropAt !== NO_RECEIVE_DROP && timeDiff(this.receiveDropAt, seg.ts) > 0) {
+    if (probeSent && this.droppedSince(seg.ts, now)) {
       seg.resendts = (now + seg.rto) >>> 0;
       return true;
     }
@@ -1234,6 +1234,15 @@ export class Kcp {
     if (timeDiff(due, now) <= 0) return false;
     seg.resendts = due;
     return true;
+  }
+
+  /**
+   * Our socket was seen dropping after `ts` (receiveDropAt in (ts, now]: both bounds, so that a drop 24 days
+   * old, which the wrapping clock would place after a recent `ts`, does not count).
+   */
+  private droppedSince(ts: number, now: number): boolean {
+    const at = this.receiveDropAt;
+    return at !== NO_RECEIVE_DROP && timeDiff(at, ts) > 0 && timeDiff(now, at) >= 0;
   }
 
   /** The index after the run of sent, unacknowledged segments of snd_buf that starts at `k`. */
