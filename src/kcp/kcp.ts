@@ -99,6 +99,8 @@ const INITIAL_ACK_CAPACITY = 64;
  * dropped; the hold cut those timeouts to 0.65x (docs/bench-tunnel-sessions-2026-12-04-2.md).
  */
 const HELD_TIMEOUT_RTOS = 2;
+/** receiveDropAt before our socket was seen dropping anything (a KCP clock reading is a uint32). */
+const NO_RECEIVE_DROP = -1;
 /**
  * -mode auto, where the peer's ACK period dominates the round trip (the una wait at least UNA_WAIT_SRTTS
  * srtt): the RTO's margin over srtt is at least the una wait, how long the oldest segment that only the
@@ -269,6 +271,16 @@ export class Kcp {
    * because our data was lost. Timeouts then wait (deferTimeout), fast retransmit does not.
    */
   holdTimeouts = false;
+  /**
+   * Set by the transport: when (this Kcp's clock) the socket the peer's datagrams arrive on was last seen
+   * dropping datagrams at its full receive buffer, or NO_RECEIVE_DROP. A segment sent before then may well
+   * have arrived, its ACK dropped by our own kernel: then a flush sends one timed-out segment of those, not
+   * all (deferTimeout), and the peer's ACK of it carries the una that covers the rest. kcp-go retransmits
+   * every timed-out segment; with Go's client dialling 1000 sessions our server's socket dropped about two
+   * of every three datagrams, the ACK datagram of a whole 64 KiB flight among them, and each such loss sent
+   * that flight's ~49 segments again (docs/bench-tunnel-sessions-2026-12-06.md).
+   */
+  receiveDropAt = NO_RECEIVE_DROP;
   /** `now` of the latest input, for the receive-rate measurement of segments recv() moves in order. */
   private lastInputNow = 0;
 
@@ -968,7 +980,8 @@ export class Kcp {
       if (seg.xmit === 0) reason = SEND_NEW;
       else if (!held && seg.fastack >= resent) reason = SEND_FAST;
       else if (!held && seg.fastack > 0 && newSegs === 0) reason = SEND_EARLY;
-      else if (timeDiff(now, seg.resendts) >= 0 && !this.deferTimeout(seg, now, rxRto)) reason = SEND_TIMEOUT;
+      else if (timeDiff(now, seg.resendts) >= 0 && !this.deferTimeout(seg, now, rxRto, lost > 0))
+        reason = SEND_TIMEOUT;
       if (reason !== SEND_NONE && pacing !== null && !pacing.ready(now)) {
         // out of pacing budget: what is due stays due for the next flush, which the gate's owner schedules
         this._paced = true;
@@ -1196,11 +1209,13 @@ export class Kcp {
   /**
    * A segment past its RTO: while holdTimeouts, not yet timed out until HELD_TIMEOUT_RTOS of its RTO have
    * passed since its transmission (looked at again an interval later, when the hold may have ended). Else,
+   * when this flush already retransmitted one on timeout (`probeSent`) and our socket dropped datagrams
+   * since this one was sent (receiveDropAt), it waits one more of its RTO, not backed off. Else,
    * with enableLatestRttRto and the latest RTT sample and the RTO's margin not yet
    * passed since its transmission, move its resendts there and return true (not timed out). At most one
    * srtt is added to the RTO, so a stale spike cannot hold a segment of an idle session for long.
    */
-  private deferTimeout(seg: Segment, now: number, rto: number): boolean {
+  private deferTimeout(seg: Segment, now: number, rto: number, probeSent: boolean): boolean {
     if (this.holdTimeouts) {
       const limit = (seg.ts + HELD_TIMEOUT_RTOS * seg.rto) >>> 0;
       if (timeDiff(now, limit) < 0) {
@@ -1209,12 +1224,25 @@ export class Kcp {
         return true;
       }
     }
+    if (probeSent && this.droppedSince(seg.ts, now)) {
+      seg.resendts = (now + seg.rto) >>> 0;
+      return true;
+    }
     const srtt = this.rtt.srtt;
     if (!this.rtoFromLatestRtt || this.latestRtt <= srtt) return false;
     const due = (seg.ts + rto + Math.min(this.latestRtt - srtt, srtt)) >>> 0;
     if (timeDiff(due, now) <= 0) return false;
     seg.resendts = due;
     return true;
+  }
+
+  /**
+   * Our socket was seen dropping after `ts` (receiveDropAt in (ts, now]: both bounds, so that a drop 24 days
+   * old, which the wrapping clock would place after a recent `ts`, does not count).
+   */
+  private droppedSince(ts: number, now: number): boolean {
+    const at = this.receiveDropAt;
+    return at !== NO_RECEIVE_DROP && timeDiff(at, ts) > 0 && timeDiff(now, at) >= 0;
   }
 
   /** The index after the run of sent, unacknowledged segments of snd_buf that starts at `k`. */

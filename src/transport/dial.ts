@@ -31,6 +31,10 @@ class ConnectedLink implements DatagramLink {
     return this.io.receiveFilling === true;
   }
 
+  get receiveDrops(): number {
+    return this.io.receiveDrops ?? 0;
+  }
+
   release(): void {
     this.io.close();
   }

@@ -80,6 +80,10 @@ class ListenerLink implements DatagramLink {
     return this.listener.io.receiveFilling === true;
   }
 
+  get receiveDrops(): number {
+    return this.listener.io.receiveDrops ?? 0;
+  }
+
   release(): void {
     this.listener.forget(this);
   }

@@ -71,11 +71,12 @@ const DRAIN_BATCHES = 16;
 /** A callback reads on while the socket's queue holds at least this share of its receive buffer: half. */
 const DRAIN_SHARE_NUM = 1;
 const DRAIN_SHARE_DEN = 2;
-/** getsockopt(SO_MEMINFO): u32[SK_MEMINFO_VARS], of which the receive queue's memory and the buffer size. */
+/** getsockopt(SO_MEMINFO): u32[SK_MEMINFO_VARS], of which the receive queue's memory, the buffer size and the drops. */
 const SO_MEMINFO = 55;
 const SK_MEMINFO_VARS = 9;
 const MEMINFO_RMEM_ALLOC = 0;
 const MEMINFO_RCVBUF = 1;
+const MEMINFO_DROPS = 8;
 /**
  * Bytes per datagram slot: more than KCP_MTU_LIMIT, so a longer datagram arrives truncated yet still longer
  * than KCP_MTU_LIMIT, and is refused like a long one from dgram.
@@ -306,6 +307,8 @@ class MmsgIo implements UdpIo {
   sealer: BatchSealer | null = null;
   /** Set by each read: a full batch, and the queue still at least half the buffer (filling()). */
   receiveFilling = false;
+  /** SO_MEMINFO's drop count at the last filling() (UdpIo.receiveDrops). */
+  receiveDrops = 0;
   private readonly tx: MessageBlock;
   private readonly rx: MessageBlock;
   /** Per queued datagram on an unconnected socket: its destination, should it have to go through dgram. */
@@ -570,12 +573,13 @@ class MmsgIo implements UdpIo {
    * sessions that Go's client dialled at once, each sending 64 KiB at once, read one batch per callback, found
    * its one socket full through the whole echo and lost 130 000-230 000 datagrams, retransmitted by the client;
    * reading on cut its CPU by about a tenth, its drops less clearly (docs/bench-tunnel-sessions-2026-12-04.md).
-   * False when the kernel does not answer.
+   * False when the kernel does not answer. Keeps the socket's drop count (receiveDrops) from the same answer.
    */
   private filling(): boolean {
     const info = this.memInfo;
     if (this.sys.getsockopt(this.pollFd, SOL_SOCKET, SO_MEMINFO, info, this.memInfoLength) !== 0)
       return false;
+    this.receiveDrops = info[MEMINFO_DROPS];
     return info[MEMINFO_RMEM_ALLOC] * DRAIN_SHARE_DEN >= info[MEMINFO_RCVBUF] * DRAIN_SHARE_NUM;
   }
 

@@ -111,6 +111,8 @@ export interface DatagramLink {
   readonly sealer?: BatchSealer | null;
   /** The link's I/O finds its receive queue filling (udp-io.ts UdpIo.receiveFilling). */
   readonly receiveFilling?: boolean;
+  /** Datagrams the link's socket dropped at its full receive buffer so far (udp-io.ts UdpIo.receiveDrops). */
+  readonly receiveDrops?: number;
   /** The session is closed: release the socket or the listener's table entry. */
   release(session: KcpSession): void;
   /**
@@ -266,6 +268,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   /** The receive batch whose first datagram read the clock for this session, and what it read. */
   private clockBatch = -1;
   private batchNow = 0;
+  /** The link's receiveDrops at the last flush: a change means our socket dropped since (Kcp.receiveDropAt). */
+  private receiveDrops: number;
 
   constructor(
     conv: number,
@@ -277,6 +281,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.options = options;
     this.scheduler = options.scheduler ?? processScheduler;
     this.openedAt = this.scheduler.now();
+    this.receiveDrops = link.receiveDrops ?? 0;
     this.lastReceivedAt = this.openedAt;
     this.conv = conv;
     this.crypt = options.crypt;
@@ -688,6 +693,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.kcp.sendBudget = TURN_SEGMENTS;
     }
     this.kcp.holdTimeouts = this.link.receiveFilling === true;
+    const drops = this.link.receiveDrops ?? 0;
+    if (drops !== this.receiveDrops) {
+      this.receiveDrops = drops;
+      this.kcp.receiveDropAt = now;
+    }
     const wait = this.kcp.flush(false, now);
     if (this.parityTuner !== null && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);

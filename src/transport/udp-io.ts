@@ -59,6 +59,12 @@ export interface UdpIo {
    * kernel, and sessions hold their retransmission timeouts (Kcp.holdTimeouts).
    */
   readonly receiveFilling?: boolean;
+  /**
+   * Declared only by an I/O that can see its socket's drop count (mmsg-io): the datagrams the kernel has
+   * dropped at this socket's full receive buffer, as read after the last read that filled its batch (drops
+   * happen only then). Sessions compare it between flushes (Kcp.receiveDropAt).
+   */
+  readonly receiveDrops?: number;
   /** Stop receiving and close the socket. */
   close(): void;
 }

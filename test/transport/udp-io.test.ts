@@ -253,6 +253,16 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     assert.equal((io as UdpIo | null)?.receiveFilling, false, 'after the short batch that drained it');
   });
 
+  test("the I/O reports its socket's drops, read after a full batch", async () => {
+    let io: UdpIo | null = null;
+    // 400 x 1400 bytes overflow a 512 KiB buffer (200 fill most of it, above)
+    await firstCallback(400, 256 * 1024, undefined, (made) => {
+      io = made;
+    });
+    const drops = (io as UdpIo | null)?.receiveDrops ?? 0;
+    assert.ok(drops > 0, `drops ${drops}`);
+  });
+
   test('a queue under half the buffer is read one batch per callback', async () => {
     assert.equal(await firstCallback(100, 4 * 1024 * 1024), 64);
   });
