@@ -73,16 +73,21 @@ export function beginReceiveBatch(datagrams: number, standingMs: number): void {
 export interface BatchReceiver {
   /** Hand up what the batch's datagrams made ready. */
   endOfBatch(): void;
+  /** Once every receiver of the batch has handed up its data: send what the batch's ACKs let out. */
+  afterBatch(): void;
 }
 
 let waiting: BatchReceiver[] = [];
 let spare: BatchReceiver[] = [];
 
 /**
- * Ask for `r.endOfBatch()` once the batch being delivered is in; only while `receiveBatch.active`, once
- * per batch. A session then reads KCP's receive queue once per batch rather than once per datagram, so
- * what it hands up (smux frames, then the TCP writes they feed) comes in batch-sized pieces: the server of
- * an upload made about 5 TCP writes per recvmmsg call.
+ * Ask for `r.endOfBatch()` once the batch being delivered is in, and `r.afterBatch()` once every receiver's
+ * endOfBatch has run; only while `receiveBatch.active`, once per batch. A session then reads KCP's receive
+ * queue once per batch rather than once per datagram, so what it hands up (smux frames, then the TCP
+ * writes they feed) comes in batch-sized pieces: the server of an upload made about 5 TCP writes per
+ * recvmmsg call. The sends an ACK lets out come after every delivery (KcpSession.holdSends): a request
+ * that arrives in the same batch as a bulk session's ACKs is handed up before that session builds its next
+ * 64 datagrams, which all leave in the batch's one sendmmsg anyway.
  */
 export function deliverAtBatchEnd(r: BatchReceiver): void {
   waiting.push(r);
@@ -97,7 +102,12 @@ export function endReceiveBatch(): void {
   try {
     for (let i = 0; i < batch.length; i++) batch[i].endOfBatch();
   } finally {
-    batch.length = 0;
+    // a receiver holds its sends until afterBatch: it runs even if a delivery threw
+    try {
+      for (let i = 0; i < batch.length; i++) batch[i].afterBatch();
+    } finally {
+      batch.length = 0;
+    }
   }
 }
 

@@ -79,15 +79,32 @@ test('a queue stands from the first of a run of full reads until a read drains t
   assert.equal(q.onRead(true, 31.25), 0.25);
 });
 
-test('a receiver asking during a batch is called once the batch ends, and not again at the next', () => {
+test('receivers asking during a batch are called once it ends, every endOfBatch before any afterBatch, and not again at the next', () => {
   const calls: string[] = [];
-  const receiver = { endOfBatch: () => calls.push(receiveBatch.active ? 'during' : 'after') };
-  beginReceiveBatch(1, 0);
-  deliverAtBatchEnd(receiver);
+  const receiver = (name: string) => ({
+    endOfBatch: () => calls.push(`${name} ${receiveBatch.active ? 'during' : 'end'}`),
+    afterBatch: () => calls.push(`${name} after`),
+  });
+  beginReceiveBatch(2, 0);
+  deliverAtBatchEnd(receiver('a'));
+  deliverAtBatchEnd(receiver('b'));
   assert.deepEqual(calls, []);
   endReceiveBatch();
-  assert.deepEqual(calls, ['after']);
+  assert.deepEqual(calls, ['a end', 'b end', 'a after', 'b after']);
   beginReceiveBatch(1, 0);
   endReceiveBatch();
+  assert.equal(calls.length, 4);
+});
+
+test('afterBatch runs even when a delivery throws', () => {
+  const calls: string[] = [];
+  beginReceiveBatch(1, 0);
+  deliverAtBatchEnd({
+    endOfBatch: () => {
+      throw new Error('delivery failed');
+    },
+    afterBatch: () => calls.push('after'),
+  });
+  assert.throws(() => endReceiveBatch(), /delivery failed/);
   assert.deepEqual(calls, ['after']);
 });

@@ -261,3 +261,56 @@ test('a receive batch reads the clock once per session (once per datagram outsid
     assert.equal(inBatch, auto ? 6 : 1, `${auto ? 'auto' : 'fast'}: clock reads for a batch of 6`);
   }
 });
+
+test('in a receive batch, a request on another session is handed up before the data an ACK lets out is built', () => {
+  const clock = { now: 0 };
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
+  const events: string[] = [];
+  const queueTo = (queue: Buffer[], name: string): DatagramLink => ({
+    remote: name,
+    claim: () => Buffer.alloc(1500),
+    send: (buf, len) => {
+      queue.push(Buffer.from(buf.subarray(0, len)));
+      events.push(`${name} sent`);
+    },
+    release: () => {},
+  });
+  const options = { ...sessionOptions, scheduler };
+  const toBulkServer: Buffer[] = [];
+  const toBulkClient: Buffer[] = [];
+  const toRequestClient: Buffer[] = [];
+  // the bulk sender's window of 16 segments holds the rest of its data back until the peer's ACKs come
+  const bulkClient = new KcpSession(1, { ...options, sndWnd: 16 }, queueTo(toBulkServer, 'bulk'), {
+    active: true,
+  });
+  const bulkServer = new KcpSession(1, options, queueTo(toBulkClient, 'bulk ack'), { active: false });
+  const requestClient = new KcpSession(2, options, queueTo([], 'request client'), { active: true });
+  const requestServer = new KcpSession(2, options, queueTo(toRequestClient, 'request'), { active: false });
+  const sessions = [bulkClient, bulkServer, requestClient, requestServer];
+  for (const s of sessions) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  requestClient.attach({
+    onData: (d) => events.push(`request handed up (${d.length} bytes)`),
+    onDrain: () => {},
+    onClose: () => {},
+  });
+  bulkClient.write(Buffer.alloc(40 * 1300));
+  scheduler.run();
+  assert.equal(toBulkServer.length, 16, 'the window sent 16 segments');
+  for (const d of toBulkServer.splice(0)) bulkServer.input(d, d.length);
+  clock.now += options.interval;
+  requestServer.write(Buffer.alloc(64, 7));
+  scheduler.run();
+  assert.ok(toBulkClient.length > 0, 'the bulk receiver acknowledged');
+  assert.equal(toRequestClient.length, 1, 'the request went out');
+  events.length = 0;
+
+  const batch = [...toBulkClient.splice(0), ...toRequestClient.splice(0)];
+  beginReceiveBatch(batch.length, 0);
+  for (const d of batch.slice(0, -1)) bulkClient.input(d, d.length);
+  requestClient.input(batch.at(-1)!, batch.at(-1)!.length);
+  endReceiveBatch();
+  const firstBulk = events.indexOf('bulk sent');
+  assert.ok(firstBulk >= 0, `the ACKs let new data out within the batch: ${events.join(', ')}`);
+  assert.equal(events[0], 'request handed up (64 bytes)', `order: ${events.join(', ')}`);
+  for (const s of sessions) s.close();
+});
