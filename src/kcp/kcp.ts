@@ -145,21 +145,20 @@ const THIN_STREAM_SEGMENTS = 4;
 const THIN_COPY_RTT_SHARE = 0.25;
 
 /**
- * A last-flight copy (enableLastFlightCopies) is sent of a first transmission younger than this share of
- * the smoothed RTT. A copy sent `age` ms after the segment arrives before the segment's repair would (found
- * lost a round trip after it was sent, by the ACKs of later segments) while `age` is below one RTT, and
- * saves RTT − age when the segment was lost; copies go newest first at about the rate the segments went
- * out, so a share s covers the last s/2 RTT of the flight. Half the RTT gets three quarters of the full
- * share's reach for half its bytes; pair simulation, 150 ms/10 %, 16 MiB, 16 seeds: 43.5 Mbit/s without,
- * 44.9 at 0.5 (wire/delivered 1.428 → 1.480), 45.1 at 1 (1.550) (docs/link-tail-2026-12-04.md).
+ * A last-flight copy (enableLastFlightCopies) of a transfer that ends in Startup goes out only while its
+ * segment is younger than this share of the smoothed RTT, not the whole of it: Startup paces at several
+ * times its estimate, so a train of copies as long as the flight's last round trip entered the bottleneck
+ * at several times its rate. On 25 ms/2 % a 1 MiB download's copies overflowed the one-BDP queue (pair
+ * simulation, 16 seeds: 1,149 queue drops against none, wire/delivered 1.57 → 2.01, goodput the same);
+ * half reaches the last quarter round trip, as all copies did before 2026-12-06.
  */
-const LAST_FLIGHT_COPY_RTT_SHARE = 0.5;
+const STARTUP_FLIGHT_COPY_RTT_SHARE = 0.5;
 
 /**
  * Last-flight copies go out only once the path has shown loss that FEC did not repair: retransmissions the
  * peer's ACKs did not show needless, at least this share of the transmissions. A copy saves a round trip
- * only when its segment is lost; on a clean path it would cost up to a quarter round trip of the path's
- * rate per transfer end for nothing, a large share of a short transfer's bytes.
+ * only when its segment is lost; on a clean path it would cost up to half a round trip of the path's rate
+ * per transfer end for nothing, a large share of a short transfer's bytes.
  */
 const LAST_FLIGHT_COPY_LOSS_MIN = 0.001;
 
@@ -517,9 +516,19 @@ export class Kcp {
    * within 25 ms of the first ACK that showed it lost, so no earlier loss rule can help). In that idle
    * round trip, while pacing and the in-flight cap have room, the newest first transmissions are sent once
    * more, newest first (their repairs come last), each at least a flush interval after the first (not in
-   * its burst of loss) and while younger than LAST_FLIGHT_COPY_RTT_SHARE of the smoothed RTT. A copy is not
-   * counted in flight, as the tail copies; any receiver drops it (docs/protocol.md §4). A thin stream's
-   * segments are left to enableThinStreamDuplicates, which already sends each twice.
+   * its burst of loss) and while younger than the smoothed RTT (in Startup, STARTUP_FLIGHT_COPY_RTT_SHARE
+   * of it): a copy sent `age` ms after the segment arrives before the segment's repair would (resent once
+   * the ACKs of later segments, a round trip after it went out, show it lost) while `age` is below the
+   * round trip. Going back through the flight at about the rate it went out, the copies reach its last
+   * half round trip. Half the smoothed RTT, the bound
+   * until 2026-12-06, reached a quarter, and the last hole of every traced download on 150 ms/10 % lay
+   * just beyond it (first sent 70-146 ms before the last new segment against copies reaching 64-77 ms).
+   * The longer train must not queue ahead of the tail's repairs, which the controller's pacing at the
+   * path's rate less the parity sees to (CongestionController.pacingBw); together, pair simulation, 16
+   * seeds: 50.8 → 51.6 Mbit/s, tail 404 → 314 ms, wire/delivered 1.468 → 1.513
+   * (docs/link-tail-2026-12-06.md). A copy is not counted in flight, as the tail copies; any receiver
+   * drops it (docs/protocol.md §4). A thin stream's segments are left to enableThinStreamDuplicates, which
+   * already sends each twice.
    */
   enableLastFlightCopies(): void {
     this.lastFlightCopies = true;
@@ -1104,7 +1113,7 @@ export class Kcp {
     if (this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) return ptr;
     const lost = this.retransmitted - this.spurious;
     if (lost === 0 || lost < LAST_FLIGHT_COPY_LOSS_MIN * this._transmissions) return ptr;
-    const maxAge = this.rtt.srtt * LAST_FLIGHT_COPY_RTT_SHARE;
+    const maxAge = cc.state === 'startup' ? this.rtt.srtt * STARTUP_FLIGHT_COPY_RTT_SHARE : this.rtt.srtt;
     const pacing = this.pacing;
     while (this.flightCopyOpen) {
       if (timeDiff(this.flightCopySn, this._sndUna) < 0) {

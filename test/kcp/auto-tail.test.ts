@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AUTO_PAIR, Rng, runPair } from './kcp-pair-sim.js';
+import type { Segment } from '../../src/kcp/segment.js';
+import { timeDiff } from '../../src/kcp/time-diff.js';
+import { AUTO_PAIR, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
 
 const MB = 1024 * 1024;
 /** 150 ms one way, 10 % loss each way, 100 Mbit/s with a one-BDP queue: the link benchmark's 150ms-10. */
@@ -59,4 +61,29 @@ test('auto at 150 ms/10 %: the last flight of a 1 MiB transfer does not wait a r
   times.sort((x, y) => x - y);
   const median = times[SEEDS >> 1];
   assert.ok(median <= LAST_BYTE_MEDIAN_RTTS * RTT, `median ${median} ms of ${times.join(', ')}`);
+});
+
+test('auto past Startup: the last flight is copied back to segments as old as the smoothed RTT', () => {
+  // 50 ms round trip, 5 % loss, 100 Mbit/s: a 4 MiB transfer ends in ProbeBW; every copy of a first
+  // transmission is timed (Kcp's private writeCopy, spied on) against the smoothed RTT it went out under
+  const link = { ...LINK, loss: 0.05, delay: 25, queueBytes: 12_500 * 50 };
+  const data = new Rng(3).bytes(4 * MB);
+  const ages: number[] = [];
+  let spied = false;
+  const observe: PairOptions['observe'] = (_t, a) => {
+    if (spied) return;
+    spied = true;
+    const kcp = a.kcp as unknown as { writeCopy: (ptr: number, seg: Segment, ...rest: number[]) => number };
+    const writeCopy = kcp.writeCopy.bind(kcp);
+    kcp.writeCopy = (ptr, seg, ...rest) => {
+      if (seg.xmit === 1 && a.kcp.congestion?.state === 'probe-bw')
+        ages.push(timeDiff(rest[1], seg.ts) / a.kcp.srtt);
+      return writeCopy(ptr, seg, ...rest);
+    };
+  };
+  const { b } = runPair({ ...AUTO_PAIR, link, seed: 3, primeBytes: 100, observe }, data, Buffer.alloc(0));
+  assert.equal(b.mismatch, -1, 'byte-exact');
+  assert.ok(ages.length > 0, 'copies in ProbeBW');
+  const oldest = Math.max(...ages);
+  assert.ok(oldest > 0.6 && oldest < 1, `the oldest copied segment ${oldest.toFixed(2)} srtt old`);
 });

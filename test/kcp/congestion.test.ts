@@ -324,6 +324,32 @@ describe('CongestionController: pacing and reaction', () => {
     );
   });
 
+  test("parity that rises past Startup (a last flight's): data and parity leave at the path rate, no queue builds", () => {
+    // 10 Mbit/s, 100 ms round trip, a one-BDP queue; no parity until 4 s into ProbeBW, then 3 of 13 (what
+    // ParityTuner sends a transfer's last flight): paced at the data's old rate with the parity on top, the
+    // wire carried 1.3x the path, the queue filled (125 KB) and dropped
+    const rate = 1250;
+    const bdp = rate * 100;
+    const path = {
+      rate,
+      queueBytes: bdp,
+      oneWayMs: 50,
+      loss: 0,
+      ackEveryMs: 10,
+      durationMs: 5000,
+      measureFromMs: 4000,
+    };
+    const without = runPath(path);
+    let ms = 0;
+    const r = runPath({ ...path, parityShare: () => (ms++ < 4000 ? 0 : 3 / 13) });
+    assert.equal(r.cc.state, 'probe-bw');
+    assert.ok(
+      r.lateMaxQueueBytes < 0.75 * bdp,
+      `queue ${r.lateMaxQueueBytes} B with parity on, BDP ${bdp} B`,
+    );
+    assert.equal(r.queueDrops, without.queueDrops, "no drops beyond Startup's");
+  });
+
   test('queue overflow above the random-loss baseline bounds in-flight data', () => {
     // a shallow queue (a fifth of the BDP) and 1 % random loss: the drops of each probe are loss above
     // the baseline, so in-flight stays near the BDP instead of 2 BDP and the drops stay rare

@@ -1,7 +1,8 @@
 /**
  * -mode auto's last-flight copies (Kcp.enableLastFlightCopies): in a transfer's tail, the newest first
  * transmissions go out once more, newest first, a flush interval or more after the first and while younger
- * than half the smoothed RTT, on a path that has shown loss FEC did not repair.
+ * than the smoothed RTT (half of it in Startup, as these senders are; past Startup: test/kcp/auto-tail), on a
+ * path that has shown loss FEC did not repair.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -65,7 +66,7 @@ test('on a path that has lost nothing, the last flight is not copied', () => {
   assert.deepEqual(pushed(), []);
 });
 
-test('no copy of a segment older than half the smoothed RTT: its repair would come as soon', () => {
+test('in Startup, no copy of a segment older than half the smoothed RTT: the train would outrun the path', () => {
   const { kcp, pushed } = sender();
   kcp.flush(false, SENT_AT + RTT / 2);
   assert.deepEqual(pushed(), []);

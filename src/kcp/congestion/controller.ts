@@ -673,6 +673,23 @@ export class CongestionController implements ControllerEstimates {
     const path = this._state === 'startup' ? 0 : this.pathBw.best(0) * (1 - this.parityShare);
     return Math.min(Math.max(this.maxBw.best(0), path), this.bwLo);
   }
+
+  /**
+   * The bandwidth the data is paced at: `bw`, but past Startup no more than the path's rate less the parity
+   * sent now, so data and parity together leave at the path's rate (times the gain). `bw` keeps the
+   * delivery rate's max over its window, so when the parity count rises, data paced at it with the parity
+   * on top put 1/(1 − parityShare) of the path on the wire: a transfer's last flight gets the loss's full
+   * parity after a path-rate phase that sent none (ParityTuner), 1.3x the path with 3 of 13, and built a
+   * queue of up to 50-80 ms at the bottleneck that the flight's repairs and the tail's copies then waited
+   * behind (pair simulation, 150 ms/10 % and 100 ms/5 %, docs/link-tail-2026-12-06.md).
+   */
+  private get pacingBw(): number {
+    const bw = this.bw;
+    if (this._state === 'startup' || this.parityShare === 0) return bw;
+    const path = this.pathBw.best(0) * (1 - this.parityShare);
+    return path > 0 ? Math.min(bw, path) : bw;
+  }
+
   get bandwidth(): number {
     return this.bw * 1000;
   }
@@ -701,7 +718,7 @@ export class CongestionController implements ControllerEstimates {
 
   /** Pacing rate in bytes per ms; 0 before the first bandwidth sample (the window alone limits then). */
   pacingPerMs(): number {
-    const bw = this.bw;
+    const bw = this.pacingBw;
     if (bw <= 0) {
       const rtt = this.minRttValue;
       return rtt > 0 ? (STARTUP_GAIN * this.initialWindow()) / rtt : 0;
