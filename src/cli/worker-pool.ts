@@ -26,6 +26,8 @@ export class WorkerPool implements TunnelView {
   private readonly workers: Worker[] = [];
   private readonly latest = new Map<Worker, WorkerStats>();
   private stopping = false;
+  /** Every worker bound: from then on a worker's end is the process's (fail). */
+  private running = false;
 
   /** One worker running `module` per configuration in `configs`. */
   constructor(
@@ -65,13 +67,20 @@ export class WorkerPool implements TunnelView {
         }),
       );
     }
-    this.started = Promise.all(bound).then(
-      (all) => all[0]!,
-      (err: unknown) => {
-        this.stop();
-        throw err;
-      },
-    );
+    // A failed start stops the workers only once every one has bound or failed: terminating a worker in the
+    // middle of its start-up can catch it inside a koffi call (binding libc's functions), and koffi then
+    // aborts the whole process (SIGABRT where the exit status 1 and the reason belong: 1 failed start in 30
+    // when the first worker's end stopped the process at once).
+    this.started = Promise.allSettled(bound).then((results) => {
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          this.stop();
+          throw r.reason;
+        }
+      }
+      this.running = true;
+      return (results[0] as PromiseFulfilledResult<WorkersStarted>).value;
+    });
   }
 
   get size(): number {
@@ -83,9 +92,9 @@ export class WorkerPool implements TunnelView {
     this.workers[index]!.postMessage(message);
   }
 
-  /** After start-up, a worker's end is the process's (see the module's comment). */
+  /** After start-up, a worker's end is the process's (see the module's comment); before, `started` fails. */
   private fail(index: number, reason: string): void {
-    if (this.stopping) return;
+    if (this.stopping || !this.running) return;
     this.log.info(`worker ${index}: ${reason}; stopping`);
     this.stop();
     this.log.close();
