@@ -8,7 +8,7 @@ import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startClient } from './client-start.js';
 import type { ClientConfig } from './options.js';
-import type { ConnectionMessage, WorkerData, WorkerMessage } from './worker-messages.js';
+import type { ConnectionMessage, StopMessage, WorkerData, WorkerMessage } from './worker-messages.js';
 import { startReports } from './worker-report.js';
 
 const port = parentPort;
@@ -18,7 +18,12 @@ const post = (message: WorkerMessage): void => port.postMessage(message);
 
 startClient(config, (line) => post({ kind: 'log', line }), { listens: false }).then(
   ({ client, cryptName }) => {
-    port.on('message', ({ fd }: ConnectionMessage) => {
+    port.on('message', (m: ConnectionMessage | StopMessage) => {
+      if (m.kind === 'stop') {
+        client.close();
+        process.exit(0); // in a worker thread: ends this thread only
+      }
+      const fd = m.fd;
       // paused as the main thread's listener would have it (pauseOnConnect): adopt resumes it once its
       // stream is open; pauseOnCreate is that listener's own option for the sockets it accepts (Node's net.js)
       const options = { fd, readable: true, writable: true, allowHalfOpen: true, pauseOnCreate: true };

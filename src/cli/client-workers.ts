@@ -54,7 +54,7 @@ export async function startClientWorkers(config: ClientConfig, log: Logger): Pro
   try {
     bound = await handover.listen(listen);
   } catch (err) {
-    pool.stop();
+    await pool.stop();
     throw err;
   }
   for (const line of clientStartupLines(config, cryptName)) log.info(line);
@@ -65,7 +65,7 @@ export async function startClientWorkers(config: ClientConfig, log: Logger): Pro
   return {
     stop: () => {
       handover.close();
-      pool.stop();
+      return pool.stop();
     },
     role: 'client',
     view: handover,

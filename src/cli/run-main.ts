@@ -14,7 +14,8 @@ import { packageVersion } from './version.js';
 
 /** A started tunnel end: how to stop it, and what the -metrics endpoint shows of it. */
 export interface RunningTunnel {
-  readonly stop: () => void;
+  /** Resolves once the tunnel is closed, where closing takes a while (-workers' threads). */
+  readonly stop: () => void | Promise<void>;
   readonly role: 'client' | 'server';
   readonly view: TunnelView;
 }
@@ -91,8 +92,9 @@ export function runMain<C extends CommonConfig>(
         snmpLogger?.stop();
         if (typeof stopTrimming === 'function') stopTrimming();
         stopProfiling();
-        tunnel.stop();
+        const closed = tunnel.stop();
         if (config.udp) logUdp();
+        return closed;
       };
     })
     .then(
@@ -100,9 +102,10 @@ export function runMain<C extends CommonConfig>(
         // Started, -metrics and -pprof included: hot code is worth optimizing from here (heap-tuning.ts).
         endStartup();
         const shutdown = (): void => {
-          stop();
-          log.close();
-          process.exit(0);
+          void Promise.resolve(stop()).finally(() => {
+            log.close();
+            process.exit(0);
+          });
         };
         process.once('SIGTERM', shutdown);
         process.once('SIGINT', shutdown);

@@ -18,6 +18,10 @@ startServer(config, (line) => post({ kind: 'log', line }), { reusePort: true }).
   ({ server, ports, cryptName }) => {
     post({ kind: 'bound', ports, cryptName });
     port.on('message', (m: MainMessage) => {
+      if (m.kind === 'stop') {
+        server.close();
+        process.exit(0); // in a worker thread: ends this thread only
+      }
       if (m.kind !== 'admit') return;
       const dropped = server.admit();
       if (dropped > 0) {

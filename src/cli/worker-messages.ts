@@ -49,8 +49,16 @@ export interface AdmitMessage {
   readonly kind: 'admit';
 }
 
+/**
+ * To each worker when the process stops: close the tunnel and end the thread (worker-pool.ts stop). A worker
+ * terminated from outside instead may be inside a koffi call, and koffi then aborts the whole process.
+ */
+export interface StopMessage {
+  readonly kind: 'stop';
+}
+
 /** What the main thread sends a worker. */
-export type MainMessage = ConnectionMessage | AdmitMessage;
+export type MainMessage = ConnectionMessage | AdmitMessage | StopMessage;
 
 /**
  * How often a worker reports: the main thread's SNMP dump, -snmplog line and -metrics pages show the sums

@@ -21,11 +21,16 @@ export interface WorkersStarted {
   readonly cryptName: string;
 }
 
+/** How long a worker gets to close and end when the process stops, before it is terminated. */
+const STOP_GRACE_MS = 2000;
+
 export class WorkerPool implements TunnelView {
   readonly started: Promise<WorkersStarted>;
   private readonly workers: Worker[] = [];
   private readonly latest = new Map<Worker, WorkerStats>();
   private stopping = false;
+  private stopped: Promise<void> = Promise.resolve();
+  private readonly exited = new Set<Worker>();
   /** Every worker bound: from then on a worker's end is the process's (fail). */
   private running = false;
 
@@ -61,6 +66,7 @@ export class WorkerPool implements TunnelView {
             this.fail(i, err.message);
           });
           worker.on('exit', (code) => {
+            this.exited.add(worker);
             reject(new Error(`worker ${i} exited (${code})`));
             this.fail(i, `exited with status ${code}`);
           });
@@ -74,8 +80,9 @@ export class WorkerPool implements TunnelView {
     this.started = Promise.allSettled(bound).then((results) => {
       for (const r of results) {
         if (r.status === 'rejected') {
-          this.stop();
-          throw r.reason;
+          return this.stop().then(() => {
+            throw r.reason;
+          });
         }
       }
       this.running = true;
@@ -96,9 +103,10 @@ export class WorkerPool implements TunnelView {
   private fail(index: number, reason: string): void {
     if (this.stopping || !this.running) return;
     this.log.info(`worker ${index}: ${reason}; stopping`);
-    this.stop();
-    this.log.close();
-    process.exit(1);
+    void this.stop().then(() => {
+      this.log.close();
+      process.exit(1);
+    });
   }
 
   private onStats(worker: Worker, stats: WorkerStats, queues: SessionQueues): void {
@@ -128,10 +136,24 @@ export class WorkerPool implements TunnelView {
     return { ok: true };
   }
 
-  stop(): void {
-    if (this.stopping) return;
+  /** Ask every worker to close and end (StopMessage); one that has not within STOP_GRACE_MS is terminated. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopped;
     this.stopping = true;
-    for (const worker of this.workers) void worker.terminate();
+    this.stopped = Promise.all(this.workers.map((w) => this.stopWorker(w))).then(() => {});
+    return this.stopped;
+  }
+
+  private stopWorker(worker: Worker): Promise<void> {
+    if (this.exited.has(worker)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage({ kind: 'stop' } satisfies MainMessage);
+    });
   }
 }
 
