@@ -30,6 +30,7 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
   .legend i { display: inline-block; width: 10px; height: 3px; margin: 0 4px 3px 10px; vertical-align: middle; }
   canvas { width: 100%; height: 170px; display: block; }
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
+  .wide { overflow-x: auto; } /* the session table's 15 columns scroll in their card, not the page */
   th, td { text-align: right; padding: 5px 6px; border-bottom: 1px solid var(--line); white-space: nowrap; }
   th:first-child, td:first-child { text-align: left; }
   th { font-weight: 600; color: var(--muted); font-size: 12px; }
@@ -63,11 +64,11 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
   </div>
   <section class="card">
     <h2>Sessions <span>busiest first</span></h2>
-    <table>
+    <div class="wide"><table>
       <thead><tr><th>remote</th><th>state</th><th>conv</th><th>age</th><th>streams</th><th>sent/s</th><th>received/s</th><th>acked/s</th>
         <th>srtt</th><th>rto</th><th>in flight</th><th>wnd snd/rcv/peer</th><th>retrans</th><th>FEC rec.</th><th>last datagram</th></tr></thead>
       <tbody id="session-rows"></tbody>
-    </table>
+    </table></div>
     <div class="empty" id="no-sessions">no open session</div>
   </section>
   <details><summary>settings and SNMP counters</summary>

@@ -135,7 +135,10 @@ export function libc(): Libc | string {
       inet_pton: bind('int inet_pton(int family, const char *text, _Out_ uint8_t *address)'),
     };
   } catch (err) {
-    loaded = `the optional package koffi (FFI) is not available: ${err instanceof Error ? err.message : String(err)}`;
+    // The first line only: a failed require adds "Require stack:" and a line per module to the message,
+    // and this reason goes into one-line logs (the start-up's datagram I/O line, SetDSCP).
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0];
+    loaded = `the optional package koffi (FFI) is not available: ${reason}`;
   }
   return loaded;
 }

@@ -3,9 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type ParseResult, parseClientArgs, parseServerArgs } from '../../src/cli/args.js';
 import { CliError } from '../../src/cli/errors.js';
 import type { ClientConfig, ServerConfig } from '../../src/cli/options.js';
+
+/** The repository's packaging/config (dist/test/cli -> ../../../packaging/config). */
+const PACKAGING_CONFIG = fileURLToPath(new URL('../../../packaging/config/', import.meta.url));
 
 function run<C>(result: ParseResult<C>): { config: C; warnings: readonly string[] } {
   assert.equal(result.kind, 'run');
@@ -413,5 +417,15 @@ describe('JSON config through the entry point', () => {
     );
     const config = client(['-c', local]);
     assert.deepEqual([config.qpp, config.qppCount, config.interval, config.autoExpire], [true, 61, 10, 300]);
+  });
+  it("packaging/'s example configs load and leave every part of -mode auto to it", () => {
+    // They are the "recommended settings" the README points to: a window, shard or conn key there would
+    // replace what auto chooses (they did, with fast2 and windows 1024, until auto became the default).
+    const packaged = (name: string): string => join(PACKAGING_CONFIG, name);
+    const all = { congestion: true, windows: true, fec: true };
+    const c = client(['-c', packaged('client.json')]);
+    assert.deepEqual([c.mode, c.auto, c.conn], ['auto', all, 2]);
+    const s = server(['-c', packaged('server.json')]);
+    assert.deepEqual([s.mode, s.auto], ['auto', all]);
   });
 });

@@ -15,6 +15,7 @@ import { CountingTarget, startMetricsTunnel } from '../support/metrics-tunnel.js
 
 const WIDTH = 1280;
 const HEIGHT = 560;
+const NARROW_WIDTH = 800;
 /** Bytes per second the target sends down the tunnel, and the test up, while the page is open. */
 const DOWNLOAD_RATE = 2 << 20;
 const UPLOAD_RATE = 1 << 19;
@@ -89,6 +90,15 @@ describe('live status page', () => {
           ? path.join(repoRoot, 'docs', 'status-page.png')
           : path.join(os.tmpdir(), 'kcptun-status-page.png');
       writeFileSync(out, png);
+
+      // A narrower window (a laptop's half screen): the page keeps to it, the session table scrolling in
+      // its card; its 15 columns made the whole page scroll sideways, the last ones out of view.
+      await browser.resize(page, NARROW_WIDTH, HEIGHT);
+      const overflow = (await browser.evaluate(
+        page,
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      )) as number;
+      assert.equal(overflow, 0, `the page is ${overflow} px wider than a ${NARROW_WIDTH} px window`);
     } finally {
       clearInterval(upload);
       socket.destroy();

@@ -12,6 +12,32 @@ import { npm, pack, REPO, readmeLibraryExamples, run, tempDir, tunnelThrough } f
 
 const TIMEOUT_MS = 300_000;
 
+/**
+ * TypeScript (this repository's, strict, ESM as a user's project with "type": "module" compiles) checks
+ * `files` of `project` against the installed package's declarations; rejects with tsc's output.
+ */
+async function typecheck(project: string, configName: string, files: string[]): Promise<void> {
+  const config = path.join(project, configName);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        typeRoots: [path.join(REPO, 'node_modules', '@types')],
+        types: ['node'],
+      },
+      files,
+    }),
+  );
+  const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  await run(process.execPath, [tsc, '-p', config], { cwd: project });
+}
+
 const temp = tempDir('install');
 let tarball = '';
 
@@ -72,24 +98,7 @@ const kcpClass: typeof Kcp = Kcp;
 export { client, headerSize, kcpClass, server, use, wrong };
 `,
     );
-    writeFileSync(
-      path.join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          target: 'es2022',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          typeRoots: [path.join(REPO, 'node_modules', '@types')],
-          types: ['node'],
-        },
-        files: ['check.ts'],
-      }),
-    );
-    const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '-p', project], { cwd: project });
+    await typecheck(project, 'tsconfig.json', ['check.ts']);
   });
 
   it("runs the README's library examples", async () => {
@@ -103,6 +112,17 @@ export { client, headerSize, kcpClass, server, use, wrong };
       assert.match(stdout, /hello/, `example ${i + 1} prints its greeting`);
       assert.equal(stderr, '', `example ${i + 1} writes nothing to stderr`);
     }
+  });
+
+  it("typechecks the README's library examples as they are under TypeScript's strict", async () => {
+    // A user copies them into a .ts file too: a `mode` string in a shared options object, an untyped
+    // parameter or an unchecked address() would each fail there (the README says they compile).
+    const files = readmeLibraryExamples().map((code, i) => {
+      const file = `readme-example-${i + 1}.ts`;
+      writeFileSync(path.join(project, file), code);
+      return file;
+    });
+    await typecheck(project, 'tsconfig.readme.json', files);
   });
 });
 

@@ -40,6 +40,11 @@ it('the single-file executable runs both programs through a tunnel, with dgram i
       ['-dscp', '46'],
     );
     assert.match(serverLog, /SetDSCP: .*koffi/, 'without koffi, -dscp is reported, not fatal');
+    // Each of those reasons on its own line: a failed require's message goes on with its "Require stack:".
+    assert.match(serverLog, /datagram I\/O: dgram, [^\n]*Cannot find module 'koffi'\)\n/);
+    assert.doesNotMatch(serverLog, /Require stack/);
+    // Before a role is chosen, as the README's `kcptun-ts ...` lines run it (the version is built in).
+    assert.match((await run(exe, ['-v'], { env })).stdout, /^kcptun version \d+\.\d+\.\d+/);
   } finally {
     temp.remove();
   }

@@ -105,8 +105,8 @@ export async function tunnelThrough(
     procs.push(c);
     await c.waitFor('listening on:', 30_000);
     const [sent, got] = await clientExchange(tcp, bytes);
-    // The target records what it read once it has also finished writing: wait for that event.
-    while (target.received.length < 1) await new Promise((r) => setTimeout(r, 10));
+    // The target records what it read once it has also finished writing: wait (bounded) for that event.
+    await target.whenReceived(1);
     assert.deepEqual(target.received, [sent], 'the target got what the client sent');
     assert.equal(got, target.sentHashes[0], 'the client got what the target sent');
     return procs.map((p) => p.log);

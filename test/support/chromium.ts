@@ -95,13 +95,18 @@ export class Chromium {
     const { sessionId } = (await this.send('Target.attachToTarget', { targetId, flatten: true })) as {
       sessionId: string;
     };
+    await this.resize(sessionId, width, height);
+    await this.send('Page.navigate', { url }, sessionId);
+    return sessionId;
+  }
+
+  /** Lay the page out for a viewport of `width` x `height` CSS pixels. */
+  async resize(sessionId: string, width: number, height: number): Promise<void> {
     await this.send(
       'Emulation.setDeviceMetricsOverride',
       { width, height, deviceScaleFactor: 1, mobile: false },
       sessionId,
     );
-    await this.send('Page.navigate', { url }, sessionId);
-    return sessionId;
   }
 
   /** Evaluate a JavaScript expression in the page; resolves with its value. */
