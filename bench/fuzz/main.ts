@@ -7,13 +7,24 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runBenchMain, UsageError } from '../cli-usage.js';
 import { CLASS_NAMES } from './classes/index.js';
 import { DEFAULT_FUZZ_OPTIONS, type FuzzOptions, runFuzz } from './run.js';
+
+const USAGE = `usage: npm run fuzz -- [options]
+  --seconds N    seconds per class of hostile datagrams (default ${DEFAULT_FUZZ_OPTIONS.secondsPerClass})
+  --seed N       the generators' seed (default ${DEFAULT_FUZZ_OPTIONS.seed})
+  --classes A,B  classes to send (default: all): ${CLASS_NAMES.join(', ')}
+  --in-process   run the server in this process instead of a child kcptun-server
+  --rate N       hostile datagrams per second (default ${DEFAULT_FUZZ_OPTIONS.rate})
+  --settle N     seconds to wait at the end before counting the sessions the server still holds
+  --json FILE    write the report as JSON`;
 
 function positiveNumber(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive number, got ${value}`);
   return n;
 }
 
@@ -51,7 +62,4 @@ async function main(): Promise<void> {
   process.exitCode = report.problems.length === 0 ? 0 : 1;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBenchMain(USAGE, main);

@@ -7,12 +7,23 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runBenchMain, UsageError } from '../cli-usage.js';
 import { DEFAULT_SOAK_OPTIONS, runSoak, type SoakOptions } from './soak-run.js';
+
+const USAGE = `usage: node dist/bench/fuzz/soak.js [options]
+  --seconds N    how long to run (default ${DEFAULT_SOAK_OPTIONS.seconds})
+  --loss F       random loss each way, 0 to 1 (default ${DEFAULT_SOAK_OPTIONS.loss})
+  --streams N    short streams open at once beside the endless one (default ${DEFAULT_SOAK_OPTIONS.streams})
+  --max-bytes N  the most bytes one short stream carries (default ${DEFAULT_SOAK_OPTIONS.maxStreamBytes})
+  --seed N       the random source's seed (default ${DEFAULT_SOAK_OPTIONS.seed})
+  --sample N     seconds between the server's RSS samples (default ${DEFAULT_SOAK_OPTIONS.sampleSeconds})
+  --in-process   run the server in this process instead of a child kcptun-server
+  --json FILE    write the report as JSON`;
 
 function numberOption(value: string | undefined, name: string, fallback: number, max = Infinity): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > max) throw new Error(`--${name}: invalid value ${value}`);
+  if (!Number.isFinite(n) || n < 0 || n > max) throw new UsageError(`--${name}: invalid value ${value}`);
   return n;
 }
 
@@ -54,7 +65,4 @@ async function main(): Promise<void> {
   process.exitCode = report.problems.length === 0 ? 0 : 1;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBenchMain(USAGE, main);
