@@ -27,6 +27,9 @@
  * --loaded: the sender's event loop is busy as often and as long as the session's paced wake-ups were
  * late on the loaded benchmark machine (LOADED_TIMER_LATENESS).
  *
+ * --client-rcvwnd N: the downloading client's initial receive window (default: kcptun-client's -rcvwnd,
+ * CLIENT_RCV_WND).
+ *
  * Not modelled: the CPU (but see --loaded), the session's per-turn send budget and smux. Jitter is the
  * emulator's uniform ± jitter, in order; Gilbert-Elliott loss is the forwarder's chain per direction
  * (LinkOptions.gilbertElliott). As the forwarder, the link draws the loss before the bottleneck and rates
@@ -36,6 +39,7 @@
  * drawn after the queue, UDP payloads rated), whose figures the earlier docs quote.
  */
 import { parseArgs } from 'node:util';
+import { CLIENT_OPTIONS } from '../src/cli/options.js';
 import {
   AUTO_PAIR,
   type Endpoint,
@@ -55,6 +59,15 @@ const FEC = { dataShards: 10, parityShards: 3 };
  * from its TUN devices (bench/link/forwarder.c), IP 20 + UDP 8 bytes.
  */
 const IP_UDP_HEADER_BYTES = 28;
+/**
+ * The receive window the downloading client starts with: kcptun-client's default -rcvwnd, which -mode auto
+ * grows from (ReceiveWindowTuner). The link benchmark's client runs with it: its first flight on a long
+ * path is held to it (docs/link-cold-lossy-2026-12-05.md §5's trace), where the simulated pair's 1024
+ * (AUTO_PAIR, the server's default) let it through. Before 2026-12-06 this simulator ran with 1024 and read
+ * 150 ms/10 % at 51.6 Mbit/s (16 seeds) where the link gave 46.5 and 512 gives 46.8; 100 ms/5 % 63.8
+ * against 60.7 (docs/link-cold-2026-12-06.md). `--client-rcvwnd 1024` reproduces the earlier figures.
+ */
+const CLIENT_RCV_WND = Number(CLIENT_OPTIONS.find((o) => o.field === 'rcvWnd')?.defaultValue);
 /** Bytes the sender writes and has acknowledged before the download: the round trip it measures. */
 const PRIME_BYTES = 100;
 
@@ -193,6 +206,7 @@ function main(): void {
       'small-seeds': { type: 'boolean', default: false },
       ratelimit: { type: 'string', default: '0' },
       'warm-idle-s': { type: 'string', default: '0' },
+      'client-rcvwnd': { type: 'string', default: String(CLIENT_RCV_WND) },
     },
   });
   const warmIdleMs = Number(values['warm-idle-s']) * 1000;
@@ -238,6 +252,7 @@ function main(): void {
         observe,
         rateLimit,
         warm,
+        peerB: { rcvWnd: Number(values['client-rcvwnd']) },
         ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
       };
       const { bulkFromMs, coldDoneMs, warmFromMs, a, b } = runPair(options, data, Buffer.alloc(0));

@@ -1411,6 +1411,7 @@ export class Kcp {
       seg.len = len;
       if (len > 0) seg.data.set(datagramViews.view(src, off, off + len), 0);
       rcvBuf.insert(insertAt, seg);
+      if (this.rcvTuner !== null) this.tuneReceiveWindow(len);
     }
     this.moveReceivedInOrder();
     if (this.rcvTuner !== null && rcvBuf.length > 0) {
@@ -1431,11 +1432,10 @@ export class Kcp {
       queue.push(seg);
       this.rcvQueueBytes += seg.len;
       this._rcvNxt = (this._rcvNxt + 1) >>> 0;
-      if (this.rcvTuner !== null) this.tuneReceiveWindow(seg.len);
     }
   }
 
-  /** -mode auto: grow rcv_wnd to what the measured receive rate needs (never shrinks it). */
+  /** -mode auto: grow rcv_wnd to what the rate segments arrive at needs (never shrinks it). */
   private tuneReceiveWindow(bytes: number): void {
     const want = this.rcvTuner!.onReceived(bytes, this.lastInputNow, this.rtt.srtt, this._mss);
     if (want > this._rcvWnd) this._rcvWnd = want;

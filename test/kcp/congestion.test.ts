@@ -521,7 +521,35 @@ describe('CongestionController: Startup', () => {
   });
 });
 
-describe('ReceiveWindowTuner: growth with what loss holds in rcv_buf', () => {
+describe('ReceiveWindowTuner: growth with what arrives and what loss holds in rcv_buf', () => {
+  test('a flight that arrives within one rate period asks for its window as it arrives', () => {
+    // 100 segments in 70 ms: judged over at least the 100 ms period, 1376 bytes per ms, four round trips
+    // of 300 ms of it are 1200 segments (before, nothing until a segment arrived after the period)
+    const tuner = new ReceiveWindowTuner(16384);
+    let want = 0;
+    for (let i = 0; i < 100; i++) want = tuner.onReceived(1376, 1000 + Math.floor(0.7 * i), 300, 1376);
+    assert.equal(want, 1200);
+  });
+
+  test('a first flight at the edge of the default window, a hole late in it: the window grows as it arrives', () => {
+    // a long path's first flight fills the client's default 512 within ~70 ms and loses sn 430: in order
+    // (430 segments) it was judged only after the 100 ms period, and the 81 held behind the hole span less
+    // than a quarter of the window, so the sender stayed held at 512 past the hole for a round trip
+    const mss = 1376;
+    const kcp = new Kcp(1, () => {});
+    kcp.setNoDelay(1, 10, 2, 1);
+    kcp.setWindowSize(128, 512);
+    kcp.enableAutoReceiveWindow(16384);
+    const d = Buffer.alloc(KCP_OVERHEAD + mss);
+    for (let sn = 0; sn < 512; sn++) {
+      if (sn === 430) continue;
+      const now = Math.floor((sn * 70) / 512);
+      writeSegmentHeader(d, 0, 1, KCP_CMD_PUSH, 0, 128, now, sn, 0, mss);
+      kcp.input(d, 0, d.length, now);
+    }
+    assert.ok(kcp.rcvWnd >= 2 * 512, `rcv_wnd ${kcp.rcvWnd} after a flight of 511 segments in 70 ms`);
+  });
+
   test('the window doubles once the segments held behind a hole span more than a quarter of it, up to the cap', () => {
     const tuner = new ReceiveWindowTuner(100);
     assert.equal(tuner.onHeld(8, 32), 0);

@@ -4,15 +4,19 @@
  * bounds this session's memory (every segment in the window may sit in rcv_buf). It only grows: a window
  * once advertised is never taken back, as TCP does not shrink an offered window.
  *
- * The rate alone has a fixed point under loss: the rate is measured in order, and in-order delivery
- * stalls behind every hole, so a window of 2 × rate × RTT allows just the rate it measured and never grows
- * (the link benchmark's traces at 100 ms/5 % and 150 ms/10 %, docs/link-benchmark.md). So the window also
- * grows with its occupancy, as Linux's receive-buffer autotuning grows with what the sender fills: when
- * the segments held behind a hole span more than a quarter of the window, it doubles (a doubling needs the
- * span to double too, about a round trip of Startup). At half, the window trailed Startup: Startup doubles
- * the span each round and a hole at the head holds rcv_nxt for a round trip or more, so the sender sat at
- * `rmt-wnd` for a round trip at 150 ms/10 % (its trace, before this). Memory stays bounded by the cap, and
- * rcv_buf only holds segments while a hole is open.
+ * The rate is what arrives, in order or not: measured in order, it stalls behind every hole, and a window
+ * of a few round trips at that rate allows just the rate it measured (a fixed point under loss, the link
+ * benchmark's traces at 100 ms/5 % and 150 ms/10 %, docs/link-benchmark.md). And it is judged as each
+ * segment arrives, over at least RATE_PERIOD_MS: judged only when a period had ended, a flight that
+ * arrived within one period (a long path's first flight: 512 segments in ~70 ms against the client's
+ * default 512) grew nothing until the next segment arrived, and the sender, held at that window behind a
+ * hole, sent that segment only after the flight's ACKs: the window grew a round trip late, and the
+ * sender sat at `rmt-wnd` for 250 ms of a 300 ms round trip (150 ms/10 %, link-sim with the link's client
+ * window, docs/link-cold-2026-12-06.md).
+ *
+ * The window also grows with its occupancy, as Linux's receive-buffer autotuning grows with what the
+ * sender fills: when the segments held behind a hole span more than a quarter of the window, it doubles.
+ * Memory stays bounded by the cap, and rcv_buf only holds segments while a hole is open.
  */
 import { timeDiff } from '../time-diff.js';
 
@@ -38,8 +42,9 @@ export class ReceiveWindowTuner {
   constructor(readonly cap: number) {}
 
   /**
-   * `bytes` reached the receive queue in order at `now`; returns the window (segments of `mss` bytes) the
-   * measured rate asks for, or 0 when no period ended yet.
+   * A new segment of `bytes` arrived at `now` (in order or not); returns the window (segments of `mss`
+   * bytes) the rate it arrives at asks for: the bytes of the current period over its length, at least
+   * RATE_PERIOD_MS.
    */
   onReceived(bytes: number, now: number, rtt: number, mss: number): number {
     if (!this.started) {
@@ -48,10 +53,11 @@ export class ReceiveWindowTuner {
     }
     this.bytes += bytes;
     const elapsed = timeDiff(now, this.periodStart);
-    if (elapsed < RATE_PERIOD_MS) return 0;
-    const rate = this.bytes / elapsed;
-    this.bytes = 0;
-    this.periodStart = now;
+    const rate = this.bytes / Math.max(elapsed, RATE_PERIOD_MS);
+    if (elapsed >= RATE_PERIOD_MS) {
+      this.bytes = 0;
+      this.periodStart = now;
+    }
     const rttMs = rtt > 0 ? rtt : DEFAULT_RTT_MS;
     return Math.min(this.cap, Math.ceil((WINDOW_RTTS * rate * rttMs) / mss));
   }
