@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WAIT_MS, within } from './deadline.js';
-import { ownedArgv } from './owned.js';
+import { ownedArgv, spawnOwned } from './owned.js';
 import { commandLine, killIfRunning, running } from './proc-table.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'owned-fixture.js');
 const linux = process.platform === 'linux';
 
 /**
- * Start owned-fixture.js in `mode` (through a plain spawn: the test kills it as a runner or a test file
- * would be killed) and read the pids the chain prints. `gone` resolves once every process of the chain has
+ * Start owned-fixture.js in `mode` (the test kills it as a runner or a test file would be killed) and
+ * read the pids the chain prints. `gone` resolves once every process of the chain has
  * closed the stdout they share: once all are dead.
  */
 async function startChain(
@@ -20,7 +19,7 @@ async function startChain(
 ): Promise<{ top: number; pids: number[]; gone: Promise<void> }> {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT; // this test file's own: the chain's top is not a test file
-  const top = spawn(process.execPath, [FIXTURE, mode], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const top = spawnOwned(process.execPath, [FIXTURE, mode], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let out = '';
   const gone = new Promise<void>((resolve) => top.stdout!.once('end', resolve));
   const line = new Promise<string>((resolve, reject) => {
