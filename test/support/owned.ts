@@ -8,9 +8,10 @@
  * a default-action SIGTERM, so the kernel does it: an owned child is started through util-linux's `setpriv
  * --pdeathsig KILL`, which sets the parent-death signal (prctl PR_SET_PDEATHSIG) and execs the command in
  * the same process, so the child's pid is the command's and signals sent to it reach the command. The kernel
- * sends SIGKILL when the *thread* that spawned the child ends: node spawns on its main thread, which ends
- * with the process. The setting survives exec (not of a set-user-ID binary or one with file capabilities,
- * none of which the tests run), `ip netns exec` (which execs in place) and Go binaries alike.
+ * sends SIGKILL when the *thread* that spawned the child ends: node spawns on the calling thread, and the
+ * main thread ends with the process (from a worker thread the child died as soon as the worker ended, so
+ * ownedArgv refuses to run there). The setting survives exec (not of a set-user-ID binary or one with file
+ * capabilities, none of which the tests run), `ip netns exec` (which execs in place) and Go binaries alike.
  *
  * Under `node --test` each test file is itself a child of the runner, and the runner's death left it
  * running (SIGKILL) or, killing the file, left the file's children (SIGTERM, SIGINT): a test file that
@@ -31,6 +32,7 @@ import {
 } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { libc } from '../../src/transport/libc.js';
 
 const PR_SET_PDEATHSIG = 1;
@@ -58,6 +60,7 @@ function setpriv(): string | null {
 
 /** `argv` as an owned child's command line: the kernel kills it when this process ends. */
 export function ownedArgv(argv: readonly string[]): string[] {
+  if (!isMainThread) throw new Error(`an owned child is spawned on the main thread (${argv[0]})`);
   const file = setpriv();
   return file === null ? [...argv] : [file, '--pdeathsig', 'KILL', '--', ...argv];
 }
