@@ -93,9 +93,14 @@ export class LinkEmulator {
       closeSync(log);
       if (child.pid === undefined) throw new Error(`could not start ${binary}`);
       writeFileSync(pidFile(stateDir), `${child.pid}\n`);
+      // Its own exit, not /proc's command line: while setpriv execs the forwarder, that reads empty.
+      let exited = false;
+      child.once('exit', () => {
+        exited = true;
+      });
       child.unref();
       const emulator = new LinkEmulator(place, child.pid);
-      await emulator.waitReady();
+      await emulator.waitReady(() => exited);
       configureTun(a, ADDRESS_A);
       configureTun(b, ADDRESS_B);
       return emulator;
@@ -135,10 +140,10 @@ export class LinkEmulator {
     if (answer !== 'ok') throw new Error(`forwarder refused '${line}': ${answer}`);
   }
 
-  private async waitReady(): Promise<void> {
+  private async waitReady(exited: () => boolean): Promise<void> {
     const started = Date.now();
     for (;;) {
-      if (!isForwarder(this.forwarderPid)) {
+      if (exited()) {
         throw new Error(`forwarder exited: ${readLog(this.stateDir)}`);
       }
       if (existsSync(controlPath(this.stateDir))) {
