@@ -10,7 +10,7 @@
  * Then e.g. `ip netns exec kcpbench-a ping 198.18.0.2`.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_STATE_DIR, LinkEmulator, teardown } from './emulator.js';
+import { BENCH_PLACE, DEFAULT_STATE_DIR, type EmulatorPlace, LinkEmulator, teardown } from './emulator.js';
 import {
   type DirectionSettings,
   type DirectionStatus,
@@ -119,30 +119,30 @@ function describe(status: LinkStatus): string {
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: OPTIONS, allowPositionals: true });
-  const stateDir = values['state-dir'];
+  const place: EmulatorPlace = { ...BENCH_PLACE, stateDir: values['state-dir'] };
   switch (positionals[0]) {
     case 'up': {
-      const emulator = await LinkEmulator.up(stateDir);
+      const emulator = await LinkEmulator.up(place, { outliveThisProcess: true });
       await applySet(emulator, values);
       console.log(describe(await emulator.status()));
       break;
     }
     case 'set': {
-      const emulator = LinkEmulator.attach(stateDir);
+      const emulator = LinkEmulator.attach(place);
       await applySet(emulator, values);
       console.log(describe(await emulator.status()));
       break;
     }
     case 'status': {
-      const status = await LinkEmulator.attach(stateDir).status();
+      const status = await LinkEmulator.attach(place).status();
       console.log(values.json ? JSON.stringify(status) : describe(status));
       break;
     }
     case 'reset':
-      await LinkEmulator.attach(stateDir).resetCounters();
+      await LinkEmulator.attach(place).resetCounters();
       break;
     case 'down':
-      for (const line of await teardown(stateDir)) console.log(line);
+      for (const line of await teardown(place)) console.log(line);
       break;
     default:
       throw new Error(

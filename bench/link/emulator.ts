@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { ownedArgv } from '../../test/support/owned.js';
 import { controlRequest } from './control.js';
 import { ensureForwarder, FORWARDER_NAME } from './forwarder-build.js';
 import type { LinkSettings, LinkStatus } from './link-settings.js';
@@ -26,8 +27,6 @@ import {
   configureTun,
   createNamespace,
   deleteNamespace,
-  NAMESPACE_A,
-  NAMESPACE_B,
   NAMESPACES,
   namespaceExists,
   namespacePath,
@@ -37,6 +36,19 @@ import {
 import { sleep } from './shell.js';
 
 export const DEFAULT_STATE_DIR = '/run/kcpbench';
+
+/** Where an emulator lives: the state directory that records it, and its two namespaces (A, B). */
+export interface EmulatorPlace {
+  readonly stateDir: string;
+  readonly namespaces: readonly [a: string, b: string];
+}
+
+/**
+ * The benchmark's and emulator-cli's: kcpbench-a/-b, which every bench/link module names (NAMESPACE_A/B).
+ * The emulator's test has a place of its own, so that it and a benchmark never tear down each other's.
+ */
+export const BENCH_PLACE: EmulatorPlace = { stateDir: DEFAULT_STATE_DIR, namespaces: NAMESPACES };
+
 const READY_TIMEOUT_MS = 5000;
 const TERM_GRACE_MS = 2000;
 
@@ -50,44 +62,60 @@ function controlPath(stateDir: string): string {
 
 export class LinkEmulator {
   private constructor(
-    readonly stateDir: string,
+    readonly place: EmulatorPlace,
     readonly forwarderPid: number,
   ) {}
 
-  /** Create both namespaces and start the forwarder; leftovers of an earlier run are removed first. */
-  static async up(stateDir = DEFAULT_STATE_DIR): Promise<LinkEmulator> {
-    await teardown(stateDir);
+  get stateDir(): string {
+    return this.place.stateDir;
+  }
+
+  /**
+   * Create both namespaces and start the forwarder; leftovers of an earlier run are removed first. The
+   * forwarder dies with this process (test/support/owned.ts) unless `outliveThisProcess` (emulator-cli's
+   * `up`, whose `down` stops it later).
+   */
+  static async up(
+    place: EmulatorPlace = BENCH_PLACE,
+    { outliveThisProcess = false }: { outliveThisProcess?: boolean } = {},
+  ): Promise<LinkEmulator> {
+    const { stateDir } = place;
+    const [a, b] = place.namespaces;
+    await teardown(place);
     const binary = ensureForwarder();
     mkdirSync(stateDir, { recursive: true });
     try {
-      for (const ns of NAMESPACES) createNamespace(ns);
+      for (const ns of place.namespaces) createNamespace(ns);
       const log = openSync(logFile(stateDir), 'w');
-      const child = spawn(
-        binary,
-        [namespacePath(NAMESPACE_A), namespacePath(NAMESPACE_B), TUN_NAME, controlPath(stateDir)],
-        { detached: true, stdio: ['ignore', log, log] },
-      );
+      const argv = [binary, namespacePath(a), namespacePath(b), TUN_NAME, controlPath(stateDir)];
+      const [command, ...args] = outliveThisProcess ? argv : ownedArgv(argv);
+      const child = spawn(command!, args, { detached: true, stdio: ['ignore', log, log] });
       closeSync(log);
       if (child.pid === undefined) throw new Error(`could not start ${binary}`);
       writeFileSync(pidFile(stateDir), `${child.pid}\n`);
+      // Its own exit, not /proc's command line: while setpriv execs the forwarder, that reads empty.
+      let exited = false;
+      child.once('exit', () => {
+        exited = true;
+      });
       child.unref();
-      const emulator = new LinkEmulator(stateDir, child.pid);
-      await emulator.waitReady();
-      configureTun(NAMESPACE_A, ADDRESS_A);
-      configureTun(NAMESPACE_B, ADDRESS_B);
+      const emulator = new LinkEmulator(place, child.pid);
+      await emulator.waitReady(() => exited);
+      configureTun(a, ADDRESS_A);
+      configureTun(b, ADDRESS_B);
       return emulator;
     } catch (err) {
-      await teardown(stateDir);
+      await teardown(place);
       throw err;
     }
   }
 
   /** The emulator that an earlier `up` left running. */
-  static attach(stateDir = DEFAULT_STATE_DIR): LinkEmulator {
-    const pid = readForwarderPid(stateDir);
+  static attach(place: EmulatorPlace = BENCH_PLACE): LinkEmulator {
+    const pid = readForwarderPid(place.stateDir);
     if (pid === undefined || !isForwarder(pid))
-      throw new Error(`no link emulator is running (state in ${stateDir})`);
-    return new LinkEmulator(stateDir, pid);
+      throw new Error(`no link emulator is running (state in ${place.stateDir})`);
+    return new LinkEmulator(place, pid);
   }
 
   async configure(settings: LinkSettings): Promise<void> {
@@ -104,7 +132,7 @@ export class LinkEmulator {
   }
 
   down(): Promise<string[]> {
-    return teardown(this.stateDir);
+    return teardown(this.place);
   }
 
   private async command(line: string): Promise<void> {
@@ -112,10 +140,10 @@ export class LinkEmulator {
     if (answer !== 'ok') throw new Error(`forwarder refused '${line}': ${answer}`);
   }
 
-  private async waitReady(): Promise<void> {
+  private async waitReady(exited: () => boolean): Promise<void> {
     const started = Date.now();
     for (;;) {
-      if (!isForwarder(this.forwarderPid)) {
+      if (exited()) {
         throw new Error(`forwarder exited: ${readLog(this.stateDir)}`);
       }
       if (existsSync(controlPath(this.stateDir))) {
@@ -193,9 +221,10 @@ export async function terminatePids(pids: readonly number[]): Promise<void> {
  * PID, checked against /proc), the namespaces and the state files. Safe to call when nothing is up.
  * Returns what it did, for the CLI.
  */
-export async function teardown(stateDir = DEFAULT_STATE_DIR): Promise<string[]> {
+export async function teardown(place: EmulatorPlace = BENCH_PLACE): Promise<string[]> {
+  const { stateDir } = place;
   const done: string[] = [];
-  for (const ns of NAMESPACES) {
+  for (const ns of place.namespaces) {
     if (!namespaceExists(ns)) continue;
     const pids = namespacePids(ns);
     if (pids.length > 0) {
@@ -208,7 +237,7 @@ export async function teardown(stateDir = DEFAULT_STATE_DIR): Promise<string[]> 
     await terminatePids([pid]);
     done.push(`stopped forwarder ${pid}`);
   }
-  for (const ns of NAMESPACES) {
+  for (const ns of place.namespaces) {
     if (!namespaceExists(ns)) continue;
     deleteNamespace(ns);
     done.push(`deleted namespace ${ns}`);

@@ -1,5 +1,6 @@
 /** Child processes started inside a namespace, each tracked by PID and stopped by PID. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnOwned } from '../../test/support/owned.js';
 import { terminatePids } from './emulator.js';
 import { sleep } from './shell.js';
 
@@ -36,9 +37,12 @@ export class NamespacedProcess {
     });
   }
 
-  /** `ip netns exec` replaces itself with the command, so the child's PID is the command's own. */
+  /**
+   * `ip netns exec` replaces itself with the command, so the child's PID is the command's own; it dies with
+   * this process (owned.ts).
+   */
   static start(namespace: string, label: string, cmd: string, args: readonly string[]): NamespacedProcess {
-    const child = spawn('ip', ['netns', 'exec', namespace, cmd, ...args], {
+    const child = spawnOwned('ip', ['netns', 'exec', namespace, cmd, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new NamespacedProcess(child, label);

@@ -4,9 +4,10 @@
  * separate processes (latency-peer.ts), so no round trip waits for the benchmark's own work; in the throughput table the
  * probe shares its event loop with the sha256 of the bulk data, which adds that process's delays.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnOwned } from '../../test/support/owned.js';
 import { placementSampled, SameCpuShare } from './cpu-placement.js';
 import { type Pair, pairsFor, type Setting } from './settings.js';
 import { fixed, MIB, percentile } from './stats.js';
@@ -61,7 +62,7 @@ export interface LatencyRecord {
 /** Run latency-peer with `args`; resolves with its first stdout line parsed as JSON. */
 function peer(args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnOwned(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let settled = false;
     child.stdout!.on('data', (d: Buffer) => {

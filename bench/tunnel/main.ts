@@ -188,6 +188,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// SIGINT and SIGTERM end the benchmark through process.exit, so that its 'exit' handlers run (netns-placement
+// removes its namespaces); the tunnels and peers it started die with it (test/support/owned.ts).
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {

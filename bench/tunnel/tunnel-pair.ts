@@ -11,38 +11,6 @@ const SCRAPE_PERIOD_MS = 1000;
 const START_TIMEOUT_MS = 15_000;
 const LOG_TAIL_LINES = 20;
 
-/** Every tunnel process this benchmark started and has not yet seen exit. */
-const live = new Set<TunnelProcess>();
-let cleanupInstalled = false;
-
-/** Kill whatever is still running, by PID, when the benchmark exits for any reason. */
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  process.on('exit', () => {
-    for (const p of live) {
-      if (p.child.pid !== undefined && p.child.exitCode === null) process.kill(p.child.pid, 'SIGKILL');
-    }
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => process.exit(130));
-  }
-}
-
-function spawnTracked(
-  impl: Pair['client'],
-  role: 'client' | 'server',
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  netns?: string,
-): TunnelProcess {
-  installCleanup();
-  const p = TunnelProcess.start(impl, role, args, env, { netns });
-  live.add(p);
-  p.child.once('exit', () => live.delete(p));
-  return p;
-}
-
 function pidOf(p: TunnelProcess): number {
   if (p.child.pid === undefined) throw new Error(`${p.label} did not start`);
   return p.child.pid;
@@ -102,25 +70,25 @@ export class TunnelPair {
     if (pair.tcp) {
       const placement = await NetnsPlacement.open(targetPort);
       const { ns } = placement;
-      const server = spawnTracked(
+      const server = TunnelProcess.start(
         pair.server,
         'server',
         [...placement.serverArgs(), ...serverSetting, ...serverOnlyArgs(pair)],
         env,
-        ns.b,
+        { netns: ns.b },
       );
-      const client = spawnTracked(
+      const client = TunnelProcess.start(
         pair.client,
         'client',
         [...placement.clientArgs(), ...clientSetting, ...clientArgs],
         env,
-        ns.a,
+        { netns: ns.a },
       );
       tunnel = new TunnelPair(client, server, placement.localPort, placement);
     } else {
       const serverPort = await freeUdpPort();
       const localPort = await freeTcpPort();
-      const server = spawnTracked(
+      const server = TunnelProcess.start(
         pair.server,
         'server',
         [
@@ -133,7 +101,7 @@ export class TunnelPair {
         ],
         env,
       );
-      const client = spawnTracked(
+      const client = TunnelProcess.start(
         pair.client,
         'client',
         ['-l', `127.0.0.1:${localPort}`, '-r', `127.0.0.1:${serverPort}`, ...clientSetting, ...clientArgs],

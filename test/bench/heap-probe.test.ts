@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HEAP_LINE_PREFIX, HEAP_PERIOD_ENV, lastHeapFigures } from '../../bench/tunnel/heap-probe.js';
 import { libc } from '../../src/transport/libc.js';
+import { spawnOwned } from '../support/owned.js';
 
 const PROBE = fileURLToPath(new URL('../../bench/tunnel/heap-probe.js', import.meta.url));
 /** mallinfo2 came with glibc 2.33. */
@@ -12,13 +12,13 @@ const MALLINFO2_SINCE = [2, 33];
 
 /** The first heap line of a node process with the probe preloaded (it keeps running until killed). */
 async function firstHeapLine(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', PROBE, '-e', 'setInterval(() => {}, 1000)'], {
+  const child = spawnOwned(process.execPath, ['--import', PROBE, '-e', 'setInterval(() => {}, 1000)'], {
     env: { ...process.env, [HEAP_PERIOD_ENV]: '10' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
   try {
-    for await (const chunk of child.stderr) {
+    for await (const chunk of child.stderr!) {
       log += String(chunk);
       if (log.includes(HEAP_LINE_PREFIX) && log.endsWith('\n')) return log;
     }

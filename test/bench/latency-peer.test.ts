@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseOptions } from '../../bench/tunnel/options.js';
+import { spawnOwned } from '../support/owned.js';
 
 const PEER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/tunnel/latency-peer.js');
 const MIB = 1 << 20;
@@ -19,7 +20,7 @@ after(() => {
 
 /** Spawn latency-peer with `args` and resolve with its first stdout line. */
 async function firstLine(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnOwned(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let out = '';
   for await (const chunk of child.stdout!) {

@@ -1,18 +1,20 @@
 /**
  * The link emulator end to end: namespaces, the C forwarder, delay and loss seen by a UDP ping, and a
- * tear-down that leaves nothing. Needs root, /dev/net/tun and gcc; skipped otherwise, and skipped while
- * the benchmark's namespaces exist (a benchmark is running and must not be torn down).
+ * tear-down that leaves nothing. Needs root, /dev/net/tun and gcc; skipped otherwise. Its namespaces and
+ * state directory are its own (named for this process), so it runs beside a link benchmark or another
+ * copy of itself without either tearing down the other's.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LinkEmulator } from '../../bench/link/emulator.js';
-import { ADDRESS_B, NAMESPACE_A, NAMESPACE_B, NAMESPACES, namespaceExists } from '../../bench/link/netns.js';
+import { type EmulatorPlace, LinkEmulator } from '../../bench/link/emulator.js';
+import { ADDRESS_B, namespaceExists } from '../../bench/link/netns.js';
 import { ProcessSet } from '../../bench/link/processes.js';
 import { commandExists } from '../../bench/link/shell.js';
 import type { PingResult } from '../../bench/link/udp-ping.js';
+import { namespaceName, sweepStaleNamespaces } from '../support/netns.js';
 
 const UDP_PING = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -22,7 +24,11 @@ const UDP_PING = path.resolve(
   'link',
   'udp-ping.js',
 );
-const STATE_DIR = '/run/kcpbench-test';
+const PLACE: EmulatorPlace = {
+  stateDir: `/run/kcpbench-test-${process.pid}`,
+  namespaces: [namespaceName('la'), namespaceName('lb')],
+};
+const [NAMESPACE_A, NAMESPACE_B] = PLACE.namespaces;
 const PORT = 7017;
 const DELAY_MS = 20;
 const PINGS = 20;
@@ -31,7 +37,6 @@ function skipReason(): string | false {
   if (process.getuid?.() !== 0) return 'needs root';
   if (!existsSync('/dev/net/tun')) return 'needs /dev/net/tun';
   if (!commandExists('gcc') || !commandExists('ip')) return 'needs gcc and iproute2';
-  if (NAMESPACES.some(namespaceExists)) return 'a link benchmark is using the namespaces';
   return false;
 }
 
@@ -50,7 +55,8 @@ async function ping(procs: ProcessSet): Promise<PingResult> {
 
 describe('link emulator', { skip: skipReason() }, () => {
   it('delays and drops as configured, counts it, and tears down completely', async () => {
-    const emulator = await LinkEmulator.up(STATE_DIR);
+    sweepStaleNamespaces();
+    const emulator = await LinkEmulator.up(PLACE);
     const procs = new ProcessSet();
     try {
       const echo = procs.start(NAMESPACE_B, 'echo', process.execPath, [UDP_PING, 'echo', String(PORT)]);
@@ -84,8 +90,8 @@ describe('link emulator', { skip: skipReason() }, () => {
       await procs.stopAll();
       await emulator.down();
     }
-    assert.ok(!NAMESPACES.some(namespaceExists), 'a namespace was left behind');
-    assert.ok(!existsSync(path.join(STATE_DIR, 'forwarder.pid')));
+    assert.ok(!PLACE.namespaces.some(namespaceExists), 'a namespace was left behind');
+    assert.ok(!existsSync(path.join(PLACE.stateDir, 'forwarder.pid')));
     assert.throws(() => process.kill(emulator.forwarderPid, 0), 'the forwarder is still running');
   });
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,6 +9,7 @@ import { parseOptions, parseSize } from '../../bench/tunnel/options.js';
 import { percentile } from '../../bench/tunnel/stats.js';
 import { BenchTarget } from '../../bench/tunnel/target.js';
 import { download, makePayload, upload } from '../../bench/tunnel/transfer.js';
+import { spawnOwnedSync } from '../support/owned.js';
 
 const BENCH_MAIN = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -62,7 +62,10 @@ function portOf(server: net.Server): number {
  * printed yet, so the failure names the timeout rather than only the status.
  */
 function runBench(args: readonly string[], timeoutMs: number): void {
-  const run = spawnSync(process.execPath, [BENCH_MAIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  const run = spawnOwnedSync(process.execPath, [BENCH_MAIN, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   const how =
     run.error === undefined ? `exit status ${run.status}` : `${run.error.message}: killed at ${timeoutMs} ms`;
   assert.equal(run.status, 0, `${how}\n${run.stdout}\n${run.stderr}`);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { canCreateNetns } from '../support/netns.js';
+import { spawnOwnedSync } from '../support/owned.js';
 
 const BENCH_MAIN = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -26,7 +27,7 @@ test('a short run of our -tcp pair, in namespaces, reports intact transfers and 
   try {
     const out = path.join(dir, 'report.md');
     const args = ['--bytes', '2M', '--rounds', '1', '--settings', 'fast3-raw', '--pairs', 'ts-ts-tcp'];
-    const run = spawnSync(process.execPath, [BENCH_MAIN, ...args, '--probes', '5', '--out', out], {
+    const run = spawnOwnedSync(process.execPath, [BENCH_MAIN, ...args, '--probes', '5', '--out', out], {
       encoding: 'utf8',
       timeout: 55_000,
     });

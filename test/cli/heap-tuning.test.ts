@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OPTIMIZER_PROBE_FUNCTION, OPTIMIZER_PROBE_LINE } from '../support/optimizer-probe.js';
+import { spawnOwnedSync } from '../support/owned.js';
 import { freeUdpPort } from '../support/ports.js';
 import { OUR_SERVER, TunnelProcess } from '../support/procs.js';
 import { YOUNG_GENERATION_LINE } from '../support/young-generation-probe.js';
@@ -28,7 +28,7 @@ function youngGenerationAfterChurn(module: string, nodeFlags: string[] = []): nu
       const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
       process.stdout.write(String(young.space_size));
     });`;
-  const r = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
+  const r = spawnOwnedSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '' },
   });
@@ -64,7 +64,7 @@ function workerYoungGeneration({ limited }: { limited: boolean }): number {
     const options = { eval: true, ${limited ? 'resourceLimits: workerResourceLimits()' : ''} };
     const worker = new Worker(${JSON.stringify(`(async () => {${churn}})()`)}, options);
     worker.once('message', (bytes) => { process.stdout.write(String(bytes)); worker.terminate(); });`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const r = spawnOwnedSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '' },
   });
@@ -130,7 +130,7 @@ test('a bin starts without the optimizing compiler and optimizes hot code once s
 /** Run `script` as an ES module in a fresh node with `nodeFlags` (compiles on the main thread); its stdout. */
 function runModule(nodeFlags: string[], script: string): string {
   const flags = ['--no-concurrent-recompilation', ...nodeFlags];
-  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+  const r = spawnOwnedSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '' },
   });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CliError } from '../../src/cli/errors.js';
 import { createLogger, formatLogLine } from '../../src/cli/log.js';
+import { spawnOwnedSync } from '../support/owned.js';
 
 // Local time, month index 0 = January.
 const AT = new Date(2026, 0, 5, 7, 8, 9);
@@ -85,7 +85,9 @@ describe('createLogger', () => {
     const logModule = fileURLToPath(new URL('../../src/cli/log.js', import.meta.url));
     const script = `import { createLogger } from ${JSON.stringify(logModule)};
       createLogger().info('last words'); throw new Error('fatal');`;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const child = spawnOwnedSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     assert.equal(child.status, 1);
     assert.match(child.stderr, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d last words$/m);
   });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { capMallocArenas } from '../../src/cli/malloc-arenas.js';
 import { glibcWithKoffi } from '../support/glibc.js';
+import { spawnOwnedSync } from '../support/owned.js';
 
 /** Printed between the two malloc_stats reports. */
 const WORK = 'pool threads at work';
@@ -30,7 +30,7 @@ function arenasAfter(module: string, env: NodeJS.ProcessEnv = {}): { before: num
     const derive = promisify(pbkdf2);
     await Promise.all([1, 2, 3, 4].map((i) => derive('key' + i, 'salt', 20000, 32, 'sha1')));
     stats();`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const r = spawnOwnedSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '', MALLOC_ARENA_MAX: undefined, ...env },
   });

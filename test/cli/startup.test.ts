@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { parseClientArgs } from '../../src/cli/args.js';
 import { CliError } from '../../src/cli/errors.js';
@@ -10,6 +9,7 @@ import {
   selectCrypt,
   sessionOptionsOf,
 } from '../../src/cli/startup.js';
+import { spawnOwnedSync } from '../support/owned.js';
 import { OUR_SERVER } from '../support/procs.js';
 
 function config(argv: string[]): ClientConfig {
@@ -50,7 +50,7 @@ describe('-mtu: the smallest value leaves KCP its 50 bytes beside the cipher and
     assert.throws(() => sessionOptions(['-mtu', '-1']), /^CliError: -mtu must be between 78 and 1500/);
   });
   it('the server refuses a small -mtu with aes-128-gcm in flag terms, before anything starts', () => {
-    const r = spawnSync(
+    const r = spawnOwnedSync(
       process.execPath,
       [OUR_SERVER, '-l', '127.0.0.1:1', '-crypt', 'aes-128-gcm', '-mtu', '60'],
       { encoding: 'utf8', timeout: 20_000 },

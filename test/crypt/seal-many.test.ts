@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -8,6 +7,7 @@ import { AesMultiBuffer } from '../../src/crypt/aes-multi-buffer.js';
 import { DatagramBatch } from '../../src/crypt/batch.js';
 import { CFB_HEADER_SIZE, CFB_NONCE_SIZE, CfbPacketCrypt } from '../../src/crypt/cfb-packet.js';
 import { CRYPT_METHODS, createPacketCrypt } from '../../src/crypt/select.js';
+import { spawnOwnedSync } from '../support/owned.js';
 
 const pass = Buffer.from('25d7d7bd51050742d8d791f2b653c6c8b2366b7e25a124cf7a2e12eaf4ffa444', 'hex');
 /** mmsg-io's slot stride: send slots sit back to back in one buffer. */
@@ -55,7 +55,7 @@ if (wrong.length > 0) throw new Error('datagrams ' + wrong.join(', ') + ' differ
 
 describe('AES encryptMany: a batch encrypts as encrypt() does each datagram', () => {
   it('without AVX (4 lanes a pass) too', { skip: !aesni }, () => {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD_CHECK], {
+    const child = spawnOwnedSync(process.execPath, ['--input-type=module', '-e', CHILD_CHECK], {
       env: { ...process.env, OPENSSL_ia32cap: WITHOUT_AVX },
       encoding: 'utf8',
     });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ownedArgv } from '../support/owned.js';
 
 /** The repository root: this file runs as dist/test/kcp/go-vectors-tool.test.js. */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -27,7 +28,8 @@ test('tools/kcp-vectors reproduces test/kcp/go-vectors.data.ts byte for byte', {
   skip: missingPrerequisite(),
   timeout: 300_000,
 }, async () => {
-  const { stdout } = await promisify(execFile)('sh', [path.join(ROOT, 'tools/kcp-vectors/build.sh')], {
+  const [sh, ...args] = ownedArgv(['sh', path.join(ROOT, 'tools/kcp-vectors/build.sh')]);
+  const { stdout } = await promisify(execFile)(sh!, args, {
     env: { ...process.env, KCP_GO_SRC },
     maxBuffer: 16 * 1024 * 1024,
   });

@@ -3,10 +3,10 @@
  * /metrics, /status and /healthz say about them.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CountingTarget, get, type MetricsTunnel, startMetricsTunnel } from '../support/metrics-tunnel.js';
+import { spawnOwnedSync } from '../support/owned.js';
 import { OUR_CLIENT } from '../support/procs.js';
 import { type Family, parsePrometheusText, singleValue } from '../support/prometheus-text.js';
 
@@ -164,7 +164,7 @@ describe('-metrics flag', () => {
     ['::1:9180', /-metrics: an IPv6 address needs brackets, eg: \[::1\]:9180/],
   ] as const) {
     it(`refuses -metrics ${value} before starting, in flag terms`, () => {
-      const r = spawnSync(process.execPath, [OUR_CLIENT, '-l', '127.0.0.1:0', '-metrics', value], {
+      const r = spawnOwnedSync(process.execPath, [OUR_CLIENT, '-l', '127.0.0.1:0', '-metrics', value], {
         encoding: 'utf8',
         timeout: 30_000,
       });

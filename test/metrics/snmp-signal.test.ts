@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnOwned } from '../support/owned.js';
 
 const distSrc = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'metrics');
 const url = (file: string): string => pathToFileURL(path.join(distSrc, file)).href;
@@ -26,17 +26,17 @@ setInterval(() => {}, 1000);
 
 describe('SIGUSR1', { skip: process.platform === 'win32' }, () => {
   it('prints the SNMP dump line each time, instead of starting the Node inspector', async () => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+    const child = spawnOwned(process.execPath, ['--input-type=module', '-e', CHILD], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       const before = out;
       out += d.toString();
       if (!before.includes('ready') && out.includes('ready')) child.kill('SIGUSR1');

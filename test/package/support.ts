@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownedArgv } from '../support/owned.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { TunnelProcess } from '../support/procs.js';
 import { clientExchange, TransferTarget } from '../support/transfer.js';
@@ -23,8 +24,9 @@ export function run(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Run> {
+  const [command, ...rest] = ownedArgv([file, ...args]);
   return new Promise((resolve, reject) => {
-    execFile(file, args, { ...options, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(command!, rest, { ...options, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`));
       else resolve({ stdout, stderr });
     });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoTarget } from '../../bench/fuzz/tunnel-under-test.js';
 import { WAIT_MS } from '../support/deadline.js';
+import { spawnOwned } from '../support/owned.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { OUR_CLIENT, TunnelProcess } from '../support/procs.js';
 import { startClient, startServer } from './tunnel-pair.js';
@@ -132,7 +133,7 @@ test(`the client under a ${LOW_FD_LIMIT}-descriptor limit: running out is logged
     `127.0.0.1:${target.port}`,
     ...common,
   ]);
-  const child = spawn(
+  const child = spawnOwned(
     'prlimit',
     [
       `--nofile=${LOW_FD_LIMIT}:${LOW_FD_LIMIT}`,
@@ -147,10 +148,10 @@ test(`the client under a ${LOW_FD_LIMIT}-descriptor limit: running out is logged
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
-  child.stdout.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => {
     log += d.toString();
   });
-  child.stderr.on('data', (d: Buffer) => {
+  child.stderr!.on('data', (d: Buffer) => {
     log += d.toString();
   });
   try {

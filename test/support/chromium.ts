@@ -3,11 +3,12 @@
  * fd 3, replies and events on fd 4, each a JSON message ended by a NUL byte). No WebSocket client and no
  * npm package needed: Debian's `chromium` is enough.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { spawnOwned } from './owned.js';
 
 const BINARIES = ['chromium', 'chromium-browser', 'google-chrome'];
 
@@ -51,7 +52,7 @@ export class Chromium {
 
   static launch(binary: string, width: number, height: number): Chromium {
     const profileDir = mkdtempSync(path.join(os.tmpdir(), 'kcptun-chromium-'));
-    const child = spawn(
+    const child = spawnOwned(
       binary,
       [
         '--headless',

@@ -1,6 +1,7 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
+import { spawnOwned } from './owned.js';
 
 /** dig (Debian dnsutils) and dnsmasq, for DNS through the tunnel; .ci/run installs both. */
 const run = promisify(execFile);
@@ -12,7 +13,7 @@ export const dnsSkip =
 
 /** dnsmasq on 127.0.0.1:port answering example.test with 1.2.3.4, and nothing else. */
 export async function startDnsmasq(port: number): Promise<ChildProcess> {
-  const child = spawn(
+  const child = spawnOwned(
     'dnsmasq',
     [
       '--no-daemon',

@@ -1,6 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnOwned } from './owned.js';
 
 const FORWARD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'forward.js');
 
@@ -9,10 +10,73 @@ export function canCreateNetns(): boolean {
   return process.getuid?.() === 0 && process.platform === 'linux';
 }
 
+/** Every test namespace's name starts `kcpt-<pid of the process that made it>-`. */
+const NAME_PREFIX = 'kcpt';
+const OWNER = new RegExp(`^${NAME_PREFIX}-(\\d+)-`);
+
+/** A name for one of this process's namespaces; `tag` tells this process's namespaces apart. */
+export function namespaceName(tag: string): string {
+  return `${NAME_PREFIX}-${process.pid}-${tag}`;
+}
+
+/** This process's namespaces that exist now. */
+const made = new Set<string>();
+let swept = false;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Delete what killed runs left: test namespaces whose process is gone, and ones named for this pid that
+ * this process did not make (an earlier process had the same pid). Their processes died with their test
+ * (owned.ts); the veth ends go with the namespace. Once per process, before its first namespace.
+ */
+export function sweepStaleNamespaces(): void {
+  if (swept) return;
+  swept = true;
+  const names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(' ')[0]!);
+  for (const name of names) {
+    const owner = OWNER.exec(name);
+    if (owner === null) continue;
+    const pid = Number(owner[1]);
+    if ((pid === process.pid && !made.has(name)) || (pid !== process.pid && !alive(pid))) {
+      try {
+        ip('netns', 'del', name);
+      } catch {
+        // another run swept it first
+      }
+    }
+  }
+}
+
+/** `ip netns add name`, after the sweep; the name is this process's until deleteNamespace. */
+export function addNamespace(name: string): void {
+  sweepStaleNamespaces();
+  ip('netns', 'add', name);
+  made.add(name);
+}
+
+export function deleteNamespace(name: string): void {
+  try {
+    ip('netns', 'del', name);
+  } catch {
+    // not created, or deleted already
+  }
+  made.delete(name);
+}
+
 /**
  * Two network namespaces joined by a veth pair, `a` at 10.77.0.1 and `b` at 10.77.0.2, both with
- * loopback up: nothing touches the host's network. Names carry the test's pid, so parallel runs and
- * leftovers of a killed run never collide.
+ * loopback up: nothing touches the host's network. Names carry the test's pid, so parallel runs never
+ * collide, and leftovers of a killed run are swept (sweepStaleNamespaces).
  */
 export class NetnsPair {
   readonly a: string;
@@ -25,15 +89,15 @@ export class NetnsPair {
   private readonly children: ChildProcess[] = [];
 
   constructor(tag: string) {
-    this.a = `kcpt-${process.pid}-${tag}a`;
-    this.b = `kcpt-${process.pid}-${tag}b`;
+    this.a = namespaceName(`${tag}a`);
+    this.b = namespaceName(`${tag}b`);
     const vethA = `kt${process.pid}${tag}a`.slice(0, 15);
     const vethB = `kt${process.pid}${tag}b`.slice(0, 15);
     this.vethA = vethA;
     this.vethB = vethB;
-    ip('netns', 'add', this.a);
-    ip('netns', 'add', this.b);
     try {
+      addNamespace(this.a);
+      addNamespace(this.b);
       ip('link', 'add', vethA, 'netns', this.a, 'type', 'veth', 'peer', 'name', vethB, 'netns', this.b);
       ip('-n', this.a, 'addr', 'add', `${this.ipA}/24`, 'dev', vethA);
       ip('-n', this.b, 'addr', 'add', `${this.ipB}/24`, 'dev', vethB);
@@ -64,7 +128,7 @@ export class NetnsPair {
 
   /** A forwarder (test/support/forward.ts) inside a namespace; resolves once it listens. */
   forward(ns: string, from: string, to: string): Promise<void> {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, FORWARD, from, to], {
+    const child = spawnOwned('ip', ['netns', 'exec', ns, process.execPath, FORWARD, from, to], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.push(child);
@@ -80,13 +144,7 @@ export class NetnsPair {
 
   destroy(): void {
     for (const c of this.children) c.kill('SIGKILL');
-    for (const ns of [this.a, this.b]) {
-      try {
-        ip('netns', 'del', ns); // the veth pair goes with it
-      } catch {
-        // not created
-      }
-    }
+    for (const ns of [this.a, this.b]) deleteNamespace(ns); // the veth pair goes with it
   }
 }
 

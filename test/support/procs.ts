@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnOwned } from './owned.js';
 
 const distRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OUR_CLIENT = path.join(distRoot, 'src', 'cli', 'client-main.js');
@@ -113,7 +114,7 @@ export class TunnelProcess {
         ? [goPathOf(role), ...args]
         : [process.execPath, ...nodeArgs(), role === 'client' ? OUR_CLIENT : OUR_SERVER, ...args];
     const argv = where.netns ? ['ip', 'netns', 'exec', where.netns, ...command] : command;
-    const child = spawn(argv[0]!, argv.slice(1), options);
+    const child = spawnOwned(argv[0]!, argv.slice(1), options);
     return new TunnelProcess(child, `${impl}-${role}`);
   }
 
@@ -124,7 +125,7 @@ export class TunnelProcess {
     args: string[],
     env: NodeJS.ProcessEnv = process.env,
   ): TunnelProcess {
-    return new TunnelProcess(spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env }), label);
+    return new TunnelProcess(spawnOwned(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env }), label);
   }
 
   /** Resolve once the log shows `text` (kcptun logs 'listening on:' when it is ready). */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { spawnOwnedSync } from '../support/owned.js';
 
 const MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/transport/cc-trace.js');
 
@@ -13,7 +13,7 @@ function openTwice(file: string): { status: number | null; stdout: string; stder
   const script =
     `const { CcTrace } = await import(${JSON.stringify(MODULE)});` +
     `console.log(CcTrace.open('a', 0) === null, CcTrace.open('b', 0) === null);`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const r = spawnOwnedSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, KCPTUN_CC_TRACE: file },
     encoding: 'utf8',
   });
@@ -48,7 +48,7 @@ function traceFlushes(
     ' if (p !== undefined) { if (p.late !== undefined) trace.wake(p.late); pacer.credited = p.credited;' +
     ' pacer.clipped = p.clipped; cc.pacingRate = p.pacing ?? 0; cc.bandwidth = 1e6; }' +
     ' kcp.newDataLimit = limit; kcp.backlogged = backlogged; trace.sample(now, kcp, 0, pacer); }';
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const r = spawnOwnedSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, KCPTUN_CC_TRACE: path.join(dir, 'trace') },
     encoding: 'utf8',
   });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import { SnappyConnection } from '../../src/compress/snappy-connection.js';
 import { KcpListener } from '../../src/transport/listener.js';
 import { mmsgSupported } from '../../src/transport/mmsg-io.js';
 import { senderOptions, streamBytes } from '../support/kcp-sender.js';
+import { spawnOwned } from '../support/owned.js';
 
 /**
  * A process that stalls inside a delivery and then writes from it, over real sockets and the batched
@@ -84,11 +84,11 @@ describe('a write from inside a delivery after a stall (batched receive, snappy)
         });
       },
     );
-    const sender = spawn(process.execPath, [SENDER, String(listener.port), String(BYTES)], {
+    const sender = spawnOwned(process.execPath, [SENDER, String(listener.port), String(BYTES)], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let senderLog = '';
-    sender.stderr.on('data', (d: Buffer) => {
+    sender.stderr!.on('data', (d: Buffer) => {
       senderLog += d.toString();
     });
     sender.on('exit', (code) => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { describe, test } from 'node:test';
 import { SIP003_BIND_HINT } from '../../src/cli/sip003.js';
 import { available, dig, dnsSkip, startDnsmasq } from '../support/dns.js';
+import { spawnOwned } from '../support/owned.js';
 import { freeTcpPort } from '../support/ports.js';
 import { TunnelProcess } from '../support/procs.js';
 import { startUdpPair } from './udp-pair.js';
@@ -22,7 +23,7 @@ const ssSkip =
 const SS = ['-k', 'udp test', '-m', 'aes-256-gcm', '-u'];
 
 function start(cmd: string, args: string[]): ChildProcess {
-  const child = spawn(cmd, args, { stdio: 'ignore' });
+  const child = spawnOwned(cmd, args, { stdio: 'ignore' });
   child.on('error', () => {});
   return child;
 }
