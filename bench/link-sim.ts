@@ -49,6 +49,7 @@ import {
   Rng,
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
+import { runBenchMain, UsageError } from './cli-usage.js';
 import { bdpBytes, type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
 import { PhaseAccount, phasesLine } from './link-phases.js';
 
@@ -193,7 +194,17 @@ function median(xs: number[]): number {
   return s.length === 0 ? Number.NaN : s[s.length >> 1];
 }
 
-function main(): void {
+const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header says what each line means)
+  --profiles ID,...    links to simulate (default: all): ${PROFILES.map((p) => p.id).join(', ')}
+  --seeds N            downloads per profile, seeds 1..N (default 6)
+  --mib N              MiB per download (default 16)
+  --ratelimit N        -ratelimit N (bytes per second of link) at both ends (default 0: none)
+  --warm-idle-s N      a second download N s after the first (default 0: none)
+  --loaded             the sender's event loop busy as on the loaded benchmark machine
+  --client-rcvwnd N    the client's initial receive window (default: kcptun-client's -rcvwnd)
+  --small-seeds, --loss-after-queue, --no-fec, --no-interleave: the older models (see the header)`;
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       profiles: { type: 'string', default: PROFILES.map((p) => p.id).join(',') },
@@ -216,7 +227,7 @@ function main(): void {
   const rateLimit = Number(values.ratelimit);
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
-    if (p === undefined) throw new Error(`unknown profile ${id}`);
+    if (p === undefined) throw new UsageError(`unknown profile ${id}`);
     const link = linkOf(p, !values['no-fec'], !values['no-interleave'], !values['loss-after-queue']);
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
@@ -313,4 +324,4 @@ function main(): void {
   }
 }
 
-main();
+runBenchMain(USAGE, main);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench');
 // the benchmarks whose options go through bench/cli-usage.ts
-const MAINS = ['fuzz/main.js', 'fuzz/soak.js'];
+const MAINS = ['fuzz/main.js', 'fuzz/soak.js', 'link-sim.js'];
 
 for (const main of MAINS) {
   test(`${main}: --help prints the usage on stdout, exit status 0`, async () => {

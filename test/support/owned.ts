@@ -60,7 +60,8 @@ function setpriv(): string | null {
 
 /** `argv` as an owned child's command line: the kernel kills it when this process ends. */
 export function ownedArgv(argv: readonly string[]): string[] {
-  if (!isMainThread) throw new Error(`owned children start on the main thread only: ${argv[0]} would die with this worker`);
+  if (!isMainThread)
+    throw new Error(`owned children start on the main thread only: ${argv[0]} would die with this worker`);
   const file = setpriv();
   return file === null ? [...argv] : [file, '--pdeathsig', 'KILL', '--', ...argv];
 }
