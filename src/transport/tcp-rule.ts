@@ -45,7 +45,8 @@ export function iptablesUnavailable(): string | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs (EPERM: it does, as another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -67,7 +68,7 @@ export function removeStaleRules(): number {
     const tag = args[i + 1]?.replace(/^"|"$/g, '') ?? '';
     if (!tag.startsWith(TAG_PREFIX)) continue;
     const pid = Number(tag.slice(TAG_PREFIX.length));
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
     try {
       iptables(['-D', ...args.slice(1).map((a) => a.replace(/^"(.*)"$/, '$1'))]);
       removed++;

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processAlive } from '../../src/transport/tcp-rule.js';
 import { spawnOwned } from './owned.js';
 
 const FORWARD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'forward.js');
@@ -23,15 +24,6 @@ export function namespaceName(tag: string): string {
 const made = new Set<string>();
 let swept = false;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Delete what killed runs left: test namespaces whose process is gone, and ones named for this pid that
  * this process did not make (an earlier process had the same pid). Their processes died with their test
@@ -47,7 +39,7 @@ export function sweepStaleNamespaces(): void {
     const owner = OWNER.exec(name);
     if (owner === null) continue;
     const pid = Number(owner[1]);
-    if ((pid === process.pid && !made.has(name)) || (pid !== process.pid && !alive(pid))) {
+    if ((pid === process.pid && !made.has(name)) || (pid !== process.pid && !processAlive(pid))) {
       try {
         ip('netns', 'del', name);
       } catch {
