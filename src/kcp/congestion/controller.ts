@@ -1170,8 +1170,8 @@ export class CongestionController implements ControllerEstimates {
    * was sent with (the case where the carried rate takes the place of the parity's share), its scaling
    * goes only up to what the last full round delivered by the ACK clock, scaled by the same parity; its
    * data rate stays (the data estimate keeps it anyway). Where the parity stays, pacingBw takes it back
-   * off and the sample is kept as it is: bounding it there too lost 0.25 Mbit/s (SE 0.22) on 150ms-10
-   * (link-sim, 48 seeds, docs/link-drain-2026-12-06.md).
+   * off and the sample is kept as it is: bounding it there too leaned 150ms-10 down by 0.25 Mbit/s (SE
+   * 0.22, 14 of 48 seeds up, 29 down in link-sim; docs/link-drain-2026-12-06.md).
    */
   private takePathRate(pathRate: number, rate: number): void {
     let carried = pathRate;
