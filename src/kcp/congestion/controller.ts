@@ -517,6 +517,13 @@ export class CongestionController implements ControllerEstimates {
   private sampleAppLimited = false;
   private sampleSenderLimited = false;
   private sampleParityShare = 0;
+  /**
+   * The delivered count and time at this round's start, and the last full round's delivery rate by the
+   * ACK clock, bytes per ms (see measureRoundAckRate).
+   */
+  private roundStartDelivered = 0;
+  private roundStartTime = 0;
+  private lastRoundAckRate = 0;
   /** The highest rate sample of the current round and of the last full round, bytes per ms. */
   private roundMaxRate = 0;
   private lastRoundMaxRate = 0;
@@ -1125,6 +1132,7 @@ export class CongestionController implements ControllerEstimates {
       this.flightPeak = this.inflight;
       this.lastRoundMaxRate = this.roundMaxRate;
       this.roundMaxRate = 0;
+      this.measureRoundAckRate();
       this.recordLongRate();
     }
 
@@ -1140,7 +1148,7 @@ export class CongestionController implements ControllerEstimates {
       if (!limited || rate >= this.maxBw.best(0)) this.maxBw.update(rate, this.rounds);
       // what the path carried: the data delivered and the parity sent with it
       const pathRate = rate / (1 - this.sampleParityShare);
-      if (!limited || pathRate >= this.pathBw.best(0)) this.pathBw.update(pathRate, this.rounds);
+      if (!limited || pathRate >= this.pathBw.best(0)) this.takePathRate(pathRate, rate);
     }
 
     if (this._state === 'startup' && this.firstFlightVerdict === 0 && this.longFirstFlight())
@@ -1149,6 +1157,41 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
     if (this.roundStart) this.endOfRound();
     this.advanceState();
+  }
+
+  /**
+   * A path-rate sample (data and the parity sent with it, see parityShare); `rate`: its data alone.
+   * Startup paces at 2.885× the estimate, so its samples are bounded by the ACK interval alone, and on a
+   * path whose delay varies per packet the highest read 1.05-1.15× the bottleneck through ACK bunching.
+   * Scaled up by the 2-3 of 13 parity sent in Startup, and carried into Drain and ProbeBW after
+   * ParityTuner has brought the parity to 0, they paced the cruise at 104-109 Mbit/s on a ~97 Mbit/s
+   * link (jitter-50ms-1: a 40-73 ms queue that the next probe overflowed, 528 drops in 2 of 16 seeds,
+   * docs/link-jitter-2026-12-06-2.md). So while the parity now is below what a Startup or Drain sample
+   * was sent with (the case where the carried rate takes the place of the parity's share), its scaling
+   * goes only up to what the last full round delivered by the ACK clock, scaled by the same parity; its
+   * data rate stays (the data estimate keeps it anyway). Where the parity stays, pacingBw takes it back
+   * off and the sample is kept as it is: bounding it there too leaned 150ms-10 down by 0.25 Mbit/s (SE
+   * 0.22, 14 of 48 seeds up, 29 down in link-sim; docs/link-drain-2026-12-06.md).
+   */
+  private takePathRate(pathRate: number, rate: number): void {
+    let carried = pathRate;
+    const early = this._state === 'startup' || this._state === 'drain';
+    if (early && this.parityShare < this.sampleParityShare && this.lastRoundAckRate > 0) {
+      carried = Math.min(pathRate, Math.max(rate, this.lastRoundAckRate / (1 - this.sampleParityShare)));
+    }
+    this.pathBw.update(carried, this.rounds);
+  }
+
+  /**
+   * At a round's end (the ACK event that starts the next, see onAckEvent): the data the round delivered
+   * over the time its ACKs took. The span runs from one round-start ACK to the next (a round trip or
+   * more), so ACK bunching moves it by a jitter's width over that span, not by one sample's luck.
+   */
+  private measureRoundAckRate(): void {
+    const span = this.clock - this.roundStartTime;
+    this.lastRoundAckRate = span > 0 ? (this.delivered - this.roundStartDelivered) / span : 0;
+    this.roundStartDelivered = this.delivered;
+    this.roundStartTime = this.clock;
   }
 
   /** The min RTT is older than its window: ProbeRTT is due, unless an idle restart refreshes it. */
