@@ -39,7 +39,7 @@
  * drawn after the queue, UDP payloads rated), whose figures the earlier docs quote.
  */
 import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS } from '../src/cli/options.js';
+import { CLIENT_OPTIONS, defaultConfig } from '../src/cli/options.js';
 import {
   AUTO_PAIR,
   type Endpoint,
@@ -68,7 +68,7 @@ const IP_UDP_HEADER_BYTES = 28;
  * 150 ms/10 % at 51.6 Mbit/s (16 seeds) where the link gave 46.5 and 512 gives 46.8; 100 ms/5 % 63.8
  * against 60.7 (docs/link-cold-2026-12-06.md). `--client-rcvwnd 1024` reproduces the earlier figures.
  */
-const CLIENT_RCV_WND = Number(CLIENT_OPTIONS.find((o) => o.field === 'rcvWnd')?.defaultValue);
+const CLIENT_RCV_WND = defaultConfig(CLIENT_OPTIONS, {}).rcvWnd;
 /** Bytes the sender writes and has acknowledged before the download: the round trip it measures. */
 const PRIME_BYTES = 100;
 

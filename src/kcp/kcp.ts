@@ -520,9 +520,8 @@ export class Kcp {
    * of it): a copy sent `age` ms after the segment arrives before the segment's repair would (resent once
    * the ACKs of later segments, a round trip after it went out, show it lost) while `age` is below the
    * round trip. Going back through the flight at about the rate it went out, the copies reach its last
-   * half round trip. Half the smoothed RTT, the bound
-   * until 2026-12-06, reached a quarter, and the last hole of every traced download on 150 ms/10 % lay
-   * just beyond it (first sent 70-146 ms before the last new segment against copies reaching 64-77 ms).
+   * half round trip. Half the smoothed RTT, the bound until 2026-12-06, reached a quarter, and the last
+   * hole of every traced download on 150 ms/10 % lay just beyond it (first sent 70-146 ms before the last new segment against copies reaching 64-77 ms).
    * The longer train must not queue ahead of the tail's repairs, which the controller's pacing at the
    * path's rate less the parity sees to (CongestionController.pacingBw); together, pair simulation, 16
    * seeds: 50.8 → 51.6 Mbit/s, tail 404 → 314 ms, wire/delivered 1.468 → 1.513

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CLIENT_OPTIONS, defaultConfig } from '../../src/cli/options.js';
 import { AUTO_PAIR, mixSeed, Rng, runPair } from './kcp-pair-sim.js';
 
 const MB = 1024 * 1024;
@@ -23,7 +24,7 @@ const LINK = {
   fec: { dataShards: 10, parityShards: 3, interleave: true },
 };
 /** kcptun-client's default -rcvwnd, which -mode auto grows from. */
-const CLIENT_RCV_WND = 512;
+const CLIENT_RCV_WND = defaultConfig(CLIENT_OPTIONS, {}).rcvWnd;
 const SEEDS = 8;
 /**
  * After the first round trip, Startup's sender waits at the client's window for at most this many ms: the
