@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UDP_REFUSED_LINE } from '../../src/tunnel/udp-client-flows.js';
+import { until } from '../support/deadline.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { goKcptunAvailable, TunnelProcess } from '../support/procs.js';
 import { clientExchange } from '../support/transfer.js';
-import { EchoTarget, UdpProbe, until } from '../support/udp-echo.js';
+import { EchoTarget, UdpProbe } from '../support/udp-echo.js';
 
 /**
  * -udp next to the Debian Go kcptun (20210922): our client asks with a NOP the Go server ignores, so the

@@ -5,16 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startProfiling } from '../../src/cli/profiling.js';
+import { until } from '../support/deadline.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kcptun-pprof-'));
-
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('-pprof equivalent', { skip: process.platform === 'win32' }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));

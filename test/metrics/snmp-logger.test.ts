@@ -6,18 +6,11 @@ import { after, describe, it } from 'node:test';
 import { Snmp } from '../../src/metrics/snmp.js';
 import { snmpHeader } from '../../src/metrics/snmp-format.js';
 import { SnmpLogger, snmpLogFileName, writeSnmpRecord } from '../../src/metrics/snmp-logger.js';
+import { until } from '../support/deadline.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kcptun-snmp-'));
 const HEADER_LINE = `Unix,${snmpHeader().join(',')}`;
 const savedTz = process.env.TZ;
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('snmplog', () => {
   after(() => {

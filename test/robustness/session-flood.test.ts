@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
 import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener, type ListenOptions } from '../../src/transport/listener.js';
 import type { KcpSession, SessionOptions } from '../../src/transport/session.js';
+import { until } from '../support/deadline.js';
 import { floodFromNewAddresses } from './flood.js';
 
 const session: SessionOptions = {
@@ -40,22 +40,12 @@ async function listen(extra: Partial<ListenOptions>) {
   return { listener, delivered, logs };
 }
 
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<number> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-  return Date.now() - start;
-}
-
 /** A real client session that has delivered `bytes` bytes to the server. */
 async function realClient(port: number, delivered: Map<number, number>, bytes = 100): Promise<KcpSession> {
   const s = await dialSession('127.0.0.1', port, { ...session, sockbuf: 1 << 20 });
   s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
   s.write(Buffer.alloc(bytes, 7));
-  await until(() => delivered.get(s.conv) === bytes, 5000, 'the real client to be heard');
+  await until(() => delivered.get(s.conv) === bytes, { what: 'the real client to be heard', withinMs: 5000 });
   return s;
 }
 
@@ -80,19 +70,31 @@ describe('the listener bounds sessions that never carry data', () => {
         }
       });
       // Every flood datagram opened a session; all but the cap's worth were evicted to make room.
-      await until(() => listener.evictedSessions >= 3000 - cap, 5000, 'the flood to be processed');
-      await until(() => clients.length === 2, 5000, 'the client that joined during the flood');
+      await until(() => listener.evictedSessions >= 3000 - cap, {
+        what: 'the flood to be processed',
+        withinMs: 5000,
+      });
+      await until(() => clients.length === 2, {
+        what: 'the client that joined during the flood',
+        withinMs: 5000,
+      });
       clearInterval(sampler);
       assert.ok(peak <= cap, `peak ${peak} sessions with a cap of ${cap}`);
       assert.equal(listener.refusedDatagrams, 0);
       assert.equal(logs.filter((l) => l.includes('session table full')).length, 1, logs.join('\n'));
 
-      await until(() => listener.sessionCount === 2, 4000, 'the flood sessions to be reclaimed');
+      await until(() => listener.sessionCount === 2, {
+        what: 'the flood sessions to be reclaimed',
+        withinMs: 4000,
+      });
       assert.ok(listener.reclaimedSessions > 0);
       for (const c of clients) {
         const before = delivered.get(c.conv)!;
         c.write(Buffer.alloc(1000, 1));
-        await until(() => delivered.get(c.conv) === before + 1000, 5000, 'more data from a real client');
+        await until(() => delivered.get(c.conv) === before + 1000, {
+          what: 'more data from a real client',
+          withinMs: 5000,
+        });
       }
     } finally {
       for (const c of clients) c.close();
@@ -108,7 +110,7 @@ describe('the listener bounds sessions that never carry data', () => {
     try {
       c.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
       c.write(Buffer.alloc(10));
-      await until(() => listener.refusedDatagrams > 0, 5000, 'a refusal');
+      await until(() => listener.refusedDatagrams > 0, { what: 'a refusal', withinMs: 5000 });
       assert.equal(listener.sessionCount, 2);
       assert.equal(delivered.get(c.conv), undefined);
       assert.equal(logs.filter((l) => l.includes('session table full')).length, 1);

@@ -4,9 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { within } from './deadline.js';
+import { until, within } from './deadline.js';
 import { LogLines } from './log-lines.js';
-import { until } from './udp-echo.js';
 
 const NEVER = new Promise<never>(() => {});
 
@@ -31,10 +30,17 @@ test('a log line that never comes fails naming the pattern, with the last lines'
   );
 });
 
-test('a condition that never holds fails quoting it', { timeout: 10_000 }, async () => {
+test('a condition that never holds fails quoting it, or saying what it waited for', {
+  timeout: 10_000,
+}, async () => {
   const ready = false;
+  await until(() => !ready, { withinMs: 20 });
   await assert.rejects(
-    until(() => ready, 5, 20),
-    /^Error: not within 20 ms: \(\) => ready$/,
+    until(() => ready, { everyMs: 5, withinMs: 20 }),
+    /^Error: \(\) => ready: not within 20 ms$/,
+  );
+  await assert.rejects(
+    until(() => ready, { what: 'the reply', withinMs: 20 }),
+    /^Error: the reply: not within 20 ms$/,
   );
 });

@@ -26,3 +26,22 @@ export function within<T>(
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
+
+/** How often `until` checks its condition by default. */
+const POLL_MS = 20;
+
+/**
+ * Resolves once `condition()` holds, checked every `everyMs` (a poll, not a sleep); fails saying `what` (by
+ * default the condition's own source) if it does not hold within `withinMs`.
+ */
+export async function until(
+  condition: () => boolean,
+  options: { what?: string; withinMs?: number; everyMs?: number } = {},
+): Promise<void> {
+  const { what = String(condition), withinMs = WAIT_MS, everyMs = POLL_MS } = options;
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

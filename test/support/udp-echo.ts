@@ -99,15 +99,3 @@ export class UdpProbe {
     this.socket.close();
   }
 }
-
-/**
- * Resolves once `condition()` holds, checking on every turn of the given interval (a poll, not a sleep);
- * fails, quoting the condition, if it does not hold within `withinMs`.
- */
-export async function until(condition: () => boolean, everyMs = 20, withinMs = WAIT_MS): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > withinMs) throw new Error(`not within ${withinMs} ms: ${condition}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -9,6 +9,7 @@ import { type Libc, libc } from '../../src/transport/libc.js';
 import { mmsgSupported } from '../../src/transport/mmsg-io.js';
 import { bindSocket, connectSocket, createUdpIo, createUdpSocket } from '../../src/transport/udp.js';
 import type { UdpIo } from '../../src/transport/udp-io.js';
+import { until } from '../support/deadline.js';
 
 const batched = mmsgSupported() === true;
 
@@ -34,14 +35,6 @@ async function connectedPair(t: TestContext): Promise<{ ioA: UdpIo; ioB: UdpIo }
     ioB.close();
   });
   return { ioA, ioB };
-}
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /**
@@ -105,7 +98,7 @@ export function describeGsoTests(expected: Expected): void {
       const runsBefore = transportCounters.gsoRuns;
       const coalescedBefore = transportCounters.groBuffers;
       sendAll(ioA, sizes);
-      await until(() => got.length >= sizes.length, `${sizes.length} datagrams`);
+      await until(() => got.length >= sizes.length, { what: `${sizes.length} datagrams`, everyMs: 5 });
       check(got, sizes, 'receiver');
       const runs = transportCounters.gsoRuns - runsBefore;
       const coalesced = transportCounters.groBuffers - coalescedBefore;
@@ -136,7 +129,7 @@ export function describeGsoTests(expected: Expected): void {
         fill(buf.subarray(crypt.headerSize), i, len);
         ioA.send(buf, crypt.seal(buf, crypt.headerSize + len));
       });
-      await until(() => got.length >= sizes.length, `${sizes.length} datagrams`);
+      await until(() => got.length >= sizes.length, { what: `${sizes.length} datagrams`, everyMs: 5 });
       check(got, sizes, 'receiver');
       if (on) assert.ok(offsets >= 1, `datagrams delivered at an offset (${offsets})`);
       else assert.equal(offsets, 0);
@@ -159,7 +152,7 @@ export function describeGsoTests(expected: Expected): void {
       const from: ReturnType<UdpIo['sender']>[] = [];
       io.onDatagram = () => from.push(io.sender());
       for (const p of peers) p.socket.send(Buffer.from('hello'));
-      await until(() => from.length === 2, 'both peers heard');
+      await until(() => from.length === 2, { what: 'both peers heard', everyMs: 5 });
       const sizes = lengths();
       const runsBefore = transportCounters.gsoRuns;
       // Interleaved in chunks, as sessions flushing in turn would: runs must not cross peers.
@@ -172,7 +165,10 @@ export function describeGsoTests(expected: Expected): void {
           }
         }
       }
-      await until(() => peers.every((p) => p.got.length >= sizes.length), 'every datagram at both peers');
+      await until(() => peers.every((p) => p.got.length >= sizes.length), {
+        what: 'every datagram at both peers',
+        everyMs: 5,
+      });
       for (const [k, p] of peers.entries()) check(p.got, sizes, `peer ${k}`);
       assert.equal(transportCounters.gsoRuns > runsBefore, on, 'GSO runs sent');
     });

@@ -15,6 +15,7 @@ import {
   formatHostPort,
 } from '../../src/transport/udp.js';
 import type { UdpIo } from '../../src/transport/udp-io.js';
+import { until } from '../support/deadline.js';
 
 const batched = mmsgSupported() === true;
 
@@ -31,14 +32,6 @@ async function plainPeer(address: string, port: number): Promise<{ socket: dgram
   const got: Buffer[] = [];
   socket.on('message', (msg) => got.push(msg));
   return { socket, got };
-}
-
-async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('formatIpv6 writes addresses as inet_ntop does', () => {
@@ -79,7 +72,7 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
       buf.writeUInt16BE(i, 0);
       io.send(buf, len);
     }
-    await until(() => peer.got.length === 200, '200 datagrams');
+    await until(() => peer.got.length === 200, { what: '200 datagrams', everyMs: 5 });
     peer.got.forEach((msg, i) => {
       assert.equal(msg.length, 100 + i);
       assert.equal(msg.readUInt16BE(0), i);
@@ -107,7 +100,7 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
       buf.writeUInt16BE(i, CFB_HEADER_SIZE);
       io.send(buf, io.sealer!.prepare(buf, end));
     }
-    await until(() => peer.got.length === 100, '100 datagrams');
+    await until(() => peer.got.length === 100, { what: '100 datagrams', everyMs: 5 });
     const opener = createPacketCrypt('aes', pass).crypt;
     peer.got.forEach((msg, i) => {
       assert.equal(msg.length, lengthOf(i));
@@ -138,7 +131,10 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     const peers = await Promise.all([1, 2, 3].map(() => plainPeer('127.0.0.1', port)));
     for (const [i, p] of peers.entries()) p.socket.send(Buffer.from(`hello ${i}`));
     peers[0].socket.send(Buffer.alloc(2000, 1));
-    await until(() => peers.every((p, i) => p.got.length === (i === 0 ? 2 : 1)), 'replies');
+    await until(() => peers.every((p, i) => p.got.length === (i === 0 ? 2 : 1)), {
+      what: 'replies',
+      everyMs: 5,
+    });
     for (const [i, p] of peers.entries()) assert.equal(p.got[0].toString(), `hello ${i}`.slice(0, 8));
     assert.equal(keys.size, 3);
     assert.deepEqual([...keys.values()].sort(), peers.map((p) => p.socket.address().port).sort());
@@ -164,7 +160,7 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     const peer = await plainPeer('::1', socket.address().port);
     peer.socket.send(Buffer.from('x'));
     peer.socket.send(Buffer.from('y'));
-    await until(() => seen.length === 2, 'two datagrams');
+    await until(() => seen.length === 2, { what: 'two datagrams', everyMs: 5 });
     assert.equal(seen[0].address, '::1');
     assert.equal(seen[0].key, seen[1].key);
     io.close();
@@ -185,13 +181,13 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     const hello = io.claim();
     hello.write('hello');
     io.send(hello, 5);
-    await until(() => errors.length > 0, 'the ICMP port unreachable');
+    await until(() => errors.length > 0, { what: 'the ICMP port unreachable', everyMs: 5 });
     assert.match(errors[0].message, /ECONNREFUSED/);
     // the server comes up on that port and answers
     const server = createUdpSocket('127.0.0.1', 0);
     await bindSocket(server, port, '127.0.0.1');
     server.send(Buffer.from('welcome'), socket.address().port, '127.0.0.1');
-    await until(() => got.length > 0, 'a datagram after the error');
+    await until(() => got.length > 0, { what: 'a datagram after the error', everyMs: 5 });
     assert.deepEqual(got, ['welcome']);
     io.close();
     server.close();
@@ -293,7 +289,7 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     };
     const peer = await plainPeer('127.0.0.1', socket.address().port);
     for (let i = 0; i < 10; i++) peer.socket.send(Buffer.from([i]));
-    await until(() => delivered > 0, 'a delivery');
+    await until(() => delivered > 0, { what: 'a delivery', everyMs: 5 });
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(delivered, 1);
     io.send(Buffer.from('late'), 4); // dropped, no throw
@@ -341,7 +337,7 @@ for (const kind of ioKinds) {
       v4.socket.send(Buffer.from('four'));
       v6.socket.send(Buffer.from('six'));
       v4.socket.send(Buffer.from('four again'));
-      await until(() => v4.got.length === 2 && v6.got.length === 1, 'the replies');
+      await until(() => v4.got.length === 2 && v6.got.length === 1, { what: 'the replies', everyMs: 5 });
       assert.deepEqual(
         v4.got.map((b) => b.toString()),
         ['four', 'four again'],

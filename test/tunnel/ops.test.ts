@@ -11,10 +11,10 @@ import { defaultSmuxConfig } from '../../src/smux/index.js';
 import type { SessionOptions } from '../../src/transport/session.js';
 import { type ClientOptions, TunnelClient } from '../../src/tunnel/client.js';
 import { type ServerOptions, TunnelServer } from '../../src/tunnel/server.js';
+import { until } from '../support/deadline.js';
 import { ephemeralLow, freeTcpPort } from '../support/ports.js';
 import { goKcptunAvailable, TunnelProcess } from '../support/procs.js';
 import { clientExchange, exchange, heldExchange, sha256, TransferTarget } from '../support/transfer.js';
-import { until } from '../support/udp-echo.js';
 
 const session: SessionOptions = {
   crypt: createPacketCrypt('aes', deriveKey('ops test')).crypt,

@@ -6,7 +6,7 @@ import type { AutoTuning } from '../../src/transport/auto-kcp.js';
 import type { SessionOptions } from '../../src/transport/session.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
-import { until } from '../support/udp-echo.js';
+import { until } from '../support/deadline.js';
 import { options } from '../transport/session-cases.js';
 
 const session = (auto: AutoTuning | null): SessionOptions => ({ ...options(true), auto });

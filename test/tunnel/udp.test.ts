@@ -9,8 +9,9 @@ import { UDP_REFUSED_LINE } from '../../src/tunnel/udp-client-flows.js';
 import { MAX_DATAGRAM_SIZE } from '../../src/tunnel/udp-frame.js';
 import { UdpStats } from '../../src/tunnel/udp-stats.js';
 import { sessionOptions } from '../robustness/tunnel-pair.js';
+import { until } from '../support/deadline.js';
 import { clientExchange } from '../support/transfer.js';
-import { EchoTarget, UdpProbe, until } from '../support/udp-echo.js';
+import { EchoTarget, UdpProbe } from '../support/udp-echo.js';
 import { startUdpPair } from './udp-pair.js';
 
 const SIZE_CLASSES = [1, 1200, 1472, 8192, MAX_DATAGRAM_SIZE];
