@@ -4,7 +4,7 @@
  * window): Drain lasts until what is in flight fits the path, and a segment the peer's ACKs have shown
  * lost is not in flight. Counted until its retransmission was acknowledged, the first flight's ~230 lost
  * segments held Drain for a round trip after the queue had emptied, its repairs paced at Drain's third of
- * the rate: the bottleneck idled ~200 ms per download (docs/link-first-round-2026-12-06.md).
+ * the rate: the bottleneck idled ~100-200 ms per download (docs/link-first-round-2026-12-06.md).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
