@@ -35,7 +35,10 @@
  * (LinkOptions.gilbertElliott). As the forwarder, the link draws the loss before the bottleneck and rates
  * and queues whole IP packets (LinkOptions.lossBeforeQueue, headerBytes): a lost datagram takes none of
  * the bottleneck's time, so a sender paced at the delivery rate leaves the loss's share of it idle
- * (docs/link-lossy-ceiling-2026-12-05.md). `--loss-after-queue`: the model before that report (the loss
+ * (docs/link-lossy-ceiling-2026-12-05.md). FEC parity meets the queue datagram by datagram (LinkOptions.fec),
+ * and its drops count in the queue drops as the forwarder's do: before 2026-12-06 the queue dropped data only
+ * (VPS150's first flight: 220 drops per download where the link counts ~450; 295 with parity counted,
+ * docs/link-first-round-2026-12-06.md). `--loss-after-queue`: the model before that report (the loss
  * drawn after the queue, UDP payloads rated), whose figures the earlier docs quote.
  */
 import { parseArgs } from 'node:util';
@@ -71,6 +74,16 @@ const IP_UDP_HEADER_BYTES = 28;
 const CLIENT_RCV_WND = defaultConfig(CLIENT_OPTIONS, {}).rcvWnd;
 /** Bytes the sender writes and has acknowledged before the download: the round trip it measures. */
 const PRIME_BYTES = 100;
+/**
+ * Bytes the client writes as the download begins (its request), so that it too has measured the round trip,
+ * as the link benchmark's client has from its request and idle probes (bench/link/endpoint.ts). The
+ * client's receive window grows to WINDOW_RTTS of the arrival rate times its round trip (ReceiveWindowTuner),
+ * which without a sample is 200 ms: on the 150 ms VPS path the simulated client offered 556 segments after
+ * the first flight where the link's offered 870, and the sender's second burst into the still full queue
+ * (~190 of the link's ~450 queue drops per download, its capture) never happened
+ * (docs/link-first-round-2026-12-06.md).
+ */
+const CLIENT_REQUEST_BYTES = 100;
 
 function linkOf(p: LinkProfile, fec: boolean, interleave: boolean, forwarder: boolean): LinkOptions {
   const jitter = p.jitterMs ?? 0;
@@ -266,7 +279,11 @@ async function main(): Promise<void> {
         peerB: { rcvWnd: Number(values['client-rcvwnd']) },
         ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
       };
-      const { bulkFromMs, coldDoneMs, warmFromMs, a, b } = runPair(options, data, Buffer.alloc(0));
+      const { bulkFromMs, coldDoneMs, warmFromMs, a, b } = runPair(
+        options,
+        data,
+        Buffer.alloc(CLIENT_REQUEST_BYTES),
+      );
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
         throw new Error(`${id} seed ${seed}: incomplete or corrupt`);
       phase.finish();

@@ -1381,6 +1381,9 @@ export class Kcp {
       if (timeDiff(seg.ts, ts) <= 0) {
         seg.fastack = (seg.fastack + 1) >>> 0;
         this.fastackPending = true;
+        // as many later ACKs as fast retransmit waits for: the controller may count it lost now
+        if (seg.fastack === this.fastresend && this.cc !== null && !seg.acked)
+          this.cc.onShownLost(seg, seg.len + KCP_OVERHEAD);
       }
     }
   }

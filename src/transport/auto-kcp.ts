@@ -60,15 +60,20 @@ export function configureAutoKcp(
  * the writer refills at once. The ramp's flight is what reaches the bottleneck either way; classed `other`,
  * those flushes (on the 25 ms, 2 % link a third of Startup's time between flushes, mostly the refill's,
  * and a third of its segments in the pair simulation) escaped the rule that stops Startup's parity once
- * its queue shows (docs/link-startup-parity-2026-12-05.md).
+ * its queue shows (docs/link-startup-parity-2026-12-05.md). A window too: a long path's first flight
+ * stops at the client's initial window (kcptun-client's 512 segments), and classed `window` it kept full
+ * parity for WINDOW_HOLD_RTTS round trips, past Startup's exit into the cruise at a 50 Mbit/s bottleneck,
+ * where parity displaces data (100 ms/5 %, 50 Mbit/s: 3 parity per 10 until ~0.7 s into the download, the
+ * estimate at Startup's exit 37 Mbit/s against 45; pair simulation, docs/link-first-round-2026-12-06.md).
+ * A window that holds a sender past Startup (a Go client's) is still a window.
  */
 export function senderLimit(kcp: Kcp): SenderLimit {
   const limit = kcp.newDataLimit;
   if (limit === 'data' && !kcp.backlogged) return 'out-of-data';
-  if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
   const cc = kcp.congestion;
+  if (cc !== null && cc.state === 'startup') return 'startup-ramp';
+  if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
   if (cc === null) return 'other';
-  if (cc.state === 'startup') return 'startup-ramp';
   if (!(limit === 'pacer' || limit === 'cwnd')) return 'other';
   return kcp.backlogged ? 'path-rate' : 'last-flight';
 }

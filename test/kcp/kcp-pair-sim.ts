@@ -63,6 +63,9 @@ export interface LinkOptions {
    * datagrams the parity count the sender's ParityTuner chose (at most `parityShards`), each parity
    * datagram lost like the others; a group's lost datagrams are rebuilt, as the peer's decoder would, when
    * no more of its datagrams and parity were lost than it had parity, and arrive with its last parity.
+   * Each parity datagram meets the bottleneck's queue and rate on its own, as a data datagram does (the
+   * forwarder's rule: before 2026-12-06 a data datagram took its parity's share of the link with it and
+   * parity never met a full queue, so a first flight's overflow counted data only).
    */
   fec?: {
     dataShards: number;
@@ -320,9 +323,12 @@ export class Endpoint {
   maxInFlight = 0;
   /** Bytes handed to the link, and the bottleneck's drops and deepest queue in this direction. */
   bytesOut = 0;
-  /** The part of bytesOut that was FEC parity (LinkOptions.fec). */
+  /** The part of bytesOut that was FEC parity (LinkOptions.fec), and its datagrams. */
   parityBytesOut = 0;
+  parityDatagrams = 0;
+  /** Datagrams the bottleneck's full queue dropped, and how many of them were parity. */
   queueDrops = 0;
+  parityQueueDrops = 0;
   maxQueueBytes = 0;
   /** The deepest queue from `measureFromMs` (PairOptions) on, and what was received by then. */
   lateMaxQueueBytes = 0;
@@ -490,31 +496,19 @@ export class Endpoint {
     let departs = this.clock.t;
     const lostEarly = link.lossBeforeQueue === true && this.lose();
     if (link.rate !== undefined) {
-      const change = link.rateChange;
-      const rate = change !== undefined && this.clock.t >= change.fromMs ? change.rate : link.rate;
-      // tail-drop queue in front of a link of `rate` bytes per ms
-      const start = Math.max(this.linkBusyUntil, this.clock.t);
-      const queued = (start - this.clock.t) * rate;
-      const onWire = len + (link.headerBytes ?? 0);
-      const wireLen = onWire / (1 - this.parityShare());
       if (lostEarly) {
-        // its group's parity still crosses the bottleneck
-        this.linkBusyUntil = start + (wireLen - onWire) / rate;
+        // parity modelled as a share of each datagram (LinkOptions.parityShare): its group's parity still
+        // crosses the bottleneck
+        if (!this.sendsFec) this.occupy(this.parityShare(), len);
         this.fecGroup(null, buf, len, this.clock.t + link.delay);
         return;
       }
-      if (queued + onWire > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
-        this.queueDrops++;
+      const left = this.bottleneck(len);
+      if (left < 0) {
         this.fecGroup(null, buf, len, this.clock.t + link.delay);
         return;
       }
-      if (queued + onWire > this.maxQueueBytes) this.maxQueueBytes = queued + onWire;
-      const measureFrom = this.options.measureFromMs ?? 0;
-      if (this.clock.t >= measureFrom && queued + onWire > this.lateMaxQueueBytes) {
-        this.lateMaxQueueBytes = queued + onWire;
-      }
-      this.linkBusyUntil = start + wireLen / rate;
-      departs = Math.ceil(this.linkBusyUntil);
+      departs = left;
     }
     if (lostEarly || (link.lossBeforeQueue !== true && this.lose())) {
       this.fecGroup(null, buf, len, departs + link.delay);
@@ -538,6 +532,52 @@ export class Endpoint {
     if (dup !== null) dup.seqid = packet.seqid;
   }
 
+  /**
+   * A datagram of `len` UDP bytes sent now meets the bottleneck (LinkOptions.rate): the sim ms it leaves the
+   * link's queue, or -1 when the tail-drop queue had no room (counted in queueDrops). The forwarder queues
+   * and rates every datagram on its own, FEC parity included (bench/link/forwarder.c admit), so where this
+   * sender's parity is modelled datagram by datagram (LinkOptions.fec) each parity datagram comes here
+   * too; with LinkOptions.parityShare each datagram takes its parity's share of the link with it.
+   */
+  private bottleneck(len: number): number {
+    const link = this.options.link;
+    const t = this.clock.t;
+    const rate = this.rateNow();
+    const start = Math.max(this.linkBusyUntil, t);
+    const queued = (start - t) * rate;
+    const onWire = len + (link.headerBytes ?? 0);
+    if (queued + onWire > (link.queueBytes ?? Number.POSITIVE_INFINITY)) {
+      this.queueDrops++;
+      return -1;
+    }
+    if (queued + onWire > this.maxQueueBytes) this.maxQueueBytes = queued + onWire;
+    const measureFrom = this.options.measureFromMs ?? 0;
+    if (t >= measureFrom && queued + onWire > this.lateMaxQueueBytes)
+      this.lateMaxQueueBytes = queued + onWire;
+    this.occupy(this.sendsFec ? 0 : this.parityShare(), len);
+    this.linkBusyUntil += onWire / rate;
+    return Math.ceil(this.linkBusyUntil);
+  }
+
+  /** The bottleneck's rate now, bytes per ms (LinkOptions.rate, or rateChange's from its time on). */
+  private rateNow(): number {
+    const link = this.options.link;
+    const change = link.rateChange;
+    return change !== undefined && this.clock.t >= change.fromMs ? change.rate : (link.rate ?? 0);
+  }
+
+  /**
+   * LinkOptions.parityShare: the bottleneck's backlog grows by the time the parity share of a datagram of
+   * `len` UDP bytes takes (`share` 0: nothing, where parity goes datagram by datagram).
+   */
+  private occupy(share: number, len: number): void {
+    const link = this.options.link;
+    const t = this.clock.t;
+    const rate = this.rateNow();
+    const onWire = len + (link.headerBytes ?? 0);
+    this.linkBusyUntil = Math.max(this.linkBusyUntil, t) + (onWire / (1 - share) - onWire) / rate;
+  }
+
   /** Whether this endpoint's datagrams carry FEC seqids (LinkOptions.fec at an auto endpoint). */
   private get sendsFec(): boolean {
     return this.options.link.fec !== undefined && this.parityTuner !== null;
@@ -547,6 +587,20 @@ export class Endpoint {
   get seqidShape(): readonly [number, number] {
     const fec = this.options.link.fec;
     return fec !== undefined && this.sendsFec ? [fec.dataShards, fec.parityShards] : PLAIN_COUNT;
+  }
+
+  /**
+   * A parity datagram of `len` bytes sent now, `lost` on the way as drawn: when it reaches the peer, or -1
+   * when it does not (lost, or dropped at the bottleneck's full queue, which it enters like any datagram).
+   */
+  private parityThrough(len: number, lost: boolean): number {
+    const link = this.options.link;
+    this.parityDatagrams++;
+    if (link.rate === undefined || (lost && link.lossBeforeQueue === true))
+      return lost ? -1 : this.clock.t + link.delay;
+    const left = this.bottleneck(len);
+    if (left < 0) this.parityQueueDrops++;
+    return left < 0 || lost ? -1 : left + link.delay;
   }
 
   /** A parity datagram that was not lost reaches the peer at `at`: its session reads the seqid. */
@@ -583,8 +637,12 @@ export class Endpoint {
     const parityBase = this.groupBase + fec.dataShards;
     for (let i = parity - 1; i >= 0; i--) {
       const gone = bursty || lostData > 0 ? this.lose() : this.parityRng.next() < this.options.link.loss;
-      if (gone) lost++;
-      else this.deliverParity(parityBase + i, this.groupEndAt);
+      const arrives = this.parityThrough(this.groupMaxLen, gone);
+      if (arrives < 0) lost++;
+      else {
+        if (arrives > this.groupEndAt) this.groupEndAt = arrives;
+        this.deliverParity(parityBase + i, this.groupEndAt);
+      }
     }
     if (lostData > 0 && lost <= parity) {
       this.fecRebuilt += lostData;
@@ -650,9 +708,10 @@ export class Endpoint {
   private emitParity(g: SimGroup): void {
     this.bytesOut += g.maxLen;
     this.parityBytesOut += g.maxLen;
-    const at = this.clock.t + this.options.link.delay;
-    if (this.lose()) g.parityLost++;
-    else this.deliverParity(g.base + (this.options.link.fec?.dataShards ?? 0) + g.parityLeft - 1, at);
+    const arrives = this.parityThrough(g.maxLen, this.lose());
+    if (arrives < 0) g.parityLost++;
+    else this.deliverParity(g.base + (this.options.link.fec?.dataShards ?? 0) + g.parityLeft - 1, arrives);
+    const at = arrives < 0 ? this.clock.t + this.options.link.delay : arrives;
     if (at > g.endAt) g.endAt = at;
     if (--g.parityLeft === 0) this.closeGroup(g);
   }

@@ -27,9 +27,12 @@ test("senderLimit: Startup's flushes with data waiting are its ramp's, whatever 
   // the session's send budget per turn, and its short queue that the writer refills at once
   assert.equal(senderLimit(kcpAt('budget', true, 'startup')), 'startup-ramp');
   assert.equal(senderLimit(kcpAt('data', true, 'startup')), 'startup-ramp');
-  // nothing waiting is still out of data, a window still a window; past Startup the budget stays `other`
+  // and the client's window that holds a long path's first flight (docs/link-first-round-2026-12-06.md)
+  assert.equal(senderLimit(kcpAt('rmt-wnd', true, 'startup')), 'startup-ramp');
+  assert.equal(senderLimit(kcpAt('snd-wnd', true, 'startup')), 'startup-ramp');
+  // nothing waiting is still out of data; past Startup a window is a window and the budget stays `other`
   assert.equal(senderLimit(kcpAt('data', false, 'startup')), 'out-of-data');
-  assert.equal(senderLimit(kcpAt('snd-wnd', true, 'startup')), 'window');
+  assert.equal(senderLimit(kcpAt('rmt-wnd', true, 'drain')), 'window');
   assert.equal(senderLimit(kcpAt('budget', true, 'probe-bw')), 'other');
   // so the rule that stops Startup's parity once its queue shows applies to those flushes too
   const tuner = new ParityTuner(3);

@@ -1025,6 +1025,28 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
+   * The peer's later ACKs have passed a sent segment as often as KCP's fast retransmit waits for (it is
+   * lost, and will be resent): in Drain it leaves the in-flight count now rather than at its retransmission.
+   * Drain lasts until what is in flight fits the path (advanceState), and a lost segment is in no queue:
+   * after a first flight that overflowed the bottleneck's queue (150 ms, 10 Mbit/s, one BDP: ~230 of the
+   * client's 512 segments), the lost ones held Drain a round trip past the queue's end while their repairs
+   * went at Drain's pace, and the bottleneck idled ~100-200 ms per download (pair simulation,
+   * docs/link-first-round-2026-12-06.md). BBR's inflight leaves out packets marked lost the same way. Only in
+   * Drain, and only after the first flight's ACKs showed a slower bottleneck (firstFlightVerdict): that
+   * flight went out at several times the bottleneck's rate, so its lost segments are the queue's overflow.
+   * In every Drain, the jittery link's pair test (auto-jitter.test.ts) saw queue drops in 3 of its 16 seeds
+   * where it allows 2 (cause not traced); elsewhere the count is the
+   * in-flight cap's, and taking lost segments out of it sooner let Startup and ProbeBW send more into a
+   * lossy path's queue (the jittery link's drops 0 → 159 in 16 simulated seeds).
+   */
+  onShownLost(seg: SendSnapshot, bytes: number): void {
+    if (this._state !== 'drain' || this.firstFlightVerdict >= 0 || !seg.ccInFlight) return;
+    seg.ccInFlight = false;
+    this.inflight -= bytes;
+    if (this.inflight === 0) this.emptySince = this.clock;
+  }
+
+  /**
    * A retransmission turned out needless: the peer acknowledged an earlier transmission of the segment
    * (KCP's ACK echoes the timestamp of the transmission it answers). That loss was not one.
    */
