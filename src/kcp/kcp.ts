@@ -133,16 +133,20 @@ const FASTACK_NEVER = 0xffffffff;
 const THIN_STREAM_SEGMENTS = 4;
 
 /**
- * A thin stream's second copy goes out this share of the smoothed RTT after the first (at least one flush
+ * A second copy (a thin stream's new segment, enableThinStreamDuplicates; a retransmission in a transfer's
+ * tail, enableTailCopies) goes out this share of the smoothed RTT after the first (at least one flush
  * interval later), not in the next datagram: losses come in bursts (a fading radio, a full queue, the link
  * benchmark's Gilbert-Elliott loss), and two copies sent back to back fall in the same burst. On the 3 %
  * bursty link both copies of 20 of 476 requests and responses were lost so (44 downloads), each then waited
  * for its RTO and was its download's p99 (204-553 ms); spaced, 1 of 471 (docs/link-collapse-2026-12-04.md,
- * packet captures). A quarter of the RTT is past a burst of a few datagrams when the path carries other
- * traffic, and far below the RTO (srtt plus its margin); no ACK can have come back by then, so the copy is
- * sent for nothing only if the first copy arrived, as before.
+ * packet captures). The tail's copies went back to back until 2026-12-06; spaced, the bursty link's
+ * simulated tail shortened and nothing else moved (docs/link-lossy-tail-2026-12-06.md). A quarter of the
+ * RTT is past a burst of a few datagrams when the path carries other traffic, and far below the RTO (srtt
+ * plus its margin); no ACK of the first copy can have come back by then, so the second is sent for nothing
+ * only if the first arrived, as before, and not at all once an ACK of an earlier transmission shows the
+ * retransmission needless.
  */
-const THIN_COPY_RTT_SHARE = 0.25;
+const COPY_RTT_SHARE = 0.25;
 
 /**
  * A last-flight copy (enableLastFlightCopies) of a transfer that ends in Startup goes out only while its
@@ -485,7 +489,7 @@ export class Kcp {
 
   /**
    * -mode auto: while the stream is thin (at most THIN_STREAM_SEGMENTS in snd_buf), each new data segment
-   * goes out twice, the copy a quarter RTT later (THIN_COPY_RTT_SHARE) unless acknowledged, so a request, a keystroke or the tail of a transfer is lost only if
+   * goes out twice, the copy a quarter RTT later (COPY_RTT_SHARE) unless acknowledged, so a request, a keystroke or the tail of a transfer is lost only if
    * both copies are (p² instead of p) instead of waiting an RTO: with the requests of an interactive stream
    * on a session of their own, that RTO is what is left of their delay on a lossy link. This is redundancy
    * for thin streams in the spirit of TCP's RDB (Linux thin-stream work); it costs bytes only while the
@@ -499,7 +503,8 @@ export class Kcp {
   /**
    * -mode auto: in a transfer's tail (every segment of snd_queue has been sent once and the owner has no
    * more: nothing new will follow), each retransmission goes out twice while the congestion controller's
-   * in-flight cap has room, so it is lost again only if both copies are (p² instead of p). In the tail no
+   * in-flight cap has room, the copy COPY_RTT_SHARE of the smoothed RTT later (not in the burst that may
+   * take the first), so it is lost again only if both copies are (p² instead of p). In the tail no
    * later data brings the ACKs that reveal a lost retransmission, and each loss in the chain costs a round
    * trip: on 150 ms/10 % the transfer's last ~2.5 round trips had the link idle while the last holes waited
    * (kcp-pair-sim, its trace). The copies cost bytes only in the tail, about the loss rate of its last flight.
@@ -1035,17 +1040,17 @@ export class Kcp {
         buf.set(seg.payload(), ptr);
         ptr += seg.len;
         snmp.OutSegs++;
-        seg.copyPending = false;
-        if (reason === SEND_NEW && this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) {
-          seg.copyPending = true;
-          seg.copyDue = (now + Math.max(this._interval, this.rtt.srtt * THIN_COPY_RTT_SHARE)) >>> 0;
-        } else if (tailCc !== null && reason !== SEND_NEW && tailCc.canSend(seg.len + KCP_OVERHEAD)) {
-          ptr = this.writeDuplicate(ptr, seg, wnd, now, una);
-        }
+        // a thin stream's new segment, or a retransmission in the tail, goes out again later (COPY_RTT_SHARE)
+        seg.copyPending =
+          reason === SEND_NEW
+            ? this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS
+            : tailCc?.canSend(seg.len + KCP_OVERHEAD) === true;
+        if (seg.copyPending)
+          seg.copyDue = (now + Math.max(this._interval, this.rtt.srtt * COPY_RTT_SHARE)) >>> 0;
       }
 
       if (reason === SEND_NONE && seg.copyPending && timeDiff(now, seg.copyDue) >= 0) {
-        // the thin stream's second copy (see THIN_COPY_RTT_SHARE)
+        // the second copy (see COPY_RTT_SHARE)
         seg.copyPending = false;
         ptr = this.writeCopy(ptr, seg, wnd, now, una);
       }
@@ -1108,7 +1113,7 @@ export class Kcp {
     una: number,
   ): number {
     const sndBuf = this.sndBuf;
-    // a thin stream's new segments get their own copy (see THIN_COPY_RTT_SHARE)
+    // a thin stream's new segments get their own copy (see COPY_RTT_SHARE)
     if (this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) return ptr;
     const lost = this.retransmitted - this.spurious;
     if (lost === 0 || lost < LAST_FLIGHT_COPY_LOSS_MIN * this._transmissions) return ptr;
@@ -1136,12 +1141,6 @@ export class Kcp {
       this.flightCopySn = (this.flightCopySn - 1) >>> 0;
     }
     return ptr;
-  }
-
-  /** The tail copy of `seg`, just written at the end of the datagram: again, in the next datagram. */
-  private writeDuplicate(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {
-    this.emit(ptr);
-    return this.writeCopy(this.reserved, seg, wnd, now, una);
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */

@@ -35,7 +35,7 @@ export class Segment implements SendSnapshot {
    * nothing more. Cleared when it is resent.
    */
   presumedAcked = false;
-  /** Sender, -mode auto: a thin stream's second copy is due at copyDue (see Kcp's THIN_COPY_RTT_SHARE). */
+  /** Sender, -mode auto: a second copy (a thin stream's, a tail's retransmission) is due at copyDue (see Kcp's COPY_RTT_SHARE). */
   copyPending = false;
   copyDue = 0;
   // congestion controller snapshot of the last transmission (see SendSnapshot); unused with nc

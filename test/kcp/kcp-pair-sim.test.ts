@@ -36,9 +36,14 @@ test('the auto pair has the send window a session in -mode auto has', () => {
   assert.equal(a.kcp.sndWnd, AUTO_WND_CAP);
 });
 
-test('with FEC the pair rebuilds most random losses: about a quarter of the retransmissions at 10 % loss', () => {
+test('with FEC the pair rebuilds most random losses: about a quarter of the repairs at 10 % loss', () => {
   const bytes = 1 << 20;
-  const retransmitted = (fec: PairOptions['link']['fec']) => {
+  // the repairs the loss called for: retransmissions less those the peer's ACKs showed needless, as the
+  // session's ParityTuner counts the link's loss. With FEC about half the retransmissions of these short
+  // transfers are needless (a lost ACK datagram, a vote that comes before the ACK of a rebuilt segment),
+  // and their count swings with the seeds: all retransmissions read 0.26 of those without FEC on seeds 1-4,
+  // 0.47 on 1-8 and 0.37 on 1-16 (2026-12-06)
+  const repaired = (fec: PairOptions['link']['fec']) => {
     let sum = 0;
     for (let seed = 1; seed <= 4; seed++) {
       const data = new Rng(seed).bytes(bytes);
@@ -46,14 +51,14 @@ test('with FEC the pair rebuilds most random losses: about a quarter of the retr
       const { b, a } = runPair(options, data, Buffer.alloc(0));
       assert.equal(b.mismatch, -1, 'byte-exact');
       assert.equal(b.received, bytes);
-      sum += a.kcp.retransmittedSegs;
+      sum += a.kcp.retransmittedSegs - a.kcp.spuriousRetransmits;
     }
     return sum;
   };
-  const without = retransmitted(undefined);
-  const withFec = retransmitted({ dataShards: 10, parityShards: 3 });
-  // 122 of 489 (0.249) while the pacer sent 1322 of every 1350 bytes the rate allowed, 125 of 486 since
-  assert.ok(withFec < 0.3 * without, `${withFec} retransmissions with FEC, ${without} without`);
+  const without = repaired(undefined);
+  const withFec = repaired({ dataShards: 10, parityShards: 3 });
+  // 60 of 472 (0.13) at 86d471b; 97 of 500 (0.19) with the tail's copies spaced (COPY_RTT_SHARE)
+  assert.ok(withFec < 0.3 * without, `${withFec} repairs with FEC, ${without} without`);
 });
 
 /** The link benchmark's bursty profile (bench/link/profiles.ts): bursts of ~3 datagrams, 3 % on average. */

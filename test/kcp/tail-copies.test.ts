@@ -33,12 +33,32 @@ function ackAllButLost(kcp: Kcp, now: number): void {
   assert.equal(kcp.input(d, 0, d.length, now), KCP_INPUT_OK);
 }
 
-test('in the tail (nothing left to send, none coming) each retransmission goes out twice', () => {
+test('in the tail (nothing left to send, none coming) each retransmission goes out twice, the copy a quarter srtt later', () => {
+  const { kcp, pushed } = sender();
+  kcp.backlogged = false;
+  // the ACKs echo ts 0: one RTT sample of 100 ms, so the copies are due at 100 + 100 / 4
+  ackAllButLost(kcp, 100);
+  assert.equal(kcp.srtt, 100);
+  kcp.flush(false, 101);
+  // not back to back, where a burst of loss takes both
+  assert.deepEqual(pushed(), LOST);
+  kcp.flush(false, 124);
+  assert.deepEqual(pushed(), []);
+  kcp.flush(false, 125);
+  assert.deepEqual(pushed(), LOST);
+});
+
+test("a tail retransmission's copy is not sent once an ACK shows the segment arrived", () => {
   const { kcp, pushed } = sender();
   kcp.backlogged = false;
   ackAllButLost(kcp, 100);
-  kcp.flush(false, 101);
-  assert.deepEqual(pushed(), [LOST[0], LOST[0], LOST[1], LOST[1]]);
+  assert.deepEqual(pushed(), LOST);
+  // the first transmission of LOST[1] arrived after all (its ACK echoes ts 0): the repair was needless
+  const d = Buffer.alloc(KCP_OVERHEAD);
+  writeSegmentHeader(d, 0, CONV, KCP_CMD_ACK, 0, 1024, 0, LOST[1], LOST[0], 0);
+  assert.equal(kcp.input(d, 0, d.length, 110), KCP_INPUT_OK);
+  kcp.flush(false, 125);
+  assert.deepEqual(pushed(), [LOST[0]]);
 });
 
 test('while the writer has more data, a retransmission goes out once: the copies are for the tail only', () => {
