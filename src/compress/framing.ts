@@ -50,6 +50,10 @@ function writeDataChunkPrefix(out: Buffer, at: number, type: number, bodyLength:
 const sharedEncoder = new SnappyBlockEncoder();
 const sharedScratch = Buffer.allocUnsafe(maxEncodedLength(MAX_BLOCK_SIZE));
 
+/** The most frameChunkInto writes: the stream identifier, a data chunk's prefix and the worst-case block. */
+export const MAX_FRAMED_CHUNK_SIZE =
+  STREAM_IDENTIFIER_CHUNK.length + DATA_CHUNK_PREFIX_SIZE + maxEncodedLength(MAX_BLOCK_SIZE);
+
 /** Turns raw data into framing chunks for one direction of one stream. */
 export class SnappyFrameWriter {
   private wroteIdentifier = false;
@@ -75,5 +79,25 @@ export class SnappyFrameWriter {
       out.set(raw, prefix + DATA_CHUNK_PREFIX_SIZE);
     }
     return out;
+  }
+
+  /**
+   * frameChunk's bytes written into `out` from 0 instead of a new Buffer (`out` holds MAX_FRAMED_CHUNK_SIZE
+   * bytes); returns how many. The block is compressed straight into place, and `raw` copied over it when it
+   * is not kept.
+   */
+  frameChunkInto(raw: Uint8Array, out: Buffer): number {
+    const prefix = this.wroteIdentifier ? 0 : STREAM_IDENTIFIER_CHUNK.length;
+    this.wroteIdentifier = true;
+    const crc = maskedCrc32c(raw);
+    const payloadAt = prefix + DATA_CHUNK_PREFIX_SIZE;
+    const compressedLength = sharedEncoder.encode(raw, out, payloadAt) - payloadAt;
+    const keepCompressed = compressedLength < raw.length - (raw.length >>> 3);
+    const payloadLength = keepCompressed ? compressedLength : raw.length;
+    if (prefix > 0) STREAM_IDENTIFIER_CHUNK.copy(out, 0);
+    const type = keepCompressed ? CHUNK_TYPE_COMPRESSED : CHUNK_TYPE_UNCOMPRESSED;
+    writeDataChunkPrefix(out, prefix, type, CHECKSUM_SIZE + payloadLength, crc);
+    if (!keepCompressed) out.set(raw, payloadAt);
+    return payloadAt + payloadLength;
   }
 }

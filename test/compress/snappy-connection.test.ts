@@ -54,6 +54,16 @@ class FakeInner implements ByteConnection {
   }
 }
 
+/** An inner connection that copies what it is given before returning, as the KCP session does (writeParts). */
+class CopyingInner extends FakeInner {
+  override write(data: Buffer): boolean {
+    return super.write(Buffer.from(data));
+  }
+  writeParts(head: Buffer, body: Buffer): boolean {
+    return super.write(Buffer.concat([head, body]));
+  }
+}
+
 class RecordingSink implements ByteSink {
   readonly data: Buffer[] = [];
   drains = 0;
@@ -131,6 +141,40 @@ test('two connections talk through arbitrarily split inner deliveries', () => {
   }
   assert.deepEqual(b.sink.bytes, Buffer.concat(sent));
   assert.deepEqual(b.sink.closes, []);
+});
+
+test('over an inner that copies, writes and writeParts send the bytes write sends over one that keeps them', () => {
+  const next = seededRandom(5);
+  const kept = open();
+  const copying = new CopyingInner();
+  const conn = new SnappyConnection(copying);
+  conn.attach(new RecordingSink());
+  assert.equal(kept.conn.writeParts, undefined);
+  assert.notEqual(conn.writeParts, undefined);
+  for (let i = 0; i < 40; i++) {
+    const size = 1 + ((next() * (i % 8 === 0 ? 150000 : 9000)) | 0);
+    const payload = i % 2 === 0 ? textLike(size, i) : randomBytes(size, i);
+    kept.conn.write(payload);
+    if (i % 3 === 0 || size > 65536 - 8) conn.write(payload);
+    else conn.writeParts!(payload.subarray(0, 8), payload.subarray(8));
+  }
+  // a -framesize of 65535: header and payload are longer than a chunk
+  const long = randomBytes(65543, 7);
+  kept.conn.write(long);
+  conn.writeParts!(long.subarray(0, 8), long.subarray(8));
+  assert.equal(conn.writeParts!(Buffer.alloc(0), Buffer.alloc(0)), true);
+  assert.deepEqual(Buffer.concat(copying.written), Buffer.concat(kept.inner.written));
+  assert.equal(copying.written.length, kept.inner.written.length);
+});
+
+test('writeParts reports the inner back-pressure', () => {
+  const inner = new CopyingInner();
+  const conn = new SnappyConnection(inner);
+  conn.attach(new RecordingSink());
+  inner.writeResult = false;
+  assert.equal(conn.writeParts!(hex('0102400003000000'), Buffer.alloc(64, 'a')), false);
+  conn.close();
+  assert.equal(conn.writeParts!(hex('0102400003000000'), Buffer.alloc(64, 'a')), false);
 });
 
 test('inner attach happens on attach, so early data waits in the inner connection', () => {
