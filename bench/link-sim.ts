@@ -46,23 +46,16 @@ import { CLIENT_OPTIONS, defaultConfig } from '../src/cli/options.js';
 import {
   AUTO_PAIR,
   type Endpoint,
-  type LinkOptions,
   LOADED_TIMER_LATENESS,
   mixSeed,
   Rng,
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
 import { runBenchMain, UsageError } from './cli-usage.js';
-import { bdpBytes, type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
+import { meanLoss, PROFILES } from './link/profiles.js';
+import { simulatedLink } from './link/sim-link.js';
 import { PhaseAccount, phasesLine } from './link-phases.js';
 
-/** The link benchmark's shape of -mode auto's FEC (kcptun's default 10/3). */
-const FEC = { dataShards: 10, parityShards: 3 };
-/**
- * What the forwarder's rate and queue count beyond a datagram's UDP payload: it reads whole IPv4 packets
- * from its TUN devices (bench/link/forwarder.c), IP 20 + UDP 8 bytes.
- */
-const IP_UDP_HEADER_BYTES = 28;
 /**
  * The receive window the downloading client starts with: kcptun-client's default -rcvwnd, which -mode auto
  * grows from (ReceiveWindowTuner). The link benchmark's client runs with it: its first flight on a long
@@ -84,23 +77,6 @@ const PRIME_BYTES = 100;
  * (docs/link-first-round-2026-12-06.md).
  */
 const CLIENT_REQUEST_BYTES = 100;
-
-function linkOf(p: LinkProfile, fec: boolean, interleave: boolean, forwarder: boolean): LinkOptions {
-  const jitter = p.jitterMs ?? 0;
-  const rate = (p.rateMbit * 1e6) / 8 / 1000;
-  return {
-    loss: p.loss,
-    ...(p.gilbertElliott !== undefined ? { gilbertElliott: p.gilbertElliott } : {}),
-    dup: 0,
-    delay: p.oneWayDelayMs - jitter,
-    jitter: 2 * jitter,
-    inOrder: true,
-    rate,
-    queueBytes: bdpBytes(p) * (p.queueBdp ?? 1),
-    ...(forwarder ? { lossBeforeQueue: true, headerBytes: IP_UDP_HEADER_BYTES } : {}),
-    ...(fec ? { fec: { ...FEC, interleave } } : {}),
-  };
-}
 
 /** A climb ends when the bandwidth estimate reaches this share of the link's rate less its loss. */
 const CLIMB_SHARE = 0.8;
@@ -241,7 +217,11 @@ async function main(): Promise<void> {
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new UsageError(`unknown profile ${id}`);
-    const link = linkOf(p, !values['no-fec'], !values['no-interleave'], !values['loss-after-queue']);
+    const link = simulatedLink(p, {
+      fec: !values['no-fec'],
+      interleave: !values['no-interleave'],
+      forwarder: !values['loss-after-queue'],
+    });
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
     const phases: PhaseAccount[] = [];

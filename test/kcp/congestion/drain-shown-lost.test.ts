@@ -8,28 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bdpBytes, PROFILES } from '../../../bench/link/profiles.js';
+import { profile, simulatedLink } from '../../../bench/link/sim-link.js';
 import { CLIENT_OPTIONS, defaultConfig } from '../../../src/cli/options.js';
 import { AUTO_PAIR, mixSeed, type PairOptions, Rng, runPair } from '../kcp-pair-sim.js';
 
 const BYTES = 2 * 1024 * 1024;
 
-function vpsLink(): PairOptions['link'] {
-  const p = PROFILES.find((q) => q.id === 'vps-150ms-1-10M');
-  if (p === undefined) throw new Error('no VPS profile');
-  return {
-    loss: p.loss,
-    dup: 0,
-    delay: p.oneWayDelayMs,
-    jitter: 0,
-    inOrder: true,
-    rate: (p.rateMbit * 1e6) / 8 / 1000,
-    queueBytes: bdpBytes(p),
-    lossBeforeQueue: true,
-    headerBytes: 28,
-    fec: { dataShards: 10, parityShards: 3, interleave: true },
-  };
-}
+/** The VPS path as link-sim runs it (the forwarder's model, FEC interleaved). */
+const vpsLink = (): PairOptions['link'] => simulatedLink(profile('vps-150ms-1-10M'));
 
 test("Drain leaves segments the peer's ACKs showed lost out of what must fit the path", () => {
   for (const seed of [1, 2]) {

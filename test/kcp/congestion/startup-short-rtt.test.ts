@@ -8,26 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bdpBytes, PROFILES } from '../../../bench/link/profiles.js';
+import { profile, simulatedLink } from '../../../bench/link/sim-link.js';
 import { AUTO_PAIR, type PairOptions, Rng, runPair } from '../kcp-pair-sim.js';
 
 /** Startup ends ~330 ms into the download on these links: 4 MiB last ~400 ms. */
 const BYTES = 4 * 1024 * 1024;
 
-function linkOf(id: string): PairOptions['link'] {
-  const p = PROFILES.find((q) => q.id === id);
-  if (p === undefined) throw new Error(`no profile ${id}`);
-  return {
-    loss: p.loss,
-    dup: 0,
-    delay: p.oneWayDelayMs,
-    jitter: 0,
-    inOrder: true,
-    rate: (p.rateMbit * 1e6) / 8 / 1000,
-    queueBytes: bdpBytes(p),
-    fec: { dataShards: 10, parityShards: 3 },
-  };
-}
+/** The profile's link with FEC groups not interleaved, and the loss after the queue (this test's model). */
+const linkOf = (id: string): PairOptions['link'] =>
+  simulatedLink(profile(id), { interleave: false, forwarder: false });
 
 function queueDrops(id: string, seed: number): number {
   const data = new Rng(seed).bytes(BYTES);
