@@ -5,24 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { roundTripMs } from '../../bench/link/profiles.js';
+import { profile, simulatedLink } from '../../bench/link/sim-link.js';
 import { CLIENT_OPTIONS, defaultConfig } from '../../src/cli/options.js';
 import { AUTO_PAIR, mixSeed, Rng, runPair } from './kcp-pair-sim.js';
 
 const MB = 1024 * 1024;
-/** 150 ms one way, 10 % loss each way, 100 Mbit/s, a one-BDP queue, FEC 10/3: the link benchmark's 150ms-10. */
-const RTT = 300;
-const LINK = {
-  loss: 0.1,
-  dup: 0,
-  delay: RTT / 2,
-  jitter: 0,
-  inOrder: true,
-  rate: 12_500,
-  queueBytes: 12_500 * RTT,
-  lossBeforeQueue: true,
-  headerBytes: 28,
-  fec: { dataShards: 10, parityShards: 3, interleave: true },
-};
+/** The link benchmark's 150ms-10 as link-sim runs it (150 ms one way, 10 % loss each way, 100 Mbit/s, a one-BDP queue, FEC 10/3). */
+const PROFILE = profile('150ms-10');
+const RTT = roundTripMs(PROFILE);
+const LINK = simulatedLink(PROFILE);
 /** kcptun-client's default -rcvwnd, which -mode auto grows from. */
 const CLIENT_RCV_WND = defaultConfig(CLIENT_OPTIONS, {}).rcvWnd;
 const SEEDS = 8;

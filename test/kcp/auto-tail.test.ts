@@ -5,22 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { roundTripMs } from '../../bench/link/profiles.js';
+import { profile, simulatedLink } from '../../bench/link/sim-link.js';
 import type { Segment } from '../../src/kcp/segment.js';
 import { timeDiff } from '../../src/kcp/time-diff.js';
 import { AUTO_PAIR, type PairOptions, Rng, runPair } from './kcp-pair-sim.js';
 
 const MB = 1024 * 1024;
-/** 150 ms one way, 10 % loss each way, 100 Mbit/s with a one-BDP queue: the link benchmark's 150ms-10. */
-const RTT = 300;
-const LINK = {
-  loss: 0.1,
-  dup: 0,
-  delay: RTT / 2,
-  jitter: 0,
-  inOrder: true,
-  rate: 12_500,
-  queueBytes: 12_500 * RTT,
-};
+/** The link benchmark's 150ms-10 (150 ms one way, 10 % loss each way, 100 Mbit/s, a one-BDP queue), without FEC. */
+const PROFILE = profile('150ms-10');
+const RTT = roundTripMs(PROFILE);
+const LINK = simulatedLink(PROFILE, { fec: false, forwarder: false });
 const SEEDS = 16;
 /**
  * The median transfer of 1 MiB (the round trip measured first) ends within this many round trips: 7.1
