@@ -175,9 +175,10 @@ export interface PairOptions {
  * ms 1 % (docs/link-pacer-lateness-2026-12-04.md).
  */
 /**
- * PairOptions.receiverStalls as on the loaded link benchmark (load ~9, 25ms-2 cold downloads, 27 traced):
- * the sender saw 2-7 ACK silences of 26-151 ms in the first 800 ms of a download, a few per 800 ms of a
- * silence of 20-80 ms each.
+ * PairOptions.receiverStalls as in the slow cold downloads of the loaded link benchmark (25ms-2, 27 traced at
+ * load 3-10): past the first flight's round trip the senders of the 8 slowest saw 5-7 ACK silences of 26-151
+ * ms in the first 800 ms (165-381 ms in all), those of the 9 fastest 0-3 (64 ms on average); this gives ~4
+ * stalls of 20-80 ms per 800 ms.
  */
 export const RECEIVER_ACK_STALLS = { meanGapMs: 200, minMs: 20, maxMs: 80 } as const;
 
