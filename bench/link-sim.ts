@@ -27,10 +27,14 @@
  * --loaded: the sender's event loop is busy as often and as long as the session's paced wake-ups were
  * late on the loaded benchmark machine (LOADED_TIMER_LATENESS).
  *
+ * --receiver-stalls: the downloading client stops flushing its ACKs now and then while it still takes its
+ * input, as a cold client did on the loaded benchmark machine (RECEIVER_ACK_STALLS,
+ * docs/link-startup-stalls-2026-12-06-startup25.md).
+ *
  * --client-rcvwnd N: the downloading client's initial receive window (default: kcptun-client's -rcvwnd,
  * CLIENT_RCV_WND).
  *
- * Not modelled: the CPU (but see --loaded), the session's per-turn send budget and smux. Jitter is the
+ * Not modelled: the CPU (but see --loaded and --receiver-stalls), the session's per-turn send budget and smux. Jitter is the
  * emulator's uniform ± jitter, in order; Gilbert-Elliott loss is the forwarder's chain per direction
  * (LinkOptions.gilbertElliott). As the forwarder, the link draws the loss before the bottleneck and rates
  * and queues whole IP packets (LinkOptions.lossBeforeQueue, headerBytes): a lost datagram takes none of
@@ -48,6 +52,7 @@ import {
   type Endpoint,
   LOADED_TIMER_LATENESS,
   mixSeed,
+  RECEIVER_ACK_STALLS,
   Rng,
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
@@ -190,6 +195,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --ratelimit N        -ratelimit N (bytes per second of link) at both ends (default 0: none)
   --warm-idle-s N      a second download N s after the first (default 0: none)
   --loaded             the sender's event loop busy as on the loaded benchmark machine
+  --receiver-stalls    the client's ACK flushes stalled as on the loaded benchmark machine
   --client-rcvwnd N    the client's initial receive window (default: kcptun-client's -rcvwnd)
   --small-seeds, --loss-after-queue, --no-fec, --no-interleave: the older models (see the header)`;
 
@@ -203,6 +209,7 @@ async function main(): Promise<void> {
       'no-interleave': { type: 'boolean', default: false },
       'loss-after-queue': { type: 'boolean', default: false },
       loaded: { type: 'boolean', default: false },
+      'receiver-stalls': { type: 'boolean', default: false },
       'small-seeds': { type: 'boolean', default: false },
       ratelimit: { type: 'string', default: '0' },
       'warm-idle-s': { type: 'string', default: '0' },
@@ -258,6 +265,7 @@ async function main(): Promise<void> {
         warm,
         peerB: { rcvWnd: Number(values['client-rcvwnd']) },
         ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
+        ...(values['receiver-stalls'] ? { receiverStalls: RECEIVER_ACK_STALLS } : {}),
       };
       const { bulkFromMs, coldDoneMs, warmFromMs, a, b } = runPair(
         options,

@@ -154,6 +154,16 @@ export interface PairOptions {
    * Rng, so the link's decisions are those of a run without it.
    */
   timerLateness?: ReadonlyArray<readonly [number, number, number]>;
+  /**
+   * Endpoint b (the receiver) as a cold, CPU-starved kcptun client on a loaded machine: it stops flushing
+   * for a draw between `minMs` and `maxMs`, at random starts `meanGapMs` apart on average, while it still
+   * takes its input (the ACKs pile up), then sends them all at once, oldest first. On the link benchmark
+   * at load ~9 the client read ~1,000 datagrams and queued 874 ACKs without one flush for ~110 ms: its
+   * read after a stall (mmsg-io's readLate) drains up to 16 batches before the turn ends
+   * (docs/link-startup-stalls-2026-12-06-startup25.md). Its own Rng, so the link's decisions are those
+   * of a run without it. E.g. RECEIVER_ACK_STALLS.
+   */
+  receiverStalls?: { meanGapMs: number; minMs: number; maxMs: number };
   /** Called once per step of the clock, after the flushes (sim ms): for traces (bench/link-sim.ts). */
   observe?: (t: number, a: Endpoint, b: Endpoint) => void;
 }
@@ -164,6 +174,14 @@ export interface PairOptions {
  * wake-ups each; the worst download's shares): on time or 1 ms late 86 %, 2-4 ms 10 %, 5-8 ms 3 %, 9-16
  * ms 1 % (docs/link-pacer-lateness-2026-12-04.md).
  */
+/**
+ * PairOptions.receiverStalls as in the slow cold downloads of the loaded link benchmark (25ms-2, 27 traced at
+ * load 3-10): past the first flight's round trip the senders of the 8 slowest saw 5-7 ACK silences of 26-151
+ * ms in the first 800 ms (165-381 ms in all), those of the 9 fastest 0-3 (64 ms on average); this gives ~4
+ * stalls of 20-80 ms per 800 ms.
+ */
+export const RECEIVER_ACK_STALLS = { meanGapMs: 200, minMs: 20, maxMs: 80 } as const;
+
 export const LOADED_TIMER_LATENESS: ReadonlyArray<readonly [number, number, number]> = [
   [0.1, 2, 4],
   [0.03, 5, 8],
@@ -809,6 +827,23 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   const regularInput = { ackNoDelay: options.ackNoDelay };
   const recoveredInput = { ackNoDelay: options.ackNoDelay, recovered: true };
   const lateRng = new Rng(options.seed ^ 0x3c3c3c3c);
+  const stalls = options.receiverStalls;
+  const bStallRng = new Rng(options.seed ^ 0x6b6b6b6b);
+  /** The next receiver stall: [from, until) in sim ms (see PairOptions.receiverStalls). */
+  let bStallFrom = Number.POSITIVE_INFINITY;
+  let bStallUntil = 0;
+  const nextStall = (after: number): void => {
+    if (stalls === undefined) return;
+    bStallFrom = after + Math.ceil(-Math.log(1 - bStallRng.next()) * stalls.meanGapMs);
+    bStallUntil =
+      bStallFrom + stalls.minMs + Math.floor(bStallRng.next() * (stalls.maxMs - stalls.minMs + 1));
+  };
+  nextStall(0);
+  const flushes = (ep: Endpoint, t: number): boolean => {
+    if (ep !== b) return true;
+    if (t >= bStallUntil) nextStall(bStallUntil);
+    return !(t >= bStallFrom && t < bStallUntil);
+  };
   /** How long endpoint a is busy after it ran (see PairOptions.timerLateness). */
   const late = (): number => {
     const rows = options.timerLateness;
@@ -861,7 +896,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       if (awake(ep, t)) ep.nextFlush = Math.min(ep.nextFlush, t + Math.max(1, ep.writeWhileOpen(now)));
     }
     for (const ep of endpoints) {
-      if (!awake(ep, t)) continue;
+      if (!awake(ep, t) || !flushes(ep, t)) continue;
       if (t >= ep.nextFlush) {
         ep.nextFlush = t + ep.flush(now);
         ep.flushRequested = false; // it sent the ACKs: the session's timer runs before the turn's inputs
@@ -885,6 +920,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       const p = ep.inbox.peek();
       if (p !== undefined && p.at < due) due = p.at;
       if (ep === a && due < aBusyUntil) due = aBusyUntil;
+      if (ep === b && due >= bStallFrom && due < bStallUntil) due = bStallUntil;
       if (due < next) next = due;
     }
     // a stalled reader resumes at the next second boundary
