@@ -2,9 +2,9 @@
 // and writes it over that module, at the same path (dist/src/cli/client-program.js, ...). Run after tsc by
 // every build path: `npm run build`, `npm test`, the bench scripts and npm's `prepare` (tools/prepare.mjs).
 //
-// Why: a fresh process's first 100 MiB each way cost ~6 % less CPU and its start-up 35-40 % less with one
-// script in place of some 140 ES modules (docs/bench-tunnel-cold-2026-12-06.md §3;
-// docs/bench-tunnel-bundle-2026-12-06-bundle25.md measures this build).
+// Why: one script in place of some 140 ES modules starts with 24-30 % less CPU (each -workers thread too),
+// ~1 MiB less idle memory, and a fresh process's first 100 MiB each way costs ~5 % less CPU
+// (docs/bench-tunnel-bundle-2026-12-06-bundle25.md; docs/bench-tunnel-cold-2026-12-06.md §3 first).
 //
 // One program, never two copies: the bundle replaces the module tsc wrote, and tsc (not incremental here)
 // writes every module again on each run, so a bare `tsc -p .` puts back the unbundled module, which runs
