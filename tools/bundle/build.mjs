@@ -3,7 +3,7 @@
 // every build path: `npm run build`, `npm test`, the bench scripts and npm's `prepare` (tools/prepare.mjs).
 //
 // Why: one script in place of some 140 ES modules starts with 24-30 % less CPU (each -workers thread too),
-// ~1 MiB less idle memory, and a fresh process's first 100 MiB each way costs ~5 % less CPU
+// ~1 MiB less idle memory, and a fresh process's first 100 MiB each way costs 5-7 % less CPU
 // (docs/bench-tunnel-bundle-2026-12-06-bundle25.md; docs/bench-tunnel-cold-2026-12-06.md §3 first).
 //
 // One program, never two copies: the bundle replaces the module tsc wrote, and tsc (not incremental here)
