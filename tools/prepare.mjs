@@ -1,5 +1,6 @@
-// npm's `prepare` step: compile the package (src/, tsconfig.build.json) with TypeScript; `npm test` and the
-// bench scripts compile the rest themselves. Plain JavaScript because it runs before anything is compiled.
+// npm's `prepare` step: compile the package (src/, tsconfig.build.json) with TypeScript and bundle its
+// programs (tools/bundle/build.mjs); `npm test` and the bench scripts compile the rest themselves. Plain
+// JavaScript because it runs before anything is compiled.
 //
 // npm runs prepare after `npm ci` / `npm install` in a clone, and when it installs the package from git
 // or a folder (`npm install -g git+file:///path/to/clone`). For that, npm runs `npm install` in a copy of
@@ -12,9 +13,18 @@
 // install would then be written through that link into the copy that npm deletes once packed. The link is
 // removed and the directory moved back here.
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  unlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { bundle } from './bundle/build.mjs';
 
 const require = createRequire(`${process.cwd()}/package.json`);
 
@@ -31,7 +41,10 @@ function unlinkGlobalCopy() {
   const prefix = process.env.npm_config_prefix;
   if (process.env.npm_config_global !== 'true' || !prefix) return false;
   const { name } = JSON.parse(readFileSync('package.json', 'utf8'));
-  const modules = process.platform === 'win32' ? path.join(prefix, 'node_modules') : path.join(prefix, 'lib', 'node_modules');
+  const modules =
+    process.platform === 'win32'
+      ? path.join(prefix, 'node_modules')
+      : path.join(prefix, 'lib', 'node_modules');
   const link = path.join(modules, name);
   try {
     if (lstatSync(link).isSymbolicLink() && realpathSync(link) === realpathSync(process.cwd())) {
@@ -59,7 +72,13 @@ if (tsc === null) {
   if (npm) execFileSync(process.execPath, [npm, ...args], { stdio: 'inherit', env });
   else execFileSync('npm', args, { stdio: 'inherit', env });
   tsc = tscPath();
-  if (tsc === null) throw new Error('prepare: TypeScript is still missing after installing the devDependencies');
+  if (tsc === null)
+    throw new Error('prepare: TypeScript is still missing after installing the devDependencies');
 }
 // npm prepares the copy once more before packing it: that run compiles, with the devDependencies now here.
-if (!childOfGlobalGitInstall) execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (!childOfGlobalGitInstall) {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // Without esbuild (its native binary missing on this platform) tsc's modules stay: the same program.
+  for (const line of await bundle(process.cwd(), { required: false }))
+    process.stdout.write(`bundle: ${line}\n`);
+}

@@ -3,16 +3,34 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { BUILTINS_LINE } from '../support/builtins-probe.js';
+import { freeTcpPort, freeUdpPort } from '../support/ports.js';
+import { TunnelProcess } from '../support/procs.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli');
+/**
+ * The programs' TypeScript sources (dist/test/cli -> the repository's src/cli): the build bundles each
+ * program into one script (tools/bundle/build.mjs), so the compiled dist/src/cli no longer shows its graph.
+ */
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'cli');
+const PROBE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'support',
+  'builtins-probe.js',
+);
 
-/** A module's relative imports, split into static (`import ... from`, `export ... from`, `import '...'`) and dynamic. */
+/** A source's relative imports of code, split into static (`import ... from`, `export ... from`, `import '...'`) and dynamic. */
 function importsOf(file: string): { static: string[]; dynamic: string[] } {
   const text = readFileSync(file, 'utf8');
-  const resolve = (spec: string): string => path.resolve(path.dirname(file), spec);
-  const found = (re: RegExp): string[] => [...text.matchAll(re)].map((m) => resolve(m[1] as string));
+  // './x.js' in a source names ./x.ts (TypeScript's NodeNext resolution)
+  const resolve = (spec: string): string => path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts'));
+  const found = (re: RegExp): string[] =>
+    [...text.matchAll(re)].map((m) => resolve((m[1] ?? m[2]) as string));
   return {
-    static: found(/(?:\bfrom|^import)\s*'(\.{1,2}\/[^']+)'/gm),
+    // `import type` and `export type` name types only: tsc leaves them out of the program
+    static: found(
+      /^(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s*'(\.{1,2}\/[^']+)'|^import\s*'(\.{1,2}\/[^']+)'/gm,
+    ),
     dynamic: found(/\bimport\('(\.{1,2}\/[^']+)'\)/g),
   };
 }
@@ -34,23 +52,58 @@ function graphOf(entry: string): { loaded: Set<string>; dynamic: Set<string> } {
 
 /** Modules (under src/) that only a flag needs: -workers, -pprof, -snmplog, -metrics. */
 const FLAG_ONLY = [
-  'cli/server-workers.js',
-  'cli/client-workers.js',
-  'cli/profiling.js',
-  'metrics/snmp-logger.js',
-  'metrics/http-server.js',
+  'cli/server-workers.ts',
+  'cli/client-workers.ts',
+  'cli/profiling.ts',
+  'metrics/snmp-logger.ts',
+  'metrics/http-server.ts',
 ];
 
 test("a program's start leaves out the modules only a flag needs, and loads them when it is given", () => {
-  for (const program of ['server-program.js', 'client-program.js']) {
+  for (const program of ['server-program.ts', 'client-program.ts']) {
     const { loaded, dynamic } = graphOf(path.join(CLI, program));
     assert.ok(loaded.size > 50, `${program}: ${loaded.size} modules`); // the walk follows the imports
     for (const module of FLAG_ONLY) {
       const file = path.resolve(CLI, '..', module);
-      if (module === 'cli/server-workers.js' && program === 'client-program.js') continue;
-      if (module === 'cli/client-workers.js' && program === 'server-program.js') continue;
+      if (module === 'cli/server-workers.ts' && program === 'client-program.ts') continue;
+      if (module === 'cli/client-workers.ts' && program === 'server-program.ts') continue;
       assert.ok(!loaded.has(file), `${program} loads ${module} at start`);
       assert.ok(dynamic.has(file), `${program} never loads ${module}`);
     }
   }
+});
+
+/** The node modules a client started with `flags` has loaded once it listens (builtins-probe.ts). */
+async function builtinsOfClient(flags: string[]): Promise<Set<string>> {
+  const [udp, tcp] = [await freeUdpPort(), await freeTcpPort()];
+  const client = TunnelProcess.start(
+    'ts',
+    'client',
+    ['-l', `127.0.0.1:${tcp}`, '-r', `127.0.0.1:${udp}`, ...flags],
+    {
+      NODE_OPTIONS: `--import=${PROBE}`,
+    },
+  );
+  try {
+    await client.waitFor('listening on');
+    client.child.kill('SIGUSR2');
+    await client.waitFor(BUILTINS_LINE);
+    const line = client.log.slice(client.log.indexOf(BUILTINS_LINE) + BUILTINS_LINE.length);
+    return new Set(line.slice(0, line.indexOf('\n')).split(' '));
+  } finally {
+    await client.stop();
+  }
+}
+
+test("a started program has not loaded node's modules that only a flag's code imports, bundled or not", async () => {
+  // A bundle is one ES module, whose imports all load before it runs: the build routes node:http,
+  // node:worker_threads and node:sea, imported by -metrics' and -workers' code only, through require
+  // inside that code (tools/bundle/build.mjs).
+  const plain = await builtinsOfClient([]);
+  assert.ok(plain.has('net') && plain.has('dgram'), 'the probe lists what loaded');
+  for (const name of ['http', 'worker_threads', 'sea', 'inspector']) {
+    assert.ok(!plain.has(name), `node:${name} loaded at start`);
+  }
+  const metrics = await builtinsOfClient(['-metrics', `127.0.0.1:${await freeTcpPort()}`]);
+  assert.ok(metrics.has('http'), 'node:http with -metrics');
 });

@@ -4,10 +4,10 @@
  * why). The clone is of this repository's HEAD commit: uncommitted changes are not in it.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
-import { npm, REPO, run, tempDir } from './support.js';
+import { bundleTool, npm, REPO, run, tempDir } from './support.js';
 
 const isCheckout = existsSync(path.join(REPO, '.git'));
 
@@ -31,6 +31,12 @@ it('npm install -g from a git clone builds and installs the programs', {
     assert.ok(existsSync(path.join(installed, 'dist', 'src', 'index.d.ts')), 'the library and its types');
     assert.ok(!existsSync(path.join(installed, 'dist', 'test')), 'no tests');
     assert.ok(existsSync(path.join(installed, 'node_modules', 'prom-client')), 'with its dependencies');
+    // prepare bundled the programs (tools/bundle/build.mjs), as `npm run build` does in a clone
+    const program = readFileSync(path.join(installed, 'dist', 'src', 'cli', 'client-program.js'), 'utf8');
+    assert.ok(
+      program.startsWith((await bundleTool()).BUNDLE_MARK),
+      'the installed client is the bundled program',
+    );
   } finally {
     temp.remove();
   }

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ownedArgv } from '../support/owned.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { TunnelProcess } from '../support/procs.js';
@@ -12,6 +12,21 @@ import { clientExchange, TransferTarget } from '../support/transfer.js';
 
 /** The repository (dist/test/package -> ../../..). */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** What tools/bundle/build.mjs exports (plain JavaScript, so typed here). */
+export interface BundleTool {
+  /** The first line of every bundle. */
+  BUNDLE_MARK: string;
+  /** The bundled modules under dist/src/cli. */
+  BUNDLED: string[];
+  /** The modules under dist/src a bundle imports as files. */
+  START_MODULES: string[];
+}
+
+/** This repository's bundler (tools/bundle/build.mjs), for what it says a bundle is. */
+export async function bundleTool(): Promise<BundleTool> {
+  return (await import(pathToFileURL(path.join(REPO, 'tools', 'bundle', 'build.mjs')).href)) as BundleTool;
+}
 
 export interface Run {
   stdout: string;
