@@ -390,6 +390,13 @@ export class Kcp {
     }
     return bytes;
   }
+  /**
+   * Bytes of new data KCP holds that have not gone out yet: what the pacer or the in-flight cap holds in
+   * snd_buf, and snd_queue counted as full segments (an auto session keeps it short, a few dozen).
+   */
+  get unsentBytes(): number {
+    return this.ccUnsentBytes + this.sndQueue.length * (this._mss + KCP_OVERHEAD);
+  }
   /** The model-based controller's estimates with -mode auto, null otherwise. */
   get congestion(): ControllerEstimates | null {
     return this.cc;

@@ -51,7 +51,8 @@ export function configureAutoKcp(
  * for the pacer or the controller's in-flight cap past Startup, where parity would displace data, unless
  * the owner has nothing more than what KCP holds (`backlogged` false: the last flight, whose parity the
  * tuner sends at once; a writer's momentary gap mid-transfer costs parity only for the flushes it lasts,
- * as the next refill is the path's rate again); Startup's ramp for any flush in Startup with data
+ * as the next refill is the path's rate again) and KCP holds no more than a round trip of new data at the
+ * pacing rate; Startup's ramp for any flush in Startup with data
  * waiting (the tuner tells from the round trip whether the ramp has reached the path's rate); a window
  * (the peer's or ours) with data waiting; or nothing left to send.
  *
@@ -66,6 +67,13 @@ export function configureAutoKcp(
  * where parity displaces data (100 ms/5 %, 50 Mbit/s: 3 parity per 10 until ~0.7 s into the download, the
  * estimate at Startup's exit 37 Mbit/s against 45; pair simulation, docs/link-first-round-2026-12-06.md).
  * A window that holds a sender past Startup (a Go client's) is still a window.
+ *
+ * The last flight is at most a round trip of new data at the pacing rate: the in-flight cap lets more into
+ * snd_buf than goes out in a round trip (the model's window counts the smoothed RTT's spread and the ACK
+ * period), so when the writer runs dry KCP may still hold two or three round trips of data for the
+ * pacer, and all of it went out with the loss's parity (a quarter of the bottleneck at 150 ms/10 %,
+ * after a larger Startup), where only the last round trip's losses have no later data to reveal them
+ * (docs/link-long-path-2026-12-06-longpath25.md).
  */
 export function senderLimit(kcp: Kcp): SenderLimit {
   const limit = kcp.newDataLimit;
@@ -75,5 +83,7 @@ export function senderLimit(kcp: Kcp): SenderLimit {
   if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
   if (cc === null) return 'other';
   if (!(limit === 'pacer' || limit === 'cwnd')) return 'other';
-  return kcp.backlogged ? 'path-rate' : 'last-flight';
+  if (kcp.backlogged) return 'path-rate';
+  // the last flight is the last round trip's data: what KCP still holds beyond it goes at the path's rate
+  return kcp.unsentBytes * 1000 > cc.pacingRate * kcp.srtt ? 'path-rate' : 'last-flight';
 }

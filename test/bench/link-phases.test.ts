@@ -20,9 +20,12 @@ const PRIME = 100;
  * A seed per FEC layout whose download checks everything below: its tail sends a repair, and nothing of
  * the last flight is still leaving when the last byte arrives (copies the sender sends before it hears
  * of that arrival fall outside the account: up to ~25 KB in other seeds). Seed 1 served both until the
- * Drain path-rate cap of 2026-12-06 (docs/link-drain-2026-12-06.md) moved the interleaved one's losses.
+ * Drain path-rate cap of 2026-12-06 (docs/link-drain-2026-12-06.md) moved the interleaved one's losses,
+ * and seed 8 until the last flight was held to its last round trip (docs/link-long-path-2026-12-06-
+ * longpath25.md): 37.8 KB of its parity still left after the last byte arrived; seeds 10-12 serve with
+ * and without that rule.
  */
-const SEED = { notInterleaved: 1, interleaved: 8 };
+const SEED = { notInterleaved: 1, interleaved: 10 };
 
 for (const interleave of [false, true]) {
   test(`link-sim phases (FEC groups ${interleave ? '' : 'not '}interleaved): the phases tile the download, and account for every byte sent and every transmission`, () => {

@@ -57,3 +57,28 @@ test('ParityTuner: the last flight has the loss count at once, though the pacer 
   // a writer that refills (a source's gap, not the end) is at the path rate again at once
   assert.equal(tuner.update(1220, 60, 130, 40, senderLimit(kcpAt('pacer', true, 'probe-bw'))), 0);
 });
+
+test('senderLimit: with the writer dry, what KCP holds beyond a round trip at the pacing rate is not yet the last flight', () => {
+  // 100 Mbit/s of pacing over a 300 ms round trip: 3.75 MB is a round trip's data
+  const holding = (unsentBytes: number): Kcp =>
+    ({
+      newDataLimit: 'pacer',
+      backlogged: false,
+      unsentBytes,
+      srtt: 300,
+      congestion: { state: 'probe-bw', pacingRate: 12.5e6 },
+    }) as unknown as Kcp;
+  // after a long Startup the cap let two round trips into snd_buf: they go at the path's rate
+  assert.equal(senderLimit(holding(7.5e6)), 'path-rate');
+  assert.equal(senderLimit(holding(3.8e6)), 'path-rate');
+  // the last round trip's data is the last flight
+  assert.equal(senderLimit(holding(3.7e6)), 'last-flight');
+  assert.equal(senderLimit(holding(0)), 'last-flight');
+  // so parity comes with the last round trip only, on a link whose loss calls for all of it
+  const tuner = new ParityTuner(3);
+  tuner.peerSendsFec();
+  tuner.peerShape(true, 0);
+  assert.equal(tuner.update(1100, 110, 100, 300, senderLimit(holding(7.5e6))), 0);
+  assert.equal(tuner.update(1200, 120, 400, 300, senderLimit(holding(5e6))), 0);
+  assert.equal(tuner.update(1300, 130, 700, 300, senderLimit(holding(3e6))), 3);
+});

@@ -385,6 +385,21 @@ const FIRST_FLIGHT_RATE_SHARE = 0.7;
 const FIRST_FLIGHT_SPANS = 3;
 const FIRST_FLIGHT_LOW_MS = 100;
 /**
+ * When the long first flight's ACKs show the path carried it (FIRST_FLIGHT_RATE_SHARE), Startup's floor is
+ * at least this share of a min RTT at the rate they came back at (capped at the flight's pacing rate): a
+ * window the path has shown it carries. Toward our own client the flight stops at its initial window
+ * (kcptun-client's 512 segments, ~445 new ones after the request), under Rule C's 768, and the floor
+ * doubled what was sent: 930 segments in the second round trip of 150 ms/10 %, which then idled the
+ * bottleneck ~175 ms of it (link-sim 16 seeds; the link's traces 980-1050, cwnd-held ~200 ms). A raise
+ * widens the cap only: Startup's pacing floor stays on the window the ramp earned, so the round goes out
+ * at the rate it would have and fills more of the round trip. Half: the rate is that of ~70 ms of ACKs,
+ * and each round after doubles from what this one delivers while Startup's queue signals still come a
+ * round trip late: with the floor's target raised as well, 0.75 overflowed 100 ms/5 %'s one-BDP queue in
+ * 4 of 16 simulated seeds, the whole rate (or the rate as the estimate) most seeds of both long paths,
+ * and 0.5 two of 12 link downloads there (docs/link-long-path-2026-12-06-longpath25.md).
+ */
+const FIRST_FLIGHT_FLOOR_SHARE = 0.5;
+/**
  * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
  * the in-flight cap was in flight as they were sent, or at any time in this round or the last one (the
  * flight they belong to, see flightPeak): the sender used its window, and only its short send queue ran
@@ -458,6 +473,8 @@ export class CongestionController implements ControllerEstimates {
   private startupDelivered = 0;
   /** The long first flight (LONG_FIRST_FLIGHT_FACTOR): 0 not judged yet, 1 the path carried it, -1 not. */
   private firstFlightVerdict = 0;
+  /** What the first flight's verdict added to Startup's floor (FIRST_FLIGHT_FLOOR_SHARE), bytes. */
+  private firstFlightRaise = 0;
   /** When the first RTT sample came (-1: not yet): the first flight is what was sent from then on. */
   private firstFlightArmedAt = -1;
   /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
@@ -736,8 +753,10 @@ export class CongestionController implements ControllerEstimates {
       : gain * bw;
     if (this._state === 'probe-bw' && gain === 1) return Math.min(rate, this.cruiseRateBound());
     if (this._state !== 'startup') return rate;
-    // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing)
-    return Math.max(rate, (STARTUP_GAIN * this.startupCwnd()) / (this.minRttValue || INITIAL_RTT_MS));
+    // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing), less
+    // the first flight's raise (FIRST_FLIGHT_FLOOR_SHARE), which widens the cap, not the pace
+    const earned = this.startupCwnd() - this.firstFlightRaise;
+    return Math.max(rate, (STARTUP_GAIN * earned) / (this.minRttValue || INITIAL_RTT_MS));
   }
 
   /**
@@ -821,6 +840,9 @@ export class CongestionController implements ControllerEstimates {
     const paced = (STARTUP_GAIN * this.initialWindow()) / this.minRttValue;
     if (delivered / ackSpan >= FIRST_FLIGHT_RATE_SHARE * paced) {
       this.firstFlightVerdict = 1;
+      const carried = FIRST_FLIGHT_FLOOR_SHARE * Math.min(delivered / ackSpan, paced) * this.minRttValue;
+      this.firstFlightRaise = Math.max(0, carried - this.startupCwnd());
+      this.startupDelivered += this.firstFlightRaise;
       return;
     }
     this.firstFlightLowDelivered += delivered;

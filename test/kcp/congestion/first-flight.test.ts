@@ -103,6 +103,43 @@ describe('CongestionController: the first flight on a long path', () => {
     assert.equal(fast.endedAt, -1, `Startup ended at ${fast.endedAt} ms`);
   });
 
+  test("a flight the peer's window cut short: once its ACKs show the path carried it, the cap holds half a round trip at their rate, the pace stays the ramp's", () => {
+    // the peer's window lets 200 of the 512 segments out (our client's 512 cuts Rule C's 768 at 300 ms
+    // so); they leave at the flight's pacing rate and come back at it over a fast path. The floor doubled
+    // only what was sent, and counted none of it here: less than half the cap was in flight
+    const cc = afterFirstRoundTrip(RTT, SEG);
+    const pace = cc.pacingPerMs();
+    const sent: { seg: SendSnapshot; at: number }[] = [];
+    let credit = 0;
+    for (let t = RTT; sent.length < 200; t++) {
+      credit += pace;
+      while (credit >= SEG && sent.length < 200) {
+        const seg = snapshot();
+        cc.onSend(seg, SEG, t);
+        credit -= SEG;
+        sent.push({ seg, at: t });
+      }
+      // held by the peer's window with data waiting, as Kcp reports it
+      if (sent.length === 200) cc.onAppLimited();
+    }
+    for (const s of sent) {
+      cc.onRtt(RTT, s.at + RTT);
+      cc.onDelivered(s.seg, SEG, s.at + RTT);
+      cc.onAckEvent(s.at + RTT);
+    }
+    assert.equal(cc.state, 'startup');
+    // half a round trip at the flight's rate: 0.5 × 7.4 segments per ms × 200 ms (main: 512)
+    const half = 0.5 * pace * RTT;
+    assert.ok(cc.cwnd >= 0.99 * half, `cap ${(cc.cwnd / SEG).toFixed(0)} segments, expected ≥ ${half / SEG}`);
+    // the raise widens the cap, not the pace: Startup's gain over the cap would send it in a third of the
+    // round trip
+    const capPace = (2.885 * cc.cwnd) / RTT;
+    assert.ok(
+      cc.pacingPerMs() < 0.8 * capPace,
+      `pacing ${cc.pacingPerMs().toFixed(0)} B/ms against ${capPace.toFixed(0)} for the cap`,
+    );
+  });
+
   test('a span of ACKs a starved peer spread is no bottleneck: Startup goes on doubling', () => {
     // the flight's first ACK comes at 400 ms; for 60 ms the peer acknowledges 3 segments a ms of the
     // flight's 7.4 (its CPU's share), then catches up: the first span reads 0.4 of the flight's rate
