@@ -1252,9 +1252,10 @@ export class Kcp {
    * caller flushes), not one more RTO later. Only the una segment is shown lost: the peer's una says nothing
    * of the segments above it, whose ACKs may be among the drops. So a flight our socket's drops left
    * unacknowledged is resent one segment per round trip, each ACK's una showing the next, where it took one
-   * RTO per segment: with Go's client dialling 1000 sessions, 19 segments of one session's echo went one per
-   * 540 ms, until our keep-alive NOP's ACK set off fast retransmit 10 s after the start
-   * (docs/bench-tunnel-sessions-2026-12-06-sessions25.md). Nothing changes without drops or with fast resend off.
+   * RTO per segment: with Go's client dialling 1000 sessions, the 19 lost segments of one session's echo went
+   * one per 540 ms until, 10 s after the start, our keep-alive NOP's ACK set off fast retransmit of the 10
+   * still waiting, and most runs ended there (docs/bench-tunnel-sessions-2026-12-06-sessions25.md). Nothing
+   * changes without drops at our socket or with fast resend off.
    */
   private unaShownLost(ackTs: number, now: number): boolean {
     const sndBuf = this.sndBuf;
