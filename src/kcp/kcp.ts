@@ -782,6 +782,7 @@ export class Kcp {
       const ccRtt = sawCurrentAck ? timeDiff(now, currentAckTs) : -1;
       if (ccRtt >= 0) this.cc?.onRtt(ccRtt, now);
     }
+    if (sawCurrentAck && this.unaShownLost(currentAckTs, now)) windowSlides = true;
     const cc = this.cc;
     if (cc !== null) cc.onAckEvent(now);
     else if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
@@ -1247,6 +1248,32 @@ export class Kcp {
     const due = (seg.ts + rto + Math.min(this.latestRtt - srtt, srtt)) >>> 0;
     if (timeDiff(due, now) <= 0) return false;
     seg.resendts = due;
+    return true;
+  }
+
+  /**
+   * After drops at our socket, timed-out segments go one per RTO (deferTimeout): each may have arrived, its
+   * ACK among the drops. The peer's ACK of a transmission we made after the first unacknowledged segment's
+   * last one, with a una that stops at that segment, shows it never arrived: the later datagram did, and
+   * the segment had its whole RTO to. Such a segment is due for fast retransmit at once (returns true; the
+   * caller flushes), not one more RTO later. Only the una segment is shown lost: the peer's una says nothing
+   * of the segments above it, whose ACKs may be among the drops. So a flight our socket's drops left
+   * unacknowledged is resent one segment per round trip, each ACK's una showing the next, where it took one
+   * RTO per segment: with Go's client dialling 1000 sessions, the 19 lost segments of one session's echo went
+   * one per 540 ms until, 10 s after the start, our keep-alive NOP's ACK set off fast retransmit of the 10
+   * still waiting, and most runs ended there (docs/bench-tunnel-sessions-2026-12-06-sessions25.md). Nothing
+   * changes without drops at our socket or with fast resend off.
+   */
+  private unaShownLost(ackTs: number, now: number): boolean {
+    const sndBuf = this.sndBuf;
+    if (sndBuf.length === 0 || this.fastresend <= 0) return false;
+    const seg = sndBuf.get(0);
+    if (seg.xmit === 0 || seg.acked || seg.fastack >= this.fastresend) return false;
+    if (timeDiff(ackTs, seg.ts) <= 0 || timeDiff(now, (seg.ts + seg.rto) >>> 0) < 0) return false;
+    if (!this.droppedSince(seg.ts, now)) return false;
+    seg.fastack = this.fastresend;
+    this.fastackPending = true;
+    if (this.cc !== null) this.cc.onShownLost(seg, seg.len + KCP_OVERHEAD);
     return true;
   }
 

@@ -22,6 +22,14 @@ describe('Go log line format', () => {
     assert.equal(formatLogLine(AT, 'x\n'), '2026/01/05 07:08:09 x\n');
     assert.equal(formatLogLine(AT, ''), '2026/01/05 07:08:09 \n');
   });
+  it('lines within one second share a stamp; the next second, or a clock set back, gets its own', () => {
+    const at = (ms: number) => new Date(AT.getTime() + ms);
+    assert.equal(formatLogLine(at(999), 'a'), '2026/01/05 07:08:09 a\n');
+    assert.equal(formatLogLine(at(1000), 'b'), '2026/01/05 07:08:10 b\n');
+    assert.equal(formatLogLine(at(1999), 'c'), '2026/01/05 07:08:10 c\n');
+    assert.equal(formatLogLine(at(-1), 'd'), '2026/01/05 07:08:08 d\n');
+    assert.equal(formatLogLine(at(86_400_000), 'e'), '2026/01/06 07:08:09 e\n');
+  });
 });
 
 describe('createLogger', () => {

@@ -35,10 +35,13 @@ function sender(sent: number[]): Kcp {
   return kcp;
 }
 
-/** The peer's ACK of `sn` with its una: the datagram it answers a retransmission with. */
-function ack(sn: number, una: number): Buffer {
+/**
+ * The peer's ACK of `sn` with its una: the datagram it answers a retransmission with; `ts` echoes the
+ * transmission it answers.
+ */
+function ack(sn: number, una: number, ts = 0): Buffer {
   const d = Buffer.alloc(KCP_OVERHEAD);
-  writeSegmentHeader(d, 0, CONV, KCP_CMD_ACK, 0, 1024, 0, sn, una, 0);
+  writeSegmentHeader(d, 0, CONV, KCP_CMD_ACK, 0, 1024, ts, sn, una, 0);
   return d;
 }
 
@@ -94,4 +97,71 @@ test('drops at our socket leave fast retransmit alone', () => {
   kcp.input(d, 0, d.length, 10);
   kcp.flush(false, 20);
   assert.deepEqual(sent, [0, 1, 2]);
+});
+
+test("after drops, the probe's ACK whose una stops at the next segment resends that one at once", () => {
+  const sent: number[] = [];
+  const kcp = sender(sent);
+  kcp.receiveDropAt = 50;
+  kcp.flush(false, RTO);
+  assert.deepEqual(sent, [0]);
+  // the peer got the probe (sent at RTO) but not sn 1, sent at 0: una 1 shows sn 1 lost
+  kcp.input(ack(0, 1, RTO), 0, KCP_OVERHEAD, RTO + 5);
+  assert.deepEqual(sent, [0, 1], 'sn 1 at once, not one RTO later');
+  // and so on down the flight, one segment per ACK
+  kcp.input(ack(1, 2, RTO + 5), 0, KCP_OVERHEAD, RTO + 10);
+  assert.deepEqual(sent, [0, 1, 2]);
+  // an ACK whose una covers the rest ends it
+  kcp.input(ack(2, SENT, RTO + 10), 0, KCP_OVERHEAD, RTO + 15);
+  assert.equal(kcp.sndUna, SENT);
+  kcp.flush(false, 10 * RTO);
+  assert.deepEqual(sent, [0, 1, 2]);
+});
+
+test("an ACK of a transmission older than the una segment's last shows nothing: it waits its RTO", () => {
+  const sent: number[] = [];
+  const kcp = sender(sent);
+  kcp.receiveDropAt = 50;
+  kcp.flush(false, RTO);
+  // the probe (sn 0) has its ACK, but the one answering its first transmission at 0, not the probe
+  kcp.input(ack(0, 1, 0), 0, KCP_OVERHEAD, RTO + 5);
+  assert.deepEqual(sent, [0]);
+  kcp.flush(false, RTO + 6);
+  assert.deepEqual(sent, [0], 'sn 1 is not shown lost');
+});
+
+test('a segment not yet past its RTO is not shown lost by una', () => {
+  const sent: number[] = [];
+  const header = createSegmentHeader();
+  const kcp = new Kcp(CONV, (buf, len) => {
+    for (let p = 0; p + KCP_OVERHEAD <= len; p += KCP_OVERHEAD + header.len) {
+      readSegmentHeader(buf, p, header);
+      if (header.cmd === KCP_CMD_PUSH) sent.push(header.sn);
+    }
+  });
+  kcp.setNoDelay(0, INTERVAL, 2, 1);
+  kcp.setWindowSize(1024, 1024);
+  // sn 0 sent at 0, sn 1 at 150 (both with the 200 ms RTO), drops at our socket after both
+  kcp.send(Buffer.alloc(kcp.mss));
+  kcp.flush(false, 0);
+  kcp.send(Buffer.alloc(kcp.mss));
+  kcp.flush(false, 150);
+  kcp.receiveDropAt = 160;
+  kcp.flush(false, RTO);
+  assert.deepEqual(sent, [0, 1, 0], 'sn 0 timed out');
+  // the peer's ACK of that retransmission has una 1, but sn 1 still has 145 ms of its RTO
+  kcp.input(ack(0, 1, RTO), 0, KCP_OVERHEAD, RTO + 5);
+  assert.deepEqual(sent, [0, 1, 0]);
+  kcp.flush(false, 150 + RTO);
+  assert.deepEqual(sent, [0, 1, 0, 1], 'at its own RTO');
+});
+
+test('without drops at our socket una shows nothing lost: every timed-out segment goes at its RTO anyway', () => {
+  const sent: number[] = [];
+  const kcp = sender(sent);
+  kcp.flush(false, RTO);
+  assert.equal(sent.length, SENT);
+  sent.length = 0;
+  kcp.input(ack(0, 1, RTO), 0, KCP_OVERHEAD, RTO + 5);
+  assert.deepEqual(sent, [], 'sn 1 was just resent with the rest; it waits its own RTO');
 });
