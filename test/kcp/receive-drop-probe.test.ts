@@ -16,8 +16,8 @@ const SENT = 10;
 const RTO = 200;
 const INTERVAL = 10;
 
-/** A sender with sn 0-9 sent at t=0, due to time out at RTO; `sent` collects the sn of every PUSH it sends. */
-function sender(sent: number[]): Kcp {
+/** A Kcp at kcptun's -mode fast; `sent` collects the sn of every PUSH it sends. */
+function recordingKcp(sent: number[]): Kcp {
   const header = createSegmentHeader();
   const kcp = new Kcp(CONV, (buf, len) => {
     for (let p = 0; p + KCP_OVERHEAD <= len; p += KCP_OVERHEAD + header.len) {
@@ -28,6 +28,12 @@ function sender(sent: number[]): Kcp {
   // kcptun's -mode fast: kcp-go's RTO backoff (nodelay 0), no congestion window
   kcp.setNoDelay(0, INTERVAL, 2, 1);
   kcp.setWindowSize(1024, 1024);
+  return kcp;
+}
+
+/** A sender with sn 0-9 sent at t=0, due to time out at RTO; `sent` collects the sn of every PUSH it sends. */
+function sender(sent: number[]): Kcp {
+  const kcp = recordingKcp(sent);
   kcp.send(Buffer.alloc(kcp.mss * SENT));
   kcp.flush(false, 0);
   assert.equal(kcp.rto, RTO);
@@ -132,15 +138,7 @@ test("an ACK of a transmission older than the una segment's last shows nothing: 
 
 test('a segment not yet past its RTO is not shown lost by una', () => {
   const sent: number[] = [];
-  const header = createSegmentHeader();
-  const kcp = new Kcp(CONV, (buf, len) => {
-    for (let p = 0; p + KCP_OVERHEAD <= len; p += KCP_OVERHEAD + header.len) {
-      readSegmentHeader(buf, p, header);
-      if (header.cmd === KCP_CMD_PUSH) sent.push(header.sn);
-    }
-  });
-  kcp.setNoDelay(0, INTERVAL, 2, 1);
-  kcp.setWindowSize(1024, 1024);
+  const kcp = recordingKcp(sent);
   // sn 0 sent at 0, sn 1 at 150 (both with the 200 ms RTO), drops at our socket after both
   kcp.send(Buffer.alloc(kcp.mss));
   kcp.flush(false, 0);
