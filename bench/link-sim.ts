@@ -34,16 +34,16 @@
  * --client-rcvwnd N: the downloading client's initial receive window (default: kcptun-client's -rcvwnd,
  * CLIENT_RCV_WND).
  *
- * Not modelled: the CPU (but see --loaded and --receiver-stalls), the session's per-turn send budget and smux. Jitter is the
- * emulator's uniform ± jitter, in order; Gilbert-Elliott loss is the forwarder's chain per direction
- * (LinkOptions.gilbertElliott). As the forwarder, the link draws the loss before the bottleneck and rates
- * and queues whole IP packets (LinkOptions.lossBeforeQueue, headerBytes): a lost datagram takes none of
- * the bottleneck's time, so a sender paced at the delivery rate leaves the loss's share of it idle
+ * Not modelled: the CPU (but see --loaded and --receiver-stalls), the session's per-turn send budget and
+ * smux. Jitter is the emulator's uniform ± jitter, in order; Gilbert-Elliott loss is the forwarder's chain
+ * per direction (LinkOptions.gilbertElliott). As the forwarder, the link draws the loss before the bottleneck
+ * and rates and queues whole IP packets (LinkOptions.lossBeforeQueue, headerBytes): a lost datagram takes
+ * none of the bottleneck's time, so a sender paced at the delivery rate leaves the loss's share of it idle
  * (docs/link-lossy-ceiling-2026-12-05.md). FEC parity meets the queue datagram by datagram (LinkOptions.fec),
  * and its drops count in the queue drops as the forwarder's do: before 2026-12-06 the queue dropped data only
  * (VPS150's first flight: 220 drops per download where the link counts ~450; 295 with parity counted,
- * docs/link-first-round-2026-12-06.md). `--loss-after-queue`: the model before that report (the loss
- * drawn after the queue, UDP payloads rated), whose figures the earlier docs quote.
+ * docs/link-first-round-2026-12-06.md). `--loss-after-queue`: the model before that report (the loss drawn
+ * after the queue, UDP payloads rated), whose figures the earlier docs quote.
  */
 import { parseArgs } from 'node:util';
 import { CLIENT_OPTIONS, defaultConfig } from '../src/cli/options.js';

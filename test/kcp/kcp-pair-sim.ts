@@ -174,6 +174,12 @@ export interface PairOptions {
  * wake-ups each; the worst download's shares): on time or 1 ms late 86 %, 2-4 ms 10 %, 5-8 ms 3 %, 9-16
  * ms 1 % (docs/link-pacer-lateness-2026-12-04.md).
  */
+export const LOADED_TIMER_LATENESS: ReadonlyArray<readonly [number, number, number]> = [
+  [0.1, 2, 4],
+  [0.03, 5, 8],
+  [0.01, 9, 16],
+];
+
 /**
  * PairOptions.receiverStalls as in the slow cold downloads of the loaded link benchmark (25ms-2, 27 traced at
  * load 3-10): past the first flight's round trip the senders of the 8 slowest saw 5-7 ACK silences of 26-151
@@ -181,12 +187,6 @@ export interface PairOptions {
  * stalls of 20-80 ms per 800 ms.
  */
 export const RECEIVER_ACK_STALLS = { meanGapMs: 200, minMs: 20, maxMs: 80 } as const;
-
-export const LOADED_TIMER_LATENESS: ReadonlyArray<readonly [number, number, number]> = [
-  [0.1, 2, 4],
-  [0.03, 5, 8],
-  [0.01, 9, 16],
-];
 
 /** Endpoint.seqidShape without FEC: every seqid a datagram of KCP's. */
 const PLAIN_COUNT: readonly [number, number] = [1, 0];
