@@ -2,7 +2,7 @@
  * A queued KCP data segment (sent or received PUSH) and a process-wide pool of them, playing the role of
  * kcp-go's `xmitBuf` pool: steady-state traffic recycles segments instead of allocating per packet.
  */
-import type { SendSnapshot } from './congestion/controller.js';
+import type { SendSnapshot } from './congestion/send-snapshot.js';
 import { KCP_MTU_LIMIT } from './constants.js';
 import { timeDiff } from './time-diff.js';
 import { datagramViews } from './view-cache.js';

@@ -1,6 +1,6 @@
 /**
  * -mode auto's controller learns the round trip only from the ACK of a data segment it sent, and before
- * that sends a small unpaced window and waits for that ACK (src/kcp/congestion/controller.ts,
+ * that sends a small unpaced window and waits for that ACK (src/kcp/congestion/first-flight.ts,
  * INITIAL_WINDOW), while KCP's initial RTO (200 ms) resends all of it on a longer round trip. A tunnel
  * session's first data used to be the first download's: a cold session lost its first round trip to it
  * (32 segments, then a whole round trip waiting, on 100 ms/5 % and 150 ms/10 %, their traces). So each end

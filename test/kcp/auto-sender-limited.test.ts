@@ -1,9 +1,9 @@
 /**
  * -mode auto's pair with a sender whose event loop runs late, as a session on a loaded machine does (woken
  * every ~11 ms while its bucket holds 4 ms or 10 datagrams: docs/link-jitter-cruise-2026-12-04.md), over a
- * clean 25 ms, 100 Mbit/s link with a one-BDP queue, in simulated time. The sender then sends about
- * half its pacing rate; rate samples that follow it must not lower the bandwidth estimate (the
- * controller's SENDER_LIMITED_SHARE), or the estimate sinks to what the late sender gets out and the
+ * clean 25 ms, 100 Mbit/s link with a one-BDP queue, in simulated time. The sender then sends about half its
+ * pacing rate; rate samples that follow it must not lower the bandwidth estimate (the controller's
+ * SENDER_LIMITED_SHARE, send-interval.ts), or the estimate sinks to what the late sender gets out and the
  * pacing with it (seed 31: 0.13 of the link rate without the rule).
  */
 import assert from 'node:assert/strict';

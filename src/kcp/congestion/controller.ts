@@ -7,7 +7,7 @@
  * - delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation): a snapshot of `delivered`,
  *   `deliveredTime`, `firstSendTime` and app-limited state per transmission; rate = Δdelivered /
  *   max(send interval, ACK interval); app-limited samples only ever raise the estimate, and so do
- *   sender-limited ones (a sender the CPU held below its pacing, see SENDER_LIMITED_SHARE);
+ *   sender-limited ones (a sender the CPU held below its pacing, see send-interval.ts);
  * - bandwidth = windowed max of the samples over 10 rounds; min RTT = the lowest sample, refreshed by
  *   ProbeRTT once it is 10 s old;
  * - Startup at gain 2/ln2 until the bandwidth grew less than 25 % in 3 rounds, Drain at its inverse until
@@ -27,8 +27,8 @@
  *   RTT above the min): at 5-10 % random loss every round is above 2 % and v2 ratchets down (BBRv2
  *   evaluations report exactly that collapse), while a queue overflowing at a bottleneck still shows;
  * - pacing pays for the baseline loss's retransmissions (bw / (1 − baseline), capped), and Startup also
- *   ends on queueing delay (HyStart-like: STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT); before that, a smaller
- *   rise holds its in-flight cap (HyStart++'s Conservative Slow Start, RFC 9406: CSS_RTT_DIVISOR);
+ *   ends on queueing delay (HyStart-like, startup-signals.ts); before that, a smaller rise holds its
+ *   in-flight cap (HyStart++'s Conservative Slow Start, RFC 9406);
  * - RTT samples include the peer's ACK delay (kcp-go 2021 flushes ACKs only every `interval`, 10-40 ms),
  *   so the controller measures the peer's ACK cadence and adds that much data to the in-flight cap: at the
  *   bottleneck rate, one ACK period's data is delivered but not yet acknowledged;
@@ -36,41 +36,24 @@
  *   parity count drops, the data may take what the parity took, and the bandwidth is then the path's
  *   recent rate (data and parity) less the parity sent now, until samples without that parity replace it.
  *
+ * The controller composes pieces that own their state and constants, each a field created once (no
+ * allocation per packet): send-interval.ts (what each transmission's snapshot, send-snapshot.ts, records of
+ * its send interval), path-rate.ts (the path's rate with the FEC parity), first-flight.ts (the initial
+ * window and the long first flight's verdict), startup-signals.ts (Startup's plateau, delay and queue exits
+ * and its hold), loss-epoch.ts (loss epochs and the baseline), ack-cadence.ts (the peer's ACK period) and
+ * windowed-filter.ts. The model (bandwidth, min RTT, rounds), the states and ProbeBW's cycle are here.
+ *
  * Units: bytes (of KCP segments, header included) and milliseconds; rates in bytes per ms.
  */
 import { timeDiff } from '../time-diff.js';
+import { AckCadence } from './ack-cadence.js';
+import { FirstFlight, INITIAL_WINDOW } from './first-flight.js';
+import { LOSS_COMPENSATION_MAX, LOSS_QUIET_ROUNDS, LossEpoch } from './loss-epoch.js';
+import { PathRate } from './path-rate.js';
+import { SendInterval } from './send-interval.js';
+import type { SendSnapshot } from './send-snapshot.js';
+import { StartupSignals } from './startup-signals.js';
 import { WindowedFilter } from './windowed-filter.js';
-
-/** Per-transmission state the controller keeps on each sent segment (draft-cheng "P.*" fields). */
-export interface SendSnapshot {
-  /** `delivered` when the segment was last sent. */
-  ccDelivered: number;
-  /** `deliveredTime` when the segment was last sent (controller clock). */
-  ccDeliveredTime: number;
-  /** `firstSendTime` when the segment was last sent (controller clock). */
-  ccFirstSendTime: number;
-  /** When the segment was last sent (controller clock). */
-  ccSentTime: number;
-  /** The sender was application-limited when the segment was last sent. */
-  ccAppLimited: boolean;
-  /** At least half the in-flight cap was in flight when the segment was last sent (see WINDOW_USED_SHARE). */
-  ccWindowUsed: boolean;
-  /** Counted in the in-flight bytes: sent, and neither delivered nor declared lost since. */
-  ccInFlight: boolean;
-  /**
-   * The share of FEC parity in what was sent from `ccFirstSendTime` until this transmission, itself
-   * included: over the send interval of the rate sample it carries (see paritySent).
-   */
-  ccParityShare: number;
-  /** Parity bytes the controller had counted sent (see paritySent), this segment's included. */
-  ccParitySent: number;
-  /** Bytes the controller had counted sent, this segment's included, when it was last sent. */
-  ccSentBytes: number;
-  /** The pacing allowance (see SENDER_LIMITED_SHARE) when the segment was last sent. */
-  ccAllowance: number;
-  /** The sender fell short of its pacing over the send interval that ended with this transmission. */
-  ccSenderLimited: boolean;
-}
 
 /** The controller's state, as BBR names its phases. */
 export type ControllerState = 'startup' | 'drain' | 'probe-bw' | 'probe-rtt';
@@ -107,13 +90,6 @@ const CWND_GAIN = 2;
 /** Rounds the max-bandwidth filter spans. */
 const BW_WINDOW_ROUNDS = 10;
 /**
- * Rounds the path-rate filter (data and parity, see parityShare) spans: Drain's round, a round sent at the
- * rate it gives, and the round its samples take to come back, which then measure the data alone. Scaled
- * up, Startup's samples also carry their noise (and the losses the parity repaired) 1.2-1.3× higher: held
- * for BW_WINDOW_ROUNDS they paced 6 % above a 100 Mbit/s link (25 ms, 0 %: a standing queue, p50 +40 %).
- */
-const PARITY_BW_ROUNDS = 3;
-/**
  * How long a min-RTT sample stays valid before ProbeRTT refreshes it, counted in time with data in flight:
  * an idle session learns nothing about the path (see onSend's idle restart).
  */
@@ -131,100 +107,6 @@ const MIN_RTT_WINDOW_MS = 10_000;
 const MIN_RTT_RENEW_MS = 1;
 /** ProbeRTT lasts this long at half the BDP (v2), and at least one round. */
 const PROBE_RTT_MS = 200;
-/**
- * Startup also ends when a round's lowest RTT is this much above the min RTT (plus one peer ACK period):
- * the queue already holds half a BDP. Bandwidth growth alone notices a queue only after it overflowed
- * for three rounds, at Startup's gain a BDP of drops per round (KCP's ACKs are lost too, so loss is no
- * signal Startup can read); and a deep queue (a cheap VPS path) fills for three rounds while KCP's RTO,
- * tight around a stable RTT, fires spuriously (HyStart's delay-increase exit, RFC 9406, for the same
- * reason). A one-BDP queue (most profiles of the link benchmark) never delays by more than one min RTT.
- */
-const STARTUP_QUEUE_RTT = 0.5;
-/**
- * RTT samples a round needs before its lowest one says anything about a queue: with a few samples (an
- * idle link, the first rounds), the lowest is a typical one, and on a jittery path (±30 ms each way)
- * that is well above the min RTT (the luckiest sample ever) with no queue at all. The signal is checked
- * on every ACK once the round has that many, not at the round's end: at Startup's gain a round of
- * waiting overflows a one-BDP queue by another BDP, and the lowest sample can only go down as the round
- * goes on, so an early verdict is the one the round's end would give. A slow moment (GC, a loaded CPU)
- * raises some samples, not the lowest of 16. A peer that gives fewer per round needs fewer (see
- * signalSamples).
- */
-const STARTUP_QUEUE_SAMPLES = 16;
-/**
- * Startup's delay exit: the smoothed RTT rose this many min RTTs (plus one peer ACK period) above the
- * lowest mean RTT of a round (or a few, see STARTUP_BASE_SAMPLES) of this Startup. The lowest sample of
- * a round (STARTUP_QUEUE_RTT) lags a queue that Startup's 2.885 pacing gain builds by a whole round, and
- * by then the in-flight data overflows a one-BDP queue. A mean against a mean leaves jitter out (it raises
- * both), which a mean against the min RTT (the luckiest sample) does not; HyStart++ (RFC 9406) exits on
- * the same kind of rise.
- */
-const STARTUP_DELAY_RISE = 0.25;
-/**
- * Startup's delay exit also waits for a rise of this many standard deviations of the samples that made its
- * baseline mean, and its round-minimum exit (STARTUP_QUEUE_RTT) measures from that mean instead of the min
- * RTT where the mean is higher. On a path whose delay varies per packet without reordering (50 ± 30 ms one
- * way, the link benchmark's jittery link), a packet close behind a slow one waits for it: as Startup's
- * load grows, the mean RTT rises by up to the jitter's spread and even a round's lowest sample climbs from
- * the min RTT (the luckiest sample, 56-91 ms there) toward that mean, with no queue at all. Against the min
- * RTT both signals ended Startup with an estimate of 23-64 Mbit/s of a 100 Mbit/s link (a simulated pair,
- * bench/link-sim, 8 seeds: a rise of 19-24 ms over a baseline whose samples spread by 10-29 ms, or a
- * round's lowest sample half a min RTT up); with this at 57-94 Mbit/s, and over 32 seeds goodput 51.3 →
- * 57.1 Mbit/s (mean; the worst 28.4 → 42.5), queue drops in one seed (717), the other profiles' goodput
- * and drops unchanged. On the link Startup's exit estimate rose too (52 → 69 Mbit/s, medians of 5 traced
- * downloads), its goodput did not separate (docs/link-startup-jitter-2026-12-04.md). Where the delay is
- * steady the baseline's spread is a few ms and its mean the min RTT plus the ACK delay: the min RTT's
- * quarter still decides.
- */
-const STARTUP_RISE_SDS = 2;
-/**
- * Startup's in-flight cap stops doubling while the smoothed RTT is up by clamp(min RTT / 8, 4, 16) ms (plus
- * one peer ACK period) over Startup's baseline mean (STARTUP_DELAY_RISE's): it then grows by a quarter of
- * what is delivered, and doubles again once the rise falls below half that (the queue was noise).
- * HyStart++'s Conservative Slow Start (RFC 9406: MIN_RTT_DIVISOR 8, MIN_RTT_THRESH 4 ms, MAX_RTT_THRESH
- * 16 ms, CSS_GROWTH_DIVISOR 4), on the mean RTT for the reason STARTUP_DELAY_RISE gives. The delay exit
- * (a quarter min RTT) lags a queue by about a round, and in that round the cap rose from the round that
- * landed just above the BDP to 2 BDPs with its allowances, FEC parity on top, past a one-BDP queue
- * (100 ms/5 %, 50 Mbit/s with the round trip measured before the request: 95-169 queue drops in 3 of 3
- * runs; a simulated pair, kcp-pair-sim: 201 drops in 4 of 16 seeds, none with the hold). A hold, unlike
- * an exit, costs little when the rise is a loaded CPU's (this machine: 16 ms as an exit ended Startup at
- * a fifth of the rate on 100 ms/5 %, one traced run at load 10).
- */
-const CSS_RTT_DIVISOR = 8;
-const CSS_RTT_THRESH_MIN_MS = 4;
-const CSS_RTT_THRESH_MAX_MS = 16;
-const CSS_GROWTH_DIVISOR = 4;
-/** The hold ends once the rise is below this share of the threshold that began it. */
-const CSS_RELEASE_SHARE = 0.5;
-/**
- * RTT samples a mean needs before it may become Startup's baseline. A round with fewer (a short round
- * trip: ~9 ACK datagrams per 52 ms round at 25 ms, 0 %) pools its samples with the next rounds' until
- * they are this many; with a per-round count, such a path never had a baseline, so neither the delay exit
- * nor the cap's bound on the RTT spread worked, and Startup's own queue raised its cap to 2 × 2 BDP: 400-800
- * queue drops at its end on 25 ms, 0 % (its trace). A peer that gives fewer per round needs fewer (see
- * signalSamples).
- */
-const STARTUP_BASE_SAMPLES = 16;
-/**
- * The fewest RTT samples per round Startup's queue signals ever wait for (see signalSamples): the lowest
- * of two already leaves out one slow moment.
- */
-const MIN_SIGNAL_SAMPLES = 2;
-/**
- * Startup's queue signals wait for fewer samples than they want only while the smoothed RTT is at most
- * this share of the min RTT above it (STARTUP_QUEUE_RTT): on a jittery path (50 ± 30 ms one-way: mean
- * RTT ~100 ms, min ~40) the lowest of two samples stands well above the min RTT with no queue; without
- * this a Go kcptun client's two samples per round ended Startup at a third of the link rate (19.8
- * against 54-57 Mbit/s, one run).
- */
-const STEADY_RTT_SPREAD = STARTUP_QUEUE_RTT;
-/** Startup ends after this many rounds without FULL_BW_GROWTH. */
-const FULL_BW_ROUNDS = 3;
-const FULL_BW_GROWTH = 1.25;
-/** Loss counts as congestion only this far above the baseline (absolute, and relative to it). */
-const LOSS_EXCESS_ABS = 0.02;
-const LOSS_EXCESS_REL = 0.5;
-const LOSS_EXCESS_SD = 3;
 /** A queue is standing when the epoch's lowest RTT exceeds the min RTT by this share, and these ms. */
 const QUEUE_RTT_SHARE = 0.1;
 const QUEUE_RTT_MIN_MS = 3;
@@ -246,44 +128,6 @@ const CRUISE_LONG_RATE_MARGIN = 0.02;
 /** Rounds the delivery rate that bounds the cruise spans (see cruiseRateBound). */
 const LONG_RATE_ROUNDS = 8;
 /**
- * A rate sample is sender-limited when, over its send interval (about a round trip), the sender sent less
- * than this share of what its pacing rate allowed while the pacer held data back (the time the in-flight
- * cap, a window or an empty queue held it is not counted): the CPU, not the path, set what went out. On a
- * loaded machine the session is woken every ~11 ms while its bucket holds 4 ms or 10 datagrams, and it
- * sent 0.64-0.75 (p25) of its pacing rate; the samples followed it and ProbeBW's estimate sank from 26.7
- * to 11.6 Mbit/s on a 100 Mbit/s link (docs/link-jitter-cruise-2026-12-04.md). Such a sample is taken
- * like an app-limited one (draft-cardwell-iccrg-bbr-congestion-control: it may raise the max filter,
- * never lower it) and its round is left out of the cruise bound (cruiseRateBound). At load 9-13 cold
- * downloads then moved 34.6 / 28.6 Mbit/s (medians, jitter-50ms-1 / 25ms-2) against main's 26.0 / 21.6, and
- * did not separate from main below that load (docs/link-sender-limited-2026-12-04.md).
- */
-const SENDER_LIMITED_SHARE = 0.85;
-/** A loss verdict needs at least this many segments sent and this many lost in the epoch. */
-const LOSS_EPOCH_MIN_SENT = 64;
-const LOSS_EPOCH_MIN_LOST = 4;
-/**
- * The loss baseline learns only from an epoch that followed another with no probe in either (ProbeBW's
- * cruise since, at the rate): a loss is detected about a round trip after its transmission, so the epoch
- * after a probe holds the probe's losses, which at a shallow bottleneck queue are its drops, not random
- * loss. Learned from them, the baseline read 3.1 % on a path with 1 % random loss and a queue of a fifth
- * of the BDP, 0.7 % without them, and the probes that pay for it (LOSS_COMPENSATION_MAX) dropped 1,767
- * packets at that queue in 30 s, 1,692 without them (test/kcp/congestion.test.ts). The first value comes
- * from any epoch without a standing queue: a ProbeBW that probes back to back while it finds more has no
- * cruise, and with no baseline its probes paid for no loss (probe-bw.test.ts: the ramp after a Startup
- * the CPU held reached 90 % of the link in time in 5 of 8 seeds, 6 needed).
- */
-const BASELINE_CRUISE_EPOCHS = 2;
-/** The loss baseline follows each epoch's loss rate with this weight, and never exceeds this. */
-const LOSS_BASELINE_GAIN = 1 / 8;
-const LOSS_BASELINE_MAX = 0.3;
-/**
- * The delivery rate counts each segment once, while the pacing budget also pays for what the baseline
- * loss makes KCP send again (its fast, early and timeout retransmissions, a third of the wire at 10 %
- * loss). Probing at 1.25 × bw / (1 − baseline) keeps the probes above the delivery rate; without it a 1.25 probe
- * times 0.65 delivered decays the estimate round after round. Capped like Hysteria's loss compensation.
- */
-const LOSS_COMPENSATION_MAX = 0.3;
-/**
  * ProbeBW's cruise pays for the baseline loss only from this much on (see paysForLoss): below it the cruise
  * leaves at most that share of the bottleneck idle, and at a shallow queue the compensation's drops cost
  * more (1 % loss, a queue of a fifth of the BDP: 1,692 → 1,850 queue drops in 30 s, test/kcp/congestion.test.ts).
@@ -291,19 +135,8 @@ const LOSS_COMPENSATION_MAX = 0.3;
 const CRUISE_COMPENSATION_MIN = 0.02;
 /** v2's Beta: after congestion loss the bounds keep this share of what they were. */
 const LOSS_BETA = 0.7;
-/**
- * Rounds of ProbeBW before loss is judged: the RTOs that Startup's queue provoked (KCP's RTO follows a
- * fast-rising RTT late) surface during Drain and the first rounds after it.
- */
-const LOSS_QUIET_ROUNDS = 2;
 /** Probe again past an inflight_hi set by loss only every this many gain cycles. */
 const CYCLES_PER_BOUND_PROBE = 4;
-/**
- * The peer's ACK cadence (the gap between its ACKs while data is in flight) follows each gap with this
- * weight, clamped to ACK_CADENCE_MAX ms (see measureAckCadence).
- */
-const ACK_CADENCE_GAIN = 1 / 8;
-const ACK_CADENCE_MAX = 50;
 /**
  * The in-flight cap's BDP uses the smoothed RTT (its samples, with this EWMA weight) where that is above
  * the min RTT, up to this many min RTTs. On a jittery path the min RTT is the luckiest sample (40 ms at
@@ -313,92 +146,6 @@ const ACK_CADENCE_MAX = 50;
  */
 const RTT_AVG_GAIN = 1 / 8;
 const CWND_RTT_MAX = 2;
-/** In-flight allowed before the first RTT sample, in segments: it goes out unpaced (no rate known yet). */
-const INITIAL_WINDOW = 32;
-/**
- * Once a min RTT is known the initial window is paced (Startup's gain over it per min RTT, a third of a
- * round trip), and is this many times INITIAL_WINDOW. Startup doubles per round from it, so on a long link
- * the ramp costs log2(BDP / initial window) round trips, most of a 16 MiB transfer at a 200-300 ms round
- * trip: 8-9 rounds from 32 segments at 150 ms/10 % (its trace, docs/link-benchmark.md). 128 segments
- * (~170 KB) is an eighth of what a Go kcptun server sends at once with its default -sndwnd 1024 (fast3,
- * nc=1, unpaced); on a 10 Mbit/s, 100 ms path (1.4 BDP) the queue it builds at Startup's pacing gain stays
- * below one BDP. Unpaced, before the first sample, it overflowed the unit tests' shallow queues.
- */
-const PACED_INITIAL_WINDOW_FACTOR = 4;
-/**
- * The paced initial window is one such window per this many ms of min RTT (rounded, at least one): a long
- * round trip gets the rate a 100 ms one has (1.28 segments per ms, 14 Mbit/s of full segments) instead of
- * 128 segments on every path. 256 segments at 200 ms and 384 at 300 ms are one and 1.6 Startup rounds fewer
- * than from 128 on a long fast path, where a 16 MiB transfer lasts only 12-16 round trips
- * (docs/link-benchmark.md). That rate is below a third of the slowest bottleneck the link benchmark has on
- * a long path (100 ms/5 %, 50 Mbit/s, a one-BDP queue): Startup's doubling must still meet its delay
- * signals before it overfills that queue, and with a first flight at 20 Mbit/s it met it in another phase
- * (kcp-pair-sim, that link with 3 parity per 10 data and the round trip measured first: queue drops in 6
- * of 8 seeds; none in 16 at this rate, goodput +3 %; 150 ms/10 % +5-7 %, no drops in 16). Whole windows:
- * a path under 150 ms keeps the 128 that its profiles and pair simulations were tuned with (at 103 ms, 3 %
- * more moved the steady state of a 10 Mbit/s deep-queue pair, test/kcp/auto-link). A slower long path sees
- * a first flight above its BDP, still a fraction of the window a Go kcptun server sends at once.
- */
-const FIRST_FLIGHT_RTT_MS = 100;
-/**
- * On a path of at least this many FIRST_FLIGHT_RTT_MS windows (150 ms and more) the first flight is this
- * many times the paced initial window, at Startup's gain over it as before: twice the data at twice the
- * rate (74 Mbit/s of datagrams at 202 ms), in the same third of a round trip. Startup's ramp is a round
- * shorter, and its rounds stay as short as before: twice as much at the old rate (a flight of 0.69 round
- * trips) made the round that crosses a bottleneck twice as long, and it queued twice as much before any
- * sample showed it (100 ms/5 %, 50 Mbit/s: queue drops in 2 of 48 simulated seeds, main none). A slower
- * bottleneck is found by the flight's ACKs (FIRST_FLIGHT_RATE_SHARE). link-sim, 16 seeds: 100 ms/5 % 57.2
- * → 62.8 Mbit/s, 150 ms/10 % 44.7 → 49.8, 100 ms/5 %/50 Mbit/s 36.7 → 39.7 with no queue drops
- * (docs/link-first-flight-2026-12-05-2.md).
- */
-const LONG_FIRST_FLIGHT_WINDOWS = 2;
-const LONG_FIRST_FLIGHT_FACTOR = 2;
-/**
- * The long first flight's ACKs, from its first ACK until this many initial windows (INITIAL_WINDOW) more
- * were delivered, come back at its pacing rate where the path carries it (0.81-0.99 of it at 100 Mbit/s
- * with 5 and 10 % loss, simulated) and at a slower bottleneck's rate if not (0.50-0.52 at 50 Mbit/s): a
- * packet train's dispersion, as BBR's delivery rate reads it. Below this share that rate becomes the
- * estimate and Startup ends: its doubling from there would only queue more, and the flight already
- * filled the pipe. Over four initial windows (128 segments, ~40 ms of ACKs at 50 Mbit/s): over two, a
- * loaded sender's late ACK processing bunched them and read the flight's rate (48 loaded seeds at 50
- * Mbit/s: queue drops in 5, 691; over four in 1, 4; main 19 in 2). Measured over less than a min RTT of
- * ACKs (the flight lasts a third of one), so an interactive sender's trickle is not judged. App- and
- * sender-limited samples count: the bulk first flight's often are (the writer's 32-segment queue runs
- * dry at its rate), and leaving them out missed the verdict (16 loaded seeds at 50 Mbit/s: 992 queue
- * drops in one, none with them); judged against the send times instead of the pacing rate, a loaded
- * sender's bunched sends missed it too (290).
- */
-const FIRST_FLIGHT_JUDGED_WINDOWS = 4;
-const FIRST_FLIGHT_RATE_SHARE = 0.7;
-/**
- * A slower bottleneck is the verdict only when FIRST_FLIGHT_SPANS consecutive spans of
- * FIRST_FLIGHT_JUDGED_WINDOWS (or fewer, covering FIRST_FLIGHT_LOW_MS of ACKs) all read below
- * FIRST_FLIGHT_RATE_SHARE; its rate is then theirs together; one span at the share or above and the path
- * carried the flight. Where the CPU is contended the peer's and the forwarder's late turns spread a span's
- * ACKs (30-80 ms of them) as a bottleneck would: with three busy loops beside the link benchmark one span
- * read 0.19-0.67 of the flight's rate on a 100 Mbit/s path, and most cold downloads on 150 ms/10 % ended
- * Startup after one round at 22-50 Mbit/s (those moved 20-35 Mbit/s, the others 39-47). A bottleneck
- * spaces every span. Together, not the fastest span: that reads ACKs a loaded sender bunched (68-69
- * Mbit/s at 50, link-sim --loaded). A span at 10 Mbit/s (150 ms VPS path) lasts FIRST_FLIGHT_LOW_MS on
- * its own: three such spans queued ~200 more datagrams per download (docs/link-auto-loaded-2026-12-05.md).
- */
-const FIRST_FLIGHT_SPANS = 3;
-const FIRST_FLIGHT_LOW_MS = 100;
-/**
- * When the long first flight's ACKs show the path carried it (FIRST_FLIGHT_RATE_SHARE), Startup's floor is
- * at least this share of a min RTT at the rate they came back at (capped at the flight's pacing rate): a
- * window the path has shown it carries. Toward our own client the flight stops at its initial window
- * (kcptun-client's 512 segments, ~445 new ones after the request), under Rule C's 768, and the floor
- * doubled what was sent: 930 segments in the second round trip of 150 ms/10 %, which then idled the
- * bottleneck ~175 ms of it (link-sim 16 seeds; the link's traces 980-1050, cwnd-held ~200 ms). A raise
- * widens the cap only: Startup's pacing floor stays on the window the ramp earned, so the round goes out
- * at the rate it would have and fills more of the round trip. Half: the rate is that of ~70 ms of ACKs,
- * and each round after doubles from what this one delivers while Startup's queue signals still come a
- * round trip late: with the floor's target raised as well, 0.75 overflowed 100 ms/5 %'s one-BDP queue in
- * 4 of 16 simulated seeds, the whole rate (or the rate as the estimate) most seeds of both long paths,
- * and 0.5 two of 12 link downloads there (docs/link-long-path-2026-12-06-longpath25.md).
- */
-const FIRST_FLIGHT_FLOOR_SHARE = 0.5;
 /**
  * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
  * the in-flight cap was in flight as they were sent, or at any time in this round or the last one (the
@@ -471,25 +218,12 @@ export class CongestionController implements ControllerEstimates {
    * of a few segments.
    */
   private startupDelivered = 0;
-  /** The long first flight (LONG_FIRST_FLIGHT_FACTOR): 0 not judged yet, 1 the path carried it, -1 not. */
-  private firstFlightVerdict = 0;
-  /** What the first flight's verdict added to Startup's floor (FIRST_FLIGHT_FLOOR_SHARE), bytes. */
-  private firstFlightRaise = 0;
-  /** When the first RTT sample came (-1: not yet): the first flight is what was sent from then on. */
-  private firstFlightArmedAt = -1;
-  /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
-  private firstFlightAckAt = -1;
-  private firstFlightAckDelivered = 0;
-  /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
-  private firstFlightLowSpans = 0;
-  private firstFlightLowDelivered = 0;
-  private firstFlightLowMs = 0;
-  /** The send time of the newest segment whose ACK carries the current rate sample. */
-  private sampleSentAt = 0;
+  /** The initial window and the long first flight's verdict (first-flight.ts). */
+  private readonly firstFlight: FirstFlight;
+  /** Startup's exit and hold signals (startup-signals.ts). */
+  private readonly startup = new StartupSignals();
   /** What the current ACK event delivered toward the floor (see growStartupFloor). */
   private floorAcked = 0;
-  /** Startup's in-flight cap while it holds (see CSS_RTT_DIVISOR); Infinity: not holding. */
-  private holdCap = Number.POSITIVE_INFINITY;
 
   /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
   private clock = 0;
@@ -498,49 +232,21 @@ export class CongestionController implements ControllerEstimates {
 
   // delivery-rate estimation (draft-cheng "C.*" connection state)
   private delivered = 0;
-  private deliveredTime = 0;
-  private firstSendTime = 0;
   /** Nonzero while app-limited: the `delivered` value at which the app-limited bubble has been ACKed. */
   private appLimitedUntil = 0;
   private inflight = 0;
-  /** Bytes sent (transmissions and retransmissions) and their count at firstSendTime. */
-  private sentBytes = 0;
-  private firstSendSent = 0;
-  /**
-   * The FEC parity sent with the transmissions (bytes × parityShare / (1 − parityShare) each), and its value
-   * at firstSendTime: a rate sample's path rate (see parityShare) takes the parity share of its whole send
-   * interval. With the share its newest segment was sent with, the samples at a download's end, where
-   * ParityTuner raised the parity for the last groups (0 → 3 of 13 in link-sim's traces), scaled a round
-   * trip of data sent without parity by 1.3, and the path rate, kept through the idle time (rounds do not
-   * pass while idle), read up to 1.3× the link rate at the next transfer's restart: link-sim's warm
-   * download (--warm-idle-s 12, 16 seeds on 50 ± 30 ms one way) dropped in the bottleneck queue in 12
-   * seeds, 5,283 packets; with this in 5, 666 (docs/link-warm-restart-2026-12-04.md).
-   */
-  private paritySent = 0;
-  private firstSendParity = 0;
-  /**
-   * What the pacing rate allowed while the pacer held data, bytes, up to heldSince (see allowanceNow), and
-   * its value at firstSendTime; heldRate: the rate since heldSince while the last flush was paced, else 0.
-   */
-  private allowance = 0;
-  private firstSendAllowance = 0;
-  private heldRate = 0;
-  private heldSince = 0;
+  /** Where the current send interval began, and what was sent over it (send-interval.ts). */
+  private readonly sendInterval = new SendInterval();
   // the sample being built from this ACK event's newest delivered segment (rs.*)
   private sampleValid = false;
   private samplePriorDelivered = 0;
   private samplePriorTime = 0;
   private sampleSendElapsed = 0;
+  /** The send time of the newest segment whose ACK carries the current rate sample. */
+  private sampleSentAt = 0;
   private sampleAppLimited = false;
   private sampleSenderLimited = false;
   private sampleParityShare = 0;
-  /**
-   * The delivered count and time at this round's start, and the last full round's delivery rate by the
-   * ACK clock, bytes per ms (see measureRoundAckRate).
-   */
-  private roundStartDelivered = 0;
-  private roundStartTime = 0;
-  private lastRoundAckRate = 0;
   /** The highest rate sample of the current round and of the last full round, bytes per ms. */
   private roundMaxRate = 0;
   private lastRoundMaxRate = 0;
@@ -554,21 +260,13 @@ export class CongestionController implements ControllerEstimates {
    * to it; a cruise round's does not), ms. See pipeBytes.
    */
   private readonly roundSpread = new WindowedFilter(BW_WINDOW_ROUNDS, false);
-  /** RTT samples pooled for the next baseline mean: one or more rounds (see STARTUP_BASE_SAMPLES). */
-  private baseRttSamples = 0;
-  private baseRttSum = 0;
-  private baseRttSumSquares = 0;
-  /** The lowest baseline mean RTT of the current Startup (see STARTUP_DELAY_RISE); Infinity: none yet. */
-  private startupBaseRtt = Number.POSITIVE_INFINITY;
-  /** The standard deviation of the samples that made startupBaseRtt (jitter, see startupDelayRising). */
-  private startupBaseSd = 0;
   /** The lowest RTT sample of the last round that had one. */
   private lastRoundMinRtt = Number.POSITIVE_INFINITY;
 
   // model
   private readonly maxBw = new WindowedFilter(BW_WINDOW_ROUNDS, true);
-  /** The path's rate, parity included (see parityShare), bytes per ms. */
-  private readonly pathBw = new WindowedFilter(PARITY_BW_ROUNDS, true);
+  /** The path's rate, parity included (see parityShare; path-rate.ts). */
+  private readonly pathRate = new PathRate();
   /**
    * Min RTT as BBR keeps it: one value and when it was measured. A sample replaces it when lower, or when
    * the value is older than MIN_RTT_WINDOW_MS; that age also starts ProbeRTT, which drains the queue so
@@ -598,8 +296,6 @@ export class CongestionController implements ControllerEstimates {
   /** The most bytes in flight in this round and in the last one (see WINDOW_USED_SHARE). */
   private flightPeak = 0;
   private lastFlightPeak = 0;
-  private fullBw = 0;
-  private fullBwRounds = 0;
   /** Startup has ended once: after ProbeRTT the controller goes back to ProbeBW, not Startup. */
   private filledPipe = false;
   /** The bandwidth estimate when the current gain cycle's probe began (see PROBE_AGAIN_GROWTH). */
@@ -638,30 +334,13 @@ export class CongestionController implements ControllerEstimates {
   private probeRttRoundDone = false;
   private rng: number;
 
-  // loss: an epoch spans at least a round and LOSS_EPOCH_MIN_SENT segments
-  private epochSent = 0;
-  private epochLost = 0;
-  /** The lowest RTT sample of the loss epoch (Infinity: none yet). */
-  private epochMinRtt = Number.POSITIVE_INFINITY;
-  private baseline = -1;
-  /**
-   * Loss epochs count the losses of segments sent from this clock on: since ProbeBW began. A drop in
-   * Startup's queue is often noticed only rounds later, by a timeout (a run of drops leaves no later ACKs
-   * for a fast retransmission, and KCP's RTO follows the round trip down late), so it landed in ProbeBW's
-   * first epochs, which the baseline takes its first value from: 15.5-20 % on 1 % random loss behind a
-   * queue of a quarter BDP (test/kcp/congestion/loss-baseline.test.ts), 8.5 % on 25 ms/2 % in a kcp-pair-sim
-   * run; and pacing then paid for that loss as random (up to 1.25 / 0.7 of the rate in a probe).
-   */
-  private lossCountFrom = 0;
-  /** A probe (or a state other than ProbeBW) met the current loss epoch; epochs in a row without one. */
-  private epochProbed = true;
-  private cruiseEpochs = 0;
+  /** The loss epoch and its baseline (loss-epoch.ts). */
+  private readonly loss = new LossEpoch();
   private inflightHi = Number.POSITIVE_INFINITY;
   private bwLo = Number.POSITIVE_INFINITY;
 
-  // the peer's ACK cadence
-  private lastAckEvent = -1;
-  private cadence = 0;
+  /** The peer's ACK cadence (ack-cadence.ts). */
+  private readonly acks = new AckCadence();
 
   /**
    * The share of the wire's datagrams that are FEC parity for what is sent now (m / (n + m) for m parity
@@ -671,8 +350,8 @@ export class CongestionController implements ControllerEstimates {
    * 77 % of the rate, and when parity stopped after Startup the model kept that, drained the pipe to 0.77
    * BDP and cruised below the rate until its probes found the rest (100 ms/5 %, 50 Mbit/s: ~33 Mbit/s
    * at Startup's exit, 39 after it, 45 only after ~0.5 s of ProbeBW, its trace). So the model also keeps
-   * the path's rate, each sample scaled up by the parity share of its send interval (paritySent), over
-   * PARITY_BW_ROUNDS.
+   * the path's rate, each sample scaled up by the parity share of its send interval (SendInterval), over a
+   * few rounds (PathRate).
    */
   parityShare = 0;
 
@@ -680,6 +359,7 @@ export class CongestionController implements ControllerEstimates {
     this.segmentBytes = options.segmentBytes;
     this.minCwnd = 4 * options.segmentBytes;
     this.initialCwnd = (options.initialWindow ?? INITIAL_WINDOW) * options.segmentBytes;
+    this.firstFlight = new FirstFlight(this.initialCwnd);
     this.rng = (options.seed ?? 0x9e3779b9) >>> 0 || 1;
   }
 
@@ -694,7 +374,7 @@ export class CongestionController implements ControllerEstimates {
    * raised the in-flight cap by as much with no new sample, past what a one-BDP queue holds.
    */
   private get bw(): number {
-    const path = this._state === 'startup' ? 0 : this.pathBw.best(0) * (1 - this.parityShare);
+    const path = this._state === 'startup' ? 0 : this.pathRate.forData(this.parityShare);
     return Math.min(Math.max(this.maxBw.best(0), path), this.bwLo);
   }
 
@@ -710,7 +390,7 @@ export class CongestionController implements ControllerEstimates {
   private get pacingBw(): number {
     const bw = this.bw;
     if (this._state === 'startup' || this.parityShare === 0) return bw;
-    const path = this.pathBw.best(0) * (1 - this.parityShare);
+    const path = this.pathRate.forData(this.parityShare);
     return path > 0 ? Math.min(bw, path) : bw;
   }
 
@@ -721,10 +401,10 @@ export class CongestionController implements ControllerEstimates {
     return this.minRttValue;
   }
   get ackCadence(): number {
-    return this.cadence;
+    return this.acks.cadence;
   }
   get lossBaseline(): number {
-    return Math.max(0, this.baseline);
+    return Math.max(0, this.loss.baseline);
   }
   /** Bytes currently in flight as the controller counts them. */
   get inflightBytes(): number {
@@ -745,7 +425,7 @@ export class CongestionController implements ControllerEstimates {
     const bw = this.pacingBw;
     if (bw <= 0) {
       const rtt = this.minRttValue;
-      return rtt > 0 ? (STARTUP_GAIN * this.initialWindow()) / rtt : 0;
+      return rtt > 0 ? this.initialPacing() : 0;
     }
     const gain = this.gain();
     const rate = this.paysForLoss(gain)
@@ -754,8 +434,8 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'probe-bw' && gain === 1) return Math.min(rate, this.cruiseRateBound());
     if (this._state !== 'startup') return rate;
     // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing), less
-    // the first flight's raise (FIRST_FLIGHT_FLOOR_SHARE), which widens the cap, not the pace
-    const earned = this.startupCwnd() - this.firstFlightRaise;
+    // the first flight's raise (FirstFlight.raise), which widens the cap, not the pace
+    const earned = this.startupCwnd() - this.firstFlight.raise;
     return Math.max(rate, (STARTUP_GAIN * earned) / (this.minRttValue || INITIAL_RTT_MS));
   }
 
@@ -787,77 +467,42 @@ export class CongestionController implements ControllerEstimates {
   /** Startup's in-flight cap: the model's, or the slow-start floor if more, while not held. */
   private startupCap(): number {
     const cap = Math.max(this.modelCwnd(), this.startupCwnd());
-    return Math.max(this.minCwnd, Math.min(cap, this.holdCap));
+    return Math.max(this.minCwnd, Math.min(cap, this.startup.holdCap));
+  }
+
+  /** The initial window in bytes (see FirstFlight.initialWindow). */
+  private initialWindow(): number {
+    return this.firstFlight.initialWindow(this.minRttValue);
+  }
+
+  /** The initial window's pacing rate once a min RTT is known: Startup's gain over it per min RTT. */
+  private initialPacing(): number {
+    return (STARTUP_GAIN * this.initialWindow()) / this.minRttValue;
   }
 
   /**
-   * The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR), one
-   * per FIRST_FLIGHT_RTT_MS of a longer round trip, and twice that on a long path until its first flight's
-   * ACKs show a slower bottleneck (LONG_FIRST_FLIGHT_FACTOR).
+   * Judges the long first flight by the rate its ACKs come back at (see FirstFlight.judge): a path that
+   * carried it raises Startup's floor; a slower bottleneck becomes the estimate, and Startup ends.
    */
-  private initialWindow(): number {
-    const paced = this.pacedInitialWindow();
-    const long = this.longFirstFlight() && this.firstFlightVerdict >= 0;
-    return long ? LONG_FIRST_FLIGHT_FACTOR * paced : paced;
-  }
-
-  /** Whether the path is long enough for the larger first flight (LONG_FIRST_FLIGHT_WINDOWS). */
-  private longFirstFlight(): boolean {
-    return this.firstFlightWindows() >= LONG_FIRST_FLIGHT_WINDOWS;
-  }
-
-  /** FIRST_FLIGHT_RTT_MS windows in the min RTT (rounded, at least one; 0 before a sample). */
-  private firstFlightWindows(): number {
-    if (this.minRttValue <= 0) return 0;
-    return Math.max(1, Math.round(this.minRttValue / FIRST_FLIGHT_RTT_MS));
-  }
-
-  /** The paced initial window without the long first flight's factor (see PACED_INITIAL_WINDOW_FACTOR). */
-  private pacedInitialWindow(): number {
-    const windows = this.firstFlightWindows();
-    return windows === 0 ? this.initialCwnd : windows * PACED_INITIAL_WINDOW_FACTOR * this.initialCwnd;
-  }
-
-  /** Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE). */
   private judgeFirstFlight(): void {
-    if (this.firstFlightArmedAt < 0 || this.sampleSentAt < this.firstFlightArmedAt) return;
-    if (this.firstFlightAckAt < 0) {
-      this.firstFlightAckAt = this.clock;
-      this.firstFlightAckDelivered = this.delivered;
-      return;
+    const flight = this.firstFlight;
+    const floor = this.startupCwnd();
+    const verdict = flight.judge(
+      this.sampleSentAt,
+      this.clock,
+      this.delivered,
+      this.minRttValue,
+      this.initialPacing(),
+      floor,
+    );
+    if (verdict === 'carried') {
+      this.startupDelivered += flight.raise;
+    } else if (verdict === 'slower') {
+      const rate = flight.lowRate;
+      this.maxBw.update(rate, this.rounds);
+      this.pathRate.update(rate / (1 - this.parityShare), this.rounds);
+      this.leaveStartup();
     }
-    const ackSpan = Math.max(1, this.clock - this.firstFlightAckAt);
-    if (ackSpan > this.minRttValue) {
-      // an interactive sender's trickle, not a flight: measure again from this ACK
-      this.firstFlightAckAt = -1;
-      this.firstFlightLowSpans = 0;
-      this.firstFlightLowDelivered = 0;
-      this.firstFlightLowMs = 0;
-      return;
-    }
-    const delivered = this.delivered - this.firstFlightAckDelivered;
-    if (delivered < FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd) return;
-    const paced = (STARTUP_GAIN * this.initialWindow()) / this.minRttValue;
-    if (delivered / ackSpan >= FIRST_FLIGHT_RATE_SHARE * paced) {
-      this.firstFlightVerdict = 1;
-      const carried = FIRST_FLIGHT_FLOOR_SHARE * Math.min(delivered / ackSpan, paced) * this.minRttValue;
-      this.firstFlightRaise = Math.max(0, carried - this.startupCwnd());
-      this.startupDelivered += this.firstFlightRaise;
-      return;
-    }
-    this.firstFlightLowDelivered += delivered;
-    this.firstFlightLowMs += ackSpan;
-    if (++this.firstFlightLowSpans < FIRST_FLIGHT_SPANS && this.firstFlightLowMs < FIRST_FLIGHT_LOW_MS) {
-      // the next span starts at this ACK
-      this.firstFlightAckAt = this.clock;
-      this.firstFlightAckDelivered = this.delivered;
-      return;
-    }
-    this.firstFlightVerdict = -1;
-    const rate = this.firstFlightLowDelivered / this.firstFlightLowMs;
-    this.maxBw.update(rate, this.rounds);
-    this.pathBw.update(rate / (1 - this.parityShare), this.rounds);
-    this.leaveStartup();
   }
 
   /** The flight of this round or the last one held WINDOW_USED_SHARE of the in-flight cap. */
@@ -890,17 +535,17 @@ export class CongestionController implements ControllerEstimates {
     // in Startup the spread also grows with the queue Startup itself builds (its pacing gain outruns the
     // bottleneck, and the last round's lowest sample lags it): the mean RTT of Startup's least loaded
     // round (or rounds) bounds it there, which holds the jitter and leaves the queue out
-    if (this._state === 'startup' && capRtt > this.startupBaseRtt)
-      capRtt = Math.max(rtt, this.startupBaseRtt);
+    if (this._state === 'startup' && capRtt > this.startup.baseRtt)
+      capRtt = Math.max(rtt, this.startup.baseRtt);
     // and it is at least one ACK period: a peer whose ACK period is far longer than the path's round trip
     // (a Go kcptun client at -mode fast on a LAN or loopback: 30 ms against well under 1) acknowledges a
     // period's data at once, so that is the round trip the cap's data makes. Capped at 2 min RTTs (2 ms
     // there) the cap let a period deliver a tenth of the estimate, and the estimate followed it down to 4
     // segments per period, 1.3-2.7 Mbit/s (docs/link-auto-lan-2026-12-05.md); with it, that peer's window
     // bounds the rate. Where the round trip is longer than the period (every link profile) it changes nothing
-    if (capRtt < this.cadence) capRtt = this.cadence;
+    if (capRtt < this.acks.cadence) capRtt = this.acks.cadence;
     // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
-    let cap = gain * bw * capRtt + bw * this.cadence + 3 * this.segmentBytes;
+    let cap = gain * bw * capRtt + bw * this.acks.cadence + 3 * this.segmentBytes;
     if (cap > this.inflightHi) cap = this.inflightHi;
     return Math.max(this.minCwnd, cap);
   }
@@ -975,12 +620,7 @@ export class CongestionController implements ControllerEstimates {
   onSend(seg: SendSnapshot, bytes: number, now: number): void {
     this.tick(now);
     if (this.inflight === 0) {
-      // nothing in flight: the next sample's intervals start now, not at the last ACK before the idle time
-      this.firstSendTime = this.clock;
-      this.firstSendSent = this.sentBytes;
-      this.firstSendParity = this.paritySent;
-      this.firstSendAllowance = this.allowanceNow();
-      this.deliveredTime = this.clock;
+      this.sendInterval.restart(this.clock);
       if (this.appLimitedUntil !== 0) {
         this.idleRestart = true;
         // the idle time is not the path's: the cruise's bound starts over (see cruiseRateBound), and the
@@ -991,44 +631,24 @@ export class CongestionController implements ControllerEstimates {
         this.minRttStamp += this.clock - this.emptySince;
       }
     }
-    seg.ccDelivered = this.delivered;
-    seg.ccDeliveredTime = this.deliveredTime;
-    seg.ccFirstSendTime = this.firstSendTime;
-    seg.ccSentTime = this.clock;
+    this.sendInterval.onSend(seg, bytes, this.clock, this.delivered, this.parityShare);
     seg.ccAppLimited = this.appLimitedUntil !== 0;
     seg.ccWindowUsed = this.inflight + (seg.ccInFlight ? 0 : bytes) >= WINDOW_USED_SHARE * this.cwnd;
-    this.sentBytes += bytes;
-    const share = this.parityShare;
-    this.paritySent += (bytes * share) / (1 - share);
-    seg.ccParitySent = this.paritySent;
-    const spanParity = this.paritySent - this.firstSendParity;
-    seg.ccParityShare = spanParity / (this.sentBytes - this.firstSendSent + spanParity);
-    const allowance = this.allowanceNow();
-    seg.ccSentBytes = this.sentBytes;
-    seg.ccAllowance = allowance;
-    const allowed = allowance - this.firstSendAllowance;
-    seg.ccSenderLimited = allowed > 0 && this.sentBytes - this.firstSendSent < SENDER_LIMITED_SHARE * allowed;
     if (!seg.ccInFlight) {
       seg.ccInFlight = true;
       this.inflight += bytes;
       if (this.inflight > this.flightPeak) this.flightPeak = this.inflight;
     }
-    this.epochSent++;
+    this.loss.onSent();
   }
 
   /**
    * The end of a flush: `paced` says the pacer held data back (KCP's newDataLimit 'pacer'). Until the next
-   * flush the pacing rate accrues allowance (see SENDER_LIMITED_SHARE).
+   * flush the pacing rate accrues allowance (see SendInterval.onFlushEnd).
    */
   onFlushEnd(paced: boolean, now: number): void {
     this.tick(now);
-    this.allowance = this.allowanceNow();
-    this.heldSince = this.clock;
-    this.heldRate = paced ? this.pacingPerMs() : 0;
-  }
-
-  private allowanceNow(): number {
-    return this.allowance + this.heldRate * (this.clock - this.heldSince);
+    this.sendInterval.onFlushEnd(this.clock, paced ? this.pacingPerMs() : 0);
   }
 
   /** The sender ran out of data with room left in the window: samples until now are app-limited. */
@@ -1043,7 +663,7 @@ export class CongestionController implements ControllerEstimates {
       this.inflight -= bytes;
       if (this.inflight === 0) this.emptySince = this.clock;
     }
-    if (seg.ccSentTime >= this.lossCountFrom) this.epochLost++;
+    this.loss.onLost(seg.ccSentTime);
   }
 
   /**
@@ -1054,7 +674,7 @@ export class CongestionController implements ControllerEstimates {
    * client's 512 segments), the lost ones held Drain a round trip past the queue's end while their repairs
    * went at Drain's pace, and the bottleneck idled ~100-200 ms per download (pair simulation,
    * docs/link-first-round-2026-12-06.md). BBR's inflight leaves out packets marked lost the same way. Only in
-   * Drain, and only after the first flight's ACKs showed a slower bottleneck (firstFlightVerdict): that
+   * Drain, and only after the first flight's ACKs showed a slower bottleneck (FirstFlight's verdict): that
    * flight went out at several times the bottleneck's rate, so its lost segments are the queue's overflow.
    * In every Drain, the jittery link's pair test (auto-jitter.test.ts) saw queue drops in 3 of its 16 seeds
    * where it allows 2 (cause not traced); elsewhere the count is the
@@ -1062,7 +682,7 @@ export class CongestionController implements ControllerEstimates {
    * lossy path's queue (the jittery link's drops 0 → 159 in 16 simulated seeds).
    */
   onShownLost(seg: SendSnapshot, bytes: number): void {
-    if (this._state !== 'drain' || this.firstFlightVerdict >= 0 || !seg.ccInFlight) return;
+    if (this._state !== 'drain' || this.firstFlight.verdict !== 'slower' || !seg.ccInFlight) return;
     seg.ccInFlight = false;
     this.inflight -= bytes;
     if (this.inflight === 0) this.emptySince = this.clock;
@@ -1073,7 +693,7 @@ export class CongestionController implements ControllerEstimates {
    * (KCP's ACK echoes the timestamp of the transmission it answers). That loss was not one.
    */
   onSpuriousLoss(): void {
-    if (this.epochLost > 0) this.epochLost--;
+    this.loss.onSpuriousLoss();
   }
 
   /** A segment was acknowledged (selectively or by una) for the first time. */
@@ -1085,7 +705,7 @@ export class CongestionController implements ControllerEstimates {
       if (this.inflight === 0) this.emptySince = this.clock;
     }
     this.delivered += bytes;
-    this.deliveredTime = this.clock;
+    this.sendInterval.onDelivered(this.clock);
     if (this._state === 'startup' && (!seg.ccAppLimited || seg.ccWindowUsed || this.windowUsed())) {
       this.floorAcked += bytes;
     }
@@ -1105,10 +725,7 @@ export class CongestionController implements ControllerEstimates {
       this.sampleAppLimited = seg.ccAppLimited;
       this.sampleSenderLimited = seg.ccSenderLimited;
       this.sampleParityShare = seg.ccParityShare;
-      this.firstSendTime = seg.ccSentTime;
-      this.firstSendSent = seg.ccSentBytes;
-      this.firstSendParity = seg.ccParitySent;
-      this.firstSendAllowance = seg.ccAllowance;
+      this.sendInterval.startAt(seg);
     }
   }
 
@@ -1125,7 +742,7 @@ export class CongestionController implements ControllerEstimates {
       // the queue drains meanwhile: the lowest sample of ProbeRTT becomes the min RTT when it ends
       if (sample < this.probeRttMin) this.probeRttMin = sample;
     } else if (this.minRttValue === 0 || sample <= this.minRttValue || this.idleRefresh()) {
-      if (this.firstFlightArmedAt < 0) this.firstFlightArmedAt = this.clock;
+      this.firstFlight.arm(this.clock);
       this.minRttValue = sample;
       this.minRttStamp = this.clock;
     } else if (sample <= this.minRttValue + MIN_RTT_RENEW_MS || this.idleConfirms(sample)) {
@@ -1138,17 +755,8 @@ export class CongestionController implements ControllerEstimates {
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
     this.roundRttSum += sample;
-    if (this.inflight >= this.initialCwnd) {
-      // only a loaded path makes the baseline: on a path whose delay varies per packet without
-      // reordering (50 ± 30 ms), a packet close behind another waits for it, so the mean RTT under load
-      // is well above the idle one with no queue at all, and an idle baseline ended Startup at a fifth
-      // of the rate (its trace). Not the app-limited state: a sender whose CPU cannot feed Startup is
-      // app-limited with a full window in flight, and went without a baseline (25 ms, 0 %)
-      this.baseRttSamples++;
-      this.baseRttSum += sample;
-      this.baseRttSumSquares += sample * sample;
-    }
-    if (sample < this.epochMinRtt) this.epochMinRtt = sample;
+    if (this.inflight >= this.initialCwnd) this.startup.addLoadedRtt(sample);
+    this.loss.onRtt(sample);
   }
 
   /** End of one received datagram's ACKs: turn what was delivered into a rate sample and update the model. */
@@ -1176,7 +784,7 @@ export class CongestionController implements ControllerEstimates {
       this.flightPeak = this.inflight;
       this.lastRoundMaxRate = this.roundMaxRate;
       this.roundMaxRate = 0;
-      this.measureRoundAckRate();
+      this.pathRate.endRound(this.clock, this.delivered);
       this.recordLongRate();
     }
 
@@ -1192,10 +800,10 @@ export class CongestionController implements ControllerEstimates {
       if (!limited || rate >= this.maxBw.best(0)) this.maxBw.update(rate, this.rounds);
       // what the path carried: the data delivered and the parity sent with it
       const pathRate = rate / (1 - this.sampleParityShare);
-      if (!limited || pathRate >= this.pathBw.best(0)) this.takePathRate(pathRate, rate);
+      if (!limited || pathRate >= this.pathRate.best()) this.takePathRate(pathRate, rate);
     }
 
-    if (this._state === 'startup' && this.firstFlightVerdict === 0 && this.longFirstFlight())
+    if (this._state === 'startup' && this.firstFlight.awaitsVerdict(this.minRttValue))
       this.judgeFirstFlight();
     this.growStartupFloor();
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
@@ -1204,38 +812,15 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * A path-rate sample (data and the parity sent with it, see parityShare); `rate`: its data alone.
-   * Startup paces at 2.885× the estimate, so its samples are bounded by the ACK interval alone, and on a
-   * path whose delay varies per packet the highest read 1.05-1.15× the bottleneck through ACK bunching.
-   * Scaled up by the 2-3 of 13 parity sent in Startup, and carried into Drain and ProbeBW after
-   * ParityTuner has brought the parity to 0, they paced the cruise at 104-109 Mbit/s on a ~97 Mbit/s
-   * link (jitter-50ms-1: a 40-73 ms queue that the next probe overflowed, 528 drops in 2 of 16 seeds,
-   * docs/link-jitter-2026-12-06-2.md). So while the parity now is below what a Startup or Drain sample
-   * was sent with (the case where the carried rate takes the place of the parity's share), its scaling
-   * goes only up to what the last full round delivered by the ACK clock, scaled by the same parity; its
-   * data rate stays (the data estimate keeps it anyway). Where the parity stays, pacingBw takes it back
-   * off and the sample is kept as it is: bounding it there too leaned 150ms-10 down by 0.25 Mbit/s (SE
-   * 0.22, 14 of 48 seeds up, 29 down in link-sim; docs/link-drain-2026-12-06.md).
+   * A path-rate sample (data and the parity sent with it, see parityShare); `rate`: its data alone. While
+   * the parity now is below what a Startup or Drain sample was sent with, the scaling is bounded (see
+   * PathRate.takeCarried).
    */
   private takePathRate(pathRate: number, rate: number): void {
-    let carried = pathRate;
     const early = this._state === 'startup' || this._state === 'drain';
-    if (early && this.parityShare < this.sampleParityShare && this.lastRoundAckRate > 0) {
-      carried = Math.min(pathRate, Math.max(rate, this.lastRoundAckRate / (1 - this.sampleParityShare)));
-    }
-    this.pathBw.update(carried, this.rounds);
-  }
-
-  /**
-   * At a round's end (the ACK event that starts the next, see onAckEvent): the data the round delivered
-   * over the time its ACKs took. The span runs from one round-start ACK to the next (a round trip or
-   * more), so ACK bunching moves it by a jitter's width over that span, not by one sample's luck.
-   */
-  private measureRoundAckRate(): void {
-    const span = this.clock - this.roundStartTime;
-    this.lastRoundAckRate = span > 0 ? (this.delivered - this.roundStartDelivered) / span : 0;
-    this.roundStartDelivered = this.delivered;
-    this.roundStartTime = this.clock;
+    if (early && this.parityShare < this.sampleParityShare)
+      this.pathRate.takeCarried(pathRate, rate, this.sampleParityShare, this.rounds);
+    else this.pathRate.update(pathRate, this.rounds);
   }
 
   /** The min RTT is older than its window: ProbeRTT is due, unless an idle restart refreshes it. */
@@ -1292,11 +877,8 @@ export class CongestionController implements ControllerEstimates {
    * docs/link-auto-lan-2026-12-05.md).
    */
   private measureAckCadence(): void {
-    const last = this.lastAckEvent;
-    this.lastAckEvent = this.clock;
-    if (last < 0 || (this.inflight === 0 && this.appLimitedUntil !== 0)) return;
-    const gap = Math.min(this.clock - last, ACK_CADENCE_MAX);
-    this.cadence += (gap - this.cadence) * ACK_CADENCE_GAIN;
+    if (this.inflight === 0 && this.appLimitedUntil !== 0) this.acks.skip(this.clock);
+    else this.acks.measure(this.clock);
   }
 
   private gain(): number {
@@ -1320,69 +902,27 @@ export class CongestionController implements ControllerEstimates {
     const roundMinRtt = this.roundMinRtt;
     if (roundMinRtt < Number.POSITIVE_INFINITY) this.lastRoundMinRtt = roundMinRtt;
     this.roundMinRtt = Number.POSITIVE_INFINITY;
-    if (this._state !== 'startup' || this.baseRttSamples >= this.signalSamples(STARTUP_BASE_SAMPLES)) {
-      const mean = this.baseRttSum / this.baseRttSamples;
-      if (this._state === 'startup' && mean < this.startupBaseRtt) {
-        this.startupBaseRtt = mean;
-        const variance = this.baseRttSumSquares / this.baseRttSamples - mean * mean;
-        this.startupBaseSd = Math.sqrt(Math.max(0, variance));
-      }
-      this.baseRttSamples = 0;
-      this.baseRttSum = 0;
-      this.baseRttSumSquares = 0;
-    }
+    if (this._state === 'startup')
+      this.startup.endStartupRound(this.rttAvg, this.minRttValue, this.acks.cadence);
+    else this.startup.clearPool();
     if (this.roundRttSamples > 0)
       this.roundSpread.update(this.roundRttSum / this.roundRttSamples - roundMinRtt, this.rounds);
     this.roundRttSamples = 0;
     this.roundRttSum = 0;
-    if (this._state === 'startup') {
-      const bw = this.maxBw.best(0);
-      if (this.sampleAppLimited) {
-        // an app-limited round says nothing about the pipe
-      } else if (bw >= this.fullBw * FULL_BW_GROWTH) {
-        this.fullBw = bw;
-        this.fullBwRounds = 0;
-      } else if (++this.fullBwRounds >= FULL_BW_ROUNDS) {
-        this.leaveStartup();
-      }
-    }
+    // an app-limited round says nothing about the pipe
+    if (this._state === 'startup' && !this.sampleAppLimited && this.startup.plateaued(this.maxBw.best(0)))
+      this.leaveStartup();
     if (this._state !== 'probe-bw' || this.rounds - this.probeBwSince < LOSS_QUIET_ROUNDS) {
       // only ProbeBW judges loss: Startup's overshoot and what it provokes later are not the path's
-      this.cruiseEpochs = 0;
-      this.epochSent = 0;
-      this.epochLost = 0;
-      this.epochMinRtt = Number.POSITIVE_INFINITY;
+      this.loss.restart();
       return;
     }
-    if (this.epochSent < LOSS_EPOCH_MIN_SENT) return;
-    const loss = this.epochLost / this.epochSent;
-    // above the baseline by the margins, and by more than random loss at the baseline rate would vary
-    // (3 standard deviations of a binomial count): an epoch of a few dozen segments at 5-10 % loss
-    // easily shows several points more loss by chance
-    const expected = this.baseline * this.epochSent;
-    // and with a queue standing: even the epoch's lowest RTT is up. Random loss, however bursty (a lost
-    // datagram of ACKs times out a whole run of segments), leaves the RTT alone; an overflowing queue does not
-    const standing = this.queueStanding(this.epochMinRtt);
-    const congested =
-      standing &&
-      this.baseline >= 0 &&
-      this.epochLost >= LOSS_EPOCH_MIN_LOST &&
-      loss > this.baseline + Math.max(LOSS_EXCESS_ABS, LOSS_EXCESS_REL * this.baseline) &&
-      this.epochLost - expected > LOSS_EXCESS_SD * Math.sqrt(expected * (1 - this.baseline));
-    if (congested) this.onCongestionLoss();
-    this.cruiseEpochs = this.epochProbed ? 0 : this.cruiseEpochs + 1;
-    this.epochProbed = this._state !== 'probe-bw' || this.phase < PROBE_CRUISE;
-    // the baseline learns only from epochs without a standing queue and, once it has a value, in the
-    // cruise (see BASELINE_CRUISE_EPOCHS): loss a queue causes must never become "random" loss that pacing then
-    // compensates, which would feed the queue (a spiral)
-    if (!standing && (this.baseline < 0 || this.cruiseEpochs >= BASELINE_CRUISE_EPOCHS)) {
-      const capped = Math.min(loss, LOSS_BASELINE_MAX);
-      this.baseline =
-        this.baseline < 0 ? capped : this.baseline + (capped - this.baseline) * LOSS_BASELINE_GAIN;
-    }
-    this.epochSent = 0;
-    this.epochLost = 0;
-    this.epochMinRtt = Number.POSITIVE_INFINITY;
+    const loss = this.loss;
+    if (!loss.complete) return;
+    const standing = this.queueStanding(loss.minRtt);
+    if (loss.congested(standing)) this.onCongestionLoss();
+    loss.close(standing);
+    loss.probed = this._state !== 'probe-bw' || this.phase < PROBE_CRUISE;
   }
 
   /**
@@ -1395,80 +935,32 @@ export class CongestionController implements ControllerEstimates {
     let acked = this.floorAcked;
     this.floorAcked = 0;
     if (this._state !== 'startup') return;
-    if (!this.startupDelayRising()) {
-      this.holdCap = Number.POSITIVE_INFINITY;
+    const startup = this.startup;
+    if (!startup.delayRising(this.rttAvg, this.minRttValue, this.acks.cadence)) {
+      startup.releaseHold();
     } else {
-      acked /= CSS_GROWTH_DIVISOR;
-      if (this.holdCap === Number.POSITIVE_INFINITY) this.holdCap = this.startupCap();
-      else this.holdCap += acked;
+      acked = startup.heldGrowth(acked);
+      if (!startup.holding) startup.beginHold(this.startupCap());
     }
     if (this.startupCwnd() < this.startupFloorTarget()) this.startupDelivered += acked;
   }
 
-  /** The smoothed RTT less one peer ACK period, above Startup's baseline mean (Infinity: none yet). */
-  private startupRttRise(): number {
-    return this.rttAvg - this.startupBaseRtt - this.cadence;
-  }
-
-  /**
-   * Whether Startup holds its cap (see CSS_RTT_DIVISOR). The threshold is at least the spread of the
-   * samples that made the baseline: on a jittery path (50 ± 30 ms one-way, their standard deviation
-   * ~21 ms) the smoothed RTT wanders by about the min RTT's eighth (8-12 ms there) with no queue, and held
-   * the cap from half the ramp's end on (its trace).
-   *
-   * Where that spread is below HyStart's threshold (a steady path) the rise is the smoothed RTT over the
-   * baseline mean as it is, without startupRttRise's allowance of one peer ACK period: the baseline's
-   * samples already carry the peer's ACK delay, and the ACK period shrinks as the flights grow (10-11 ms
-   * in Startup's first rounds, 5-6 ms at its end on 25 ms, 0 % in link-sim), so the allowance only made the
-   * hold late. There (100 Mbit/s, a one-BDP queue) it was 6-9 ms against a threshold of 6.5, and the hold
-   * came a round after the bandwidth estimate's jump at a round's start had raised the cap to 2 BDPs and
-   * its allowances, FEC parity on top, which is all that queue holds: 80 queue drops in every seed of
-   * link-sim, none with this; on the link drops in 21 → 14 of 44 cold downloads there, and 18 → 19 of 44
-   * on 25 ms, 2 %, where the doubling round that fills the queue is mostly over before any smoothed rise
-   * (docs/link-startup-drops-2026-12-05.md). A jittery path's spread (~21 ms) keeps the allowance.
-   */
-  private startupDelayRising(): boolean {
-    const hystart = Math.min(
-      Math.max(this.minRttValue / CSS_RTT_DIVISOR, CSS_RTT_THRESH_MIN_MS),
-      CSS_RTT_THRESH_MAX_MS,
-    );
-    const steady = this.startupBaseSd < hystart;
-    const rise = steady ? this.rttAvg - this.startupBaseRtt : this.startupRttRise();
-    const threshold = Math.max(hystart, this.startupBaseSd);
-    const holding = this.holdCap !== Number.POSITIVE_INFINITY;
-    return rise > (holding ? CSS_RELEASE_SHARE * threshold : threshold);
-  }
-
   /** Whether the newest RTT sample, less one peer ACK period, shows a queue (as queueStanding measures one). */
   private queueInNewestRtt(): boolean {
-    return this.lastRtt === 0 || this.queueStanding(this.lastRtt - this.cadence);
+    return this.lastRtt === 0 || this.queueStanding(this.lastRtt - this.acks.cadence);
   }
 
-  /** Startup's queue signals (see STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT and STARTUP_QUEUE_SAMPLES). */
+  /** Startup's queue signals (see StartupSignals.queueFull). */
   private startupQueueFull(): boolean {
-    const rise = Math.max(STARTUP_DELAY_RISE * this.minRttValue, STARTUP_RISE_SDS * this.startupBaseSd);
-    if (this.startupRttRise() > rise) return true;
-    if (this.rounds <= FULL_BW_ROUNDS || this.roundRttSamples < this.signalSamples(STARTUP_QUEUE_SAMPLES))
-      return false;
-    // above Startup's baseline mean once there is one (see STARTUP_RISE_SDS): under load on a jittery path
-    // even a round's lowest sample sits near that mean, with no queue
-    let unloaded = this.minRttValue + this.cadence;
-    if (this.startupBaseRtt < Number.POSITIVE_INFINITY && this.startupBaseRtt > unloaded)
-      unloaded = this.startupBaseRtt;
-    return this.roundMinRtt - unloaded > STARTUP_QUEUE_RTT * this.minRttValue;
-  }
-
-  /**
-   * The RTT samples Startup's queue signals wait for in a round (or pooled, for the baseline): `wanted`, or
-   * as many as the peer's ACK cadence gives per min RTT if fewer. A peer that flushes ACKs every 30 ms
-   * (kcptun's -mode fast) gives one sample per flush, under two per round on a 50 ms path: 16 took 8 rounds
-   * to gather, and only the bandwidth plateau ended Startup, two BDPs of queue later (a simulated 50 Mbit/s,
-   * 100 ms path with a one-BDP queue: 909 queue drops, 407 with this; 100 Mbit/s, 50 ms: 2,023, 876).
-   */
-  private signalSamples(wanted: number): number {
-    if (this.rttAvg - this.minRttValue > STEADY_RTT_SPREAD * this.minRttValue) return wanted;
-    const perRound = Math.round(this.minRttValue / Math.max(this.cadence, 1));
-    return Math.min(wanted, Math.max(MIN_SIGNAL_SAMPLES, perRound));
+    const rtt = this.rttAvg;
+    return this.startup.queueFull(
+      rtt,
+      this.minRttValue,
+      this.acks.cadence,
+      this.rounds,
+      this.roundRttSamples,
+      this.roundMinRtt,
+    );
   }
 
   /**
@@ -1485,7 +977,7 @@ export class CongestionController implements ControllerEstimates {
 
   private leaveStartup(): void {
     this._state = 'drain';
-    this.holdCap = Number.POSITIVE_INFINITY;
+    this.startup.releaseHold();
     this.filledPipe = true;
   }
 
@@ -1504,7 +996,7 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'drain' && this.inflight <= bdp) {
       this._state = 'probe-bw';
       this.probeBwSince = this.rounds;
-      this.lossCountFrom = this.clock;
+      this.loss.countFrom = this.clock;
       // BBR starts the cycle at a random phase other than the draining one
       const phase = this.random() % PROBE_GAINS.length;
       this.enterProbeBw(phase === PROBE_DOWN ? PROBE_CRUISE : phase);
@@ -1532,8 +1024,8 @@ export class CongestionController implements ControllerEstimates {
     if (this.probeRttDue) {
       this.probeRttDue = false;
       this._state = 'probe-rtt';
-      this.epochProbed = true;
-      this.holdCap = Number.POSITIVE_INFINITY;
+      this.loss.probed = true;
+      this.startup.releaseHold();
       this.probeRttDone = -1;
       this.probeRttRoundDone = false;
       this.probeRttMin = Number.POSITIVE_INFINITY;
@@ -1574,7 +1066,7 @@ export class CongestionController implements ControllerEstimates {
     }
     this.phase = phase;
     this.phaseStart = this.clock;
-    if (phase < PROBE_CRUISE) this.epochProbed = true;
+    if (phase < PROBE_CRUISE) this.loss.probed = true;
     if (phase === PROBE_UP) {
       this.cycles++;
       // v2 lets the rate bound go at each probe; the in-flight bound only every few cycles, so a shallow

@@ -4,7 +4,7 @@ export {
   type ControllerEstimates,
   type ControllerOptions,
   type ControllerState,
-  type SendSnapshot,
 } from './controller.js';
 export { ReceiveWindowTuner } from './receive-window.js';
+export type { SendSnapshot } from './send-snapshot.js';
 export { WindowedFilter } from './windowed-filter.js';

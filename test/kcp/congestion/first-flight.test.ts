@@ -1,5 +1,5 @@
 /**
- * The first flight on a long path (src/kcp/congestion/controller.ts, LONG_FIRST_FLIGHT_FACTOR): twice the
+ * The first flight on a long path (src/kcp/congestion/first-flight.ts, LONG_FIRST_FLIGHT_FACTOR): twice the
  * paced initial window at twice its rate, and the verdict its ACKs give. Driven over a small model of a
  * path (a rate-limited FIFO queue and a fixed delay, the peer acknowledging every segment at once) in
  * simulated ms.

@@ -1,0 +1,211 @@
+/**
+ * The congestion controller's first flight (controller.ts): the initial window, paced once a min RTT is
+ * known and larger on a long path, and the judgement of a long path's first flight by the rate its ACKs
+ * come back at, which either lets Startup's floor keep what the path has shown it carries or ends Startup
+ * at a slower bottleneck's rate. Units as in the controller: bytes, ms, bytes per ms.
+ */
+
+/** In-flight allowed before the first RTT sample, in segments: it goes out unpaced (no rate known yet). */
+export const INITIAL_WINDOW = 32;
+/**
+ * Once a min RTT is known the initial window is paced (Startup's gain over it per min RTT, a third of a
+ * round trip), and is this many times INITIAL_WINDOW. Startup doubles per round from it, so on a long link
+ * the ramp costs log2(BDP / initial window) round trips, most of a 16 MiB transfer at a 200-300 ms round
+ * trip: 8-9 rounds from 32 segments at 150 ms/10 % (its trace, docs/link-benchmark.md). 128 segments
+ * (~170 KB) is an eighth of what a Go kcptun server sends at once with its default -sndwnd 1024 (fast3,
+ * nc=1, unpaced); on a 10 Mbit/s, 100 ms path (1.4 BDP) the queue it builds at Startup's pacing gain stays
+ * below one BDP. Unpaced, before the first sample, it overflowed the unit tests' shallow queues.
+ */
+const PACED_INITIAL_WINDOW_FACTOR = 4;
+/**
+ * The paced initial window is one such window per this many ms of min RTT (rounded, at least one): a long
+ * round trip gets the rate a 100 ms one has (1.28 segments per ms, 14 Mbit/s of full segments) instead of
+ * 128 segments on every path. 256 segments at 200 ms and 384 at 300 ms are one and 1.6 Startup rounds fewer
+ * than from 128 on a long fast path, where a 16 MiB transfer lasts only 12-16 round trips
+ * (docs/link-benchmark.md). That rate is below a third of the slowest bottleneck the link benchmark has on
+ * a long path (100 ms/5 %, 50 Mbit/s, a one-BDP queue): Startup's doubling must still meet its delay
+ * signals before it overfills that queue, and with a first flight at 20 Mbit/s it met it in another phase
+ * (kcp-pair-sim, that link with 3 parity per 10 data and the round trip measured first: queue drops in 6
+ * of 8 seeds; none in 16 at this rate, goodput +3 %; 150 ms/10 % +5-7 %, no drops in 16). Whole windows:
+ * a path under 150 ms keeps the 128 that its profiles and pair simulations were tuned with (at 103 ms, 3 %
+ * more moved the steady state of a 10 Mbit/s deep-queue pair, test/kcp/auto-link). A slower long path sees
+ * a first flight above its BDP, still a fraction of the window a Go kcptun server sends at once.
+ */
+const FIRST_FLIGHT_RTT_MS = 100;
+/**
+ * On a path of at least this many FIRST_FLIGHT_RTT_MS windows (150 ms and more) the first flight is this
+ * many times the paced initial window, at Startup's gain over it as before: twice the data at twice the
+ * rate (74 Mbit/s of datagrams at 202 ms), in the same third of a round trip. Startup's ramp is a round
+ * shorter, and its rounds stay as short as before: twice as much at the old rate (a flight of 0.69 round
+ * trips) made the round that crosses a bottleneck twice as long, and it queued twice as much before any
+ * sample showed it (100 ms/5 %, 50 Mbit/s: queue drops in 2 of 48 simulated seeds, main none). A slower
+ * bottleneck is found by the flight's ACKs (FIRST_FLIGHT_RATE_SHARE). link-sim, 16 seeds: 100 ms/5 % 57.2
+ * → 62.8 Mbit/s, 150 ms/10 % 44.7 → 49.8, 100 ms/5 %/50 Mbit/s 36.7 → 39.7 with no queue drops
+ * (docs/link-first-flight-2026-12-05-2.md).
+ */
+const LONG_FIRST_FLIGHT_WINDOWS = 2;
+const LONG_FIRST_FLIGHT_FACTOR = 2;
+/**
+ * The long first flight's ACKs, from its first ACK until this many initial windows (INITIAL_WINDOW) more
+ * were delivered, come back at its pacing rate where the path carries it (0.81-0.99 of it at 100 Mbit/s
+ * with 5 and 10 % loss, simulated) and at a slower bottleneck's rate if not (0.50-0.52 at 50 Mbit/s): a
+ * packet train's dispersion, as BBR's delivery rate reads it. Below this share that rate becomes the
+ * estimate and Startup ends: its doubling from there would only queue more, and the flight already
+ * filled the pipe. Over four initial windows (128 segments, ~40 ms of ACKs at 50 Mbit/s): over two, a
+ * loaded sender's late ACK processing bunched them and read the flight's rate (48 loaded seeds at 50
+ * Mbit/s: queue drops in 5, 691; over four in 1, 4; main 19 in 2). Measured over less than a min RTT of
+ * ACKs (the flight lasts a third of one), so an interactive sender's trickle is not judged. App- and
+ * sender-limited samples count: the bulk first flight's often are (the writer's 32-segment queue runs
+ * dry at its rate), and leaving them out missed the verdict (16 loaded seeds at 50 Mbit/s: 992 queue
+ * drops in one, none with them); judged against the send times instead of the pacing rate, a loaded
+ * sender's bunched sends missed it too (290).
+ */
+const FIRST_FLIGHT_JUDGED_WINDOWS = 4;
+const FIRST_FLIGHT_RATE_SHARE = 0.7;
+/**
+ * A slower bottleneck is the verdict only when FIRST_FLIGHT_SPANS consecutive spans of
+ * FIRST_FLIGHT_JUDGED_WINDOWS (or fewer, covering FIRST_FLIGHT_LOW_MS of ACKs) all read below
+ * FIRST_FLIGHT_RATE_SHARE; its rate is then theirs together; one span at the share or above and the path
+ * carried the flight. Where the CPU is contended the peer's and the forwarder's late turns spread a span's
+ * ACKs (30-80 ms of them) as a bottleneck would: with three busy loops beside the link benchmark one span
+ * read 0.19-0.67 of the flight's rate on a 100 Mbit/s path, and most cold downloads on 150 ms/10 % ended
+ * Startup after one round at 22-50 Mbit/s (those moved 20-35 Mbit/s, the others 39-47). A bottleneck
+ * spaces every span. Together, not the fastest span: that reads ACKs a loaded sender bunched (68-69
+ * Mbit/s at 50, link-sim --loaded). A span at 10 Mbit/s (150 ms VPS path) lasts FIRST_FLIGHT_LOW_MS on
+ * its own: three such spans queued ~200 more datagrams per download (docs/link-auto-loaded-2026-12-05.md).
+ */
+const FIRST_FLIGHT_SPANS = 3;
+const FIRST_FLIGHT_LOW_MS = 100;
+/**
+ * When the long first flight's ACKs show the path carried it (FIRST_FLIGHT_RATE_SHARE), Startup's floor is
+ * at least this share of a min RTT at the rate they came back at (capped at the flight's pacing rate): a
+ * window the path has shown it carries. Toward our own client the flight stops at its initial window
+ * (kcptun-client's 512 segments, ~445 new ones after the request), under Rule C's 768, and the floor
+ * doubled what was sent: 930 segments in the second round trip of 150 ms/10 %, which then idled the
+ * bottleneck ~175 ms of it (link-sim 16 seeds; the link's traces 980-1050, cwnd-held ~200 ms). A raise
+ * widens the cap only: Startup's pacing floor stays on the window the ramp earned, so the round goes out
+ * at the rate it would have and fills more of the round trip. Half: the rate is that of ~70 ms of ACKs,
+ * and each round after doubles from what this one delivers while Startup's queue signals still come a
+ * round trip late: with the floor's target raised as well, 0.75 overflowed 100 ms/5 %'s one-BDP queue in
+ * 4 of 16 simulated seeds, the whole rate (or the rate as the estimate) most seeds of both long paths,
+ * and 0.5 two of 12 link downloads there (docs/link-long-path-2026-12-06-longpath25.md).
+ */
+const FIRST_FLIGHT_FLOOR_SHARE = 0.5;
+
+/**
+ * The long first flight's verdict (see FirstFlight.judge): not judged yet (or not a long path); its ACKs came
+ * back at FIRST_FLIGHT_RATE_SHARE of its pacing rate or more (the path carried it); or they read a slower
+ * bottleneck over FIRST_FLIGHT_SPANS spans, whose rate is lowRate.
+ */
+export type FlightVerdict = 'pending' | 'carried' | 'slower';
+
+export class FirstFlight {
+  /** The long first flight (LONG_FIRST_FLIGHT_FACTOR), as judged so far. */
+  verdict: FlightVerdict = 'pending';
+  /** What the verdict added to Startup's floor (FIRST_FLIGHT_FLOOR_SHARE), bytes. */
+  raise = 0;
+  /** When the first RTT sample came (-1: not yet): the first flight is what was sent from then on. */
+  private armedAt = -1;
+  /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
+  private ackAt = -1;
+  private ackDelivered = 0;
+  /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
+  private lowSpans = 0;
+  private lowDelivered = 0;
+  private lowMs = 0;
+
+  /** `initialCwnd`: the unpaced initial window in bytes (INITIAL_WINDOW segments unless configured). */
+  constructor(private readonly initialCwnd: number) {}
+
+  /** The first RTT sample came at `clock`: the flight is what is sent from then on. */
+  arm(clock: number): void {
+    if (this.armedAt < 0) this.armedAt = clock;
+  }
+
+  /**
+   * The initial window in bytes: larger once pacing can spread it (see PACED_INITIAL_WINDOW_FACTOR), one
+   * per FIRST_FLIGHT_RTT_MS of a longer round trip, and twice that on a long path until its first flight's
+   * ACKs show a slower bottleneck (LONG_FIRST_FLIGHT_FACTOR).
+   */
+  initialWindow(minRtt: number): number {
+    const paced = this.pacedInitialWindow(minRtt);
+    const long = this.isLong(minRtt) && this.verdict !== 'slower';
+    return long ? LONG_FIRST_FLIGHT_FACTOR * paced : paced;
+  }
+
+  /** The path is long enough for the larger first flight, and its ACKs have not been judged yet. */
+  awaitsVerdict(minRtt: number): boolean {
+    return this.verdict === 'pending' && this.isLong(minRtt);
+  }
+
+  /** Whether the path is long enough for the larger first flight (LONG_FIRST_FLIGHT_WINDOWS). */
+  private isLong(minRtt: number): boolean {
+    return this.windows(minRtt) >= LONG_FIRST_FLIGHT_WINDOWS;
+  }
+
+  /** FIRST_FLIGHT_RTT_MS windows in the min RTT (rounded, at least one; 0 before a sample). */
+  private windows(minRtt: number): number {
+    if (minRtt <= 0) return 0;
+    return Math.max(1, Math.round(minRtt / FIRST_FLIGHT_RTT_MS));
+  }
+
+  /** The paced initial window without the long first flight's factor (see PACED_INITIAL_WINDOW_FACTOR). */
+  private pacedInitialWindow(minRtt: number): number {
+    const windows = this.windows(minRtt);
+    return windows === 0 ? this.initialCwnd : windows * PACED_INITIAL_WINDOW_FACTOR * this.initialCwnd;
+  }
+
+  /** The slower bottleneck's rate the spans read together, bytes per ms (once the verdict is 'slower'). */
+  get lowRate(): number {
+    return this.lowDelivered / this.lowMs;
+  }
+
+  /**
+   * Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE), at an ACK
+   * event at `clock` whose rate sample's newest segment was sent at `sentAt`, `delivered` bytes delivered in
+   * all; `pacedRate`: the flight's pacing rate, `floor`: Startup's slow-start floor before any raise. Sets
+   * and returns the verdict; 'carried' also sets the raise of the floor.
+   */
+  judge(
+    sentAt: number,
+    clock: number,
+    delivered: number,
+    minRtt: number,
+    pacedRate: number,
+    floor: number,
+  ): FlightVerdict {
+    if (this.armedAt < 0 || sentAt < this.armedAt) return this.verdict;
+    if (this.ackAt < 0) {
+      this.ackAt = clock;
+      this.ackDelivered = delivered;
+      return this.verdict;
+    }
+    const ackSpan = Math.max(1, clock - this.ackAt);
+    if (ackSpan > minRtt) {
+      // an interactive sender's trickle, not a flight: measure again from this ACK
+      this.ackAt = -1;
+      this.lowSpans = 0;
+      this.lowDelivered = 0;
+      this.lowMs = 0;
+      return this.verdict;
+    }
+    const spanDelivered = delivered - this.ackDelivered;
+    if (spanDelivered < FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd) return this.verdict;
+    if (spanDelivered / ackSpan >= FIRST_FLIGHT_RATE_SHARE * pacedRate) {
+      this.verdict = 'carried';
+      const carried = FIRST_FLIGHT_FLOOR_SHARE * Math.min(spanDelivered / ackSpan, pacedRate) * minRtt;
+      this.raise = Math.max(0, carried - floor);
+      return this.verdict;
+    }
+    this.lowDelivered += spanDelivered;
+    this.lowMs += ackSpan;
+    if (++this.lowSpans < FIRST_FLIGHT_SPANS && this.lowMs < FIRST_FLIGHT_LOW_MS) {
+      // the next span starts at this ACK
+      this.ackAt = clock;
+      this.ackDelivered = delivered;
+      return this.verdict;
+    }
+    this.verdict = 'slower';
+    return this.verdict;
+  }
+}
