@@ -72,8 +72,9 @@ const DRAIN_BATCHES = 16;
  * How long (ms) a late read (readLate) reads on before it lets the flushes run: a read that long is itself a
  * stall to the peer (the gap the scheduler counts as one). A downloading client on a loaded machine needed
  * 7-10 ms per batch, and one late read of DRAIN_BATCHES held 874 ACKs ~110 ms: its sender sat at its
- * in-flight cap with the bottleneck empty, and the held ACKs' RTT samples ended Startup early
- * (docs/link-startup-stalls-2026-12-06-startup25.md).
+ * in-flight cap with the bottleneck empty, the held ACKs' RTT samples ended Startup early, and each burst
+ * of them freed a window at Startup's pacing (docs/link-startup-stalls-2026-12-06-startup25.md). Bounded,
+ * the loaded 25 ms downloads' queue drops and probe p99 fell (docs/link-late-read-2026-12-06-lateread26.md).
  */
 const LATE_READ_MS = LATE_TICK_READ_MS;
 /** A callback reads on while the socket's queue holds at least this share of its receive buffer: half. */
@@ -572,6 +573,10 @@ class MmsgIo implements UdpIo {
    * the batch under way, and the flushes run (the readiness callback reads the rest, ending the turn after
    * each batch). What is still queued may hold the peer's ACKs, so the socket counts as filling until the
    * next read: those flushes hold their timeouts (Kcp.holdTimeouts) rather than time out what they ack.
+   * Not while the socket is filling (past half its buffer): the kernel is about to drop what arrives. The
+   * server of 1000 sessions, whose one socket overflows through the echo, leaned to more drops and more CPU
+   * when its late reads stopped there too (6 pairs: +0.41 CPU-s, SE 0.24; level without;
+   * docs/link-late-read-2026-12-06-lateread26.md).
    */
   private readonly readLate = (): void => {
     if (delivering) return;
@@ -580,7 +585,7 @@ class MmsgIo implements UdpIo {
       const full = this.readBatch();
       this.receiveFilling = full && this.filling();
       if (!full || b >= DRAIN_BATCHES) return;
-      if (performance.now() - started >= LATE_READ_MS) {
+      if (!this.receiveFilling && performance.now() - started >= LATE_READ_MS) {
         this.receiveFilling = true;
         return;
       }
