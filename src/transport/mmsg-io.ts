@@ -56,7 +56,7 @@ import {
 } from './libc.js';
 import { flushOutbox, queueFlush } from './outbox.js';
 import { beginReceiveBatch, endReceiveBatch, StandingQueue } from './receive-backlog.js';
-import { scheduler } from './scheduler.js';
+import { LATE_TICK_READ_MS, scheduler } from './scheduler.js';
 import { type UdpIo, UdpPeer, UNOPENED } from './udp-io.js';
 
 /** Datagrams per system call. */
@@ -68,6 +68,15 @@ const BATCH = 64;
  * (docs/bench-tunnel-sessions-2026-12-04.md).
  */
 const DRAIN_BATCHES = 16;
+/**
+ * How long (ms) a late read (readLate) reads on before it lets the flushes run: a read that long is itself a
+ * stall to the peer (the gap the scheduler counts as one). A downloading client on a loaded machine needed
+ * 7-10 ms per batch, and one late read of DRAIN_BATCHES held 874 ACKs ~110 ms: its sender sat at its
+ * in-flight cap with the bottleneck empty, the held ACKs' RTT samples ended Startup early, and each burst
+ * of them freed a window at Startup's pacing (docs/link-startup-stalls-2026-12-06-startup25.md). Bounded,
+ * the loaded 25 ms downloads' queue drops and probe p99 fell (docs/link-late-read-2026-12-06-lateread26.md).
+ */
+const LATE_READ_MS = LATE_TICK_READ_MS;
 /** A callback reads on while the socket's queue holds at least this share of its receive buffer: half. */
 const DRAIN_SHARE_NUM = 1;
 const DRAIN_SHARE_DEN = 2;
@@ -305,7 +314,10 @@ class MmsgIo implements UdpIo {
   onError: (err: Error) => void = () => {};
   opener: BatchOpener | null = null;
   sealer: BatchSealer | null = null;
-  /** Set by each read: a full batch, and the queue still at least half the buffer (filling()). */
+  /**
+   * Set by each read: a full batch, and the queue still at least half the buffer (filling()); or a late read
+   * that stopped at LATE_READ_MS after a full batch (readLate).
+   */
   receiveFilling = false;
   /** SO_MEMINFO's drop count at the last filling() (UdpIo.receiveDrops). */
   receiveDrops = 0;
@@ -557,13 +569,26 @@ class MmsgIo implements UdpIo {
    * The scheduler's read after a stall (LATE_TICK_READ_MS): everything queued, up to DRAIN_BATCHES batches,
    * filling or not, and without ending the turn between batches. After a stall the peer's ACKs of the whole
    * flight may fill more than one batch, and a flush before the last of them would time out what they ack.
+   * But the ACKs this side owes wait for that flush: once the read has taken LATE_READ_MS, it stops after
+   * the batch under way, and the flushes run (the readiness callback reads the rest, ending the turn after
+   * each batch). What is still queued may hold the peer's ACKs, so the socket counts as filling until the
+   * next read: those flushes hold their timeouts (Kcp.holdTimeouts) rather than time out what they ack.
+   * Not while the socket is filling (past half its buffer): the kernel is about to drop what arrives. The
+   * server of 1000 sessions, whose one socket overflows through the echo, leaned to more drops and more CPU
+   * when its late reads stopped there too (6 pairs: +0.41 CPU-s, SE 0.24; level without;
+   * docs/link-late-read-2026-12-06-lateread26.md).
    */
   private readonly readLate = (): void => {
     if (delivering) return;
+    const started = performance.now();
     for (let b = 1; ; b++) {
       const full = this.readBatch();
       this.receiveFilling = full && this.filling();
       if (!full || b >= DRAIN_BATCHES) return;
+      if (!this.receiveFilling && performance.now() - started >= LATE_READ_MS) {
+        this.receiveFilling = true;
+        return;
+      }
     }
   };
 

@@ -56,7 +56,8 @@ export interface UdpIo {
   /**
    * Declared only by an I/O that can see its receive queue (mmsg-io): true while the queue held at least
    * half the socket's receive buffer at the last read, so that what arrives may be dropped by our own
-   * kernel, and sessions hold their retransmission timeouts (Kcp.holdTimeouts).
+   * kernel, or while a read after a stall left datagrams queued (the peer's ACKs perhaps among them), and
+   * sessions hold their retransmission timeouts (Kcp.holdTimeouts).
    */
   readonly receiveFilling?: boolean;
   /**

@@ -5,7 +5,7 @@ import { CFB_HEADER_SIZE } from '../../src/crypt/cfb-packet.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
 import { DgramIo } from '../../src/transport/dgram-io.js';
 import { createMmsgIo, formatIpv6, mmsgSupported } from '../../src/transport/mmsg-io.js';
-import { type Schedulable, scheduler } from '../../src/transport/scheduler.js';
+import { LATE_TICK_READ_MS, type Schedulable, scheduler } from '../../src/transport/scheduler.js';
 import {
   bindListenSocket,
   bindSocket,
@@ -18,6 +18,14 @@ import type { UdpIo } from '../../src/transport/udp-io.js';
 import { until } from '../support/deadline.js';
 
 const batched = mmsgSupported() === true;
+
+/** Keep the thread busy for `ms`: a stalled process, which no timer or await could make. */
+function busyFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // busy: the stall is what is under test
+  }
+}
 
 async function boundSocket(address: string): Promise<dgram.Socket> {
   const socket = createUdpSocket(address, 0);
@@ -277,6 +285,63 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     });
     assert.ok(read > 64);
     assert.equal(flushedAfter, 64);
+  });
+
+  /**
+   * The scheduler's read after a stall on a loaded machine: 640 datagrams wait in the socket, the process
+   * stalled past LATE_TICK_READ_MS, and the first delivery keeps the CPU longer than that again (a batch
+   * of a cold client under load took 7-10 ms, docs/link-startup-stalls-2026-12-06-startup25.md).
+   */
+  async function lateRead(
+    count: number,
+    rcvbuf: number,
+  ): Promise<{ io: UdpIo; delivered: () => number; close: () => void }> {
+    const socket = await boundSocket('127.0.0.1');
+    socket.setRecvBufferSize(rcvbuf);
+    const io = createUdpIo(socket);
+    const peer = await plainPeer('127.0.0.1', socket.address().port);
+    let delivered = 0;
+    io.onDatagram = () => {
+      if (delivered++ === 0) busyFor(LATE_TICK_READ_MS + 5);
+    };
+    const payload = Buffer.alloc(1400);
+    for (let i = 0; i < count; i++) peer.socket.send(payload);
+    busyFor(LATE_TICK_READ_MS + 5); // the stall: the scheduler has not run since
+    scheduler.run(); // its next entry reads the sockets first (readIfStalled), synchronously
+    return {
+      io,
+      delivered: () => delivered,
+      close: () => {
+        io.close();
+        peer.socket.close();
+      },
+    };
+  }
+
+  test('a read after a stall that has run LATE_TICK_READ_MS stops after its batch, the rest held as filling', async () => {
+    const count = 10 * 64;
+    const late = await lateRead(count, 4 * 1024 * 1024);
+    try {
+      assert.equal(late.delivered(), 64, 'one batch, then the flushes');
+      assert.equal(late.io.receiveFilling, true, 'the rest may hold ACKs: timeouts wait');
+      await until(() => late.delivered() === count, {
+        what: 'the readiness callback reading the rest',
+        everyMs: 5,
+      });
+      assert.equal(late.io.receiveFilling, false);
+    } finally {
+      late.close();
+    }
+  });
+
+  test('a read after a stall reads on past LATE_TICK_READ_MS while the socket is filling', async () => {
+    // 400 x 1400 bytes overflow a 512 KiB buffer (firstCallback's drops case): the kernel drops what comes
+    const late = await lateRead(400, 256 * 1024);
+    try {
+      assert.ok(late.delivered() > 64, `read ${late.delivered()}: the batch after the slow one too`);
+    } finally {
+      late.close();
+    }
   });
 
   test('closing from within a delivery stops the batch there', async () => {
