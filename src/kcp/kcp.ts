@@ -269,9 +269,10 @@ export class Kcp {
   private unaWait = 0;
   private inputUnaWait = -1;
   /**
-   * Set by the transport before a flush: the socket the peer's datagrams arrive on is overflowing, so the
-   * ACKs of what we sent may be queued behind the peer's data or dropped by our own kernel, not missing
-   * because our data was lost. Timeouts then wait (deferTimeout), fast retransmit does not.
+   * Set by the transport before a flush: the socket the peer's datagrams arrive on is filling, or a read
+   * after a stall stopped with datagrams still queued (udp-io.ts's receiveFilling), so the ACKs of what we
+   * sent may be queued behind the peer's data or dropped by our own kernel, not missing because our data
+   * was lost. Timeouts then wait (deferTimeout), fast retransmit does not.
    */
   holdTimeouts = false;
   /**
