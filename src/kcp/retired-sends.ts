@@ -17,23 +17,36 @@
 import { timeDiff } from './time-diff.js';
 
 /**
- * Entries, a power of two (36 KiB in all, made at a session's first retransmitted segment that una
- * passes): a late ACK comes within about a round trip of the retransmission's, and una moves by at most
- * the in-flight data meanwhile; in the simulated link benchmark (16 seeds per profile) una had moved up
- * to 1,999 segments past such an ACK's segment, on 150 ms/10 %
+ * Entries, a power of two (36 KiB in all at this size): a late ACK comes within about a round trip of the
+ * retransmission's, and una moves by at most the in-flight data meanwhile; in the simulated link benchmark
+ * (16 seeds per profile) una had moved up to 1,999 segments past such an ACK's segment, on 150 ms/10 %
  * (docs/link-startup-baseline-2026-12-05.md).
  */
 export const RETIRED_SENDS = 4096;
+/**
+ * Entries the ring starts with at a session's first retransmitted segment that una passes; it doubles (up
+ * to RETIRED_SENDS) when a record would overwrite an entry that a ring of RETIRED_SENDS keeps apart, so it
+ * holds what that ring holds. Made at full size, the ring cost 8-31 µs per session (36 KiB zeroed, and the
+ * collector's share; 0.2-2.5 µs at 16 entries, load ~3, docs/cpu-controller-2026-12-06-cpu26.md), where a
+ * short session retires a few segments (1.4 per 64 KiB session at 1 % loss).
+ */
+const INITIAL_SLOTS = 16;
 
 export class RetiredSends {
-  private readonly sns = new Uint32Array(RETIRED_SENDS);
-  private readonly tss = new Uint32Array(RETIRED_SENDS);
+  private sns = new Uint32Array(INITIAL_SLOTS);
+  private tss = new Uint32Array(INITIAL_SLOTS);
   /** 1 where an entry was recorded (any uint32 is a valid sn). */
-  private readonly used = new Uint8Array(RETIRED_SENDS);
+  private used = new Uint8Array(INITIAL_SLOTS);
+  private mask = INITIAL_SLOTS - 1;
 
   /** A segment una passed: `ts` was its last transmission's timestamp. */
   record(sn: number, ts: number): void {
-    const i = sn & (RETIRED_SENDS - 1);
+    let i = sn & this.mask;
+    // another sn in this slot, kept apart by RETIRED_SENDS's ring: grow until they part
+    while (this.used[i] === 1 && ((this.sns[i] ^ sn) & (RETIRED_SENDS - 1)) !== 0) {
+      this.grow();
+      i = sn & this.mask;
+    }
     this.sns[i] = sn;
     this.tss[i] = ts;
     this.used[i] = 1;
@@ -41,7 +54,27 @@ export class RetiredSends {
 
   /** Whether an ACK of `sn` echoing `ts` answers a transmission older than the segment's last. */
   echoesEarlier(sn: number, ts: number): boolean {
-    const i = sn & (RETIRED_SENDS - 1);
+    const i = sn & this.mask;
     return this.used[i] === 1 && this.sns[i] === sn >>> 0 && timeDiff(ts, this.tss[i]) < 0;
+  }
+
+  /** Twice the slots; each entry keeps a slot of its own, as its sn's low bits differ from the others'. */
+  private grow(): void {
+    const size = 2 * (this.mask + 1);
+    const mask = size - 1;
+    const sns = new Uint32Array(size);
+    const tss = new Uint32Array(size);
+    const used = new Uint8Array(size);
+    for (let j = 0; j <= this.mask; j++) {
+      if (this.used[j] === 0) continue;
+      const k = this.sns[j] & mask;
+      sns[k] = this.sns[j];
+      tss[k] = this.tss[j];
+      used[k] = 1;
+    }
+    this.sns = sns;
+    this.tss = tss;
+    this.used = used;
+    this.mask = mask;
   }
 }

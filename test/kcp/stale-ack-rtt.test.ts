@@ -102,3 +102,21 @@ test('RetiredSends: a segment overwritten by one RETIRED_SENDS later is unknown'
   retired.record(9, 5);
   assert.equal(retired.echoesEarlier(9, 0xffff_fff0), true);
 });
+
+test('RetiredSends: sns that a small ring would put in one slot are all kept, as a ring of RETIRED_SENDS keeps them', () => {
+  // the ring starts small and grows (retired-sends.ts): every sn below is known until one RETIRED_SENDS
+  // later overwrites it, whatever slots they shared on the way
+  const retired = new RetiredSends();
+  const sns: number[] = [];
+  for (let k = 0; k < 64; k++) sns.push((0xffff_ff00 + k * 59) >>> 0); // crosses the uint32 wrap
+  for (let k = 0; k < 8; k++) sns.push(3 + k * 512); // one slot of every ring up to 512 entries
+  for (const [i, sn] of sns.entries()) retired.record(sn, 1000 + i);
+  sns.forEach((sn, i) => {
+    assert.equal(retired.echoesEarlier(sn, 999 + i), true, `sn ${sn}`);
+    assert.equal(retired.echoesEarlier(sn, 1000 + i), false, `sn ${sn}`);
+  });
+  retired.record(3 + RETIRED_SENDS, 5000);
+  assert.equal(retired.echoesEarlier(3, 999 + 64), false);
+  assert.equal(retired.echoesEarlier(3 + RETIRED_SENDS, 4999), true);
+  assert.equal(retired.echoesEarlier(3 + 512, 999 + 65), true);
+});

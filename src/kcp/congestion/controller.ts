@@ -353,7 +353,22 @@ export class CongestionController implements ControllerEstimates {
    * the path's rate, each sample scaled up by the parity share of its send interval (SendInterval), over a
    * few rounds (PathRate).
    */
-  parityShare = 0;
+  get parityShare(): number {
+    return this._parityShare;
+  }
+  set parityShare(share: number) {
+    if (share === this._parityShare) return;
+    this._parityShare = share;
+    this.cwndCache = -1;
+  }
+  private _parityShare = 0;
+  /**
+   * The in-flight cap as the model gives it now (cwnd), or -1: computed again when next asked. The model
+   * changes only with an RTT sample, an ACK event and the parity share, and the cap is read for every
+   * segment sent (canSend, onSend) and every segment delivered in Startup: 2-3 times per segment, each a
+   * walk through the model (docs/cpu-controller-2026-12-06-cpu26.md).
+   */
+  private cwndCache = -1;
 
   constructor(options: ControllerOptions) {
     this.segmentBytes = options.segmentBytes;
@@ -459,8 +474,14 @@ export class CongestionController implements ControllerEstimates {
     );
   }
 
-  /** In-flight cap in bytes. */
+  /** In-flight cap in bytes (kept between the model's changes, see cwndCache). */
   get cwnd(): number {
+    if (this.cwndCache < 0) this.cwndCache = this.inflightCap();
+    return this.cwndCache;
+  }
+
+  /** The in-flight cap computed from the model, for use while an ACK event changes it. */
+  private inflightCap(): number {
     return this._state === 'startup' ? this.startupCap() : this.modelCwnd();
   }
 
@@ -737,6 +758,7 @@ export class CongestionController implements ControllerEstimates {
   onRtt(rtt: number, now: number): void {
     this.tick(now);
     if (rtt < 0) return;
+    this.cwndCache = -1;
     const sample = Math.max(rtt, 1);
     if (this._state === 'probe-rtt') {
       // the queue drains meanwhile: the lowest sample of ProbeRTT becomes the min RTT when it ends
@@ -761,6 +783,12 @@ export class CongestionController implements ControllerEstimates {
 
   /** End of one received datagram's ACKs: turn what was delivered into a rate sample and update the model. */
   onAckEvent(now: number): void {
+    this.ackEvent(now);
+    this.cwndCache = -1;
+  }
+
+  /** onAckEvent's update of the model; what reads the in-flight cap here takes inflightCap, not cwnd. */
+  private ackEvent(now: number): void {
     this.tick(now);
     if (!this.sampleValid) {
       this.growStartupFloor();
@@ -942,7 +970,8 @@ export class CongestionController implements ControllerEstimates {
       acked = startup.heldGrowth(acked);
       if (!startup.holding) startup.beginHold(this.startupCap());
     }
-    if (this.startupCwnd() < this.startupFloorTarget()) this.startupDelivered += acked;
+    // most of an interactive session's events deliver nothing toward the floor (app-limited): no target then
+    if (acked > 0 && this.startupCwnd() < this.startupFloorTarget()) this.startupDelivered += acked;
   }
 
   /** Whether the newest RTT sample, less one peer ACK period, shows a queue (as queueStanding measures one). */
@@ -984,7 +1013,7 @@ export class CongestionController implements ControllerEstimates {
   /** Loss above the baseline: the queue at a bottleneck overflowed. Bound in-flight and rate (BBR v2). */
   private onCongestionLoss(): void {
     const bdp = this.bw * this.minRttValue;
-    this.inflightHi = Math.max(this.inflight, LOSS_BETA * Math.min(this.inflightHi, this.cwnd), bdp);
+    this.inflightHi = Math.max(this.inflight, LOSS_BETA * Math.min(this.inflightHi, this.inflightCap()), bdp);
     this.bwLo = Math.max(this.lastRoundMaxRate, LOSS_BETA * Math.min(this.bwLo, this.bw));
     if (this._state === 'probe-bw' && this.phase === PROBE_UP) this.enterPhase(PROBE_DOWN);
   }
@@ -1031,7 +1060,7 @@ export class CongestionController implements ControllerEstimates {
       this.probeRttMin = Number.POSITIVE_INFINITY;
     }
     if (this._state === 'probe-rtt') {
-      if (this.probeRttDone < 0 && this.inflight <= this.cwnd) {
+      if (this.probeRttDone < 0 && this.inflight <= this.inflightCap()) {
         this.probeRttDone = now + PROBE_RTT_MS;
         this.nextRoundDelivered = this.delivered;
       } else if (this.probeRttDone >= 0) {

@@ -5,8 +5,14 @@
  * ages out, so the filter never needs the whole sample history.
  */
 export class WindowedFilter {
-  private readonly v = new Float64Array(3);
-  private readonly t = new Float64Array(3);
+  // s[0..2] as fields, not typed arrays: a session makes three filters, and each typed array costs its own
+  // allocation at construction and a bounds-checked load on each ACK (docs/cpu-controller-2026-12-06-cpu26.md)
+  private v0 = 0;
+  private v1 = 0;
+  private v2 = 0;
+  private t0 = 0;
+  private t1 = 0;
+  private t2 = 0;
   private empty = true;
 
   /** `window` in the same unit as the `t` passed to update; `max` picks a running maximum, else minimum. */
@@ -17,50 +23,46 @@ export class WindowedFilter {
 
   /** The best value in the window, or `fallback` before any sample. */
   best(fallback: number): number {
-    return this.empty ? fallback : this.v[0];
+    return this.empty ? fallback : this.v0;
   }
 
   /** Add the sample `value` taken at `t` (non-decreasing across calls). */
   update(value: number, t: number): void {
-    const v = this.v;
-    const ts = this.t;
-    if (this.empty || this.atLeastAsGood(value, v[0]) || t - ts[2] > this.window) {
-      v[0] = v[1] = v[2] = value;
-      ts[0] = ts[1] = ts[2] = t;
+    if (this.empty || this.atLeastAsGood(value, this.v0) || t - this.t2 > this.window) {
+      this.v0 = this.v1 = this.v2 = value;
+      this.t0 = this.t1 = this.t2 = t;
       this.empty = false;
       return;
     }
-    if (this.atLeastAsGood(value, v[1])) {
-      v[1] = v[2] = value;
-      ts[1] = ts[2] = t;
-    } else if (this.atLeastAsGood(value, v[2])) {
-      v[2] = value;
-      ts[2] = t;
+    if (this.atLeastAsGood(value, this.v1)) {
+      this.v1 = this.v2 = value;
+      this.t1 = this.t2 = t;
+    } else if (this.atLeastAsGood(value, this.v2)) {
+      this.v2 = value;
+      this.t2 = t;
     }
-    const dt = t - ts[0];
+    const dt = t - this.t0;
     const win = this.window;
     if (dt > win) {
       // the best aged out: promote the quarter-window bests, twice if the second one is stale too
       this.shift(value, t);
-      if (t - ts[0] > win) this.shift(value, t);
-    } else if (ts[1] === ts[0] && dt > win / 4) {
-      v[1] = v[2] = value;
-      ts[1] = ts[2] = t;
-    } else if (ts[2] === ts[1] && dt > win / 2) {
-      v[2] = value;
-      ts[2] = t;
+      if (t - this.t0 > win) this.shift(value, t);
+    } else if (this.t1 === this.t0 && dt > win / 4) {
+      this.v1 = this.v2 = value;
+      this.t1 = this.t2 = t;
+    } else if (this.t2 === this.t1 && dt > win / 2) {
+      this.v2 = value;
+      this.t2 = t;
     }
   }
 
   private shift(value: number, t: number): void {
-    const v = this.v;
-    const ts = this.t;
-    v[0] = v[1];
-    ts[0] = ts[1];
-    v[1] = v[2];
-    ts[1] = ts[2];
-    v[2] = value;
-    ts[2] = t;
+    this.v0 = this.v1;
+    this.t0 = this.t1;
+    this.v1 = this.v2;
+    this.t1 = this.t2;
+    this.v2 = value;
+    this.t2 = t;
   }
 
   private atLeastAsGood(a: number, b: number): boolean {
