@@ -250,7 +250,14 @@ describe('CongestionController: pacing and reaction', () => {
       durationMs: 8000,
     });
     assert.equal(r.cc.state, 'probe-bw');
-    assert.deepEqual([...r.gains].sort(), [0.75, 1, 1.25]);
+    const cycle = [0.75, 1, 1.25];
+    for (const gain of cycle) assert.ok(r.gains.has(gain), `gains ${[...r.gains].sort().join(', ')}`);
+    // and, while a queue stands, the cruise held a little under what the path delivered (CRUISE_QUEUE_MARGIN)
+    const others = [...r.gains].filter((gain) => !cycle.includes(gain));
+    assert.ok(
+      others.every((gain) => gain >= 0.97 && gain < 1),
+      `gains ${[...r.gains].sort().join(', ')}`,
+    );
     const bw = r.cc.bandwidth / 1000;
     assert.ok(bw > 0.9 * 2000 && bw < 1.3 * 2000, `bandwidth ${bw} B/ms for a 2000 B/ms link`);
   });

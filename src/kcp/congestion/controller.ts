@@ -128,6 +128,23 @@ const CRUISE_LONG_RATE_MARGIN = 0.02;
 /** Rounds the delivery rate that bounds the cruise spans (see cruiseRateBound). */
 const LONG_RATE_ROUNDS = 8;
 /**
+ * While the last round's lowest RTT shows a queue (more than QUEUE_RTT_MIN_MS above the min RTT, see
+ * roundShowsQueue) on a path whose delay is steady (StartupSignals.steady), the cruise's bound is what the
+ * path delivered over the rounds recorded so far, from this many on, and this share under it instead of
+ * CRUISE_LONG_RATE_MARGIN above: the bottleneck was busy through the last round, so what it delivered is the
+ * bottleneck's rate, and a cruise paced just under it drains the queue (~3 ms over a cruise of six 52 ms
+ * rounds) where one paced at the estimate built it. On a loaded sender (late ACK events shorten a sample's
+ * interval) the estimate reads 2-7 % above the link, and for ProbeBW's first 9 rounds, before
+ * LONG_RATE_ROUNDS are recorded, the cruise paced at it: the 25 ms links' standing queue of 8-24 ms (link-sim
+ * --loaded, 16 seeds, queue delay median over a download 16.8 → 13.9 ms on 25 ms/0 %, queue drops 74 → 6 per
+ * download). Without a queue the delivered rate says only what the sender sent: a bound from the first rounds
+ * on every cruise held a 50 Mbit/s bottleneck's cruise at 80 % of it (100 ms/5 %, 50 Mbit/s: 38.9 → 38.2
+ * Mbit/s); on a jittery path the round's lowest RTT stands above the min RTT with no queue, and the rule cost
+ * goodput there (57.9 → 57.0 loaded; docs/link-cruise-queue-2026-12-06-queue26.md).
+ */
+const CRUISE_QUEUE_ROUNDS = 2;
+const CRUISE_QUEUE_MARGIN = -0.01;
+/**
  * ProbeBW's cruise pays for the baseline loss only from this much on (see paysForLoss): below it the cruise
  * leaves at most that share of the bottleneck idle, and at a shallow queue the compensation's drops cost
  * more (1 % loss, a queue of a fifth of the BDP: 1,692 → 1,850 queue drops in 30 s, test/kcp/congestion.test.ts).
@@ -470,8 +487,13 @@ export class CongestionController implements ControllerEstimates {
       this._state === 'probe-bw' &&
       gain === 1 &&
       this.lossBaseline >= CRUISE_COMPENSATION_MIN &&
-      this.lastRoundMinRtt - this.minRttValue <= QUEUE_RTT_MIN_MS
+      !this.roundShowsQueue()
     );
+  }
+
+  /** The last round's lowest RTT is more than QUEUE_RTT_MIN_MS above the min RTT: a queue stood all round. */
+  private roundShowsQueue(): boolean {
+    return this.lastRoundMinRtt - this.minRttValue > QUEUE_RTT_MIN_MS;
   }
 
   /** In-flight cap in bytes (kept between the model's changes, see cwndCache). */
@@ -585,8 +607,10 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * The cruise's pacing bound: what the path delivered over the last LONG_RATE_ROUNDS rounds, paying for the baseline loss's retransmissions, and CRUISE_LONG_RATE_MARGIN more; Infinity while
-   * fewer rounds are recorded. A rate over many round trips holds no ACK compression: the max filter of
+   * The cruise's pacing bound: what the path delivered over the last LONG_RATE_ROUNDS rounds, paying for the
+   * baseline loss's retransmissions, and CRUISE_LONG_RATE_MARGIN more; Infinity while fewer rounds are
+   * recorded. While a queue stands, from CRUISE_QUEUE_ROUNDS recorded rounds on and CRUISE_QUEUE_MARGIN
+   * under it (see there). A rate over many round trips holds no ACK compression: the max filter of
    * samples over one round trip each does, and a cruise paced at it refreshed it. On 50 ± 30 ms one way,
    * never reordered, ACKs that a slow one held arrive in a burst, a sample over such a short ACK interval is
    * bounded by its send interval alone, and the estimate read 104-110 Mbit/s of a 100 Mbit/s link
@@ -594,15 +618,18 @@ export class CongestionController implements ControllerEstimates {
    * standing queue of 64 ms). At the link rate the bound is the link's, less the probe's drain.
    */
   private cruiseRateBound(): number {
+    const queued = this.roundShowsQueue() && this.startup.steady(this.minRttValue);
     const n = this.longRateCount;
-    if (n <= LONG_RATE_ROUNDS) return Number.POSITIVE_INFINITY;
-    const oldest = (this.longRateHead + 1) % (LONG_RATE_ROUNDS + 1);
+    if (n <= (queued ? CRUISE_QUEUE_ROUNDS : LONG_RATE_ROUNDS)) return Number.POSITIVE_INFINITY;
+    const size = LONG_RATE_ROUNDS + 1;
+    const oldest = (this.longRateHead - (n - 1) + size) % size;
     const elapsed = this.longTime + (this.clock - this.roundClock) - this.longRateTime[oldest];
     if (elapsed <= 0) return Number.POSITIVE_INFINITY;
     const delivered = this.longDelivered + (this.delivered - this.roundDelivered);
     const rate = (delivered - this.longRateDelivered[oldest]) / elapsed;
     const loss = Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX);
-    return ((1 + CRUISE_LONG_RATE_MARGIN) * rate) / (1 - loss);
+    const margin = queued ? CRUISE_QUEUE_MARGIN : CRUISE_LONG_RATE_MARGIN;
+    return ((1 + margin) * rate) / (1 - loss);
   }
 
   /**

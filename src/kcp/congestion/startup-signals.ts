@@ -97,6 +97,11 @@ const STEADY_RTT_SPREAD = STARTUP_QUEUE_RTT;
 const FULL_BW_ROUNDS = 3;
 const FULL_BW_GROWTH = 1.25;
 
+/** HyStart++'s RTT threshold for a min RTT (see CSS_RTT_DIVISOR), ms. */
+function hystartThreshold(minRtt: number): number {
+  return Math.min(Math.max(minRtt / CSS_RTT_DIVISOR, CSS_RTT_THRESH_MIN_MS), CSS_RTT_THRESH_MAX_MS);
+}
+
 export class StartupSignals {
   /** Startup's in-flight cap while it holds (see CSS_RTT_DIVISOR); Infinity: not holding. */
   holdCap = Number.POSITIVE_INFINITY;
@@ -184,14 +189,20 @@ export class StartupSignals {
    * (docs/link-startup-drops-2026-12-05.md). A jittery path's spread (~21 ms) keeps the allowance.
    */
   delayRising(rttAvg: number, minRtt: number, cadence: number): boolean {
-    const hystart = Math.min(
-      Math.max(minRtt / CSS_RTT_DIVISOR, CSS_RTT_THRESH_MIN_MS),
-      CSS_RTT_THRESH_MAX_MS,
-    );
-    const steady = this.baseSd < hystart;
-    const rise = steady ? rttAvg - this.baseRtt : this.rise(rttAvg, cadence);
+    const hystart = hystartThreshold(minRtt);
+    const rise = this.steady(minRtt) ? rttAvg - this.baseRtt : this.rise(rttAvg, cadence);
     const threshold = Math.max(hystart, this.baseSd);
     return rise > (this.holding ? CSS_RELEASE_SHARE * threshold : threshold);
+  }
+
+  /**
+   * The path's delay is steady: the RTT samples that made Startup's baseline spread by less than
+   * HyStart++'s threshold (see delayRising). On a path whose delay varies per packet (50 ± 30 ms one way)
+   * they spread by 9-20 ms, on the 25 ms links 1-5 (link-sim, loaded or not); ProbeBW's cruise reads a
+   * queue from the round's lowest RTT only on a steady path (controller.ts, CRUISE_QUEUE_ROUNDS).
+   */
+  steady(minRtt: number): boolean {
+    return this.baseSd < hystartThreshold(minRtt);
   }
 
   /** Whether Startup holds its in-flight cap (see CSS_RTT_DIVISOR). */
