@@ -167,8 +167,10 @@ export function describeSessionTests(title: string, expectedIo: ExpectedIo): voi
             serverReady(serverEnd);
           },
         );
+        // bounded in time as well: should the transfer not finish (the test's timeout), the spray still ends
+        const sprayEnd = performance.now() + 60_000;
         const spray = async (): Promise<void> => {
-          while (!stop) {
+          while (!stop && performance.now() < sprayEnd) {
             for (let i = 0; i < 50; i++) {
               const len = Math.floor(Math.random() * 2000);
               junk.send(randomBytes(len), listener.port, '127.0.0.1');
