@@ -12,7 +12,7 @@
  *   ProbeRTT once it is 10 s old;
  * - Startup at gain 2/ln2 until the bandwidth grew less than 25 % in 3 rounds, Drain at its inverse until
  *   the in-flight data fits one BDP, then ProbeBW's gain cycle [1.25, 0.75, 1 × 6], a cruise phase per min
- *   RTT (the probe and its drain are timed as BBR v2/v3 time them, see phaseRoundDone);
+ *   RTT (the probe and its drain are timed as BBR v2/v3 time them, see probe-bw.ts);
  * - in-flight capped at cwndGain (2) × BDP (with the smoothed RTT, see CWND_RTT_MAX).
  * Taken from BBR v3 (draft-cardwell-ccwg-bbr): Startup's in-flight gain 2 instead of 2.885, and its
  * "cwnd + acked" growth below the target (startupCwnd), which also floors Startup's pacing rate; its
@@ -40,8 +40,10 @@
  * allocation per packet): send-interval.ts (what each transmission's snapshot, send-snapshot.ts, records of
  * its send interval), path-rate.ts (the path's rate with the FEC parity), first-flight.ts (the initial
  * window and the long first flight's verdict), startup-signals.ts (Startup's plateau, delay and queue exits
- * and its hold), loss-epoch.ts (loss epochs and the baseline), ack-cadence.ts (the peer's ACK period) and
- * windowed-filter.ts. The model (bandwidth, min RTT, rounds), the states and ProbeBW's cycle are here.
+ * and its hold), loss-epoch.ts (loss epochs and the baseline), ack-cadence.ts (the peer's ACK period),
+ * probe-bw.ts (ProbeBW's gain cycle and the cruise's bound), min-rtt.ts (the min RTT, its window and
+ * ProbeRTT's entry) and windowed-filter.ts. The model (bandwidth, rounds, the in-flight cap) and the states
+ * are here.
  *
  * Units: bytes (of KCP segments, header included) and milliseconds; rates in bytes per ms.
  */
@@ -49,7 +51,9 @@ import { timeDiff } from '../time-diff.js';
 import { AckCadence } from './ack-cadence.js';
 import { FirstFlight, INITIAL_WINDOW } from './first-flight.js';
 import { LOSS_COMPENSATION_MAX, LOSS_QUIET_ROUNDS, LossEpoch } from './loss-epoch.js';
+import { MinRtt, QUEUE_RTT_MIN_MS } from './min-rtt.js';
 import { PathRate } from './path-rate.js';
+import { PROBE_CRUISE, PROBE_DOWN, PROBE_UP, ProbeBw } from './probe-bw.js';
 import { SendInterval } from './send-interval.js';
 import type { SendSnapshot } from './send-snapshot.js';
 import { StartupSignals } from './startup-signals.js';
@@ -61,26 +65,6 @@ export type ControllerState = 'startup' | 'drain' | 'probe-bw' | 'probe-rtt';
 /** BBR's Startup gain 2/ln 2: the smallest that doubles the delivery rate each round. */
 const STARTUP_GAIN = 2.885;
 /**
- * ProbeBW pacing gains, one per phase: the probe (UP) and its drain (DOWN) last a measured round trip
- * each (see phaseRoundDone), the six cruise phases one min RTT each.
- */
-const PROBE_GAINS = [1.25, 0.75, 1, 1, 1, 1, 1, 1];
-const PROBE_UP = 0;
-const PROBE_DOWN = 1;
-const PROBE_CRUISE = 2;
-/**
- * A probe whose samples raised the bandwidth estimate by this much found room: the next probe follows as
- * soon as they are in, instead of after the cruise (BBR v3 likewise keeps probing while the bandwidth
- * grows: its ProbeBW_UP lasts until the estimate stops growing, draft-cardwell-ccwg-bbr). It replaces the
- * return to Startup after a cycle that grew 1.15×, which on a jittery path never fired (every loaded round
- * read as a standing queue) and, with the probes back to back, fired more often elsewhere at 2.885× a rate
- * already near the link's (186, 660 and 1,527 queue drops in 3 of 6 downloads on the 3 % bursty link, 0
- * in 8 without it, docs/link-probe-bw-2026-12-03.md). On a jittery path (50 ± 30 ms one way) that had
- * ended Startup at a third of the link rate, a cycle of 8 phases grew the estimate 2-12 % per ~1 s
- * (docs/link-jitter-2026-12-03.md). Above the noise of a max filter that already holds 10 rounds.
- */
-const PROBE_AGAIN_GROWTH = 1.1;
-/**
  * In-flight cap in BDPs in Startup: BBRv3's 2 (draft-cardwell-ccwg-bbr), not v1's 2/ln2, so Startup's
  * overshoot holds at most one BDP in the bottleneck queue while its exit signal comes.
  */
@@ -89,61 +73,6 @@ const STARTUP_CWND_GAIN = 2;
 const CWND_GAIN = 2;
 /** Rounds the max-bandwidth filter spans. */
 const BW_WINDOW_ROUNDS = 10;
-/**
- * How long a min-RTT sample stays valid before ProbeRTT refreshes it, counted in time with data in flight:
- * an idle session learns nothing about the path (see onSend's idle restart).
- */
-const MIN_RTT_WINDOW_MS = 10_000;
-/**
- * A sample at most this far above the min RTT renews it (its time, not its value): KCP's samples are whole
- * ms, so one a ms above the min shows no queue that ProbeRTT could drain, only the clock's step or the
- * peer's ACK delay. Renewed only by samples equal to it, a min RTT that one lucky sample set (an idle
- * restart's, 1 ms under the loaded samples) expired 9.3 s into both traced warm 16 MiB downloads on the
- * 50 ms, 10 Mbit/s VPS link, and ProbeRTT held half a BDP for ~400 ms (~1 % of the download) to measure
- * the same path a ms higher (link-sim: 150 ms, 10 Mbit/s +0.11 / +0.16 Mbit/s cold / warm, 16 seeds,
- * docs/link-vps-2026-12-05.md). A path whose delay grew by more still gets its new min when the old one
- * expires.
- */
-const MIN_RTT_RENEW_MS = 1;
-/** ProbeRTT lasts this long at half the BDP (v2), and at least one round. */
-const PROBE_RTT_MS = 200;
-/** A queue is standing when the epoch's lowest RTT exceeds the min RTT by this share, and these ms. */
-const QUEUE_RTT_SHARE = 0.1;
-const QUEUE_RTT_MIN_MS = 3;
-/**
- * The probe's drain lasts until the in-flight data fits the path without a queue (pipeBytes), or, once its
- * round is done, this many min RTTs. Ended after its round, as the probe lasted one, it left any queue that
- * stood before the probe (the drain's 0.75 only takes back what the 1.25 added): in a path model of 25 ms,
- * 0 % (test/kcp/congestion/probe-bw.test.ts) 20-30 ms stood through every cruise from Startup's end on,
- * and probes on top of it overflowed the one-BDP queue. On a jittery path, where the in-flight data seldom
- * fits pipeBytes (the round's lowest RTT is above the min), the limit ends it.
- */
-const DRAIN_MAX_RTTS = 4;
-/**
- * The cruise paces at most this much above what the path delivered over the last LONG_RATE_ROUNDS rounds
- * (see cruiseRateBound); the probes pace at the max-filtered estimate as before, which is how a cruise
- * below the path's rate finds more.
- */
-const CRUISE_LONG_RATE_MARGIN = 0.02;
-/** Rounds the delivery rate that bounds the cruise spans (see cruiseRateBound). */
-const LONG_RATE_ROUNDS = 8;
-/**
- * While the last round's lowest RTT shows a queue (more than QUEUE_RTT_MIN_MS above the min RTT, see
- * roundShowsQueue) on a path whose delay is steady (StartupSignals.steady), the cruise's bound is what the
- * path delivered over the rounds recorded so far, from this many on, and this share under it instead of
- * CRUISE_LONG_RATE_MARGIN above: the bottleneck was busy through the last round, so what it delivered is the
- * bottleneck's rate, and a cruise paced just under it drains the queue (~3 ms over a cruise of six 52 ms
- * rounds) where one paced at the estimate built it. On a loaded sender (late ACK events shorten a sample's
- * interval) the estimate reads 2-7 % above the link, and for ProbeBW's first 9 rounds, before
- * LONG_RATE_ROUNDS are recorded, the cruise paced at it: the 25 ms links' standing queue of 8-24 ms (link-sim
- * --loaded, 16 seeds, queue delay median over a download 16.8 → 13.9 ms on 25 ms/0 %, queue drops 74 → 6 per
- * download). Without a queue the delivered rate says only what the sender sent: a bound from the first rounds
- * on every cruise held a 50 Mbit/s bottleneck's cruise at 80 % of it (100 ms/5 %, 50 Mbit/s: 38.9 → 38.2
- * Mbit/s); on a jittery path the round's lowest RTT stands above the min RTT with no queue, and the rule cost
- * goodput there (57.9 → 57.0 loaded; docs/link-cruise-queue-2026-12-06-queue26.md).
- */
-const CRUISE_QUEUE_ROUNDS = 2;
-const CRUISE_QUEUE_MARGIN = -0.01;
 /**
  * ProbeBW's cruise pays for the baseline loss only from this much on (see paysForLoss): below it the cruise
  * leaves at most that share of the bottleneck idle, and at a shallow queue the compensation's drops cost
@@ -284,29 +213,17 @@ export class CongestionController implements ControllerEstimates {
   private readonly maxBw = new WindowedFilter(BW_WINDOW_ROUNDS, true);
   /** The path's rate, parity included (see parityShare; path-rate.ts). */
   private readonly pathRate = new PathRate();
-  /**
-   * Min RTT as BBR keeps it: one value and when it was measured. A sample replaces it when lower, or when
-   * the value is older than MIN_RTT_WINDOW_MS; that age also starts ProbeRTT, which drains the queue so
-   * the replacing samples are the path's, not a standing queue's (a windowed-min filter would slide onto
-   * queue-inflated samples instead).
-   */
-  private minRttValue = 0;
-  private minRttStamp = 0;
-  /** When the in-flight data last fell to nothing (the idle time a restart leaves out of the min RTT's age). */
-  private emptySince = 0;
+  /** The min RTT, its window and ProbeRTT's entry (min-rtt.ts). */
+  private readonly minRttFilter = new MinRtt();
   /** EWMA of the RTT samples, for the in-flight cap (see CWND_RTT_MAX). */
   private rttAvg = 0;
   /** The newest RTT sample (0: none yet). */
   private lastRtt = 0;
-  /** The min RTT expired: enter ProbeRTT at the next ACK event. */
-  private probeRttDue = false;
   /**
    * The sender restarted from idle (sent with nothing in flight while app-limited) and no ACK event has
    * delivered data since: the RTT samples now carry no queue of this sender's (see onRtt).
    */
   private idleRestart = false;
-  /** The lowest RTT sample during ProbeRTT. */
-  private probeRttMin = Number.POSITIVE_INFINITY;
   private rounds = 0;
   private nextRoundDelivered = 0;
   private roundStart = false;
@@ -315,40 +232,11 @@ export class CongestionController implements ControllerEstimates {
   private lastFlightPeak = 0;
   /** Startup has ended once: after ProbeRTT the controller goes back to ProbeBW, not Startup. */
   private filledPipe = false;
-  /** The bandwidth estimate when the current gain cycle's probe began (see PROBE_AGAIN_GROWTH). */
-  private cycleStartBw = 0;
   /** The round ProbeBW was entered from Drain. */
   private probeBwSince = 0;
   private _state: ControllerState = 'startup';
-  private phase = 0;
-  private phaseStart = 0;
-  /** `delivered` when the current ProbeBW phase began: a sample sent after it ends the phase's round. */
-  private phaseDelivered = 0;
-  /**
-   * A segment sent after the current ProbeBW phase began has been acknowledged: the phase has lasted a
-   * round trip as it is measured now (jitter and queue included), not a min RTT, the luckiest sample.
-   * BBR v2/v3 start a round with ProbeBW_UP and DOWN (bbr2_start_round) for the same reason: a rate sample
-   * spans about one round trip, so a probe of one min RTT (~0.6 of a round on a 50 ± 30 ms path) is
-   * averaged away in the samples, and once DOWN's round is done the probe's own samples are all in.
-   */
-  private phaseRoundDone = false;
-  private cycles = 0;
-  /**
-   * `clock` and `delivered` at the ends of the last LONG_RATE_ROUNDS + 1 rounds of ProbeBW without an
-   * app-limited sample (a ring; longRateCount of them valid, the newest at longRateHead).
-   */
-  private readonly longRateTime = new Float64Array(LONG_RATE_ROUNDS + 1);
-  private readonly longRateDelivered = new Float64Array(LONG_RATE_ROUNDS + 1);
-  private longRateHead = 0;
-  private longRateCount = 0;
-  /** Time and delivered bytes of the rounds the cruise bound counts (not sender-limited ones). */
-  private longTime = 0;
-  private longDelivered = 0;
-  /** `clock` and `delivered` at the last round's start. */
-  private roundClock = 0;
-  private roundDelivered = 0;
-  private probeRttDone = -1;
-  private probeRttRoundDone = false;
+  /** ProbeBW's gain cycle and the cruise's bound (probe-bw.ts). */
+  private readonly probeBw = new ProbeBw();
   private rng: number;
 
   /** The loss epoch and its baseline (loss-epoch.ts). */
@@ -430,7 +318,7 @@ export class CongestionController implements ControllerEstimates {
     return this.bw * 1000;
   }
   get minRtt(): number {
-    return this.minRttValue;
+    return this.minRttFilter.value;
   }
   get ackCadence(): number {
     return this.acks.cadence;
@@ -456,7 +344,7 @@ export class CongestionController implements ControllerEstimates {
   pacingPerMs(): number {
     const bw = this.pacingBw;
     if (bw <= 0) {
-      const rtt = this.minRttValue;
+      const rtt = this.minRttFilter.value;
       return rtt > 0 ? this.initialPacing() : 0;
     }
     const gain = this.gain();
@@ -468,7 +356,7 @@ export class CongestionController implements ControllerEstimates {
     // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing), less
     // the first flight's raise (FirstFlight.raise), which widens the cap, not the pace
     const earned = this.startupCwnd() - this.firstFlight.raise;
-    return Math.max(rate, (STARTUP_GAIN * earned) / (this.minRttValue || INITIAL_RTT_MS));
+    return Math.max(rate, (STARTUP_GAIN * earned) / (this.minRttFilter.value || INITIAL_RTT_MS));
   }
 
   /**
@@ -493,7 +381,7 @@ export class CongestionController implements ControllerEstimates {
 
   /** The last round's lowest RTT is more than QUEUE_RTT_MIN_MS above the min RTT: a queue stood all round. */
   private roundShowsQueue(): boolean {
-    return this.lastRoundMinRtt - this.minRttValue > QUEUE_RTT_MIN_MS;
+    return this.lastRoundMinRtt - this.minRttFilter.value > QUEUE_RTT_MIN_MS;
   }
 
   /** In-flight cap in bytes (kept between the model's changes, see cwndCache). */
@@ -515,12 +403,12 @@ export class CongestionController implements ControllerEstimates {
 
   /** The initial window in bytes (see FirstFlight.initialWindow). */
   private initialWindow(): number {
-    return this.firstFlight.initialWindow(this.minRttValue);
+    return this.firstFlight.initialWindow(this.minRttFilter.value);
   }
 
   /** The initial window's pacing rate once a min RTT is known: Startup's gain over it per min RTT. */
   private initialPacing(): number {
-    return (STARTUP_GAIN * this.initialWindow()) / this.minRttValue;
+    return (STARTUP_GAIN * this.initialWindow()) / this.minRttFilter.value;
   }
 
   /**
@@ -534,7 +422,7 @@ export class CongestionController implements ControllerEstimates {
       this.sampleSentAt,
       this.clock,
       this.delivered,
-      this.minRttValue,
+      this.minRttFilter.value,
       this.initialPacing(),
       floor,
     );
@@ -566,7 +454,7 @@ export class CongestionController implements ControllerEstimates {
   /** The in-flight cap the model gives, without Startup's slow-start floor (`startupGain` in Startup). */
   private modelCwnd(startupGain = STARTUP_CWND_GAIN): number {
     const bw = this.bw;
-    const rtt = this.minRttValue;
+    const rtt = this.minRttFilter.value;
     if (bw <= 0 || rtt <= 0) return this.initialWindow();
     const bdp = bw * rtt;
     if (this._state === 'probe-rtt') return Math.max(this.minCwnd, bdp / 2);
@@ -602,59 +490,30 @@ export class CongestionController implements ControllerEstimates {
    * flushes ACKs every 20 ms ended the drain at once and kept Startup's 16-20 ms queue (congestion.test.ts).
    */
   private pipeBytes(): number {
-    const rtt = this.minRttValue;
+    const rtt = this.minRttFilter.value;
     return this.bw * Math.min(rtt + this.roundSpread.best(0), CWND_RTT_MAX * rtt);
   }
 
-  /**
-   * The cruise's pacing bound: what the path delivered over the last LONG_RATE_ROUNDS rounds, paying for the
-   * baseline loss's retransmissions, and CRUISE_LONG_RATE_MARGIN more; Infinity while fewer rounds are
-   * recorded. While a queue stands, from CRUISE_QUEUE_ROUNDS recorded rounds on and CRUISE_QUEUE_MARGIN
-   * under it (see there). A rate over many round trips holds no ACK compression: the max filter of
-   * samples over one round trip each does, and a cruise paced at it refreshed it. On 50 ± 30 ms one way,
-   * never reordered, ACKs that a slow one held arrive in a burst, a sample over such a short ACK interval is
-   * bounded by its send interval alone, and the estimate read 104-110 Mbit/s of a 100 Mbit/s link
-   * (docs/link-probe-bw-2026-12-03.md; in probe-bw.test.ts's path model 1.11× the link rate, with a
-   * standing queue of 64 ms). At the link rate the bound is the link's, less the probe's drain.
-   */
+  /** The cruise's pacing bound (see ProbeBw.cruiseBound), with the queue it reads from the last round. */
   private cruiseRateBound(): number {
-    const queued = this.roundShowsQueue() && this.startup.steady(this.minRttValue);
-    const n = this.longRateCount;
-    if (n <= (queued ? CRUISE_QUEUE_ROUNDS : LONG_RATE_ROUNDS)) return Number.POSITIVE_INFINITY;
-    const size = LONG_RATE_ROUNDS + 1;
-    const oldest = (this.longRateHead - (n - 1) + size) % size;
-    const elapsed = this.longTime + (this.clock - this.roundClock) - this.longRateTime[oldest];
-    if (elapsed <= 0) return Number.POSITIVE_INFINITY;
-    const delivered = this.longDelivered + (this.delivered - this.roundDelivered);
-    const rate = (delivered - this.longRateDelivered[oldest]) / elapsed;
+    const queue =
+      this.roundShowsQueue() && this.startup.steady(this.minRttFilter.value) ? 'standing' : 'none';
     const loss = Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX);
-    const margin = queued ? CRUISE_QUEUE_MARGIN : CRUISE_LONG_RATE_MARGIN;
-    return ((1 + margin) * rate) / (1 - loss);
+    return this.probeBw.cruiseBound(this.clock, this.delivered, loss, queue);
   }
 
   /**
-   * At a round's start: record it for cruiseRateBound, or start over when app-limited or outside ProbeBW.
+   * At a round's start: record it for the cruise's bound, or start over when app-limited or outside ProbeBW.
    * A round whose closing sample was sender-limited is left out: its time and deliveries do not count.
    */
-  private recordLongRate(): void {
-    const elapsed = this.clock - this.roundClock;
-    const delivered = this.delivered - this.roundDelivered;
-    this.roundClock = this.clock;
-    this.roundDelivered = this.delivered;
-    if (this._state !== 'probe-bw' || this.sampleAppLimited) {
-      this.longRateCount = 0;
-      return;
-    }
-    if (this.longRateCount > 0) {
-      if (this.sampleSenderLimited) return;
-      this.longTime += elapsed;
-      this.longDelivered += delivered;
-    }
-    const size = LONG_RATE_ROUNDS + 1;
-    this.longRateHead = (this.longRateHead + 1) % size;
-    this.longRateTime[this.longRateHead] = this.longTime;
-    this.longRateDelivered[this.longRateHead] = this.longDelivered;
-    if (this.longRateCount < size) this.longRateCount++;
+  private recordRound(): void {
+    const kind =
+      this._state !== 'probe-bw' || this.sampleAppLimited
+        ? 'restart'
+        : this.sampleSenderLimited
+          ? 'sender-limited'
+          : 'counted';
+    this.probeBw.recordRound(this.clock, this.delivered, kind);
   }
 
   /** Whether `bytes` more may enter the network now. */
@@ -671,12 +530,9 @@ export class CongestionController implements ControllerEstimates {
       this.sendInterval.restart(this.clock);
       if (this.appLimitedUntil !== 0) {
         this.idleRestart = true;
-        // the idle time is not the path's: the cruise's bound starts over (see cruiseRateBound), and the
-        // min RTT's age leaves it out. Aged by the idle time, a 12 s rest expired the 10 s window and the
-        // restart's first sample became the min RTT: one sample of a jittery path (50 ± 30 ms one way) is
-        // a typical one, not the lowest (link-sim's warm download: 91 → 128-132 ms, the cap 1.5x with it)
-        this.longRateCount = 0;
-        this.minRttStamp += this.clock - this.emptySince;
+        // the idle time is not the path's: the cruise's bound starts over, and the min RTT's age leaves it out
+        this.probeBw.forgetRounds();
+        this.minRttFilter.restartFromIdle(this.clock);
       }
     }
     this.sendInterval.onSend(seg, bytes, this.clock, this.delivered, this.parityShare);
@@ -709,7 +565,7 @@ export class CongestionController implements ControllerEstimates {
     if (seg.ccInFlight) {
       seg.ccInFlight = false;
       this.inflight -= bytes;
-      if (this.inflight === 0) this.emptySince = this.clock;
+      if (this.inflight === 0) this.minRttFilter.markEmpty(this.clock);
     }
     this.loss.onLost(seg.ccSentTime);
   }
@@ -733,7 +589,7 @@ export class CongestionController implements ControllerEstimates {
     if (this._state !== 'drain' || this.firstFlight.verdict !== 'slower' || !seg.ccInFlight) return;
     seg.ccInFlight = false;
     this.inflight -= bytes;
-    if (this.inflight === 0) this.emptySince = this.clock;
+    if (this.inflight === 0) this.minRttFilter.markEmpty(this.clock);
   }
 
   /**
@@ -750,7 +606,7 @@ export class CongestionController implements ControllerEstimates {
     if (seg.ccInFlight) {
       seg.ccInFlight = false;
       this.inflight -= bytes;
-      if (this.inflight === 0) this.emptySince = this.clock;
+      if (this.inflight === 0) this.minRttFilter.markEmpty(this.clock);
     }
     this.delivered += bytes;
     this.sendInterval.onDelivered(this.clock);
@@ -762,7 +618,7 @@ export class CongestionController implements ControllerEstimates {
     // snapshot is not this ACK's. Taken as the sample it would end a round within a fraction of an RTT: at
     // 10 % ACK loss rounds ticked several times per RTT and Startup ended at a sixth of the link rate
     // (150 ms/10 %, docs/link-benchmark.md).
-    if (this.minRttValue > 0 && this.clock - seg.ccSentTime + 1 < this.minRttValue) return;
+    if (this.minRttFilter.value > 0 && this.clock - seg.ccSentTime + 1 < this.minRttFilter.value) return;
     // the newest transmission acknowledged in this event carries the sample
     if (!this.sampleValid || seg.ccDelivered > this.samplePriorDelivered) {
       this.sampleValid = true;
@@ -787,18 +643,8 @@ export class CongestionController implements ControllerEstimates {
     if (rtt < 0) return;
     this.cwndCache = -1;
     const sample = Math.max(rtt, 1);
-    if (this._state === 'probe-rtt') {
-      // the queue drains meanwhile: the lowest sample of ProbeRTT becomes the min RTT when it ends
-      if (sample < this.probeRttMin) this.probeRttMin = sample;
-    } else if (this.minRttValue === 0 || sample <= this.minRttValue || this.idleRefresh()) {
-      this.firstFlight.arm(this.clock);
-      this.minRttValue = sample;
-      this.minRttStamp = this.clock;
-    } else if (sample <= this.minRttValue + MIN_RTT_RENEW_MS || this.idleConfirms(sample)) {
-      this.minRttStamp = this.clock;
-    } else if (this.minRttExpired()) {
-      this.probeRttDue = true;
-    }
+    const context = this._state === 'probe-rtt' ? 'probe-rtt' : this.idleRestart ? 'idle-restart' : 'loaded';
+    if (this.minRttFilter.onSample(sample, this.clock, context)) this.firstFlight.arm(this.clock);
     this.lastRtt = sample;
     this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
@@ -827,7 +673,7 @@ export class CongestionController implements ControllerEstimates {
     this.idleRestart = false;
     this.measureAckCadence();
     if (this.appLimitedUntil !== 0 && this.delivered > this.appLimitedUntil) this.appLimitedUntil = 0;
-    if (this.samplePriorDelivered >= this.phaseDelivered) this.phaseRoundDone = true;
+    this.probeBw.onSample(this.samplePriorDelivered);
 
     // rounds: one per window of data sent after the round began
     this.roundStart = false;
@@ -840,12 +686,12 @@ export class CongestionController implements ControllerEstimates {
       this.lastRoundMaxRate = this.roundMaxRate;
       this.roundMaxRate = 0;
       this.pathRate.endRound(this.clock, this.delivered);
-      this.recordLongRate();
+      this.recordRound();
     }
 
     const ackElapsed = this.clock - this.samplePriorTime;
     const interval = Math.max(this.sampleSendElapsed, ackElapsed, 1);
-    const minRtt = this.minRttValue;
+    const minRtt = this.minRttFilter.value;
     // a sample over less than a round trip measures ACK compression, not the path
     if (minRtt === 0 || interval >= minRtt) {
       const rate = (this.delivered - this.samplePriorDelivered) / interval;
@@ -858,7 +704,7 @@ export class CongestionController implements ControllerEstimates {
       if (!limited || pathRate >= this.pathRate.best()) this.takePathRate(pathRate, rate);
     }
 
-    if (this._state === 'startup' && this.firstFlight.awaitsVerdict(this.minRttValue))
+    if (this._state === 'startup' && this.firstFlight.awaitsVerdict(this.minRttFilter.value))
       this.judgeFirstFlight();
     this.growStartupFloor();
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
@@ -876,36 +722,6 @@ export class CongestionController implements ControllerEstimates {
     if (early && this.parityShare < this.sampleParityShare)
       this.pathRate.takeCarried(pathRate, rate, this.sampleParityShare, this.rounds);
     else this.pathRate.update(pathRate, this.rounds);
-  }
-
-  /** The min RTT is older than its window: ProbeRTT is due, unless an idle restart refreshes it. */
-  private minRttExpired(): boolean {
-    return this.clock - this.minRttStamp > MIN_RTT_WINDOW_MS;
-  }
-
-  /**
-   * An expired min RTT (aged only with data in flight, see onSend) takes the sample of a restart from idle
-   * as it is, instead of ProbeRTT: the sender had nothing in flight, so the sample holds no queue of its own,
-   * which is what ProbeRTT would drain for (BBR v1 and v3 alike: an expired min RTT takes the next sample,
-   * and an idle restart skips ProbeRTT, Linux tcp_bbr.c bbr_update_min_rtt, draft-cardwell-ccwg-bbr
-   * BBRUpdateMinRTT). Without it a min RTT that expired just before the rest met the next transfer with
-   * ProbeRTT: half a BDP in flight for its first 200 ms and a round (150 ms/10 %, the link benchmark's warm
-   * download, its trace, when the rest itself aged the min RTT).
-   */
-  private idleRefresh(): boolean {
-    return this.idleRestart && this.minRttExpired();
-  }
-
-  /**
-   * A restart from idle whose sample shows no queue (as queueStanding measures one) renews the min RTT
-   * that has not expired yet: the sample is what ProbeRTT would measure, and the min stays the path's.
-   * Without it a min RTT that expired in the first round trips of the next transfer (its stamp from the
-   * last transfer or a keep-alive, up to 10 s before) sent that transfer into ProbeRTT: half a BDP for
-   * 200 ms and a round (100 ms/5 %, 50 Mbit/s, a warm download's trace: ~0.4 s at half the rate). A
-   * higher sample renews nothing, so a path whose delay grew still gets its new min once the old expires.
-   */
-  private idleConfirms(sample: number): boolean {
-    return this.idleRestart && !this.queueStanding(sample);
   }
 
   private tick(now: number): void {
@@ -948,7 +764,7 @@ export class CongestionController implements ControllerEstimates {
         // a restart from idle paces at the bandwidth until its first ACK (Linux tcp_bbr.c
         // bbr_cwnd_event): the phase advances only on ACKs, so a restart in the drain phase paced at
         // 0.75 for its whole first round trip, with no queue to drain (a warm 100ms-5-50M download's trace)
-        return this.idleRestart ? 1 : PROBE_GAINS[this.phase];
+        return this.idleRestart ? 1 : this.probeBw.gain;
     }
   }
 
@@ -958,7 +774,7 @@ export class CongestionController implements ControllerEstimates {
     if (roundMinRtt < Number.POSITIVE_INFINITY) this.lastRoundMinRtt = roundMinRtt;
     this.roundMinRtt = Number.POSITIVE_INFINITY;
     if (this._state === 'startup')
-      this.startup.endStartupRound(this.rttAvg, this.minRttValue, this.acks.cadence);
+      this.startup.endStartupRound(this.rttAvg, this.minRttFilter.value, this.acks.cadence);
     else this.startup.clearPool();
     if (this.roundRttSamples > 0)
       this.roundSpread.update(this.roundRttSum / this.roundRttSamples - roundMinRtt, this.rounds);
@@ -974,10 +790,10 @@ export class CongestionController implements ControllerEstimates {
     }
     const loss = this.loss;
     if (!loss.complete) return;
-    const standing = this.queueStanding(loss.minRtt);
+    const standing = this.minRttFilter.queueStanding(loss.minRtt);
     if (loss.congested(standing)) this.onCongestionLoss();
     loss.close(standing);
-    loss.probed = this._state !== 'probe-bw' || this.phase < PROBE_CRUISE;
+    loss.probed = this._state !== 'probe-bw' || this.probeBw.probing;
   }
 
   /**
@@ -991,7 +807,7 @@ export class CongestionController implements ControllerEstimates {
     this.floorAcked = 0;
     if (this._state !== 'startup') return;
     const startup = this.startup;
-    if (!startup.delayRising(this.rttAvg, this.minRttValue, this.acks.cadence)) {
+    if (!startup.delayRising(this.rttAvg, this.minRttFilter.value, this.acks.cadence)) {
       startup.releaseHold();
     } else {
       acked = startup.heldGrowth(acked);
@@ -1001,9 +817,9 @@ export class CongestionController implements ControllerEstimates {
     if (acked > 0 && this.startupCwnd() < this.startupFloorTarget()) this.startupDelivered += acked;
   }
 
-  /** Whether the newest RTT sample, less one peer ACK period, shows a queue (as queueStanding measures one). */
+  /** Whether the newest RTT sample, less one peer ACK period, shows a queue (as MinRtt.queueStanding measures one). */
   private queueInNewestRtt(): boolean {
-    return this.lastRtt === 0 || this.queueStanding(this.lastRtt - this.acks.cadence);
+    return this.lastRtt === 0 || this.minRttFilter.queueStanding(this.lastRtt - this.acks.cadence);
   }
 
   /** Startup's queue signals (see StartupSignals.queueFull). */
@@ -1011,23 +827,11 @@ export class CongestionController implements ControllerEstimates {
     const rtt = this.rttAvg;
     return this.startup.queueFull(
       rtt,
-      this.minRttValue,
+      this.minRttFilter.value,
       this.acks.cadence,
       this.rounds,
       this.roundRttSamples,
       this.roundMinRtt,
-    );
-  }
-
-  /**
-   * Whether the lowest RTT of a round or an epoch shows a standing queue. The lowest sample is one whose
-   * ACK waited least (the newest timestamp of a batch), so the ACK delay is not in it.
-   */
-  private queueStanding(lowestRtt: number): boolean {
-    const queued = lowestRtt - this.minRttValue;
-    return (
-      lowestRtt < Number.POSITIVE_INFINITY &&
-      queued > Math.max(QUEUE_RTT_MIN_MS, QUEUE_RTT_SHARE * this.minRttValue)
     );
   }
 
@@ -1039,63 +843,46 @@ export class CongestionController implements ControllerEstimates {
 
   /** Loss above the baseline: the queue at a bottleneck overflowed. Bound in-flight and rate (BBR v2). */
   private onCongestionLoss(): void {
-    const bdp = this.bw * this.minRttValue;
+    const bdp = this.bw * this.minRttFilter.value;
     this.inflightHi = Math.max(this.inflight, LOSS_BETA * Math.min(this.inflightHi, this.inflightCap()), bdp);
     this.bwLo = Math.max(this.lastRoundMaxRate, LOSS_BETA * Math.min(this.bwLo, this.bw));
-    if (this._state === 'probe-bw' && this.phase === PROBE_UP) this.enterPhase(PROBE_DOWN);
+    if (this._state === 'probe-bw' && this.probeBw.phase === PROBE_UP) this.enterPhase(PROBE_DOWN);
   }
 
   private advanceState(): void {
     const now = this.clock;
-    const minRtt = this.minRttValue || INITIAL_RTT_MS;
+    const minRtt = this.minRttFilter.value || INITIAL_RTT_MS;
     const bdp = this.bw * minRtt;
     if (this._state === 'drain' && this.inflight <= bdp) {
       this._state = 'probe-bw';
       this.probeBwSince = this.rounds;
       this.loss.countFrom = this.clock;
-      // BBR starts the cycle at a random phase other than the draining one
-      const phase = this.random() % PROBE_GAINS.length;
-      this.enterProbeBw(phase === PROBE_DOWN ? PROBE_CRUISE : phase);
+      this.enterProbeBw(this.probeBw.randomPhase(this.random()));
     } else if (this._state === 'probe-bw') {
-      const elapsed = now - this.phaseStart;
-      const phase = this.phase;
-      if (phase === PROBE_UP) {
-        // a round, and until the in-flight data holds the probe's gain (or the cap held it back)
-        const full = this.inflight >= PROBE_GAINS[PROBE_UP] * bdp || elapsed > 2 * minRtt;
-        if (this.phaseRoundDone && full) this.enterPhase(PROBE_DOWN);
-      } else if (phase === PROBE_DOWN) {
-        // until the queue is gone, or for a round and DRAIN_MAX_RTTS: the probe lasted a round
-        const drained = this.inflight <= this.pipeBytes();
-        if (drained || (this.phaseRoundDone && elapsed > DRAIN_MAX_RTTS * minRtt)) {
-          this.enterPhase(PROBE_CRUISE);
-        }
-      } else if (this.phaseRoundDone && this.bw >= PROBE_AGAIN_GROWTH * this.cycleStartBw) {
-        this.enterPhase(PROBE_UP);
-      } else if (elapsed > minRtt) {
-        this.enterPhase((phase + 1) % PROBE_GAINS.length);
-      }
+      const pipe = this.probeBw.phase === PROBE_DOWN ? this.pipeBytes() : 0;
+      const next = this.probeBw.nextPhase(now, this.inflight, bdp, minRtt, this.bw, pipe);
+      if (next >= 0) this.enterPhase(next);
     }
 
     // ProbeRTT: the min RTT went 10 s without a new low; drop to half a BDP for 200 ms and a round
-    if (this.probeRttDue) {
-      this.probeRttDue = false;
+    if (this.minRttFilter.probeRttDue) {
+      this.minRttFilter.beginProbeRtt();
       this._state = 'probe-rtt';
       this.loss.probed = true;
       this.startup.releaseHold();
-      this.probeRttDone = -1;
-      this.probeRttRoundDone = false;
-      this.probeRttMin = Number.POSITIVE_INFINITY;
     }
     if (this._state === 'probe-rtt') {
-      if (this.probeRttDone < 0 && this.inflight <= this.inflightCap()) {
-        this.probeRttDone = now + PROBE_RTT_MS;
-        this.nextRoundDelivered = this.delivered;
-      } else if (this.probeRttDone >= 0) {
-        if (this.roundStart) this.probeRttRoundDone = true;
-        if (this.probeRttRoundDone && now >= this.probeRttDone) {
-          // the path's RTT now, measured with the queue drained, is the min for the next window
-          if (this.probeRttMin < Number.POSITIVE_INFINITY) this.minRttValue = this.probeRttMin;
-          this.minRttStamp = now;
+      const filter = this.minRttFilter;
+      if (!filter.probeRttTimed) {
+        // timed from when the in-flight data fits its cap, and a round from there
+        if (this.inflight <= this.inflightCap()) {
+          filter.timeProbeRtt(now);
+          this.nextRoundDelivered = this.delivered;
+        }
+      } else {
+        if (this.roundStart) filter.probeRttRoundEnded();
+        if (filter.probeRttOver(now)) {
+          filter.endProbeRtt(now);
           this._state = this.filledPipe ? 'probe-bw' : 'startup';
           if (this.filledPipe) this.enterProbeBw(PROBE_CRUISE);
         }
@@ -1104,32 +891,22 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * ProbeBW from Drain or ProbeRTT: a cruise phase waits for a round and for growth past the bandwidth
-   * now before it probes early (see PROBE_AGAIN_GROWTH), as after a probe.
+   * ProbeBW from Drain or ProbeRTT, at `phase` (see ProbeBw.beginCycle).
    */
   private enterProbeBw(phase: number): void {
-    this.phaseDelivered = this.delivered;
-    this.phaseRoundDone = false;
-    this.cycleStartBw = this.bw;
+    this.probeBw.beginCycle(this.delivered, this.bw);
     this.enterPhase(phase);
   }
 
   private enterPhase(phase: number): void {
-    // the cruise keeps DOWN's round: the probe's samples are in once it is done
-    if (phase === PROBE_UP || phase === PROBE_DOWN) {
-      this.phaseDelivered = this.delivered;
-      this.phaseRoundDone = false;
-    }
-    this.phase = phase;
-    this.phaseStart = this.clock;
+    this.probeBw.enter(phase, this.clock, this.delivered);
     if (phase < PROBE_CRUISE) this.loss.probed = true;
     if (phase === PROBE_UP) {
-      this.cycles++;
       // v2 lets the rate bound go at each probe; the in-flight bound only every few cycles, so a shallow
       // bottleneck queue is overfilled rarely
       this.bwLo = Number.POSITIVE_INFINITY;
-      if (this.cycles % CYCLES_PER_BOUND_PROBE === 0) this.inflightHi = Number.POSITIVE_INFINITY;
-      this.cycleStartBw = this.bw;
+      if (this.probeBw.cycles % CYCLES_PER_BOUND_PROBE === 0) this.inflightHi = Number.POSITIVE_INFINITY;
+      this.probeBw.markCycleStart(this.bw);
     }
   }
 

@@ -199,7 +199,7 @@ export class StartupSignals {
    * The path's delay is steady: the RTT samples that made Startup's baseline spread by less than
    * HyStart++'s threshold (see delayRising). On a path whose delay varies per packet (50 ± 30 ms one way)
    * they spread by 9-20 ms, on the 25 ms links 1-5 (link-sim, loaded or not); ProbeBW's cruise reads a
-   * queue from the round's lowest RTT only on a steady path (controller.ts, CRUISE_QUEUE_ROUNDS).
+   * queue from the round's lowest RTT only on a steady path (probe-bw.ts, CRUISE_QUEUE_ROUNDS).
    */
   steady(minRtt: number): boolean {
     return this.baseSd < hystartThreshold(minRtt);
