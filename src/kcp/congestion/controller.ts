@@ -395,10 +395,18 @@ export class CongestionController implements ControllerEstimates {
     return this._state === 'startup' ? this.startupCap() : this.modelCwnd();
   }
 
-  /** Startup's in-flight cap: the model's, or the slow-start floor if more, while not held. */
+  /**
+   * Startup's in-flight cap: the model's, or the slow-start floor if more, while not held (the delay
+   * signal's hold, or the long first flight's until its verdict: FirstFlight.heldCap).
+   */
   private startupCap(): number {
-    const cap = Math.max(this.modelCwnd(), this.startupCwnd());
-    return Math.max(this.minCwnd, Math.min(cap, this.startup.holdCap));
+    const floor = this.startupCwnd();
+    const cap = Math.min(
+      Math.max(this.modelCwnd(), floor),
+      this.startup.holdCap,
+      this.firstFlight.heldCap(this.minRttFilter.value, floor),
+    );
+    return Math.max(this.minCwnd, cap);
   }
 
   /** The initial window in bytes (see FirstFlight.initialWindow). */
@@ -422,6 +430,7 @@ export class CongestionController implements ControllerEstimates {
       this.sampleSentAt,
       this.clock,
       this.delivered,
+      Math.max(this.flightPeak, this.lastFlightPeak),
       this.minRttFilter.value,
       this.initialPacing(),
       floor,

@@ -109,6 +109,11 @@ export class FirstFlight {
   /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
   private ackAt = -1;
   private ackDelivered = 0;
+  /**
+   * The room of Startup's floor the flight left unused when its ACKs began, bytes (what the peer's window
+   * or the writer held back; 0: none, or not a flight its ACKs can judge, FIRST_FLIGHT_JUDGED_WINDOWS).
+   */
+  private unused = 0;
   /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
   private lowSpans = 0;
   private lowDelivered = 0;
@@ -138,6 +143,25 @@ export class FirstFlight {
     return this.verdict === 'pending' && this.isLong(minRtt);
   }
 
+  /**
+   * Startup's in-flight cap from the long first flight's first ACK until its verdict (Infinity: none), given
+   * Startup's slow-start floor `floor`: the floor less the room of it the flight left unused (see unused).
+   * The initial window is what may go out blind, before any ACK; once the flight's ACKs come, Startup grows
+   * from what the flight put in flight, by what they deliver, and the rest of the blind allowance waits
+   * for their verdict. Our client's 512-segment window cuts a 150 ms path's 768-segment first flight to
+   * ~463, and once the client's window grew with the flight's arrival (to ~870) the cap's unused ~300
+   * segments left at once, at Startup's pacing: on a 10 Mbit/s bottleneck with a one-BDP queue the flight
+   * had filled, that second burst was 104 of the link's ~450 queue drops per download and 194 of the pair
+   * simulator's 491, while the verdict took 200 ms of ACKs (docs/link-first-round-2026-12-06.md §1,
+   * docs/link-queue-drops-2026-12-06-drops27.md). Where the path carried the flight the verdict comes
+   * within ~20 ms of ACKs, and the floor's growth meanwhile is kept: frozen at the flight (each ACK
+   * replacing only what it delivered) the cap cost a 50 Mbit/s bottleneck's Startup the samples that
+   * found its rate (pair simulator, 100 ms/5 %/50 Mbit/s, 16 seeds: -0.54 Mbit/s).
+   */
+  heldCap(minRtt: number, floor: number): number {
+    return this.unused > 0 && this.awaitsVerdict(minRtt) ? floor - this.unused : Number.POSITIVE_INFINITY;
+  }
+
   /** Whether the path is long enough for the larger first flight (LONG_FIRST_FLIGHT_WINDOWS). */
   private isLong(minRtt: number): boolean {
     return this.windows(minRtt) >= LONG_FIRST_FLIGHT_WINDOWS;
@@ -163,13 +187,15 @@ export class FirstFlight {
   /**
    * Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE), at an ACK
    * event at `clock` whose rate sample's newest segment was sent at `sentAt`, `delivered` bytes delivered in
-   * all; `pacedRate`: the flight's pacing rate, `floor`: Startup's slow-start floor before any raise. Sets
-   * and returns the verdict; 'carried' also sets the raise of the floor.
+   * all, `flightPeak` bytes the most in flight this round or the last (at the first ACK, the flight's: see
+   * heldCap); `pacedRate`: the flight's pacing rate, `floor`: Startup's slow-start floor before any raise.
+   * Sets and returns the verdict; 'carried' also sets the raise of the floor.
    */
   judge(
     sentAt: number,
     clock: number,
     delivered: number,
+    flightPeak: number,
     minRtt: number,
     pacedRate: number,
     floor: number,
@@ -178,12 +204,15 @@ export class FirstFlight {
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;
+      if (flightPeak >= FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd)
+        this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }
     const ackSpan = Math.max(1, clock - this.ackAt);
     if (ackSpan > minRtt) {
       // an interactive sender's trickle, not a flight: measure again from this ACK
       this.ackAt = -1;
+      this.unused = 0;
       this.lowSpans = 0;
       this.lowDelivered = 0;
       this.lowMs = 0;

@@ -16,17 +16,23 @@ const RTT = 200;
 /**
  * A bulk sender paced at the controller's rate and held to its cap over a path whose bottleneck forwards
  * `rate` bytes per ms. Returns when Startup ended (-1: not within `rounds` round trips), the bandwidth
- * estimate then (bytes per ms) and the deepest queue (ms).
+ * estimate then (bytes per ms), the deepest queue (ms) and the deepest that segments sent after the
+ * flight's first ACK met.
  */
 function run(
   rate: number,
   rounds: number,
-  { slowAcks }: { slowAcks?: { from: number; to: number; perMs: number } } = {},
-): { endedAt: number; bw: number; queueMs: number } {
+  {
+    slowAcks,
+    peerWindow,
+  }: { slowAcks?: { from: number; to: number; perMs: number }; peerWindow?: number } = {},
+): { endedAt: number; bw: number; queueMs: number; afterAckQueueMs: number } {
   const cc = afterFirstRoundTrip(RTT, SEG);
   const inPath: { seg: SendSnapshot; sent: number; arrives: number }[] = [];
   let queueFreeAt = 0;
   let queueMs = 0;
+  let afterAckQueueMs = 0;
+  let acked = false;
   let tokens = 0;
   for (let t = RTT; t < rounds * RTT; t++) {
     // a peer starved of CPU from `from` to `to` acknowledges only `perMs` segments a ms, then the rest
@@ -37,21 +43,28 @@ function run(
       cc.onRtt(t - s.sent, t);
       cc.onDelivered(s.seg, SEG, t);
       cc.onAckEvent(t);
+      acked = true;
     }
-    if (cc.state !== 'startup') return { endedAt: t, bw: cc.bandwidth / 1000, queueMs };
+    if (cc.state !== 'startup') return { endedAt: t, bw: cc.bandwidth / 1000, queueMs, afterAckQueueMs };
     const pace = cc.pacingPerMs();
     tokens = Math.min(tokens + pace, Math.max(2 * pace, 10 * SEG));
     while (tokens >= SEG && cc.canSend(SEG)) {
+      // a peer's window that opens with the flight's first ACKs (our client's grows with what arrives)
+      if (!acked && peerWindow !== undefined && cc.inflightBytes >= peerWindow * SEG) {
+        cc.onAppLimited();
+        break;
+      }
       const seg = snapshot();
       cc.onSend(seg, SEG, t);
       tokens -= SEG;
       const reach = t + RTT / 2;
       queueFreeAt = Math.max(queueFreeAt, reach) + SEG / rate;
       queueMs = Math.max(queueMs, queueFreeAt - reach);
+      if (acked) afterAckQueueMs = Math.max(afterAckQueueMs, queueFreeAt - reach);
       inPath.push({ seg, sent: t, arrives: Math.ceil(queueFreeAt) });
     }
   }
-  return { endedAt: -1, bw: cc.bandwidth / 1000, queueMs };
+  return { endedAt: -1, bw: cc.bandwidth / 1000, queueMs, afterAckQueueMs };
 }
 
 describe('CongestionController: the first flight on a long path', () => {
@@ -72,6 +85,16 @@ describe('CongestionController: the first flight on a long path', () => {
     assert.ok(slow.endedAt > 0 && slow.endedAt < 3 * RTT, `Startup ended at ${slow.endedAt} ms`);
     assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
     assert.ok(slow.queueMs < RTT / 2, `queue ${slow.queueMs.toFixed(0)} ms`);
+  });
+
+  test("a flight the peer's window cut short: the rest of the initial window waits for the verdict", () => {
+    // the peer's window lets 300 of the 512 segments out and opens with the flight's first ACKs; the
+    // bottleneck forwards 2 segments a ms, a quarter of the flight's 7.4. Main: the 212 the window had held
+    // left at once, at the flight's pace, into the queue the flight's ACKs were still draining (the
+    // segments sent after the first ACK met 107 ms of it)
+    const slow = run(2 * SEG, 10, { peerWindow: 300 });
+    assert.ok(slow.endedAt > 0, 'Startup did not end');
+    assert.ok(slow.afterAckQueueMs < 10, `queue ${slow.afterAckQueueMs.toFixed(0)} ms after the first ACK`);
   });
 
   test("an interactive sender's trickle is no flight: Startup keeps its window", () => {
