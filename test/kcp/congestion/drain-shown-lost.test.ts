@@ -4,7 +4,10 @@
  * window): Drain lasts until what is in flight fits the path, and a segment the peer's ACKs have shown
  * lost is not in flight. Counted until its retransmission was acknowledged, the first flight's ~230 lost
  * segments held Drain for a round trip after the queue had emptied, its repairs paced at Drain's third of
- * the rate: the bottleneck idled ~100-200 ms per download (docs/link-first-round-2026-12-06.md).
+ * the rate: the bottleneck idled ~100-200 ms per download (docs/link-first-round-2026-12-06.md). Since the
+ * flight's unused room waits for its verdict (FirstFlight.heldCap) Drain starts on ~60 ms of queue instead
+ * of a full one and lasts ~170 ms: the bottleneck idles 43-45 ms of it with the rule, 108-116 without
+ * (seeds 1-2, docs/link-queue-drops-2026-12-06-drops27.md).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -50,6 +53,6 @@ test("Drain leaves segments the peer's ACKs showed lost out of what must fit the
       `seed ${seed}: the first flight overflowed the queue (${a.queueDrops} drops)`,
     );
     assert.ok(drainMs > 0, `seed ${seed}: Drain ran`);
-    assert.ok(idleMs < 40, `seed ${seed}: the bottleneck idled ${idleMs} of Drain's ${drainMs} ms`);
+    assert.ok(idleMs < 60, `seed ${seed}: the bottleneck idled ${idleMs} of Drain's ${drainMs} ms`);
   }
 });
