@@ -31,6 +31,13 @@ interface Entry {
 
 export class LogLimiter {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * The entry `holds` last found, with its cause and peer: a peer that keeps sending bad datagrams asks for
+   * the same key each time, and its key string is then not built again. Forgotten whenever the table changes.
+   */
+  private lastCause = '';
+  private lastPeer: string | number = '';
+  private lastEntry: Entry | undefined;
   private readonly intervalMs: number;
   private readonly now: () => number;
   private readonly maxKeys: number;
@@ -69,6 +76,26 @@ export class LogLimiter {
     return this.gate(cause, peer, (held, sinceMs) => message(held + 1, sinceMs));
   }
 
+  /**
+   * True when a line for `cause` and `peer` was written within the interval: the occurrence is then counted
+   * as held back, as report and reportCount would count it. A caller on the packet path asks this first and
+   * builds its message (a closure) only when a line is due: a flood of bad datagrams from one peer then costs
+   * no allocation per datagram (docs/sturdiness-garbage-flood-2026-12-06-garbage27.md).
+   */
+  holds(cause: string, peer: string | number): boolean {
+    let entry = this.lastEntry;
+    if (entry === undefined || cause !== this.lastCause || peer !== this.lastPeer) {
+      entry = this.entries.get(`${cause}\u0000${peer}`);
+      if (entry === undefined) return false;
+      this.lastCause = cause;
+      this.lastPeer = peer;
+      this.lastEntry = entry;
+    }
+    if (this.now() - entry.lastLoggedAt >= this.intervalMs) return false;
+    entry.suppressed++;
+    return true;
+  }
+
   private gate(
     cause: string,
     peer: string | number,
@@ -82,6 +109,7 @@ export class LogLimiter {
       return false;
     }
     this.log(line(entry?.suppressed ?? 0, entry === undefined ? -1 : now - entry.lastLoggedAt));
+    this.lastEntry = undefined;
     if (entry !== undefined) {
       // Re-insert so the map's order stays oldest-first for eviction.
       this.entries.delete(key);

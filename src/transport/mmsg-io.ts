@@ -671,12 +671,12 @@ class MmsgIo implements UdpIo {
       const len = rx.received(i);
       const segment = gro ? rx.segmentSize(i) : 0;
       if (segment === 0 || segment >= len) {
-        received.add(rx.slot(i), 0, len);
+        received.add(rx.slot(i), 0, openable(len));
         continue;
       }
-      received.add(rx.slot(i), 0, segment);
+      received.add(rx.slot(i), 0, openable(segment));
       for (let at = segment; at < len; at += segment)
-        received.add(rx.slot(i), at, segmentLength(segment, len, at));
+        received.add(rx.slot(i), at, openable(segmentLength(segment, len, at)));
     }
     opener.openMany(received);
   }
@@ -725,6 +725,17 @@ class MmsgIo implements UdpIo {
     transportCounters.udpSocketErrors++;
     this.onError(err);
   }
+}
+
+/**
+ * The length to open a received datagram of `len` bytes at: 0 (not opened, as a datagram too short to hold
+ * the crypt's header) when it is longer than KCP_MTU_LIMIT, which every receiver refuses before it looks at
+ * what opening gave (KcpListener.packetInput, KcpSession.input). Decrypting and checksumming it would be the
+ * most expensive work a batch does for a datagram that cannot be ours: a flood of long or fragmented junk
+ * (docs/sturdiness-garbage-flood-2026-12-06-garbage27.md).
+ */
+function openable(len: number): number {
+  return len > KCP_MTU_LIMIT ? 0 : len;
 }
 
 /**

@@ -98,11 +98,13 @@ export class Diagnosis {
   /** For the listener or dialer: datagrams failing the checksum, socket errors, an I/O fallback. */
   readonly observer: TransportObserver = {
     undecryptable: (key, sender) => {
+      if (this.limiter.holds('checksum', key)) return;
       this.limiter.reportCount('checksum', key, (count, sinceMs) => {
         return `${failedChecksum(sender(), count, sinceMs)}: the peers probably differ in -key or -crypt`;
       });
     },
     damaged: (key, sender) => {
+      if (this.limiter.holds('damaged', key)) return;
       this.limiter.reportCount('damaged', key, (count, sinceMs) => {
         return (
           `${failedChecksum(sender(), count, sinceMs)} while its session's other datagrams opened: ` +

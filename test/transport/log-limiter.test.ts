@@ -44,6 +44,24 @@ describe('LogLimiter', () => {
     assert.deepEqual(h.lines, ['1 in -1', '5 in 61000', '1 in -1']);
   });
 
+  test('holds: an occurrence within the interval is held and counted on the next line; false when a line is due', () => {
+    const h = harness({ intervalMs: 60_000 });
+    const say = (count: number, sinceMs: number) => `${count} in ${sinceMs}`;
+    assert.equal(h.limiter.holds('csum', 7), false, 'nothing written yet');
+    h.limiter.reportCount('csum', 7, say);
+    for (let i = 0; i < 3; i++) assert.equal(h.limiter.holds('csum', 7), true);
+    assert.equal(h.limiter.holds('csum', 8), false, 'another peer');
+    assert.equal(h.limiter.holds('smux', 7), false, 'another cause');
+    h.advance(60_000);
+    assert.equal(h.limiter.holds('csum', 7), false, 'a line is due');
+    assert.equal(h.limiter.reportCount('csum', 7, say), true);
+    // the line replaced the key's entry: holding now counts on the new one
+    assert.equal(h.limiter.holds('csum', 7), true);
+    h.advance(60_000);
+    h.limiter.reportCount('csum', 7, say);
+    assert.deepEqual(h.lines, ['1 in -1', '4 in 60000', '2 in 60000']);
+  });
+
   test('causes and peers are independent', () => {
     const h = harness();
     h.limiter.report('csum', 'a', () => 'a csum');

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import type dgram from 'node:dgram';
 import { describe, test } from 'node:test';
+import { batchOpener } from '../../src/crypt/batch.js';
 import { CFB_HEADER_SIZE } from '../../src/crypt/cfb-packet.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
+import { KCP_MTU_LIMIT } from '../../src/kcp/index.js';
 import { DgramIo } from '../../src/transport/dgram-io.js';
 import { createMmsgIo, formatIpv6, mmsgSupported } from '../../src/transport/mmsg-io.js';
 import { LATE_TICK_READ_MS, type Schedulable, scheduler } from '../../src/transport/scheduler.js';
@@ -152,6 +154,38 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     );
     io.close();
     for (const p of peers) p.socket.close();
+  });
+
+  test('a datagram longer than KCP_MTU_LIMIT is delivered unopened, as it arrived; one within it opened', async () => {
+    const { crypt } = createPacketCrypt('aes', Buffer.alloc(32, 9));
+    const socket = await boundSocket('127.0.0.1');
+    const io = createUdpIo(socket);
+    io.opener = batchOpener(crypt);
+    const got: { opened: number; bytes: Buffer }[] = [];
+    io.onDatagram = (buf, len, opened, offset) => {
+      got.push({ opened, bytes: Buffer.from(buf.subarray(offset, offset + len)) });
+    };
+    const peer = await plainPeer('127.0.0.1', socket.address().port);
+    try {
+      const sealed = Buffer.alloc(CFB_HEADER_SIZE + 100, 3);
+      const sealedLength = crypt.seal(sealed, sealed.length);
+      peer.socket.send(Buffer.alloc(2000, 0x5a));
+      peer.socket.send(sealed.subarray(0, sealedLength));
+      await until(() => got.length === 2, { what: 'two datagrams', everyMs: 5 });
+      const [long, short] = got;
+      assert.ok(long.bytes.length > KCP_MTU_LIMIT, `${long.bytes.length} bytes, longer than KCP_MTU_LIMIT`);
+      assert.equal(long.opened, -1);
+      // decrypting in place would have changed them: the work a flood of long junk must not cost
+      assert.ok(
+        long.bytes.every((b) => b === 0x5a),
+        'the long datagram was not decrypted',
+      );
+      assert.equal(short.opened, sealedLength);
+      assert.deepEqual(short.bytes.subarray(CFB_HEADER_SIZE), Buffer.alloc(100, 3));
+    } finally {
+      io.close();
+      peer.socket.close();
+    }
   });
 
   test('IPv6: the sender is named like dgram names it', async (t) => {
