@@ -372,7 +372,7 @@ test("a session waiting on its peer's ACKs runs KCP's flush only when something 
   }
 });
 
-test("a session's first data, written while its receive batch holds its sends, leaves with the batch's ACKs in one datagram", () => {
+test("a session's first data, written while its receive batch holds its sends, leaves with the batch's ACKs in one datagram", (t) => {
   const clock = { now: 0 };
   const manual = new Scheduler({ drive: 'manual', now: () => clock.now });
   // the server's scheduler runs flushes at once on a write to an idle session (flushNow), as a tunnel's does
@@ -393,6 +393,11 @@ test("a session's first data, written while its receive batch holds its sends, l
   const server = new KcpSession(1, { ...sessionOptions, scheduler: timers }, queueTo(fromServer), {
     active: false,
   });
+  // closed even if an assertion fails: the server's scheduler has a timer
+  t.after(() => {
+    client.close();
+    server.close();
+  });
   server.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
   client.write(Buffer.alloc(100));
   manual.run();
@@ -409,6 +414,4 @@ test("a session's first data, written while its receive batch holds its sends, l
     return found;
   });
   assert.deepEqual(cmds, [[KCP_CMD_ACK, KCP_CMD_PUSH]], 'one datagram: the ACK, then the data');
-  client.close();
-  server.close();
 });
