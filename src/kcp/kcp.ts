@@ -794,6 +794,27 @@ export class Kcp {
   }
 
   /**
+   * When a flush now would send nothing and change nothing that a later flush would not change the same way,
+   * the ms until one could (what flush would return); -1 when it may do something. Nothing is owed (no ACK,
+   * no window probe or answer: the peer's window is open), nothing is waiting to go (snd_queue, a paced
+   * tail, the last flush was not held by the pacer), no sent segment is due (resendDue, a fastack, a scan
+   * left unfinished) and no last-flight copy can go. Only an input or a send changes any of that; the
+   * controller's clock sums the time between its events whether or not a flush ticks it, and after an
+   * unpaced flush its pacing allowance accrues nothing (SendInterval.onFlushEnd).
+   */
+  idleWait(now: number): number {
+    if (this.ackCount > 0 || this.probe !== 0 || this._rmtWnd === 0 || this.probeWait !== 0 || this._paced)
+      return -1;
+    if (this.sndQueue.length > 0 || this.ccUnsentBytes > 0 || this.scanAll || this.fastackPending) return -1;
+    const sndBuf = this.sndBuf;
+    if (sndBuf.length > 0 && sndBuf.get(sndBuf.length - 1).xmit === 0) return -1;
+    if (this.lastFlightCopies && this.flightCopyOpen && this.inTail() && this.flightCopiesShown()) return -1;
+    const due = timeDiff(this.resendDue, now >>> 0);
+    if (due <= 0) return -1;
+    return Math.min(due, this._interval);
+  }
+
+  /**
    * Write pending ACKs, window probes and due (re)transmissions as datagrams through `output`
    * (docs/protocol.md §4.6). An ACK-only flush stops after the ACKs. Returns the ms until the next flush is due:
    * min(interval, earliest pending resendts − now).
@@ -1121,11 +1142,8 @@ export class Kcp {
     now: number,
     una: number,
   ): number {
+    if (!this.flightCopiesShown()) return ptr;
     const sndBuf = this.sndBuf;
-    // a thin stream's new segments get their own copy (see COPY_RTT_SHARE)
-    if (this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS) return ptr;
-    const lost = this.retransmitted - this.spurious;
-    if (lost === 0 || lost < LAST_FLIGHT_COPY_LOSS_MIN * this._transmissions) return ptr;
     const maxAge = cc.state === 'startup' ? this.rtt.srtt * STARTUP_FLIGHT_COPY_RTT_SHARE : this.rtt.srtt;
     const pacing = this.pacing;
     while (this.flightCopyOpen) {
@@ -1150,6 +1168,16 @@ export class Kcp {
       this.flightCopySn = (this.flightCopySn - 1) >>> 0;
     }
     return ptr;
+  }
+
+  /**
+   * Whether enableLastFlightCopies' copies may go: the stream is not thin (a thin stream's new segments get
+   * their own copy, see COPY_RTT_SHARE) and the path has shown loss (LAST_FLIGHT_COPY_LOSS_MIN).
+   */
+  private flightCopiesShown(): boolean {
+    if (this.thinDuplicates && this.sndBuf.length <= THIN_STREAM_SEGMENTS) return false;
+    const lost = this.retransmitted - this.spurious;
+    return lost > 0 && lost >= LAST_FLIGHT_COPY_LOSS_MIN * this._transmissions;
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */

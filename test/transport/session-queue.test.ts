@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { KCP_CMD_ACK, KCP_CMD_PUSH, type Kcp } from '../../src/kcp/index.js';
 import { beginReceiveBatch, endReceiveBatch } from '../../src/transport/receive-backlog.js';
 import { Scheduler } from '../../src/transport/scheduler.js';
 import { type DatagramLink, KcpSession } from '../../src/transport/session.js';
@@ -313,4 +314,104 @@ test('in a receive batch, a request on another session is handed up before the d
   assert.ok(firstBulk >= 0, `the ACKs let new data out within the batch: ${events.join(', ')}`);
   assert.equal(events[0], 'request handed up (64 bytes)', `order: ${events.join(', ')}`);
   for (const s of sessions) s.close();
+});
+
+test("a session waiting on its peer's ACKs runs KCP's flush only when something is due", () => {
+  for (const auto of [false, true]) {
+    const clock = { now: 0 };
+    const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
+    const sentAt: number[] = [];
+    const lost: DatagramLink = {
+      remote: 'lossy',
+      claim: () => Buffer.alloc(1500),
+      send: () => {
+        sentAt.push(clock.now);
+      },
+      release: () => {},
+    };
+    const options = {
+      ...sessionOptions,
+      scheduler,
+      ...(auto ? { auto: { congestion: true, windows: true, fec: false } } : {}),
+    };
+    const session = new KcpSession(1, options, lost, { active: true });
+    // a second one, so that the first is not the scheduler's last driven session (Scheduler.mayPark)
+    const other = new KcpSession(2, options, lost, { active: true });
+    const kcp = (session as unknown as { kcp: Kcp }).kcp;
+    let flushes = 0;
+    const flush = kcp.flush.bind(kcp);
+    kcp.flush = (ackOnly: boolean, now: number): number => {
+      flushes++;
+      return flush(ackOnly, now);
+    };
+    let ticks = 0;
+    const update = session.update.bind(session);
+    session.update = (now: number): number => {
+      ticks++;
+      return update(now);
+    };
+    scheduler.run();
+    // more than a thin stream's segments (auto copies those a quarter RTT later): the flight waits whole
+    session.write(Buffer.alloc(8 * 1300));
+    scheduler.run();
+    const sent = sentAt.length;
+    const flushesAfterSend = flushes;
+    while (sentAt.length === sent && clock.now < 5000) {
+      clock.now++;
+      scheduler.run();
+    }
+    const label = auto ? 'auto' : 'fast';
+    assert.ok(sentAt.length > sent && clock.now < 5000, `${label}: the flight went again on its timeout`);
+    assert.ok(ticks >= 10, `${label}: interval ticks while waiting: ${ticks}`);
+    assert.ok(
+      flushes - flushesAfterSend <= 1,
+      `${label}: KCP flushes while waiting (only the one that resends): ${flushes - flushesAfterSend}`,
+    );
+    session.close();
+    other.close();
+  }
+});
+
+test("a session's first data, written while its receive batch holds its sends, leaves with the batch's ACKs in one datagram", (t) => {
+  const clock = { now: 0 };
+  const manual = new Scheduler({ drive: 'manual', now: () => clock.now });
+  // the server's scheduler runs flushes at once on a write to an idle session (flushNow), as a tunnel's does
+  const timers = new Scheduler();
+  const toServer: Buffer[] = [];
+  const fromServer: Buffer[] = [];
+  const queueTo = (queue: Buffer[]): DatagramLink => ({
+    remote: 'queued',
+    claim: () => Buffer.alloc(1500),
+    send: (buf, len) => {
+      queue.push(Buffer.from(buf.subarray(0, len)));
+    },
+    release: () => {},
+  });
+  const client = new KcpSession(1, { ...sessionOptions, scheduler: manual }, queueTo(toServer), {
+    active: true,
+  });
+  const server = new KcpSession(1, { ...sessionOptions, scheduler: timers }, queueTo(fromServer), {
+    active: false,
+  });
+  // closed even if an assertion fails: the server's scheduler has a timer
+  t.after(() => {
+    client.close();
+    server.close();
+  });
+  server.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  client.write(Buffer.alloc(100));
+  manual.run();
+  assert.equal(toServer.length, 1);
+  // a server opening its session on the client's first datagram writes the RTT-priming NOP (rtt-prime.ts)
+  beginReceiveBatch(1, 0);
+  server.input(toServer[0], toServer[0].length);
+  server.write(Buffer.alloc(8));
+  endReceiveBatch();
+  const cmds = fromServer.map((d) => {
+    const found: number[] = [];
+    for (let p = sessionOptions.crypt.headerSize; p + 24 <= d.length; p += 24 + d.readUInt32LE(p + 20))
+      found.push(d[p + 4]);
+    return found;
+  });
+  assert.deepEqual(cmds, [[KCP_CMD_ACK, KCP_CMD_PUSH]], 'one datagram: the ACK, then the data');
 });
