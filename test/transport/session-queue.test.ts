@@ -106,19 +106,23 @@ test('a write to an idle session leaves at once; writes behind it wait for the e
   assert.equal(sent, 2, 'the end-of-turn flush sent both in one datagram');
 });
 
-test('one turn sends at most one batch of new segments; the rest follows turn by turn, none lost', () => {
-  const clock = { now: 0 };
-  const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
-  const toServer: Buffer[] = [];
-  const toClient: Buffer[] = [];
-  const queueTo = (queue: Buffer[]): DatagramLink => ({
+/** A link that queues each datagram sent (a copy) for the test to deliver. */
+function queueTo(queue: Buffer[]): DatagramLink {
+  return {
     remote: 'queued',
     claim: () => Buffer.alloc(1500),
     send: (buf, len) => {
       queue.push(Buffer.from(buf.subarray(0, len)));
     },
     release: () => {},
-  });
+  };
+}
+
+test('one turn sends at most one batch of new segments; the rest follows turn by turn, none lost', () => {
+  const clock = { now: 0 };
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
+  const toServer: Buffer[] = [];
+  const toClient: Buffer[] = [];
   const options = { ...sessionOptions, scheduler };
   const client = new KcpSession(1, options, queueTo(toServer), { active: true });
   // An ACK datagram per datagram received: each one slides the client's window within the turn.
@@ -267,7 +271,7 @@ test('in a receive batch, a request on another session is handed up before the d
   const clock = { now: 0 };
   const scheduler = new Scheduler({ drive: 'manual', now: () => clock.now });
   const events: string[] = [];
-  const queueTo = (queue: Buffer[], name: string): DatagramLink => ({
+  const recordedQueueTo = (queue: Buffer[], name: string): DatagramLink => ({
     remote: name,
     claim: () => Buffer.alloc(1500),
     send: (buf, len) => {
@@ -281,12 +285,14 @@ test('in a receive batch, a request on another session is handed up before the d
   const toBulkClient: Buffer[] = [];
   const toRequestClient: Buffer[] = [];
   // the bulk sender's window of 16 segments holds the rest of its data back until the peer's ACKs come
-  const bulkClient = new KcpSession(1, { ...options, sndWnd: 16 }, queueTo(toBulkServer, 'bulk'), {
+  const bulkClient = new KcpSession(1, { ...options, sndWnd: 16 }, recordedQueueTo(toBulkServer, 'bulk'), {
     active: true,
   });
-  const bulkServer = new KcpSession(1, options, queueTo(toBulkClient, 'bulk ack'), { active: false });
-  const requestClient = new KcpSession(2, options, queueTo([], 'request client'), { active: true });
-  const requestServer = new KcpSession(2, options, queueTo(toRequestClient, 'request'), { active: false });
+  const bulkServer = new KcpSession(1, options, recordedQueueTo(toBulkClient, 'bulk ack'), { active: false });
+  const requestClient = new KcpSession(2, options, recordedQueueTo([], 'request client'), { active: true });
+  const requestServer = new KcpSession(2, options, recordedQueueTo(toRequestClient, 'request'), {
+    active: false,
+  });
   const sessions = [bulkClient, bulkServer, requestClient, requestServer];
   for (const s of sessions) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
   requestClient.attach({
@@ -379,14 +385,6 @@ test("a session's first data, written while its receive batch holds its sends, l
   const timers = new Scheduler();
   const toServer: Buffer[] = [];
   const fromServer: Buffer[] = [];
-  const queueTo = (queue: Buffer[]): DatagramLink => ({
-    remote: 'queued',
-    claim: () => Buffer.alloc(1500),
-    send: (buf, len) => {
-      queue.push(Buffer.from(buf.subarray(0, len)));
-    },
-    release: () => {},
-  });
   const client = new KcpSession(1, { ...sessionOptions, scheduler: manual }, queueTo(toServer), {
     active: true,
   });
