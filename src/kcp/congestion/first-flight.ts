@@ -153,8 +153,9 @@ export class FirstFlight {
    * segments left at once, at Startup's pacing: on a 10 Mbit/s bottleneck with a one-BDP queue the flight
    * had filled, that second burst was ~130 of the link's ~455 queue drops per download and 194 of the pair
    * simulator's 491, while the verdict took 200 ms of ACKs (docs/link-first-round-2026-12-06.md §1; with
-   * the hold 8 link pairs dropped 128 fewer, goodput level: docs/link-queue-drops-2026-12-06-drops27.md). Where the path carried the flight the verdict comes
-   * within ~20 ms of ACKs, and the floor's growth meanwhile is kept: frozen at the flight (each ACK
+   * the hold 8 link pairs dropped 128 fewer, goodput level: docs/link-queue-drops-2026-12-06-drops27.md).
+   * Where the path carried the flight the verdict comes within ~20 ms of ACKs, and the floor's growth
+   * meanwhile is kept: frozen at the flight (each ACK
    * replacing only what it delivered) the cap cost a 50 Mbit/s bottleneck's Startup the samples that
    * found its rate (pair simulator, 100 ms/5 %/50 Mbit/s, 16 seeds: -0.54 Mbit/s).
    */
