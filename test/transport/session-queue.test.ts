@@ -106,6 +106,15 @@ test('a write to an idle session leaves at once; writes behind it wait for the e
   assert.equal(sent, 2, 'the end-of-turn flush sent both in one datagram');
 });
 
+/** The tests' session options on `scheduler`, with -mode auto's controller and windows (FEC off) when `auto`. */
+function sessionOptionsWith(scheduler: Scheduler, auto: boolean) {
+  return {
+    ...sessionOptions,
+    scheduler,
+    ...(auto ? { auto: { congestion: true, windows: true, fec: false } } : {}),
+  };
+}
+
 /** A link that queues each datagram sent (a copy) for the test to deliver. */
 function queueTo(queue: Buffer[]): DatagramLink {
   return {
@@ -229,11 +238,7 @@ test('a receive batch reads the clock once per session (once per datagram outsid
       release: () => {},
     };
     const drop: DatagramLink = { ...link, send: () => {} };
-    const options = {
-      ...sessionOptions,
-      scheduler,
-      ...(auto ? { auto: { congestion: true, windows: true, fec: false } } : {}),
-    };
+    const options = sessionOptionsWith(scheduler, auto);
     const client = new KcpSession(1, options, link, { active: true });
     const server = new KcpSession(1, options, drop, { active: false });
     const sendSix = (): Buffer[] => {
@@ -335,11 +340,7 @@ test("a session waiting on its peer's ACKs runs KCP's flush only when something 
       },
       release: () => {},
     };
-    const options = {
-      ...sessionOptions,
-      scheduler,
-      ...(auto ? { auto: { congestion: true, windows: true, fec: false } } : {}),
-    };
+    const options = sessionOptionsWith(scheduler, auto);
     const session = new KcpSession(1, options, lost, { active: true });
     // a second one, so that the first is not the scheduler's last driven session (Scheduler.mayPark)
     const other = new KcpSession(2, options, lost, { active: true });
