@@ -7,6 +7,7 @@
  */
 import {
   AUTO_MODE,
+  AUTO_SMUX_BUF,
   CLIENT_OPTIONS,
   type ClientConfig,
   MANUAL_MODE,
@@ -40,7 +41,8 @@ export interface KcpOptions {
    * KCP profile (-mode), default 'auto' (kcptun's is 'fast'); 'manual' takes noDelay, interval, resend and
    * nc. 'auto' (ours) runs fast3's timers with congestion control and pacing, automatic windows unless sndWnd or rcvWnd is
    * given, and adaptive parity unless dataShard or parityShard is given; a tunnel client also gets two
-   * sessions unless conn is given, each new stream on the least loaded.
+   * sessions unless conn is given, each new stream on the least loaded, and with automatic windows a tunnel's
+   * smuxBuf and streamBuf are 16 MiB unless either is given.
    */
   mode?: 'auto' | 'normal' | 'fast' | 'fast2' | 'fast3' | 'manual';
   noDelay?: number;
@@ -369,6 +371,19 @@ function modeParameters(r: OptionReader): Pick<SessionOptions, 'nodelay' | 'inte
   };
 }
 
+/**
+ * Mode 'auto''s self-tuning parts, as the CLI's -mode auto (src/cli/config.ts applyModePreset): a window
+ * or FEC shape the caller gives is kept, and that part not tuned; undefined in kcptun's modes.
+ */
+function autoPartsOf(r: OptionReader): SessionOptions['auto'] {
+  if (r.string('mode') !== AUTO_MODE) return undefined;
+  return {
+    congestion: true,
+    windows: !r.has('sndWnd') && !r.has('rcvWnd'),
+    fec: !r.has('dataShard') && !r.has('parityShard'),
+  };
+}
+
 /** The session options the transport layer takes, checked against kcptun's limits. */
 export function sessionOptionsOf(r: OptionReader): SessionOptions {
   const dataShards = r.int('dataShard', 0, MAX_TOTAL_SHARDS);
@@ -392,14 +407,8 @@ export function sessionOptionsOf(r: OptionReader): SessionOptions {
     ackNoDelay: r.bool('ackNoDelay'),
     rateLimit: r.int('rateLimit', 0, Number.MAX_SAFE_INTEGER),
   };
-  if (r.string('mode') === AUTO_MODE) {
-    // as the CLI's -mode auto: a window or FEC shape the caller gives is kept, and that part not tuned
-    options.auto = {
-      congestion: true,
-      windows: !r.has('sndWnd') && !r.has('rcvWnd'),
-      fec: !r.has('dataShard') && !r.has('parityShard'),
-    };
-  }
+  const auto = autoPartsOf(r);
+  if (auto !== undefined) options.auto = auto;
   const scheduler = r.raw('scheduler') as Scheduler | undefined;
   if (scheduler !== undefined) options.scheduler = scheduler;
   return options;
@@ -421,11 +430,17 @@ export function smuxFieldsOf(
 ): Pick<ClientConfig, 'smuxVer' | 'smuxBuf' | 'frameSize' | 'streamBuf' | 'keepAlive'> {
   const smuxVer = r.int('smuxVer', 1, 2);
   const smuxBuf = r.int('smuxBuf', 1, MAX_SMUX_BUFFER);
-  return {
+  const fields = {
     smuxVer,
     smuxBuf,
     frameSize: r.int('frameSize', 1, MAX_SMUX_FRAME_SIZE),
     streamBuf: r.int('streamBuf', 1, smuxBuf),
     keepAlive: r.int('keepAlive', 1, SMUX_KEEPALIVE_TIMEOUT_SECONDS),
   };
+  // as the CLI's -mode auto with automatic windows: larger smux buffers unless either is given (AUTO_SMUX_BUF)
+  if (autoPartsOf(r)?.windows && !r.has('smuxBuf') && !r.has('streamBuf')) {
+    fields.smuxBuf = Math.max(fields.smuxBuf, AUTO_SMUX_BUF);
+    fields.streamBuf = Math.max(fields.streamBuf, AUTO_SMUX_BUF);
+  }
+  return fields;
 }

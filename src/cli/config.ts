@@ -9,6 +9,7 @@ import { parseGoInt } from './go-strconv.js';
 import { JsonSyntaxError, type JsonValue, readFirstJsonValue } from './json.js';
 import {
   AUTO_MODE,
+  AUTO_SMUX_BUF,
   type ClientConfig,
   type CommonConfig,
   modePreset,
@@ -108,15 +109,6 @@ export function loadJsonConfigFile<C>(
   }
   return applyJsonConfig(config, options, text, path);
 }
-
-/**
- * -mode auto's smux buffers (-smuxbuf and -streambuf), unless the user set either: smux v2's stream window
- * is its receiver's -streambuf, and kcptun's 2 MiB default, returned in half-window updates only as data
- * leaves in order, held a 100 ms/5 % link to ~1.5 MiB in flight (docs/link-benchmark.md), whatever the
- * KCP windows allow. One stream may use the whole session buffer, as with smux v1; the memory is used only
- * while the local reader is slower than the link.
- */
-const AUTO_SMUX_BUF = 16 * 1024 * 1024;
 
 /**
  * kcptun's -mode switch: a known profile overwrites nodelay/interval/resend/nc; others keep them.

@@ -99,6 +99,15 @@ export interface ModePreset {
 /** Our self-tuning mode (not in kcptun): fast3's timers plus the parts AutoParts lists. */
 export const AUTO_MODE = 'auto';
 
+/**
+ * -mode auto's smux buffers (-smuxbuf and -streambuf), unless the user set either: smux v2's stream window
+ * is its receiver's -streambuf, and kcptun's 2 MiB default, returned in half-window updates only as data
+ * leaves in order, held a 100 ms/5 % link to ~1.5 MiB in flight (docs/link-benchmark.md), whatever the
+ * KCP windows allow. One stream may use the whole session buffer, as with smux v1; the memory is used only
+ * while the local reader is slower than the link.
+ */
+export const AUTO_SMUX_BUF = 16 * 1024 * 1024;
+
 /** kcptun's -mode that keeps -nodelay/-interval/-resend/-nc as given. */
 export const MANUAL_MODE = 'manual';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { checkOptions, OPTION_NAMES, OptionReader, smuxFieldsOf } from '../../src/api/options.js';
 import {
   createSession,
   createTunnelClient,
@@ -201,6 +202,31 @@ describe("a tunnel client in mode 'auto'", () => {
   });
   it('is the default mode', async () => {
     assert.deepEqual(await streamsPerSession({}), [1, 1]);
+  });
+});
+
+describe("a tunnel's smux buffers", () => {
+  /** smuxBuf and streamBuf as createTunnelClient builds them from `options`. */
+  function buffers(options: Record<string, unknown>): [number, number] {
+    const values = checkOptions(
+      { localAddr: ':0', remoteAddr: 'x:1', ...options },
+      OPTION_NAMES.tunnelClient,
+      't',
+    );
+    const fields = smuxFieldsOf(new OptionReader(values, 'client', 't'));
+    return [fields.smuxBuf, fields.streamBuf];
+  }
+  const MIB = 1024 * 1024;
+
+  it("are 16 MiB in mode 'auto' with automatic windows, as the CLI's -mode auto", () => {
+    assert.deepEqual(buffers({}), [16 * MIB, 16 * MIB]);
+    assert.deepEqual(buffers({ mode: 'auto' }), [16 * MIB, 16 * MIB]);
+  });
+  it("keep kcptun's defaults in its modes, with given windows, and when either is given", () => {
+    assert.deepEqual(buffers({ mode: 'fast' }), [4 * MIB, 2 * MIB]);
+    assert.deepEqual(buffers({ mode: 'auto', sndWnd: 1024 }), [4 * MIB, 2 * MIB]);
+    assert.deepEqual(buffers({ mode: 'auto', streamBuf: MIB }), [4 * MIB, MIB]);
+    assert.deepEqual(buffers({ mode: 'auto', smuxBuf: 8 * MIB }), [8 * MIB, 2 * MIB]);
   });
 });
 
