@@ -1,5 +1,6 @@
 /**
- * `npm run fuzz -- [--seconds N] [--seed N] [--classes a,b] [--in-process] [--rate N] [--settle N] [--json FILE]`
+ * `npm run fuzz -- [--seconds N] [--seed N] [--classes a,b] [--mode auto|fast] [--in-process] [--rate N] [--settle N]
+ *  [--json FILE]`
  *
  * Sends every class of hostile datagrams (see classes/) to a kcptun-server under a live, sha256-checked
  * transfer, and prints inputs tried, sessions opened, live exchanges and RSS per class. Exits 1 if the
@@ -10,11 +11,13 @@ import { parseArgs } from 'node:util';
 import { runBenchMain, UsageError } from '../cli-usage.js';
 import { CLASS_NAMES } from './classes/index.js';
 import { DEFAULT_FUZZ_OPTIONS, type FuzzOptions, runFuzz } from './run.js';
+import { tunnelModeOption } from './tunnel-under-test.js';
 
 const USAGE = `usage: npm run fuzz -- [options]
   --seconds N    seconds per class of hostile datagrams (default ${DEFAULT_FUZZ_OPTIONS.secondsPerClass})
   --seed N       the generators' seed (default ${DEFAULT_FUZZ_OPTIONS.seed})
   --classes A,B  classes to send (default: all): ${CLASS_NAMES.join(', ')}
+  --mode M       both ends' -mode: auto (ours, the default) or fast (kcptun's default)
   --in-process   run the server in this process instead of a child kcptun-server
   --rate N       hostile datagrams per second (default ${DEFAULT_FUZZ_OPTIONS.rate})
   --settle N     seconds to wait at the end before counting the sessions the server still holds
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       seed: { type: 'string' },
       classes: { type: 'string' },
+      mode: { type: 'string' },
       'in-process': { type: 'boolean', default: false },
       rate: { type: 'string' },
       settle: { type: 'string' },
@@ -47,6 +51,7 @@ async function main(): Promise<void> {
     seed: values.seed === undefined ? d.seed : Number.parseInt(values.seed, 10) >>> 0,
     classes: values.classes === undefined ? CLASS_NAMES : values.classes.split(','),
     server: values['in-process'] ? 'in-process' : 'child',
+    mode: tunnelModeOption(values.mode, d.mode),
     rate: positiveNumber(values.rate, 'rate', d.rate),
     settleSeconds: values.settle === undefined ? 0 : positiveNumber(values.settle, 'settle', 0),
     progress: (line) => console.log(line),

@@ -16,6 +16,7 @@ import {
   startClient,
   startEchoTarget,
   startInProcessServer,
+  type TunnelMode,
 } from './tunnel-under-test.js';
 
 export interface FuzzOptions {
@@ -24,6 +25,8 @@ export interface FuzzOptions {
   /** Class names to run, in this order. */
   classes: readonly string[];
   server: 'child' | 'in-process';
+  /** Both ends' -mode. */
+  mode: TunnelMode;
   /** Hostile datagrams per second to aim for. */
   rate: number;
   liveStreams: number;
@@ -39,6 +42,7 @@ export const DEFAULT_FUZZ_OPTIONS: Omit<FuzzOptions, 'classes'> = {
   secondsPerClass: 10,
   seed: 1,
   server: 'child',
+  mode: 'auto',
   rate: 5000,
   liveStreams: 4,
   liveBytes: 256 << 10,
@@ -109,10 +113,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const target = await startEchoTarget();
   const server: ServerUnderTest =
     options.server === 'child'
-      ? await startChildServer(target.port, FUZZ_CRYPT)
-      : await startInProcessServer(target.port, FUZZ_CRYPT);
+      ? await startChildServer(target.port, FUZZ_CRYPT, options.mode)
+      : await startInProcessServer(target.port, FUZZ_CRYPT, options.mode);
   const tap = await CaptureTap.start(server.port);
-  const { client, port: clientPort } = await startClient(tap.port, FUZZ_CRYPT);
+  const { client, port: clientPort } = await startClient(tap.port, FUZZ_CRYPT, options.mode);
   const live = new LiveTransfer(clientPort, options.liveStreams, options.liveBytes);
   const ctx = await FuzzContext.create(new Rng(options.seed), server.port, tap, options.sockets);
   const problems: string[] = [];

@@ -15,6 +15,7 @@ import {
   startClient,
   startEchoTarget,
   startInProcessServer,
+  type TunnelMode,
 } from './tunnel-under-test.js';
 
 export interface SoakOptions {
@@ -22,6 +23,8 @@ export interface SoakOptions {
   /** Share of datagrams the relay drops, each way. */
   loss: number;
   server: 'child' | 'in-process';
+  /** Both ends' -mode. */
+  mode: TunnelMode;
   /** Short streams open at once. */
   streams: number;
   /** Largest short stream, bytes (sizes are spread log-uniformly from 1 byte). */
@@ -35,6 +38,7 @@ export const DEFAULT_SOAK_OPTIONS: SoakOptions = {
   seconds: 300,
   loss: 0.1,
   server: 'child',
+  mode: 'auto',
   streams: 16,
   maxStreamBytes: 1 << 20,
   seed: 1,
@@ -154,14 +158,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const target = await startEchoTarget();
   const server: ServerUnderTest =
     options.server === 'child'
-      ? await startChildServer(target.port, CRYPT)
-      : await startInProcessServer(target.port, CRYPT);
+      ? await startChildServer(target.port, CRYPT, options.mode)
+      : await startInProcessServer(target.port, CRYPT, options.mode);
   const relay = await UdpRelay.start(server.port, {
     dropUp: options.loss,
     dropDown: options.loss,
     seed: options.seed,
   });
-  const { client, port } = await startClient(relay.port, CRYPT);
+  const { client, port } = await startClient(relay.port, CRYPT, options.mode);
   const samples: RssSample[] = [];
   const problems: string[] = [];
   const start = performance.now();

@@ -1,6 +1,6 @@
 /**
  * `node dist/bench/fuzz/soak.js [--seconds 300] [--loss 0.1] [--streams 16] [--max-bytes N] [--seed N]
- *  [--sample 10] [--in-process] [--json FILE]` (after `npm run build`)
+ *  [--sample 10] [--mode auto|fast] [--in-process] [--json FILE]` (after `npm run build`)
  *
  * A long run of the tunnel at 10 % loss each way: one endless echo stream plus many short ones opening
  * and closing, all sha256-checked, with the server's RSS sampled. Exits 1 on any lost or corrupted byte.
@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runBenchMain, UsageError } from '../cli-usage.js';
 import { DEFAULT_SOAK_OPTIONS, runSoak, type SoakOptions } from './soak-run.js';
+import { tunnelModeOption } from './tunnel-under-test.js';
 
 const USAGE = `usage: node dist/bench/fuzz/soak.js [options]
   --seconds N    how long to run (default ${DEFAULT_SOAK_OPTIONS.seconds})
@@ -17,6 +18,7 @@ const USAGE = `usage: node dist/bench/fuzz/soak.js [options]
   --max-bytes N  the most bytes one short stream carries (default ${DEFAULT_SOAK_OPTIONS.maxStreamBytes})
   --seed N       the random source's seed (default ${DEFAULT_SOAK_OPTIONS.seed})
   --sample N     seconds between the server's RSS samples (default ${DEFAULT_SOAK_OPTIONS.sampleSeconds})
+  --mode M       both ends' -mode: auto (ours, the default) or fast (kcptun's default)
   --in-process   run the server in this process instead of a child kcptun-server
   --json FILE    write the report as JSON`;
 
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
       'max-bytes': { type: 'string' },
       seed: { type: 'string' },
       sample: { type: 'string' },
+      mode: { type: 'string' },
       'in-process': { type: 'boolean', default: false },
       json: { type: 'string' },
     },
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     seconds: numberOption(values.seconds, 'seconds', d.seconds),
     loss: numberOption(values.loss, 'loss', d.loss, 1),
     server: values['in-process'] ? 'in-process' : 'child',
+    mode: tunnelModeOption(values.mode, d.mode),
     streams: numberOption(values.streams, 'streams', d.streams),
     maxStreamBytes: numberOption(values['max-bytes'], 'max-bytes', d.maxStreamBytes),
     seed: numberOption(values.seed, 'seed', d.seed),

@@ -1,12 +1,13 @@
 /**
  * The tunnel under test: a server (a child process running the real kcptun-server main, or a TunnelServer
- * in this process) with kcptun's defaults (FEC 10/3, snappy, smux v2, mode fast) and a chosen -crypt (the
- * fuzzer uses `none`, so that forged datagrams pass the CRC), an echo target behind it, and a real client
- * in this process.
+ * in this process) with kcptun's defaults (FEC 10/3, snappy, smux v2), our default -mode auto or kcptun's
+ * default -mode fast, and a chosen -crypt (the fuzzer uses `none`, so that forged datagrams pass the CRC),
+ * an echo target behind it, and a real client in this process.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AUTO_MODE, AUTO_SMUX_BUF, MODE_PRESETS } from '../../src/cli/options.js';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
 import { snmp } from '../../src/metrics/snmp.js';
@@ -15,33 +16,58 @@ import type { SessionOptions } from '../../src/transport/session.js';
 import { LISTEN_BACKLOG } from '../../src/tunnel/address.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
+import { AUTO_CONN } from '../../src/tunnel/stream-placement.js';
 import { freeUdpPort } from '../../test/support/ports.js';
 import { TunnelProcess } from '../../test/support/procs.js';
+import { UsageError } from '../cli-usage.js';
 
 const KEY = 'kcptun-ts fuzz';
 /** kcptun-server's per-port cap (server-main.ts). */
 export const SERVER_MAX_SESSIONS = 4096;
 const SOCKBUF = 4 << 20;
 
-/** kcptun's defaults with -mode fast (nodelay 0, interval 30, resend 2, nc 1). */
-function sessionOptions(crypt: string, sndWnd: number, rcvWnd: number): SessionOptions {
-  return {
+/** -mode auto (ours, the default: every self-tuning part on) or kcptun's default -mode fast. */
+export type TunnelMode = typeof AUTO_MODE | 'fast';
+
+const TUNNEL_MODES: readonly TunnelMode[] = [AUTO_MODE, 'fast'];
+
+/** A main's --mode value, or `fallback` without one. */
+export function tunnelModeOption(value: string | undefined, fallback: TunnelMode): TunnelMode {
+  if (value === undefined) return fallback;
+  const mode = TUNNEL_MODES.find((m) => m === value);
+  if (mode === undefined)
+    throw new UsageError(`--mode must be one of ${TUNNEL_MODES.join(', ')}, got ${value}`);
+  return mode;
+}
+
+/** The tunnel's KCP settings at kcptun's defaults (the windows the caller's role has) in `mode`. */
+function sessionOptions(crypt: string, sndWnd: number, rcvWnd: number, mode: TunnelMode): SessionOptions {
+  const preset = MODE_PRESETS[mode];
+  const options: SessionOptions = {
     crypt: createPacketCrypt(crypt, deriveKey(KEY)).crypt,
     dataShards: 10,
     parityShards: 3,
     mtu: 1350,
     sndWnd,
     rcvWnd,
-    nodelay: 0,
-    interval: 30,
-    resend: 2,
-    nc: 1,
+    nodelay: preset.noDelay,
+    interval: preset.interval,
+    resend: preset.resend,
+    nc: preset.nc,
     ackNoDelay: false,
   };
+  if (mode === AUTO_MODE) options.auto = { congestion: true, windows: true, fec: true };
+  return options;
 }
 
-function smuxConfig(): SmuxConfig {
-  return { ...defaultSmuxConfig(), version: 2, maxFrameSize: 8192 };
+/** smux v2 with the buffers `mode` gives (-mode auto's larger ones: src/cli/options.ts AUTO_SMUX_BUF). */
+function smuxConfig(mode: TunnelMode): SmuxConfig {
+  const smux = { ...defaultSmuxConfig(), version: 2 as const, maxFrameSize: 8192 };
+  if (mode === AUTO_MODE) {
+    smux.maxReceiveBuffer = Math.max(smux.maxReceiveBuffer, AUTO_SMUX_BUF);
+    smux.maxStreamBuffer = Math.max(smux.maxStreamBuffer, AUTO_SMUX_BUF);
+  }
+  return smux;
 }
 
 /** The server as the fuzzer sees it. */
@@ -87,7 +113,11 @@ async function currEstabOf(proc: TunnelProcess): Promise<number | undefined> {
 }
 
 /** The built kcptun-server main in a child process: the realistic case for memory. */
-export async function startChildServer(targetPort: number, crypt: string): Promise<ServerUnderTest> {
+export async function startChildServer(
+  targetPort: number,
+  crypt: string,
+  mode: TunnelMode,
+): Promise<ServerUnderTest> {
   const port = await freeUdpPort();
   const proc = TunnelProcess.start('ts', 'server', [
     '-l',
@@ -101,7 +131,7 @@ export async function startChildServer(targetPort: number, crypt: string): Promi
     '-smuxver',
     '2',
     '-mode',
-    'fast',
+    mode,
     '-quiet',
   ]);
   await proc.waitFor('listening on');
@@ -118,7 +148,11 @@ export async function startChildServer(targetPort: number, crypt: string): Promi
 }
 
 /** A TunnelServer in this process: what the CI test uses (no build of the mains needed, quicker). */
-export async function startInProcessServer(targetPort: number, crypt: string): Promise<ServerUnderTest> {
+export async function startInProcessServer(
+  targetPort: number,
+  crypt: string,
+  mode: TunnelMode,
+): Promise<ServerUnderTest> {
   // One line per session (thousands under the fuzzer): nobody reads them here.
   const log = (): void => {};
   const server = new TunnelServer({
@@ -127,9 +161,9 @@ export async function startInProcessServer(targetPort: number, crypt: string): P
     closeWaitSeconds: 0,
     quiet: true,
     noComp: false,
-    smux: smuxConfig(),
+    smux: smuxConfig(mode),
     session: {
-      ...sessionOptions(crypt, 1024, 1024),
+      ...sessionOptions(crypt, 1024, 1024, mode),
       sockbuf: SOCKBUF,
       maxSessions: SERVER_MAX_SESSIONS,
       log,
@@ -153,22 +187,27 @@ export async function startInProcessServer(targetPort: number, crypt: string): P
   };
 }
 
-/** The real client: kcptun-client's defaults (sndwnd 128, rcvwnd 512) with the server's settings. */
+/**
+ * The real client: kcptun-client's defaults (sndwnd 128, rcvwnd 512) with the server's settings; in -mode
+ * auto, as its CLI, two sessions with each new stream on the less loaded.
+ */
 export async function startClient(
   remotePort: number,
   crypt: string,
+  mode: TunnelMode,
 ): Promise<{ client: TunnelClient; port: number }> {
   const client = new TunnelClient({
     listen: { host: '127.0.0.1', port: 0 },
     remote: { host: '127.0.0.1', minPort: remotePort, maxPort: remotePort },
-    conn: 1,
+    conn: mode === AUTO_MODE ? AUTO_CONN : 1,
+    placement: mode === AUTO_MODE ? 'least-loaded' : 'round-robin',
     autoExpireSeconds: 0,
     scavengeTtlSeconds: 600,
     closeWaitSeconds: 0,
     quiet: true,
     noComp: false,
-    smux: smuxConfig(),
-    session: { ...sessionOptions(crypt, 128, 512), sockbuf: SOCKBUF },
+    smux: smuxConfig(mode),
+    session: { ...sessionOptions(crypt, 128, 512, mode), sockbuf: SOCKBUF },
     log: () => {},
   });
   const addr = (await client.start()) as net.AddressInfo;
