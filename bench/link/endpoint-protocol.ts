@@ -18,8 +18,10 @@ export const PROBE_RESPONSE = 1024;
  * thin in Linux's sense (tcp_stream_is_thin: fewer than 4 out), and -mode auto sends a thin stream's
  * segments twice (at most 4 unacknowledged, src/kcp/kcp.ts THIN_STREAM_SEGMENTS); a denser probe would
  * measure what both do for a bulk stream instead. So a long round trip holds the probe to 3 requests per
- * round trip (~35 samples in a 3 s download on 150 ms/10 %), and a p99 there needs the samples of several
- * downloads: the report pools a row's repeated runs (bench/link/summary.ts).
+ * round trip (17-24 samples in a 2-3 s download on 100 ms/5 % and 150 ms/10 %, against 5-7 before), and a
+ * p99 there needs the samples of 5-6 downloads: the report pools a row's repeated runs (summary.ts). The
+ * price: a loss holds the answers behind it (one ordered connection), which one request at a time did not
+ * see; docs/link-probe-2026-12-06-probe28.md has what that moved.
  */
 export const PROBE_IN_FLIGHT = 3;
 /**

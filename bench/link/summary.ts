@@ -33,10 +33,10 @@ export function goodputRange(runs: readonly RunResult[], r: RunResult): [number,
 
 /**
  * The successful runs' probe round trips of `r`'s profile and transport, pooled: on a long link one
- * download holds ~35 samples of a thin probe (endpoint-protocol.ts PROBE_IN_FLIGHT), so its "p99" is
- * their maximum, and the samples of the row's repeated runs together give one worth quoting (3 runs:
- * 100 or more on every link). `r`'s own figures when any of them lacks its samples (reports from before
- * 2026-12-06) or when it stands alone.
+ * download holds 17-24 samples of a thin probe (endpoint-protocol.ts PROBE_IN_FLIGHT), so its "p99" is
+ * their maximum, and the samples of the row's repeated runs together come nearer one worth quoting (100
+ * or more: 3 runs on the 25 ms and 10 Mbit/s links, 5-6 on 100 ms/5 % and 150 ms/10 %). `r`'s own
+ * figures when any of them lacks its samples (reports from before 2026-12-06) or when it stands alone.
  */
 export function pooledProbe(runs: readonly RunResult[], r: RunResult): ProbeSummary {
   const same = runs.filter((x) => key(x) === key(r) && x.ok);
