@@ -1,7 +1,7 @@
 /** The benchmark chart as hand-written SVG: goodput, probe p99 and wire overhead per link and transport. */
 import type { BenchmarkReport } from './report.js';
 import { isWarm, type RunResult } from './run.js';
-import { representativeRuns } from './summary.js';
+import { representativeRuns, withPooledProbes } from './summary.js';
 import { TRANSPORTS, type TransportId } from './transports.js';
 
 const WIDTH = 980;
@@ -131,7 +131,8 @@ function renderPanel(panel: Panel, report: BenchmarkReport, top: number): string
 
 /** The cold runs' chart (the warm ones are a table of the markdown). */
 export function renderChart(full: BenchmarkReport): string {
-  const report = { ...full, runs: representativeRuns(full.runs.filter((r) => !isWarm(r))) };
+  const cold = full.runs.filter((r) => !isWarm(r));
+  const report = { ...full, runs: withPooledProbes(representativeRuns(cold), cold) };
   const height = LEGEND_HEIGHT + PANELS.length * (PANEL_HEIGHT + PANEL_GAP);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,

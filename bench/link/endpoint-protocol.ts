@@ -1,23 +1,48 @@
 /**
  * What the benchmark endpoints say to each other. Both kinds of connection go to the same port
  * (kcptun forwards to one target), told apart by the first byte: 'B' + uint64 length asks for that many
- * payload bytes, 'P' starts the probe, in which each PROBE_REQUEST-byte request is answered by
- * PROBE_RESPONSE bytes starting with its sequence number.
+ * payload bytes, 'P' starts the probe, in which each PROBE_REQUEST-byte request, starting with its
+ * sequence number, is answered by PROBE_RESPONSE bytes starting with the same number.
  */
 export const KIND_BULK = 0x42; // 'B'
 export const KIND_PROBE = 0x50; // 'P'
 export const BULK_HEADER_BYTES = 9;
 export const PROBE_REQUEST = 64;
 export const PROBE_RESPONSE = 1024;
-/** Pause between one probe answer and the next request: about what an interactive user does. */
-export const PROBE_GAP_MS = 100;
 /**
- * Probe round trips on the idle tunnel before the bulk download starts: the baseline that "within 20 %
- * of the idle round trip" is measured against. The first one also opens the stream (and for kcptun
- * may wait for the session), so it is kept in the record but left out of the idle figure.
+ * The probe's schedule (bench/link/probe-schedule.ts): a request every probeIntervalMs on its one
+ * connection, left out while PROBE_IN_FLIGHT are unanswered. One request at a time, each 100 ms after the
+ * last answer (until 2026-12-06), gave a 2-3 s download on a 200-300 ms round trip 5-7 samples, so its
+ * "p99" was their maximum (docs/link-probe-2026-12-06-probe28.md). More requests at once would give more,
+ * but the probe stands for a thin interactive stream: with at most 3 segments in flight a TCP sender is
+ * thin in Linux's sense (tcp_stream_is_thin: fewer than 4 out), and -mode auto sends a thin stream's
+ * segments twice (at most 4 unacknowledged, src/kcp/kcp.ts THIN_STREAM_SEGMENTS); a denser probe would
+ * measure what both do for a bulk stream instead. So a long round trip holds the probe to 3 requests per
+ * round trip (17-24 samples in a 2-3 s download on 100 ms/5 % and 150 ms/10 %, against 5-7 before), and a
+ * p99 there needs the samples of 5-6 downloads: the report pools a row's repeated runs (summary.ts). The
+ * price: a loss holds the answers behind it (one ordered connection), which one request at a time did not
+ * see; docs/link-probe-2026-12-06-probe28.md has what that moved.
  */
-export const IDLE_PROBES = 6;
-export const IDLE_PROBE_GAP_MS = 20;
+export const PROBE_IN_FLIGHT = 3;
+/**
+ * The probe's bytes (requests and answers) take at most this share of the link's rate: on the 10 Mbit/s
+ * links about what one request at a time 100 ms after the answer took (0.2-0.4 %), so the goodput there
+ * is not the probe's; on the 100 Mbit/s ones a request every ~35 ms.
+ */
+export const PROBE_LINK_SHARE = 0.0025;
+
+/** The probe's interval on a link of `rateMbit`: its bytes at PROBE_LINK_SHARE of the rate. */
+export function probeIntervalMs(rateMbit: number): number {
+  return ((PROBE_REQUEST + PROBE_RESPONSE) * 8) / (PROBE_LINK_SHARE * rateMbit * 1000);
+}
+
+/**
+ * Probe round trips on the idle tunnel before the bulk download starts, on the same schedule: the
+ * baseline that "within 20 % of the idle round trip" is measured against. The first one goes alone: it
+ * also opens the stream (and for kcptun may wait for the session), so it is kept in the record but left
+ * out of the idle figure.
+ */
+export const IDLE_PROBES = 11;
 /** The bulk download starts after this long even if the idle probes have not all come back. */
 export const IDLE_PHASE_MAX_MS = 10_000;
 export const PROGRESS_EVERY_MS = 500;
@@ -36,8 +61,10 @@ export interface FetchResult {
   progress: Array<[number, number]>;
   /** Probe round trips before the bulk download started (the first one includes opening the stream). */
   idleProbeRttMs: number[];
-  /** Probe round trips while the bulk download ran. */
+  /** Probe round trips of the requests sent while the bulk download ran. */
   probeRttMs: number[];
+  /** The probe's schedule: one request every this many ms (probeIntervalMs). */
+  probeIntervalMs: number;
   /** Age of the probe request still unanswered when the run ended, if any. */
   probeOutstandingMs: number | null;
   errors: string[];

@@ -1,8 +1,10 @@
 /**
  * The two ends of one benchmark run, started inside the namespaces:
  *   node endpoint.js serve PORT BYTES            (namespace B) the data source and probe responder
- *   node endpoint.js fetch HOST PORT BYTES CAP_MS (namespace A) one bulk download + the probe;
- *                                                 prints a FetchResult as JSON on stdout
+ *   node endpoint.js fetch HOST PORT BYTES CAP_MS PROBE_INTERVAL_MS
+ *                                                (namespace A) one bulk download + the probe, a
+ *                                                request every PROBE_INTERVAL_MS (probe-schedule.ts);
+ *                                                prints a FetchResult as JSON on stdout
  * (protocol in endpoint-protocol.ts). The server never closes first: kcptun has no half-close, so
  * the fetcher closes once it has everything.
  */
@@ -12,17 +14,17 @@ import {
   BULK_HEADER_BYTES,
   type FetchResult,
   IDLE_PHASE_MAX_MS,
-  IDLE_PROBE_GAP_MS,
   IDLE_PROBES,
   KIND_BULK,
   KIND_PROBE,
-  PROBE_GAP_MS,
+  PROBE_IN_FLIGHT,
   PROBE_REQUEST,
   PROBE_RESPONSE,
   PROGRESS_EVERY_MS,
   REPORT_GRACE_MS,
 } from './endpoint-protocol.js';
 import { makePayload } from './payload.js';
+import { ProbeSchedule } from './probe-schedule.js';
 
 function serve(port: number, bytes: number): void {
   const payload = makePayload(bytes);
@@ -56,10 +58,13 @@ function serve(port: number, bytes: number): void {
     socket.on('data', onData);
     socket.on('error', () => socket.destroy());
   });
-  server.listen(port, '0.0.0.0', () => console.log(`endpoint serving ${bytes} bytes on port ${port}`));
+  // port 0: the kernel's choice, which the line names (the tests' endpoint on loopback)
+  server.listen(port, '0.0.0.0', () =>
+    console.log(`endpoint serving ${bytes} bytes on port ${(server.address() as net.AddressInfo).port}`),
+  );
 }
 
-function fetch(host: string, port: number, bytes: number, capMs: number): void {
+function fetch(host: string, port: number, bytes: number, capMs: number, intervalMs: number): void {
   let start = performance.now();
   const elapsed = (): number => performance.now() - start;
   const result: FetchResult = {
@@ -72,17 +77,19 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     progress: [],
     idleProbeRttMs: [],
     probeRttMs: [],
+    probeIntervalMs: intervalMs,
     probeOutstandingMs: null,
     errors: [],
   };
   const hash = createHash('sha256');
+  const schedule = new ProbeSchedule(PROBE_IN_FLIGHT);
   let finished = false;
-  let probeSentAt = 0;
-  let probeWaiting = false;
-  let probeTimer: NodeJS.Timeout | undefined;
+  let probeTicker: NodeJS.Timeout | undefined;
   let progressTimer: NodeJS.Timeout | undefined;
   let capTimer: NodeJS.Timeout | undefined;
   let bulk: net.Socket | undefined;
+  /** Requests numbered below this were sent before the bulk download started: idle samples. */
+  let firstLoadedSeq = Number.POSITIVE_INFINITY;
 
   // the probe goes first: its idle round trips are the baseline, then the bulk download starts
   const probe = net.createConnection({ host, port });
@@ -92,12 +99,12 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     if (finished) return;
     finished = true;
     result.elapsedMs = result.complete ? result.elapsedMs : elapsed();
-    if (probeWaiting) result.probeOutstandingMs = performance.now() - probeSentAt;
+    result.probeOutstandingMs = schedule.oldestWait(performance.now());
     result.sha256 = hash.digest('hex');
     result.progress.push([elapsed(), result.receivedBytes]);
     clearInterval(progressTimer);
     clearTimeout(capTimer);
-    clearTimeout(probeTimer);
+    clearInterval(probeTicker);
     clearTimeout(idleTimer);
     bulk?.destroy();
     probe.destroy();
@@ -109,6 +116,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     if (bulk !== undefined || finished) return;
     clearTimeout(idleTimer);
     start = performance.now();
+    firstLoadedSeq = schedule.sent + 1;
     progressTimer = setInterval(
       () => result.progress.push([elapsed(), result.receivedBytes]),
       PROGRESS_EVERY_MS,
@@ -138,38 +146,50 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     socket.on('close', () => finish());
   }
 
-  let seq = 0;
-  let answer = 0;
+  /** A tick of the schedule; on the idle tunnel only until IDLE_PROBES requests have gone out. */
   const sendProbe = (): void => {
-    if (finished) return;
+    if (finished || (bulk === undefined && schedule.sent >= IDLE_PROBES)) return;
+    const seq = schedule.next(performance.now());
+    if (seq === 0) return;
     const request = Buffer.alloc(PROBE_REQUEST);
-    request.writeBigUInt64BE(BigInt(++seq), 0);
-    probeSentAt = performance.now();
-    probeWaiting = true;
+    request.writeBigUInt64BE(BigInt(seq), 0);
     probe.write(request);
+  };
+  const onAnswer = (seq: number): void => {
+    const rtt = schedule.answered(seq, performance.now());
+    if (seq < firstLoadedSeq) {
+      result.idleProbeRttMs.push(rtt);
+      // the first request opened the stream alone; the schedule starts once it is answered
+      if (seq === 1) probeTicker = setInterval(sendProbe, intervalMs);
+      if (seq === IDLE_PROBES) startBulk();
+    } else {
+      result.probeRttMs.push(rtt);
+    }
   };
   probe.on('connect', () => {
     probe.setNoDelay(true);
     probe.write(Buffer.from([KIND_PROBE]));
     sendProbe();
   });
+  // an answer's first 8 bytes are its request's sequence number; answers may span chunks
+  const answerSeq = Buffer.alloc(8);
+  let answerOffset = 0;
   probe.on('data', (chunk: Buffer) => {
-    answer += chunk.length;
-    while (answer >= PROBE_RESPONSE) {
-      answer -= PROBE_RESPONSE;
-      const rtt = performance.now() - probeSentAt;
-      probeWaiting = false;
-      if (bulk === undefined) {
-        result.idleProbeRttMs.push(rtt);
-        if (result.idleProbeRttMs.length >= IDLE_PROBES) {
-          startBulk();
-          probeTimer = setTimeout(sendProbe, PROBE_GAP_MS);
-        } else {
-          probeTimer = setTimeout(sendProbe, IDLE_PROBE_GAP_MS);
-        }
-      } else {
-        result.probeRttMs.push(rtt);
-        probeTimer = setTimeout(sendProbe, PROBE_GAP_MS);
+    let pos = 0;
+    while (pos < chunk.length && !finished) {
+      const take = Math.min(chunk.length - pos, PROBE_RESPONSE - answerOffset);
+      if (answerOffset < answerSeq.length) {
+        chunk.copy(answerSeq, answerOffset, pos, pos + Math.min(take, answerSeq.length - answerOffset));
+      }
+      answerOffset += take;
+      pos += take;
+      if (answerOffset < PROBE_RESPONSE) break;
+      answerOffset = 0;
+      try {
+        onAnswer(Number(answerSeq.readBigUInt64BE(0)));
+      } catch (err) {
+        result.errors.push(`probe: ${(err as Error).message}`);
+        finish();
       }
     }
   });
@@ -178,5 +198,5 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'serve') serve(Number(args[0]), Number(args[1]));
-else if (mode === 'fetch') fetch(args[0], Number(args[1]), Number(args[2]), Number(args[3]));
-else throw new Error('usage: endpoint.js serve PORT BYTES | fetch HOST PORT BYTES CAP_MS');
+else if (mode === 'fetch') fetch(args[0], Number(args[1]), Number(args[2]), Number(args[3]), Number(args[4]));
+else throw new Error('usage: endpoint.js serve PORT BYTES | fetch HOST PORT BYTES CAP_MS PROBE_INTERVAL_MS');

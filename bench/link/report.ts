@@ -1,9 +1,10 @@
 /** The benchmark's markdown: verdict first, then the table, the chart, the method and the emulator's figures. */
 import type { AccuracyReport, DelayScenario } from './accuracy.js';
+import { IDLE_PROBES, PROBE_IN_FLIGHT, PROBE_LINK_SHARE, probeIntervalMs } from './endpoint-protocol.js';
 import { fast3Settings, windowForBdp } from './kcp-settings.js';
-import { bdpBytes, type LinkProfile, meanLoss } from './profiles.js';
+import { bdpBytes, DEFAULT_RATE_MBIT, type LinkProfile, meanLoss } from './profiles.js';
 import { isWarm, type RunResult } from './run.js';
-import { goodputRange, representativeRuns } from './summary.js';
+import { goodputRange, representativeRuns, withPooledProbes } from './summary.js';
 import type { TransportId } from './transports.js';
 
 /**
@@ -263,6 +264,21 @@ function best(report: BenchmarkReport, profile: string, ids: TransportId[]): Run
   return winner;
 }
 
+/**
+ * Below this many samples the nearest-rank p99 is their maximum (percentile in run.ts): a figure that one
+ * sample makes or breaks.
+ */
+const P99_MIN_SAMPLES = 100;
+
+/** `(N samples)` where the p99 beside it is their maximum, else nothing. */
+function fewSamples(r: RunResult): string {
+  return r.probe.samples < P99_MIN_SAMPLES ? ` (${r.probe.samples} samples)` : '';
+}
+
+function p99Cell(r: RunResult): string {
+  return `${fmt(r.probe.p99Ms, 0)}${fewSamples(r)}`;
+}
+
 function overhead(r: RunResult): string {
   return `${fmt(r.wire?.perDeliveredByte, 2)}×`;
 }
@@ -409,7 +425,7 @@ function resultTable(report: BenchmarkReport, all: readonly RunResult[]): string
       const data = !r.ok
         ? `failed: ${r.error ?? 'no data'}`
         : `${r.complete ? 'complete' : `${(r.receivedBytes / 2 ** 20).toFixed(1)} MiB by the cap`}, sha256 ok`;
-      const probe = `${fmt(r.probe.p50Ms, 0)} / ${fmt(r.probe.p99Ms, 0)}${r.probe.samples < 20 ? ` (${r.probe.samples} samples)` : ''}`;
+      const probe = `${fmt(r.probe.p50Ms, 0)} / ${p99Cell(r)}`;
       const drops = r.wire === null ? '–' : `${r.wire.lossDrops} / ${r.wire.queueDrops}`;
       rows.push(
         `| ${p.label} | ${r.label} | ${goodputCell(all, r)} | ${probe} | ${overhead(r)} | ${drops} | ${data} | ${settingsCell(r)} |`,
@@ -506,7 +522,7 @@ function autoTargets(report: BenchmarkReport): string[] {
     const wireTarget = go?.wire?.perDeliveredByte;
     lines.push(
       `| ${p.label} | ${mbit(auto.goodputMbit)} vs ${goodputTarget === null ? '–' : mbit(goodputTarget)} (${goodputRule}): ${check(auto.goodputMbit, goodputTarget, false)} | ` +
-        `${fmt(auto.probe.p99Ms, 0)} vs ${fmt(p99Target, 0)}: ${check(auto.probe.p99Ms, p99Target, true)} | ` +
+        `${p99Cell(auto)} vs ${fmt(p99Target, 0)}${bbr === undefined ? '' : fewSamples(bbr)}: ${check(auto.probe.p99Ms, p99Target, true)} | ` +
         `${p50Target === null ? 'bottleneck: –' : `${fmt(auto.probe.p50Ms, 0)} vs ${fmt(p50Target, 0)}: ${check(auto.probe.p50Ms, p50Target, true)}`} | ` +
         `${auto.wire?.queueDrops ?? '–'} vs ${dropsTarget ?? '–'}: ${check(auto.wire?.queueDrops, dropsTarget, true)} | ` +
         `${overhead(auto)} vs ${fmt(wireTarget, 2)}×: ${check(auto.wire?.perDeliveredByte, wireTarget, true)} |`,
@@ -534,7 +550,7 @@ function autoTargets(report: BenchmarkReport): string[] {
  * (over kcptun, a -mode auto controller with a model) does with the next one.
  */
 function warmSection(full: BenchmarkReport): string[] {
-  const warm = representativeRuns(full.runs.filter(isWarm));
+  const warm = withPooledProbes(representativeRuns(full.runs.filter(isWarm)), full.runs);
   if (warm.length === 0) return [];
   const cold = representativeRuns(full.runs.filter((r) => !isWarm(r)));
   const rows: string[] = [];
@@ -568,7 +584,8 @@ function warmSection(full: BenchmarkReport): string[] {
 }
 
 export function renderMarkdown(full: BenchmarkReport): string {
-  const report = { ...full, runs: representativeRuns(full.runs.filter((r) => !isWarm(r))) };
+  const cold = full.runs.filter((r) => !isWarm(r));
+  const report = { ...full, runs: withPooledProbes(representativeRuns(cold), cold) };
   const verdicts = report.profiles.map((p) => verdictLine(report, p)).filter((l): l is string => l !== null);
   const lines = [
     '# When KCP beats TCP: the link benchmark',
@@ -617,10 +634,13 @@ export function renderMarkdown(full: BenchmarkReport): string {
     `  namespace A, stopped at ${report.capMs / 1000} s if not done; goodput = bytes received / time to the last byte (or the cap).`,
     "  The receiver's sha256 is checked against the same prefix of the payload in every run.",
     '- Probe: alongside the download, a second connection (for kcptun: a second stream in the same tunnel, on',
-    "  -mode auto's second session) sends",
-    '  a 64-byte request and gets a 1024-byte answer, then waits 100 ms, again and again; p50 / p99 of its round trips.',
-    '  Before the download starts it makes 6 round trips 20 ms apart on the idle link; the median of the last 5',
-    '  is the idle round trip.',
+    "  -mode auto's second session) sends a 64-byte request and gets a 1024-byte answer, each numbered: a",
+    `  request every ${fmt(probeIntervalMs(DEFAULT_RATE_MBIT), 1)} ms on a ${DEFAULT_RATE_MBIT} Mbit/s link (its bytes ${+(PROBE_LINK_SHARE * 100).toFixed(2)} % of the link's rate: every`,
+    `  ${fmt(probeIntervalMs(10), 0)} ms at 10 Mbit/s), left out while ${PROBE_IN_FLIGHT} are unanswered, so that it stays a thin stream`,
+    "  (Linux's and -mode auto's thin-stream rules count 4 packets in flight); p50 / p99 of its round trips,",
+    "  pooled over a row's repeated runs: one download on 100 ms/5 % or 150 ms/10 % holds 17-24, and a p99 of",
+    `  fewer than ${P99_MIN_SAMPLES} samples is their maximum, shown with the count. Before the download starts it makes ${IDLE_PROBES}`,
+    `  round trips on the idle link, the same way; the median of the last ${IDLE_PROBES - 1} is the idle round trip.`,
     '- Wire overhead: IP bytes that entered the emulated link, both directions, dropped or not, divided by the',
     '  application bytes delivered (download + probe). Counted by the forwarder.',
     '- Link: symmetric; the one-way delay and the loss apply in each direction (ACKs are lost too). Profiles that',

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkEmulator } from './emulator.js';
-import { type FetchResult, PROBE_REQUEST, PROBE_RESPONSE } from './endpoint-protocol.js';
+import { type FetchResult, PROBE_REQUEST, PROBE_RESPONSE, probeIntervalMs } from './endpoint-protocol.js';
 import { type LinkStatus, wireBytes } from './link-settings.js';
 import { NAMESPACE_A, NAMESPACE_B } from './netns.js';
 import { sha256Hex } from './payload.js';
@@ -40,6 +40,14 @@ export interface ProbeSummary {
   maxMs: number | null;
   /** A request still unanswered at the end, with its age: a lower bound on one more sample. */
   outstandingMs: number | null;
+  /**
+   * The round trips themselves, in the order measured (0.1 ms), idle (the stream-opening one left out)
+   * and under the download, so that a report can pool the runs of a row (summary.ts). The schedule's
+   * interval beside them. Absent in reports from before 2026-12-06's probe (one request at a time).
+   */
+  idleRttMs?: number[];
+  rttMs?: number[];
+  intervalMs?: number;
 }
 
 export interface WireSummary {
@@ -87,17 +95,37 @@ export function percentile(sorted: readonly number[], q: number): number | null 
   return sorted[index];
 }
 
-function summarizeProbe(fetch: FetchResult): ProbeSummary {
-  const sorted = [...fetch.probeRttMs].sort((a, b) => a - b);
-  const idle = fetch.idleProbeRttMs.slice(1).sort((a, b) => a - b);
+/** The probe's figures from its round trips: `idle` without the stream-opening one, `loaded` under the download. */
+export function probeSummary(
+  idle: readonly number[],
+  loaded: readonly number[],
+  outstandingMs: number | null,
+  intervalMs: number,
+): ProbeSummary {
+  const sorted = [...loaded].sort((a, b) => a - b);
+  const idleSorted = [...idle].sort((a, b) => a - b);
   return {
-    idleP50Ms: percentile(idle, 0.5),
+    idleP50Ms: percentile(idleSorted, 0.5),
     samples: sorted.length,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     maxMs: sorted.length === 0 ? null : sorted[sorted.length - 1],
-    outstandingMs: fetch.probeOutstandingMs,
+    outstandingMs,
+    idleRttMs: [...idle],
+    rttMs: [...loaded],
+    intervalMs,
   };
+}
+
+const tenthMs = (ms: number): number => Math.round(ms * 10) / 10;
+
+function summarizeProbe(fetch: FetchResult): ProbeSummary {
+  return probeSummary(
+    fetch.idleProbeRttMs.slice(1).map(tenthMs),
+    fetch.probeRttMs.map(tenthMs),
+    fetch.probeOutstandingMs,
+    fetch.probeIntervalMs,
+  );
 }
 
 /** `s`: the forwarder's counters, zeroed when the run began. */
@@ -162,6 +190,7 @@ export function isWarm(r: RunResult): boolean {
 /** One download with the probe beside it through the started transport, into `result`. */
 async function fetchOnce(
   emulator: LinkEmulator,
+  profile: LinkProfile,
   transport: Transport,
   started: StartedTransport,
   options: RunOptions,
@@ -177,6 +206,7 @@ async function fetchOnce(
       String(started.port),
       String(options.bytes),
       String(options.capMs),
+      String(probeIntervalMs(profile.rateMbit)),
     ]);
     if (transport.id.startsWith('tcp-')) {
       await sleep(CONGESTION_CHECK_AFTER_MS);
@@ -229,13 +259,13 @@ export async function runOnce(
   try {
     const started = await transport.start(profile, procs);
     cold.settings = started.settings;
-    await fetchOnce(emulator, transport, started, options, cold);
+    await fetchOnce(emulator, profile, transport, started, options, cold);
     if (options.warmIdleMs > 0 && cold.ok) {
       const warm: RunResult = { ...emptyResult(profile, transport, options), warm: true };
       warm.settings = started.settings;
       results.push(warm);
       await sleep(options.warmIdleMs);
-      await fetchOnce(emulator, transport, started, options, warm);
+      await fetchOnce(emulator, profile, transport, started, options, warm);
     }
   } catch (err) {
     const failed = results[results.length - 1];
