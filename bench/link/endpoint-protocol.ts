@@ -21,6 +21,11 @@ export const IDLE_PROBE_GAP_MS = 20;
 /** The bulk download starts after this long even if the idle probes have not all come back. */
 export const IDLE_PHASE_MAX_MS = 10_000;
 export const PROGRESS_EVERY_MS = 500;
+/**
+ * The fetcher's line on stderr when the bulk download begins: a link schedule's clock starts there
+ * (bench/link/schedule.ts), as the fetcher's own times do.
+ */
+export const BULK_STARTED = 'bulk started';
 /** Past the cap the fetcher gets this long to report before it exits regardless. */
 export const REPORT_GRACE_MS = 5000;
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import {
   BULK_HEADER_BYTES,
+  BULK_STARTED,
   type FetchResult,
   IDLE_PHASE_MAX_MS,
   IDLE_PROBE_GAP_MS,
@@ -109,6 +110,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number): void {
     if (bulk !== undefined || finished) return;
     clearTimeout(idleTimer);
     start = performance.now();
+    process.stderr.write(`${BULK_STARTED}\n`);
     progressTimer = setInterval(
       () => result.progress.push([elapsed(), result.receivedBytes]),
       PROGRESS_EVERY_MS,

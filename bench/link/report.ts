@@ -3,6 +3,7 @@ import type { AccuracyReport, DelayScenario } from './accuracy.js';
 import { fast3Settings, windowForBdp } from './kcp-settings.js';
 import { bdpBytes, type LinkProfile, meanLoss } from './profiles.js';
 import { isWarm, type RunResult } from './run.js';
+import { changesSection } from './schedule.js';
 import { goodputRange, representativeRuns } from './summary.js';
 import type { TransportId } from './transports.js';
 
@@ -230,6 +231,8 @@ export interface BenchmarkReport {
   repeat: number;
   /** Idle time before each warm download, ms (0 or absent: cold runs only). */
   warmIdleMs?: number;
+  /** `--changes` as given: the link changed during each download (absent: every link stayed fixed). */
+  changes?: string;
   /** The machine's 1-minute load average before each run (absent in older reports). */
   loadAverages?: number[];
   profiles: LinkProfile[];
@@ -591,6 +594,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     ),
     '',
     ...warmSection(full),
+    ...changesSection(full.changes, full.runs),
     '![goodput, request/response p99 and wire overhead per link and transport](link-benchmark.svg)',
     '',
     ...autoTargets(report),
