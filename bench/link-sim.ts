@@ -34,6 +34,13 @@
  * --client-rcvwnd N: the downloading client's initial receive window (default: kcptun-client's -rcvwnd,
  * CLIENT_RCV_WND).
  *
+ * --changes LIST: the link changes during each download as bench:link's --changes makes it change
+ * (bench/link/schedule.ts), timed from the sim's start plus the profile's round trip (the prime's, before
+ * the download: each change's time from the download's start is printed); a further line per profile gives,
+ * per seed, the goodput before the first change, what the download settled at, how long it took to come to
+ * 90 % of that after the last change, and the queue drops from the first change on (ChangeTrace). Use a
+ * --mib that outlasts the schedule.
+ *
  * Not modelled: the CPU (but see --loaded and --receiver-stalls), the session's per-turn send budget and
  * smux. Jitter is the emulator's uniform ± jitter, in order; Gilbert-Elliott loss is the forwarder's chain
  * per direction (LinkOptions.gilbertElliott). As the forwarder, the link draws the loss before the bottleneck
@@ -50,6 +57,7 @@ import { CLIENT_OPTIONS, defaultConfig } from '../src/cli/options.js';
 import {
   AUTO_PAIR,
   type Endpoint,
+  type LinkChangeAt,
   LOADED_TIMER_LATENESS,
   mixSeed,
   RECEIVER_ACK_STALLS,
@@ -57,7 +65,15 @@ import {
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
 import { runBenchMain, UsageError } from './cli-usage.js';
-import { meanLoss, PROFILES } from './link/profiles.js';
+import { PROGRESS_EVERY_MS } from './link/endpoint-protocol.js';
+import { type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
+import {
+  type AppliedChange,
+  type ChangeResponse,
+  changeResponse,
+  type LinkChange,
+  parseChanges,
+} from './link/schedule.js';
 import { simulatedLink } from './link/sim-link.js';
 import { PhaseAccount, phasesLine } from './link-phases.js';
 
@@ -183,6 +199,59 @@ class WarmTrace {
   }
 }
 
+/** bench:link's change in the simulated link's units, from sim ms `fromMs` (see simulatedLink). */
+function simulatedChange(p: LinkProfile, c: LinkChange, fromMs: number): LinkChangeAt {
+  return {
+    fromMs,
+    ...(c.rateMbit === undefined ? {} : { rate: (c.rateMbit * 1e6) / 8 / 1000 }),
+    ...(c.delayMs === undefined ? {} : { delay: c.delayMs - (p.jitterMs ?? 0) }),
+    ...(c.loss === undefined ? {} : { loss: c.loss }),
+  };
+}
+
+/**
+ * A download on a changing link (--changes): the received bytes every PROGRESS_EVERY_MS from the download's
+ * start, as bench:link's fetcher samples them, and the queue drops as each change came.
+ */
+class ChangeTrace {
+  readonly progress: Array<[number, number]> = [];
+  readonly applied: AppliedChange[] = [];
+  private from = -1;
+  constructor(
+    private readonly changes: readonly LinkChangeAt[],
+    private readonly labels: readonly string[],
+    private readonly coldEnd: number,
+  ) {}
+
+  observe(t: number, a: Endpoint, b: Endpoint): void {
+    if (this.from < 0) {
+      if (a.writeLimit <= PRIME_BYTES) return;
+      this.from = t;
+    }
+    const next = this.changes[this.applied.length];
+    if (next !== undefined && t >= next.fromMs)
+      this.applied.push({
+        atMs: next.fromMs - this.from,
+        label: this.labels[this.applied.length],
+        queueDropsBefore: a.queueDrops,
+      });
+    const received = Math.min(b.received, this.coldEnd);
+    const last = this.progress[this.progress.length - 1];
+    if (t - this.from >= (last?.[0] ?? 0) + PROGRESS_EVERY_MS && (last?.[1] ?? 0) < this.coldEnd)
+      this.progress.push([t - this.from, received]);
+  }
+
+  response(queueDrops: number): ChangeResponse {
+    return changeResponse({
+      progress: this.progress,
+      applied: this.applied,
+      probeRttMs: [],
+      probeSentMs: [],
+      queueDrops,
+    });
+  }
+}
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
   return s.length === 0 ? Number.NaN : s[s.length >> 1];
@@ -197,6 +266,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --loaded             the sender's event loop busy as on the loaded benchmark machine
   --receiver-stalls    the client's ACK flushes stalled as on the loaded benchmark machine
   --client-rcvwnd N    the client's initial receive window (default: kcptun-client's -rcvwnd)
+  --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
   --small-seeds, --loss-after-queue, --no-fec, --no-interleave: the older models (see the header)`;
 
 async function main(): Promise<void> {
@@ -214,8 +284,15 @@ async function main(): Promise<void> {
       ratelimit: { type: 'string', default: '0' },
       'warm-idle-s': { type: 'string', default: '0' },
       'client-rcvwnd': { type: 'string', default: String(CLIENT_RCV_WND) },
+      changes: { type: 'string' },
     },
   });
+  let changes: LinkChange[] = [];
+  try {
+    if (values.changes !== undefined) changes = parseChanges(values.changes);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const warmIdleMs = Number(values['warm-idle-s']) * 1000;
   const bytes = Number(values.mib) * 1024 * 1024;
   const seeds = Number(values.seeds);
@@ -224,11 +301,21 @@ async function main(): Promise<void> {
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new UsageError(`unknown profile ${id}`);
-    const link = simulatedLink(p, {
-      fec: !values['no-fec'],
-      interleave: !values['no-interleave'],
-      forwarder: !values['loss-after-queue'],
-    });
+    // the changes at 0 s from the start, the others after the prime's round trip as well
+    const timed = changes.filter((c) => c.atMs > 0);
+    const linkChanges = changes.map((c) =>
+      simulatedChange(p, c, c.atMs === 0 ? 0 : c.atMs + 2 * p.oneWayDelayMs),
+    );
+    const link = {
+      ...simulatedLink(p, {
+        fec: !values['no-fec'],
+        interleave: !values['no-interleave'],
+        forwarder: !values['loss-after-queue'],
+      }),
+      ...(changes.length === 0 ? {} : { changes: linkChanges }),
+    };
+    const responses: ChangeResponse[] = [];
+    const made: string[] = [];
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
     const phases: PhaseAccount[] = [];
@@ -246,12 +333,18 @@ async function main(): Promise<void> {
       const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - meanLoss(p)), bytes);
       const warmTrace = new WarmTrace();
       const phase = new PhaseAccount(PRIME_BYTES, bytes);
+      const changeTrace = new ChangeTrace(
+        linkChanges.filter((_, i) => changes[i].atMs > 0),
+        timed.map((c) => c.label),
+        bytes,
+      );
       traces.push(trace);
       warmTraces.push(warmTrace);
       phases.push(phase);
       const observe = (t: number, a: Endpoint, b: Endpoint) => {
         trace.observe(t, a, b);
         phase.observe(t, a, b);
+        if (timed.length > 0) changeTrace.observe(t, a, b);
         if (warmIdleMs > 0) warmTrace.observe(a, b);
       };
       const warm = warmIdleMs > 0 ? { bytes, idleMs: warmIdleMs } : undefined;
@@ -282,6 +375,10 @@ async function main(): Promise<void> {
       const coldDrops = a.queueDrops - warmTrace.drops;
       drops += coldDrops;
       if (coldDrops > 0) dropping.push(`${seed}:${coldDrops}`);
+      if (timed.length > 0) {
+        responses.push(changeTrace.response(coldDrops));
+        made.push(changeTrace.applied.map((c) => c.atMs).join('/'));
+      }
       wire += a.bytesOut / data.length;
       retrans += a.kcp.retransmittedSegs / a.kcp.transmissions;
       const cc = a.kcp.congestion;
@@ -318,6 +415,17 @@ async function main(): Promise<void> {
         `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}`,
     );
     console.log(phasesLine(phases, link.rate ?? Number.POSITIVE_INFINITY));
+    if (responses.length > 0) {
+      const of = (pick: (r: ChangeResponse) => number | null, d = 1) => {
+        const xs = responses.map((r) => pick(r) ?? Number.NaN);
+        return `${f(xs, d)} (median ${f([median(xs)], d)})`;
+      };
+      console.log(
+        `  changes made at ms ${made.join(' ')}: Mbit/s before ${of((r) => r.beforeMbit)}; settled ` +
+          `${of((r) => r.settledMbit)}; ms to 90 % of it ${of((r) => r.reachMs, 0)}; queue drops after ` +
+          `${of((r) => r.queueDropsAfter, 0)}`,
+      );
+    }
     if (warmRates.length === 0) continue;
     const warmMean = warmRates.reduce((s, x) => s + x, 0) / seeds;
     console.log(

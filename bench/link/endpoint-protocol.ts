@@ -46,6 +46,11 @@ export const IDLE_PROBES = 11;
 /** The bulk download starts after this long even if the idle probes have not all come back. */
 export const IDLE_PHASE_MAX_MS = 10_000;
 export const PROGRESS_EVERY_MS = 500;
+/**
+ * The fetcher's line on stderr when the bulk download begins: a link schedule's clock starts there
+ * (bench/link/schedule.ts), as the fetcher's own times do.
+ */
+export const BULK_STARTED = 'bulk started';
 /** Past the cap the fetcher gets this long to report before it exits regardless. */
 export const REPORT_GRACE_MS = 5000;
 
@@ -63,6 +68,8 @@ export interface FetchResult {
   idleProbeRttMs: number[];
   /** Probe round trips of the requests sent while the bulk download ran. */
   probeRttMs: number[];
+  /** When each of probeRttMs's requests was written, ms since the bulk download began. */
+  probeSentMs: number[];
   /** The probe's schedule: one request every this many ms (probeIntervalMs). */
   probeIntervalMs: number;
   /** Age of the probe request still unanswered when the run ended, if any. */

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import {
   BULK_HEADER_BYTES,
+  BULK_STARTED,
   type FetchResult,
   IDLE_PHASE_MAX_MS,
   IDLE_PROBES,
@@ -77,6 +78,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
     progress: [],
     idleProbeRttMs: [],
     probeRttMs: [],
+    probeSentMs: [],
     probeIntervalMs: intervalMs,
     probeOutstandingMs: null,
     errors: [],
@@ -117,6 +119,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
     clearTimeout(idleTimer);
     start = performance.now();
     firstLoadedSeq = schedule.sent + 1;
+    process.stderr.write(`${BULK_STARTED}\n`);
     progressTimer = setInterval(
       () => result.progress.push([elapsed(), result.receivedBytes]),
       PROGRESS_EVERY_MS,
@@ -156,7 +159,8 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
     probe.write(request);
   };
   const onAnswer = (seq: number): void => {
-    const rtt = schedule.answered(seq, performance.now());
+    const now = performance.now();
+    const rtt = schedule.answered(seq, now);
     if (seq < firstLoadedSeq) {
       result.idleProbeRttMs.push(rtt);
       // the first request opened the stream alone; the schedule starts once it is answered
@@ -164,6 +168,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
       if (seq === IDLE_PROBES) startBulk();
     } else {
       result.probeRttMs.push(rtt);
+      result.probeSentMs.push(now - rtt - start);
     }
   };
   probe.on('connect', () => {

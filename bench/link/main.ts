@@ -19,6 +19,7 @@ import { ProcessSet } from './processes.js';
 import { type LinkProfile, linkSettingsOf, PROFILES } from './profiles.js';
 import { type BenchmarkReport, renderMarkdown } from './report.js';
 import { isWarm, type RunResult, runOnce } from './run.js';
+import { describeResponse, type LinkChange, parseChanges } from './schedule.js';
 import { commandExists } from './shell.js';
 import { ENDPOINT_PORT, TRANSPORTS, type Transport, transportsFor } from './transports.js';
 
@@ -58,7 +59,11 @@ const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
                         one (how the Go window sweep is run)
   --ratelimit N         -ratelimit N (bytes per second) on both ends of every kcptun row
   --warm-idle-s N       after each (cold) download, wait N s and download again through the same tunnel
-                        (warm), reported beside the cold figure; 0: cold only (default ${DEFAULT_WARM_IDLE_S})`;
+                        (warm), reported beside the cold figure; 0: cold only (default ${DEFAULT_WARM_IDLE_S})
+  --changes LIST        change the link during each download: AT:KEY=VALUE[:KEY=VALUE...],... with AT like
+                        4s or 4500ms since the download began, KEY rate (Mbit/s), delay (one-way ms) or loss
+                        (percent), both directions; 0s sets the starting link. E.g. "4s:rate=10",
+                        "0s:loss=1,4s:loss=100,7s:loss=1" (a 3 s outage); bench/link/schedule.ts`;
 
 function pick<T extends { id: string; onlyWhenNamed?: boolean }>(
   all: readonly T[],
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
       'fast3-window-bdp': { type: 'string' },
       ratelimit: { type: 'string' },
       'warm-idle-s': { type: 'string', default: String(DEFAULT_WARM_IDLE_S) },
+      changes: { type: 'string' },
     },
   });
   if (process.getuid?.() !== 0) throw new Error('bench:link needs root (network namespaces, TUN devices)');
@@ -121,6 +127,16 @@ async function main(): Promise<void> {
   if (!(bytes > 0) || !(capMs > 0)) throw new UsageError('--bytes and --cap-s must be positive numbers');
   if (!(warmIdleMs >= 0)) throw new UsageError('--warm-idle-s must be 0 or more');
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
+  let changes: LinkChange[] = [];
+  if (values.changes !== undefined) {
+    try {
+      changes = parseChanges(values.changes);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const late = changes.find((c) => c.atMs >= capMs);
+    if (late !== undefined) throw new UsageError(`--changes: ${late.atMs} ms is not within --cap-s`);
+  }
   for (const tool of ['ip', 'gcc', 'ss']) if (!commandExists(tool)) throw new Error(`${tool} is required`);
   const installed: string[] = [];
   if (transports.some((t) => t.id === 'go-kcptun' || t.id === 'ts-auto-go')) {
@@ -171,7 +187,13 @@ async function main(): Promise<void> {
       for (let round = 0; round < repeat; round++) {
         for (const transport of transports) {
           loads.push(loadavg()[0]);
-          const results = await runOnce(emulator, profile, transport, { bytes, capMs, payload, warmIdleMs });
+          const results = await runOnce(emulator, profile, transport, {
+            bytes,
+            capMs,
+            payload,
+            warmIdleMs,
+            changes,
+          });
           runs.push(...results);
           for (const r of results) {
             const overhead = r.wire?.perDeliveredByte?.toFixed(2) ?? '-';
@@ -182,6 +204,7 @@ async function main(): Promise<void> {
                 `wire x${overhead} queue drops ${r.wire?.queueDrops ?? '-'} ` +
                 `${r.complete ? 'complete' : 'capped'}${r.ok ? '' : ` FAILED: ${r.error}`}`,
             );
+            if (r.linkChanges !== undefined) console.log(`  ${describeResponse(r.linkChanges.response)}`);
           }
         }
       }
@@ -193,6 +216,7 @@ async function main(): Promise<void> {
       capMs,
       repeat,
       warmIdleMs,
+      ...(values.changes === undefined ? {} : { changes: values.changes }),
       loadAverages: loads,
       profiles,
       runs,

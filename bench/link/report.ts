@@ -4,6 +4,7 @@ import { IDLE_PROBES, PROBE_IN_FLIGHT, PROBE_LINK_SHARE, probeIntervalMs } from 
 import { fast3Settings, windowForBdp } from './kcp-settings.js';
 import { bdpBytes, DEFAULT_RATE_MBIT, type LinkProfile, meanLoss } from './profiles.js';
 import { isWarm, type RunResult } from './run.js';
+import { changesSection } from './schedule.js';
 import { goodputRange, representativeRuns, withPooledProbes } from './summary.js';
 import type { TransportId } from './transports.js';
 
@@ -231,6 +232,8 @@ export interface BenchmarkReport {
   repeat: number;
   /** Idle time before each warm download, ms (0 or absent: cold runs only). */
   warmIdleMs?: number;
+  /** `--changes` as given: the link changed during each download (absent: every link stayed fixed). */
+  changes?: string;
   /** The machine's 1-minute load average before each run (absent in older reports). */
   loadAverages?: number[];
   profiles: LinkProfile[];
@@ -608,6 +611,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     ),
     '',
     ...warmSection(full),
+    ...changesSection(full.changes, full.runs),
     '![goodput, request/response p99 and wire overhead per link and transport](link-benchmark.svg)',
     '',
     ...autoTargets(report),

@@ -2,12 +2,20 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkEmulator } from './emulator.js';
-import { type FetchResult, PROBE_REQUEST, PROBE_RESPONSE, probeIntervalMs } from './endpoint-protocol.js';
+import {
+  BULK_STARTED,
+  type FetchResult,
+  IDLE_PHASE_MAX_MS,
+  PROBE_REQUEST,
+  PROBE_RESPONSE,
+  probeIntervalMs,
+} from './endpoint-protocol.js';
 import { type LinkStatus, wireBytes } from './link-settings.js';
 import { NAMESPACE_A, NAMESPACE_B } from './netns.js';
 import { sha256Hex } from './payload.js';
 import { ProcessSet } from './processes.js';
-import type { LinkProfile } from './profiles.js';
+import { type LinkProfile, linkSettingsOf } from './profiles.js';
+import { type LinkChange, type LinkChangeRecord, ScheduledChanges } from './schedule.js';
 import { runCommand, sleep } from './shell.js';
 import { ENDPOINT_PORT, type StartedTransport, type Transport, type TransportId } from './transports.js';
 
@@ -29,6 +37,8 @@ export interface RunOptions {
    * controller keeps its model; TCP opens new connections.
    */
   warmIdleMs: number;
+  /** The link's changes during each download (bench/link/schedule.ts); empty: the profile's link throughout. */
+  changes: readonly LinkChange[];
 }
 
 export interface ProbeSummary {
@@ -87,6 +97,8 @@ export interface RunResult {
   /** For TCP: the congestion control `ss` showed on the server's socket. */
   congestionSeen: string | null;
   progress: Array<[number, number]>;
+  /** Only with RunOptions.changes. */
+  linkChanges?: LinkChangeRecord;
 }
 
 export function percentile(sorted: readonly number[], q: number): number | null {
@@ -197,7 +209,11 @@ async function fetchOnce(
   result: RunResult,
 ): Promise<void> {
   const procs = new ProcessSet();
+  const base = linkSettingsOf(profile);
+  const scheduled =
+    options.changes.length === 0 ? null : new ScheduledChanges(emulator, base, options.changes);
   try {
+    if (scheduled !== null) await emulator.configure(scheduled.startingLink());
     await emulator.resetCounters();
     const fetcher = procs.start(NAMESPACE_A, `${transport.id} fetch`, process.execPath, [
       ENDPOINT,
@@ -208,12 +224,17 @@ async function fetchOnce(
       String(options.capMs),
       String(probeIntervalMs(profile.rateMbit)),
     ]);
+    if (scheduled !== null) {
+      await fetcher.waitFor(BULK_STARTED, IDLE_PHASE_MAX_MS + FETCH_GRACE_MS);
+      scheduled.start();
+    }
     if (transport.id.startsWith('tcp-')) {
       await sleep(CONGESTION_CHECK_AFTER_MS);
       if (!fetcher.hasExited) result.congestionSeen = congestionOnServer();
     }
     await fetcher.waitExit(options.capMs + FETCH_GRACE_MS);
     await procs.stop(fetcher);
+    await scheduled?.stop();
     const link = await emulator.status();
     const fetch = JSON.parse(fetcher.stdout.trim().split('\n').pop() ?? '') as FetchResult;
     const probes = fetch.idleProbeRttMs.length + fetch.probeRttMs.length;
@@ -229,6 +250,10 @@ async function fetchOnce(
       progress: fetch.progress,
     });
     const problems = [...fetch.errors];
+    if (scheduled !== null) {
+      result.linkChanges = scheduled.record(fetch, result.wire?.queueDrops ?? null);
+      if (scheduled.failure !== null) problems.push(scheduled.failure);
+    }
     if (!result.sha256Ok) problems.push('sha256 of the received bytes does not match the payload');
     if (transport.id.startsWith('tcp-') && result.congestionSeen !== null) {
       const wanted = started.settings;
@@ -239,6 +264,11 @@ async function fetchOnce(
     result.error = problems.length === 0 ? null : problems.join('; ');
   } finally {
     await procs.stopAll();
+    if (scheduled !== null) {
+      await scheduled.stop();
+      // the settling time and whatever runs next meet the profile's link
+      await emulator.configure(base);
+    }
   }
 }
 

@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { type EmulatorPlace, LinkEmulator } from '../../bench/link/emulator.js';
 import { ADDRESS_B, namespaceExists } from '../../bench/link/netns.js';
 import { ProcessSet } from '../../bench/link/processes.js';
+import { parseChanges, ScheduledChanges } from '../../bench/link/schedule.js';
 import { commandExists } from '../../bench/link/shell.js';
 import type { PingResult } from '../../bench/link/udp-ping.js';
+import { until } from '../support/deadline.js';
 import { namespaceName, sweepStaleNamespaces } from '../support/netns.js';
 
 const UDP_PING = path.resolve(
@@ -93,5 +95,39 @@ describe('link emulator', { skip: skipReason() }, () => {
     assert.ok(!PLACE.namespaces.some(namespaceExists), 'a namespace was left behind');
     assert.ok(!existsSync(path.join(PLACE.stateDir, 'forwarder.pid')));
     assert.throws(() => process.kill(emulator.forwarderPid, 0), 'the forwarder is still running');
+  });
+
+  it('takes a schedule of changes in order, each on top of the last, until it is stopped', async () => {
+    sweepStaleNamespaces();
+    const emulator = await LinkEmulator.up(PLACE);
+    try {
+      const direction = { delayMs: 5, rateMbit: 50, queueBytes: 10_000 };
+      const base = { aToB: direction, bToA: { ...direction }, seed: 7 };
+      await emulator.configure(base);
+      const scheduled = new ScheduledChanges(
+        emulator,
+        base,
+        parseChanges('0s:delay=7,30ms:rate=10,60ms:loss=50,60s:rate=1'),
+      );
+      scheduled.start();
+      await until(() => scheduled.applied.length === 2);
+      await scheduled.stop();
+      assert.equal(scheduled.failure, null);
+      assert.deepEqual(
+        scheduled.applied.map((a) => a.label),
+        ['rate=10', 'loss=50'],
+      );
+      assert.ok(scheduled.applied[1].atMs >= 60, `the second change made at ${scheduled.applied[1].atMs} ms`);
+      const status = await emulator.status();
+      for (const d of [status.a2b, status.b2a]) {
+        // the starting change (0 s) and both timed ones, the queue as it was; the one at 60 s never came
+        assert.equal(d.delay_us, 7000);
+        assert.equal(d.rate_bps, 10_000_000);
+        assert.equal(d.loss, 0.5);
+        assert.equal(d.queue_bytes, 10_000);
+      }
+    } finally {
+      await emulator.down();
+    }
   });
 });

@@ -78,7 +78,7 @@ test('a path that falls below the limit: the estimate follows it down within a f
     jitter: 0,
     rate: 100 * MBIT,
     queueBytes: low * 50 * 4,
-    rateChange: { fromMs: 4000, rate: low },
+    changes: [{ fromMs: 4000, rate: low }],
   };
   let estimateAt7s = Number.NaN;
   let queueSum = 0;

@@ -16,6 +16,14 @@ import { KCP_OVERHEAD, Kcp } from '../../src/kcp/index.js';
 import { configureAutoKcp, senderLimit } from '../../src/transport/auto-kcp.js';
 import { Pacer } from '../../src/transport/pacer.js';
 
+/** One of LinkOptions.changes: `rate` in bytes per ms, `delay` one-way ms, `loss` a probability. */
+export interface LinkChangeAt {
+  fromMs: number;
+  rate?: number;
+  delay?: number;
+  loss?: number;
+}
+
 export interface LinkOptions {
   /** Probability that a datagram is lost (unless gilbertElliott gives the loss instead). */
   loss: number;
@@ -38,8 +46,12 @@ export interface LinkOptions {
   inOrder?: boolean;
   /** A bottleneck in each direction: bytes per ms it forwards (absent: unlimited). */
   rate?: number;
-  /** From sim ms `fromMs` on the bottleneck forwards `rate` instead (a path whose share fell). */
-  rateChange?: { fromMs: number; rate: number };
+  /**
+   * The link changes while the pair runs (a path whose share fell, a route change, an outage): from sim ms
+   * `fromMs` on, each field given replaces the link's own (`loss` its bursty loss too) for the datagrams sent
+   * from then on, as the link benchmark's forwarder takes a change (bench/link/schedule.ts). In time order.
+   */
+  changes?: ReadonlyArray<LinkChangeAt>;
   /** Bytes its tail-drop queue holds. */
   queueBytes?: number;
   /**
@@ -451,8 +463,9 @@ export class Endpoint {
 
   /** Whether the link loses the datagram sent now (LinkOptions.loss or gilbertElliott). */
   private lose(): boolean {
-    if (this.burstLoss !== null) return this.burstLoss.lose(this.rng);
-    return this.rng.next() < this.options.link.loss;
+    const loss = this.changed('loss');
+    if (loss === undefined && this.burstLoss !== null) return this.burstLoss.lose(this.rng);
+    return this.rng.next() < (loss ?? this.options.link.loss);
   }
 
   /** How long a datagram sent at sim ms `t` waits in the bottleneck queue (0 without one). */
@@ -518,23 +531,23 @@ export class Endpoint {
         // parity modelled as a share of each datagram (LinkOptions.parityShare): its group's parity still
         // crosses the bottleneck
         if (!this.sendsFec) this.occupy(this.parityShare(), len);
-        this.fecGroup(null, buf, len, this.clock.t + link.delay);
+        this.fecGroup(null, buf, len, this.clock.t + this.delayNow());
         return;
       }
       const left = this.bottleneck(len);
       if (left < 0) {
-        this.fecGroup(null, buf, len, this.clock.t + link.delay);
+        this.fecGroup(null, buf, len, this.clock.t + this.delayNow());
         return;
       }
       departs = left;
     }
     if (lostEarly || (link.lossBeforeQueue !== true && this.lose())) {
-      this.fecGroup(null, buf, len, departs + link.delay);
+      this.fecGroup(null, buf, len, departs + this.delayNow());
       return;
     }
     const data = Buffer.from(buf.subarray(this.options.reserved, len));
     const inbox = this.peerInbox();
-    let at = departs + link.delay + Math.floor(this.rng.next() * link.jitter);
+    let at = departs + this.delayNow() + Math.floor(this.rng.next() * link.jitter);
     if (link.inOrder) {
       at = Math.max(at, this.lastArrival);
       this.lastArrival = at;
@@ -577,11 +590,26 @@ export class Endpoint {
     return Math.ceil(this.linkBusyUntil);
   }
 
-  /** The bottleneck's rate now, bytes per ms (LinkOptions.rate, or rateChange's from its time on). */
+  /** The bottleneck's rate now, bytes per ms (LinkOptions.rate, or its changes' from their time on). */
   private rateNow(): number {
-    const link = this.options.link;
-    const change = link.rateChange;
-    return change !== undefined && this.clock.t >= change.fromMs ? change.rate : (link.rate ?? 0);
+    return this.changed('rate') ?? this.options.link.rate ?? 0;
+  }
+
+  /** The one-way delay now, ms (LinkOptions.delay, or its changes'). */
+  private delayNow(): number {
+    return this.changed('delay') ?? this.options.link.delay;
+  }
+
+  /** What the latest of LinkOptions.changes in effect now sets `key` to, if any does. */
+  private changed(key: 'rate' | 'delay' | 'loss'): number | undefined {
+    const changes = this.options.link.changes;
+    if (changes === undefined) return undefined;
+    let value: number | undefined;
+    for (const c of changes) {
+      if (c.fromMs > this.clock.t) break;
+      value = c[key] ?? value;
+    }
+    return value;
   }
 
   /**
@@ -615,10 +643,10 @@ export class Endpoint {
     const link = this.options.link;
     this.parityDatagrams++;
     if (link.rate === undefined || (lost && link.lossBeforeQueue === true))
-      return lost ? -1 : this.clock.t + link.delay;
+      return lost ? -1 : this.clock.t + this.delayNow();
     const left = this.bottleneck(len);
     if (left < 0) this.parityQueueDrops++;
-    return left < 0 || lost ? -1 : left + link.delay;
+    return left < 0 || lost ? -1 : left + this.delayNow();
   }
 
   /** A parity datagram that was not lost reaches the peer at `at`: its session reads the seqid. */
@@ -651,10 +679,13 @@ export class Endpoint {
     // independent loss: the parity's fate matters to the rebuild only in a group that lost data (drawn
     // from the link's Rng), elsewhere only to the peer's count of seqids; a Gilbert-Elliott chain moves
     // with every datagram it sees, parity included
-    const bursty = this.burstLoss !== null;
+    const bursty = this.burstLoss !== null && this.changed('loss') === undefined;
     const parityBase = this.groupBase + fec.dataShards;
     for (let i = parity - 1; i >= 0; i--) {
-      const gone = bursty || lostData > 0 ? this.lose() : this.parityRng.next() < this.options.link.loss;
+      const gone =
+        bursty || lostData > 0
+          ? this.lose()
+          : this.parityRng.next() < (this.changed('loss') ?? this.options.link.loss);
       const arrives = this.parityThrough(this.groupMaxLen, gone);
       if (arrives < 0) lost++;
       else {
@@ -729,7 +760,7 @@ export class Endpoint {
     const arrives = this.parityThrough(g.maxLen, this.lose());
     if (arrives < 0) g.parityLost++;
     else this.deliverParity(g.base + (this.options.link.fec?.dataShards ?? 0) + g.parityLeft - 1, arrives);
-    const at = arrives < 0 ? this.clock.t + this.options.link.delay : arrives;
+    const at = arrives < 0 ? this.clock.t + this.delayNow() : arrives;
     if (at > g.endAt) g.endAt = at;
     if (--g.parityLeft === 0) this.closeGroup(g);
   }

@@ -215,6 +215,8 @@ export class CongestionController implements ControllerEstimates {
   private readonly pathRate = new PathRate();
   /** The min RTT, its window and ProbeRTT's entry (min-rtt.ts). */
   private readonly minRttFilter = new MinRtt();
+  /** The bandwidth filter's estimate as ProbeRTT began (see advanceState). */
+  private probeRttBw = 0;
   /** EWMA of the RTT samples, for the in-flight cap (see CWND_RTT_MAX). */
   private rttAvg = 0;
   /** The newest RTT sample (0: none yet). */
@@ -468,6 +470,14 @@ export class CongestionController implements ControllerEstimates {
     const bdp = bw * rtt;
     if (this._state === 'probe-rtt') return Math.max(this.minCwnd, bdp / 2);
     const gain = this._state === 'startup' ? startupGain : CWND_GAIN;
+    // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
+    let cap = gain * bw * this.capRtt(rtt) + bw * this.acks.cadence + 3 * this.segmentBytes;
+    if (cap > this.inflightHi) cap = this.inflightHi;
+    return Math.max(this.minCwnd, cap);
+  }
+
+  /** The round trip the in-flight cap's BDP is built on, `rtt` the min RTT (known). */
+  private capRtt(rtt: number): number {
     // the RTT spread above a round's lowest sample is jitter and ACK delay; a standing queue raises the
     // lowest sample too and is left out, so the cap does not grow with the queue it allows
     const spread = Math.max(0, this.rttAvg - this.lastRoundMinRtt);
@@ -484,10 +494,7 @@ export class CongestionController implements ControllerEstimates {
     // segments per period, 1.3-2.7 Mbit/s (docs/link-auto-lan-2026-12-05.md); with it, that peer's window
     // bounds the rate. Where the round trip is longer than the period (every link profile) it changes nothing
     if (capRtt < this.acks.cadence) capRtt = this.acks.cadence;
-    // one ACK period of data is delivered but not yet acknowledged; a few segments cover ACK batching
-    let cap = gain * bw * capRtt + bw * this.acks.cadence + 3 * this.segmentBytes;
-    if (cap > this.inflightHi) cap = this.inflightHi;
-    return Math.max(this.minCwnd, cap);
+    return capRtt;
   }
 
   /**
@@ -787,6 +794,14 @@ export class CongestionController implements ControllerEstimates {
     else this.startup.clearPool();
     if (this.roundRttSamples > 0)
       this.roundSpread.update(this.roundRttSum / this.roundRttSamples - roundMinRtt, this.rounds);
+    // the round trip over which the model's cap (without the loss bound) keeps the estimate in flight: its
+    // own, not 2 min RTTs, which a jittery path's warm restart (50 ± 30 ms one way, its queue of ~100 ms)
+    // passed for three rounds, and the early ProbeRTT cost 10 Mbit/s of 80 in 3 of 8 simulated warm downloads
+    if (this._state === 'probe-bw' && roundMinRtt < Number.POSITIVE_INFINITY && this.minRttFilter.value > 0)
+      this.minRttFilter.onRoundLowest(
+        roundMinRtt,
+        CWND_GAIN * this.capRtt(this.minRttFilter.value) + this.acks.cadence,
+      );
     this.roundRttSamples = 0;
     this.roundRttSum = 0;
     // an app-limited round says nothing about the pipe
@@ -876,6 +891,7 @@ export class CongestionController implements ControllerEstimates {
     // ProbeRTT: the min RTT went 10 s without a new low; drop to half a BDP for 200 ms and a round
     if (this.minRttFilter.probeRttDue) {
       this.minRttFilter.beginProbeRtt();
+      this.probeRttBw = this.maxBw.best(0);
       this._state = 'probe-rtt';
       this.loss.probed = true;
       this.startup.releaseHold();
@@ -891,7 +907,16 @@ export class CongestionController implements ControllerEstimates {
       } else {
         if (this.roundStart) filter.probeRttRoundEnded();
         if (filter.probeRttOver(now)) {
-          filter.endProbeRtt(now);
+          // the path's delay rose (min-rtt.ts onRoundLowest): the samples since were held by a cap built on
+          // the old min RTT (a fraction of the new BDP), not by the path, so the estimate goes back to what
+          // it was as ProbeRTT began, and the loss bounds go (their rounds read the new delay as a standing
+          // queue, and the in-flight bound is in the old BDPs); had the rate fallen too, the max filter's
+          // rounds age it out and the bounds come back with the queue's losses
+          if (filter.endProbeRtt(now)) {
+            this.maxBw.update(this.probeRttBw, this.rounds);
+            this.inflightHi = Number.POSITIVE_INFINITY;
+            this.bwLo = Number.POSITIVE_INFINITY;
+          }
           this._state = this.filledPipe ? 'probe-bw' : 'startup';
           if (this.filledPipe) this.enterProbeBw(PROBE_CRUISE);
         }

@@ -3,7 +3,9 @@
  * measured. A sample replaces it when lower, or when the value is older than MIN_RTT_WINDOW_MS; that age
  * also makes ProbeRTT due, which drains the queue so the replacing samples are the path's, not a standing
  * queue's (a windowed-min filter would slide onto queue-inflated samples instead). ProbeRTT's lowest sample
- * becomes the min when it ends (after PROBE_RTT_MS and a round). Also whether an RTT shows a standing queue above the min (queueStanding).
+ * becomes the min when it ends (after PROBE_RTT_MS and a round). ProbeRTT also comes early when the path's
+ * delay seems to have risen past what the in-flight cap covers (onRoundLowest). Also whether an RTT shows a
+ * standing queue above the min (queueStanding).
  */
 
 /**
@@ -24,6 +26,17 @@ const MIN_RTT_WINDOW_MS = 10_000;
 const MIN_RTT_RENEW_MS = 1;
 /** ProbeRTT lasts this long at half the BDP (v2), and at least one round. */
 const PROBE_RTT_MS = 200;
+/**
+ * Rounds in a row whose lowest RTT stands above what the in-flight cap covers (see onRoundLowest) before
+ * ProbeRTT comes early to measure the path's delay again.
+ */
+const DELAY_RISE_ROUNDS = 3;
+/**
+ * An early ProbeRTT's lowest sample becomes the min RTT only if it is at least this share of the lowest RTT
+ * of the rounds that called it: halving the in-flight data left the round trip where it was, so no queue
+ * of this sender's was in it, and the path's delay rose (see endProbeRtt).
+ */
+const DELAY_RISE_KEPT_SHARE = 0.9;
 /** A queue is standing when the epoch's lowest RTT exceeds the min RTT by this share, and these ms. */
 const QUEUE_RTT_SHARE = 0.1;
 export const QUEUE_RTT_MIN_MS = 3;
@@ -49,6 +62,11 @@ export class MinRtt {
   /** When ProbeRTT may end (-1: not timed yet, see timeProbeRtt), and whether a round has ended since. */
   private probeRttDone = -1;
   private probeRttRoundDone = false;
+  /** ProbeBW rounds in a row whose lowest RTT stood above what the cap covers, and their lowest RTT. */
+  private riseRounds = 0;
+  private riseLowest = Number.POSITIVE_INFINITY;
+  /** The lowest RTT of the rounds that made this ProbeRTT due early (Infinity: not an early one). */
+  private probeRttCalledAt = Number.POSITIVE_INFINITY;
 
   /** An RTT sample (ms, at least 1); true when it became the min RTT. */
   onSample(sample: number, clock: number, context: RttContext): boolean {
@@ -96,6 +114,30 @@ export class MinRtt {
     );
   }
 
+  /**
+   * The lowest RTT of a ProbeBW round that just ended, and `coveredRtt`, the round trip the in-flight cap
+   * covers at the bandwidth estimate (ms). A route change that raised the path's delay above it leaves the
+   * cap short of the new BDP: every sample is cap-limited, the bandwidth estimate falls with them, the cap
+   * with it, and nothing renews the min RTT until it expires (25 ms one way rising to 100 at 100 Mbit/s: the
+   * estimate 96 → 10 Mbit/s over the 10 s, then ~5 s to climb back, link-sim --changes, bench:link --changes,
+   * docs/link-dynamics-2026-12-06-dynamics28.md). After DELAY_RISE_ROUNDS such rounds ProbeRTT comes early
+   * and tells the path's delay from a queue (see endProbeRtt).
+   */
+  onRoundLowest(lowest: number, coveredRtt: number): void {
+    if (this.value === 0 || this.probeRttDue || lowest <= coveredRtt) {
+      this.riseRounds = 0;
+      this.riseLowest = Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.riseRounds++;
+    if (lowest < this.riseLowest) this.riseLowest = lowest;
+    if (this.riseRounds < DELAY_RISE_ROUNDS) return;
+    this.probeRttDue = true;
+    this.probeRttCalledAt = this.riseLowest;
+    this.riseRounds = 0;
+    this.riseLowest = Number.POSITIVE_INFINITY;
+  }
+
   /** The in-flight data fell to nothing at `clock`. */
   markEmpty(clock: number): void {
     this.emptySince = clock;
@@ -139,10 +181,24 @@ export class MinRtt {
     return this.probeRttRoundDone && clock >= this.probeRttDone;
   }
 
-  /** ProbeRTT ends at `clock`: the path's RTT, measured with the queue drained, is the min for the next window. */
-  endProbeRtt(clock: number): void {
-    if (this.probeRttLowest < Number.POSITIVE_INFINITY) this.value = this.probeRttLowest;
+  /**
+   * ProbeRTT ends at `clock`: the path's RTT, measured with the queue drained, is the min for the next
+   * window. After an early ProbeRTT (onRoundLowest) only if the RTT stayed where the rounds that called it
+   * had it (DELAY_RISE_KEPT_SHARE), or fell below the min: a queue of this sender's shrinks as its in-flight
+   * data halves (the bottleneck's rate fell instead, and the queue still held), and ProbeRTT's lowest sample
+   * then holds what is left of it. True when an early ProbeRTT found the path's delay risen.
+   */
+  endProbeRtt(clock: number): boolean {
+    const lowest = this.probeRttLowest;
+    const called = this.probeRttCalledAt;
+    this.probeRttCalledAt = Number.POSITIVE_INFINITY;
+    const kept =
+      called === Number.POSITIVE_INFINITY || lowest <= this.value || lowest >= DELAY_RISE_KEPT_SHARE * called;
+    const rose =
+      called < Number.POSITIVE_INFINITY && lowest < Number.POSITIVE_INFINITY && lowest > this.value && kept;
+    if (lowest < Number.POSITIVE_INFINITY && kept) this.value = lowest;
     this.stamp = clock;
+    return rose;
   }
 
   private expired(clock: number): boolean {
