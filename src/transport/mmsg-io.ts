@@ -321,10 +321,6 @@ class MmsgIo implements UdpIo {
   receiveFilling = false;
   /** SO_MEMINFO's drop count at the last filling() (UdpIo.receiveDrops). */
   receiveDrops = 0;
-  /** The late read in progress (readLate): when it began, its full batches, and whether a bound ended it. */
-  private lateStarted = 0;
-  private lateBatches = 0;
-  private lateBounded = false;
   private readonly tx: MessageBlock;
   private readonly rx: MessageBlock;
   /** Per queued datagram on an unconnected socket: its destination, should it have to go through dgram. */
@@ -570,43 +566,30 @@ class MmsgIo implements UdpIo {
   };
 
   /**
-   * The scheduler's read after a stall (LATE_TICK_READ_MS), one batch per call (LateReader; the sockets of
-   * the process take turns): everything queued, up to DRAIN_BATCHES batches, filling or not, and without
-   * ending the turn between batches. After a stall the peer's ACKs of the whole flight may fill more than one
-   * batch, and a flush before the last of them would time out what they ack. But the ACKs this side owes wait
-   * for that flush: once the read has taken LATE_READ_MS, it stops after the batch under way, and the flushes
-   * run (the readiness callback reads the rest, ending the turn after each batch). What is still queued may
-   * hold the peer's ACKs, so the socket counts as filling until the next read: those flushes hold their
-   * timeouts (Kcp.holdTimeouts) rather than time out what they ack. Not while the socket is filling (past
-   * half its buffer): the kernel is about to drop what arrives. The server of 1000 sessions, whose one socket
-   * overflows through the echo, leaned to more drops and more CPU when its late reads stopped there too (6
-   * pairs: +0.41 CPU-s, SE 0.24; level without; docs/link-late-read-2026-12-06-lateread26.md). A socket
-   * found drained is read again on the later passes: what arrived meanwhile (a request's datagram beside
-   * a bulk session's backlog) then waits one batch of the others, not all of them.
+   * The scheduler's read after a stall (LATE_TICK_READ_MS): everything queued, up to DRAIN_BATCHES batches,
+   * filling or not, and without ending the turn between batches. After a stall the peer's ACKs of the whole
+   * flight may fill more than one batch, and a flush before the last of them would time out what they ack.
+   * But the ACKs this side owes wait for that flush: once the read has taken LATE_READ_MS, it stops after
+   * the batch under way, and the flushes run (the readiness callback reads the rest, ending the turn after
+   * each batch). What is still queued may hold the peer's ACKs, so the socket counts as filling until the
+   * next read: those flushes hold their timeouts (Kcp.holdTimeouts) rather than time out what they ack.
+   * Not while the socket is filling (past half its buffer): the kernel is about to drop what arrives. The
+   * server of 1000 sessions, whose one socket overflows through the echo, leaned to more drops and more CPU
+   * when its late reads stopped there too (6 pairs: +0.41 CPU-s, SE 0.24; level without;
+   * docs/link-late-read-2026-12-06-lateread26.md).
    */
-  private readonly readLate = (first: boolean): boolean => {
-    if (delivering) return false;
-    if (first) {
-      this.lateStarted = performance.now();
-      this.lateBatches = 0;
-      this.lateBounded = false;
-    } else if (this.lateBounded) {
-      return false;
+  private readonly readLate = (): void => {
+    if (delivering) return;
+    const started = performance.now();
+    for (let b = 1; ; b++) {
+      const full = this.readBatch();
+      this.receiveFilling = full && this.filling();
+      if (!full || b >= DRAIN_BATCHES) return;
+      if (!this.receiveFilling && performance.now() - started >= LATE_READ_MS) {
+        this.receiveFilling = true;
+        return;
+      }
     }
-    const full = this.readBatch();
-    this.receiveFilling = full && this.filling();
-    if (!full) return false;
-    this.lateBatches++;
-    if (this.lateBatches >= DRAIN_BATCHES) {
-      this.lateBounded = true;
-      return false;
-    }
-    if (!this.receiveFilling && performance.now() - this.lateStarted >= LATE_READ_MS) {
-      this.receiveFilling = true;
-      this.lateBounded = true;
-      return false;
-    }
-    return true;
   };
 
   /**

@@ -25,13 +25,6 @@ const PARKED = -2;
  */
 export const LATE_TICK_READ_MS = 10;
 
-/**
- * One socket's part in the read after a stall (Scheduler.readIfStalled): at most one batch read and
- * delivered per call; true when the socket may hold more that this late read should take. `first`: the late
- * read's first pass, where the reader starts its own bounds (mmsg-io.ts readLate).
- */
-export type LateReader = (first: boolean) => boolean;
-
 /** `s` is parked: its update returned IDLE and nothing has brought it back since. */
 export function isParked(s: Schedulable): boolean {
   return s.dueAt === PARKED;
@@ -83,7 +76,7 @@ export class Scheduler {
   private readonly runPending = (): void => this.onImmediate(true);
   private readonly manual: boolean;
   /** Synchronous, non-blocking reads of the sockets (mmsg-io), run first after a stall (readIfStalled). */
-  private readonly lateReaders: LateReader[] = [];
+  private readonly lateReaders: (() => void)[] = [];
   /** The late reader running now, -1 outside the loop: a reader removed before it moves it back (removeLateReader). */
   private lateReading = -1;
   /** When the scheduler last ran (a tick or an end-of-turn flush), on its clock. */
@@ -142,16 +135,15 @@ export class Scheduler {
   }
 
   /**
-   * Run `read` (a non-blocking read of a socket and the delivery of what it held, see LateReader) before a
-   * tick's updates or an end-of-turn flush when the scheduler has not run for LATE_TICK_READ_MS or more
-   * (readIfStalled).
+   * Run `read` (a non-blocking read of a socket and the delivery of what it held) before a tick's updates or
+   * an end-of-turn flush when the scheduler has not run for LATE_TICK_READ_MS or more (readIfStalled).
    */
-  addLateReader(read: LateReader): void {
+  addLateReader(read: () => void): void {
     this.lateReaders.push(read);
   }
 
   /** Stop running `read` after stalls. */
-  removeLateReader(read: LateReader): void {
+  removeLateReader(read: () => void): void {
     const i = this.lateReaders.indexOf(read);
     if (i < 0) return;
     this.lateReaders.splice(i, 1);
@@ -242,23 +234,14 @@ export class Scheduler {
    * that the ACKs that waited out a stall are taken before a flush can time their segments out; returns now.
    * Only from the timer's callback and the end-of-turn flush (setImmediate; run() when driven by hand):
    * entered from the event loop, outside every delivery (see flushNow and endTurn).
-   *
-   * The sockets take turns, a batch each per pass, until none has more to read: a socket that holds a
-   * request's datagram, or gets one meanwhile, is read after at most one batch of each other socket. Read one
-   * after the other, a client's interactive session waited for its bulk session's whole late read, 10-24 ms
-   * on a loaded machine, and then for that socket's next readiness callback, which libuv served first
-   * (docs/link-request-latency-2026-12-06-reqlat28.md).
    */
   private readIfStalled(): number {
     let now = this.now();
     const stalled = timeDiff(now, this.lastRun) >= LATE_TICK_READ_MS;
     this.lastRun = now;
     if (stalled && this.lateReaders.length > 0) {
-      for (let first = true, more = true; more; first = false) {
-        more = false;
-        for (this.lateReading = 0; this.lateReading < this.lateReaders.length; this.lateReading++)
-          if (this.lateReaders[this.lateReading](first)) more = true;
-      }
+      for (this.lateReading = 0; this.lateReading < this.lateReaders.length; this.lateReading++)
+        this.lateReaders[this.lateReading]();
       this.lateReading = -1;
       now = this.now();
       this.lastRun = now;

@@ -25,9 +25,8 @@ async function tickLate(late: number): Promise<string[]> {
   let clock = 1000;
   const scheduler = new Scheduler({ now: () => clock });
   const events: string[] = [];
-  const read = (): boolean => {
+  const read = (): void => {
     events.push(`read@${clock}`);
-    return false;
   };
   scheduler.addLateReader(read);
   const updated = new Promise<void>((resolve) => {
@@ -66,10 +65,7 @@ test('an end-of-turn flush after a stall reads the sockets before flushing', () 
   let clock = 5;
   const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
   const events: string[] = [];
-  scheduler.addLateReader(() => {
-    events.push(`read@${clock}`);
-    return false;
-  });
+  scheduler.addLateReader(() => events.push(`read@${clock}`));
   const session: Schedulable = {
     dueAt: -1,
     update: () => IDLE,
@@ -88,9 +84,8 @@ test('flushNow after a stall does not read the sockets: a write inside a deliver
   let clock = 5;
   const scheduler = new Scheduler({ now: () => clock });
   const events: string[] = [];
-  const read = (): boolean => {
+  const read = (): void => {
     events.push(`read@${clock}`);
-    return false;
   };
   scheduler.addLateReader(read);
   const session: Schedulable = {
@@ -115,10 +110,7 @@ test('endTurn after a stall flushes without reading: its readiness callback read
   let clock = 5;
   const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
   const events: string[] = [];
-  scheduler.addLateReader(() => {
-    events.push(`read@${clock}`);
-    return false;
-  });
+  scheduler.addLateReader(() => events.push(`read@${clock}`));
   const session: Schedulable = {
     dueAt: -1,
     update: () => IDLE,
@@ -134,24 +126,20 @@ test('a late reader that removes itself, or one before it, does not make the oth
   let clock = 5;
   const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
   const events: string[] = [];
-  const first = (): boolean => {
+  const first = (): void => {
     events.push('first');
     scheduler.removeLateReader(first); // its delivery closed its own socket
-    return false;
   };
-  const second = (): boolean => {
+  const second = (): void => {
     events.push('second');
     scheduler.removeLateReader(first); // already gone: no effect
-    return false;
   };
-  const third = (): boolean => {
+  const third = (): void => {
     events.push('third');
     scheduler.removeLateReader(second); // closed a socket read before it
-    return false;
   };
-  const fourth = (): boolean => {
+  const fourth = (): void => {
     events.push('fourth');
-    return false;
   };
   for (const read of [first, second, third, fourth]) scheduler.addLateReader(read);
   const session: Schedulable = { dueAt: -1, update: () => IDLE, flushPending: () => {} };
@@ -164,30 +152,6 @@ test('a late reader that removes itself, or one before it, does not make the oth
   clock += 60;
   scheduler.run();
   assert.deepEqual(events, ['third', 'fourth']);
-});
-
-test('after a stall the sockets take turns, a batch each, until none has more to read', () => {
-  let clock = 5;
-  const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
-  const events: string[] = [];
-  let bulkBatches = 3;
-  let requests = 0;
-  // a client's interactive session, read first and found empty; its request arrives during the bulk read
-  scheduler.addLateReader(() => {
-    events.push(requests > 0 ? 'request' : 'request: none');
-    requests = 0;
-    return false;
-  });
-  scheduler.addLateReader((first) => {
-    events.push(first ? 'bulk: first' : 'bulk');
-    if (bulkBatches-- === 3) requests = 1;
-    return bulkBatches > 0;
-  });
-  const session: Schedulable = { dueAt: -1, update: () => IDLE, flushPending: () => {} };
-  scheduler.requestFlush(session);
-  clock += 60;
-  scheduler.run();
-  assert.deepEqual(events, ['request: none', 'bulk: first', 'request', 'bulk', 'request: none', 'bulk']);
 });
 
 test("flushNow inside a batched receive's delivery leaves the datagrams to the batch's own send", () => {

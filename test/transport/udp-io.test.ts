@@ -380,44 +380,6 @@ describe('batched datagram I/O (sendmmsg/recvmmsg)', {
     }
   });
 
-  test("a read after a stall takes a socket's new datagram before another socket's whole backlog", async () => {
-    // a client's two sessions: the interactive one's socket, opened first, is read first and found empty;
-    // its response arrives while the bulk session's backlog is being read
-    const interactiveSocket = await boundSocket('127.0.0.1');
-    const interactive = createUdpIo(interactiveSocket);
-    const bulkSocket = await boundSocket('127.0.0.1');
-    const bulk = createUdpIo(bulkSocket);
-    const bulkPeer = await plainPeer('127.0.0.1', bulkSocket.address().port);
-    const interactivePeer = await plainPeer('127.0.0.1', interactiveSocket.address().port);
-    // small datagrams: the backlog stays far under half of even the kernel's default buffer limit
-    const count = 3 * 64;
-    let bulkDelivered = 0;
-    let bulkBefore = -1;
-    bulk.onDatagram = () => {
-      if (bulkDelivered++ === 0) interactivePeer.socket.send(Buffer.from('response'));
-    };
-    interactive.onDatagram = () => {
-      bulkBefore = bulkDelivered;
-    };
-    try {
-      const payload = Buffer.alloc(100);
-      for (let i = 0; i < count; i++) bulkPeer.socket.send(payload);
-      busyFor(LATE_TICK_READ_MS + 5); // the stall: the scheduler has not run since
-      scheduler.run(); // its next entry reads the sockets first (readIfStalled), synchronously
-      await until(() => bulkBefore >= 0 && bulkDelivered === count, {
-        what: 'both sockets read',
-        everyMs: 5,
-      });
-      // 64 (the batch the response came in) unless that batch alone outlasted the late read's bound
-      assert.ok(bulkBefore < count, `the response waited for ${bulkBefore} of ${count} bulk datagrams`);
-    } finally {
-      interactive.close();
-      bulk.close();
-      bulkPeer.socket.close();
-      interactivePeer.socket.close();
-    }
-  });
-
   test('closing from within a delivery stops the batch there', async () => {
     const socket = await boundSocket('127.0.0.1');
     const io = createUdpIo(socket);
