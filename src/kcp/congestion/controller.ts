@@ -505,7 +505,8 @@ export class CongestionController implements ControllerEstimates {
 
   /** The cruise's pacing bound (see ProbeBw.cruiseBound), with the queue it reads from the last round. */
   private cruiseRateBound(): number {
-    const queue = this.roundShowsQueue() && this.startup.steady ? 'standing' : 'none';
+    const queue =
+      this.roundShowsQueue() && this.startup.steady(this.minRttFilter.value) ? 'standing' : 'none';
     const loss = Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX);
     return this.probeBw.cruiseBound(this.clock, this.delivered, loss, queue);
   }

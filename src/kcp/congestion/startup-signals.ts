@@ -109,8 +109,8 @@ export class StartupSignals {
   baseRtt = Number.POSITIVE_INFINITY;
   /** The standard deviation of the samples that made baseRtt (jitter, see delayRising). */
   private baseSd = 0;
-  /** Startup's verdict on the path's delay, given with its baseline (see steady). */
-  private steadyDelay = false;
+  /** The peer's ACK period when baseRtt was taken (its samples carry that delay, see steady). */
+  private baseCadence = 0;
   /** RTT samples pooled for the next baseline mean: one or more rounds (see STARTUP_BASE_SAMPLES). */
   private poolSamples = 0;
   private poolSum = 0;
@@ -144,8 +144,7 @@ export class StartupSignals {
       this.baseRtt = mean;
       const variance = this.poolSumSquares / this.poolSamples - mean * mean;
       this.baseSd = Math.sqrt(Math.max(0, variance));
-      const threshold = hystartThreshold(minRtt);
-      this.steadyDelay = this.baseSd < threshold && mean - minRtt - cadence < threshold;
+      this.baseCadence = cadence;
     }
     this.clearPool();
   }
@@ -200,20 +199,24 @@ export class StartupSignals {
   }
 
   /**
-   * The path's delay is steady, as Startup's baseline showed it: the RTT samples of its least loaded round
-   * (or rounds) spread by less than HyStart++'s threshold, and their mean stood less than that above the
-   * min RTT and one peer ACK period, judged as the baseline was taken (at the min RTT and the ACK period of
-   * that moment); false without a baseline. ProbeBW's cruise reads a queue from the round's lowest RTT only
-   * on a steady path (probe-bw.ts, CRUISE_QUEUE_ROUNDS). In link-sim (16 seeds per profile, loaded or not)
-   * the baseline's samples spread by 1-5 ms on the 25 ms links, their mean 0.4-5 ms above the min RTT
-   * (against a threshold of 6.5); on the jittery path (50 ± 30 ms one way) by 8.6-29 ms, their mean 17-70 ms
-   * above it (threshold 8-13): the spread alone read one loaded seed as steady (8.6 from 6 samples against
-   * 10.9), the mean did not. A Startup that ended with no baseline (the long first flight's verdict ends it
-   * at ~330 ms on 100 ms/5 %, 50 Mbit/s and on the 150 ms VPS path) has no evidence either way, and the
-   * cruise then reads no queue (docs/link-controller-2026-12-06-steady28.md).
+   * The path's delay is steady, as Startup's baseline shows it against the min RTT `minRtt`: the RTT samples
+   * of its least loaded round (or rounds) spread by less than HyStart++'s threshold, and their mean stands
+   * less than that above the min RTT and the peer's ACK period of that round; false without a baseline.
+   * ProbeBW's cruise reads a queue from the round's lowest RTT only on a steady path (probe-bw.ts,
+   * CRUISE_QUEUE_ROUNDS). In link-sim (16 seeds per profile, loaded or not) the baseline's samples spread by
+   * 1-5 ms on the 25 ms links, their mean 0.4-5 ms above the min RTT (against a threshold of 6.5); on the
+   * jittery path (50 ± 30 ms one way) by 8.6-29 ms, their mean 17-70 ms above it (threshold 8-13): the
+   * spread alone read one loaded seed as steady (8.6 from 6 samples against 10.9), the mean did not. On the
+   * link the jittery path read steady by its spread in 2 of 8 downloads; the mean's rise over the min RTT
+   * at Startup's end (28-51 ms there) rules both out, over the min RTT when the baseline was taken one was
+   * still in (a jittery path's min RTT falls as luckier samples come). A Startup that ended with no
+   * baseline (the long first flight's verdict ends it at ~330 ms on 100 ms/5 %, 50 Mbit/s and on the
+   * 150 ms VPS path) has no evidence either way, and the cruise then reads no queue
+   * (docs/link-controller-2026-12-06-steady28.md).
    */
-  get steady(): boolean {
-    return this.steadyDelay;
+  steady(minRtt: number): boolean {
+    const threshold = hystartThreshold(minRtt);
+    return this.baseSd < threshold && this.baseRtt - minRtt - this.baseCadence < threshold;
   }
 
   /** Whether Startup holds its in-flight cap (see CSS_RTT_DIVISOR). */
