@@ -196,13 +196,16 @@ export class StartupSignals {
   }
 
   /**
-   * The path's delay is steady: the RTT samples that made Startup's baseline spread by less than
-   * HyStart++'s threshold (see delayRising). On a path whose delay varies per packet (50 ± 30 ms one way)
-   * they spread by 9-20 ms, on the 25 ms links 1-5 (link-sim, loaded or not); ProbeBW's cruise reads a
-   * queue from the round's lowest RTT only on a steady path (probe-bw.ts, CRUISE_QUEUE_ROUNDS).
+   * The path's delay is steady: Startup took a baseline, and the RTT samples that made it spread by less
+   * than HyStart++'s threshold (see delayRising). On a path whose delay varies per packet (50 ± 30 ms one
+   * way) they spread by 9-29 ms, on the 25 ms links 1-5 (link-sim, loaded or not); ProbeBW's cruise reads a
+   * queue from the round's lowest RTT only on a steady path (probe-bw.ts, CRUISE_QUEUE_ROUNDS). A Startup
+   * that ended with no baseline (the long first flight's verdict ends it at ~330 ms on 100 ms/5 %, 50 Mbit/s
+   * and on the 150 ms VPS path, before a pool of loaded samples filled) has no evidence of a steady delay,
+   * and its spread of 0 read as one (docs/link-controller-2026-12-06-steady28.md).
    */
   steady(minRtt: number): boolean {
-    return this.baseSd < hystartThreshold(minRtt);
+    return this.baseRtt < Number.POSITIVE_INFINITY && this.baseSd < hystartThreshold(minRtt);
   }
 
   /** Whether Startup holds its in-flight cap (see CSS_RTT_DIVISOR). */
