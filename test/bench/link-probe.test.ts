@@ -22,6 +22,7 @@ import { probeSummary, type RunResult } from '../../bench/link/run.js';
 import { pooledProbe } from '../../bench/link/summary.js';
 import type { TransportId } from '../../bench/link/transports.js';
 import { within } from '../support/deadline.js';
+import { completedRun } from '../support/link-run.js';
 import { spawnOwned } from '../support/owned.js';
 
 const ENDPOINT = path.resolve(
@@ -170,24 +171,8 @@ test('the endpoint probes on its schedule with at most PROBE_IN_FLIGHT unanswere
 });
 
 function run(transport: TransportId, goodputMbit: number, rttMs: number[]): RunResult {
-  return {
-    profile: PROFILES[4].id,
-    transport,
-    label: transport,
-    settings: '',
-    ok: true,
-    error: null,
-    requestedBytes: 1000,
-    receivedBytes: 1000,
-    complete: true,
-    sha256Ok: true,
-    elapsedMs: 1000,
-    goodputMbit,
-    probe: probeSummary([300, 301], rttMs, null, 35),
-    wire: null,
-    congestionSeen: null,
-    progress: [],
-  };
+  const probe = probeSummary([300, 301], rttMs, null, 35);
+  return completedRun({ profile: PROFILES[4].id, transport, goodputMbit, probe });
 }
 
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);

@@ -14,6 +14,7 @@ import { type BenchmarkReport, renderMarkdown } from '../../bench/link/report.js
 import { percentile, type RunResult } from '../../bench/link/run.js';
 import { goodputRange, representativeRuns } from '../../bench/link/summary.js';
 import { TRANSPORTS, type TransportId } from '../../bench/link/transports.js';
+import { completedRun } from '../support/link-run.js';
 
 const profile25 = PROFILES.find((p) => p.id === '25ms-2')!;
 
@@ -130,18 +131,9 @@ function fakeRun(
   goodputMbit: number,
   wirePerByte: number,
 ): RunResult {
-  return {
+  return completedRun({
     profile,
     transport,
-    label: transport,
-    settings: '',
-    ok: true,
-    error: null,
-    requestedBytes: 1000,
-    receivedBytes: 1000,
-    complete: true,
-    sha256Ok: true,
-    elapsedMs: 1000,
     goodputMbit,
     probe: { idleP50Ms: 55, samples: 50, p50Ms: 60, p99Ms: 90, maxMs: 95, outstandingMs: null },
     wire: {
@@ -154,9 +146,7 @@ function fakeRun(
       maxQueueBytes: 0,
       latePackets: 0,
     },
-    congestionSeen: null,
-    progress: [],
-  };
+  });
 }
 
 describe('report and chart', () => {
