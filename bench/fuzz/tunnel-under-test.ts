@@ -1,29 +1,23 @@
 /**
- * The tunnel under test: a server (a child process running the real kcptun-server main, or a TunnelServer
- * in this process) with kcptun's defaults (FEC 10/3, snappy, smux v2), our default -mode auto or kcptun's
- * default -mode fast, and a chosen -crypt (the fuzzer uses `none`, so that forged datagrams pass the CRC),
- * an echo target behind it, and a real client in this process.
+ * The tunnel under test: a server (a child process running the real kcptun-server main, or the library's
+ * tunnel server in this process) with kcptun's defaults (FEC 10/3, snappy, smux v2), our default -mode auto
+ * or kcptun's default -mode fast, and a chosen -crypt (the fuzzer uses `none`, so that forged datagrams
+ * pass the CRC), an echo target behind it, and a real client in this process. The library builds each
+ * mode's settings as the CLIs do (src/api/options.ts).
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AUTO_MODE, AUTO_SMUX_BUF, MODE_PRESETS } from '../../src/cli/options.js';
-import { deriveKey } from '../../src/crypt/kdf.js';
-import { createPacketCrypt } from '../../src/crypt/select.js';
+import { createTunnelClient, createTunnelServer } from '../../src/api/tunnel.js';
+import { AUTO_MODE } from '../../src/cli/options.js';
 import { snmp } from '../../src/metrics/snmp.js';
-import { defaultSmuxConfig, type SmuxConfig } from '../../src/smux/index.js';
-import type { SessionOptions } from '../../src/transport/session.js';
 import { LISTEN_BACKLOG } from '../../src/tunnel/address.js';
-import { TunnelClient } from '../../src/tunnel/client.js';
-import { TunnelServer } from '../../src/tunnel/server.js';
-import { AUTO_CONN } from '../../src/tunnel/stream-placement.js';
+import type { TunnelClient } from '../../src/tunnel/client.js';
 import { freeUdpPort } from '../../test/support/ports.js';
 import { TunnelProcess } from '../../test/support/procs.js';
 import { UsageError } from '../cli-usage.js';
 
 const KEY = 'kcptun-ts fuzz';
-/** kcptun-server's per-port cap (server-main.ts). */
-export const SERVER_MAX_SESSIONS = 4096;
 const SOCKBUF = 4 << 20;
 
 /** -mode auto (ours, the default: every self-tuning part on) or kcptun's default -mode fast. */
@@ -40,34 +34,18 @@ export function tunnelModeOption(value: string | undefined, fallback: TunnelMode
   return mode;
 }
 
-/** The tunnel's KCP settings at kcptun's defaults (the windows the caller's role has) in `mode`. */
-function sessionOptions(crypt: string, sndWnd: number, rcvWnd: number, mode: TunnelMode): SessionOptions {
-  const preset = MODE_PRESETS[mode];
-  const options: SessionOptions = {
-    crypt: createPacketCrypt(crypt, deriveKey(KEY)).crypt,
-    dataShards: 10,
-    parityShards: 3,
-    mtu: 1350,
-    sndWnd,
-    rcvWnd,
-    nodelay: preset.noDelay,
-    interval: preset.interval,
-    resend: preset.resend,
-    nc: preset.nc,
-    ackNoDelay: false,
-  };
-  if (mode === AUTO_MODE) options.auto = { congestion: true, windows: true, fec: true };
-  return options;
-}
-
-/** smux v2 with the buffers `mode` gives (-mode auto's larger ones: src/cli/options.ts AUTO_SMUX_BUF). */
-function smuxConfig(mode: TunnelMode): SmuxConfig {
-  const smux = { ...defaultSmuxConfig(), version: 2 as const, maxFrameSize: 8192 };
-  if (mode === AUTO_MODE) {
-    smux.maxReceiveBuffer = Math.max(smux.maxReceiveBuffer, AUTO_SMUX_BUF);
-    smux.maxStreamBuffer = Math.max(smux.maxStreamBuffer, AUTO_SMUX_BUF);
-  }
-  return smux;
+/** What both in-process ends take besides their addresses: smux v2 with 8 KiB frames, no close wait. */
+function commonOptions(crypt: string, mode: TunnelMode) {
+  return {
+    key: KEY,
+    crypt,
+    mode,
+    smuxVer: 2,
+    frameSize: 8192,
+    sockBuf: SOCKBUF,
+    closeWait: 0,
+    quiet: true,
+  } as const;
 }
 
 /** The server as the fuzzer sees it. */
@@ -147,28 +125,17 @@ export async function startChildServer(
   };
 }
 
-/** A TunnelServer in this process: what the CI test uses (no build of the mains needed, quicker). */
+/** The tunnel server in this process: what the CI test uses (no build of the mains needed, quicker). */
 export async function startInProcessServer(
   targetPort: number,
   crypt: string,
   mode: TunnelMode,
 ): Promise<ServerUnderTest> {
-  // One line per session (thousands under the fuzzer): nobody reads them here.
-  const log = (): void => {};
-  const server = new TunnelServer({
-    listen: { host: '127.0.0.1', minPort: 0, maxPort: 0 },
-    target: { host: '127.0.0.1', port: targetPort },
-    closeWaitSeconds: 0,
-    quiet: true,
-    noComp: false,
-    smux: smuxConfig(mode),
-    session: {
-      ...sessionOptions(crypt, 1024, 1024, mode),
-      sockbuf: SOCKBUF,
-      maxSessions: SERVER_MAX_SESSIONS,
-      log,
-    },
-    log,
+  // no logger: one line per session (thousands under the fuzzer), and nobody reads them here
+  const server = createTunnelServer({
+    listen: '127.0.0.1:0',
+    target: `127.0.0.1:${targetPort}`,
+    ...commonOptions(crypt, mode),
   });
   const [port] = await server.start();
   const opened = snmp.PassiveOpens;
@@ -196,19 +163,10 @@ export async function startClient(
   crypt: string,
   mode: TunnelMode,
 ): Promise<{ client: TunnelClient; port: number }> {
-  const client = new TunnelClient({
-    listen: { host: '127.0.0.1', port: 0 },
-    remote: { host: '127.0.0.1', minPort: remotePort, maxPort: remotePort },
-    conn: mode === AUTO_MODE ? AUTO_CONN : 1,
-    placement: mode === AUTO_MODE ? 'least-loaded' : 'round-robin',
-    autoExpireSeconds: 0,
-    scavengeTtlSeconds: 600,
-    closeWaitSeconds: 0,
-    quiet: true,
-    noComp: false,
-    smux: smuxConfig(mode),
-    session: { ...sessionOptions(crypt, 128, 512, mode), sockbuf: SOCKBUF },
-    log: () => {},
+  const client = createTunnelClient({
+    localAddr: '127.0.0.1:0',
+    remoteAddr: `127.0.0.1:${remotePort}`,
+    ...commonOptions(crypt, mode),
   });
   const addr = (await client.start()) as net.AddressInfo;
   return { client, port: addr.port };
