@@ -8,6 +8,7 @@
 import {
   AUTO_MODE,
   AUTO_SMUX_BUF,
+  autoTuningOf,
   CLIENT_OPTIONS,
   type ClientConfig,
   MANUAL_MODE,
@@ -371,17 +372,9 @@ function modeParameters(r: OptionReader): Pick<SessionOptions, 'nodelay' | 'inte
   };
 }
 
-/**
- * Mode 'auto''s self-tuning parts, as the CLI's -mode auto (src/cli/config.ts applyModePreset): a window
- * or FEC shape the caller gives is kept, and that part not tuned; undefined in kcptun's modes.
- */
-function autoPartsOf(r: OptionReader): SessionOptions['auto'] {
-  if (r.string('mode') !== AUTO_MODE) return undefined;
-  return {
-    congestion: true,
-    windows: !r.has('sndWnd') && !r.has('rcvWnd'),
-    fec: !r.has('dataShard') && !r.has('parityShard'),
-  };
+/** Mode 'auto''s self-tuning parts as the CLI's -mode auto tunes them (autoTuningOf); undefined in kcptun's modes. */
+function autoTuningOfOptions(r: OptionReader): ReturnType<typeof autoTuningOf> | undefined {
+  return r.string('mode') === AUTO_MODE ? autoTuningOf((name) => r.has(name)) : undefined;
 }
 
 /** The session options the transport layer takes, checked against kcptun's limits. */
@@ -407,8 +400,8 @@ export function sessionOptionsOf(r: OptionReader): SessionOptions {
     ackNoDelay: r.bool('ackNoDelay'),
     rateLimit: r.int('rateLimit', 0, Number.MAX_SAFE_INTEGER),
   };
-  const auto = autoPartsOf(r);
-  if (auto !== undefined) options.auto = auto;
+  const auto = autoTuningOfOptions(r);
+  if (auto !== undefined) options.auto = auto.tuning;
   const scheduler = r.raw('scheduler') as Scheduler | undefined;
   if (scheduler !== undefined) options.scheduler = scheduler;
   return options;
@@ -437,8 +430,7 @@ export function smuxFieldsOf(
     streamBuf: r.int('streamBuf', 1, smuxBuf),
     keepAlive: r.int('keepAlive', 1, SMUX_KEEPALIVE_TIMEOUT_SECONDS),
   };
-  // as the CLI's -mode auto with automatic windows: larger smux buffers unless either is given (AUTO_SMUX_BUF)
-  if (autoPartsOf(r)?.windows && !r.has('smuxBuf') && !r.has('streamBuf')) {
+  if (autoTuningOfOptions(r)?.smuxBuffers) {
     fields.smuxBuf = Math.max(fields.smuxBuf, AUTO_SMUX_BUF);
     fields.streamBuf = Math.max(fields.streamBuf, AUTO_SMUX_BUF);
   }

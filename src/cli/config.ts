@@ -10,6 +10,7 @@ import { JsonSyntaxError, type JsonValue, readFirstJsonValue } from './json.js';
 import {
   AUTO_MODE,
   AUTO_SMUX_BUF,
+  autoTuningOf,
   type ClientConfig,
   type CommonConfig,
   modePreset,
@@ -128,12 +129,9 @@ export function applyModePreset(config: CommonConfig, explicit: ReadonlySet<stri
   if (!keep('resend')) config.resend = preset.resend;
   if (!keep('nc')) config.nc = preset.nc;
   if (auto) {
-    config.auto = {
-      congestion: !explicit.has('nc'),
-      windows: !explicit.has('sndWnd') && !explicit.has('rcvWnd'),
-      fec: !explicit.has('dataShard') && !explicit.has('parityShard'),
-    };
-    if (config.auto.windows && !explicit.has('smuxBuf') && !explicit.has('streamBuf')) {
+    const { tuning, smuxBuffers } = autoTuningOf((field) => explicit.has(field));
+    config.auto = tuning;
+    if (smuxBuffers) {
       config.smuxBuf = Math.max(config.smuxBuf, AUTO_SMUX_BUF);
       config.streamBuf = Math.max(config.streamBuf, AUTO_SMUX_BUF);
     }

@@ -108,6 +108,24 @@ export const AUTO_MODE = 'auto';
  */
 export const AUTO_SMUX_BUF = 16 * 1024 * 1024;
 
+/**
+ * -mode auto's self-tuning parts, given which settings the user set (`given`, by configuration field name,
+ * which the library's options share): the controller unless nc, automatic windows unless sndWnd or rcvWnd,
+ * adaptive parity unless dataShard or parityShard; with automatic windows also the larger smux buffers
+ * (AUTO_SMUX_BUF) unless smuxBuf or streamBuf. The CLI and the library both read it.
+ */
+export function autoTuningOf(given: (field: string) => boolean): {
+  tuning: AutoTuning;
+  smuxBuffers: boolean;
+} {
+  const tuning = {
+    congestion: !given('nc'),
+    windows: !given('sndWnd') && !given('rcvWnd'),
+    fec: !given('dataShard') && !given('parityShard'),
+  };
+  return { tuning, smuxBuffers: tuning.windows && !given('smuxBuf') && !given('streamBuf') };
+}
+
 /** kcptun's -mode that keeps -nodelay/-interval/-resend/-nc as given. */
 export const MANUAL_MODE = 'manual';
 
