@@ -255,7 +255,7 @@ export function competitionSection(competitor: string | undefined, runs: readonl
   const row = (r: RunResult): string => {
     const c = r.competition!;
     return (
-      `| ${r.profile} | ${r.transport} | ${c.competitor}${c.theirsCongestionSeen === null ? '' : ` (${c.theirsCongestionSeen})`} | ` +
+      `| ${r.profile} | ${r.transport} | ${c.competitor}${c.theirsCongestionSeen ? ` (${c.theirsCongestionSeen})` : ''} | ` +
       `${fmt(c.startedAfterMs === null ? null : c.startedAfterMs / 1000, 2)} | ${(c.overlapMs / 1000).toFixed(1)} | ` +
       `${fmt(c.oursMbit, 2)} (${percent(c.oursShare)}) | ${fmt(c.theirsMbit, 2)} (${percent(c.theirsShare)}) | ` +
       `${fmt(c.jain, 3)} | ${r.wire?.queueDrops ?? '-'} | ${fmt(c.probeP50Ms, 0)} / ${fmt(c.probeP99Ms, 0)} (${c.probeRttMs.length}) | ` +

@@ -124,7 +124,9 @@ function kcptunTransport(id: TransportId, label: string, ends: KcpEnds): Transpo
       const clientSettings = (ends.clientSettings ?? ends.serverSettings)(profile);
       const serverArgs = [
         '-l',
-        `:${place.kcpPort}`,
+        // on the place's address, not all: a UDP socket bound to all answers from the address its route
+        // picks (B's first), which a client that dialled a competitor's address of B would not take
+        `${place.addressB}:${place.kcpPort}`,
         '-t',
         `127.0.0.1:${ENDPOINT_PORT}`,
         ...kcptunArgs(serverSettings),
