@@ -51,6 +51,11 @@ export const PROGRESS_EVERY_MS = 500;
  * (bench/link/schedule.ts), as the fetcher's own times do.
  */
 export const BULK_STARTED = 'bulk started';
+/**
+ * A competing flow's fetcher (endpoint.js compete) says this on stderr once its signal handlers are in: from
+ * then on SIGUSR2 starts its download and SIGTERM ends it with its report (bench/link/competitor.ts).
+ */
+export const COMPETITOR_ARMED = 'competitor armed';
 /** Past the cap the fetcher gets this long to report before it exits regardless. */
 export const REPORT_GRACE_MS = 5000;
 
@@ -61,6 +66,11 @@ export interface FetchResult {
   complete: boolean;
   /** From the start of the bulk connection (after the idle probes) to its last byte (or to the cap). */
   elapsedMs: number;
+  /**
+   * When the bulk connection started, wall clock (Date.now()): lines up two fetchers' progress (a
+   * competing flow's, bench/link/competitor.ts). Null: it never started. Absent before 2026-12-06's.
+   */
+  bulkStartedAtMs?: number | null;
   firstByteMs: number | null;
   /** [ms since start, bytes received so far] */
   progress: Array<[number, number]>;

@@ -5,6 +5,10 @@
  *                                                (namespace A) one bulk download + the probe, a
  *                                                request every PROBE_INTERVAL_MS (probe-schedule.ts);
  *                                                prints a FetchResult as JSON on stdout
+ *   node endpoint.js compete HOST PORT BYTES CAP_MS [LOCAL_ADDRESS]
+ *                                                (namespace A) a competing flow's bulk download, no
+ *                                                probe: armed, it says COMPETITOR_ARMED, starts on
+ *                                                SIGUSR2 and reports on SIGTERM (bench/link/competitor.ts)
  * (protocol in endpoint-protocol.ts). The server never closes first: kcptun has no half-close, so
  * the fetcher closes once it has everything.
  */
@@ -13,6 +17,7 @@ import net from 'node:net';
 import {
   BULK_HEADER_BYTES,
   BULK_STARTED,
+  COMPETITOR_ARMED,
   type FetchResult,
   IDLE_PHASE_MAX_MS,
   IDLE_PROBES,
@@ -65,7 +70,13 @@ function serve(port: number, bytes: number): void {
   );
 }
 
-function fetch(host: string, port: number, bytes: number, capMs: number, intervalMs: number): void {
+/** How a fetch runs: with the probe beside the download (fetch), or as a competing flow (compete). */
+type FetchMode =
+  | { kind: 'probed'; intervalMs: number }
+  | { kind: 'competing'; localAddress: string | undefined };
+
+function fetch(host: string, port: number, bytes: number, capMs: number, mode: FetchMode): void {
+  const intervalMs = mode.kind === 'probed' ? mode.intervalMs : 0;
   let start = performance.now();
   const elapsed = (): number => performance.now() - start;
   const result: FetchResult = {
@@ -74,6 +85,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
     sha256: '',
     complete: false,
     elapsedMs: 0,
+    bulkStartedAtMs: null,
     firstByteMs: null,
     progress: [],
     idleProbeRttMs: [],
@@ -94,8 +106,8 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
   let firstLoadedSeq = Number.POSITIVE_INFINITY;
 
   // the probe goes first: its idle round trips are the baseline, then the bulk download starts
-  const probe = net.createConnection({ host, port });
-  const idleTimer = setTimeout(() => startBulk(), IDLE_PHASE_MAX_MS);
+  const probe = mode.kind === 'probed' ? net.createConnection({ host, port }) : undefined;
+  const idleTimer = mode.kind === 'probed' ? setTimeout(() => startBulk(), IDLE_PHASE_MAX_MS) : undefined;
 
   function finish(): void {
     if (finished) return;
@@ -109,7 +121,7 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
     clearInterval(probeTicker);
     clearTimeout(idleTimer);
     bulk?.destroy();
-    probe.destroy();
+    probe?.destroy();
     process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
     setTimeout(() => process.exit(0), REPORT_GRACE_MS).unref();
   }
@@ -118,14 +130,21 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
     if (bulk !== undefined || finished) return;
     clearTimeout(idleTimer);
     start = performance.now();
+    result.bulkStartedAtMs = Date.now();
     firstLoadedSeq = schedule.sent + 1;
     process.stderr.write(`${BULK_STARTED}\n`);
     progressTimer = setInterval(
       () => result.progress.push([elapsed(), result.receivedBytes]),
       PROGRESS_EVERY_MS,
     );
+    clearTimeout(capTimer);
     capTimer = setTimeout(() => finish(), capMs);
-    const socket = net.createConnection({ host, port });
+    const localAddress = mode.kind === 'competing' ? mode.localAddress : undefined;
+    const socket = net.createConnection({
+      host,
+      port,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     bulk = socket;
     socket.on('connect', () => {
       const header = Buffer.alloc(BULK_HEADER_BYTES);
@@ -147,6 +166,16 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
     });
     socket.on('error', (err) => result.errors.push(`bulk: ${err.message}`));
     socket.on('close', () => finish());
+  }
+
+  if (probe === undefined) {
+    // SIGUSR2, not SIGUSR1: Node.js opens its inspector on SIGUSR1 until a handler is installed
+    process.once('SIGUSR2', startBulk);
+    process.once('SIGTERM', finish);
+    // armed for at most the cap, which also keeps the process alive until a signal comes
+    capTimer = setTimeout(() => finish(), capMs);
+    process.stderr.write(`${COMPETITOR_ARMED}\n`);
+    return;
   }
 
   /** A tick of the schedule; on the idle tunnel only until IDLE_PROBES requests have gone out. */
@@ -201,7 +230,20 @@ function fetch(host: string, port: number, bytes: number, capMs: number, interva
   probe.on('error', (err) => result.errors.push(`probe: ${err.message}`));
 }
 
-const [mode, ...args] = process.argv.slice(2);
-if (mode === 'serve') serve(Number(args[0]), Number(args[1]));
-else if (mode === 'fetch') fetch(args[0], Number(args[1]), Number(args[2]), Number(args[3]), Number(args[4]));
-else throw new Error('usage: endpoint.js serve PORT BYTES | fetch HOST PORT BYTES CAP_MS PROBE_INTERVAL_MS');
+const [command, ...args] = process.argv.slice(2);
+if (command === 'serve') serve(Number(args[0]), Number(args[1]));
+else if (command === 'fetch')
+  fetch(args[0], Number(args[1]), Number(args[2]), Number(args[3]), {
+    kind: 'probed',
+    intervalMs: Number(args[4]),
+  });
+else if (command === 'compete')
+  fetch(args[0], Number(args[1]), Number(args[2]), Number(args[3]), {
+    kind: 'competing',
+    localAddress: args[4],
+  });
+else
+  throw new Error(
+    'usage: endpoint.js serve PORT BYTES | fetch HOST PORT BYTES CAP_MS PROBE_INTERVAL_MS | ' +
+      'compete HOST PORT BYTES CAP_MS [LOCAL_ADDRESS]',
+  );

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AccuracyReport, measureAccuracy } from './accuracy.js';
 import { renderChart } from './chart.js';
+import { type CompetitorSpec, describeCompetition, parseCompetitor } from './competitor.js';
 import { LinkEmulator } from './emulator.js';
 import { ensureDebianPackage } from './install.js';
 import { NAMESPACE_B } from './netns.js';
@@ -63,7 +64,10 @@ const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
   --changes LIST        change the link during each download: AT:KEY=VALUE[:KEY=VALUE...],... with AT like
                         4s or 4500ms since the download began, KEY rate (Mbit/s), delay (one-way ms) or loss
                         (percent), both directions; 0s sets the starting link. E.g. "4s:rate=10",
-                        "0s:loss=1,4s:loss=100,7s:loss=1" (a 3 s outage); bench/link/schedule.ts`;
+                        "0s:loss=1,4s:loss=100,7s:loss=1" (a 3 s outage); bench/link/schedule.ts
+  --competitor ID[@AT]  a competing bulk download beside each one, through its own transport (tcp-cubic,
+                        tcp-bbr, ts-auto or go-kcptun) over the same link and queue, starting AT (like 3s;
+                        default 0s) after ours; cold runs only (needs --warm-idle-s 0); bench/link/competitor.ts`;
 
 function pick<T extends { id: string; onlyWhenNamed?: boolean }>(
   all: readonly T[],
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
       ratelimit: { type: 'string' },
       'warm-idle-s': { type: 'string', default: String(DEFAULT_WARM_IDLE_S) },
       changes: { type: 'string' },
+      competitor: { type: 'string' },
     },
   });
   if (process.getuid?.() !== 0) throw new Error('bench:link needs root (network namespaces, TUN devices)');
@@ -137,9 +142,28 @@ async function main(): Promise<void> {
     const late = changes.find((c) => c.atMs >= capMs);
     if (late !== undefined) throw new UsageError(`--changes: ${late.atMs} ms is not within --cap-s`);
   }
+  let competitor: CompetitorSpec | undefined;
+  if (values.competitor !== undefined) {
+    try {
+      competitor = parseCompetitor(values.competitor);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (warmIdleMs > 0)
+      throw new UsageError('--competitor runs beside cold downloads only: add --warm-idle-s 0');
+    if (competitor.offsetMs >= capMs)
+      throw new UsageError(`--competitor: ${competitor.offsetMs} ms is not within --cap-s`);
+  }
+  const competitorTransport =
+    competitor === undefined
+      ? undefined
+      : transportsFor({ fast3WindowBdp: windowBdp, rateLimit }).find((t) => t.id === competitor.transport)!;
   for (const tool of ['ip', 'gcc', 'ss']) if (!commandExists(tool)) throw new Error(`${tool} is required`);
   const installed: string[] = [];
-  if (transports.some((t) => t.id === 'go-kcptun' || t.id === 'ts-auto-go')) {
+  if (
+    transports.some((t) => t.id === 'go-kcptun' || t.id === 'ts-auto-go') ||
+    competitor?.transport === 'go-kcptun'
+  ) {
     installed.push(ensureDebianPackage('kcptun-server', 'kcptun') ?? '');
   }
   if (!values['skip-accuracy']) installed.push(ensureDebianPackage('iperf3', 'iperf3') ?? '');
@@ -193,6 +217,9 @@ async function main(): Promise<void> {
             payload,
             warmIdleMs,
             changes,
+            ...(competitor === undefined
+              ? {}
+              : { competitor: { spec: competitor, transport: competitorTransport! } }),
           });
           runs.push(...results);
           for (const r of results) {
@@ -205,6 +232,7 @@ async function main(): Promise<void> {
                 `${r.complete ? 'complete' : 'capped'}${r.ok ? '' : ` FAILED: ${r.error}`}`,
             );
             if (r.linkChanges !== undefined) console.log(`  ${describeResponse(r.linkChanges.response)}`);
+            if (r.competition !== undefined) console.log(`  ${describeCompetition(r.competition)}`);
           }
         }
       }
@@ -217,6 +245,7 @@ async function main(): Promise<void> {
       repeat,
       warmIdleMs,
       ...(values.changes === undefined ? {} : { changes: values.changes }),
+      ...(values.competitor === undefined ? {} : { competitor: values.competitor }),
       loadAverages: loads,
       profiles,
       runs,

@@ -10,6 +10,13 @@ export const NAMESPACE_B = 'kcpbench-b';
 export const NAMESPACES = [NAMESPACE_A, NAMESPACE_B] as const;
 export const ADDRESS_A = '198.18.0.1';
 export const ADDRESS_B = '198.18.0.2';
+/**
+ * A competing flow's addresses in A and B (bench/link/competitor.ts): a TCP connection takes its congestion
+ * control from the route to its peer's address (setRouteCongestion), so a competing TCP flow with another
+ * algorithm than the download's needs addresses of its own.
+ */
+export const COMPETITOR_ADDRESS_A = '198.18.0.3';
+export const COMPETITOR_ADDRESS_B = '198.18.0.4';
 const PREFIX_LENGTH = 24;
 export const TUN_NAME = 'kb0';
 const TUN_MTU = 1500;
@@ -53,6 +60,11 @@ export function configureTun(name: string, address: string): void {
   ]);
   mustRun('ip', ['-n', name, 'addr', 'add', `${address}/${PREFIX_LENGTH}`, 'dev', TUN_NAME]);
   mustRun('ip', ['-n', name, 'link', 'set', TUN_NAME, 'up']);
+}
+
+/** One more address on the namespace's TUN device; its /24 route (configureTun) already covers it. */
+export function addAddress(name: string, address: string): void {
+  mustRun('ip', ['-n', name, 'addr', 'replace', `${address}/32`, 'dev', TUN_NAME]);
 }
 
 export function sysctlIn(name: string, key: string, value: string): void {

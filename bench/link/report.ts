@@ -1,5 +1,6 @@
 /** The benchmark's markdown: verdict first, then the table, the chart, the method and the emulator's figures. */
 import type { AccuracyReport, DelayScenario } from './accuracy.js';
+import { competitionSection } from './competitor.js';
 import { IDLE_PROBES, PROBE_IN_FLIGHT, PROBE_LINK_SHARE, probeIntervalMs } from './endpoint-protocol.js';
 import { fast3Settings, windowForBdp } from './kcp-settings.js';
 import { bdpBytes, DEFAULT_RATE_MBIT, type LinkProfile, meanLoss } from './profiles.js';
@@ -234,6 +235,8 @@ export interface BenchmarkReport {
   warmIdleMs?: number;
   /** `--changes` as given: the link changed during each download (absent: every link stayed fixed). */
   changes?: string;
+  /** `--competitor` as given: a competing flow beside each download (absent: each had the link alone). */
+  competitor?: string;
   /** The machine's 1-minute load average before each run (absent in older reports). */
   loadAverages?: number[];
   profiles: LinkProfile[];
@@ -612,6 +615,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     '',
     ...warmSection(full),
     ...changesSection(full.changes, full.runs),
+    ...competitionSection(full.competitor, full.runs),
     '![goodput, request/response p99 and wire overhead per link and transport](link-benchmark.svg)',
     '',
     ...autoTargets(report),

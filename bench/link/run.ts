@@ -1,6 +1,14 @@
 /** One benchmark run: a transport on a profile, measured at the fetcher and at the forwarder. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  COMPETITOR_PLACE,
+  CompetingFetch,
+  type CompetitionRecord,
+  type CompetitorSpec,
+  competitionOf,
+  startCompetitor,
+} from './competitor.js';
 import type { LinkEmulator } from './emulator.js';
 import {
   BULK_STARTED,
@@ -11,7 +19,7 @@ import {
   probeIntervalMs,
 } from './endpoint-protocol.js';
 import { type LinkStatus, wireBytes } from './link-settings.js';
-import { NAMESPACE_A, NAMESPACE_B } from './netns.js';
+import { ADDRESS_A, NAMESPACE_A, NAMESPACE_B } from './netns.js';
 import { sha256Hex } from './payload.js';
 import { ProcessSet } from './processes.js';
 import { type LinkProfile, linkSettingsOf } from './profiles.js';
@@ -39,6 +47,8 @@ export interface RunOptions {
   warmIdleMs: number;
   /** The link's changes during each download (bench/link/schedule.ts); empty: the profile's link throughout. */
   changes: readonly LinkChange[];
+  /** A competing flow beside each cold download (bench/link/competitor.ts), and its transport. */
+  competitor?: { spec: CompetitorSpec; transport: Transport };
 }
 
 export interface ProbeSummary {
@@ -99,6 +109,8 @@ export interface RunResult {
   progress: Array<[number, number]>;
   /** Only with RunOptions.changes. */
   linkChanges?: LinkChangeRecord;
+  /** Only with RunOptions.competitor. */
+  competition?: CompetitionRecord;
 }
 
 export function percentile(sorted: readonly number[], q: number): number | null {
@@ -155,8 +167,11 @@ function summarizeWire(s: LinkStatus, delivered: number): WireSummary {
   };
 }
 
-/** The congestion control names `ss` shows on the established sockets of the endpoint port. */
-function congestionOnServer(): string {
+/**
+ * The congestion control names `ss` shows on the established sockets of the endpoint port toward
+ * `addressA` (a competing flow's have an address of their own, bench/link/competitor.ts).
+ */
+export function congestionOnServer(addressA: string): string {
   const out = runCommand('ip', [
     'netns',
     'exec',
@@ -165,7 +180,7 @@ function congestionOnServer(): string {
     '-tinH',
     'state',
     'established',
-    `( sport = :${ENDPOINT_PORT} )`,
+    `( sport = :${ENDPOINT_PORT} and dst ${addressA} )`,
   ]).stdout;
   const seen = new Set<string>();
   for (const word of out.split(/\s+/))
@@ -199,7 +214,17 @@ export function isWarm(r: RunResult): boolean {
   return r.warm === true;
 }
 
-/** One download with the probe beside it through the started transport, into `result`. */
+/** A competitor's started transport for one download (see RunOptions.competitor). */
+interface StartedCompetitor {
+  spec: CompetitorSpec;
+  transport: Transport;
+  started: StartedTransport;
+}
+
+/**
+ * One download with the probe beside it through the started transport, into `result`; with `competitor`
+ * its download too, from `spec.offsetMs` after ours began until ours ended.
+ */
 async function fetchOnce(
   emulator: LinkEmulator,
   profile: LinkProfile,
@@ -207,6 +232,7 @@ async function fetchOnce(
   started: StartedTransport,
   options: RunOptions,
   result: RunResult,
+  competitor: StartedCompetitor | null,
 ): Promise<void> {
   const procs = new ProcessSet();
   const base = linkSettingsOf(profile);
@@ -214,6 +240,17 @@ async function fetchOnce(
     options.changes.length === 0 ? null : new ScheduledChanges(emulator, base, options.changes);
   try {
     if (scheduled !== null) await emulator.configure(scheduled.startingLink());
+    // its own cap runs from its start, so it never ends before ours for want of time
+    const competing =
+      competitor === null
+        ? null
+        : await CompetingFetch.arm(
+            procs,
+            ENDPOINT,
+            competitor.started,
+            options.bytes,
+            options.capMs + competitor.spec.offsetMs + FETCH_GRACE_MS,
+          );
     await emulator.resetCounters();
     const fetcher = procs.start(NAMESPACE_A, `${transport.id} fetch`, process.execPath, [
       ENDPOINT,
@@ -224,17 +261,23 @@ async function fetchOnce(
       String(options.capMs),
       String(probeIntervalMs(profile.rateMbit)),
     ]);
-    if (scheduled !== null) {
+    if (scheduled !== null || competing !== null) {
       await fetcher.waitFor(BULK_STARTED, IDLE_PHASE_MAX_MS + FETCH_GRACE_MS);
-      scheduled.start();
+      scheduled?.start();
+      competing?.startAfter(competitor!.spec.offsetMs);
     }
     if (transport.id.startsWith('tcp-')) {
       await sleep(CONGESTION_CHECK_AFTER_MS);
-      if (!fetcher.hasExited) result.congestionSeen = congestionOnServer();
+      if (!fetcher.hasExited) result.congestionSeen = congestionOnServer(ADDRESS_A);
     }
     await fetcher.waitExit(options.capMs + FETCH_GRACE_MS);
     await procs.stop(fetcher);
     await scheduled?.stop();
+    // read while its connection still stands (a competitor that finished first shows none)
+    const theirsCongestionSeen = competitor?.transport.id.startsWith('tcp-')
+      ? congestionOnServer(COMPETITOR_PLACE.addressA)
+      : null;
+    const theirs = (await competing?.stop()) ?? null;
     const link = await emulator.status();
     const fetch = JSON.parse(fetcher.stdout.trim().split('\n').pop() ?? '') as FetchResult;
     const probes = fetch.idleProbeRttMs.length + fetch.probeRttMs.length;
@@ -254,6 +297,16 @@ async function fetchOnce(
       result.linkChanges = scheduled.record(fetch, result.wire?.queueDrops ?? null);
       if (scheduled.failure !== null) problems.push(scheduled.failure);
     }
+    if (competitor !== null) {
+      result.competition = {
+        competitor: competitor.spec.transport,
+        settings: competitor.started.settings,
+        offsetMs: competitor.spec.offsetMs,
+        ...competitionOf(fetch, theirs, profile.rateMbit),
+        theirsCongestionSeen,
+      };
+      problems.push(...competitorProblems(theirs, options.payload, competitor, theirsCongestionSeen));
+    }
     if (!result.sha256Ok) problems.push('sha256 of the received bytes does not match the payload');
     if (transport.id.startsWith('tcp-') && result.congestionSeen !== null) {
       const wanted = started.settings;
@@ -270,6 +323,23 @@ async function fetchOnce(
       await emulator.configure(base);
     }
   }
+}
+
+/** What makes a competitor's download unfit to compare with: no report, errors, wrong bytes or algorithm. */
+function competitorProblems(
+  theirs: FetchResult | null,
+  payload: Buffer,
+  competitor: StartedCompetitor,
+  congestionSeen: string | null,
+): string[] {
+  if (theirs === null) return ['competitor: no report'];
+  const problems = theirs.errors.map((e) => `competitor ${e}`);
+  if (theirs.sha256 !== sha256Hex(payload.subarray(0, theirs.receivedBytes)))
+    problems.push('competitor: sha256 of the received bytes does not match the payload');
+  const wanted = competitor.started.settings;
+  if (congestionSeen !== null && congestionSeen !== '' && !congestionSeen.split(',').includes(wanted))
+    problems.push(`competitor's socket used ${congestionSeen}, not ${wanted}`);
+  return problems;
 }
 
 /**
@@ -289,13 +359,20 @@ export async function runOnce(
   try {
     const started = await transport.start(profile, procs);
     cold.settings = started.settings;
-    await fetchOnce(emulator, profile, transport, started, options, cold);
+    const competitor =
+      options.competitor === undefined
+        ? null
+        : {
+            ...options.competitor,
+            started: await startCompetitor(options.competitor.transport, profile, procs),
+          };
+    await fetchOnce(emulator, profile, transport, started, options, cold, competitor);
     if (options.warmIdleMs > 0 && cold.ok) {
       const warm: RunResult = { ...emptyResult(profile, transport, options), warm: true };
       warm.settings = started.settings;
       results.push(warm);
       await sleep(options.warmIdleMs);
-      await fetchOnce(emulator, profile, transport, started, options, warm);
+      await fetchOnce(emulator, profile, transport, started, options, warm, null);
     }
   } catch (err) {
     const failed = results[results.length - 1];

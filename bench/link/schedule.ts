@@ -40,9 +40,10 @@ const KEYS: Record<ChangeKey, { valid: (v: number) => boolean; what: string }> =
 
 const PERCENT = 100;
 
-function parseTime(text: string): number {
+/** A time like 4s, 2.5s or 4500ms, in ms; throws naming `option` (also --competitor's offset). */
+export function parseDuration(text: string, option = '--changes'): number {
   const m = /^(\d+(?:\.\d+)?)(s|ms)$/.exec(text);
-  if (m === null) throw new Error(`--changes: time '${text}' is not like 4s, 2.5s or 4500ms`);
+  if (m === null) throw new Error(`${option}: time '${text}' is not like 4s, 2.5s or 4500ms`);
   return Math.round(Number(m[1]) * (m[2] === 's' ? 1000 : 1));
 }
 
@@ -51,7 +52,7 @@ export function parseChanges(text: string): LinkChange[] {
   const changes: LinkChange[] = [];
   for (const entry of text.split(',').map((e) => e.trim())) {
     const [time, ...parts] = entry.split(':');
-    const atMs = parseTime(time ?? '');
+    const atMs = parseDuration(time ?? '');
     if (parts.length === 0) throw new Error(`--changes: '${entry}' sets nothing (e.g. ${time}:rate=10)`);
     const change: LinkChange = { atMs, label: parts.join(':') };
     const seen = new Set<string>();

@@ -20,8 +20,6 @@ import type { ProcessSet } from './processes.js';
 import type { LinkProfile } from './profiles.js';
 
 export const ENDPOINT_PORT = 5201;
-const KCP_PORT = 29900;
-const CLIENT_PORT = 12948;
 const READY_TIMEOUT_MS = 10_000;
 const DIST_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUR_CLIENT = path.join(DIST_ROOT, 'src', 'cli', 'client-main.js');
@@ -37,10 +35,35 @@ export type TransportId =
   | 'ts-auto-go';
 type Impl = 'go' | 'ts';
 
+/**
+ * Where a transport's ends meet: the download's own (MAIN_PLACE), or a competing flow's beside it on the
+ * same link (bench/link/competitor.ts), each with its own ports and addresses.
+ */
+export interface TransportPlace {
+  /** The kcptun server's UDP port in B. */
+  kcpPort: number;
+  /** The kcptun client's TCP port in A (on loopback), where the fetcher connects. */
+  clientPort: number;
+  /** Namespace A's and B's addresses the flow's packets carry (TCP's congestion control is per route). */
+  addressA: string;
+  addressB: string;
+  /** The start of its processes' labels. */
+  label: string;
+}
+
+export const MAIN_PLACE: TransportPlace = {
+  kcpPort: 29900,
+  clientPort: 12948,
+  addressA: ADDRESS_A,
+  addressB: ADDRESS_B,
+  label: '',
+};
+
 export interface StartedTransport {
-  /** Where the fetcher in namespace A connects. */
+  /** Where the fetcher in namespace A connects, and from which address (absent: the kernel's choice). */
   host: string;
   port: number;
+  localAddress?: string;
   /** What the run used, for the report: a congestion control or kcptun flags. */
   settings: string;
 }
@@ -50,7 +73,7 @@ export interface Transport {
   label: string;
   /** Run only when named in --transports (not in "all"). */
   onlyWhenNamed?: boolean;
-  start(profile: LinkProfile, procs: ProcessSet): Promise<StartedTransport>;
+  start(profile: LinkProfile, procs: ProcessSet, place?: TransportPlace): Promise<StartedTransport>;
 }
 
 /**
@@ -61,10 +84,15 @@ function tcpTransport(id: TransportId, congestion: string): Transport {
   return {
     id,
     label: `TCP ${congestion}`,
-    async start() {
-      setRouteCongestion(NAMESPACE_A, ADDRESS_B, congestion);
-      setRouteCongestion(NAMESPACE_B, ADDRESS_A, congestion);
-      return { host: ADDRESS_B, port: ENDPOINT_PORT, settings: congestion };
+    async start(_profile, _procs, place = MAIN_PLACE) {
+      setRouteCongestion(NAMESPACE_A, place.addressB, congestion);
+      setRouteCongestion(NAMESPACE_B, place.addressA, congestion);
+      return {
+        host: place.addressB,
+        port: ENDPOINT_PORT,
+        localAddress: place.addressA,
+        settings: congestion,
+      };
     },
   };
 }
@@ -78,16 +106,10 @@ interface KcpEnds {
   clientSettings?: (p: LinkProfile) => KcpSettings;
 }
 
-function startKcptun(
-  procs: ProcessSet,
-  id: TransportId,
-  end: 'server' | 'client',
-  impl: Impl,
-  args: string[],
-) {
+function startKcptun(procs: ProcessSet, label: string, end: 'server' | 'client', impl: Impl, args: string[]) {
   const namespace = end === 'server' ? NAMESPACE_B : NAMESPACE_A;
-  if (impl === 'go') return procs.start(namespace, `${id} ${end}`, `kcptun-${end}`, args);
-  return procs.start(namespace, `${id} ${end}`, process.execPath, [
+  if (impl === 'go') return procs.start(namespace, `${label} ${end}`, `kcptun-${end}`, args);
+  return procs.start(namespace, `${label} ${end}`, process.execPath, [
     end === 'server' ? OUR_SERVER : OUR_CLIENT,
     ...args,
   ]);
@@ -97,32 +119,35 @@ function kcptunTransport(id: TransportId, label: string, ends: KcpEnds): Transpo
   return {
     id,
     label,
-    async start(profile, procs) {
+    async start(profile, procs, place = MAIN_PLACE) {
       const serverSettings = ends.serverSettings(profile);
       const clientSettings = (ends.clientSettings ?? ends.serverSettings)(profile);
       const serverArgs = [
         '-l',
-        `:${KCP_PORT}`,
+        // on the place's address, not all: a UDP socket bound to all answers from the address its route
+        // picks (B's first), which a client that dialled a competitor's address of B would not take
+        `${place.addressB}:${place.kcpPort}`,
         '-t',
         `127.0.0.1:${ENDPOINT_PORT}`,
         ...kcptunArgs(serverSettings),
       ];
       const clientArgs = [
         '-l',
-        `127.0.0.1:${CLIENT_PORT}`,
+        `127.0.0.1:${place.clientPort}`,
         '-r',
-        `${ADDRESS_B}:${KCP_PORT}`,
+        `${place.addressB}:${place.kcpPort}`,
         ...kcptunArgs(clientSettings),
       ];
-      const server = startKcptun(procs, id, 'server', ends.server, serverArgs);
-      const client = startKcptun(procs, id, 'client', ends.client, clientArgs);
+      const label = `${place.label}${id}`;
+      const server = startKcptun(procs, label, 'server', ends.server, serverArgs);
+      const client = startKcptun(procs, label, 'client', ends.client, clientArgs);
       await server.waitFor('listening on', READY_TIMEOUT_MS);
       await client.waitFor('listening on', READY_TIMEOUT_MS);
       const settings =
         ends.clientSettings === undefined
           ? describeSettings(serverSettings)
           : `server ${describeSettings(serverSettings)}; client ${describeSettings(clientSettings)}`;
-      return { host: '127.0.0.1', port: CLIENT_PORT, settings };
+      return { host: '127.0.0.1', port: place.clientPort, settings };
     },
   };
 }
