@@ -57,7 +57,7 @@ function transfer(seed: number): { fullMs: number; drops: number } {
 }
 
 test('the rate falls 20 -> 2 Mbit/s: the loss bounds drain the queue before the max filter lets the old rate go', () => {
-  // seeds 1-3 before the probe waited for a clear verdict: full 5.2-6.0 s of the 8, 1,481-1,729 drops;
+  // seeds 1-3 before the probe waited for clear verdicts: full 5.2-6.0 s of the 8, 1,481-1,729 drops;
   // with it 3.0-3.7 s, 879-934 drops
   const runs = [1, 2, 3].map(transfer);
   const fullMs = runs.reduce((s, r) => s + r.fullMs, 0) / runs.length;

@@ -817,8 +817,8 @@ export class CongestionController implements ControllerEstimates {
     const standing = this.minRttFilter.queueStanding(loss.minRtt);
     const congested = loss.congested(standing);
     if (congested) this.onCongestionLoss();
-    // ProbeBW's probe waits after congestion for a cruise epoch that shows neither loss nor a queue
-    this.probeBw.onLossVerdict(congested ? 'congested' : loss.probed || standing ? 'inconclusive' : 'clear');
+    // after congestion ProbeBW's probe waits for cruise epochs without it (ProbeBw.onLossVerdict)
+    this.probeBw.onLossVerdict(congested ? 'congested' : loss.probed ? 'inconclusive' : 'clear');
     loss.close(standing);
     loss.probed = this._state !== 'probe-bw' || this.probeBw.probing;
   }
