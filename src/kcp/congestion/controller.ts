@@ -815,7 +815,10 @@ export class CongestionController implements ControllerEstimates {
     const loss = this.loss;
     if (!loss.complete) return;
     const standing = this.minRttFilter.queueStanding(loss.minRtt);
-    if (loss.congested(standing)) this.onCongestionLoss();
+    const congested = loss.congested(standing);
+    if (congested) this.onCongestionLoss();
+    // after congestion ProbeBW's probe waits for cruise epochs without it (ProbeBw.onLossVerdict)
+    this.probeBw.onLossVerdict(congested ? 'congested' : loss.probed ? 'inconclusive' : 'clear');
     loss.close(standing);
     loss.probed = this._state !== 'probe-bw' || this.probeBw.probing;
   }
@@ -916,6 +919,7 @@ export class CongestionController implements ControllerEstimates {
             this.maxBw.update(this.probeRttBw, this.rounds);
             this.inflightHi = Number.POSITIVE_INFINITY;
             this.bwLo = Number.POSITIVE_INFINITY;
+            this.probeBw.onBoundsCleared();
           }
           this._state = this.filledPipe ? 'probe-bw' : 'startup';
           if (this.filledPipe) this.enterProbeBw(PROBE_CRUISE);

@@ -61,6 +61,19 @@ const LONG_RATE_ROUNDS = 8;
 const CRUISE_QUEUE_ROUNDS = 2;
 const CRUISE_QUEUE_MARGIN = -0.01;
 
+/**
+ * A loss epoch's verdict as ProbeBW reads it: 'congested' (it set the loss bounds), 'clear' (a cruise epoch
+ * without congestion), 'inconclusive' (a probe or ProbeRTT met the epoch: it judged their sending, not the
+ * cruise's). See onLossVerdict.
+ */
+export type LossVerdict = 'congested' | 'clear' | 'inconclusive';
+/**
+ * Clear verdicts in a row that end ProbeBW's wait after congestion (see onLossVerdict): a loss shows about
+ * a round trip after its send, so the first clear epoch after a congested one may hold drops that are still
+ * to show (loss-epoch.ts's baseline waits for a second cruise epoch for the same reason).
+ */
+const CLEAR_VERDICTS = 2;
+
 /** Whether the last round's lowest RTT showed a queue on a path of steady delay (see CRUISE_QUEUE_ROUNDS). */
 export type CruiseQueue = 'standing' | 'none';
 /**
@@ -88,6 +101,10 @@ export class ProbeBw {
   private phaseRoundDone = false;
   /** The bandwidth estimate when the current gain cycle's probe began (see PROBE_AGAIN_GROWTH). */
   private cycleStartBw = 0;
+  /** A loss verdict found congestion and CLEAR_VERDICTS clear ones have not come since: the probe waits. */
+  private awaitingVerdict = false;
+  /** Clear verdicts in a row (see onLossVerdict). */
+  private clearVerdicts = 0;
   /**
    * `clock` and `delivered` at the ends of the last LONG_RATE_ROUNDS + 1 rounds of ProbeBW without an
    * app-limited sample (a ring; longRateCount of them valid, the newest at longRateHead).
@@ -126,6 +143,37 @@ export class ProbeBw {
     this.phaseDelivered = delivered;
     this.phaseRoundDone = false;
     this.cycleStartBw = bw;
+  }
+
+  /**
+   * A loss epoch's verdict at a round's end (the controller's endOfRound). After a 'congested' one the cruise
+   * goes on and the probe waits for CLEAR_VERDICTS 'clear' ones in a row: a probe lets the rate bound go (the
+   * controller's enterPhase, BBR v2's rule) and paces at 1.25 × the max-filtered estimate. A verdict comes
+   * once per round, and a round lasts as long as the queue makes it: when the path's rate fell 10× under a
+   * full one-BDP queue, rounds lasted ~10 min RTTs while the cycle's phases, timed in min RTTs, probed every
+   * ~2 rounds, so each probe undid the bound a verdict had just set, at 1.25 × the old rate the 10-round max
+   * filter still held, and the queue stayed full until the filter let that rate go (25 ms, 1 %, 100 → 10
+   * Mbit/s: ~5 s, docs/link-dynamics-2026-12-06-dynamics28.md §6). With one clear verdict, a cruise that
+   * refilled the queue after ProbeRTT read clear before its drops showed, and the probe that followed
+   * dropped ~300 packets (docs/link-rate-drop-2026-12-06-ratedrop29.md). BBR v2 and v3 keep their lower
+   * bounds through the cruise until the next probe, 2-3 s of wall clock later
+   * (draft-cardwell-iccrg-bbr-congestion-control-02, BBRCheckTimeToProbeBW and BBRStartProbeBW_REFILL); two
+   * rounds of the path's own verdicts are shorter where the bounds drained the queue, and no probe comes
+   * while the queue still overflows at the bounded rate: there is no more to find then.
+   */
+  onLossVerdict(verdict: LossVerdict): void {
+    if (verdict === 'clear') {
+      this.clearVerdicts++;
+      if (this.clearVerdicts >= CLEAR_VERDICTS) this.awaitingVerdict = false;
+      return;
+    }
+    this.clearVerdicts = 0;
+    if (verdict === 'congested') this.awaitingVerdict = true;
+  }
+
+  /** The loss bounds were let go outside a probe (an early ProbeRTT found the path's delay risen). */
+  onBoundsCleared(): void {
+    this.awaitingVerdict = false;
   }
 
   /** BBR starts the cycle at a random phase other than the draining one. */
@@ -167,6 +215,11 @@ export class ProbeBw {
       // until the queue is gone, or for a round and DRAIN_MAX_RTTS: the probe lasted a round
       const drained = inflight <= pipe;
       return drained || (this.phaseRoundDone && elapsed > DRAIN_MAX_RTTS * minRtt) ? PROBE_CRUISE : -1;
+    }
+    if (this.awaitingVerdict) {
+      // the cruise's last phase lasts until clear verdicts let the probe come (see onLossVerdict)
+      const last = PROBE_GAINS.length - 1;
+      return phase < last && elapsed > minRtt ? phase + 1 : -1;
     }
     if (this.phaseRoundDone && bw >= PROBE_AGAIN_GROWTH * this.cycleStartBw) return PROBE_UP;
     if (elapsed > minRtt) return (phase + 1) % PROBE_GAINS.length;
