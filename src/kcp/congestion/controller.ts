@@ -422,7 +422,7 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * Judges the long first flight by the rate its ACKs come back at (see FirstFlight.judge): a path that
+   * Judges the first flight by the rate its ACKs come back at (see FirstFlight.judge): a long path that
    * carried it raises Startup's floor; a slower bottleneck becomes the estimate, and Startup ends.
    */
   private judgeFirstFlight(): void {
@@ -720,7 +720,7 @@ export class CongestionController implements ControllerEstimates {
       if (!limited || pathRate >= this.pathRate.best()) this.takePathRate(pathRate, rate);
     }
 
-    if (this._state === 'startup' && this.firstFlight.awaitsVerdict(this.minRttFilter.value))
+    if (this._state === 'startup' && this.firstFlight.judging(this.minRttFilter.value))
       this.judgeFirstFlight();
     this.growStartupFloor();
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();

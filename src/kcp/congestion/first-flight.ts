@@ -77,6 +77,28 @@ const FIRST_FLIGHT_RATE_SHARE = 0.7;
 const FIRST_FLIGHT_SPANS = 3;
 const FIRST_FLIGHT_LOW_MS = 100;
 /**
+ * A bulk first flight (FIRST_FLIGHT_BULK_SHARE) whose ACKs outlast a min RTT and this many ms without
+ * delivering a span (FIRST_FLIGHT_JUDGED_WINDOWS) came through a bottleneck slower than four initial windows
+ * per that time, on any path: the verdict is 'slower', at the rate they came back at. A span that outlasts
+ * a min RTT used to start over as an interactive sender's trickle, so on a 1 Mbit/s, 600 ms path (where a
+ * span's 128 segments take ~1.8 s) the verdict never came: Startup went on for ~11 s into a one-BDP queue
+ * (link-sim: 15,000 queue drops per 1.5 MB download, 0.6 Mbit/s; the link 11,920 and 0.66), 700 drops and
+ * 0.9 with this. A path under 150 ms was not judged at all: on a 2 Mbit/s, 120 ms path with a deep queue
+ * its 128-segment flight (0.9 s of that queue) raised the baseline RTT Startup's delay signals measure
+ * from, and Startup lasted 1.3 s, 0.44 with this (docs/link-slow-2026-12-06-slowlink29.md). Twice the
+ * longest ACK silence of a CPU-starved client (151 ms, RECEIVER_ACK_STALLS in the pair simulator), and
+ * above the ~190 ms a 10 Mbit/s bottleneck takes for a span with FEC's parity (the deep-queue VPS path at
+ * 100 ms, already at its ceiling, keeps Startup's exit as it was).
+ */
+const FIRST_FLIGHT_SLOW_MS = 300;
+/**
+ * A first flight is a bulk one, which FIRST_FLIGHT_SLOW_MS may judge, when at least this share of the paced
+ * initial window was in flight at its first ACK: an interactive sender's few segments are spaced by the
+ * sender, not a bottleneck. Not the whole window: smux's frames end in short segments, so a short path's
+ * flight of 128 segments' bytes seldom fills it to the byte.
+ */
+const FIRST_FLIGHT_BULK_SHARE = 0.5;
+/**
  * When the long first flight's ACKs show the path carried it (FIRST_FLIGHT_RATE_SHARE), Startup's floor is
  * at least this share of a min RTT at the rate they came back at (capped at the flight's pacing rate): a
  * window the path has shown it carries. Toward our own client the flight stops at its initial window
@@ -114,6 +136,8 @@ export class FirstFlight {
    * or the writer held back; 0: none, or not a flight its ACKs can judge, FIRST_FLIGHT_JUDGED_WINDOWS).
    */
   private unused = 0;
+  /** Whether the flight was a bulk one at its first ACK (FIRST_FLIGHT_BULK_SHARE). */
+  private bulk = false;
   /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
   private lowSpans = 0;
   private lowDelivered = 0;
@@ -141,6 +165,14 @@ export class FirstFlight {
   /** The path is long enough for the larger first flight, and its ACKs have not been judged yet. */
   awaitsVerdict(minRtt: number): boolean {
     return this.verdict === 'pending' && this.isLong(minRtt);
+  }
+
+  /**
+   * The first flight is paced (a min RTT is known) and its ACKs have not been judged yet: on a long path by
+   * the rate they come back at, on any path by FIRST_FLIGHT_SLOW_MS.
+   */
+  judging(minRtt: number): boolean {
+    return this.verdict === 'pending' && minRtt > 0;
   }
 
   /**
@@ -186,11 +218,14 @@ export class FirstFlight {
   }
 
   /**
-   * Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE), at an ACK
-   * event at `clock` whose rate sample's newest segment was sent at `sentAt`, `delivered` bytes delivered in
-   * all, `flightPeak` bytes the most in flight this round or the last (at the first ACK, the flight's: see
-   * heldCap); `pacedRate`: the flight's pacing rate, `floor`: Startup's slow-start floor before any raise.
-   * Sets and returns the verdict; 'carried' also sets the raise of the floor.
+   * Judges the first flight by the rate its ACKs come back at, at an ACK event at `clock` whose rate
+   * sample's newest segment was sent at `sentAt`, `delivered` bytes delivered in all, `flightPeak` bytes the
+   * most in flight this round or the last (at the first ACK, the flight's: see heldCap); `pacedRate`: the
+   * flight's pacing rate, `floor`: Startup's slow-start floor before any raise. A long path's flight is
+   * judged by spans against FIRST_FLIGHT_RATE_SHARE; any bulk flight's by FIRST_FLIGHT_SLOW_MS, and a
+   * shorter path's flight that delivered a span within a min RTT was carried (no raise: its first flight
+   * is no larger than its ramp's). Sets and returns the verdict; 'carried' on a long path also sets the
+   * raise of the floor.
    */
   judge(
     sentAt: number,
@@ -202,15 +237,26 @@ export class FirstFlight {
     floor: number,
   ): FlightVerdict {
     if (this.armedAt < 0 || sentAt < this.armedAt) return this.verdict;
+    const long = this.isLong(minRtt);
+    const span = FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd;
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;
-      if (flightPeak >= FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd)
-        this.unused = Math.max(0, floor - flightPeak);
+      this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
+      if (long && flightPeak >= span) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }
     const ackSpan = Math.max(1, clock - this.ackAt);
+    const spanDelivered = delivered - this.ackDelivered;
     if (ackSpan > minRtt) {
+      if (this.bulk && spanDelivered < span) {
+        // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS)
+        if (ackSpan <= FIRST_FLIGHT_SLOW_MS) return this.verdict;
+        this.lowDelivered += spanDelivered;
+        this.lowMs += ackSpan;
+        this.verdict = 'slower';
+        return this.verdict;
+      }
       // an interactive sender's trickle, not a flight: measure again from this ACK
       this.ackAt = -1;
       this.unused = 0;
@@ -219,8 +265,11 @@ export class FirstFlight {
       this.lowMs = 0;
       return this.verdict;
     }
-    const spanDelivered = delivered - this.ackDelivered;
-    if (spanDelivered < FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd) return this.verdict;
+    if (spanDelivered < span) return this.verdict;
+    if (!long) {
+      this.verdict = 'carried';
+      return this.verdict;
+    }
     if (spanDelivered / ackSpan >= FIRST_FLIGHT_RATE_SHARE * pacedRate) {
       this.verdict = 'carried';
       const carried = FIRST_FLIGHT_FLOOR_SHARE * Math.min(spanDelivered / ackSpan, pacedRate) * minRtt;
