@@ -147,7 +147,8 @@ export const PROFILES: readonly LinkProfile[] = [
   {
     // A poor cellular path: 2 Mbit/s, 2 % loss, and the multi-second buffer in front of a mobile link that
     // bufferbloat studies measure (16 BDP: 1.9 s of queue). Named only: with the probe's 10 s idle phase
-    // and the warm download, its six rows add ~6 minutes to a full run.
+    // and the warm download, its six rows add ~6 minutes to a full run. Its fast3 window: Go kcptun at 1
+    // BDP moved 1.15 Mbit/s, at 4 BDP 0.95 (capped), one run each (docs/link-slow-2026-12-06-slowlink29.md).
     id: 'cell-60ms-2-2M',
     label: '60 ms, 2 %, 2 Mbit/s, deep queue',
     oneWayDelayMs: 60,
@@ -155,20 +156,21 @@ export const PROFILES: readonly LinkProfile[] = [
     rateMbit: 2,
     rateStated: true,
     queueBdp: 16,
-    fast3WindowBdp: 4,
+    fast3WindowBdp: 1,
     downloadBytesMax: slowDownloadBytes(2),
     onlyWhenNamed: true,
   },
   {
     // A geostationary satellite hop: 1 Mbit/s, 1 %, a 600 ms round trip with the classic one-BDP buffer
-    // (~54 datagrams): every first flight above two BDPs meets a full queue. Named only, as above.
+    // (~54 datagrams): every first flight above two BDPs meets a full queue. Named only, as above. Its
+    // fast3 window: Go kcptun at 1 BDP 0.49 Mbit/s with 44 queue drops, at 4 BDP 0.50 with 2,070.
     id: 'sat-300ms-1-1M',
     label: '300 ms, 1 %, 1 Mbit/s',
     oneWayDelayMs: 300,
     loss: 0.01,
     rateMbit: 1,
     rateStated: true,
-    fast3WindowBdp: 4,
+    fast3WindowBdp: 1,
     downloadBytesMax: slowDownloadBytes(1),
     onlyWhenNamed: true,
   },
