@@ -433,6 +433,7 @@ export class CongestionController implements ControllerEstimates {
       this.clock,
       this.delivered,
       Math.max(this.flightPeak, this.lastFlightPeak),
+      this.inflight,
       this.minRttFilter.value,
       this.initialPacing(),
       floor,

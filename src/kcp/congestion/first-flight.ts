@@ -93,9 +93,10 @@ const FIRST_FLIGHT_LOW_MS = 100;
 const FIRST_FLIGHT_SLOW_MS = 300;
 /**
  * A first flight is a bulk one, which FIRST_FLIGHT_SLOW_MS may judge, when at least this share of the paced
- * initial window was in flight at its first ACK: an interactive sender's few segments are spaced by the
- * sender, not a bottleneck. Not the whole window: smux's frames end in short segments, so a short path's
- * flight of 128 segments' bytes seldom fills it to the byte.
+ * initial window was in flight at its first ACK, and is still when the verdict comes: an interactive
+ * sender's few segments, or what a sender sends at its own rate after a burst, are spaced by the sender,
+ * not a bottleneck, and a bottleneck keeps the flight queued. Not the whole window: smux's frames end in
+ * short segments, so a short path's flight of 128 segments' bytes seldom fills it to the byte.
  */
 const FIRST_FLIGHT_BULK_SHARE = 0.5;
 /**
@@ -220,7 +221,8 @@ export class FirstFlight {
   /**
    * Judges the first flight by the rate its ACKs come back at, at an ACK event at `clock` whose rate
    * sample's newest segment was sent at `sentAt`, `delivered` bytes delivered in all, `flightPeak` bytes the
-   * most in flight this round or the last (at the first ACK, the flight's: see heldCap); `pacedRate`: the
+   * most in flight this round or the last (at the first ACK, the flight's: see heldCap), `inflight` bytes in
+   * flight now; `pacedRate`: the
    * flight's pacing rate, `floor`: Startup's slow-start floor before any raise. A long path's flight is
    * judged by spans against FIRST_FLIGHT_RATE_SHARE; any bulk flight's by FIRST_FLIGHT_SLOW_MS, and a
    * shorter path's flight that delivered a span within a min RTT was carried (no raise: its first flight
@@ -232,6 +234,7 @@ export class FirstFlight {
     clock: number,
     delivered: number,
     flightPeak: number,
+    inflight: number,
     minRtt: number,
     pacedRate: number,
     floor: number,
@@ -239,10 +242,11 @@ export class FirstFlight {
     if (this.armedAt < 0 || sentAt < this.armedAt) return this.verdict;
     const long = this.isLong(minRtt);
     const span = FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd;
+    const bulk = FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;
-      this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
+      this.bulk = flightPeak >= bulk;
       if (long && flightPeak >= span) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }
@@ -250,12 +254,15 @@ export class FirstFlight {
     const spanDelivered = delivered - this.ackDelivered;
     if (ackSpan > minRtt) {
       if (this.bulk && spanDelivered < span) {
-        // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS)
+        // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS), with the flight still in the path:
+        // a sender that ran out of data after a burst has little in flight, and its ACKs trickle at its rate
         if (ackSpan <= FIRST_FLIGHT_SLOW_MS) return this.verdict;
-        this.lowDelivered += spanDelivered;
-        this.lowMs += ackSpan;
-        this.verdict = 'slower';
-        return this.verdict;
+        if (inflight >= bulk) {
+          this.lowDelivered += spanDelivered;
+          this.lowMs += ackSpan;
+          this.verdict = 'slower';
+          return this.verdict;
+        }
       }
       // an interactive sender's trickle, not a flight: measure again from this ACK
       this.ackAt = -1;

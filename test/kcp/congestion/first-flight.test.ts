@@ -187,6 +187,31 @@ describe('CongestionController: the first flight on a long path', () => {
     assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
   });
 
+  test("a burst and then a sender's own trickle is no slow bottleneck: Startup keeps its window", () => {
+    // 100 ms and a fast path: 100 segments at once, then one every 20 ms, each acknowledged a round trip
+    // after it left. The burst's ACKs and the trickle's deliver under four initial windows in 300 ms, but
+    // little is in flight: the sender spaced them (without the in-flight check, Startup ended there)
+    const rtt = 100;
+    const cc = afterFirstRoundTrip(rtt, SEG);
+    const sent: { seg: SendSnapshot; at: number }[] = [];
+    for (let t = rtt; t < 30 * rtt; t++) {
+      while (sent.length > 0 && sent[0].at + rtt <= t) {
+        const s = sent.shift()!;
+        cc.onRtt(rtt, t);
+        cc.onDelivered(s.seg, SEG, t);
+        cc.onAckEvent(t);
+      }
+      const burst = t === rtt ? 100 : t % 20 === 0 ? 1 : 0;
+      for (let i = 0; i < burst; i++) {
+        const seg = snapshot();
+        cc.onSend(seg, SEG, t);
+        sent.push({ seg, at: t });
+      }
+      if (burst > 0) cc.onAppLimited();
+    }
+    assert.equal(cc.state, 'startup');
+  });
+
   test('on a shorter path a bottleneck faster than the flight leaves Startup doubling', () => {
     // 50 ms and 100 Mbit/s of 1000-byte segments: the flight's ACKs come back within a round trip
     const fast = run(12.5 * SEG, 4, { rtt: 50 });
