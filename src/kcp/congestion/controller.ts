@@ -422,7 +422,7 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * Judges the first flight by the rate its ACKs come back at (see FirstFlight.judge): a long path that
+   * Judges the long first flight by the rate its ACKs come back at (see FirstFlight.judge): a path that
    * carried it raises Startup's floor; a slower bottleneck becomes the estimate, and Startup ends.
    */
   private judgeFirstFlight(): void {
@@ -433,7 +433,6 @@ export class CongestionController implements ControllerEstimates {
       this.clock,
       this.delivered,
       Math.max(this.flightPeak, this.lastFlightPeak),
-      this.inflight,
       this.minRttFilter.value,
       this.initialPacing(),
       floor,
@@ -721,7 +720,7 @@ export class CongestionController implements ControllerEstimates {
       if (!limited || pathRate >= this.pathRate.best()) this.takePathRate(pathRate, rate);
     }
 
-    if (this._state === 'startup' && this.firstFlight.judging(this.minRttFilter.value))
+    if (this._state === 'startup' && this.firstFlight.awaitsVerdict(this.minRttFilter.value))
       this.judgeFirstFlight();
     this.growStartupFloor();
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();

@@ -77,26 +77,24 @@ const FIRST_FLIGHT_RATE_SHARE = 0.7;
 const FIRST_FLIGHT_SPANS = 3;
 const FIRST_FLIGHT_LOW_MS = 100;
 /**
- * A bulk first flight (FIRST_FLIGHT_BULK_SHARE) whose ACKs outlast a min RTT and this many ms without
+ * A bulk long first flight (FIRST_FLIGHT_BULK_SHARE) whose ACKs outlast a min RTT and this many ms without
  * delivering a span (FIRST_FLIGHT_JUDGED_WINDOWS) came through a bottleneck slower than four initial windows
- * per that time, on any path: the verdict is 'slower', at the rate they came back at. A span that outlasts
- * a min RTT used to start over as an interactive sender's trickle, so on a 1 Mbit/s, 600 ms path (where a
- * span's 128 segments take ~1.8 s) the verdict never came: Startup went on for ~11 s into a one-BDP queue
- * (link-sim: 15,000 queue drops per 1.5 MB download, 0.6 Mbit/s; the link 11,920 and 0.66), 700 drops and
- * 0.9 with this. A path under 150 ms was not judged at all: on a 2 Mbit/s, 120 ms path with a deep queue
- * its 128-segment flight (0.9 s of that queue) raised the baseline RTT Startup's delay signals measure
- * from, and Startup lasted 1.3 s, 0.44 with this (docs/link-slow-2026-12-06-slowlink29.md). Twice the
- * longest ACK silence of a CPU-starved client (151 ms, RECEIVER_ACK_STALLS in the pair simulator), and
- * above the ~190 ms a 10 Mbit/s bottleneck takes for a span with FEC's parity (the deep-queue VPS path at
- * 100 ms, already at its ceiling, keeps Startup's exit as it was).
+ * per that time: the verdict is 'slower', at the rate they came back at. Such a span used to start over as
+ * an interactive sender's trickle, so on a 1 Mbit/s, 600 ms path (a span's 128 segments take ~1.8 s) the
+ * verdict never came: Startup went on for ~11 s into a one-BDP queue (link-sim: 15,000 queue drops per
+ * 1.5 MB download, 0.6 Mbit/s; the link 2,000-13,400 and 0.58-0.83); with this ~600 drops, the first
+ * flight's own, and 0.81 on the link. Twice the longest ACK silence of a CPU-starved client (151 ms,
+ * RECEIVER_ACK_STALLS in the pair simulator). Paths under 150 ms keep no verdict: there the rule ended a
+ * 2 Mbit/s, 120 ms path's Startup at 0.44 s instead of 1.3 (link-sim) for no goodput or delay on the link,
+ * and with a starved client's ACK silences inside its 300 ms read too low a rate and idled the bottleneck
+ * in Drain (2 of 8 simulated seeds 1.8 → 1.4 Mbit/s; docs/link-slow-2026-12-06-slowlink29.md).
  */
 const FIRST_FLIGHT_SLOW_MS = 300;
 /**
  * A first flight is a bulk one, which FIRST_FLIGHT_SLOW_MS may judge, when at least this share of the paced
- * initial window was in flight at its first ACK, and is still when the verdict comes: an interactive
- * sender's few segments, or what a sender sends at its own rate after a burst, are spaced by the sender,
- * not a bottleneck, and a bottleneck keeps the flight queued. Not the whole window: smux's frames end in
- * short segments, so a short path's flight of 128 segments' bytes seldom fills it to the byte.
+ * initial window was in flight at its first ACK: an interactive sender's few segments are spaced by the
+ * sender, not a bottleneck. Not the whole window: our client's receive window cuts a long path's flight
+ * (~505 of 768-1,536 segments on a 600 ms path).
  */
 const FIRST_FLIGHT_BULK_SHARE = 0.5;
 /**
@@ -169,14 +167,6 @@ export class FirstFlight {
   }
 
   /**
-   * The first flight is paced (a min RTT is known) and its ACKs have not been judged yet: on a long path by
-   * the rate they come back at, on any path by FIRST_FLIGHT_SLOW_MS.
-   */
-  judging(minRtt: number): boolean {
-    return this.verdict === 'pending' && minRtt > 0;
-  }
-
-  /**
    * Startup's in-flight cap from the long first flight's first ACK until its verdict (Infinity: none), given
    * Startup's slow-start floor `floor`: the floor less the room of it the flight left unused (see unused).
    * The initial window is what may go out blind, before any ACK; once the flight's ACKs come, Startup grows
@@ -219,14 +209,11 @@ export class FirstFlight {
   }
 
   /**
-   * Judges the first flight by the rate its ACKs come back at, at an ACK event at `clock` whose rate
-   * sample's newest segment was sent at `sentAt`, `delivered` bytes delivered in all, `flightPeak` bytes the
-   * most in flight this round or the last (at the first ACK, the flight's: see heldCap), `inflight` bytes in
-   * flight now; `pacedRate`: the
-   * flight's pacing rate, `floor`: Startup's slow-start floor before any raise. A long path's flight is
-   * judged by spans against FIRST_FLIGHT_RATE_SHARE; any bulk flight's by FIRST_FLIGHT_SLOW_MS, and a
-   * shorter path's flight that delivered a span within a min RTT was carried (no raise: its first flight
-   * is no larger than its ramp's). Sets and returns the verdict; 'carried' on a long path also sets the
+   * Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE and
+   * FIRST_FLIGHT_SLOW_MS), at an ACK event at `clock` whose rate sample's newest segment was sent at
+   * `sentAt`, `delivered` bytes delivered in all, `flightPeak` bytes the most in flight this round or the
+   * last (at the first ACK, the flight's: see heldCap); `pacedRate`: the flight's pacing rate, `floor`:
+   * Startup's slow-start floor before any raise. Sets and returns the verdict; 'carried' also sets the
    * raise of the floor.
    */
   judge(
@@ -234,35 +221,29 @@ export class FirstFlight {
     clock: number,
     delivered: number,
     flightPeak: number,
-    inflight: number,
     minRtt: number,
     pacedRate: number,
     floor: number,
   ): FlightVerdict {
     if (this.armedAt < 0 || sentAt < this.armedAt) return this.verdict;
-    const long = this.isLong(minRtt);
     const span = FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd;
-    const bulk = FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;
-      this.bulk = flightPeak >= bulk;
-      if (long && flightPeak >= span) this.unused = Math.max(0, floor - flightPeak);
+      this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
+      if (flightPeak >= span) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }
     const ackSpan = Math.max(1, clock - this.ackAt);
     const spanDelivered = delivered - this.ackDelivered;
     if (ackSpan > minRtt) {
       if (this.bulk && spanDelivered < span) {
-        // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS), with the flight still in the path:
-        // a sender that ran out of data after a burst has little in flight, and its ACKs trickle at its rate
+        // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS)
         if (ackSpan <= FIRST_FLIGHT_SLOW_MS) return this.verdict;
-        if (inflight >= bulk) {
-          this.lowDelivered += spanDelivered;
-          this.lowMs += ackSpan;
-          this.verdict = 'slower';
-          return this.verdict;
-        }
+        this.lowDelivered += spanDelivered;
+        this.lowMs += ackSpan;
+        this.verdict = 'slower';
+        return this.verdict;
       }
       // an interactive sender's trickle, not a flight: measure again from this ACK
       this.ackAt = -1;
@@ -273,10 +254,6 @@ export class FirstFlight {
       return this.verdict;
     }
     if (spanDelivered < span) return this.verdict;
-    if (!long) {
-      this.verdict = 'carried';
-      return this.verdict;
-    }
     if (spanDelivered / ackSpan >= FIRST_FLIGHT_RATE_SHARE * pacedRate) {
       this.verdict = 'carried';
       const carried = FIRST_FLIGHT_FLOOR_SHARE * Math.min(spanDelivered / ackSpan, pacedRate) * minRtt;
