@@ -66,7 +66,7 @@ import {
 } from '../test/kcp/kcp-pair-sim.js';
 import { runBenchMain, UsageError } from './cli-usage.js';
 import { PROGRESS_EVERY_MS } from './link/endpoint-protocol.js';
-import { type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
+import { downloadBytes, type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
 import {
   type AppliedChange,
   type ChangeResponse,
@@ -258,9 +258,9 @@ function median(xs: number[]): number {
 }
 
 const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header says what each line means)
-  --profiles ID,...    links to simulate (default: all): ${PROFILES.map((p) => p.id).join(', ')}
+  --profiles ID,...    links to simulate (default: all but the named-only ones): ${PROFILES.map((p) => p.id).join(', ')}
   --seeds N            downloads per profile, seeds 1..N (default 6)
-  --mib N              MiB per download (default 16)
+  --mib N              MiB per download (default 16; a slow profile moves at most its own, as in bench:link)
   --ratelimit N        -ratelimit N (bytes per second of link) at both ends (default 0: none)
   --warm-idle-s N      a second download N s after the first (default 0: none)
   --loaded             the sender's event loop busy as on the loaded benchmark machine
@@ -272,7 +272,12 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      profiles: { type: 'string', default: PROFILES.map((p) => p.id).join(',') },
+      profiles: {
+        type: 'string',
+        default: PROFILES.filter((p) => !p.onlyWhenNamed)
+          .map((p) => p.id)
+          .join(','),
+      },
       seeds: { type: 'string', default: '6' },
       mib: { type: 'string', default: '16' },
       'no-fec': { type: 'boolean', default: false },
@@ -294,13 +299,14 @@ async function main(): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const warmIdleMs = Number(values['warm-idle-s']) * 1000;
-  const bytes = Number(values.mib) * 1024 * 1024;
+  const mibBytes = Number(values.mib) * 1024 * 1024;
   const seeds = Number(values.seeds);
   /** -ratelimit at both ends, bytes per second of link (0: none). */
   const rateLimit = Number(values.ratelimit);
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new UsageError(`unknown profile ${id}`);
+    const bytes = downloadBytes(p, mibBytes);
     // the changes at 0 s from the start, the others after the prime's round trip as well
     const timed = changes.filter((c) => c.atMs > 0);
     const linkChanges = changes.map((c) =>

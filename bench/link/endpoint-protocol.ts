@@ -30,10 +30,18 @@ export const PROBE_IN_FLIGHT = 3;
  * is not the probe's; on the 100 Mbit/s ones a request every ~35 ms.
  */
 export const PROBE_LINK_SHARE = 0.0025;
+/**
+ * The probe sends at least once per this many ms, whatever the rate: at PROBE_LINK_SHARE a 2 Mbit/s link
+ * would get a request every 1.7 s and a 1 Mbit/s one every 3.5 s, 3-7 samples in a slow profile's
+ * download (profiles.ts), and an interactive stream (a shell's keystrokes, a chat) is not that sparse.
+ * Its bytes are then 0.44 % of 2 Mbit/s and 0.87 % of 1; no profile at 10 Mbit/s or more is affected.
+ */
+export const PROBE_INTERVAL_MAX_MS = 1000;
 
-/** The probe's interval on a link of `rateMbit`: its bytes at PROBE_LINK_SHARE of the rate. */
+/** The probe's interval on a link of `rateMbit`: its bytes at PROBE_LINK_SHARE of the rate, at most PROBE_INTERVAL_MAX_MS. */
 export function probeIntervalMs(rateMbit: number): number {
-  return ((PROBE_REQUEST + PROBE_RESPONSE) * 8) / (PROBE_LINK_SHARE * rateMbit * 1000);
+  const share = ((PROBE_REQUEST + PROBE_RESPONSE) * 8) / (PROBE_LINK_SHARE * rateMbit * 1000);
+  return Math.min(share, PROBE_INTERVAL_MAX_MS);
 }
 
 /**

@@ -17,7 +17,7 @@ import { ensureDebianPackage } from './install.js';
 import { NAMESPACE_B } from './netns.js';
 import { makePayload } from './payload.js';
 import { ProcessSet } from './processes.js';
-import { type LinkProfile, linkSettingsOf, PROFILES } from './profiles.js';
+import { downloadBytes, type LinkProfile, linkSettingsOf, PROFILES } from './profiles.js';
 import { type BenchmarkReport, renderMarkdown } from './report.js';
 import { isWarm, type RunResult, runOnce } from './run.js';
 import { describeResponse, type LinkChange, parseChanges } from './schedule.js';
@@ -45,13 +45,17 @@ const READY_TIMEOUT_MS = 10_000;
 class UsageError extends Error {}
 
 const USAGE = `usage: npm run bench:link -- [options]   (root, Linux)
-  --profiles ID,...     links to run (default: all): ${PROFILES.map((p) => p.id).join(', ')}
+  --profiles ID,...     links to run (default: all): ${PROFILES.filter((p) => !p.onlyWhenNamed)
+    .map((p) => p.id)
+    .join(', ')}; also ${PROFILES.filter((p) => p.onlyWhenNamed)
+    .map((p) => p.id)
+    .join(', ')} (not in all)
   --transports ID,...   transports (default: all): ${TRANSPORTS.filter((t) => !t.onlyWhenNamed)
     .map((t) => t.id)
     .join(', ')}; also ${TRANSPORTS.filter((t) => t.onlyWhenNamed)
     .map((t) => t.id)
     .join(', ')} (not in all)
-  --bytes N[K|M|G]      bulk size (default 32M)
+  --bytes N[K|M|G]      bulk size (default 32M; a slow profile moves at most its own, profiles.ts)
   --cap-s N             time cap per run in seconds (default ${DEFAULT_CAP_S})
   --repeat N            runs per profile and transport, the median is reported (default ${DEFAULT_REPEAT})
   --out DIR             where link-benchmark.{md,svg,json} go (default docs)
@@ -212,7 +216,7 @@ async function main(): Promise<void> {
         for (const transport of transports) {
           loads.push(loadavg()[0]);
           const results = await runOnce(emulator, profile, transport, {
-            bytes,
+            bytes: downloadBytes(profile, bytes),
             capMs,
             payload,
             warmIdleMs,

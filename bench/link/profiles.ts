@@ -23,6 +23,13 @@ export interface LinkProfile {
    * does not.
    */
   fast3WindowBdp: number;
+  /**
+   * The most one download moves on this profile, bytes (absent: `--bytes` as given): a slow link would spend
+   * the whole cap on the full run's 16 MiB (67 s at 2 Mbit/s), so its rows would compare capped transfers.
+   */
+  downloadBytesMax?: number;
+  /** Run only when named in --profiles (not in "all"), as a transport's onlyWhenNamed. */
+  onlyWhenNamed?: boolean;
 }
 
 /**
@@ -36,6 +43,17 @@ export const DEFAULT_RATE_MBIT = 100;
  * FEC groups of 13 see as clusters rather than the evenly spread loss of the other profiles.
  */
 const BURSTY_3_PERCENT: GilbertElliott = { p: 0.0105, r: 0.3, lossBad: 0.9, lossGood: 0 };
+
+/**
+ * A slow profile's download lasts about this long at its rate (see downloadBytesMax): long enough for a
+ * steady state after Startup's few round trips (5 s on a 600 ms round trip), short enough that each row's
+ * cold and warm downloads stay under a minute.
+ */
+const SLOW_DOWNLOAD_S = 12;
+
+function slowDownloadBytes(rateMbit: number): number {
+  return Math.round(((rateMbit * 1e6) / 8) * SLOW_DOWNLOAD_S);
+}
 
 export const PROFILES: readonly LinkProfile[] = [
   {
@@ -126,7 +144,42 @@ export const PROFILES: readonly LinkProfile[] = [
     rateStated: false,
     fast3WindowBdp: 8,
   },
+  {
+    // A poor cellular path: 2 Mbit/s, 2 % loss, and the multi-second buffer in front of a mobile link that
+    // bufferbloat studies measure (16 BDP: 1.9 s of queue). Named only: with the probe's 10 s idle phase
+    // and the warm download, its six rows add ~6 minutes to a full run. Its fast3 window: Go kcptun at 1
+    // BDP moved 1.15 Mbit/s, at 4 BDP 0.95 (capped), one run each (docs/link-slow-2026-12-06-slowlink29.md).
+    id: 'cell-60ms-2-2M',
+    label: '60 ms, 2 %, 2 Mbit/s, deep queue',
+    oneWayDelayMs: 60,
+    loss: 0.02,
+    rateMbit: 2,
+    rateStated: true,
+    queueBdp: 16,
+    fast3WindowBdp: 1,
+    downloadBytesMax: slowDownloadBytes(2),
+    onlyWhenNamed: true,
+  },
+  {
+    // A geostationary satellite hop: 1 Mbit/s, 1 %, a 600 ms round trip with the classic one-BDP buffer
+    // (~54 datagrams): every first flight above two BDPs meets a full queue. Named only, as above. Its
+    // fast3 window: Go kcptun at 1 BDP 0.49 Mbit/s with 44 queue drops, at 4 BDP 0.50 with 2,070.
+    id: 'sat-300ms-1-1M',
+    label: '300 ms, 1 %, 1 Mbit/s',
+    oneWayDelayMs: 300,
+    loss: 0.01,
+    rateMbit: 1,
+    rateStated: true,
+    fast3WindowBdp: 1,
+    downloadBytesMax: slowDownloadBytes(1),
+    onlyWhenNamed: true,
+  },
 ];
+
+/** The bytes of one download on `p` when `bytes` are asked for (see LinkProfile.downloadBytesMax). */
+export function downloadBytes(p: LinkProfile, bytes: number): number {
+  return Math.min(bytes, p.downloadBytesMax ?? bytes);
+}
 
 export function roundTripMs(p: LinkProfile): number {
   return 2 * p.oneWayDelayMs;

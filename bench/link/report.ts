@@ -3,7 +3,7 @@ import type { AccuracyReport, DelayScenario } from './accuracy.js';
 import { competitionSection } from './competitor.js';
 import { IDLE_PROBES, PROBE_IN_FLIGHT, PROBE_LINK_SHARE, probeIntervalMs } from './endpoint-protocol.js';
 import { fast3Settings, windowForBdp } from './kcp-settings.js';
-import { bdpBytes, DEFAULT_RATE_MBIT, type LinkProfile, meanLoss } from './profiles.js';
+import { bdpBytes, DEFAULT_RATE_MBIT, downloadBytes, type LinkProfile, meanLoss } from './profiles.js';
 import { isWarm, type RunResult } from './run.js';
 import { changesSection } from './schedule.js';
 import { goodputRange, representativeRuns, withPooledProbes } from './summary.js';
@@ -589,6 +589,14 @@ function warmSection(full: BenchmarkReport): string[] {
   ];
 }
 
+/** The Method's line for the profiles that move less than the run's size (LinkProfile.downloadBytesMax). */
+function slowDownloads(report: BenchmarkReport): string[] {
+  const less = report.profiles.filter((p) => downloadBytes(p, report.bytes) < report.bytes);
+  if (less.length === 0) return [];
+  const sizes = less.map((p) => `${p.label} ${(downloadBytes(p, report.bytes) / 2 ** 20).toFixed(1)} MiB`);
+  return [`  Slow links move less: ${sizes.join(', ')}.`];
+}
+
 export function renderMarkdown(full: BenchmarkReport): string {
   const cold = full.runs.filter((r) => !isWarm(r));
   const report = { ...full, runs: withPooledProbes(representativeRuns(cold), cold) };
@@ -640,6 +648,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     '',
     `- Data: ${(report.bytes / 2 ** 20).toFixed(0)} MiB of pseudo-random (incompressible) bytes downloaded from namespace B to`,
     `  namespace A, stopped at ${report.capMs / 1000} s if not done; goodput = bytes received / time to the last byte (or the cap).`,
+    ...slowDownloads(report),
     "  The receiver's sha256 is checked against the same prefix of the payload in every run.",
     '- Probe: alongside the download, a second connection (for kcptun: a second stream in the same tunnel, on',
     "  -mode auto's second session) sends a 64-byte request and gets a 1024-byte answer, each numbered: a",

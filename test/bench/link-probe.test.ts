@@ -9,6 +9,7 @@ import {
   IDLE_PROBES,
   KIND_PROBE,
   PROBE_IN_FLIGHT,
+  PROBE_INTERVAL_MAX_MS,
   PROBE_LINK_SHARE,
   PROBE_REQUEST,
   PROBE_RESPONSE,
@@ -63,6 +64,12 @@ describe('the probe schedule', () => {
       const bitsPerS = ((PROBE_REQUEST + PROBE_RESPONSE) * 8 * 1000) / probeIntervalMs(rateMbit);
       assert.ok(Math.abs(bitsPerS - PROBE_LINK_SHARE * rateMbit * 1e6) < 1e-6, `${rateMbit}: ${bitsPerS}`);
     }
+  });
+
+  it('asks at least once per PROBE_INTERVAL_MAX_MS on a slow link', () => {
+    // the slow profiles' rates: PROBE_LINK_SHARE alone would space requests 3.5 and 1.7 s apart
+    for (const rateMbit of [1, 2]) assert.equal(probeIntervalMs(rateMbit), PROBE_INTERVAL_MAX_MS);
+    assert.ok(probeIntervalMs(10) < PROBE_INTERVAL_MAX_MS);
   });
 });
 

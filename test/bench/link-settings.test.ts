@@ -9,7 +9,7 @@ import {
   windowForBdp,
 } from '../../bench/link/kcp-settings.js';
 import { gilbertElliottMeanLoss, latenessPercentileUs, setCommand } from '../../bench/link/link-settings.js';
-import { bdpBytes, linkSettingsOf, meanLoss, PROFILES } from '../../bench/link/profiles.js';
+import { bdpBytes, downloadBytes, linkSettingsOf, meanLoss, PROFILES } from '../../bench/link/profiles.js';
 import { type BenchmarkReport, renderMarkdown } from '../../bench/link/report.js';
 import { percentile, type RunResult } from '../../bench/link/run.js';
 import { goodputRange, representativeRuns } from '../../bench/link/summary.js';
@@ -95,6 +95,32 @@ describe('profiles and kcptun settings', () => {
     assert.ok(Math.abs(meanLoss(bursty) - 0.03) < 0.002);
     const jittery = PROFILES.find((p) => p.jitterMs !== undefined)!;
     assert.equal(linkSettingsOf(jittery).bToA.jitterMs, 30);
+  });
+
+  it('runs the slow links only when named, each download a dozen seconds of its rate', () => {
+    const named = PROFILES.filter((p) => p.onlyWhenNamed);
+    assert.deepEqual(
+      named.map((p) => p.id),
+      ['cell-60ms-2-2M', 'sat-300ms-1-1M'],
+    );
+    const sixteen = 16 * 2 ** 20;
+    for (const p of named) {
+      const seconds = (downloadBytes(p, sixteen) * 8) / (p.rateMbit * 1e6);
+      assert.ok(seconds >= 10 && seconds <= 15, `${p.id}: ${seconds} s at the link's rate`);
+      // a smaller size asked for stays as asked
+      assert.equal(downloadBytes(p, 2 ** 20), 2 ** 20);
+    }
+    for (const p of PROFILES.filter((q) => !q.onlyWhenNamed))
+      assert.equal(downloadBytes(p, sixteen), sixteen);
+  });
+
+  it('gives the cellular profile a deep queue and the satellite one a one-BDP queue', () => {
+    const cell = PROFILES.find((p) => p.id === 'cell-60ms-2-2M')!;
+    // 16 BDP at 2 Mbit/s over 120 ms: 1.9 s of queue
+    assert.equal(linkSettingsOf(cell).aToB.queueBytes, 480_000);
+    const sat = PROFILES.find((p) => p.id === 'sat-300ms-1-1M')!;
+    assert.equal(linkSettingsOf(sat).aToB.queueBytes, 75_000);
+    assert.equal(linkSettingsOf(sat).bToA.delayMs, 300);
   });
 
   it('gives Go and ours the same fast3 flags, and auto no window or FEC flag', () => {

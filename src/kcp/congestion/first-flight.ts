@@ -77,6 +77,27 @@ const FIRST_FLIGHT_RATE_SHARE = 0.7;
 const FIRST_FLIGHT_SPANS = 3;
 const FIRST_FLIGHT_LOW_MS = 100;
 /**
+ * A bulk long first flight (FIRST_FLIGHT_BULK_SHARE) whose ACKs outlast a min RTT and this many ms without
+ * delivering a span (FIRST_FLIGHT_JUDGED_WINDOWS) came through a bottleneck slower than four initial windows
+ * per that time: the verdict is 'slower', at the rate they came back at. Such a span used to start over as
+ * an interactive sender's trickle, so on a 1 Mbit/s, 600 ms path (a span's 128 segments take ~1.8 s) the
+ * verdict never came: Startup went on for ~11 s into a one-BDP queue (link-sim: 15,000 queue drops per
+ * 1.5 MB download, 0.6 Mbit/s; the link 2,000-13,400 and 0.58-0.83); with this ~600 drops, the first
+ * flight's own, and 0.81 on the link. Twice the longest ACK silence of a CPU-starved client (151 ms,
+ * RECEIVER_ACK_STALLS in the pair simulator). Paths under 150 ms keep no verdict: there the rule ended a
+ * 2 Mbit/s, 120 ms path's Startup at 0.44 s instead of 1.3 (link-sim) for no goodput or delay on the link,
+ * and with a starved client's ACK silences inside its 300 ms read too low a rate and idled the bottleneck
+ * in Drain (2 of 8 simulated seeds 1.8 → 1.4 Mbit/s; docs/link-slow-2026-12-06-slowlink29.md).
+ */
+const FIRST_FLIGHT_SLOW_MS = 300;
+/**
+ * A first flight is a bulk one, which FIRST_FLIGHT_SLOW_MS may judge, when at least this share of the paced
+ * initial window was in flight at its first ACK: an interactive sender's few segments are spaced by the
+ * sender, not a bottleneck. Not the whole window: our client's receive window cuts a long path's flight
+ * (~505 of 768-1,536 segments on a 600 ms path).
+ */
+const FIRST_FLIGHT_BULK_SHARE = 0.5;
+/**
  * When the long first flight's ACKs show the path carried it (FIRST_FLIGHT_RATE_SHARE), Startup's floor is
  * at least this share of a min RTT at the rate they came back at (capped at the flight's pacing rate): a
  * window the path has shown it carries. Toward our own client the flight stops at its initial window
@@ -114,6 +135,8 @@ export class FirstFlight {
    * or the writer held back; 0: none, or not a flight its ACKs can judge, FIRST_FLIGHT_JUDGED_WINDOWS).
    */
   private unused = 0;
+  /** Whether the flight was a bulk one at its first ACK (FIRST_FLIGHT_BULK_SHARE). */
+  private bulk = false;
   /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
   private lowSpans = 0;
   private lowDelivered = 0;
@@ -186,11 +209,12 @@ export class FirstFlight {
   }
 
   /**
-   * Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE), at an ACK
-   * event at `clock` whose rate sample's newest segment was sent at `sentAt`, `delivered` bytes delivered in
-   * all, `flightPeak` bytes the most in flight this round or the last (at the first ACK, the flight's: see
-   * heldCap); `pacedRate`: the flight's pacing rate, `floor`: Startup's slow-start floor before any raise.
-   * Sets and returns the verdict; 'carried' also sets the raise of the floor.
+   * Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE and
+   * FIRST_FLIGHT_SLOW_MS), at an ACK event at `clock` whose rate sample's newest segment was sent at
+   * `sentAt`, `delivered` bytes delivered in all, `flightPeak` bytes the most in flight this round or the
+   * last (at the first ACK, the flight's: see heldCap); `pacedRate`: the flight's pacing rate, `floor`:
+   * Startup's slow-start floor before any raise. Sets and returns the verdict; 'carried' also sets the
+   * raise of the floor.
    */
   judge(
     sentAt: number,
@@ -202,15 +226,25 @@ export class FirstFlight {
     floor: number,
   ): FlightVerdict {
     if (this.armedAt < 0 || sentAt < this.armedAt) return this.verdict;
+    const span = FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd;
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;
-      if (flightPeak >= FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd)
-        this.unused = Math.max(0, floor - flightPeak);
+      this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
+      if (flightPeak >= span) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }
     const ackSpan = Math.max(1, clock - this.ackAt);
+    const spanDelivered = delivered - this.ackDelivered;
     if (ackSpan > minRtt) {
+      if (this.bulk && spanDelivered < span) {
+        // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS)
+        if (ackSpan <= FIRST_FLIGHT_SLOW_MS) return this.verdict;
+        this.lowDelivered += spanDelivered;
+        this.lowMs += ackSpan;
+        this.verdict = 'slower';
+        return this.verdict;
+      }
       // an interactive sender's trickle, not a flight: measure again from this ACK
       this.ackAt = -1;
       this.unused = 0;
@@ -219,8 +253,7 @@ export class FirstFlight {
       this.lowMs = 0;
       return this.verdict;
     }
-    const spanDelivered = delivered - this.ackDelivered;
-    if (spanDelivered < FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd) return this.verdict;
+    if (spanDelivered < span) return this.verdict;
     if (spanDelivered / ackSpan >= FIRST_FLIGHT_RATE_SHARE * pacedRate) {
       this.verdict = 'carried';
       const carried = FIRST_FLIGHT_FLOOR_SHARE * Math.min(spanDelivered / ackSpan, pacedRate) * minRtt;

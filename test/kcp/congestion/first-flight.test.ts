@@ -25,20 +25,21 @@ function run(
   {
     slowAcks,
     peerWindow,
-  }: { slowAcks?: { from: number; to: number; perMs: number }; peerWindow?: number } = {},
+    rtt = RTT,
+  }: { slowAcks?: { from: number; to: number; perMs: number }; peerWindow?: number; rtt?: number } = {},
 ): { endedAt: number; bw: number; queueMs: number; afterAckQueueMs: number } {
-  const cc = afterFirstRoundTrip(RTT, SEG);
+  const cc = afterFirstRoundTrip(rtt, SEG);
   const inPath: { seg: SendSnapshot; sent: number; arrives: number }[] = [];
   let queueFreeAt = 0;
   let queueMs = 0;
   let afterAckQueueMs = 0;
   let acked = false;
   let tokens = 0;
-  for (let t = RTT; t < rounds * RTT; t++) {
+  for (let t = rtt; t < rounds * rtt; t++) {
     // a peer starved of CPU from `from` to `to` acknowledges only `perMs` segments a ms, then the rest
     const starved = slowAcks !== undefined && t >= slowAcks.from && t < slowAcks.to;
     let budget = starved ? slowAcks.perMs : Number.POSITIVE_INFINITY;
-    while (inPath.length > 0 && inPath[0].arrives + RTT / 2 <= t && budget-- > 0) {
+    while (inPath.length > 0 && inPath[0].arrives + rtt / 2 <= t && budget-- > 0) {
       const s = inPath.shift()!;
       cc.onRtt(t - s.sent, t);
       cc.onDelivered(s.seg, SEG, t);
@@ -57,7 +58,7 @@ function run(
       const seg = snapshot();
       cc.onSend(seg, SEG, t);
       tokens -= SEG;
-      const reach = t + RTT / 2;
+      const reach = t + rtt / 2;
       queueFreeAt = Math.max(queueFreeAt, reach) + SEG / rate;
       queueMs = Math.max(queueMs, queueFreeAt - reach);
       if (acked) afterAckQueueMs = Math.max(afterAckQueueMs, queueFreeAt - reach);
@@ -161,6 +162,18 @@ describe('CongestionController: the first flight on a long path', () => {
       cc.pacingPerMs() < 0.8 * capPace,
       `pacing ${cc.pacingPerMs().toFixed(0)} B/ms against ${capPace.toFixed(0)} for the cap`,
     );
+  });
+
+  test('ACKs so slow that a span outlasts the round trip still end Startup with their rate as the estimate', () => {
+    // a satellite hop: 600 ms, 1 Mbit/s of 1000-byte segments (0.125 a ms), the peer's window at our client's
+    // 512: the span's 128 segments take ~1 s of ACKs, longer than the round trip. Main took each such span
+    // for an interactive sender's trickle and started over: no verdict, and Startup kept the flight's queue
+    const rtt = 600;
+    const rate = 0.125 * SEG;
+    const slow = run(rate, 10, { rtt, peerWindow: 512 });
+    // the flight's first ACK comes at 2 round trips (a queued segment's ms later), the verdict a round trip on
+    assert.ok(slow.endedAt > 0 && slow.endedAt < 3 * rtt + 50, `Startup ended at ${slow.endedAt} ms`);
+    assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
   });
 
   test('a span of ACKs a starved peer spread is no bottleneck: Startup goes on doubling', () => {
