@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { describe, it, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   COMPETITOR_PLACE,
   type CompetitionRecord,
@@ -17,17 +15,8 @@ import { type BenchmarkReport, renderMarkdown } from '../../bench/link/report.js
 import { probeSummary } from '../../bench/link/run.js';
 import { MAIN_PLACE } from '../../bench/link/transports.js';
 import { within } from '../support/deadline.js';
-import { completedRun } from '../support/link-run.js';
+import { completedRun, LINK_ENDPOINT } from '../support/link-run.js';
 import { spawnOwned } from '../support/owned.js';
-
-const ENDPOINT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'bench',
-  'link',
-  'endpoint.js',
-);
 
 describe('--competitor', () => {
   it('reads a transport and an optional start after ours', () => {
@@ -212,7 +201,7 @@ function output(
 
 /** The endpoint server on a port of the kernel's choice, serving `bytes`. */
 async function endpointServer(bytes: number): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawnOwned(process.execPath, [ENDPOINT, 'serve', '0', String(bytes)]);
+  const child = spawnOwned(process.execPath, [LINK_ENDPOINT, 'serve', '0', String(bytes)]);
   const out = output(child);
   const port = await within(
     'the endpoint server listening',
@@ -238,7 +227,7 @@ interface Competing {
 /** A competing fetcher, once it says it is armed. */
 async function armedCompetitor(port: number, bytes: number, capMs: number): Promise<Competing> {
   const child = spawnOwned(process.execPath, [
-    ENDPOINT,
+    LINK_ENDPOINT,
     'compete',
     '127.0.0.1',
     String(port),

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { describe, it, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   type FetchResult,
   IDLE_PROBES,
@@ -23,17 +21,8 @@ import { probeSummary, type RunResult } from '../../bench/link/run.js';
 import { pooledProbe } from '../../bench/link/summary.js';
 import type { TransportId } from '../../bench/link/transports.js';
 import { within } from '../support/deadline.js';
-import { completedRun } from '../support/link-run.js';
+import { completedRun, LINK_ENDPOINT } from '../support/link-run.js';
 import { spawnOwned } from '../support/owned.js';
-
-const ENDPOINT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'bench',
-  'link',
-  'endpoint.js',
-);
 
 describe('the probe schedule', () => {
   it('sends on each tick until PROBE_IN_FLIGHT wait, and times each answer from its own request', () => {
@@ -134,7 +123,7 @@ test('the endpoint probes on its schedule with at most PROBE_IN_FLIGHT unanswere
   timeout: 30_000,
 }, async () => {
   const served = 1024 * 1024;
-  const server = spawnOwned(process.execPath, [ENDPOINT, 'serve', '0', String(served)]);
+  const server = spawnOwned(process.execPath, [LINK_ENDPOINT, 'serve', '0', String(served)]);
   const serverOut = output(server);
   let relay: Awaited<ReturnType<typeof delayingRelay>> | undefined;
   try {
@@ -153,7 +142,7 @@ test('the endpoint probes on its schedule with at most PROBE_IN_FLIGHT unanswere
     relay = await delayingRelay(port, 20);
     // more than the server has: the download runs to the cap, the probe beside it
     const fetcher = spawnOwned(process.execPath, [
-      ENDPOINT,
+      LINK_ENDPOINT,
       'fetch',
       '127.0.0.1',
       String(relay.port),

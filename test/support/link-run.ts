@@ -1,4 +1,16 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../../bench/link/run.js';
+
+/** bench:link's endpoint program (built beside the tests in dist/), which the fetcher tests spawn. */
+export const LINK_ENDPOINT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'bench',
+  'link',
+  'endpoint.js',
+);
 
 /**
  * A bench:link download that completed intact (1,000 bytes in a second), for tests of the report and its
