@@ -19,7 +19,7 @@ import { COMPETITOR_ARMED, type FetchResult, PROGRESS_EVERY_MS } from './endpoin
 import { addAddress, COMPETITOR_ADDRESS_A, COMPETITOR_ADDRESS_B, NAMESPACE_A, NAMESPACE_B } from './netns.js';
 import type { NamespacedProcess, ProcessSet } from './processes.js';
 import type { LinkProfile } from './profiles.js';
-import { isWarm, percentile, type RunResult } from './run.js';
+import { isWarm, median, percentile, type RunResult } from './run.js';
 import { goodputBetween, parseDuration } from './schedule.js';
 import {
   MAIN_PLACE,
@@ -238,13 +238,6 @@ export function describeCompetition(c: CompetitionRecord): string {
     `together ${(c.overlapMs / 1000).toFixed(1)} s: ours ${fmt(c.oursMbit, 2)} Mbit/s (${percent(c.oursShare)}), ` +
     `theirs ${fmt(c.theirsMbit, 2)} (${percent(c.theirsShare)}), Jain ${fmt(c.jain, 3)}; ` +
     `probe p50 ${fmt(c.probeP50Ms, 0)} p99 ${fmt(c.probeP99Ms, 0)} ms (${c.probeRttMs.length})`
-  );
-}
-
-function median(xs: readonly number[]): number | null {
-  return percentile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
   );
 }
 

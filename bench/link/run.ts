@@ -119,6 +119,14 @@ export function percentile(sorted: readonly number[], q: number): number | null 
   return sorted[index];
 }
 
+/** The median of unsorted figures (the upper one of an even count, as percentile's 0.5), null for none. */
+export function median(xs: readonly number[]): number | null {
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
 /** The probe's figures from its round trips: `idle` without the stream-opening one, `loaded` under the download. */
 export function probeSummary(
   idle: readonly number[],

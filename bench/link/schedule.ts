@@ -16,7 +16,7 @@
  */
 import type { FetchResult } from './endpoint-protocol.js';
 import type { LinkSettings, LinkStatus } from './link-settings.js';
-import { isWarm, percentile, type RunResult } from './run.js';
+import { isWarm, median, type RunResult } from './run.js';
 
 /** One step of the schedule: at `atMs` after the download began, these parts of the link change. */
 export interface LinkChange {
@@ -267,13 +267,6 @@ export function goodputBetween(
   const a = bytesAt(progress, from);
   const b = bytesAt(progress, to);
   return a === null || b === null ? null : ((b - a) * 8) / 1000 / (to - from);
-}
-
-function median(xs: number[]): number | null {
-  return percentile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 }
 
 /** How a download answered its changes (see ChangeResponse). */
