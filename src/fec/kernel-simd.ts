@@ -4,6 +4,7 @@
  * The module is a few dozen hand-assembled bytes (below, with the text form alongside), so nothing is
  * compiled at install time. Each kernel instance gets its own linear memory: nibble tables first, then rows.
  */
+import { ascii, MODULE_HEADER, section, uleb } from '../wasm/assemble.js';
 import { GF_MUL_TABLE } from './galois.js';
 import { type GfKernel, roundUpToAlign } from './gf-kernel.js';
 
@@ -70,26 +71,8 @@ const MUL_BODY = [
   END,
 ];
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const low = n & 0x7f;
-    n >>>= 7;
-    out.push(n === 0 ? low : low | 0x80);
-  } while (n !== 0);
-  return out;
-}
-
-function ascii(s: string): number[] {
-  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-}
-
 const MODULE_BYTES = new Uint8Array([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+  ...MODULE_HEADER,
   ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 0]), // type 0: (i32 x5) -> ()
   ...section(2, [1, ...ascii('env'), ...ascii('m'), 0x02, 0x00, 1]), // import memory env.m, min 1 page
   ...section(3, [1, 0]), // func 0 has type 0
