@@ -1,6 +1,6 @@
 /**
  * Pieces of a WebAssembly module's binary form, for the few small modules assembled by hand here (the FEC
- * kernel, src/fec/kernel-simd.ts; CRC-32C, src/compress/crc32c-wasm.ts), so nothing is compiled at install
+ * kernel, src/fec/kernel-simd.ts; CRC-32C, src/compress/crc32c.ts), so nothing is compiled at install
  * time.
  */
 
