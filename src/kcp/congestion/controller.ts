@@ -93,6 +93,21 @@ const CYCLES_PER_BOUND_PROBE = 4;
 const RTT_AVG_GAIN = 1 / 8;
 const CWND_RTT_MAX = 2;
 /**
+ * In ProbeBW the cap's spread (the smoothed RTT over the last round's lowest sample, see capRtt) is at
+ * most this many times the least spread of recent rounds (roundSpread): the jitter every round shows, where
+ * a queue that builds within a round shows in that round only. On the jittery link (50 ± 30 ms one way)
+ * the spread reads 1-4 times the least one, and the bound cut 3 % of its caps by ~5 ms in link-sim;
+ * after a 10× rate drop on a clean path (least spread 0) it keeps the cap at BBR's 2 BDPs
+ * (docs/link-jitter-2026-12-06-jitter30.md).
+ */
+const CAP_SPREAD_ROUNDS = 4;
+/**
+ * A round's spread counts toward roundSpread only with more RTT samples than this: the mean of one or two
+ * samples is their lowest, so a round of Startup's first flights (one ACK datagram) read a spread of 0,
+ * which the window kept for 10 rounds, into ProbeBW on the jittery link.
+ */
+const ROUND_SPREAD_SAMPLES = 3;
+/**
  * Startup's slow-start floor grows by what app-limited segments deliver too when at least this share of
  * the in-flight cap was in flight as they were sent, or at any time in this round or the last one (the
  * flight they belong to, see flightPeak): the sender used its window, and only its short send queue ran
@@ -480,7 +495,14 @@ export class CongestionController implements ControllerEstimates {
   private capRtt(rtt: number): number {
     // the RTT spread above a round's lowest sample is jitter and ACK delay; a standing queue raises the
     // lowest sample too and is left out, so the cap does not grow with the queue it allows
-    const spread = Math.max(0, this.rttAvg - this.lastRoundMinRtt);
+    let spread = Math.max(0, this.rttAvg - this.lastRoundMinRtt);
+    // but the smoothed RTT rises within the round a queue builds (the link's rate fell, a probe overfills
+    // it) while the last round's lowest sample is still the old one: read as jitter, that doubled the cap
+    // in the round the queue formed, and the probe then overfilled it by as much again
+    // (docs/link-rate-drop-2026-12-06-ratedrop29.md §6); jitter shows in every round's spread, so ProbeBW
+    // bounds it by the least of recent rounds' (CAP_SPREAD_ROUNDS)
+    if (this._state === 'probe-bw')
+      spread = Math.min(spread, CAP_SPREAD_ROUNDS * this.roundSpread.best(spread));
     let capRtt = Math.min(rtt + spread, CWND_RTT_MAX * rtt);
     // in Startup the spread also grows with the queue Startup itself builds (its pacing gain outruns the
     // bottleneck, and the last round's lowest sample lags it): the mean RTT of Startup's least loaded
@@ -792,7 +814,7 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'startup')
       this.startup.endStartupRound(this.rttAvg, this.minRttFilter.value, this.acks.cadence);
     else this.startup.clearPool();
-    if (this.roundRttSamples > 0)
+    if (this.roundRttSamples > ROUND_SPREAD_SAMPLES)
       this.roundSpread.update(this.roundRttSum / this.roundRttSamples - roundMinRtt, this.rounds);
     // the round trip over which the model's cap (without the loss bound) keeps the estimate in flight: its
     // own, not 2 min RTTs, which a jittery path's warm restart (50 ± 30 ms one way, its queue of ~100 ms)
