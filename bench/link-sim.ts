@@ -34,6 +34,10 @@
  * --client-rcvwnd N: the downloading client's initial receive window (default: kcptun-client's -rcvwnd,
  * CLIENT_RCV_WND).
  *
+ * --go-client: the downloading client is a Go kcptun client at its defaults, as bench:link's ts-auto-go
+ * row runs it (GO_CLIENT: -mode fast, ACKs flushed every 30 ms, a fixed receive window of --client-rcvwnd,
+ * kcp-go's ACK filter, FEC groups not interleaved), not one of ours in -mode auto.
+ *
  * --changes LIST: the link changes during each download as bench:link's --changes makes it change
  * (bench/link/schedule.ts), timed from the sim's start plus the profile's round trip (the prime's, before
  * the download: each change's time from the download's start is printed); a further line per profile gives,
@@ -86,6 +90,12 @@ import { PhaseAccount, phasesLine } from './link-phases.js';
  * against 60.7 (docs/link-cold-2026-12-06.md). `--client-rcvwnd 1024` reproduces the earlier figures.
  */
 const CLIENT_RCV_WND = defaultConfig(CLIENT_OPTIONS, {}).rcvWnd;
+/**
+ * kcptun 20210922's client at its defaults (--go-client): -mode fast (nodelay 0, interval 30, resend 2,
+ * nc 1) and -sndwnd 128, its receive window fixed (kcptun's -rcvwnd, no tuner). The simulated peer is our
+ * Kcp outside -mode auto, which keeps kcp-go's receiver rules (its ACK filter, window and una).
+ */
+const GO_CLIENT = { mode: [0, 30, 2, 1] as [number, number, number, number], sndWnd: 128, auto: false };
 /** Bytes the sender writes and has acknowledged before the download: the round trip it measures. */
 const PRIME_BYTES = 100;
 /**
@@ -266,6 +276,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --loaded             the sender's event loop busy as on the loaded benchmark machine
   --receiver-stalls    the client's ACK flushes stalled as on the loaded benchmark machine
   --client-rcvwnd N    the client's initial receive window (default: kcptun-client's -rcvwnd)
+  --go-client          the client is Go kcptun's at its defaults (-mode fast, a fixed window)
   --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
   --small-seeds, --loss-after-queue, --no-fec, --no-interleave: the older models (see the header)`;
 
@@ -289,6 +300,7 @@ async function main(): Promise<void> {
       ratelimit: { type: 'string', default: '0' },
       'warm-idle-s': { type: 'string', default: '0' },
       'client-rcvwnd': { type: 'string', default: String(CLIENT_RCV_WND) },
+      'go-client': { type: 'boolean', default: false },
       changes: { type: 'string' },
     },
   });
@@ -315,7 +327,8 @@ async function main(): Promise<void> {
     const link = {
       ...simulatedLink(p, {
         fec: !values['no-fec'],
-        interleave: !values['no-interleave'],
+        // a session interleaves its groups only toward a decoder that shows it follows them: ours
+        interleave: !values['no-interleave'] && !values['go-client'],
         forwarder: !values['loss-after-queue'],
       }),
       ...(changes.length === 0 ? {} : { changes: linkChanges }),
@@ -362,7 +375,10 @@ async function main(): Promise<void> {
         observe,
         rateLimit,
         warm,
-        peerB: { rcvWnd: Number(values['client-rcvwnd']) },
+        peerB: {
+          rcvWnd: Number(values['client-rcvwnd']),
+          ...(values['go-client'] ? GO_CLIENT : {}),
+        },
         ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
         ...(values['receiver-stalls'] ? { receiverStalls: RECEIVER_ACK_STALLS } : {}),
       };

@@ -113,6 +113,9 @@ const WINDOW_QUEUE_RISE = 0.25;
  * are 27. Parity repairs a hole as the group
  * completes, without the two round trips, on a path with room for it: all of it once the link shows loss
  * (the loss's count is above 0), as a residual hole in any of the window's groups stalls the window.
+ * Toward a peer whose window never grows the caller reads every flush that ends with that window full as
+ * `window`, in Startup and paced ones too (senderLimit): with only the flushes the window closed first,
+ * the pacer held the rest, and each time the hold lapsed the count in force went out (0-2).
  */
 const WINDOW_HOLD_RTTS = 2;
 

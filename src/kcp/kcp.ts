@@ -201,6 +201,9 @@ export class Kcp {
   private _sndWnd = KCP_WND_SND;
   private _rcvWnd = KCP_WND_RCV;
   private _rmtWnd = KCP_WND_RCV;
+  /** The peer's first advertised window (0 before it), and whether a later advertisement was larger. */
+  private rmtWndFirst = 0;
+  private rmtWndGrown = false;
   private cwnd = 0;
   private ssthresh = KCP_THRESH_INIT;
   /** Congestion-avoidance byte counter (kcp-go's incr). */
@@ -420,6 +423,18 @@ export class Kcp {
   /** What ended the last flush's move of new segments into the window (for -mode auto's trace). */
   get newDataLimit(): NewDataLimit {
     return this._paced ? 'pacer' : this._newDataLimit;
+  }
+  /** The last flush's move of new segments stopped at a window (snd_wnd or the peer's), paced or not. */
+  get windowFull(): boolean {
+    return this._newDataLimit === 'rmt-wnd' || this._newDataLimit === 'snd-wnd';
+  }
+  /**
+   * The peer has acknowledged a whole window of its first advertisement and never advertised more: a
+   * receive window that does not grow (a Go kcptun client's -rcvwnd, ours outside -mode auto). Ours in
+   * -mode auto grows its window with the arrival rate long before (ReceiveWindowTuner).
+   */
+  get peerWindowFixed(): boolean {
+    return this.rmtWndFirst > 0 && !this.rmtWndGrown && timeDiff(this._sndUna, this.rmtWndFirst) >= 0;
   }
 
   /**
@@ -720,7 +735,11 @@ export class Kcp {
       if (end - p < len) return KCP_INPUT_SHORT;
       if (cmd < KCP_CMD_PUSH || cmd > KCP_CMD_WINS) return KCP_INPUT_BAD_CMD;
 
-      if (regular) this._rmtWnd = wnd;
+      if (regular) {
+        this._rmtWnd = wnd;
+        if (this.rmtWndFirst === 0) this.rmtWndFirst = wnd;
+        else if (wnd > this.rmtWndFirst) this.rmtWndGrown = true;
+      }
       if (cmd === KCP_CMD_ACK) {
         if (!this.echoesEarlierSend(sn, ts)) {
           sawCurrentAck = true;

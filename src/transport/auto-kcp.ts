@@ -68,6 +68,14 @@ export function configureAutoKcp(
  * estimate at Startup's exit 37 Mbit/s against 45; pair simulation, docs/link-first-round-2026-12-06.md).
  * A window that holds a sender past Startup (a Go client's) is still a window.
  *
+ * A peer's window that never grows (Kcp.peerWindowFixed: a Go kcptun client's -rcvwnd, 512 segments at its
+ * defaults) holds the sender for the whole transfer, in Startup too, and a flush the pacer closed with that
+ * window full is held by it as much: the controller's rate there is what the window let through. Both are
+ * `window`, so the tuner's window rule (full parity while the link shows loss and no queue) covers the
+ * transfer. Classed as the ramp or the path's rate they left the count at 0-2 of 3: toward Go's client on
+ * 100 ms/5 % 31 losses per 16 MiB download went unrepaired by FEC, each holding the client's window for a
+ * round trip more, half of the download's time (docs/link-go-client-2026-12-06-goclient30.md).
+ *
  * The last flight is at most a round trip of new data at the pacing rate: the in-flight cap lets more into
  * snd_buf than goes out in a round trip (the model's window counts the smoothed RTT's spread and the ACK
  * period), so when the writer runs dry KCP may still hold two or three round trips of data for the
@@ -78,6 +86,7 @@ export function configureAutoKcp(
 export function senderLimit(kcp: Kcp): SenderLimit {
   const limit = kcp.newDataLimit;
   if (limit === 'data' && !kcp.backlogged) return 'out-of-data';
+  if (kcp.windowFull && kcp.peerWindowFixed) return 'window'; // see above: Startup's too, paced or not
   const cc = kcp.congestion;
   if (cc !== null && cc.state === 'startup') return 'startup-ramp';
   if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
