@@ -11,9 +11,11 @@
  * where the link gave 74-110 (docs/link-sim-jitter-2026-12-04.md), and the in-flight cap follows it. A
  * third line gives each seed's tail, from the last new segment to the last byte. A fourth gives, per phase
  * (Startup and Drain, ProbeBW, the tail), its mean length, how long the bottleneck idled and what the
- * sender put on the wire (PhaseAccount, bench/link-phases.ts). With `--warm-idle-s N`
+ * sender put on the wire (PhaseAccount, bench/link-phases.ts). A fifth gives the bottleneck's queue where
+ * bench:link's request/response probe would meet it (ProbeQueue: its highest per seed, and the first four
+ * samples): the probe's p99 on the slow links is a first flight's queue. With `--warm-idle-s N`
  * each seed downloads `--mib` again N s after the first download was acknowledged (bench:link's warm
- * download, its --warm-idle-s): a fifth line gives the warm goodput and queue drops, and the estimate at
+ * download, its --warm-idle-s): a sixth line gives the warm goodput and queue drops, and the estimate at
  * the restart and its highest in the warm download, and the min RTT at its end (WarmTrace); the other
  * lines are the first download's.
  *
@@ -69,7 +71,7 @@ import {
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
 import { runBenchMain, UsageError } from './cli-usage.js';
-import { PROGRESS_EVERY_MS } from './link/endpoint-protocol.js';
+import { PROGRESS_EVERY_MS, probeIntervalMs } from './link/endpoint-protocol.js';
 import { downloadBytes, type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
 import {
   type AppliedChange,
@@ -262,6 +264,29 @@ class ChangeTrace {
   }
 }
 
+/**
+ * The bottleneck's queue as bench:link's request/response probe meets it: the queue wait of a datagram
+ * sent at the download's start and every probeIntervalMs after, until the first download's last byte (an
+ * answer waits that long behind the bulk data at the bottleneck, besides the round trip).
+ */
+class ProbeQueue {
+  readonly samples: number[] = [];
+  private from = -1;
+  constructor(
+    private readonly intervalMs: number,
+    private readonly coldEnd: number,
+  ) {}
+
+  observe(t: number, a: Endpoint, b: Endpoint): void {
+    if (b.received >= this.coldEnd) return;
+    if (this.from < 0) {
+      if (a.writeLimit <= PRIME_BYTES) return;
+      this.from = t;
+    }
+    if (t - this.from >= this.samples.length * this.intervalMs) this.samples.push(a.queueMs(t));
+  }
+}
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
   return s.length === 0 ? Number.NaN : s[s.length >> 1];
@@ -337,6 +362,7 @@ async function main(): Promise<void> {
     const made: string[] = [];
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
+    const probeQueues: ProbeQueue[] = [];
     const phases: PhaseAccount[] = [];
     const warmRates: number[] = [];
     const warmTraces: WarmTrace[] = [];
@@ -357,12 +383,15 @@ async function main(): Promise<void> {
         timed.map((c) => c.label),
         bytes,
       );
+      const probeQueue = new ProbeQueue(probeIntervalMs(p.rateMbit), bytes);
+      probeQueues.push(probeQueue);
       traces.push(trace);
       warmTraces.push(warmTrace);
       phases.push(phase);
       const observe = (t: number, a: Endpoint, b: Endpoint) => {
         trace.observe(t, a, b);
         phase.observe(t, a, b);
+        probeQueue.observe(t, a, b);
         if (timed.length > 0) changeTrace.observe(t, a, b);
         if (warmIdleMs > 0) warmTrace.observe(a, b);
       };
@@ -437,6 +466,18 @@ async function main(): Promise<void> {
         `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}`,
     );
     console.log(phasesLine(phases, link.rate ?? Number.POSITIVE_INFINITY));
+    const firsts = probeQueues.map((q) =>
+      q.samples
+        .slice(0, 4)
+        .map((x) => x.toFixed(0))
+        .join('/'),
+    );
+    const highest = probeQueues.map((q) => Math.max(0, ...q.samples));
+    console.log(
+      `  bottleneck queue ms at the probe's times (every ${probeIntervalMs(p.rateMbit).toFixed(0)} ms): ` +
+        `highest ${f(highest)} (median ${f([median(highest)])}, mean ${f([highest.reduce((s, x) => s + x, 0) / seeds])}); ` +
+        `first four ${firsts.join(' ')}`,
+    );
     if (responses.length > 0) {
       const of = (pick: (r: ChangeResponse) => number | null, d = 1) => {
         const xs = responses.map((r) => pick(r) ?? Number.NaN);

@@ -39,7 +39,7 @@
  * The controller composes pieces that own their state and constants, each a field created once (no
  * allocation per packet): send-interval.ts (what each transmission's snapshot, send-snapshot.ts, records of
  * its send interval), path-rate.ts (the path's rate with the FEC parity), first-flight.ts (the initial
- * window and the long first flight's verdict), startup-signals.ts (Startup's plateau, delay and queue exits
+ * window and the first flight's verdict), startup-signals.ts (Startup's plateau, delay and queue exits
  * and its hold), loss-epoch.ts (loss epochs and the baseline), ack-cadence.ts (the peer's ACK period),
  * probe-bw.ts (ProbeBW's gain cycle and the cruise's bound), min-rtt.ts (the min RTT, its window and
  * ProbeRTT's entry) and windowed-filter.ts. The model (bandwidth, rounds, the in-flight cap) and the states
@@ -179,7 +179,7 @@ export class CongestionController implements ControllerEstimates {
    * of a few segments.
    */
   private startupDelivered = 0;
-  /** The initial window and the long first flight's verdict (first-flight.ts). */
+  /** The initial window and the first flight's verdict (first-flight.ts). */
   private readonly firstFlight: FirstFlight;
   /** Startup's exit and hold signals (startup-signals.ts). */
   private readonly startup = new StartupSignals();
@@ -437,7 +437,7 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /**
-   * Judges the long first flight by the rate its ACKs come back at (see FirstFlight.judge): a path that
+   * Judges the first flight by the rate its ACKs come back at (see FirstFlight.judge): a long path that
    * carried it raises Startup's floor; a slower bottleneck becomes the estimate, and Startup ends.
    */
   private judgeFirstFlight(): void {
@@ -446,6 +446,7 @@ export class CongestionController implements ControllerEstimates {
     const verdict = flight.judge(
       this.sampleSentAt,
       this.clock,
+      this.lastRtt,
       this.delivered,
       Math.max(this.flightPeak, this.lastFlightPeak),
       this.minRttFilter.value,

@@ -1,8 +1,8 @@
 /**
  * The congestion controller's first flight (controller.ts): the initial window, paced once a min RTT is
- * known and larger on a long path, and the judgement of a long path's first flight by the rate its ACKs
- * come back at, which either lets Startup's floor keep what the path has shown it carries or ends Startup
- * at a slower bottleneck's rate. Units as in the controller: bytes, ms, bytes per ms.
+ * known and larger on a long path, and the judgement of the first flight by the rate its ACKs come back at
+ * (on a short path also by the queue its RTT samples show), which either lets Startup's floor keep what a
+ * long path has shown it carries or ends Startup at a slower bottleneck's rate. Units as in the controller: bytes, ms, bytes per ms.
  */
 
 /** In-flight allowed before the first RTT sample, in segments: it goes out unpaced (no rate known yet). */
@@ -84,7 +84,8 @@ const FIRST_FLIGHT_LOW_MS = 100;
  * verdict never came: Startup went on for ~11 s into a one-BDP queue (link-sim: 15,000 queue drops per
  * 1.5 MB download, 0.6 Mbit/s; the link 2,000-13,400 and 0.58-0.83); with this ~600 drops, the first
  * flight's own, and 0.81 on the link. Twice the longest ACK silence of a CPU-starved client (151 ms,
- * RECEIVER_ACK_STALLS in the pair simulator). Paths under 150 ms keep no verdict: there the rule ended a
+ * RECEIVER_ACK_STALLS in the pair simulator). Paths under 150 ms keep no such verdict (theirs needs a queue,
+ * FIRST_FLIGHT_QUEUE_SHARE): there the rule ended a
  * 2 Mbit/s, 120 ms path's Startup at 0.44 s instead of 1.3 (link-sim) for no goodput or delay on the link,
  * and with a starved client's ACK silences inside its 300 ms read too low a rate and idled the bottleneck
  * in Drain (2 of 8 simulated seeds 1.8 → 1.4 Mbit/s; docs/link-slow-2026-12-06-slowlink29.md).
@@ -97,6 +98,27 @@ const FIRST_FLIGHT_SLOW_MS = 300;
  * (~505 of 768-1,536 segments on a 600 ms path).
  */
 const FIRST_FLIGHT_BULK_SHARE = 0.5;
+/**
+ * A path under two FIRST_FLIGHT_RTT_MS windows (under 150 ms) has a first flight too: the paced initial
+ * window (128 segments), one span (FIRST_FLIGHT_JUDGED_WINDOWS) whose ACKs cannot deliver a whole span
+ * before those of Startup's next segments come, a min RTT after its first ACK. So it is judged once its ACKs
+ * outlast a min RTT and FIRST_FLIGHT_LOW_MS (a span that came within them was carried: a loopback's flight,
+ * a fast path's): 'slower', at the rate they came back at, when the newest RTT sample rose over the
+ * flight's first ACK's (or the min RTT, if higher) by at least this share of the queue that rate implies: a
+ * bottleneck that forwards at r what came at the flight's pacing rate p holds (1 - r/p) of the ACK span by
+ * then. Startup's own queue signals miss that queue: their baseline is a loaded round's mean, and the
+ * flight's queue is in it. On the 10 Mbit/s, 100 ms deep-queue path (vps-50ms-1-10M) Startup ran ~750 ms
+ * and a request met 200-250 ms of queue (link-sim; the link's probe p99 300 ms against TCP bbr's 154);
+ * with the verdict at ~230 ms, 30-60 ms; on the 2 Mbit/s cellular path 600 → 210 ms, goodput level on
+ * both (docs/link-first-flight-2026-12-06-flight30.md). ACKs that come slowly without a rising queue are no
+ * bottleneck: a bursty link's lost ones, a fast short path's (0.32 of the flight's rate on every 100 Mbit/s
+ * short profile: its last ACKs wait for Startup's next segments; the RTT flat), and jitter without
+ * reordering, whose queue-like rise the first ACK's RTT, one draw of it, mostly takes out (measured from the
+ * min RTT instead, 1 of 16 simulated jittery downloads read 'slower': 60 → 28 Mbit/s; from it none of 16,
+ * nor of 8 on a loaded sender). A starved client's ACK silence can still read so (1 of 8 jittery downloads
+ * with its stalls).
+ */
+const FIRST_FLIGHT_QUEUE_SHARE = 0.75;
 /**
  * When the long first flight's ACKs show the path carried it (FIRST_FLIGHT_RATE_SHARE), Startup's floor is
  * at least this share of a min RTT at the rate they came back at (capped at the flight's pacing rate): a
@@ -114,14 +136,14 @@ const FIRST_FLIGHT_BULK_SHARE = 0.5;
 const FIRST_FLIGHT_FLOOR_SHARE = 0.5;
 
 /**
- * The long first flight's verdict (see FirstFlight.judge): not judged yet (or not a long path); its ACKs came
- * back at FIRST_FLIGHT_RATE_SHARE of its pacing rate or more (the path carried it); or they read a slower
- * bottleneck over FIRST_FLIGHT_SPANS spans, whose rate is lowRate.
+ * The first flight's verdict (see FirstFlight.judge): not judged yet; its ACKs came back at
+ * FIRST_FLIGHT_RATE_SHARE of its pacing rate or more (the path carried it; on a short path also: no queue
+ * showed, FIRST_FLIGHT_QUEUE_SHARE); or they read a slower bottleneck, whose rate is lowRate.
  */
 export type FlightVerdict = 'pending' | 'carried' | 'slower';
 
 export class FirstFlight {
-  /** The long first flight (LONG_FIRST_FLIGHT_FACTOR), as judged so far. */
+  /** The first flight (on a long path LONG_FIRST_FLIGHT_FACTOR's), as judged so far. */
   verdict: FlightVerdict = 'pending';
   /** What the verdict added to Startup's floor (FIRST_FLIGHT_FLOOR_SHARE), bytes. */
   raise = 0;
@@ -135,6 +157,8 @@ export class FirstFlight {
    * or the writer held back; 0: none, or not a flight its ACKs can judge, FIRST_FLIGHT_JUDGED_WINDOWS).
    */
   private unused = 0;
+  /** The RTT sample of the flight's first ACK event: a short path's queue rises from it (FIRST_FLIGHT_QUEUE_SHARE). */
+  private firstRtt = 0;
   /** Whether the flight was a bulk one at its first ACK (FIRST_FLIGHT_BULK_SHARE). */
   private bulk = false;
   /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
@@ -161,9 +185,9 @@ export class FirstFlight {
     return long ? LONG_FIRST_FLIGHT_FACTOR * paced : paced;
   }
 
-  /** The path is long enough for the larger first flight, and its ACKs have not been judged yet. */
+  /** A min RTT is known and the first flight's ACKs have not been judged yet (on a long path or a short one). */
   awaitsVerdict(minRtt: number): boolean {
-    return this.verdict === 'pending' && this.isLong(minRtt);
+    return this.verdict === 'pending' && this.windows(minRtt) > 0;
   }
 
   /**
@@ -209,9 +233,10 @@ export class FirstFlight {
   }
 
   /**
-   * Judges the long first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE and
-   * FIRST_FLIGHT_SLOW_MS), at an ACK event at `clock` whose rate sample's newest segment was sent at
-   * `sentAt`, `delivered` bytes delivered in all, `flightPeak` bytes the most in flight this round or the
+   * Judges the first flight by the rate its ACKs come back at (see FIRST_FLIGHT_RATE_SHARE and
+   * FIRST_FLIGHT_SLOW_MS; a short path's also by its queue, FIRST_FLIGHT_QUEUE_SHARE), at an ACK event at
+   * `clock` whose rate sample's newest segment was sent at `sentAt`, `rtt` the newest RTT sample,
+   * `delivered` bytes delivered in all, `flightPeak` bytes the most in flight this round or the
    * last (at the first ACK, the flight's: see heldCap); `pacedRate`: the flight's pacing rate, `floor`:
    * Startup's slow-start floor before any raise. Sets and returns the verdict; 'carried' also sets the
    * raise of the floor.
@@ -219,6 +244,7 @@ export class FirstFlight {
   judge(
     sentAt: number,
     clock: number,
+    rtt: number,
     delivered: number,
     flightPeak: number,
     minRtt: number,
@@ -230,12 +256,14 @@ export class FirstFlight {
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;
+      this.firstRtt = rtt;
       this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
-      if (flightPeak >= span) this.unused = Math.max(0, floor - flightPeak);
+      if (flightPeak >= span && this.isLong(minRtt)) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }
     const ackSpan = Math.max(1, clock - this.ackAt);
     const spanDelivered = delivered - this.ackDelivered;
+    if (!this.isLong(minRtt)) return this.judgeShort(ackSpan, spanDelivered, span, minRtt, rtt, pacedRate);
     if (ackSpan > minRtt) {
       if (this.bulk && spanDelivered < span) {
         // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS)
@@ -268,6 +296,42 @@ export class FirstFlight {
       this.ackDelivered = delivered;
       return this.verdict;
     }
+    this.verdict = 'slower';
+    return this.verdict;
+  }
+
+  /**
+   * A short path's flight (see FIRST_FLIGHT_QUEUE_SHARE), judged once its ACKs outlast a min RTT and
+   * FIRST_FLIGHT_LOW_MS: 'slower'
+   * when the newest RTT sample rose as a queue filled at the rate they came back at would have raised it,
+   * else 'carried' (no raise: the floor stays as on main, see FIRST_FLIGHT_FLOOR_SHARE).
+   */
+  private judgeShort(
+    ackSpan: number,
+    spanDelivered: number,
+    span: number,
+    minRtt: number,
+    rtt: number,
+    pacedRate: number,
+  ): FlightVerdict {
+    if (spanDelivered >= span) {
+      this.verdict = 'carried';
+      return this.verdict;
+    }
+    if (ackSpan <= Math.max(minRtt, FIRST_FLIGHT_LOW_MS)) return this.verdict;
+    if (!this.bulk) {
+      // an interactive sender's trickle, not a flight: measure again from the next ACK
+      this.ackAt = -1;
+      return this.verdict;
+    }
+    const rate = spanDelivered / ackSpan;
+    const rise = rtt - Math.max(minRtt, this.firstRtt);
+    if (rise < FIRST_FLIGHT_QUEUE_SHARE * (1 - rate / pacedRate) * ackSpan) {
+      this.verdict = 'carried';
+      return this.verdict;
+    }
+    this.lowDelivered = spanDelivered;
+    this.lowMs = ackSpan;
     this.verdict = 'slower';
     return this.verdict;
   }

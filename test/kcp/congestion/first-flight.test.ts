@@ -1,6 +1,7 @@
 /**
- * The first flight on a long path (src/kcp/congestion/first-flight.ts, LONG_FIRST_FLIGHT_FACTOR): twice the
- * paced initial window at twice its rate, and the verdict its ACKs give. Driven over a small model of a
+ * The first flight (src/kcp/congestion/first-flight.ts): on a long path (LONG_FIRST_FLIGHT_FACTOR) twice the
+ * paced initial window at twice its rate, and the verdict its ACKs give; on a short one the verdict of a
+ * queue its ACKs show (FIRST_FLIGHT_QUEUE_SHARE). Driven over a small model of a
  * path (a rate-limited FIFO queue and a fixed delay, the peer acknowledging every segment at once) in
  * simulated ms.
  */
@@ -181,5 +182,51 @@ describe('CongestionController: the first flight on a long path', () => {
     // flight's 7.4 (its CPU's share), then catches up: the first span reads 0.4 of the flight's rate
     const starved = run(25 * SEG, 3, { slowAcks: { from: 400, to: 460, perMs: 3 } });
     assert.equal(starved.endedAt, -1, `Startup ended at ${starved.endedAt} ms`);
+  });
+});
+
+describe('CongestionController: the first flight on a short path', () => {
+  /** 100 ms: one FIRST_FLIGHT_RTT_MS window, a flight of the paced initial window (128 segments). */
+  const rtt = 100;
+
+  test('ACKs slowed by a queue at a slower bottleneck end Startup with their rate as the estimate', () => {
+    // 10 Mbit/s of 1000-byte segments, a deep queue (vps-50ms-1-10M): the flight's 128 segments leave at
+    // ~4.7 a ms and queue ~100 ms. Main judged no flight under 150 ms, and Startup's own signals, whose
+    // baseline held the flight's queue, ended it only at 478 ms
+    const rate = 1.25 * SEG;
+    const slow = run(rate, 10, { rtt });
+    // the flight's first ACK comes at 2 round trips, the verdict once its ACKs outlast a min RTT
+    assert.ok(slow.endedAt > 0 && slow.endedAt < 3.5 * rtt, `Startup ended at ${slow.endedAt} ms`);
+    assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
+  });
+
+  test('ACKs that outlast a min RTT with no queue rising are no bottleneck: Startup goes on', () => {
+    // a writer that gives 100 segments (a bulk flight: over half the initial window), then the next 100 a
+    // round trip later, over a fast path: the flight's ACKs outlast a min RTT short of a span, at under a
+    // third of its rate, with the RTT flat. Without the queue they show, that read a slower bottleneck
+    const cc = afterFirstRoundTrip(rtt, SEG);
+    const pace = cc.pacingPerMs();
+    const sent: { seg: SendSnapshot; at: number }[] = [];
+    let credit = 0;
+    let written = 0;
+    for (let t = rtt; t < 6 * rtt; t++) {
+      while (sent.length > 0 && sent[0].at + rtt <= t) {
+        const s = sent.shift()!;
+        cc.onRtt(rtt, t);
+        cc.onDelivered(s.seg, SEG, t);
+        cc.onAckEvent(t);
+      }
+      if (t % rtt === 0) written += 100;
+      credit = Math.min(credit + pace, 10 * SEG);
+      while (credit >= SEG && written > 0 && cc.canSend(SEG)) {
+        const seg = snapshot();
+        cc.onSend(seg, SEG, t);
+        credit -= SEG;
+        written--;
+        sent.push({ seg, at: t });
+      }
+      if (written === 0) cc.onAppLimited();
+    }
+    assert.equal(cc.state, 'startup');
   });
 });
