@@ -39,12 +39,34 @@ test('auto fills a 10 Mbit/s, 100 ms RTT link with 1 % loss to >= 90 % with a bo
   );
 });
 
+/**
+ * The late queue's peak differs by seed by a factor of 2-3 (link-sim's 5 % deep-queue pair, seeds 22 and
+ * 29-44: 83-235 KB on 1835612, 87-221 KB with session 30's first-flight, cap and parity changes, one or two
+ * seeds of 17 above 1.6 BDPs in each); fast3's fixed window holds more than 3 BDPs. So each seed must stay
+ * below 2.5 BDPs, and their median below 1.6.
+ */
+const DEEP_QUEUE_SEEDS = [22, 23, 24, 25];
+
 test('auto at 5 % random loss with a deep queue: no collapse, the queue stays bounded', () => {
-  const options: PairOptions = { ...base, link: link(0.05, 1_000_000), seed: 22 };
-  const { rate, a } = steadyRate(options, 16 * MB);
+  const bdp = RATE * 100;
   const payloadShare = (1350 - 28 - 24) / 1350;
-  assert.ok(rate >= 0.9 * RATE * 0.95 * payloadShare, `steady goodput ${rate.toFixed(0)} B/ms of ${RATE}`);
-  assert.ok(a.lateMaxQueueBytes <= 1.6 * RATE * 100, `queue ${a.lateMaxQueueBytes.toFixed(0)} B`);
+  const queues: number[] = [];
+  for (const seed of DEEP_QUEUE_SEEDS) {
+    const options: PairOptions = { ...base, link: link(0.05, 1_000_000), seed };
+    const { rate, a } = steadyRate(options, 16 * MB);
+    assert.ok(
+      rate >= 0.9 * RATE * 0.95 * payloadShare,
+      `seed ${seed}: steady goodput ${rate.toFixed(0)} B/ms of ${RATE}`,
+    );
+    assert.ok(a.lateMaxQueueBytes <= 2.5 * bdp, `seed ${seed}: queue ${a.lateMaxQueueBytes.toFixed(0)} B`);
+    queues.push(a.lateMaxQueueBytes);
+  }
+  queues.sort((x, y) => x - y);
+  const median = (queues[1] + queues[2]) / 2;
+  assert.ok(
+    median <= 1.6 * bdp,
+    `median queue ${median.toFixed(0)} B (${queues.map((q) => q.toFixed(0)).join(', ')})`,
+  );
 });
 
 test('fast3 with a window above the BDP fills the same deep queue (what auto avoids)', () => {
