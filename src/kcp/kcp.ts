@@ -429,9 +429,10 @@ export class Kcp {
     return this._newDataLimit === 'rmt-wnd' || this._newDataLimit === 'snd-wnd';
   }
   /**
-   * The peer has acknowledged a whole window of its first advertisement and never advertised more: a
-   * receive window that does not grow (a Go kcptun client's -rcvwnd, ours outside -mode auto). Ours in
-   * -mode auto grows its window with the arrival rate long before (ReceiveWindowTuner).
+   * The peer has acknowledged a whole window of its first advertisement (sn counts from 0, so una has
+   * reached that many segments) and never advertised more: a receive window that does not grow (a Go
+   * kcptun client's -rcvwnd, ours outside -mode auto). Ours in -mode auto grows its window with the
+   * arrival rate long before (ReceiveWindowTuner).
    */
   get peerWindowFixed(): boolean {
     return this.rmtWndFirst > 0 && !this.rmtWndGrown && timeDiff(this._sndUna, this.rmtWndFirst) >= 0;
