@@ -2,7 +2,8 @@
  * The congestion controller's first flight (controller.ts): the initial window, paced once a min RTT is
  * known and larger on a long path, and the judgement of the first flight by the rate its ACKs come back at
  * (on a short path also by the queue its RTT samples show), which either lets Startup's floor keep what a
- * long path has shown it carries or ends Startup at a slower bottleneck's rate. Units as in the controller: bytes, ms, bytes per ms.
+ * long path has shown it carries or ends Startup at a slower bottleneck's rate. Units as in the
+ * controller: bytes, ms, bytes per ms.
  */
 
 /** In-flight allowed before the first RTT sample, in segments: it goes out unpaced (no rate known yet). */
@@ -84,11 +85,11 @@ const FIRST_FLIGHT_LOW_MS = 100;
  * verdict never came: Startup went on for ~11 s into a one-BDP queue (link-sim: 15,000 queue drops per
  * 1.5 MB download, 0.6 Mbit/s; the link 2,000-13,400 and 0.58-0.83); with this ~600 drops, the first
  * flight's own, and 0.81 on the link. Twice the longest ACK silence of a CPU-starved client (151 ms,
- * RECEIVER_ACK_STALLS in the pair simulator). Paths under 150 ms keep no such verdict (theirs needs a queue,
- * FIRST_FLIGHT_QUEUE_SHARE): there the rule ended a
- * 2 Mbit/s, 120 ms path's Startup at 0.44 s instead of 1.3 (link-sim) for no goodput or delay on the link,
- * and with a starved client's ACK silences inside its 300 ms read too low a rate and idled the bottleneck
- * in Drain (2 of 8 simulated seeds 1.8 → 1.4 Mbit/s; docs/link-slow-2026-12-06-slowlink29.md).
+ * RECEIVER_ACK_STALLS in the pair simulator). Paths under 150 ms keep no such verdict (theirs needs a
+ * queue, FIRST_FLIGHT_QUEUE_SHARE): there the rule ended a 2 Mbit/s, 120 ms path's Startup at 0.44 s
+ * instead of 1.3 (link-sim) for no goodput or delay on the link, and with a starved client's ACK silences
+ * inside its 300 ms read too low a rate and idled the bottleneck in Drain (2 of 8 simulated seeds 1.8 → 1.4
+ * Mbit/s; docs/link-slow-2026-12-06-slowlink29.md).
  */
 const FIRST_FLIGHT_SLOW_MS = 300;
 /**
@@ -302,9 +303,9 @@ export class FirstFlight {
 
   /**
    * A short path's flight (see FIRST_FLIGHT_QUEUE_SHARE), judged once its ACKs outlast a min RTT and
-   * FIRST_FLIGHT_LOW_MS: 'slower'
-   * when the newest RTT sample rose as a queue filled at the rate they came back at would have raised it,
-   * else 'carried' (no raise: the floor stays as on main, see FIRST_FLIGHT_FLOOR_SHARE).
+   * FIRST_FLIGHT_LOW_MS: 'slower' when the newest RTT sample rose as a queue filled at the rate they came
+   * back at would have raised it, else 'carried' (no raise of Startup's floor: that is a long path's, see
+   * FIRST_FLIGHT_FLOOR_SHARE).
    */
   private judgeShort(
     ackSpan: number,
