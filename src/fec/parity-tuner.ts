@@ -131,7 +131,8 @@ const WINDOW_HOLD_RTTS = 2;
 const WINDOW_QUIET_PERIODS = 4;
 
 /**
- * What held the sender's last flush back: the path's rate (see above), Startup's ramp (any flush in Startup
+ * What held the sender's last flush back: the path's rate (see above), a short path's first flight (Startup
+ * before its verdict, FirstFlight.blind: no parity, it is blind), Startup's ramp (any other flush in Startup
  * with data waiting, senderLimit: at the path's rate once a queue shows, STARTUP_QUEUE_RISE), a
  * window (the peer's receive window or our send window, see WINDOW_HOLD_RTTS), nothing left to send (the
  * bulk data ended), the last flight (the pacer or the in-flight cap past Startup, with nothing queued
@@ -141,7 +142,14 @@ const WINDOW_QUIET_PERIODS = 4;
  * 150 ms/10 % it sent the last new segment later by about the parity's share of the flight, a wash there;
  * 100 ms/5 %: 54.1 → 57.0 Mbit/s, docs/link-last-flight-2026-12-04.md).
  */
-export type SenderLimit = 'path-rate' | 'startup-ramp' | 'window' | 'out-of-data' | 'last-flight' | 'other';
+export type SenderLimit =
+  | 'path-rate'
+  | 'first-flight'
+  | 'startup-ramp'
+  | 'window'
+  | 'out-of-data'
+  | 'last-flight'
+  | 'other';
 
 export class ParityTuner {
   private count: number;
@@ -217,7 +225,7 @@ export class ParityTuner {
     const pathRate =
       limit === 'path-rate' || limit === 'window'
         ? !this.windowHolds(now, rtt)
-        : limit === 'startup-ramp' && this.rampQueued(rtt);
+        : (limit === 'startup-ramp' || limit === 'first-flight') && this.rampQueued(rtt);
     if (pathRate) {
       this.pathRateSeen = true;
       this.pathRateAt = now;
@@ -228,6 +236,7 @@ export class ParityTuner {
     if (!this._peerFec) return 0;
     if (this.starting(transmissions)) return this.max;
     if (this.count > 0 && this.windowHolds(now, rtt)) return this.max;
+    if (limit === 'first-flight') return 0;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;
   }

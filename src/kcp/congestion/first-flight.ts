@@ -162,6 +162,8 @@ export class FirstFlight {
   private firstRtt = 0;
   /** Whether the flight was a bulk one at its first ACK (FIRST_FLIGHT_BULK_SHARE). */
   private bulk = false;
+  /** A bulk flight's first ACK came: it is no longer blind (see blind). */
+  private bulkAcked = false;
   /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
   private lowSpans = 0;
   private lowDelivered = 0;
@@ -184,6 +186,23 @@ export class FirstFlight {
     const paced = this.pacedInitialWindow(minRtt);
     const long = this.isLong(minRtt) && this.verdict !== 'slower';
     return long ? LONG_FIRST_FLIGHT_FACTOR * paced : paced;
+  }
+
+  /**
+   * A path under 150 ms (one FIRST_FLIGHT_RTT_MS window) whose bulk first flight has no ACK yet (nor a
+   * verdict): the flight is blind, and goes without FEC parity (senderLimit's 'first-flight', ParityTuner).
+   * What the path carries is unknown until its ACKs come, and a short path's flight (128 segments, in a
+   * third of a round trip) fills a slow bottleneck's queue before any ACK: on the 2 Mbit/s cellular path
+   * (cell-60ms-2-2M) the 128 segments and their ~38 parity shards (3 per 10) queued ~875 ms, what a request
+   * met at the download's start (the probe's p99 ~0.9 s against TCP bbr's 0.4-0.6), ~655 ms without the
+   * parity; on the 10 Mbit/s deep-queue VPS path 150 → 108 ms. Where the path carries the flight the parity
+   * would be free, but it only repairs a few of the flight's losses a short round trip sooner; Startup's
+   * data after the first ACK has its parity as before (docs/link-first-flight-2026-12-07-cellular31.md).
+   * A long path keeps its flight's parity: without it 150 ms/10 % lost 0.8 Mbit/s (13 of 16 simulated
+   * seeds) and 100 ms/5 %/50 Mbit/s 0.7, with ~230 queue drops per download where it had none.
+   */
+  blind(minRtt: number): boolean {
+    return this.verdict === 'pending' && this.windows(minRtt) === 1 && !this.bulkAcked;
   }
 
   /** A min RTT is known and the first flight's ACKs have not been judged yet (on a long path or a short one). */
@@ -259,6 +278,7 @@ export class FirstFlight {
       this.ackDelivered = delivered;
       this.firstRtt = rtt;
       this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
+      if (this.bulk) this.bulkAcked = true;
       if (flightPeak >= span && this.isLong(minRtt)) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }

@@ -1,0 +1,107 @@
+/**
+ * A short path's first flight goes without FEC parity until its first ACK (FirstFlight.blind, senderLimit's
+ * 'first-flight', ParityTuner): on the link benchmark's 2 Mbit/s cellular path (cell-60ms-2-2M, a 1.9 s
+ * buffer) the flight's 128 segments and their ~38 parity shards queued ~875 ms, what a request meets at the
+ * download's start; without the parity ~655 (link-sim, 16 seeds). A long path keeps its flight's parity.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { profile, simulatedLink } from '../../../bench/link/sim-link.js';
+import { CLIENT_OPTIONS, defaultConfig } from '../../../src/cli/options.js';
+import { ParityTuner } from '../../../src/fec/index.js';
+import type { Kcp } from '../../../src/kcp/index.js';
+import { senderLimit } from '../../../src/transport/auto-kcp.js';
+import { AUTO_PAIR, mixSeed, type PairOptions, Rng, runPair } from '../kcp-pair-sim.js';
+import { afterFirstRoundTrip, snapshot } from './snapshot.js';
+
+/** Enough for the first flight (~170 KB) and the Drain after its verdict. */
+const BYTES = 400 * 1024;
+/** The first flight has queued all it will by then (it leaves in ~45 ms; its verdict comes at ~275). */
+const FLIGHT_MS = 300;
+/** Seeds whose prime and request lost nothing (link-sim's seeds 1-4, mixSeed). */
+const SEEDS = [1, 2, 3, 4];
+
+/** The deepest queue (ms) at the cellular path's bottleneck within FLIGHT_MS of the download's start. */
+function flightQueueMs(seed: number): number {
+  let from = -1;
+  let peak = 0;
+  const observe: PairOptions['observe'] = (t, a) => {
+    if (from < 0) {
+      if (a.writeLimit <= 100) return;
+      from = t;
+    }
+    if (t - from <= FLIGHT_MS) peak = Math.max(peak, a.queueMs(t));
+  };
+  const options: PairOptions = {
+    ...AUTO_PAIR,
+    link: simulatedLink(profile('cell-60ms-2-2M')),
+    seed: mixSeed(seed),
+    primeBytes: 100,
+    observe,
+    peerB: { rcvWnd: defaultConfig(CLIENT_OPTIONS, {}).rcvWnd },
+  };
+  const { b } = runPair(options, new Rng(seed).bytes(BYTES), Buffer.alloc(100));
+  assert.equal(b.mismatch, -1, 'byte-exact');
+  assert.equal(b.received, BYTES);
+  return peak;
+}
+
+test("a short path's first flight queues no parity at a slow bottleneck", () => {
+  // 128 segments of ~1,380 wire bytes are ~705 ms at 2 Mbit/s, less what leaves while the flight does;
+  // with 3 parity per 10 on top every seed queued 852-885 ms
+  const peaks = SEEDS.map(flightQueueMs);
+  for (const [i, peak] of peaks.entries())
+    assert.ok(peak < 760, `seed ${SEEDS[i]}: the first flight queued ${peak.toFixed(0)} ms`);
+});
+
+test('the first flight is blind on a short path until its first ACK, not on a long one', () => {
+  const long = afterFirstRoundTrip(300, 1000);
+  assert.equal(long.firstFlightBlind, false);
+  const cc = afterFirstRoundTrip(100, 1000);
+  assert.equal(cc.firstFlightBlind, true);
+  // a request's answer (one segment) and its ACK: no bulk flight, still blind for the one that comes
+  const answer = snapshot();
+  cc.onSend(answer, 1000, 200);
+  cc.onRtt(100, 300);
+  cc.onDelivered(answer, 1000, 300);
+  cc.onAckEvent(300);
+  cc.onAppLimited();
+  assert.equal(cc.firstFlightBlind, true);
+  // the bulk flight (the paced initial window) and its ACKs
+  const flight = Array.from({ length: 128 }, () => snapshot());
+  for (const [i, seg] of flight.entries()) cc.onSend(seg, 1000, 1400 + i / 4);
+  assert.equal(cc.firstFlightBlind, true);
+  // its first ACK event ends the measure the answer's ACK began (a trickle's), the next one is the flight's
+  for (const [i, seg] of flight.slice(0, 2).entries()) {
+    assert.equal(cc.firstFlightBlind, true);
+    cc.onRtt(100, 1500 + i);
+    cc.onDelivered(seg, 1000, 1500 + i);
+    cc.onAckEvent(1500 + i);
+  }
+  assert.equal(cc.firstFlightBlind, false);
+});
+
+/** What senderLimit reads of a Kcp in Startup with data waiting, its first flight blind or not. */
+function startupKcp(firstFlightBlind: boolean): Kcp {
+  return {
+    newDataLimit: 'pacer',
+    backlogged: true,
+    congestion: { state: 'startup', firstFlightBlind },
+  } as unknown as Kcp;
+}
+
+test('ParityTuner: no parity for a blind first flight, the ramp after it gets the count again', () => {
+  assert.equal(senderLimit(startupKcp(true)), 'first-flight');
+  assert.equal(senderLimit(startupKcp(false)), 'startup-ramp');
+  const tuner = new ParityTuner(3);
+  tuner.peerSendsFec();
+  tuner.peerShape(true, 0);
+  assert.equal(tuner.update(0, 0, 0, 120, 'first-flight'), 0);
+  assert.equal(tuner.update(128, 0, 60, 120, 'first-flight'), 0);
+  // the verdict came with no queue: Startup's ramp has its parity
+  assert.equal(tuner.update(200, 0, 200, 125, 'startup-ramp'), 3);
+  // a peer whose decoder may have another shape still gets the full-parity start
+  const unlike = new ParityTuner(3);
+  unlike.peerSendsFec();
+  assert.equal(unlike.update(0, 0, 0, 120, 'first-flight'), 3);
+});
