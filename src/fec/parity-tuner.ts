@@ -32,7 +32,11 @@
  * The count the loss calls for: full parity first, for the first START_SEGMENTS segments, so a peer
  * whose decoder was configured with another (ds, ps) sees complete parity runs and its autotune locks onto
  * ours; not when the peer's own FEC stream has shown its decoder has our shape (peerShapeSame, the usual
- * case: kcptun's default 10/3 at both ends), whose autotune has nothing to lock onto. Fewer parity shards
+ * case: kcptun's default 10/3 at both ends), whose autotune has nothing to lock onto. A short path's blind
+ * first flight goes without parity even so (FirstFlight.blind): a fresh session's peer has shown two groups
+ * of its ACK stream only ~200 ms into a cold download on a 2 Mbit/s path, and the flight's full parity was
+ * ~38 of the ~166 datagrams that queue ~0.9 s there (docs/link-first-flight-2026-12-07-cellular31.md); the
+ * START_SEGMENTS of full parity then follow it. Fewer parity shards
  * keep the group's shape (the encoder still advances seqid by ps, docs/protocol.md §3), which both Go
  * decoders place by seqid and decode as soon as ds shards of a group are in
  * (test/interop/auto-mode). Then one more when the residual loss stays above RAISE_LOSS for RAISE_PERIODS
@@ -234,9 +238,13 @@ export class ParityTuner {
     }
     this.evaluate(transmissions, retransmissions, now, rtt);
     if (!this._peerFec) return 0;
+    if (limit === 'first-flight') {
+      // a short path's blind first flight (FirstFlight.blind): the full-parity start follows it
+      if (!this.peerSame) this.startEnd = Math.max(this.startEnd, transmissions + START_SEGMENTS);
+      return 0;
+    }
     if (this.starting(transmissions)) return this.max;
     if (this.count > 0 && this.windowHolds(now, rtt)) return this.max;
-    if (limit === 'first-flight') return 0;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;
     return held ? 0 : this.count;
   }

@@ -162,8 +162,6 @@ export class FirstFlight {
   private firstRtt = 0;
   /** Whether the flight was a bulk one at its first ACK (FIRST_FLIGHT_BULK_SHARE). */
   private bulk = false;
-  /** A bulk flight's first ACK came: it is no longer blind (see blind). */
-  private bulkAcked = false;
   /** The spans that read a slower bottleneck so far, and what their ACKs delivered over how many ms. */
   private lowSpans = 0;
   private lowDelivered = 0;
@@ -202,7 +200,7 @@ export class FirstFlight {
    * seeds) and 100 ms/5 %/50 Mbit/s 0.7, with ~230 queue drops per download where it had none.
    */
   blind(minRtt: number): boolean {
-    return this.verdict === 'pending' && this.windows(minRtt) === 1 && !this.bulkAcked;
+    return this.verdict === 'pending' && this.windows(minRtt) === 1;
   }
 
   /** A min RTT is known and the first flight's ACKs have not been judged yet (on a long path or a short one). */
@@ -278,7 +276,6 @@ export class FirstFlight {
       this.ackDelivered = delivered;
       this.firstRtt = rtt;
       this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
-      if (this.bulk) this.bulkAcked = true;
       if (flightPeak >= span && this.isLong(minRtt)) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;
     }
