@@ -83,8 +83,9 @@ export function configureAutoKcp(
  * after a larger Startup), where only the last round trip's losses have no later data to reveal them
  * (docs/link-long-path-2026-12-06-longpath25.md).
  *
- * A short path's bulk first flight, before its first ACK (the controller's firstFlightBlind), is the
- * `first-flight`: blind, it goes without parity (FirstFlight.blind; docs/link-first-flight-2026-12-07-cellular31.md).
+ * A short path's first flight, before its verdict (the controller's firstFlightBlind), is the
+ * `first-flight`: blind, it gets the least parity (FirstFlight.blind, ParityTuner's BLIND_FLIGHT_PARITY;
+ * docs/link-first-flight-2026-12-07-cellular31.md).
  */
 export function senderLimit(kcp: Kcp): SenderLimit {
   const limit = kcp.newDataLimit;

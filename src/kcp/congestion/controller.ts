@@ -165,7 +165,7 @@ export interface ControllerEstimates {
   readonly lastRoundRate: number;
   /** The smoothed RTT that Startup's delay signals read, ms (0 before a sample). */
   readonly smoothedRtt: number;
-  /** A short path's bulk first flight has no ACK yet: its data goes without parity (FirstFlight.blind). */
+  /** A short path's first flight has no verdict yet: its data gets the least parity (FirstFlight.blind). */
   readonly firstFlightBlind: boolean;
 }
 
