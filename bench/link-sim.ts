@@ -271,6 +271,11 @@ class ChangeTrace {
  */
 class ProbeQueue {
   readonly samples: number[] = [];
+  /**
+   * The highest queue wait within the first probe interval: the first request's answer, written as the
+   * download begins, leaves behind the first flight (the link's first sample, ~0.9 s on cellular).
+   */
+  firstPeak = 0;
   private from = -1;
   constructor(
     private readonly intervalMs: number,
@@ -283,7 +288,9 @@ class ProbeQueue {
       if (a.writeLimit <= PRIME_BYTES) return;
       this.from = t;
     }
-    if (t - this.from >= this.samples.length * this.intervalMs) this.samples.push(a.queueMs(t));
+    const queue = a.queueMs(t);
+    if (t - this.from < this.intervalMs && queue > this.firstPeak) this.firstPeak = queue;
+    if (t - this.from >= this.samples.length * this.intervalMs) this.samples.push(queue);
   }
 }
 
@@ -477,6 +484,11 @@ async function main(): Promise<void> {
       `  bottleneck queue ms at the probe's times (every ${probeIntervalMs(p.rateMbit).toFixed(0)} ms): ` +
         `highest ${f(highest)} (median ${f([median(highest)])}, mean ${f([highest.reduce((s, x) => s + x, 0) / seeds])}); ` +
         `first four ${firsts.join(' ')}`,
+    );
+    const peaks = probeQueues.map((q) => q.firstPeak);
+    console.log(
+      `  the first interval's highest queue ms ${f(peaks)} (median ${f([median(peaks)])}, ` +
+        `mean ${f([peaks.reduce((s, x) => s + x, 0) / seeds])})`,
     );
     if (responses.length > 0) {
       const of = (pick: (r: ChangeResponse) => number | null, d = 1) => {

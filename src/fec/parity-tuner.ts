@@ -32,7 +32,11 @@
  * The count the loss calls for: full parity first, for the first START_SEGMENTS segments, so a peer
  * whose decoder was configured with another (ds, ps) sees complete parity runs and its autotune locks onto
  * ours; not when the peer's own FEC stream has shown its decoder has our shape (peerShapeSame, the usual
- * case: kcptun's default 10/3 at both ends), whose autotune has nothing to lock onto. Fewer parity shards
+ * case: kcptun's default 10/3 at both ends), whose autotune has nothing to lock onto. A short path's blind
+ * first flight has BLIND_FLIGHT_PARITY even so (FirstFlight.blind): a fresh session's peer has shown two
+ * groups of its ACK stream only ~200 ms into a cold download on a 2 Mbit/s path, and the flight's full
+ * parity was ~38 of the ~166 datagrams that queue ~0.9 s there (docs/link-first-flight-2026-12-07-
+ * cellular31.md); the START_SEGMENTS of full parity then follow it. Fewer parity shards
  * keep the group's shape (the encoder still advances seqid by ps, docs/protocol.md §3), which both Go
  * decoders place by seqid and decode as soon as ds shards of a group are in
  * (test/interop/auto-mode). Then one more when the residual loss stays above RAISE_LOSS for RAISE_PERIODS
@@ -51,6 +55,14 @@ import { timeDiff } from '../kcp/time-diff.js';
  * after 240 in 1.7 % and 24 %; the latest kcp-go (arrival ring, sorted) locked within 160 at 5 %.
  */
 const START_SEGMENTS = 1024;
+/**
+ * Parity shards per group in a short path's blind first flight (FirstFlight.blind): one, the least that
+ * repairs a group's single loss. None made the 2 Mbit/s cellular path's first-flight queue 875 → 651 ms
+ * (link-sim, 16 seeds; the link's p99 ~910 → ~695 ms), one 727; but with none the jittery path's
+ * unrepaired flight losses cost its Startup (50 ± 30 ms, 1 %: -3.0 Mbit/s over seeds 1-32, SE 0.85; one:
+ * -1.1, SE 0.86) (docs/link-first-flight-2026-12-07-cellular31.md).
+ */
+const BLIND_FLIGHT_PARITY = 1;
 /** Segments per evaluation period. */
 const PERIOD_SEGMENTS = 1024;
 /**
@@ -131,8 +143,10 @@ const WINDOW_HOLD_RTTS = 2;
 const WINDOW_QUIET_PERIODS = 4;
 
 /**
- * What held the sender's last flush back: the path's rate (see above), Startup's ramp (any flush in Startup
- * with data waiting, senderLimit: at the path's rate once a queue shows, STARTUP_QUEUE_RISE), a
+ * What held the sender's last flush back: the path's rate (see above), a short path's first flight
+ * (Startup before its verdict, FirstFlight.blind: BLIND_FLIGHT_PARITY, it is blind), Startup's ramp (any
+ * other flush in Startup with data waiting, senderLimit: at the path's rate once a queue shows,
+ * STARTUP_QUEUE_RISE), a
  * window (the peer's receive window or our send window, see WINDOW_HOLD_RTTS), nothing left to send (the
  * bulk data ended), the last flight (the pacer or the in-flight cap past Startup, with nothing queued
  * behind what KCP holds), or anything else. Nothing left and the last flight get the loss's parity at once
@@ -141,7 +155,14 @@ const WINDOW_QUIET_PERIODS = 4;
  * 150 ms/10 % it sent the last new segment later by about the parity's share of the flight, a wash there;
  * 100 ms/5 %: 54.1 → 57.0 Mbit/s, docs/link-last-flight-2026-12-04.md).
  */
-export type SenderLimit = 'path-rate' | 'startup-ramp' | 'window' | 'out-of-data' | 'last-flight' | 'other';
+export type SenderLimit =
+  | 'path-rate'
+  | 'first-flight'
+  | 'startup-ramp'
+  | 'window'
+  | 'out-of-data'
+  | 'last-flight'
+  | 'other';
 
 export class ParityTuner {
   private count: number;
@@ -217,7 +238,7 @@ export class ParityTuner {
     const pathRate =
       limit === 'path-rate' || limit === 'window'
         ? !this.windowHolds(now, rtt)
-        : limit === 'startup-ramp' && this.rampQueued(rtt);
+        : (limit === 'startup-ramp' || limit === 'first-flight') && this.rampQueued(rtt);
     if (pathRate) {
       this.pathRateSeen = true;
       this.pathRateAt = now;
@@ -226,6 +247,11 @@ export class ParityTuner {
     }
     this.evaluate(transmissions, retransmissions, now, rtt);
     if (!this._peerFec) return 0;
+    if (limit === 'first-flight') {
+      // a short path's blind first flight (FirstFlight.blind): the least parity, the full-parity start after
+      if (!this.peerSame) this.startEnd = Math.max(this.startEnd, transmissions + START_SEGMENTS);
+      return Math.min(BLIND_FLIGHT_PARITY, this.max);
+    }
     if (this.starting(transmissions)) return this.max;
     if (this.count > 0 && this.windowHolds(now, rtt)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;

@@ -82,13 +82,17 @@ export function configureAutoKcp(
  * pacer, and all of it went out with the loss's parity (a quarter of the bottleneck at 150 ms/10 %,
  * after a larger Startup), where only the last round trip's losses have no later data to reveal them
  * (docs/link-long-path-2026-12-06-longpath25.md).
+ *
+ * A short path's first flight, before its verdict (the controller's firstFlightBlind), is the
+ * `first-flight`: blind, it gets the least parity (FirstFlight.blind, ParityTuner's BLIND_FLIGHT_PARITY;
+ * docs/link-first-flight-2026-12-07-cellular31.md).
  */
 export function senderLimit(kcp: Kcp): SenderLimit {
   const limit = kcp.newDataLimit;
   if (limit === 'data' && !kcp.backlogged) return 'out-of-data';
   if (kcp.windowFull && kcp.peerWindowFixed) return 'window'; // see above: Startup's too, paced or not
   const cc = kcp.congestion;
-  if (cc !== null && cc.state === 'startup') return 'startup-ramp';
+  if (cc !== null && cc.state === 'startup') return cc.firstFlightBlind ? 'first-flight' : 'startup-ramp';
   if (limit === 'rmt-wnd' || limit === 'snd-wnd') return 'window';
   if (cc === null) return 'other';
   if (!(limit === 'pacer' || limit === 'cwnd')) return 'other';

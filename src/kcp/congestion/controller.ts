@@ -165,6 +165,8 @@ export interface ControllerEstimates {
   readonly lastRoundRate: number;
   /** The smoothed RTT that Startup's delay signals read, ms (0 before a sample). */
   readonly smoothedRtt: number;
+  /** A short path's first flight has no verdict yet: its data gets the least parity (FirstFlight.blind). */
+  readonly firstFlightBlind: boolean;
 }
 
 export class CongestionController implements ControllerEstimates {
@@ -355,6 +357,9 @@ export class CongestionController implements ControllerEstimates {
   }
   get smoothedRtt(): number {
     return this.rttAvg;
+  }
+  get firstFlightBlind(): boolean {
+    return this._state === 'startup' && this.firstFlight.blind(this.minRttFilter.value);
   }
 
   /** Pacing rate in bytes per ms; 0 before the first bandwidth sample (the window alone limits then). */

@@ -186,6 +186,24 @@ export class FirstFlight {
     return long ? LONG_FIRST_FLIGHT_FACTOR * paced : paced;
   }
 
+  /**
+   * A path under 150 ms (one FIRST_FLIGHT_RTT_MS window) whose first flight has no verdict yet: the flight
+   * is blind, and gets the least FEC parity (senderLimit's 'first-flight', ParityTuner's
+   * BLIND_FLIGHT_PARITY). What the path carries is unknown until its ACKs come, and a short path's flight
+   * (128 segments, in a third of a round trip) fills a slow bottleneck's queue before any ACK: on the
+   * 2 Mbit/s cellular path (cell-60ms-2-2M) the 128 segments and their 3 parity per 10 (the full-parity
+   * start on a fresh session, the loss count's otherwise) queued ~875 ms, what a request met at the
+   * download's start (the link's p99 ~900 ms against TCP bbr's 0.4-0.6 s); with one per group ~727 (the
+   * link ~760), on the 10 Mbit/s deep-queue VPS path 150 → 121 ms. Until the verdict, not the first ACK:
+   * from the first ACK on, the 25 ms paths' Startup overfilled their one-BDP queue more often
+   * (docs/link-first-flight-2026-12-07-cellular31.md). A long path keeps its flight's parity: without it
+   * 150 ms/10 % lost 0.8 Mbit/s (13 of 16 simulated seeds) and 100 ms/5 %/50 Mbit/s 0.7, with ~230 queue
+   * drops per download where it had none.
+   */
+  blind(minRtt: number): boolean {
+    return this.verdict === 'pending' && this.windows(minRtt) === 1;
+  }
+
   /** A min RTT is known and the first flight's ACKs have not been judged yet (on a long path or a short one). */
   awaitsVerdict(minRtt: number): boolean {
     return this.verdict === 'pending' && this.windows(minRtt) > 0;
