@@ -17,37 +17,40 @@ const LINK = {
 };
 const PRIME = 100;
 /**
- * A seed per FEC layout whose download checks everything below: its tail sends a repair, and nothing of
- * the last flight is still leaving when the last byte arrives (copies the sender sends before it hears
- * of that arrival fall outside the account: up to ~25 KB in other seeds). Seed 1 served both until the
- * Drain path-rate cap of 2026-12-06 (docs/link-drain-2026-12-06.md) moved the interleaved one's losses,
- * and seed 8 until the last flight was held to its last round trip (docs/link-long-path-2026-12-06-
- * longpath25.md): 37.8 KB of its parity still left after the last byte arrived; seeds 10-12 serve with
- * and without that rule. Seed 5 serves both layouts with and without ProbeBW's bound on the in-flight
- * cap's RTT spread (docs/link-jitter-2026-12-06-jitter30.md), which left seed 1's tail (not interleaved)
- * and seed 10's (interleaved) without a repair.
+ * Seeds per FEC layout. Whether a download's tail sends a repair depends on where its losses fall (one
+ * fixed seed lost it four times as the controller changed: docs/test-flakes-2026-12-06.md), so every seed's
+ * account is checked and at least one of them must have a repair in its tail.
  */
-const SEED = { notInterleaved: 5, interleaved: 5 };
+const SEEDS = [1, 2, 3, 4];
 
 for (const interleave of [false, true]) {
   test(`link-sim phases (FEC groups ${interleave ? '' : 'not '}interleaved): the phases tile the download, and account for every byte sent and every transmission`, () => {
-    runPhases(interleave);
+    let repairedTails = 0;
+    for (const seed of SEEDS) if (runPhases(interleave, seed)) repairedTails++;
+    assert.ok(repairedTails > 0, `no tail with a repair in seeds ${SEEDS.join(', ')}`);
   });
 }
 
-function runPhases(interleave: boolean): void {
+/** One download's account, checked; true when its tail sent a repair. */
+function runPhases(interleave: boolean, seed: number): boolean {
   const bytes = 4 * 1024 * 1024;
   const account = new PhaseAccount(PRIME, bytes);
   let outAtStart = -1;
   let transmissionsAtStart = -1;
+  // at the step that delivered the last byte, the account's last (copies sent later fall outside it)
+  let outAtDone = -1;
+  let transmissionsAtDone = -1;
   const observe = (t: number, a: Endpoint, b: Endpoint) => {
     if (outAtStart < 0 && a.writeLimit > PRIME) {
       outAtStart = a.bytesOut;
       transmissionsAtStart = a.kcp.transmissions;
     }
+    if (outAtDone < 0 && b.received >= bytes) {
+      outAtDone = a.bytesOut;
+      transmissionsAtDone = a.kcp.transmissions;
+    }
     account.observe(t, a, b);
   };
-  const seed = interleave ? SEED.interleaved : SEED.notInterleaved;
   const data = new Rng(seed).bytes(bytes);
   const link = { ...LINK, fec: { ...LINK.fec, interleave } };
   const r = runPair({ ...AUTO_PAIR, link, seed, primeBytes: PRIME, observe }, data, Buffer.alloc(0));
@@ -61,13 +64,12 @@ function runPhases(interleave: boolean): void {
   const sent = account.phases.reduce((s, p) => s + p.kcpBytes + p.parityBytes, 0);
   const parity = account.phases.reduce((s, p) => s + p.parityBytes, 0);
   assert.ok(parity > 0);
-  // the acknowledgements of the last byte may still go out after it arrived: at most a few datagrams
-  assert.ok(r.a.bytesOut - outAtStart - sent < 10 * 1400, `${sent} of ${r.a.bytesOut - outAtStart} bytes`);
+  assert.equal(sent, outAtDone - outAtStart, `seed ${seed}: bytes sent`);
   const transmissions = account.phases.reduce((s, p) => s + p.transmissions, 0);
-  assert.ok(r.a.kcp.transmissions - transmissionsAtStart - transmissions < 10);
+  assert.equal(transmissions, transmissionsAtDone - transmissionsAtStart, `seed ${seed}: transmissions`);
   // the tail begins after the last first transmission: it sends repairs (and copies, not transmissions)
-  assert.ok(tail.transmissions > 0);
   assert.equal(tail.transmissions, tail.retransmissions);
   assert.ok(tail.idleMs <= tail.ms && probeBw.idleMs <= probeBw.ms && startup.idleMs <= startup.ms);
   assert.match(phasesLine([account], RATE), /Startup\+Drain \d+ \(idle \d+; [\d.]+ \+ [\d.]+ %; [\d.]+ %\)/);
+  return tail.transmissions > 0;
 }
