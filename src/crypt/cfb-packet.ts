@@ -1,5 +1,5 @@
 import type { DatagramBatch } from './batch.js';
-import { crc32 } from './crc32.js';
+import { crc32Signed } from './crc32.js';
 import { sharedNoncePool } from './nonce.js';
 import type { BatchSealer, BlockCrypt, PacketCrypt } from './types.js';
 
@@ -50,7 +50,7 @@ export class CfbPacketCrypt implements PacketCrypt {
   open(buf: Buffer, len: number): number {
     if (len < CFB_HEADER_SIZE) return -1;
     this.block.decrypt(buf, len);
-    return crc32(buf, CFB_HEADER_SIZE, len) === buf.readUInt32LE(CFB_NONCE_SIZE) ? len : -1;
+    return crc32Signed(buf, CFB_HEADER_SIZE, len) === buf.readInt32LE(CFB_NONCE_SIZE) ? len : -1;
   }
 
   openMany(batch: DatagramBatch): void {
@@ -67,7 +67,7 @@ export class CfbPacketCrypt implements PacketCrypt {
       const at = offsets[i];
       if (block.decryptMany === undefined) block.decrypt(at === 0 ? buf : buf.subarray(at), len);
       ends[i] =
-        crc32(buf, at + CFB_HEADER_SIZE, at + len) === buf.readUInt32LE(at + CFB_NONCE_SIZE) ? len : -1;
+        crc32Signed(buf, at + CFB_HEADER_SIZE, at + len) === buf.readInt32LE(at + CFB_NONCE_SIZE) ? len : -1;
     }
   }
 
@@ -78,6 +78,6 @@ export class CfbPacketCrypt implements PacketCrypt {
   }
 
   private checksum(buf: Buffer, end: number): void {
-    buf.writeUInt32LE(crc32(buf, CFB_HEADER_SIZE, end), CFB_NONCE_SIZE);
+    buf.writeInt32LE(crc32Signed(buf, CFB_HEADER_SIZE, end), CFB_NONCE_SIZE);
   }
 }

@@ -58,6 +58,7 @@ class LibdeflateCrc32 {
   private addressB = 0;
 
   constructor(
+    /** libdeflate_crc32 declared to return int32_t: the same bits, as a signed number (see crc32Signed). */
     private readonly crc: (value: number, address: number, length: number) => number,
     /** memmove(p, p, 0) returns p: the native address of a buffer koffi passes by reference. */
     private readonly addressOf: (bytes: Uint8Array, same: Uint8Array, zero: number) => number,
@@ -68,7 +69,7 @@ class LibdeflateCrc32 {
     try {
       const koffi = createRequire(import.meta.url)('koffi') as Koffi;
       const lib = koffi.load(LIBDEFLATE);
-      const crc = lib.func('libdeflate_crc32', 'uint32_t', ['uint32_t', 'intptr_t', 'size_t']) as (
+      const crc = lib.func('libdeflate_crc32', 'int32_t', ['uint32_t', 'intptr_t', 'size_t']) as (
         value: number,
         address: number,
         length: number,
@@ -84,7 +85,12 @@ class LibdeflateCrc32 {
     }
   }
 
-  readonly checksum = (buf: Buffer, start: number, end: number): number => {
+  /** The CRC as an unsigned number, as the other implementations give it. */
+  readonly checksum = (buf: Buffer, start: number, end: number): number =>
+    this.signedChecksum(buf, start, end) >>> 0;
+
+  /** The CRC as a signed 32-bit number (see crc32Signed). */
+  readonly signedChecksum = (buf: Buffer, start: number, end: number): number => {
     // `buffer` moves a typed array's bytes off the V8 heap if they were on it: from then on they stay put.
     const memory = buf.buffer;
     let address: number;
@@ -106,9 +112,11 @@ class LibdeflateCrc32 {
   }
 }
 
+const libdeflateCrc32 = LibdeflateCrc32.load();
+
 /** CRC32-IEEE through libdeflate, or undefined where libdeflate or koffi is missing. */
 export const crc32Libdeflate: ((buf: Buffer, start: number, end: number) => number) | undefined =
-  LibdeflateCrc32.load()?.checksum;
+  libdeflateCrc32?.checksum;
 
 /** CRC32-IEEE (unsigned) of buf[start, end): libdeflate, else zlib, else the table in JavaScript. */
 export const crc32: (buf: Buffer, start: number, end: number) => number =
@@ -117,3 +125,15 @@ export const crc32: (buf: Buffer, start: number, end: number) => number =
 /** Which of the three computes `crc32` in this process. */
 export const crc32Implementation: 'libdeflate' | 'zlib' | 'portable' =
   crc32Libdeflate !== undefined ? 'libdeflate' : crc32Zlib !== undefined ? 'zlib' : 'portable';
+
+/**
+ * CRC32-IEEE of buf[start, end) as a signed 32-bit number (crc32(...) | 0), for comparing with readInt32LE and
+ * writing with writeInt32LE: the same four bytes. V8 holds an int32 as a small integer, while half of all
+ * uint32 CRCs (2^31 and up) are a heap number each: koffi made one for every datagram sent and received, and
+ * `readUInt32LE`, where it is not inlined, another (docs/cpu-sessions-2026-12-07-cpu31.md).
+ */
+export const crc32Signed: (buf: Buffer, start: number, end: number) => number =
+  libdeflateCrc32?.signedChecksum ??
+  (crc32Zlib !== undefined
+    ? (buf, start, end) => crc32Zlib(buf, start, end) | 0
+    : (buf, start, end) => crc32Portable(buf, start, end) | 0);

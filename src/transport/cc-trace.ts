@@ -80,10 +80,18 @@ let fd = -1;
 /** The file could not be opened: said once on stderr, and no session traces (a debug aid must not stop a tunnel). */
 let unavailable = false;
 
+/**
+ * KCPTUN_CC_TRACE as read when the first session asked (undefined before): the environment is read once, not
+ * per session. `process.env` is a native lookup each time; in a 1000-session server at -mode auto the read in
+ * every session's opening was ~3 % of its KcpSession construction (docs/cpu-sessions-2026-12-07-cpu31.md).
+ */
+let traceFile: string | undefined;
+
 /** The trace's file for this process, opened on first use; null when KCPTUN_CC_TRACE is unset or unusable. */
 function traceFd(): number | null {
-  const file = process.env.KCPTUN_CC_TRACE;
-  if (file === undefined || file === '' || unavailable) return null;
+  traceFile ??= process.env.KCPTUN_CC_TRACE ?? '';
+  const file = traceFile;
+  if (file === '' || unavailable) return null;
   if (fd < 0) {
     const path = `${file}.${process.pid}`;
     try {

@@ -8,6 +8,7 @@ import {
   crc32Implementation,
   crc32Libdeflate,
   crc32Portable,
+  crc32Signed,
   crc32Zlib,
 } from '../../src/crypt/crc32.js';
 import { AesGcmPacketCrypt } from '../../src/crypt/gcm.js';
@@ -77,6 +78,27 @@ describe('crc32-IEEE (docs/protocol.md §11.1)', () => {
       }
     });
   }
+  it('crc32Signed is the same four bytes as a signed number (a small integer for V8, no heap number)', () => {
+    assert.equal(crc32Signed(check, 0, 9), 0xcbf43926 | 0);
+    assert.ok(crc32Signed(check, 0, 9) < 0);
+    const data = Buffer.alloc(3000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    let negative = 0;
+    for (let s = 0; s < 64; s++) {
+      const value = crc32Signed(data, s, data.length - s);
+      assert.equal(value, crc32Portable(data, s, data.length - s) | 0);
+      if (value < 0) negative++;
+    }
+    assert.ok(negative > 0 && negative < 64, 'both halves of the uint32 range were checked');
+    // what CfbPacketCrypt writes and compares: writeInt32LE of it is writeUInt32LE of the unsigned CRC
+    const a = Buffer.alloc(4);
+    const b = Buffer.alloc(4);
+    a.writeInt32LE(crc32Signed(check, 0, 9));
+    b.writeUInt32LE(crc32(check, 0, 9));
+    assert.ok(a.equals(b));
+    assert.equal(a.readInt32LE(0), crc32Signed(check, 0, 9));
+  });
+
   it('libdeflate follows buffers on and off the V8 heap, pooled or not, in any order', () => {
     const f = crc32Libdeflate!;
     // small typed arrays live on the V8 heap until their buffer is asked for; pooled Buffers share one

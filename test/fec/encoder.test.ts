@@ -164,3 +164,59 @@ test('parityCount: k of ps parity per group, seqids keep the (ds, ps) shape', ()
   const groupStarts = seqids.filter((_, i) => i === 0 || seqids[i] !== seqids[i - 1] + 1);
   for (const s of groupStarts) assert.equal(s % 7, 0, `a run starts at seqid ${s}`);
 });
+
+/**
+ * `make` run with Buffer.allocUnsafeSlow's memory filled with `fill` (0x5a: as reused memory may hold; 0: as
+ * Buffer.alloc's), and the bytes Buffer.alloc zero-filled meanwhile.
+ */
+function withMemory<T>(fill: number, make: () => T): { made: T; zeroedBytes: number } {
+  const alloc = Buffer.alloc;
+  const allocUnsafeSlow = Buffer.allocUnsafeSlow;
+  let zeroedBytes = 0;
+  Buffer.alloc = (...args: Parameters<typeof alloc>) => {
+    zeroedBytes += args[0];
+    return alloc(...args);
+  };
+  Buffer.allocUnsafeSlow = (size: number) => allocUnsafeSlow(size).fill(fill);
+  try {
+    return { made: make(), zeroedBytes };
+  } finally {
+    Buffer.alloc = alloc;
+    Buffer.allocUnsafeSlow = allocUnsafeSlow;
+  }
+}
+
+test('the group storage is not zero-filled (one per session), and no datagram depends on what it held', () => {
+  const h = 16;
+  // lengths that shrink within a position from one group to the next, so a shard's stale tail would show
+  const lengths = [1400, 30, 700, 1, 1200, 90, 5, 1000, 333, 64, 20, 1450, 2, 800, 10, 600, 44, 900, 7, 1300];
+  for (const interleave of [false, true]) {
+    const make = (): FecEncoder => {
+      const enc = new FecEncoder(10, 3, h, 16);
+      enc.interleave = interleave; // the second group and the kept parity rows are made here
+      return enc;
+    };
+    const dirty = withMemory(0x5a, make);
+    assert.equal(dirty.zeroedBytes, 0, 'no Buffer.alloc for the storage: every byte used is written first');
+    const zeroed = withMemory(0, make).made;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, len] of lengths.entries()) {
+        const kcp = Buffer.alloc(len, (i * 37 + round) & 0xff);
+        const a = packet(h, kcp);
+        const b = packet(h, kcp);
+        const n = dirty.made.encode(a, a.length);
+        assert.equal(zeroed.encode(b, b.length), n);
+        assert.ok(a.equals(b));
+        const pa = parityDatagrams(dirty.made, n);
+        const pb = parityDatagrams(zeroed, n);
+        for (let k = 0; k < n; k++)
+          assert.ok(pa[k].equals(pb[k]), `parity ${k} after packet ${i}, round ${round}`);
+      }
+      const n = dirty.made.drain();
+      assert.equal(zeroed.drain(), n);
+      const pa = parityDatagrams(dirty.made, n);
+      const pb = parityDatagrams(zeroed, n);
+      for (let k = 0; k < n; k++) assert.ok(pa[k].equals(pb[k]), `drained parity ${k}, round ${round}`);
+    }
+  }
+});

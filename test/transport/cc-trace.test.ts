@@ -126,6 +126,22 @@ describe('KCPTUN_CC_TRACE', () => {
     assert.match(lines[0], /cannot write \/nonexistent-kcptun-dir\/trace\.\d+/);
   });
 
+  it('reads the environment once, not at every session it opens', () => {
+    // process.env is a native lookup each time: 1000 sessions opening read it 1000 times
+    const script =
+      'let reads = 0; const env = process.env;' +
+      "process.env = new Proxy(env, { get(t, k) { if (k === 'KCPTUN_CC_TRACE') reads++; return Reflect.get(t, k); } });" +
+      `const { CcTrace } = await import(${JSON.stringify(MODULE)});` +
+      "for (let i = 0; i < 3; i++) CcTrace.open('peer', 0);" +
+      'console.log(reads);';
+    const r = spawnOwnedSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, KCPTUN_CC_TRACE: '' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '1');
+  });
+
   it('a writable file gets the header', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cc-trace-'));
     try {
