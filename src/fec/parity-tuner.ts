@@ -98,13 +98,14 @@ const STARTUP_QUEUE_RISE = 0.25;
  * path's bottleneck, for a sender its window holds (WINDOW_HOLD_RTTS): there the window binds because the
  * queue has grown to fill it, and parity would displace data like any sender at the path's rate. The same
  * quarter as STARTUP_QUEUE_RISE: a round trip that swings with jitter stays below it, a standing queue does
- * not. The round trip without a queue is the lowest smoothed one seen, or the congestion controller's
- * (update's `pathRtt`) if higher: on a path whose delay varies per packet without reordering (50 ± 30 ms one
- * way) a packet close behind a slow one waits for it, so the smoothed round trip of a loaded path is ~1.3-1.5x
- * that of the first idle samples with no queue at all (140-159 ms against a lowest of 107), and toward a Go
- * client's fixed window the count in force went out, 0, from ~1.2 s of a 6.5 s download on; the
- * controller's is then Startup's baseline mean, the round trip of its least loaded round (116-135 ms
- * there), and on a steady path its min RTT, below the lowest smoothed one (docs/link-jitter-2026-12-07-jitter31.md).
+ * not. The round trip without a queue is the lowest smoothed one seen, or the congestion controller's loaded
+ * one (update's `loadedRtt`) if higher: on a path whose delay varies per packet without reordering (50 ± 30
+ * ms one way) a packet close behind a slow one waits for it, so a loaded path's smoothed round trip is
+ * 1.3-1.5x that of the first idle samples with no queue at all (140-159 ms against a lowest of 107), and
+ * toward a Go client's fixed window the count went to 0 from ~1.2 s of a 6.5 s download on. The
+ * controller's is Startup's baseline mean there (116-135 ms), and on a steady path its min RTT, below the
+ * lowest smoothed one: toward Go's client on that link 22.4 -> 27.2 Mbit/s simulated, 20.4 -> 29.0 on the
+ * link (docs/link-jitter-2026-12-07-jitter31.md).
  */
 const WINDOW_QUEUE_RISE = 0.25;
 
@@ -165,8 +166,8 @@ export class ParityTuner {
   /** The lowest smoothed round trip (ms) seen, 0 before the first; and when a window last held a flush. */
   private lowestRtt = 0;
   private windowSeen = false;
-  /** The congestion controller's round trip without a queue (ms, 0: none; see WINDOW_QUEUE_RISE). */
-  private pathRtt = 0;
+  /** The congestion controller's loaded round trip without a queue (ms, 0: none; see WINDOW_QUEUE_RISE). */
+  private loadedRtt = 0;
   private windowAt = 0;
   /** The link has shown loss: a raise, or a retransmission while a window held (WINDOW_QUIET_PERIODS). */
   private linkLossy = false;
@@ -204,8 +205,8 @@ export class ParityTuner {
 
   /**
    * The parity count to send now, given the cumulative segment counts, the time (ms, uint32-wrapping),
-   * the smoothed round trip (ms), what held the last flush back and the congestion controller's round
-   * trip without a queue (ms, 0: none; ControllerEstimates.loadedRtt, see WINDOW_QUEUE_RISE).
+   * the smoothed round trip (ms), what held the last flush back and the congestion controller's loaded
+   * round trip without a queue (ms, 0: none; ControllerEstimates.loadedRtt, see WINDOW_QUEUE_RISE).
    */
   update(
     transmissions: number,
@@ -213,9 +214,9 @@ export class ParityTuner {
     now: number,
     rtt: number,
     limit: SenderLimit,
-    pathRtt = 0,
+    loadedRtt = 0,
   ): number {
-    this.pathRtt = pathRtt;
+    this.loadedRtt = loadedRtt;
     if (!this.started) {
       this.started = true;
       this.periodStart = now;
@@ -258,7 +259,7 @@ export class ParityTuner {
   /** Whether a window held a flush in the last WINDOW_HOLD_RTTS round trips without a queue showing. */
   private windowHolds(now: number, rtt: number): boolean {
     if (!this.windowSeen || timeDiff(now, this.windowAt) >= WINDOW_HOLD_RTTS * rtt) return false;
-    return rtt <= Math.max(this.lowestRtt, this.pathRtt) * (1 + WINDOW_QUEUE_RISE);
+    return rtt <= Math.max(this.lowestRtt, this.loadedRtt) * (1 + WINDOW_QUEUE_RISE);
   }
 
   /** Whether Startup's ramp has built a queue: the round trip rose STARTUP_QUEUE_RISE above its first. */

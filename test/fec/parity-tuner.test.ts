@@ -161,15 +161,15 @@ test("ParityTuner: a window-bound sender on a jittery path: the controller's rou
   // 50 ± 30 ms one way, never reordered, toward a Go client's 512-segment window: the first idle samples
   // smooth to 107 ms, the loaded round trip to 140-159 with no queue (a packet behind a slow one waits for
   // it); the controller's round trip without a queue (Startup's baseline mean) reads 130 (116-135 there)
-  const run = (pathRtt: number) => {
+  const run = (loadedRtt: number) => {
     const tuner = tunerTowardFecPeer(3);
     tuner.peerShape(true, 0);
-    const counts: number[] = [tuner.update(100, 0, 100, 107, 'other', pathRtt)];
+    const counts: number[] = [tuner.update(100, 0, 100, 107, 'other', loadedRtt)];
     let t = 100;
     for (const rtt of [140, 152, 145, 159, 147]) {
       t += 50;
-      counts.push(tuner.update(100 + t, 0, t, rtt, 'window', pathRtt));
-      counts.push(tuner.update(110 + t, 0, t + 10, rtt, 'path-rate', pathRtt));
+      counts.push(tuner.update(100 + t, 0, t, rtt, 'window', loadedRtt));
+      counts.push(tuner.update(110 + t, 0, t + 10, rtt, 'path-rate', loadedRtt));
     }
     return counts;
   };
