@@ -98,7 +98,7 @@ const CWND_RTT_MAX = 2;
  * a queue that builds within a round shows in that round only. On the jittery link (50 ± 30 ms one way)
  * the spread reads 1-4 times the least one, and the bound cut 3 % of its caps by ~5 ms in link-sim;
  * after a 10× rate drop on a clean path (least spread 0) it keeps the cap at BBR's 2 BDPs
- * (docs/link-jitter-2026-12-06-jitter30.md). It bounds the jitter pipeRtt allows above the min RTT too.
+ * (docs/link-jitter-2026-12-06-jitter30.md).
  */
 const CAP_SPREAD_ROUNDS = 4;
 /**
@@ -537,33 +537,10 @@ export class CongestionController implements ControllerEstimates {
    * in-flight cap has it: the smoothed RTT lags the queue a probe built, and the drain then ended with
    * 12-22 ms of it (a path model of 25 ms, 0 %); nor one ACK period more, which on a path whose peer
    * flushes ACKs every 20 ms ended the drain at once and kept Startup's 16-20 ms queue (congestion.test.ts).
-   * On a path whose delay varies per packet, at least pipeRtt's.
    */
   private pipeBytes(): number {
     const rtt = this.minRttFilter.value;
-    return this.bw * Math.max(Math.min(rtt + this.roundSpread.best(0), CWND_RTT_MAX * rtt), this.pipeRtt());
-  }
-
-  /**
-   * The round trip over which what the path holds without a queue is in flight as an ACK event leaves it, ms
-   * (0 before a sample): the min RTT, or on a path whose delay varies per packet its loaded round trip
-   * (loadedRtt) less one peer ACK period (just acknowledged), though no more than the min RTT plus
-   * CAP_SPREAD_ROUNDS times the least round spread (the jitter every round shows, which bounds the cap's
-   * spread in ProbeBW). Drain, and ProbeBW's drain phase, end there. On 50 ± 30 ms one way the min RTT
-   * is the luckiest sample, 40-60 ms below a loaded round's mean without a queue, and drained to its BDP the
-   * bottleneck idled a third of Drain's time after the queue was gone (a simulated 80 Mbit/s path: 55 ms of
-   * 151 per Drain, 32 of 128 with this), and ProbeBW's drain phase ran to its limit of 4 min RTTs (28 % of
-   * ProbeBW's time on link-sim's jitter-50ms-1, 23 % with this; auto-jitter-drain.test.ts). The
-   * spread's bound keeps a baseline taken over a queue from passing for jitter: a first flight queued at a
-   * slow bottleneck, its samples spread by a peer's 20 ms ACK batches, read a baseline of 115 ± 29 ms on a
-   * 50 ms path, and drained to it a queue stood through ProbeBW (congestion.test.ts; least spread 0 there)
-   * (docs/link-jitter-2026-12-07-jitter31.md).
-   */
-  private pipeRtt(): number {
-    const rtt = this.minRttFilter.value;
-    if (rtt <= 0) return 0;
-    const jitter = rtt + CAP_SPREAD_ROUNDS * this.roundSpread.best(0);
-    return Math.max(rtt, Math.min(this.loadedRtt - this.acks.cadence, jitter));
+    return this.bw * Math.min(rtt + this.roundSpread.best(0), CWND_RTT_MAX * rtt);
   }
 
   /** The cruise's pacing bound (see ProbeBw.cruiseBound), with the queue it reads from the last round. */
@@ -936,8 +913,7 @@ export class CongestionController implements ControllerEstimates {
     const now = this.clock;
     const minRtt = this.minRttFilter.value || INITIAL_RTT_MS;
     const bdp = this.bw * minRtt;
-    // Drain ends once what is in flight fits the path without a queue (pipeRtt)
-    if (this._state === 'drain' && this.inflight <= this.bw * (this.pipeRtt() || minRtt)) {
+    if (this._state === 'drain' && this.inflight <= bdp) {
       this._state = 'probe-bw';
       this.probeBwSince = this.rounds;
       this.loss.countFrom = this.clock;
