@@ -106,10 +106,18 @@ const PATH_RATE_HOLD_RTTS = 2;
 const STARTUP_QUEUE_RISE = 0.25;
 
 /**
- * Rise of the smoothed round trip above the lowest one seen that shows a queue at the path's bottleneck,
- * for a sender its window holds (WINDOW_HOLD_RTTS): there the window binds because the queue has grown to
- * fill it, and parity would displace data like any sender at the path's rate. The same quarter as
- * STARTUP_QUEUE_RISE: a round trip that swings with jitter stays below it, a standing queue does not.
+ * Rise of the smoothed round trip above the path's round trip without a queue that shows a queue at the
+ * path's bottleneck, for a sender its window holds (WINDOW_HOLD_RTTS): there the window binds because the
+ * queue has grown to fill it, and parity would displace data like any sender at the path's rate. The same
+ * quarter as STARTUP_QUEUE_RISE: a round trip that swings with jitter stays below it, a standing queue does
+ * not. The round trip without a queue is the lowest smoothed one seen, or the congestion controller's loaded
+ * one (update's `loadedRtt`) if higher: on a path whose delay varies per packet without reordering (50 ± 30
+ * ms one way) a packet close behind a slow one waits for it, so a loaded path's smoothed round trip is
+ * 1.3-1.5x that of the first idle samples with no queue at all (140-159 ms against a lowest of 107), and
+ * toward a Go client's fixed window the count went to 0 from ~1.2 s of a 6.5 s download on. The
+ * controller's is Startup's baseline mean there (116-135 ms), and on a steady path its min RTT, below the
+ * lowest smoothed one: toward Go's client on that link 22.4 -> 27.2 Mbit/s simulated, 20.4 -> 29.0 on the
+ * link (docs/link-jitter-2026-12-07-jitter31.md).
  */
 const WINDOW_QUEUE_RISE = 0.25;
 
@@ -179,6 +187,8 @@ export class ParityTuner {
   /** The lowest smoothed round trip (ms) seen, 0 before the first; and when a window last held a flush. */
   private lowestRtt = 0;
   private windowSeen = false;
+  /** The congestion controller's loaded round trip without a queue (ms, 0: none; see WINDOW_QUEUE_RISE). */
+  private loadedRtt = 0;
   private windowAt = 0;
   /** The link has shown loss: a raise, or a retransmission while a window held (WINDOW_QUIET_PERIODS). */
   private linkLossy = false;
@@ -216,7 +226,8 @@ export class ParityTuner {
 
   /**
    * The parity count to send now, given the cumulative segment counts, the time (ms, uint32-wrapping),
-   * the smoothed round trip (ms) and what held the last flush back.
+   * the smoothed round trip (ms), what held the last flush back and the congestion controller's loaded
+   * round trip without a queue (ms, 0: none; ControllerEstimates.loadedRtt, see WINDOW_QUEUE_RISE).
    */
   update(
     transmissions: number,
@@ -224,7 +235,9 @@ export class ParityTuner {
     now: number,
     rtt: number,
     limit: SenderLimit,
+    loadedRtt = 0,
   ): number {
+    this.loadedRtt = loadedRtt;
     if (!this.started) {
       this.started = true;
       this.periodStart = now;
@@ -272,7 +285,7 @@ export class ParityTuner {
   /** Whether a window held a flush in the last WINDOW_HOLD_RTTS round trips without a queue showing. */
   private windowHolds(now: number, rtt: number): boolean {
     if (!this.windowSeen || timeDiff(now, this.windowAt) >= WINDOW_HOLD_RTTS * rtt) return false;
-    return rtt <= this.lowestRtt * (1 + WINDOW_QUEUE_RISE);
+    return rtt <= Math.max(this.lowestRtt, this.loadedRtt) * (1 + WINDOW_QUEUE_RISE);
   }
 
   /** Whether Startup's ramp has built a queue: the round trip rose STARTUP_QUEUE_RISE above its first. */

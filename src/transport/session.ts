@@ -714,6 +714,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         now,
         this.kcp.srtt,
         limit,
+        cc?.loadedRtt ?? 0,
       );
       // interleaved groups only toward a decoder known to follow them, and while sending data: a stream of
       // ACKs keeps its datagrams in order for the peer's lost-ACK rule (PeerDatagramGaps)

@@ -157,6 +157,33 @@ test('ParityTuner: a window that binds because a queue fills it is the path rate
   assert.equal(tuner.update(400, 0, 400, 560, 'window'), 0);
 });
 
+test("ParityTuner: a window-bound sender on a jittery path: the controller's round trip without a queue is the reference", () => {
+  // 50 ± 30 ms one way, never reordered, toward a Go client's 512-segment window: the first idle samples
+  // smooth to 107 ms, the loaded round trip to 140-159 with no queue (a packet behind a slow one waits for
+  // it); the controller's round trip without a queue (Startup's baseline mean) reads 130 (116-135 there)
+  const run = (loadedRtt: number) => {
+    const tuner = tunerTowardFecPeer(3);
+    tuner.peerShape(true, 0);
+    const counts: number[] = [tuner.update(100, 0, 100, 107, 'other', loadedRtt)];
+    let t = 100;
+    for (const rtt of [140, 152, 145, 159, 147]) {
+      t += 50;
+      counts.push(tuner.update(100 + t, 0, t, rtt, 'window', loadedRtt));
+      counts.push(tuner.update(110 + t, 0, t + 10, rtt, 'path-rate', loadedRtt));
+    }
+    return counts;
+  };
+  // 159 ms is within a quarter above 130: no queue, the window holds the sender, full parity
+  assert.deepEqual(run(130), [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]);
+  // against the lowest smoothed round trip (107 ms) alone the jitter read as a queue: none
+  assert.deepEqual(run(0), [3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  // a queue that fills the window still shows above the controller's round trip
+  const tuner = tunerTowardFecPeer(3);
+  tuner.peerShape(true, 0);
+  assert.equal(tuner.update(100, 0, 100, 100, 'other', 100), 3);
+  assert.equal(tuner.update(200, 0, 200, 560, 'window', 130), 0);
+});
+
 test('ParityTuner: a window-bound sender on a clean link sends no parity', () => {
   const tuner = tunerTowardFecPeer(3);
   tuner.peerShape(true, 0);

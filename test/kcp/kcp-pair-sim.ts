@@ -449,7 +449,8 @@ export class Endpoint {
         // as the session's flushKcp: retransmissions the peer's ACK showed needless are no loss
         const kcp = this.kcp;
         const lost = kcp.retransmittedSegs - kcp.spuriousRetransmits;
-        this.parityCount = tuner.update(kcp.transmissions, lost, now, kcp.srtt, senderLimit(kcp));
+        const loadedRtt = kcp.congestion?.loadedRtt ?? 0;
+        this.parityCount = tuner.update(kcp.transmissions, lost, now, kcp.srtt, senderLimit(kcp), loadedRtt);
       }
       this.kcp.setParityShare(this.parityShare());
     }

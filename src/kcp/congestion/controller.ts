@@ -167,6 +167,12 @@ export interface ControllerEstimates {
   readonly smoothedRtt: number;
   /** A short path's first flight has no verdict yet: its data gets the least parity (FirstFlight.blind). */
   readonly firstFlightBlind: boolean;
+  /**
+   * The round trip of the loaded path without a queue, ACK delay included, ms (0 before a sample): the min
+   * RTT, or on a path whose delay varies per packet Startup's baseline mean (StartupSignals.loadedRtt), at
+   * most CWND_RTT_MAX min RTTs.
+   */
+  readonly loadedRtt: number;
 }
 
 export class CongestionController implements ControllerEstimates {
@@ -360,6 +366,10 @@ export class CongestionController implements ControllerEstimates {
   }
   get firstFlightBlind(): boolean {
     return this._state === 'startup' && this.firstFlight.blind(this.minRttFilter.value);
+  }
+  get loadedRtt(): number {
+    const rtt = this.minRttFilter.value;
+    return rtt > 0 ? Math.min(this.startup.loadedRtt(rtt), CWND_RTT_MAX * rtt) : 0;
   }
 
   /** Pacing rate in bytes per ms; 0 before the first bandwidth sample (the window alone limits then). */

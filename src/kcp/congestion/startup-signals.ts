@@ -208,6 +208,20 @@ export class StartupSignals {
     return this.baseRtt < Number.POSITIVE_INFINITY && this.baseSd < hystartThreshold(minRtt);
   }
 
+  /**
+   * The round trip of the loaded path without a queue as its RTT samples read it, ACK delay included (ms;
+   * the controller bounds it by the cap's 2 min RTTs): the min RTT where the delay is steady; on a path
+   * whose delay varies per packet (the baseline not steady) the baseline mean, the round trip of Startup's
+   * least loaded round, which bounds the cap's RTT in Startup too. There the min RTT is the luckiest sample
+   * (65-96 ms on 50 ± 30 ms one way, where a loaded round's mean is 116-135 without a queue: a packet close
+   * behind a slow one waits for it). A Startup that ended with no baseline has the min RTT. The parity
+   * tuner's window rule measures its queue against it (ControllerEstimates.loadedRtt, WINDOW_QUEUE_RISE).
+   */
+  loadedRtt(minRtt: number): number {
+    if (this.baseRtt === Number.POSITIVE_INFINITY || this.steady(minRtt)) return minRtt;
+    return Math.max(minRtt, this.baseRtt);
+  }
+
   /** Whether Startup holds its in-flight cap (see CSS_RTT_DIVISOR). */
   get holding(): boolean {
     return this.holdCap !== Number.POSITIVE_INFINITY;
