@@ -805,8 +805,10 @@ export class Kcp {
     }
     if (sawCurrentAck && this.unaShownLost(currentAckTs, now)) windowSlides = true;
     const cc = this.cc;
-    if (cc !== null) cc.onAckEvent(now);
-    else if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
+    if (cc !== null) {
+      cc.peerWindowFixed = this.peerWindowFixed;
+      cc.onAckEvent(now);
+    } else if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
 
     if (windowSlides) this.flush(false, now);
     else if (ackNoDelay && this.ackCount > 0) this.flush(true, now);

@@ -7,6 +7,10 @@
  * grow (Kcp.peerWindowFixed) every group goes with all of its parity while the window binds, whether the
  * pacer or Startup's ramp closed the flush first. Before, such flushes read as the path's rate or the ramp
  * and the count fell to 1-2 of 3: 31 holes per 16 MiB download, holding the client's una half of the time.
+ * On 25 ms, 2 % (a one-BDP queue) Startup toward that window paced at its gain over the model's bandwidth,
+ * not over its slow-start floor (the controller's peerWindowFixed): the floor had grown past the window, and
+ * the window a hole's repair reopened went out at once and overflowed the queue
+ * (docs/link-go-client-2026-12-07-goclient31.md).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,6 +22,15 @@ const MB = 1024 * 1024;
 const BYTES = 4 * MB;
 const SEEDS = 4;
 const PROFILE = profile('100ms-5');
+const SHALLOW = profile('25ms-2');
+/** The burst test's download: long enough for several holes' repairs (the first ~1 s has none). */
+const BURST_BYTES = 12 * MB;
+const BURST_SEEDS = 8;
+/**
+ * Queue drops over BURST_SEEDS downloads at most: none with the rule, 984 in 5 of the 8 before it (each a
+ * whole window reopened by a hole's repair, paced at 2.885 × the floor per min RTT, ~640 Mbit/s).
+ */
+const BURST_DROPS_MAX = 100;
 /** kcptun 20210922's client defaults (-mode fast, -sndwnd 128, -rcvwnd 512): a receiver outside auto. */
 const GO_RCV_WND = 512;
 const GO_CLIENT: PairOptions['peerB'] = { mode: [0, 30, 2, 1], sndWnd: 128, rcvWnd: GO_RCV_WND, auto: false };
@@ -63,4 +76,22 @@ test('auto toward a Go client at 100 ms/5 %: full parity while its fixed window 
   }
   assert.ok(held > 0, 'the window held the sender');
   assert.ok(short <= SHORT_PARITY_SHARE_MAX * held, `${short} of ${held} ms window-held with less parity`);
+});
+
+test('auto toward a Go client at 25 ms/2 %: a window reopened by a repair does not overflow the one-BDP queue', () => {
+  let drops = 0;
+  for (let seed = 1; seed <= BURST_SEEDS; seed++) {
+    const options: PairOptions = {
+      ...AUTO_PAIR,
+      link: simulatedLink(SHALLOW, { fec: true, interleave: false, forwarder: true }),
+      seed: mixSeed(seed),
+      primeBytes: 100,
+      peerB: GO_CLIENT,
+    };
+    const { a, b } = runPair(options, new Rng(seed).bytes(BURST_BYTES), Buffer.alloc(64));
+    assert.equal(b.mismatch, -1, 'byte-exact');
+    assert.equal(b.received, BURST_BYTES);
+    drops += a.queueDrops;
+  }
+  assert.ok(drops <= BURST_DROPS_MAX, `${drops} queue drops over ${BURST_SEEDS} downloads`);
 });

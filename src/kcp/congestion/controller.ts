@@ -293,6 +293,18 @@ export class CongestionController implements ControllerEstimates {
   }
   private _parityShare = 0;
   /**
+   * The peer's receive window has not grown past its first advertisement, a whole window of which it has
+   * acknowledged (Kcp.peerWindowFixed, set by the Kcp before each ACK event: a Go kcptun client's -rcvwnd).
+   * Startup then paces at its gain over the model's bandwidth, not over its slow-start floor: that window,
+   * not the floor, bounds the flight, and Startup does not end toward it on the long paths (its samples are
+   * window-limited, so app-limited). The floor grew past the window regardless (1,107 segments against 512
+   * at 25 ms/2 %) and paced each window the client's una reopened at 2.885 × that per min RTT, ~640 Mbit/s:
+   * a whole window after a hole's repair (512 segments and their parity, ~900 KB) went out at once, and
+   * the one-BDP queue (625 KB) dropped its end, FEC groups and all, making the next hole
+   * (docs/link-go-client-2026-12-07-goclient31.md).
+   */
+  peerWindowFixed = false;
+  /**
    * The in-flight cap as the model gives it now (cwnd), or -1: computed again when next asked. The model
    * changes only with an RTT sample, an ACK event and the parity share, and the cap is read for every
    * segment sent (canSend, onSend) and every segment delivered in Startup: 2-3 times per segment, each a
@@ -384,7 +396,7 @@ export class CongestionController implements ControllerEstimates {
       ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX))
       : gain * bw;
     if (this._state === 'probe-bw' && gain === 1) return Math.min(rate, this.cruiseRateBound());
-    if (this._state !== 'startup') return rate;
+    if (this._state !== 'startup' || this.peerWindowFixed) return rate;
     // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing), less
     // the first flight's raise (FirstFlight.raise), which widens the cap, not the pace
     const earned = this.startupCwnd() - this.firstFlight.raise;
