@@ -49,6 +49,27 @@ function windowHeld(ep: Endpoint): boolean {
   return timeDiff(k.sndNxt, k.sndUna) >= Math.min(k.rmtWnd, k.sndWnd) && k.unsent > 0;
 }
 
+/** A download of `bytes` from auto to GO_CLIENT over `link`, checked byte-exact; the sender's end. */
+function downloadToGoClient(
+  link: ReturnType<typeof profile>,
+  seed: number,
+  bytes: number,
+  observe?: PairOptions['observe'],
+): Endpoint {
+  const options: PairOptions = {
+    ...AUTO_PAIR,
+    link: simulatedLink(link, { fec: true, interleave: false, forwarder: true }),
+    seed: mixSeed(seed),
+    primeBytes: 100,
+    peerB: GO_CLIENT,
+    observe,
+  };
+  const { a, b } = runPair(options, new Rng(seed).bytes(bytes), Buffer.alloc(64));
+  assert.equal(b.mismatch, -1, 'byte-exact');
+  assert.equal(b.received, bytes);
+  return a;
+}
+
 test('auto toward a Go client at 100 ms/5 %: full parity while its fixed window holds the sender', () => {
   let held = 0;
   let short = 0;
@@ -62,17 +83,7 @@ test('auto toward a Go client at 100 ms/5 %: full parity while its fixed window 
       }
       last = t;
     };
-    const options: PairOptions = {
-      ...AUTO_PAIR,
-      link: simulatedLink(PROFILE, { fec: true, interleave: false, forwarder: true }),
-      seed: mixSeed(seed),
-      primeBytes: 100,
-      peerB: GO_CLIENT,
-      observe,
-    };
-    const { b } = runPair(options, new Rng(seed).bytes(BYTES), Buffer.alloc(64));
-    assert.equal(b.mismatch, -1, 'byte-exact');
-    assert.equal(b.received, BYTES);
+    downloadToGoClient(PROFILE, seed, BYTES, observe);
   }
   assert.ok(held > 0, 'the window held the sender');
   assert.ok(short <= SHORT_PARITY_SHARE_MAX * held, `${short} of ${held} ms window-held with less parity`);
@@ -81,17 +92,7 @@ test('auto toward a Go client at 100 ms/5 %: full parity while its fixed window 
 test('auto toward a Go client at 25 ms/2 %: a window reopened by a repair does not overflow the one-BDP queue', () => {
   let drops = 0;
   for (let seed = 1; seed <= BURST_SEEDS; seed++) {
-    const options: PairOptions = {
-      ...AUTO_PAIR,
-      link: simulatedLink(SHALLOW, { fec: true, interleave: false, forwarder: true }),
-      seed: mixSeed(seed),
-      primeBytes: 100,
-      peerB: GO_CLIENT,
-    };
-    const { a, b } = runPair(options, new Rng(seed).bytes(BURST_BYTES), Buffer.alloc(64));
-    assert.equal(b.mismatch, -1, 'byte-exact');
-    assert.equal(b.received, BURST_BYTES);
-    drops += a.queueDrops;
+    drops += downloadToGoClient(SHALLOW, seed, BURST_BYTES).queueDrops;
   }
   assert.ok(drops <= BURST_DROPS_MAX, `${drops} queue drops over ${BURST_SEEDS} downloads`);
 });
