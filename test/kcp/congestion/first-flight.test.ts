@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { SendSnapshot } from '../../../src/kcp/index.js';
+import type { CongestionController, SendSnapshot } from '../../../src/kcp/index.js';
 import { afterFirstRoundTrip, snapshot } from './snapshot.js';
 
 const SEG = 1000;
@@ -20,6 +20,21 @@ const RTT = 200;
  * estimate then (bytes per ms), the deepest queue (ms) and the deepest that segments sent after the
  * flight's first ACK met.
  */
+/** The ACKs due at `t` of segments sent one round trip `rtt` before: one ACK event each. */
+function ackDue(
+  cc: CongestionController,
+  sent: { seg: SendSnapshot; at: number }[],
+  rtt: number,
+  t: number,
+): void {
+  while (sent.length > 0 && sent[0].at + rtt <= t) {
+    const s = sent.shift()!;
+    cc.onRtt(rtt, t);
+    cc.onDelivered(s.seg, SEG, t);
+    cc.onAckEvent(t);
+  }
+}
+
 function run(
   rate: number,
   rounds: number,
@@ -105,12 +120,7 @@ describe('CongestionController: the first flight on a long path', () => {
     const cc = afterFirstRoundTrip(RTT, SEG);
     const sent: { seg: SendSnapshot; at: number }[] = [];
     for (let t = RTT; t < 20 * RTT; t++) {
-      while (sent.length > 0 && sent[0].at + RTT <= t) {
-        const s = sent.shift()!;
-        cc.onRtt(RTT, t);
-        cc.onDelivered(s.seg, SEG, t);
-        cc.onAckEvent(t);
-      }
+      ackDue(cc, sent, RTT, t);
       if (t % 10 === 0) {
         const seg = snapshot();
         cc.onSend(seg, SEG, t);
@@ -210,12 +220,7 @@ describe('CongestionController: the first flight on a short path', () => {
     let credit = 0;
     let written = 0;
     for (let t = rtt; t < 6 * rtt; t++) {
-      while (sent.length > 0 && sent[0].at + rtt <= t) {
-        const s = sent.shift()!;
-        cc.onRtt(rtt, t);
-        cc.onDelivered(s.seg, SEG, t);
-        cc.onAckEvent(t);
-      }
+      ackDue(cc, sent, rtt, t);
       if (t % rtt === 0) written += 100;
       credit = Math.min(credit + pace, 10 * SEG);
       while (credit >= SEG && written > 0 && cc.canSend(SEG)) {
