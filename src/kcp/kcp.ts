@@ -167,6 +167,14 @@ const STARTUP_FLIGHT_COPY_RTT_SHARE = 0.5;
 const LAST_FLIGHT_COPY_LOSS_MIN = 0.001;
 
 /**
+ * How long after our socket was last seen dropping datagrams at its full receive buffer (receiveDropAt)
+ * a session sends no copies (receivePressure): the drops are seen only at the reads that find the socket
+ * filling, and with Go's client dialling 1000 sessions a second after one covered 97 % of the copies (100 ms,
+ * 75 %); with the socket filling, 99 % (docs/cpu-sessions-2026-12-07-sessions32.md).
+ */
+const RECEIVE_PRESSURE_MS = 1000;
+
+/**
  * A gap in the peer's datagrams explains a run that reaches the fast-retransmit threshold within this
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
@@ -830,7 +838,8 @@ export class Kcp {
     if (this.sndQueue.length > 0 || this.ccUnsentBytes > 0 || this.scanAll || this.fastackPending) return -1;
     const sndBuf = this.sndBuf;
     if (sndBuf.length > 0 && sndBuf.get(sndBuf.length - 1).xmit === 0) return -1;
-    if (this.lastFlightCopies && this.flightCopyOpen && this.inTail() && this.flightCopiesShown()) return -1;
+    if (this.lastFlightCopies && this.flightCopyOpen && this.inTail() && this.flightCopiesShown(now))
+      return -1;
     const due = timeDiff(this.resendDue, now >>> 0);
     if (due <= 0) return -1;
     return Math.min(due, this._interval);
@@ -1033,6 +1042,7 @@ export class Kcp {
     let runEnd = holding ? start : sndBuf.length;
     let holeBelow = false;
     let held = false;
+    const copies = !this.receivePressure(now);
     for (let k = start; k < sndBuf.length; k++) {
       const seg = sndBuf.get(k);
       if (seg.acked) continue;
@@ -1094,17 +1104,18 @@ export class Kcp {
         snmp.OutSegs++;
         // a thin stream's new segment, or a retransmission in the tail, goes out again later (COPY_RTT_SHARE)
         seg.copyPending =
-          reason === SEND_NEW
+          copies &&
+          (reason === SEND_NEW
             ? this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS
-            : tailCc?.canSend(seg.len + KCP_OVERHEAD) === true;
+            : tailCc?.canSend(seg.len + KCP_OVERHEAD) === true);
         if (seg.copyPending)
           seg.copyDue = (now + Math.max(this._interval, this.rtt.srtt * COPY_RTT_SHARE)) >>> 0;
       }
 
       if (reason === SEND_NONE && seg.copyPending && timeDiff(now, seg.copyDue) >= 0) {
-        // the second copy (see COPY_RTT_SHARE)
+        // the second copy (see COPY_RTT_SHARE), unless our socket came under pressure since the first
         seg.copyPending = false;
-        ptr = this.writeCopy(ptr, seg, wnd, now, una);
+        if (copies) ptr = this.writeCopy(ptr, seg, wnd, now, una);
       }
       const due = timeDiff(seg.copyPending ? seg.copyDue : seg.resendts, now);
       if (due > 0 && due < minrto) minrto = due;
@@ -1164,7 +1175,7 @@ export class Kcp {
     now: number,
     una: number,
   ): number {
-    if (!this.flightCopiesShown()) return ptr;
+    if (!this.flightCopiesShown(now)) return ptr;
     const sndBuf = this.sndBuf;
     const maxAge = cc.state === 'startup' ? this.rtt.srtt * STARTUP_FLIGHT_COPY_RTT_SHARE : this.rtt.srtt;
     const pacing = this.pacing;
@@ -1194,12 +1205,29 @@ export class Kcp {
 
   /**
    * Whether enableLastFlightCopies' copies may go: the stream is not thin (a thin stream's new segments get
-   * their own copy, see COPY_RTT_SHARE) and the path has shown loss (LAST_FLIGHT_COPY_LOSS_MIN).
+   * their own copy, see COPY_RTT_SHARE), our socket is not under pressure (receivePressure) and the path has
+   * shown loss (LAST_FLIGHT_COPY_LOSS_MIN).
    */
-  private flightCopiesShown(): boolean {
+  private flightCopiesShown(now: number): boolean {
     if (this.thinDuplicates && this.sndBuf.length <= THIN_STREAM_SEGMENTS) return false;
+    if (this.receivePressure(now)) return false;
     const lost = this.retransmitted - this.spurious;
     return lost > 0 && lost >= LAST_FLIGHT_COPY_LOSS_MIN * this._transmissions;
+  }
+
+  /**
+   * The socket the peer's datagrams arrive on is filling (holdTimeouts) or dropped datagrams at its full
+   * receive buffer within the last RECEIVE_PRESSURE_MS (receiveDropAt): the process, not the path, is what
+   * is short, and no copy (thin stream, tail, last flight) goes out. With Go's client dialling 1000
+   * sessions 93 % of such copies arrived as duplicates, and without them the server sent 12.6 % fewer
+   * datagrams (docs/cpu-sessions-2026-12-07-sessions32.md).
+   */
+  private receivePressure(now: number): boolean {
+    if (this.holdTimeouts) return true;
+    const at = this.receiveDropAt;
+    if (at === NO_RECEIVE_DROP) return false;
+    const since = timeDiff(now, at);
+    return since >= 0 && since < RECEIVE_PRESSURE_MS;
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */

@@ -121,3 +121,20 @@ test("a thin stream's segments are not copied again: they have their thin-stream
   kcp.flush(false, SENT_AT + RTT / 4 + INTERVAL);
   assert.deepEqual(pushed(), []);
 });
+
+test('while our socket is filling or dropping datagrams, the last flight is not copied', () => {
+  // the process is short there, not the path (Kcp.receivePressure, test/kcp/receive-pressure-copies)
+  const dropping = sender();
+  dropping.kcp.receiveDropAt = SENT_AT;
+  dropping.kcp.flush(false, SENT_AT + INTERVAL);
+  assert.deepEqual(dropping.pushed(), []);
+  const filling = sender();
+  filling.kcp.holdTimeouts = true;
+  assert.ok(filling.kcp.idleWait(SENT_AT + INTERVAL) >= 0, 'no flush is needed for copies that may not go');
+  filling.kcp.flush(false, SENT_AT + INTERVAL);
+  assert.deepEqual(filling.pushed(), []);
+  // the read drained the socket: the flight, still young, is copied
+  filling.kcp.holdTimeouts = false;
+  filling.kcp.flush(false, SENT_AT + 2 * INTERVAL);
+  assert.deepEqual(filling.pushed(), newestFirst);
+});

@@ -77,3 +77,15 @@ test('while new segments wait in snd_queue, a retransmission goes out once', () 
   kcp.flush(false, 101);
   assert.deepEqual(pushed(), [LOST[0], LOST[1], SENT]);
 });
+
+test("while our socket drops datagrams at its full receive buffer, the tail's retransmissions go out once", () => {
+  // the process is short there, not the path (Kcp.receivePressure, test/kcp/receive-pressure-copies)
+  const { kcp, pushed } = sender();
+  kcp.backlogged = false;
+  ackAllButLost(kcp, 100);
+  kcp.receiveDropAt = 100;
+  kcp.flush(false, 101);
+  assert.deepEqual(pushed(), LOST);
+  kcp.flush(false, 125);
+  assert.deepEqual(pushed(), []);
+});
