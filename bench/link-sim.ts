@@ -518,7 +518,7 @@ async function main(): Promise<void> {
     const mean = rates.reduce((s, x) => s + x, 0) / seeds;
     console.log(
       `${id}: Mbit/s median ${sorted[seeds >> 1].toFixed(1)} mean ${mean.toFixed(1)} ` +
-        `(${rates.map((r) => r.toFixed(1)).join(' ')}), queue drops ${drops} in ${seeds} runs ` +
+        `(${rates.map((r) => r.toFixed(p.rateMbit <= 10 ? 2 : 1)).join(' ')}), queue drops ${drops} in ${seeds} runs ` +
         `(seed:drops ${dropping.join(' ') || '-'}), ` +
         `wire/delivered ${(wire / seeds).toFixed(3)}, retransmitted ${((100 * retrans) / seeds).toFixed(1)} %, ` +
         `end state@Mbit/s ${ends.join(' ')}`,
