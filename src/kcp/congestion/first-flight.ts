@@ -78,23 +78,18 @@ const FIRST_FLIGHT_RATE_SHARE = 0.7;
 const FIRST_FLIGHT_SPANS = 3;
 const FIRST_FLIGHT_LOW_MS = 100;
 /**
- * A bulk long first flight (FIRST_FLIGHT_BULK_SHARE) whose ACKs outlast this many ms without delivering a
- * span (FIRST_FLIGHT_JUDGED_WINDOWS) came through a bottleneck slower than four initial windows per that
- * time: the verdict is 'slower', at the rate they came back at. Such a span used to start over as an
- * interactive sender's trickle, so on a 1 Mbit/s, 600 ms path (a span's 128 segments take ~1.8 s) the
+ * A bulk long first flight (FIRST_FLIGHT_BULK_SHARE) whose ACKs outlast a min RTT and this many ms without
+ * delivering a span (FIRST_FLIGHT_JUDGED_WINDOWS) came through a bottleneck slower than four initial windows
+ * per that time: the verdict is 'slower', at the rate they came back at. Such a span used to start over as
+ * an interactive sender's trickle, so on a 1 Mbit/s, 600 ms path (a span's 128 segments take ~1.8 s) the
  * verdict never came: Startup went on for ~11 s into a one-BDP queue (link-sim: 15,000 queue drops per
  * 1.5 MB download, 0.6 Mbit/s; the link 2,000-13,400 and 0.58-0.83); with this ~600 drops, the first
  * flight's own, and 0.81 on the link. Twice the longest ACK silence of a CPU-starved client (151 ms,
- * RECEIVER_ACK_STALLS in the pair simulator). Whatever the min RTT: until the verdict Startup grows by
- * what each ACK delivers, and behind the one-BDP queue the flight filled each segment of that growth is
- * dropped. On the 600 ms path a verdict that also waited for a min RTT of ACKs came at ~1.24 s and dropped
- * ~127 datagrams per download on top of the flight's ~590 (link-sim, 16 seeds: 788 → 593 per download,
- * wire bytes per delivered byte 1.79 → 1.62, goodput level; docs/link-first-flight-2026-12-07-flight32.md);
- * under 300 ms of min RTT the min RTT came first anyway. Paths under 150 ms keep no such verdict (theirs
- * needs a queue, FIRST_FLIGHT_QUEUE_SHARE): there the rule ended a 2 Mbit/s, 120 ms path's Startup at
- * 0.44 s instead of 1.3 (link-sim) for no goodput or delay on the link, and with a starved client's ACK
- * silences inside its 300 ms read too low a rate and idled the bottleneck in Drain (2 of 8 simulated seeds
- * 1.8 → 1.4 Mbit/s; docs/link-slow-2026-12-06-slowlink29.md).
+ * RECEIVER_ACK_STALLS in the pair simulator). Paths under 150 ms keep no such verdict (theirs needs a
+ * queue, FIRST_FLIGHT_QUEUE_SHARE): there the rule ended a 2 Mbit/s, 120 ms path's Startup at 0.44 s
+ * instead of 1.3 (link-sim) for no goodput or delay on the link, and with a starved client's ACK silences
+ * inside its 300 ms read too low a rate and idled the bottleneck in Drain (2 of 8 simulated seeds 1.8 → 1.4
+ * Mbit/s; docs/link-slow-2026-12-06-slowlink29.md).
  */
 const FIRST_FLIGHT_SLOW_MS = 300;
 /**
@@ -288,16 +283,15 @@ export class FirstFlight {
     const ackSpan = Math.max(1, clock - this.ackAt);
     const spanDelivered = delivered - this.ackDelivered;
     if (!this.isLong(minRtt)) return this.judgeShort(ackSpan, spanDelivered, span, minRtt, rtt, pacedRate);
-    if (this.bulk && spanDelivered < span && ackSpan > FIRST_FLIGHT_SLOW_MS) {
-      // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS), whatever the round trip
-      this.lowDelivered += spanDelivered;
-      this.lowMs += ackSpan;
-      this.verdict = 'slower';
-      return this.verdict;
-    }
     if (ackSpan > minRtt) {
-      // a bulk flight's span still coming in waits for FIRST_FLIGHT_SLOW_MS
-      if (this.bulk && spanDelivered < span) return this.verdict;
+      if (this.bulk && spanDelivered < span) {
+        // a bottleneck spaces the bulk flight's ACKs (FIRST_FLIGHT_SLOW_MS)
+        if (ackSpan <= FIRST_FLIGHT_SLOW_MS) return this.verdict;
+        this.lowDelivered += spanDelivered;
+        this.lowMs += ackSpan;
+        this.verdict = 'slower';
+        return this.verdict;
+      }
       // an interactive sender's trickle, not a flight: measure again from this ACK
       this.ackAt = -1;
       this.unused = 0;
