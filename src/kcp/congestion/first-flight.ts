@@ -93,19 +93,6 @@ const FIRST_FLIGHT_LOW_MS = 100;
  */
 const FIRST_FLIGHT_SLOW_MS = 300;
 /**
- * The flight's ACK span starts at its first ACK event; when the next comes more than this many ms later,
- * the first was not the flight's but a lone segment's sent before it, and the span starts again at the next
- * (on the link benchmark's slow profiles smux's 10 s keepalive goes out just before the download: on the
- * 600 ms satellite hop its ACK came ~300 ms before the flight's). Counted from the lone ACK, the span's rate
- * reads its silence: about half the rate after a min RTT of ACKs; with a verdict after FIRST_FLIGHT_SLOW_MS
- * instead (tried, not kept) ~0.03 Mbit/s of a 1 Mbit/s link, and 3 of 8 link downloads took the 25 s cap
- * (docs/link-first-flight-2026-12-07-flight32.md). The flight's own ACKs come closer than this through any
- * bottleneck above ~0.1 Mbit/s (a full datagram per 100 ms); through a slower one, or after a starved
- * client's silence right after the first ACK (at most 151 ms, RECEIVER_ACK_STALLS), the span starts one ACK
- * later. Short paths' spans start at the first ACK too, and the same way.
- */
-const FIRST_FLIGHT_SILENCE_MS = 100;
-/**
  * A first flight is a bulk one, which FIRST_FLIGHT_SLOW_MS may judge, when at least this share of the paced
  * initial window was in flight at its first ACK: an interactive sender's few segments are spaced by the
  * sender, not a bottleneck. Not the whole window: our client's receive window cuts a long path's flight
@@ -166,8 +153,6 @@ export class FirstFlight {
   /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
   private ackAt = -1;
   private ackDelivered = 0;
-  /** Whether an ACK event came after the span's first (see FIRST_FLIGHT_SILENCE_MS). */
-  private spanAcked = false;
   /**
    * The room of Startup's floor the flight left unused when its ACKs began, bytes (what the peer's window
    * or the writer held back; 0: none, or not a flight its ACKs can judge, FIRST_FLIGHT_JUDGED_WINDOWS).
@@ -287,16 +272,10 @@ export class FirstFlight {
   ): FlightVerdict {
     if (this.armedAt < 0 || sentAt < this.armedAt) return this.verdict;
     const span = FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd;
-    if (this.ackAt >= 0 && !this.spanAcked) {
-      this.spanAcked = true;
-      // the first ACK was a lone segment's sent before the flight: the span starts at this one
-      if (clock - this.ackAt > FIRST_FLIGHT_SILENCE_MS) this.ackAt = -1;
-    }
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;
       this.firstRtt = rtt;
-      this.spanAcked = false;
       this.bulk = flightPeak >= FIRST_FLIGHT_BULK_SHARE * this.pacedInitialWindow(minRtt);
       if (flightPeak >= span && this.isLong(minRtt)) this.unused = Math.max(0, floor - flightPeak);
       return this.verdict;

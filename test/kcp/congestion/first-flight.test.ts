@@ -42,14 +42,7 @@ function run(
     slowAcks,
     peerWindow,
     rtt = RTT,
-    lone,
-  }: {
-    slowAcks?: { from: number; to: number; perMs: number };
-    peerWindow?: number;
-    rtt?: number;
-    /** One segment alone at the start (a keepalive), the bulk this many ms later. */
-    lone?: number;
-  } = {},
+  }: { slowAcks?: { from: number; to: number; perMs: number }; peerWindow?: number; rtt?: number } = {},
 ): { endedAt: number; bw: number; queueMs: number; afterAckQueueMs: number } {
   const cc = afterFirstRoundTrip(rtt, SEG);
   const inPath: { seg: SendSnapshot; sent: number; arrives: number }[] = [];
@@ -70,17 +63,6 @@ function run(
       acked = true;
     }
     if (cc.state !== 'startup') return { endedAt: t, bw: cc.bandwidth / 1000, queueMs, afterAckQueueMs };
-    if (lone !== undefined && t < rtt + lone) {
-      if (t === rtt) {
-        const seg = snapshot();
-        cc.onSend(seg, SEG, t);
-        cc.onAppLimited();
-        const reach = t + rtt / 2;
-        queueFreeAt = Math.max(queueFreeAt, reach) + SEG / rate;
-        inPath.push({ seg, sent: t, arrives: Math.ceil(queueFreeAt) });
-      }
-      continue;
-    }
     const pace = cc.pacingPerMs();
     tokens = Math.min(tokens + pace, Math.max(2 * pace, 10 * SEG));
     while (tokens >= SEG && cc.canSend(SEG)) {
@@ -202,18 +184,6 @@ describe('CongestionController: the first flight on a long path', () => {
     const slow = run(rate, 10, { rtt, peerWindow: 512 });
     // the flight's first ACK comes at 2 round trips (a queued segment's ms later), the verdict a round trip on
     assert.ok(slow.endedAt > 0 && slow.endedAt < 3 * rtt + 50, `Startup ended at ${slow.endedAt} ms`);
-    assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
-  });
-
-  test("a lone segment's ACK before the flight's does not start its span", () => {
-    // a keepalive 300 ms before the flight on the satellite hop: its ACK comes 300 ms before the flight's
-    // first. Counted from it, the span's min RTT of ACKs held 300 ms of silence: main read 65 B/ms of 125
-    // (a verdict after FIRST_FLIGHT_SLOW_MS read ~0: on the link ~0.03 Mbit/s of 1); from the flight's
-    // first ACK, the rate
-    const rtt = 600;
-    const rate = 0.125 * SEG;
-    const slow = run(rate, 10, { rtt, peerWindow: 512, lone: 300 });
-    assert.ok(slow.endedAt > 0, 'Startup did not end');
     assert.ok(Math.abs(slow.bw - rate) < 0.2 * rate, `estimate ${slow.bw.toFixed(0)} B/ms against ${rate}`);
   });
 
