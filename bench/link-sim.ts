@@ -33,6 +33,15 @@
  * input, as a cold client did on the loaded benchmark machine (RECEIVER_ACK_STALLS,
  * docs/link-startup-stalls-2026-12-06-startup25.md).
  *
+ * A fresh session's FEC start (the default): each end learns its peer's FEC shape and that it marks its
+ * parity from the peer's stream (LinkOptions.fec.shapeLearned), as the link benchmark's download does in
+ * its own fresh KCP session: until then the sender's ParityTuner is in its full-parity start and its groups
+ * are not interleaved. A further line per profile says when the sender learned each (ms from the download's
+ * start) and splits the queue drops at the flight's first ACK and Startup's end (FlightDrops).
+ * `--known-shape`: both known from the start, the model before 2026-12-07 (session 32), whose figures the
+ * earlier docs quote. With --go-client the shape is known from the start (the simulated Go client's
+ * datagrams carry no FEC).
+ *
  * --client-rcvwnd N: the downloading client's initial receive window (default: kcptun-client's -rcvwnd,
  * CLIENT_RCV_WND).
  *
@@ -294,6 +303,62 @@ class ProbeQueue {
   }
 }
 
+/**
+ * A fresh session's start (LinkOptions.fec.shapeLearned): when the sender learned its peer's FEC shape and
+ * that it marks its parity (ms from the download's start; NaN: never, or known before it), and the queue
+ * drops of the first download before the first flight's first ACK (a segment of the download
+ * acknowledged), from then until Startup ended, and after.
+ */
+class FlightDrops {
+  shapeMs = Number.NaN;
+  marksMs = Number.NaN;
+  beforeAck = 0;
+  inStartup = 0;
+  after = 0;
+  private from = -1;
+  private una = 0;
+  private acked = false;
+  private startupOver = false;
+  private dropsAtAck = 0;
+  private dropsAtExit = 0;
+  constructor(private readonly coldEnd: number) {}
+
+  observe(t: number, a: Endpoint, b: Endpoint): void {
+    if (this.from < 0) {
+      if (a.writeLimit <= PRIME_BYTES) return;
+      this.from = t;
+      this.una = a.kcp.sndUna;
+    }
+    if (b.received >= this.coldEnd) return;
+    if (Number.isNaN(this.shapeMs) && a.peerShapeAt >= this.from) this.shapeMs = a.peerShapeAt - this.from;
+    if (Number.isNaN(this.marksMs) && a.peerMarksAt >= this.from) this.marksMs = a.peerMarksAt - this.from;
+    const drops = a.queueDrops;
+    if (!this.acked && a.kcp.sndUna !== this.una) {
+      this.acked = true;
+      this.dropsAtAck = drops;
+    }
+    const cc = a.kcp.congestion;
+    if (!this.startupOver && cc !== null && cc.state !== 'startup') {
+      this.startupOver = true;
+      this.dropsAtExit = drops;
+    }
+    const atAck = this.acked ? this.dropsAtAck : drops;
+    const atExit = this.startupOver ? this.dropsAtExit : drops;
+    this.beforeAck = atAck;
+    this.inStartup = atExit - atAck;
+    this.after = drops - atExit;
+  }
+}
+
+/** FlightDrops' line for a profile's seeds. */
+function flightDropsLine(xs: readonly FlightDrops[], f: (v: number[], d?: number) => string): string {
+  return (
+    `  fresh session: peer's FEC shape learned at ms ${f(xs.map((x) => x.shapeMs))}, parity marks at ms ` +
+    `${f(xs.map((x) => x.marksMs))}; queue drops before the flight's first ACK / until Startup's end / after: ` +
+    xs.map((x) => `${x.beforeAck}/${x.inStartup}/${x.after}`).join(' ')
+  );
+}
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
   return s.length === 0 ? Number.NaN : s[s.length >> 1];
@@ -309,6 +374,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --receiver-stalls    the client's ACK flushes stalled as on the loaded benchmark machine
   --client-rcvwnd N    the client's initial receive window (default: kcptun-client's -rcvwnd)
   --go-client          the client is Go kcptun's at its defaults (-mode fast, a fixed window)
+  --known-shape        both ends know the peer's FEC shape from the start (the model before session 32)
   --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
   --small-seeds, --loss-after-queue, --no-fec, --no-interleave: the older models (see the header)`;
 
@@ -333,6 +399,7 @@ async function main(): Promise<void> {
       'warm-idle-s': { type: 'string', default: '0' },
       'client-rcvwnd': { type: 'string', default: String(CLIENT_RCV_WND) },
       'go-client': { type: 'boolean', default: false },
+      'known-shape': { type: 'boolean', default: false },
       changes: { type: 'string' },
     },
   });
@@ -362,6 +429,7 @@ async function main(): Promise<void> {
         // a session interleaves its groups only toward a decoder that shows it follows them: ours
         interleave: !values['no-interleave'] && !values['go-client'],
         forwarder: !values['loss-after-queue'],
+        shapeLearned: !values['known-shape'] && !values['go-client'],
       }),
       ...(changes.length === 0 ? {} : { changes: linkChanges }),
     };
@@ -370,6 +438,7 @@ async function main(): Promise<void> {
     const rates: number[] = [];
     const traces: ControllerTrace[] = [];
     const probeQueues: ProbeQueue[] = [];
+    const flightDrops: FlightDrops[] = [];
     const phases: PhaseAccount[] = [];
     const warmRates: number[] = [];
     const warmTraces: WarmTrace[] = [];
@@ -392,6 +461,8 @@ async function main(): Promise<void> {
       );
       const probeQueue = new ProbeQueue(probeIntervalMs(p.rateMbit), bytes);
       probeQueues.push(probeQueue);
+      const flightDrop = new FlightDrops(bytes);
+      flightDrops.push(flightDrop);
       traces.push(trace);
       warmTraces.push(warmTrace);
       phases.push(phase);
@@ -399,6 +470,7 @@ async function main(): Promise<void> {
         trace.observe(t, a, b);
         phase.observe(t, a, b);
         probeQueue.observe(t, a, b);
+        flightDrop.observe(t, a, b);
         if (timed.length > 0) changeTrace.observe(t, a, b);
         if (warmIdleMs > 0) warmTrace.observe(a, b);
       };
@@ -446,7 +518,7 @@ async function main(): Promise<void> {
     const mean = rates.reduce((s, x) => s + x, 0) / seeds;
     console.log(
       `${id}: Mbit/s median ${sorted[seeds >> 1].toFixed(1)} mean ${mean.toFixed(1)} ` +
-        `(${rates.map((r) => r.toFixed(1)).join(' ')}), queue drops ${drops} in ${seeds} runs ` +
+        `(${rates.map((r) => r.toFixed(p.rateMbit <= 10 ? 2 : 1)).join(' ')}), queue drops ${drops} in ${seeds} runs ` +
         `(seed:drops ${dropping.join(' ') || '-'}), ` +
         `wire/delivered ${(wire / seeds).toFixed(3)}, retransmitted ${((100 * retrans) / seeds).toFixed(1)} %, ` +
         `end state@Mbit/s ${ends.join(' ')}`,
@@ -490,6 +562,7 @@ async function main(): Promise<void> {
       `  the first interval's highest queue ms ${f(peaks)} (median ${f([median(peaks)])}, ` +
         `mean ${f([peaks.reduce((s, x) => s + x, 0) / seeds])})`,
     );
+    console.log(flightDropsLine(flightDrops, f));
     if (responses.length > 0) {
       const of = (pick: (r: ChangeResponse) => number | null, d = 1) => {
         const xs = responses.map((r) => pick(r) ?? Number.NaN);

@@ -19,6 +19,8 @@ export interface SimulatedLinkOptions {
   fec?: boolean;
   /** The FEC groups interleaved as a session sends them (default true). */
   interleave?: boolean;
+  /** Each end learns its peer's FEC shape from its stream, as a fresh session does (LinkOptions.fec's shapeLearned; default false). */
+  shapeLearned?: boolean;
   /**
    * The forwarder's model (default true): loss drawn before the queue, whole IP packets rated and queued;
    * false is the model earlier docs quote (loss after the queue, UDP payloads rated).
@@ -28,7 +30,7 @@ export interface SimulatedLinkOptions {
 
 /** The simulated link of profile `p`. */
 export function simulatedLink(p: LinkProfile, options: SimulatedLinkOptions = {}): LinkOptions {
-  const { fec = true, interleave = true, forwarder = true } = options;
+  const { fec = true, interleave = true, forwarder = true, shapeLearned = false } = options;
   const jitter = p.jitterMs ?? 0;
   return {
     loss: p.loss,
@@ -40,7 +42,7 @@ export function simulatedLink(p: LinkProfile, options: SimulatedLinkOptions = {}
     rate: (p.rateMbit * 1e6) / 8 / 1000,
     queueBytes: bdpBytes(p) * (p.queueBdp ?? 1),
     ...(forwarder ? { lossBeforeQueue: true, headerBytes: IP_UDP_HEADER_BYTES } : {}),
-    ...(fec ? { fec: { ...FEC, interleave } } : {}),
+    ...(fec ? { fec: { ...FEC, interleave, ...(shapeLearned ? { shapeLearned } : {}) } } : {}),
   };
 }
 

@@ -50,15 +50,15 @@ const FINISHED_GROUPS = 16;
  * place revokes it (ParityTuner.peerShape). More groups cost full parity for longer: the peer's ACK stream
  * (~100 datagrams/s) needs ~0.2 s per 2 groups, while Startup doubles the flight each round trip.
  */
-const CONFIRM_GROUPS = 2;
+export const CONFIRM_GROUPS = 2;
 
 /**
  * Pairs of a group's parity shards seen highest seqid first (FecEncoder.descendingParity) after which the
  * peer is taken to mark its parity, and how many times more often than in kcp-go's ascending order: a
  * path that reorders datagrams now and then turns a pair of Go's around, never most of them.
  */
-const PARITY_MARKS = 3;
-const PARITY_MARK_RATIO = 4;
+export const PARITY_MARKS = 3;
+export const PARITY_MARK_RATIO = 4;
 
 /** A queued shard: the packet's bytes from offset 6 (size field or parity) in a pooled buffer. */
 class RxShard {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type GilbertElliott, gilbertElliottMeanLoss } from '../../bench/link/link-settings.js';
 import { PROFILES } from '../../bench/link/profiles.js';
+import { profile, simulatedLink } from '../../bench/link/sim-link.js';
 import { KCP_OVERHEAD } from '../../src/kcp/index.js';
 import { AUTO_WND_CAP } from '../../src/transport/auto-kcp.js';
 import {
@@ -354,5 +355,38 @@ test("FEC parity meets the bottleneck's queue datagram by datagram, as at the be
   assert.ok(
     Math.abs(dropShare - parityShare) < 0.08,
     `parity ${parityShare} of the flight, ${dropShare} of its drops`,
+  );
+});
+
+test("a fresh session's ends learn each other's FEC shape from two groups of the peer's stream (shapeLearned)", () => {
+  // link-sim's default: as the link benchmark's download, in a fresh KCP session, whose sender is in its
+  // full-parity start until the client's ACK stream has shown two groups, and interleaves only once that
+  // stream shows its parity marked
+  const bytes = 400 * 1024;
+  const run = (shapeLearned: boolean) => {
+    const options: PairOptions = {
+      ...AUTO_PAIR,
+      link: simulatedLink(profile('cell-60ms-2-2M'), { shapeLearned }),
+      seed: mixSeed(1),
+      primeBytes: 100,
+    };
+    const result = runPair(options, new Rng(1).bytes(bytes), Buffer.alloc(100));
+    assert.equal(result.b.mismatch, -1, 'byte-exact');
+    assert.equal(result.b.received, bytes);
+    return result;
+  };
+  const known = run(false);
+  assert.equal(known.a.peerShapeAt, -1, 'known from the start: nothing to learn');
+  const fresh = run(true);
+  const { a, bulkFromMs } = fresh;
+  assert.ok(
+    a.peerShapeAt > bulkFromMs,
+    `shape learned at ${a.peerShapeAt} ms, the download began at ${bulkFromMs}`,
+  );
+  assert.ok(a.peerMarksAt >= bulkFromMs, `parity marks seen at ${a.peerMarksAt} ms`);
+  // two groups of the client's ACK stream (~100 datagrams a second): ~290 ms of the download here
+  assert.ok(
+    a.peerShapeAt - bulkFromMs < 500,
+    `shape learned ${a.peerShapeAt - bulkFromMs} ms into the download`,
   );
 });

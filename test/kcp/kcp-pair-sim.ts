@@ -10,6 +10,7 @@
  */
 
 import type { GilbertElliott } from '../../bench/link/link-settings.js';
+import { CONFIRM_GROUPS, PARITY_MARK_RATIO, PARITY_MARKS } from '../../src/fec/decoder.js';
 import { interleaveStagger } from '../../src/fec/encoder.js';
 import { ParityTuner } from '../../src/fec/index.js';
 import { KCP_OVERHEAD, Kcp } from '../../src/kcp/index.js';
@@ -88,7 +89,53 @@ export interface LinkOptions {
      * between them, each parity datagram drawing its loss where it goes out.
      */
     interleave?: boolean;
+    /**
+     * Each end learns its peer's FEC shape from the peer's stream, as a fresh session's decoder does
+     * (FecDecoder.peerShapeSame: CONFIRM_GROUPS groups' worth of shards in place, parity among them), and
+     * that the peer marks its parity (FecDecoder.peerMarksParity: PARITY_MARKS pairs of a group's parity
+     * highest seqid first), which `interleave` then waits for. Until the shape is known the sender's
+     * ParityTuner is in its full-parity start. On the link benchmark the download runs in a fresh KCP
+     * session (its own conv), whose peer's ACK stream shows two groups only ~200 ms into a cold 2 Mbit/s
+     * download (docs/link-first-flight-2026-12-07-cellular31.md). Absent: both known from the start.
+     */
+    shapeLearned?: boolean;
   };
+}
+
+/**
+ * LinkOptions.fec.shapeLearned: what an end's FEC decoder has seen of its peer's stream, by FecDecoder's
+ * rules (peerShapeSame, peerMarksParity) for a peer that sends this end's own shape and marks its parity.
+ */
+class PeerFecStream {
+  private inPlace = 0;
+  private parityInPlace = false;
+  private lastParity = -1;
+  private descending = 0;
+  private ascending = 0;
+  constructor(
+    private readonly dataShards: number,
+    private readonly parityShards: number,
+  ) {}
+
+  arrived(seqid: number, parity: boolean): void {
+    this.inPlace++;
+    if (!parity) return;
+    this.parityInPlace = true;
+    const size = this.dataShards + this.parityShards;
+    const last = this.lastParity;
+    this.lastParity = seqid;
+    if (last < 0 || last - (last % size) !== seqid - (seqid % size)) return;
+    if (seqid < last) this.descending++;
+    else if (seqid > last) this.ascending++;
+  }
+
+  get shapeSame(): boolean {
+    return this.parityInPlace && this.inPlace >= CONFIRM_GROUPS * (this.dataShards + this.parityShards);
+  }
+
+  get marksParity(): boolean {
+    return this.descending >= PARITY_MARKS && this.descending > PARITY_MARK_RATIO * this.ascending;
+  }
 }
 
 /** One group of LinkOptions.fec.interleave's model: what went out, what was lost, and its parity owed. */
@@ -388,6 +435,11 @@ export class Endpoint {
   private interleaving = false;
   /** LinkOptions.gilbertElliott: this direction's chain. */
   private readonly burstLoss: GilbertElliottChain | null;
+  /** LinkOptions.fec.shapeLearned: the peer's shape and its parity marks, as its stream has shown them. */
+  private readonly peerStream: PeerFecStream | null = null;
+  /** LinkOptions.fec.shapeLearned: when (sim ms) the peer's stream showed its shape and its parity marks (-1: not yet). */
+  peerShapeAt = -1;
+  peerMarksAt = -1;
 
   constructor(
     conv: number,
@@ -418,9 +470,23 @@ export class Endpoint {
         // both ends send FEC of the same shape (kcptun's default 10/3 at both ends)
         this.parityTuner = new ParityTuner(fec.parityShards);
         this.parityTuner.peerSendsFec();
-        this.parityTuner.peerShape(true, 0);
+        if (fec.shapeLearned === true) this.peerStream = new PeerFecStream(fec.dataShards, fec.parityShards);
+        else this.parityTuner.peerShape(true, 0);
       }
     }
+  }
+
+  /**
+   * A FEC shard of the peer's with `seqid` arrived (not a rebuilt one): with LinkOptions.fec.shapeLearned
+   * this end's decoder learns the peer's shape from it, as the session tells its ParityTuner on each.
+   */
+  peerShard(seqid: number, parity: boolean): void {
+    const stream = this.peerStream;
+    if (stream === null || this.parityTuner === null) return;
+    stream.arrived(seqid, parity);
+    this.parityTuner.peerShape(stream.shapeSame, this.kcp.transmissions);
+    if (this.peerShapeAt < 0 && stream.shapeSame) this.peerShapeAt = this.clock.t;
+    if (this.peerMarksAt < 0 && stream.marksParity) this.peerMarksAt = this.clock.t;
   }
 
   /** The share of this endpoint's datagrams that are parity (LinkOptions.parityShare, or fec's now). */
@@ -455,8 +521,10 @@ export class Endpoint {
       this.kcp.setParityShare(this.parityShare());
     }
     const interleave = this.parityTuner !== null && this.options.link.fec?.interleave === true;
-    // as the session: interleaved while sending data; with nothing more to send, the parity owed goes out
-    this.interleaving = interleave && senderLimit(this.kcp) !== 'out-of-data';
+    // as the session: interleaved while sending data toward a peer known to follow it (LinkOptions.fec's
+    // shapeLearned); with nothing more to send, the parity owed goes out
+    this.interleaving =
+      interleave && senderLimit(this.kcp) !== 'out-of-data' && (this.peerStream?.marksParity ?? true);
     const wait = this.kcp.flush(false, now);
     if (interleave && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
@@ -896,10 +964,16 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       // as a session: the seqid of every FEC packet that arrives, parity included (a rebuilt one has none)
       const [ds, ps] = (ep === a ? b : a).seqidShape;
       for (let p = ep.inbox.peek(); p !== undefined && p.at <= t; p = ep.inbox.peek()) {
-        for (let q = ep.parityInbox.peek(); q !== undefined && before(q, p); q = ep.parityInbox.peek())
-          ep.kcp.onPeerSeqid(ep.parityInbox.pop().seqid, now, ds, ps);
+        for (let q = ep.parityInbox.peek(); q !== undefined && before(q, p); q = ep.parityInbox.peek()) {
+          const parity = ep.parityInbox.pop().seqid;
+          ep.kcp.onPeerSeqid(parity, now, ds, ps);
+          if (ps > 0) ep.peerShard(parity, true);
+        }
         const { seqid, data: d, recovered } = ep.inbox.pop();
-        if (recovered !== true) ep.kcp.onPeerSeqid(seqid, now, ds, ps);
+        if (recovered !== true) {
+          ep.kcp.onPeerSeqid(seqid, now, ds, ps);
+          if (ps > 0) ep.peerShard(seqid, false);
+        }
         ep.kcp.input(d, 0, d.length, now, recovered === true ? recoveredInput : regularInput);
         if (ep.kcp.paced && ep.pacer !== null) ep.nextFlush = Math.min(ep.nextFlush, t + ep.pacer.delay());
         if (ep.pacer !== null && ep.kcp.pendingAcks >= ackClock) ep.flushRequested = true;
