@@ -8,6 +8,7 @@
  */
 
 import { snmp } from '../metrics/snmp.js';
+import { AckBurstRate } from './ack-burst-rate.js';
 import { ACK_LOSS_RUN_MIN, PeerDatagramGaps } from './ack-loss.js';
 import { CongestionController, type ControllerEstimates } from './congestion/controller.js';
 import { ReceiveWindowTuner } from './congestion/receive-window.js';
@@ -167,6 +168,23 @@ const STARTUP_FLIGHT_COPY_RTT_SHARE = 0.5;
 const LAST_FLIGHT_COPY_LOSS_MIN = 0.001;
 
 /**
+ * Window copies (enableWindowCopies) go out only while the peer's ACKs have shown the path carrying data at
+ * least this many times the controller's estimate (AckBurstRate's highest reading): each new segment then
+ * goes twice, so the path must carry twice the window's rate, its parity included, and a reading of the
+ * bottleneck itself lies below Startup's gain (2.885) over the window-bound estimate. Toward Go's client at
+ * -rcvwnd 512 (pair simulation, bench:link's probe): 150 ms/10 % and 100 ms/5 % read the pacing, ~2.8;
+ * the 100 Mbit/s links at 25 ms read the bottleneck, 1.2-1.5 (docs/link-go-client-2026-12-07-goclient32.md).
+ */
+const WINDOW_COPY_ROOM = 2.5;
+
+/**
+ * Window copies go out only once the path has shown loss that FEC did not repair (retransmissions the
+ * peer's ACKs did not show needless, this share of the transmissions): each such loss holds a fixed window
+ * for a round trip; without any a copy saves nothing.
+ */
+const WINDOW_COPY_LOSS_MIN = 0.001;
+
+/**
  * A gap in the peer's datagrams explains a run that reaches the fast-retransmit threshold within this
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
@@ -256,6 +274,11 @@ export class Kcp {
   private thinDuplicates = false;
   private tailCopies = false;
   private lastFlightCopies = false;
+  /** enableWindowCopies: the peer's ACK bursts, and whether the last flush let new segments go twice. */
+  private windowBursts: AckBurstRate | null = null;
+  private windowCopyOpen = false;
+  /** Bytes (with their headers) the input being read acknowledged for the first time. */
+  private inputAckedBytes = 0;
   /**
    * enableLastFlightCopies: the sn of the next segment to consider for a copy (counting down from the
    * newest each time new data goes out), while flightCopyOpen.
@@ -563,6 +586,31 @@ export class Kcp {
   }
 
   /**
+   * -mode auto: toward a peer whose receive window does not grow (peerWindowFixed: a Go kcptun client's
+   * -rcvwnd), each loss FEC does not repair holds the window's left edge for a round trip, the flow with
+   * it: on 150 ms/10 % toward Go's client at -rcvwnd 512, 35-50 holes of ~320 ms took 9-12 s of a 15 s
+   * download, each repaired by one retransmission a round trip after the loss. Where the path has room for
+   * twice the window's rate (WINDOW_COPY_ROOM, measured by the ACKs of the window's bursts: AckBurstRate)
+   * and has shown such loss (WINDOW_COPY_LOSS_MIN), each new segment goes out twice, the copy
+   * COPY_RTT_SHARE of the smoothed RTT later, as a thin stream's: a segment is then lost only if both
+   * copies are, each with its own FEC group. A copy is not counted in flight; any receiver drops it
+   * (docs/protocol.md §4). docs/link-go-client-2026-12-07-goclient32.md.
+   */
+  enableWindowCopies(): void {
+    this.windowBursts = new AckBurstRate();
+  }
+
+  /** Whether the last flush sent its new segments twice (enableWindowCopies). */
+  get windowCopying(): boolean {
+    return this.windowCopyOpen;
+  }
+
+  /** enableWindowCopies: the highest rate the peer's ACKs have acknowledged data at (bytes per ms). */
+  get ackBurstRate(): number {
+    return this.windowBursts?.highest ?? 0;
+  }
+
+  /**
    * -mode auto: a run of unacknowledged segments that a lost ACK datagram of the peer explains is not
    * fast (or early) retransmitted while a hole lies below it (see ack-loss.ts); the RTO still applies.
    */
@@ -714,6 +762,7 @@ export class Kcp {
     if (!regular) this.peerGaps?.onRebuilt(); // its gap was no lost ACK datagram after all
     const oldSndUna = this._sndUna;
     this.inputUnaWait = -1;
+    this.inputAckedBytes = 0;
     const end = offset + length;
     let p = offset;
     let sawAck = false;
@@ -805,8 +854,11 @@ export class Kcp {
     }
     if (sawCurrentAck && this.unaShownLost(currentAckTs, now)) windowSlides = true;
     const cc = this.cc;
+    if (regular && cc !== null && this.inputAckedBytes > 0)
+      this.windowBursts?.onAck(now, this.inputAckedBytes, cc.minRtt);
     if (cc !== null) {
       cc.peerWindowFixed = this.peerWindowFixed;
+      cc.peerWindowBytes = cc.peerWindowFixed ? this.rmtWndFirst * (this._mss + KCP_OVERHEAD) : 0;
       cc.onAckEvent(now);
     } else if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
 
@@ -916,6 +968,7 @@ export class Kcp {
     }
     this.scanAll = false;
     const tailCc = this.inTail() ? cc : null;
+    this.windowCopyOpen = this.windowCopiesFit();
     this.fastRetrans = 0;
     this.earlyRetrans = 0;
     this.lostSegs = 0;
@@ -1095,7 +1148,7 @@ export class Kcp {
         // a thin stream's new segment, or a retransmission in the tail, goes out again later (COPY_RTT_SHARE)
         seg.copyPending =
           reason === SEND_NEW
-            ? this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS
+            ? this.windowCopyOpen || (this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS)
             : tailCc?.canSend(seg.len + KCP_OVERHEAD) === true;
         if (seg.copyPending)
           seg.copyDue = (now + Math.max(this._interval, this.rtt.srtt * COPY_RTT_SHARE)) >>> 0;
@@ -1203,6 +1256,19 @@ export class Kcp {
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
+  /**
+   * enableWindowCopies: toward a fixed window, with the room WINDOW_COPY_ROOM asks for shown by the peer's
+   * ACK bursts and the loss WINDOW_COPY_LOSS_MIN asks for.
+   */
+  private windowCopiesFit(): boolean {
+    const cc = this.cc;
+    const bursts = this.windowBursts;
+    if (bursts === null || cc === null || !this.peerWindowFixed || this._transmissions === 0) return false;
+    const lost = this.retransmitted - this.spuriousRetransmits;
+    if (lost < WINDOW_COPY_LOSS_MIN * this._transmissions) return false;
+    return bursts.highest >= (WINDOW_COPY_ROOM * cc.bandwidth) / 1000;
+  }
+
   private writeCopy(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {
     const buf = this.buffer;
     ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
@@ -1437,6 +1503,7 @@ export class Kcp {
       return;
     }
     cc.onDelivered(seg, seg.len + KCP_OVERHEAD, now);
+    this.inputAckedBytes += seg.len + KCP_OVERHEAD;
   }
 
   private shrinkBuf(): void {

@@ -1,0 +1,58 @@
+/**
+ * The highest rate at which the peer's ACKs have acknowledged data over a short span, for window copies
+ * toward a fixed receive window (Kcp.enableWindowCopies, docs/link-go-client-2026-12-07-goclient32.md).
+ *
+ * Toward a window that does not grow the controller's rate samples cannot exceed the window per round trip
+ * (each spans a round trip of a window-limited flight), so they never show whether the path has room for
+ * more. The bursts do: each window the peer's una reopens goes out at the pacing rate (Startup's gain over
+ * the window-bound estimate, never ended toward such a window on a long path), and the peer's ACKs then
+ * acknowledge it at the rate it arrived, the pacing rate where the path has room for it and the
+ * bottleneck's where it has not. Each ACK event acknowledges what arrived since the peer's previous flush;
+ * the bytes of the events within at least SPAN_MIN_MS (and at least a quarter of the min RTT, against ACKs
+ * that a jittery return path bunches) over the time they span is one reading, and the highest reading is
+ * kept.
+ */
+import { timeDiff } from './time-diff.js';
+
+/** ACK events kept: enough for SPAN_MIN_MS at a peer that flushes every ms. */
+const EVENTS = 32;
+/**
+ * A reading spans at least this long: two or three of a Go client's flushes while bench:link's probe
+ * makes it flush every 6-13 ms, one of its 30 ms interval otherwise (docs/link-go-client-2026-12-07-
+ * goclient31.md §5).
+ */
+export const SPAN_MIN_MS = 20;
+/** A reading spans at least this share of the min RTT (see the header). */
+const SPAN_MIN_RTT_SHARE = 0.125;
+
+export class AckBurstRate {
+  private readonly at = new Float64Array(EVENTS);
+  private readonly bytes = new Float64Array(EVENTS);
+  private count = 0;
+  private next = 0;
+  /** The highest reading so far, bytes per ms (0: none yet). */
+  highest = 0;
+
+  /** An ACK event at `now` (ms) acknowledged `bytes` of data not acknowledged before; `minRtt` in ms. */
+  onAck(now: number, bytes: number, minRtt: number): void {
+    const i = this.next;
+    this.at[i] = now;
+    this.bytes[i] = bytes;
+    this.next = (i + 1) % EVENTS;
+    if (this.count < EVENTS) this.count++;
+    const span = Math.max(SPAN_MIN_MS, minRtt * SPAN_MIN_RTT_SHARE);
+    // back from the newest: the bytes of the events after the oldest one taken, over the time from it
+    let sum = 0;
+    for (let k = 1; k < this.count; k++) {
+      const newer = (i - k + 1 + EVENTS) % EVENTS;
+      const older = (i - k + EVENTS) % EVENTS;
+      sum += this.bytes[newer];
+      const elapsed = timeDiff(now, this.at[older]);
+      if (elapsed >= span) {
+        const rate = sum / elapsed;
+        if (rate > this.highest) this.highest = rate;
+        return;
+      }
+    }
+  }
+}

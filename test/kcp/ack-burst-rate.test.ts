@@ -1,0 +1,50 @@
+/**
+ * AckBurstRate (src/kcp/ack-burst-rate.ts): the highest rate the peer's ACK events acknowledged data at,
+ * each reading over at least SPAN_MIN_MS (and a quarter of the min RTT), so ACK events that come close
+ * together (a Go client's flush on a write right after its interval's) do not read as a burst.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AckBurstRate, SPAN_MIN_MS } from '../../src/kcp/ack-burst-rate.js';
+
+/** ACK events every `gapMs` from `from`, each acknowledging `bytes`. */
+function feed(
+  r: AckBurstRate,
+  from: number,
+  gapMs: number,
+  events: number,
+  bytes: number,
+  minRtt: number,
+): void {
+  for (let k = 0; k < events; k++) r.onAck((from + k * gapMs) >>> 0, bytes, minRtt);
+}
+
+test('steady ACKs read their rate; two events a ms apart are no reading of their own', () => {
+  const r = new AckBurstRate();
+  r.onAck(1000, 10_000, 50);
+  r.onAck(1001, 10_000, 50);
+  assert.equal(r.highest, 0, 'no reading spans less than SPAN_MIN_MS');
+  const s = new AckBurstRate();
+  feed(s, 1000, 10, 20, 5_000, 50); // 500 bytes per ms
+  assert.ok(Math.abs(s.highest - 500) < 1, `${s.highest}`);
+});
+
+test('a burst between slower stretches is the highest reading, across the uint32 clock wrap', () => {
+  const r = new AckBurstRate();
+  const t0 = 0xffffff00;
+  feed(r, t0, 10, 10, 2_000, 50); // 200 bytes per ms
+  feed(r, t0 + 100, 10, 6, 8_000, 50); // 800 bytes per ms for 60 ms
+  feed(r, t0 + 160, 10, 10, 2_000, 50);
+  assert.ok(Math.abs(r.highest - 800) < 1, `${r.highest}`);
+});
+
+test('a reading spans a quarter of the min RTT on a long path: a bunch of ACKs shorter than that is averaged', () => {
+  const r = new AckBurstRate();
+  // 300 ms min RTT: readings span >= 75 ms; 10 ms of bunched ACKs at 2,000 bytes per ms within 200 per ms
+  feed(r, 0, 10, 10, 2_000, 300);
+  feed(r, 100, 1, 10, 2_000, 300);
+  feed(r, 110, 10, 10, 2_000, 300);
+  // over >= 75 ms the bunch's 20,000 bytes and ~65 ms of the rest read ~440; over 20 ms they would read ~1,100
+  assert.ok(r.highest < 600, `${r.highest}: the bunch read over >= 75 ms`);
+  assert.ok(SPAN_MIN_MS < 300 / 4);
+});
