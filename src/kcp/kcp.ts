@@ -168,14 +168,18 @@ const STARTUP_FLIGHT_COPY_RTT_SHARE = 0.5;
 const LAST_FLIGHT_COPY_LOSS_MIN = 0.001;
 
 /**
- * Window copies (enableWindowCopies) go out only while the peer's ACKs have shown the path carrying data at
- * least this many times the controller's estimate (AckBurstRate's highest reading): each new segment then
- * goes twice, so the path must carry twice the window's rate, its parity included, and a reading of the
- * bottleneck itself lies below Startup's gain (2.885) over the window-bound estimate. Toward Go's client at
- * -rcvwnd 512 (pair simulation, bench:link's probe): 150 ms/10 % and 100 ms/5 % read the pacing, ~2.8;
- * the 100 Mbit/s links at 25 ms read the bottleneck, 1.2-1.5 (docs/link-go-client-2026-12-07-goclient32.md).
+ * Window copies (enableWindowCopies) go out only once the peer's ACKs have shown the path carrying data at
+ * least this many times the window's own rate (the window per min RTT; AckBurstRate's highest reading):
+ * each new segment then goes twice, and once the copies have closed the holes the window turns at nearly
+ * that rate, so the path must carry twice it, the copies' parity included as the reading includes the
+ * data's. A reading spans at least SPAN_MIN_MS, in which at most a window is acknowledged, so on a path
+ * whose min RTT is below twice that span no reading can reach it however the ACKs bunch (a loaded event
+ * loop reads them in batches): toward Go's client at -rcvwnd 512 (~104 Mbit/s of window at 52 ms) no 25 ms
+ * path copies. Pair simulation, Go's client with bench:link's probe: 150 ms/10 % and 100 ms/5 % read 2-2.4
+ * times their window's rate, the 100 Mbit/s bursty and jittery links (~54 and ~70 Mbit/s of window) and
+ * the 50 Mbit/s bottleneck at 100 ms less than twice it (docs/link-go-client-2026-12-07-goclient32.md).
  */
-const WINDOW_COPY_ROOM = 2.5;
+const WINDOW_COPY_ROOM = 2;
 
 /**
  * Window copies go out only once the path has shown loss that FEC did not repair (retransmissions the
@@ -1279,7 +1283,9 @@ export class Kcp {
     if (bursts === null || cc === null || !this.peerWindowFixed || this._transmissions === 0) return false;
     const lost = this.retransmitted - this.spuriousRetransmits;
     if (lost < WINDOW_COPY_LOSS_MIN * this._transmissions) return false;
-    return bursts.highest >= (WINDOW_COPY_ROOM * cc.bandwidth) / 1000;
+    const rtt = cc.minRtt;
+    const windowRate = (this.rmtWndFirst * (this._mss + KCP_OVERHEAD)) / rtt;
+    return rtt > 0 && bursts.highest >= WINDOW_COPY_ROOM * windowRate;
   }
 
   private writeCopy(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {

@@ -1,6 +1,6 @@
 /**
  * AckBurstRate (src/kcp/ack-burst-rate.ts): the highest rate the peer's ACK events acknowledged data at,
- * each reading over at least SPAN_MIN_MS (and a quarter of the min RTT), so ACK events that come close
+ * each reading over at least SPAN_MIN_MS (and an eighth of the min RTT), so ACK events that come close
  * together (a Go client's flush on a write right after its interval's) do not read as a burst.
  */
 import assert from 'node:assert/strict';
@@ -38,13 +38,17 @@ test('a burst between slower stretches is the highest reading, across the uint32
   assert.ok(Math.abs(r.highest - 800) < 1, `${r.highest}`);
 });
 
-test('a reading spans a quarter of the min RTT on a long path: a bunch of ACKs shorter than that is averaged', () => {
-  const r = new AckBurstRate();
-  // 300 ms min RTT: readings span >= 75 ms; 10 ms of bunched ACKs at 2,000 bytes per ms within 200 per ms
-  feed(r, 0, 10, 10, 2_000, 300);
-  feed(r, 100, 1, 10, 2_000, 300);
-  feed(r, 110, 10, 10, 2_000, 300);
-  // over >= 75 ms the bunch's 20,000 bytes and ~65 ms of the rest read ~440; over 20 ms they would read ~1,100
-  assert.ok(r.highest < 600, `${r.highest}: the bunch read over >= 75 ms`);
-  assert.ok(SPAN_MIN_MS < 300 / 4);
+test('a reading spans an eighth of the min RTT on a long path: a bunch of ACKs shorter than that is averaged', () => {
+  // 10 ms of bunched ACKs at 2,000 bytes per ms amid 200 per ms
+  const bunch = (minRtt: number): number => {
+    const r = new AckBurstRate();
+    feed(r, 0, 10, 10, 2_000, minRtt);
+    feed(r, 100, 1, 10, 2_000, minRtt);
+    feed(r, 110, 10, 10, 2_000, minRtt);
+    return r.highest;
+  };
+  const short = bunch(50); // spans >= SPAN_MIN_MS: ~650
+  const long = bunch(480); // spans >= 60 ms: ~500
+  assert.ok(SPAN_MIN_MS < 480 / 8);
+  assert.ok(long < 550 && short > long, `${long} over >= 60 ms, ${short} over >= ${SPAN_MIN_MS} ms`);
 });
