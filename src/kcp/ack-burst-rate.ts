@@ -5,7 +5,8 @@
  * Toward a window that does not grow the controller's rate samples cannot exceed the window per round trip
  * (each spans a round trip of a window-limited flight), so they never show whether the path has room for
  * more. The bursts do: each window the peer's una reopens goes out at the pacing rate (Startup's gain over
- * the window-bound estimate, never ended toward such a window on a long path), and the peer's ACKs then
+ * the window-bound estimate: toward such a window on a long path Startup seldom ends, and no traced 100 or
+ * 150 ms download on the link left it; a seed of the simulation that did gets no reading), and the peer's ACKs then
  * acknowledge it at the rate it arrived, the pacing rate where the path has room for it and the
  * bottleneck's where it has not. Each ACK event acknowledges what arrived since the peer's previous flush;
  * the bytes of the events within at least SPAN_MIN_MS (and an eighth of the min RTT), against ACKs that a

@@ -872,7 +872,6 @@ export class Kcp {
       this.windowBursts?.onAck(now, this.inputAckedBytes, cc.minRtt);
     if (cc !== null) {
       cc.peerWindowFixed = this.peerWindowFixed;
-      cc.peerWindowBytes = cc.peerWindowFixed ? this.rmtWndFirst * (this._mss + KCP_OVERHEAD) : 0;
       cc.onAckEvent(now);
     } else if (this.nc === 0 && timeDiff(this._sndUna, oldSndUna) > 0) this.growCongestionWindow();
 

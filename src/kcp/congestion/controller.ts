@@ -65,15 +65,6 @@ export type ControllerState = 'startup' | 'drain' | 'probe-bw' | 'probe-rtt';
 /** BBR's Startup gain 2/ln 2: the smallest that doubles the delivery rate each round. */
 const STARTUP_GAIN = 2.885;
 /**
- * ProbeBW toward a fixed peer window (peerWindowBytes) paces at Startup's gain while the estimate is at
- * least this share of that window per min RTT: the window, not the path, holds the flight (the estimate
- * is at most the window per round trip, the peer's ACK period included). Each window the peer's una
- * reopens then goes out as Startup sends it toward such a window, and its ACKs show what the path carries
- * above the window's rate (Kcp.enableWindowCopies' room). goclient31's 0.65 (docs/link-go-client-2026-12-
- * 07-goclient31.md §4); a path-bound flow toward the same window (a 10 Mbit/s VPS path) reads below it.
- */
-const WINDOW_BOUND_SHARE = 0.65;
-/**
  * In-flight cap in BDPs in Startup: BBRv3's 2 (draft-cardwell-ccwg-bbr), not v1's 2/ln2, so Startup's
  * overshoot holds at most one BDP in the bottleneck queue while its exit signal comes.
  */
@@ -313,8 +304,6 @@ export class CongestionController implements ControllerEstimates {
    * (docs/link-go-client-2026-12-07-goclient31.md).
    */
   peerWindowFixed = false;
-  /** That window in bytes (segments with their headers), 0 while it is not known fixed; set with it. */
-  peerWindowBytes = 0;
   /**
    * The in-flight cap as the model gives it now (cwnd), or -1: computed again when next asked. The model
    * changes only with an RTT sample, an ACK event and the parity share, and the cap is read for every
@@ -406,19 +395,12 @@ export class CongestionController implements ControllerEstimates {
     const rate = this.paysForLoss(gain)
       ? (gain * bw) / (1 - Math.min(this.lossBaseline, LOSS_COMPENSATION_MAX))
       : gain * bw;
-    if (this._state === 'probe-bw' && this.windowBound(bw)) return STARTUP_GAIN * bw;
     if (this._state === 'probe-bw' && gain === 1) return Math.min(rate, this.cruiseRateBound());
     if (this._state !== 'startup' || this.peerWindowFixed) return rate;
     // Startup's floor: its gain over a window of startupCwnd per round trip (BBR's initial pacing), less
     // the first flight's raise (FirstFlight.raise), which widens the cap, not the pace
     const earned = this.startupCwnd() - this.firstFlight.raise;
     return Math.max(rate, (STARTUP_GAIN * earned) / (this.minRttFilter.value || INITIAL_RTT_MS));
-  }
-
-  /** A fixed peer window holds the flight: the estimate `bw` (bytes per ms) is near it (WINDOW_BOUND_SHARE). */
-  private windowBound(bw: number): boolean {
-    const rtt = this.minRttFilter.value;
-    return this.peerWindowBytes > 0 && rtt > 0 && bw * rtt >= WINDOW_BOUND_SHARE * this.peerWindowBytes;
   }
 
   /**
