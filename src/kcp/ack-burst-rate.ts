@@ -25,6 +25,13 @@ const EVENTS = 32;
  * 1.64 → 1.45, −0.06, SE 0.04), and none with the window's rate as the measure (WINDOW_COPY_ROOM).
  */
 export const SPAN_MIN_MS = 40;
+/**
+ * ACK events within this many ms of the last are one event (BATCH_MS): a busy event loop reads what queued
+ * in a batch over a ms or two, and a reading that started inside it would count the batch's bytes, which
+ * arrived over the stall before it, in the time after. On the link's 25 ms/2 % (load 3-11) readings so
+ * inflated started copies where the path had no room for them (docs/link-go-client-2026-12-07-goclient32.md).
+ */
+const BATCH_MS = 1;
 /** A reading spans at least this share of the min RTT (see the header). */
 const SPAN_MIN_RTT_SHARE = 0.125;
 
@@ -38,11 +45,24 @@ export class AckBurstRate {
 
   /** An ACK event at `now` (ms) acknowledged `bytes` of data not acknowledged before; `minRtt` in ms. */
   onAck(now: number, bytes: number, minRtt: number): void {
+    const last = (this.next + EVENTS - 1) % EVENTS;
+    if (this.count > 0 && timeDiff(now, this.at[last]) <= BATCH_MS) {
+      // one turn's inputs (a batch read after a stall among them) are one event: a reading never starts
+      // within a batch, whose bytes arrived over the time before it
+      this.bytes[last] += bytes;
+      this.measure(last, now, minRtt);
+      return;
+    }
     const i = this.next;
     this.at[i] = now;
     this.bytes[i] = bytes;
     this.next = (i + 1) % EVENTS;
     if (this.count < EVENTS) this.count++;
+    this.measure(i, now, minRtt);
+  }
+
+  /** The reading that ends with event `i` (at `now`), if its span is long enough. */
+  private measure(i: number, now: number, minRtt: number): void {
     const span = Math.max(SPAN_MIN_MS, minRtt * SPAN_MIN_RTT_SHARE);
     // back from the newest: the bytes of the events after the oldest one taken, over the time from it
     let sum = 0;

@@ -8,7 +8,7 @@
  */
 
 import { snmp } from '../metrics/snmp.js';
-import { AckBurstRate } from './ack-burst-rate.js';
+import { AckBurstRate, SPAN_MIN_MS } from './ack-burst-rate.js';
 import { ACK_LOSS_RUN_MIN, PeerDatagramGaps } from './ack-loss.js';
 import { CongestionController, type ControllerEstimates } from './congestion/controller.js';
 import { ReceiveWindowTuner } from './congestion/receive-window.js';
@@ -868,7 +868,8 @@ export class Kcp {
     }
     if (sawCurrentAck && this.unaShownLost(currentAckTs, now)) windowSlides = true;
     const cc = this.cc;
-    if (regular && cc !== null && this.inputAckedBytes > 0)
+    // no reading can reach WINDOW_COPY_ROOM on a path shorter than that many spans: none taken there
+    if (regular && cc !== null && this.inputAckedBytes > 0 && cc.minRtt >= WINDOW_COPY_ROOM * SPAN_MIN_MS)
       this.windowBursts?.onAck(now, this.inputAckedBytes, cc.minRtt);
     if (cc !== null) {
       cc.peerWindowFixed = this.peerWindowFixed;
