@@ -56,9 +56,9 @@ test('a reading spans an eighth of the min RTT on a long path: a bunch of ACKs s
 test('the ACKs a busy event loop reads in one batch after a stall are one event: no inflated reading', () => {
   const r = new AckBurstRate();
   feed(r, 0, 10, 10, 2_000, 50); // 200 bytes per ms
-  // nothing read for 60 ms, then the 60 ms of ACKs that queued, as 6 inputs in the same ms
-  for (let k = 0; k < 6; k++) r.onAck(150, 2_000, 50);
+  // nothing read for 60 ms, then the 60 ms of ACKs that queued, as 6 inputs over two ms
+  for (let k = 0; k < 6; k++) r.onAck(k < 2 ? 150 : 151, 2_000, 50);
   feed(r, 160, 10, 6, 2_000, 50);
-  // a reading starting at the batch's first input would count its other 10,000 bytes in the 40 ms after it
+  // a reading from the batch's ms 150 would count its ms 151's 8,000 bytes in the 40 ms after it (~400)
   assert.ok(r.highest < 300, `${r.highest}`);
 });
