@@ -6,8 +6,8 @@
  * (each spans a round trip of a window-limited flight), so they never show whether the path has room for
  * more. The bursts do: each window the peer's una reopens goes out at the pacing rate (Startup's gain over
  * the window-bound estimate: toward such a window on a long path Startup seldom ends, and no traced 100 or
- * 150 ms download on the link left it; a seed of the simulation that did gets no reading), and the peer's ACKs then
- * acknowledge it at the rate it arrived, the pacing rate where the path has room for it and the
+ * 150 ms download on the link left it; a seed of the simulation that did gets no reading), and the peer's
+ * ACKs then acknowledge it at the rate it arrived, the pacing rate where the path has room for it and the
  * bottleneck's where it has not. Each ACK event acknowledges what arrived since the peer's previous flush;
  * the bytes of the events within at least SPAN_MIN_MS (and an eighth of the min RTT), against ACKs that a
  * jittery return path or a busy event loop bunches, over the time they span is one reading, and the
@@ -28,8 +28,8 @@ export const SPAN_MIN_MS = 40;
 /**
  * ACK events within this many ms of the last are one event (BATCH_MS): a busy event loop reads what queued
  * in a batch over a ms or two, and a reading that started inside it would count the batch's bytes, which
- * arrived over the stall before it, in the time after. On the link's 25 ms/2 % (load 3-11) readings so
- * inflated started copies where the path had no room for them (docs/link-go-client-2026-12-07-goclient32.md).
+ * arrived over the stall before it, in the time after: up to twice the window per min RTT on a 50 ms path
+ * (docs/link-go-client-2026-12-07-goclient32.md §5).
  */
 const BATCH_MS = 1;
 /** A reading spans at least this share of the min RTT (see the header). */

@@ -172,12 +172,13 @@ const LAST_FLIGHT_COPY_LOSS_MIN = 0.001;
  * least this many times the window's own rate (the window per min RTT; AckBurstRate's highest reading):
  * each new segment then goes twice, and once the copies have closed the holes the window turns at nearly
  * that rate, so the path must carry twice it, the copies' parity included as the reading includes the
- * data's. A reading spans at least SPAN_MIN_MS, in which at most a window is acknowledged, so on a path
- * whose min RTT is below twice that span no reading can reach it however the ACKs bunch (a loaded event
- * loop reads them in batches): toward Go's client at -rcvwnd 512 (~104 Mbit/s of window at 52 ms) no 25 ms
- * path copies. Pair simulation, Go's client with bench:link's probe: 150 ms/10 % and 100 ms/5 % read 2-2.4
- * times their window's rate, the 100 Mbit/s bursty and jittery links (~54 and ~70 Mbit/s of window) and
- * the 50 Mbit/s bottleneck at 100 ms less than twice it (docs/link-go-client-2026-12-07-goclient32.md).
+ * data's. A reading spans at least SPAN_MIN_MS, in which ACKs as they come acknowledge at most a window, so
+ * on a path whose min RTT is below twice that span none could reach it, and none is taken there (a batch
+ * read after a stall could): toward Go's client at -rcvwnd 512 (~104 Mbit/s of window at 52 ms) no 25 ms
+ * path copies. Pair simulation, Go's client with bench:link's probe: 150 ms/10 % and 100 ms/5 % (~18 and
+ * ~27 Mbit/s of window on 100 Mbit/s) reach it in Startup, whose pace is 2.885 times the estimate there;
+ * the bursty and jittery links (~54 and ~70 Mbit/s of window) and the 50 Mbit/s bottleneck at 100 ms never
+ * do (docs/link-go-client-2026-12-07-goclient32.md).
  */
 const WINDOW_COPY_ROOM = 2;
 
@@ -606,8 +607,8 @@ export class Kcp {
    * download, each repaired by one retransmission a round trip after the loss. Where the path has room for
    * twice the window's rate (WINDOW_COPY_ROOM, measured by the ACKs of the window's bursts: AckBurstRate)
    * and has shown such loss (WINDOW_COPY_LOSS_MIN), each new segment goes out twice, the copy
-   * COPY_RTT_SHARE of the smoothed RTT later, as a thin stream's: a segment is then lost only if both
-   * copies are, each with its own FEC group. A copy is not counted in flight; any receiver drops it
+   * WINDOW_COPY_SPACING_MS later (a thin stream's mechanism): a segment is then lost only if both copies
+   * are, each with its own FEC group. A copy is not counted in flight; any receiver drops it
    * (docs/protocol.md §4). docs/link-go-client-2026-12-07-goclient32.md.
    */
   enableWindowCopies(): void {
@@ -1272,7 +1273,6 @@ export class Kcp {
     return lost > 0 && lost >= LAST_FLIGHT_COPY_LOSS_MIN * this._transmissions;
   }
 
-  /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
   /**
    * enableWindowCopies: toward a fixed window, with the room WINDOW_COPY_ROOM asks for shown by the peer's
    * ACK bursts and the loss WINDOW_COPY_LOSS_MIN asks for.
@@ -1288,6 +1288,7 @@ export class Kcp {
     return rtt > 0 && bursts.highest >= WINDOW_COPY_ROOM * windowRate;
   }
 
+  /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
   private writeCopy(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {
     const buf = this.buffer;
     ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
