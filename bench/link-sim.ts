@@ -47,7 +47,11 @@
  *
  * --go-client: the downloading client is a Go kcptun client at its defaults, as bench:link's ts-auto-go
  * row runs it (GO_CLIENT: -mode fast, ACKs flushed every 30 ms, a fixed receive window of --client-rcvwnd,
- * kcp-go's ACK filter, FEC groups not interleaved), not one of ours in -mode auto.
+ * kcp-go's ACK filter, FEC groups not interleaved), not one of ours in -mode auto. With it the client
+ * runs bench:link's request/response probe on the download's session (--probe, on by default with
+ * --go-client; --no-probe leaves it out, the model before 2026-12-07's session 32): a kcp-go session
+ * flushes on each of the probe's writes and when our ACK of one moves its una, so on the link its ACKs
+ * come every 6-13 ms, not every 30 (test/kcp/pair-probe.ts, docs/link-go-client-2026-12-07-goclient32.md).
  *
  * --changes LIST: the link changes during each download as bench:link's --changes makes it change
  * (bench/link/schedule.ts), timed from the sim's start plus the profile's round trip (the prime's, before
@@ -80,7 +84,12 @@ import {
   runPair,
 } from '../test/kcp/kcp-pair-sim.js';
 import { runBenchMain, UsageError } from './cli-usage.js';
-import { PROGRESS_EVERY_MS, probeIntervalMs } from './link/endpoint-protocol.js';
+import {
+  PROBE_IN_FLIGHT,
+  PROBE_REQUEST,
+  PROGRESS_EVERY_MS,
+  probeIntervalMs,
+} from './link/endpoint-protocol.js';
 import { downloadBytes, type LinkProfile, meanLoss, PROFILES } from './link/profiles.js';
 import {
   type AppliedChange,
@@ -120,6 +129,12 @@ const PRIME_BYTES = 100;
  */
 const CLIENT_REQUEST_BYTES = 100;
 
+/**
+ * The ACK cadence figure starts this long into the download, as goclient30's and goclient31's reading of the
+ * link's server traces did ("after the first second": the first flight's ACKs come in one burst).
+ */
+const CADENCE_FROM_MS = 1000;
+
 /** A climb ends when the bandwidth estimate reaches this share of the link's rate less its loss. */
 const CLIMB_SHARE = 0.8;
 
@@ -136,6 +151,10 @@ class ControllerTrace {
   climbMs = Number.NaN;
   /** The controller's min RTT at the end of the download (ms): the RTT its in-flight cap is built on. */
   minRttMs = Number.NaN;
+  /** The peer's ACK cadence as the controller reads it (ms), time-weighted from CADENCE_FROM_MS on. */
+  private cadenceSum = 0;
+  private cadenceTime = 0;
+  private cadenceT = -1;
   /**
    * When the sender's last new segment went out (sim ms; moved into the window earlier, pacing may hold
    * it): the tail runs from there to the last byte (docs/link-tail-2026-12-04.md).
@@ -173,6 +192,13 @@ class ControllerTrace {
       this.exitMbit = mbit;
     }
     this.minRttMs = cc.minRtt;
+    if (t - this.from >= CADENCE_FROM_MS) {
+      if (this.cadenceT >= 0) {
+        this.cadenceSum += (t - this.cadenceT) * cc.ackCadence;
+        this.cadenceTime += t - this.cadenceT;
+      }
+      this.cadenceT = t;
+    }
     if (this.probeFrom < 0 && cc.state === 'probe-bw') this.probeFrom = t;
     if (this.probeFrom < 0) return;
     if (Number.isNaN(this.climbMs) && mbit >= this.targetMbit) this.climbMs = t - this.probeFrom;
@@ -183,6 +209,10 @@ class ControllerTrace {
       this.queue += dt * a.queueMs(t);
     }
     this.lastT = t;
+  }
+  /** The mean ACK cadence (ms) from CADENCE_FROM_MS of the download on (NaN: shorter). */
+  get ackCadenceMs(): number {
+    return this.cadenceSum / this.cadenceTime;
   }
   get pacingShare(): number {
     return this.gain / this.time;
@@ -375,6 +405,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --client-rcvwnd N    the client's initial receive window (default: kcptun-client's -rcvwnd)
   --go-client          the client is Go kcptun's at its defaults (-mode fast, a fixed window)
   --known-shape        both ends know the peer's FEC shape from the start (the model before session 32)
+  --probe, --no-probe  the client runs bench:link's probe on the session (default: with --go-client)
   --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
   --small-seeds, --loss-after-queue, --no-fec, --no-interleave: the older models (see the header)`;
 
@@ -400,6 +431,8 @@ async function main(): Promise<void> {
       'client-rcvwnd': { type: 'string', default: String(CLIENT_RCV_WND) },
       'go-client': { type: 'boolean', default: false },
       'known-shape': { type: 'boolean', default: false },
+      probe: { type: 'boolean' },
+      'no-probe': { type: 'boolean', default: false },
       changes: { type: 'string' },
     },
   });
@@ -414,6 +447,7 @@ async function main(): Promise<void> {
   const seeds = Number(values.seeds);
   /** -ratelimit at both ends, bytes per second of link (0: none). */
   const rateLimit = Number(values.ratelimit);
+  const withProbe = !values['no-probe'] && (values.probe ?? values['go-client']);
   for (const id of values.profiles.split(',')) {
     const p = PROFILES.find((q) => q.id === id);
     if (p === undefined) throw new UsageError(`unknown profile ${id}`);
@@ -489,6 +523,15 @@ async function main(): Promise<void> {
         },
         ...(values.loaded ? { timerLateness: LOADED_TIMER_LATENESS } : {}),
         ...(values['receiver-stalls'] ? { receiverStalls: RECEIVER_ACK_STALLS } : {}),
+        ...(withProbe
+          ? {
+              probe: {
+                intervalMs: probeIntervalMs(p.rateMbit),
+                inFlight: PROBE_IN_FLIGHT,
+                requestBytes: PROBE_REQUEST,
+              },
+            }
+          : {}),
       };
       const { bulkFromMs, coldDoneMs, warmFromMs, a, b } = runPair(
         options,
@@ -542,7 +585,11 @@ async function main(): Promise<void> {
     console.log(
       `  Startup exit ms ${f(traces.map((x) => x.exitMs))} at Mbit/s ${f(traces.map((x) => x.exitMbit))}; ` +
         `climb to ${CLIMB_SHARE} of the link ms ${f(climbs)} (median ${f([median(climbs)])}, ${never} never); ` +
-        `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}`,
+        `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}; ` +
+        `ACK cadence ms ${f(
+          traces.map((x) => x.ackCadenceMs),
+          1,
+        )}`,
     );
     console.log(phasesLine(phases, link.rate ?? Number.POSITIVE_INFINITY));
     const firsts = probeQueues.map((q) =>

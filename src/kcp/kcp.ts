@@ -8,6 +8,7 @@
  */
 
 import { snmp } from '../metrics/snmp.js';
+import { AckBurstRate, SPAN_MIN_MS } from './ack-burst-rate.js';
 import { ACK_LOSS_RUN_MIN, PeerDatagramGaps } from './ack-loss.js';
 import { CongestionController, type ControllerEstimates } from './congestion/controller.js';
 import { ReceiveWindowTuner } from './congestion/receive-window.js';
@@ -175,6 +176,38 @@ const LAST_FLIGHT_COPY_LOSS_MIN = 0.001;
 const RECEIVE_PRESSURE_MS = 1000;
 
 /**
+ * Window copies (enableWindowCopies) go out only once the peer's ACKs have shown the path carrying data at
+ * least this many times the window's own rate (the window per min RTT; AckBurstRate's highest reading):
+ * each new segment then goes twice, and once the copies have closed the holes the window turns at nearly
+ * that rate, so the path must carry twice it, the copies' parity included as the reading includes the
+ * data's. A reading spans at least SPAN_MIN_MS, in which ACKs as they come acknowledge at most a window, so
+ * on a path whose min RTT is below twice that span none could reach it, and none is taken there (a batch
+ * read after a stall could): toward Go's client at -rcvwnd 512 (~104 Mbit/s of window at 52 ms) no 25 ms
+ * path copies. Pair simulation, Go's client with bench:link's probe: 150 ms/10 % and 100 ms/5 % (~18 and
+ * ~27 Mbit/s of window on 100 Mbit/s) reach it in Startup, whose pace is 2.885 times the estimate there;
+ * the bursty and jittery links (~54 and ~70 Mbit/s of window) and the 50 Mbit/s bottleneck at 100 ms never
+ * do (docs/link-go-client-2026-12-07-goclient32.md).
+ */
+const WINDOW_COPY_ROOM = 2;
+
+/**
+ * Window copies go out only once the path has shown loss that FEC did not repair (retransmissions the
+ * peer's ACKs did not show needless, this share of the transmissions): each such loss holds a fixed window
+ * for a round trip; without any a copy saves nothing.
+ */
+const WINDOW_COPY_LOSS_MIN = 0.001;
+
+/**
+ * A window copy goes out this long (ms) after its segment (at least a flush interval, -mode auto's 10): past a
+ * burst of loss (the bursty profile's ~3 datagrams, tens of datagrams at a window's pace), not a quarter
+ * of the round trip as a thin stream's (COPY_RTT_SHARE), since a fixed window waits for the copy of a
+ * segment whose first copy FEC did not rebuild: on 150 ms/10 % (pair simulation, 2 seeds of 16 MiB) the
+ * holes holding the window took a median of 75 ms with copies a quarter RTT later (12.5-12.8 Mbit/s), and
+ * with copies 10 ms later only 2-4 holes of 20 ms or more were left (13.3).
+ */
+const WINDOW_COPY_SPACING_MS = 10;
+
+/**
  * A gap in the peer's datagrams explains a run that reaches the fast-retransmit threshold within this
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
@@ -264,6 +297,11 @@ export class Kcp {
   private thinDuplicates = false;
   private tailCopies = false;
   private lastFlightCopies = false;
+  /** enableWindowCopies: the peer's ACK bursts, and whether the last flush let new segments go twice. */
+  private windowBursts: AckBurstRate | null = null;
+  private windowCopyOpen = false;
+  /** Bytes (with their headers) the input being read acknowledged for the first time. */
+  private inputAckedBytes = 0;
   /**
    * enableLastFlightCopies: the sn of the next segment to consider for a copy (counting down from the
    * newest each time new data goes out), while flightCopyOpen.
@@ -571,6 +609,31 @@ export class Kcp {
   }
 
   /**
+   * -mode auto: toward a peer whose receive window does not grow (peerWindowFixed: a Go kcptun client's
+   * -rcvwnd), each loss FEC does not repair holds the window's left edge for a round trip, the flow with
+   * it: on 150 ms/10 % toward Go's client at -rcvwnd 512, 35-50 holes of ~320 ms took 9-12 s of a 15 s
+   * download, each repaired by one retransmission a round trip after the loss. Where the path has room for
+   * twice the window's rate (WINDOW_COPY_ROOM, measured by the ACKs of the window's bursts: AckBurstRate)
+   * and has shown such loss (WINDOW_COPY_LOSS_MIN), each new segment goes out twice, the copy
+   * WINDOW_COPY_SPACING_MS later (a thin stream's mechanism): a segment is then lost only if both copies
+   * are, each with its own FEC group. A copy is not counted in flight; any receiver drops it
+   * (docs/protocol.md §4). docs/link-go-client-2026-12-07-goclient32.md.
+   */
+  enableWindowCopies(): void {
+    this.windowBursts = new AckBurstRate();
+  }
+
+  /** Whether the last flush sent its new segments twice (enableWindowCopies). */
+  get windowCopying(): boolean {
+    return this.windowCopyOpen;
+  }
+
+  /** enableWindowCopies: the highest rate the peer's ACKs have acknowledged data at (bytes per ms). */
+  get ackBurstRate(): number {
+    return this.windowBursts?.highest ?? 0;
+  }
+
+  /**
    * -mode auto: a run of unacknowledged segments that a lost ACK datagram of the peer explains is not
    * fast (or early) retransmitted while a hole lies below it (see ack-loss.ts); the RTO still applies.
    */
@@ -722,6 +785,7 @@ export class Kcp {
     if (!regular) this.peerGaps?.onRebuilt(); // its gap was no lost ACK datagram after all
     const oldSndUna = this._sndUna;
     this.inputUnaWait = -1;
+    this.inputAckedBytes = 0;
     const end = offset + length;
     let p = offset;
     let sawAck = false;
@@ -813,6 +877,9 @@ export class Kcp {
     }
     if (sawCurrentAck && this.unaShownLost(currentAckTs, now)) windowSlides = true;
     const cc = this.cc;
+    // no reading can reach WINDOW_COPY_ROOM on a path shorter than that many spans: none taken there
+    if (regular && cc !== null && this.inputAckedBytes > 0 && cc.minRtt >= WINDOW_COPY_ROOM * SPAN_MIN_MS)
+      this.windowBursts?.onAck(now, this.inputAckedBytes, cc.minRtt);
     if (cc !== null) {
       cc.peerWindowFixed = this.peerWindowFixed;
       cc.onAckEvent(now);
@@ -925,6 +992,7 @@ export class Kcp {
     }
     this.scanAll = false;
     const tailCc = this.inTail() ? cc : null;
+    this.windowCopyOpen = this.windowCopiesFit();
     this.fastRetrans = 0;
     this.earlyRetrans = 0;
     this.lostSegs = 0;
@@ -1102,14 +1170,17 @@ export class Kcp {
         buf.set(seg.payload(), ptr);
         ptr += seg.len;
         snmp.OutSegs++;
-        // a thin stream's new segment, or a retransmission in the tail, goes out again later (COPY_RTT_SHARE)
+        // a thin stream's new segment, or a retransmission in the tail, goes out again later
+        // (COPY_RTT_SHARE); a window copy soon after (WINDOW_COPY_SPACING_MS)
+        const thin = reason === SEND_NEW && this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS;
+        const windowCopy = reason === SEND_NEW && !thin && this.windowCopyOpen;
         seg.copyPending =
           copies &&
-          (reason === SEND_NEW
-            ? this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS
-            : tailCc?.canSend(seg.len + KCP_OVERHEAD) === true);
-        if (seg.copyPending)
-          seg.copyDue = (now + Math.max(this._interval, this.rtt.srtt * COPY_RTT_SHARE)) >>> 0;
+          (thin || windowCopy || (reason !== SEND_NEW && tailCc?.canSend(seg.len + KCP_OVERHEAD) === true));
+        if (seg.copyPending) {
+          const spacing = windowCopy ? WINDOW_COPY_SPACING_MS : this.rtt.srtt * COPY_RTT_SHARE;
+          seg.copyDue = (now + Math.max(this._interval, spacing)) >>> 0;
+        }
       }
 
       if (reason === SEND_NONE && seg.copyPending && timeDiff(now, seg.copyDue) >= 0) {
@@ -1218,7 +1289,7 @@ export class Kcp {
   /**
    * The socket the peer's datagrams arrive on is filling (holdTimeouts) or dropped datagrams at its full
    * receive buffer within the last RECEIVE_PRESSURE_MS (receiveDropAt): the process, not the path, is what
-   * is short, and no copy (thin stream, tail, last flight) goes out. With Go's client dialling 1000
+   * is short, and no copy (thin stream, tail, last flight, window) goes out. With Go's client dialling 1000
    * sessions 93 % of such copies arrived as duplicates, and without them the server sent 12.6 % fewer
    * datagrams (docs/cpu-sessions-2026-12-07-sessions32.md).
    */
@@ -1228,6 +1299,21 @@ export class Kcp {
     if (at === NO_RECEIVE_DROP) return false;
     const since = timeDiff(now, at);
     return since >= 0 && since < RECEIVE_PRESSURE_MS;
+  }
+
+  /**
+   * enableWindowCopies: toward a fixed window, with the room WINDOW_COPY_ROOM asks for shown by the peer's
+   * ACK bursts and the loss WINDOW_COPY_LOSS_MIN asks for.
+   */
+  private windowCopiesFit(): boolean {
+    const cc = this.cc;
+    const bursts = this.windowBursts;
+    if (bursts === null || cc === null || !this.peerWindowFixed || this._transmissions === 0) return false;
+    const lost = this.retransmitted - this.spurious;
+    if (lost < WINDOW_COPY_LOSS_MIN * this._transmissions) return false;
+    const rtt = cc.minRtt;
+    const windowRate = (this.rmtWndFirst * (this._mss + KCP_OVERHEAD)) / rtt;
+    return rtt > 0 && bursts.highest >= WINDOW_COPY_ROOM * windowRate;
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
@@ -1465,6 +1551,7 @@ export class Kcp {
       return;
     }
     cc.onDelivered(seg, seg.len + KCP_OVERHEAD, now);
+    this.inputAckedBytes += seg.len + KCP_OVERHEAD;
   }
 
   private shrinkBuf(): void {

@@ -41,6 +41,7 @@ export function configureAutoKcp(
     kcp.enableLastFlightCopies();
     kcp.enableAckLossHold();
     kcp.enableLatestRttRto();
+    kcp.enableWindowCopies();
     if (auto.windows) kcp.setWindowSize(AUTO_WND_CAP, 0);
   }
   if (auto.windows) kcp.enableAutoReceiveWindow(AUTO_WND_CAP);

@@ -16,6 +16,7 @@ import { ParityTuner } from '../../src/fec/index.js';
 import { KCP_OVERHEAD, Kcp } from '../../src/kcp/index.js';
 import { configureAutoKcp, senderLimit } from '../../src/transport/auto-kcp.js';
 import { Pacer } from '../../src/transport/pacer.js';
+import { PairProbe, type ProbeOptions } from './pair-probe.js';
 
 /** One of LinkOptions.changes: `rate` in bytes per ms, `delay` one-way ms, `loss` a probability. */
 export interface LinkChangeAt {
@@ -223,6 +224,12 @@ export interface PairOptions {
    * of a run without it. E.g. RECEIVER_ACK_STALLS.
    */
   receiverStalls?: { meanGapMs: number; minMs: number; maxMs: number };
+  /**
+   * bench:link's request/response probe from endpoint b on the same session (pair-probe.ts): b writes a
+   * request every intervalMs from the bulk's start until it has a's whole stream, each write and each una
+   * move flushing a kcp-go peer (its ACK cadence on the link).
+   */
+  probe?: ProbeOptions;
   /** Called once per step of the clock, after the flushes (sim ms): for traces (bench/link-sim.ts). */
   observe?: (t: number, a: Endpoint, b: Endpoint) => void;
 }
@@ -390,6 +397,9 @@ export class Endpoint {
   private sendOff = 0;
   /** The writer holds at this offset of `outgoing` (see PairOptions.primeBytes). */
   writeLimit: number;
+  /** Where the stream it sends ends, and the one it receives (PairOptions.probe ends them early). */
+  outgoingEnd: number;
+  expectedEnd: number;
   received = 0;
   /** Sim ms when everything expected had been received (-1: not yet). */
   receiveDoneMs = -1;
@@ -452,6 +462,8 @@ export class Endpoint {
     private readonly clock: { t: number; seq: number },
   ) {
     this.writeLimit = outgoing.length;
+    this.outgoingEnd = outgoing.length;
+    this.expectedEnd = expected.length;
     this.parityRng = new Rng(options.seed ^ 0x0f0f0f0f ^ conv);
     const ge = options.link.gilbertElliott;
     this.burstLoss = ge === undefined ? null : new GilbertElliottChain(ge);
@@ -543,14 +555,14 @@ export class Endpoint {
   }
 
   get sendDone(): boolean {
-    return this.sendOff === this.outgoing.length && this.kcp.waitSnd === 0;
+    return this.sendOff === this.outgoingEnd && this.kcp.waitSnd === 0;
   }
   /** Everything up to writeLimit is written. */
   get sendDoneToLimit(): boolean {
     return this.sendOff === this.writeLimit;
   }
   get receiveDone(): boolean {
-    return this.received === this.expected.length;
+    return this.received === this.expectedEnd;
   }
 
   /**
@@ -884,12 +896,15 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
   const rng = new Rng(options.seed);
   const clock = { t: 0, seq: 0 };
   const endpoints: Endpoint[] = [];
+  const probe =
+    options.probe === undefined ? null : new PairProbe(options.probe, bToA.length, options.link.delay);
+  const bStream = probe === null ? bToA : probe.stream(bToA, options.maxSimMs);
   const a = new Endpoint(
     0x5eed,
     options,
     rng,
     aToB,
-    bToA,
+    bStream,
     () => endpoints[1].inbox,
     () => endpoints[1].parityInbox,
     clock,
@@ -899,15 +914,17 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     0x5eed,
     bOptions,
     rng,
-    bToA,
+    bStream,
     aToB,
     () => endpoints[0].inbox,
     () => endpoints[0].parityInbox,
     clock,
   );
   endpoints.push(a, b);
+  if (probe !== null) b.writeLimit = bToA.length;
   const coldEnd = aToB.length - (options.warm?.bytes ?? 0);
   a.writeLimit = Math.min(options.primeBytes ?? coldEnd, coldEnd);
+  if (probe !== null && a.writeLimit === coldEnd) probe.start(0);
   let bulkFromMs = 0;
   let coldDoneMs = -1;
   let coldAckedMs = -1;
@@ -985,6 +1002,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     if (a.writeLimit < coldEnd && a.kcp.waitSnd === 0 && a.sendDoneToLimit) {
       a.writeLimit = coldEnd;
       bulkFromMs = t;
+      probe?.start(t);
     } else if (
       a.writeLimit === coldEnd &&
       coldEnd < aToB.length &&
@@ -996,6 +1014,10 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
         a.writeLimit = aToB.length;
         warmFromMs = t;
       }
+    }
+    if (probe !== null) {
+      if (b.receiveDone) probe.end(a, b);
+      else probe.step(t, a, b);
     }
     for (const ep of endpoints) {
       // as the session's end-of-turn flush after a write (flushPending): its wait brings the timer forward
@@ -1029,6 +1051,7 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
       if (ep === b && due >= bStallFrom && due < bStallUntil) due = bStallUntil;
       if (due < next) next = due;
     }
+    if (probe !== null && probe.nextTickMs < next) next = probe.nextTickMs;
     // a stalled reader resumes at the next second boundary
     if (!reads(t) && next > t - (t % 1000) + options.readStallMs) next = t - (t % 1000) + options.readStallMs;
     clock.t = Math.max(next, t + 1);
