@@ -35,7 +35,7 @@ const PROBE_AGAIN_GROWTH = 1.1;
  * way, never reordered) a packet behind a slow one waits for it, so the loaded round trip stands above the
  * min RTT with no queue and the in-flight data at 0.75 may never fit pipeBytes: the limit ends the drain,
  * and at 4 min RTTs it paced at 0.75 for ~2 min RTTs more than its round. At 2, cold jitter-50ms-1 on the
- * link +2.2 Mbit/s (SE 0.6, 18 alternating pairs, ahead in 14), bursty-50ms-3 level; level in link-sim,
+ * link +1.8 Mbit/s (SE 0.7, 35 alternating pairs, ahead in 25), bursty-50ms-3 level; level in link-sim,
  * where 26 of 31 drains of 16 downloads meet pipeBytes first (docs/link-jitter-2026-12-07-jitter32.md).
  */
 const DRAIN_MAX_RTTS = 2;
