@@ -27,14 +27,18 @@ export const PROBE_CRUISE = 2;
 const PROBE_AGAIN_GROWTH = 1.1;
 /**
  * The probe's drain lasts until the in-flight data fits the path without a queue (the controller's
- * pipeBytes), or, once its round is done, this many min RTTs. Ended after its round, as the probe lasted
- * one, it left any queue that stood before the probe (the drain's 0.75 only takes back what the 1.25
+ * pipeBytes), or, once its round is done, this many min RTTs. Ended after its round alone, as the probe
+ * lasted one, it left any queue that stood before the probe (the drain's 0.75 only takes back what the 1.25
  * added): in a path model of 25 ms, 0 % (test/kcp/congestion/probe-bw.test.ts) 20-30 ms stood through
- * every cruise from Startup's end on, and probes on top of it overflowed the one-BDP queue. On a jittery
- * path, where the in-flight data seldom fits pipeBytes (the round's lowest RTT is above the min), the
- * limit ends it.
+ * every cruise from Startup's end on, and probes on top of it overflowed the one-BDP queue; at this limit
+ * that model still drains to its pipe (the pipe test ends it first there). On a jittery path (50 ± 30 ms one
+ * way, never reordered) a packet behind a slow one waits for it, so the loaded round trip stands above the
+ * min RTT with no queue and the in-flight data at 0.75 may never fit pipeBytes: the limit ends the drain,
+ * and at 4 min RTTs it paced at 0.75 for ~2 min RTTs more than its round. At 2, cold jitter-50ms-1 on the
+ * link +1.8 Mbit/s (SE 0.7, 35 alternating pairs, ahead in 25), bursty-50ms-3 level; level in link-sim,
+ * where 26 of 31 drains of 16 downloads meet pipeBytes first (docs/link-jitter-2026-12-07-jitter32.md).
  */
-const DRAIN_MAX_RTTS = 4;
+const DRAIN_MAX_RTTS = 2;
 /**
  * The cruise paces at most this much above what the path delivered over the last LONG_RATE_ROUNDS rounds
  * (see cruiseBound); the probes pace at the max-filtered estimate as before, which is how a cruise below
