@@ -196,7 +196,7 @@ const AUTO_DIAGNOSIS = [
   '  2-12 % per ~1 s cycle. The probe now lasts until data sent after it began is acknowledged and the',
   "  in-flight data holds 1.25 BDPs (BBR v2/v3 start a round with ProbeBW's UP and DOWN), its drain until",
   '  the in-flight data fits the path without a queue (min RTT plus the least RTT spread of recent rounds;',
-  '  at most a round and 4 min RTTs), the cruise between probes paces at most 1.02× what the path delivered',
+  '  at most the later of a round and 2 min RTTs), the cruise between probes paces at most 1.02× what the path delivered',
   '  over the last 8 rounds, and a probe that raised the estimate 10 % is followed by the next once its',
   '  samples are in (docs/link-probe-bw-drain-2026-12-03.md). The return to Startup after a cycle that grew 1.15× is gone: it never',
   '  fired on jitter, and with probes back to back it paced at 2.885× a rate near the link (186-1,527 queue',
