@@ -32,11 +32,14 @@
  * The count the loss calls for: full parity first, for the first START_SEGMENTS segments, so a peer
  * whose decoder was configured with another (ds, ps) sees complete parity runs and its autotune locks onto
  * ours; not when the peer's own FEC stream has shown its decoder has our shape (peerShapeSame, the usual
- * case: kcptun's default 10/3 at both ends), whose autotune has nothing to lock onto. A short path's blind
- * first flight has BLIND_FLIGHT_PARITY even so (FirstFlight.blind): a fresh session's peer has shown two
- * groups of its ACK stream only ~200 ms into a cold download on a 2 Mbit/s path, and the flight's full
- * parity was ~38 of the ~166 datagrams that queue ~0.9 s there (docs/link-first-flight-2026-12-07-
- * cellular31.md); the START_SEGMENTS of full parity then follow it. Fewer parity shards
+ * case: kcptun's default 10/3 at both ends), whose autotune has nothing to lock onto. Toward such a peer a
+ * short path's blind first flight has BLIND_FLIGHT_PARITY (FirstFlight.blind): the flight's full parity
+ * was ~38 of the ~166 datagrams that queue ~0.9 s on a 2 Mbit/s path (docs/link-first-flight-2026-12-07-
+ * cellular31.md). Not toward a peer whose shape is not known yet (a fresh session's: two groups of its
+ * ACK stream take ~200 ms there): a group short of parity leaves seqid gaps, and a decoder of another
+ * shape that places shards by seqid before its autotune locks on "recovers" a shard of such a block from
+ * ours, false data that broke the stream (test/interop/auto-mode: Go's 5/2 client, 2-4 runs of 30 under
+ * load; docs/protocol.md §3.4). Fewer parity shards
  * keep the group's shape (the encoder still advances seqid by ps, docs/protocol.md §3), which both Go
  * decoders place by seqid and decode as soon as ds shards of a group are in
  * (test/interop/auto-mode). Then one more when the residual loss stays above RAISE_LOSS for RAISE_PERIODS
@@ -260,11 +263,8 @@ export class ParityTuner {
     }
     this.evaluate(transmissions, retransmissions, now, rtt);
     if (!this._peerFec) return 0;
-    if (limit === 'first-flight') {
-      // a short path's blind first flight (FirstFlight.blind): the least parity, the full-parity start after
-      if (!this.peerSame) this.startEnd = Math.max(this.startEnd, transmissions + START_SEGMENTS);
-      return Math.min(BLIND_FLIGHT_PARITY, this.max);
-    }
+    // a short path's blind first flight (FirstFlight.blind) toward a peer of our shape: the least parity
+    if (limit === 'first-flight' && this.peerSame) return Math.min(BLIND_FLIGHT_PARITY, this.max);
     if (this.starting(transmissions)) return this.max;
     if (this.count > 0 && this.windowHolds(now, rtt)) return this.max;
     const held = this.pathRateSeen && timeDiff(now, this.pathRateAt) < PATH_RATE_HOLD_RTTS * rtt;

@@ -628,11 +628,6 @@ export class Kcp {
     return this.windowCopyOpen;
   }
 
-  /** enableWindowCopies: the highest rate the peer's ACKs have acknowledged data at (bytes per ms). */
-  get ackBurstRate(): number {
-    return this.windowBursts?.highest ?? 0;
-  }
-
   /**
    * -mode auto: a run of unacknowledged segments that a lost ACK datagram of the peer explains is not
    * fast (or early) retransmitted while a hole lies below it (see ack-loss.ts); the RTO still applies.
