@@ -85,8 +85,8 @@ export function configureAutoKcp(
  * (docs/link-long-path-2026-12-06-longpath25.md).
  *
  * A short path's first flight, before its verdict (the controller's firstFlightBlind), is the
- * `first-flight`: blind, it gets the least parity (FirstFlight.blind, ParityTuner's BLIND_FLIGHT_PARITY;
- * docs/link-first-flight-2026-12-07-cellular31.md).
+ * `first-flight`: blind, it gets the least parity toward a peer known to share our FEC shape
+ * (FirstFlight.blind, ParityTuner's BLIND_FLIGHT_PARITY; docs/link-first-flight-2026-12-07-cellular31.md).
  */
 export function senderLimit(kcp: Kcp): SenderLimit {
   const limit = kcp.newDataLimit;
