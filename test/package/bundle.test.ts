@@ -85,7 +85,7 @@ describe('the bundled programs', () => {
     // worker-pool.ts starts a worker by the file beside the program (client-workers.ts, server-workers.ts)
     for (const role of ['client', 'server']) {
       const program = readFileSync(path.join(CLI, `${role}-program.js`), 'utf8');
-      assert.match(program, new RegExp(`new URL\\("\\./${role}-worker\\.js", import\\.meta\\.url\\)`));
+      assert.match(program, new RegExp(`new URL\\("\\./${role}-worker\\.js", ?import\\.meta\\.url\\)`));
     }
   });
 
