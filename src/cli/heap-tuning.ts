@@ -16,12 +16,13 @@
  * No optimizing compiler while starting. Loading some 140 modules makes Node's module-URL functions hot,
  * and a few start-up loops build tables (FEC, ciphers): Turbofan compiled about 15 functions in the first
  * second, and the first Turbofan compile of a process brings about 4 MiB of the node binary's compiler
- * code into memory. A server that only listens runs nothing hot after that, so it kept those pages for nothing:
- * Turbofan is off from here until the program has started (docs/bench-tunnel-memory-2026-12-03.md), and
- * then until the first application stream (`endStartup`, which run-main.ts hands to the tunnel; at once
+ * code into memory. A server that only listens runs nothing hot after that, so it kept those pages for
+ * nothing: Turbofan is off from here until the program has started (docs/bench-tunnel-memory-2026-12-03.md),
+ * and then until the first application stream (`endStartup`, which run-main.ts hands to the tunnel; at once
  * with -workers): an idle client and server, whose sessions run only their timers and keepalives, made
  * those hot enough for Turbofan within seconds of start, and the same 3.6 MiB of compiler pages came in
- * (docs/bench-tunnel-memory-2026-12-07-mem33.md). From the first stream on, hot code is optimized as before.
+ * (docs/bench-tunnel-memory-2026-12-07-mem33.md). From the first stream on, hot code is optimized as
+ * before.
  *
  * Half the inlining budget. A fresh process's first ~100 MiB cost up to 1.5x the CPU per byte of the
  * ones after, mostly Turbofan's compiler threads: 18-20 % of each process's CPU in that first transfer
