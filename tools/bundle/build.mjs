@@ -139,7 +139,9 @@ export function firstWideCharacter(text) {
   const at = text.search(/[\u0100-\u{10ffff}]/u);
   if (at < 0) return null;
   const line = text.slice(0, at).split('\n').length;
-  return `'${text[at]}' (U+${text.codePointAt(at).toString(16).padStart(4, '0')}) on line ${line}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`;
+  const code = text.codePointAt(at).toString(16).padStart(4, '0');
+  const context = JSON.stringify(text.slice(Math.max(0, at - 40), at + 10));
+  return `'${text[at]}' (U+${code}) on line ${line}: ${context}`;
 }
 
 function isBundle(file) {
