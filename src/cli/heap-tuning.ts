@@ -61,21 +61,6 @@ export function workerResourceLimits(): ResourceLimits {
 const userTiers = /--(no-)?(opt|turbofan|jitless|lite[-_]mode)\b/.test(userFlags);
 if (!userTiers) setFlagsFromString('--no-turbofan');
 
-/**
- * Whether this architecture runs V8's baseline compiler (Sparkplug) by default: V8 11 turns it on for x64
- * and arm64 only (ENABLE_SPARKPLUG_BY_DEFAULT), and endStartup must restore the default, which V8 does
- * not report.
- */
-const SPARKPLUG_BY_DEFAULT = process.arch === 'x64' || process.arch === 'arm64';
-
-/**
- * No baseline compiler either until the first stream, unless the user chose: an idle client and server
- * ran 1 MiB lower without Sparkplug's code pages and code, for 25 ms more CPU at start (10 %) and 0.3 % of
- * a core more while idle (docs/bench-tunnel-memory-2026-12-07-mem33.md).
- */
-const holdSparkplug = SPARKPLUG_BY_DEFAULT && !userTiers && !/--(no-)?sparkplug\b/.test(userFlags);
-if (holdSparkplug) setFlagsFromString('--no-sparkplug');
-
 /** Turbofan's cumulative inlining budget in bytes of bytecode per optimized function (V8's default: 920). */
 export const INLINING_BUDGET_BYTES = 460;
 if (!userTiers && !/--max[-_]inlined/.test(userFlags)) {
@@ -85,5 +70,4 @@ if (!userTiers && !/--max[-_]inlined/.test(userFlags)) {
 /** The tunnel carries a stream (or -workers have started): from now on V8 optimizes hot code as usual. */
 export function endStartup(): void {
   if (!userTiers) setFlagsFromString('--turbofan');
-  if (holdSparkplug) setFlagsFromString('--sparkplug');
 }
