@@ -16,10 +16,13 @@
  * No optimizing compiler while starting. Loading some 140 modules makes Node's module-URL functions hot,
  * and a few start-up loops build tables (FEC, ciphers): Turbofan compiled about 15 functions in the first
  * second, and the first Turbofan compile of a process brings about 4 MiB of the node binary's compiler
- * code into memory. An idle tunnel runs nothing hot after that, so it kept those pages for nothing:
- * Turbofan is off from here until the program has started (`endStartup`, called by run-main.ts), and on
- * from then as before. Idle RSS 4 MiB lower; the packet path is optimized exactly as before
- * (docs/bench-tunnel-memory-2026-12-03.md).
+ * code into memory. A server that only listens runs nothing hot after that, so it kept those pages for
+ * nothing: Turbofan is off from here until the program has started (docs/bench-tunnel-memory-2026-12-03.md),
+ * and then until the first application stream (`endStartup`, which run-main.ts hands to the tunnel; at once
+ * with -workers): an idle client and server, whose sessions run only their timers and keepalives, made
+ * those hot enough for Turbofan within seconds of start, and the same 3.6 MiB of compiler pages came in
+ * (docs/bench-tunnel-memory-2026-12-07-mem33.md). From the first stream on, hot code is optimized as
+ * before.
  *
  * Half the inlining budget. A fresh process's first ~100 MiB cost up to 1.5x the CPU per byte of the
  * ones after, mostly Turbofan's compiler threads: 18-20 % of each process's CPU in that first transfer
@@ -64,7 +67,7 @@ if (!userTiers && !/--max[-_]inlined/.test(userFlags)) {
   setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINING_BUDGET_BYTES}`);
 }
 
-/** The program has started: from now on V8 optimizes hot code as usual. */
+/** The tunnel carries a stream (or -workers have started): from now on V8 optimizes hot code as usual. */
 export function endStartup(): void {
   if (!userTiers) setFlagsFromString('--turbofan');
 }

@@ -2,6 +2,7 @@ import type { MetricsServer } from '../metrics/http-server.js';
 import { snmp } from '../metrics/snmp.js';
 import { installSnmpSignal } from '../metrics/snmp-signal.js';
 import type { TunnelView } from '../metrics/status.js';
+import { atFirstApplicationStream } from '../tunnel/mux.js';
 import { formatUdpStats, udpStats } from '../tunnel/udp-stats.js';
 import { type ListenAddress, parseListenAddress } from './address.js';
 import type { ParseResult } from './args.js';
@@ -29,7 +30,7 @@ export type StartTunnel<C> = (config: C, log: Logger) => Promise<RunningTunnel>;
  * start-up failures (a port in use, an unresolvable address) are one line on stderr and exit status 1,
  * never a stack trace.
  */
-export function runMain<C extends CommonConfig>(
+export function runMain<C extends CommonConfig & { workers: number }>(
   parse: (argv: readonly string[], env: NodeJS.ProcessEnv) => ParseResult<C>,
   start: StartTunnel<C>,
 ): void {
@@ -99,8 +100,12 @@ export function runMain<C extends CommonConfig>(
     })
     .then(
       (stop) => {
-        // Started, -metrics and -pprof included: hot code is worth optimizing from here (heap-tuning.ts).
-        endStartup();
+        // Started, -metrics and -pprof included. Hot code is worth optimizing from the first stream on: until
+        // then only the sessions' timers and keepalives run, which Turbofan would compile within seconds for
+        // 3.6 MiB of the node binary's compiler pages (heap-tuning.ts). -workers' streams are in other
+        // threads, whose flags are the process's: there from now, as before.
+        if (config.workers > 1) endStartup();
+        else atFirstApplicationStream(endStartup);
         const shutdown = (): void => {
           void Promise.resolve(stop()).finally(() => {
             log.close();

@@ -43,7 +43,7 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
 <body data-samples="0" data-throughput="0">
 <header>
   <h1>kcptun <span id="role"></span></h1>
-  <span class="badge" id="health">…</span>
+  <span class="badge" id="health">&hellip;</span>
   <span class="kv">version <b id="version">-</b></span>
   <span class="kv">uptime <b id="uptime">-</b></span>
   <span class="kv">sessions <b id="sessions">-</b></span>

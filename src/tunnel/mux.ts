@@ -14,8 +14,25 @@ export interface MuxOptions {
   qpp?: { pads: QppPads; seed: Uint8Array };
 }
 
+/** What runs at the next application stream (atFirstApplicationStream), then never again. */
+let firstStreamCallback: (() => void) | null = null;
+
+/**
+ * Run `callback` once, at the next application stream this thread opens or accepts (either end, a TCP
+ * connection's or a -udp channel's): the programs turn V8's optimizing compiler on there, not while the
+ * tunnel only idles (src/cli/heap-tuning.ts).
+ */
+export function atFirstApplicationStream(callback: () => void): void {
+  firstStreamCallback = callback;
+}
+
 /** The stream as the application side sees it: QPP-wrapped when -QPP is on (latest kcptun). */
 export function applicationStream(stream: Duplex, options: MuxOptions): Duplex {
+  if (firstStreamCallback !== null) {
+    const callback = firstStreamCallback;
+    firstStreamCallback = null;
+    callback();
+  }
   return options.qpp ? wrapQpp(stream, options.qpp.pads, options.qpp.seed) : stream;
 }
 

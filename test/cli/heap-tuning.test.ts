@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OPTIMIZER_PROBE_FUNCTION, OPTIMIZER_PROBE_LINE } from '../support/optimizer-probe.js';
 import { spawnOwnedSync } from '../support/owned.js';
-import { freeUdpPort } from '../support/ports.js';
+import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { OUR_SERVER, TunnelProcess } from '../support/procs.js';
 import { YOUNG_GENERATION_LINE } from '../support/young-generation-probe.js';
 
@@ -95,9 +96,10 @@ test('a bin sets the flag before its program is parsed: the young generation is 
   }
 });
 
-test('a bin starts without the optimizing compiler and optimizes hot code once started', async () => {
+test('a tunnel optimizes nothing until its first stream, and hot code from then on', async () => {
   // --trace-opt names every function Turbofan optimizes, written to a file as it happens (on stdout it
-  // would wait in the C library's buffer). Loading the program's modules made some 15 functions hot.
+  // would wait in the C library's buffer). Loading the program's modules made some 15 functions hot, and
+  // an idle session's timers and keepalives about 20 more within seconds.
   const dir = mkdtempSync(path.join(tmpdir(), 'kcptun-opt-'));
   const trace = path.join(dir, 'trace-opt.txt');
   const flags = [
@@ -108,21 +110,36 @@ test('a bin starts without the optimizing compiler and optimizes hot code once s
     `--import=${OPTIMIZER_PROBE}`,
   ];
   const optimized = (): string => (existsSync(trace) ? readFileSync(trace, 'utf8') : '');
-  const port = await freeUdpPort();
+  const target = net.createServer((socket) => socket.resume());
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  const targetPort = (target.address() as net.AddressInfo).port;
+  const [port, local] = [await freeUdpPort(), await freeTcpPort()];
   const server = TunnelProcess.command(
     'ts-server',
     process.execPath,
-    [...flags, OUR_SERVER, '-l', `127.0.0.1:${port}`, '-t', '127.0.0.1:1'],
+    [...flags, OUR_SERVER, '-l', `127.0.0.1:${port}`, '-t', `127.0.0.1:${targetPort}`],
     { ...process.env, NODE_OPTIONS: '' },
   );
+  const client = TunnelProcess.start('ts', 'client', ['-r', `127.0.0.1:${port}`, '-l', `127.0.0.1:${local}`]);
+  let conn: net.Socket | null = null;
   try {
     await server.waitFor('listening on');
+    await client.waitFor('listening on');
     assert.doesNotMatch(optimized(), /TURBOFAN/, 'Turbofan ran while the server started');
+    // the client's session is up (it dials at start) but carries no stream: still nothing optimized
     server.child.kill('SIGUSR2');
-    await server.waitFor(OPTIMIZER_PROBE_LINE);
+    await server.waitFor(`${OPTIMIZER_PROBE_LINE} #1`);
+    assert.doesNotMatch(optimized(), /TURBOFAN/, 'Turbofan ran in an idle tunnel');
+    conn = net.connect(local, '127.0.0.1');
+    await server.waitFor('stream opened');
+    server.child.kill('SIGUSR2');
+    await server.waitFor(`${OPTIMIZER_PROBE_LINE} #2`);
     assert.match(optimized(), new RegExp(`${OPTIMIZER_PROBE_FUNCTION}.*TURBOFAN`), 'Turbofan stayed off');
   } finally {
+    conn?.destroy();
+    await client.stop();
     await server.stop();
+    target.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -21,6 +21,14 @@
 // files by their paths, so each runs once per thread and keeps one state (the single-file executable's
 // embedded version in version.js; libc bound once).
 //
+// Whitespace and comments are left out (esbuild's minifyWhitespace; names stay, and the source map beside
+// the bundle maps a stack back: `node --enable-source-maps`). V8 keeps a script's whole source text in its
+// heap for as long as the script lives (lazy compilation reads it), and as a two-byte string as soon as one
+// character is outside Latin-1: tsc's output keeps the sources' comments, in which `≤`, `→` or `−` are
+// common, so the 875 KB program was 1.75 MB of heap in every process. Without comments it is 0.5 MB of
+// one-byte text (docs/bench-tunnel-memory-2026-12-07-mem33.md); a bundle that would still be two-byte
+// (a string or template with such a character: write it as an escape or an HTML entity) fails the build.
+//
 // The bundle's first line says it is one (BUNDLE_MARK); a module that already starts with it is skipped,
 // since only tsc writes a module there again. A source map beside the bundle maps it back to src/*.ts
 // through tsc's own maps.
@@ -126,6 +134,16 @@ function lazyBuiltins(eager) {
   };
 }
 
+/** Where a text has its first character outside Latin-1 (which V8 stores one byte each), or null. */
+export function firstWideCharacter(text) {
+  const at = text.search(/[\u0100-\u{10ffff}]/u);
+  if (at < 0) return null;
+  const line = text.slice(0, at).split('\n').length;
+  const code = text.codePointAt(at).toString(16).padStart(4, '0');
+  const context = JSON.stringify(text.slice(Math.max(0, at - 40), at + 10));
+  return `'${text[at]}' (U+${code}) on line ${line}: ${context}`;
+}
+
 function isBundle(file) {
   return readFileSync(file, 'utf8').startsWith(BUNDLE_MARK);
 }
@@ -175,6 +193,7 @@ async function bundleModules(root) {
       format: 'esm',
       target: 'node20',
       external: ['koffi'],
+      minifyWhitespace: true,
       metafile: true,
       logLevel: 'warning',
     };
@@ -193,6 +212,12 @@ async function bundleModules(root) {
       banner: { js: BANNER },
       plugins: [startModulesAsFiles(cli, starts), lazyBuiltins(eager)],
     });
+    const wide = firstWideCharacter(readFileSync(entry, 'utf8'));
+    if (wide !== null) {
+      throw new Error(
+        `${path.relative(root, entry)}: ${wide}: V8 would hold the whole program as two-byte text`,
+      );
+    }
     const out = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
     const modules = Object.keys(out.inputs).length;
     report.push(`${path.relative(root, entry)}: ${modules} modules, ${(out.bytes / 1024).toFixed(0)} KiB`);

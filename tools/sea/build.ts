@@ -52,6 +52,9 @@ async function main(): Promise<void> {
     target: 'node20',
     outfile: script,
     external: ['koffi'],
+    // without comments and whitespace, as the programs' bundles (tools/bundle/build.mjs says why): V8 holds
+    // the script's source for the process's life, two bytes a character if one is outside Latin-1
+    minifyWhitespace: true,
     logLevel: 'warning',
     define: {
       KCPTUN_TS_VERSION: JSON.stringify(version),
