@@ -300,6 +300,8 @@ export class Kcp {
   /** enableWindowCopies: the peer's ACK bursts, and whether the last flush let new segments go twice. */
   private windowBursts: AckBurstRate | null = null;
   private windowCopyOpen = false;
+  /** Copies written (thin stream, tail, last flight, window), for -mode auto's trace. */
+  private copies = 0;
   /** Bytes (with their headers) the input being read acknowledged for the first time. */
   private inputAckedBytes = 0;
   /**
@@ -626,6 +628,11 @@ export class Kcp {
   /** Whether the last flush sent its new segments twice (enableWindowCopies). */
   get windowCopying(): boolean {
     return this.windowCopyOpen;
+  }
+
+  /** Copies of sent segments written since this Kcp was created (thin stream, tail, last flight, window). */
+  get copiesSent(): number {
+    return this.copies;
   }
 
   /**
@@ -1320,6 +1327,7 @@ export class Kcp {
     ptr += KCP_OVERHEAD;
     buf.set(seg.payload(), ptr);
     snmp.OutSegs++;
+    this.copies++;
     return ptr + seg.len;
   }
 
