@@ -32,6 +32,14 @@ export const SPAN_MIN_MS = 40;
  * (docs/link-go-client-2026-12-07-goclient32.md §5).
  */
 const BATCH_MS = 1;
+/**
+ * The delivered rate (average) spans at least this long and AVERAGE_SPAN_RTTS min RTTs: long enough that
+ * a hole's stall (a round trip and more) and the burst after it fall in one span. Over 500 ms and 4 RTTs it
+ * dipped in the holes, and window copies opened on the 50 Mbit/s bottleneck at 100 ms where they cost
+ * (pair simulation, docs/link-go-client-2026-12-07-goclient33.md).
+ */
+const AVERAGE_SPAN_MS = 1000;
+const AVERAGE_SPAN_RTTS = 8;
 /** A reading spans at least this share of the min RTT (see the header). */
 const SPAN_MIN_RTT_SHARE = 0.125;
 
@@ -42,9 +50,24 @@ export class AckBurstRate {
   private next = 0;
   /** The highest reading so far, bytes per ms (0: none yet). */
   highest = 0;
+  /** The rate the ACK events acknowledged data at over the last whole span (AVERAGE_SPAN_MS), bytes per ms (0: none yet). */
+  average = 0;
+  private averageFrom = -1;
+  private averageBytes = 0;
 
   /** An ACK event at `now` (ms) acknowledged `bytes` of data not acknowledged before; `minRtt` in ms. */
   onAck(now: number, bytes: number, minRtt: number): void {
+    if (this.averageFrom < 0) this.averageFrom = now;
+    else {
+      // the bytes after the span's first event, over the time from it
+      this.averageBytes += bytes;
+      const elapsed = timeDiff(now, this.averageFrom);
+      if (elapsed >= Math.max(AVERAGE_SPAN_MS, AVERAGE_SPAN_RTTS * minRtt)) {
+        this.average = this.averageBytes / elapsed;
+        this.averageBytes = 0;
+        this.averageFrom = now;
+      }
+    }
     const last = (this.next + EVENTS - 1) % EVENTS;
     if (this.count > 0 && timeDiff(now, this.at[last]) <= BATCH_MS) {
       // one turn's inputs (a batch read after a stall among them) are one event: a reading never starts

@@ -208,6 +208,32 @@ const WINDOW_COPY_LOSS_MIN = 0.001;
 const WINDOW_COPY_SPACING_MS = 10;
 
 /**
+ * Window copies also go out where the window's own rate does not fit twice but the rate the window has
+ * delivered does (AckBurstRate.average, over a second and at least 8 min RTTs): its holes hold the window
+ * so long that the flow is far below the window's rate, and the path carries twice the flow. The bursty
+ * link (Gilbert-Elliott bursts of ~3 datagrams defeat 10/3 groups: holes held the client's una for 58-68 %
+ * of a download, ~20 holes of ≥ 20 ms, median 140-220 ms) reads bursts at 73 Mbit/s against a window of 53
+ * per min RTT, twice which does not fit, and a delivered 19-30. Copies start once the highest reading is
+ * this many times the delivered rate (on the 50 Mbit/s bottleneck at 100 ms, 39 against 17: 2.3, where
+ * copies cost; pair simulation, docs/link-go-client-2026-12-07-goclient33.md)...
+ */
+const WINDOW_COPY_RATE_ROOM = 2.5;
+/**
+ * ...and go on while it is at least this many times it: the copies' own holes fewer, the delivered rate
+ * rises (bursty: 73 against ~31, 2.35): closing at 2.0 the gain was +4.9 and with no hysteresis (and
+ * 500 ms spans) +2.7, against +5.4 at this 1.8 (16 seeds, the loss floor at 1 %). Twice the delivered rate is the data the copies add; the bursts' reading
+ * is a lower bound of what the path carries (the pace they went out at, Startup's 2.885 × the estimate).
+ */
+const WINDOW_COPY_RATE_KEEP = 1.8;
+/**
+ * The delivered-rate rule starts only where loss FEC did not repair is at least this share of the
+ * transmissions: the bursty link's 2-5 % (bursts beat 10/3 groups), not the 0.7 % of 5 % random loss on
+ * the 50 Mbit/s bottleneck (1 %: copies there on 2 seeds of 16, −0.69 Mbit/s), nor the jittery link's
+ * 0.02-0.2 % (its few holes are not what holds it: copies with no gate, −0.36, 11 of 16 behind). Once the
+ * copies run, the share falls with the retransmissions they save (2 %: bursty's gain +4.3 against +5.1).
+ */
+const WINDOW_COPY_RATE_LOSS_MIN = 0.015;
+/**
  * A gap in the peer's datagrams explains a run that reaches the fast-retransmit threshold within this
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
@@ -300,6 +326,8 @@ export class Kcp {
   /** enableWindowCopies: the peer's ACK bursts, and whether the last flush let new segments go twice. */
   private windowBursts: AckBurstRate | null = null;
   private windowCopyOpen = false;
+  /** The delivered-rate rule (WINDOW_COPY_RATE_ROOM) holds: its copies go on at WINDOW_COPY_RATE_KEEP. */
+  private rateCopyOpen = false;
   /** Copies written (thin stream, tail, last flight, window), for -mode auto's trace. */
   private copies = 0;
   /** Bytes (with their headers) the input being read acknowledged for the first time. */
@@ -1305,7 +1333,13 @@ export class Kcp {
 
   /**
    * enableWindowCopies: toward a fixed window, with the room WINDOW_COPY_ROOM asks for shown by the peer's
-   * ACK bursts and the loss WINDOW_COPY_LOSS_MIN asks for.
+   * ACK bursts and the loss WINDOW_COPY_LOSS_MIN asks for; or, in Startup, the room for twice the delivered
+   * rate (WINDOW_COPY_RATE_ROOM, WINDOW_COPY_RATE_KEEP, WINDOW_COPY_RATE_LOSS_MIN). Only Startup's pace
+   * (2.885 × the estimate) leaves the pacer room for the copies, and toward a fixed window on a long path
+   * Startup seldom ends (the bursty link's downloads, simulated and traced, stayed in it). In ProbeBW the
+   * pace is near the estimate and the copies take half of it: a 150 ms/10 % seed whose Startup had ended
+   * copied by the delivered-rate rule and fell from 7.5 to 3.9 Mbit/s, held by the pacer, not the window,
+   * and its slower flow kept the rule open (pair simulation, docs/link-go-client-2026-12-07-goclient33.md).
    */
   private windowCopiesFit(): boolean {
     const cc = this.cc;
@@ -1315,7 +1349,19 @@ export class Kcp {
     if (lost < WINDOW_COPY_LOSS_MIN * this._transmissions) return false;
     const rtt = cc.minRtt;
     const windowRate = (this.rmtWndFirst * (this._mss + KCP_OVERHEAD)) / rtt;
-    return rtt > 0 && bursts.highest >= WINDOW_COPY_ROOM * windowRate;
+    if (rtt > 0 && bursts.highest >= WINDOW_COPY_ROOM * windowRate) return true;
+    const delivered = bursts.average;
+    // the delivered-rate rule, in Startup only (see above)
+    if (delivered <= 0 || cc.state !== 'startup') {
+      this.rateCopyOpen = false;
+      return false;
+    }
+    if (this.rateCopyOpen) this.rateCopyOpen = bursts.highest >= WINDOW_COPY_RATE_KEEP * delivered;
+    else
+      this.rateCopyOpen =
+        lost >= WINDOW_COPY_RATE_LOSS_MIN * this._transmissions &&
+        bursts.highest >= WINDOW_COPY_RATE_ROOM * delivered;
+    return this.rateCopyOpen;
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
