@@ -55,6 +55,16 @@ export class AckBurstRate {
   private averageFrom = -1;
   private averageBytes = 0;
 
+  /**
+   * The sender had nothing to send: the span of the delivered rate (average) starts again at the next ACK
+   * event, so that a writer's pause (a tunnel's idle session before a download) does not read as a slow
+   * path. The last whole span's rate stays.
+   */
+  restartAverage(): void {
+    this.averageFrom = -1;
+    this.averageBytes = 0;
+  }
+
   /** An ACK event at `now` (ms) acknowledged `bytes` of data not acknowledged before; `minRtt` in ms. */
   onAck(now: number, bytes: number, minRtt: number): void {
     if (this.averageFrom < 0) this.averageFrom = now;

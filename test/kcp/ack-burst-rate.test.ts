@@ -81,3 +81,16 @@ test('the delivered rate spans a second and 8 min RTTs: a stall with no ACKs in 
   feed(long, 1510, 10, 10, 2_000, 200);
   assert.ok(Math.abs(long.average - 200) < 1, `${long.average}`);
 });
+
+test("an idle session's pause is no part of the delivered rate: the span starts again after restartAverage", () => {
+  const r = new AckBurstRate();
+  const without = new AckBurstRate();
+  for (const x of [r, without]) x.onAck(0, 100, 100); // a request's ACK, then nothing to send for 5 s
+  r.restartAverage();
+  // a download at 200 bytes per ms: without the restart its first ACK ends a span of the pause
+  for (const x of [r, without]) x.onAck(5_000, 2_000, 100);
+  assert.equal(r.average, 0);
+  assert.ok(without.average > 0 && without.average < 1, `${without.average}: the pause read as the rate`);
+  feed(r, 5_010, 10, 100, 2_000, 100);
+  assert.ok(Math.abs(r.average - 200) < 1, `${r.average}`);
+});
