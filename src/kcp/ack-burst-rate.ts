@@ -11,7 +11,10 @@
  * bottleneck's where it has not. Each ACK event acknowledges what arrived since the peer's previous flush;
  * the bytes of the events within at least SPAN_MIN_MS (and an eighth of the min RTT), against ACKs that a
  * jittery return path or a busy event loop bunches, over the time they span is one reading, and the
- * highest reading is kept.
+ * highest reading is kept. Beside it the rate the window delivered (average: the data acknowledged over
+ * the last span of a second or more, a hole's stall included), which a window held by holes leaves far
+ * below the window's own rate: twice it may fit where twice the window does not
+ * (docs/link-go-client-2026-12-07-goclient33.md).
  */
 import { timeDiff } from './time-diff.js';
 
