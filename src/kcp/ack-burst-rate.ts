@@ -11,7 +11,10 @@
  * bottleneck's where it has not. Each ACK event acknowledges what arrived since the peer's previous flush;
  * the bytes of the events within at least SPAN_MIN_MS (and an eighth of the min RTT), against ACKs that a
  * jittery return path or a busy event loop bunches, over the time they span is one reading, and the
- * highest reading is kept.
+ * highest reading is kept. Beside it the rate the window delivered (average: the data acknowledged over
+ * the last span of a second or more, a hole's stall included), which a window held by holes leaves far
+ * below the window's own rate: twice it may fit where twice the window does not
+ * (docs/link-go-client-2026-12-07-goclient33.md).
  */
 import { timeDiff } from './time-diff.js';
 
@@ -32,6 +35,14 @@ export const SPAN_MIN_MS = 40;
  * (docs/link-go-client-2026-12-07-goclient32.md §5).
  */
 const BATCH_MS = 1;
+/**
+ * The delivered rate (average) spans at least this long and AVERAGE_SPAN_RTTS min RTTs: long enough that
+ * a hole's stall (a round trip and more) and the burst after it fall in one span. Over 500 ms and 4 RTTs it
+ * dipped in the holes, and window copies opened on the 50 Mbit/s bottleneck at 100 ms where they cost
+ * (pair simulation, docs/link-go-client-2026-12-07-goclient33.md).
+ */
+const AVERAGE_SPAN_MS = 1000;
+const AVERAGE_SPAN_RTTS = 8;
 /** A reading spans at least this share of the min RTT (see the header). */
 const SPAN_MIN_RTT_SHARE = 0.125;
 
@@ -42,9 +53,34 @@ export class AckBurstRate {
   private next = 0;
   /** The highest reading so far, bytes per ms (0: none yet). */
   highest = 0;
+  /** The rate the ACK events acknowledged data at over the last whole span (AVERAGE_SPAN_MS), bytes per ms (0: none yet). */
+  average = 0;
+  private averageFrom = -1;
+  private averageBytes = 0;
+
+  /**
+   * The sender had nothing to send: the span of the delivered rate (average) starts again at the next ACK
+   * event, so that a writer's pause (a tunnel's idle session before a download) does not read as a slow
+   * path. The last whole span's rate stays.
+   */
+  restartAverage(): void {
+    this.averageFrom = -1;
+    this.averageBytes = 0;
+  }
 
   /** An ACK event at `now` (ms) acknowledged `bytes` of data not acknowledged before; `minRtt` in ms. */
   onAck(now: number, bytes: number, minRtt: number): void {
+    if (this.averageFrom < 0) this.averageFrom = now;
+    else {
+      // the bytes after the span's first event, over the time from it
+      this.averageBytes += bytes;
+      const elapsed = timeDiff(now, this.averageFrom);
+      if (elapsed >= Math.max(AVERAGE_SPAN_MS, AVERAGE_SPAN_RTTS * minRtt)) {
+        this.average = this.averageBytes / elapsed;
+        this.averageBytes = 0;
+        this.averageFrom = now;
+      }
+    }
     const last = (this.next + EVENTS - 1) % EVENTS;
     if (this.count > 0 && timeDiff(now, this.at[last]) <= BATCH_MS) {
       // one turn's inputs (a batch read after a stall among them) are one event: a reading never starts

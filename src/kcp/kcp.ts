@@ -208,6 +208,34 @@ const WINDOW_COPY_LOSS_MIN = 0.001;
 const WINDOW_COPY_SPACING_MS = 10;
 
 /**
+ * Window copies also go out where the window's own rate does not fit twice but the rate the window has
+ * delivered does (AckBurstRate.average, over a second and at least 8 min RTTs): its holes hold the window
+ * so long that the flow is far below the window's rate, and the path carries twice the flow. The bursty
+ * link (Gilbert-Elliott bursts of ~3 datagrams defeat 10/3 groups: holes held the client's una for 58-68 %
+ * of a download, ~20 holes of ≥ 20 ms, median 140-220 ms) reads bursts at 73 Mbit/s against a window of 53
+ * per min RTT, twice which does not fit, and a delivered 19-30. Copies start once the highest reading is
+ * this many times the delivered rate (on the 50 Mbit/s bottleneck at 100 ms, 39 against 17: 2.3, where
+ * copies cost; pair simulation, docs/link-go-client-2026-12-07-goclient33.md)...
+ */
+const WINDOW_COPY_RATE_ROOM = 2.5;
+/**
+ * ...and go on while it is at least this many times it: the copies' own holes fewer, the delivered rate
+ * rises (bursty: 73 against ~31 simulated, 79-81 against 28-39 on the link's traces): closing at 2.0 the
+ * gain was +4.9, with no hysteresis (and 500 ms spans) +2.7, at 1.8 +5.4 (16 seeds, the loss floor at 1 %),
+ * at 1.5 +0.44 more than at 1.8 (3 of 16 seeds ahead; 1.2 the same). Twice the delivered rate is the data
+ * the copies add; the bursts' reading is a lower bound of what the path carries (the pace they went out
+ * at, Startup's 2.885 × the estimate), and the rule opens only at WINDOW_COPY_RATE_ROOM.
+ */
+const WINDOW_COPY_RATE_KEEP = 1.5;
+/**
+ * The delivered-rate rule starts only where loss FEC did not repair is at least this share of the
+ * transmissions: the bursty link's 2-5 % (bursts beat 10/3 groups), not the 0.7 % of 5 % random loss on
+ * the 50 Mbit/s bottleneck (1 %: copies there on 2 seeds of 16, −0.69 Mbit/s), nor the jittery link's
+ * 0.02-0.2 % (its few holes are not what holds it: copies with no gate, −0.36, 11 of 16 behind). Once the
+ * copies run, the share falls with the retransmissions they save (2 %: bursty's gain +4.3 against +5.1).
+ */
+const WINDOW_COPY_RATE_LOSS_MIN = 0.015;
+/**
  * A gap in the peer's datagrams explains a run that reaches the fast-retransmit threshold within this
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
@@ -300,6 +328,10 @@ export class Kcp {
   /** enableWindowCopies: the peer's ACK bursts, and whether the last flush let new segments go twice. */
   private windowBursts: AckBurstRate | null = null;
   private windowCopyOpen = false;
+  /** The delivered-rate rule (WINDOW_COPY_RATE_ROOM) holds: its copies go on at WINDOW_COPY_RATE_KEEP. */
+  private rateCopyOpen = false;
+  /** Copies written (thin stream, tail, last flight, window), for -mode auto's trace. */
+  private copies = 0;
   /** Bytes (with their headers) the input being read acknowledged for the first time. */
   private inputAckedBytes = 0;
   /**
@@ -626,6 +658,22 @@ export class Kcp {
   /** Whether the last flush sent its new segments twice (enableWindowCopies). */
   get windowCopying(): boolean {
     return this.windowCopyOpen;
+  }
+
+  /**
+   * enableWindowCopies' readings, bytes per ms (0: none): the highest rate the peer's ACKs acknowledged a
+   * burst at, and the rate they acknowledged data at over the last span (AckBurstRate).
+   */
+  get ackBurstHighest(): number {
+    return this.windowBursts?.highest ?? 0;
+  }
+  get ackDeliveredRate(): number {
+    return this.windowBursts?.average ?? 0;
+  }
+
+  /** Copies of sent segments written since this Kcp was created (thin stream, tail, last flight, window). */
+  get copiesSent(): number {
+    return this.copies;
   }
 
   /**
@@ -1019,6 +1067,10 @@ export class Kcp {
       if (idle && cc.canSend(this._mss + KCP_OVERHEAD)) {
         cc.onAppLimited();
       }
+      // the delivered rate is the path's and the holes', not an idle session's: its span starts again once
+      // all is acknowledged with nothing to send (not at each moment the writer's queue runs dry within a
+      // transfer, as on the link's bursty downloads, whose spans then never ended and no copy went out)
+      if (idle && this.sndBuf.length === 0) this.windowBursts?.restartAverage();
     } else if (this.nc === 0) {
       this.shrinkCongestionWindow(change, lost, cwnd, resent);
     }
@@ -1298,7 +1350,13 @@ export class Kcp {
 
   /**
    * enableWindowCopies: toward a fixed window, with the room WINDOW_COPY_ROOM asks for shown by the peer's
-   * ACK bursts and the loss WINDOW_COPY_LOSS_MIN asks for.
+   * ACK bursts and the loss WINDOW_COPY_LOSS_MIN asks for; or, in Startup, the room for twice the delivered
+   * rate (WINDOW_COPY_RATE_ROOM, WINDOW_COPY_RATE_KEEP, WINDOW_COPY_RATE_LOSS_MIN). Only Startup's pace
+   * (2.885 × the estimate) leaves the pacer room for the copies, and toward a fixed window on a long path
+   * Startup seldom ends (the bursty link's downloads, simulated and traced, stayed in it). In ProbeBW the
+   * pace is near the estimate and the copies take half of it: a 150 ms/10 % seed whose Startup had ended
+   * copied by the delivered-rate rule and fell from 7.5 to 3.9 Mbit/s, held by the pacer, not the window,
+   * and its slower flow kept the rule open (pair simulation, docs/link-go-client-2026-12-07-goclient33.md).
    */
   private windowCopiesFit(): boolean {
     const cc = this.cc;
@@ -1308,7 +1366,19 @@ export class Kcp {
     if (lost < WINDOW_COPY_LOSS_MIN * this._transmissions) return false;
     const rtt = cc.minRtt;
     const windowRate = (this.rmtWndFirst * (this._mss + KCP_OVERHEAD)) / rtt;
-    return rtt > 0 && bursts.highest >= WINDOW_COPY_ROOM * windowRate;
+    if (rtt > 0 && bursts.highest >= WINDOW_COPY_ROOM * windowRate) return true;
+    const delivered = bursts.average;
+    // the delivered-rate rule, in Startup only (see above)
+    if (delivered <= 0 || cc.state !== 'startup') {
+      this.rateCopyOpen = false;
+      return false;
+    }
+    if (this.rateCopyOpen) this.rateCopyOpen = bursts.highest >= WINDOW_COPY_RATE_KEEP * delivered;
+    else
+      this.rateCopyOpen =
+        lost >= WINDOW_COPY_RATE_LOSS_MIN * this._transmissions &&
+        bursts.highest >= WINDOW_COPY_RATE_ROOM * delivered;
+    return this.rateCopyOpen;
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
@@ -1320,6 +1390,7 @@ export class Kcp {
     ptr += KCP_OVERHEAD;
     buf.set(seg.payload(), ptr);
     snmp.OutSegs++;
+    this.copies++;
     return ptr + seg.len;
   }
 

@@ -63,6 +63,14 @@ function timeKey(kcp: Kcp): number {
  * gap_max, the longest time between two flushes of the session since the last line (a stalled event loop,
  * or this session's long wait), and fast_rt / early_rt / rto_rt, the process's SNMP FastRetransSegs,
  * EarlyRetransSegs and LostSegs (all of its sessions: per session only in a process of one).
+ *
+ * When copies go out (docs/link-go-client-2026-12-07-goclient33.md): win_copy, 1 when the last flush sent
+ * its new segments twice toward a fixed peer window (Kcp.windowCopying), and copies, the session's copies of
+ * sent segments so far (Kcp.copiesSent: window copies, and a thin stream's, a tail's and a last flight's);
+ * burst_Mbit and delivered_Mbit, the readings the copies' rules compare (AckBurstRate's highest and average:
+ * the peer's ACKs of a burst, and of the data over the last second or more).
+ * Without them the link could not tell whether a build's window copies went out on a path
+ * (docs/link-go-client-2026-12-07-goclient32.md §5).
  */
 const LATE_BUCKETS = [1, 4, 8, 16, Number.POSITIVE_INFINITY];
 const PROBE_PACING_SHARE = 1.15;
@@ -74,7 +82,7 @@ const HEADER =
   `${TIME_KEYS.map((k) => `\tms_${k}`).join('')}` +
   '\tpacer_credit_kB\tpacer_lost_kB\tprobe_credit_kB\tprobe_lost_kB' +
   `${LATE_BUCKETS.map((b) => `\tlate_${b === Number.POSITIVE_INFINITY ? 'more' : b}`).join('')}` +
-  '\tgap_max\tfast_rt\tearly_rt\trto_rt\n';
+  '\tgap_max\tfast_rt\tearly_rt\trto_rt\twin_copy\tcopies\tburst_Mbit\tdelivered_Mbit\n';
 
 let fd = -1;
 /** The file could not be opened: said once on stderr, and no session traces (a debug aid must not stop a tunnel). */
@@ -184,7 +192,8 @@ export class CcTrace {
         `\t${kcp.rcvBufLength}\t${kcp.spuriousRetransmits}\t${mbit(cc.lastRoundRate)}\t${cc.smoothedRtt.toFixed(0)}` +
         `\t${this.limitMs.join('\t')}\t${Array.from(this.pacerKB, (kB) => kB.toFixed(0)).join('\t')}` +
         `\t${this.late.join('\t')}\t${this.gapMax}\t${snmp.FastRetransSegs}\t${snmp.EarlyRetransSegs}` +
-        `\t${snmp.LostSegs}\n`,
+        `\t${snmp.LostSegs}\t${kcp.windowCopying ? 1 : 0}\t${kcp.copiesSent}` +
+        `\t${mbit(kcp.ackBurstHighest * 1000)}\t${mbit(kcp.ackDeliveredRate * 1000)}\n`,
     );
     this.gapMax = 0;
   }

@@ -62,3 +62,35 @@ test('the ACKs a busy event loop reads in one batch after a stall are one event:
   // a reading from the batch's ms 150 would count its ms 151's 8,000 bytes in the 40 ms after it (~400)
   assert.ok(r.highest < 300, `${r.highest}`);
 });
+
+test('the delivered rate spans a second and 8 min RTTs: a stall with no ACKs in it counts as time', () => {
+  const r = new AckBurstRate();
+  // 200 bytes per ms for 500 ms, nothing for 300 ms (a hole holds the window), 200 per ms again
+  feed(r, 0, 10, 51, 2_000, 100);
+  feed(r, 800, 10, 20, 2_000, 100);
+  assert.equal(r.average, 0, 'no whole span yet (990 ms from the first event)');
+  feed(r, 1000, 10, 10, 2_000, 100);
+  // the bytes of the 71 events after the first over the 1,000 ms from it: 142 of the 200 bytes per ms
+  assert.ok(Math.abs(r.average - 142) < 1, `${r.average}`);
+  // the burst reading is the rate the ACKs came at, not the stall's
+  assert.ok(Math.abs(r.highest - 200) < 1, `${r.highest}`);
+  // on a path of a 200 ms min RTT a span is 8 of them: 1,600 ms
+  const long = new AckBurstRate();
+  feed(long, 0, 10, 151, 2_000, 200);
+  assert.equal(long.average, 0);
+  feed(long, 1510, 10, 10, 2_000, 200);
+  assert.ok(Math.abs(long.average - 200) < 1, `${long.average}`);
+});
+
+test("an idle session's pause is no part of the delivered rate: the span starts again after restartAverage", () => {
+  const r = new AckBurstRate();
+  const without = new AckBurstRate();
+  for (const x of [r, without]) x.onAck(0, 100, 100); // a request's ACK, then nothing to send for 5 s
+  r.restartAverage();
+  // a download at 200 bytes per ms: without the restart its first ACK ends a span of the pause
+  for (const x of [r, without]) x.onAck(5_000, 2_000, 100);
+  assert.equal(r.average, 0);
+  assert.ok(without.average > 0 && without.average < 1, `${without.average}: the pause read as the rate`);
+  feed(r, 5_010, 10, 100, 2_000, 100);
+  assert.ok(Math.abs(r.average - 200) < 1, `${r.average}`);
+});

@@ -41,7 +41,8 @@ function traceFlushes(
     'const cc = { state: "probe-bw", bandwidth: 0, minRtt: 0, pacingRate: 0, cwnd: 0, ackCadence: 0,' +
     ' lossBaseline: 0, inflightBytes: 0, lastRoundRate: 2.5e6, smoothedRtt: 123.4 };' +
     'const kcp = { congestion: cc, mss: 1400, sndNxt: 0, sndUna: 0, srtt: 0, sndWnd: 0, rmtWnd: 0, unsent: 0,' +
-    ' transmissions: 0, retransmittedSegs: 0, rcvWnd: 0, rcvBufLength: 0, spuriousRetransmits: 0 };' +
+    ' transmissions: 0, retransmittedSegs: 0, rcvWnd: 0, rcvBufLength: 0, spuriousRetransmits: 0,' +
+    ' windowCopying: true, copiesSent: 7, ackBurstHighest: 9_000, ackDeliveredRate: 3_000 };' +
     "const trace = CcTrace.open('peer', 0);" +
     'const pacer = { credited: 0, clipped: 0 };' +
     `for (const [now, limit, backlogged, p] of ${JSON.stringify(flushes)}) {` +
@@ -88,6 +89,10 @@ describe('KCPTUN_CC_TRACE', () => {
         ['0', '60', '65'],
       );
       for (const k of ['fast_rt', 'early_rt', 'rto_rt']) assert.ok(Number.isInteger(Number(last[k])), k);
+      // whether the last flush sent its new segments twice (window copies), and the copies written so far
+      assert.deepEqual([last.win_copy, last.copies], ['1', '7']);
+      // the readings the copies' rules compare (bytes per ms in Kcp, Mbit/s here)
+      assert.deepEqual([last.burst_Mbit, last.delivered_Mbit], ['72.00', '24.00']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
