@@ -42,6 +42,10 @@
  * earlier docs quote. With --go-client the shape is known from the start (the simulated Go client's
  * datagrams carry no FEC).
  *
+ * --wire: two more lines per profile (and two for the warm download) account for the wire bytes of each
+ * direction by kind, in units of the delivered bytes: headers, first copies, parity, resends needed and
+ * needless by why they went, ACKs (WireAccount, bench/link-wire.ts).
+ *
  * --client-rcvwnd N: the downloading client's initial receive window (default: kcptun-client's -rcvwnd,
  * CLIENT_RCV_WND).
  *
@@ -100,6 +104,7 @@ import {
 } from './link/schedule.js';
 import { simulatedLink } from './link/sim-link.js';
 import { PhaseAccount, phasesLine } from './link-phases.js';
+import { WireAccount, type WireSums, wireLines } from './link-wire.js';
 
 /**
  * The receive window the downloading client starts with: kcptun-client's default -rcvwnd, which -mode auto
@@ -407,6 +412,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --known-shape        both ends know the peer's FEC shape from the start (the model before session 32)
   --probe, --no-probe  the client runs bench:link's probe on the session (default: with --go-client)
   --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
+  --wire               where each download's wire bytes go, by kind (bench/link-wire.ts)
   --small-seeds, --loss-after-queue, --no-fec, --no-interleave: the older models (see the header)`;
 
 async function main(): Promise<void> {
@@ -434,6 +440,7 @@ async function main(): Promise<void> {
       probe: { type: 'boolean' },
       'no-probe': { type: 'boolean', default: false },
       changes: { type: 'string' },
+      wire: { type: 'boolean', default: false },
     },
   });
   let changes: LinkChange[] = [];
@@ -476,6 +483,8 @@ async function main(): Promise<void> {
     const phases: PhaseAccount[] = [];
     const warmRates: number[] = [];
     const warmTraces: WarmTrace[] = [];
+    const wireCold: WireSums[] = [];
+    const wireWarm: WireSums[] = [];
     let drops = 0;
     /** `seed:drops` of each seed whose first download dropped at the queue. */
     const dropping: string[] = [];
@@ -493,6 +502,13 @@ async function main(): Promise<void> {
         timed.map((c) => c.label),
         bytes,
       );
+      const wireAccount = new WireAccount(
+        PRIME_BYTES,
+        bytes,
+        warmIdleMs > 0,
+        link.headerBytes ?? 0,
+        AUTO_PAIR.reserved,
+      );
       const probeQueue = new ProbeQueue(probeIntervalMs(p.rateMbit), bytes);
       probeQueues.push(probeQueue);
       const flightDrop = new FlightDrops(bytes);
@@ -505,6 +521,7 @@ async function main(): Promise<void> {
         phase.observe(t, a, b);
         probeQueue.observe(t, a, b);
         flightDrop.observe(t, a, b);
+        if (values.wire) wireAccount.observe(a, b);
         if (timed.length > 0) changeTrace.observe(t, a, b);
         if (warmIdleMs > 0) warmTrace.observe(a, b);
       };
@@ -541,6 +558,9 @@ async function main(): Promise<void> {
       if (b.mismatch !== -1 || b.receiveDoneMs < 0)
         throw new Error(`${id} seed ${seed}: incomplete or corrupt`);
       phase.finish();
+      wireAccount.finish();
+      wireCold.push(wireAccount.cold);
+      wireWarm.push(wireAccount.warm);
       rates.push((bytes * 8) / (coldDoneMs - bulkFromMs + p.oneWayDelayMs) / 1000);
       if (warm !== undefined)
         warmRates.push((bytes * 8) / (b.receiveDoneMs - warmFromMs + p.oneWayDelayMs) / 1000);
@@ -610,6 +630,10 @@ async function main(): Promise<void> {
         `mean ${f([peaks.reduce((s, x) => s + x, 0) / seeds])})`,
     );
     console.log(flightDropsLine(flightDrops, f));
+    if (values.wire) {
+      for (const line of wireLines('cold', wireCold)) console.log(line);
+      if (warmIdleMs > 0) for (const line of wireLines('warm', wireWarm)) console.log(line);
+    }
     if (responses.length > 0) {
       const of = (pick: (r: ChangeResponse) => number | null, d = 1) => {
         const xs = responses.map((r) => pick(r) ?? Number.NaN);

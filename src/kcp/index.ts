@@ -10,7 +10,14 @@ export {
   type KcpInputOptions,
   type KcpOutput,
   type KcpPacingGate,
+  type KcpSendTrace,
   type NewDataLimit,
+  SEND_COPY,
+  SEND_EARLY,
+  SEND_FAST,
+  SEND_FLIGHT_COPY,
+  SEND_NEW,
+  SEND_TIMEOUT,
 } from './kcp.js';
 export { RtoEstimator } from './rto-estimator.js';
 export {

@@ -92,6 +92,14 @@ export interface KcpPacingGate {
   ready(now: number): boolean;
 }
 
+/**
+ * Told of every data segment flush writes (Kcp.sendTrace): its sn, payload bytes and why it went (SEND_NEW
+ * ... SEND_FLIGHT_COPY). For the simulator's wire account (bench/link-wire.ts); null in a session.
+ */
+export interface KcpSendTrace {
+  segment(sn: number, len: number, kind: number): void;
+}
+
 const INITIAL_ACK_CAPACITY = 64;
 /**
  * While holdTimeouts, a segment times out no earlier than this many of its RTOs after its transmission:
@@ -117,12 +125,18 @@ const NO_RECEIVE_DROP = -1;
  */
 const UNA_WAIT_DECAY = 1 / 8;
 const UNA_WAIT_SRTTS = 2;
-/** Why flush (re)transmits a segment: not at all, first time, fast / early retransmit, timeout. */
+/**
+ * Why flush (re)transmits a segment: not at all, first time, fast / early retransmit, timeout; or another
+ * copy of a sent one (writeCopy): a thin stream's, window or tail copy (COPY_RTT_SHARE, enableWindowCopies),
+ * or a last-flight copy (enableLastFlightCopies). KcpSendTrace is told which.
+ */
 const SEND_NONE = 0;
-const SEND_NEW = 1;
-const SEND_FAST = 2;
-const SEND_EARLY = 3;
-const SEND_TIMEOUT = 4;
+export const SEND_NEW = 1;
+export const SEND_FAST = 2;
+export const SEND_EARLY = 3;
+export const SEND_TIMEOUT = 4;
+export const SEND_COPY = 5;
+export const SEND_FLIGHT_COPY = 6;
 /** Fast-retransmit threshold meaning "disabled" (compared as uint32, as kcp-go does). */
 const FASTACK_NEVER = 0xffffffff;
 
@@ -298,6 +312,8 @@ export class Kcp {
    */
   private retired: RetiredSends | null = null;
   private rcvTuner: ReceiveWindowTuner | null = null;
+  /** See KcpSendTrace (null: none, as in every session). */
+  sendTrace: KcpSendTrace | null = null;
   private pacing: KcpPacingGate | null = null;
   /** Bytes of segments moved into snd_buf but not yet sent (held by pacing): they count against cwnd. */
   private ccUnsentBytes = 0;
@@ -450,6 +466,17 @@ export class Kcp {
    */
   get spuriousRetransmits(): number {
     return this.spurious;
+  }
+  /** Whether segment `sn` of the peer's has been received (below rcv_nxt, or waiting in rcv_buf). */
+  holdsReceived(sn: number): boolean {
+    if (timeDiff(sn, this._rcvNxt) < 0) return true;
+    const rcvBuf = this.rcvBuf;
+    for (let i = rcvBuf.length - 1; i >= 0; i--) {
+      const d = timeDiff(rcvBuf.get(i).sn, sn);
+      if (d === 0) return true;
+      if (d < 0) return false;
+    }
+    return false;
   }
   /** Segments received out of order, waiting in rcv_buf for a hole to fill. */
   get rcvBufLength(): number {
@@ -1217,6 +1244,7 @@ export class Kcp {
         buf.set(seg.payload(), ptr);
         ptr += seg.len;
         snmp.OutSegs++;
+        this.sendTrace?.segment(seg.sn, seg.len, reason);
         // a thin stream's new segment, or a retransmission in the tail, goes out again later
         // (COPY_RTT_SHARE); a window copy soon after (WINDOW_COPY_SPACING_MS)
         const thin = reason === SEND_NEW && this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS;
@@ -1233,7 +1261,7 @@ export class Kcp {
       if (reason === SEND_NONE && seg.copyPending && timeDiff(now, seg.copyDue) >= 0) {
         // the second copy (see COPY_RTT_SHARE), unless our socket came under pressure since the first
         seg.copyPending = false;
-        if (copies) ptr = this.writeCopy(ptr, seg, wnd, now, una);
+        if (copies) ptr = this.writeCopy(ptr, seg, wnd, now, una, SEND_COPY);
       }
       const due = timeDiff(seg.copyPending ? seg.copyDue : seg.resendts, now);
       if (due > 0 && due < minrto) minrto = due;
@@ -1314,7 +1342,7 @@ export class Kcp {
           this._paced = true;
           break;
         }
-        ptr = this.writeCopy(ptr, seg, wnd, now, una);
+        ptr = this.writeCopy(ptr, seg, wnd, now, una, SEND_FLIGHT_COPY);
       }
       this.flightCopySn = (this.flightCopySn - 1) >>> 0;
     }
@@ -1382,7 +1410,7 @@ export class Kcp {
   }
 
   /** Another copy of the sent segment `seg` (its xmit, timestamps and controller snapshot unchanged). */
-  private writeCopy(ptr: number, seg: Segment, wnd: number, now: number, una: number): number {
+  private writeCopy(ptr: number, seg: Segment, wnd: number, now: number, una: number, kind: number): number {
     const buf = this.buffer;
     ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
     writeSegmentHeader(buf, ptr, this.conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
@@ -1391,6 +1419,7 @@ export class Kcp {
     buf.set(seg.payload(), ptr);
     snmp.OutSegs++;
     this.copies++;
+    this.sendTrace?.segment(seg.sn, seg.len, kind);
     return ptr + seg.len;
   }
 
