@@ -10,13 +10,17 @@
  * the other direction's cap, which nothing else uses in a download): its ACK datagrams (with its request),
  * and its parity. smux's 8-byte frame header is not modelled (the simulator has no smux).
  *
- * A resend is counted needless when the receiver holds the segment as it goes out (below its rcv_nxt or in
- * its rcv_buf). The needless ones are also counted by where they fall: Startup and Drain; ProbeBW while the
- * writer still has data for KCP; after the writer has handed KCP its last byte (docs/link-bursty-2026-12-07-
- * bursty33.md §2: the ACK-loss hold is off there).
+ * A resend is needless when an earlier transmission of the segment reached the receiver (arrived, or was
+ * rebuilt by its FEC decoder: the first copy the receiver's KCP took carries an older timestamp), needed
+ * otherwise (a resend lost on the way too counts as needed: nothing earlier got through). Of the needless ones,
+ * those the receiver already held as the resend went out (below its rcv_nxt or in its rcv_buf) are counted
+ * apart: what a sender that knew all the receiver knows would not have sent. Resends are also counted by
+ * where they fall: Startup and Drain; ProbeBW while the writer still has data for KCP; after the writer has
+ * handed KCP its last byte (docs/link-bursty-2026-12-07-bursty33.md §2: the ACK-loss hold is off there).
  */
 
-import { KCP_OVERHEAD } from '../src/kcp/constants.js';
+import type { SenderLimit } from '../src/fec/parity-tuner.js';
+import { KCP_CMD_PUSH, KCP_OVERHEAD } from '../src/kcp/constants.js';
 import {
   type KcpSendTrace,
   SEND_COPY,
@@ -26,6 +30,8 @@ import {
   SEND_NEW,
   SEND_TIMEOUT,
 } from '../src/kcp/index.js';
+import { timeDiff } from '../src/kcp/time-diff.js';
+import { senderLimit } from '../src/transport/auto-kcp.js';
 import type { Endpoint } from '../test/kcp/kcp-pair-sim.js';
 
 /** The resend kinds, in KcpSendTrace's numbering (SEND_FAST ... SEND_FLIGHT_COPY). */
@@ -33,6 +39,16 @@ const RESEND_KINDS = [SEND_FAST, SEND_EARLY, SEND_TIMEOUT, SEND_COPY, SEND_FLIGH
 const RESEND_NAMES = ['fast', 'early', 'RTO', 'copy', 'last-flight copy'] as const;
 /** Where a needless resend falls (see the header). */
 const WHERE = ['Startup+Drain', 'ProbeBW, writing', 'after hand-over'] as const;
+
+const LIMITS = [
+  'first-flight',
+  'startup-ramp',
+  'path-rate',
+  'window',
+  'last-flight',
+  'out-of-data',
+  'other',
+] as const satisfies readonly SenderLimit[];
 
 /** One download's sums (bytes, segments). */
 export class WireSums {
@@ -51,6 +67,13 @@ export class WireSums {
   readonly needlessWhere = WHERE.map(() => 0);
   /** Needed resends (segments) by WHERE. */
   readonly neededWhere = WHERE.map(() => 0);
+  /** Needless resent payload bytes by kind that the receiver already held when they went out. */
+  readonly held = RESEND_KINDS.map(() => 0);
+  /** Needless resent payload bytes by kind whose segment's first copy the receiver had from its FEC decoder. */
+  readonly rebuilt = RESEND_KINDS.map(() => 0);
+  /** Parity bytes by WHERE, and by the sender's limit (senderLimit) at the step it went. */
+  readonly parityWhere = WHERE.map(() => 0);
+  readonly parityLimit = LIMITS.map(() => 0);
   ackDown = 0;
   downTotal = 0;
   upParity = 0;
@@ -73,6 +96,12 @@ export class WireAccount implements KcpSendTrace {
   private current: WireSums | null = null;
   private a: Endpoint | null = null;
   private b: Endpoint | null = null;
+  /** The timestamp of the first copy of each sn the receiver's KCP took (undefined: none yet). */
+  private readonly firstTs: number[] = [];
+  /** Whether that first copy was rebuilt by the receiver's FEC decoder. */
+  private readonly firstRebuilt: boolean[] = [];
+  /** The resends, five numbers each: sn, timestamp, kind index, WHERE index | held << 4, payload bytes. */
+  private readonly resends: { sums: WireSums; row: number[] }[] = [];
   private readonly last = {
     aData: 0,
     aParityDatagrams: 0,
@@ -110,6 +139,12 @@ export class WireAccount implements KcpSendTrace {
       this.a = a;
       this.b = b;
       a.kcp.sendTrace = this;
+      const kcp = b.kcp;
+      const input = kcp.input.bind(kcp);
+      kcp.input = (data, offset, length, now, options) => {
+        this.arrived(data, offset, length, options?.recovered === true);
+        return input(data, offset, length, now, options);
+      };
     }
     const cc = a.kcp.congestion;
     const startup = cc !== null && (cc.state === 'startup' || cc.state === 'drain');
@@ -122,6 +157,8 @@ export class WireAccount implements KcpSendTrace {
       const bytes = a.bytesOut - l.aBytes;
       if (startup) s.parityStartup += parity;
       else s.parityAfter += parity;
+      s.parityWhere[startup ? 0 : a.sendDoneToLimit ? 2 : 1] += parity;
+      s.parityLimit[LIMITS.indexOf(senderLimit(a.kcp))] += parity;
       s.reservedHeaders += dataDatagrams * this.reserved;
       s.ipUdpDown += (dataDatagrams + parityDatagrams) * this.headerBytes;
       s.downTotal += bytes + (dataDatagrams + parityDatagrams) * this.headerBytes;
@@ -143,8 +180,24 @@ export class WireAccount implements KcpSendTrace {
     else this.current = null;
   }
 
+  /** The receiver's KCP is given a datagram: the first copy of each data segment's sn is noted. */
+  private arrived(data: Buffer, offset: number, length: number, rebuilt: boolean): void {
+    const end = offset + length;
+    for (let p = offset; p + KCP_OVERHEAD <= end; ) {
+      const cmd = data[p + 4];
+      const ts = data.readUInt32LE(p + 8);
+      const sn = data.readUInt32LE(p + 12);
+      const len = data.readUInt32LE(p + 20);
+      if (cmd === KCP_CMD_PUSH && this.firstTs[sn] === undefined) {
+        this.firstTs[sn] = ts;
+        this.firstRebuilt[sn] = rebuilt;
+      }
+      p += KCP_OVERHEAD + len;
+    }
+  }
+
   /** KcpSendTrace: a data segment of a's went out. */
-  segment(sn: number, len: number, kind: number): void {
+  segment(sn: number, len: number, kind: number, now: number): void {
     const s = this.current;
     const a = this.a;
     const b = this.b;
@@ -158,17 +211,26 @@ export class WireAccount implements KcpSendTrace {
     const cc = a.kcp.congestion;
     const where =
       cc !== null && (cc.state === 'startup' || cc.state === 'drain') ? 0 : a.sendDoneToLimit ? 2 : 1;
-    if (b.kcp.holdsReceived(sn)) {
-      s.needless[i] += len;
-      s.needlessWhere[where]++;
-    } else {
-      s.needed[i] += len;
-      s.neededWhere[where]++;
-    }
+    const held = b.kcp.holdsReceived(sn) ? 1 : 0;
+    this.resends.push({ sums: s, row: [sn, now, i, where | (held << 4), len] });
   }
 
   /** Ends the download: the sender's own ACK segments are what its KCP datagrams carried besides data. */
   finish(): void {
+    for (const { sums: s, row } of this.resends) {
+      const [sn, ts, i, flags, len] = row;
+      const where = flags & 15;
+      const first = this.firstTs[sn];
+      if (first !== undefined && timeDiff(first, ts) < 0) {
+        s.needless[i] += len;
+        s.needlessWhere[where]++;
+        if (flags >> 4 !== 0) s.held[i] += len;
+        if (this.firstRebuilt[sn]) s.rebuilt[i] += len;
+      } else {
+        s.needed[i] += len;
+        s.neededWhere[where]++;
+      }
+    }
     for (const s of [this.cold, this.warm]) {
       const pushes =
         s.firstPayload +
@@ -193,8 +255,12 @@ export function wireLines(label: string, xs: readonly WireSums[]): string[] {
       `${per(t.firstPayload)} + KCP headers ${per(t.kcpHeaders)} + crypt/FEC headers ${per(t.reservedHeaders)} + ` +
       `IP/UDP ${per(t.ipUdpDown)} + parity ${per(t.parityStartup)} in Startup+Drain / ${per(t.parityAfter)} after + ` +
       `resends needed ${per(neededTotal)} (${RESEND_NAMES.map((k, i) => `${k} ${per(t.needed[i])}`).join(', ')}) + ` +
-      `needless ${per(needlessTotal)} (${RESEND_NAMES.map((k, i) => `${k} ${per(t.needless[i])}`).join(', ')}) + ` +
+      `needless ${per(needlessTotal)} (${RESEND_NAMES.map((k, i) => `${k} ${per(t.needless[i])}`).join(', ')}; ` +
+      `of them held by the receiver when sent: ${RESEND_NAMES.map((k, i) => `${k} ${per(t.held[i])}`).join(', ')}; ` +
+      `first had from its FEC: ${RESEND_NAMES.map((k, i) => `${k} ${per(t.rebuilt[i])}`).join(', ')}) + ` +
       `ACK segments ${per(t.ackDown)}; up ${per(t.upTotal)} (parity ${per(t.upParity)}); both ${per(t.downTotal + t.upTotal)}`,
+    `  parity: ${WHERE.map((w, i) => `${w} ${per(t.parityWhere[i])}`).join(', ')}; by the sender's limit: ` +
+      `${LIMITS.map((w, i) => `${w} ${per(t.parityLimit[i])}`).join(', ')}`,
     `  resends per download, needed / needless: ${WHERE.map(
       (w, i) => `${w} ${(t.neededWhere[i] / n).toFixed(0)} / ${(t.needlessWhere[i] / n).toFixed(0)}`,
     ).join(', ')}`,

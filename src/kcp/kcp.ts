@@ -93,11 +93,11 @@ export interface KcpPacingGate {
 }
 
 /**
- * Told of every data segment flush writes (Kcp.sendTrace): its sn, payload bytes and why it went (SEND_NEW
- * ... SEND_FLIGHT_COPY). For the simulator's wire account (bench/link-wire.ts); null in a session.
+ * Told of every data segment flush writes (Kcp.sendTrace): its sn, payload bytes, why it went (SEND_NEW
+ * ... SEND_FLIGHT_COPY) and its timestamp. For the simulator's wire account (bench/link-wire.ts); null in a session.
  */
 export interface KcpSendTrace {
-  segment(sn: number, len: number, kind: number): void;
+  segment(sn: number, len: number, kind: number, now: number): void;
 }
 
 const INITIAL_ACK_CAPACITY = 64;
@@ -1244,7 +1244,7 @@ export class Kcp {
         buf.set(seg.payload(), ptr);
         ptr += seg.len;
         snmp.OutSegs++;
-        this.sendTrace?.segment(seg.sn, seg.len, reason);
+        this.sendTrace?.segment(seg.sn, seg.len, reason, now);
         // a thin stream's new segment, or a retransmission in the tail, goes out again later
         // (COPY_RTT_SHARE); a window copy soon after (WINDOW_COPY_SPACING_MS)
         const thin = reason === SEND_NEW && this.thinDuplicates && sndBuf.length <= THIN_STREAM_SEGMENTS;
@@ -1419,7 +1419,7 @@ export class Kcp {
     buf.set(seg.payload(), ptr);
     snmp.OutSegs++;
     this.copies++;
-    this.sendTrace?.segment(seg.sn, seg.len, kind);
+    this.sendTrace?.segment(seg.sn, seg.len, kind, now);
     return ptr + seg.len;
   }
 
