@@ -485,6 +485,7 @@ async function main(): Promise<void> {
     const warmTraces: WarmTrace[] = [];
     const wireCold: WireSums[] = [];
     const wireWarm: WireSums[] = [];
+    const lastArrivals: string[] = [];
     let drops = 0;
     /** `seed:drops` of each seed whose first download dropped at the queue. */
     const dropping: string[] = [];
@@ -560,6 +561,7 @@ async function main(): Promise<void> {
       phase.finish();
       wireAccount.finish();
       wireCold.push(wireAccount.cold);
+      if (values.wire) lastArrivals.push(wireAccount.lastArrival);
       wireWarm.push(wireAccount.warm);
       rates.push((bytes * 8) / (coldDoneMs - bulkFromMs + p.oneWayDelayMs) / 1000);
       if (warm !== undefined)
@@ -632,6 +634,9 @@ async function main(): Promise<void> {
     console.log(flightDropsLine(flightDrops, f));
     if (values.wire) {
       for (const line of wireLines('cold', wireCold)) console.log(line);
+      console.log(
+        `  cold: the last segment to arrive, its sends (ms from the last new segment): ${lastArrivals.join('; ')}`,
+      );
       if (warmIdleMs > 0) for (const line of wireLines('warm', wireWarm)) console.log(line);
     }
     if (responses.length > 0) {

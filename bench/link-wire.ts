@@ -50,6 +50,15 @@ const LIMITS = [
   'other',
 ] as const satisfies readonly SenderLimit[];
 
+/** Adds the numbers of `w` into `v`, nested arrays of the same shape. */
+function addInto(v: unknown[], w: unknown[]): void {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x === 'number') v[i] = x + (w[i] as number);
+    else addInto(x as unknown[], w[i] as unknown[]);
+  }
+}
+
 /** One download's sums (bytes, segments). */
 export class WireSums {
   downloads = 0;
@@ -67,6 +76,8 @@ export class WireSums {
   readonly needlessWhere = WHERE.map(() => 0);
   /** Needed resends (segments) by WHERE. */
   readonly neededWhere = WHERE.map(() => 0);
+  /** Resends (segments) by kind and WHERE: needed, needless and held when sent, needless and not held. */
+  readonly byKindWhere = RESEND_KINDS.map(() => WHERE.map(() => [0, 0, 0]));
   /** Needless resent payload bytes by kind that the receiver already held when they went out. */
   readonly held = RESEND_KINDS.map(() => 0);
   /** Needless resent payload bytes by kind whose segment's first copy the receiver had from its FEC decoder. */
@@ -84,7 +95,7 @@ export class WireSums {
       const v = this[k];
       const w = o[k];
       if (typeof v === 'number' && typeof w === 'number') (this as Record<string, unknown>)[k] = v + w;
-      else if (Array.isArray(v) && Array.isArray(w)) for (let i = 0; i < v.length; i++) v[i] += w[i];
+      else if (Array.isArray(v) && Array.isArray(w)) addInto(v, w);
     }
   }
 }
@@ -100,6 +111,12 @@ export class WireAccount implements KcpSendTrace {
   private readonly firstTs: number[] = [];
   /** Whether that first copy was rebuilt by the receiver's FEC decoder. */
   private readonly firstRebuilt: boolean[] = [];
+  /** When the receiver first took each sn (KCP clock), and the cold download's sends of each (kind, time). */
+  private readonly firstAt: number[] = [];
+  private readonly coldSends = new Map<number, number[]>();
+  private lastNewAt = 0;
+  /** The cold download's last segment to arrive: its sends and arrival relative to the last new segment. */
+  lastArrival = '';
   /** The resends, five numbers each: sn, timestamp, kind index, WHERE index | held << 4, payload bytes. */
   private readonly resends: { sums: WireSums; row: number[] }[] = [];
   private readonly last = {
@@ -142,7 +159,7 @@ export class WireAccount implements KcpSendTrace {
       const kcp = b.kcp;
       const input = kcp.input.bind(kcp);
       kcp.input = (data, offset, length, now, options) => {
-        this.arrived(data, offset, length, options?.recovered === true);
+        this.arrived(data, offset, length, options?.recovered === true, now);
         return input(data, offset, length, now, options);
       };
     }
@@ -181,7 +198,7 @@ export class WireAccount implements KcpSendTrace {
   }
 
   /** The receiver's KCP is given a datagram: the first copy of each data segment's sn is noted. */
-  private arrived(data: Buffer, offset: number, length: number, rebuilt: boolean): void {
+  private arrived(data: Buffer, offset: number, length: number, rebuilt: boolean, now: number): void {
     const end = offset + length;
     for (let p = offset; p + KCP_OVERHEAD <= end; ) {
       const cmd = data[p + 4];
@@ -191,6 +208,7 @@ export class WireAccount implements KcpSendTrace {
       if (cmd === KCP_CMD_PUSH && this.firstTs[sn] === undefined) {
         this.firstTs[sn] = ts;
         this.firstRebuilt[sn] = rebuilt;
+        this.firstAt[sn] = now >>> 0;
       }
       p += KCP_OVERHEAD + len;
     }
@@ -203,6 +221,12 @@ export class WireAccount implements KcpSendTrace {
     const b = this.b;
     if (s === null || a === null || b === null) return;
     s.kcpHeaders += KCP_OVERHEAD;
+    if (s === this.cold) {
+      const sends = this.coldSends.get(sn);
+      if (sends === undefined) this.coldSends.set(sn, [kind, now >>> 0]);
+      else sends.push(kind, now >>> 0);
+      if (kind === SEND_NEW) this.lastNewAt = now >>> 0;
+    }
     if (kind === SEND_NEW) {
       s.firstPayload += len;
       return;
@@ -217,6 +241,22 @@ export class WireAccount implements KcpSendTrace {
 
   /** Ends the download: the sender's own ACK segments are what its KCP datagrams carried besides data. */
   finish(): void {
+    let last = -1;
+    for (const sn of this.coldSends.keys()) {
+      const at = this.firstAt[sn];
+      if (at !== undefined && (last < 0 || timeDiff(at, this.firstAt[last]) > 0)) last = sn;
+    }
+    if (last >= 0) {
+      const names = ['', 'new', ...RESEND_NAMES];
+      const sends = this.coldSends.get(last)!;
+      const parts: string[] = [];
+      for (let i = 0; i < sends.length; i += 2)
+        parts.push(`${names[sends[i]]}@${timeDiff(sends[i + 1], this.lastNewAt)}`);
+      const first = timeDiff(this.firstTs[last], this.lastNewAt);
+      this.lastArrival =
+        `sn ${last}: ${parts.join(' ')}; arrived @${timeDiff(this.firstAt[last], this.lastNewAt)} ` +
+        `(the copy sent @${first}${this.firstRebuilt[last] ? ', rebuilt by FEC' : ''})`;
+    }
     for (const { sums: s, row } of this.resends) {
       const [sn, ts, i, flags, len] = row;
       const where = flags & 15;
@@ -225,10 +265,12 @@ export class WireAccount implements KcpSendTrace {
         s.needless[i] += len;
         s.needlessWhere[where]++;
         if (flags >> 4 !== 0) s.held[i] += len;
+        s.byKindWhere[i][where][flags >> 4 !== 0 ? 1 : 2]++;
         if (this.firstRebuilt[sn]) s.rebuilt[i] += len;
       } else {
         s.needed[i] += len;
         s.neededWhere[where]++;
+        s.byKindWhere[i][where][0]++;
       }
     }
     for (const s of [this.cold, this.warm]) {
@@ -264,5 +306,9 @@ export function wireLines(label: string, xs: readonly WireSums[]): string[] {
     `  resends per download, needed / needless: ${WHERE.map(
       (w, i) => `${w} ${(t.neededWhere[i] / n).toFixed(0)} / ${(t.needlessWhere[i] / n).toFixed(0)}`,
     ).join(', ')}`,
+    `  resends per download by kind, needed / needless held when sent / needless not held: ${RESEND_NAMES.map(
+      (k, i) =>
+        `${k}: ${WHERE.map((w, j) => `${w} ${t.byKindWhere[i][j].map((x) => (x / n).toFixed(0)).join('/')}`).join(', ')}`,
+    ).join('; ')}`,
   ];
 }
