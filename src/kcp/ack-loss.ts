@@ -17,12 +17,9 @@
  * waits, and once the hole below is repaired the peer's una passes it if the peer had it, or stops at its
  * start if it did not, and then it is resent at once; its RTO still applies. Real loss above a hole that
  * coincides with a lost ACK datagram costs about one more round trip. Without FEC headers from the peer
- * nothing is held. Once the sender has no new data left a run is held for at most a quarter of the smoothed
- * RTT (Kcp's ACK_LOSS_HOLD_RTT_SHARE), long enough for the peer's FEC to rebuild the lost ACK datagram: at
- * a transfer's end the resent runs are what brings the ACKs that vote for a hole whose repair was lost too
- * (held until una passed them, 150 ms/10 % took 0.5-1 s longer for its last segments, each hole waiting
- * out its RTO), and not held at all, 2 of 3 fast retransmissions after the writer's hand-over resent
- * segments the peer held (docs/link-wire-2026-12-07-wire34.md).
+ * nothing is held, and nothing once the sender has no new data left: at a transfer's end the resent runs
+ * are what brings the ACKs that vote for a hole whose repair was lost too (held there, 150 ms/10 % took
+ * 0.5-1 s longer for its last segments, each hole waiting out its RTO).
  */
 
 /**

@@ -254,17 +254,6 @@ const WINDOW_COPY_RATE_LOSS_MIN = 0.015;
  * many flush intervals: the peer's next ACK datagram, one interval later, brings the votes.
  */
 const ACK_LOSS_WINDOW_INTERVALS = 2;
-/**
- * Once the writer has handed KCP its last byte, a run held for a lost ACK datagram of the peer's (ack-loss.ts)
- * waits at most this share of the smoothed RTT, then goes by fast retransmit. The peer's FEC rebuilds most
- * of its lost ACK datagrams when the rest of their group has come, a few ACK periods later; held until una
- * passed them (a round trip), the runs with a real loss in them cost the transfer's tail that round trip
- * (docs/link-bursty-2026-12-07-bursty33.md, B4), and not held at all, 2 of 3 fast retransmissions after the
- * hand-over resent segments the peer held (150 ms/10 %, pair simulation). A quarter: wire/delivered 1.468 →
- * 1.432 there, warm +2.0 Mbit/s, cold even; half lengthened the tail (cold −0.6), an eighth saved as many
- * bytes (docs/link-wire-2026-12-07-wire34.md).
- */
-const ACK_LOSS_HOLD_RTT_SHARE = 0.25;
 
 /**
  * data[start, end) to copy from with `TypedArray#set`: `data` itself when that is all of it (a smux
@@ -1188,13 +1177,10 @@ export class Kcp {
     let lost = 0;
     let fastRetrans = 0;
     let earlyRetrans = 0;
-    // the run of sent, unacknowledged segments the scan is in: [k, runEnd), and whether it is held; once
-    // the writer has handed over its last byte for ACK_LOSS_HOLD_RTT_SHARE of the RTT at most (holdFor; -1:
-    // until una passes it), and without enableAckLossHold runs are not tracked at all (runEnd stays past
-    // the buffer), see ack-loss.ts
-    const holding = this.peerGaps !== null;
-    const holdFor =
-      this.sndQueue.length > 0 || this.backlogged ? -1 : this.rtt.srtt * ACK_LOSS_HOLD_RTT_SHARE;
+    // the run of sent, unacknowledged segments the scan is in: [k, runEnd), and whether it is held; in a
+    // transfer's last round trip nothing is, and without enableAckLossHold runs are not tracked at all
+    // (runEnd stays past the buffer), see ack-loss.ts
+    const holding = this.peerGaps !== null && (this.sndQueue.length > 0 || this.backlogged);
     let runEnd = holding ? start : sndBuf.length;
     let holeBelow = false;
     let held = false;
@@ -1204,7 +1190,7 @@ export class Kcp {
       if (seg.acked) continue;
       if (k >= runEnd && seg.xmit > 0) {
         runEnd = this.unackedRunEnd(k);
-        held = holding && holeBelow && this.holdRun(k, runEnd, resent, now, holdFor);
+        held = holding && holeBelow && this.holdRun(k, runEnd, resent, now);
         holeBelow = true;
       }
       let reason = SEND_NONE;
@@ -1631,15 +1617,15 @@ export class Kcp {
    * Whether the run of sent, unacknowledged segments [k, end), with a hole below it, waits as the ACKs of
    * a lost datagram of the peer's (see ack-loss.ts). A run is taken for one when it first reaches the
    * fast-retransmit threshold within a gap's window, and is then presumed acknowledged until una passes
-   * it or a segment of it is resent, or (`holdFor` ≥ 0: the writer is done) for holdFor ms. The controller counts it delivered at once, when that datagram would
+   * it or a segment of it is resent. The controller counts it delivered at once, when that datagram would
    * have come: counted when una passes it, its bytes landed in the rate sample of the hole's repair a
    * round trip later and inflated it (10.7 Mbit/s estimated on a 10 Mbit/s link in the pair simulation,
    * and the queue grew to a BDP).
    */
-  private holdRun(k: number, end: number, resent: number, now: number, holdFor: number): boolean {
+  private holdRun(k: number, end: number, resent: number, now: number): boolean {
     const sndBuf = this.sndBuf;
     const first = sndBuf.get(k);
-    if (first.presumedAcked) return holdFor < 0 || timeDiff(now, first.heldAt) < holdFor;
+    if (first.presumedAcked) return true;
     if (end - k < ACK_LOSS_RUN_MIN || first.fastack < resent) return false;
     if (this.peerGaps === null || !this.peerGaps.take(now, ACK_LOSS_WINDOW_INTERVALS * this._interval)) {
       return false;
@@ -1647,7 +1633,6 @@ export class Kcp {
     for (let i = k; i < end; i++) {
       const seg = sndBuf.get(i);
       seg.presumedAcked = true;
-      seg.heldAt = now;
       if (this.cc !== null) this.delivered(seg, now);
     }
     return true;

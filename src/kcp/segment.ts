@@ -35,8 +35,6 @@ export class Segment implements SendSnapshot {
    * nothing more. Cleared when it is resent.
    */
   presumedAcked = false;
-  /** When presumedAcked was set (KCP clock; read only while it is set, see Kcp's ACK_LOSS_HOLD_RTT_SHARE). */
-  heldAt = 0;
   /** Sender, -mode auto: a second copy (a thin stream's, a tail's retransmission) is due at copyDue (see Kcp's COPY_RTT_SHARE). */
   copyPending = false;
   copyDue = 0;

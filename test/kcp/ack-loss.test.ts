@@ -114,39 +114,12 @@ test('without FEC headers from the peer, a lost ACK datagram is not seen and not
   assert.deepEqual(pushed(), [0, ...range(10, 20)]);
 });
 
-test("at a transfer's end (nothing left to send) that run waits a quarter RTT: the peer's FEC rebuilds its ACKs", () => {
+test('at the end of a transfer (nothing left to send) that run is resent with the hole', () => {
   const { kcp, pushed } = sender(true);
   kcp.backlogged = false;
   lostAckDatagram(kcp);
   kcp.flush(false, 121);
-  assert.deepEqual(pushed(), [0], 'only the hole is fast-retransmitted');
-  // the peer's decoder rebuilt its lost ACK datagram once the rest of its group came (no seqid)
-  acks(kcp, range(10, 20), 0, 125, undefined, true);
-  kcp.flush(false, 126);
-  kcp.flush(false, 121 + kcp.srtt);
-  assert.deepEqual(pushed(), [], 'the peer held the run all along: never resent');
-  assert.equal(kcp.retransmittedSegs, 1);
-});
-
-test("at a transfer's end a held run whose ACKs do not come goes a quarter RTT after it was held", () => {
-  const { kcp, pushed } = sender(true);
-  kcp.backlogged = false;
-  lostAckDatagram(kcp);
-  kcp.flush(false, 121);
-  assert.deepEqual(pushed(), [0]);
-  const release = 121 + Math.ceil(kcp.srtt / 4);
-  kcp.flush(false, release - 1);
-  assert.deepEqual(pushed(), []);
-  kcp.flush(false, release);
-  assert.deepEqual(pushed(), range(10, 20), 'not a round trip later, when the una would show it lost');
-});
-
-test('while the writer has more, a held run waits for una (no quarter-RTT release)', () => {
-  const { kcp, pushed } = sender(true);
-  lostAckDatagram(kcp);
-  kcp.flush(false, 121);
-  kcp.flush(false, 121 + Math.ceil(kcp.srtt / 2));
-  assert.deepEqual(pushed(), [0]);
+  assert.deepEqual(pushed(), [0, ...range(10, 20)]);
 });
 
 test('a run with no gap in the peer datagrams before its votes is resent with the hole: lost data', () => {
