@@ -193,14 +193,6 @@ export class CongestionController implements ControllerEstimates {
   private readonly startup = new StartupSignals();
   /** What the current ACK event delivered toward the floor (see growStartupFloor). */
   private floorAcked = 0;
-  /**
-   * What the first flight's ACKs delivered toward the floor while its target turned them away, bytes: its
-   * rate samples read a few Mbit/s as its ACKs begin, so the target is below the flight (main, link-sim:
-   * 40 of 125 segments on the bursty link, up to 118 on the jittery one). Counted at the flight's
-   * 'carried' verdict where the samples showed jitter (StartupSignals.jitterSeen), else dropped: on the
-   * steady links counting them moved goodput by -0.1 to -0.6 Mbit/s (docs/link-startup-2026-12-07-startup34.md).
-   */
-  private flightHeld = 0;
 
   /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
   private clock = 0;
@@ -489,8 +481,7 @@ export class CongestionController implements ControllerEstimates {
       floor,
     );
     if (verdict === 'carried') {
-      this.startupDelivered += flight.raise + (this.startup.jitterSeen ? this.flightHeld : 0);
-      this.flightHeld = 0;
+      this.startupDelivered += flight.raise;
     } else if (verdict === 'slower') {
       const rate = flight.lowRate;
       this.maxBw.update(rate, this.rounds);
@@ -725,7 +716,7 @@ export class CongestionController implements ControllerEstimates {
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
     this.roundRttSum += sample;
-    if (this.inflight >= this.initialCwnd) this.startup.addLoadedRtt(sample, this.minRttFilter.value);
+    if (this.inflight >= this.initialCwnd) this.startup.addLoadedRtt(sample);
     this.loss.onRtt(sample);
   }
 
@@ -899,24 +890,13 @@ export class CongestionController implements ControllerEstimates {
       acked = startup.heldGrowth(acked);
       if (!startup.holding) startup.beginHold(this.startupCap());
     }
-    // most of an interactive session's events deliver nothing toward the floor (app-limited): no target then;
-    // on a jittery path within its jitter none either (StartupSignals.withinJitter)
-    if (acked <= 0) return;
-    const rtt = this.minRttFilter.value;
-    if (startup.withinJitter(this.rttAvg, rtt) || this.startupCwnd() < this.startupFloorTarget())
-      this.startupDelivered += acked;
-    else if (this.firstFlight.verdict === 'pending') this.flightHeld += acked;
+    // most of an interactive session's events deliver nothing toward the floor (app-limited): no target then
+    if (acked > 0 && this.startupCwnd() < this.startupFloorTarget()) this.startupDelivered += acked;
   }
 
   /** Whether the newest RTT sample, less one peer ACK period, shows a queue (as MinRtt.queueStanding measures one). */
   private queueInNewestRtt(): boolean {
-    if (this.lastRtt === 0) return true;
-    // before a baseline on a path whose samples showed jitter, each of them reads as a queue over the min
-    // RTT (the luckiest sample), and the floor took 2 BDPs of a lagging estimate: ~1.3× per round for the
-    // link's first three rounds (docs/link-startup-2026-12-07-startup34.md); Startup's first flight verdict
-    // and its later queue signals still stand
-    if (this.startup.baseRtt === Number.POSITIVE_INFINITY && this.startup.jitterSeen) return false;
-    return this.minRttFilter.queueStanding(this.lastRtt - this.acks.cadence);
+    return this.lastRtt === 0 || this.minRttFilter.queueStanding(this.lastRtt - this.acks.cadence);
   }
 
   /** Startup's queue signals (see StartupSignals.queueFull). */

@@ -97,13 +97,6 @@ const STEADY_RTT_SPREAD = STARTUP_QUEUE_RTT;
 const FULL_BW_ROUNDS = 3;
 const FULL_BW_GROWTH = 1.25;
 
-/**
- * A loaded RTT sample this many HyStart++ thresholds (clamp(min RTT / 8, 4, 16) ms) below an earlier one
- * before Startup's first baseline shows jitter (see StartupSignals.jitterSeen): 25 ms at a 100 ms min RTT,
- * 12.5 at 50, over twice a steady path's ACK period (3-11 ms in link-sim's traces).
- */
-const EARLY_JITTER_THRESHOLDS = 2;
-
 /** HyStart++'s RTT threshold for a min RTT (see CSS_RTT_DIVISOR), ms. */
 function hystartThreshold(minRtt: number): number {
   return Math.min(Math.max(minRtt / CSS_RTT_DIVISOR, CSS_RTT_THRESH_MIN_MS), CSS_RTT_THRESH_MAX_MS);
@@ -120,17 +113,6 @@ export class StartupSignals {
   private poolSamples = 0;
   private poolSum = 0;
   private poolSumSquares = 0;
-  /** The highest loaded RTT sample before Startup's first baseline (see jitterSeen). */
-  private earlyHigh = 0;
-  /**
-   * Before Startup's first baseline, a loaded RTT sample came EARLY_JITTER_THRESHOLDS of HyStart++'s
-   * threshold below an earlier one: the path's delay varies per packet. A queue that Startup builds only
-   * raises the samples; on 50 ± 30 ms one way they fall as often as they rise (110-160 ms in one round,
-   * link-sim's trace), where a steady path's ACK delay moves them by a few ms. Startup's baseline needs
-   * 16 loaded samples, two or three rounds in (the link's traces: ~400 ms), and until then this is the
-   * only sign of jitter (see the controller's queueInNewestRtt and its first flight's held-back ACKs).
-   */
-  jitterSeen = false;
   /** The bandwidth estimate that last grew FULL_BW_GROWTH, and the rounds since. */
   private fullBw = 0;
   private fullBwRounds = 0;
@@ -143,12 +125,7 @@ export class StartupSignals {
    * CPU cannot feed Startup is app-limited with a full window in flight, and went without a baseline
    * (25 ms, 0 %).
    */
-  addLoadedRtt(sample: number, minRtt: number): void {
-    if (this.baseRtt === Number.POSITIVE_INFINITY) {
-      if (sample > this.earlyHigh) this.earlyHigh = sample;
-      else if (this.earlyHigh - sample > EARLY_JITTER_THRESHOLDS * hystartThreshold(minRtt))
-        this.jitterSeen = true;
-    }
+  addLoadedRtt(sample: number): void {
     this.poolSamples++;
     this.poolSum += sample;
     this.poolSumSquares += sample * sample;
@@ -229,23 +206,6 @@ export class StartupSignals {
    */
   steady(minRtt: number): boolean {
     return this.baseRtt < Number.POSITIVE_INFINITY && this.baseSd < hystartThreshold(minRtt);
-  }
-
-  /**
-   * Startup's floor grows by all it delivers, without the model's target (the controller's
-   * startupFloorTarget), on a path whose delay varies per packet (a baseline taken, not steady) while the
-   * cap is not held and the smoothed RTT is above the baseline mean by no more than the hold's threshold
-   * (see delayRising), with no allowance for the peer's ACK period: the baseline's samples carry that delay
-   * already, as on a steady path. There every RTT sample reads as a queue over the min RTT (the luckiest
-   * one), so the target is 2 BDPs of a bandwidth a round behind the floor (its samples span a loaded round
-   * trip of 120-150 ms against a min of 60-100 on 50 ± 30 ms one way), and the floor grew 1.3-1.6× per
-   * round instead of 2×; with the ACK period's allowance (the hold's own rise) the doubling met the queue
-   * before the hold: link-sim's jittery link, 48 seeds, queue drops 316 → 1,869 against 371 without it
-   * (docs/link-startup-2026-12-07-startup34.md). A steady path keeps its target.
-   */
-  withinJitter(rttAvg: number, minRtt: number): boolean {
-    if (this.baseRtt === Number.POSITIVE_INFINITY || this.steady(minRtt) || this.holding) return false;
-    return rttAvg - this.baseRtt <= Math.max(hystartThreshold(minRtt), this.baseSd);
   }
 
   /**
