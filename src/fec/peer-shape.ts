@@ -12,6 +12,8 @@
  *
  * A session's own shape stays fixed once its first parity shard has gone out (KcpSession.followFecShape):
  * a decoder that has locked onto one shape would need a loss-free run of the new one to lock again.
+ * A server does the same per client host (PeerFecShapes): a Go 10/3 client's second session toward our
+ * 5/2 server broke as often, in the Go client's decoder.
  */
 
 /** Data and parity shards per FEC group. */
@@ -68,5 +70,44 @@ export class PeerFecShape {
     if (this.followTold || sameFecShape(shape, this.configured)) return;
     this.followTold = true;
     this.onFollow?.(shape, this.configured);
+  }
+}
+
+/**
+ * Hosts whose shape a server remembers. A client's -conn sessions come from one host (other ports); a
+ * host's next session sends what its last one learned. Behind a NAT several clients share a host: a
+ * wrong guess is what every session did before (the peer's decoder locks on; ours rebuilds nothing
+ * meanwhile: FecDecoder.placementTrusted). The oldest host goes when there are more.
+ */
+const MAX_HOSTS = 4096;
+
+/** A server's PeerFecShape per client host, all with the same configured shape and one onFollow. */
+export class PeerFecShapes {
+  private readonly byHost = new Map<string, PeerFecShape>();
+
+  constructor(
+    readonly configured: FecShape,
+    private readonly onFollow?: (shape: FecShape, configured: FecShape) => void,
+  ) {}
+
+  /** The memory of `host` (an address without port), made on first use. */
+  forHost(host: string): PeerFecShape {
+    let shape = this.byHost.get(host);
+    if (shape !== undefined) {
+      this.byHost.delete(host); // most recently used last
+    } else {
+      shape = new PeerFecShape(this.configured, this.onFollow);
+      if (this.byHost.size >= MAX_HOSTS) {
+        const oldest = this.byHost.keys().next().value;
+        if (oldest !== undefined) this.byHost.delete(oldest);
+      }
+    }
+    this.byHost.set(host, shape);
+    return shape;
+  }
+
+  /** Hosts remembered now (tests: bounded). */
+  get size(): number {
+    return this.byHost.size;
   }
 }
