@@ -41,6 +41,11 @@ export class PeerFecShape {
     private readonly onLearn?: (shape: FecShape) => void,
   ) {}
 
+  /** Whether open sessions are offered a learned shape (a client's: KcpSession.followFecShape). */
+  get followsOpenSessions(): boolean {
+    return this.onLearn !== undefined;
+  }
+
   /** The shape last learned, null before any session's decoder showed one. */
   get known(): FecShape | null {
     return this.learned;

@@ -68,6 +68,15 @@ const TURN_SEGMENTS = 64;
  * pacing past the rate when parity stops.
  */
 const WIRE_RATIO_SPAN = 1 << 20;
+/**
+ * Bytes written below which a -mode auto client session carries only smux control frames (the 8-byte NOP
+ * that primes its RTT and a keep-alive every 10 s; a stream's first frames are more): it holds its parity
+ * while the server's FEC shape is not known, so that it can still take that shape (followFecShape) when
+ * another session learns it. Otherwise an idle session sends its first parity after ~10 datagrams (~50 s
+ * of keep-alives and ACKs), before the server's ~14 shards in a row (~70 s) show its shape
+ * (docs/interop-fec-shape-2026-12-07-shape34.md).
+ */
+const CONTROL_ONLY_BYTES = 2048;
 
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
@@ -727,6 +736,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         limit,
         cc?.loadedRtt ?? 0,
       );
+      if (this.mayFollowFecShape()) encoder.parityCount = 0;
       // interleaved groups only toward a decoder known to follow them, and while sending data: a stream of
       // ACKs keeps its datagrams in order for the peer's lost-ACK rule (PeerDatagramGaps)
       encoder.interleave = limit !== 'out-of-data' && this.fecDecoder?.peerMarksParity === true;
@@ -807,6 +817,17 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const memo = this.peerFecShape!;
     this.peerFecShape = null;
     memo.learn({ dataShards: decoder.dataShards, parityShards: decoder.parityShards });
+  }
+
+  /**
+   * An idle client session, the server's shape not known yet: its groups go without parity, so that it
+   * can still take that shape (CONTROL_ONLY_BYTES).
+   */
+  private mayFollowFecShape(): boolean {
+    const memo = this.peerFecShape;
+    return (
+      memo !== null && memo.followsOpenSessions && memo.known === null && this.bytesSent < CONTROL_ONLY_BYTES
+    );
   }
 
   /**

@@ -120,3 +120,66 @@ test("a session's decoder tells the client the server's shape: another one, or i
     server.close();
   }
 });
+
+/**
+ * A -mode auto client session with keep-alive-sized writes only, toward a 5/2 server; with a client's
+ * PeerFecShape, or without one (main's behaviour). Returns the client's shards and the session.
+ */
+function idleAutoSession(withMemo: boolean) {
+  let now = 0;
+  const scheduler = new Scheduler({ drive: 'manual', now: () => now });
+  let client: KcpSession | null = null;
+  const memo = withMemo
+    ? new PeerFecShape(TEN_THREE, undefined, (s) => client?.followFecShape(s))
+    : undefined;
+  const auto = { congestion: true, windows: true, fec: true };
+  const toServer = new QueueLink();
+  client = new KcpSession(7, { ...options(true, 'none'), auto, scheduler, peerFecShape: memo }, toServer, {
+    active: true,
+  });
+  const toClient = new QueueLink();
+  const server = new KcpSession(7, { ...options(true, 'none'), ...FIVE_TWO, scheduler }, toClient, {
+    active: false,
+  });
+  for (const s of [client, server]) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  const sent: Buffer[] = [];
+  const run = (ms: number) => {
+    for (let i = 0; i < ms; i++) {
+      for (const d of toServer.queue.splice(0)) {
+        sent.push(d);
+        server.input(d, d.length);
+      }
+      for (const d of toClient.queue.splice(0)) client!.input(d, d.length);
+      scheduler.run();
+      now += 1;
+    }
+  };
+  // the RTT-priming NOP and 15 keep-alives: 8 bytes each, with the server's ACKs in between
+  for (let i = 0; i < 16; i++) {
+    client.write(Buffer.alloc(8, i));
+    run(50);
+  }
+  return { client, server, sent, run, memo, headerSize: options(true, 'none').crypt.headerSize };
+}
+
+test('an idle -mode auto client session holds its parity until the server shape is known, then takes it', () => {
+  const without = idleAutoSession(false);
+  assert.ok(
+    shards(without.sent, without.headerSize).includes('10p'),
+    'without a PeerFecShape its keep-alive groups get 10/3 parity (main)',
+  );
+  const idle = idleAutoSession(true);
+  // the server's ACKs showed its 5/2 groups before the session's first parity: it took them
+  assert.deepEqual(idle.memo?.known, FIVE_TWO);
+  idle.client.write(Buffer.alloc(1200 * 20, 4));
+  idle.run(200);
+  const all = shards(idle.sent, idle.headerSize);
+  assert.ok(all.some((s) => s.endsWith('p')));
+  for (const s of all.filter((s) => s.endsWith('p'))) {
+    assert.ok(Number.parseInt(s, 10) % 7 >= 5, `${s}: parity only in its 5/2 place`);
+  }
+  for (const o of [without, idle]) {
+    o.client.close();
+    o.server.close();
+  }
+});
