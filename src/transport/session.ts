@@ -825,9 +825,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private mayFollowFecShape(): boolean {
     const memo = this.peerFecShape;
-    return (
-      memo !== null && memo.followsOpenSessions && memo.known === null && this.bytesSent < CONTROL_ONLY_BYTES
-    );
+    return memo?.followsOpenSessions === true && memo.known === null && this.bytesSent < CONTROL_ONLY_BYTES;
   }
 
   /**
