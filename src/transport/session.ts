@@ -69,11 +69,12 @@ const TURN_SEGMENTS = 64;
  */
 const WIRE_RATIO_SPAN = 1 << 20;
 /**
- * Bytes written below which a -mode auto client session carries only smux control frames (the 8-byte NOP
- * that primes its RTT and a keep-alive every 10 s; a stream's first frames are more): it holds its parity
- * while the server's FEC shape is not known, so that it can still take that shape (followFecShape) when
- * another session learns it. Otherwise an idle session sends its first parity after ~10 datagrams (~50 s
- * of keep-alives and ACKs), before the server's ~14 shards in a row (~70 s) show its shape
+ * Bytes written below which a -mode auto client session carries only smux control frames (the 8-byte
+ * NOP that primes its RTT and a keep-alive every 10 s: ~40 minutes of them; a stream's data is more): it
+ * holds its parity while the server's FEC shape is not known, so that it can still take that shape
+ * (followFecShape) when another session learns it. Otherwise an idle session sends its first parity after
+ * ~10 datagrams (~50 s of keep-alives and ACKs), before the server's ~14 shards in a row (~70 s) show its
+ * shape: toward a Go 5/2 server at 5 % loss from the start, idle first, 2 of 4 runs without this broke
  * (docs/interop-fec-shape-2026-12-07-shape34.md).
  */
 const CONTROL_ONLY_BYTES = 2048;
