@@ -133,6 +133,12 @@ export class FecDecoder {
   private parityAscending = 0;
   /** The newest group's first seqid at the last dropClosedGroups (-1: none under this shape). */
   private quietGroup = -1;
+  /**
+   * Shards in place in a row since the last one out of place under the current shape (-1: none out of
+   * place since it was set), and whether parity was among them: see placementTrusted.
+   */
+  private placedRun = -1;
+  private placedRunParity = false;
 
   constructor(dataShards: number, parityShards: number) {
     if (!Number.isInteger(dataShards) || dataShards < 1) throw new Error(`fec: dataShards ${dataShards}`);
@@ -161,6 +167,32 @@ export class FecDecoder {
    */
   get peerShapeSame(): boolean {
     return !this.shapeMismatch && this.parityInPlace && this.inPlace >= CONFIRM_GROUPS * this.shardSize;
+  }
+
+  /**
+   * Whether a group's shards sit where the peer put them, so that rebuilding its missing data is sound:
+   * no shard has arrived out of place under the current shape, or CONFIRM_GROUPS groups' worth have
+   * arrived in place since, parity among them. A shard out of place shows the peer sends another shape
+   * (or has just changed to this one: KcpSession.followFecShape); until autotune locks onto it, a group
+   * assembled by seqid mixes the peer's groups, and Reed-Solomon "recovers" from it a linear combination
+   * of other packets, which KCP may take into the stream when they have the same length and header bytes
+   * (kcp-go v5.6.1 does rebuild then: a Go server with FEC 5/2 broke our 10/3 client's sessions,
+   * docs/interop-fec-shape-2026-12-07-shape33.md). A retransmission repairs the loss instead.
+   */
+  private get placementTrusted(): boolean {
+    return this.placedRun < 0 || (this.placedRunParity && this.placedRun >= CONFIRM_GROUPS * this.shardSize);
+  }
+
+  /**
+   * The peer is known to send groups of (dataShards, parityShards) (another session to it showed them:
+   * fec/peer-shape.ts): decode in that shape from now on, as if this decoder had been created with it.
+   */
+  follow(dataShards: number, parityShards: number): void {
+    if (dataShards === this.ds && parityShards === this.ps) return;
+    this.configure(dataShards, parityShards);
+    this.inPlace = 0;
+    this.parityInPlace = false;
+    this.shapeMismatch = false;
   }
 
   /**
@@ -220,10 +252,18 @@ export class FecDecoder {
     const expectData = seqid % this.shardSize < this.ds;
     if (expectData !== isData) {
       this.shapeMismatch = true;
+      this.placedRun = 0;
+      this.placedRunParity = false;
       this.tune();
-    } else if (!this.shapeMismatch) {
-      this.inPlace++;
-      if (!isData) this.parityInPlace = true;
+    } else {
+      if (!this.shapeMismatch) {
+        this.inPlace++;
+        if (!isData) this.parityInPlace = true;
+      }
+      if (this.placedRun >= 0) {
+        this.placedRun++;
+        if (!isData) this.placedRunParity = true;
+      }
     }
     if (this.recentlyFinished(seqid - (seqid % this.shardSize))) return 0;
 
@@ -273,6 +313,9 @@ export class FecDecoder {
     // The queue itself is kept, as kcp-go does: its shards regroup under the new parameters.
     this.finished.fill(-1);
     this.quietGroup = -1;
+    // autotune's lock saw a whole loss-free run of the peer's groups (or the shape is the configured one)
+    this.placedRun = -1;
+    this.placedRunParity = false;
   }
 
   /**
@@ -340,6 +383,7 @@ export class FecDecoder {
     if (dataShards === ds) {
       snmp.FECFullShardSet++;
     } else if (shards >= ds) {
+      if (!this.placementTrusted) return 0; // the group stays queued, to be trimmed (placementTrusted)
       count = this.reconstruct(maxLength);
     } else {
       return 0;

@@ -89,6 +89,8 @@ export class FecEncoder {
   parityLength = 0;
   /** Groups opened beside an open one (interleaved), since the start. */
   interleavedGroups = 0;
+  /** Parity datagrams handed out for writeParity since the start. */
+  parityEmitted = 0;
   /**
    * Parity datagrams actually sent per group, 0..parityShards (-mode auto's adaptive FEC). The group
    * keeps its (dataShards, parityShards) shape on the wire: seqid still advances by parityShards, the
@@ -141,6 +143,17 @@ export class FecEncoder {
     this.emits = new Int32Array(2 * parityShards);
     this.activeParity = parityShards;
     this.stagger = interleaveStagger(dataShards, parityShards);
+  }
+
+  /**
+   * A fresh encoder taking over from one of another shape whose seqids ran up to `seqid` (its nextSeqid,
+   * past every seqid it used): the first group starts at the next multiple of this shape's group size, so
+   * each shard is in its place for a decoder of this shape (KcpSession.followFecShape).
+   */
+  startAfter(seqid: number): void {
+    const size = this.dataShards + this.parityShards;
+    const base = Math.ceil(seqid / size) * size;
+    this.nextSeqid = base < this.paws ? base : 0;
   }
 
   /** Parity datagrams sent per group from the next group on, clamped to [0, parityShards]. */
@@ -290,6 +303,7 @@ export class FecEncoder {
     for (; group.paritySent < end; group.paritySent++) {
       const j = this.descendingParity ? group.parityCount - 1 - group.paritySent : group.paritySent;
       this.emits[this.emitCount++] = index * 256 + j;
+      this.parityEmitted++;
     }
     if (group.paritySent === group.parityCount) group.open = false;
   }

@@ -13,4 +13,5 @@ export {
   isFecShard,
 } from './header.js';
 export { ParityTuner, type SenderLimit } from './parity-tuner.js';
+export { type FecShape, PeerFecShape, PeerFecShapes, sameFecShape } from './peer-shape.js';
 export { MAX_TOTAL_SHARDS, ReedSolomon, sharedReedSolomon } from './reed-solomon.js';

@@ -1,7 +1,13 @@
 import type dgram from 'node:dgram';
 import { batchOpener, batchSealer } from '../crypt/batch.js';
 import type { BatchSealer } from '../crypt/types.js';
-import { FEC_HEADER_SIZE_PLUS2, FEC_TYPE_DATA, fecType, isFecShard } from '../fec/index.js';
+import {
+  FEC_HEADER_SIZE_PLUS2,
+  FEC_TYPE_DATA,
+  fecType,
+  isFecShard,
+  type PeerFecShapes,
+} from '../fec/index.js';
 import { KCP_MTU_LIMIT, KCP_OVERHEAD, SEG_OFF_SN } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { snmp } from '../metrics/snmp.js';
@@ -50,6 +56,11 @@ export interface ListenOptions extends SessionOptions {
    * Such a listener drops every datagram until admit() says the group is complete.
    */
   reusePort?: boolean;
+  /**
+   * A server's memory of the FEC shape each client host sends (fec/peer-shape.ts): a session opened for a
+   * host sends and decodes in the shape the host's earlier sessions showed.
+   */
+  peerFecShapes?: PeerFecShapes;
 }
 
 /** A server session's route back: the listener's socket, to the address the session came from. */
@@ -378,8 +389,12 @@ export class KcpListener {
   }
 
   private open(conv: number, key: number | string, buf: Buffer, off: number, end: number): void {
-    const link = new ListenerLink(this, key, this.io.sender());
-    const session = new KcpSession(conv, this.options, link, { active: false });
+    const peer = this.io.sender();
+    const link = new ListenerLink(this, key, peer);
+    const shapes = this.options.peerFecShapes;
+    const options =
+      shapes === undefined ? this.options : { ...this.options, peerFecShape: shapes.forHost(peer.address) };
+    const session = new KcpSession(conv, options, link, { active: false });
     const entry = new Entry(session, link, nowMs());
     this.table.set(key, entry);
     this.count++;

@@ -6,11 +6,13 @@ import {
   FEC_TYPE_OOB,
   FecDecoder,
   FecEncoder,
+  type FecShape,
   fecEnabled,
   fecType,
   isFecShard,
   MAX_TOTAL_SHARDS,
   ParityTuner,
+  type PeerFecShape,
 } from '../fec/index.js';
 import {
   type ControllerEstimates,
@@ -66,6 +68,16 @@ const TURN_SEGMENTS = 64;
  * pacing past the rate when parity stops.
  */
 const WIRE_RATIO_SPAN = 1 << 20;
+/**
+ * Bytes written below which a -mode auto client session carries only smux control frames (the 8-byte
+ * NOP that primes its RTT and a keep-alive every 10 s: ~40 minutes of them; a stream's data is more): it
+ * holds its parity while the server's FEC shape is not known, so that it can still take that shape
+ * (followFecShape) when another session learns it. Otherwise an idle session sends its first parity after
+ * ~10 datagrams (~50 s of keep-alives and ACKs), before the server's ~14 shards in a row (~70 s) show its
+ * shape: toward a Go 5/2 server at 5 % loss from the start, idle first, 2 of 4 runs without this broke
+ * (docs/interop-fec-shape-2026-12-07-shape34.md).
+ */
+const CONTROL_ONLY_BYTES = 2048;
 
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
@@ -91,6 +103,11 @@ export interface SessionOptions {
   scheduler?: Scheduler;
   /** -mode auto's self-tuning parts; absent: kcptun's fixed behaviour. */
   auto?: AutoTuning | null;
+  /**
+   * A client's memory of the FEC shape its server sends (fec/peer-shape.ts): with FEC on, the session
+   * sends and decodes in the shape learned there, and tells it what its own decoder learns.
+   */
+  peerFecShape?: PeerFecShape;
 }
 
 /** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
@@ -245,6 +262,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   /** The decoder's shape when created, and whether its adapting to another one was reported. */
   private fecCreatedShape = 0;
   private fecShapeReported = false;
+  /** The shape this session's FEC groups have on the wire (its encoder's). */
+  private fecShape: FecShape;
+  /** Where the peer's shape is told, until this session's decoder has shown it (notePeerFecShape). */
+  private peerFecShape: PeerFecShape | null;
   private datagramsReceived = 0;
   private fecRecovered = 0;
   private readonly scheduler: Scheduler;
@@ -296,16 +317,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.ackClock = Math.floor(options.mtu / KCP_OVERHEAD);
     const fecOn = fecEnabled(options.dataShards, options.parityShards);
     const headerSize = this.crypt.headerSize + (fecOn ? FEC_HEADER_SIZE_PLUS2 : 0);
+    // a client sends the shape its server was seen to send, if known (fec/peer-shape.ts); FEC off stays off
+    this.peerFecShape = fecOn ? (options.peerFecShape ?? null) : null;
+    const shape = this.peerFecShape?.forNewSession() ?? options;
+    this.fecShape = { dataShards: shape.dataShards, parityShards: shape.parityShards };
     this.fecEncoder = fecOn
-      ? new FecEncoder(
-          options.dataShards,
-          options.parityShards,
-          this.crypt.headerSize,
-          this.crypt.trailerSize,
-        )
+      ? new FecEncoder(shape.dataShards, shape.parityShards, this.crypt.headerSize, this.crypt.trailerSize)
       : null;
-    this.fecDecoder = fecOn ? new FecDecoder(options.dataShards, options.parityShards) : null;
-    if (fecOn) this.fecCreatedShape = fecShapeKey(options.dataShards, options.parityShards);
+    this.fecDecoder = fecOn ? new FecDecoder(shape.dataShards, shape.parityShards) : null;
+    if (fecOn) this.fecCreatedShape = fecShapeKey(shape.dataShards, shape.parityShards);
     this.kcp = new Kcp(conv, this.onKcpOutput);
     this.kcp.reserveBytes(headerSize);
     // An AEAD tag follows the payload: shrink KCP's budget so the whole datagram still fits the mtu.
@@ -318,7 +338,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const auto = options.auto ?? null;
     this.backlog = auto?.congestion ? null : new BacklogWindow();
     if (auto !== null) configureAutoKcp(this.kcp, auto, conv);
-    this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(options.parityShards) : null;
+    this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(shape.parityShards) : null;
     if (this.parityTuner !== null) {
       this.fecEncoder!.parityCount = 0; // until the peer shows FEC (ParityTuner)
       this.fecEncoder!.descendingParity = true; // tells an auto peer that our decoder follows interleaving
@@ -544,6 +564,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       this.fecRecovered += recovered;
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
       if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);
+      if (this.peerFecShape !== null) this.notePeerFecShape(decoder, shape);
       if (this.parityTuner !== null) {
         this.parityTuner.peerSendsFec();
         this.parityTuner.peerShape(decoder.peerShapeSame, this.kcp.transmissions);
@@ -716,6 +737,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         limit,
         cc?.loadedRtt ?? 0,
       );
+      if (this.mayFollowFecShape()) encoder.parityCount = 0;
       // interleaved groups only toward a decoder known to follow them, and while sending data: a stream of
       // ACKs keeps its datagrams in order for the peer's lost-ACK rule (PeerDatagramGaps)
       encoder.interleave = limit !== 'out-of-data' && this.fecDecoder?.peerMarksParity === true;
@@ -783,8 +805,59 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     this.options.observer?.fecShards?.(
       this.link.remote,
       { dataShards: decoder.dataShards, parityShards: decoder.parityShards },
-      { dataShards: this.options.dataShards, parityShards: this.options.parityShards },
+      this.fecShape,
     );
+  }
+
+  /**
+   * Tells the client's PeerFecShape the peer's shape once this session's decoder shows it: its autotune
+   * locked onto another shape than it was created with, or the peer's stream confirmed that one.
+   */
+  private notePeerFecShape(decoder: FecDecoder, shape: number): void {
+    if (shape === this.fecCreatedShape && !decoder.peerShapeSame) return;
+    const memo = this.peerFecShape!;
+    this.peerFecShape = null;
+    memo.learn({ dataShards: decoder.dataShards, parityShards: decoder.parityShards });
+  }
+
+  /**
+   * An idle client session, the server's shape not known yet: its groups go without parity, so that it
+   * can still take that shape (CONTROL_ONLY_BYTES).
+   */
+  private mayFollowFecShape(): boolean {
+    const memo = this.peerFecShape;
+    return memo?.followsOpenSessions === true && memo.known === null && this.bytesSent < CONTROL_ONLY_BYTES;
+  }
+
+  /**
+   * Send groups of `shape` from the next datagram on, if none of this session's parity has gone out yet
+   * (then no decoder can have locked onto its old shape: kcp-go's autotune needs a run of parity shards).
+   * The new groups start at the next seqid that is a multiple of the new group size, so every shard
+   * after the change sits in its place for a decoder of that shape; the old part-filled group goes
+   * without parity, as -mode auto's groups may. Returns whether the shape changed.
+   */
+  followFecShape(shape: FecShape): boolean {
+    const old = this.fecEncoder;
+    if (old === null || old.parityEmitted > 0 || this.closed) return false;
+    if (shape.dataShards === old.dataShards && shape.parityShards === old.parityShards) return false;
+    const encoder = new FecEncoder(
+      shape.dataShards,
+      shape.parityShards,
+      this.crypt.headerSize,
+      this.crypt.trailerSize,
+    );
+    encoder.startAfter(old.nextSeqid);
+    this.fecDecoder?.follow(shape.dataShards, shape.parityShards);
+    encoder.descendingParity = old.descendingParity;
+    this.fecEncoder = encoder;
+    this.fecShape = { dataShards: shape.dataShards, parityShards: shape.parityShards };
+    if (this.parityTuner !== null) {
+      const tuner = new ParityTuner(shape.parityShards);
+      if (this.parityTuner.peerFec) tuner.peerSendsFec();
+      encoder.parityCount = 0; // until the next flush asks the tuner
+      this.parityTuner = tuner;
+    }
+    return true;
   }
 
   /** Feeds KCP one datagram's segments; false when KCP refused them (counted) or the session is closed. */

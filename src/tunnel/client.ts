@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { type FecShape, fecEnabled, PeerFecShape } from '../fec/index.js';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
 import type { SmuxSession } from '../smux/index.js';
 import { nowMs } from '../transport/clock.js';
@@ -86,6 +87,8 @@ export class TunnelClient implements TunnelView {
   private readonly diagnosis: Diagnosis;
   /** The server address of each session, for the stream lines. */
   private readonly remotes = new WeakMap<SmuxSession, string>();
+  /** The FEC shape the server sends, which later sessions send too (fec/peer-shape.ts); null: FEC off. */
+  private readonly peerFecShape: PeerFecShape | null;
 
   constructor(private readonly options: ClientOptions) {
     this.diagnosis = new Diagnosis(options.log, options.diagnosis);
@@ -100,6 +103,25 @@ export class TunnelClient implements TunnelView {
       options.placement === 'least-loaded' && options.conn > 1
         ? new LeastLoadedPlacement(options.conn, performance.now())
         : null;
+    const { dataShards, parityShards } = options.session;
+    this.peerFecShape = fecEnabled(dataShards, parityShards)
+      ? new PeerFecShape(
+          { dataShards, parityShards },
+          (shape, ours) => options.log(followingLine(shape, ours)),
+          (shape) => this.offerFecShape(shape),
+        )
+      : null;
+  }
+
+  /**
+   * The server's FEC shape was learned (or changed): the open sessions that have sent no parity yet send
+   * it from now on (KcpSession.followFecShape); -mode auto dials its sessions at start, before any of them
+   * has heard the server's groups.
+   */
+  private offerFecShape(shape: FecShape): void {
+    for (const session of this.live.values()) {
+      if (session.followFecShape(shape)) this.peerFecShape!.noteFollowing(shape);
+    }
   }
 
   /**
@@ -359,6 +381,7 @@ export class TunnelClient implements TunnelView {
     const session = await dialSession(remote.host, port, {
       ...sessionOptions,
       observer: this.diagnosis.observer,
+      peerFecShape: this.peerFecShape ?? undefined,
     });
     log(
       `smux version: ${this.options.smux.version} on connection: ${formatHostPort(remote.host, port)} (conv ${session.conv})`,
@@ -444,4 +467,13 @@ export class TunnelClient implements TunnelView {
       }
     }
   }
+}
+
+/** The startup log's line, once, when a session first sends the server's FEC shape instead of ours. */
+function followingLine(shape: FecShape, ours: FecShape): string {
+  return (
+    `FEC: the server sends groups of ${shape.dataShards} data + ${shape.parityShards} parity, this end has ` +
+    `-datashard ${ours.dataShards} -parityshard ${ours.parityShards}: sessions send the server's shape from ` +
+    'their start (a Go decoder of another shape rebuilds false data under loss until it locks on)'
+  );
 }

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import { fecEnabled, PeerFecShapes } from '../fec/index.js';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
 import type { SmuxSession, SmuxStream } from '../smux/index.js';
 import { applyDscp } from '../transport/dscp.js';
@@ -55,8 +56,9 @@ export class TunnelServer implements TunnelView {
     if (this.options.udp !== undefined) await this.startUdp(this.options.udp);
     const ports: number[] = [];
     try {
+      const peerFecShapes = this.peerFecShapes();
       for (let port = listen.minPort; port <= listen.maxPort; port++) {
-        const session = { ...this.options.session, observer: this.diagnosis.observer };
+        const session = { ...this.options.session, observer: this.diagnosis.observer, peerFecShapes };
         const bound = await this.listenOn(listen.host, port, session);
         ports.push(bound);
         // -tcp: kcptun's server serves plain UDP on the same port too (docs/protocol.md §10).
@@ -67,6 +69,22 @@ export class TunnelServer implements TunnelView {
       throw err;
     }
     return ports;
+  }
+
+  /**
+   * With FEC on, every port's sessions share one memory of the FEC shape each client host sends
+   * (fec/peer-shape.ts), so that a client's later sessions get its shape from their first datagram.
+   */
+  private peerFecShapes(): PeerFecShapes | undefined {
+    const { dataShards, parityShards } = this.options.session;
+    if (!fecEnabled(dataShards, parityShards)) return undefined;
+    return new PeerFecShapes({ dataShards, parityShards }, (shape, ours) =>
+      this.options.log(
+        `FEC: a client sends groups of ${shape.dataShards} data + ${shape.parityShards} parity, this end has ` +
+          `-datashard ${ours.dataShards} -parityshard ${ours.parityShards}: its later sessions get its shape ` +
+          'from their start (a Go decoder of another shape rebuilds false data under loss until it locks on)',
+      ),
+    );
   }
 
   private async listenOn(host: string, port: number, session: ListenOptions): Promise<number> {
