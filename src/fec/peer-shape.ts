@@ -29,6 +29,12 @@ export function sameFecShape(a: FecShape, b: FecShape): boolean {
 export class PeerFecShape {
   private learned: FecShape | null = null;
   private followTold = false;
+  /**
+   * A server's memory of one client host (PeerFecShapes.forHost) takes a second, different shape as two
+   * clients behind one address, and from then on guesses nothing (mixedHost).
+   */
+  private forOneHost = false;
+  private mixedHost = false;
 
   /**
    * `configured`: this end's -datashard/-parityshard (FEC on). `onFollow` is told, once, the first time a
@@ -40,6 +46,16 @@ export class PeerFecShape {
     private readonly onFollow?: (shape: FecShape, configured: FecShape) => void,
     private readonly onLearn?: (shape: FecShape) => void,
   ) {}
+
+  /** A server's memory of one client host's shape (PeerFecShapes). */
+  static ofHost(
+    configured: FecShape,
+    onFollow?: (shape: FecShape, configured: FecShape) => void,
+  ): PeerFecShape {
+    const shape = new PeerFecShape(configured, onFollow);
+    shape.forOneHost = true;
+    return shape;
+  }
 
   /** Whether open sessions are offered a learned shape (a client's: KcpSession.followFecShape). */
   get followsOpenSessions(): boolean {
@@ -58,6 +74,7 @@ export class PeerFecShape {
    */
   learn(shape: FecShape): void {
     if (this.learned !== null && sameFecShape(this.learned, shape)) return;
+    if (this.learned !== null && this.forOneHost) this.mixedHost = true;
     this.learned = { dataShards: shape.dataShards, parityShards: shape.parityShards };
     this.onLearn?.(this.learned);
   }
@@ -65,7 +82,7 @@ export class PeerFecShape {
   /** The shape a session created now sends and decodes in: the learned one, else the configured one. */
   forNewSession(): FecShape {
     const learned = this.learned;
-    if (learned === null || sameFecShape(learned, this.configured)) return this.configured;
+    if (learned === null || this.mixedHost || sameFecShape(learned, this.configured)) return this.configured;
     this.noteFollowing(learned);
     return learned;
   }
@@ -81,8 +98,9 @@ export class PeerFecShape {
 /**
  * Hosts whose shape a server remembers. A client's -conn sessions come from one host (other ports); a
  * host's next session sends what its last one learned. Behind a NAT several clients share a host: a
- * wrong guess is what every session did before (the peer's decoder locks on; ours rebuilds nothing
- * meanwhile: FecDecoder.placementTrusted). The oldest host goes when there are more.
+ * client of the configured shape would then get another client's, the mismatch this memory exists to
+ * avoid, so a host whose sessions showed two shapes gets the configured one again (a client restarted
+ * with other flags too: what every session did before). The oldest host goes when there are more.
  */
 const MAX_HOSTS = 4096;
 
@@ -101,7 +119,7 @@ export class PeerFecShapes {
     if (shape !== undefined) {
       this.byHost.delete(host); // most recently used last
     } else {
-      shape = new PeerFecShape(this.configured, this.onFollow);
+      shape = PeerFecShape.ofHost(this.configured, this.onFollow);
       if (this.byHost.size >= MAX_HOSTS) {
         const oldest = this.byHost.keys().next().value;
         if (oldest !== undefined) this.byHost.delete(oldest);

@@ -38,3 +38,14 @@ test('a server remembers a shape per client host, at most 4096 hosts, the least 
   assert.deepEqual(shapes.forHost('10.0.0.1').forNewSession(), { dataShards: 5, parityShards: 2 });
   assert.equal(shapes.forHost('10.0.0.1'), shapes.forHost('10.0.0.1'));
 });
+
+test('a host whose sessions showed two shapes (two clients behind one address) gets the configured shape again', () => {
+  const shapes = new PeerFecShapes(OURS);
+  const host = shapes.forHost('10.0.0.3');
+  host.learn({ dataShards: 5, parityShards: 2 });
+  assert.deepEqual(host.forNewSession(), { dataShards: 5, parityShards: 2 });
+  host.learn(OURS); // another client there, of the configured shape
+  assert.deepEqual(host.forNewSession(), OURS);
+  host.learn({ dataShards: 5, parityShards: 2 });
+  assert.deepEqual(host.forNewSession(), OURS, 'no more guessing for that host');
+});
