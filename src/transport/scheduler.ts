@@ -73,7 +73,7 @@ export class Scheduler {
   /** Sessions added and not removed, parked ones included. */
   private drivenCount = 0;
   private readonly runDue = (): void => this.onTimer();
-  private readonly runPending = (): void => this.onImmediate();
+  private readonly runPending = (): void => this.onImmediate(true);
   private readonly manual: boolean;
   /** Synchronous, non-blocking reads of the sockets (mmsg-io), run first after a stall (readIfStalled). */
   private readonly lateReaders: (() => void)[] = [];
@@ -210,7 +210,7 @@ export class Scheduler {
    * 'timers' one runs the same steps from its own callbacks.
    */
   run(): number {
-    this.onImmediate();
+    this.onImmediate(true);
     this.runDueUpdates(this.now());
     flushOutbox();
     // Entries of removed or rescheduled sessions are skipped when they surface: drop them from the top.
@@ -220,10 +220,20 @@ export class Scheduler {
   }
 
   /**
+   * End the turn now: run the flushes requested so far (the ACKs a receive batch queued) as the end-of-turn
+   * flush would. For a readiness callback that reads on past one batch (mmsg-io.ts), so never a read after a
+   * stall first: that callback reads the next batch itself, and each batch's ACKs are to leave before it
+   * (test/transport/udp-io's reading-on case failed on a loaded machine when a stall read came first).
+   */
+  endTurn(): void {
+    this.onImmediate(false);
+  }
+
+  /**
    * Read the sockets (the late readers) first if the scheduler has not run for LATE_TICK_READ_MS or more, so
    * that the ACKs that waited out a stall are taken before a flush can time their segments out; returns now.
    * Only from the timer's callback and the end-of-turn flush (setImmediate; run() when driven by hand):
-   * entered from the event loop, outside every delivery (see flushNow).
+   * entered from the event loop, outside every delivery (see flushNow and endTurn).
    */
   private readIfStalled(): number {
     let now = this.now();
@@ -245,11 +255,11 @@ export class Scheduler {
     this.arm();
   }
 
-  /** The end-of-turn flushes, after reading the sockets first if the scheduler stalled (readIfStalled). */
-  private onImmediate(): void {
+  /** The end-of-turn flushes; `afterStall`: read the sockets first after a stall (readIfStalled). */
+  private onImmediate(afterStall: boolean): void {
     this._turn++;
     this.pendingArmed = false;
-    const now = this.readIfStalled();
+    const now = afterStall ? this.readIfStalled() : this.now();
     const batch = this.pending;
     this.pending = [];
     for (let i = 0; i < batch.length; i++) batch[i].flushPending(now);

@@ -4,6 +4,19 @@ import { flushOutbox, queueFlush } from '../../src/transport/outbox.js';
 import { beginReceiveBatch, endReceiveBatch } from '../../src/transport/receive-backlog.js';
 import { IDLE, LATE_TICK_READ_MS, type Schedulable, Scheduler } from '../../src/transport/scheduler.js';
 
+test('endTurn runs the flushes requested so far at once, as a turn of its own', () => {
+  const scheduler = new Scheduler({ drive: 'manual', now: () => 7 });
+  const flushed: number[] = [];
+  const session: Schedulable = { dueAt: -1, update: () => 1000, flushPending: (now) => flushed.push(now) };
+  scheduler.requestFlush(session);
+  const turn = scheduler.turn;
+  scheduler.endTurn();
+  assert.deepEqual(flushed, [7]);
+  assert.equal(scheduler.turn, turn + 1);
+  scheduler.endTurn(); // nothing requested since
+  assert.deepEqual(flushed, [7]);
+});
+
 /**
  * Drive one update through a 'timers' scheduler whose clock jumps `late` ms past the update's due time before
  * the timer fires (a stopped process), with a late reader that stands for the socket holding the peer's ACKs.
@@ -91,6 +104,22 @@ test('flushNow after a stall does not read the sockets: a write inside a deliver
     scheduler.removeLateReader(read);
     scheduler.remove(session);
   }
+});
+
+test('endTurn after a stall flushes without reading: its readiness callback reads the next batch itself', () => {
+  let clock = 5;
+  const scheduler = new Scheduler({ drive: 'manual', now: () => clock });
+  const events: string[] = [];
+  scheduler.addLateReader(() => events.push(`read@${clock}`));
+  const session: Schedulable = {
+    dueAt: -1,
+    update: () => IDLE,
+    flushPending: (now) => events.push(`flush@${now}`),
+  };
+  scheduler.requestFlush(session); // the ACKs of the batch just delivered
+  clock += 60;
+  scheduler.endTurn();
+  assert.deepEqual(events, ['flush@65']);
 });
 
 test('a late reader that removes itself, or one before it, does not make the others miss their read', () => {
