@@ -553,19 +553,15 @@ class MmsgIo implements UdpIo {
    * and the end-of-turn flush had their turn. Reading several batches in one callback held a request that
    * arrived on a TCP connection meanwhile, and the ACKs of what was read, behind all of them
    * (docs/bench-tunnel-latency-2026-12-02.md); a datagram the kernel drops waits a retransmission instead.
-   * A callback that reads on does not end the turn between its batches: the flushes they requested (their
-   * ACKs, and what the ACKs let out) run once, after the last, as a late read's do (readLate). A queue past
-   * half the buffer has held its datagrams for tens to hundreds of milliseconds already, and a session that
-   * got datagrams in several of the batches flushes once instead of once per batch. Ending the turn after
-   * every batch, the server of the 1000-session echo from Go's client took 0.48 s longer (SE 0.17, 28
-   * alternating pairs, longer in 20) at the same CPU; ending it every LATE_READ_MS was no better
-   * (docs/cpu-sessions-2026-12-07-sessions34.md). Whether the last read left the queue filling stays in
-   * receiveFilling, for the sessions' timeouts until the next read.
+   * Between the batches of a callback that reads on, the turn ends (the end-of-turn flushes run), so the ACKs
+   * of each batch leave with it as they would after a callback of its own. Whether the last read left the
+   * queue filling stays in receiveFilling, for the sessions' timeouts until the next read.
    */
   private readonly onReadable = (): void => {
     for (let b = 1; ; b++) {
       this.receiveFilling = this.readBatch() && this.filling();
       if (!this.receiveFilling || b >= DRAIN_BATCHES) return;
+      scheduler.endTurn();
     }
   };
 
