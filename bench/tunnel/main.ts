@@ -123,6 +123,13 @@ async function latencyReport(opts: BenchOptions, env: Environment) {
   return { markdown, ok: records.every((r) => r.error === undefined) };
 }
 
+/** The warm echo steps' time and server CPU, for the progress line. */
+function warmText(r: SessionsRecord): string {
+  return r.warmEchoes
+    .map((e, i) => `; echo ${i + 2} ${fixed(e.sec, 2)} s, server CPU ${fixed(e.cpuServerSec, 2)} s`)
+    .join('');
+}
+
 async function sessionsReport(opts: BenchOptions, env: Environment, target: BenchTarget, payload: Payload) {
   const { settings, pairs, notices } = plan(opts);
   const records: SessionsRecord[] = [];
@@ -132,7 +139,7 @@ async function sessionsReport(opts: BenchOptions, env: Environment, target: Benc
         const r = await runSessions(setting, pair, target, payload, opts, round);
         const status =
           r.error === undefined
-            ? `server ${mib(r.serverKiB)}, echo ${fixed(r.echoSec, 2)} s, server CPU ${fixed(r.echoCpuServerSec, 2)} s, bulk ${fixed(r.bulkBytes / MIB / r.bulkSec, 1)} MiB/s`
+            ? `server ${mib(r.serverKiB)}, echo ${fixed(r.echoSec, 2)} s, server CPU ${fixed(r.echoCpuServerSec, 2)} s${warmText(r)}, bulk ${fixed(r.bulkBytes / MIB / r.bulkSec, 1)} MiB/s`
             : `FAILED: ${r.error}`;
         console.log(`${setting.name} round ${round} ${pair.name}: ${status}`);
         records.push(r);

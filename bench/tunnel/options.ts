@@ -46,6 +46,8 @@ export interface BenchOptions {
   sessions: number;
   /** Sessions mode: bulk uploads at once, each on its own session. */
   bulkSessions: number;
+  /** Sessions mode: echo steps after the first through the same processes and sessions (warm). */
+  warmEchoes: number;
   /** Report path; empty means docs/bench-tunnel[-memory]-<date>.md. */
   out: string;
 }
@@ -109,6 +111,8 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --sessions N      sessions mode: the client opens N sessions (-conn N), each echoing 64 KiB at once;
                     then --bulk-sessions uploads of --bytes (default 20M) at once; server RSS, time, CPU
   --bulk-sessions N sessions mode: bulk uploads at once, one per session (default 8)
+  --warm-echoes N   sessions mode: after the first echo step, N more through the same processes and
+                    sessions, each reported on its own (warm: V8 has optimized the packet path; default 0)
   --out FILE        report path (default docs/bench-tunnel[-memory|-latency|-sessions|-soak]-<date>.md)`;
 
 export function parseSize(text: string, flag = '--bytes'): number {
@@ -122,6 +126,12 @@ export function parseSize(text: string, flag = '--bytes'): number {
 function positiveInt(flag: string, text: string | undefined): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: not a positive integer: ${text}`);
+  return n;
+}
+
+function nonNegativeInt(flag: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag}: not a non-negative integer: ${text}`);
   return n;
 }
 
@@ -160,6 +170,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     streams: quick ? QUICK.streams : 1000,
     sessions: 0,
     bulkSessions: 8,
+    warmEchoes: 0,
     out: '',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -225,6 +236,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--bulk-sessions':
         opts.bulkSessions = positiveInt(flag, value());
+        break;
+      case '--warm-echoes':
+        opts.warmEchoes = nonNegativeInt(flag, value());
         break;
       case '--out':
         opts.out = value();

@@ -329,8 +329,49 @@ export interface SessionsReport {
   bulkSessions: number;
   bytes: number;
   warmupBytes: number;
+  warmEchoes: number;
   records: readonly SessionsRecord[];
   notices: readonly string[];
+}
+
+/** The warm echo steps of a record, one row each, numbered from 2 (the first echo step is the cold one). */
+function warmEchoRows(r: SessionsRecord): string[][] {
+  return r.warmEchoes.map((e, i) => [
+    r.pair,
+    r.setting,
+    String(r.round),
+    String(i + 2),
+    fixed(e.sec, 2),
+    fixed(e.cpuServerSec, 2),
+    fixed(e.cpuClientSec, 2),
+    fixed(e.udpDrops, 0),
+    fixed(e.load, 2),
+  ]);
+}
+
+function warmEchoesMarkdown(r: SessionsReport, done: readonly SessionsRecord[]): string {
+  if (r.warmEchoes === 0) return '';
+  const head = [
+    'pair',
+    'setting',
+    'round',
+    'echo',
+    'echo s',
+    'server CPU s',
+    'client CPU s',
+    'UDP drops',
+    'load 1 min before',
+  ];
+  return `
+
+## Warm echoes
+
+After the first echo step (above) and its RSS reading, ${r.warmEchoes} more through the same processes: the same
+${r.sessions} sessions, ${r.sessions} new connections (and streams) at once, each echoing ${ECHO_BYTES / 1024} KiB,
+${SETTLE_MS / 1000} s apart. Unlike the first, these find the sessions open and the packet path warm (in ours,
+run by V8 long enough to be optimized); time, CPU and drops as in the first.
+
+${table(head, done.flatMap(warmEchoRows))}`;
 }
 
 function sessionsRow(r: SessionsRecord, sessions: number): string[] {
@@ -438,7 +479,7 @@ with more than one round the pairs alternate within each.
 ${table(
   head,
   done.map((rec) => sessionsRow(rec, r.sessions)),
-)}
+)}${warmEchoesMarkdown(r, done)}
 
 ## Bulk sessions
 

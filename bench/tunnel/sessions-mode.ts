@@ -29,7 +29,24 @@ export interface SessionsOptions {
    * none in a long-running tunnel; Go pays none (docs/bench-tunnel-sessions-2026-12-05-5.md).
    */
   warmupBytes: number;
+  /**
+   * Echo steps after the first, through the same processes and sessions: the first pays for V8 compiling
+   * the packet path and for opening the sessions, these do not (docs/cpu-sessions-2026-12-07-sessions34.md).
+   */
+  warmEchoes: number;
   timeoutMs: number;
+}
+
+/** One echo step's figures: every session's 64 KiB sent and read back. */
+export interface EchoFigures {
+  /** From the first connect to the last echo checked, seconds. */
+  sec: number;
+  cpuClientSec: number;
+  cpuServerSec: number;
+  /** UDP drops in the namespace over the step (udpReceiveBufferDrops). */
+  udpDrops: number;
+  /** 1-minute load average at the step's start. */
+  load: number;
 }
 
 /** Bytes each of the many sessions echoes: the client sends them and reads them back. */
@@ -56,6 +73,8 @@ export interface SessionsRecord {
    * (udpReceiveBufferDrops): with Go's client, our listening socket's drops, each one retransmitted.
    */
   echoUdpDrops: number;
+  /** The echo steps after the first (--warm-echoes), through the same processes and sessions. */
+  warmEchoes: EchoFigures[];
   /** The bulk step: bytes moved in all, wall time until the last upload was hashed, CPU of both ends. */
   bulkBytes: number;
   bulkSec: number;
@@ -102,6 +121,7 @@ export async function runSessions(
     echoCpuClientSec: Number.NaN,
     echoCpuServerSec: Number.NaN,
     echoUdpDrops: Number.NaN,
+    warmEchoes: [],
     bulkBytes: 0,
     bulkSec: Number.NaN,
     bulkFirstSec: Number.NaN,
@@ -156,22 +176,44 @@ async function echoStep(
     // Every connection waits on this one signal.
     setMaxListeners(opts.sessions * 2 + 1, signal);
     const data = payload.data.subarray(0, ECHO_BYTES);
-    const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
-    const dropsBefore = udpReceiveBufferDrops();
-    const start = performance.now();
-    const echoes = Array.from({ length: opts.sessions }, () => echoOnce(tunnel.localPort, data, signal));
-    const errors = (await Promise.all(echoes)).filter((e) => e !== null);
-    record.echoSec = (performance.now() - start) / 1000;
-    [record.echoCpuClientSec, record.echoCpuServerSec] = meter.secondsSoFar();
-    record.echoUdpDrops = udpReceiveBufferDrops() - dropsBefore;
-    if (errors.length > 0)
-      throw new Error(`${errors.length} of ${opts.sessions} echoes failed: ${errors[0]}`);
+    const first = await echoAll(tunnel, opts.sessions, data, signal);
+    record.echoSec = first.sec;
+    record.echoCpuClientSec = first.cpuClientSec;
+    record.echoCpuServerSec = first.cpuServerSec;
+    record.echoUdpDrops = first.udpDrops;
     await sleep(SETTLE_MS);
     record.clientKiB = memory(tunnel.clientPid).rssKiB;
     const server = memory(tunnel.serverPid);
     record.serverKiB = server.rssKiB;
     record.serverHwmKiB = server.hwmKiB;
+    for (let i = 0; i < opts.warmEchoes; i++) {
+      // each on its own time bound: the first's covered setting up the sessions too
+      const warmSignal = AbortSignal.timeout(opts.timeoutMs);
+      setMaxListeners(opts.sessions * 2 + 1, warmSignal);
+      record.warmEchoes.push(await echoAll(tunnel, opts.sessions, data, warmSignal));
+      await sleep(SETTLE_MS);
+    }
   });
+}
+
+/** One echo step: `sessions` connections at once, each echoing `data`; throws when any echo failed. */
+async function echoAll(
+  tunnel: TunnelPair,
+  sessions: number,
+  data: Buffer,
+  signal: AbortSignal,
+): Promise<EchoFigures> {
+  const load = loadavg()[0];
+  const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
+  const dropsBefore = udpReceiveBufferDrops();
+  const start = performance.now();
+  const echoes = Array.from({ length: sessions }, () => echoOnce(tunnel.localPort, data, signal));
+  const errors = (await Promise.all(echoes)).filter((e) => e !== null);
+  const sec = (performance.now() - start) / 1000;
+  const [cpuClientSec, cpuServerSec] = meter.secondsSoFar();
+  const udpDrops = udpReceiveBufferDrops() - dropsBefore;
+  if (errors.length > 0) throw new Error(`${errors.length} of ${sessions} echoes failed: ${errors[0]}`);
+  return { sec, cpuClientSec, cpuServerSec, udpDrops, load };
 }
 
 /** One connection through the tunnel echoing `data` back; null when it came back intact, else why not. */

@@ -203,6 +203,7 @@ test('a short sessions run of our pair echoes through every session and reports 
   try {
     const out = path.join(dir, 'report.md');
     const args = ['--sessions', '20', '--bulk-sessions', '2', '--bytes', '256K', '--warmup', '256K'];
+    args.push('--warm-echoes', '2');
     runBench([...args, '--pairs', 'ts-ts', '--out', out], 25_000);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /# Tunnel sessions/);
@@ -216,9 +217,17 @@ test('a short sessions run of our pair echoes through every session and reports 
     // reference; load
     const bulk = ['1', number, slash, slash, slash, number, number, slash];
     assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${bulk.join(' \\| ')} \\|`));
+    // the warm echo steps through the same processes: echo 2 and 3; echo s, CPU server, client, drops, load
+    assert.match(report, /## Warm echoes/);
+    for (const echo of ['2', '3']) {
+      const warm = ['1', echo, number, number, number, number, number];
+      assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${warm.join(' \\| ')} \\|`));
+    }
     assert.doesNotMatch(report, /## Failures/);
     assert.throws(() => parseOptions(['--sessions', '5', '--memory']), /one mode at a time/);
     assert.deepEqual(parseOptions(['--sessions', '5']).pairs, ['ts-ts', 'go-go']);
+    assert.equal(parseOptions(['--sessions', '5']).warmEchoes, 0);
+    assert.throws(() => parseOptions(['--warm-echoes', '-1']), /--warm-echoes: not a non-negative integer/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
