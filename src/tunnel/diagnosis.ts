@@ -127,7 +127,7 @@ export class Diagnosis {
         () =>
           `${remote}: FEC shards arrive in groups of ${seen.dataShards} data + ${seen.parityShards} parity, ` +
           `this end has -datashard ${ours.dataShards} -parityshard ${ours.parityShards}: the peers differ in ` +
-          '-datashard/-parityshard (decoding adapts to the peer; the parity this end sends does not)',
+          "-datashard/-parityshard (decoding adapts to the peer; a session that has sent parity keeps this end's shape)",
       );
     },
     peerWithoutFec: (remote) => {

@@ -284,7 +284,7 @@ describe('key mismatch and silence, ours with ours', { timeout: 30_000 }, () => 
       const line = await logs.waitFor(/FEC shards/);
       assert.match(
         line,
-        /^127\.0\.0\.1:\d+: FEC shards arrive in groups of 5 data \+ 2 parity, this end has -datashard 10 -parityshard 3: the peers differ in -datashard\/-parityshard \(decoding adapts to the peer; the parity this end sends does not\)$/,
+        /^127\.0\.0\.1:\d+: FEC shards arrive in groups of 5 data \+ 2 parity, this end has -datashard 10 -parityshard 3: the peers differ in -datashard\/-parityshard \(decoding adapts to the peer; a session that has sent parity keeps this end's shape\)$/,
       );
     } finally {
       socket.destroy();
