@@ -14,7 +14,7 @@ import { describe, test } from 'node:test';
 import { WAIT_MS } from '../support/deadline.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { goKcptunAvailable, type Impl, TunnelProcess } from '../support/procs.js';
-import { clientExchange, TransferTarget } from '../support/transfer.js';
+import { clientExchange, TransferTarget, twoExchangesAtOnce } from '../support/transfer.js';
 import { UdpRelay } from '../support/udp-relay.js';
 
 const CLEAN_BYTES = 12 * 1024 * 1024;
@@ -185,15 +185,7 @@ function runAuto(client: Impl, server: Impl, goFec: string[] = []): Promise<void
       );
 
       // two streams at once: with our client, one on each of its two sessions
-      target.bytesPerConn = CONCURRENT_BYTES;
-      const before = target.received.length;
-      const both = await Promise.all([
-        clientExchange(localPort, CONCURRENT_BYTES),
-        clientExchange(localPort, CONCURRENT_BYTES),
-      ]);
-      await target.whenReceived(before + 2);
-      assert.deepEqual(target.received.slice(before).sort(), both.map((b) => b[0]).sort());
-      assert.deepEqual(target.sentHashes.slice(before).sort(), both.map((b) => b[1]).sort());
+      await twoExchangesAtOnce(localPort, target, CONCURRENT_BYTES);
       // toward a Go server of another shape our sessions send its shape (fec/peer-shape.ts): the second
       // session's first data, under loss, never meets a Go decoder that has not locked onto ours
       if (client === 'ts' && goFec.length > 0)

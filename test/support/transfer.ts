@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -172,6 +173,19 @@ export async function clientExchange(port: number, bytes: number): Promise<[stri
   const data = randomBytes(bytes);
   const got = await exchange(socket, data, bytes);
   return [sha256(data), got];
+}
+
+/**
+ * Two exchanges of `bytes` each way at once (with a client of -conn 2, one on each session), checked at
+ * both ends: what the target received and sent against what the two connections sent and received.
+ */
+export async function twoExchangesAtOnce(port: number, target: TransferTarget, bytes: number): Promise<void> {
+  target.bytesPerConn = bytes;
+  const before = target.received.length;
+  const both = await Promise.all([clientExchange(port, bytes), clientExchange(port, bytes)]);
+  await target.whenReceived(before + 2);
+  assert.deepEqual(target.received.slice(before).sort(), both.map((b) => b[0]).sort());
+  assert.deepEqual(target.sentHashes.slice(before).sort(), both.map((b) => b[1]).sort());
 }
 
 /**
