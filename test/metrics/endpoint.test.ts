@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { StatusDocument } from '../../src/metrics/status.js';
+import { WAIT_MS } from '../support/deadline.js';
 import { CountingTarget, get, type MetricsTunnel, startMetricsTunnel } from '../support/metrics-tunnel.js';
 import { spawnOwnedSync } from '../support/owned.js';
 import { OUR_CLIENT } from '../support/procs.js';
@@ -39,6 +41,22 @@ async function push(port: number, target: CountingTarget, bytes: number): Promis
     check();
   });
   return socket;
+}
+
+/**
+ * The client's /status once its session's bytes sent are all acknowledged, or as it is after WAIT_MS (the
+ * test's assertion then says what differs): the target reading the last byte races the ACK of it back to
+ * the client (CI under load: 51 KB still unacknowledged when /status was read).
+ */
+async function settledClientStatus(base: string): Promise<StatusDocument> {
+  const start = Date.now();
+  for (;;) {
+    const status: StatusDocument = JSON.parse((await get(`${base}/status`)).body);
+    const session = status.sessions[0];
+    if (session !== undefined && session.bytesAcked === session.bytesSent) return status;
+    if (Date.now() - start > WAIT_MS) return status;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 describe('-metrics endpoint', { timeout: 120_000 }, () => {
@@ -118,7 +136,7 @@ describe('-metrics endpoint', { timeout: 120_000 }, () => {
   });
 
   it('/status lists the session the test opened, on both ends', async () => {
-    const client = JSON.parse((await get(`${tunnel.clientMetrics}/status`)).body);
+    const client = await settledClientStatus(tunnel.clientMetrics);
     const server = JSON.parse((await get(`${tunnel.serverMetrics}/status`)).body);
     const conv = Number(/\(conv (\d+)\)/.exec(tunnel.server.log)?.[1]);
     assert.equal(client.process.role, 'client');
