@@ -104,9 +104,19 @@ export class PeerFecShape {
  */
 const MAX_HOSTS = 4096;
 
-/** A server's PeerFecShape per client host, all with the same configured shape and one onFollow. */
+/**
+ * A server's PeerFecShape per client host, all with the same configured shape. `onFollow` is told once
+ * per server, not per host: hosts come and go (up to MAX_HOSTS), and each host's mismatch is already
+ * reported by the session's own diagnosis line, at most once per host per minute.
+ */
 export class PeerFecShapes {
   private readonly byHost = new Map<string, PeerFecShape>();
+  private followTold = false;
+  private readonly tellFollowOnce = (shape: FecShape, configured: FecShape): void => {
+    if (this.followTold) return;
+    this.followTold = true;
+    this.onFollow?.(shape, configured);
+  };
 
   constructor(
     readonly configured: FecShape,
@@ -119,7 +129,7 @@ export class PeerFecShapes {
     if (shape !== undefined) {
       this.byHost.delete(host); // most recently used last
     } else {
-      shape = PeerFecShape.ofHost(this.configured, this.onFollow);
+      shape = PeerFecShape.ofHost(this.configured, this.tellFollowOnce);
       if (this.byHost.size >= MAX_HOSTS) {
         const oldest = this.byHost.keys().next().value;
         if (oldest !== undefined) this.byHost.delete(oldest);

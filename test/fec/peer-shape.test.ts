@@ -49,3 +49,13 @@ test('a host whose sessions showed two shapes (two clients behind one address) g
   host.learn({ dataShards: 5, parityShards: 2 });
   assert.deepEqual(host.forNewSession(), OURS, 'no more guessing for that host');
 });
+
+test("a server's line about following a host's shape is said once, whichever hosts follow", () => {
+  const told: string[] = [];
+  const shapes = new PeerFecShapes(OURS, (s) => told.push(`${s.dataShards}/${s.parityShards}`));
+  for (const host of ['10.0.0.4', '10.0.0.5']) {
+    shapes.forHost(host).learn({ dataShards: 5, parityShards: 2 });
+    assert.deepEqual(shapes.forHost(host).forNewSession(), { dataShards: 5, parityShards: 2 });
+  }
+  assert.deepEqual(told, ['5/2']);
+});

@@ -8,7 +8,7 @@ import type { ByteConnection } from '../../src/transport/conn.js';
 import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener } from '../../src/transport/listener.js';
 import { mmsgSupported } from '../../src/transport/mmsg-io.js';
-import type { SessionOptions } from '../../src/transport/session.js';
+import type { DatagramLink, SessionOptions } from '../../src/transport/session.js';
 import { until } from '../support/deadline.js';
 import { JunkSpray } from '../support/junk-spray.js';
 import { UdpRelay } from '../support/udp-relay.js';
@@ -25,6 +25,19 @@ const PASS = deriveKey("it's a secrect");
  * (docs/sturdiness-garbage-flood-2026-12-06-garbage27.md).
  */
 const JUNK_PER_SECOND = 2000;
+
+/** Datagrams a session sent, kept until the test delivers them. */
+export class QueueLink implements DatagramLink {
+  readonly remote = 'queued';
+  readonly queue: Buffer[] = [];
+  claim(): Buffer {
+    return Buffer.alloc(1500);
+  }
+  send(buf: Buffer, len: number): void {
+    this.queue.push(Buffer.from(buf.subarray(0, len)));
+  }
+  release(): void {}
+}
 
 /** The sessions' settings: fast-mode KCP, windows of 1024, FEC 10/3 or none. */
 export function options(fec: boolean, crypt = 'aes'): SessionOptions {

@@ -7,24 +7,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FEC_TYPE_PARITY, type FecShape, PeerFecShape } from '../../src/fec/index.js';
 import { Scheduler } from '../../src/transport/scheduler.js';
-import { type DatagramLink, KcpSession, type SessionOptions } from '../../src/transport/session.js';
-import { options } from './session-cases.js';
+import { KcpSession, type SessionOptions } from '../../src/transport/session.js';
+import { options, QueueLink } from './session-cases.js';
 
 const TEN_THREE: FecShape = { dataShards: 10, parityShards: 3 };
 const FIVE_TWO: FecShape = { dataShards: 5, parityShards: 2 };
-
-/** Datagrams a session sent, kept until the test delivers them. */
-class QueueLink implements DatagramLink {
-  readonly remote = 'queued';
-  readonly queue: Buffer[] = [];
-  claim(): Buffer {
-    return Buffer.alloc(1500);
-  }
-  send(buf: Buffer, len: number): void {
-    this.queue.push(Buffer.from(buf.subarray(0, len)));
-  }
-  release(): void {}
-}
 
 /** Each datagram's FEC header as `seqid` + `d` (data) or `p` (parity). */
 function shards(datagrams: Buffer[], headerSize: number): string[] {

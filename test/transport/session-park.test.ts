@@ -1,21 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IDLE, type Schedulable, Scheduler } from '../../src/transport/scheduler.js';
-import { type DatagramLink, KcpSession } from '../../src/transport/session.js';
-import { options } from './session-cases.js';
-
-/** Datagrams a session sent, kept until the test delivers them. */
-class QueueLink implements DatagramLink {
-  readonly remote = 'queued';
-  readonly queue: Buffer[] = [];
-  claim(): Buffer {
-    return Buffer.alloc(1500);
-  }
-  send(buf: Buffer, len: number): void {
-    this.queue.push(Buffer.from(buf.subarray(0, len)));
-  }
-  release(): void {}
-}
+import { KcpSession } from '../../src/transport/session.js';
+import { options, QueueLink } from './session-cases.js';
 
 /** Something else the scheduler drives on an interval, never idle (another busy session). */
 function ticker(): Schedulable {
