@@ -36,12 +36,14 @@ import {
   KCP_WND_RCV,
   KCP_WND_SND,
   SEG_OFF_CMD,
+  SEG_OFF_FRG,
   SEG_OFF_LEN,
   SEG_OFF_SN,
   SEG_OFF_TS,
   SEG_OFF_UNA,
   SEG_OFF_WND,
 } from './constants.js';
+import { REACK_FRG, REACK_RUNS_MAX } from './re-ack.js';
 import { RetiredSends } from './retired-sends.js';
 import { RtoEstimator } from './rto-estimator.js';
 import { allocSegment, freeSegment, type Segment } from './segment.js';
@@ -396,6 +398,11 @@ export class Kcp {
   private ackSn = new Uint32Array(INITIAL_ACK_CAPACITY);
   private ackTs = new Uint32Array(INITIAL_ACK_CAPACITY);
   private ackCount = 0;
+  /** enableReAcks: the sns the last flush acknowledged above rcv_nxt, which the next one says again. */
+  private reAcking = false;
+  private prevAckSn = new Uint32Array(INITIAL_ACK_CAPACITY);
+  private prevAckCount = 0;
+  private reAcked = 0;
 
   /** `output` is fixed for the life of the Kcp; see KcpOutput for the buffer contract. */
   constructor(conv: number, output: KcpOutput) {
@@ -423,6 +430,14 @@ export class Kcp {
   /** ACKs queued for the next flush. */
   get pendingAcks(): number {
     return this.ackCount;
+  }
+  /** Segments of ours first acknowledged by a re-acknowledgement of the peer's (re-ack.ts). */
+  get reAckedSegments(): number {
+    return this.reAcked;
+  }
+  /** Whether this end re-acknowledges (enableReAcks). */
+  get reAcks(): boolean {
+    return this.reAcking;
   }
   /** Segments not yet acknowledged: snd_buf + snd_queue (kcp-go's WaitSnd). */
   get waitSnd(): number {
@@ -712,6 +727,13 @@ export class Kcp {
   }
 
   /**
+   * Each flush's ACKs begin with what the previous flush acknowledged above rcv_nxt, again (re-ack.ts). Only toward a peer known to be ours: a kcp-go sender would read them as plain ACKs.
+   */
+  enableReAcks(): void {
+    this.reAcking = true;
+  }
+
+  /**
    * With enableAckLossHold: a datagram of the peer's, numbered `seqid` by its FEC header, arrived; the
    * peer's groups are `dataShards` data then `parityShards` parity seqids.
    */
@@ -869,6 +891,7 @@ export class Kcp {
     while (end - p >= KCP_OVERHEAD) {
       if (readU32LE(data, p) !== this.conv) return KCP_INPUT_CONV_MISMATCH;
       const cmd = data[p + SEG_OFF_CMD];
+      const reAck = cmd === KCP_CMD_ACK && data[p + SEG_OFF_FRG] === REACK_FRG;
       const wnd = data[p + SEG_OFF_WND] | (data[p + SEG_OFF_WND + 1] << 8);
       const ts = readU32LE(data, p + SEG_OFF_TS);
       const sn = readU32LE(data, p + SEG_OFF_SN);
@@ -883,7 +906,7 @@ export class Kcp {
         if (this.rmtWndFirst === 0) this.rmtWndFirst = wnd;
         else if (wnd > this.rmtWndFirst) this.rmtWndGrown = true;
       }
-      if (cmd === KCP_CMD_ACK) {
+      if (cmd === KCP_CMD_ACK && !reAck) {
         if (!this.echoesEarlierSend(sn, ts)) {
           sawCurrentAck = true;
           currentAckTs = ts;
@@ -893,7 +916,9 @@ export class Kcp {
       if (this.parseUna(una, now) > 0) windowSlides = true;
       this.shrinkBuf();
 
-      if (cmd === KCP_CMD_ACK) {
+      if (reAck) {
+        this.parseReAck(sn, ts, now);
+      } else if (cmd === KCP_CMD_ACK) {
         this.parseAck(sn, now);
         this.parseFastAck(sn, ts);
         sawAck = true;
@@ -1104,11 +1129,16 @@ export class Kcp {
     return minrto;
   }
 
-  /** flush's ACKs; older ones that una already covers are skipped except the last (bufferbloat filter). */
+  /**
+   * flush's ACKs; older ones that una already covers are skipped except the last (bufferbloat filter). With
+   * enableReAcks what the previous flush acknowledged above una comes first again (re-ack.ts), and this
+   * flush's sns above una are kept for the next.
+   */
   private writeAcks(ptr: number, wnd: number, una: number): number {
     const buf = this.buffer;
     const conv = this.conv;
     const ackCount = this.ackCount;
+    if (this.reAcking && this.prevAckCount > 0) ptr = this.writeReAcks(ptr, wnd, una);
     for (let i = 0; i < ackCount; i++) {
       const sn = this.ackSn[i];
       if (timeDiff(sn, una) >= 0 || i === ackCount - 1) {
@@ -1118,7 +1148,58 @@ export class Kcp {
         snmp.OutSegs++;
       }
     }
+    if (this.reAcking) this.keepAckedAbove(una);
     this.ackCount = 0;
+    return ptr;
+  }
+
+  /** enableReAcks: this flush's acknowledged sns at or above `una`, for the next flush's re-ACKs. */
+  private keepAckedAbove(una: number): void {
+    const ackCount = this.ackCount;
+    if (this.prevAckSn.length < ackCount) this.prevAckSn = new Uint32Array(this.ackSn.length);
+    const prev = this.prevAckSn;
+    let kept = 0;
+    for (let i = 0; i < ackCount; i++) {
+      const sn = this.ackSn[i];
+      if (timeDiff(sn, una) >= 0) prev[kept++] = sn;
+    }
+    this.prevAckCount = kept;
+  }
+
+  /**
+   * enableReAcks: the sns the previous flush acknowledged that rcv_nxt has not passed, again, as REACK_FRG
+   * entries of consecutive sns, lowest first, at most REACK_RUNS_MAX (re-ack.ts). Sorted in place by
+   * insertion: a flush's arrivals come nearly in order.
+   */
+  private writeReAcks(ptr: number, wnd: number, una: number): number {
+    const buf = this.buffer;
+    const conv = this.conv;
+    const prev = this.prevAckSn;
+    const prevCount = this.prevAckCount;
+    let n = 0;
+    for (let i = 0; i < prevCount; i++) {
+      const sn = prev[i];
+      if (timeDiff(sn, una) < 0) continue;
+      let k = n++;
+      while (k > 0 && timeDiff(prev[k - 1], sn) > 0) {
+        prev[k] = prev[k - 1];
+        k--;
+      }
+      prev[k] = sn;
+    }
+    let runs = 0;
+    let i = 0;
+    while (i < n && runs < REACK_RUNS_MAX) {
+      const first = prev[i];
+      let last = first;
+      // the run goes on while the next sn is this one (acknowledged twice) or the one after it
+      while (++i < n && (prev[i] - last) >>> 0 <= 1) last = prev[i];
+      ptr = this.makeSpace(ptr, KCP_OVERHEAD);
+      writeSegmentHeader(buf, ptr, conv, KCP_CMD_ACK, REACK_FRG, wnd, last, first, una, 0);
+      ptr += KCP_OVERHEAD;
+      snmp.OutSegs++;
+      runs++;
+    }
     return ptr;
   }
 
@@ -1663,6 +1744,27 @@ export class Kcp {
     if (this.cc !== null && !seg.acked && !seg.presumedAcked) this.delivered(seg, now);
     if (this.setsResendDue(seg)) this.scanAll = true;
     seg.acked = true;
+  }
+
+  /**
+   * A re-acknowledgement of the peer's (re-ack.ts): it holds [first, last]. Each segment of ours in it not
+   * yet acknowledged is, as by its ACK (the controller counts it once: not if a lost ACK datagram's run was
+   * presumed acknowledged), without an RTT sample or a fast-retransmit vote.
+   */
+  private parseReAck(first: number, last: number, now: number): void {
+    const sndUna = this._sndUna;
+    const sndBuf = this.sndBuf;
+    if (timeDiff(last, first) < 0 || timeDiff(last, sndUna) < 0 || timeDiff(first, this._sndNxt) >= 0) return;
+    const from = timeDiff(first, sndUna) > 0 ? (first - sndUna) >>> 0 : 0;
+    const to = Math.min(((last - sndUna) >>> 0) + 1, sndBuf.length);
+    for (let k = from; k < to; k++) {
+      const seg = sndBuf.get(k);
+      if (seg.acked || seg.xmit === 0) continue;
+      if (this.cc !== null && !seg.presumedAcked) this.delivered(seg, now);
+      if (this.setsResendDue(seg)) this.scanAll = true;
+      seg.acked = true;
+      this.reAcked++;
+    }
   }
 
   /** Count an ACK of `sn` (sent at `ts`) against every earlier segment sent no later than it. */

@@ -561,6 +561,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       // the FEC header's seqid, in groups of the decoder's shape (the peer's, once its autotune locked)
       this.kcp.onPeerSeqid(buf.readUInt32LE(offset), now, decoder.dataShards, decoder.parityShards);
       const recovered = decoder.decode(buf, offset, end, now);
+      // a peer of ours (it marks its parity) reads re-acknowledgements; a Go peer never gets them (re-ack.ts)
+      if (decoder.peerMarksParity && !this.kcp.reAcks) this.kcp.enableReAcks();
       this.fecRecovered += recovered;
       const shape = fecShapeKey(decoder.dataShards, decoder.parityShards);
       if (shape !== this.fecCreatedShape && !this.fecShapeReported) this.reportFecShape(decoder);

@@ -427,6 +427,8 @@ export class Endpoint {
   readonly pacer: Pacer | null = null;
   /** LinkOptions.fec: this sender's adaptive parity count and the group being sent. */
   private readonly parityTuner: ParityTuner | null = null;
+  /** The peer marks its parity (peerIsOurs). */
+  private peerOurs = false;
   parityCount = 0;
   private groupSent = 0;
   /** LinkOptions.fec: the open group's first seqid (non-interleaved), the next group's (interleaved). */
@@ -499,6 +501,23 @@ export class Endpoint {
     this.parityTuner.peerShape(stream.shapeSame, this.kcp.transmissions);
     if (this.peerShapeAt < 0 && stream.shapeSame) this.peerShapeAt = this.clock.t;
     if (this.peerMarksAt < 0 && stream.marksParity) this.peerMarksAt = this.clock.t;
+    if (this.peerOurs && stream.marksParity && !this.kcp.reAcks) this.kcp.enableReAcks();
+  }
+
+  /**
+   * The peer is -mode auto with FEC, so it marks its parity: this end re-acknowledges toward it once its
+   * stream shows the marks (the session's rule, re-ack.ts), from the start without shapeLearned. The
+   * simulated Go client is our Kcp too, and only this tells the two apart.
+   */
+  peerIsOurs(): void {
+    if (this.parityTuner === null) return;
+    this.peerOurs = true;
+    if (this.peerStream === null) this.kcp.enableReAcks();
+  }
+
+  /** Whether this end is -mode auto with FEC, as a session that marks its parity. */
+  get marksParity(): boolean {
+    return this.parityTuner !== null;
   }
 
   /** The share of this endpoint's datagrams that are parity (LinkOptions.parityShare, or fec's now). */
@@ -921,6 +940,8 @@ export function runPair(options: PairOptions, aToB: Buffer, bToA: Buffer): PairR
     clock,
   );
   endpoints.push(a, b);
+  if (b.marksParity) a.peerIsOurs();
+  if (a.marksParity) b.peerIsOurs();
   if (probe !== null) b.writeLimit = bToA.length;
   const coldEnd = aToB.length - (options.warm?.bytes ?? 0);
   a.writeLimit = Math.min(options.primeBytes ?? coldEnd, coldEnd);
