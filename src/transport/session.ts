@@ -372,6 +372,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     return this.fecEncoder === null ? 0 : this.fecEncoder.interleavedGroups;
   }
 
+  /** Whether this session re-acknowledges: its peer showed it is ours (src/kcp/re-ack.ts). */
+  get reAcknowledges(): boolean {
+    return this.kcp.reAcks;
+  }
+
   /** The peer's address, for logs. */
   get remoteLabel(): string {
     return this.link.remote;

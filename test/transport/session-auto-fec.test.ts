@@ -10,6 +10,7 @@ import { snmp } from '../../src/metrics/snmp.js';
 import type { ByteConnection } from '../../src/transport/conn.js';
 import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener } from '../../src/transport/listener.js';
+import type { KcpSession } from '../../src/transport/session.js';
 import { UdpRelay } from '../support/udp-relay.js';
 import { options } from './session-cases.js';
 
@@ -44,9 +45,10 @@ async function autoToward(
   peerFec: boolean,
   peerAuto = false,
   bytes = BYTES,
-): Promise<{ parity: number; reports: number; interleaved: number }> {
+): Promise<{ parity: number; reports: number; interleaved: number; reAcks: [boolean, boolean] }> {
   const data = randomBytes(bytes);
   let received: Promise<string> | null = null;
+  let server: KcpSession | null = null;
   let accepted: () => void = () => {};
   const acceptedOnce = new Promise<void>((r) => {
     accepted = r;
@@ -56,6 +58,7 @@ async function autoToward(
     0,
     { ...options(peerFec), sockbuf: 4 << 20, maxSessions: 4, ...(peerAuto ? { auto: AUTO } : {}) },
     (s) => {
+      server = s;
       received = receive(s, bytes);
       accepted();
     },
@@ -70,18 +73,20 @@ async function autoToward(
   });
   const parityBefore = snmp.FECParityShards;
   let interleaved = 0;
+  let reAcks: [boolean, boolean] = [false, false];
   try {
     for (let off = 0; off < bytes; off += 8192) session.write(Buffer.from(data.subarray(off, off + 8192)));
     await acceptedOnce;
     assert.equal(await received!, sha(data));
     assert.ok(relay.dropped > 0, 'the relay dropped nothing');
     interleaved = session.fecInterleavedGroups;
+    reAcks = [session.reAcknowledges, server!.reAcknowledges];
   } finally {
     session.close();
     listener.close();
     relay.close();
   }
-  return { parity: snmp.FECParityShards - parityBefore, reports, interleaved };
+  return { parity: snmp.FECParityShards - parityBefore, reports, interleaved, reAcks };
 }
 
 test('-mode auto toward a peer with FEC off: no parity, one report, every byte delivered', async () => {
@@ -91,16 +96,20 @@ test('-mode auto toward a peer with FEC off: no parity, one report, every byte d
 });
 
 test('-mode auto toward a peer with FEC on: parity once the peer has shown FEC headers', async () => {
-  const { parity, reports, interleaved } = await autoToward(true);
+  const { parity, reports, interleaved, reAcks } = await autoToward(true);
   assert.ok(parity > 0, 'no parity toward a peer with FEC');
   assert.equal(reports, 0);
-  // a peer without -mode auto does not mark its parity (FecEncoder.descendingParity): no interleaving
+  // a peer without -mode auto does not mark its parity (FecEncoder.descendingParity), as kcp-go's does
+  // not: no interleaving, and no re-acknowledgement toward it (src/kcp/re-ack.ts); it re-acknowledges
   assert.equal(interleaved, 0);
+  assert.deepEqual(reAcks, [false, true]);
 });
 
 test('-mode auto toward -mode auto: the sender interleaves its FEC groups once the peer marked its parity', async () => {
   // the receiver's ACK datagrams carry the marks: a few groups of them arrive within the first MiB
-  const { parity, interleaved } = await autoToward(true, true, 8 * BYTES);
+  const { parity, interleaved, reAcks } = await autoToward(true, true, 8 * BYTES);
   assert.ok(parity > 0, 'no parity');
   assert.ok(interleaved > 0, 'no interleaved group');
+  // and each end re-acknowledges toward the other (src/kcp/re-ack.ts)
+  assert.deepEqual(reAcks, [true, true]);
 });
