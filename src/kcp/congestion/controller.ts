@@ -201,12 +201,7 @@ export class CongestionController implements ControllerEstimates {
    * steady links counting them moved goodput by -0.1 to -0.6 Mbit/s (docs/link-startup-2026-12-07-startup34.md).
    */
   private flightHeld = 0;
-  /** This ACK event's RTT sample (0: none), for Startup's sign of jitter (see observeTrain). */
-  private eventRtt = 0;
-  /** The send time of the sign's reference sample's segment, and what was delivered of later ones since. */
-  private trainFrom = Number.POSITIVE_INFINITY;
-  private trainBytes = 0;
-  /** When a segment was last sent with nothing in flight (see JitterSign.onIdleSample). */
+  /** When a segment was last sent from idle (see onSend), until its first ACK (JitterSign.onIdleSample). */
   private idleSentAt = Number.NEGATIVE_INFINITY;
 
   /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
@@ -693,9 +688,8 @@ export class CongestionController implements ControllerEstimates {
     }
     this.delivered += bytes;
     this.sendInterval.onDelivered(this.clock);
-    if (this._state === 'startup') {
-      if (!seg.ccAppLimited || seg.ccWindowUsed || this.windowUsed()) this.floorAcked += bytes;
-      if (seg.ccSentTime > this.trainFrom) this.trainBytes += bytes;
+    if (this._state === 'startup' && (!seg.ccAppLimited || seg.ccWindowUsed || this.windowUsed())) {
+      this.floorAcked += bytes;
     }
     // Acknowledged sooner than the path's min RTT after its last transmission: the ACK answers an earlier
     // transmission (KCP's una covers a segment whose own ACK was lost, after a retransmission), so the
@@ -730,9 +724,9 @@ export class CongestionController implements ControllerEstimates {
     const context = this._state === 'probe-rtt' ? 'probe-rtt' : this.idleRestart ? 'idle-restart' : 'loaded';
     if (this.minRttFilter.onSample(sample, this.clock, context)) this.firstFlight.arm(this.clock);
     this.lastRtt = sample;
-    this.eventRtt = sample;
-    if (Math.abs(this.clock - sample - this.idleSentAt) <= 1) {
-      // the first ACK of what was sent from idle; the burst sent with it queues behind it
+    // the first ACK of what was sent from idle (the burst sent in the same ms queues behind it, later ACKs
+    // of that ms carry its queue)
+    if (this.clock - sample === this.idleSentAt) {
       this.idleSentAt = Number.NEGATIVE_INFINITY;
       if (this._state === 'startup')
         this.startup.jitter.onIdleSample(sample, this.minRttFilter.value, this.acks.cadence);
@@ -754,8 +748,6 @@ export class CongestionController implements ControllerEstimates {
   /** onAckEvent's update of the model; what reads the in-flight cap here takes inflightCap, not cwnd. */
   private ackEvent(now: number): void {
     this.tick(now);
-    if (this._state === 'startup') this.observeTrain();
-    this.eventRtt = 0;
     if (!this.sampleValid) {
       this.growStartupFloor();
       return;
@@ -803,18 +795,6 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
     if (this.roundStart) this.endOfRound();
     this.advanceState();
-  }
-
-  /** Startup's sign of jitter (JitterSign) from this ACK event and its RTT sample, if it has one. */
-  private observeTrain(): void {
-    const sign = this.startup.jitter;
-    sign.onAckEvent(this.clock, this.delivered);
-    const rtt = this.eventRtt;
-    if (rtt === 0) return;
-    if (sign.onSample(this.clock, rtt, this.trainBytes, this.acks.cadence, this.minRttFilter.value)) {
-      this.trainFrom = this.clock - rtt;
-      this.trainBytes = 0;
-    }
   }
 
   /**
