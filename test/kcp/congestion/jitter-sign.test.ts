@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { JitterSign } from '../../../src/kcp/congestion/jitter-sign.js';
 
-/** The scripted path's min RTT: HyStart++'s threshold is 12.5 ms, the sign's least rise 25 ms + 10. */
+/** The scripted path's min RTT: HyStart++'s threshold is 12.5 ms, the sign's least rise 12.5 + 10 ms. */
 const MIN_RTT = 100;
 
 function seen(samples: number[], cadence: number, minRtt = MIN_RTT): boolean {
@@ -21,8 +21,9 @@ describe('JitterSign: the first ACK from idle', () => {
     assert.equal(seen([160], 0), true);
   });
 
-  test("within twice HyStart++'s threshold and the peer's ACK delay (a flush interval of 10 ms), none", () => {
-    assert.equal(seen([MIN_RTT + 35, MIN_RTT + 10, MIN_RTT], 0), false);
+  test("within HyStart++'s threshold and the peer's ACK delay (a flush interval of 10 ms), none", () => {
+    assert.equal(seen([MIN_RTT + 22, MIN_RTT + 10, MIN_RTT], 0), false);
+    assert.equal(seen([MIN_RTT + 23], 0), true);
   });
 
   test('a peer whose ACKs come every 30 ms (a Go client at -mode fast) is allowed 3 periods of ACK delay', () => {
@@ -30,7 +31,7 @@ describe('JitterSign: the first ACK from idle', () => {
     assert.equal(seen([MIN_RTT + 120], 30), true);
   });
 
-  test('a short path is judged by its own threshold: 25 ms, 4 ms HyStart++ threshold', () => {
+  test('a short path is judged by its own threshold (50 ms: 6.25) and its ACK cadence (5 ms: 3 periods)', () => {
     assert.equal(seen([50 + 17], 5, 50), false);
     assert.equal(seen([50 + 40], 5, 50), true);
   });
