@@ -19,9 +19,9 @@
 /**
  * The sample must be above the min RTT by this many HyStart++ thresholds (clamp(min RTT / 8, 4, 16) ms: 12.5 ms
  * at a 100 ms min RTT: a late timer, the ms clock's steps), plus the peer's ACK delay (IDLE_ACK_DELAY_MS).
- * On link-sim's jittery link (48 seeds) 2 thresholds gave the sign in 10 seeds (+1.51 Mbit/s), 1 in 15
- * (+2.09), 0 (the ACK delay alone) in 22 (+2.41, queue drops 420 → 698); on the steady profiles, loaded and with the
- * receiver's stalled ACK flushes, none gave it where it changed a byte
+ * On link-sim's jittery link (48 seeds) 2 thresholds changed 10 seeds (+1.51 Mbit/s), 1 changed 15
+ * (+2.09), 0 (the ACK delay alone) 22 (+2.41, queue drops 420 → 698); on the steady profiles, loaded and
+ * with the receiver's stalled ACK flushes, none changed a byte
  * (docs/link-startup-jitter-2026-12-07-jitter35.md).
  */
 const IDLE_RISE_THRESHOLDS = 1;
