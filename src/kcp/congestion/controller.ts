@@ -193,6 +193,16 @@ export class CongestionController implements ControllerEstimates {
   private readonly startup = new StartupSignals();
   /** What the current ACK event delivered toward the floor (see growStartupFloor). */
   private floorAcked = 0;
+  /**
+   * What the first flight's ACKs delivered toward the floor while its target turned them away, bytes: its
+   * rate samples read a few Mbit/s as its ACKs begin, so the target is below the flight (main, link-sim:
+   * 40 of 125 segments on the bursty link, up to 118 on the jittery one). Counted at the flight's
+   * 'carried' verdict where the samples showed jitter (JitterSign), else dropped: on the
+   * steady links counting them moved goodput by -0.1 to -0.6 Mbit/s (docs/link-startup-2026-12-07-startup34.md).
+   */
+  private flightHeld = 0;
+  /** When a segment was last sent from idle (see onSend), until its first ACK (JitterSign.onIdleSample). */
+  private idleSentAt = Number.NEGATIVE_INFINITY;
 
   /** Monotonic controller clock (ms since the first event), fed from the wrapping `now`. */
   private clock = 0;
@@ -481,7 +491,8 @@ export class CongestionController implements ControllerEstimates {
       floor,
     );
     if (verdict === 'carried') {
-      this.startupDelivered += flight.raise;
+      this.startupDelivered += flight.raise + (this.startup.jitter.seen ? this.flightHeld : 0);
+      this.flightHeld = 0;
     } else if (verdict === 'slower') {
       const rate = flight.lowRate;
       this.maxBw.update(rate, this.rounds);
@@ -595,6 +606,7 @@ export class CongestionController implements ControllerEstimates {
     if (this.inflight === 0) {
       this.sendInterval.restart(this.clock);
       if (this.appLimitedUntil !== 0) {
+        this.idleSentAt = this.clock;
         this.idleRestart = true;
         // the idle time is not the path's: the cruise's bound starts over, and the min RTT's age leaves it out
         this.probeBw.forgetRounds();
@@ -712,6 +724,13 @@ export class CongestionController implements ControllerEstimates {
     const context = this._state === 'probe-rtt' ? 'probe-rtt' : this.idleRestart ? 'idle-restart' : 'loaded';
     if (this.minRttFilter.onSample(sample, this.clock, context)) this.firstFlight.arm(this.clock);
     this.lastRtt = sample;
+    // the first ACK of what was sent from idle (the burst sent in the same ms queues behind it, later ACKs
+    // of that ms carry its queue)
+    if (this.clock - sample === this.idleSentAt) {
+      this.idleSentAt = Number.NEGATIVE_INFINITY;
+      if (this._state === 'startup')
+        this.startup.jitter.onIdleSample(sample, this.minRttFilter.value, this.acks.cadence);
+    }
     this.rttAvg = this.rttAvg === 0 ? sample : this.rttAvg + (sample - this.rttAvg) * RTT_AVG_GAIN;
     if (sample < this.roundMinRtt) this.roundMinRtt = sample;
     this.roundRttSamples++;
@@ -890,13 +909,24 @@ export class CongestionController implements ControllerEstimates {
       acked = startup.heldGrowth(acked);
       if (!startup.holding) startup.beginHold(this.startupCap());
     }
-    // most of an interactive session's events deliver nothing toward the floor (app-limited): no target then
-    if (acked > 0 && this.startupCwnd() < this.startupFloorTarget()) this.startupDelivered += acked;
+    // most of an interactive session's events deliver nothing toward the floor (app-limited): no target then;
+    // on a jittery path within its jitter none either (StartupSignals.withinJitter)
+    if (acked <= 0) return;
+    const rtt = this.minRttFilter.value;
+    if (startup.withinJitter(this.rttAvg, rtt) || this.startupCwnd() < this.startupFloorTarget())
+      this.startupDelivered += acked;
+    else if (this.firstFlight.verdict === 'pending') this.flightHeld += acked;
   }
 
   /** Whether the newest RTT sample, less one peer ACK period, shows a queue (as MinRtt.queueStanding measures one). */
   private queueInNewestRtt(): boolean {
-    return this.lastRtt === 0 || this.minRttFilter.queueStanding(this.lastRtt - this.acks.cadence);
+    if (this.lastRtt === 0) return true;
+    // before a baseline on a path whose samples showed jitter, each of them reads as a queue over the min
+    // RTT (the luckiest sample), and the floor took 2 BDPs of a lagging estimate: ~1.3× per round for the
+    // link's first three rounds (docs/link-startup-2026-12-07-startup34.md); Startup's first flight verdict
+    // and its later queue signals still stand
+    if (this.startup.baseRtt === Number.POSITIVE_INFINITY && this.startup.jitter.seen) return false;
+    return this.minRttFilter.queueStanding(this.lastRtt - this.acks.cadence);
   }
 
   /** Startup's queue signals (see StartupSignals.queueFull). */

@@ -5,6 +5,7 @@
  * hold of the in-flight cap (RFC 9406). Pure: the controller passes the RTT estimates in (ms) and acts on
  * the verdicts.
  */
+import { JitterSign } from './jitter-sign.js';
 
 /**
  * Startup also ends when a round's lowest RTT is this much above the min RTT (plus one peer ACK period):
@@ -113,6 +114,8 @@ export class StartupSignals {
   private poolSamples = 0;
   private poolSum = 0;
   private poolSumSquares = 0;
+  /** Startup's sign that the path's delay varies per packet (jitter-sign.ts). */
+  readonly jitter = new JitterSign();
   /** The bandwidth estimate that last grew FULL_BW_GROWTH, and the rounds since. */
   private fullBw = 0;
   private fullBwRounds = 0;
@@ -206,6 +209,23 @@ export class StartupSignals {
    */
   steady(minRtt: number): boolean {
     return this.baseRtt < Number.POSITIVE_INFINITY && this.baseSd < hystartThreshold(minRtt);
+  }
+
+  /**
+   * Startup's floor grows by all it delivers, without the model's target (the controller's
+   * startupFloorTarget), on a path whose samples showed jitter (JitterSign) and whose baseline is not
+   * steady, while the cap is not held and the smoothed RTT is above the baseline mean by no more than the
+   * hold's threshold (see delayRising), with no allowance for the peer's ACK period: the baseline's
+   * samples carry that delay already, as on a steady path. There every RTT sample reads as a queue over the
+   * min RTT (the luckiest one), so the target is 2 BDPs of a bandwidth a round behind the floor (its
+   * samples span a loaded round trip of 120-150 ms against a min of 60-100 on 50 ± 30 ms one way), and the
+   * floor grew 1.3-1.6× per round instead of 2× (docs/link-startup-2026-12-07-startup34.md). A steady path
+   * keeps its target.
+   */
+  withinJitter(rttAvg: number, minRtt: number): boolean {
+    if (!this.jitter.seen || this.baseRtt === Number.POSITIVE_INFINITY || this.steady(minRtt) || this.holding)
+      return false;
+    return rttAvg - this.baseRtt <= Math.max(hystartThreshold(minRtt), this.baseSd);
   }
 
   /**

@@ -31,14 +31,23 @@ describe('CongestionController: Startup floor', () => {
    * A sender that fills its cap at the controller's pacing rate (bursts of at most 10 segments) over a path
    * of `rttAt(send time)` ms with room for everything it sends, each segment acknowledged in an ACK event
    * of its own; `dry(t)`: the writer's queue runs dry at t (the session then reports app-limited). Returns
-   * the in-flight cap in segments at each round trip, while Startup lasts.
+   * the in-flight cap in segments at each round trip (`period` ms: the path's mean), while Startup lasts.
+   * `idleStart`: the writer had nothing to send before the first flight (a request's answer after the
+   * session's prime), so the flight leaves an idle, app-limited sender.
    */
-  function ramp(roundTrips: number, rttAt: (t: number) => number, dry: (t: number) => boolean): number[] {
+  function ramp(
+    roundTrips: number,
+    rttAt: (t: number) => number,
+    dry: (t: number) => boolean,
+    period = RTT,
+    idleStart = false,
+  ): number[] {
     const cc = afterFirstRoundTrip(RTT, SEG);
+    if (idleStart) cc.onAppLimited();
     const due: { seg: SendSnapshot; at: number; rtt: number }[] = [];
     const caps: number[] = [];
     let tokens = 0;
-    for (let t = 2 * RTT; t < (2 + roundTrips) * RTT && cc.state === 'startup'; t++) {
+    for (let t = 2 * RTT; t < 2 * RTT + roundTrips * period && cc.state === 'startup'; t++) {
       while (due.length > 0 && due[0].at <= t) {
         const ack = due.shift()!;
         cc.onRtt(ack.rtt, t);
@@ -57,7 +66,7 @@ describe('CongestionController: Startup floor', () => {
       due.sort((a, b) => a.at - b.at);
       if (dry(t)) cc.onAppLimited();
       // between the round trip's burst of ACKs and the next one
-      if (t % RTT === (3 * RTT) / 4) caps.push(cc.cwnd / SEG);
+      if (t % period === (3 * period) / 4) caps.push(cc.cwnd / SEG);
     }
     return caps;
   }
@@ -127,6 +136,25 @@ describe('CongestionController: Startup floor', () => {
     // a queue of 65 ms on top of the same baseline is beyond the jitter
     const queue = ramp(8, jittery(5 * RTT, 225), () => false);
     assert.ok(queue.length < 8, 'Startup went on through a 65 ms queue');
+  });
+
+  test('on a jittery path without a queue the floor doubles per round once the samples show jitter', () => {
+    // every sample 125-195 ms against a min RTT of 100 (the prime's, the luckiest sample), a round trip of
+    // 160 on average: each reads as a queue, so the floor's target was the model's 2 BDPs of a bandwidth a
+    // round behind the floor (main: 128, 187, 343, 619, 1,126, 2,035 segments, 1.8× per round; link-sim's
+    // jittery link 1.3-1.6×). The flight's first segment, sent from idle, is acknowledged 60 ms above the
+    // min RTT: no queue of this sender's was ahead of it (JitterSign)
+    const jitter = jittery(Number.POSITIVE_INFINITY, 0);
+    // what is sent with the flight's first segment (its ms) queues behind it
+    const rttAt = (t: number) => {
+      const rtt = jitter(t);
+      return t === 2 * RTT ? 160 : rtt;
+    };
+    const caps = ramp(6, rttAt, () => false, 160, true);
+    assert.equal(caps.length, 6, `Startup ended after ${caps.length} of 6 round trips`);
+    const shown = `${caps.map((c) => c.toFixed(0)).join(', ')} segments`;
+    // from the first flight's round (its ACKs come 125-195 ms after it, mostly after the second sample)
+    for (let i = 2; i < caps.length; i++) assert.ok(caps[i] >= 1.9 * caps[i - 1], shown);
   });
 
   test('once the RTT shows a queue the floor stops growing past 2 BDPs of the model', () => {
