@@ -189,7 +189,13 @@ export interface PairOptions {
    * What differs at endpoint b (the receiver of a's stream), e.g. a Go kcptun peer in its own mode:
    * `{ mode: [0, 30, 2, 1], auto: false }` is kcptun 20210922's -mode fast, which flushes ACKs every 30 ms.
    */
-  peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto' | 'rateLimit'>>;
+  peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto' | 'rateLimit' | 'peerShowsShape'>>;
+  /**
+   * With LinkOptions.fec.shapeLearned: this end's peer showed its FEC shape and parity marks as its session
+   * started (KcpSession.showFecShape, -mode auto's client), so this end knows both from the start; the
+   * peer still learns this end's from its stream. Set for a and not for b (peerB): the client shows it.
+   */
+  peerShowsShape?: boolean;
   /**
    * Endpoint a writes only its first `primeBytes` until they are acknowledged, then the rest: its sender
    * has an RTT sample before the bulk starts, as a tunnel session's is after its first smux frame.
@@ -482,7 +488,8 @@ export class Endpoint {
         // both ends send FEC of the same shape (kcptun's default 10/3 at both ends)
         this.parityTuner = new ParityTuner(fec.parityShards);
         this.parityTuner.peerSendsFec();
-        if (fec.shapeLearned === true) this.peerStream = new PeerFecStream(fec.dataShards, fec.parityShards);
+        if (fec.shapeLearned === true && options.peerShowsShape !== true)
+          this.peerStream = new PeerFecStream(fec.dataShards, fec.parityShards);
         else this.parityTuner.peerShape(true, 0);
       }
     }
@@ -534,9 +541,13 @@ export class Endpoint {
     }
     const interleave = this.parityTuner !== null && this.options.link.fec?.interleave === true;
     // as the session: interleaved while sending data toward a peer known to follow it (LinkOptions.fec's
-    // shapeLearned); with nothing more to send, the parity owed goes out
+    // shapeLearned), not in a first flight still judged (firstFlightPending); with nothing more to send, the
+    // parity owed goes out
     this.interleaving =
-      interleave && senderLimit(this.kcp) !== 'out-of-data' && (this.peerStream?.marksParity ?? true);
+      interleave &&
+      senderLimit(this.kcp) !== 'out-of-data' &&
+      (this.peerStream?.marksParity ?? true) &&
+      this.kcp.congestion?.firstFlightPending !== true;
     const wait = this.kcp.flush(false, now);
     if (interleave && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;
