@@ -130,6 +130,13 @@ class PeerFecStream {
     else if (seqid > last) this.ascending++;
   }
 
+  /** `groups` whole groups with their parity in ascending order came first (KcpSession.showFecShape). */
+  shownAscending(groups: number): void {
+    this.inPlace += groups * (this.dataShards + this.parityShards);
+    this.parityInPlace = true;
+    this.ascending += groups * (this.parityShards - 1);
+  }
+
   get shapeSame(): boolean {
     return this.parityInPlace && this.inPlace >= CONFIRM_GROUPS * (this.dataShards + this.parityShards);
   }
@@ -191,9 +198,10 @@ export interface PairOptions {
    */
   peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto' | 'rateLimit' | 'peerShowsShape'>>;
   /**
-   * With LinkOptions.fec.shapeLearned: this end's peer showed its FEC shape and parity marks as its session
-   * started (KcpSession.showFecShape, -mode auto's client), so this end knows both from the start; the
-   * peer still learns this end's from its stream. Set for a and not for b (peerB): the client shows it.
+   * With LinkOptions.fec.shapeLearned: this end's peer showed its FEC shape as its session started
+   * (KcpSession.showFecShape, -mode auto's client: CONFIRM_GROUPS groups, their parity ascending), so this
+   * end knows it from the start and learns the parity marks from the stream after those groups' ascending
+   * pairs; the peer still learns this end's from its stream. Set for a, not for b (peerB): the client shows it.
    */
   peerShowsShape?: boolean;
   /**
@@ -488,9 +496,12 @@ export class Endpoint {
         // both ends send FEC of the same shape (kcptun's default 10/3 at both ends)
         this.parityTuner = new ParityTuner(fec.parityShards);
         this.parityTuner.peerSendsFec();
-        if (fec.shapeLearned === true && options.peerShowsShape !== true)
+        if (fec.shapeLearned === true) {
           this.peerStream = new PeerFecStream(fec.dataShards, fec.parityShards);
-        else this.parityTuner.peerShape(true, 0);
+          // the shape is known, the marks still come from the stream after the shown groups' ascending pairs
+          if (options.peerShowsShape === true) this.peerStream.shownAscending(CONFIRM_GROUPS);
+        }
+        if (fec.shapeLearned !== true || options.peerShowsShape === true) this.parityTuner.peerShape(true, 0);
       }
     }
   }
@@ -503,7 +514,8 @@ export class Endpoint {
     const stream = this.peerStream;
     if (stream === null || this.parityTuner === null) return;
     stream.arrived(seqid, parity);
-    this.parityTuner.peerShape(stream.shapeSame, this.kcp.transmissions);
+    if (this.options.peerShowsShape !== true)
+      this.parityTuner.peerShape(stream.shapeSame, this.kcp.transmissions);
     if (this.peerShapeAt < 0 && stream.shapeSame) this.peerShapeAt = this.clock.t;
     if (this.peerMarksAt < 0 && stream.marksParity) this.peerMarksAt = this.clock.t;
   }
