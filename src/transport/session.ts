@@ -80,6 +80,14 @@ const WIRE_RATIO_SPAN = 1 << 20;
  */
 const CONTROL_ONLY_BYTES = 2048;
 
+/**
+ * Whole FEC groups a session's shown shape fills (showShape): one more than the peer's decoder needs in
+ * place (CONFIRM_GROUPS), so that a shard or two lost of them still leave it enough: the shows come
+ * before any data, and a count short by one waited for the session's next datagrams (a keep-alive 10 s
+ * on, or the download's own).
+ */
+const SHOWN_GROUPS = CONFIRM_GROUPS + 1;
+
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
   crypt: PacketCrypt;
@@ -756,8 +764,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         limit !== 'out-of-data' &&
         this.fecDecoder?.peerMarksParity === true &&
         cc?.firstFlightPending !== true;
-      if (this.shapeShown === 'due' && this.parityTuner.peerFec && !encoder.interleave)
-        this.showShape(encoder);
+      if (this.shapeShown === 'due') this.showShapeIfFinal(encoder);
     }
     const share = this.parityShare();
     this.kcp.setParityShare(share);
@@ -796,16 +803,31 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   }
 
   /**
-   * -mode auto's client shows its FEC shape as its session starts (see showShape): called by the tunnel's
-   * client beside its RTT prime (src/tunnel/rtt-prime.ts). Nothing without adaptive FEC.
+   * -mode auto's sessions show their FEC shape as they start (see showShape): called by the tunnel's client
+   * and server beside their RTT prime (src/tunnel/rtt-prime.ts). Nothing without adaptive FEC.
    */
   showFecShape(): void {
     if (this.parityTuner !== null && this.shapeShown === 'no') this.shapeShown = 'due';
   }
 
   /**
+   * A shown shape is the one this session sends from then on: its groups' parity fixes it (followFecShape
+   * takes no other after parity went out). So a client session that may still take the server's shape
+   * (mayFollowFecShape: idle, the server's not known) shows nothing yet; the server's own shown groups let
+   * its decoder learn that shape a round trip in (PeerFecShape.learn), and it shows the shape it then sends.
+   * Toward a peer that shows nothing (Go's server) that comes late or not at all, as the shape does. Once
+   * the peer's stream data arrives (a download's first flight is under way) the show would come too late
+   * to help the peer's first flight and is dropped.
+   */
+  private showShapeIfFinal(encoder: FecEncoder): void {
+    if (this.bytesReceived >= CONTROL_ONLY_BYTES) this.shapeShown = 'done';
+    else if (this.parityTuner!.peerFec && !encoder.interleave && !this.mayFollowFecShape())
+      this.showShape(encoder);
+  }
+
+  /**
    * The first flush after the peer's datagrams showed FEC headers (ParityTuner.peerFec: its decoder is one
-   * configured for FEC): whole groups of this end's shape, with all their parity, until CONFIRM_GROUPS of
+   * configured for FEC) at which this session's shape is final (showShapeIfFinal): whole groups of this end's shape, with all their parity, until SHOWN_GROUPS of
    * them are complete, their data shards WINS segments (Kcp.writeWindowTell), all alike. The peer's decoder
    * then knows our shape (FecDecoder.peerShapeSame) before the first request, where the stream alone
    * showed it only from the download's ACKs on (two groups of them, ~300 ms into a download on a 2 Mbit/s
@@ -815,7 +837,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * decoder: every shard in its place, no seqid gap, and a kcp-go decoder of another shape, before its
    * autotune locks on (which these groups let it do before any data), can only rebuild a shard of a group
    * of like shards as that shard again (every parity row of a kcptun group sums to 1: docs/protocol.md
-   * §3.4), a WINS any KCP takes as a window update. ~25 datagrams of ~50 bytes per session. Their parity
+   * §3.4), a WINS any KCP takes as a window update. ~38 datagrams of ~50 bytes per session. Their parity
    * goes lowest seqid first: they show the shape, not that our decoder follows interleaving
    * (FecDecoder.peerMarksParity), which the stream shows as before. With the marks shown too the server
    * interleaved its groups from its first flight's verdict on, and on the link 3 of 5 cold 150 ms/10 %
@@ -827,7 +849,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const descending = encoder.descendingParity;
     encoder.parityCount = encoder.parityShards;
     encoder.descendingParity = false; // the shape only, not the marks (see above)
-    const shards = (CONFIRM_GROUPS - 1) * encoder.dataShards + encoder.dataShards - encoder.openDataShards;
+    const shards = SHOWN_GROUPS * encoder.dataShards - encoder.openDataShards;
     for (let i = 0; i < shards; i++) {
       const pkt = this.link.claim();
       const end = this.kcp.writeWindowTell(pkt);
