@@ -764,7 +764,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         limit !== 'out-of-data' &&
         this.fecDecoder?.peerMarksParity === true &&
         cc?.firstFlightPending !== true;
-      if (this.shapeShown === 'due') this.showShapeIfFinal(encoder);
     }
     const share = this.parityShare();
     this.kcp.setParityShare(share);
@@ -797,6 +796,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     // sessions27.md); KCP's flush is left out of those, its wait is Kcp.idleWait's.
     const idle = this.kcp.idleWait(now);
     const wait = idle >= 0 ? idle : this.kcp.flush(false, now);
+    // after KCP's datagrams: the shown groups would hold the RTT-priming NOP and the ACK of the peer's
+    // behind them (~40 datagrams, ~14 ms at 2 Mbit/s each way), and the controller's first RTT sample is
+    // the baseline its Startup judges the queue by
+    if (this.shapeShown === 'due') this.showShapeIfFinal(this.fecEncoder!);
     if (this.parityTuner !== null && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
