@@ -799,7 +799,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     // after KCP's datagrams: the shown groups would hold the RTT-priming NOP and the ACK of the peer's
     // behind them (~40 datagrams, ~14 ms at 2 Mbit/s each way), and the controller's first RTT sample is
     // the baseline its Startup judges the queue by
-    if (this.shapeShown === 'due') this.showShapeIfFinal(this.fecEncoder!);
+    if (this.shapeShown === 'due' && this.parityTuner !== null) this.showShapeIfFinal(this.fecEncoder!);
     if (this.parityTuner !== null && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
@@ -963,6 +963,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private dropFec(): void {
     this.fecEncoder = null;
     this.parityTuner = null;
+    this.shapeShown = 'done'; // no shape to show
     this.kcp.reserveBytes(this.crypt.headerSize);
     this.options.observer?.peerWithoutFec?.(this.link.remote);
   }
