@@ -410,6 +410,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --client-rcvwnd N    the client's initial receive window (default: kcptun-client's -rcvwnd)
   --go-client          the client is Go kcptun's at its defaults (-mode fast, a fixed window)
   --known-shape        both ends know the peer's FEC shape from the start (the model before session 32)
+  --client-shows-shape the client shows its FEC shape as its session starts (KcpSession.showFecShape)
   --probe, --no-probe  the client runs bench:link's probe on the session (default: with --go-client)
   --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
   --wire               where each download's wire bytes go, by kind (bench/link-wire.ts)
@@ -437,6 +438,7 @@ async function main(): Promise<void> {
       'client-rcvwnd': { type: 'string', default: String(CLIENT_RCV_WND) },
       'go-client': { type: 'boolean', default: false },
       'known-shape': { type: 'boolean', default: false },
+      'client-shows-shape': { type: 'boolean', default: false },
       probe: { type: 'boolean' },
       'no-probe': { type: 'boolean', default: false },
       changes: { type: 'string' },
@@ -535,7 +537,9 @@ async function main(): Promise<void> {
         observe,
         rateLimit,
         warm,
+        peerShowsShape: values['client-shows-shape'],
         peerB: {
+          peerShowsShape: false,
           rcvWnd: Number(values['client-rcvwnd']),
           ...(values['go-client'] ? GO_CLIENT : {}),
         },

@@ -165,6 +165,15 @@ export class FecEncoder {
   }
 
   /**
+   * Data shards the group being filled has so far (0: none is, the next packet opens a group). Only
+   * without interleaving, where one group at a time takes data.
+   */
+  get openDataShards(): number {
+    const group = this.groups[this.last];
+    return group.open && group.dataCount < this.dataShards ? group.dataCount : 0;
+  }
+
+  /**
    * Whether new groups open interleaved with the open one (see the file's comment); ignored for shapes
    * that cannot interleave. Set between encodes, never between an encode and its writeParity calls.
    */

@@ -1,5 +1,11 @@
 /** The FEC layer's public surface for the transport. */
-export { createFallbackFecDecoder, FEC_EXPIRE_MS, FecDecoder, RX_FEC_MULTI } from './decoder.js';
+export {
+  CONFIRM_GROUPS,
+  createFallbackFecDecoder,
+  FEC_EXPIRE_MS,
+  FecDecoder,
+  RX_FEC_MULTI,
+} from './decoder.js';
 export { FecEncoder } from './encoder.js';
 export {
   FEC_HEADER_SIZE,

@@ -571,6 +571,27 @@ export class Kcp {
     this.buffer = this.allocBuffer();
   }
 
+  /**
+   * Writes a WINS segment (this end's free receive window and una, ts and sn 0: every call in the same state
+   * writes the same bytes) at buf[reservedBytes, +KCP_OVERHEAD); returns the datagram's end. Any KCP takes
+   * it as a window update and nothing more (kcp-go's Input: "do nothing" beyond the header's wnd and una).
+   */
+  writeWindowTell(buf: Buffer): number {
+    writeSegmentHeader(
+      buf,
+      this.reserved,
+      this.conv,
+      KCP_CMD_WINS,
+      0,
+      this.wndUnused(),
+      0,
+      0,
+      this._rcvNxt,
+      0,
+    );
+    return this.reserved + KCP_OVERHEAD;
+  }
+
   /** The bytes `reserveBytes` keeps at the start of every output datagram. */
   get reservedBytes(): number {
     return this.reserved;

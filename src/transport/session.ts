@@ -1,5 +1,6 @@
 import type { BatchSealer, PacketCrypt } from '../crypt/types.js';
 import {
+  CONFIRM_GROUPS,
   createFallbackFecDecoder,
   FEC_HEADER_SIZE_PLUS2,
   FEC_TYPE_DATA,
@@ -78,6 +79,14 @@ const WIRE_RATIO_SPAN = 1 << 20;
  * (docs/interop-fec-shape-2026-12-07-shape34.md).
  */
 const CONTROL_ONLY_BYTES = 2048;
+
+/**
+ * Whole FEC groups a session's shown shape fills (showShape): one more than the peer's decoder needs in
+ * place (CONFIRM_GROUPS), so that a shard or two lost of them still leave it enough: the shows come
+ * before any data, and a count short by one waited for the session's next datagrams (a keep-alive 10 s
+ * on, or the download's own).
+ */
+const SHOWN_GROUPS = CONFIRM_GROUPS + 1;
 
 /** KCP and FEC parameters of one session, as kcptun sets them. */
 export interface SessionOptions {
@@ -266,6 +275,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private fecShape: FecShape;
   /** Where the peer's shape is told, until this session's decoder has shown it (notePeerFecShape). */
   private peerFecShape: PeerFecShape | null;
+  /** showFecShape: not asked for, asked for and not sent yet, sent. */
+  private shapeShown: 'no' | 'due' | 'done' = 'no';
   private datagramsReceived = 0;
   private fecRecovered = 0;
   private readonly scheduler: Scheduler;
@@ -360,6 +371,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   get congestion(): ControllerEstimates | null {
     return this.kcp.congestion;
+  }
+
+  /** The peer's FEC stream has shown its decoder has this end's shape (FecDecoder.peerShapeSame). */
+  get peerFecShapeSame(): boolean {
+    return this.fecDecoder?.peerShapeSame === true;
   }
 
   /** Parity datagrams sent per FEC group now (adaptive with -mode auto), 0 without FEC. */
@@ -746,8 +762,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       );
       if (this.mayFollowFecShape()) encoder.parityCount = 0;
       // interleaved groups only toward a decoder known to follow them, and while sending data: a stream of
-      // ACKs keeps its datagrams in order for the peer's lost-ACK rule (PeerDatagramGaps)
-      encoder.interleave = limit !== 'out-of-data' && this.fecDecoder?.peerMarksParity === true;
+      // ACKs keeps its datagrams in order for the peer's lost-ACK rule (PeerDatagramGaps); not in a first
+      // flight still judged by its ACKs' rate (the controller's firstFlightPending): an interleaved group's
+      // repairs come with its last parity, later, and spread the flight's ACKs like a slower bottleneck
+      // (toward a peer whose marks were known before the download: link-sim, 100 ms/5 %/50 Mbit/s,
+      // Startup ended at 23-30 Mbit/s in 9 of 32 seeds, 3 of 32 without; -0.46 Mbit/s, SE 0.21)
+      encoder.interleave =
+        limit !== 'out-of-data' &&
+        this.fecDecoder?.peerMarksParity === true &&
+        cc?.firstFlightPending !== true;
     }
     const share = this.parityShare();
     this.kcp.setParityShare(share);
@@ -780,9 +803,72 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     // sessions27.md); KCP's flush is left out of those, its wait is Kcp.idleWait's.
     const idle = this.kcp.idleWait(now);
     const wait = idle >= 0 ? idle : this.kcp.flush(false, now);
+    // after KCP's datagrams: the shown groups would hold the RTT-priming NOP and the ACK of the peer's
+    // behind them (~40 datagrams, ~14 ms at 2 Mbit/s each way), and the controller's first RTT sample is
+    // the baseline its Startup judges the queue by
+    if (this.shapeShown === 'due' && this.parityTuner !== null) this.showShapeIfFinal(this.fecEncoder!);
     if (this.parityTuner !== null && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
+  }
+
+  /**
+   * -mode auto's sessions show their FEC shape as they start (see showShape): called by the tunnel's client
+   * and server beside their RTT prime (src/tunnel/rtt-prime.ts). Nothing without adaptive FEC.
+   */
+  showFecShape(): void {
+    if (this.parityTuner !== null && this.shapeShown === 'no') this.shapeShown = 'due';
+  }
+
+  /**
+   * A shown shape is the one this session sends from then on: its groups' parity fixes it (followFecShape
+   * takes no other after parity went out). So a client session that may still take the server's shape
+   * (mayFollowFecShape: idle, the server's not known) shows nothing yet; the server's own shown groups let
+   * its decoder learn that shape a round trip in (PeerFecShape.learn), and it shows the shape it then sends.
+   * Toward a peer that shows nothing (Go's server) that comes late or not at all, as the shape does. Once
+   * the peer's stream data arrives (a download's first flight is under way) the show would come too late
+   * to help the peer's first flight and is dropped.
+   */
+  private showShapeIfFinal(encoder: FecEncoder): void {
+    if (this.bytesReceived >= CONTROL_ONLY_BYTES) this.shapeShown = 'done';
+    else if (this.parityTuner!.peerFec && !encoder.interleave && !this.mayFollowFecShape())
+      this.showShape(encoder);
+  }
+
+  /**
+   * The first flush after the peer's datagrams showed FEC headers (ParityTuner.peerFec: its decoder is one
+   * configured for FEC) at which this session's shape is final (showShapeIfFinal): whole groups of this end's shape, with all their parity, until SHOWN_GROUPS of
+   * them are complete, their data shards WINS segments (Kcp.writeWindowTell), all alike. The peer's decoder
+   * then knows our shape (FecDecoder.peerShapeSame) before the first request, where the stream alone
+   * showed it only from the download's ACKs on (two groups of them, ~300 ms into a download on a 2 Mbit/s
+   * path), after a short path's blind first flight: toward a peer of unknown shape that flight carries
+   * complete groups, 3 parity per 10, and one per group toward a peer known to share our shape
+   * (ParityTuner's BLIND_FLIGHT_PARITY; docs/link-first-flight-2026-12-07-flight33.md). Safe toward any
+   * decoder: every shard in its place, no seqid gap, and a kcp-go decoder of another shape, before its
+   * autotune locks on (which these groups let it do before any data), can only rebuild a shard of a group
+   * of like shards as that shard again (every parity row of a kcptun group sums to 1: docs/protocol.md
+   * §3.4), a WINS any KCP takes as a window update. ~38 datagrams of ~50 bytes per session. Their parity
+   * goes lowest seqid first: they show the shape, not that our decoder follows interleaving
+   * (FecDecoder.peerMarksParity), which the stream shows as before. With the marks shown too the server
+   * interleaved its groups from its first flight's verdict on, and on the link 3 of 5 cold 150 ms/10 %
+   * downloads ran at 28-31 Mbit/s (main's 42-48); in ascending order 6 pairs were level.
+   */
+  private showShape(encoder: FecEncoder): void {
+    this.shapeShown = 'done';
+    const count = encoder.parityCount;
+    const descending = encoder.descendingParity;
+    encoder.parityCount = encoder.parityShards;
+    encoder.descendingParity = false; // the shape only, not the marks (see above)
+    const shards = SHOWN_GROUPS * encoder.dataShards - encoder.openDataShards;
+    for (let i = 0; i < shards; i++) {
+      const pkt = this.link.claim();
+      const end = this.kcp.writeWindowTell(pkt);
+      const parity = encoder.encode(pkt, end);
+      this.seal(pkt, end);
+      if (parity > 0) this.sendParity(encoder, parity);
+    }
+    encoder.parityCount = count;
+    encoder.descendingParity = descending;
   }
 
   /** Nothing more to send for now: the parity interleaved groups still owe goes out (FecEncoder.drain). */
@@ -884,6 +970,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private dropFec(): void {
     this.fecEncoder = null;
     this.parityTuner = null;
+    this.shapeShown = 'done'; // no shape to show
     this.kcp.reserveBytes(this.crypt.headerSize);
     this.options.observer?.peerWithoutFec?.(this.link.remote);
   }

@@ -389,6 +389,7 @@ export class TunnelClient implements TunnelView {
     this.diagnosis.watchReply(session);
     const mux = createMux(session, 'client', this.options);
     if (primesRtt(sessionOptions.auto)) primeRtt(mux);
+    session.showFecShape();
     this.live.set(mux, session);
     this.remotes.set(mux, session.remoteLabel);
     mux.on('close', (err?: Error) => {

@@ -199,6 +199,9 @@ export class TunnelServer implements TunnelView {
     );
     const mux = createMux(session, 'server', this.options);
     if (primesRtt(this.options.session.auto)) primeRtt(mux);
+    // its client learns this shape from it a round trip in and shows the shape it then sends, which lets
+    // a short path's blind first flight toward it carry one parity shard per group (KcpSession.showFecShape)
+    session.showFecShape();
     this.live.set(mux, session);
     mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
     this.acceptUdp(mux, remote);

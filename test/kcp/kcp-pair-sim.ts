@@ -130,6 +130,13 @@ class PeerFecStream {
     else if (seqid > last) this.ascending++;
   }
 
+  /** `groups` whole groups with their parity in ascending order came first (KcpSession.showFecShape). */
+  shownAscending(groups: number): void {
+    this.inPlace += groups * (this.dataShards + this.parityShards);
+    this.parityInPlace = true;
+    this.ascending += groups * (this.parityShards - 1);
+  }
+
   get shapeSame(): boolean {
     return this.parityInPlace && this.inPlace >= CONFIRM_GROUPS * (this.dataShards + this.parityShards);
   }
@@ -189,7 +196,14 @@ export interface PairOptions {
    * What differs at endpoint b (the receiver of a's stream), e.g. a Go kcptun peer in its own mode:
    * `{ mode: [0, 30, 2, 1], auto: false }` is kcptun 20210922's -mode fast, which flushes ACKs every 30 ms.
    */
-  peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto' | 'rateLimit'>>;
+  peerB?: Partial<Pick<PairOptions, 'mode' | 'sndWnd' | 'rcvWnd' | 'auto' | 'rateLimit' | 'peerShowsShape'>>;
+  /**
+   * With LinkOptions.fec.shapeLearned: this end's peer showed its FEC shape as its session started
+   * (KcpSession.showFecShape, -mode auto's client: CONFIRM_GROUPS groups, their parity ascending), so this
+   * end knows it from the start and learns the parity marks from the stream after those groups' ascending
+   * pairs; the peer still learns this end's from its stream. Set for a, not for b (peerB): the client shows it.
+   */
+  peerShowsShape?: boolean;
   /**
    * Endpoint a writes only its first `primeBytes` until they are acknowledged, then the rest: its sender
    * has an RTT sample before the bulk starts, as a tunnel session's is after its first smux frame.
@@ -484,8 +498,12 @@ export class Endpoint {
         // both ends send FEC of the same shape (kcptun's default 10/3 at both ends)
         this.parityTuner = new ParityTuner(fec.parityShards);
         this.parityTuner.peerSendsFec();
-        if (fec.shapeLearned === true) this.peerStream = new PeerFecStream(fec.dataShards, fec.parityShards);
-        else this.parityTuner.peerShape(true, 0);
+        if (fec.shapeLearned === true) {
+          this.peerStream = new PeerFecStream(fec.dataShards, fec.parityShards);
+          // the shape is known, the marks still come from the stream after the shown groups' ascending pairs
+          if (options.peerShowsShape === true) this.peerStream.shownAscending(CONFIRM_GROUPS);
+        }
+        if (fec.shapeLearned !== true || options.peerShowsShape === true) this.parityTuner.peerShape(true, 0);
       }
     }
   }
@@ -498,7 +516,8 @@ export class Endpoint {
     const stream = this.peerStream;
     if (stream === null || this.parityTuner === null) return;
     stream.arrived(seqid, parity);
-    this.parityTuner.peerShape(stream.shapeSame, this.kcp.transmissions);
+    if (this.options.peerShowsShape !== true)
+      this.parityTuner.peerShape(stream.shapeSame, this.kcp.transmissions);
     if (this.peerShapeAt < 0 && stream.shapeSame) this.peerShapeAt = this.clock.t;
     if (this.peerMarksAt < 0 && stream.marksParity) this.peerMarksAt = this.clock.t;
     if (this.peerOurs && stream.marksParity && !this.kcp.reAcks) this.kcp.enableReAcks();
@@ -553,9 +572,13 @@ export class Endpoint {
     }
     const interleave = this.parityTuner !== null && this.options.link.fec?.interleave === true;
     // as the session: interleaved while sending data toward a peer known to follow it (LinkOptions.fec's
-    // shapeLearned); with nothing more to send, the parity owed goes out
+    // shapeLearned), not in a first flight still judged (firstFlightPending); with nothing more to send, the
+    // parity owed goes out
     this.interleaving =
-      interleave && senderLimit(this.kcp) !== 'out-of-data' && (this.peerStream?.marksParity ?? true);
+      interleave &&
+      senderLimit(this.kcp) !== 'out-of-data' &&
+      (this.peerStream?.marksParity ?? true) &&
+      this.kcp.congestion?.firstFlightPending !== true;
     const wait = this.kcp.flush(false, now);
     if (interleave && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     return this.kcp.paced && pacer !== null ? Math.min(wait, pacer.delay()) : wait;

@@ -112,7 +112,7 @@ test("a session's decoder tells the client the server's shape: another one, or i
  * A -mode auto client session with keep-alive-sized writes only, toward a 5/2 server; with a client's
  * PeerFecShape, or without one (main's behaviour). Returns the client's shards and the session.
  */
-function idleAutoSession(withMemo: boolean) {
+function idleAutoSession(withMemo: boolean, shows = false) {
   let now = 0;
   const scheduler = new Scheduler({ drive: 'manual', now: () => now });
   let client: KcpSession | null = null;
@@ -129,6 +129,7 @@ function idleAutoSession(withMemo: boolean) {
     active: false,
   });
   for (const s of [client, server]) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  if (shows) client.showFecShape(); // as the tunnel's client does (a Go server shows nothing)
   const sent: Buffer[] = [];
   const run = (ms: number) => {
     for (let i = 0; i < ms; i++) {
@@ -169,4 +170,71 @@ test('an idle -mode auto client session holds its parity until the server shape 
     o.client.close();
     o.server.close();
   }
+});
+
+test('a client session shows the shape it then sends: the server shows its own first, the client takes it, then shows it', () => {
+  for (const serverShape of [FIVE_TWO, TEN_THREE]) {
+    let now = 0;
+    const scheduler = new Scheduler({ drive: 'manual', now: () => now });
+    let client: KcpSession | null = null;
+    const memo = new PeerFecShape(TEN_THREE, undefined, (s) => client?.followFecShape(s));
+    const auto = { congestion: true, windows: true, fec: true };
+    const toServer = new QueueLink();
+    client = new KcpSession(7, { ...options(true, 'none'), auto, scheduler, peerFecShape: memo }, toServer, {
+      active: true,
+    });
+    const toClient = new QueueLink();
+    const server = new KcpSession(
+      7,
+      { ...options(true, 'none'), ...serverShape, auto, scheduler },
+      toClient,
+      {
+        active: false,
+      },
+    );
+    for (const s of [client, server]) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+    // as the tunnel's client and server (src/tunnel/client.ts, server.ts): each shows as its session starts
+    client.showFecShape();
+    server.showFecShape();
+    const sent: Buffer[] = [];
+    client.write(Buffer.alloc(8, 1)); // the RTT-priming NOP
+    for (let i = 0; i < 100; i++) {
+      for (const d of toServer.queue.splice(0)) {
+        sent.push(d);
+        server.input(d, d.length);
+      }
+      for (const d of toClient.queue.splice(0)) client.input(d, d.length);
+      scheduler.run();
+      now += 1;
+    }
+    const shape = `${serverShape.dataShards}/${serverShape.parityShards}`;
+    assert.deepEqual(
+      memo.known,
+      serverShape,
+      `${shape}: the client learned the server's shape from its show`,
+    );
+    assert.equal(server.peerFecShapeSame, true, `${shape}: the server knows the client sends its shape`);
+    // every parity shard the client sent sits in the server's shape's place: it showed no other first
+    const size = serverShape.dataShards + serverShape.parityShards;
+    const parity = shards(sent, options(true, 'none').crypt.headerSize).filter((s) => s.endsWith('p'));
+    assert.ok(parity.length >= 2 * serverShape.parityShards, `${shape}: the client's show: ${parity}`);
+    for (const s of parity) {
+      assert.ok(Number.parseInt(s, 10) % size >= serverShape.dataShards, `${shape}: ${s} out of place`);
+    }
+    client.close();
+    server.close();
+  }
+});
+
+test("toward a server that shows nothing, an idle client session shows its shape only once it took the server's", () => {
+  const idle = idleAutoSession(true, true);
+  assert.deepEqual(idle.memo?.known, FIVE_TWO);
+  idle.run(100);
+  // flight33's show at the first flush after the server's first datagram: 10p 11p 12p, its own 10/3, and
+  // no 5/2 afterwards (its parity had gone out)
+  const parity = shards(idle.sent, idle.headerSize).filter((s) => s.endsWith('p'));
+  assert.ok(parity.length >= 2 * FIVE_TWO.parityShards, `the show came once the shape was known: ${parity}`);
+  for (const s of parity) assert.ok(Number.parseInt(s, 10) % 7 >= 5, `${s}: parity only in its 5/2 place`);
+  idle.client.close();
+  idle.server.close();
 });

@@ -168,6 +168,11 @@ export interface ControllerEstimates {
   /** A short path's first flight has no verdict yet: its data gets the least parity (FirstFlight.blind). */
   readonly firstFlightBlind: boolean;
   /**
+   * Startup's first flight (on any path) has no verdict yet: its ACKs are being judged (FirstFlight.judge),
+   * and FEC groups interleaved in it would spread them (the session's FecEncoder.interleave waits).
+   */
+  readonly firstFlightPending: boolean;
+  /**
    * The round trip of the loaded path without a queue, ACK delay included, ms (0 before a sample): the min
    * RTT, or on a path whose delay varies per packet Startup's baseline mean (StartupSignals.loadedRtt), at
    * most CWND_RTT_MAX min RTTs.
@@ -388,6 +393,9 @@ export class CongestionController implements ControllerEstimates {
   }
   get firstFlightBlind(): boolean {
     return this._state === 'startup' && this.firstFlight.blind(this.minRttFilter.value);
+  }
+  get firstFlightPending(): boolean {
+    return this._state === 'startup' && this.firstFlight.verdict === 'pending';
   }
   get loadedRtt(): number {
     const rtt = this.minRttFilter.value;
