@@ -4,38 +4,18 @@
  * the adaptive parity. Ours at both ends, over a lossy relay, byte-exact.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { snmp } from '../../src/metrics/snmp.js';
-import type { ByteConnection } from '../../src/transport/conn.js';
 import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener } from '../../src/transport/listener.js';
 import type { KcpSession } from '../../src/transport/session.js';
 import { UdpRelay } from '../support/udp-relay.js';
-import { options } from './session-cases.js';
+import { options, receive, sha } from './session-cases.js';
 
 const BYTES = 512 * 1024;
 const LOSS = 0.05;
 const AUTO = { congestion: true, windows: true, fec: true };
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** Reads `expect` bytes from `conn` and resolves with their sha256. */
-function receive(conn: ByteConnection, expect: number): Promise<string> {
-  const hash = createHash('sha256');
-  let got = 0;
-  return new Promise((resolve) => {
-    conn.attach({
-      onData: (chunk) => {
-        hash.update(chunk);
-        got += chunk.length;
-        if (got === expect) resolve(hash.digest('hex'));
-      },
-      onDrain: () => {},
-      onClose: () => {},
-    });
-  });
-}
 
 /**
  * Our auto client sends BYTES to a listener with FEC on or off; returns the parity shards that arrived

@@ -95,7 +95,24 @@ class Endpoint {
   }
 }
 
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+export const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Reads `expect` bytes from `conn` and resolves with their sha256. */
+export function receive(conn: ByteConnection, expect: number): Promise<string> {
+  const hash = createHash('sha256');
+  let got = 0;
+  return new Promise((resolve) => {
+    conn.attach({
+      onData: (chunk) => {
+        hash.update(chunk);
+        got += chunk.length;
+        if (got === expect) resolve(hash.digest('hex'));
+      },
+      onDrain: () => {},
+      onClose: () => {},
+    });
+  });
+}
 
 /** The datagram I/O the scenarios expect: dgram when batching is switched off, else the platform's best. */
 export type ExpectedIo = 'dgram' | 'default';

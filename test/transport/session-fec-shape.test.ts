@@ -7,36 +7,16 @@
  * (docs/link-first-flight-2026-12-07-flight33.md).
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import type { ByteConnection } from '../../src/transport/conn.js';
 import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener } from '../../src/transport/listener.js';
 import type { KcpSession } from '../../src/transport/session.js';
 import { until } from '../support/deadline.js';
-import { options } from './session-cases.js';
+import { options, receive, sha } from './session-cases.js';
 
 const AUTO = { congestion: true, windows: true, fec: true };
 const BYTES = 64 * 1024;
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** Resolves with the sha256 of the first `expect` bytes `conn` delivers. */
-function receive(conn: ByteConnection, expect: number): Promise<string> {
-  const hash = createHash('sha256');
-  let got = 0;
-  return new Promise((resolve) => {
-    conn.attach({
-      onData: (chunk) => {
-        hash.update(chunk);
-        got += chunk.length;
-        if (got === expect) resolve(hash.digest('hex'));
-      },
-      onDrain: () => {},
-      onClose: () => {},
-    });
-  });
-}
 
 test("an auto client's session shows its FEC shape to the server before any data (showFecShape)", async () => {
   const accepted: KcpSession[] = [];
