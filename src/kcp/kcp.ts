@@ -1762,15 +1762,22 @@ export class Kcp {
   private parseAck(sn: number, now: number): void {
     if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return;
     const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
-    if (this.cc !== null && !seg.acked && !seg.presumedAcked) this.delivered(seg, now);
+    if (!seg.acked) this.acknowledge(seg, now);
+  }
+
+  /**
+   * A sent segment the peer holds, acknowledged before una passes it: the controller counts it once (not
+   * again for a lost ACK datagram's run presumed acknowledged, ack-loss.ts).
+   */
+  private acknowledge(seg: Segment, now: number): void {
+    if (this.cc !== null && !seg.presumedAcked) this.delivered(seg, now);
     if (this.setsResendDue(seg)) this.scanAll = true;
     seg.acked = true;
   }
 
   /**
    * A re-acknowledgement of the peer's (re-ack.ts): it holds [first, last]. Each segment of ours in it not
-   * yet acknowledged is, as by its ACK (the controller counts it once: not if a lost ACK datagram's run was
-   * presumed acknowledged), without an RTT sample or a fast-retransmit vote.
+   * yet acknowledged is, as by its ACK, without an RTT sample or a fast-retransmit vote.
    */
   private parseReAck(first: number, last: number, now: number): void {
     const sndUna = this._sndUna;
@@ -1781,9 +1788,7 @@ export class Kcp {
     for (let k = from; k < to; k++) {
       const seg = sndBuf.get(k);
       if (seg.acked || seg.xmit === 0) continue;
-      if (this.cc !== null && !seg.presumedAcked) this.delivered(seg, now);
-      if (this.setsResendDue(seg)) this.scanAll = true;
-      seg.acked = true;
+      this.acknowledge(seg, now);
       this.reAcked++;
     }
   }
