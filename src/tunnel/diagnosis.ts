@@ -15,9 +15,21 @@ import { readSessionStart, type SessionStartMismatch } from './session-start.js'
 /** A dialled session that hears nothing back this long is reported (is the server there at all?). */
 export const NO_REPLY_MS = 10_000;
 
+/**
+ * A server's lines about its sessions (opened, closed), all peers together, at most this many a minute
+ * (see Diagnosis.sessionLine): far above what clients that open -conn sessions and redial now and then
+ * need, far below what datagrams from forged source addresses, each opening a session, would write.
+ */
+export const SESSION_LINES_PER_MINUTE = 120;
+
 export interface DiagnosisOptions extends LogLimiterOptions {
   /** How long a dialled session may hear nothing before "no reply" is logged (NO_REPLY_MS). */
   readonly noReplyMs?: number;
+  /**
+   * The sessions' opened and closed lines are limited (a server's: its peers choose how many sessions
+   * they open; see sessionLine). A client's are few, -conn and its redials, and are all written.
+   */
+  readonly limitSessionLines?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -94,6 +106,12 @@ function socketErrorHint(err: Error): string {
 export class Diagnosis {
   private readonly limiter: LogLimiter;
   private readonly noReplyMs: number;
+  private readonly limitSessionLines: boolean;
+  private readonly now: () => number;
+  /** The all-peers cap on session lines (sessionLine): when its minute began, lines written, held back. */
+  private sessionMinuteStart = Number.NEGATIVE_INFINITY;
+  private sessionLinesWritten = 0;
+  private sessionLinesHeld = 0;
 
   /** For the listener or dialer: datagrams failing the checksum, socket errors, an I/O fallback. */
   readonly observer: TransportObserver = {
@@ -150,6 +168,41 @@ export class Diagnosis {
   ) {
     this.limiter = new LogLimiter(log, options);
     this.noReplyMs = options.noReplyMs ?? NO_REPLY_MS;
+    this.limitSessionLines = options.limitSessionLines ?? false;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * A line about one session of the peer at `remote` ("host:port"): its opening, its close. Limited (a
+   * server's, limitSessionLines) to one per cause per address per minute, so an address that opens session
+   * after session (a new conv in each datagram: a replay, a fuzzer) writes one line a minute with its count,
+   * while each of a client's -conn sessions, from a port of its own, is seen. Datagrams from forged source
+   * addresses make every session a new address, so all addresses' lines together are capped too, at
+   * SESSION_LINES_PER_MINUTE a minute; the next line written says how many were held back.
+   */
+  sessionLine(cause: string, remote: string, message: () => string): void {
+    if (!this.limitSessionLines) {
+      this.log(message());
+      return;
+    }
+    if (this.limiter.holds(cause, remote)) return;
+    const now = this.now();
+    if (now - this.sessionMinuteStart >= this.limiter.interval) {
+      this.sessionMinuteStart = now;
+      this.sessionLinesWritten = 0;
+    }
+    if (this.sessionLinesWritten >= SESSION_LINES_PER_MINUTE) {
+      this.sessionLinesHeld++;
+      return;
+    }
+    this.sessionLinesWritten++;
+    const held = this.sessionLinesHeld;
+    this.sessionLinesHeld = 0;
+    this.limiter.report(cause, remote, () =>
+      held === 0
+        ? message()
+        : `${message()} (${held} lines about other sessions held back: more than ${SESSION_LINES_PER_MINUTE} a minute)`,
+    );
   }
 
   /**
@@ -193,8 +246,11 @@ export class Diagnosis {
     }
     const stats = session.metrics();
     const reason = this.reason(err, stats);
-    this.log(
-      `session closed: ${remote} (conv ${session.conv})${reason === undefined ? '' : `: ${reason}`}; ${describeStats(stats)}`,
+    this.sessionLine(
+      'session closed',
+      remote,
+      () =>
+        `session closed: ${remote} (conv ${session.conv})${reason === undefined ? '' : `: ${reason}`}; ${describeStats(stats)}`,
     );
     return reason;
   }

@@ -48,7 +48,7 @@ export class TunnelServer implements TunnelView {
   private readonly diagnosis: Diagnosis;
 
   constructor(private readonly options: ServerOptions) {
-    this.diagnosis = new Diagnosis(options.log, options.diagnosis);
+    this.diagnosis = new Diagnosis(options.log, { ...options.diagnosis, limitSessionLines: true });
   }
 
   async start(): Promise<number[]> {
@@ -192,10 +192,12 @@ export class TunnelServer implements TunnelView {
   }
 
   private onSession(session: KcpSession, local: string): void {
-    const { log } = this.options;
     const remote = session.remoteLabel;
-    log(
-      `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
+    this.diagnosis.sessionLine(
+      'session opened',
+      remote,
+      () =>
+        `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
     );
     const mux = createMux(session, 'server', this.options);
     if (primesRtt(this.options.session.auto)) primeRtt(mux);

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { STREAM_IDENTIFIER_CHUNK } from '../../src/compress/framing.js';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
+import { KCP_CMD_PUSH, KCP_OVERHEAD } from '../../src/kcp/constants.js';
+import { writeSegmentHeader } from '../../src/kcp/segment-header.js';
 import { snmp } from '../../src/metrics/snmp.js';
 import { defaultSmuxConfig, type SmuxConfig } from '../../src/smux/index.js';
 import { transportCounters } from '../../src/transport/counters.js';
@@ -12,7 +15,7 @@ import { KcpListener } from '../../src/transport/listener.js';
 import type { SessionOptions } from '../../src/transport/session.js';
 import { UdpPeer } from '../../src/transport/udp-io.js';
 import { TunnelClient } from '../../src/tunnel/client.js';
-import { Diagnosis, type DiagnosisOptions } from '../../src/tunnel/diagnosis.js';
+import { Diagnosis, type DiagnosisOptions, SESSION_LINES_PER_MINUTE } from '../../src/tunnel/diagnosis.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
 import { loopbackClientOptions } from '../robustness/tunnel-pair.js';
 import { LogLines } from '../support/log-lines.js';
@@ -345,5 +348,77 @@ describe('a damaged datagram from a peer with a session', () => {
       "2 datagrams from 192.0.2.7:4000 failed the checksum in the last minute while its session's other " +
         'datagrams opened: damaged or stray datagrams, not a -key or -crypt mismatch',
     ]);
+  });
+});
+
+/** A smux v2 NOP frame in a sealed PUSH of conversation `conv`, sn 0: opens a session, and nothing more. */
+function openingDatagram(conv: number): Buffer {
+  const crypt = createPacketCrypt('aes', deriveKey('diagnosis')).crypt;
+  const nop = Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]);
+  const datagram = Buffer.alloc(crypt.headerSize + KCP_OVERHEAD + nop.length + crypt.trailerSize);
+  const off = crypt.headerSize;
+  writeSegmentHeader(datagram, off, conv, KCP_CMD_PUSH, 0, 32, 0, 0, 0, nop.length);
+  nop.copy(datagram, off + KCP_OVERHEAD);
+  return datagram.subarray(0, crypt.seal(datagram, off + KCP_OVERHEAD + nop.length));
+}
+
+async function sendFrom(socket: dgram.Socket, port: number, datagram: Buffer): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    socket.send(datagram, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+  );
+}
+
+async function boundSocket(): Promise<dgram.Socket> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', () => {}); // the server's ACKs
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return socket;
+}
+
+describe("a server's session lines under sessions it did not ask for", { timeout: 30_000 }, () => {
+  test('one address opening session after session (a new conv each datagram): one line a minute with the count', async () => {
+    const clock = new FakeClock();
+    const { server, port, logs } = await startServer({ fec: [0, 0], diagnosis: { now: clock.now } });
+    const socket = await boundSocket();
+    try {
+      const opened = snmp.PassiveOpens;
+      for (let conv = 1; conv <= 40; conv++) await sendFrom(socket, port, openingDatagram(conv));
+      await counterPast(() => snmp.PassiveOpens, opened + 39);
+      assert.equal(logs.count(ON_CONNECTION), 1, logs.lines.join('\n'));
+      clock.ms += 60_000;
+      await sendFrom(socket, port, openingDatagram(41));
+      const line = await logs.waitFor(/on connection: .*\(conv 41\)/);
+      assert.match(line, /\(39 more since the last such line\)$/);
+      assert.ok(logs.count(/session closed/) <= 2, logs.lines.join('\n'));
+    } finally {
+      socket.close();
+      server.close();
+    }
+  });
+
+  test('forged source addresses, each a new peer: all peers together at most SESSION_LINES_PER_MINUTE a minute', async () => {
+    const clock = new FakeClock();
+    const { server, port, logs } = await startServer({ fec: [0, 0], diagnosis: { now: clock.now } });
+    const sockets: dgram.Socket[] = [];
+    try {
+      const opened = snmp.PassiveOpens;
+      const peers = SESSION_LINES_PER_MINUTE + 10;
+      for (let i = 0; i < peers; i++) {
+        const socket = await boundSocket();
+        sockets.push(socket);
+        await sendFrom(socket, port, openingDatagram(1000 + i));
+      }
+      await counterPast(() => snmp.PassiveOpens, opened + peers - 1);
+      assert.equal(logs.count(ON_CONNECTION), SESSION_LINES_PER_MINUTE);
+      clock.ms += 60_000;
+      const last = await boundSocket();
+      sockets.push(last);
+      await sendFrom(last, port, openingDatagram(5000));
+      const line = await logs.waitFor(/\(conv 5000\)/);
+      assert.match(line, /\(10 lines about other sessions held back: more than 120 a minute\)$/);
+    } finally {
+      for (const s of sockets) s.close();
+      server.close();
+    }
   });
 });
