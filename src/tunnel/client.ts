@@ -56,6 +56,8 @@ const REDIAL_DELAY_MS = 1000;
 const SCAVENGE_PERIOD_MS = 1000;
 /** How often least-loaded placement reads the sessions' byte counts (LOAD_HALF_LIFE_MS apart at most). */
 const LOAD_SAMPLE_PERIOD_MS = 1000;
+/** -l with port 0 and -udp: how many TCP ports the kernel may pick before one's UDP twin is free. */
+const UDP_TWIN_ATTEMPTS = 8;
 /** At most one 'refusing connections' line per this period. */
 const DROP_LOG_PERIOD_MS = 10_000;
 
@@ -134,24 +136,36 @@ export class TunnelClient implements TunnelView {
       this.startSessions();
       return '';
     }
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
-      this.adopt(socket),
-    );
+    const server = await this.listenBoth(listen);
     this.server = server;
-    await listenOn(server, listen);
     server.on('error', (err) => this.options.log(`accept: ${err.message}`));
     this.capConnections(server);
-    if (this.options.udp !== undefined) {
-      try {
-        await this.startUdp(listen, server.address());
-      } catch (err) {
-        server.close();
-        throw err;
-      }
-    }
     this.startSessions();
     const addr = server.address();
     return addr === null ? '' : addr;
+  }
+
+  /**
+   * The TCP listener, and with -udp the UDP socket on the same port. With port 0 the kernel picks the TCP
+   * port, whose UDP twin another socket may hold (any UDP socket bound to port 0 gets one of the same
+   * ephemeral range): then both are picked again, up to UDP_TWIN_ATTEMPTS times.
+   */
+  private async listenBoth(listen: StreamEndpoint): Promise<net.Server> {
+    for (let attempt = 1; ; attempt++) {
+      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
+        this.adopt(socket),
+      );
+      await listenOn(server, listen);
+      if (this.options.udp === undefined) return server;
+      try {
+        await this.startUdp(listen, server.address());
+        return server;
+      } catch (err) {
+        server.close();
+        const twinTaken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!twinTaken || !('port' in listen) || listen.port !== 0 || attempt >= UDP_TWIN_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /** The scavenger, the sessions' first dials where auto primes them, the placement's sampler. */

@@ -38,7 +38,12 @@ describe('shadowsocks UDP relay', () => {
     const tunnelPort = await freeTcpPort();
     const dnsmasq = await startDnsmasq(dnsPort);
     const ssServer = start('ss-server', [...SS, '-s', '127.0.0.1', '-p', String(ssPort)]);
-    const pair = await startUdpPair({ targetPort: ssPort, serverUdp: {} });
+    // the children must go whatever fails: alive, they keep this file's process from exiting
+    const pair = await startUdpPair({ targetPort: ssPort, serverUdp: {} }).catch((err: unknown) => {
+      ssServer.kill();
+      dnsmasq.kill();
+      throw err;
+    });
     const ssTunnel = start('ss-tunnel', [
       ...SS,
       '-s',
