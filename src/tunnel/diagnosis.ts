@@ -225,6 +225,16 @@ export class Diagnosis {
   }
 
   /**
+   * A stream's dial of the target failed (`label` names the stream and the target): one line per error
+   * code per peer host a minute, with the count on the next. A target that is down, or a peer opening
+   * streams faster than the process has file descriptors (EMFILE), fails every stream alike.
+   */
+  targetDialFailed(label: string, err: Error, peer: string): void {
+    const code = (err as NodeJS.ErrnoException).code ?? err.message;
+    this.limiter.report(`target ${code}`, peer, () => `${label}: ${err.message}`);
+  }
+
+  /**
    * The smux session over `session` closed with `err` (undefined: a clean close). Logs why, and the
    * session's figures. A session whose first bytes show the peers differ in a setting is rejected (a
    * listener drops its retransmissions) and gets only the rate-limited mismatch line, keyed by `peer`.

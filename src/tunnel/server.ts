@@ -222,7 +222,7 @@ export class TunnelServer implements TunnelView {
         : net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
     const label = `in: ${remote}(${stream.id}) out: ${'path' in target ? target.path : formatHostPort(target.host, target.port)}`;
     const onConnectError = (err: Error): void => {
-      log(`${label}: ${err.message}`);
+      this.diagnosis.targetDialFailed(label, err, hostOf(remote));
       stream.destroy();
     };
     // The session may die while the target is still connecting: the dial must die with it, or the
