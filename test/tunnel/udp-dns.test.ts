@@ -12,7 +12,11 @@ describe('DNS through the tunnel', { skip: dnsSkip }, () => {
   test('dig against dnsmasq, over UDP and TCP on the same port', { timeout: 60_000 }, async () => {
     const dnsPort = await freeTcpPort();
     const dnsmasq = await startDnsmasq(dnsPort);
-    const pair = await startUdpPair({ targetPort: dnsPort, serverUdp: {} });
+    // dnsmasq must go whatever fails: alive, it keeps this file's process from exiting
+    const pair = await startUdpPair({ targetPort: dnsPort, serverUdp: {} }).catch((err: unknown) => {
+      dnsmasq.kill();
+      throw err;
+    });
     try {
       for (let i = 0; i < 5; i++) assert.equal(await dig(pair.port, []), '1.2.3.4');
       assert.equal(await dig(pair.port, ['+tcp']), '1.2.3.4');
