@@ -1,5 +1,5 @@
 /**
- * Go `log`-style output: `YYYY/MM/DD HH:MM:SS message` in local time, one line per call, to stderr
+ * Go `log`-style output: `YYYY/MM/DD HH:MM:SS message` in local time (local-time.ts), one line per call, to stderr
  * or appended to the -log file (created with mode 0666 before umask, as kcptun opens it). The lines of
  * up to LOG_BATCH_MS go out in one synchronous write (see LineBatch), and pending lines are written on
  * close() and when the process exits, a fatal exception included, so like Go's logger's they survive a
@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { CliError } from './errors.js';
+import { localFields } from './local-time.js';
 
 export interface Logger {
   info(message: string): void;
@@ -55,12 +56,14 @@ let stampSecond = Number.NaN;
 let stamp = '';
 
 function localStamp(date: Date): string {
-  const second = Math.floor(date.getTime() / 1000);
+  const ms = date.getTime();
+  const second = Math.floor(ms / 1000);
   if (second !== stampSecond) {
     stampSecond = second;
+    const t = localFields(ms);
     stamp =
-      `${date.getFullYear().toString().padStart(4, '0')}/${pad2(date.getMonth() + 1)}/${pad2(date.getDate())} ` +
-      `${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
+      `${t.year.toString().padStart(4, '0')}/${pad2(t.month)}/${pad2(t.day)} ` +
+      `${pad2(t.hour)}:${pad2(t.minute)}:${pad2(t.second)}`;
   }
   return stamp;
 }

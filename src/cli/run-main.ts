@@ -4,6 +4,7 @@ import { installSnmpSignal } from '../metrics/snmp-signal.js';
 import type { TunnelView } from '../metrics/status.js';
 import { atFirstApplicationStream } from '../tunnel/mux.js';
 import { formatUdpStats, udpStats } from '../tunnel/udp-stats.js';
+import { allowWasm, deferWasm } from '../wasm/deferral.js';
 import { type ListenAddress, parseListenAddress } from './address.js';
 import type { ParseResult } from './args.js';
 import { CliError } from './errors.js';
@@ -63,6 +64,9 @@ export function runMain<C extends CommonConfig & { workers: number }>(
   log.info(`version: ${packageVersion()}`);
   for (const w of warnings) log.info(w);
   const info = (m: string): void => log.info(m);
+  // No WebAssembly compiled until the first stream either (deferral.ts): the sessions dialled or accepted
+  // before it run the FEC kernel's and CRC-32C's JavaScript paths
+  deferWasm();
   start(config, log)
     .then(async (tunnel) => {
       installSnmpSignal(snmp, info);
@@ -102,10 +106,11 @@ export function runMain<C extends CommonConfig & { workers: number }>(
       (stop) => {
         // Started, -metrics and -pprof included. Hot code is worth optimizing from the first stream on: until
         // then only the sessions' timers and keepalives run, which Turbofan would compile within seconds for
-        // 3.6 MiB of the node binary's compiler pages (heap-tuning.ts). -workers' streams are in other
-        // threads, whose flags are the process's: there from now, as before.
-        if (config.workers > 1) endStartup();
-        else atFirstApplicationStream(endStartup);
+        // 3.6 MiB of the node binary's compiler pages (heap-tuning.ts), and WebAssembly's compiler would
+        // bring 0.9 MiB (deferral.ts). -workers' streams are in other threads, whose flags are the
+        // process's: there from now, as before.
+        if (config.workers > 1) compileFromNow();
+        else atFirstApplicationStream(compileFromNow);
         const shutdown = (): void => {
           void Promise.resolve(stop()).finally(() => {
             log.close();
@@ -121,6 +126,12 @@ export function runMain<C extends CommonConfig & { workers: number }>(
         fail(err);
       },
     );
+}
+
+/** The tunnel carries a stream (or -workers have started): Turbofan on, WebAssembly allowed. */
+function compileFromNow(): void {
+  endStartup();
+  allowWasm();
 }
 
 /** -metrics: serve the endpoint, or fail start-up in flag terms when the address is wrong or taken. */

@@ -10,6 +10,7 @@
  * computes it with the CPU's CRC32 instruction.
  */
 import { ascii, MODULE_HEADER, section, sleb, uleb } from '../wasm/assemble.js';
+import { wasmAllowed } from '../wasm/deferral.js';
 
 const CASTAGNOLI_REFLECTED = 0x82f63b78;
 const SLICES = 8;
@@ -193,9 +194,13 @@ class WasmCrc32c {
 
 let wasmCrc: WasmCrc32c | null | undefined;
 
-/** The WebAssembly implementation, made on first use; null where the runtime cannot run it. */
+/**
+ * The WebAssembly implementation, made on first use; null where the runtime cannot run it, and (nothing
+ * remembered) while WebAssembly is deferred (src/wasm/deferral.ts): the portable loop until then.
+ */
 function wasmImplementation(): WasmCrc32c | null {
   if (wasmCrc === undefined) {
+    if (!wasmAllowed()) return null;
     try {
       wasmCrc = new WasmCrc32c();
     } catch {

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import zlib from 'node:zlib';
 
 /** Reflected CRC-32/IEEE polynomial (the one Go's `crc32.ChecksumIEEE` and zlib use). */
 const IEEE_POLYNOMIAL = 0xedb88320;
@@ -29,13 +28,18 @@ export function crc32Portable(buf: Uint8Array, start: number, end: number): numb
 }
 
 type NativeCrc32 = (data: Uint8Array, value?: number) => number;
+type Crc32 = (buf: Buffer, start: number, end: number) => number;
 
-// zlib.crc32 exists from Node 20.15/22.2; older runtimes take the portable path.
-const nativeCrc32: NativeCrc32 | undefined = (zlib as { crc32?: NativeCrc32 }).crc32;
-
-/** CRC32-IEEE through `zlib.crc32` (a view per call: it takes no offsets), or undefined without it. */
-export const crc32Zlib: ((buf: Buffer, start: number, end: number) => number) | undefined =
-  nativeCrc32 === undefined ? undefined : (buf, start, end) => nativeCrc32(buf.subarray(start, end));
+/**
+ * CRC32-IEEE through `zlib.crc32` (a view per call: it takes no offsets), or undefined without it: zlib.crc32
+ * exists from Node 20.15/22.2, older runtimes take the portable path. node:zlib is loaded here, by the first
+ * call, and only the fallback and the tests call it: where libdeflate computes the CRC (the usual case),
+ * a program never loads zlib, 0.2 MiB of an idle process (docs/bench-tunnel-memory-2026-12-07-mem36.md).
+ */
+export function crc32Zlib(): Crc32 | undefined {
+  const nativeCrc32 = (createRequire(import.meta.url)('node:zlib') as { crc32?: NativeCrc32 }).crc32;
+  return nativeCrc32 === undefined ? undefined : (buf, start, end) => nativeCrc32(buf.subarray(start, end));
+}
 
 /** The subset of koffi used here, typed locally (the package is optional). */
 interface Koffi {
@@ -115,16 +119,17 @@ class LibdeflateCrc32 {
 const libdeflateCrc32 = LibdeflateCrc32.load();
 
 /** CRC32-IEEE through libdeflate, or undefined where libdeflate or koffi is missing. */
-export const crc32Libdeflate: ((buf: Buffer, start: number, end: number) => number) | undefined =
-  libdeflateCrc32?.checksum;
+export const crc32Libdeflate: Crc32 | undefined = libdeflateCrc32?.checksum;
+
+/** zlib's CRC where libdeflate is missing (node:zlib is not loaded otherwise). */
+const zlibFallback = crc32Libdeflate === undefined ? crc32Zlib() : undefined;
 
 /** CRC32-IEEE (unsigned) of buf[start, end): libdeflate, else zlib, else the table in JavaScript. */
-export const crc32: (buf: Buffer, start: number, end: number) => number =
-  crc32Libdeflate ?? crc32Zlib ?? crc32Portable;
+export const crc32: Crc32 = crc32Libdeflate ?? zlibFallback ?? crc32Portable;
 
 /** Which of the three computes `crc32` in this process. */
 export const crc32Implementation: 'libdeflate' | 'zlib' | 'portable' =
-  crc32Libdeflate !== undefined ? 'libdeflate' : crc32Zlib !== undefined ? 'zlib' : 'portable';
+  crc32Libdeflate !== undefined ? 'libdeflate' : zlibFallback !== undefined ? 'zlib' : 'portable';
 
 /**
  * CRC32-IEEE of buf[start, end) as a signed 32-bit number (crc32(...) | 0), for comparing with readInt32LE and
@@ -134,6 +139,6 @@ export const crc32Implementation: 'libdeflate' | 'zlib' | 'portable' =
  */
 export const crc32Signed: (buf: Buffer, start: number, end: number) => number =
   libdeflateCrc32?.signedChecksum ??
-  (crc32Zlib !== undefined
-    ? (buf, start, end) => crc32Zlib(buf, start, end) | 0
+  (zlibFallback !== undefined
+    ? (buf, start, end) => zlibFallback(buf, start, end) | 0
     : (buf, start, end) => crc32Portable(buf, start, end) | 0);

@@ -5,6 +5,7 @@
  * compiled at install time. Each kernel instance gets its own linear memory: nibble tables first, then rows.
  */
 import { ascii, MODULE_HEADER, section, uleb } from '../wasm/assemble.js';
+import { wasmAllowed } from '../wasm/deferral.js';
 import { GF_MUL_TABLE } from './galois.js';
 import { type GfKernel, roundUpToAlign } from './gf-kernel.js';
 
@@ -111,25 +112,75 @@ const NIBBLE_TABLES = (() => {
 type MulExport = (table: number, src: number, dst: number, len: number, acc: number) => void;
 
 export class SimdKernel implements GfKernel {
-  readonly name = 'wasm-simd';
   readonly memory: Uint8Array;
-  private readonly mulExport: MulExport;
+  private readonly wasmMemory: WebAssembly.Memory;
+  /**
+   * The module's mul bound to this kernel's memory; null while WebAssembly is deferred (src/wasm/deferral.ts)
+   * or where the runtime turned the module down when it came to compiling it: then mulPortable runs.
+   */
+  private mulExport: MulExport | null = null;
+  /** The module could not be compiled (no SIMD): the portable loop for the kernel's life. */
+  private unsupported = false;
 
+  /**
+   * Rows for byteLength bytes. While WebAssembly is deferred the module is not compiled here (nor checked):
+   * the first mul after it is allowed compiles it.
+   */
   constructor(byteLength: number) {
-    const module = compiledModule();
-    if (module === null) throw new Error('WebAssembly SIMD is not supported by this runtime');
     const rows = roundUpToAlign(byteLength);
-    const wasmMemory = new WebAssembly.Memory({
+    this.wasmMemory = new WebAssembly.Memory({
       initial: Math.ceil((NIBBLE_TABLE_BYTES + rows) / WASM_PAGE),
     });
-    const instance = new WebAssembly.Instance(module, { env: { m: wasmMemory } });
+    new Uint8Array(this.wasmMemory.buffer).set(NIBBLE_TABLES);
+    this.memory = new Uint8Array(this.wasmMemory.buffer, NIBBLE_TABLE_BYTES, rows);
+    if (wasmAllowed() && !this.instantiate()) {
+      throw new Error('WebAssembly SIMD is not supported by this runtime');
+    }
+  }
+
+  get name(): string {
+    return this.mulExport !== null
+      ? 'wasm-simd'
+      : this.unsupported
+        ? 'wasm-simd (portable)'
+        : 'wasm-simd (deferred)';
+  }
+
+  /** Compile (once per thread) and instantiate over this kernel's memory; false where it cannot. */
+  private instantiate(): boolean {
+    const module = compiledModule();
+    if (module === null) {
+      this.unsupported = true;
+      return false;
+    }
+    const instance = new WebAssembly.Instance(module, { env: { m: this.wasmMemory } });
     this.mulExport = instance.exports.mul as MulExport;
-    new Uint8Array(wasmMemory.buffer).set(NIBBLE_TABLES);
-    this.memory = new Uint8Array(wasmMemory.buffer, NIBBLE_TABLE_BYTES, rows);
+    return true;
   }
 
   mul(coef: number, src: number, dst: number, length: number, accumulate: boolean): void {
     if (length <= 0 || (coef === 0 && accumulate)) return;
-    this.mulExport(coef * 32, NIBBLE_TABLE_BYTES + src, NIBBLE_TABLE_BYTES + dst, length, accumulate ? 1 : 0);
+    if (this.mulExport === null && (this.unsupported || !wasmAllowed() || !this.instantiate())) {
+      this.mulPortable(coef, src, dst, length, accumulate);
+      return;
+    }
+    this.mulExport!(
+      coef * 32,
+      NIBBLE_TABLE_BYTES + src,
+      NIBBLE_TABLE_BYTES + dst,
+      length,
+      accumulate ? 1 : 0,
+    );
+  }
+
+  /** The same product a byte at a time from the full table: the rows' bytes past length are left alone. */
+  private mulPortable(coef: number, src: number, dst: number, length: number, accumulate: boolean): void {
+    const m = this.memory;
+    const row = coef << 8;
+    if (accumulate) {
+      for (let i = 0; i < length; i++) m[dst + i] ^= GF_MUL_TABLE[row | m[src + i]];
+    } else {
+      for (let i = 0; i < length; i++) m[dst + i] = GF_MUL_TABLE[row | m[src + i]];
+    }
   }
 }

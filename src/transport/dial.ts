@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { batchOpener, batchSealer } from '../crypt/batch.js';
 import type { BatchSealer } from '../crypt/types.js';
 import { applyDscp } from './dscp.js';
 import { dialFakeTcp } from './fake-tcp.js';
+import { lookupHost } from './resolve.js';
 import { type DatagramLink, KcpSession, type SessionOptions } from './session.js';
 import { bindSocket, connectSocket, createUdpIo, createUdpSocket, formatHostPort } from './udp.js';
 import type { UdpIo } from './udp-io.js';
@@ -58,11 +58,11 @@ let dscpWarned = false;
  */
 export async function dialSession(host: string, port: number, options: DialOptions): Promise<KcpSession> {
   if (options.tcp) {
-    const { address } = await lookup(host, { family: 4 });
+    const { address } = await lookupHost(host, { family: 4 });
     const io = await dialFakeTcp(address, port, { sockbuf: options.sockbuf, dscp: options.dscp });
     return sessionOver(io, formatHostPort(address, port), options);
   }
-  const { address } = await lookup(host);
+  const { address } = await lookupHost(host);
   const socket = createUdpSocket(address, options.sockbuf);
   try {
     await bindSocket(socket, 0);

@@ -10,8 +10,7 @@
  * the batched I/O (mmsg-io.ts), -sockbuf, -dscp and closing work unchanged.
  */
 import type dgram from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import {
   AF_INET,
   AF_INET6,
@@ -29,6 +28,7 @@ import {
   SOL_SOCKET,
   socketFd,
 } from './libc.js';
+import { lookupHost } from './resolve.js';
 import { createUdpSocket } from './udp.js';
 
 // Linux's values (x86-64 and ARM64 alike); the group is Linux's feature, so no other platform gets here.
@@ -57,7 +57,7 @@ export async function bindReusePortSocket(
 ): Promise<dgram.Socket> {
   const sys = libc();
   if (typeof sys === 'string') throw new Error(sys);
-  const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
+  const address = (await lookupHost(host)).address;
   const fd = openBound(sys, address, port);
   const socket = createUdpSocket(address, sockbuf);
   await new Promise<void>((resolve, reject) => {

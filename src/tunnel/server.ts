@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { fecEnabled, PeerFecShapes } from '../fec/index.js';
 import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status.js';
@@ -6,6 +5,7 @@ import type { SmuxSession, SmuxStream } from '../smux/index.js';
 import { applyDscp } from '../transport/dscp.js';
 import { KcpListener, type ListenOptions } from '../transport/listener.js';
 import { LogLimiter } from '../transport/log-limiter.js';
+import { lookupHost } from '../transport/resolve.js';
 import type { KcpSession } from '../transport/session.js';
 import { formatHostPort, type HostPorts, type StreamEndpoint } from './address.js';
 import { Diagnosis, type DiagnosisOptions, hostOf } from './diagnosis.js';
@@ -102,7 +102,7 @@ export class TunnelServer implements TunnelView {
     if ('path' in target) throw new Error('-udp needs a host:port target, not a unix socket');
     let resolved: { address: string; family: number };
     try {
-      resolved = await lookup(target.host === '' ? 'localhost' : target.host);
+      resolved = await lookupHost(target.host === '' ? 'localhost' : target.host);
     } catch (err) {
       throw new Error(`-udp: cannot resolve the target ${target.host}: ${(err as Error).message}`);
     }

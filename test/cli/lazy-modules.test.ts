@@ -73,19 +73,23 @@ test("a program's start leaves out the modules only a flag needs, and loads them
   }
 });
 
-/** The node modules a client started with `flags` has loaded once it listens (builtins-probe.ts). */
-async function builtinsOfClient(flags: string[]): Promise<Set<string>> {
+/**
+ * The node modules a client started with `flags` has loaded once it listens and has dialled its sessions
+ * (-mode auto dials them at start; builtins-probe.ts), its server given as `serverHost`.
+ */
+async function builtinsOfClient(flags: string[], serverHost = '127.0.0.1'): Promise<Set<string>> {
   const [udp, tcp] = [await freeUdpPort(), await freeTcpPort()];
   const client = TunnelProcess.start(
     'ts',
     'client',
-    ['-l', `127.0.0.1:${tcp}`, '-r', `127.0.0.1:${udp}`, ...flags],
+    ['-l', `127.0.0.1:${tcp}`, '-r', `${serverHost}:${udp}`, ...flags],
     {
       NODE_OPTIONS: `--import=${PROBE}`,
     },
   );
   try {
     await client.waitFor('listening on');
+    await client.waitFor('smux version: 2 on connection');
     client.child.kill('SIGUSR2');
     await client.waitFor(BUILTINS_LINE);
     const line = client.log.slice(client.log.indexOf(BUILTINS_LINE) + BUILTINS_LINE.length);
@@ -106,4 +110,16 @@ test("a started program has not loaded node's modules that only a flag's code im
   }
   const metrics = await builtinsOfClient(['-metrics', `127.0.0.1:${await freeTcpPort()}`]);
   assert.ok(metrics.has('http'), 'node:http with -metrics');
+});
+
+test('node:zlib and node:dns/promises load only where needed: a CRC without libdeflate, a name to resolve', async () => {
+  // libdeflate computes the CRC here (test/crypt/core-vectors.test.ts), and an IP literal needs no resolver
+  // (src/transport/resolve.ts, docs/bench-tunnel-memory-2026-12-07-mem36.md)
+  const literal = await builtinsOfClient([]);
+  assert.ok(literal.has('crypto'), 'the probe lists what loaded');
+  for (const name of ['zlib', 'dns/promises']) {
+    assert.ok(!literal.has(name), `node:${name} loaded by a client given IP addresses`);
+  }
+  const named = await builtinsOfClient([], 'localhost');
+  assert.ok(named.has('dns/promises'), 'node:dns/promises once a name is resolved');
 });

@@ -51,7 +51,7 @@ describe('crc32-IEEE (docs/protocol.md §11.1)', () => {
   // Every implementation this process has, the one in use first; the portable one is the reference.
   const native = [
     ['libdeflate', crc32Libdeflate],
-    ['zlib', crc32Zlib],
+    ['zlib', crc32Zlib()],
   ] as const;
   it('uses libdeflate on this machine (Debian libdeflate0 and koffi installed)', () => {
     assert.equal(crc32Implementation, 'libdeflate');
