@@ -203,7 +203,8 @@ export interface PairOptions {
    * With LinkOptions.fec.shapeLearned: this end's peer showed its FEC shape as its session started
    * (KcpSession.showFecShape, -mode auto's client: CONFIRM_GROUPS groups, their parity ascending), so this
    * end knows it from the start and learns the parity marks from the stream that follows (the shown
-   * groups' pairs count toward neither order); the peer still learns this end's from its stream. Set for a, not for b (peerB): the client shows it.
+   * groups' pairs count toward neither order); the peer still learns this end's from its stream. For a (the
+   * downloading server's peer, the client, shows it); for b in peerB when the server shows its own.
    */
   peerShowsShape?: boolean;
   /**
