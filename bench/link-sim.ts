@@ -42,8 +42,8 @@
  * earlier docs quote. With --go-client the shape is known from the start (the simulated Go client's
  * datagrams carry no FEC). `--client-shows-shape` and `--server-shows-shape`: that end shows its shape as
  * its session starts (KcpSession.showFecShape, as -mode auto's client and server both do since
- * 2026-12-07), so its peer knows the shape and the parity marks from the start (the shown groups' parity
- * goes highest seqid first).
+ * 2026-12-07), so its peer knows the shape from the start and learns the marks from the stream that
+ * follows (the shown groups' parity order does not count: FecDecoder's WINDOW_TELL_SHARD).
  *
  * --wire: two more lines per profile (and two for the warm download) account for the wire bytes of each
  * direction by kind, in units of the delivered bytes: headers, first copies, parity, resends needed and
@@ -414,7 +414,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --go-client          the client is Go kcptun's at its defaults (-mode fast, a fixed window)
   --known-shape        both ends know the peer's FEC shape from the start (the model before session 32)
   --client-shows-shape the client shows its FEC shape as its session starts (KcpSession.showFecShape)
-  --server-shows-shape the server does too (src/tunnel/server.ts): the client knows its shape and marks from the start
+  --server-shows-shape the server does too (src/tunnel/server.ts): the client knows its shape from the start
   --probe, --no-probe  the client runs bench:link's probe on the session (default: with --go-client)
   --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
   --wire               where each download's wire bytes go, by kind (bench/link-wire.ts)

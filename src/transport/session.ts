@@ -378,11 +378,6 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     return this.fecDecoder?.peerShapeSame === true;
   }
 
-  /** The peer marks its parity (FecDecoder.peerMarksParity): a -mode auto end of ours. */
-  get peerMarksParity(): boolean {
-    return this.fecDecoder?.peerMarksParity === true;
-  }
-
   /** Parity datagrams sent per FEC group now (adaptive with -mode auto), 0 without FEC. */
   get parityCount(): number {
     return this.fecEncoder === null ? 0 : this.fecEncoder.parityCount;
@@ -853,19 +848,20 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * autotune locks on (which these groups let it do before any data), can only rebuild a shard of a group
    * of like shards as that shard again (every parity row of a kcptun group sums to 1: docs/protocol.md
    * §3.4), a WINS any KCP takes as a window update. ~38 datagrams of ~50 bytes per session. Their parity
-   * goes highest seqid first, as all of this session's (FecEncoder.descendingParity): they show the marks
-   * too, so the peer's decoder knows before any data that ours follows interleaving and reads
-   * re-acknowledgements (FecDecoder.peerMarksParity). Shown lowest first (flight33 to flight35), their 6
-   * ascending pairs held the peer's gate shut until over 24 descending ones (PARITY_MARK_RATIO): the
-   * server learned the client's marks ~1 s into a download instead of ~0.2, and the client never learned
-   * the server's on a 2 Mbit/s path (its stream's groups carry 0-1 parity there), so its lost ACKs cost
-   * ~20 needless retransmissions per download there that re-acknowledgements avoid
-   * (docs/link-first-flight-2026-12-07-flight36.md). A Go peer's decoder takes parity in any order.
+   * goes lowest seqid first: they show the shape, not that our decoder follows interleaving
+   * (FecDecoder.peerMarksParity), which the stream shows as before; the peer's decoder counts neither
+   * order in these groups (its WINDOW_TELL_SHARD). Highest first, a Go 5/2 decoder's second group (our
+   * seqids 7-13) holds 5 shards (7, 8, 9, 12, 11) with its data position 3 (seqid 10) missing, and rebuilds
+   * it from our first group's unlike shards (the flush's datagrams) before its autotune locks on; in
+   * ascending order its positions 0-4 (7-11) are all there first and nothing is rebuilt. That build broke 1 of
+   * 30 runs of the Go 5/2 client's interop test (docs/link-first-flight-2026-12-07-flight36.md §4).
    */
   private showShape(encoder: FecEncoder): void {
     this.shapeShown = 'done';
     const count = encoder.parityCount;
+    const descending = encoder.descendingParity;
     encoder.parityCount = encoder.parityShards;
+    encoder.descendingParity = false; // the shape only, not the marks (see above)
     const shards = SHOWN_GROUPS * encoder.dataShards - encoder.openDataShards;
     for (let i = 0; i < shards; i++) {
       const pkt = this.link.claim();
@@ -875,6 +871,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       if (parity > 0) this.sendParity(encoder, parity);
     }
     encoder.parityCount = count;
+    encoder.descendingParity = descending;
   }
 
   /** Nothing more to send for now: the parity interleaved groups still owe goes out (FecEncoder.drain). */

@@ -55,31 +55,3 @@ test("an auto client's session shows its FEC shape to the server before any data
     listener.close();
   }
 });
-
-test('the shown groups carry the parity marks too: the server takes the client for ours before any data', async () => {
-  const accepted: KcpSession[] = [];
-  const listener = await KcpListener.listen(
-    '127.0.0.1',
-    0,
-    { ...options(true), sockbuf: 4 << 20, maxSessions: 4, auto: AUTO },
-    (s) => accepted.push(s),
-  );
-  const client = await dialSession('127.0.0.1', listener.port, {
-    ...options(true),
-    sockbuf: 4 << 20,
-    auto: AUTO,
-  });
-  try {
-    client.showFecShape();
-    client.write(Buffer.from([1]));
-    await until(() => accepted.length === 1);
-    await until(() => accepted[0].peerFecShapeSame, { what: 'the server learned the shape' });
-    await until(() => client.sndBufLength === 0, { what: "the client's byte acknowledged" });
-    // parity highest seqid first in the shown groups (FecEncoder.descendingParity); lowest first, their
-    // ascending pairs held the server's FecDecoder.peerMarksParity shut until 25 descending ones
-    assert.ok(accepted[0].peerMarksParity, 'the marks seen in the shown groups');
-  } finally {
-    client.close();
-    listener.close();
-  }
-});
