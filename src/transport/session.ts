@@ -853,8 +853,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * order in these groups (its WINDOW_TELL_SHARD). Highest first, a Go 5/2 decoder's second group (our
    * seqids 7-13) holds 5 shards (7, 8, 9, 12, 11) with its data position 3 (seqid 10) missing, and rebuilds
    * it from our first group's unlike shards (the flush's datagrams) before its autotune locks on; in
-   * ascending order its positions 0-4 (7-11) are all there first and nothing is rebuilt. That build broke 1 of
-   * 30 runs of the Go 5/2 client's interop test (docs/link-first-flight-2026-12-07-flight36.md §4).
+   * ascending order its positions 0-4 (7-11) are all there first and nothing is rebuilt (Go client's SNMP
+   * on loopback: FECErrs 1 against 0, docs/link-first-flight-2026-12-07-flight36.md §4).
    */
   private showShape(encoder: FecEncoder): void {
     this.shapeShown = 'done';
