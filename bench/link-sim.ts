@@ -40,7 +40,10 @@
  * start) and splits the queue drops at the flight's first ACK and Startup's end (FlightDrops).
  * `--known-shape`: both known from the start, the model before 2026-12-07 (session 32), whose figures the
  * earlier docs quote. With --go-client the shape is known from the start (the simulated Go client's
- * datagrams carry no FEC).
+ * datagrams carry no FEC). `--client-shows-shape` and `--server-shows-shape`: that end shows its shape as
+ * its session starts (KcpSession.showFecShape, as -mode auto's client and server both do since
+ * 2026-12-07), so its peer knows the shape from the start and learns the marks from the stream that
+ * follows (the shown groups' parity order does not count: FecDecoder's WINDOW_TELL_SHARD).
  *
  * --wire: two more lines per profile (and two for the warm download) account for the wire bytes of each
  * direction by kind, in units of the delivered bytes: headers, first copies, parity, resends needed and
@@ -411,6 +414,7 @@ const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header
   --go-client          the client is Go kcptun's at its defaults (-mode fast, a fixed window)
   --known-shape        both ends know the peer's FEC shape from the start (the model before session 32)
   --client-shows-shape the client shows its FEC shape as its session starts (KcpSession.showFecShape)
+  --server-shows-shape the server does too (src/tunnel/server.ts): the client knows its shape from the start
   --probe, --no-probe  the client runs bench:link's probe on the session (default: with --go-client)
   --changes LIST       the link changes during each download, as bench:link's --changes (see the header)
   --wire               where each download's wire bytes go, by kind (bench/link-wire.ts)
@@ -439,6 +443,7 @@ async function main(): Promise<void> {
       'go-client': { type: 'boolean', default: false },
       'known-shape': { type: 'boolean', default: false },
       'client-shows-shape': { type: 'boolean', default: false },
+      'server-shows-shape': { type: 'boolean', default: false },
       probe: { type: 'boolean' },
       'no-probe': { type: 'boolean', default: false },
       changes: { type: 'string' },
@@ -539,7 +544,7 @@ async function main(): Promise<void> {
         warm,
         peerShowsShape: values['client-shows-shape'],
         peerB: {
-          peerShowsShape: false,
+          peerShowsShape: values['server-shows-shape'],
           rcvWnd: Number(values['client-rcvwnd']),
           ...(values['go-client'] ? GO_CLIENT : {}),
         },

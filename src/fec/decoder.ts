@@ -16,7 +16,7 @@
  * entries from a pool that all decoders of the thread share (nothing refers to the caller's buffer after
  * decode returns).
  */
-import { KCP_MTU_LIMIT } from '../kcp/constants.js';
+import { KCP_CMD_WINS, KCP_MTU_LIMIT, KCP_OVERHEAD } from '../kcp/constants.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { datagramViews } from '../kcp/view-cache.js';
 import { snmp } from '../metrics/snmp.js';
@@ -59,6 +59,18 @@ export const CONFIRM_GROUPS = 2;
  */
 export const PARITY_MARKS = 3;
 export const PARITY_MARK_RATIO = 4;
+
+/**
+ * A data shard of exactly one KCP WINS segment: what a -mode auto session's shown groups carry
+ * (KcpSession.showShape, Kcp.writeWindowTell). Their parity goes lowest seqid first, to show the shape
+ * and not the marks; a group holding such a shard counts toward neither order (noteParityOrder), so that
+ * the 6 ascending pairs of 3 shown 10/3 groups do not hold the marks back until over 24 descending pairs
+ * (the ratio rule): link-sim had the server learn them at 1110-1310 ms instead of 330-440
+ * (docs/link-first-flight-2026-12-07-flight35.md §4, docs/link-first-flight-2026-12-07-flight36.md).
+ */
+const WINDOW_TELL_SHARD = FEC_HEADER_SIZE_PLUS2 + KCP_OVERHEAD;
+/** Where the KCP segment's cmd byte sits in a data shard (after the FEC header, size field and conv). */
+const WINDOW_TELL_CMD_AT = FEC_HEADER_SIZE_PLUS2 + 4;
 
 /** A queued shard: the packet's bytes from offset 6 (size field or parity) in a pooled buffer. */
 class RxShard {
@@ -131,6 +143,13 @@ export class FecDecoder {
   private lastParity = -1;
   private parityDescending = 0;
   private parityAscending = 0;
+  /**
+   * First seqids of the two newest groups that held a window tell (WINDOW_TELL_SHARD; -1: none): their
+   * parity's order is not counted. Two, so that a shown group's parity reordered behind the next shown
+   * group's first shard is still left out.
+   */
+  private tellGroup = -1;
+  private previousTellGroup = -1;
   /** The newest group's first seqid at the last dropClosedGroups (-1: none under this shape). */
   private quietGroup = -1;
   /**
@@ -249,6 +268,8 @@ export class FecDecoder {
     this.autoTune.sample(isData, seqid);
     if (seqid >= this.paws) return 0;
     if (!isData) this.noteParityOrder(seqid);
+    else if (length === WINDOW_TELL_SHARD && buf[offset + WINDOW_TELL_CMD_AT] === KCP_CMD_WINS)
+      this.noteWindowTell(seqid);
     const expectData = seqid % this.shardSize < this.ds;
     if (expectData !== isData) {
       this.shapeMismatch = true;
@@ -282,13 +303,26 @@ export class FecDecoder {
     return count;
   }
 
-  /** Counts pairs of one group's parity shards arriving in descending and in ascending seqid order. */
+  /**
+   * Counts pairs of one group's parity shards arriving in descending and in ascending seqid order, but for
+   * the groups that held a window tell (a shown group's, see WINDOW_TELL_SHARD).
+   */
   private noteParityOrder(seqid: number): void {
     const last = this.lastParity;
     this.lastParity = seqid;
-    if (last < 0 || last - (last % this.shardSize) !== seqid - (seqid % this.shardSize)) return;
+    const group = seqid - (seqid % this.shardSize);
+    if (last < 0 || last - (last % this.shardSize) !== group) return;
+    if (group === this.tellGroup || group === this.previousTellGroup) return;
     if (seqid < last) this.parityDescending++;
     else if (seqid > last) this.parityAscending++;
+  }
+
+  /** A data shard of one WINS segment arrived (WINDOW_TELL_SHARD): its group's parity order is not counted. */
+  private noteWindowTell(seqid: number): void {
+    const group = seqid - (seqid % this.shardSize);
+    if (group === this.tellGroup) return;
+    this.previousTellGroup = this.tellGroup;
+    this.tellGroup = group;
   }
 
   /** Adopt the peer's (ds, ps) when the type pattern shows a different, plausible period. */

@@ -849,9 +849,12 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * of like shards as that shard again (every parity row of a kcptun group sums to 1: docs/protocol.md
    * §3.4), a WINS any KCP takes as a window update. ~38 datagrams of ~50 bytes per session. Their parity
    * goes lowest seqid first: they show the shape, not that our decoder follows interleaving
-   * (FecDecoder.peerMarksParity), which the stream shows as before. With the marks shown too the server
-   * interleaved its groups from its first flight's verdict on, and on the link 3 of 5 cold 150 ms/10 %
-   * downloads ran at 28-31 Mbit/s (main's 42-48); in ascending order 6 pairs were level.
+   * (FecDecoder.peerMarksParity), which the stream shows as before; the peer's decoder counts neither
+   * order in these groups (its WINDOW_TELL_SHARD). Highest first, a Go 5/2 decoder's second group (our
+   * seqids 7-13) holds 5 shards (7, 8, 9, 12, 11) with its data position 3 (seqid 10) missing, and rebuilds
+   * it from our first group's unlike shards (the flush's datagrams) before its autotune locks on; in
+   * ascending order its positions 0-4 (7-11) are all there first and nothing is rebuilt (Go client's SNMP
+   * on loopback: FECErrs 1 against 0, docs/link-first-flight-2026-12-07-flight36.md §4).
    */
   private showShape(encoder: FecEncoder): void {
     this.shapeShown = 'done';

@@ -130,11 +130,13 @@ class PeerFecStream {
     else if (seqid > last) this.ascending++;
   }
 
-  /** `groups` whole groups with their parity in ascending order came first (KcpSession.showFecShape). */
-  shownAscending(groups: number): void {
+  /**
+   * `groups` whole groups came first (KcpSession.showFecShape): their shards in place, their parity's
+   * order not counted (their data shards are window tells: FecDecoder's WINDOW_TELL_SHARD).
+   */
+  shown(groups: number): void {
     this.inPlace += groups * (this.dataShards + this.parityShards);
     this.parityInPlace = true;
-    this.ascending += groups * (this.parityShards - 1);
   }
 
   get shapeSame(): boolean {
@@ -200,8 +202,9 @@ export interface PairOptions {
   /**
    * With LinkOptions.fec.shapeLearned: this end's peer showed its FEC shape as its session started
    * (KcpSession.showFecShape, -mode auto's client: CONFIRM_GROUPS groups, their parity ascending), so this
-   * end knows it from the start and learns the parity marks from the stream after those groups' ascending
-   * pairs; the peer still learns this end's from its stream. Set for a, not for b (peerB): the client shows it.
+   * end knows it from the start and learns the parity marks from the stream that follows (the shown
+   * groups' pairs count toward neither order); the peer still learns this end's from its stream. For a (the
+   * downloading server's peer, the client, shows it); for b in peerB when the server shows its own.
    */
   peerShowsShape?: boolean;
   /**
@@ -500,8 +503,8 @@ export class Endpoint {
         this.parityTuner.peerSendsFec();
         if (fec.shapeLearned === true) {
           this.peerStream = new PeerFecStream(fec.dataShards, fec.parityShards);
-          // the shape is known, the marks still come from the stream after the shown groups' ascending pairs
-          if (options.peerShowsShape === true) this.peerStream.shownAscending(CONFIRM_GROUPS);
+          // the shape is known, the marks still come from the stream (the shown groups' pairs do not count)
+          if (options.peerShowsShape === true) this.peerStream.shown(CONFIRM_GROUPS);
         }
         if (fec.shapeLearned !== true || options.peerShowsShape === true) this.parityTuner.peerShape(true, 0);
       }

@@ -42,7 +42,8 @@ function traceFlushes(
     ' lossBaseline: 0, inflightBytes: 0, lastRoundRate: 2.5e6, smoothedRtt: 123.4 };' +
     'const kcp = { congestion: cc, mss: 1400, sndNxt: 0, sndUna: 0, srtt: 0, sndWnd: 0, rmtWnd: 0, unsent: 0,' +
     ' transmissions: 0, retransmittedSegs: 0, rcvWnd: 0, rcvBufLength: 0, spuriousRetransmits: 0,' +
-    ' windowCopying: true, copiesSent: 7, ackBurstHighest: 9_000, ackDeliveredRate: 3_000 };' +
+    ' windowCopying: true, copiesSent: 7, ackBurstHighest: 9_000, ackDeliveredRate: 3_000,' +
+    ' reAcks: true };' +
     "const trace = CcTrace.open('peer', 0);" +
     'const pacer = { credited: 0, clipped: 0 };' +
     `for (const [now, limit, backlogged, p] of ${JSON.stringify(flushes)}) {` +
@@ -93,6 +94,8 @@ describe('KCPTUN_CC_TRACE', () => {
       assert.deepEqual([last.win_copy, last.copies], ['1', '7']);
       // the readings the copies' rules compare (bytes per ms in Kcp, Mbit/s here)
       assert.deepEqual([last.burst_Mbit, last.delivered_Mbit], ['72.00', '24.00']);
+      // the session re-acknowledges: its peer was seen to mark its parity
+      assert.equal(last.re_acks, '1');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
