@@ -1665,8 +1665,13 @@ export class Kcp {
     return seg.resendts === this.resendDue || (seg.copyPending && seg.copyDue === this.resendDue);
   }
 
-  /** Drop every sent segment below `una`; returns how many. */
+  /**
+   * Drop every sent segment below `una`; returns how many. A una beyond snd_nxt acknowledges nothing: no
+   * peer can have received a segment we never sent, and kcp-go's parse_una would take one from a forged or
+   * stray datagram (0x7fffffff with our sns still near 0) as acknowledging everything in flight.
+   */
   private parseUna(una: number, now: number): number {
+    if (timeDiff(una, this._sndNxt) > 0) return 0;
     let count = 0;
     const sndBuf = this.sndBuf;
     while (sndBuf.length > 0 && timeDiff(una, sndBuf.get(0).sn) > 0) {
