@@ -52,7 +52,8 @@ describe('-workers', () => {
     const target = await TransferTarget.start(bytes);
     const port = await freeUdpPort();
     const local = await freeTcpPort();
-    const common = ['-key', 'workers', '-nocomp', '-quiet'];
+    // not -quiet: a stream torn down by an error says which in its "stream closed" line
+    const common = ['-key', 'workers', '-nocomp'];
     const server = TunnelProcess.start('ts', 'server', [
       '-l',
       `127.0.0.1:${port}`,

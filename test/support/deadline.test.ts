@@ -9,13 +9,20 @@ import { LogLines } from './log-lines.js';
 
 const NEVER = new Promise<never>(() => {});
 
-test('within: the value in time, else what was not done and the context', { timeout: 10_000 }, async () => {
+test('within: the value in time, else what was not done and the context, or the failure and the context', {
+  timeout: 10_000,
+}, async () => {
   assert.equal(await within('a quick answer', 1000, Promise.resolve(42)), 42);
   await assert.rejects(
     within('the echo', 20, NEVER, () => 'server log: nothing'),
     /^Error: the echo: not within 20 ms\nserver log: nothing$/,
   );
   await assert.rejects(within('a failure', 1000, Promise.reject(new Error('refused'))), /^Error: refused$/);
+  // a failure before the time is up says what the context says too (the processes' logs)
+  await assert.rejects(
+    within('a transfer', 1000, Promise.reject(new Error('cut short')), () => 'server log: reset'),
+    /^Error: cut short\nserver log: reset$/,
+  );
 });
 
 test('a log line that never comes fails naming the pattern, with the last lines', {

@@ -9,7 +9,9 @@ export const WAIT_MS = 15_000;
 
 /**
  * `work`, or a rejection after `ms` saying `what` was not done, followed by `context()` (e.g. the logs of
- * the processes involved, read when the time is up).
+ * the processes involved, read when the time is up). A rejection of `work` itself gets `context()` too: a
+ * transfer cut short fails at once, and its processes' logs are what says why (workers.test's one
+ * truncated exchange in CI had nothing else).
  */
 export function within<T>(
   what: string,
@@ -24,7 +26,12 @@ export function within<T>(
       reject(new Error(`${what}: not within ${ms} ms${more === '' ? '' : `\n${more}`}`));
     }, ms);
   });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  const failed = work.catch((err: unknown) => {
+    const more = context();
+    if (more !== '' && err instanceof Error) err.message = `${err.message}\n${more}`;
+    throw err;
+  });
+  return Promise.race([failed, late]).finally(() => clearTimeout(timer));
 }
 
 /** How often `until` checks its condition by default. */
