@@ -17,32 +17,46 @@ export class JsKernel implements GfKernel {
   }
 
   mul(coef: number, src: number, dst: number, length: number, accumulate: boolean): void {
-    const w = this.words;
-    const s = src >>> 2;
-    const d = dst >>> 2;
-    const count = (length + 3) >>> 2;
-    if (coef === 0) {
-      if (!accumulate) w.fill(0, d, d + count);
-      return;
+    mulWords(this.words, coef, src, dst, length, accumulate);
+  }
+}
+
+/**
+ * The kernel's product over `w`, rows of 32-bit words (src and dst byte offsets, multiples of 4): also the
+ * SIMD kernel's while WebAssembly is deferred (kernel-simd.ts).
+ */
+export function mulWords(
+  w: Uint32Array,
+  coef: number,
+  src: number,
+  dst: number,
+  length: number,
+  accumulate: boolean,
+): void {
+  const s = src >>> 2;
+  const d = dst >>> 2;
+  const count = (length + 3) >>> 2;
+  if (coef === 0) {
+    if (!accumulate) w.fill(0, d, d + count);
+    return;
+  }
+  if (coef === 1) {
+    if (accumulate) for (let i = 0; i < count; i++) w[d + i] ^= w[s + i];
+    else w.copyWithin(d, s, s + count);
+    return;
+  }
+  const t = GF_MUL_ROWS[coef];
+  if (accumulate) {
+    for (let i = 0; i < count; i++) {
+      const v = w[s + i];
+      w[d + i] ^=
+        t[v & 0xff] | (t[(v >>> 8) & 0xff] << 8) | (t[(v >>> 16) & 0xff] << 16) | (t[v >>> 24] << 24);
     }
-    if (coef === 1) {
-      if (accumulate) for (let i = 0; i < count; i++) w[d + i] ^= w[s + i];
-      else w.copyWithin(d, s, s + count);
-      return;
-    }
-    const t = GF_MUL_ROWS[coef];
-    if (accumulate) {
-      for (let i = 0; i < count; i++) {
-        const v = w[s + i];
-        w[d + i] ^=
-          t[v & 0xff] | (t[(v >>> 8) & 0xff] << 8) | (t[(v >>> 16) & 0xff] << 16) | (t[v >>> 24] << 24);
-      }
-    } else {
-      for (let i = 0; i < count; i++) {
-        const v = w[s + i];
-        w[d + i] =
-          t[v & 0xff] | (t[(v >>> 8) & 0xff] << 8) | (t[(v >>> 16) & 0xff] << 16) | (t[v >>> 24] << 24);
-      }
+  } else {
+    for (let i = 0; i < count; i++) {
+      const v = w[s + i];
+      w[d + i] =
+        t[v & 0xff] | (t[(v >>> 8) & 0xff] << 8) | (t[(v >>> 16) & 0xff] << 16) | (t[v >>> 24] << 24);
     }
   }
 }

@@ -8,6 +8,7 @@ import { ascii, MODULE_HEADER, section, uleb } from '../wasm/assemble.js';
 import { wasmAllowed } from '../wasm/deferral.js';
 import { GF_MUL_TABLE } from './galois.js';
 import { type GfKernel, roundUpToAlign } from './gf-kernel.js';
+import { mulWords } from './kernel-js.js';
 
 const WASM_PAGE = 65536;
 /** 32 bytes per coefficient: products with 0x00..0x0f, then with 0x00, 0x10, .., 0xf0. */
@@ -121,6 +122,8 @@ export class SimdKernel implements GfKernel {
   private mulExport: MulExport | null = null;
   /** The module could not be compiled (no SIMD): the portable loop for the kernel's life. */
   private unsupported = false;
+  /** The rows as 32-bit words for mulPortable, made at its first call. */
+  private words: Uint32Array | null = null;
 
   /**
    * Rows for byteLength bytes. While WebAssembly is deferred the module is not compiled here (nor checked):
@@ -173,14 +176,11 @@ export class SimdKernel implements GfKernel {
     );
   }
 
-  /** The same product a byte at a time from the full table: the rows' bytes past length are left alone. */
+  /** The same product with the portable kernel's word loop, over this kernel's rows. */
   private mulPortable(coef: number, src: number, dst: number, length: number, accumulate: boolean): void {
-    const m = this.memory;
-    const row = coef << 8;
-    if (accumulate) {
-      for (let i = 0; i < length; i++) m[dst + i] ^= GF_MUL_TABLE[row | m[src + i]];
-    } else {
-      for (let i = 0; i < length; i++) m[dst + i] = GF_MUL_TABLE[row | m[src + i]];
+    if (this.words === null) {
+      this.words = new Uint32Array(this.wasmMemory.buffer, NIBBLE_TABLE_BYTES, this.memory.length >>> 2);
     }
+    mulWords(this.words, coef, src, dst, length, accumulate);
   }
 }
