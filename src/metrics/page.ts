@@ -137,7 +137,19 @@ function record(doc) {
 /** The time axis spans the points held, at least a minute, at most HISTORY seconds. */
 function axisLabel(points) { return points < 120 ? "-" + points + " s" : "-" + Math.round(points / 60) + " min"; }
 
-function drawChart(canvas, series, format) {
+/**
+ * The axis top: the data's maximum with headroom, at least floor (an idle chart's scale), rounded up so that
+ * its quarter is 1, 2, 2.5 or 5 times a power of ten: the four grid labels then read as distinct round values
+ * (an idle throughput chart's 0-1 B/s scale labelled its lines 0, 0, 1, 1, 1 B/s).
+ */
+function axisMax(max, floor) {
+  var step = Math.max(max * 1.15, floor) / 4;
+  var unit = Math.pow(10, Math.floor(Math.log10(step)));
+  var m = step / unit;
+  return 4 * unit * (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10);
+}
+
+function drawChart(canvas, series, format, floor) {
   var dpr = window.devicePixelRatio || 1;
   var w = canvas.clientWidth, h = canvas.clientHeight;
   if (canvas.width !== w * dpr || canvas.height !== h * dpr) { canvas.width = w * dpr; canvas.height = h * dpr; }
@@ -148,14 +160,17 @@ function drawChart(canvas, series, format) {
   var left = 76, right = 8, top = 8, bottom = 20;
   var max = 0;
   for (var k = 0; k < series.length; k++) for (var j = 0; j < series[k].data.length; j++) max = Math.max(max, series[k].data[j]);
-  max = max > 0 ? max * 1.15 : 1;
+  max = axisMax(max, floor);
+  var ticks = [];
   var css = getComputedStyle(document.documentElement);
   ctx.font = "11px system-ui, sans-serif"; ctx.fillStyle = css.getPropertyValue("--muted"); ctx.strokeStyle = css.getPropertyValue("--line"); ctx.lineWidth = 1;
   for (var g = 0; g <= 4; g++) {
     var y = top + (h - top - bottom) * (1 - g / 4);
     ctx.beginPath(); ctx.moveTo(left, y + 0.5); ctx.lineTo(w - right, y + 0.5); ctx.stroke();
-    ctx.textAlign = "right"; ctx.fillText(format(max * g / 4), left - 6, y + 4);
+    ticks.push(format(max * g / 4));
+    ctx.textAlign = "right"; ctx.fillText(ticks[g], left - 6, y + 4);
   }
+  canvas.dataset.ticks = ticks.join("|");
   var span = Math.min(HISTORY, Math.max(60, points.t.length)) - 1;
   ctx.textAlign = "left"; ctx.fillText(axisLabel(span + 1), left, h - 4);
   ctx.textAlign = "right"; ctx.fillText("now", w - right, h - 4);
@@ -204,9 +219,9 @@ function render(doc) {
     settings.appendChild(tr);
   }
   // acknowledged follows sent closely: dashed on top of it, so both stay visible
-  drawChart($("chart-throughput"), [{ data: points.sent, color: "--send" }, { data: points.received, color: "--recv" }, { data: points.acked, color: "--ack", dash: true }], rate);
-  drawChart($("chart-rtt"), [{ data: points.rto, color: "--rto" }, { data: points.srtt, color: "--rtt" }], function (v) { return Math.round(v) + " ms"; });
-  drawChart($("chart-loss"), [{ data: points.retrans, color: "--loss" }, { data: points.fec, color: "--fec" }], function (v) { return v.toFixed(v < 1 ? 2 : 1) + " %"; });
+  drawChart($("chart-throughput"), [{ data: points.sent, color: "--send" }, { data: points.received, color: "--recv" }, { data: points.acked, color: "--ack", dash: true }], rate, 1000);
+  drawChart($("chart-rtt"), [{ data: points.rto, color: "--rto" }, { data: points.srtt, color: "--rtt" }], function (v) { return Math.round(v) + " ms"; }, 20);
+  drawChart($("chart-loss"), [{ data: points.retrans, color: "--loss" }, { data: points.fec, color: "--fec" }], function (v) { return v.toFixed(v < 1 ? 2 : 1) + " %"; }, 1);
 }
 
 function poll() {

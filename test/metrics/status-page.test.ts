@@ -107,4 +107,37 @@ describe('live status page', () => {
       target.close();
     }
   });
+
+  it('labels every chart of an idle tunnel with distinct values', {
+    skip: chromium === null ? 'no Chromium installed (apt-get install chromium)' : false,
+    timeout: 120_000,
+  }, async () => {
+    const target = await CountingTarget.start(DOWNLOAD_RATE);
+    const tunnel = await startMetricsTunnel(target.port);
+    const browser = Chromium.launch(chromium as string, WIDTH, HEIGHT);
+    try {
+      const page = await browser.open(`${tunnel.clientMetrics}/`, WIDTH, HEIGHT);
+      const start = Date.now();
+      let ticks: string[] = [];
+      for (;;) {
+        ticks = (await browser.evaluate(
+          page,
+          '["chart-throughput", "chart-rtt", "chart-loss"].map((id) => document.getElementById(id)?.dataset.ticks ?? "")',
+        )) as string[];
+        if (ticks.every((t) => t !== '')) break;
+        if (Date.now() - start > PAGE_DEADLINE_MS)
+          assert.fail(`after ${PAGE_DEADLINE_MS} ms no chart is drawn`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      for (const t of ticks) {
+        const labels = t.split('|');
+        assert.equal(labels.length, 5, t);
+        assert.equal(new Set(labels).size, 5, `grid labels ${t}`);
+      }
+    } finally {
+      await browser.close();
+      await tunnel.stop();
+      target.close();
+    }
+  });
 });
