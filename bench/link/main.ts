@@ -233,6 +233,7 @@ async function main(): Promise<void> {
                 `${r.goodputMbit.toFixed(2).padStart(7)} Mbit/s ` +
                 `probe p50 ${r.probe.p50Ms?.toFixed(0) ?? '-'} p99 ${r.probe.p99Ms?.toFixed(0) ?? '-'} ms ` +
                 `wire x${overhead} queue drops ${r.wire?.queueDrops ?? '-'} ` +
+                (r.loopbackTcpDrops ? `loopback TCP drops ${r.loopbackTcpDrops} (host disturbed) ` : '') +
                 `${r.complete ? 'complete' : 'capped'}${r.ok ? '' : ` FAILED: ${r.error}`}`,
             );
             if (r.linkChanges !== undefined) console.log(`  ${describeResponse(r.linkChanges.response)}`);

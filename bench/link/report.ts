@@ -224,6 +224,20 @@ function loadLine(loads: number[] | undefined): string[] {
   ];
 }
 
+/** The runs during which the kernel dropped segments on the namespaces' loopback connections (loopback-drops.ts). */
+export function disturbedLine(runs: readonly RunResult[]): string[] {
+  const hit = runs.filter((r) => (r.loopbackTcpDrops ?? 0) > 0);
+  if (hit.length === 0) return [];
+  const which = hit.map(
+    (r) => `${r.profile} ${r.transport} ${isWarm(r) ? 'warm' : 'cold'} (${r.loopbackTcpDrops} segments)`,
+  );
+  return [
+    `Disturbed by the host: in ${which.join(', ')} the kernel dropped segments on the namespaces' own loopback`,
+    'TCP connections (the data source to the tunnel server, the tunnel client to the fetcher), which stalls',
+    "the source on its retransmission timer: those cells measured the host's TCP memory, not the transport.",
+  ];
+}
+
 export interface BenchmarkReport {
   date: string;
   node: string;
@@ -613,6 +627,7 @@ export function renderMarkdown(full: BenchmarkReport): string {
     'both ends and the emulated link share those two cores. Chart: [link-benchmark.svg](link-benchmark.svg),',
     'raw data: [link-benchmark.json](link-benchmark.json).',
     ...loadLine(report.loadAverages),
+    ...disturbedLine(full.runs),
     '',
     '## Results',
     '',

@@ -19,6 +19,7 @@ import {
   probeIntervalMs,
 } from './endpoint-protocol.js';
 import { type LinkStatus, wireBytes } from './link-settings.js';
+import { loopbackTcpDrops } from './loopback-drops.js';
 import { ADDRESS_A, NAMESPACE_A, NAMESPACE_B } from './netns.js';
 import { sha256Hex } from './payload.js';
 import { ProcessSet } from './processes.js';
@@ -107,6 +108,11 @@ export interface RunResult {
   /** For TCP: the congestion control `ss` showed on the server's socket. */
   congestionSeen: string | null;
   progress: Array<[number, number]>;
+  /**
+   * Segments the kernel dropped on the namespaces' loopback TCP connections during the run
+   * (loopback-drops.ts): above 0, the host disturbed the run. Absent in reports from before it was counted.
+   */
+  loopbackTcpDrops?: number | null;
   /** Only with RunOptions.changes. */
   linkChanges?: LinkChangeRecord;
   /** Only with RunOptions.competitor. */
@@ -260,6 +266,7 @@ async function fetchOnce(
             options.capMs + competitor.spec.offsetMs + FETCH_GRACE_MS,
           );
     await emulator.resetCounters();
+    const dropsBefore = loopbackTcpDrops();
     const fetcher = procs.start(NAMESPACE_A, `${transport.id} fetch`, process.execPath, [
       ENDPOINT,
       'fetch',
@@ -287,6 +294,8 @@ async function fetchOnce(
       : null;
     const theirs = (await competing?.stop()) ?? null;
     const link = await emulator.status();
+    const dropsAfter = loopbackTcpDrops();
+    result.loopbackTcpDrops = dropsBefore === null || dropsAfter === null ? null : dropsAfter - dropsBefore;
     const fetch = JSON.parse(fetcher.stdout.trim().split('\n').pop() ?? '') as FetchResult;
     const probes = fetch.idleProbeRttMs.length + fetch.probeRttMs.length;
     const delivered = fetch.receivedBytes + probes * (PROBE_REQUEST + PROBE_RESPONSE);
