@@ -1,0 +1,220 @@
+import type { Duplex } from 'node:stream';
+import { Fifo } from '../smux/fifo.js';
+import { SMALL_REQUEST_BYTES } from '../smux/index.js';
+
+/**
+ * A target socket's read: what libuv asks of a stream socket per read (64 KiB) and what Node's own reads
+ * took, so a bulk download makes as many read calls as before.
+ */
+export const TARGET_READ_BYTES = 64 * 1024;
+/**
+ * What one stream may hold read from its target and not yet taken by smux: two reads, one being framed
+ * and one waiting behind it, as before (one read in the stream, Node's read-ahead in the socket), so a
+ * bulk stream has its next read ready when its writer wants more.
+ */
+export const STREAM_READ_AHEAD = 2 * TARGET_READ_BYTES;
+/**
+ * Bytes a session's streams may hold read from their targets and not yet taken by smux before its
+ * streams read only a request's worth each (SESSION_SHORT_READ_BYTES). A session that stalls (a peer
+ * out of coverage, or one that opens thousands of streams and never acknowledges) held two reads per
+ * stream, 3000 streams 330 MiB (docs/stream-memory-2026-12-07-synmem37.md); eight bulk streams fill
+ * their read-ahead within it, and a healthy session's connection takes the held data far faster than
+ * the 1 MiB lasts.
+ */
+export const SESSION_UNSENT_CAP = 1024 * 1024;
+/**
+ * A read while the session is past its cap: a request's or a response's worth, which the smux writer
+ * sends ahead of the backlogged streams (frame-writer.ts SMALL_REQUEST_BYTES), so a stream that had
+ * nothing waiting still answers at once, and a stalled session holds this much per stream.
+ */
+export const SESSION_SHORT_READ_BYTES = SMALL_REQUEST_BYTES;
+
+/**
+ * Every target socket of this thread reads into this one buffer (net.Socket's `onread`): libuv reads
+ * one socket at a time on this thread and the callback copies the bytes out before it returns, so no
+ * socket keeps a buffer of its own while it waits, and none reads ahead (Node's own reads allocate
+ * 64 KiB each and read one more while the stream is back-pressured).
+ */
+const sharedRead = Buffer.allocUnsafeSlow(TARGET_READ_BYTES);
+const sharedShortRead = sharedRead.subarray(0, SESSION_SHORT_READ_BYTES);
+
+/**
+ * One session's account of its target reads: the bytes its streams hold read and not yet taken by smux,
+ * plus the reads they were allowed to make next; at most SESSION_UNSENT_CAP but for each stream's short
+ * read, which needs no room. Streams that wait for room take it in turn.
+ */
+export class SessionReads {
+  /** Held and reserved bytes of all the session's streams. */
+  unsent = 0;
+  private readonly waiting = new Fifo<TargetReader>();
+
+  /** Take `bytes` of room for a read, if there is. */
+  reserve(bytes: number): boolean {
+    if (this.unsent + bytes > SESSION_UNSENT_CAP) return false;
+    this.unsent += bytes;
+    return true;
+  }
+
+  /** `reader` reads again once there is room for its next read. */
+  wait(reader: TargetReader): void {
+    this.waiting.push(reader);
+  }
+
+  /** Bytes went back: the readers waiting longest read again while there is room for them. */
+  release(bytes: number): void {
+    this.unsent -= bytes;
+    for (;;) {
+      const reader = this.waiting.at(0);
+      if (reader === undefined) return;
+      if (reader.isWaiting && !reader.resumeWithRoom()) return;
+      this.waiting.shift();
+    }
+  }
+}
+
+/**
+ * Reads one target socket into its smux stream (the server's download direction) through the socket's
+ * `onread` (see `onread`): each read is copied into a buffer of its size and written to the stream. The
+ * socket reads on while the stream holds less than STREAM_READ_AHEAD and the session has room for the
+ * next read, else it pauses until the stream's writes complete (smux took their frames and the connection
+ * has room) or, when the session had none, until it is this stream's turn for room. A stream holding
+ * nothing may always make a short read (SESSION_SHORT_READ_BYTES) without room, and its first read and
+ * any after a read that did not fill its buffer (the target had paused) are short: a request's answer
+ * is never held up by other streams, a bulk stream reads 64 KiB from its second read on, and a stalled
+ * session holds its cap plus one short read per stream instead of two 64 KiB reads per stream.
+ */
+export class TargetReader {
+  /** The `onread` option of the target socket's net.connect. */
+  readonly onread: { buffer: () => Buffer; callback: (bytes: number, buffer: Buffer) => boolean };
+  private socket: Duplex | null = null;
+  private stream: Duplex | null = null;
+  /** Written to the stream, its write callbacks not yet run (the stream's writableLength then). */
+  private held = 0;
+  /** Session room taken for the next read. */
+  private reserved = 0;
+  /** The size of the next read: its buffer was handed to the socket after the last read. */
+  private nextRead = SESSION_SHORT_READ_BYTES;
+  private paused = false;
+  /** Paused in the session's queue for room. */
+  private waiting = false;
+  private stopped = false;
+  private released = false;
+  private readonly onWritten = (): void => this.written();
+
+  constructor(private readonly session: SessionReads) {
+    this.onread = {
+      buffer: () => (this.nextRead === TARGET_READ_BYTES ? sharedRead : sharedShortRead),
+      callback: (bytes, buffer) => this.read(bytes, buffer),
+    };
+  }
+
+  /** Bytes read from the target that the stream has not yet taken. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  /** The socket waits for the stream or for the session's room before it reads again. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** @internal Waiting in the session's queue (SessionReads.release). */
+  get isWaiting(): boolean {
+    return this.waiting;
+  }
+
+  /**
+   * Start writing `socket`'s data (the socket created with `onread`) to `stream`; returns the function
+   * that stops it (pipe.ts's Copier). What the stream holds counts for the session until it has taken it
+   * or is gone.
+   */
+  start(socket: Duplex, stream: Duplex): () => void {
+    this.socket = socket;
+    this.stream = stream;
+    stream.once('close', () => this.release());
+    return () => {
+      this.stopped = true;
+      this.waiting = false;
+    };
+  }
+
+  /** @internal The session has room: take it for the next read and read; false when there is none. */
+  resumeWithRoom(): boolean {
+    if (!this.session.reserve(this.nextRead)) return false;
+    this.reserved = this.nextRead;
+    this.waiting = false;
+    this.resume();
+    return true;
+  }
+
+  private read(bytes: number, buffer: Buffer): boolean {
+    // Reads start after the socket's 'connect', whose listener calls start() first.
+    const stream = this.stream;
+    if (stream === null || this.stopped) return false;
+    const chunk = Buffer.allocUnsafe(bytes);
+    buffer.copy(chunk, 0, 0, bytes);
+    // the bytes count as held, and the room reserved for them goes back (all of it for a read that did
+    // not fill it) before this stream asks for room again
+    this.held += bytes;
+    this.session.unsent += bytes;
+    const reserved = this.reserved;
+    this.reserved = 0;
+    this.session.release(reserved);
+    this.nextRead = bytes === buffer.length ? TARGET_READ_BYTES : SESSION_SHORT_READ_BYTES;
+    stream.write(chunk, this.onWritten);
+    if (this.reserveNext()) return true;
+    this.paused = true;
+    this.waitForRoom();
+    return false;
+  }
+
+  /** Whether the next read may go ahead now, taking its room. */
+  private reserveNext(): boolean {
+    if (this.held + this.nextRead > STREAM_READ_AHEAD) return false;
+    if (this.nextRead === SESSION_SHORT_READ_BYTES && this.held === 0) return true;
+    if (!this.session.reserve(this.nextRead)) return false;
+    this.reserved = this.nextRead;
+    return true;
+  }
+
+  /** Paused with room in the stream for the next read: the session had none, so take a turn for it. */
+  private waitForRoom(): void {
+    if (this.waiting || this.held + this.nextRead > STREAM_READ_AHEAD) return;
+    this.waiting = true;
+    this.session.wait(this);
+  }
+
+  /** A write completed: what the stream still holds of ours is its writableLength. */
+  private written(): void {
+    if (this.released) return;
+    const held = this.stream!.writableLength;
+    const taken = this.held - held;
+    this.held = held;
+    if (this.paused && !this.stopped && (!this.waiting || held === 0)) {
+      if (this.reserveNext()) {
+        this.waiting = false;
+        this.resume();
+      } else {
+        this.waitForRoom();
+      }
+    }
+    this.session.release(taken);
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.socket!.resume();
+  }
+
+  /** The stream is gone: whatever it held no longer counts (its write callbacks may never run). */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.stopped = true;
+    this.waiting = false;
+    const bytes = this.held + this.reserved;
+    this.held = 0;
+    this.reserved = 0;
+    this.session.release(bytes);
+  }
+}
