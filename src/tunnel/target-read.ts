@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream';
-import { Fifo } from '../smux/fifo.js';
 import { SMALL_REQUEST_BYTES } from '../smux/index.js';
 
 /**
@@ -40,13 +39,12 @@ const sharedShortRead = sharedRead.subarray(0, SESSION_SHORT_READ_BYTES);
 
 /**
  * One session's account of its target reads: the bytes its streams hold read and not yet taken by smux,
- * plus the reads they were allowed to make next; at most SESSION_UNSENT_CAP but for each stream's short
- * read, which needs no room. Streams that wait for room take it in turn.
+ * plus the room taken for the reads they will make next; at most SESSION_UNSENT_CAP but for the short
+ * read a stream holding nothing may make without room.
  */
 export class SessionReads {
   /** Held and reserved bytes of all the session's streams. */
   unsent = 0;
-  private readonly waiting = new Fifo<TargetReader>();
 
   /** Take `bytes` of room for a read, if there is. */
   reserve(bytes: number): boolean {
@@ -54,34 +52,24 @@ export class SessionReads {
     this.unsent += bytes;
     return true;
   }
-
-  /** `reader` reads again once there is room for its next read. */
-  wait(reader: TargetReader): void {
-    this.waiting.push(reader);
-  }
-
-  /** Bytes went back: the readers waiting longest read again while there is room for them. */
-  release(bytes: number): void {
-    this.unsent -= bytes;
-    for (;;) {
-      const reader = this.waiting.at(0);
-      if (reader === undefined) return;
-      if (reader.isWaiting && !reader.resumeWithRoom()) return;
-      this.waiting.shift();
-    }
-  }
 }
 
 /**
  * Reads one target socket into its smux stream (the server's download direction) through the socket's
- * `onread` (see `onread`): each read is copied into a buffer of its size and written to the stream. The
- * socket reads on while the stream holds less than STREAM_READ_AHEAD and the session has room for the
- * next read, else it pauses until the stream's writes complete (smux took their frames and the connection
- * has room) or, when the session had none, until it is this stream's turn for room. A stream holding
- * nothing may always make a short read (SESSION_SHORT_READ_BYTES) without room, and its first read and
- * any after a read that did not fill its buffer (the target had paused) are short: a request's answer
- * is never held up by other streams, a bulk stream reads 64 KiB from its second read on, and a stalled
- * session holds its cap plus one short read per stream instead of two 64 KiB reads per stream.
+ * `onread`: each read is copied into a buffer of its size and written to the stream. The size of a read is
+ * chosen when the read before it returns (Node asks for the next buffer then), so a read is either short
+ * (SESSION_SHORT_READ_BYTES) or has room taken for it in the session beforehand:
+ * - a stream holding nothing may always make a short read, without room: a stream's first read, and one
+ *   in a session with no room left (a request's answer is never held up by other streams);
+ * - after a read that filled its buffer the next is TARGET_READ_BYTES, after one that did not (the target
+ *   had no more) a short one, each with room taken for it while the session has room, else a short one
+ *   once the stream holds nothing again;
+ * - the socket reads on while the stream holds less than STREAM_READ_AHEAD, else it waits for the
+ *   stream's writes to complete (smux took their frames and the connection has room).
+ * A stalled session therefore holds at most SESSION_UNSENT_CAP plus one short read per stream, however
+ * its peer acknowledges, instead of two 64 KiB reads per stream; a bulk stream reads 64 KiB at a time from
+ * its second read on. Room is held from the read before: a stream whose target stops right after a read
+ * that filled its buffer keeps 64 KiB of room until it reads again.
  */
 export class TargetReader {
   /** The `onread` option of the target socket's net.connect. */
@@ -90,13 +78,11 @@ export class TargetReader {
   private stream: Duplex | null = null;
   /** Written to the stream, its write callbacks not yet run (the stream's writableLength then). */
   private held = 0;
-  /** Session room taken for the next read. */
-  private reserved = 0;
   /** The size of the next read: its buffer was handed to the socket after the last read. */
   private nextRead = SESSION_SHORT_READ_BYTES;
+  /** Session room taken for the next read: nextRead, or 0 for a short read once nothing is held. */
+  private reserved = 0;
   private paused = false;
-  /** Paused in the session's queue for room. */
-  private waiting = false;
   private stopped = false;
   private released = false;
   private readonly onWritten = (): void => this.written();
@@ -113,14 +99,9 @@ export class TargetReader {
     return this.held;
   }
 
-  /** The socket waits for the stream or for the session's room before it reads again. */
+  /** The socket waits for the stream before it reads again. */
   get isPaused(): boolean {
     return this.paused;
-  }
-
-  /** @internal Waiting in the session's queue (SessionReads.release). */
-  get isWaiting(): boolean {
-    return this.waiting;
   }
 
   /**
@@ -134,17 +115,7 @@ export class TargetReader {
     stream.once('close', () => this.release());
     return () => {
       this.stopped = true;
-      this.waiting = false;
     };
-  }
-
-  /** @internal The session has room: take it for the next read and read; false when there is none. */
-  resumeWithRoom(): boolean {
-    if (!this.session.reserve(this.nextRead)) return false;
-    this.reserved = this.nextRead;
-    this.waiting = false;
-    this.resume();
-    return true;
   }
 
   private read(bytes: number, buffer: Buffer): boolean {
@@ -153,57 +124,39 @@ export class TargetReader {
     if (stream === null || this.stopped) return false;
     const chunk = Buffer.allocUnsafe(bytes);
     buffer.copy(chunk, 0, 0, bytes);
-    // the bytes count as held, and the room reserved for them goes back (all of it for a read that did
-    // not fill it) before this stream asks for room again
+    // the room taken for this read now holds its bytes (a read that did not fill it gives the rest back)
     this.held += bytes;
-    this.session.unsent += bytes;
-    const reserved = this.reserved;
+    this.session.unsent += bytes - this.reserved;
     this.reserved = 0;
-    this.session.release(reserved);
-    this.nextRead = bytes === buffer.length ? TARGET_READ_BYTES : SESSION_SHORT_READ_BYTES;
+    const next = bytes === buffer.length ? TARGET_READ_BYTES : SESSION_SHORT_READ_BYTES;
+    if (this.session.reserve(next)) {
+      this.nextRead = next;
+      this.reserved = next;
+    } else {
+      this.nextRead = SESSION_SHORT_READ_BYTES;
+    }
     stream.write(chunk, this.onWritten);
-    if (this.reserveNext()) return true;
+    if (this.mayRead()) return true;
     this.paused = true;
-    this.waitForRoom();
     return false;
   }
 
-  /** Whether the next read may go ahead now, taking its room. */
-  private reserveNext(): boolean {
-    if (this.held + this.nextRead > STREAM_READ_AHEAD) return false;
-    if (this.nextRead === SESSION_SHORT_READ_BYTES && this.held === 0) return true;
-    if (!this.session.reserve(this.nextRead)) return false;
-    this.reserved = this.nextRead;
-    return true;
-  }
-
-  /** Paused with room in the stream for the next read: the session had none, so take a turn for it. */
-  private waitForRoom(): void {
-    if (this.waiting || this.held + this.nextRead > STREAM_READ_AHEAD) return;
-    this.waiting = true;
-    this.session.wait(this);
+  /** Whether the next read may go ahead: it has room and the stream has space, or it is a free short read. */
+  private mayRead(): boolean {
+    if (this.reserved === 0) return this.held === 0;
+    return this.held + this.nextRead <= STREAM_READ_AHEAD;
   }
 
   /** A write completed: what the stream still holds of ours is its writableLength. */
   private written(): void {
     if (this.released) return;
     const held = this.stream!.writableLength;
-    const taken = this.held - held;
+    this.session.unsent -= this.held - held;
     this.held = held;
-    if (this.paused && !this.stopped && (!this.waiting || held === 0)) {
-      if (this.reserveNext()) {
-        this.waiting = false;
-        this.resume();
-      } else {
-        this.waitForRoom();
-      }
+    if (this.paused && !this.stopped && this.mayRead()) {
+      this.paused = false;
+      this.socket!.resume();
     }
-    this.session.release(taken);
-  }
-
-  private resume(): void {
-    this.paused = false;
-    this.socket!.resume();
   }
 
   /** The stream is gone: whatever it held no longer counts (its write callbacks may never run). */
@@ -211,10 +164,8 @@ export class TargetReader {
     if (this.released) return;
     this.released = true;
     this.stopped = true;
-    this.waiting = false;
-    const bytes = this.held + this.reserved;
+    this.session.unsent -= this.held + this.reserved;
     this.held = 0;
     this.reserved = 0;
-    this.session.release(bytes);
   }
 }

@@ -9,9 +9,10 @@ import {
   SESSION_UNSENT_CAP,
   SessionReads,
   STREAM_READ_AHEAD,
+  TARGET_READ_BYTES,
   TargetReader,
 } from '../../src/tunnel/target-read.js';
-import { readAll, sessionPair, sha256, smuxConfig } from '../smux/helpers.js';
+import { randomBytes, readAll, sessionPair, sha256, smuxConfig } from '../smux/helpers.js';
 
 /** Event-loop turns `until` waits at most: far more than the sockets here need to settle. */
 const MAX_TURNS = 200_000;
@@ -45,6 +46,37 @@ function startTarget(pattern: (i: number) => Buffer | null): Promise<net.Server>
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+/** A target that writes `data(i)` to its i-th connection at once and ends it only when the stream does. */
+function startQuietTarget(data: (i: number) => Buffer): Promise<net.Server> {
+  let accepted = 0;
+  const server = net.createServer({ allowHalfOpen: true }, (c) => {
+    c.on('error', () => {});
+    const i = accepted++;
+    c.write(data(i));
+    c.on('end', () => c.end());
+    if (data(i).length > SESSION_SHORT_READ_BYTES + TARGET_READ_BYTES) c.end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Resolve with the first `n` bytes `stream` delivers. */
+function readBytes(stream: SmuxStream, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let got = 0;
+    const onData = (part: Buffer): void => {
+      parts.push(part);
+      got += part.length;
+      if (got >= n) {
+        stream.off('data', onData);
+        resolve(Buffer.concat(parts));
+      }
+    };
+    stream.on('data', onData);
+    stream.once('error', reject);
+  });
+}
+
 interface Served {
   reader: TargetReader;
   socket: net.Socket;
@@ -52,8 +84,7 @@ interface Served {
 }
 
 /** The server's wiring (tunnel/server.ts onStream): each accepted stream dials the target and pipes. */
-function serveStreams(server: SmuxSession, port: number): Served[] {
-  const reads = new SessionReads();
+function serveStreams(server: SmuxSession, port: number, reads = new SessionReads()): Served[] {
   const served: Served[] = [];
   server.on('stream', (stream: SmuxStream) => {
     const reader = new TargetReader(reads);
@@ -104,6 +135,39 @@ describe('TargetReader: what a session holds read from its targets', () => {
     pair.server.close();
   });
 
+  // with a deadlock this would hang: the timeout only turns that into a failure
+  test('room held by streams whose targets went quiet after a full read does not stop a bulk stream', {
+    timeout: 60_000,
+  }, async () => {
+    // each quiet target sends a short read's worth and one full read, then nothing: its stream keeps
+    // room for a next 64 KiB read, and more of them than the cap has room for
+    const quiet = Math.ceil(SESSION_UNSENT_CAP / TARGET_READ_BYTES) + 4;
+    const burst = randomBytes(SESSION_SHORT_READ_BYTES + TARGET_READ_BYTES);
+    const bulk = randomBytes(1 << 20);
+    const target = await startQuietTarget((i) => (i < quiet ? burst : bulk));
+    const pair = sessionPair(smuxConfig(2));
+    try {
+      const port = (target.address() as net.AddressInfo).port;
+      const reads = new SessionReads();
+      serveStreams(pair.server, port, reads);
+      const bursts: Promise<Buffer>[] = [];
+      for (let i = 0; i < quiet; i++) {
+        const stream = pair.client.openStream();
+        bursts.push(readBytes(stream, burst.length));
+        await once(target, 'connection');
+      }
+      await Promise.all(bursts);
+      assert.ok(reads.unsent >= SESSION_UNSENT_CAP - TARGET_READ_BYTES, `room taken ${reads.unsent}`);
+      const stream = pair.client.openStream();
+      const got = await readAll(stream);
+      assert.equal(sha256(got), sha256(bulk));
+    } finally {
+      pair.client.close();
+      pair.server.close();
+      target.close();
+    }
+  });
+
   test('a session that drains again delivers every stream intact, in order', async () => {
     const sizes = [0, 1, 2047, 2048, 2049, 65536, 65537, 300_000, 1 << 20];
     const data = Array.from({ length: 24 }, (_, i) => {
@@ -111,8 +175,8 @@ describe('TargetReader: what a session holds read from its targets', () => {
       return Buffer.from(Array.from({ length: size }, (_, j) => (i * 31 + j * 7) & 0xff));
     });
     const target = await startTarget((i) => data[i]!);
+    const pair = sessionPair(smuxConfig(2));
     try {
-      const pair = sessionPair(smuxConfig(2));
       pair.clientConn.pause();
       const port = (target.address() as net.AddressInfo).port;
       const served = serveStreams(pair.server, port);
@@ -130,9 +194,9 @@ describe('TargetReader: what a session holds read from its targets', () => {
         assert.equal(got[i]!.length, data[i]!.length, `stream ${i}`);
         assert.equal(sha256(got[i]!), sha256(data[i]!), `stream ${i}`);
       }
+    } finally {
       pair.client.close();
       pair.server.close();
-    } finally {
       target.close();
     }
   });
