@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream';
-import { SMALL_REQUEST_BYTES } from '../smux/index.js';
 
 /**
  * A target socket's read: what libuv asks of a stream socket per read (64 KiB) and what Node's own reads
@@ -13,20 +12,21 @@ export const TARGET_READ_BYTES = 64 * 1024;
  */
 export const STREAM_READ_AHEAD = 2 * TARGET_READ_BYTES;
 /**
- * Bytes a session's streams may hold read from their targets and not yet taken by smux before its
- * streams read only a request's worth each (SESSION_SHORT_READ_BYTES). A session that stalls (a peer
- * out of coverage, or one that opens thousands of streams and never acknowledges) held two reads per
- * stream, 3000 streams 330 MiB (docs/stream-memory-2026-12-07-synmem37.md); eight bulk streams fill
- * their read-ahead within it, and a healthy session's connection takes the held data far faster than
- * the 1 MiB lasts.
+ * Bytes a session's streams may hold read from their targets and not yet taken by smux, the room taken
+ * for their next reads included, before its streams read SESSION_SHORT_READ_BYTES at a time. A session
+ * that stalls (a peer out of coverage, or one that opens thousands of streams and never acknowledges)
+ * held two 64 KiB reads per stream: 3000 streams, 330 MiB. A bulk stream takes up to 192 KiB of it (two
+ * reads and the room for its next), so ten bulk streams read 64 KiB at a time. With 1 MiB and 2 KiB
+ * short reads, sixteen bulk streams raised the round trip of a probe beside them by 3-6 ms p50 in 4 of 4
+ * pairs; with 2 MiB and 8 KiB it was level (docs/stream-memory-2026-12-07-synmem37.md).
  */
-export const SESSION_UNSENT_CAP = 1024 * 1024;
+export const SESSION_UNSENT_CAP = 2 * 1024 * 1024;
 /**
- * A read while the session is past its cap: a request's or a response's worth, which the smux writer
- * sends ahead of the backlogged streams (frame-writer.ts SMALL_REQUEST_BYTES), so a stream that had
- * nothing waiting still answers at once, and a stalled session holds this much per stream.
+ * A read without room (a stream's first, or any once the session's room is taken): what a stalled
+ * session holds per stream. 8 KiB is one whole frame at our default -framesize, so the streams of a busy
+ * session past its cap still send full frames (2 KiB reads there cost the probe's round trip above).
  */
-export const SESSION_SHORT_READ_BYTES = SMALL_REQUEST_BYTES;
+export const SESSION_SHORT_READ_BYTES = 8 * 1024;
 
 /**
  * Every target socket of this thread reads into this one buffer (net.Socket's `onread`): libuv reads
@@ -60,7 +60,7 @@ export class SessionReads {
  * chosen when the read before it returns (Node asks for the next buffer then), so a read is either short
  * (SESSION_SHORT_READ_BYTES) or has room taken for it in the session beforehand:
  * - a stream holding nothing may always make a short read, without room: a stream's first read, and one
- *   in a session with no room left (a request's answer is never held up by other streams);
+ *   in a session with no room left (an answer is never held up by other streams' data);
  * - after a read that filled its buffer the next is TARGET_READ_BYTES, after one that did not (the target
  *   had no more) a short one, each with room taken for it while the session has room, else a short one
  *   once the stream holds nothing again;
