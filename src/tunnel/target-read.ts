@@ -16,15 +16,16 @@ export const STREAM_READ_AHEAD = 2 * TARGET_READ_BYTES;
  * for their next reads included, before its streams read SESSION_SHORT_READ_BYTES at a time. A session
  * that stalls (a peer out of coverage, or one that opens thousands of streams and never acknowledges)
  * held two 64 KiB reads per stream: 3000 streams, 330 MiB. A bulk stream takes up to 192 KiB of it (two
- * reads and the room for its next), so ten bulk streams read 64 KiB at a time. With 1 MiB and 2 KiB
- * short reads, sixteen bulk streams raised the round trip of a probe beside them by 3-6 ms p50 in 4 of 4
- * pairs; with 2 MiB and 8 KiB it was level (docs/stream-memory-2026-12-07-synmem37.md).
+ * reads and the room for its next), so sixteen bulk streams (3 MiB) still read 64 KiB at a time; 4 MiB is
+ * also what a session may hold received and unread by default (-smuxbuf). Sixteen bulk streams through
+ * caps of 1, 2, 4 and 8 MiB: docs/stream-memory-2026-12-07-synmem37.md.
  */
-export const SESSION_UNSENT_CAP = 2 * 1024 * 1024;
+export const SESSION_UNSENT_CAP = 4 * 1024 * 1024;
 /**
  * A read without room (a stream's first, or any once the session's room is taken): what a stalled
  * session holds per stream. 8 KiB is one whole frame at our default -framesize, so the streams of a busy
- * session past its cap still send full frames (2 KiB reads there cost the probe's round trip above).
+ * session past its cap still send full frames (with 2 KiB reads and a 1 MiB cap, a probe's round trip
+ * beside sixteen bulk streams rose 3-6 ms p50 in 4 of 4 pairs).
  */
 export const SESSION_SHORT_READ_BYTES = 8 * 1024;
 
