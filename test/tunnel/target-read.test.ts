@@ -8,7 +8,6 @@ import {
   SESSION_SHORT_READ_BYTES,
   SESSION_UNSENT_CAP,
   SessionReads,
-  STREAM_READ_AHEAD,
   TARGET_READ_BYTES,
   TargetReader,
 } from '../../src/tunnel/target-read.js';
@@ -116,7 +115,8 @@ describe('TargetReader: what a session holds read from its targets', () => {
     const pair = sessionPair(smuxConfig(2));
     pair.clientConn.pause(); // the peer takes nothing: the server's connection stays back-pressured
     const port = (endlessTarget.address() as net.AddressInfo).port;
-    const served = serveStreams(pair.server, port);
+    const reads = new SessionReads();
+    const served = serveStreams(pair.server, port, reads);
     for (let i = 0; i < streams; i++) pair.client.openStream();
     await until('every target connected and every reader paused', () => {
       return served.length === streams && served.every((s) => s.reader.isPaused);
@@ -129,8 +129,10 @@ describe('TargetReader: what a session holds read from its targets', () => {
     assert.ok(held <= bound, `held ${held} > ${bound}`);
     assert.ok(inStreams <= held, `streams hold ${inStreams}, readers count ${held}`);
     assert.equal(readAhead, 0);
-    // the cap was used: the first streams read on up to their read-ahead
-    assert.ok(held >= SESSION_UNSENT_CAP - STREAM_READ_AHEAD, `held ${held}`);
+    // the room was used (read, or taken for the next reads): the first streams read on with 64 KiB reads
+    assert.ok(reads.unsent <= bound, `held and room ${reads.unsent} > ${bound}`);
+    assert.ok(reads.unsent > SESSION_UNSENT_CAP - TARGET_READ_BYTES, `held and room ${reads.unsent}`);
+    assert.ok(held > streams * SESSION_SHORT_READ_BYTES, `held ${held}`);
     pair.client.close();
     pair.server.close();
   });
