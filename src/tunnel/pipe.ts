@@ -67,18 +67,24 @@ function copyCorked(src: Duplex, dst: Duplex): () => void {
   };
 }
 
+/** Copies src to dst until the function it returns is called. */
+export type Copier = (src: Duplex, dst: Duplex) => () => void;
+
 /**
  * Copy both ways between a local socket and a smux stream, with backpressure (copyCorked), until one direction
  * ends. Then, like kcptun: with closeWait 0 both sides are closed at once (an EOF either way closes the
  * pair); with closeWait > 0 the ended direction is half-closed and the pair is closed after closeWait
  * seconds, or as soon as the other direction ends too. Closing is graceful: what was already read is
  * written out before the FIN. An error or an abrupt close on either side tears both down at once.
+ * `copyBtoA` replaces copyCorked from b to a: the server's target socket reads through its own `onread`
+ * (target-read.ts).
  */
 export function pipeBoth(
   a: Duplex,
   b: Duplex,
   closeWaitSeconds: number,
   onDone: (err?: Error) => void,
+  copyBtoA: Copier = copyCorked,
 ): void {
   let state: 'open' | 'closing' | 'done' = 'open';
   let ended = 0;
@@ -148,5 +154,5 @@ export function pipeBoth(
   a.on('close', onClose(a));
   b.on('close', onClose(b));
   stopAtoB = copyCorked(a, b);
-  stopBtoA = copyCorked(b, a);
+  stopBtoA = copyBtoA(b, a);
 }

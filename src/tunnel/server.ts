@@ -13,6 +13,7 @@ import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { offerUdpChannel, UDP_REQUEST_SID } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
 import { primeRtt, primesRtt } from './rtt-prime.js';
+import { SessionReads, TargetReader } from './target-read.js';
 import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
 import { type ServerUdpContext, ServerUdpFlows } from './udp-server-flows.js';
 
@@ -205,7 +206,8 @@ export class TunnelServer implements TunnelView {
     // a short path's blind first flight toward it carry one parity shard per group (KcpSession.showFecShape)
     session.showFecShape();
     this.live.set(mux, session);
-    mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote));
+    const reads = new SessionReads();
+    mux.on('stream', (stream: SmuxStream) => this.onStream(stream, remote, reads));
     this.acceptUdp(mux, remote);
     // A peer redials from another port: its mismatch lines are limited per host.
     mux.on('close', (err?: Error) => {
@@ -214,12 +216,14 @@ export class TunnelServer implements TunnelView {
     });
   }
 
-  private onStream(stream: SmuxStream, remote: string): void {
+  private onStream(stream: SmuxStream, remote: string, reads: SessionReads): void {
     const { target, quiet, log } = this.options;
+    const reader = new TargetReader(reads);
+    const { onread } = reader;
     const socket =
       'path' in target
-        ? net.connect({ path: target.path, allowHalfOpen: true })
-        : net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+        ? net.connect({ path: target.path, allowHalfOpen: true, onread })
+        : net.connect({ host: target.host, port: target.port, allowHalfOpen: true, onread });
     const label = `in: ${remote}(${stream.id}) out: ${'path' in target ? target.path : formatHostPort(target.host, target.port)}`;
     const onConnectError = (err: Error): void => {
       this.diagnosis.targetDialFailed(label, err, hostOf(remote));
@@ -242,9 +246,15 @@ export class TunnelServer implements TunnelView {
       socket.on('error', () => {}); // reported through pipeBoth's teardown
       socket.setNoDelay(true);
       if (!quiet) log(`stream opened ${label}`);
-      pipeBoth(applicationStream(stream, this.options), socket, this.options.closeWaitSeconds, (err) => {
-        if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
-      });
+      pipeBoth(
+        applicationStream(stream, this.options),
+        socket,
+        this.options.closeWaitSeconds,
+        (err) => {
+          if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
+        },
+        (src, dst) => reader.start(src, dst),
+      );
     });
   }
 }
