@@ -102,20 +102,25 @@ test('under an allowance the first segment is cut to fit it, the rest waits, and
     kcp.sendAllowance -= len;
   });
   kcp.setNoDelay(1, 10, 2, 1);
-  kcp.sendAllowance = 100;
+  kcp.sendAllowance = 300;
   kcp.send(Buffer.alloc(500, 1));
   kcp.flush(false, 0);
   const h = createSegmentHeader();
   assert.equal(out.length, 1);
   readSegmentHeader(out[0], 0, h);
+  // a third of the allowance: room is kept for two more transmissions of it (UNPROVEN_RESENDS)
   assert.deepEqual([out[0].length, h.sn, h.len], [100, 0, 100 - KCP_OVERHEAD]);
   out.length = 0;
-  // due again later, nothing goes: the allowance is spent
-  kcp.flush(false, 5000);
-  assert.equal(out.length, 0);
+  // due again later: sent again twice, the rest still waits; then nothing goes, the allowance is spent
+  for (const at of [1000, 3000, 6000]) kcp.flush(false, at);
+  assert.deepEqual(
+    out.map((d) => d.length),
+    [100, 100],
+  );
+  out.length = 0;
   const ack = segment(KCP_CMD_ACK, h.ts, 0, 1);
-  kcp.input(ack, 0, ack.length, 5010);
-  kcp.flush(false, 5011);
+  kcp.input(ack, 0, ack.length, 6010);
+  kcp.flush(false, 6011);
   assert.equal(kcp.peerEchoed, true);
   const rest = out.flatMap((d) => {
     readSegmentHeader(d, 0, h);

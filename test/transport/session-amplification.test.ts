@@ -88,3 +88,23 @@ test('a server session sends its whole response once the client acknowledges its
   client.close();
   server.close();
 });
+
+test("a lost ACK of the server's first reply costs a resend of it, not the client's next keep-alive", () => {
+  const { clock, scheduler, client, server, toServer, toClient, first, delivered } = pair();
+  server.input(first, first.length);
+  let lost = 0;
+  for (; clock.now < 9_000 && delivered() < RESPONSE; clock.now += 10) {
+    for (const d of toClient.queue.splice(0)) client.input(d, d.length);
+    // the client's first answer (the ACK of the server's reply) is lost: it has nothing more to send
+    for (const d of toServer.queue.splice(0)) {
+      if (lost++ === 0) continue;
+      server.input(d, d.length);
+    }
+    scheduler.run();
+  }
+  assert.equal(delivered(), RESPONSE);
+  // the resend comes at the server's RTO (KCP's initial 200 ms here), not after the 10 s keep-alive
+  assert.ok(clock.now <= 1_000, `the response took ${clock.now} ms`);
+  client.close();
+  server.close();
+});
