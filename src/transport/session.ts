@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BatchSealer, PacketCrypt } from '../crypt/types.js';
 import {
   CONFIRM_GROUPS,
@@ -25,9 +26,11 @@ import {
 } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
+import { AmplificationBudget } from './amplification.js';
 import { type AutoTuning, configureAutoKcp, senderLimit } from './auto-kcp.js';
 import { CcTrace } from './cc-trace.js';
 import type { ByteConnection, ByteSink } from './conn.js';
+import { transportCounters } from './counters.js';
 import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
 import { BacklogWindow, type BatchReceiver, deliverAtBatchEnd, receiveBatch } from './receive-backlog.js';
@@ -117,6 +120,11 @@ export interface SessionOptions {
    * sends and decodes in the shape learned there, and tells it what its own decoder learns.
    */
   peerFecShape?: PeerFecShape;
+  /**
+   * A server session's ts offset (Kcp.setTsOffset): a random one by default, unknown to a forger. A test
+   * fixes it to compare two runs byte for byte.
+   */
+  tsOffset?: number;
 }
 
 /** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
@@ -305,6 +313,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   /** The receive batch whose first datagram read the clock for this session, and what it read. */
   private clockBatch = -1;
   private batchNow = 0;
+  /**
+   * A server session's budget while its peer has not proven its address (amplification.ts); null for a
+   * client session (it chose the address) and once proven.
+   */
+  private amplification: AmplificationBudget | null;
   /** The link's receiveDrops at the last flush: a change means our socket dropped since (Kcp.receiveDropAt). */
   private receiveDrops: number;
 
@@ -339,6 +352,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     if (fecOn) this.fecCreatedShape = fecShapeKey(shape.dataShards, shape.parityShards);
     this.kcp = new Kcp(conv, this.onKcpOutput);
     this.kcp.reserveBytes(headerSize);
+    this.amplification = active ? null : new AmplificationBudget();
+    if (!active) this.kcp.sendAllowance = 0; // until the first datagram's bytes arrive
+    // what an ACK must echo to prove the address, unguessable from our clock (Kcp.setTsOffset)
+    if (!active) this.kcp.setTsOffset(options.tsOffset ?? randomBytes(4).readUInt32LE(0));
     // An AEAD tag follows the payload: shrink KCP's budget so the whole datagram still fits the mtu.
     this.kcp.setMtu(options.mtu - this.crypt.trailerSize);
     this.kcp.outputSlack(this.crypt.trailerSize);
@@ -551,6 +568,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       return;
     }
     snmp.InBytes += n;
+    if (this.amplification !== null) this.receivedUnproven(n);
     const now = this.receivedAt();
     this.datagramsReceived++;
     this.lastReceivedAt = now;
@@ -605,6 +623,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     if (this.closed) return;
     this.wake(now);
+    // proven by this datagram's ACK: what the budget held goes out now, not at the next interval flush
+    if (this.amplification !== null && !this.unproven()) this.requestFlushOnce();
     // the flush an ACK that slid the window ran in Kcp.input held new data back too (the trace's time columns)
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
@@ -806,7 +826,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     // after KCP's datagrams: the shown groups would hold the RTT-priming NOP and the ACK of the peer's
     // behind them (~40 datagrams, ~14 ms at 2 Mbit/s each way), and the controller's first RTT sample is
     // the baseline its Startup judges the queue by
-    if (this.shapeShown === 'due' && this.parityTuner !== null) this.showShapeIfFinal(this.fecEncoder!);
+    if (this.shapeShown === 'due' && this.parityTuner !== null && !this.unproven())
+      this.showShapeIfFinal(this.fecEncoder!);
     if (this.parityTuner !== null && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
@@ -1034,6 +1055,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * (claimed once the datagram before it is queued); returns their wire bytes.
    */
   private sendParity(encoder: FecEncoder, count: number): number {
+    if (this.amplification !== null) return 0; // optional: not toward an address not proven yet
     let wire = 0;
     for (let i = 0; i < count; i++) {
       const slot = this.link.claim();
@@ -1058,11 +1080,53 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * size on the wire. Nothing reads the datagram after this (FEC copied it first).
    */
   private seal(pkt: Buffer, end: number): number {
+    if (this.unproven() && !this.amplification!.take(end + this.crypt.trailerSize)) {
+      transportCounters.amplificationDrops++;
+      return 0;
+    }
     const sealer = this.link.sealer;
     const n = sealer == null ? this.crypt.seal(pkt, end) : sealer.prepare(pkt, end);
     snmp.OutPkts++;
     snmp.OutBytes += n;
     this.link.send(pkt, n);
+    if (this.amplification !== null) this.updateAllowance();
     return n;
+  }
+
+  /** A datagram with `n` bytes after its crypt header from a peer not proven yet: its bytes widen the budget. */
+  private receivedUnproven(n: number): void {
+    this.amplification!.receive(n + this.crypt.headerSize + this.crypt.trailerSize);
+    this.updateAllowance();
+  }
+
+  /** KCP's share of the budget left: the KCP bytes one more datagram may carry (Kcp.sendAllowance). */
+  private updateAllowance(): void {
+    const remaining = this.amplification!.remaining;
+    this.kcp.sendAllowance = remaining - this.kcp.reservedBytes - this.crypt.trailerSize;
+  }
+
+  /**
+   * Whether the peer has yet to prove its address (a server session's, amplification.ts): once KCP saw it
+   * echo a send (Kcp.peerEchoed) the budget ends for good.
+   */
+  private unproven(): boolean {
+    if (this.amplification === null) return false;
+    if (!this.kcp.peerEchoed) return true;
+    this.amplification = null;
+    this.kcp.sendAllowance = Number.POSITIVE_INFINITY;
+    return false;
+  }
+
+  /** The peer has shown the address is its own (always for a client session); see unproven. */
+  get addressProven(): boolean {
+    return !this.unproven();
+  }
+
+  /**
+   * Data was written toward a peer that has not proven its address: its ACK of that data is the proof
+   * (a server that has written nothing cannot have it, and waits for nothing).
+   */
+  get awaitsAddressProof(): boolean {
+    return this.bytesSent > 0 && this.unproven();
   }
 }
