@@ -821,6 +821,24 @@ export class Kcp {
   sendAllowance = Number.POSITIVE_INFINITY;
 
   /**
+   * Set by the owner: flush moves no new segment into the window, whatever the allowance, until the owner
+   * clears it (a server's FEC shape show that its budget deferred goes out ahead of the data held with it,
+   * at the owner's first flush after the peer echoed: KcpSession.showShapeIfFinal). Before the echo it
+   * holds only while a segment is in flight: the peer could not prove its address without one.
+   */
+  holdNewData = false;
+
+  /**
+   * Under the owner's allowance: the wire bytes kept for UNPROVEN_RESENDS more transmissions of the oldest
+   * segment in flight (allowanceRoom), which the owner's own datagrams (FEC parity, the shape show) leave
+   * to it; 0 with nothing in flight.
+   */
+  get resendReserve(): number {
+    if (this.sndBuf.length === 0) return 0;
+    return UNPROVEN_RESENDS * (this.sndBuf.get(0).len + KCP_OVERHEAD + this.reserved + this.slack);
+  }
+
+  /**
    * The peer has acknowledged a data segment of ours with an ACK that echoes the ts of one of its
    * transmissions: it receives what we send to it, so its address is its own, not a forged one
    * (docs/forged-address-2026-12-07-amp36.md). A una or a re-acknowledgement proves nothing (a forger can
@@ -1284,6 +1302,7 @@ export class Kcp {
     let newSegs = 0;
     let newDataLimit: NewDataLimit = 'data';
     let room = this.allowanceHolds() ? this.allowanceRoom(ptr) : Number.POSITIVE_INFINITY;
+    if (this.holdNewData && (this._peerEchoed || this.sndBuf.length > 0)) room = 0;
     while (this.sndQueue.length > 0) {
       if (timeDiff(this._sndNxt, limit) >= 0) {
         newDataLimit = this._rmtWnd < this._sndWnd ? 'rmt-wnd' : 'snd-wnd';

@@ -283,8 +283,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private fecShape: FecShape;
   /** Where the peer's shape is told, until this session's decoder has shown it (notePeerFecShape). */
   private peerFecShape: PeerFecShape | null;
-  /** showFecShape: not asked for, asked for and not sent yet, sent. */
-  private shapeShown: 'no' | 'due' | 'done' = 'no';
+  /**
+   * showFecShape: not asked for, asked for and not sent yet, waiting for the anti-amplification budget (or
+   * the proof) ahead of the data it holds back (showShapeIfFinal), sent.
+   */
+  private shapeShown: 'no' | 'due' | 'deferred' | 'done' = 'no';
   private datagramsReceived = 0;
   private fecRecovered = 0;
   private readonly scheduler: Scheduler;
@@ -821,13 +824,15 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     // Most interval flushes of a session waiting on its peer's ACKs find nothing owed, unsent or due (in a
     // 400-session echo at -mode auto, 89 % of them sent nothing: docs/bench-tunnel-sessions-2026-12-06-
     // sessions27.md); KCP's flush is left out of those, its wait is Kcp.idleWait's.
+    // a show the budget deferred goes ahead of this flush's data, which waited for it (showShapeIfFinal)
+    if (this.shapeShown === 'deferred' && this.showAffordable(this.fecEncoder!))
+      this.showShape(this.fecEncoder!);
     const idle = this.kcp.idleWait(now);
     const wait = idle >= 0 ? idle : this.kcp.flush(false, now);
     // after KCP's datagrams: the shown groups would hold the RTT-priming NOP and the ACK of the peer's
     // behind them (~40 datagrams, ~14 ms at 2 Mbit/s each way), and the controller's first RTT sample is
     // the baseline its Startup judges the queue by
-    if (this.shapeShown === 'due' && this.parityTuner !== null && !this.unproven())
-      this.showShapeIfFinal(this.fecEncoder!);
+    if (this.shapeShown === 'due' && this.parityTuner !== null) this.showShapeIfFinal(this.fecEncoder!);
     if (this.parityTuner !== null && senderLimit(this.kcp) === 'out-of-data') this.drainParity();
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     return this.kcp.paced ? Math.min(wait, pacer!.delay()) : wait;
@@ -852,8 +857,48 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private showShapeIfFinal(encoder: FecEncoder): void {
     if (this.bytesReceived >= CONTROL_ONLY_BYTES) this.shapeShown = 'done';
-    else if (this.parityTuner!.peerFec && !encoder.interleave && !this.mayFollowFecShape())
-      this.showShape(encoder);
+    else if (this.parityTuner!.peerFec && !encoder.interleave && !this.mayFollowFecShape()) {
+      if (this.showAffordable(encoder)) this.showShape(encoder);
+      else this.deferShow();
+    }
+  }
+
+  /**
+   * A server session whose peer has not proven its address and whose budget cannot hold the whole show
+   * (amplification.ts): the show waits, and new data waits behind it (Kcp.holdNewData), until the budget
+   * holds it or the proof comes; it then goes ahead of that data, as the show goes ahead of a first
+   * response where the budget holds it (and in main before the budget). A kcp-go decoder of another shape
+   * (a Go 5/2 client's) so meets every data shard after the show it locked onto, as before the budget:
+   * dropped at the proof instead, the show left the decoder to meet our stream's groups unlocked, and a
+   * group whose descending parity came before its data position was whole rebuilt that position from
+   * unlike shards; sent only after the held data, the same (docs/forged-address-2026-12-07-amp37.md).
+   */
+  private deferShow(): void {
+    this.shapeShown = 'deferred';
+    this.kcp.holdNewData = true;
+  }
+
+  /**
+   * Whether the show may go now: always once the peer proved its address; before, if the budget holds all
+   * its datagrams (showWireBytes) beside the resends KCP keeps room for (Kcp.resendReserve).
+   */
+  private showAffordable(encoder: FecEncoder): boolean {
+    if (!this.unproven()) return true;
+    return this.showWireBytes(encoder) <= this.amplification!.remaining - this.kcp.resendReserve;
+  }
+
+  /**
+   * The wire bytes of the show (showShape): the WINS datagrams that fill SHOWN_GROUPS groups, and each
+   * group's full parity, as long as the group's longest datagram (the open group's may be KCP's).
+   */
+  private showWireBytes(encoder: FecEncoder): number {
+    const wins = this.kcp.reservedBytes + KCP_OVERHEAD;
+    const trailer = this.crypt.trailerSize;
+    const shards = SHOWN_GROUPS * encoder.dataShards - encoder.openDataShards;
+    const firstParity = Math.max(encoder.openGroupLength, wins) + trailer;
+    return (
+      shards * (wins + trailer) + encoder.parityShards * (firstParity + (SHOWN_GROUPS - 1) * (wins + trailer))
+    );
   }
 
   /**
@@ -879,6 +924,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private showShape(encoder: FecEncoder): void {
     this.shapeShown = 'done';
+    this.kcp.holdNewData = false;
     const count = encoder.parityCount;
     const descending = encoder.descendingParity;
     encoder.parityCount = encoder.parityShards;
@@ -1027,6 +1073,12 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * after.
    */
   private readonly onKcpOutput = (buf: Buffer, len: number): void => {
+    // past the budget before FEC takes it: a datagram dropped after its seqid would look lost to the peer's
+    // decoder, which a kcp-go decoder of another shape may rebuild from unlike shards (sendParity)
+    if (this.unproven() && len + this.crypt.trailerSize > this.amplification!.remaining) {
+      transportCounters.amplificationDrops++;
+      return;
+    }
     const pkt = this.link.claim();
     pkt.set(this.outputView(buf, len), 0);
     const encoder = this.fecEncoder;
@@ -1055,13 +1107,30 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * (claimed once the datagram before it is queued); returns their wire bytes.
    */
   private sendParity(encoder: FecEncoder, count: number): number {
-    if (this.amplification !== null) return 0; // optional: not toward an address not proven yet
     let wire = 0;
     for (let i = 0; i < count; i++) {
       const slot = this.link.claim();
-      wire += this.seal(slot, encoder.writeParity(i, slot));
+      const end = encoder.writeParity(i, slot);
+      if (this.unproven() && !this.parityAffordable(end)) continue;
+      wire += this.seal(slot, end);
     }
     return wire;
+  }
+
+  /**
+   * Before the proof a group's parity goes as it would after it, within the budget and the resends KCP
+   * keeps room for (Kcp.resendReserve): a kcp-go decoder of another shape (a Go 5/2 client's) that met
+   * data groups without their parity rebuilt, once parity came, a data position of the first such group
+   * from unlike shards of like length, which its length check lets through as a segment (a una, an sn, a
+   * window of no segment's: a Go client's upload stalled, a download ended short); with the parity it
+   * meets what it met before the budget (docs/forged-address-2026-12-07-amp37.md). Past that: not sent,
+   * counted (TransportCounters.amplificationDrops), the group's seqids kept.
+   */
+  private parityAffordable(end: number): boolean {
+    const wire = end + this.crypt.trailerSize;
+    if (wire <= this.amplification!.remaining - this.kcp.resendReserve) return true;
+    transportCounters.amplificationDrops++;
+    return false;
   }
 
   /**
@@ -1101,8 +1170,17 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
 
   /** KCP's share of the budget left: the KCP bytes one more datagram may carry (Kcp.sendAllowance). */
   private updateAllowance(): void {
-    const remaining = this.amplification!.remaining;
-    this.kcp.sendAllowance = remaining - this.kcp.reservedBytes - this.crypt.trailerSize;
+    const trailer = this.crypt.trailerSize;
+    let room = this.amplification!.remaining;
+    const encoder = this.fecEncoder;
+    const parity = encoder === null ? 0 : encoder.parityCount;
+    // the datagram that completes a group is followed by the group's parity (sendParity), as long as the
+    // longer of it and the group's longest: room for both, so that no group goes without it
+    if (parity > 0 && encoder!.openDataShards === encoder!.dataShards - 1) {
+      const longest = encoder!.openGroupLength + trailer;
+      room = Math.min(room - parity * longest, Math.floor(room / (1 + parity)));
+    }
+    this.kcp.sendAllowance = room - this.kcp.reservedBytes - trailer;
   }
 
   /**
