@@ -794,6 +794,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         limit !== 'out-of-data' &&
         this.fecDecoder?.peerMarksParity === true &&
         cc?.firstFlightPending !== true;
+      encoder.descendingParity = this.marksParity(encoder);
     }
     const share = this.parityShare();
     this.kcp.setParityShare(share);
@@ -939,6 +940,23 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     encoder.parityCount = count;
     encoder.descendingParity = descending;
+  }
+
+  /**
+   * Whether our groups' parity goes highest seqid first, the mark that tells an auto peer our decoder follows
+   * interleaving: not toward a peer that sends another shape and marks nothing (a kcp-go peer of another
+   * shape: none of ours marks nothing, and we interleave only toward one that marks). Until its autotune locks
+   * onto our shape a kcp-go decoder places our shards in groups of its own shape and rebuilds a data position
+   * missing from one with enough shards, from our unlike shards; highest first, our parity fills a group of a
+   * Go 5/2 decoder past its data position 3 (seqid 10) before that seqid arrives, and it rebuilds a false
+   * shard in nearly every session (Go's SNMP FECErrs 1: its length check caught it where the group held
+   * short datagrams; one that does not passes as a segment, docs/forged-address-2026-12-07-amp37.md). Lowest
+   * first, in order, every data position is there before a group is whole: nothing is rebuilt without loss.
+   */
+  private marksParity(encoder: FecEncoder): boolean {
+    const decoder = this.fecDecoder;
+    if (decoder === null || decoder.peerMarksParity) return true;
+    return decoder.dataShards === encoder.dataShards && decoder.parityShards === encoder.parityShards;
   }
 
   /** Nothing more to send for now: the parity interleaved groups still owe goes out (FecEncoder.drain). */
