@@ -868,11 +868,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * A server session whose peer has not proven its address and whose budget cannot hold the whole show
    * (amplification.ts): the show waits, and new data waits behind it (Kcp.holdNewData), until the budget
    * holds it or the proof comes; it then goes ahead of that data, as the show goes ahead of a first
-   * response where the budget holds it (and in main before the budget). A kcp-go decoder of another shape
-   * (a Go 5/2 client's) so meets every data shard after the show it locked onto, as before the budget:
-   * dropped at the proof instead, the show left the decoder to meet our stream's groups unlocked, and a
-   * group whose descending parity came before its data position was whole rebuilt that position from
-   * unlike shards; sent only after the held data, the same (docs/forged-address-2026-12-07-amp37.md).
+   * response where the budget holds it (and did before the budget). A kcp-go decoder of another shape (a
+   * Go 5/2 client's) so meets our data only after the show has locked it onto our shape, as before the
+   * budget; dropped at the proof, or sent after the held data, the show left it to meet our first groups
+   * unlocked, where it rebuilds false shards from our unlike ones (docs/forged-address-2026-12-07-amp37.md).
    */
   private deferShow(): void {
     this.shapeShown = 'deferred';
@@ -1137,12 +1136,12 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
 
   /**
    * Before the proof a group's parity goes as it would after it, within the budget and the resends KCP
-   * keeps room for (Kcp.resendReserve): a kcp-go decoder of another shape (a Go 5/2 client's) that met
-   * data groups without their parity rebuilt, once parity came, a data position of the first such group
-   * from unlike shards of like length, which its length check lets through as a segment (a una, an sn, a
-   * window of no segment's: a Go client's upload stalled, a download ended short); with the parity it
-   * meets what it met before the budget (docs/forged-address-2026-12-07-amp37.md). Past that: not sent,
-   * counted (TransportCounters.amplificationDrops), the group's seqids kept.
+   * keeps room for (Kcp.resendReserve): a kcp-go decoder of another shape (a Go 5/2 client's) takes the
+   * seqids of unsent parity for lost shards, and where one fell on a data position of its own groups it
+   * rebuilt it from our data shards of like length, a segment its KCP took (a near sn, garbage data: a Go
+   * client's stream reset or ended short); with the parity it meets what it met before the budget
+   * (docs/forged-address-2026-12-07-amp37.md). Past that: not sent, counted
+   * (TransportCounters.amplificationDrops), the group's seqids kept.
    */
   private parityAffordable(end: number): boolean {
     const wire = end + this.crypt.trailerSize;
