@@ -69,6 +69,12 @@ export interface ProbeSummary {
   idleRttMs?: number[];
   rttMs?: number[];
   intervalMs?: number;
+  /**
+   * The stream-opening round trip (0.1 ms): the tunnel's first request, on a session a Go client opens
+   * with it, whose 1 KiB response may wait for the client's first ACK (a server's anti-amplification
+   * budget, src/transport/amplification.ts). Absent in reports from before 2026-12-07.
+   */
+  openingRttMs?: number | null;
 }
 
 export interface WireSummary {
@@ -158,12 +164,16 @@ export function probeSummary(
 const tenthMs = (ms: number): number => Math.round(ms * 10) / 10;
 
 function summarizeProbe(fetch: FetchResult): ProbeSummary {
-  return probeSummary(
-    fetch.idleProbeRttMs.slice(1).map(tenthMs),
-    fetch.probeRttMs.map(tenthMs),
-    fetch.probeOutstandingMs,
-    fetch.probeIntervalMs,
-  );
+  const opening = fetch.idleProbeRttMs.length > 0 ? tenthMs(fetch.idleProbeRttMs[0]) : null;
+  return {
+    ...probeSummary(
+      fetch.idleProbeRttMs.slice(1).map(tenthMs),
+      fetch.probeRttMs.map(tenthMs),
+      fetch.probeOutstandingMs,
+      fetch.probeIntervalMs,
+    ),
+    openingRttMs: opening,
+  };
 }
 
 /** `s`: the forwarder's counters, zeroed when the run began. */

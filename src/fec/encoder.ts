@@ -173,6 +173,12 @@ export class FecEncoder {
     return group.open && group.dataCount < this.dataShards ? group.dataCount : 0;
   }
 
+  /** The longest datagram (before the trailer) of the group being filled so far; 0 when none is (openDataShards). */
+  get openGroupLength(): number {
+    const group = this.groups[this.last];
+    return group.open && group.dataCount < this.dataShards ? group.maxPacketLength : 0;
+  }
+
   /**
    * Whether new groups open interleaved with the open one (see the file's comment); ignored for shapes
    * that cannot interleave. Set between encodes, never between an encode and its writeParity calls.

@@ -75,7 +75,7 @@ export const KCP_INPUT_BAD_CMD = -3;
  * or the peer's advertised rcv_wnd), the congestion controller's in-flight cap, the pacing gate, or the
  * owner's send budget (see `sendBudget`).
  */
-export type NewDataLimit = 'data' | 'snd-wnd' | 'rmt-wnd' | 'cwnd' | 'pacer' | 'budget';
+export type NewDataLimit = 'data' | 'snd-wnd' | 'rmt-wnd' | 'cwnd' | 'pacer' | 'budget' | 'allowance';
 
 export interface KcpInputOptions {
   /** Rebuilt by FEC rather than received: its wnd and timestamps are not the peer's latest. */
@@ -141,6 +141,14 @@ export const SEND_COPY = 5;
 export const SEND_FLIGHT_COPY = 6;
 /** Fast-retransmit threshold meaning "disabled" (compared as uint32, as kcp-go does). */
 const FASTACK_NEVER = 0xffffffff;
+/**
+ * Under the owner's allowance (sendAllowance: a server's peer that has not proven its address), new data
+ * leaves room for this many more transmissions of the oldest segment in flight, the one whose ACK proves
+ * the address: a peer whose data we acknowledged may send nothing more that would widen the allowance
+ * (a Go client after its first request), and a lost ACK of it then waited for that peer's next keep-alive,
+ * 10 s. Two: three exchanges in a row lost is 1 in 150 at 10 % loss each way, 1 in 16 000 at 2 %.
+ */
+const UNPROVEN_RESENDS = 2;
 
 /**
  * A sender with at most this many segments unacknowledged is a thin stream (Linux's tcp_stream_is_thin
@@ -319,6 +327,11 @@ export class Kcp {
   private pacing: KcpPacingGate | null = null;
   /** Bytes of segments moved into snd_buf but not yet sent (held by pacing): they count against cwnd. */
   private ccUnsentBytes = 0;
+  /** Added to `now` in the ts of the data segments sent, taken from the ts the peer's ACKs echo (setTsOffset). */
+  private tsOffset = 0;
+  /** The ts (our clock) of this Kcp's first data transmission, and whether the peer has echoed one (peerEchoed). */
+  private firstSendTs = 0;
+  private _peerEchoed = false;
   /** The last flush stopped early because the pacing gate closed. */
   private _paced = false;
   private _newDataLimit: NewDataLimit = 'data';
@@ -797,6 +810,54 @@ export class Kcp {
    */
   sendBudget = Number.POSITIVE_INFINITY;
 
+  /**
+   * Set by the owner until the peer has echoed a send (peerEchoed): the KCP bytes the datagram under
+   * construction may hold with data segments, lowered by the owner as each datagram goes out (its output
+   * callback; src/transport/amplification.ts). A
+   * segment, new or due again, that would pass it waits for a later flush, and no copy of one goes out.
+   * ACKs and window probes are not held (the owner bounds their datagrams). Ignored once peerEchoed;
+   * unbounded by default (kcp-go's behaviour).
+   */
+  sendAllowance = Number.POSITIVE_INFINITY;
+
+  /**
+   * Set by the owner: flush moves no new segment into the window, whatever the allowance, until the owner
+   * clears it (a server's FEC shape show that its budget deferred goes out ahead of the data held with it,
+   * at the owner's first flush after the peer echoed: KcpSession.showShapeIfFinal). Before the echo it
+   * holds only while a segment is in flight: the peer could not prove its address without one.
+   */
+  holdNewData = false;
+
+  /**
+   * Under the owner's allowance: the wire bytes kept for UNPROVEN_RESENDS more transmissions of the oldest
+   * segment in flight (allowanceRoom), which the owner's own datagrams (FEC parity, the shape show) leave
+   * to it; 0 with nothing in flight.
+   */
+  get resendReserve(): number {
+    if (this.sndBuf.length === 0) return 0;
+    return UNPROVEN_RESENDS * (this.sndBuf.get(0).len + KCP_OVERHEAD + this.reserved + this.slack);
+  }
+
+  /**
+   * The peer has acknowledged a data segment of ours with an ACK that echoes the ts of one of its
+   * transmissions: it receives what we send to it, so its address is its own, not a forged one
+   * (docs/forged-address-2026-12-07-amp36.md). A una or a re-acknowledgement proves nothing (a forger can
+   * guess sns, which start at 0); a ts echo it can guess only as well as the ts offset (setTsOffset).
+   */
+  get peerEchoed(): boolean {
+    return this._peerEchoed;
+  }
+
+  /**
+   * Add `offset` to the ts of every data segment sent from now on (before any is sent) and take it from the
+   * ts the peer's ACKs echo: the peer only echoes a segment's ts (kcp-go and ours alike), so nothing
+   * changes for it, and a forger who cannot read what we send cannot guess the ts an ACK must echo to
+   * prove an address (peerEchoed) from our clock. 0 by default (kcp-go's ts, the Go vectors' bytes).
+   */
+  setTsOffset(offset: number): void {
+    this.tsOffset = offset >>> 0;
+  }
+
   /** The last flush left new segments in snd_queue because `sendBudget` ran out. */
   get budgetSpent(): boolean {
     return this._newDataLimit === 'budget';
@@ -914,8 +975,12 @@ export class Kcp {
       const cmd = data[p + SEG_OFF_CMD];
       const reAck = cmd === KCP_CMD_ACK && data[p + SEG_OFF_FRG] === REACK_FRG;
       const wnd = data[p + SEG_OFF_WND] | (data[p + SEG_OFF_WND + 1] << 8);
-      const ts = readU32LE(data, p + SEG_OFF_TS);
       const sn = readU32LE(data, p + SEG_OFF_SN);
+      // an ACK echoes our ts (setTsOffset); a PUSH's is the peer's clock, a re-ACK's field holds an sn
+      const ack = cmd === KCP_CMD_ACK && !reAck;
+      const ts = ack
+        ? (readU32LE(data, p + SEG_OFF_TS) - this.tsOffset) >>> 0
+        : readU32LE(data, p + SEG_OFF_TS);
       const una = readU32LE(data, p + SEG_OFF_UNA);
       const len = readU32LE(data, p + SEG_OFF_LEN);
       p += KCP_OVERHEAD;
@@ -927,7 +992,8 @@ export class Kcp {
         if (this.rmtWndFirst === 0) this.rmtWndFirst = wnd;
         else if (wnd > this.rmtWndFirst) this.rmtWndGrown = true;
       }
-      if (cmd === KCP_CMD_ACK && !reAck) {
+      if (ack) {
+        if (!this._peerEchoed) this._peerEchoed = this.echoesSend(sn, ts);
         if (!this.echoesEarlierSend(sn, ts)) {
           sawCurrentAck = true;
           currentAckTs = ts;
@@ -1079,7 +1145,7 @@ export class Kcp {
     if (this.nc === 0 && cc === null) cwnd = Math.min(this.cwnd, cwnd);
     const limit = (this._sndUna + cwnd) >>> 0;
     let newSegs = 0;
-    if (this.sndQueue.length > 0) newSegs = this.moveToWindow(limit);
+    if (this.sndQueue.length > 0) newSegs = this.moveToWindow(limit, ptr);
     else this._newDataLimit = 'data';
     if (newSegs > 0) {
       this.flightCopySn = (this._sndNxt - 1) >>> 0;
@@ -1117,7 +1183,7 @@ export class Kcp {
       ptr = this.sendSegments(ptr, start, now, wnd, una, newSegs, resent, tailCc);
       minrto = this.flushWait;
     }
-    if (tailCc !== null && this.lastFlightCopies && !this._paced)
+    if (tailCc !== null && this.lastFlightCopies && !this._paced && !this.allowanceHolds())
       ptr = this.writeFlightCopies(ptr, tailCc, wnd, now, una);
     this.flushBuffer(ptr);
 
@@ -1224,11 +1290,19 @@ export class Kcp {
     return ptr;
   }
 
-  /** flush's move of new segments from snd_queue into snd_buf below `limit`; returns how many moved. */
-  private moveToWindow(limit: number): number {
+  /**
+   * flush's move of new segments from snd_queue into snd_buf below `limit`, the datagram under construction
+   * ending at `ptr`; returns how many moved. Under the owner's allowance (sendAllowance) only what it has
+   * room for moves (allowanceRoom), the first segment cut to fit if need be: a peer can only prove its
+   * address by acknowledging a segment, and a first response of whole segments larger than the allowance
+   * would wait for nothing (stream mode: the cut bytes go on in the next segment).
+   */
+  private moveToWindow(limit: number, ptr: number): number {
     const cc = this.cc;
     let newSegs = 0;
     let newDataLimit: NewDataLimit = 'data';
+    let room = this.allowanceHolds() ? this.allowanceRoom(ptr) : Number.POSITIVE_INFINITY;
+    if (this.holdNewData && (this._peerEchoed || this.sndBuf.length > 0)) room = 0;
     while (this.sndQueue.length > 0) {
       if (timeDiff(this._sndNxt, limit) >= 0) {
         newDataLimit = this._rmtWnd < this._sndWnd ? 'rmt-wnd' : 'snd-wnd';
@@ -1242,6 +1316,26 @@ export class Kcp {
       if (this.sendBudget <= 0) {
         newDataLimit = 'budget';
         break;
+      }
+      if (room !== Number.POSITIVE_INFINITY) {
+        const head = this.sndQueue.get(0);
+        // nothing in flight: this one is the segment whose resends the room keeps (allowanceRoom), as many
+        // of them as leave it a byte: without a segment in flight the peer has nothing to prove it with
+        const datagram = this.reserved + this.slack; // a resend's datagram beyond its segment
+        let resends = this.sndBuf.length === 0 ? UNPROVEN_RESENDS : 0;
+        let fit = room;
+        for (; resends >= 0; resends--) {
+          fit = Math.floor((room - resends * datagram) / (1 + resends));
+          if (fit > KCP_OVERHEAD) break;
+        }
+        if (head.len + KCP_OVERHEAD > fit) {
+          if (fit <= KCP_OVERHEAD) {
+            newDataLimit = 'allowance';
+            break;
+          }
+          this.cutQueueHead(fit - KCP_OVERHEAD);
+        }
+        room -= head.len + KCP_OVERHEAD + Math.max(0, resends) * (head.len + KCP_OVERHEAD + datagram);
       }
       this.sendBudget--;
       const seg = this.sndQueue.shift();
@@ -1286,7 +1380,8 @@ export class Kcp {
     let runEnd = holding ? start : sndBuf.length;
     let holeBelow = false;
     let held = false;
-    const copies = !this.receivePressure(now);
+    const allowanceHolds = this.allowanceHolds();
+    const copies = !allowanceHolds && !this.receivePressure(now);
     for (let k = start; k < sndBuf.length; k++) {
       const seg = sndBuf.get(k);
       if (seg.acked) continue;
@@ -1306,6 +1401,14 @@ export class Kcp {
         this._paced = true;
         if (seg.xmit > 0) this.scanAll = true; // sent segments after this one were not looked at
         break;
+      }
+      if (reason !== SEND_NONE && allowanceHolds) {
+        ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
+        if (ptr - this.reserved + KCP_OVERHEAD + seg.len > this.sendAllowance) {
+          // the owner's allowance (an address not yet proven): due stays due, as for the pacer
+          if (seg.xmit > 0) this.scanAll = true;
+          break;
+        }
       }
       if (reason === SEND_NEW) {
         seg.rto = rxRto;
@@ -1329,6 +1432,7 @@ export class Kcp {
       }
 
       if (reason !== SEND_NONE) {
+        if (this._transmissions === 0) this.firstSendTs = now;
         seg.presumedAcked = false;
         if (cc !== null) {
           const bytes = seg.len + KCP_OVERHEAD;
@@ -1340,7 +1444,18 @@ export class Kcp {
         this._transmissions++;
         seg.ts = now;
         ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
-        writeSegmentHeader(buf, ptr, conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
+        writeSegmentHeader(
+          buf,
+          ptr,
+          conv,
+          KCP_CMD_PUSH,
+          0,
+          wnd,
+          (now + this.tsOffset) >>> 0,
+          seg.sn,
+          una,
+          seg.len,
+        );
         this.bufferHasData = true;
         ptr += KCP_OVERHEAD;
         buf.set(seg.payload(), ptr);
@@ -1402,6 +1517,33 @@ export class Kcp {
       return this.reserved;
     }
     return ptr;
+  }
+
+  /**
+   * Under the owner's allowance: the KCP bytes new segments may take in the datagram under construction
+   * (ending at `ptr`), keeping room for UNPROVEN_RESENDS more transmissions of the oldest segment in flight,
+   * each a datagram of its own (moveToWindow keeps it for the first segment when none is in flight).
+   */
+  private allowanceRoom(ptr: number): number {
+    const room = this.sendAllowance - (ptr - this.reserved);
+    if (this.sndBuf.length === 0) return room;
+    const oldest = this.sndBuf.get(0).len + KCP_OVERHEAD + this.reserved + this.slack;
+    return room - UNPROVEN_RESENDS * oldest;
+  }
+
+  /** Stream mode: cut snd_queue's first segment after `size` bytes; the rest becomes the next segment. */
+  private cutQueueHead(size: number): void {
+    const head = this.sndQueue.get(0);
+    const rest = allocSegment(head.len - size);
+    rest.data.set(head.data.subarray(size, head.len), 0);
+    rest.len = head.len - size;
+    head.len = size;
+    this.sndQueue.insert(1, rest);
+  }
+
+  /** The owner's sendAllowance applies: it is set and the peer has not proven its address (peerEchoed). */
+  private allowanceHolds(): boolean {
+    return this.sendAllowance !== Number.POSITIVE_INFINITY && !this._peerEchoed;
   }
 
   /** A transfer's tail as enableTailCopies defines it (with the controller, which counts what is unsent). */
@@ -1515,7 +1657,8 @@ export class Kcp {
   private writeCopy(ptr: number, seg: Segment, wnd: number, now: number, una: number, kind: number): number {
     const buf = this.buffer;
     ptr = this.makeSpace(ptr, KCP_OVERHEAD + seg.len);
-    writeSegmentHeader(buf, ptr, this.conv, KCP_CMD_PUSH, 0, wnd, now, seg.sn, una, seg.len);
+    const ts = (now + this.tsOffset) >>> 0;
+    writeSegmentHeader(buf, ptr, this.conv, KCP_CMD_PUSH, 0, wnd, ts, seg.sn, una, seg.len);
     this.bufferHasData = true;
     ptr += KCP_OVERHEAD;
     buf.set(seg.payload(), ptr);
@@ -1686,6 +1829,17 @@ export class Kcp {
       count++;
     }
     return count;
+  }
+
+  /**
+   * Whether an ACK of `sn` echoing `ts` (our clock) answers one of that segment's transmissions (see
+   * peerEchoed): the segment is in flight and `ts` lies between this Kcp's first transmission and the
+   * segment's last. Checked before una drops the segment.
+   */
+  private echoesSend(sn: number, ts: number): boolean {
+    if (timeDiff(sn, this._sndUna) < 0 || timeDiff(sn, this._sndNxt) >= 0) return false;
+    const seg = this.sndBuf.get((sn - this._sndUna) >>> 0);
+    return seg.xmit > 0 && timeDiff(ts, seg.ts) <= 0 && timeDiff(ts, this.firstSendTs) >= 0;
   }
 
   /** -mode auto: keep a retransmitted segment's last send time as una passes it (see echoesEarlierSend). */

@@ -167,6 +167,11 @@ export class PrometheusExporter {
       (d) => d.transport.gsoRuns,
     );
     processCounter(
+      'amplification_drops',
+      'Datagrams a server session did not send to an address not yet proven, past 3x what came from it.',
+      (d) => d.transport.amplificationDrops,
+    );
+    processCounter(
       'udp_gro_buffers',
       'Receives the kernel coalesced (UDP GRO), each cut into two or more datagrams.',
       (d) => d.transport.groBuffers,

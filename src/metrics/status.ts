@@ -100,6 +100,7 @@ export interface StatusDocument {
     tcpFlowDrops: number;
     gsoRuns: number;
     groBuffers: number;
+    amplificationDrops: number;
   };
   /** UDP forwarding (-udp) counters (src/tunnel/udp-stats.ts); all 0 without -udp. */
   udp: Record<string, number>;
@@ -216,6 +217,7 @@ export class StatusModel {
         tcpFlowDrops: transportCounters.tcpFlowDrops,
         gsoRuns: transportCounters.gsoRuns,
         groBuffers: transportCounters.groBuffers,
+        amplificationDrops: transportCounters.amplificationDrops,
       },
       udp: { ...udpStats },
       settings: this.settings,

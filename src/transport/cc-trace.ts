@@ -44,6 +44,7 @@ function timeKey(kcp: Kcp): number {
     case 'cwnd':
       return CWND;
     case 'budget':
+    case 'allowance': // a server's first flight to an address not yet proven (Kcp.sendAllowance)
       return BUDGET;
     default:
       return WND;

@@ -20,6 +20,12 @@ export class TransportCounters {
    * (tcp-flows.ts MAX_FLOWS).
    */
   tcpFlowDrops = 0;
+  /**
+   * Datagrams a server session did not send because its peer had not yet proven its address and they
+   * would have passed the anti-amplification budget (amplification.ts): ACKs and window probes; data
+   * segments wait in KCP instead.
+   */
+  amplificationDrops = 0;
   /** Messages sent with UDP GSO: runs of two or more datagrams the kernel cut apart (gso.ts). */
   gsoRuns = 0;
   /** Receives the kernel coalesced (UDP GRO): buffers of two or more datagrams that we cut apart. */

@@ -21,7 +21,10 @@ import { type UdpIo, type UdpPeer, UNOPENED } from './udp-io.js';
 
 /** Sessions one listener holds at once by default (ListenOptions.maxSessions; kcptun-server's fixed value). */
 export const DEFAULT_MAX_SESSIONS = 4096;
-/** A session that delivered no data this long after it was opened is closed (ListenOptions.firstDataTimeoutMs). */
+/**
+ * A session that delivered no data from a proven address (see `proven`) this long after it was opened is
+ * closed (ListenOptions.firstDataTimeoutMs).
+ */
 export const DEFAULT_FIRST_DATA_TIMEOUT_MS = 30_000;
 /** The sweep for such sessions runs this many times per timeout, within these bounds. */
 const SWEEPS_PER_TIMEOUT = 4;
@@ -40,7 +43,8 @@ export interface ListenOptions extends SessionOptions {
   /**
    * A session that has delivered no data to the layer above within this many ms of being opened is closed
    * (default 30000). KCP has no handshake, so any datagram with a checksum that verifies opens a session:
-   * a stray packet after a restart, a replay, a flood from many addresses. A real client delivers its first
+   * a stray packet after a restart, a replay, a flood from many addresses, a forged source address (whose
+   * session counts as delivering only once the peer proved the address: `proven`). A real client delivers its first
    * smux frame within a round trip, and a NOP every -keepalive seconds after that.
    */
   firstDataTimeoutMs?: number;
@@ -111,6 +115,16 @@ interface Rejected {
   lastSeen: number;
 }
 
+/**
+ * A session that has delivered data, and whose peer has proven its address if data was written to it
+ * (KcpSession.awaitsAddressProof; the tunnel's server writes a NOP as each session opens): a datagram with
+ * a forged source address also delivers the smux frames it carries, and before the proof such sessions
+ * held their slots until smux's keep-alive timeout (60 s) and could not be evicted.
+ */
+function proven(session: KcpSession): boolean {
+  return session.hasDelivered && !session.awaitsAddressProof;
+}
+
 /** A table entry: the session, when it was opened, and whether it has delivered data yet. */
 class Entry {
   delivered = false;
@@ -139,7 +153,8 @@ function validateListenOptions(o: ListenOptions): void {
  *
  * Bounds against sessions that never become real: the table holds at most maxSessions; a session that
  * has not delivered data within firstDataTimeoutMs is closed by a periodic sweep; a full table makes room
- * by evicting the oldest such session. Whether a session has delivered data it reports itself (hasDelivered).
+ * by evicting the oldest such session. Whether a session has delivered data it reports itself (hasDelivered),
+ * and whether its peer proved its address (addressProven): see `proven`.
  */
 export class KcpListener {
   /** Sessions by the sender key of their peer (UdpIo.senderKey). */
@@ -385,7 +400,7 @@ export class KcpListener {
       return;
     }
     entry.session.inputDecrypted(buf, off, end);
-    if (entry.session.hasDelivered) this.markDelivered(entry);
+    if (proven(entry.session)) this.markDelivered(entry);
   }
 
   private open(conv: number, key: number | string, buf: Buffer, off: number, end: number): void {
@@ -402,7 +417,7 @@ export class KcpListener {
     // The layer above attaches in onSession, and that is when the first datagram's data is delivered.
     session.inputDecrypted(buf, off, end);
     if (!session.closed) this.onSession(session);
-    if (session.hasDelivered) this.markDelivered(entry);
+    if (proven(session)) this.markDelivered(entry);
   }
 
   private markDelivered(entry: Entry): void {

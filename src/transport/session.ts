@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BatchSealer, PacketCrypt } from '../crypt/types.js';
 import {
   CONFIRM_GROUPS,
@@ -25,9 +26,11 @@ import {
 } from '../kcp/index.js';
 import { timeDiff } from '../kcp/time-diff.js';
 import { type SessionQueues, snmp } from '../metrics/snmp.js';
+import { AmplificationBudget } from './amplification.js';
 import { type AutoTuning, configureAutoKcp, senderLimit } from './auto-kcp.js';
 import { CcTrace } from './cc-trace.js';
 import type { ByteConnection, ByteSink } from './conn.js';
+import { transportCounters } from './counters.js';
 import type { TransportObserver } from './observer.js';
 import { Pacer } from './pacer.js';
 import { BacklogWindow, type BatchReceiver, deliverAtBatchEnd, receiveBatch } from './receive-backlog.js';
@@ -117,6 +120,11 @@ export interface SessionOptions {
    * sends and decodes in the shape learned there, and tells it what its own decoder learns.
    */
   peerFecShape?: PeerFecShape;
+  /**
+   * A server session's ts offset (Kcp.setTsOffset): a random one by default, unknown to a forger. A test
+   * fixes it to compare two runs byte for byte.
+   */
+  tsOffset?: number;
 }
 
 /** Where a session's datagrams go: its own connected socket (client) or the listener's socket (server). */
@@ -275,8 +283,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   private fecShape: FecShape;
   /** Where the peer's shape is told, until this session's decoder has shown it (notePeerFecShape). */
   private peerFecShape: PeerFecShape | null;
-  /** showFecShape: not asked for, asked for and not sent yet, sent. */
-  private shapeShown: 'no' | 'due' | 'done' = 'no';
+  /**
+   * showFecShape: not asked for, asked for and not sent yet, waiting for the anti-amplification budget (or
+   * the proof) ahead of the data it holds back (showShapeIfFinal), sent.
+   */
+  private shapeShown: 'no' | 'due' | 'deferred' | 'done' = 'no';
   private datagramsReceived = 0;
   private fecRecovered = 0;
   private readonly scheduler: Scheduler;
@@ -305,6 +316,11 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
   /** The receive batch whose first datagram read the clock for this session, and what it read. */
   private clockBatch = -1;
   private batchNow = 0;
+  /**
+   * A server session's budget while its peer has not proven its address (amplification.ts); null for a
+   * client session (it chose the address) and once proven.
+   */
+  private amplification: AmplificationBudget | null;
   /** The link's receiveDrops at the last flush: a change means our socket dropped since (Kcp.receiveDropAt). */
   private receiveDrops: number;
 
@@ -339,6 +355,10 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     if (fecOn) this.fecCreatedShape = fecShapeKey(shape.dataShards, shape.parityShards);
     this.kcp = new Kcp(conv, this.onKcpOutput);
     this.kcp.reserveBytes(headerSize);
+    this.amplification = active ? null : new AmplificationBudget();
+    if (!active) this.kcp.sendAllowance = 0; // until the first datagram's bytes arrive
+    // what an ACK must echo to prove the address, unguessable from our clock (Kcp.setTsOffset)
+    if (!active) this.kcp.setTsOffset(options.tsOffset ?? randomBytes(4).readUInt32LE(0));
     // An AEAD tag follows the payload: shrink KCP's budget so the whole datagram still fits the mtu.
     this.kcp.setMtu(options.mtu - this.crypt.trailerSize);
     this.kcp.outputSlack(this.crypt.trailerSize);
@@ -551,6 +571,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
       return;
     }
     snmp.InBytes += n;
+    if (this.amplification !== null) this.receivedUnproven(n);
     const now = this.receivedAt();
     this.datagramsReceived++;
     this.lastReceivedAt = now;
@@ -605,6 +626,8 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     if (this.closed) return;
     this.wake(now);
+    // proven by this datagram's ACK: what the budget held goes out now, not at the next interval flush
+    if (this.amplification !== null && !this.unproven()) this.requestFlushOnce();
     // the flush an ACK that slid the window ran in Kcp.input held new data back too (the trace's time columns)
     if (this.ccTrace !== null) this.ccTrace.sample(now, this.kcp, this.parityCount, this.pacer);
     // ACK clocking (the latest kcp-go does it too): once a datagram's worth of ACKs is queued, send them at
@@ -771,6 +794,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
         limit !== 'out-of-data' &&
         this.fecDecoder?.peerMarksParity === true &&
         cc?.firstFlightPending !== true;
+      encoder.descendingParity = this.marksParity(encoder);
     }
     const share = this.parityShare();
     this.kcp.setParityShare(share);
@@ -801,6 +825,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     // Most interval flushes of a session waiting on its peer's ACKs find nothing owed, unsent or due (in a
     // 400-session echo at -mode auto, 89 % of them sent nothing: docs/bench-tunnel-sessions-2026-12-06-
     // sessions27.md); KCP's flush is left out of those, its wait is Kcp.idleWait's.
+    // a show the budget deferred goes ahead of this flush's data, which waited for it (showShapeIfFinal)
+    if (this.shapeShown === 'deferred' && this.showAffordable(this.fecEncoder!))
+      this.showShape(this.fecEncoder!);
     const idle = this.kcp.idleWait(now);
     const wait = idle >= 0 ? idle : this.kcp.flush(false, now);
     // after KCP's datagrams: the shown groups would hold the RTT-priming NOP and the ACK of the peer's
@@ -831,8 +858,47 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private showShapeIfFinal(encoder: FecEncoder): void {
     if (this.bytesReceived >= CONTROL_ONLY_BYTES) this.shapeShown = 'done';
-    else if (this.parityTuner!.peerFec && !encoder.interleave && !this.mayFollowFecShape())
-      this.showShape(encoder);
+    else if (this.parityTuner!.peerFec && !encoder.interleave && !this.mayFollowFecShape()) {
+      if (this.showAffordable(encoder)) this.showShape(encoder);
+      else this.deferShow();
+    }
+  }
+
+  /**
+   * A server session whose peer has not proven its address and whose budget cannot hold the whole show
+   * (amplification.ts): the show waits, and new data waits behind it (Kcp.holdNewData), until the budget
+   * holds it or the proof comes; it then goes ahead of that data, as the show goes ahead of a first
+   * response where the budget holds it (and did before the budget). A kcp-go decoder of another shape (a
+   * Go 5/2 client's) so meets our data only after the show has locked it onto our shape, as before the
+   * budget; dropped at the proof, or sent after the held data, the show left it to meet our first groups
+   * unlocked, where it rebuilds false shards from our unlike ones (docs/forged-address-2026-12-07-amp37.md).
+   */
+  private deferShow(): void {
+    this.shapeShown = 'deferred';
+    this.kcp.holdNewData = true;
+  }
+
+  /**
+   * Whether the show may go now: always once the peer proved its address; before, if the budget holds all
+   * its datagrams (showWireBytes) beside the resends KCP keeps room for (Kcp.resendReserve).
+   */
+  private showAffordable(encoder: FecEncoder): boolean {
+    if (!this.unproven()) return true;
+    return this.showWireBytes(encoder) <= this.amplification!.remaining - this.kcp.resendReserve;
+  }
+
+  /**
+   * The wire bytes of the show (showShape): the WINS datagrams that fill SHOWN_GROUPS groups, and each
+   * group's full parity, as long as the group's longest datagram (the open group's may be KCP's).
+   */
+  private showWireBytes(encoder: FecEncoder): number {
+    const wins = this.kcp.reservedBytes + KCP_OVERHEAD;
+    const trailer = this.crypt.trailerSize;
+    const shards = SHOWN_GROUPS * encoder.dataShards - encoder.openDataShards;
+    const firstParity = Math.max(encoder.openGroupLength, wins) + trailer;
+    return (
+      shards * (wins + trailer) + encoder.parityShards * (firstParity + (SHOWN_GROUPS - 1) * (wins + trailer))
+    );
   }
 
   /**
@@ -858,6 +924,7 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    */
   private showShape(encoder: FecEncoder): void {
     this.shapeShown = 'done';
+    this.kcp.holdNewData = false;
     const count = encoder.parityCount;
     const descending = encoder.descendingParity;
     encoder.parityCount = encoder.parityShards;
@@ -872,6 +939,23 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     }
     encoder.parityCount = count;
     encoder.descendingParity = descending;
+  }
+
+  /**
+   * Whether our groups' parity goes highest seqid first, the mark that tells an auto peer our decoder follows
+   * interleaving: not toward a peer that sends another shape and marks nothing (a kcp-go peer of another
+   * shape: none of ours marks nothing, and we interleave only toward one that marks). Until its autotune locks
+   * onto our shape a kcp-go decoder places our shards in groups of its own shape and rebuilds a data position
+   * missing from one with enough shards, from our unlike shards; highest first, our parity fills a group of a
+   * Go 5/2 decoder past its data position 3 (seqid 10) before that seqid arrives, and it rebuilds a false
+   * shard in nearly every session (Go's SNMP FECErrs 1: its length check caught it where the group held
+   * short datagrams; one that does not passes as a segment, docs/forged-address-2026-12-07-amp37.md). Lowest
+   * first, in order, every data position is there before a group is whole: nothing is rebuilt without loss.
+   */
+  private marksParity(encoder: FecEncoder): boolean {
+    const decoder = this.fecDecoder;
+    if (decoder === null || decoder.peerMarksParity) return true;
+    return decoder.dataShards === encoder.dataShards && decoder.parityShards === encoder.parityShards;
   }
 
   /** Nothing more to send for now: the parity interleaved groups still owe goes out (FecEncoder.drain). */
@@ -1006,6 +1090,12 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * after.
    */
   private readonly onKcpOutput = (buf: Buffer, len: number): void => {
+    // past the budget before FEC takes it: a datagram dropped after its seqid would look lost to the peer's
+    // decoder, which a kcp-go decoder of another shape may rebuild from unlike shards (sendParity)
+    if (this.unproven() && len + this.crypt.trailerSize > this.amplification!.remaining) {
+      transportCounters.amplificationDrops++;
+      return;
+    }
     const pkt = this.link.claim();
     pkt.set(this.outputView(buf, len), 0);
     const encoder = this.fecEncoder;
@@ -1037,9 +1127,27 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     let wire = 0;
     for (let i = 0; i < count; i++) {
       const slot = this.link.claim();
-      wire += this.seal(slot, encoder.writeParity(i, slot));
+      const end = encoder.writeParity(i, slot);
+      if (this.unproven() && !this.parityAffordable(end)) continue;
+      wire += this.seal(slot, end);
     }
     return wire;
+  }
+
+  /**
+   * Before the proof a group's parity goes as it would after it, within the budget and the resends KCP
+   * keeps room for (Kcp.resendReserve): a kcp-go decoder of another shape (a Go 5/2 client's) takes the
+   * seqids of unsent parity for lost shards, and where one fell on a data position of its own groups it
+   * rebuilt it from our data shards of like length, a segment its KCP took (a near sn, garbage data: a Go
+   * client's stream reset or ended short); with the parity it meets what it met before the budget
+   * (docs/forged-address-2026-12-07-amp37.md). Past that: not sent, counted
+   * (TransportCounters.amplificationDrops), the group's seqids kept.
+   */
+  private parityAffordable(end: number): boolean {
+    const wire = end + this.crypt.trailerSize;
+    if (wire <= this.amplification!.remaining - this.kcp.resendReserve) return true;
+    transportCounters.amplificationDrops++;
+    return false;
   }
 
   /**
@@ -1058,11 +1166,62 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
    * size on the wire. Nothing reads the datagram after this (FEC copied it first).
    */
   private seal(pkt: Buffer, end: number): number {
+    if (this.unproven() && !this.amplification!.take(end + this.crypt.trailerSize)) {
+      transportCounters.amplificationDrops++;
+      return 0;
+    }
     const sealer = this.link.sealer;
     const n = sealer == null ? this.crypt.seal(pkt, end) : sealer.prepare(pkt, end);
     snmp.OutPkts++;
     snmp.OutBytes += n;
     this.link.send(pkt, n);
+    if (this.amplification !== null) this.updateAllowance();
     return n;
+  }
+
+  /** A datagram with `n` bytes after its crypt header from a peer not proven yet: its bytes widen the budget. */
+  private receivedUnproven(n: number): void {
+    this.amplification!.receive(n + this.crypt.headerSize + this.crypt.trailerSize);
+    this.updateAllowance();
+  }
+
+  /** KCP's share of the budget left: the KCP bytes one more datagram may carry (Kcp.sendAllowance). */
+  private updateAllowance(): void {
+    const trailer = this.crypt.trailerSize;
+    let room = this.amplification!.remaining;
+    const encoder = this.fecEncoder;
+    const parity = encoder === null ? 0 : encoder.parityCount;
+    // the datagram that completes a group is followed by the group's parity (sendParity), as long as the
+    // longer of it and the group's longest: room for both, so that no group goes without it
+    if (parity > 0 && encoder!.openDataShards === encoder!.dataShards - 1) {
+      const longest = encoder!.openGroupLength + trailer;
+      room = Math.min(room - parity * longest, Math.floor(room / (1 + parity)));
+    }
+    this.kcp.sendAllowance = room - this.kcp.reservedBytes - trailer;
+  }
+
+  /**
+   * Whether the peer has yet to prove its address (a server session's, amplification.ts): once KCP saw it
+   * echo a send (Kcp.peerEchoed) the budget ends for good.
+   */
+  private unproven(): boolean {
+    if (this.amplification === null) return false;
+    if (!this.kcp.peerEchoed) return true;
+    this.amplification = null;
+    this.kcp.sendAllowance = Number.POSITIVE_INFINITY;
+    return false;
+  }
+
+  /** The peer has shown the address is its own (always for a client session); see unproven. */
+  get addressProven(): boolean {
+    return !this.unproven();
+  }
+
+  /**
+   * Data was written toward a peer that has not proven its address: its ACK of that data is the proof
+   * (a server that has written nothing cannot have it, and waits for nothing).
+   */
+  get awaitsAddressProof(): boolean {
+    return this.bytesSent > 0 && this.unproven();
   }
 }

@@ -201,7 +201,11 @@ export class TunnelServer implements TunnelView {
         `smux version: ${this.options.smux.version} on connection: ${local} -> ${remote} (conv ${session.conv})`,
     );
     const mux = createMux(session, 'server', this.options);
+    // every mode's server session sends a NOP as it opens: the client's ACK of it proves the client's
+    // address (KcpSession.addressProven) a round trip in, before which a first response larger than the
+    // anti-amplification budget waits (src/transport/amplification.ts); -mode auto's also primes the RTT
     if (primesRtt(this.options.session.auto)) primeRtt(mux);
+    else mux.sendNop(0);
     // its client learns this shape from it a round trip in and shows the shape it then sends, which lets
     // a short path's blind first flight toward it carry one parity shard per group (KcpSession.showFecShape)
     session.showFecShape();

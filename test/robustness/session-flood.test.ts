@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { describe, test } from 'node:test';
+import { Rng } from '../../bench/fuzz/rng.js';
+import { kcpSegment, sealNone } from '../../bench/fuzz/wire.js';
 import { deriveKey } from '../../src/crypt/kdf.js';
 import { createPacketCrypt } from '../../src/crypt/select.js';
+import { KCP_CMD_PUSH } from '../../src/kcp/index.js';
 import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener, type ListenOptions } from '../../src/transport/listener.js';
 import type { KcpSession, SessionOptions } from '../../src/transport/session.js';
@@ -22,20 +26,33 @@ const session: SessionOptions = {
   ackNoDelay: false,
 };
 
-/** A listener whose sessions count the bytes they deliver, keyed by conv. */
-async function listen(extra: Partial<ListenOptions>) {
+/** One datagram to 127.0.0.1:port from a socket bound on `host`. */
+async function sendFrom(host: string, port: number, datagram: Buffer): Promise<void> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  await new Promise<void>((resolve) => socket.send(datagram, port, '127.0.0.1', () => resolve()));
+  socket.close();
+}
+
+/**
+ * A listener whose sessions count the bytes they deliver, keyed by conv; with `reply`, each session
+ * writes 8 bytes as it opens.
+ */
+async function listen(extra: Partial<ListenOptions>, reply = false) {
   const delivered = new Map<number, number>();
   const logs: string[] = [];
   const listener = await KcpListener.listen(
     '127.0.0.1',
     0,
     { ...session, sockbuf: 4 << 20, maxSessions: 100, log: (m) => logs.push(m), ...extra },
-    (s: KcpSession) =>
+    (s: KcpSession) => {
       s.attach({
         onData: (d) => delivered.set(s.conv, (delivered.get(s.conv) ?? 0) + d.length),
         onDrain: () => {},
         onClose: () => {},
-      }),
+      });
+      if (reply) s.write(Buffer.alloc(8));
+    },
   );
   return { listener, delivered, logs };
 }
@@ -116,6 +133,37 @@ describe('the listener bounds sessions that never carry data', () => {
       assert.equal(logs.filter((l) => l.includes('session table full')).length, 1);
     } finally {
       for (const s of [a, b, c]) s.close();
+      listener.close();
+    }
+  });
+
+  test('a session a forged datagram opened is reclaimed though it delivered data; a real client stays', {
+    timeout: 15_000,
+  }, async () => {
+    // the server answers each session with 8 bytes, as the tunnel's server writes its NOP: the real
+    // client's ACK of them proves its address (src/transport/amplification.ts), the forged one's never comes
+    const { listener, delivered } = await listen({ firstDataTimeoutMs: 500 }, true);
+    const real = await realClient(listener.port, delivered);
+    try {
+      const push = kcpSegment({ conv: 99, cmd: KCP_CMD_PUSH, data: Buffer.alloc(8, 1) });
+      await sendFrom('127.0.0.9', listener.port, sealNone(push, new Rng(3)));
+      await until(() => delivered.get(99) === 8, {
+        what: 'the forged datagram to be delivered',
+        withinMs: 5000,
+      });
+      await until(() => listener.reclaimedSessions === 1, {
+        what: 'the forged session to be reclaimed',
+        withinMs: 5000,
+      });
+      assert.equal(listener.sessionCount, 1);
+      const before = delivered.get(real.conv)!;
+      real.write(Buffer.alloc(1000, 1));
+      await until(() => delivered.get(real.conv) === before + 1000, {
+        what: 'more data from the real client',
+        withinMs: 5000,
+      });
+    } finally {
+      real.close();
       listener.close();
     }
   });

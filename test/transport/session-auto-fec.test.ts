@@ -11,7 +11,7 @@ import { dialSession } from '../../src/transport/dial.js';
 import { KcpListener } from '../../src/transport/listener.js';
 import type { KcpSession } from '../../src/transport/session.js';
 import { UdpRelay } from '../support/udp-relay.js';
-import { options, receive, sha } from './session-cases.js';
+import { options, receive, sha, TUNNEL_SERVER_NOP } from './session-cases.js';
 
 const BYTES = 512 * 1024;
 const LOSS = 0.05;
@@ -40,6 +40,7 @@ async function autoToward(
     { ...options(peerFec), sockbuf: 4 << 20, maxSessions: 4, ...(peerAuto ? { auto: AUTO } : {}) },
     (s) => {
       server = s;
+      s.write(TUNNEL_SERVER_NOP);
       received = receive(s, bytes);
       accepted();
     },

@@ -39,6 +39,14 @@ export class QueueLink implements DatagramLink {
   release(): void {}
 }
 
+/**
+ * What the tunnel's server writes as each session opens (src/tunnel/server.ts), smux's 8-byte NOP: its
+ * client's ACK of it proves the client's address (src/transport/amplification.ts), after which the
+ * server sends its FEC parity and shape. Written at once, it leaves with the server's first flush after
+ * the client's first datagram.
+ */
+export const TUNNEL_SERVER_NOP = Buffer.alloc(8);
+
 /** The sessions' settings: fast-mode KCP, windows of 1024, FEC 10/3 or none. */
 export function options(fec: boolean, crypt = 'aes'): SessionOptions {
   return {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { FEC_TYPE_PARITY, type FecShape, PeerFecShape } from '../../src/fec/index.js';
 import { Scheduler } from '../../src/transport/scheduler.js';
 import { KcpSession, type SessionOptions } from '../../src/transport/session.js';
-import { options, QueueLink } from './session-cases.js';
+import { options, QueueLink, TUNNEL_SERVER_NOP } from './session-cases.js';
 
 const TEN_THREE: FecShape = { dataShards: 10, parityShards: 3 };
 const FIVE_TWO: FecShape = { dataShards: 5, parityShards: 2 };
@@ -129,6 +129,7 @@ function idleAutoSession(withMemo: boolean, shows = false) {
     active: false,
   });
   for (const s of [client, server]) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+  server.write(TUNNEL_SERVER_NOP);
   if (shows) client.showFecShape(); // as the tunnel's client does (a Go server shows nothing)
   const sent: Buffer[] = [];
   const run = (ms: number) => {
@@ -193,6 +194,7 @@ test('a client session shows the shape it then sends: the server shows its own f
       },
     );
     for (const s of [client, server]) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
+    server.write(TUNNEL_SERVER_NOP);
     // as the tunnel's client and server (src/tunnel/client.ts, server.ts): each shows as its session starts
     client.showFecShape();
     server.showFecShape();

@@ -28,7 +28,8 @@ test('write holds off once a few segments wait for the window, and resumes as th
   const toServer = new MemoryLink();
   const toClient = new MemoryLink();
   const client = new KcpSession(1, sessionOptions, toServer, { active: true });
-  const server = new KcpSession(1, sessionOptions, toClient, { active: false });
+  // it speaks first, as a client does: a server session's budget (amplification.ts) would hold it
+  const server = new KcpSession(1, sessionOptions, toClient, { active: true });
   toServer.to = server;
   toClient.to = client;
   t.after(() => {
@@ -295,8 +296,9 @@ test('in a receive batch, a request on another session is handed up before the d
   });
   const bulkServer = new KcpSession(1, options, recordedQueueTo(toBulkClient, 'bulk ack'), { active: false });
   const requestClient = new KcpSession(2, options, recordedQueueTo([], 'request client'), { active: true });
+  // it speaks first, as a client does: a server session's budget (amplification.ts) would hold it
   const requestServer = new KcpSession(2, options, recordedQueueTo(toRequestClient, 'request'), {
-    active: false,
+    active: true,
   });
   const sessions = [bulkClient, bulkServer, requestClient, requestServer];
   for (const s of sessions) s.attach({ onData: () => {}, onDrain: () => {}, onClose: () => {} });
