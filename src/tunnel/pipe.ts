@@ -31,24 +31,6 @@ function lingers(s: Duplex): boolean {
   return s instanceof net.Socket;
 }
 
-/**
- * Close `s` after an error or an early close: a TCP socket is reset (RST), so that its application sees an
- * error (ECONNRESET) rather than a clean end after a stream cut short (a session that died, a stream that
- * failed), which it could not tell from a complete one. A smux stream can only be ended (smux has no reset),
- * nor can a unix socket be reset; a socket already destroyed (its own error) is left as it is.
- */
-function closeAbruptly(s: Duplex): void {
-  if (s instanceof net.Socket && !s.destroyed) {
-    try {
-      s.resetAndDestroy();
-      return;
-    } catch {
-      // not a TCP handle (a unix socket): destroyed below
-    }
-  }
-  s.destroy();
-}
-
 /** Whether dst writes several buffered chunks in one call (net.Socket's writev); a SmuxStream does not. */
 function gathersWrites(dst: Duplex): boolean {
   return typeof (dst as { _writev?: unknown })._writev === 'function';
@@ -131,25 +113,16 @@ export function pipeBoth(
     stopBtoA();
   };
 
-  /**
-   * `err`: the error that tore the pair down, if one did; onDone reports it. `abrupt`: an error or an early
-   * close did, and a socket is reset rather than ended (closeAbruptly).
-   */
-  const teardown = (err?: Error, abrupt = false): void => {
+  /** `err`: the error that tore the pair down, if one did; onDone reports it. */
+  const teardown = (err?: Error): void => {
     if (state === 'done') return;
     state = 'done';
     if (timer) clearTimeout(timer);
     stopCopying();
-    if (abrupt) {
-      closeAbruptly(a);
-      closeAbruptly(b);
-    } else {
-      a.destroy();
-      b.destroy();
-    }
+    a.destroy();
+    b.destroy();
     onDone(err instanceof Error ? err : undefined);
   };
-  const tearDownAbruptly = (err?: Error): void => teardown(err, true);
 
   /**
    * `linger`: a socket whose peer has not ended yet stays open after its FIN until the peer closes too
@@ -204,13 +177,13 @@ export function pipeBoth(
   // Closing while open is abrupt (reset, destroy) unless it is the half-close of an ended direction;
   // while closing, the graceful path above settles each side itself.
   const onClose = (s: Duplex) => (): void => {
-    if (state === 'open' && !s.readableEnded) tearDownAbruptly();
+    if (state === 'open' && !s.readableEnded) teardown();
   };
 
   a.on('end', onEnd(b));
   b.on('end', onEnd(a));
-  a.on('error', tearDownAbruptly);
-  b.on('error', tearDownAbruptly);
+  a.on('error', teardown);
+  b.on('error', teardown);
   a.on('close', onClose(a));
   b.on('close', onClose(b));
   stopAtoB = copyCorked(a, b);
