@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SMALL_REQUEST_BYTES } from '../smux/index.js';
 
@@ -10,6 +11,25 @@ import { SMALL_REQUEST_BYTES } from '../smux/index.js';
  * source, and so the smux window updates, after 128 KiB.
  */
 export const WRITE_BATCH_LIMIT = 128 * 1024;
+
+/**
+ * How long (ms) a socket whose FIN went out stays open for its peer to read what the kernel still holds and
+ * close its own side, before it is closed anyway. Closed at once, the socket became an orphan still holding
+ * the tail of the stream, and the kernel resets an orphan (purging that tail) when a byte arrives for it or
+ * when TCP memory runs short; a Node reader then sees a clean end after a short stream, not an error
+ * (docs/stream-truncation-2026-12-07-trunc37.md). 30 s: kcptun's server -closewait default, the wait it
+ * already gives a half-closed connection; Linux keeps an orphan's FIN_WAIT2 for 60 s (tcp_fin_timeout).
+ */
+export const LINGER_MS = 30_000;
+
+/**
+ * Whether `s` is a socket over the kernel's TCP (or a unix socket), whose FIN is only delivered once its
+ * peer has read everything before it: it lingers after a graceful end. A smux stream hands its data and FIN
+ * to KCP, which delivers them whether the stream is destroyed or not: it does not.
+ */
+function lingers(s: Duplex): boolean {
+  return s instanceof net.Socket;
+}
 
 /** Whether dst writes several buffered chunks in one call (net.Socket's writev); a SmuxStream does not. */
 function gathersWrites(dst: Duplex): boolean {
@@ -75,9 +95,10 @@ export type Copier = (src: Duplex, dst: Duplex) => () => void;
  * ends. Then, like kcptun: with closeWait 0 both sides are closed at once (an EOF either way closes the
  * pair); with closeWait > 0 the ended direction is half-closed and the pair is closed after closeWait
  * seconds, or as soon as the other direction ends too. Closing is graceful: what was already read is
- * written out before the FIN. An error or an abrupt close on either side tears both down at once.
- * `copyBtoA` replaces copyCorked from b to a: the server's target socket reads through its own `onread`
- * (target-read.ts).
+ * written out before the FIN, and a socket whose peer is still open then waits for the peer to close
+ * (LINGER_MS at most) before the pair is torn down. An error or an abrupt close on either side tears both
+ * down at once. `copyBtoA` replaces copyCorked from b to a: the server's target socket reads through its own
+ * `onread` (target-read.ts).
  */
 export function pipeBoth(
   a: Duplex,
@@ -108,7 +129,12 @@ export function pipeBoth(
     onDone(err instanceof Error ? err : undefined);
   };
 
-  const closeGracefully = (): void => {
+  /**
+   * `linger`: a socket whose peer has not ended yet stays open after its FIN until the peer closes too
+   * (LINGER_MS at most), reading and dropping what the peer still sends, since an unread byte at close
+   * turns the FIN into a reset. Not after closeWait, which was that wait already.
+   */
+  const closeGracefully = (linger: boolean): void => {
     if (state !== 'open') return;
     state = 'closing';
     if (timer) clearTimeout(timer);
@@ -118,13 +144,25 @@ export function pipeBoth(
       flushing++;
       // Either the FIN went out after everything queued ('finish'), or the side is gone ('close').
       let settled = false;
+      let lingering: NodeJS.Timeout | null = null;
       const settle = (): void => {
         if (settled) return;
         settled = true;
+        if (lingering) clearTimeout(lingering);
         if (--flushing === 0) teardown();
       };
-      s.once('finish', settle);
+      // every teardown destroys the side, so 'close' comes and clears the linger
       s.once('close', settle);
+      if (linger && lingers(s) && !s.readableEnded) {
+        // then the peer's FIN closes the socket (autoDestroy: both directions ended), or LINGER_MS does
+        s.once('finish', () => {
+          lingering = setTimeout(settle, LINGER_MS);
+          lingering.unref();
+        });
+        s.resume();
+      } else {
+        s.once('finish', settle);
+      }
       s.end();
     }
     if (flushing === 0) teardown();
@@ -134,11 +172,11 @@ export function pipeBoth(
     if (state !== 'open') return;
     ended++;
     if (closeWaitSeconds <= 0 || ended === 2) {
-      closeGracefully();
+      closeGracefully(true);
       return;
     }
     dst.end();
-    timer = setTimeout(closeGracefully, closeWaitSeconds * 1000);
+    timer = setTimeout(() => closeGracefully(false), closeWaitSeconds * 1000);
   };
 
   // Closing while open is abrupt (reset, destroy) unless it is the half-close of an ended direction;

@@ -122,7 +122,10 @@ export class TargetReader {
   private read(bytes: number, buffer: Buffer): boolean {
     // Reads start after the socket's 'connect', whose listener calls start() first.
     const stream = this.stream;
-    if (stream === null || this.stopped) return false;
+    if (stream === null) return false;
+    // The pair is closing (pipe.ts closeGracefully): the target may still be sending while it lingers after
+    // our FIN; read on and drop, so its FIN is seen and nothing left unread turns our close into a reset.
+    if (this.stopped) return true;
     const chunk = Buffer.allocUnsafe(bytes);
     buffer.copy(chunk, 0, 0, bytes);
     // the room taken for this read now holds its bytes (a read that did not fill it gives the rest back)

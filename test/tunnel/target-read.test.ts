@@ -202,4 +202,60 @@ describe('TargetReader: what a session holds read from its targets', () => {
       target.close();
     }
   });
+
+  test('a target still sending when the client ends its stream is read and dropped until it closes', async () => {
+    // It sends until it sees our FIN, then closes: the pair must end at its close, not LINGER_MS later
+    // (a reader that stopped reading never saw that close and held the socket for the whole linger).
+    const chunk = Buffer.alloc(TARGET_READ_BYTES, 0x61);
+    let targetClosed = false;
+    const target = net.createServer({ allowHalfOpen: true }, (c) => {
+      c.on('error', () => {});
+      let open = true;
+      const pump = (): void => {
+        while (open && c.write(chunk)) {}
+      };
+      c.on('drain', pump);
+      c.on('end', () => {
+        open = false;
+        c.end();
+      });
+      c.on('close', () => {
+        targetClosed = true;
+      });
+      pump();
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const pair = sessionPair(smuxConfig(2));
+    let done = false;
+    try {
+      const reads = new SessionReads();
+      pair.server.on('stream', (stream: SmuxStream) => {
+        const reader = new TargetReader(reads);
+        const port = (target.address() as net.AddressInfo).port;
+        const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true, onread: reader.onread });
+        socket.on('error', () => {});
+        socket.once('connect', () =>
+          pipeBoth(
+            stream,
+            socket,
+            0,
+            () => {
+              done = true;
+            },
+            (src, dst) => reader.start(src, dst),
+          ),
+        );
+      });
+      const client = pair.client.openStream();
+      await readBytes(client, 4 * TARGET_READ_BYTES);
+      client.end();
+      client.resume();
+      await until('the target closed and the pair ended', () => targetClosed && done);
+      assert.equal(reads.unsent, 0, 'nothing counts for the session once the pair is gone');
+    } finally {
+      pair.client.close();
+      pair.server.close();
+      target.close();
+    }
+  });
 });
