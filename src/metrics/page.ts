@@ -137,11 +137,7 @@ function record(doc) {
 /** The time axis spans the points held, at least a minute, at most HISTORY seconds. */
 function axisLabel(points) { return points < 120 ? "-" + points + " s" : "-" + Math.round(points / 60) + " min"; }
 
-/**
- * The axis top: the data's maximum with headroom, at least floor (an idle chart's scale), rounded up so that
- * its quarter is 1, 2, 2.5 or 5 times a power of ten: the four grid labels then read as distinct round values
- * (an idle throughput chart's 0-1 B/s scale labelled its lines 0, 0, 1, 1, 1 B/s).
- */
+/** The axis top: max with headroom, at least floor, its quarter 1/2/2.5/5 x 10^k, so grid labels differ (idle once read 0, 0, 1, 1, 1 B/s). */
 function axisMax(max, floor) {
   var step = Math.max(max * 1.15, floor) / 4;
   var unit = Math.pow(10, Math.floor(Math.log10(step)));
