@@ -2,8 +2,9 @@
  * A server session's anti-amplification budget (RFC 9000 §8.1's rule for QUIC servers). KCP has no
  * handshake: a datagram with a forged source address opens a session whose replies go to that address.
  * Until the peer proves the address is its own (Kcp.peerEchoed: an ACK echoing the ts of a data segment
- * sent to it), the session sends at most AMPLIFICATION_FACTOR times the bytes it received from it, and
- * nothing optional (FEC parity, the FEC shape show, segment copies). One forged datagram of 78 bytes drew
+ * sent to it), the session sends at most AMPLIFICATION_FACTOR times the bytes it received from it, FEC
+ * parity and the shape show included (a Go decoder takes skipped parity for lost shards and rebuilds false
+ * data: docs/forged-address-2026-12-07-amp37.md), and no segment copies. One forged datagram of 78 bytes drew
  * ~400 datagrams (~33 KB) from a -mode auto server over the minute the session lived, 125 (~11 KB) from Go
  * kcptun's (docs/forged-address-2026-12-07-amp36.md). Pure: the session counts, KCP holds its data segments
  * to the allowance (Kcp.sendAllowance), and the session drops any other datagram past it.
