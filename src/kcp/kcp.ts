@@ -1525,10 +1525,7 @@ export class Kcp {
    * each a datagram of its own (moveToWindow keeps it for the first segment when none is in flight).
    */
   private allowanceRoom(ptr: number): number {
-    const room = this.sendAllowance - (ptr - this.reserved);
-    if (this.sndBuf.length === 0) return room;
-    const oldest = this.sndBuf.get(0).len + KCP_OVERHEAD + this.reserved + this.slack;
-    return room - UNPROVEN_RESENDS * oldest;
+    return this.sendAllowance - (ptr - this.reserved) - this.resendReserve;
   }
 
   /** Stream mode: cut snd_queue's first segment after `size` bytes; the rest becomes the next segment. */
