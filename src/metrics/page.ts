@@ -137,15 +137,17 @@ function record(doc) {
 /** The time axis spans the points held, at least a minute, at most HISTORY seconds. */
 function axisLabel(points) { return points < 120 ? "-" + points + " s" : "-" + Math.round(points / 60) + " min"; }
 
-/** The axis top: max with headroom, at least floor, its quarter 1/2/2.5/5 x 10^k, so grid labels differ (idle once read 0, 0, 1, 1, 1 B/s). */
-function axisMax(max, floor) {
-  var step = Math.max(max * 1.15, floor) / 4;
-  var unit = Math.pow(10, Math.floor(Math.log10(step)));
-  var m = step / unit;
-  return 4 * unit * (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10);
+/** The axis top: max with headroom, at least floor, its quarter 1/2/2.5/5 x 10^k of the unit its labels read in (a power of base: 1024 for bytes), so grid labels differ and read round (an idle tunnel's once read 0, 0, 1, 1, 1 B/s, and 2 MiB/s's 977 KiB/s, 1.91 MiB/s). */
+function axisMax(max, floor, base) { return roundTop(Math.max(max * 1.15, floor), base); }
+function roundTop(top, base) {
+  var unit = 1;
+  while (base > 1 && top >= unit * base) unit *= base;
+  var step = top / unit / 4, p = Math.pow(10, Math.floor(Math.log10(step))), m = step / p;
+  var nice = 4 * unit * p * (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10);
+  return base > 1 && nice >= unit * base ? roundTop(nice, base) : nice;
 }
 
-function drawChart(canvas, series, format, floor) {
+function drawChart(canvas, series, format, floor, base) {
   var dpr = window.devicePixelRatio || 1;
   var w = canvas.clientWidth, h = canvas.clientHeight;
   if (canvas.width !== w * dpr || canvas.height !== h * dpr) { canvas.width = w * dpr; canvas.height = h * dpr; }
@@ -156,7 +158,7 @@ function drawChart(canvas, series, format, floor) {
   var left = 76, right = 8, top = 8, bottom = 20;
   var max = 0;
   for (var k = 0; k < series.length; k++) for (var j = 0; j < series[k].data.length; j++) max = Math.max(max, series[k].data[j]);
-  max = axisMax(max, floor);
+  max = axisMax(max, floor, base);
   var ticks = [];
   var css = getComputedStyle(document.documentElement);
   ctx.font = "11px system-ui, sans-serif"; ctx.fillStyle = css.getPropertyValue("--muted"); ctx.strokeStyle = css.getPropertyValue("--line"); ctx.lineWidth = 1;
@@ -215,7 +217,7 @@ function render(doc) {
     settings.appendChild(tr);
   }
   // acknowledged follows sent closely: dashed on top of it, so both stay visible
-  drawChart($("chart-throughput"), [{ data: points.sent, color: "--send" }, { data: points.received, color: "--recv" }, { data: points.acked, color: "--ack", dash: true }], rate, 1000);
+  drawChart($("chart-throughput"), [{ data: points.sent, color: "--send" }, { data: points.received, color: "--recv" }, { data: points.acked, color: "--ack", dash: true }], rate, 1000, 1024);
   drawChart($("chart-rtt"), [{ data: points.rto, color: "--rto" }, { data: points.srtt, color: "--rtt" }], function (v) { return Math.round(v) + " ms"; }, 20);
   drawChart($("chart-loss"), [{ data: points.retrans, color: "--loss" }, { data: points.fec, color: "--fec" }], function (v) { return v.toFixed(v < 1 ? 2 : 1) + " %"; }, 1);
 }

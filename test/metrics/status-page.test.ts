@@ -36,6 +36,17 @@ const RECEIVED_LINE_PIXELS = `(() => {
 
 const chromium = findChromium();
 
+/**
+ * Whether a chart's top grid label is round in the unit it reads in: a quarter of its number is 1, 2, 2.5
+ * or 5 x 10^k ("4.00 MiB/s", "1000 KiB/s", "80 ms"). A 2 MiB/s transfer's top once read "3.81 MiB/s": rounded
+ * in powers of ten while labelled in powers of 1024.
+ */
+function roundTopLabel(label: string): boolean {
+  const quarter = Number.parseFloat(label) / 4;
+  const m = quarter / 10 ** Math.floor(Math.log10(quarter));
+  return [1, 2, 2.5, 5, 10].some((nice) => Math.abs(m - nice) < 1e-9);
+}
+
 describe('live status page', () => {
   it('charts non-zero throughput in headless Chromium while a transfer runs', {
     skip: chromium === null ? 'no Chromium installed (apt-get install chromium)' : false,
@@ -82,6 +93,12 @@ describe('live status page', () => {
         'document.getElementById("health").textContent',
       )) as string;
       assert.equal(health, 'healthy');
+      const ticks = (await browser.evaluate(
+        page,
+        'document.getElementById("chart-throughput").dataset.ticks',
+      )) as string;
+      const top = ticks.split('|')[4] ?? '';
+      assert.ok(roundTopLabel(top), `the throughput chart's grid reads round: ${ticks}`);
 
       const png = await browser.screenshot(page);
       assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -133,6 +150,7 @@ describe('live status page', () => {
         const labels = t.split('|');
         assert.equal(labels.length, 5, t);
         assert.equal(new Set(labels).size, 5, `grid labels ${t}`);
+        assert.ok(roundTopLabel(labels[4] ?? ''), `grid labels read round: ${t}`);
       }
     } finally {
       await browser.close();
