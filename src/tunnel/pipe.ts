@@ -97,8 +97,8 @@ export type Copier = (src: Duplex, dst: Duplex) => () => void;
  * seconds, or as soon as the other direction ends too. Closing is graceful: what was already read is
  * written out before the FIN, and a socket whose peer is still open then waits for the peer to close
  * (LINGER_MS at most) before the pair is torn down. An error or an abrupt close on either side tears both
- * down at once. `copyBtoA` replaces copyCorked from b to a: the tunnel's sockets read through their own
- * `onread` (socket-read.ts).
+ * down at once. `copyBtoA` replaces copyCorked from b to a: the server's target socket reads through its own
+ * `onread` (target-read.ts).
  */
 export function pipeBoth(
   a: Duplex,
