@@ -37,6 +37,15 @@ export const SESSION_UNSENT_CAP = 4 * 1024 * 1024;
  * beside sixteen bulk streams rose 3-6 ms p50 in 4 of 4 pairs).
  */
 export const SESSION_SHORT_READ_BYTES = 8 * 1024;
+/**
+ * A read of at least this many bytes is followed by a 64 KiB read (with room), a smaller one by a short
+ * read: a stream whose peer had no more than a short read's worth (a request, an answer, a trickle) reads
+ * short. A bulk stream whose source is slower than the tunnel reads less than 64 KiB each time; with the
+ * next read short after every read that did not fill its buffer, 43-54 % of the server's reads beside
+ * sixteen bulk streams were 8 KiB reads (docs/stream-memory-2026-12-07-synmem37.md), ~50 % more read calls
+ * than 64 KiB reads for the same bytes (docs/stream-memory-2026-12-07-upload38.md).
+ */
+export const LONG_READ_AFTER_BYTES = SESSION_SHORT_READ_BYTES;
 
 /**
  * Every tunnel socket of this thread reads into this one buffer (net.Socket's `onread`): libuv reads
@@ -71,15 +80,15 @@ export class SessionReads {
  * short (SESSION_SHORT_READ_BYTES) or has room taken for it in the session beforehand:
  * - a stream holding nothing may always make a short read, without room: a stream's first read, and one
  *   in a session with no room left (an answer is never held up by other streams' data);
- * - after a read that filled its buffer the next is SOCKET_READ_BYTES, after one that did not (the peer
- *   had no more) a short one, each with room taken for it while the session has room, else a short one
- *   once the stream holds nothing again;
+ * - after a read of LONG_READ_AFTER_BYTES or more the next is SOCKET_READ_BYTES, after a smaller one (the
+ *   peer had no more) a short one, each with room taken for it while the session has room, else a short
+ *   one once the stream holds nothing again;
  * - the socket reads on while the stream holds less than STREAM_READ_AHEAD, else it waits for the
  *   stream's writes to complete (smux took their frames and the connection has room).
  * A stalled session therefore holds at most SESSION_UNSENT_CAP plus one short read per stream, however
  * its peer acknowledges, instead of two 64 KiB reads per stream; a bulk stream reads 64 KiB at a time from
  * its second read on. Room is held from the read before: a stream whose socket goes quiet right after a
- * read that filled its buffer keeps 64 KiB of room until it reads again.
+ * read of LONG_READ_AFTER_BYTES or more keeps 64 KiB of room until it reads again.
  */
 export class SocketReader {
   /** The `onread` option the socket is created with (net.connect, new net.Socket, readThrough). */
@@ -145,7 +154,7 @@ export class SocketReader {
     this.held += bytes;
     session.unsent += bytes - this.reserved;
     this.reserved = 0;
-    const next = bytes === buffer.length ? SOCKET_READ_BYTES : SESSION_SHORT_READ_BYTES;
+    const next = bytes >= LONG_READ_AFTER_BYTES ? SOCKET_READ_BYTES : SESSION_SHORT_READ_BYTES;
     if (session.reserve(next)) {
       this.nextRead = next;
       this.reserved = next;

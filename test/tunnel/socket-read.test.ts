@@ -250,6 +250,72 @@ describe('SocketReader: what a session holds read from its targets', () => {
   });
 });
 
+describe('SocketReader: the size of its reads', () => {
+  test('a source slower than its stream: from its second read on, every read is a 64 KiB one', async () => {
+    // each piece is more than a short read and less than a long one, sent once the last has arrived: every
+    // read returns less than its buffer (main: the read after each such read was a short one, half of them)
+    const piece = randomBytes(20_000);
+    const pieces = 12;
+    let targetSide: net.Socket | null = null;
+    const target = net.createServer((c) => {
+      c.on('error', () => {});
+      targetSide = c;
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const pair = sessionPair(smuxConfig(2));
+    try {
+      const reads: { bytes: number; buffer: number }[] = [];
+      const sessionReads = new SessionReads();
+      pair.server.on('stream', (stream: SmuxStream) => {
+        const reader = new SocketReader();
+        const onread = {
+          buffer: reader.onread.buffer,
+          callback: (bytes: number, buffer: Buffer): boolean => {
+            reads.push({ bytes, buffer: buffer.length });
+            return reader.onread.callback(bytes, buffer);
+          },
+        };
+        const port = (target.address() as net.AddressInfo).port;
+        const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true, onread });
+        socket.on('error', () => {});
+        socket.once('connect', () =>
+          pipeBoth(
+            stream,
+            socket,
+            0,
+            () => {},
+            (src, dst) => reader.start(src, dst, sessionReads),
+          ),
+        );
+      });
+      const client = pair.client.openStream();
+      let received = 0;
+      client.on('data', (part: Buffer) => {
+        received += part.length;
+      });
+      await untilTurn('the target connected', () => targetSide !== null);
+      for (let i = 1; i <= pieces; i++) {
+        targetSide!.write(piece);
+        await untilTurn(`piece ${i} delivered`, () => received === i * piece.length);
+      }
+      assert.ok(
+        reads.every((r) => r.bytes < SOCKET_READ_BYTES),
+        'every read returned less than 64 KiB',
+      );
+      assert.equal(reads[0]!.buffer, SESSION_SHORT_READ_BYTES, "a stream's first read is short");
+      const sizes = reads.slice(1).map((r) => r.buffer);
+      assert.deepEqual(
+        sizes,
+        sizes.map(() => SOCKET_READ_BYTES),
+      );
+    } finally {
+      pair.client.close();
+      pair.server.close();
+      target.close();
+    }
+  });
+});
+
 describe('readThrough: a connection a net.Server accepted, read through onread', () => {
   // a connection the listener went on counting would keep its close() from calling back: the timeout
   // only turns that into a failure
