@@ -294,11 +294,9 @@ export class TunnelClient implements TunnelView {
   private accept(accepted: net.Socket): void {
     const reader = new SocketReader();
     const socket = readThrough(accepted, reader.onread);
-    if (socket === null) {
-      accepted.destroy();
-      return;
-    }
-    this.adopt(socket, reader);
+    // no handle to take (closed already, or a Node whose sockets keep it elsewhere): Node's own reads
+    if (socket === null) this.adopt(accepted, null);
+    else this.adopt(socket, reader);
   }
 
   /** A connection the main thread accepted (-workers), as a descriptor of this process's. */
@@ -312,9 +310,10 @@ export class TunnelClient implements TunnelView {
 
   /**
    * Carry an accepted connection, paused until its stream is open (resumed then), made to read through
-   * `reader` (socket-read.ts: what a session's streams hold read from their sockets is bounded).
+   * `reader` (socket-read.ts: what a session's streams hold read from their sockets is bounded), or
+   * through Node's own reads if null (pipe.ts copyCorked).
    */
-  private adopt(socket: net.Socket, reader: SocketReader): void {
+  private adopt(socket: net.Socket, reader: SocketReader | null): void {
     if (this.closed) {
       socket.destroy();
       return;
@@ -467,7 +466,7 @@ export class TunnelClient implements TunnelView {
     return new ClientUdpChannel(result.stream, result.leftover, udp);
   }
 
-  private openStream(mux: SmuxSession, socket: net.Socket, reader: SocketReader): void {
+  private openStream(mux: SmuxSession, socket: net.Socket, reader: SocketReader | null): void {
     if (socket.destroyed) return;
     let stream: ReturnType<SmuxSession['openStream']>;
     try {
@@ -493,7 +492,7 @@ export class TunnelClient implements TunnelView {
       (err) => {
         if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
       },
-      (src, dst) => reader.start(src, dst, reads),
+      reader === null ? undefined : (src, dst) => reader.start(src, dst, reads),
     );
     socket.resume();
   }

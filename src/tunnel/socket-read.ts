@@ -207,14 +207,22 @@ interface HandleHolder {
  * unread, to a socket made with one (net.Socket's `handle` option, which Node's own net.Server and
  * child_process use). `accepted` keeps nothing but its place in the server's count of connections
  * (maxConnections, close()), which it gives up when the new socket closes. Returns null when `accepted` has
- * no handle (it closed already, or a Node without one).
+ * no handle to take (it closed already, or a Node that keeps it elsewhere).
  */
 export function readThrough(accepted: net.Socket, onread: SocketReader['onread']): net.Socket | null {
   const holder = accepted as unknown as HandleHolder;
   const handle = holder._handle;
   if (handle === undefined || handle === null || accepted.destroyed) return null;
   holder._handle = null;
-  const options = { handle, onread, allowHalfOpen: accepted.allowHalfOpen, pauseOnCreate: true };
+  // what Node's onconnection gives the socket it makes, and onread
+  const options = {
+    handle,
+    onread,
+    allowHalfOpen: accepted.allowHalfOpen,
+    pauseOnCreate: true,
+    readable: true,
+    writable: true,
+  };
   const socket = new net.Socket(options as net.SocketConstructorOpts);
   socket.once('close', () => accepted.destroy());
   return socket;
