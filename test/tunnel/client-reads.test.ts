@@ -21,6 +21,8 @@ import { untilTurn } from '../support/turns.js';
 import { UdpRelay } from '../support/udp-relay.js';
 
 interface Started {
+  /** The socket's local port when its reader started (a closed socket has none). */
+  localPort: number | undefined;
   reader: SocketReader;
   socket: Duplex;
   stream: Duplex;
@@ -33,7 +35,7 @@ const realStart = SocketReader.prototype.start;
 
 /** The readers of the client listening on `port`: their sockets are its accepted connections. */
 function clientReaders(port: number): Started[] {
-  return started.filter((s) => (s.socket as net.Socket).localPort === port);
+  return started.filter((s) => s.localPort === port);
 }
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -41,7 +43,7 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 describe("the client's local connections while its server does not acknowledge", () => {
   before(() => {
     SocketReader.prototype.start = function (socket, stream, session) {
-      started.push({ reader: this, socket, stream, session });
+      started.push({ localPort: (socket as net.Socket).localPort, reader: this, socket, stream, session });
       return realStart.call(this, socket, stream, session);
     };
   });
