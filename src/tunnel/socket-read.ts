@@ -41,8 +41,8 @@ export const SESSION_SHORT_READ_BYTES = 8 * 1024;
  * A read of at least this many bytes is followed by a 64 KiB read (with room), a smaller one by a short
  * read: a stream whose peer had no more than a short read's worth (a request, an answer, a trickle) reads
  * short. A bulk stream whose source is slower than the tunnel reads less than 64 KiB each time; with the
- * next read short after every read that did not fill its buffer, 19-29 % of the server's bulk reads beside
- * sixteen bulk streams were 8 KiB reads; with this rule none are, and a quarter fewer read calls carry the
+ * next read short after every read that did not fill its buffer, 17-29 % of the server's bulk reads beside
+ * sixteen bulk streams were 8 KiB reads; with this rule 0-1 % are, and 22 % fewer read calls carry the
  * same bytes (docs/stream-memory-2026-12-07-upload38.md). The price: a stream that goes quiet after such a
  * read keeps 64 KiB of its session's room until it reads again.
  */
