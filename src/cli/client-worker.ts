@@ -4,7 +4,6 @@
  * descriptors (client-workers.ts). It logs through the main thread and reports its counters and sessions
  * there (worker-report.ts, worker-pool.ts).
  */
-import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startClient } from './client-start.js';
 import type { ClientConfig } from './options.js';
@@ -23,11 +22,7 @@ startClient(config, (line) => post({ kind: 'log', line }), { listens: false }).t
         client.close();
         process.exit(0); // in a worker thread: ends this thread only
       }
-      const fd = m.fd;
-      // paused as the main thread's listener would have it (pauseOnConnect): adopt resumes it once its
-      // stream is open; pauseOnCreate is that listener's own option for the sockets it accepts (Node's net.js)
-      const options = { fd, readable: true, writable: true, allowHalfOpen: true, pauseOnCreate: true };
-      client.adopt(new net.Socket(options));
+      client.adoptDescriptor(m.fd);
     });
     post({ kind: 'bound', ports: [], cryptName });
     startReports(port, client, mainEpochMs);

@@ -15,6 +15,7 @@ import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { requestUdpChannel } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
 import { primeRtt, primesRtt } from './rtt-prime.js';
+import { readThrough, SessionReads, SocketReader } from './socket-read.js';
 import { LeastLoadedPlacement, type StreamPlacement } from './stream-placement.js';
 import { type ChannelOutcome, ClientUdpChannel, ClientUdpForwarder } from './udp-client-flows.js';
 import { type UdpOptions, udpSettingsOf, udpSocketFor } from './udp-flow.js';
@@ -22,7 +23,8 @@ import { type UdpOptions, udpSettingsOf, udpSocketFor } from './udp-flow.js';
 export interface ClientOptions extends MuxOptions {
   /**
    * TCP host:port, or a unix socket path (latest kcptun); null for a client that listens nowhere and is
-   * handed its connections through adopt() (a -workers thread: the main thread listens, client-workers.ts).
+   * handed its connections through adoptDescriptor() (a -workers thread: the main thread listens,
+   * client-workers.ts).
    */
   listen: StreamEndpoint | null;
   remote: HostPorts;
@@ -89,6 +91,8 @@ export class TunnelClient implements TunnelView {
   private readonly diagnosis: Diagnosis;
   /** The server address of each session, for the stream lines. */
   private readonly remotes = new WeakMap<SmuxSession, string>();
+  /** Each session's account of what its streams hold read from their local sockets (socket-read.ts). */
+  private readonly reads = new WeakMap<SmuxSession, SessionReads>();
   /** The FEC shape the server sends, which later sessions send too (fec/peer-shape.ts); null: FEC off. */
   private readonly peerFecShape: PeerFecShape | null;
 
@@ -128,7 +132,7 @@ export class TunnelClient implements TunnelView {
 
   /**
    * Start listening; resolves with the bound address once accepting. Without a listen address, resolves
-   * with '' once the sessions are started, and takes connections through adopt().
+   * with '' once the sessions are started, and takes connections through adoptDescriptor().
    */
   async start(): Promise<net.AddressInfo | string> {
     const listen = this.options.listen;
@@ -153,7 +157,7 @@ export class TunnelClient implements TunnelView {
   private async listenBoth(listen: StreamEndpoint): Promise<net.Server> {
     for (let attempt = 1; ; attempt++) {
       const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
-        this.adopt(socket),
+        this.accept(socket),
       );
       await listenOn(server, listen);
       if (this.options.udp === undefined) return server;
@@ -286,8 +290,30 @@ export class TunnelClient implements TunnelView {
     for (const e of this.expiring) e.mux.close();
   }
 
-  /** Carry an accepted connection, paused until its stream is open (resumed then). */
-  adopt(socket: net.Socket): void {
+  /** A connection this client's listener accepted (paused, unread): carried reading through its reader. */
+  private accept(accepted: net.Socket): void {
+    const reader = new SocketReader();
+    const socket = readThrough(accepted, reader.onread);
+    // no handle to take (closed already, or a Node whose sockets keep it elsewhere): Node's own reads
+    if (socket === null) this.adopt(accepted, null);
+    else this.adopt(socket, reader);
+  }
+
+  /** A connection the main thread accepted (-workers), as a descriptor of this process's. */
+  adoptDescriptor(fd: number): void {
+    const reader = new SocketReader();
+    // paused as the main thread's listener would have it (pauseOnConnect): adopt resumes it once its stream
+    // is open; pauseOnCreate is that listener's own option for the sockets it accepts (Node's net.js)
+    const options = { fd, readable: true, writable: true, allowHalfOpen: true, pauseOnCreate: true };
+    this.adopt(new net.Socket({ ...options, onread: reader.onread } as net.SocketConstructorOpts), reader);
+  }
+
+  /**
+   * Carry an accepted connection, paused until its stream is open (resumed then), made to read through
+   * `reader` (socket-read.ts: what a session's streams hold read from their sockets is bounded), or
+   * through Node's own reads if null (pipe.ts copyCorked).
+   */
+  private adopt(socket: net.Socket, reader: SocketReader | null): void {
     if (this.closed) {
       socket.destroy();
       return;
@@ -299,7 +325,7 @@ export class TunnelClient implements TunnelView {
     this.muxFor(slot).then(
       (mux) => {
         slot.placing--;
-        this.openStream(mux, socket);
+        this.openStream(mux, socket, reader);
       },
       () => {
         slot.placing--;
@@ -406,6 +432,7 @@ export class TunnelClient implements TunnelView {
     session.showFecShape();
     this.live.set(mux, session);
     this.remotes.set(mux, session.remoteLabel);
+    this.reads.set(mux, new SessionReads());
     mux.on('close', (err?: Error) => {
       this.live.delete(mux);
       if (this.closed) return;
@@ -439,7 +466,7 @@ export class TunnelClient implements TunnelView {
     return new ClientUdpChannel(result.stream, result.leftover, udp);
   }
 
-  private openStream(mux: SmuxSession, socket: net.Socket): void {
+  private openStream(mux: SmuxSession, socket: net.Socket, reader: SocketReader | null): void {
     if (socket.destroyed) return;
     let stream: ReturnType<SmuxSession['openStream']>;
     try {
@@ -457,9 +484,16 @@ export class TunnelClient implements TunnelView {
     // kcptun: "in:" the accepted connection, "out:" the session's remote address and the stream id.
     const label = `in: ${from} out: ${this.remotes.get(mux) ?? ''}(${stream.id})`;
     if (!quiet) log(`stream opened ${label}`);
-    pipeBoth(socket, applicationStream(stream, this.options), this.options.closeWaitSeconds, (err) => {
-      if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
-    });
+    const reads = this.reads.get(mux)!;
+    pipeBoth(
+      applicationStream(stream, this.options),
+      socket,
+      this.options.closeWaitSeconds,
+      (err) => {
+        if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
+      },
+      reader === null ? undefined : (src, dst) => reader.start(src, dst, reads),
+    );
     socket.resume();
   }
 

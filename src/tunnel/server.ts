@@ -13,7 +13,7 @@ import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { offerUdpChannel, UDP_REQUEST_SID } from './negotiation.js';
 import { pipeBoth } from './pipe.js';
 import { primeRtt, primesRtt } from './rtt-prime.js';
-import { SessionReads, TargetReader } from './target-read.js';
+import { SessionReads, SocketReader } from './socket-read.js';
 import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
 import { type ServerUdpContext, ServerUdpFlows } from './udp-server-flows.js';
 
@@ -222,7 +222,7 @@ export class TunnelServer implements TunnelView {
 
   private onStream(stream: SmuxStream, remote: string, reads: SessionReads): void {
     const { target, quiet, log } = this.options;
-    const reader = new TargetReader(reads);
+    const reader = new SocketReader();
     const { onread } = reader;
     const socket =
       'path' in target
@@ -257,7 +257,7 @@ export class TunnelServer implements TunnelView {
         (err) => {
           if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
         },
-        (src, dst) => reader.start(src, dst),
+        (src, dst) => reader.start(src, dst, reads),
       );
     });
   }
