@@ -84,11 +84,11 @@ const FIRST_FLIGHT_LOW_MS = 100;
  * wait between the flight's last ACKs and those of Startup's next round, sent from the flight's first ACK
  * on, a round trip later. The flight is paced over a third of the round trip (STARTUP_GAIN over it), so
  * that wait is about two thirds of one. A span left open across it read it as a bottleneck's spacing: on
- * 150 ms/10 % with a loaded client (link-sim --loaded --receiver-stalls) an ACK stall made the first span
- * read low, the flight's remaining ACKs (cut by our client's 512-segment window and the loss) did not fill
- * the next, and that span closed only with the next round's ACKs, 257-279 ms later: 'slower' at 12-18
- * Mbit/s of 100 in 4 of 100 seeds, which then moved 28-30 Mbit/s against a median of ~47
- * (docs/link-startup-exit-2026-12-07-startup38.md).
+ * 150 ms/10 % with a loaded sender (link-sim --loaded --receiver-stalls) its late turns made the first
+ * span read low, the flight's remaining ACKs (cut by our client's 512-segment window and the loss) did not
+ * fill the next, and that span closed only with the next round's ACKs, 257-279 ms later: 'slower' at 12-18
+ * Mbit/s of 100 in 4 of 100 seeds, which then moved 28-30 Mbit/s against a median of 49 (100 ms/5 %: 4 of
+ * 48, 46-53 against 62; docs/link-startup-exit-2026-12-07-startup38.md).
  */
 const FIRST_FLIGHT_GAP_SHARE = 1 / 3;
 /**
