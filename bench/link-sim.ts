@@ -5,7 +5,7 @@
  * in simulated time, without sockets or the benchmark lock. Each seed downloads `--bytes` after the
  * round trip was measured (a tunnel session's RTT prime); goodput is timed as bench:link times it, from
  * the request (one one-way delay before the data) to the last byte. A second line per profile says, per
- * seed, when Startup ended and at what estimate, how long ProbeBW took from there to 0.8 of the link
+ * seed, when Startup ended, at what estimate and by which rule (ControllerEstimates.startupExit), how long ProbeBW took from there to 0.8 of the link
  * (CLIMB_SHARE), ProbeBW's mean pacing / estimate and bottleneck queue, and the controller's min RTT at
  * the end (ControllerTrace): on the jittery profile Startup's first rounds set it, 55-96 ms over 40 seeds
  * where the link gave 74-110 (docs/link-sim-jitter-2026-12-04.md), and the in-flight cap follows it. A
@@ -156,6 +156,8 @@ const CLIMB_SHARE = 0.8;
 class ControllerTrace {
   exitMs = Number.NaN;
   exitMbit = Number.NaN;
+  /** The rule that ended Startup (ControllerEstimates.startupExit; '-': it did not end). */
+  exitRule = '-';
   climbMs = Number.NaN;
   /** The controller's min RTT at the end of the download (ms): the RTT its in-flight cap is built on. */
   minRttMs = Number.NaN;
@@ -198,6 +200,7 @@ class ControllerTrace {
     if (Number.isNaN(this.exitMs) && cc.state !== 'startup') {
       this.exitMs = t - this.from;
       this.exitMbit = mbit;
+      this.exitRule = cc.startupExit;
     }
     this.minRttMs = cc.minRtt;
     if (t - this.from >= CADENCE_FROM_MS) {
@@ -405,6 +408,7 @@ function median(xs: number[]): number {
 const USAGE = `usage: node dist/bench/link-sim.js [options]   (the file's header says what each line means)
   --profiles ID,...    links to simulate (default: all but the named-only ones): ${PROFILES.map((p) => p.id).join(', ')}
   --seeds N            downloads per profile, seeds 1..N (default 6)
+  --first-seed N       start at seed N instead (seeds N..N+seeds-1: one long run split in two)
   --mib N              MiB per download (default 16; a slow profile moves at most its own, as in bench:link)
   --ratelimit N        -ratelimit N (bytes per second of link) at both ends (default 0: none)
   --warm-idle-s N      a second download N s after the first (default 0: none)
@@ -430,6 +434,7 @@ async function main(): Promise<void> {
           .join(','),
       },
       seeds: { type: 'string', default: '6' },
+      'first-seed': { type: 'string', default: '1' },
       mib: { type: 'string', default: '16' },
       'no-fec': { type: 'boolean', default: false },
       'no-interleave': { type: 'boolean', default: false },
@@ -459,6 +464,7 @@ async function main(): Promise<void> {
   const warmIdleMs = Number(values['warm-idle-s']) * 1000;
   const mibBytes = Number(values.mib) * 1024 * 1024;
   const seeds = Number(values.seeds);
+  const firstSeed = Number(values['first-seed']);
   /** -ratelimit at both ends, bytes per second of link (0: none). */
   const rateLimit = Number(values.ratelimit);
   const withProbe = !values['no-probe'] && (values.probe ?? values['go-client']);
@@ -500,7 +506,7 @@ async function main(): Promise<void> {
     const tails: number[] = [];
     let retrans = 0;
     const ends: string[] = [];
-    for (let seed = 1; seed <= seeds; seed++) {
+    for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
       const data = new Rng(seed).bytes(warmIdleMs > 0 ? 2 * bytes : bytes);
       const trace = new ControllerTrace(CLIMB_SHARE * p.rateMbit * (1 - meanLoss(p)), bytes);
       const warmTrace = new WarmTrace();
@@ -614,7 +620,8 @@ async function main(): Promise<void> {
       1,
     );
     console.log(
-      `  Startup exit ms ${f(traces.map((x) => x.exitMs))} at Mbit/s ${f(traces.map((x) => x.exitMbit))}; ` +
+      `  Startup exit ms ${f(traces.map((x) => x.exitMs))} at Mbit/s ${f(traces.map((x) => x.exitMbit))} ` +
+        `by ${traces.map((x) => x.exitRule).join(' ')}; ` +
         `climb to ${CLIMB_SHARE} of the link ms ${f(climbs)} (median ${f([median(climbs)])}, ${never} never); ` +
         `ProbeBW pacing/estimate ${gains}; queue ms ${queues}; min RTT ms ${f(traces.map((x) => x.minRttMs))}; ` +
         `ACK cadence ms ${f(

@@ -76,6 +76,10 @@ function timeKey(kcp: Kcp): number {
  * When the peer was seen to mark its parity (docs/link-first-flight-2026-12-07-flight36.md): re_acks, 1 once
  * the session re-acknowledges toward it (Kcp.reAcks, set when FecDecoder.peerMarksParity first holds); the
  * gate behind which FEC interleaving and the decoder's closed-span rule also wait.
+ *
+ * Which rule ended Startup (docs/link-startup-exit-2026-12-07-startup38.md): startup_exit, `none` until it
+ * ended, then the rule (ControllerEstimates.startupExit: flight, delay, round-min, plateau) and the
+ * bandwidth estimate as it ended, `flight@19.70` (Mbit/s): a 100 ms line may come well after the exit.
  */
 const LATE_BUCKETS = [1, 4, 8, 16, Number.POSITIVE_INFINITY];
 const PROBE_PACING_SHARE = 1.15;
@@ -87,7 +91,7 @@ const HEADER =
   `${TIME_KEYS.map((k) => `\tms_${k}`).join('')}` +
   '\tpacer_credit_kB\tpacer_lost_kB\tprobe_credit_kB\tprobe_lost_kB' +
   `${LATE_BUCKETS.map((b) => `\tlate_${b === Number.POSITIVE_INFINITY ? 'more' : b}`).join('')}` +
-  '\tgap_max\tfast_rt\tearly_rt\trto_rt\twin_copy\tcopies\tburst_Mbit\tdelivered_Mbit\tre_acks\n';
+  '\tgap_max\tfast_rt\tearly_rt\trto_rt\twin_copy\tcopies\tburst_Mbit\tdelivered_Mbit\tre_acks\tstartup_exit\n';
 
 let fd = -1;
 /** The file could not be opened: said once on stderr, and no session traces (a debug aid must not stop a tunnel). */
@@ -198,7 +202,8 @@ export class CcTrace {
         `\t${this.limitMs.join('\t')}\t${Array.from(this.pacerKB, (kB) => kB.toFixed(0)).join('\t')}` +
         `\t${this.late.join('\t')}\t${this.gapMax}\t${snmp.FastRetransSegs}\t${snmp.EarlyRetransSegs}` +
         `\t${snmp.LostSegs}\t${kcp.windowCopying ? 1 : 0}\t${kcp.copiesSent}` +
-        `\t${mbit(kcp.ackBurstHighest * 1000)}\t${mbit(kcp.ackDeliveredRate * 1000)}\t${kcp.reAcks ? 1 : 0}\n`,
+        `\t${mbit(kcp.ackBurstHighest * 1000)}\t${mbit(kcp.ackDeliveredRate * 1000)}\t${kcp.reAcks ? 1 : 0}` +
+        `\t${cc.startupExit === 'none' ? 'none' : `${cc.startupExit}@${mbit(cc.startupExitBandwidth)}`}\n`,
     );
     this.gapMax = 0;
   }

@@ -39,7 +39,8 @@ function traceFlushes(
   const script =
     `const { CcTrace } = await import(${JSON.stringify(MODULE)});` +
     'const cc = { state: "probe-bw", bandwidth: 0, minRtt: 0, pacingRate: 0, cwnd: 0, ackCadence: 0,' +
-    ' lossBaseline: 0, inflightBytes: 0, lastRoundRate: 2.5e6, smoothedRtt: 123.4 };' +
+    ' lossBaseline: 0, inflightBytes: 0, lastRoundRate: 2.5e6, smoothedRtt: 123.4, startupExit: "flight",' +
+    ' startupExitBandwidth: 2.4625e6 };' +
     'const kcp = { congestion: cc, mss: 1400, sndNxt: 0, sndUna: 0, srtt: 0, sndWnd: 0, rmtWnd: 0, unsent: 0,' +
     ' transmissions: 0, retransmittedSegs: 0, rcvWnd: 0, rcvBufLength: 0, spuriousRetransmits: 0,' +
     ' windowCopying: true, copiesSent: 7, ackBurstHighest: 9_000, ackDeliveredRate: 3_000,' +
@@ -96,6 +97,8 @@ describe('KCPTUN_CC_TRACE', () => {
       assert.deepEqual([last.burst_Mbit, last.delivered_Mbit], ['72.00', '24.00']);
       // the session re-acknowledges: its peer was seen to mark its parity
       assert.equal(last.re_acks, '1');
+      // the rule that ended Startup, and the estimate then (Mbit/s)
+      assert.equal(last.startup_exit, 'flight@19.70');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -56,11 +56,18 @@ import { PathRate } from './path-rate.js';
 import { PROBE_CRUISE, PROBE_DOWN, PROBE_UP, ProbeBw } from './probe-bw.js';
 import { SendInterval } from './send-interval.js';
 import type { SendSnapshot } from './send-snapshot.js';
-import { StartupSignals } from './startup-signals.js';
+import { type StartupQueueExit, StartupSignals } from './startup-signals.js';
 import { WindowedFilter } from './windowed-filter.js';
 
 /** The controller's state, as BBR names its phases. */
 export type ControllerState = 'startup' | 'drain' | 'probe-bw' | 'probe-rtt';
+
+/**
+ * The rule that ended Startup, for traces (KCPTUN_CC_TRACE, link-sim): 'none' while it lasts; 'flight', the
+ * first flight's verdict of a slower bottleneck (FirstFlight.judge); 'delay' and 'round-min', its queue
+ * signals (StartupSignals.queueFull); 'plateau', the bandwidth's (StartupSignals.plateaued).
+ */
+export type StartupExit = 'none' | 'flight' | StartupQueueExit | 'plateau';
 
 /** BBR's Startup gain 2/ln 2: the smallest that doubles the delivery rate each round. */
 const STARTUP_GAIN = 2.885;
@@ -178,6 +185,9 @@ export interface ControllerEstimates {
    * most CWND_RTT_MAX min RTTs.
    */
   readonly loadedRtt: number;
+  /** The rule that ended Startup ('none': not yet), and the bandwidth estimate then, bytes per second. */
+  readonly startupExit: StartupExit;
+  readonly startupExitBandwidth: number;
 }
 
 export class CongestionController implements ControllerEstimates {
@@ -275,6 +285,8 @@ export class CongestionController implements ControllerEstimates {
   /** The round ProbeBW was entered from Drain. */
   private probeBwSince = 0;
   private _state: ControllerState = 'startup';
+  private _startupExit: StartupExit = 'none';
+  private _startupExitBandwidth = 0;
   /** ProbeBW's gain cycle and the cruise's bound (probe-bw.ts). */
   private readonly probeBw = new ProbeBw();
   private rng: number;
@@ -397,6 +409,12 @@ export class CongestionController implements ControllerEstimates {
   get firstFlightPending(): boolean {
     return this._state === 'startup' && this.firstFlight.verdict === 'pending';
   }
+  get startupExit(): StartupExit {
+    return this._startupExit;
+  }
+  get startupExitBandwidth(): number {
+    return this._startupExitBandwidth;
+  }
   get loadedRtt(): number {
     const rtt = this.minRttFilter.value;
     return rtt > 0 ? Math.min(this.startup.loadedRtt(rtt), CWND_RTT_MAX * rtt) : 0;
@@ -505,7 +523,7 @@ export class CongestionController implements ControllerEstimates {
       const rate = flight.lowRate;
       this.maxBw.update(rate, this.rounds);
       this.pathRate.update(rate / (1 - this.parityShare), this.rounds);
-      this.leaveStartup();
+      this.leaveStartup('flight');
     }
   }
 
@@ -800,7 +818,10 @@ export class CongestionController implements ControllerEstimates {
     if (this._state === 'startup' && this.firstFlight.awaitsVerdict(this.minRttFilter.value))
       this.judgeFirstFlight();
     this.growStartupFloor();
-    if (this._state === 'startup' && this.startupQueueFull()) this.leaveStartup();
+    if (this._state === 'startup') {
+      const queueExit = this.startupQueueFull();
+      if (queueExit !== null) this.leaveStartup(queueExit);
+    }
     if (this.roundStart) this.endOfRound();
     this.advanceState();
   }
@@ -883,7 +904,7 @@ export class CongestionController implements ControllerEstimates {
     this.roundRttSum = 0;
     // an app-limited round says nothing about the pipe
     if (this._state === 'startup' && !this.sampleAppLimited && this.startup.plateaued(this.maxBw.best(0)))
-      this.leaveStartup();
+      this.leaveStartup('plateau');
     if (this._state !== 'probe-bw' || this.rounds - this.probeBwSince < LOSS_QUIET_ROUNDS) {
       // only ProbeBW judges loss: Startup's overshoot and what it provokes later are not the path's
       this.loss.restart();
@@ -938,7 +959,7 @@ export class CongestionController implements ControllerEstimates {
   }
 
   /** Startup's queue signals (see StartupSignals.queueFull). */
-  private startupQueueFull(): boolean {
+  private startupQueueFull(): StartupQueueExit | null {
     const rtt = this.rttAvg;
     return this.startup.queueFull(
       rtt,
@@ -950,7 +971,9 @@ export class CongestionController implements ControllerEstimates {
     );
   }
 
-  private leaveStartup(): void {
+  private leaveStartup(exit: StartupExit): void {
+    this._startupExit = exit;
+    this._startupExitBandwidth = this.bandwidth;
     this._state = 'drain';
     this.startup.releaseHold();
     this.filledPipe = true;

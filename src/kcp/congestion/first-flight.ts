@@ -78,6 +78,20 @@ const FIRST_FLIGHT_RATE_SHARE = 0.7;
 const FIRST_FLIGHT_SPANS = 3;
 const FIRST_FLIGHT_LOW_MS = 100;
 /**
+ * A long first flight's span is read from ACKs that keep coming: an ACK event more than this share of the
+ * min RTT after the one before starts the span in progress over from it. A bottleneck spaces the flight's
+ * ACKs evenly (one segment's time, ~1 ms at 10 Mbit/s, or the peer's ACK period); a gap that long is the
+ * wait between the flight's last ACKs and those of Startup's next round, sent from the flight's first ACK
+ * on, a round trip later. The flight is paced over a third of the round trip (STARTUP_GAIN over it), so
+ * that wait is about two thirds of one. A span left open across it read it as a bottleneck's spacing: on
+ * 150 ms/10 % with a loaded sender (link-sim --loaded --receiver-stalls) its late turns made the first
+ * span read low, the flight's remaining ACKs (cut by our client's 512-segment window and the loss) did not
+ * fill the next, and that span closed only with the next round's ACKs, 257-279 ms later: 'slower' at 12-18
+ * Mbit/s of 100 in 4 of 100 seeds, which then moved 28-30 Mbit/s against a median of 49 (100 ms/5 %: 4 of
+ * 48, 46-53 against 62; docs/link-startup-exit-2026-12-07-startup38.md).
+ */
+const FIRST_FLIGHT_GAP_SHARE = 1 / 3;
+/**
  * A bulk long first flight (FIRST_FLIGHT_BULK_SHARE) whose ACKs outlast a min RTT and this many ms without
  * delivering a span (FIRST_FLIGHT_JUDGED_WINDOWS) came through a bottleneck slower than four initial windows
  * per that time: the verdict is 'slower', at the rate they came back at. Such a span used to start over as
@@ -152,6 +166,8 @@ export class FirstFlight {
   private armedAt = -1;
   /** Its first ACK event's time (-1: none yet) and what had been delivered then. */
   private ackAt = -1;
+  /** The latest ACK event's time (see FIRST_FLIGHT_GAP_SHARE). */
+  private lastAckAt = -1;
   private ackDelivered = 0;
   /**
    * The room of Startup's floor the flight left unused when its ACKs began, bytes (what the peer's window
@@ -272,6 +288,14 @@ export class FirstFlight {
   ): FlightVerdict {
     if (this.armedAt < 0 || sentAt < this.armedAt) return this.verdict;
     const span = FIRST_FLIGHT_JUDGED_WINDOWS * this.initialCwnd;
+    const gap = clock - this.lastAckAt;
+    this.lastAckAt = clock;
+    if (this.ackAt >= 0 && this.isLong(minRtt) && gap > FIRST_FLIGHT_GAP_SHARE * minRtt) {
+      // no ACKs for a while: the flight's are over, these are the next round's (FIRST_FLIGHT_GAP_SHARE)
+      this.ackAt = clock;
+      this.ackDelivered = delivered;
+      return this.verdict;
+    }
     if (this.ackAt < 0) {
       this.ackAt = clock;
       this.ackDelivered = delivered;

@@ -4,6 +4,7 @@ export {
   type ControllerEstimates,
   type ControllerOptions,
   type ControllerState,
+  type StartupExit,
 } from './controller.js';
 export { ReceiveWindowTuner } from './receive-window.js';
 export type { SendSnapshot } from './send-snapshot.js';

@@ -98,6 +98,9 @@ const STEADY_RTT_SPREAD = STARTUP_QUEUE_RTT;
 const FULL_BW_ROUNDS = 3;
 const FULL_BW_GROWTH = 1.25;
 
+/** Startup's queue signal that ended it: the delay exit (STARTUP_DELAY_RISE) or a round's lowest RTT (STARTUP_QUEUE_RTT). */
+export type StartupQueueExit = 'delay' | 'round-min';
+
 /** HyStart++'s RTT threshold for a min RTT (see CSS_RTT_DIVISOR), ms. */
 function hystartThreshold(minRtt: number): number {
   return Math.min(Math.max(minRtt / CSS_RTT_DIVISOR, CSS_RTT_THRESH_MIN_MS), CSS_RTT_THRESH_MAX_MS);
@@ -266,7 +269,8 @@ export class StartupSignals {
 
   /**
    * Startup's queue signals (see STARTUP_DELAY_RISE, STARTUP_QUEUE_RTT and STARTUP_QUEUE_SAMPLES), after
-   * `rounds` rounds, with `roundSamples` RTT samples in the current round, the lowest `roundMinRtt`.
+   * `rounds` rounds, with `roundSamples` RTT samples in the current round, the lowest `roundMinRtt`: the
+   * one that says the queue is full ('delay' or 'round-min'), or null.
    */
   queueFull(
     rttAvg: number,
@@ -275,19 +279,19 @@ export class StartupSignals {
     rounds: number,
     roundSamples: number,
     roundMinRtt: number,
-  ): boolean {
+  ): StartupQueueExit | null {
     const rise = Math.max(STARTUP_DELAY_RISE * minRtt, STARTUP_RISE_SDS * this.baseSd);
-    if (this.rise(rttAvg, cadence) > rise) return true;
+    if (this.rise(rttAvg, cadence) > rise) return 'delay';
     if (
       rounds <= FULL_BW_ROUNDS ||
       roundSamples < this.signalSamples(STARTUP_QUEUE_SAMPLES, rttAvg, minRtt, cadence)
     )
-      return false;
+      return null;
     // above Startup's baseline mean once there is one (see STARTUP_RISE_SDS): under load on a jittery path
     // even a round's lowest sample sits near that mean, with no queue
     let unloaded = minRtt + cadence;
     if (this.baseRtt < Number.POSITIVE_INFINITY && this.baseRtt > unloaded) unloaded = this.baseRtt;
-    return roundMinRtt - unloaded > STARTUP_QUEUE_RTT * minRtt;
+    return roundMinRtt - unloaded > STARTUP_QUEUE_RTT * minRtt ? 'round-min' : null;
   }
 
   /**

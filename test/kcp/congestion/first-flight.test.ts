@@ -193,6 +193,20 @@ describe('CongestionController: the first flight on a long path', () => {
     const starved = run(25 * SEG, 3, { slowAcks: { from: 400, to: 460, perMs: 3 } });
     assert.equal(starved.endedAt, -1, `Startup ended at ${starved.endedAt} ms`);
   });
+
+  test("a span left open across the wait for the next round's ACKs is no bottleneck: Startup goes on", () => {
+    // the peer's window lets 200 of the 512 segments out; for 60 ms from the flight's first ACK (400 ms) the
+    // peer acknowledges 3 segments a ms, so the first span reads low, and the flight's other ~70 ACKs do
+    // not fill a second: it stays open until Startup's next round, sent from 400 ms on, is acknowledged a
+    // round trip later. Main read that span (~160 ms of ACKs for 128 segments) as a slower bottleneck and
+    // ended Startup at ~0.8 segments a ms over a path that carries 25
+    const starved = run(25 * SEG, 4, { slowAcks: { from: 400, to: 460, perMs: 3 }, peerWindow: 200 });
+    assert.equal(
+      starved.endedAt,
+      -1,
+      `Startup ended at ${starved.endedAt} ms, estimate ${starved.bw.toFixed(0)} B/ms`,
+    );
+  });
 });
 
 describe('CongestionController: the first flight on a short path', () => {
