@@ -47,6 +47,7 @@ async function busyConnection(port: number): Promise<{ echoed: () => number; clo
 
 async function startPair(
   targetPort: number,
+  extra: string[] = [],
 ): Promise<{ server: TunnelProcess; client: TunnelProcess; port: number }> {
   const udp = await freeUdpPort();
   const port = await freeTcpPort();
@@ -56,6 +57,7 @@ async function startPair(
     '-t',
     `127.0.0.1:${targetPort}`,
     ...COMMON,
+    ...extra,
   ]);
   const client = TunnelProcess.start('ts', 'client', [
     '-l',
@@ -63,6 +65,7 @@ async function startPair(
     '-r',
     `127.0.0.1:${udp}`,
     ...COMMON,
+    ...extra,
   ]);
   await Promise.all([server.waitFor('listening on'), client.waitFor('listening on')]);
   return { server, client, port };
@@ -133,35 +136,39 @@ async function idleConnection(
   return { outcome, data, socket };
 }
 
-test('SIGTERM: a stream still open is reset at the application and at the target, not ended cleanly', {
-  timeout: 60_000,
-}, async () => {
-  // Idle when the signal comes: a Node reader with data still queued takes a reset for a clean end
-  // (libuv reads a hang-up after a partial read as EOF), so nothing may be in flight here.
-  const connected: net.Socket[] = [];
-  const outcomes: Promise<string>[] = [];
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    connected.push(socket);
-    outcomes.push(outcomeOf(socket));
-    socket.once('data', () => socket.write('pong'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const targetPort = (server.address() as net.AddressInfo).port;
-  const first = await startPair(targetPort);
-  const second = await startPair(targetPort);
-  try {
-    const viaFirst = await idleConnection(first.port);
-    await viaFirst.data;
-    assert.equal((await terminate(first.server)).code, 0);
-    assert.equal(await within('the target sees its end', WAIT_MS, outcomes[0]), 'ECONNRESET');
+// -workers: each thread's streams reset before the thread ends (a thread that exited at once closed them with a FIN)
+for (const workers of [1, 2]) {
+  test(`SIGTERM (-workers ${workers}): a stream still open is reset at the application and at the target, not ended cleanly`, {
+    timeout: 60_000,
+  }, async () => {
+    // Idle when the signal comes: a Node reader with data still queued takes a reset for a clean end
+    // (libuv reads a hang-up after a partial read as EOF), so nothing may be in flight here.
+    const connected: net.Socket[] = [];
+    const outcomes: Promise<string>[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      connected.push(socket);
+      outcomes.push(outcomeOf(socket));
+      socket.once('data', () => socket.write('pong'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const targetPort = (server.address() as net.AddressInfo).port;
+    const extra = workers > 1 ? ['-workers', String(workers)] : [];
+    const first = await startPair(targetPort, extra);
+    const second = await startPair(targetPort, extra);
+    try {
+      const viaFirst = await idleConnection(first.port);
+      await viaFirst.data;
+      assert.equal((await terminate(first.server)).code, 0);
+      assert.equal(await within('the target sees its end', WAIT_MS, outcomes[0]), 'ECONNRESET');
 
-    const viaSecond = await idleConnection(second.port);
-    await viaSecond.data;
-    assert.equal((await terminate(second.client)).code, 0);
-    assert.equal(await within('the application sees its end', WAIT_MS, viaSecond.outcome), 'ECONNRESET');
-  } finally {
-    for (const p of [first.server, first.client, second.server, second.client]) await p.stop();
-    for (const s of connected) s.destroy();
-    server.close();
-  }
-});
+      const viaSecond = await idleConnection(second.port);
+      await viaSecond.data;
+      assert.equal((await terminate(second.client)).code, 0);
+      assert.equal(await within('the application sees its end', WAIT_MS, viaSecond.outcome), 'ECONNRESET');
+    } finally {
+      for (const p of [first.server, first.client, second.server, second.client]) await p.stop();
+      for (const s of connected) s.destroy();
+      server.close();
+    }
+  });
+}
