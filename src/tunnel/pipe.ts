@@ -114,8 +114,17 @@ function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
   s.destroy();
 }
 
-/** Reset a TCP socket (RST); a unix socket has no reset and is closed. */
+/**
+ * Reset a TCP socket (RST); a unix socket has no reset and is closed. Not while its FIN is pending (end()
+ * called, 'finish' not yet): libuv refuses to reset a stream with a shutdown in progress (UV_EINVAL), and
+ * Node then emits the error and leaves the handle open (a test process hung after such a reset); it is
+ * destroyed instead.
+ */
 function resetSocket(s: net.Socket): void {
+  if (s.writableEnded && !s.writableFinished) {
+    s.destroy();
+    return;
+  }
   try {
     s.resetAndDestroy();
   } catch {
