@@ -20,7 +20,10 @@ startClient(config, (line) => post({ kind: 'log', line }), { listens: false }).t
     port.on('message', (m: ConnectionMessage | StopMessage) => {
       if (m.kind === 'stop') {
         client.close();
-        process.exit(0); // in a worker thread: ends this thread only
+        // in a worker thread: ends this thread only; after the closed streams' 'close' events (next ticks),
+        // which reset their connections (pipe.ts endSide): exiting at once closed them with a clean FIN
+        setImmediate(() => process.exit(0));
+        return;
       }
       client.adoptDescriptor(m.fd);
     });

@@ -20,7 +20,10 @@ startServer(config, (line) => post({ kind: 'log', line }), { reusePort: true }).
     port.on('message', (m: MainMessage) => {
       if (m.kind === 'stop') {
         server.close();
-        process.exit(0); // in a worker thread: ends this thread only
+        // in a worker thread: ends this thread only; after the closed streams' 'close' events (next ticks),
+        // which reset their connections (pipe.ts endSide): exiting at once closed them with a clean FIN
+        setImmediate(() => process.exit(0));
+        return;
       }
       if (m.kind !== 'admit') return;
       const dropped = server.admit();

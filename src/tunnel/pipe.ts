@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SMALL_REQUEST_BYTES } from '../smux/index.js';
+import { holdUntilDelivered } from './delivery-hold.js';
 
 /**
  * How many bytes a destination may hold (corked, or waiting for the kernel) before its source is paused.
@@ -91,13 +92,70 @@ function copyCorked(src: Duplex, dst: Duplex): () => void {
 export type Copier = (src: Duplex, dst: Duplex) => () => void;
 
 /**
+ * End the pair's side `s` when the pair is torn down. `abrupt`: data may be missing either way (an error, a
+ * side closed before its FIN went out: its session died, its application reset, the tunnel stopped), and a
+ * TCP socket is reset, so that its application reads ECONNRESET instead of a clean end after a short stream
+ * (smux has no reset: a stream gets its FIN, as before). Otherwise a socket whose FIN went out while its peer
+ * is still open keeps its kernel end until the peer acknowledged that FIN (holdUntilDelivered), `holdMs` at
+ * most (docs/stream-reset-2026-12-07-reset38.md).
+ */
+function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
+  if (s.destroyed) return;
+  if (!(s instanceof net.Socket)) {
+    s.destroy();
+    return;
+  }
+  if (abrupt) {
+    resetSocket(s);
+    return;
+  }
+  // a socket both of whose directions ended was held as Node closed it (holdWhenNodeCloses)
+  if (holdMs > 0 && s.writableFinished && !s.readableEnded) holdUntilDelivered(s, holdMs);
+  s.destroy();
+}
+
+/**
+ * Reset a TCP socket (RST); a unix socket has no reset and is closed. Not while its FIN is pending (end()
+ * called, 'finish' not yet): libuv refuses to reset a stream with a shutdown in progress (UV_EINVAL), and
+ * Node then emits the error and leaves the handle open (a test process hung after such a reset); it is
+ * destroyed instead.
+ */
+function resetSocket(s: net.Socket): void {
+  if (s.writableEnded && !s.writableFinished) {
+    s.destroy();
+    return;
+  }
+  try {
+    s.resetAndDestroy();
+  } catch {
+    s.destroy(); // ERR_INVALID_HANDLE_TYPE: not a TCP handle
+  }
+}
+
+/**
+ * Node closes a socket itself once both its directions ended (autoDestroy), at its 'finish' after its
+ * 'end' or at its 'end' after its 'finish'; its FIN may not be delivered yet (a peer that half-closed first
+ * and reads late): hold its kernel end then, LINGER_MS at most. The listeners run before Node's close.
+ */
+function holdWhenNodeCloses(s: Duplex): void {
+  if (!(s instanceof net.Socket)) return;
+  s.once('finish', () => {
+    if (s.readableEnded) holdUntilDelivered(s, LINGER_MS);
+  });
+  s.once('end', () => {
+    if (s.writableFinished) holdUntilDelivered(s, LINGER_MS);
+  });
+}
+
+/**
  * Copy both ways between a local socket and a smux stream, with backpressure (copyCorked), until one direction
  * ends. Then, like kcptun: with closeWait 0 both sides are closed at once (an EOF either way closes the
  * pair); with closeWait > 0 the ended direction is half-closed and the pair is closed after closeWait
  * seconds, or as soon as the other direction ends too. Closing is graceful: what was already read is
  * written out before the FIN, and a socket whose peer is still open then waits for the peer to close
- * (LINGER_MS at most) before the pair is torn down. An error or an abrupt close on either side tears both
- * down at once. `copyBtoA` replaces copyCorked from b to a: the server's target socket reads through its own
+ * (LINGER_MS at most) before the pair is torn down, its kernel end kept until its FIN is acknowledged. An
+ * error, or a side closing before its FIN went out, tears both down at once and resets the TCP sockets
+ * (endSide). `copyBtoA` replaces copyCorked from b to a: the server's target socket reads through its own
  * `onread` (target-read.ts).
  */
 export function pipeBoth(
@@ -118,16 +176,17 @@ export function pipeBoth(
     stopBtoA();
   };
 
-  /** `err`: the error that tore the pair down, if one did; onDone reports it. */
-  const teardown = (err?: Error): void => {
+  /** `abrupt`: see endSide; `err`: the error that tore the pair down, if one did (onDone reports it). */
+  const teardown = (abrupt: boolean, err?: Error, holdMs = LINGER_MS): void => {
     if (state === 'done') return;
     state = 'done';
     if (timer) clearTimeout(timer);
     stopCopying();
-    a.destroy();
-    b.destroy();
+    endSide(a, abrupt, holdMs);
+    endSide(b, abrupt, holdMs);
     onDone(err instanceof Error ? err : undefined);
   };
+  const onError = (err: Error): void => teardown(true, err);
 
   /**
    * `linger`: a socket whose peer has not ended yet stays open after its FIN until the peer closes too
@@ -145,27 +204,38 @@ export function pipeBoth(
       // Either the FIN went out after everything queued ('finish'), or the side is gone ('close').
       let settled = false;
       let lingering: NodeJS.Timeout | null = null;
-      const settle = (): void => {
+      const settle = (holdMs = LINGER_MS): void => {
         if (settled) return;
         settled = true;
         if (lingering) clearTimeout(lingering);
-        if (--flushing === 0) teardown();
+        if (--flushing === 0) teardown(false, undefined, holdMs);
       };
-      // every teardown destroys the side, so 'close' comes and clears the linger
-      s.once('close', settle);
+      // every teardown destroys the side, so 'close' comes and clears the linger; a side gone before its
+      // FIN went out (its session died, its application reset) lost data: abrupt
+      s.once('close', () => {
+        if (s.writableFinished) settle();
+        else teardown(true);
+      });
       if (linger && lingers(s) && !s.readableEnded) {
-        // then the peer's FIN closes the socket (autoDestroy: both directions ended), or LINGER_MS does
         s.once('finish', () => {
-          lingering = setTimeout(settle, LINGER_MS);
+          // the peer's FIN came meanwhile: Node closes the socket now (autoDestroy)
+          if (s.readableEnded) {
+            settle();
+            return;
+          }
+          // then the peer's FIN ends the pair (Node would close the socket right after 'end'), or LINGER_MS
+          // does, with no more wait
+          s.once('end', () => settle());
+          lingering = setTimeout(() => settle(0), LINGER_MS);
           lingering.unref();
         });
         s.resume();
       } else {
-        s.once('finish', settle);
+        s.once('finish', () => settle());
       }
       s.end();
     }
-    if (flushing === 0) teardown();
+    if (flushing === 0) teardown(false);
   };
 
   const onEnd = (dst: Duplex) => (): void => {
@@ -179,16 +249,18 @@ export function pipeBoth(
     timer = setTimeout(() => closeGracefully(false), closeWaitSeconds * 1000);
   };
 
-  // Closing while open is abrupt (reset, destroy) unless it is the half-close of an ended direction;
-  // while closing, the graceful path above settles each side itself.
+  // A side closing while open before both its directions ended (its peer's FIN read, its own FIN out) was
+  // reset or destroyed (its session died): abrupt. While closing, the graceful path above settles each side.
   const onClose = (s: Duplex) => (): void => {
-    if (state === 'open' && !s.readableEnded) teardown();
+    if (state === 'open' && !(s.readableEnded && s.writableFinished)) teardown(true);
   };
 
+  holdWhenNodeCloses(a);
+  holdWhenNodeCloses(b);
   a.on('end', onEnd(b));
   b.on('end', onEnd(a));
-  a.on('error', teardown);
-  b.on('error', teardown);
+  a.on('error', onError);
+  b.on('error', onError);
   a.on('close', onClose(a));
   b.on('close', onClose(b));
   stopAtoB = copyCorked(a, b);

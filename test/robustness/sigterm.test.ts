@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WAIT_MS, within } from '../support/deadline.js';
 import { freeTcpPort, freeUdpPort } from '../support/ports.js';
 import { TunnelProcess } from '../support/procs.js';
 
@@ -46,6 +47,7 @@ async function busyConnection(port: number): Promise<{ echoed: () => number; clo
 
 async function startPair(
   targetPort: number,
+  extra: string[] = [],
 ): Promise<{ server: TunnelProcess; client: TunnelProcess; port: number }> {
   const udp = await freeUdpPort();
   const port = await freeTcpPort();
@@ -55,6 +57,7 @@ async function startPair(
     '-t',
     `127.0.0.1:${targetPort}`,
     ...COMMON,
+    ...extra,
   ]);
   const client = TunnelProcess.start('ts', 'client', [
     '-l',
@@ -62,6 +65,7 @@ async function startPair(
     '-r',
     `127.0.0.1:${udp}`,
     ...COMMON,
+    ...extra,
   ]);
   await Promise.all([server.waitFor('listening on'), client.waitFor('listening on')]);
   return { server, client, port };
@@ -112,3 +116,59 @@ test('SIGTERM: the server and the client exit promptly and close their connectio
     target.close();
   }
 });
+
+/** How a connection's reading ends: 'end', or the error's code. */
+function outcomeOf(socket: net.Socket): Promise<string> {
+  return new Promise<string>((resolve) => {
+    socket.once('end', () => resolve('end'));
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+/** A connection through the client that has had its answer and is now idle, with its stream open. */
+async function idleConnection(
+  port: number,
+): Promise<{ outcome: Promise<string>; data: Promise<void>; socket: net.Socket }> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  const outcome = outcomeOf(socket);
+  socket.write('ping');
+  const data = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  return { outcome, data, socket };
+}
+
+// -workers: each thread's streams reset before the thread ends (a thread that exited at once closed them with a FIN)
+for (const workers of [1, 2]) {
+  test(`SIGTERM (-workers ${workers}): a stream still open is reset at the application and at the target, not ended cleanly`, {
+    timeout: 60_000,
+  }, async () => {
+    // Idle when the signal comes: a Node reader with data still queued takes a reset for a clean end
+    // (libuv reads a hang-up after a partial read as EOF), so nothing may be in flight here.
+    const connected: net.Socket[] = [];
+    const outcomes: Promise<string>[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      connected.push(socket);
+      outcomes.push(outcomeOf(socket));
+      socket.once('data', () => socket.write('pong'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const targetPort = (server.address() as net.AddressInfo).port;
+    const extra = workers > 1 ? ['-workers', String(workers)] : [];
+    const first = await startPair(targetPort, extra);
+    const second = await startPair(targetPort, extra);
+    try {
+      const viaFirst = await idleConnection(first.port);
+      await viaFirst.data;
+      assert.equal((await terminate(first.server)).code, 0);
+      assert.equal(await within('the target sees its end', WAIT_MS, outcomes[0]), 'ECONNRESET');
+
+      const viaSecond = await idleConnection(second.port);
+      await viaSecond.data;
+      assert.equal((await terminate(second.client)).code, 0);
+      assert.equal(await within('the application sees its end', WAIT_MS, viaSecond.outcome), 'ECONNRESET');
+    } finally {
+      for (const p of [first.server, first.client, second.server, second.client]) await p.stop();
+      for (const s of connected) s.destroy();
+      server.close();
+    }
+  });
+}

@@ -101,7 +101,11 @@ describe('tunnel health', { timeout: 120_000 }, () => {
   });
 
   it('client: healthy with a live server; server: healthy while listening', async () => {
-    const target = net.createServer((s) => s.pipe(s));
+    // the stream is still open when the server closes: its target connection is reset (pipe.ts endSide)
+    const target = net.createServer((s) => {
+      s.on('error', () => {});
+      s.pipe(s);
+    });
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     const server = new TunnelServer({
       listen: { host: '127.0.0.1', minPort: 0, maxPort: 0 },

@@ -6,12 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, mock, test } from 'node:test';
 import type { SmuxStream } from '../../src/smux/index.js';
 import { libc, SOL_SOCKET } from '../../src/transport/libc.js';
+import { heldSockets } from '../../src/tunnel/delivery-hold.js';
 import { LINGER_MS, pipeBoth } from '../../src/tunnel/pipe.js';
-import { acceptStream, randomBytes, sessionPair, sha256, smuxConfig } from '../smux/helpers.js';
+import { acceptStream, randomBytes, readAll, sessionPair, sha256, smuxConfig } from '../smux/helpers.js';
+import { until } from '../support/deadline.js';
 
 const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
@@ -36,6 +39,7 @@ interface Piped {
 /** A loopback connection whose accepted end is piped to a smux stream, as the client tunnel does. */
 async function pipedConnection(
   beforePipe: (local: net.Socket, app: net.Socket) => void = () => {},
+  closeWaitSeconds = 0,
 ): Promise<Piped> {
   const listener = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
@@ -51,7 +55,7 @@ async function pipedConnection(
   const far = pair.client.openStream();
   const stream = await acceptStream(pair.server);
   const done: Piped['done'] = { called: false };
-  pipeBoth(local, stream, 0, (err) => {
+  pipeBoth(local, stream, closeWaitSeconds, (err) => {
     done.called = true;
     done.err = err;
   });
@@ -84,6 +88,17 @@ function collect(socket: net.Socket): { chunks: Buffer[]; outcome: Promise<strin
 
 const sys = libc();
 
+/** The kernel's line for a loopback TCP socket (/proc/net/tcp): its send queue and its inode, 0 for an orphan. */
+function kernelSocket(localPort: number, remotePort: number): { sendQueue: number; inode: number } | null {
+  const address = (port: number): string => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] !== address(localPort) || f[2] !== address(remotePort)) continue;
+    return { sendQueue: Number.parseInt(f[4].split(':')[0], 16), inode: Number(f[9]) };
+  }
+  return null;
+}
+
 describe('pipeBoth: a socket closed after the stream ends', () => {
   test('the stream tail reaches an application that reads late and sends meanwhile (an orphan would reset)', {
     skip: typeof sys === 'string' ? sys : false,
@@ -110,6 +125,47 @@ describe('pipeBoth: a socket closed after the stream ends', () => {
       const got = Buffer.concat(read.chunks);
       assert.equal(got.length, DOWNLOAD_BYTES);
       assert.equal(sha256(got), sha256(data));
+    } finally {
+      piped.close();
+    }
+  });
+
+  test('an application that half-closed first and reads late: the socket holding the tail is no orphan until it is delivered', {
+    skip: typeof sys === 'string' ? sys : false,
+  }, async () => {
+    const sockets = sys as Exclude<typeof sys, string>;
+    const fdOf = (s: net.Socket): number => (s as unknown as { _handle: { fd: number } })._handle.fd;
+    const piped = await pipedConnection((local, app) => {
+      app.pause();
+      assert.equal(sockets.setsockopt(fdOf(app), SOL_SOCKET, SO_RCVBUF, [APP_RCVBUF], 4), 0);
+      assert.equal(sockets.setsockopt(fdOf(local), SOL_SOCKET, SO_SNDBUF, [LOCAL_SNDBUF], 4), 0);
+    }, 30);
+    try {
+      const { local, app, far } = piped;
+      const tunnelEnd = { port: local.localPort as number, peer: local.remotePort as number };
+      const read = collect(app);
+      // the request, then a half-close (nc -N, an HTTP/1.0 client); the response comes after it
+      app.end('request');
+      assert.equal((await readAll(far)).toString(), 'request');
+      const data = randomBytes(DOWNLOAD_BYTES);
+      far.end(data);
+      // the whole response is in the kernel and the FIN behind it; Node closes the socket (both directions
+      // ended), and pipeBoth's pair is torn down; the application has read none of it
+      await once(local, 'close');
+      const held = kernelSocket(tunnelEnd.port, tunnelEnd.peer);
+      assert.ok(held !== null && held.sendQueue > 0, `the tail is in the kernel: ${JSON.stringify(held)}`);
+      assert.notEqual(
+        held.inode,
+        0,
+        'an orphan holds the tail: the kernel resets it when TCP memory runs short',
+      );
+      app.resume();
+      assert.equal(await read.outcome, 'end');
+      const got = Buffer.concat(read.chunks);
+      assert.equal(got.length, DOWNLOAD_BYTES);
+      assert.equal(sha256(got), sha256(data));
+      // delivered: the held descriptor is closed
+      await until(() => heldSockets() === 0, { what: 'the delivered socket let go' });
     } finally {
       piped.close();
     }
