@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SMALL_REQUEST_BYTES } from '../smux/index.js';
-import { holdUntilDelivered } from './delivery-hold.js';
+import { holdUntilDelivered, isHeld } from './delivery-hold.js';
 
 /**
  * How many bytes a destination may hold (corked, or waiting for the kernel) before its source is paused.
@@ -96,11 +96,11 @@ export type Copier = (src: Duplex, dst: Duplex) => () => void;
  * side closed before its FIN went out: its session died, its application reset, the tunnel stopped), and a
  * TCP socket is reset, so that its application reads ECONNRESET instead of a clean end after a short stream
  * (smux has no reset: a stream gets its FIN, as before). Otherwise a socket whose FIN went out while its peer
- * is still open keeps its kernel end until the peer acknowledged that FIN (holdUntilDelivered), `holdMs` at
+ * is still open is held open until the peer acknowledged that FIN (holdUntilDelivered), `holdMs` at
  * most (docs/stream-reset-2026-12-07-reset38.md).
  */
 function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
-  if (s.destroyed) return;
+  if (s.destroyed || (s instanceof net.Socket && isHeld(s))) return;
   if (!(s instanceof net.Socket)) {
     s.destroy();
     return;
@@ -109,8 +109,8 @@ function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
     resetSocket(s);
     return;
   }
-  // a socket both of whose directions ended was held as Node closed it (holdWhenNodeCloses)
-  if (holdMs > 0 && s.writableFinished && !s.readableEnded) holdUntilDelivered(s, holdMs);
+  // a socket both of whose directions ended was held before Node closed it (holdWhenNodeCloses)
+  if (holdMs > 0 && s.writableFinished && !s.readableEnded && holdUntilDelivered(s, holdMs)) return;
   s.destroy();
 }
 
@@ -135,7 +135,7 @@ function resetSocket(s: net.Socket): void {
 /**
  * Node closes a socket itself once both its directions ended (autoDestroy), at its 'finish' after its
  * 'end' or at its 'end' after its 'finish'; its FIN may not be delivered yet (a peer that half-closed first
- * and reads late): hold its kernel end then, LINGER_MS at most. The listeners run before Node's close.
+ * and reads late): hold the socket then, LINGER_MS at most. The listeners run before Node's close.
  */
 function holdWhenNodeCloses(s: Duplex): void {
   if (!(s instanceof net.Socket)) return;
@@ -153,10 +153,10 @@ function holdWhenNodeCloses(s: Duplex): void {
  * pair); with closeWait > 0 the ended direction is half-closed and the pair is closed after closeWait
  * seconds, or as soon as the other direction ends too. Closing is graceful: what was already read is
  * written out before the FIN, and a socket whose peer is still open then waits for the peer to close
- * (LINGER_MS at most) before the pair is torn down, its kernel end kept until its FIN is acknowledged. An
+ * (LINGER_MS at most) before the pair is torn down, and held open until its FIN is acknowledged. An
  * error, or a side closing before its FIN went out, tears both down at once and resets the TCP sockets
- * (endSide). `copyBtoA` replaces copyCorked from b to a: the server's target socket reads through its own
- * `onread` (target-read.ts).
+ * (endSide). `copyBtoA` replaces copyCorked from b to a: the tunnel's sockets read through their own
+ * `onread` (socket-read.ts).
  */
 export function pipeBoth(
   a: Duplex,

@@ -1,6 +1,6 @@
 /**
- * DeliveryHolds: a socket's kernel end, kept by a duplicate descriptor after Node closed the socket, is
- * closed once its FIN was acknowledged, once it is no TCP socket, or at its deadline; time is an argument.
+ * DeliveryHolds: a socket held after its FIN, where Node would have closed it, is closed once its FIN was
+ * acknowledged, once it is no TCP socket, or at its deadline; time is an argument.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -9,7 +9,7 @@ import { DeliveryHolds, finAcknowledged, MAX_HELD_SOCKETS } from '../../src/tunn
 /** Linux's TCP states (include/net/tcp_states.h). */
 const TCP = { FIN_WAIT1: 4, FIN_WAIT2: 5, TIME_WAIT: 6, CLOSE: 7, LAST_ACK: 9, CLOSING: 11 } as const;
 
-/** Descriptors with a settable TCP state (absent: not a TCP socket), and those closed. */
+/** Sockets (numbers here) with a settable TCP state (absent: not a TCP socket), and those closed. */
 function fakeSockets() {
   const states = new Map<number, number>();
   const closed: number[] = [];
@@ -70,14 +70,18 @@ describe('DeliveryHolds', () => {
     assert.deepEqual(closed, [10]);
   });
 
-  test(`past ${MAX_HELD_SOCKETS} held sockets a new one is closed at once`, () => {
-    const { states, closed, sockets } = fakeSockets();
+  test(`holds at most ${MAX_HELD_SOCKETS} sockets at once`, () => {
+    const { states, sockets } = fakeSockets();
     const holds = new DeliveryHolds(sockets);
-    for (let fd = 0; fd <= MAX_HELD_SOCKETS; fd++) {
+    for (let fd = 0; fd < MAX_HELD_SOCKETS; fd++) {
+      assert.equal(holds.full, false);
       states.set(fd, TCP.LAST_ACK);
       holds.add(fd, 1000);
     }
+    assert.equal(holds.full, true);
     assert.equal(holds.size, MAX_HELD_SOCKETS);
-    assert.deepEqual(closed, [MAX_HELD_SOCKETS]);
+    states.set(0, TCP.CLOSE);
+    holds.check(0);
+    assert.equal(holds.full, false);
   });
 });
