@@ -94,40 +94,34 @@ export type Copier = (src: Duplex, dst: Duplex) => () => void;
 /**
  * End the pair's side `s` when the pair is torn down. `abrupt`: data may be missing either way (an error, a
  * side closed before its FIN went out: its session died, its application reset, the tunnel stopped), and a
- * TCP socket is reset, so that its application reads ECONNRESET instead of a clean end after a short stream
- * (smux has no reset: a stream gets its FIN, as before). Otherwise a socket whose FIN went out while its peer
- * is still open is held open until the peer acknowledged that FIN (holdUntilDelivered), `holdMs` at
- * most (docs/stream-reset-2026-12-07-reset38.md).
+ * TCP socket neither of whose directions has ended gracefully is reset, so that its application reads
+ * ECONNRESET instead of a clean end after a short stream (smux has no reset: a stream gets its FIN, as
+ * before). A socket with a direction ended is not: once we gave its FIN everything toward its application
+ * is complete, and a reset would drop what the kernel still holds of it (nor can it be reset while that
+ * FIN is pending: libuv refuses a reset with a shutdown in progress, UV_EINVAL, and Node then leaves the
+ * handle open: a test process hung); once its application's FIN came, it has said all it had to say (a
+ * target that answered and closed as the tunnel stopped got ECONNRESET: the README's library example, in
+ * CI). A socket whose FIN went out while its peer is still open is held open until the peer acknowledged
+ * that FIN (holdUntilDelivered), `holdMs` at most (docs/stream-reset-2026-12-07-reset38.md).
  */
 function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
-  if (s.destroyed || (s instanceof net.Socket && isHeld(s))) return;
+  if (s.destroyed) return;
   if (!(s instanceof net.Socket)) {
     s.destroy();
     return;
   }
-  if (abrupt) {
+  // a socket held after its FIN as Node would have closed it (holdWhenNodeCloses) is the hold's to close
+  if (isHeld(s)) return;
+  if (abrupt && !s.writableEnded && !s.readableEnded) {
     resetSocket(s);
     return;
   }
-  // a socket both of whose directions ended was held before Node closed it (holdWhenNodeCloses)
   if (holdMs > 0 && s.writableFinished && !s.readableEnded && holdUntilDelivered(s, holdMs)) return;
   s.destroy();
 }
 
-/**
- * Reset a TCP socket (RST); a unix socket has no reset and is closed. Not once either direction ended
- * gracefully: once its FIN was given (end() called) everything toward its application is complete, and a
- * reset would drop what the kernel still holds of it (nor can it be reset while that FIN is pending: libuv
- * refuses a reset with a shutdown in progress, UV_EINVAL, and Node then leaves the handle open: a test
- * process hung); once its application's FIN came, the application has said all it had to say and is
- * closed gracefully, as before (a target that answered and closed while the tunnel stopped got ECONNRESET:
- * the README's library example, in CI, 11 of 30 runs); the side still sending or waiting is reset.
- */
+/** Reset a TCP socket (RST); a unix socket has no reset and is closed. */
 function resetSocket(s: net.Socket): void {
-  if (s.writableEnded || s.readableEnded) {
-    s.destroy();
-    return;
-  }
   try {
     s.resetAndDestroy();
   } catch {
