@@ -15,6 +15,7 @@ import type { Health, TunnelSessionMetrics, TunnelView } from '../metrics/status
 import { errnoName, type Libc, libc } from '../transport/libc.js';
 import { LogLimiter } from '../transport/log-limiter.js';
 import { listenOn, type StreamEndpoint } from '../tunnel/address.js';
+import { resetSocket } from '../tunnel/pipe.js';
 import { clientListeningLine, clientStartupLines } from './client-start.js';
 import { CliError } from './errors.js';
 import type { Logger } from './log.js';
@@ -102,15 +103,18 @@ class Handover implements TunnelView {
     // the duplicate is the worker's; closing this thread's descriptor (destroy) leaves the connection open
     const copy = typeof fd === 'number' ? sys.dup(fd) : -1;
     const reason = copy < 0 && typeof fd === 'number' ? errnoName(sys.koffi.errno()) : 'no descriptor';
-    socket.destroy();
     if (copy < 0) {
+      // no stream for it: reset, as the client resets a connection it cannot carry (client.ts adopt); not
+      // a handed-over one, whose socket the worker's duplicate shares (SO_LINGER 0 would be the worker's)
+      resetSocket(socket);
       this.limiter.report(
         'handover',
         '',
-        () => `accept: a connection not handed to a worker thread (${reason}); closed`,
+        () => `accept: a connection not handed to a worker thread (${reason}); reset`,
       );
       return;
     }
+    socket.destroy();
     this.pool.send(this.next, { kind: 'connection', fd: copy });
     this.next = (this.next + 1) % this.pool.size;
   }

@@ -13,7 +13,7 @@ import { Diagnosis, type DiagnosisOptions } from './diagnosis.js';
 import { connectionBudget } from './fd-limit.js';
 import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { requestUdpChannel } from './negotiation.js';
-import { pipeBoth } from './pipe.js';
+import { pipeBoth, resetSocket } from './pipe.js';
 import { primeRtt, primesRtt } from './rtt-prime.js';
 import { readThrough, SessionReads, SocketReader } from './socket-read.js';
 import { LeastLoadedPlacement, type StreamPlacement } from './stream-placement.js';
@@ -85,6 +85,11 @@ export class TunnelClient implements TunnelView {
   private readonly expiring: { mux: SmuxSession; closeAt: number }[] = [];
   private scavenger: NodeJS.Timeout | null = null;
   private closed = false;
+  /**
+   * Accepted connections waiting for their session (its dial under way, or failing): close() resets them,
+   * as pipe.ts resets a connection cut short, rather than leave them to the dial's next failure.
+   */
+  private readonly waiting = new Set<net.Socket>();
   private udp: ClientUdpForwarder | null = null;
   /** Each session's UDP channel, negotiated when the session is dialled (-udp). */
   private readonly udpChannels = new WeakMap<SmuxSession, Promise<ChannelOutcome>>();
@@ -288,6 +293,8 @@ export class TunnelClient implements TunnelView {
     this.udp?.close();
     for (const slot of this.slots) slot.mux?.close();
     for (const e of this.expiring) e.mux.close();
+    for (const socket of this.waiting) resetSocket(socket);
+    this.waiting.clear();
   }
 
   /** A connection this client's listener accepted (paused, unread): carried reading through its reader. */
@@ -311,25 +318,29 @@ export class TunnelClient implements TunnelView {
   /**
    * Carry an accepted connection, paused until its stream is open (resumed then), made to read through
    * `reader` (socket-read.ts: what a session's streams hold read from their sockets is bounded), or
-   * through Node's own reads if null (pipe.ts copyCorked).
+   * through Node's own reads if null (pipe.ts copyCorked). One that gets no stream (the client closed, the
+   * session could not be had) is reset: its application must not read a clean end of an empty stream.
    */
   private adopt(socket: net.Socket, reader: SocketReader | null): void {
+    socket.on('error', () => {}); // reported through pipeBoth's teardown; a reset's error is ours
     if (this.closed) {
-      socket.destroy();
+      resetSocket(socket);
       return;
     }
     socket.setNoDelay(true);
-    socket.on('error', () => {}); // reported through pipeBoth's teardown
     const slot = this.nextSlot();
     slot.placing++;
+    this.waiting.add(socket);
     this.muxFor(slot).then(
       (mux) => {
         slot.placing--;
+        this.waiting.delete(socket);
         this.openStream(mux, socket, reader);
       },
       () => {
         slot.placing--;
-        socket.destroy();
+        this.waiting.delete(socket);
+        resetSocket(socket);
       },
     );
   }
@@ -473,7 +484,7 @@ export class TunnelClient implements TunnelView {
       stream = mux.openStream();
     } catch (err) {
       this.options.log((err as Error).message);
-      socket.destroy();
+      resetSocket(socket);
       return;
     }
     const { quiet, log } = this.options;
@@ -493,6 +504,7 @@ export class TunnelClient implements TunnelView {
         if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
       },
       reader === null ? undefined : (src, dst) => reader.start(src, dst, reads),
+      'application',
     );
     socket.resume();
   }

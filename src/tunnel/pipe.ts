@@ -92,19 +92,30 @@ function copyCorked(src: Duplex, dst: Duplex): () => void {
 export type Copier = (src: Duplex, dst: Duplex) => () => void;
 
 /**
+ * Which end of a connection the pair's TCP socket is, which decides how a socket whose application
+ * half-closed is ended when the pair is cut short (endSide). 'application': the client's accepted
+ * connection, whose application half-closes after its request or upload to wait for the answer (`nc -N`,
+ * an HTTP/1.0 client, `shutdown(SHUT_WR)`): until it has our FIN its read side still waits on the tunnel,
+ * and a clean end there would pass for a complete (or empty) answer. 'target': the server's connection to
+ * its target, which half-closes once it has answered: it has done its part, and a reset would only make
+ * it report an error (the README's library example died of it in CI when the server stopped before the
+ * client's FIN reached it; docs/stream-reset-2026-12-08-reset39.md).
+ */
+export type SocketEnd = 'application' | 'target';
+
+/**
  * End the pair's side `s` when the pair is torn down. `abrupt`: data may be missing either way (an error, a
  * side closed before its FIN went out: its session died, its application reset, the tunnel stopped), and a
- * TCP socket neither of whose directions has ended gracefully is reset, so that its application reads
- * ECONNRESET instead of a clean end after a short stream (smux has no reset: a stream gets its FIN, as
- * before). A socket with a direction ended is not: once we gave its FIN everything toward its application
- * is complete, and a reset would drop what the kernel still holds of it (nor can it be reset while that
- * FIN is pending: libuv refuses a reset with a shutdown in progress, UV_EINVAL, and Node then leaves the
- * handle open: a test process hung); once its application's FIN came, it has said all it had to say (a
- * target that answered and closed as the tunnel stopped got ECONNRESET: the README's library example, in
- * CI). A socket whose FIN went out while its peer is still open is held open until the peer acknowledged
- * that FIN (holdUntilDelivered), `holdMs` at most (docs/stream-reset-2026-12-07-reset38.md).
+ * TCP socket we have not given its FIN is reset, so that its application reads ECONNRESET instead of a
+ * clean end after a short stream (smux has no reset: a stream gets its FIN, as before): an application's
+ * connection whatever it did with its own side, a target's only while neither of its directions has
+ * ended (SocketEnd). A socket we gave its FIN is not: everything toward its application is complete, and
+ * a reset would drop what the kernel still holds of it (nor can it be reset while that FIN is pending:
+ * libuv refuses a reset with a shutdown in progress, UV_EINVAL, and Node then leaves the handle open: a
+ * test process hung). A socket whose FIN went out while its peer is still open is held open until the
+ * peer acknowledged that FIN (holdUntilDelivered), `holdMs` at most (docs/stream-reset-2026-12-07-reset38.md).
  */
-function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
+function endSide(s: Duplex, abrupt: boolean, holdMs: number, end: SocketEnd): void {
   if (s.destroyed) return;
   if (!(s instanceof net.Socket)) {
     s.destroy();
@@ -112,7 +123,7 @@ function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
   }
   // a socket held after its FIN as Node would have closed it (holdWhenNodeCloses) is the hold's to close
   if (isHeld(s)) return;
-  if (abrupt && !s.writableEnded && !s.readableEnded) {
+  if (abrupt && !s.writableEnded && (end === 'application' || !s.readableEnded)) {
     resetSocket(s);
     return;
   }
@@ -120,8 +131,11 @@ function endSide(s: Duplex, abrupt: boolean, holdMs: number): void {
   s.destroy();
 }
 
-/** Reset a TCP socket (RST); a unix socket has no reset and is closed. */
-function resetSocket(s: net.Socket): void {
+/**
+ * Reset a TCP socket (RST); a unix socket has no reset and is closed. Also for a connection the client
+ * accepted and closes without a stream (client.ts): cut short like any other.
+ */
+export function resetSocket(s: net.Socket): void {
   try {
     s.resetAndDestroy();
   } catch {
@@ -152,8 +166,8 @@ function holdWhenNodeCloses(s: Duplex): void {
  * written out before the FIN, and a socket whose peer is still open then waits for the peer to close
  * (LINGER_MS at most) before the pair is torn down, and held open until its FIN is acknowledged. An
  * error, or a side closing before its FIN went out, tears both down at once and resets the TCP sockets
- * (endSide). `copyBtoA` replaces copyCorked from b to a: the tunnel's sockets read through their own
- * `onread` (socket-read.ts).
+ * (endSide), by `socketEnd`'s rule. `copyBtoA` replaces copyCorked from b to a: the tunnel's sockets
+ * read through their own `onread` (socket-read.ts).
  */
 export function pipeBoth(
   a: Duplex,
@@ -161,6 +175,7 @@ export function pipeBoth(
   closeWaitSeconds: number,
   onDone: (err?: Error) => void,
   copyBtoA: Copier = copyCorked,
+  socketEnd: SocketEnd = 'target',
 ): void {
   let state: 'open' | 'closing' | 'done' = 'open';
   let ended = 0;
@@ -179,8 +194,8 @@ export function pipeBoth(
     state = 'done';
     if (timer) clearTimeout(timer);
     stopCopying();
-    endSide(a, abrupt, holdMs);
-    endSide(b, abrupt, holdMs);
+    endSide(a, abrupt, holdMs, socketEnd);
+    endSide(b, abrupt, holdMs, socketEnd);
     onDone(err instanceof Error ? err : undefined);
   };
   const onError = (err: Error): void => teardown(true, err);

@@ -11,7 +11,7 @@ import { formatHostPort, type HostPorts, type StreamEndpoint } from './address.j
 import { Diagnosis, type DiagnosisOptions, hostOf } from './diagnosis.js';
 import { applicationStream, createMux, type MuxOptions } from './mux.js';
 import { offerUdpChannel, UDP_REQUEST_SID } from './negotiation.js';
-import { pipeBoth } from './pipe.js';
+import { pipeBoth, resetSocket } from './pipe.js';
 import { primeRtt, primesRtt } from './rtt-prime.js';
 import { SessionReads, SocketReader } from './socket-read.js';
 import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
@@ -234,7 +234,10 @@ export class TunnelServer implements TunnelView {
       stream.destroy();
     };
     // The session may die while the target is still connecting: the dial must die with it, or the
-    // target connection is never closed (pipeBoth never hears a 'close' that already happened).
+    // target connection is never closed (pipeBoth never hears a 'close' that already happened). Closed,
+    // not reset: a reset would wait for the connection (Node's resetAndDestroy), which a target that
+    // drops SYNs leaves pending for minutes; the target has seen nothing of it unless the kernel
+    // completed it this very tick.
     const abandonDial = (): void => {
       socket.destroy();
     };
@@ -244,7 +247,7 @@ export class TunnelServer implements TunnelView {
       stream.removeListener('close', abandonDial);
       socket.removeListener('error', onConnectError);
       if (stream.destroyed) {
-        socket.destroy();
+        resetSocket(socket); // its stream was cut short before it began: as pipe.ts resets one cut later
         return;
       }
       socket.on('error', () => {}); // reported through pipeBoth's teardown
