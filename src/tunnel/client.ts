@@ -413,15 +413,22 @@ export class TunnelClient implements TunnelView {
   private async dialUntilUp(): Promise<SmuxSession> {
     for (;;) {
       if (this.closed) throw new Error('client closed');
+      let mux: SmuxSession;
       try {
-        const mux = await this.dialOnce();
-        this.dialError = '';
-        return mux;
+        mux = await this.dialOnce();
       } catch (err) {
         this.dialError = (err as Error).message;
         this.options.log(`re-connecting: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, REDIAL_DELAY_MS));
+        continue;
       }
+      this.dialError = '';
+      // closed while it was dialled: close() could not see it, and it would outlive the client
+      if (this.closed) {
+        mux.close();
+        throw new Error('client closed');
+      }
+      return mux;
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * An in-process tunnel (client, server, target) whose link a UDP relay can cut, and a connection's reading
- * end that records how it ended: what test/tunnel/stream-reset, half-close-reset and unplaced-reset share.
+ * end that records how it ended: what test/tunnel/stream-reset, half-close-reset and client-close share.
  */
 import { once } from 'node:events';
 import net from 'node:net';
