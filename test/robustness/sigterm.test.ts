@@ -172,3 +172,38 @@ for (const workers of [1, 2]) {
     }
   });
 }
+
+// A connection no session carries yet is reset too (client.ts close): -mode fast dials a session when the
+// first connection lands on it, and a server name that cannot resolve (.invalid, RFC 6761) has that dial
+// fail and the connection wait, so that 're-connecting' says the connection was taken and is waiting.
+for (const workers of [1, 2]) {
+  test(`SIGTERM (-workers ${workers}): a connection still waiting for its session is reset, not ended cleanly`, {
+    timeout: 60_000,
+  }, async () => {
+    const port = await freeTcpPort();
+    const extra = workers > 1 ? ['-workers', String(workers)] : [];
+    const client = TunnelProcess.start('ts', 'client', [
+      '-l',
+      `127.0.0.1:${port}`,
+      '-r',
+      'no-such-host.invalid:29900',
+      '-mode',
+      'fast',
+      ...COMMON,
+      ...extra,
+    ]);
+    try {
+      await client.waitFor('listening on');
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      const outcome = outcomeOf(socket);
+      await client.waitFor('re-connecting');
+      assert.equal((await terminate(client)).code, 0);
+      assert.equal(
+        await within('the application sees its end', WAIT_MS, outcome, TunnelProcess.logsOf(client)),
+        'ECONNRESET',
+      );
+    } finally {
+      await client.stop();
+    }
+  });
+}
