@@ -261,6 +261,7 @@ export class TunnelServer implements TunnelView {
           if (!quiet) log(`stream closed ${label}${err ? ` (${err.message})` : ''}`);
         },
         (src, dst) => reader.start(src, dst, reads),
+        'target',
       );
     });
   }
