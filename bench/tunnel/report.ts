@@ -385,6 +385,7 @@ function sessionsRow(r: SessionsRecord, sessions: number): string[] {
     kibAsMib(r.serverHwmKiB),
     fixed(perSessionKiB, 0),
     fixed(r.echoSec, 2),
+    fixed(r.idleServerCpuSec, 2),
     fixed(r.echoCpuServerSec, 2),
     fixed(r.echoCpuClientSec, 2),
     fixed(r.echoUdpDrops, 0),
@@ -428,6 +429,7 @@ export function sessionsMarkdown(r: SessionsReport): string {
     'server peak MiB',
     'KiB per session',
     'setup + echo s',
+    'server CPU s before',
     'server CPU s',
     'client CPU s',
     'UDP drops',
@@ -457,7 +459,8 @@ with more than one round the pairs alternate within each.
   once, and round robin gives each its own KCP session (both clients dial a slot's session on its first
   connection). Each sends ${ECHO_BYTES / 1024} KiB that the target echoes back, checked byte for byte.
   **setup + echo** runs from the first connect to the last echo checked; CPU is utime + stime of each
-  process over that time. RSS (VmRSS) is read ${SETTLE_MS / 1000} s before the first connection and
+  process over that time; **server CPU s before** is the server's from its start to the RSS reading before
+  the first connection (loading, listening, any warm-up). RSS (VmRSS) is read ${SETTLE_MS / 1000} s before the first connection and
   ${SETTLE_MS / 1000} s after the last echo, with every session still up; **KiB per session** is their
   difference over ${r.sessions}. **UDP drops**: datagrams the kernel dropped over the echo because a UDP
   socket's receive buffer was full (/proc/net/snmp RcvbufErrors, every socket of the benchmark's network

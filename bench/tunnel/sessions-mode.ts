@@ -3,7 +3,14 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { referenceWorkMs } from './machine-speed.js';
 import { SETTLE_MS } from './memory-mode.js';
-import { CpuMeter, memory, runQueueWaitSec, udpReceiveBufferDrops } from './proc-stats.js';
+import {
+  CLOCK_TICKS_PER_SEC,
+  CpuMeter,
+  cpuTicks,
+  memory,
+  runQueueWaitSec,
+  udpReceiveBufferDrops,
+} from './proc-stats.js';
 import type { Pair, Setting } from './settings.js';
 import { type BenchTarget, header, Mode } from './target.js';
 import {
@@ -59,6 +66,11 @@ export interface SessionsRecord {
   round: number;
   /** Server RSS before the first connection, KiB. */
   idleServerKiB: number;
+  /**
+   * Server CPU from its start to the first connection, seconds: loading, listening and any warm-up of
+   * its packet path (-warmup); with the echo's, the process's whole CPU up to the echo's end.
+   */
+  idleServerCpuSec: number;
   /** RSS with every session up and its echo done, KiB. */
   clientKiB: number;
   serverKiB: number;
@@ -114,6 +126,7 @@ export async function runSessions(
     pair: pair.name,
     round,
     idleServerKiB: Number.NaN,
+    idleServerCpuSec: Number.NaN,
     clientKiB: Number.NaN,
     serverKiB: Number.NaN,
     serverHwmKiB: Number.NaN,
@@ -172,6 +185,7 @@ async function echoStep(
   await withTunnel(setting, pair, opts.sessions, target.port, async (tunnel) => {
     await sleep(SETTLE_MS);
     record.idleServerKiB = memory(tunnel.serverPid).rssKiB;
+    record.idleServerCpuSec = cpuTicks(tunnel.serverPid) / CLOCK_TICKS_PER_SEC;
     const signal = AbortSignal.timeout(opts.timeoutMs);
     // Every connection waits on this one signal.
     setMaxListeners(opts.sessions * 2 + 1, signal);
