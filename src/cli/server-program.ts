@@ -14,5 +14,11 @@ runMain(parseServerArgs, async (config, log) => {
   for (const line of commonStartupLines(config, cryptName)) log.info(line);
   log.info(`target: ${config.target}`);
   log.info(listeningLine(config, ports));
-  return { stop: () => server.close(), role: 'server', view: server };
+  return {
+    stop: () => server.close(),
+    role: 'server',
+    view: server,
+    // after the program's start: the warm-up's first stream turns V8's optimizing compiler on (run-main.ts)
+    started: () => server.warmUp(config.warmUp),
+  };
 });

@@ -16,6 +16,7 @@ import { primeRtt, primesRtt } from './rtt-prime.js';
 import { SessionReads, SocketReader } from './socket-read.js';
 import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
 import { type ServerUdpContext, ServerUdpFlows } from './udp-server-flows.js';
+import { WarmUp } from './warm-up.js';
 
 export interface ServerOptions extends MuxOptions {
   listen: HostPorts;
@@ -47,6 +48,7 @@ export class TunnelServer implements TunnelView {
   private readonly udpSessions = new Set<ServerUdpFlows>();
   private udpSweeper: NodeJS.Timeout | null = null;
   private readonly diagnosis: Diagnosis;
+  private warmingUp: WarmUp | null = null;
 
   constructor(private readonly options: ServerOptions) {
     this.diagnosis = new Diagnosis(options.log, { ...options.diagnosis, limitSessionLines: true });
@@ -145,6 +147,18 @@ export class TunnelServer implements TunnelView {
     return n;
   }
 
+  /**
+   * -warmup: run the packet path through a tunnel of this server's own for up to `budgetMs` of CPU
+   * (warm-up.ts), ending before the first datagram from a client is handled: that datagram is counted and
+   * meets the code as warm as the warm-up left it. Once, after start().
+   */
+  warmUp(budgetMs: number): void {
+    if (budgetMs <= 0 || this.closed || this.warmingUp !== null) return;
+    const warmUp = WarmUp.start(this.options, budgetMs, (o) => new TunnelServer(o));
+    for (const l of this.listeners) l.beforeFirstDatagram(() => warmUp.stop());
+    this.warmingUp = warmUp;
+  }
+
   /** -dscp on the listener socket, as kcptun sets it; a platform that cannot is reported once. */
   private applyDscp(listener: KcpListener): void {
     if (listener.socket === null) return; // -tcp: the raw sockets got it from ListenOptions.tcpDscp
@@ -187,6 +201,7 @@ export class TunnelServer implements TunnelView {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.warmingUp?.stop();
     for (const l of this.listeners) l.close();
     if (this.udpSweeper) clearInterval(this.udpSweeper);
     for (const flows of [...this.udpSessions]) flows.close();

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { snmp } from '../metrics/snmp.js';
+import type { SmuxSession } from '../smux/index.js';
+import { transportCounters } from '../transport/counters.js';
+import { dialSession } from '../transport/dial.js';
+import { createMux } from './mux.js';
+import { primeRtt, primesRtt } from './rtt-prime.js';
+import type { ServerOptions } from './server.js';
+
+/**
+ * Connections echoing at once through the warm-up's tunnel, each on a session of its own, as the clients
+ * of a flood do (kcptun's client dials a session per -conn slot): the sessions' setup and the listener's
+ * lookups of many peers are on the path too (docs/cpu-sessions-2026-12-07-sessions34.md §1).
+ */
+const LANES = 8;
+/** What each connection echoes: the flood's (bench/tunnel's many sessions), random as encrypted traffic is. */
+const ECHO_BYTES = 64 * 1024;
+/**
+ * The warm-up also ends after this many times its CPU budget in wall time: on a machine whose other work
+ * leaves it little CPU, it holds no sockets for long.
+ */
+const WALL_PER_CPU = 4;
+
+/** What the warm-up needs of a server: a second TunnelServer, made by the caller (no import cycle). */
+export interface WarmUpServer {
+  start(): Promise<number[]>;
+  close(): void;
+}
+
+/** Own enumerable number fields of a counter object, to put back as they were (the warm-up's not counted). */
+class CounterSnapshot {
+  private readonly values: [string, number][];
+
+  constructor(private readonly counters: object) {
+    this.values = Object.entries(counters).filter((e): e is [string, number] => typeof e[1] === 'number');
+  }
+
+  restore(): void {
+    const target = this.counters as Record<string, number>;
+    for (const [key, value] of this.values) target[key] = value;
+  }
+}
+
+/**
+ * -warmup: a fresh server runs its packet path through a tunnel of its own before its first client comes,
+ * so that V8 has optimized the hot functions when the first flood arrives instead of compiling them under
+ * it (docs/cpu-sessions-2026-12-07-sessions34.md: a cold echo of 1000 sessions cost 1.5x the CPU of a warm
+ * one). The tunnel is the real one: a TunnelServer with this server's options on 127.0.0.1 (an ephemeral
+ * UDP port), its target an echo server on 127.0.0.1, and LANES client sessions dialled with the same
+ * options, so the type feedback V8 compiles from is the real sessions'. It ends when its CPU budget is spent,
+ * at the first datagram to any of this server's listeners (which then takes the usual path, the warm-up's
+ * sessions and sockets closed), or when the server closes; the counters (SNMP, transport) are put back as
+ * they were at its start, so that nothing of it is seen (no log line either).
+ */
+export class WarmUp {
+  private stopped = false;
+  private readonly closers: (() => void)[] = [];
+  private readonly snapshots = [new CounterSnapshot(snmp), new CounterSnapshot(transportCounters)];
+  private readonly cpuStart = process.cpuUsage();
+  private readonly wallEnd: number;
+
+  private constructor(
+    private readonly options: ServerOptions,
+    private readonly budgetMs: number,
+  ) {
+    this.wallEnd = performance.now() + budgetMs * WALL_PER_CPU;
+  }
+
+  /** Start warming up in the background; `makeServer` builds the warm-up's TunnelServer. */
+  static start(
+    options: ServerOptions,
+    budgetMs: number,
+    makeServer: (options: ServerOptions) => WarmUpServer,
+  ): WarmUp {
+    const warmUp = new WarmUp(options, budgetMs);
+    warmUp.run(makeServer).catch(() => warmUp.stop());
+    return warmUp;
+  }
+
+  /** Close the warm-up's tunnel and put the counters back. Idempotent; synchronous. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const close of this.closers) close();
+    this.closers.length = 0;
+    for (const s of this.snapshots) s.restore();
+  }
+
+  private spent(): boolean {
+    if (this.stopped) return true;
+    const { user, system } = process.cpuUsage(this.cpuStart);
+    return (user + system) / 1000 >= this.budgetMs || performance.now() >= this.wallEnd;
+  }
+
+  private async run(makeServer: (options: ServerOptions) => WarmUpServer): Promise<void> {
+    const echo = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => {});
+      socket.pipe(socket);
+    });
+    this.closers.push(() => echo.close());
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    if (this.stopped) return;
+    const { port } = echo.address() as net.AddressInfo;
+    const { options } = this;
+    const server = makeServer({
+      ...options,
+      listen: { host: '127.0.0.1', minPort: 0, maxPort: 0 },
+      target: { host: '127.0.0.1', port },
+      quiet: true,
+      udp: undefined,
+      dscp: 0,
+      log: () => {},
+      session: { ...options.session, tcp: false, reusePort: false, log: undefined },
+    });
+    this.closers.push(() => server.close());
+    const [udpPort] = await server.start();
+    const data = randomBytes(ECHO_BYTES);
+    const lanes: Promise<void>[] = [];
+    for (let i = 0; i < LANES; i++) lanes.push(this.lane(udpPort, data));
+    await Promise.all(lanes);
+    this.stop();
+  }
+
+  /** One connection's echo after another, each on a session dialled for it, until the warm-up is spent. */
+  private async lane(udpPort: number, data: Buffer): Promise<void> {
+    const { options } = this;
+    while (!this.spent()) {
+      const session = await dialSession('127.0.0.1', udpPort, { ...options.session, tcp: false });
+      if (this.stopped) {
+        session.close();
+        return;
+      }
+      const mux = createMux(session, 'client', options);
+      const close = (): void => mux.close();
+      this.closers.push(close);
+      if (primesRtt(options.session.auto)) primeRtt(mux);
+      session.showFecShape();
+      await echoOnce(mux, data);
+      mux.close();
+      this.closers.splice(this.closers.indexOf(close), 1);
+    }
+  }
+}
+
+/** One stream through `mux` that writes `data` and ends once as many bytes came back (or it closed). */
+function echoOnce(mux: SmuxSession, data: Buffer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let stream: ReturnType<SmuxSession['openStream']>;
+    try {
+      stream = mux.openStream();
+    } catch {
+      resolve();
+      return;
+    }
+    let n = 0;
+    const done = (): void => {
+      stream.destroy();
+      resolve();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      n += chunk.length;
+      if (n >= data.length) done();
+    });
+    stream.on('error', done);
+    stream.on('close', done);
+    stream.write(data);
+  });
+}
