@@ -330,6 +330,7 @@ export interface SessionsReport {
   bytes: number;
   warmupBytes: number;
   warmEchoes: number;
+  freshClient: boolean;
   records: readonly SessionsRecord[];
   notices: readonly string[];
 }
@@ -366,10 +367,18 @@ function warmEchoesMarkdown(r: SessionsReport, done: readonly SessionsRecord[]):
 
 ## Warm echoes
 
-After the first echo step (above) and its RSS reading, ${r.warmEchoes} more through the same processes: the same
+${
+  r.freshClient
+    ? `After the first echo step (above) and its RSS reading, ${r.warmEchoes} more through the same server, each
+through a client process started for it (--fresh-client): ${r.sessions} new sessions, one connection each
+echoing ${ECHO_BYTES / 1024} KiB, ${SETTLE_MS / 1000} s apart. These find the server's packet path warm (in ours,
+run by V8 long enough to be optimized) but open their sessions as the first did (the old ones stay open
+until their keep-alive timeout); time, CPU and drops as in the first, client CPU the new client's.`
+    : `After the first echo step (above) and its RSS reading, ${r.warmEchoes} more through the same processes: the same
 ${r.sessions} sessions, ${r.sessions} new connections (and streams) at once, each echoing ${ECHO_BYTES / 1024} KiB,
 ${SETTLE_MS / 1000} s apart. Unlike the first, these find the sessions open and the packet path warm (in ours,
-run by V8 long enough to be optimized); time, CPU and drops as in the first.
+run by V8 long enough to be optimized); time, CPU and drops as in the first.`
+}
 
 ${table(head, done.flatMap(warmEchoRows))}`;
 }

@@ -41,6 +41,8 @@ export interface SessionsOptions {
    * the packet path and for opening the sessions, these do not (docs/cpu-sessions-2026-12-07-sessions34.md).
    */
   warmEchoes: number;
+  /** Each warm echo through a client process started for it: new sessions to the warm server. */
+  freshClient: boolean;
   timeoutMs: number;
 }
 
@@ -201,6 +203,7 @@ async function echoStep(
     record.serverKiB = server.rssKiB;
     record.serverHwmKiB = server.hwmKiB;
     for (let i = 0; i < opts.warmEchoes; i++) {
+      if (opts.freshClient) await tunnel.restartClient();
       // each on its own time bound: the first's covered setting up the sessions too
       const warmSignal = AbortSignal.timeout(opts.timeoutMs);
       setMaxListeners(opts.sessions * 2 + 1, warmSignal);
