@@ -17,6 +17,13 @@ const LANES = 8;
 /** What each connection echoes: the flood's (bench/tunnel's many sessions), random as encrypted traffic is. */
 const ECHO_BYTES = 64 * 1024;
 /**
+ * The warm-up server's socket buffers: small enough that its LANES bursts overflow its receive queue as a
+ * flood overflows a server's (docs/cpu-sessions-2026-12-07-sessions34.md: 100 000 and more datagrams
+ * dropped per cold echo), so that the loss paths (FEC recovery, retransmissions, duplicates) are run and
+ * compiled too, not first met under the flood (each a deoptimization there).
+ */
+const WARM_UP_SOCKBUF = 64 * 1024;
+/**
  * The warm-up also ends after this many times its CPU budget in wall time: on a machine whose other work
  * leaves it little CPU, it holds no sockets for long.
  */
@@ -111,7 +118,7 @@ export class WarmUp {
       udp: undefined,
       dscp: 0,
       log: () => {},
-      session: { ...options.session, tcp: false, reusePort: false, log: undefined },
+      session: { ...options.session, sockbuf: WARM_UP_SOCKBUF, tcp: false, reusePort: false, log: undefined },
     });
     this.closers.push(() => server.close());
     const [udpPort] = await server.start();
