@@ -41,7 +41,10 @@ export interface SessionsOptions {
    * the packet path and for opening the sessions, these do not (docs/cpu-sessions-2026-12-07-sessions34.md).
    */
   warmEchoes: number;
-  /** Each warm echo through a client process started for it: new sessions to the warm server. */
+  /**
+   * The first warm echo through a client process started for it: new sessions to the warm server; later
+   * warm echoes through that client's sessions again.
+   */
   freshClient: boolean;
   timeoutMs: number;
 }
@@ -203,7 +206,7 @@ async function echoStep(
     record.serverKiB = server.rssKiB;
     record.serverHwmKiB = server.hwmKiB;
     for (let i = 0; i < opts.warmEchoes; i++) {
-      if (opts.freshClient) await tunnel.restartClient();
+      if (opts.freshClient && i === 0) await tunnel.restartClient();
       // each on its own time bound: the first's covered setting up the sessions too
       const warmSignal = AbortSignal.timeout(opts.timeoutMs);
       setMaxListeners(opts.sessions * 2 + 1, warmSignal);
