@@ -19,6 +19,12 @@ runMain(parseServerArgs, async (config, log) => {
     role: 'server',
     view: server,
     // after the program's start: the warm-up's first stream turns V8's optimizing compiler on (run-main.ts)
-    started: () => server.warmUp(config.warmUp),
+    started: () => {
+      server.warmUp(config.warmUp).then((r) => {
+        if (r === null) return;
+        const end = r.cutShort ? ', ended at the first datagram from a client' : '';
+        log.info(`warm-up: ${r.echoes} echoes through a loopback tunnel, ${r.cpuMs} ms of CPU${end}`);
+      });
+    },
   };
 });

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { snmp } from '../metrics/snmp.js';
 import type { SmuxSession } from '../smux/index.js';
 import { transportCounters } from '../transport/counters.js';
-import { dialSession } from '../transport/dial.js';
+import { dialSocket, sessionOver } from '../transport/dial.js';
 import { createMux } from './mux.js';
 import { primeRtt, primesRtt } from './rtt-prime.js';
 import type { ServerOptions } from './server.js';
@@ -28,6 +28,16 @@ const WARM_UP_SOCKBUF = 64 * 1024;
  * leaves it little CPU, it holds no sockets for long.
  */
 const WALL_PER_CPU = 4;
+
+/** What a warm-up did, for its log line. */
+export interface WarmUpResult {
+  /** Connections that echoed their ECHO_BYTES. */
+  readonly echoes: number;
+  /** The process's CPU over the warm-up, milliseconds (every thread). */
+  readonly cpuMs: number;
+  /** Whether a client's first datagram (or the server's close) ended it before its budget was spent. */
+  readonly cutShort: boolean;
+}
 
 /** What the warm-up needs of a server: a second TunnelServer, made by the caller (no import cycle). */
 export interface WarmUpServer {
@@ -62,10 +72,16 @@ class CounterSnapshot {
  */
 export class WarmUp {
   private stopped = false;
+  private echoes = 0;
   private readonly closers: (() => void)[] = [];
   private readonly snapshots = [new CounterSnapshot(snmp), new CounterSnapshot(transportCounters)];
   private readonly cpuStart = process.cpuUsage();
   private readonly wallEnd: number;
+  private resolveEnded: (result: WarmUpResult) => void = () => {};
+  /** Resolves when the warm-up has ended (stop()). */
+  readonly ended = new Promise<WarmUpResult>((resolve) => {
+    this.resolveEnded = resolve;
+  });
 
   private constructor(
     private readonly options: ServerOptions,
@@ -81,23 +97,37 @@ export class WarmUp {
     makeServer: (options: ServerOptions) => WarmUpServer,
   ): WarmUp {
     const warmUp = new WarmUp(options, budgetMs);
-    warmUp.run(makeServer).catch(() => warmUp.stop());
+    warmUp.run(makeServer).then(
+      () => warmUp.end(false),
+      () => warmUp.end(false),
+    );
     return warmUp;
   }
 
-  /** Close the warm-up's tunnel and put the counters back. Idempotent; synchronous. */
+  /**
+   * Close the warm-up's tunnel and put the counters back. Idempotent and synchronous: called just before a
+   * client's first datagram is handled, it leaves the counters as they were before the warm-up.
+   */
   stop(): void {
+    this.end(true);
+  }
+
+  private end(cutShort: boolean): void {
     if (this.stopped) return;
     this.stopped = true;
     for (const close of this.closers) close();
     this.closers.length = 0;
     for (const s of this.snapshots) s.restore();
+    this.resolveEnded({ echoes: this.echoes, cpuMs: Math.round(this.cpuMs()), cutShort });
+  }
+
+  private cpuMs(): number {
+    const { user, system } = process.cpuUsage(this.cpuStart);
+    return (user + system) / 1000;
   }
 
   private spent(): boolean {
-    if (this.stopped) return true;
-    const { user, system } = process.cpuUsage(this.cpuStart);
-    return (user + system) / 1000 >= this.budgetMs || performance.now() >= this.wallEnd;
+    return this.stopped || this.cpuMs() >= this.budgetMs || performance.now() >= this.wallEnd;
   }
 
   private async run(makeServer: (options: ServerOptions) => WarmUpServer): Promise<void> {
@@ -105,9 +135,13 @@ export class WarmUp {
       socket.on('error', () => {});
       socket.pipe(socket);
     });
-    this.closers.push(() => echo.close());
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-    if (this.stopped) return;
+    // each part is closed by stop() once it is up, or here if stop() came while it was starting
+    if (this.stopped) {
+      echo.close();
+      return;
+    }
+    this.closers.push(() => echo.close());
     const { port } = echo.address() as net.AddressInfo;
     const { options } = this;
     const server = makeServer({
@@ -120,57 +154,66 @@ export class WarmUp {
       log: () => {},
       session: { ...options.session, sockbuf: WARM_UP_SOCKBUF, tcp: false, reusePort: false, log: undefined },
     });
-    this.closers.push(() => server.close());
     const [udpPort] = await server.start();
+    if (this.stopped) {
+      server.close();
+      return;
+    }
+    this.closers.push(() => server.close());
     const data = randomBytes(ECHO_BYTES);
     const lanes: Promise<void>[] = [];
     for (let i = 0; i < LANES; i++) lanes.push(this.lane(udpPort, data));
     await Promise.all(lanes);
-    this.stop();
   }
 
-  /** One connection's echo after another, each on a session dialled for it, until the warm-up is spent. */
+  /**
+   * One connection's echo after another, each on a session dialled for it: one at least, then until the
+   * warm-up is spent.
+   */
   private async lane(udpPort: number, data: Buffer): Promise<void> {
-    const { options } = this;
-    while (!this.spent()) {
-      const session = await dialSession('127.0.0.1', udpPort, { ...options.session, tcp: false });
+    const sessionOptions = { ...this.options.session, tcp: false };
+    do {
+      const dialed = await dialSocket('127.0.0.1', udpPort, sessionOptions);
+      // no session over a socket dialled too late: it would count (snmp.ActiveOpens) after stop()
       if (this.stopped) {
-        session.close();
+        dialed.io.close();
         return;
       }
-      const mux = createMux(session, 'client', options);
+      const session = sessionOver(dialed, sessionOptions);
+      const mux = createMux(session, 'client', this.options);
       const close = (): void => mux.close();
       this.closers.push(close);
-      if (primesRtt(options.session.auto)) primeRtt(mux);
+      if (primesRtt(sessionOptions.auto)) primeRtt(mux);
       session.showFecShape();
-      await echoOnce(mux, data);
+      if (await echoOnce(mux, data)) this.echoes++;
       mux.close();
-      this.closers.splice(this.closers.indexOf(close), 1);
-    }
+      const i = this.closers.indexOf(close);
+      if (i >= 0) this.closers.splice(i, 1);
+    } while (!this.spent());
   }
 }
 
-/** One stream through `mux` that writes `data` and ends once as many bytes came back (or it closed). */
-function echoOnce(mux: SmuxSession, data: Buffer): Promise<void> {
-  return new Promise<void>((resolve) => {
+/** One stream through `mux` that writes `data`; true once as many bytes came back, false if it closed first. */
+function echoOnce(mux: SmuxSession, data: Buffer): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     let stream: ReturnType<SmuxSession['openStream']>;
     try {
       stream = mux.openStream();
     } catch {
-      resolve();
+      resolve(false);
       return;
     }
     let n = 0;
-    const done = (): void => {
+    const done = (echoed: boolean): void => {
       stream.destroy();
-      resolve();
+      resolve(echoed);
     };
     stream.on('data', (chunk: Buffer) => {
       n += chunk.length;
-      if (n >= data.length) done();
+      if (n >= data.length) done(true);
     });
-    stream.on('error', done);
-    stream.on('close', done);
+    stream.on('error', () => done(false));
+    stream.on('close', () => done(false));
     stream.write(data);
   });
 }
