@@ -129,10 +129,12 @@ export function autoTuningOf(given: (field: string) => boolean): {
 }
 
 /**
- * -warmup's default: CPU milliseconds (the process's, every thread: V8 compiles on threads of its own)
- * a server spends at start on its packet path (tunnel/warm-up.ts; docs/cpu-sessions-2026-12-08-warm39.md).
+ * -warmup's default: none. CPU milliseconds (the process's, every thread: V8 compiles on threads of its own)
+ * a server spends at start on its packet path (tunnel/warm-up.ts): 300 gave a fresh server's first flood of
+ * 1000 sessions 14 % fewer drops and -0.16 CPU-s (SE 0.17) for +0.38 CPU-s at start and +17 MiB of idle
+ * memory (docs/cpu-sessions-2026-12-08-warm39.md).
  */
-export const DEFAULT_WARM_UP_MS = 300;
+export const DEFAULT_WARM_UP_MS = 0;
 
 /** kcptun's -mode that keeps -nodelay/-interval/-resend/-nc as given. */
 export const MANUAL_MODE = 'manual';
@@ -407,7 +409,7 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
     'warmup',
     'int',
     DEFAULT_WARM_UP_MS,
-    'at start, run the packet path through a loopback tunnel of its own for up to this many milliseconds of CPU, ending at the first datagram from a client, so that the first clients find it compiled (a cold flood of 1000 sessions: -0.3 CPU-s and 20 % less time; idle memory about +12 MB); 0 for none, not with -workers',
+    'at start, run the packet path through a loopback tunnel of its own for up to this many milliseconds of CPU, ending at the first datagram from a client, so that the first clients find it compiled (300: a first flood of 1000 sessions had 14 % fewer drops and about 0.2 CPU-s less; idle memory about 17 MB more); 0 for none, not with -workers',
   ),
 ]);
 

@@ -14,6 +14,8 @@ import { dialSession } from '../../src/transport/dial.js';
 import type { SessionOptions } from '../../src/transport/session.js';
 import { createMux } from '../../src/tunnel/mux.js';
 import { TunnelServer } from '../../src/tunnel/server.js';
+import { freeUdpPort } from '../support/ports.js';
+import { TunnelProcess } from '../support/procs.js';
 
 const session: SessionOptions = {
   crypt: createPacketCrypt('aes', deriveKey('warm-up test')).crypt,
@@ -120,4 +122,31 @@ describe('TunnelServer.warmUp (-warmup)', () => {
       mux.close();
     }
   });
+});
+
+test('kcptun-server -warmup: one line says what it did, and the SNMP counters show none of it', {
+  skip: process.platform === 'win32',
+  timeout: 60_000,
+}, async () => {
+  const port = await freeUdpPort();
+  const server = TunnelProcess.start('ts', 'server', [
+    '-l',
+    `127.0.0.1:${port}`,
+    '-t',
+    '127.0.0.1:9',
+    '-warmup',
+    '50',
+  ]);
+  try {
+    await server.waitFor('warm-up: ');
+    assert.match(server.log, /warm-up: [1-9]\d* echoes through a loopback tunnel, \d+ ms of CPU\n/);
+    server.child.kill('SIGUSR1');
+    await server.waitFor('KCP SNMP');
+    assert.match(
+      server.log,
+      /KCP SNMP:&\{BytesSent:0 BytesReceived:0 MaxConn:0 ActiveOpens:0 PassiveOpens:0 CurrEstab:0 InErrs:0 InCsumErrors:0 KCPInErrors:0 InPkts:0 OutPkts:0 /,
+    );
+  } finally {
+    await server.stop();
+  }
 });
