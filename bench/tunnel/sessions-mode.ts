@@ -72,8 +72,9 @@ export interface SessionsRecord {
   /** Server RSS before the first connection, KiB. */
   idleServerKiB: number;
   /**
-   * Server CPU from its start to the first connection, seconds: loading, listening and any warm-up of
-   * its packet path (-warmup); with the echo's, the process's whole CPU up to the echo's end.
+   * Server CPU from its start to the first connection, seconds: loading, listening and whatever a server
+   * does before its first client (a warm-up of its code: docs/cpu-sessions-2026-12-08-warm39.md); with the
+   * echo's, the process's whole CPU up to the echo's end.
    */
   idleServerCpuSec: number;
   /** RSS with every session up and its echo done, KiB. */

@@ -71,8 +71,6 @@ export interface ServerConfig extends CommonConfig {
   target: string;
   /** -workers: threads serving sessions, each with its own socket per port (ours, not kcptun's). */
   workers: number;
-  /** -warmup: CPU milliseconds of warming the packet path up at start, 0 for none (ours, not kcptun's). */
-  warmUp: number;
 }
 
 /** One row of a flag table. */
@@ -127,14 +125,6 @@ export function autoTuningOf(given: (field: string) => boolean): {
   };
   return { tuning, smuxBuffers: tuning.windows && !given('smuxBuf') && !given('streamBuf') };
 }
-
-/**
- * -warmup's default: none. CPU milliseconds (the process's, every thread: V8 compiles on threads of its own)
- * a server spends at start on its packet path (tunnel/warm-up.ts): 300 gave a fresh server's first flood of
- * 1000 sessions 14 % fewer drops and -0.16 CPU-s (SE 0.17) for +0.38 CPU-s at start and +17 MiB of idle
- * memory (docs/cpu-sessions-2026-12-08-warm39.md).
- */
-export const DEFAULT_WARM_UP_MS = 0;
 
 /** kcptun's -mode that keeps -nodelay/-interval/-resend/-nc as given. */
 export const MANUAL_MODE = 'manual';
@@ -403,13 +393,6 @@ export const SERVER_OPTIONS: readonly OptionSpec<ServerConfig>[] = Object.freeze
     'int',
     1,
     'serve sessions in this many threads to use more cores, each with its own socket on the listen ports, the kernel spreading clients over them (SO_REUSEPORT; Linux, not with -tcp or -pprof); memory grows about 16 MB per thread',
-  ),
-  row<ServerConfig>(
-    'warmUp',
-    'warmup',
-    'int',
-    DEFAULT_WARM_UP_MS,
-    'at start, run the packet path through a loopback tunnel of its own for up to this many milliseconds of CPU, ending at the first datagram from a client, so that the first clients find it compiled (300: a first flood of 1000 sessions had 14 % fewer drops and about 0.2 CPU-s less; idle memory about 17 MB more); 0 for none, not with -workers',
   ),
 ]);
 

@@ -20,8 +20,6 @@ export interface RunningTunnel {
   readonly stop: () => void | Promise<void>;
   readonly role: 'client' | 'server';
   readonly view: TunnelView;
-  /** Called once the program has started and set when V8 compiles (below): the server's -warmup. */
-  readonly started?: () => void;
 }
 
 /** Starts the tunnel. */
@@ -94,7 +92,7 @@ export function runMain<C extends CommonConfig & { workers: number }>(
         : () => {};
       const metrics =
         metricsAddress === null ? null : await startMetrics(metricsAddress, config, tunnel, info);
-      const stop = () => {
+      return () => {
         metrics?.close();
         snmpLogger?.stop();
         if (typeof stopTrimming === 'function') stopTrimming();
@@ -103,10 +101,9 @@ export function runMain<C extends CommonConfig & { workers: number }>(
         if (config.udp) logUdp();
         return closed;
       };
-      return { stop, started: tunnel.started ?? (() => {}) };
     })
     .then(
-      ({ stop, started }) => {
+      (stop) => {
         // Started, -metrics and -pprof included. Hot code is worth optimizing from the first stream on: until
         // then only the sessions' timers and keepalives run, which Turbofan would compile within seconds for
         // 3.6 MiB of the node binary's compiler pages (heap-tuning.ts), and WebAssembly's compiler would
@@ -114,7 +111,6 @@ export function runMain<C extends CommonConfig & { workers: number }>(
         // process's: there from now, as before.
         if (config.workers > 1) compileFromNow();
         else atFirstApplicationStream(compileFromNow);
-        started();
         const shutdown = (): void => {
           void Promise.resolve(stop()).finally(() => {
             log.close();

@@ -14,17 +14,5 @@ runMain(parseServerArgs, async (config, log) => {
   for (const line of commonStartupLines(config, cryptName)) log.info(line);
   log.info(`target: ${config.target}`);
   log.info(listeningLine(config, ports));
-  return {
-    stop: () => server.close(),
-    role: 'server',
-    view: server,
-    // after the program's start: the warm-up's first stream turns V8's optimizing compiler on (run-main.ts)
-    started: () => {
-      server.warmUp(config.warmUp).then((r) => {
-        if (r === null) return;
-        const end = r.cutShort ? ', ended at the first datagram from a client' : '';
-        log.info(`warm-up: ${r.echoes} echoes through a loopback tunnel, ${r.cpuMs} ms of CPU${end}`);
-      });
-    },
-  };
+  return { stop: () => server.close(), role: 'server', view: server };
 });

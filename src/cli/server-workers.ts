@@ -18,8 +18,6 @@ export function workersRefusal(config: ServerConfig): string | null {
   const flag = `-workers ${config.workers}`;
   if (config.tcp) return `${flag}: not with -tcp (its raw sockets are not shared by a SO_REUSEPORT group)`;
   if (config.pprof) return `${flag}: not with -pprof (the inspector sees the main thread only)`;
-  if (config.warmUp > 0)
-    return `${flag}: not with -warmup (it warms the main thread's code, not the workers')`;
   // A worker thread starts from a module file, and the single-file executable has only its one script.
   if (isSea()) return `${flag}: not in the single-file executable; run the npm package's kcptun-server`;
   const support = reusePortSupport();

@@ -26,8 +26,6 @@ export const MAX_SMUX_BUFFER = 2147483647;
 export const MAX_UDP_TIMEOUT_SECONDS = 86400;
 /** -workers: threads beyond the cores only add memory; this bound keeps a typo from starting thousands. */
 export const MAX_WORKERS = 64;
-/** -warmup: a minute of CPU is far past any use; the bound keeps a typo from a long busy start. */
-export const MAX_WARM_UP_MS = 60_000;
 /** -conn is used as a uint16 by kcptun. */
 export const MAX_UINT16 = 65535;
 
@@ -114,6 +112,5 @@ export function validateServerConfig(config: ServerConfig): string[] {
   checkCommon(config, warnings);
   parsePortRange(config.listen, 'listen');
   requireRange('workers', config.workers, 1, MAX_WORKERS);
-  requireRange('warmup', config.warmUp, 0, MAX_WARM_UP_MS);
   return warnings;
 }

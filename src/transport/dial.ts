@@ -52,29 +52,15 @@ export interface DialOptions extends SessionOptions {
 
 let dscpWarned = false;
 
-/** A client's socket, bound and connected to its server: what dialSession opens a session over. */
-export interface DialedSocket {
-  readonly io: UdpIo;
-  readonly remote: string;
-}
-
 /**
  * Open a client session to host:port: resolve the name now (every dial resolves again), a fresh UDP socket
  * on an ephemeral port, a random conv. There is no handshake: the session is usable at once.
  */
 export async function dialSession(host: string, port: number, options: DialOptions): Promise<KcpSession> {
-  return sessionOver(await dialSocket(host, port, options), options);
-}
-
-/**
- * dialSession's socket, without the session: the session (and what it counts, snmp.ActiveOpens) comes only
- * with sessionOver, so a caller can still drop the socket unused once it is ready (tunnel/warm-up.ts).
- */
-export async function dialSocket(host: string, port: number, options: DialOptions): Promise<DialedSocket> {
   if (options.tcp) {
     const { address } = await lookupHost(host, { family: 4 });
     const io = await dialFakeTcp(address, port, { sockbuf: options.sockbuf, dscp: options.dscp });
-    return { io, remote: formatHostPort(address, port) };
+    return sessionOver(io, formatHostPort(address, port), options);
   }
   const { address } = await lookupHost(host);
   const socket = createUdpSocket(address, options.sockbuf);
@@ -95,15 +81,16 @@ export async function dialSocket(host: string, port: number, options: DialOption
   const observer = options.observer;
   const io = createUdpIo(socket, (reason) => observer?.ioFallback?.(reason));
   const remote = formatHostPort(address, port);
+  const session = sessionOver(io, remote, options);
   // A connected UDP socket reports ICMP errors (server not listening yet) as socket errors: KCP's
   // retransmission and smux's keepalive decide the session's fate, not one lost datagram. They are
   // counted and told to the observer.
   io.onError = (err) => observer?.socketError?.(err, remote);
-  return { io, remote };
+  return session;
 }
 
-/** A client session with a random conv over a dialled socket. */
-export function sessionOver({ io, remote }: DialedSocket, options: DialOptions): KcpSession {
+/** A client session with a random conv over `io`, connected to `remote`. */
+function sessionOver(io: UdpIo, remote: string, options: DialOptions): KcpSession {
   const conv = randomBytes(4).readUInt32LE(0);
   const session = new KcpSession(conv, options, new ConnectedLink(io, remote), { active: true });
   io.onDatagram = (buf, len, opened, offset) => session.input(buf, len, opened, offset);

@@ -234,19 +234,6 @@ export class KcpListener {
     return new KcpListener(io, a.port, formatHostPort(a.address, a.port), socket, options, onSession);
   }
 
-  /**
-   * Run `callback` once, just before the first datagram this listener receives is handled (tunnel/warm-up.ts
-   * ends there): the handler is put back first, so that datagram and every later one take the usual path.
-   */
-  beforeFirstDatagram(callback: () => void): void {
-    const handle = this.io.onDatagram;
-    this.io.onDatagram = (buf, len, opened, offset) => {
-      this.io.onDatagram = handle;
-      callback();
-      handle(buf, len, opened, offset);
-    };
-  }
-
   /** Datagrams dropped because their conversation was rejected (see KcpSession.reject). */
   get rejectedDatagrams(): number {
     return this.rejectedCount;

@@ -16,7 +16,6 @@ import { primeRtt, primesRtt } from './rtt-prime.js';
 import { SessionReads, SocketReader } from './socket-read.js';
 import { sweepPeriodMs, type UdpOptions, udpSettingsOf } from './udp-flow.js';
 import { type ServerUdpContext, ServerUdpFlows } from './udp-server-flows.js';
-import { WarmUp, type WarmUpResult } from './warm-up.js';
 
 export interface ServerOptions extends MuxOptions {
   listen: HostPorts;
@@ -48,7 +47,6 @@ export class TunnelServer implements TunnelView {
   private readonly udpSessions = new Set<ServerUdpFlows>();
   private udpSweeper: NodeJS.Timeout | null = null;
   private readonly diagnosis: Diagnosis;
-  private warmingUp: WarmUp | null = null;
 
   constructor(private readonly options: ServerOptions) {
     this.diagnosis = new Diagnosis(options.log, { ...options.diagnosis, limitSessionLines: true });
@@ -147,20 +145,6 @@ export class TunnelServer implements TunnelView {
     return n;
   }
 
-  /**
-   * -warmup: run the packet path through a tunnel of this server's own for up to `budgetMs` of CPU
-   * (warm-up.ts), ending before the first datagram from a client is handled: that datagram is counted and
-   * meets the code as warm as the warm-up left it. Once, after start(). Resolves when it has ended; null
-   * when it did not run (no budget, closed, or run before).
-   */
-  warmUp(budgetMs: number): Promise<WarmUpResult | null> {
-    if (budgetMs <= 0 || this.closed || this.warmingUp !== null) return Promise.resolve(null);
-    const warmUp = WarmUp.start(this.options, budgetMs, (o) => new TunnelServer(o));
-    for (const l of this.listeners) l.beforeFirstDatagram(() => warmUp.stop());
-    this.warmingUp = warmUp;
-    return warmUp.ended;
-  }
-
   /** -dscp on the listener socket, as kcptun sets it; a platform that cannot is reported once. */
   private applyDscp(listener: KcpListener): void {
     if (listener.socket === null) return; // -tcp: the raw sockets got it from ListenOptions.tcpDscp
@@ -203,7 +187,6 @@ export class TunnelServer implements TunnelView {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.warmingUp?.stop();
     for (const l of this.listeners) l.close();
     if (this.udpSweeper) clearInterval(this.udpSweeper);
     for (const flows of [...this.udpSessions]) flows.close();

@@ -113,15 +113,6 @@ describe('defaults of the latest kcptun', () => {
   });
 });
 
-describe('-warmup (kcptun-ts only, server)', () => {
-  it('is off by default and takes CPU milliseconds up to a minute', () => {
-    assert.equal(server([]).warmUp, 0);
-    assert.equal(server(['-warmup', '300']).warmUp, 300);
-    assert.throws(() => server(['-warmup', '-1']), /-warmup must be between 0 and 60000, got -1/);
-    assert.throws(() => server(['-warmup', '60001']), /-warmup must be between 0 and 60000, got 60001/);
-  });
-});
-
 describe('-udp and -udptimeout (kcptun-ts only)', () => {
   it('flags and JSON keys of both programs', () => {
     assert.equal(client(['-udp']).udp, true);

@@ -101,7 +101,7 @@ const K21_USAGE: Readonly<Record<string, string>> = {
   rcvwnd: 'set receive window size(num of packets)',
   parityshard: 'set reed-solomon erasure coding - parityshard',
 };
-// metrics, udp, udptimeout, workers and warmup are ours, in no kcptun release
+// metrics, udp, udptimeout and workers are ours, in no kcptun release
 const ADDED_AFTER_K21 = new Set([
   'QPP',
   'QPPCount',
@@ -112,7 +112,6 @@ const ADDED_AFTER_K21 = new Set([
   'udp',
   'udptimeout',
   'workers',
-  'warmup',
 ]);
 
 /**

@@ -31,10 +31,6 @@ describe('-workers', () => {
   });
 
   test('is refused, in flag terms, where the workers could not share the port', () => {
-    assert.match(
-      workersRefusal(serverConfig(['-workers', '2', '-warmup', '300'])) ?? '',
-      /^-workers 2: not with -warmup/,
-    );
     assert.match(workersRefusal(serverConfig(['-workers', '2', '-tcp'])) ?? '', /^-workers 2: not with -tcp/);
     assert.match(
       workersRefusal(serverConfig(['-workers', '2', '-pprof'])) ?? '',
