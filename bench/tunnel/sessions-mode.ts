@@ -196,7 +196,7 @@ async function echoStep(
     // Every connection waits on this one signal.
     setMaxListeners(opts.sessions * 2 + 1, signal);
     const data = payload.data.subarray(0, ECHO_BYTES);
-    const first = await echoAll(tunnel, opts.sessions, data, signal);
+    const first = await echoAll(tunnel, opts.sessions, data, signal, 'echo 1');
     record.echoSec = first.sec;
     record.echoCpuClientSec = first.cpuClientSec;
     record.echoCpuServerSec = first.cpuServerSec;
@@ -211,18 +211,22 @@ async function echoStep(
       // each on its own time bound: the first's covered setting up the sessions too
       const warmSignal = AbortSignal.timeout(opts.timeoutMs);
       setMaxListeners(opts.sessions * 2 + 1, warmSignal);
-      record.warmEchoes.push(await echoAll(tunnel, opts.sessions, data, warmSignal));
+      record.warmEchoes.push(await echoAll(tunnel, opts.sessions, data, warmSignal, `echo ${i + 2}`));
       await sleep(SETTLE_MS);
     }
   });
 }
 
-/** One echo step: `sessions` connections at once, each echoing `data`; throws when any echo failed. */
+/**
+ * One echo step: `sessions` connections at once, each echoing `data`; throws when any echo failed, naming
+ * the step (`step`: echo 1 is the cold one).
+ */
 async function echoAll(
   tunnel: TunnelPair,
   sessions: number,
   data: Buffer,
   signal: AbortSignal,
+  step: string,
 ): Promise<EchoFigures> {
   const load = loadavg()[0];
   const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
@@ -233,7 +237,8 @@ async function echoAll(
   const sec = (performance.now() - start) / 1000;
   const [cpuClientSec, cpuServerSec] = meter.secondsSoFar();
   const udpDrops = udpReceiveBufferDrops() - dropsBefore;
-  if (errors.length > 0) throw new Error(`${errors.length} of ${sessions} echoes failed: ${errors[0]}`);
+  if (errors.length > 0)
+    throw new Error(`${step}: ${errors.length} of ${sessions} echoes failed: ${errors[0]}`);
   return { sec, cpuClientSec, cpuServerSec, udpDrops, load };
 }
 
