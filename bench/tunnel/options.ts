@@ -48,6 +48,12 @@ export interface BenchOptions {
   bulkSessions: number;
   /** Sessions mode: echo steps after the first through the same processes and sessions (warm). */
   warmEchoes: number;
+  /**
+   * Sessions mode: the first warm echo through a client process started for it, so 1000 new sessions reach
+   * the warm server: what a fresh server would cost if its code were warm (the bound of any warm-up); the
+   * later warm echoes through its sessions again.
+   */
+  freshClient: boolean;
   /** Report path; empty means docs/bench-tunnel[-memory]-<date>.md. */
   out: string;
 }
@@ -113,6 +119,8 @@ export const USAGE = `usage: npm run bench:tunnel -- [options]
   --bulk-sessions N sessions mode: bulk uploads at once, one per session (default 8)
   --warm-echoes N   sessions mode: after the first echo step, N more through the same processes and
                     sessions, each reported on its own (warm: V8 has optimized the packet path; default 0)
+  --fresh-client    sessions mode: the first warm echo through a new client process (new sessions, warm
+                    server), the later ones through its sessions again
   --out FILE        report path (default docs/bench-tunnel[-memory|-latency|-sessions|-soak]-<date>.md)`;
 
 export function parseSize(text: string, flag = '--bytes'): number {
@@ -171,6 +179,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sessions: 0,
     bulkSessions: 8,
     warmEchoes: 0,
+    freshClient: false,
     out: '',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -239,6 +248,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--warm-echoes':
         opts.warmEchoes = nonNegativeInt(flag, value());
+        break;
+      case '--fresh-client':
+        opts.freshClient = true;
         break;
       case '--out':
         opts.out = value();

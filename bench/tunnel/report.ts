@@ -330,6 +330,7 @@ export interface SessionsReport {
   bytes: number;
   warmupBytes: number;
   warmEchoes: number;
+  freshClient: boolean;
   records: readonly SessionsRecord[];
   notices: readonly string[];
 }
@@ -366,10 +367,19 @@ function warmEchoesMarkdown(r: SessionsReport, done: readonly SessionsRecord[]):
 
 ## Warm echoes
 
-After the first echo step (above) and its RSS reading, ${r.warmEchoes} more through the same processes: the same
+${
+  r.freshClient
+    ? `After the first echo step (above) and its RSS reading, ${r.warmEchoes} more through the same server, the
+first (echo 2) through a client process started for it (--fresh-client): ${r.sessions} new sessions, one
+connection each echoing ${ECHO_BYTES / 1024} KiB; the later ones through that client's sessions again,
+${SETTLE_MS / 1000} s apart. Echo 2 finds the server's packet path warm (in ours, run by V8 long enough to be
+optimized) but opens its sessions as the first did (the old ones stay open until their keep-alive timeout);
+time, CPU and drops as in the first, client CPU the new client's.`
+    : `After the first echo step (above) and its RSS reading, ${r.warmEchoes} more through the same processes: the same
 ${r.sessions} sessions, ${r.sessions} new connections (and streams) at once, each echoing ${ECHO_BYTES / 1024} KiB,
 ${SETTLE_MS / 1000} s apart. Unlike the first, these find the sessions open and the packet path warm (in ours,
-run by V8 long enough to be optimized); time, CPU and drops as in the first.
+run by V8 long enough to be optimized); time, CPU and drops as in the first.`
+}
 
 ${table(head, done.flatMap(warmEchoRows))}`;
 }
@@ -385,6 +395,7 @@ function sessionsRow(r: SessionsRecord, sessions: number): string[] {
     kibAsMib(r.serverHwmKiB),
     fixed(perSessionKiB, 0),
     fixed(r.echoSec, 2),
+    fixed(r.idleServerCpuSec, 2),
     fixed(r.echoCpuServerSec, 2),
     fixed(r.echoCpuClientSec, 2),
     fixed(r.echoUdpDrops, 0),
@@ -428,6 +439,7 @@ export function sessionsMarkdown(r: SessionsReport): string {
     'server peak MiB',
     'KiB per session',
     'setup + echo s',
+    'server CPU s before',
     'server CPU s',
     'client CPU s',
     'UDP drops',
@@ -457,8 +469,10 @@ with more than one round the pairs alternate within each.
   once, and round robin gives each its own KCP session (both clients dial a slot's session on its first
   connection). Each sends ${ECHO_BYTES / 1024} KiB that the target echoes back, checked byte for byte.
   **setup + echo** runs from the first connect to the last echo checked; CPU is utime + stime of each
-  process over that time. RSS (VmRSS) is read ${SETTLE_MS / 1000} s before the first connection and
-  ${SETTLE_MS / 1000} s after the last echo, with every session still up; **KiB per session** is their
+  process over that time; **server CPU s before** is the server's from its start to the RSS reading before
+  the first connection (loading, listening, anything done before the first client). RSS (VmRSS) is read
+  ${SETTLE_MS / 1000} s before the first connection and ${SETTLE_MS / 1000} s after the last echo, with every
+  session still up; **KiB per session** is their
   difference over ${r.sessions}. **UDP drops**: datagrams the kernel dropped over the echo because a UDP
   socket's receive buffer was full (/proc/net/snmp RcvbufErrors, every socket of the benchmark's network
   namespace, so any other process's drops count too); with Go's client they are the server's listening

@@ -3,7 +3,14 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { referenceWorkMs } from './machine-speed.js';
 import { SETTLE_MS } from './memory-mode.js';
-import { CpuMeter, memory, runQueueWaitSec, udpReceiveBufferDrops } from './proc-stats.js';
+import {
+  CLOCK_TICKS_PER_SEC,
+  CpuMeter,
+  cpuTicks,
+  memory,
+  runQueueWaitSec,
+  udpReceiveBufferDrops,
+} from './proc-stats.js';
 import type { Pair, Setting } from './settings.js';
 import { type BenchTarget, header, Mode } from './target.js';
 import {
@@ -34,6 +41,11 @@ export interface SessionsOptions {
    * the packet path and for opening the sessions, these do not (docs/cpu-sessions-2026-12-07-sessions34.md).
    */
   warmEchoes: number;
+  /**
+   * The first warm echo through a client process started for it: new sessions to the warm server; later
+   * warm echoes through that client's sessions again.
+   */
+  freshClient: boolean;
   timeoutMs: number;
 }
 
@@ -59,6 +71,12 @@ export interface SessionsRecord {
   round: number;
   /** Server RSS before the first connection, KiB. */
   idleServerKiB: number;
+  /**
+   * Server CPU from its start to the first connection, seconds: loading, listening and whatever a server
+   * does before its first client (a warm-up of its code: docs/cpu-sessions-2026-12-08-warm39.md); with the
+   * echo's, the process's whole CPU up to the echo's end.
+   */
+  idleServerCpuSec: number;
   /** RSS with every session up and its echo done, KiB. */
   clientKiB: number;
   serverKiB: number;
@@ -114,6 +132,7 @@ export async function runSessions(
     pair: pair.name,
     round,
     idleServerKiB: Number.NaN,
+    idleServerCpuSec: Number.NaN,
     clientKiB: Number.NaN,
     serverKiB: Number.NaN,
     serverHwmKiB: Number.NaN,
@@ -172,11 +191,12 @@ async function echoStep(
   await withTunnel(setting, pair, opts.sessions, target.port, async (tunnel) => {
     await sleep(SETTLE_MS);
     record.idleServerKiB = memory(tunnel.serverPid).rssKiB;
+    record.idleServerCpuSec = cpuTicks(tunnel.serverPid) / CLOCK_TICKS_PER_SEC;
     const signal = AbortSignal.timeout(opts.timeoutMs);
     // Every connection waits on this one signal.
     setMaxListeners(opts.sessions * 2 + 1, signal);
     const data = payload.data.subarray(0, ECHO_BYTES);
-    const first = await echoAll(tunnel, opts.sessions, data, signal);
+    const first = await echoAll(tunnel, opts.sessions, data, signal, 'echo 1');
     record.echoSec = first.sec;
     record.echoCpuClientSec = first.cpuClientSec;
     record.echoCpuServerSec = first.cpuServerSec;
@@ -187,21 +207,26 @@ async function echoStep(
     record.serverKiB = server.rssKiB;
     record.serverHwmKiB = server.hwmKiB;
     for (let i = 0; i < opts.warmEchoes; i++) {
+      if (opts.freshClient && i === 0) await tunnel.restartClient();
       // each on its own time bound: the first's covered setting up the sessions too
       const warmSignal = AbortSignal.timeout(opts.timeoutMs);
       setMaxListeners(opts.sessions * 2 + 1, warmSignal);
-      record.warmEchoes.push(await echoAll(tunnel, opts.sessions, data, warmSignal));
+      record.warmEchoes.push(await echoAll(tunnel, opts.sessions, data, warmSignal, `echo ${i + 2}`));
       await sleep(SETTLE_MS);
     }
   });
 }
 
-/** One echo step: `sessions` connections at once, each echoing `data`; throws when any echo failed. */
+/**
+ * One echo step: `sessions` connections at once, each echoing `data`; throws when any echo failed, naming
+ * the step (`step`: echo 1 is the cold one).
+ */
 async function echoAll(
   tunnel: TunnelPair,
   sessions: number,
   data: Buffer,
   signal: AbortSignal,
+  step: string,
 ): Promise<EchoFigures> {
   const load = loadavg()[0];
   const meter = new CpuMeter([tunnel.clientPid, tunnel.serverPid]);
@@ -212,7 +237,8 @@ async function echoAll(
   const sec = (performance.now() - start) / 1000;
   const [cpuClientSec, cpuServerSec] = meter.secondsSoFar();
   const udpDrops = udpReceiveBufferDrops() - dropsBefore;
-  if (errors.length > 0) throw new Error(`${errors.length} of ${sessions} echoes failed: ${errors[0]}`);
+  if (errors.length > 0)
+    throw new Error(`${step}: ${errors.length} of ${sessions} echoes failed: ${errors[0]}`);
   return { sec, cpuClientSec, cpuServerSec, udpDrops, load };
 }
 

@@ -22,11 +22,13 @@ function pidOf(p: TunnelProcess): number {
  */
 export class TunnelPair {
   private constructor(
-    readonly client: TunnelProcess,
+    public client: TunnelProcess,
     readonly server: TunnelProcess,
     /** Where the client listens: connect here to open a stream through the tunnel. */
     readonly localPort: number,
     private readonly placement: NetnsPlacement | null = null,
+    /** Starts the client again with the same flags (restartClient); null for a -tcp pair. */
+    private readonly startClient: (() => TunnelProcess) | null = null,
   ) {}
 
   private scraper: NodeJS.Timeout | null = null;
@@ -101,13 +103,14 @@ export class TunnelPair {
         ],
         env,
       );
-      const client = TunnelProcess.start(
-        pair.client,
-        'client',
-        ['-l', `127.0.0.1:${localPort}`, '-r', `127.0.0.1:${serverPort}`, ...clientSetting, ...clientArgs],
-        env,
-      );
-      tunnel = new TunnelPair(client, server, localPort);
+      const startClient = (): TunnelProcess =>
+        TunnelProcess.start(
+          pair.client,
+          'client',
+          ['-l', `127.0.0.1:${localPort}`, '-r', `127.0.0.1:${serverPort}`, ...clientSetting, ...clientArgs],
+          env,
+        );
+      tunnel = new TunnelPair(startClient(), server, localPort, null, startClient);
     }
     try {
       await tunnel.server.waitFor(READY_LOG, START_TIMEOUT_MS);
@@ -118,6 +121,17 @@ export class TunnelPair {
       throw err;
     }
     return tunnel;
+  }
+
+  /**
+   * Stop the client and start another with the same flags (UDP pairs only): its sessions are new to the
+   * server, which keeps the old ones until their keep-alive timeout.
+   */
+  async restartClient(): Promise<void> {
+    if (this.startClient === null) throw new Error('a -tcp pair cannot restart its client');
+    await this.client.stop();
+    this.client = this.startClient();
+    await this.client.waitFor(READY_LOG, START_TIMEOUT_MS);
   }
 
   get clientPid(): number {

@@ -203,22 +203,25 @@ test('a short sessions run of our pair echoes through every session and reports 
   try {
     const out = path.join(dir, 'report.md');
     const args = ['--sessions', '20', '--bulk-sessions', '2', '--bytes', '256K', '--warmup', '256K'];
-    args.push('--warm-echoes', '2');
+    // echo 2 through a new client (new sessions to the warm server), echo 3 through its sessions again
+    args.push('--warm-echoes', '2', '--fresh-client');
     runBench([...args, '--pairs', 'ts-ts', '--out', out], 25_000);
     const report = readFileSync(out, 'utf8');
     assert.match(report, /# Tunnel sessions/);
     assert.match(report, /an unmeasured upload of 0\.25 MiB through each session \(the warm-up\)/);
     const number = '-?[\\d.]+';
     const slash = `${number} / ${number}`;
-    // Round; RSS idle / with sessions / peak, KiB per session, echo s, CPU server / client, UDP drops; load
-    const many = ['1', number, number, number, number, number, number, number, number, slash];
+    // Round; RSS idle / with sessions / peak, KiB per session, echo s, CPU server before and over the echo,
+    // client, UDP drops; load
+    const many = ['1', number, number, number, number, number, number, number, number, number, slash];
     assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${many.join(' \\| ')} \\|`));
     // Round; MiB/s, first / last upload done, CPU per GiB client / server, waiting for a CPU, UDP drops,
     // reference; load
     const bulk = ['1', number, slash, slash, slash, number, number, slash];
     assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${bulk.join(' \\| ')} \\|`));
-    // the warm echo steps through the same processes: echo 2 and 3; echo s, CPU server, client, drops, load
+    // the warm echo steps through the same server: echo 2 and 3; echo s, CPU server, client, drops, load
     assert.match(report, /## Warm echoes/);
+    assert.match(report, /the\nfirst \(echo 2\) through a client process started for it \(--fresh-client\)/);
     for (const echo of ['2', '3']) {
       const warm = ['1', echo, number, number, number, number, number];
       assert.match(report, new RegExp(`\\| ts-ts \\| defaults \\| ${warm.join(' \\| ')} \\|`));
@@ -227,6 +230,8 @@ test('a short sessions run of our pair echoes through every session and reports 
     assert.throws(() => parseOptions(['--sessions', '5', '--memory']), /one mode at a time/);
     assert.deepEqual(parseOptions(['--sessions', '5']).pairs, ['ts-ts', 'go-go']);
     assert.equal(parseOptions(['--sessions', '5']).warmEchoes, 0);
+    assert.equal(parseOptions(['--sessions', '5']).freshClient, false);
+    assert.equal(parseOptions(['--sessions', '5', '--fresh-client']).freshClient, true);
     assert.throws(() => parseOptions(['--warm-echoes', '-1']), /--warm-echoes: not a non-negative integer/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
