@@ -371,11 +371,6 @@ export class Kcp {
    */
   private flightCopySn = 0;
   private flightCopyOpen = false;
-  /**
-   * enableLastFlightCopies' second pass: the segments sent with FEC parity in force (their send interval's
-   * parity share, SendSnapshot.ccParityShare), after a first pass through those sent without.
-   */
-  private flightCopyParity = false;
   /** -mode auto: the peer's lost datagrams, to hold back the runs a lost ACK datagram left (ack-loss.ts). */
   private peerGaps: PeerDatagramGaps | null = null;
   /** -mode auto: a segment's RTO is at least the latest RTT sample and the RTO's margin (enableLatestRttRto). */
@@ -716,16 +711,6 @@ export class Kcp {
    * (docs/link-tail-2026-12-06.md). A copy is not counted in flight, as the tail copies; any receiver
    * drops it (docs/protocol.md §4). A thin stream's segments are left to enableThinStreamDuplicates, which
    * already sends each twice.
-   *
-   * The segments sent without FEC parity go first (newest first), then the rest (see flightCopyParity):
-   * the last flight's parity starts only when the writer has handed over its last byte, which can be less
-   * than a round trip before the last new segment (the session holds a few dozen segments, KCP what its
-   * window lets in), and the segments before it went at the path's rate without parity, so a loss among
-   * them waits for its repair, found a round trip after it was sent. Newest first through the whole flight,
-   * their copies came ~80-110 ms after the last new segment, after those of the segments the parity
-   * already covers (3 of 13 repair a group's loss in 99.5 % of groups at 5 %), as late as the repair: in
-   * 11 of 16 cold downloads at 100 ms/5 %/50 Mbit/s the last segment to arrive was such a segment
-   * (docs/link-bottleneck-2026-12-08-bneck39.md).
    */
   enableLastFlightCopies(): void {
     this.lastFlightCopies = true;
@@ -1172,7 +1157,6 @@ export class Kcp {
     if (newSegs > 0) {
       this.flightCopySn = (this._sndNxt - 1) >>> 0;
       this.flightCopyOpen = true;
-      this.flightCopyParity = false;
     }
     // Held by snd_wnd or the peer's rcv_wnd with data waiting: a window, not the path, limits the rate,
     // so the samples until this data is acked say nothing about the path (BBR treats them as app-limited)
@@ -1590,27 +1574,17 @@ export class Kcp {
     const maxAge = cc.state === 'startup' ? this.rtt.srtt * STARTUP_FLIGHT_COPY_RTT_SHARE : this.rtt.srtt;
     const pacing = this.pacing;
     while (this.flightCopyOpen) {
-      const seg =
-        timeDiff(this.flightCopySn, this._sndUna) < 0
-          ? null
-          : sndBuf.get((this.flightCopySn - this._sndUna) >>> 0);
-      // through snd_buf, or older segments went out earlier still: the pass is over
-      if (seg === null || (seg.xmit === 1 && timeDiff(now, seg.ts) >= maxAge)) {
-        if (this.flightCopyParity) {
-          this.flightCopyOpen = false;
+      if (timeDiff(this.flightCopySn, this._sndUna) < 0) {
+        this.flightCopyOpen = false;
+        break;
+      }
+      const seg = sndBuf.get((this.flightCopySn - this._sndUna) >>> 0);
+      if (seg.xmit === 1 && !seg.acked && !seg.presumedAcked) {
+        const age = timeDiff(now, seg.ts);
+        if (age >= maxAge) {
+          this.flightCopyOpen = false; // older segments went out earlier still
           break;
         }
-        this.flightCopyParity = true;
-        this.flightCopySn = (this._sndNxt - 1) >>> 0;
-        continue;
-      }
-      if (
-        seg.xmit === 1 &&
-        !seg.acked &&
-        !seg.presumedAcked &&
-        seg.ccParityShare > 0 === this.flightCopyParity
-      ) {
-        const age = timeDiff(now, seg.ts);
         if (age < this._interval || !cc.canSend(seg.len + KCP_OVERHEAD)) break;
         if (pacing !== null && !pacing.ready(now)) {
           this._paced = true;

@@ -138,33 +138,3 @@ test('while our socket is filling or dropping datagrams, the last flight is not 
   filling.kcp.flush(false, SENT_AT + 2 * INTERVAL);
   assert.deepEqual(filling.pushed(), newestFirst);
 });
-
-test('the segments sent without FEC parity are copied first, newest first, then those the parity covers', () => {
-  const { output, pushed } = recordPushes();
-  const kcp = new Kcp(CONV, output);
-  kcp.setNoDelay(1, INTERVAL, 2, 1);
-  kcp.setWindowSize(1024, 1024);
-  kcp.enableCongestionControl(1);
-  kcp.enableTailCopies();
-  kcp.enableLastFlightCopies();
-  kcp.send(Buffer.alloc(kcp.mss));
-  kcp.flush(false, 0);
-  kcp.flush(false, FIRST_RTO);
-  const ack = Buffer.alloc(KCP_OVERHEAD);
-  writeSegmentHeader(ack, 0, CONV, KCP_CMD_ACK, 0, 1024, FIRST_RTO, 0, 1, 0);
-  assert.equal(kcp.input(ack, 0, ack.length, FIRST_RTO + RTT), KCP_INPUT_OK);
-  pushed();
-  // half the flight at the path's rate without parity, then the writer is done and the last flight's
-  // parity (3 of 13) goes with the rest
-  kcp.send(Buffer.alloc(kcp.mss * FLIGHT));
-  kcp.sendBudget = FLIGHT / 2;
-  kcp.flush(false, SENT_AT);
-  kcp.setParityShare(3 / 13);
-  kcp.sendBudget = FLIGHT;
-  kcp.flush(false, SENT_AT + 1);
-  assert.deepEqual(pushed(), newestFirst.slice().reverse());
-  kcp.flush(false, SENT_AT + 1 + INTERVAL);
-  assert.deepEqual(pushed(), [...newestFirst.slice(FLIGHT / 2), ...newestFirst.slice(0, FLIGHT / 2)]);
-  kcp.flush(false, SENT_AT + 1 + 2 * INTERVAL);
-  assert.deepEqual(pushed(), [], 'one copy each');
-});
