@@ -964,7 +964,13 @@ export class Kcp {
     let p = offset;
     let sawAck = false;
     let latestAckTs = 0;
-    /** The latest ACK that answers its segment's last transmission (see echoesEarlierSend). */
+    /**
+     * The newest timestamp among the ACKs that answer their segment's last transmission (see
+     * echoesEarlierSend): the one with the least ACK delay. Not the datagram's last such ACK: the peer
+     * acknowledges a segment its FEC rebuilt when the rebuild completes, after the segments sent behind it,
+     * and the bufferbloat filter (writeAcks) always keeps a flush's last ACK, so that rebuilt segment's
+     * older timestamp often comes last and measures the round trip plus its group's wait.
+     */
     let sawCurrentAck = false;
     let currentAckTs = 0;
     let inSegs = 0;
@@ -995,8 +1001,8 @@ export class Kcp {
       if (ack) {
         if (!this._peerEchoed) this._peerEchoed = this.echoesSend(sn, ts);
         if (!this.echoesEarlierSend(sn, ts)) {
+          if (!sawCurrentAck || timeDiff(ts, currentAckTs) > 0) currentAckTs = ts;
           sawCurrentAck = true;
-          currentAckTs = ts;
         }
         this.checkSpurious(sn, ts);
       }
@@ -1053,7 +1059,8 @@ export class Kcp {
         }
         this.latestRtt = rtt;
       }
-      // the controller's sample leaves out ACKs of an earlier transmission than the segment's last
+      // the controller's sample leaves out ACKs of an earlier transmission than the segment's last and
+      // takes the newest timestamp; kcp-go's RTO estimator above takes the last ACK's, as kcp-go does
       const ccRtt = sawCurrentAck ? timeDiff(now, currentAckTs) : -1;
       if (ccRtt >= 0) this.cc?.onRtt(ccRtt, now);
     }

@@ -81,6 +81,25 @@ test('in a datagram with a stale ACK last, the latest ACK of a last transmission
   assert.equal(smoothedRtt(kcp), RTT + (80 - RTT) / 8);
 });
 
+test("in a datagram with a rebuilt segment's ACK last, the newest timestamp gives the controller's sample", () => {
+  const { output, pushed } = recordPushes();
+  const kcp = new Kcp(CONV, output);
+  kcp.setNoDelay(1, 10, 2, 1);
+  kcp.setWindowSize(1024, 1024);
+  kcp.enableCongestionControl(1);
+  kcp.send(Buffer.alloc(kcp.mss));
+  kcp.flush(false, 0);
+  kcp.send(Buffer.alloc(kcp.mss));
+  kcp.flush(false, 50);
+  assert.deepEqual(pushed(), [0, 1]);
+  // sn 0 was lost and rebuilt by the peer's FEC once sn 1's group completed: its only transmission's ACK
+  // comes after sn 1's, as the peer acknowledges in the order its KCP took them
+  ack(kcp, 50 + RTT, 2, [1, 50], [0, 0]);
+  assert.equal(smoothedRtt(kcp), RTT);
+  // kcp-go's RTO estimator takes the datagram's last ACK, as kcp-go does
+  assert.equal(kcp.srtt, 50 + RTT);
+});
+
 test("a spurious retransmission's duplicate, acknowledged after the original, still gives its sample", () => {
   const kcp = resent();
   // the first transmission was only slow: its ACK comes first (a sample of 150), then the duplicate's

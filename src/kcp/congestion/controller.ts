@@ -739,8 +739,9 @@ export class CongestionController implements ControllerEstimates {
 
   /**
    * An RTT sample: `rtt` ms from the newest timestamp the peer echoed in one datagram (the one with the
-   * least ACK delay in its batch), leaving out ACKs of a transmission older than the segment's last once it
-   * was acknowledged (src/kcp/retired-sends.ts): a late copy's ACK measures its delay, not the path's.
+   * least ACK delay in its batch; not the datagram's last ACK, which for a segment the peer's FEC rebuilt
+   * carries an older one, Kcp.input), leaving out ACKs of a transmission older than the segment's last once
+   * it was acknowledged (src/kcp/retired-sends.ts): a late copy's ACK measures its delay, not the path's.
    */
   onRtt(rtt: number, now: number): void {
     this.tick(now);
