@@ -369,10 +369,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const auto = options.auto ?? null;
     this.backlog = auto?.congestion ? null : new BacklogWindow();
     if (auto !== null) configureAutoKcp(this.kcp, auto, conv);
-    // kcptun's modes too: with a tuned fast3 window (8 BDPs) the first flight's RTO comes from the idle
-    // round trip while the queue the flight builds doubles it, and kcp-go's RTO then sent the whole flight
-    // again, 10-16k needless datagrams per 16 MiB on 100 ms/5 % (docs/link-fast3-2026-12-08-fast39.md)
-    else this.kcp.enableLatestRttRto();
+    // kcptun's modes: a timeout waits for the RTO estimated now, which a tuned fast3 window's own queue
+    // raises while its first flight waits in it (Kcp.enableCurrentRto)
+    else this.kcp.enableCurrentRto();
     this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(shape.parityShards) : null;
     if (this.parityTuner !== null) {
       this.fecEncoder!.parityCount = 0; // until the peer shows FEC (ParityTuner)
