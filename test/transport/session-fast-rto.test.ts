@@ -95,7 +95,7 @@ function timeoutsOfFlight(): number {
 }
 
 test('fast3: a flight into a queue is not resent on timeout while the ACKs show the queue growing', () => {
-  // kcp-go's RTO for these segments comes from the idle path's round trips, and each one's ACK comes later
-  // than the last: without the latest round trip in the RTO, the flight's tail went out twice, for nothing
+  // kcp-go fixes these segments' timeouts from the idle path's round trips as they go out, and each one's
+  // ACK comes later than the last: with those timeouts the flight's tail went out again, for nothing
   assert.equal(timeoutsOfFlight(), 0);
 });
