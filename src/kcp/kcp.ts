@@ -375,6 +375,8 @@ export class Kcp {
   private peerGaps: PeerDatagramGaps | null = null;
   /** -mode auto: a segment's RTO is at least the latest RTT sample and the RTO's margin (enableLatestRttRto). */
   private rtoFromLatestRtt = false;
+  /** kcptun's modes: a segment's RTO is at least the RTO estimated now (enableCurrentRto). */
+  private rtoFromCurrent = false;
   /** The latest RTT sample (ms), 0 before the first. */
   private latestRtt = 0;
   /** -mode auto: the una wait (ms, see UNA_WAIT_DECAY), and the longest of the input being read (-1: none). */
@@ -773,6 +775,21 @@ export class Kcp {
    */
   onPeerSeqid(seqid: number, now: number, dataShards: number, parityShards: number): void {
     this.peerGaps?.onSeqid(seqid, now >>> 0, dataShards, parityShards);
+  }
+
+  /**
+   * kcptun's modes (a session outside -mode auto): a segment times out no earlier than its last transmission
+   * plus the RTO estimated now, not only the RTO it was sent with (kcp-go's): a round trip that rose since
+   * (a queue the sender built) delays its timeout as it delays its ACK. With a fixed window far above the
+   * path's BDP (a tuned fast3's 8 BDPs) the first flight goes out with the idle round trip's RTO while its
+   * own queue doubles the round trip, and kcp-go's rule sent the flight again on timeout: 5 400-16 500
+   * needless datagrams per 16 MiB on 100 ms/5 % (docs/link-fast3-2026-12-08-fast39.md). A lower RTO
+   * estimated since brings nothing forward. Not enableLatestRttRto's rule there: on a loaded loopback,
+   * where the round trip jumps about while the RTO stays at its floor, it cost fast3 a seventh of its
+   * throughput (same report).
+   */
+  enableCurrentRto(): void {
+    this.rtoFromCurrent = true;
   }
 
   /**
@@ -1734,8 +1751,9 @@ export class Kcp {
    * A segment past its RTO: while holdTimeouts, not yet timed out until HELD_TIMEOUT_RTOS of its RTO have
    * passed since its transmission (looked at again an interval later, when the hold may have ended). Else,
    * when this flush already retransmitted one on timeout (`probeSent`) and our socket dropped datagrams
-   * since this one was sent (receiveDropAt), it waits one more of its RTO, not backed off. Else,
-   * with enableLatestRttRto and the latest RTT sample and the RTO's margin not yet
+   * since this one was sent (receiveDropAt), it waits one more of its RTO, not backed off. Else, with
+   * enableCurrentRto and `rto` (the RTO estimated now) not yet passed since its transmission, move its
+   * resendts there and return true. Else, with enableLatestRttRto and the latest RTT sample and the RTO's margin not yet
    * passed since its transmission, move its resendts there and return true (not timed out). At most one
    * srtt is added to the RTO, so a stale spike cannot hold a segment of an idle session for long.
    */
@@ -1751,6 +1769,13 @@ export class Kcp {
     if (probeSent && this.droppedSince(seg.ts, now)) {
       seg.resendts = (now + seg.rto) >>> 0;
       return true;
+    }
+    if (this.rtoFromCurrent) {
+      const due = (seg.ts + rto) >>> 0;
+      if (timeDiff(due, now) > 0) {
+        seg.resendts = due;
+        return true;
+      }
     }
     const srtt = this.rtt.srtt;
     if (!this.rtoFromLatestRtt || this.latestRtt <= srtt) return false;

@@ -369,6 +369,9 @@ export class KcpSession implements ByteConnection, Schedulable, SessionQueues, B
     const auto = options.auto ?? null;
     this.backlog = auto?.congestion ? null : new BacklogWindow();
     if (auto !== null) configureAutoKcp(this.kcp, auto, conv);
+    // kcptun's modes: a timeout waits for the RTO estimated now, which a tuned fast3 window's own queue
+    // raises while its first flight waits in it (Kcp.enableCurrentRto)
+    else this.kcp.enableCurrentRto();
     this.parityTuner = auto?.fec && this.fecEncoder !== null ? new ParityTuner(shape.parityShards) : null;
     if (this.parityTuner !== null) {
       this.fecEncoder!.parityCount = 0; // until the peer shows FEC (ParityTuner)
