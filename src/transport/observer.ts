@@ -20,8 +20,9 @@ export interface TransportObserver {
   undecryptable?(key: number | string, sender: () => UdpPeer): void;
   /**
    * As undecryptable, from a sender whose session is open (its other datagrams opened): not a key or crypt
-   * mismatch but a datagram damaged or stray (Go kcptun's own client sends a few such, and its server counts
-   * them too: docs/bench-tunnel-sessions-2026-12-04.md).
+   * mismatch but a datagram damaged or stray. Go kcptun 2021 sends about one in a thousand so under load: its
+   * sessions share one cipher whose CFB register kcp-go 5.6 keeps in the cipher, so two sessions encrypting
+   * at once garble a block of each other's datagram (docs/datagram-damage-2026-12-08-damage39.md).
    */
   damaged?(key: number | string, sender: () => UdpPeer): void;
   /**
