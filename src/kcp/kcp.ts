@@ -1753,9 +1753,9 @@ export class Kcp {
    * when this flush already retransmitted one on timeout (`probeSent`) and our socket dropped datagrams
    * since this one was sent (receiveDropAt), it waits one more of its RTO, not backed off. Else, with
    * enableCurrentRto and `rto` (the RTO estimated now) not yet passed since its transmission, move its
-   * resendts there and return true. Else, with enableLatestRttRto and the latest RTT sample and the RTO's margin not yet
-   * passed since its transmission, move its resendts there and return true (not timed out). At most one
-   * srtt is added to the RTO, so a stale spike cannot hold a segment of an idle session for long.
+   * resendts there and return true. Else, with enableLatestRttRto and the latest RTT sample and the RTO's
+   * margin not yet passed since its transmission, move its resendts there and return true (not timed out).
+   * At most one srtt is added to the RTO, so a stale spike cannot hold a segment of an idle session for long.
    */
   private deferTimeout(seg: Segment, now: number, rto: number, probeSent: boolean): boolean {
     if (this.holdTimeouts) {
